@@ -1,0 +1,144 @@
+"""The ``transcript-coach`` command: a thin layer over the library.
+
+Exit codes: 0 every input scored; 1 some inputs failed (the rest were still scored and written); 2 usage error.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterable, Iterator
+
+import click
+
+from transcript_coach import __version__
+from transcript_coach.coach import Coach
+from transcript_coach.errors import CoachError, UsageError
+from transcript_coach.ingest import DEFAULT_MAX_FILE_BYTES, FORMATS, IngestOptions
+from transcript_coach.ingest.base import PARSERS
+from transcript_coach.model import Failure, Report
+from transcript_coach.reporting import WRITERS, atomic_output
+
+EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _split_names(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(name.strip() for value in values for name in value.split(",") if name.strip())
+
+
+def _compile_pattern(ctx: click.Context, param: click.Parameter, value: str | None) -> re.Pattern[str] | None:
+    if value is None:
+        return None
+    try:
+        return re.compile(value, re.IGNORECASE)
+    except re.error as exc:
+        raise click.BadParameter(f"not a valid regular expression: {exc}") from None
+
+
+class _Progress:
+    """Errors and warnings on stderr as they happen, and a one-line counter when stderr is a terminal."""
+
+    def __init__(self, quiet: bool):
+        self.quiet = quiet
+        self.enabled = not quiet and sys.stderr.isatty()
+        self.done = self.failed = 0
+
+    def __call__(self, items: Iterable[Report | Failure]) -> Iterator[Report | Failure]:
+        for item in items:
+            if isinstance(item, Failure):
+                self.failed += 1
+                self._clear()
+                click.echo(f"error: {item.message}", err=True)
+            else:
+                self.done += 1
+                if item.warnings and not self.quiet:
+                    self._clear()
+                    for warning in item.warnings:
+                        click.echo(f"warning: {item.source}#{item.id}: {warning}", err=True)
+                if self.enabled:
+                    click.echo(f"\rscored {self.done} conversation(s), {self.failed} failed: {item.source}"[:120],
+                               err=True, nl=False)
+            yield item
+        self._clear()
+
+    def _clear(self) -> None:
+        if self.enabled:
+            click.echo("\r\033[K", err=True, nl=False)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="transcript-coach")
+def cli() -> None:
+    """Score customer-support conversations for fifteen customer-service skills, with evidence."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here (atomically) "
+              "instead of standard output.")
+@click.option("--format", "output_format", type=click.Choice(sorted(WRITERS)), default="jsonl", show_default=True,
+              help="Output format: JSONL (one report per line), a JSON array, CSV (one row per conversation, one "
+                   "column per skill) or a readable table.")
+@click.option("--input-format", "--from", "input_format", type=click.Choice(FORMATS), default=None,
+              help="Read every input as this format instead of detecting it from the extension and content.")
+@click.option("--agents", multiple=True, metavar="NAMES",
+              help="Comma-separated names of agents (a roster); repeatable. First names match full names.")
+@click.option("--agent-pattern", callback=_compile_pattern, metavar="REGEX",
+              help="Speaker labels matching this regular expression (case-insensitive) are agents.")
+@click.option("--agent-domain", "agent_domains", multiple=True, metavar="DOMAIN",
+              help="Email senders at this domain (or its subdomains) are agents; repeatable.")
+@click.option("--max-file-size", type=click.FloatRange(min=0.001), default=DEFAULT_MAX_FILE_BYTES / 1048576,
+              show_default=True, metavar="MB", help="Refuse input files larger than this many megabytes.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress line and no warnings on standard error.")
+@click.option("--debug", is_flag=True, hidden=True, help="Let unexpected errors raise with a traceback.")
+def score(paths, output, output_format, input_format, agents, agent_pattern, agent_domains, max_file_size, quiet,
+          debug) -> None:
+    """Score transcripts in PATHS: files, folders (searched recursively for known extensions) or - for stdin.
+
+    Formats: plain-text chats (.txt/.log), JSON (generic, Zendesk, Intercom, Freshdesk), CSV and JSONL with a
+    conversation id column, email (.eml, .mbox), WebVTT and SRT call transcripts.
+    """
+    options = IngestOptions(
+        agents=_split_names(agents),
+        agent_pattern=agent_pattern,
+        agent_domains=_split_names(agent_domains),
+        format=input_format,
+        max_file_bytes=int(max_file_size * 1048576),
+    )
+    stdin = sys.stdin.buffer.read() if "-" in paths else None
+    coach = Coach(options=options, strict=debug)
+    progress = _Progress(quiet=quiet)
+    items = progress(coach.score(paths, stdin=stdin))
+    write = WRITERS[output_format]
+    try:
+        if output:
+            with atomic_output(output) as out:
+                write(items, out)
+        else:
+            write(items, click.get_text_stream("stdout"))
+    except UsageError as exc:
+        raise click.UsageError(str(exc)) from None
+    except CoachError as exc:
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {output or 'standard output'}: {exc.strerror or exc}") from None
+    if not quiet and progress.done + progress.failed == 0:
+        click.echo("warning: no transcripts found in the given paths", err=True)
+    sys.exit(EXIT_SOME_FAILED if progress.failed or progress.done == 0 else EXIT_OK)
+
+
+@cli.command()
+def formats() -> None:
+    """List the input formats and the file extensions they are detected by."""
+    for name in FORMATS:
+        spec = PARSERS[name]
+        suffixes = " ".join(spec.suffixes) or "(by content or --input-format)"
+        click.echo(f"{name:<12} {suffixes:<28} {spec.description.splitlines()[0] if spec.description else ''}")
+
+
+def main() -> None:
+    cli(prog_name="transcript-coach")
+
+
+if __name__ == "__main__":
+    main()

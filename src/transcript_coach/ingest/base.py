@@ -1,0 +1,137 @@
+"""What every parser shares: options, the raw turn a parser emits, the parser registry, and ``finish``.
+
+A parser reads one input and yields transcripts made with ``finish``, which resolves roles in one place for every
+format (see ``roles.py``) and numbers the turns.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+from transcript_coach.errors import InputError
+from transcript_coach.model import Channel, Role, Timestamp, Transcript, Turn
+
+DEFAULT_MAX_FILE_BYTES = 25 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class IngestOptions:
+    """How to read inputs: role rosters, limits and an optional forced format."""
+
+    agents: tuple[str, ...] = ()
+    agent_pattern: re.Pattern[str] | None = None
+    agent_domains: tuple[str, ...] = ()
+    format: str | None = None
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+
+
+@dataclass(frozen=True, slots=True)
+class RawTurn:
+    """A message as a parser found it, before roles are resolved.
+
+    ``label`` is the speaker as written (``"Agent (Tom)"``); ``role`` is set when the format itself says who wrote
+    it (a helpdesk's author type); ``address`` is the author's email address when known.
+    """
+
+    text: str
+    label: str | None = None
+    role: Role | None = None
+    timestamp: Timestamp | None = None
+    internal: bool = False
+    line: int | None = None
+    address: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ParserSpec:
+    name: str
+    read: Callable[..., Iterable[Transcript]]
+    suffixes: tuple[str, ...]
+    binary: bool
+    description: str
+
+
+PARSERS: dict[str, ParserSpec] = {}
+
+
+def parser(name: str, *, suffixes: tuple[str, ...] = (), binary: bool = False, description: str = ""):
+    """Register ``fn(content, source, options) -> Iterable[Transcript]`` as the parser for format ``name``.
+
+    ``content`` is the decoded text, or the raw bytes when ``binary`` is true (email carries its own charsets).
+    """
+
+    def register(fn: Callable[..., Iterable[Transcript]]) -> Callable[..., Iterable[Transcript]]:
+        if name in PARSERS:
+            raise ValueError(f"parser {name!r} registered twice")
+        PARSERS[name] = ParserSpec(name, fn, suffixes, binary, description or (fn.__doc__ or "").strip())
+        return fn
+
+    return register
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    """Turns of one conversation plus what the parser knows about it, ready for ``finish``."""
+
+    turns: tuple[RawTurn, ...]
+    id: str
+    channel: Channel = "chat"
+    agents: tuple[str, ...] = field(default=())
+    warnings: tuple[str, ...] = ()
+
+
+def finish(conversation: Conversation, *, source: str, format: str, options: IngestOptions) -> Transcript:
+    """Resolve roles, drop empty messages and number the turns; raise ``InputError`` if nothing is left."""
+    from transcript_coach.ingest.roles import resolve_roles
+
+    raw = [t for t in conversation.turns if t.text.strip()]
+    if not raw:
+        raise InputError(source, f"conversation {conversation.id!r} has no messages with text", code="no_turns")
+    resolved, role_warnings = resolve_roles(raw, options, extra_agents=conversation.agents)
+    turns = tuple(
+        Turn(
+            index=i,
+            role=role,
+            text=t.text.strip("\n").rstrip(),
+            speaker=speaker,
+            timestamp=t.timestamp,
+            internal=internal,
+            line=t.line,
+        )
+        for i, (t, (role, speaker, internal)) in enumerate(zip(raw, resolved, strict=True))
+    )
+    warnings = list(conversation.warnings) + list(role_warnings)
+    public_roles = {t.role for t in turns if not t.internal}
+    if "customer" not in public_roles:
+        warnings.append("one-sided conversation: no customer messages, so skills that need the customer are not scored")
+    elif not public_roles & {"agent", "bot"}:
+        warnings.append("one-sided conversation: no agent replies, so the agent's skills are not scored")
+    return Transcript(
+        id=conversation.id,
+        turns=turns,
+        source=source,
+        format=format,
+        channel=conversation.channel,
+        warnings=tuple(warnings),
+    )
+
+
+def finish_all(
+    conversations: Iterable[Conversation], *, source: str, format: str, options: IngestOptions
+) -> Iterator[Transcript]:
+    for conversation in conversations:
+        yield finish(conversation, source=source, format=format, options=options)
+
+
+def load_json_document(text: str, source: str) -> object:
+    """Parse JSON text, turning syntax errors into an ``InputError`` with the line and what was expected."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(source, f"malformed JSON: {exc.msg} (column {exc.colno})", line=exc.lineno,
+                         code="malformed_json") from None
+    except RecursionError:
+        raise InputError(source, "JSON nested too deeply to be a transcript export", code="malformed_json") from None

@@ -1,0 +1,64 @@
+"""HTML message bodies (helpdesk exports, HTML email) to plain text that reads as the customer saw it.
+
+Built on Beautiful Soup with the standard library's parser: tolerant of the broken markup exports contain, and no
+compiled dependency. Paragraphs and line breaks become newlines, list items become ``- `` lines, links keep their
+text (and the address when the text does not show it).
+"""
+
+from __future__ import annotations
+
+import re
+
+from bs4 import BeautifulSoup, NavigableString, Tag
+
+_BLOCKS = frozenset(
+    "p div br li ul ol tr table h1 h2 h3 h4 h5 h6 blockquote pre section article header footer hr".split()
+)
+_SKIP = frozenset({"script", "style", "head", "title", "meta"})
+_INLINE_SPACE = re.compile(r"[ \t\u00a0\r\f\v]+")
+_BLANK_LINES = re.compile(r"\n{3,}")
+_TAG_HINT = re.compile(r"<[a-zA-Z][^>]*>|&[a-zA-Z#0-9]+;")
+
+
+def looks_like_html(text: str) -> bool:
+    return bool(_TAG_HINT.search(text))
+
+
+def html_to_text(markup: str) -> str:
+    """Plain text of an HTML fragment or document."""
+    if not looks_like_html(markup):
+        return markup.strip()
+    soup = BeautifulSoup(markup, "html.parser")
+    parts: list[str] = []
+    _walk(soup, parts)
+    text = "".join(parts)
+    lines = [_INLINE_SPACE.sub(" ", line).strip() for line in text.split("\n")]
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+def _walk(node: Tag, parts: list[str]) -> None:
+    for child in node.children:
+        if isinstance(child, NavigableString):
+            if type(child) is NavigableString:  # skip comments, doctypes, CDATA
+                parts.append(str(child).replace("\n", " "))
+            continue
+        if not isinstance(child, Tag) or child.name in _SKIP:
+            continue
+        name = child.name
+        if name == "br":
+            parts.append("\n")
+            continue
+        if name in _BLOCKS:
+            parts.append("\n")
+        if name == "li":
+            parts.append("- ")
+        if name in ("td", "th"):
+            parts.append(" ")
+        _walk(child, parts)
+        if name == "a":
+            href = child.get("href")
+            shown = child.get_text(" ", strip=True)
+            if isinstance(href, str) and href.startswith(("http://", "https://")) and href not in shown:
+                parts.append(f" ({href})")
+        if name in _BLOCKS:
+            parts.append("\n\n" if name in ("p", "blockquote", "pre", "table") else "\n")

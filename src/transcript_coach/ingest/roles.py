@@ -1,0 +1,212 @@
+"""Who said it: speaker labels, rosters and cue phrases to agent / customer / bot / system.
+
+Order of evidence, strongest first: the role the format states; the ``--agents`` roster, ``--agent-pattern`` and
+``--agent-domain``; role words in the label (``Agent (Tom)``, ``Sarah (Support)``, ``Bot``); the same speaker's role
+elsewhere in the conversation; and last, phrases typical of each side. Every guess made from the last two is reported
+as a warning that says how to state the roles instead.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from transcript_coach.data import load_json
+from transcript_coach.errors import DataFileError
+from transcript_coach.model import ROLES, Role
+
+_BRACKETED = re.compile(r"^(?P<outer>.*?)\s*[(\[{<]\s*(?P<inner>[^)\]}>]*?)\s*[)\]}>]\s*(?P<rest>.*)$")
+_SEPARATED = re.compile(r"^(?P<a>.+?)\s*(?:\s[-–—|/]\s|,\s*)\s*(?P<b>.+)$")
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    labels: dict[str, Role]
+    internal: frozenset[str]
+    agent_cues: tuple[str, ...]
+    customer_cues: tuple[str, ...]
+    longest: int
+
+
+@functools.cache
+def lexicon() -> Lexicon:
+    data = load_json("roles.json")
+    try:
+        labels: dict[str, Role] = {}
+        for role, words in data["labels"].items():
+            if role not in ROLES:
+                raise DataFileError(f"roles.json: labels.{role}: unknown role (expected one of {', '.join(ROLES)})")
+            for word in words:
+                labels[_norm(word)] = role
+        internal = frozenset(_norm(w) for w in data["internal_labels"])
+        agent_cues = tuple(_norm(c) for c in data["agent_cues"])
+        customer_cues = tuple(_norm(c) for c in data["customer_cues"])
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise DataFileError(f"roles.json: missing or malformed key {exc}") from None
+    longest = max(len(k.split()) for k in labels)
+    return Lexicon(labels, internal, agent_cues, customer_cues, longest)
+
+
+def _norm(text: str) -> str:
+    return _SPACES.sub(" ", text.strip().casefold().replace("’", "'"))
+
+
+@dataclass(frozen=True, slots=True)
+class Label:
+    """A speaker label taken apart: the role its words state (if any), the person's name, an internal marker."""
+
+    role: Role | None
+    name: str
+    internal: bool = False
+
+
+def parse_label(label: str) -> Label:
+    """``"Agent (Tom)"`` -> agent Tom; ``"Sarah (Support)"`` -> agent Sarah; ``"Dana"`` -> no role, Dana."""
+    lex = lexicon()
+    text = _SPACES.sub(" ", label.strip())
+    role = lex.labels.get(_norm(text))
+    if role is not None:
+        return Label(role, text)
+    internal = False
+    bracketed = _BRACKETED.match(text)
+    if bracketed and bracketed["inner"]:
+        outer = (bracketed["outer"] + " " + bracketed["rest"]).strip()
+        inner = bracketed["inner"]
+        inner_role, outer_role = lex.labels.get(_norm(inner)), lex.labels.get(_norm(outer))
+        if _norm(inner) in lex.internal:
+            parsed = parse_label(outer) if outer else Label(None, text)
+            return Label(parsed.role or "agent", parsed.name, True)
+        if inner_role is not None and outer:
+            return Label(inner_role, outer, internal)
+        if outer_role is not None and inner:
+            return Label(outer_role, inner, internal)
+    separated = _SEPARATED.match(text)
+    if separated:
+        a, b = separated["a"], separated["b"]
+        if lex.labels.get(_norm(b)) is not None:
+            return Label(lex.labels[_norm(b)], a)
+        if lex.labels.get(_norm(a)) is not None:
+            return Label(lex.labels[_norm(a)], b)
+    words = text.split(" ")
+    for n in range(min(lex.longest, len(words) - 1), 0, -1):
+        head, tail = " ".join(words[:n]), " ".join(words[n:])
+        if _norm(head) in lex.labels:
+            return Label(lex.labels[_norm(head)], tail)
+        head, tail = " ".join(words[:-n]), " ".join(words[-n:])
+        if _norm(tail) in lex.labels:
+            return Label(lex.labels[_norm(tail)], text)
+    return Label(None, text)
+
+
+def cue_score(texts: Sequence[str]) -> int:
+    """Agent-like phrases minus customer-like phrases over a speaker's messages."""
+    lex = lexicon()
+    score = 0
+    for text in texts:
+        lowered = _norm(text)
+        score += sum(cue in lowered for cue in lex.agent_cues)
+        score -= sum(cue in lowered for cue in lex.customer_cues)
+    return score
+
+
+def _in_roster(name: str, roster: Sequence[str]) -> bool:
+    key = _norm(name)
+    first = key.split(" ")[0] if key else key
+    return any(_norm(member) in (key, first) for member in roster)
+
+
+def _domain(address: str | None) -> str | None:
+    if not address or "@" not in address:
+        return None
+    return address.rsplit("@", 1)[1].strip().strip(">").casefold()
+
+
+def _matches_domain(domain: str, domains: Sequence[str]) -> bool:
+    return any(domain == d or domain.endswith("." + d) for d in (x.casefold().lstrip("@") for x in domains))
+
+
+def resolve_roles(
+    turns, options, *, extra_agents: Sequence[str] = ()
+) -> tuple[list[tuple[Role, str | None, bool]], list[str]]:
+    """The (role, speaker name, internal) of each raw turn, and warnings for every role that had to be guessed."""
+    roster = tuple(options.agents) + tuple(extra_agents)
+    labels = [parse_label(t.label) if t.label else None for t in turns]
+    names = [lab.name if lab else None for lab in labels]
+    roles: list[Role | None] = []
+    for turn, lab, name in zip(turns, labels, names, strict=True):
+        roles.append(_stated_role(turn, lab, name, roster, options))
+
+    # The same speaker keeps one role across the conversation.
+    by_name: dict[str, Role] = {}
+    for name, role in zip(names, roles, strict=True):
+        if name and role in ("agent", "customer") and _norm(name) not in by_name:
+            by_name[_norm(name)] = role
+    roles = [r if r is not None or not n else by_name.get(_norm(n)) for r, n in zip(roles, names, strict=True)]
+
+    warnings: list[str] = []
+    unknown = list(dict.fromkeys(_norm(n) for n, r in zip(names, roles, strict=True) if r is None and n))
+    if unknown:
+        display = {_norm(n): n for n in names if n}
+        texts = {key: [t.text for t, n in zip(turns, names, strict=True) if n and _norm(n) == key] for key in unknown}
+        scores = {key: cue_score(texts[key]) for key in unknown}
+        known = set(by_name.values())
+        guessed = _guess(unknown, scores, known)
+        for key in unknown:
+            role, why = guessed[key]
+            by_name[key] = role
+            warnings.append(
+                f"roles: speaker {display[key]!r} has no role label; taken as {role} ({why}). "
+                "Name the agents with --agents or --agent-pattern to be sure."
+            )
+        roles = [r if r is not None or not n else by_name[_norm(n)] for r, n in zip(roles, names, strict=True)]
+    internal = [t.internal or bool(lab and lab.internal) for t, lab in zip(turns, labels, strict=True)]
+    final = [(r or "customer", n, i) for r, n, i in zip(roles, names, internal, strict=True)]
+    if any(r is None for r in roles):
+        warnings.append("roles: some messages have no speaker; taken as the customer's")
+    return final, warnings
+
+
+def _stated_role(turn, lab: Label | None, name: str | None, roster, options) -> Role | None:
+    if turn.internal or (lab is not None and lab.internal):
+        return turn.role or "agent"
+    if turn.role is not None:
+        return turn.role
+    if name and roster and _in_roster(name, roster):
+        return "agent"
+    if options.agent_pattern is not None and turn.label and options.agent_pattern.search(turn.label):
+        return "agent"
+    domain = _domain(turn.address)
+    if domain and options.agent_domains:
+        return "agent" if _matches_domain(domain, options.agent_domains) else "customer"
+    if lab is not None and lab.role is not None:
+        return lab.role
+    return None
+
+
+def _guess(unknown: list[str], scores: dict[str, int], known: set[str]) -> dict[str, tuple[Role, str]]:
+    if "agent" in known and "customer" not in known:
+        return {k: ("agent", "its messages read like an agent's") if scores[k] > 0
+                else ("customer", "the other speakers are labelled agents") for k in unknown}
+    if "customer" in known and "agent" not in known:
+        return {k: ("customer", "its messages read like a customer's") if scores[k] < 0
+                else ("agent", "the other speaker is labelled customer") for k in unknown}
+    if known:
+        return {k: ("agent", "its messages read like an agent's") if scores[k] > 0
+                else ("customer", "its messages do not read like an agent's") for k in unknown}
+    ranked = sorted(unknown, key=lambda k: -scores[k])
+    if len(unknown) == 1:
+        key = unknown[0]
+        if scores[key] > 0:
+            return {key: ("agent", "the only speaker, and its messages read like an agent's")}
+        return {key: ("customer", "the only speaker, and its messages do not read like an agent's")}
+    top = ranked[0]
+    if scores[top] > scores[ranked[1]]:
+        return {k: ("agent", "its messages read most like an agent's") if k == top
+                else ("customer", "another speaker reads more like the agent") for k in unknown}
+    first = unknown[0]
+    return {k: ("customer", "nothing tells the roles apart; the first speaker is taken as the customer") if k == first
+            else ("agent", "nothing tells the roles apart; the first speaker is taken as the customer")
+            for k in unknown}

@@ -1,0 +1,113 @@
+"""Timestamps as they appear in exports: ISO 8601, epoch seconds or milliseconds, common chat forms, bare clock times.
+
+``parse_timestamp`` returns a ``datetime`` when a date is known and a ``time`` when only the clock is (``[09:14]``);
+it never invents a date. Unreadable values give ``None`` and the caller decides whether that is an error.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timezone
+
+from transcript_coach.model import Timestamp
+
+_CLOCK = re.compile(
+    r"^(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2})(?:[.,](?P<f>\d{1,6}))?)?\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?$"
+)
+_DATE_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%m/%d/%Y %I:%M:%S %p",
+    "%m/%d/%Y %I:%M %p",
+    "%Y-%m-%d %I:%M:%S %p",
+    "%Y-%m-%d %I:%M %p",
+    "%d %b %Y %H:%M:%S",
+    "%d %b %Y %H:%M",
+    "%b %d, %Y %I:%M %p",
+    "%b %d, %Y %H:%M",
+)
+# Epoch values between 2000-01-01 and 2100-01-01, in seconds or milliseconds.
+_EPOCH_S = (946684800, 4102444800)
+
+
+def parse_clock(text: str) -> time | None:
+    """``09:14``, ``09:14:02``, ``9:14 PM``, ``10:42 a.m.`` as a clock time."""
+    match = _CLOCK.match(text.strip())
+    if not match:
+        return None
+    hour, minute = int(match["h"]), int(match["m"])
+    second = int(match["s"] or 0)
+    micro = int((match["f"] or "0").ljust(6, "0"))
+    ampm = (match["ampm"] or "").replace(".", "").lower()
+    if ampm:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if ampm == "pm" else 0)
+    if hour > 23 or minute > 59 or second > 59:
+        return None
+    return time(hour, minute, second, micro)
+
+
+def parse_timestamp(value: object) -> Timestamp | None:
+    """A timestamp from an export field, or ``None`` when the value is empty or unreadable."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, datetime | time):
+        return value
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    if isinstance(value, int | float):
+        return _from_epoch(float(value))
+    text = str(value).strip()
+    if not text:
+        return None
+    if re.fullmatch(r"\d{9,13}(\.\d+)?", text):
+        return _from_epoch(float(text))
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        pass
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    clock = parse_clock(text)
+    if clock is not None:
+        return clock
+    if not re.search(r"\d{4}", text):  # dateutil fills a missing year from today: never guess one
+        return None
+    from dateutil import parser as dateparser
+
+    try:
+        return dateparser.parse(text)
+    except (ValueError, OverflowError, TypeError):
+        return None
+
+
+def _from_epoch(value: float) -> datetime | None:
+    if _EPOCH_S[0] * 1000 <= value < _EPOCH_S[1] * 1000:
+        value /= 1000
+    if _EPOCH_S[0] <= value < _EPOCH_S[1]:
+        return datetime.fromtimestamp(value, tz=timezone.utc)
+    return None
+
+
+def seconds_between(earlier: Timestamp, later: Timestamp) -> float | None:
+    """Seconds from one timestamp to the next; clock-only times roll over midnight at most once."""
+    if isinstance(earlier, datetime) and isinstance(later, datetime):
+        if (earlier.tzinfo is None) != (later.tzinfo is None):
+            earlier, later = earlier.replace(tzinfo=None), later.replace(tzinfo=None)
+        return (later - earlier).total_seconds()
+    a, b = _clock_seconds(earlier), _clock_seconds(later)
+    delta = b - a
+    return delta + 86400 if delta < 0 else delta
+
+
+def _clock_seconds(value: Timestamp) -> float:
+    clock = value.timetz() if isinstance(value, datetime) else value
+    return clock.hour * 3600 + clock.minute * 60 + clock.second + clock.microsecond / 1e6

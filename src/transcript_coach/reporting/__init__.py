@@ -1,0 +1,135 @@
+"""Writing reports: JSONL (the default), a JSON array, CSV (one row per transcript) or a readable table.
+
+Every writer streams: it takes an iterable of ``Report`` / ``Failure`` values and writes each as it comes, so a batch
+never has to be held in memory. ``atomic_output`` makes a file appear only once it is complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from transcript_coach.model import SKILLS, Failure, Report
+
+Item = Report | Failure
+Writer = Callable[[Iterable[Item], IO[str]], None]
+
+
+def _dumps(document: dict[str, Any]) -> str:
+    return json.dumps(document, ensure_ascii=False)
+
+
+def write_jsonl(items: Iterable[Item], out: IO[str]) -> None:
+    for item in items:
+        out.write(_dumps(item.to_dict()) + "\n")
+
+
+def write_json(items: Iterable[Item], out: IO[str]) -> None:
+    out.write("[")
+    for i, item in enumerate(items):
+        out.write(",\n" if i else "\n")
+        out.write(json.dumps(item.to_dict(), ensure_ascii=False, indent=2))
+    out.write("\n]\n")
+
+
+CSV_COLUMNS = ("id", "source", "format", "channel", "agents", "started_at", "ended_at", "turns", "flags", "warnings",
+               "error") + SKILLS
+
+
+def _csv_row(item: Item) -> dict[str, Any]:
+    if isinstance(item, Failure):
+        return {"source": item.source, "error": f"{item.code}: {item.message}"}
+    doc = item.to_dict()
+    row = {key: doc[key] for key in ("id", "source", "format", "channel", "started_at", "ended_at")}
+    row.update(
+        agents="; ".join(doc["agents"]),
+        turns=len(doc["turns"]),
+        flags="; ".join(f["code"] for f in doc["flags"]),
+        warnings=" | ".join(doc["warnings"]),
+    )
+    for skill, value in doc["skills"].items():
+        row[skill] = "" if value["score"] is None else round(value["score"])
+    return row
+
+
+def write_csv(items: Iterable[Item], out: IO[str]) -> None:
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for item in items:
+        writer.writerow(_csv_row(item))
+
+
+SKILL_ABBREVIATIONS = {
+    "active_listening": "LIS", "empathy": "EMP", "patience": "PAT", "clear_communication": "CLR",
+    "problem_solving": "SLV", "time_management": "TIM", "adaptability": "ADP", "positive_attitude": "POS",
+    "conflict_resolution": "CNF", "product_knowledge": "KNW", "professionalism": "PRO", "follow_up": "FUP",
+    "teamwork": "TEAM", "cultural_sensitivity": "CUL", "continuous_learning": "LRN",
+}
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def write_table(items: Iterable[Item], out: IO[str]) -> None:
+    """One line per conversation: who, how long, each skill's score (``-`` = not scored), flags and warnings."""
+    head = f"{'conversation':<34} {'chan':<5} {'agents':<16} {'turns':>5} " + " ".join(
+        f"{SKILL_ABBREVIATIONS[s]:>4}" for s in SKILLS
+    )
+    out.write(head + "  flags\n" + "-" * (len(head) + 7) + "\n")
+    failures = reports = 0
+    for item in items:
+        if isinstance(item, Failure):
+            failures += 1
+            out.write(f"{_clip(item.source, 34):<34} ERROR {item.message}\n")
+            continue
+        reports += 1
+        doc = item.to_dict()
+        name = doc["id"] if doc["id"] in doc["source"] else f"{doc['source']}#{doc['id']}"
+        scores = " ".join(
+            f"{'-' if v['score'] is None else round(v['score']):>4}"
+            for v in (doc["skills"][s] for s in SKILLS)
+        )
+        flags = ",".join(f["code"] for f in doc["flags"])
+        out.write(f"{_clip(name, 34):<34} {doc['channel']:<5} {_clip(', '.join(doc['agents']) or '-', 16):<16} "
+                  f"{len(doc['turns']):>5} {scores}  {flags}\n")
+        for warning in doc["warnings"]:
+            out.write(f"{'':<6}warning: {warning}\n")
+    out.write(f"\n{reports} conversation(s) scored, {failures} input(s) failed. Skills: "
+              + ", ".join(f"{SKILL_ABBREVIATIONS[s]}={s}" for s in SKILLS) + "\n")
+
+
+WRITERS: dict[str, Writer] = {"jsonl": write_jsonl, "json": write_json, "csv": write_csv, "table": write_table}
+
+
+@contextlib.contextmanager
+def atomic_output(path: str | os.PathLike[str]) -> Iterator[IO[str]]:
+    """A text file that appears at ``path`` only when the block completes; on any error nothing is left behind."""
+    target = Path(path)
+    handle = tempfile.NamedTemporaryFile(
+        "w", encoding="utf-8", newline="", dir=target.parent or ".", prefix=f".{target.name}.", suffix=".tmp",
+        delete=False,
+    )
+    try:
+        with handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(handle.name, 0o666 & ~_umask())
+        os.replace(handle.name, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(handle.name)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
