@@ -115,7 +115,7 @@ def score(paths, output, output_format, input_format, agents, agent_pattern, age
             with atomic_output(output) as out:
                 write(items, out)
         else:
-            write(items, click.get_text_stream("stdout"))
+            write(items, sys.stdout)
     except UsageError as exc:
         raise click.UsageError(str(exc)) from None
     except CoachError as exc:

@@ -42,7 +42,8 @@ FORMATS: tuple[str, ...] = tuple(sorted(PARSERS))
 SUFFIXES: dict[str, str] = {suffix: spec.name for spec in PARSERS.values() for suffix in spec.suffixes}
 
 _SRT_START = re.compile(r"^\s*\d+\s*\n\s*\d{1,2}:\d{2}:\d{2}[,.]\d{1,3}\s*-->", re.MULTILINE)
-_EMAIL_HEADER = re.compile(r"^(from|to|subject|date|message-id|received|return-path|mime-version|delivered-to):",
+_EMAIL_HEADER = re.compile(r"^(from|to|subject|date|message-id|received|return-path|mime-version|delivered-to|"
+                           r"reply-to|content-type|dkim-signature|authentication-results|arc-[\w-]+|x-[\w-]+):",
                            re.IGNORECASE)
 
 
@@ -63,7 +64,7 @@ def sniff_format(head: bytes) -> str:
     if text.startswith("From ") and "\n" in text:
         return "mbox"
     first_line = text.split("\n", 1)[0]
-    if text.startswith(("{", "[")):
+    if text.startswith("{") or re.match(r"\[\s*[\[{\"\]]", text):  # not "[09:14] Tom: ..." chat lines
         if text.startswith("{") and first_line.rstrip().endswith("}") and "\n{" in text:
             return "jsonl"
         return "json"

@@ -133,5 +133,7 @@ def load_json_document(text: str, source: str) -> object:
     except json.JSONDecodeError as exc:
         raise InputError(source, f"malformed JSON: {exc.msg} (column {exc.colno})", line=exc.lineno,
                          code="malformed_json") from None
+    except ValueError as exc:  # an integer over Python's 4300-digit limit is not a JSONDecodeError
+        raise InputError(source, f"malformed JSON: {exc}", code="malformed_json") from None
     except RecursionError:
         raise InputError(source, "JSON nested too deeply to be a transcript export", code="malformed_json") from None

@@ -64,14 +64,26 @@ def decode(data: bytes, source: str) -> Decoded:
     return _decode_legacy(data, source)
 
 
+# Support exports in a legacy encoding are most often Windows-1252: prefer it among equally good guesses.
+_PREFERRED = ("cp1252", "latin_1", "iso8859_15")
+
+
+def _guess_legacy(matches) -> str:
+    best = matches.best()
+    if best is None:
+        return "cp1252"
+    tied = [m.encoding for m in matches
+            if m.chaos <= best.chaos + 0.01 and m.coherence >= best.coherence - 0.01]
+    return next((e for e in _PREFERRED if e in tied), best.encoding)
+
+
 def _decode_legacy(data: bytes, source: str) -> Decoded:
     if b"\x00" in data[:65536]:
         raise InputError(source, "looks like a binary file, not text; expected a transcript in a text format",
                          code="binary")
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data[: 1 << 20]).best()
-    encoding = best.encoding if best is not None else "cp1252"
+    encoding = _guess_legacy(from_bytes(data[: 1 << 20]))
     try:
         text = data.decode(encoding)
     except (UnicodeDecodeError, LookupError):

@@ -24,11 +24,14 @@ def looks_like_html(text: str) -> bool:
     return bool(_TAG_HINT.search(text))
 
 
-def html_to_text(markup: str) -> str:
-    """Plain text of an HTML fragment or document."""
-    if not looks_like_html(markup):
+def html_to_text(markup: str | Tag) -> str:
+    """Plain text of an HTML fragment or document, or of an already parsed tree."""
+    if isinstance(markup, Tag):  # BeautifulSoup is a Tag too
+        soup = markup
+    elif not looks_like_html(markup):
         return markup.strip()
-    soup = BeautifulSoup(markup, "html.parser")
+    else:
+        soup = BeautifulSoup(markup, "html.parser")
     parts: list[str] = []
     _walk(soup, parts)
     text = "".join(parts)
@@ -36,29 +39,35 @@ def html_to_text(markup: str) -> str:
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 
 
-def _walk(node: Tag, parts: list[str]) -> None:
-    for child in node.children:
-        if isinstance(child, NavigableString):
-            if type(child) is NavigableString:  # skip comments, doctypes, CDATA
-                parts.append(str(child).replace("\n", " "))
+def _walk(root: Tag, parts: list[str]) -> None:
+    """Depth-first over the tree with an explicit stack: hostile nesting cannot exhaust Python's recursion."""
+    stack: list[tuple[Tag | NavigableString, bool]] = [(child, False) for child in reversed(list(root.children))]
+    while stack:
+        node, closing = stack.pop()
+        if isinstance(node, NavigableString):
+            if type(node) is NavigableString:  # skip comments, doctypes, CDATA
+                parts.append(str(node).replace("\n", " "))
             continue
-        if not isinstance(child, Tag) or child.name in _SKIP:
+        if not isinstance(node, Tag) or node.name in _SKIP:
             continue
-        name = child.name
+        name = node.name
+        if closing:
+            if name == "a":
+                href = node.get("href")
+                shown = node.get_text(" ", strip=True)
+                if isinstance(href, str) and href.startswith(("http://", "https://")) and href not in shown:
+                    parts.append(f" ({href})")
+            if name in _BLOCKS:
+                parts.append("\n\n" if name in ("p", "blockquote", "pre", "table") else "\n")
+            continue
         if name == "br":
             parts.append("\n")
             continue
-        if name in _BLOCKS:
+        if name in _BLOCKS and not (parts and (parts[-1].endswith("\n") or parts[-1] == "- ")):
             parts.append("\n")
         if name == "li":
             parts.append("- ")
         if name in ("td", "th"):
             parts.append(" ")
-        _walk(child, parts)
-        if name == "a":
-            href = child.get("href")
-            shown = child.get_text(" ", strip=True)
-            if isinstance(href, str) and href.startswith(("http://", "https://")) and href not in shown:
-                parts.append(f" ({href})")
-        if name in _BLOCKS:
-            parts.append("\n\n" if name in ("p", "blockquote", "pre", "table") else "\n")
+        stack.append((node, True))
+        stack.extend((child, False) for child in reversed(list(node.children)))

@@ -20,6 +20,7 @@ from transcript_coach.model import ROLES, Role
 _BRACKETED = re.compile(r"^(?P<outer>.*?)\s*[(\[{<]\s*(?P<inner>[^)\]}>]*?)\s*[)\]}>]\s*(?P<rest>.*)$")
 _SEPARATED = re.compile(r"^(?P<a>.+?)\s*(?:\s[-–—|/]\s|,\s*)\s*(?P<b>.+)$")
 _SPACES = re.compile(r"\s+")
+_ANONYMOUS = re.compile(r"^[#\d\s_-]+$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,8 +94,8 @@ def parse_label(label: str) -> Label:
     words = text.split(" ")
     for n in range(min(lex.longest, len(words) - 1), 0, -1):
         head, tail = " ".join(words[:n]), " ".join(words[n:])
-        if _norm(head) in lex.labels:
-            return Label(lex.labels[_norm(head)], tail)
+        if _norm(head) in lex.labels:  # "Agent Tom" -> Tom; "Visitor 4821" keeps its number as the name
+            return Label(lex.labels[_norm(head)], text if _ANONYMOUS.match(tail) else tail)
         head, tail = " ".join(words[:-n]), " ".join(words[-n:])
         if _norm(tail) in lex.labels:
             return Label(lex.labels[_norm(tail)], text)
@@ -183,16 +184,24 @@ def _stated_role(turn, lab: Label | None, name: str | None, roster, options) -> 
         return "agent" if _matches_domain(domain, options.agent_domains) else "customer"
     if lab is not None and lab.role is not None:
         return lab.role
+    if name and (roster or options.agent_pattern is not None):
+        return "customer"  # a roster names every agent: an unlabelled speaker outside it is the customer
     return None
 
 
 def _guess(unknown: list[str], scores: dict[str, int], known: set[str]) -> dict[str, tuple[Role, str]]:
     if "agent" in known and "customer" not in known:
-        return {k: ("agent", "its messages read like an agent's") if scores[k] > 0
-                else ("customer", "the other speakers are labelled agents") for k in unknown}
+        guessed = {k: ("agent", "its messages read like an agent's") if scores[k] > 0
+                   else ("customer", "the other speakers are labelled agents") for k in unknown}
+        if all(role == "agent" for role, _ in guessed.values()):  # someone must be the customer
+            guessed[min(unknown, key=lambda k: scores[k])] = ("customer", "the other speakers are labelled agents")
+        return guessed
     if "customer" in known and "agent" not in known:
-        return {k: ("customer", "its messages read like a customer's") if scores[k] < 0
-                else ("agent", "the other speaker is labelled customer") for k in unknown}
+        guessed = {k: ("customer", "its messages read like a customer's") if scores[k] < 0
+                   else ("agent", "the other speaker is labelled customer") for k in unknown}
+        if all(role == "customer" for role, _ in guessed.values()):  # someone must be the agent
+            guessed[max(unknown, key=lambda k: scores[k])] = ("agent", "the other speaker is labelled customer")
+        return guessed
     if known:
         return {k: ("agent", "its messages read like an agent's") if scores[k] > 0
                 else ("customer", "its messages do not read like an agent's") for k in unknown}

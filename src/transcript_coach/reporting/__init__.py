@@ -73,12 +73,14 @@ SKILL_ABBREVIATIONS = {
 }
 
 
-def _clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+def _clip(text: str, width: int, *, keep_end: bool = False) -> str:
+    if len(text) <= width:
+        return text
+    return "…" + text[-(width - 1):] if keep_end else text[: width - 1] + "…"
 
 
 def write_table(items: Iterable[Item], out: IO[str]) -> None:
-    """One line per conversation: who, how long, each skill's score (``-`` = not scored), flags and warnings."""
+    """One line per conversation: who, how many turns, each skill's score (``-`` = not scored) and the flags."""
     head = f"{'conversation':<34} {'chan':<5} {'agents':<16} {'turns':>5} " + " ".join(
         f"{SKILL_ABBREVIATIONS[s]:>4}" for s in SKILLS
     )
@@ -87,20 +89,20 @@ def write_table(items: Iterable[Item], out: IO[str]) -> None:
     for item in items:
         if isinstance(item, Failure):
             failures += 1
-            out.write(f"{_clip(item.source, 34):<34} ERROR {item.message}\n")
+            out.write(f"{_clip(item.source, 34, keep_end=True):<34} ERROR {item.message}\n")
             continue
         reports += 1
         doc = item.to_dict()
-        name = doc["id"] if doc["id"] in doc["source"] else f"{doc['source']}#{doc['id']}"
+        name = Path(doc["source"]).name
+        if doc["id"] != Path(doc["source"]).stem:  # several conversations in one file
+            name = f"{name}#{doc['id']}"
         scores = " ".join(
             f"{'-' if v['score'] is None else round(v['score']):>4}"
             for v in (doc["skills"][s] for s in SKILLS)
         )
         flags = ",".join(f["code"] for f in doc["flags"])
-        out.write(f"{_clip(name, 34):<34} {doc['channel']:<5} {_clip(', '.join(doc['agents']) or '-', 16):<16} "
+        out.write(f"{_clip(name, 34, keep_end=True):<34} {doc['channel']:<5} {_clip(', '.join(doc['agents']) or '-', 16):<16} "
                   f"{len(doc['turns']):>5} {scores}  {flags}\n")
-        for warning in doc["warnings"]:
-            out.write(f"{'':<6}warning: {warning}\n")
     out.write(f"\n{reports} conversation(s) scored, {failures} input(s) failed. Skills: "
               + ", ".join(f"{SKILL_ABBREVIATIONS[s]}={s}" for s in SKILLS) + "\n")
 

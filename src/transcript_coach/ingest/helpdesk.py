@@ -1,0 +1,647 @@
+"""Helpdesk JSON exports: Zendesk, Intercom and Freshdesk, plus the ``json`` format that picks one by structure.
+
+``json`` (files ending ``.json``) loads the document once and chooses the flavour from its shape; ``zendesk``,
+``intercom`` and ``freshdesk`` force one (``--input-format``). Each flavour accepts the layouts its API and export
+tools produce (see the ``parse_*`` functions), states roles where the export does (user roles, author types,
+``incoming`` flags) and keeps internal notes as ``internal=True`` turns. Anything of the wrong shape raises
+``InputError`` (code ``unsupported_structure``) naming the key path, e.g. ``comments[3].body``.
+
+A Zendesk full export (one ticket per line, though named ``.json``) is read as a list of tickets.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from transcript_coach.errors import InputError
+from transcript_coach.ingest.base import Conversation, IngestOptions, RawTurn, finish_all, parser
+from transcript_coach.ingest.records import (
+    default_id,
+    describe,
+    html_text,
+    load_json,
+    looks_generic,
+    parse_flag,
+    parse_generic,
+    show_keys,
+)
+from transcript_coach.ingest.timestamps import parse_timestamp
+from transcript_coach.model import Channel, Role, Timestamp, Transcript
+
+SUPPORTED = (
+    "Zendesk ({\"ticket\", \"comments\", \"users\"}, {\"comments\": [...]}, {\"tickets\": [tickets with "
+    "\"comments\"]} or a ticket with \"comments\"); Intercom (a conversation with \"source\" and "
+    "\"conversation_parts\", {\"conversations\": [...]} or a list of them); Freshdesk ({\"ticket\", "
+    "\"conversations\"} or a ticket with \"conversations\" or \"description_text\"); generic turns "
+    "([{\"speaker\", \"text\"}, ...] or {\"turns\": [...]})"
+)
+
+
+# --- reading values by key path -------------------------------------------------------------------------------------
+
+class _Reader:
+    """Typed access to one JSON object at a key path; wrong types raise ``InputError`` naming the path."""
+
+    def __init__(self, obj: dict[str, Any], path: str, source: str):
+        self.obj = obj
+        self.path = path
+        self.source = source
+
+    def at(self, key: str | int) -> str:
+        if isinstance(key, int):
+            return f"{self.path}[{key}]"
+        return f"{self.path}.{key}" if self.path else key
+
+    def error(self, key: str, expected: str, found: object) -> InputError:
+        return InputError(self.source, f"{self.at(key)}: expected {expected}, found {describe(found)}",
+                          code="unsupported_structure")
+
+    def get(self, key: str) -> Any:
+        return self.obj.get(key)
+
+    def has(self, key: str) -> bool:
+        return self.obj.get(key) is not None
+
+    def text(self, key: str) -> str | None:
+        value = self.obj.get(key)
+        if value is None:
+            return None
+        if isinstance(value, str):
+            return value
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return str(value)
+        raise self.error(key, "text", value)
+
+    def ident(self, key: str) -> str | None:
+        value = self.obj.get(key)
+        if value is None or value == "":
+            return None
+        if isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
+            return str(value).strip()
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        raise self.error(key, "an id (a number or text)", value)
+
+    def flag(self, key: str) -> bool | None:
+        try:
+            return parse_flag(self.obj.get(key))
+        except ValueError:
+            raise self.error(key, "true or false", self.obj.get(key)) from None
+
+    def time(self, key: str) -> Timestamp | None:
+        value = self.obj.get(key)
+        if value is None or value == "":
+            return None
+        stamp = parse_timestamp(value) if not isinstance(value, dict | list | bool) else None
+        if stamp is None:
+            raise InputError(self.source, f"{self.at(key)}: unreadable timestamp {describe(value)}; expected ISO "
+                             "8601 (2024-03-01T09:14:00Z) or epoch seconds", code="unsupported_structure")
+        return stamp
+
+    def child(self, key: str) -> _Reader | None:
+        value = self.obj.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            raise self.error(key, "an object", value)
+        return _Reader(value, self.at(key), self.source)
+
+    def items(self, key: str) -> list[_Reader] | None:
+        """The objects of a list under ``key`` (``None`` when absent or null)."""
+        value = self.obj.get(key)
+        if value is None:
+            return None
+        return _objects(value, self.at(key), self.source)
+
+    def html(self, key: str) -> str | None:
+        value = self.text(key)
+        return None if value is None else html_text(value, self.source, self.at(key))
+
+
+def _objects(value: object, path: str, source: str) -> list[_Reader]:
+    if not isinstance(value, list):
+        raise InputError(source, f"{path}: expected a list, found {describe(value)}", code="unsupported_structure")
+    readers = []
+    for i, item in enumerate(value):
+        if not isinstance(item, dict):
+            raise InputError(source, f"{path}[{i}]: expected an object, found {describe(item)}",
+                             code="unsupported_structure")
+        readers.append(_Reader(item, f"{path}[{i}]", source))
+    return readers
+
+
+def _ordered(turns: list[RawTurn]) -> list[RawTurn]:
+    """Turns sorted by time when they are out of order and every one has a comparable time; ties keep their order."""
+    stamps = [t.timestamp for t in turns]
+    if any(s is None for s in stamps):
+        return turns
+    try:
+        if all(a <= b for a, b in zip(stamps, stamps[1:])):  # type: ignore[operator]
+            return turns
+        return sorted(turns, key=lambda t: t.timestamp)  # type: ignore[arg-type,return-value]
+    except TypeError:  # aware and naive, or date-times and clock times: leave the export's order
+        return turns
+
+
+def _conversation_id(value: str | None, source: str, index: int, count: int) -> str:
+    if value:
+        return value
+    stem = default_id(source)
+    return stem if count == 1 else f"{stem}-{index + 1}"
+
+
+def _unsupported(source: str, doc: object, flavour: str | None = None) -> InputError:
+    if isinstance(doc, dict):
+        found = f"an object with top-level keys: {show_keys(doc)}"
+    elif isinstance(doc, list):
+        kinds = sorted({describe(x).split(" (")[0] for x in doc})
+        found = f"a list of {len(doc)} item(s) ({', '.join(kinds) or 'empty'})"
+        if doc and isinstance(doc[0], dict):
+            found += f"; the first has keys: {show_keys(doc[0])}"
+    else:
+        found = describe(doc)
+    if flavour is None:
+        expected = f"one of the supported structures: {SUPPORTED}"
+    else:
+        expected = next(part for part in SUPPORTED.split("; ") if part.lower().startswith(flavour))
+    return InputError(source, f"unsupported JSON structure: found {found}; expected {expected}",
+                      code="unsupported_structure")
+
+
+def _no_conversations(source: str, key: str) -> InputError:
+    return InputError(source, f"'{key}' is an empty list; expected at least one conversation", code="no_turns")
+
+
+# --- Zendesk ----------------------------------------------------------------------------------------------------------
+
+_ZENDESK_ROLES: dict[str, Role] = {"end-user": "customer", "end_user": "customer", "agent": "agent", "admin": "agent"}
+_ZENDESK_TICKET_KEYS = frozenset({"via", "requester_id", "submitter_id", "assignee_id", "raw_subject", "comments"})
+
+
+def _zendesk_ticket_like(obj: object) -> bool:
+    return isinstance(obj, dict) and "comments" in obj and not _freshdesk_ticket_like(obj)
+
+
+def is_zendesk(doc: object) -> bool:
+    if isinstance(doc, list):
+        return bool(doc) and _zendesk_ticket_like(doc[0])
+    if not isinstance(doc, dict):
+        return False
+    if "comments" in doc and not _freshdesk_ticket_like(doc):
+        return True  # parse_zendesk says what is wrong when "comments" is not a list
+    tickets = doc.get("tickets")
+    if isinstance(tickets, list):
+        return bool(tickets) and _zendesk_ticket_like(tickets[0])
+    ticket = doc.get("ticket")
+    if isinstance(ticket, dict) and "conversations" not in doc:
+        return not _freshdesk_ticket_like(ticket) and bool(_ZENDESK_TICKET_KEYS & set(ticket))
+    return False
+
+
+def _zendesk_channel(value: object) -> Channel | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    word = value.strip().casefold()
+    if word == "email":
+        return "email"
+    if word in ("voice", "phone", "phone_call", "call"):
+        return "voice"
+    return "chat"
+
+
+class _ZendeskUser:
+    def __init__(self, name: str | None = None, email: str | None = None, role: str | None = None):
+        self.name, self.email, self.role = name, email, role
+
+
+def _zendesk_users(readers: list[_Reader] | None,
+                   users: dict[str, _ZendeskUser] | None = None) -> dict[str, _ZendeskUser]:
+    users = dict(users or {})
+    for user in readers or []:
+        ident = user.ident("id")
+        if ident is None:
+            continue
+        role = user.text("role")
+        users[ident] = _ZendeskUser(user.text("name"), user.text("email"), role.strip().casefold() if role else None)
+    return users
+
+
+def _zendesk_conversation(ticket: _Reader | None, comments: list[_Reader] | None, users: dict[str, _ZendeskUser],
+                          source: str, fallback_id: str) -> Conversation:
+    requester = assignee = submitter = None
+    channel: Channel | None = None
+    if ticket is not None:
+        # Some export tools embed the people on the ticket; the sideloaded users list wins.
+        embedded = {}
+        for key in ("requester", "submitter", "assignee"):
+            person = ticket.child(key)
+            if person is not None and person.ident("id") is not None:
+                embedded[person.ident("id")] = _ZendeskUser(person.text("name"), person.text("email"),
+                                                            (person.text("role") or "").casefold() or None)
+        users = {**embedded, **users}
+        requester, assignee, submitter = ticket.ident("requester_id"), ticket.ident("assignee_id"), \
+            ticket.ident("submitter_id")
+        via = ticket.child("via")
+        channel = _zendesk_channel(via.get("channel")) if via is not None else None
+    warnings: list[str] = []
+    warned: set[str] = set()
+    turns: list[RawTurn] = []
+    if comments is None:
+        if ticket is None or ticket.text("description") is None:
+            where = ticket.path if ticket is not None and ticket.path else "ticket"
+            raise InputError(source, f"{where}: expected 'comments' (a list) or a 'description'",
+                             code="unsupported_structure")
+        text = ticket.html("description") or ""
+        user = users.get(requester or "")
+        turns.append(RawTurn(text, label=_zendesk_label(user, requester), role="customer",
+                             timestamp=ticket.time("created_at"), address=user.email if user else None))
+        comments = []
+    voice = False
+    for comment in comments:
+        turns.append(_zendesk_turn(comment, users, requester, assignee, submitter, warnings, warned))
+        kind = comment.text("type")
+        voice = voice or (kind or "").casefold() == "voicecomment"
+        if channel is None:
+            via = comment.child("via")
+            channel = _zendesk_channel(via.get("channel")) if via is not None else None
+    if voice and ticket is None:
+        channel = "voice"
+    ident = ticket.ident("id") if ticket is not None else None
+    return Conversation(tuple(_ordered(turns)), id=ident or fallback_id, channel=channel or "chat",
+                        warnings=tuple(warnings))
+
+
+def _zendesk_label(user: _ZendeskUser | None, author: str | None) -> str | None:
+    if user is not None and user.name and user.name.strip():
+        return user.name.strip()
+    if user is not None and user.email:
+        return user.email.strip()
+    return f"user-{author}" if author else None
+
+
+def _zendesk_turn(comment: _Reader, users: dict[str, _ZendeskUser], requester: str | None, assignee: str | None,
+                  submitter: str | None, warnings: list[str], warned: set[str]) -> RawTurn:
+    if not any(k in comment.obj for k in ("plain_body", "body", "html_body")):
+        raise InputError(comment.source, f"{comment.at('body')}: missing; expected the comment text in 'body', "
+                         f"'plain_body' or 'html_body' (found keys: {show_keys(comment.obj)})",
+                         code="unsupported_structure")
+    text = comment.text("plain_body")
+    if not (text and text.strip()):
+        text = comment.text("body")
+    if not (text and text.strip()):
+        text = comment.html("html_body")
+    author = comment.ident("author_id")
+    user = users.get(author or "")
+    embedded = comment.child("author")
+    if user is None and embedded is not None:
+        user = _ZendeskUser(embedded.text("name"), embedded.text("email"),
+                            (embedded.text("role") or "").casefold() or None)
+        author = author or embedded.ident("id")
+    role: Role | None = _ZENDESK_ROLES.get(user.role or "") if user is not None else None
+    label = _zendesk_label(user, author)
+    if role is None and author is not None:
+        if requester is not None and author == requester:
+            role = "customer"
+        elif author == assignee or (submitter is not None and author == submitter and submitter != requester):
+            role = "agent"
+        elif requester is not None:
+            role = "agent"
+            if author not in warned:
+                warned.add(author)
+                warnings.append(f"zendesk: author {label!r} has no role in the export and is not the ticket's "
+                                "requester; taken as an agent (sideload users with ?include=users to be sure)")
+    public = comment.flag("public")
+    return RawTurn(text or "", label=label, role=role, timestamp=comment.time("created_at"),
+                   internal=public is False, address=user.email.strip() if user is not None and user.email else None)
+
+
+def parse_zendesk(doc: object, source: str, options: IngestOptions) -> Iterator[Transcript]:
+    """Zendesk: ticket + comments (+ sideloaded users), comments alone, a ticket with embedded comments, a
+    ``tickets`` list of those, or a list of tickets (one per line in Zendesk's full JSON export)."""
+    pairs: list[tuple[_Reader | None, list[_Reader] | None]]
+    if isinstance(doc, list):
+        if not doc:
+            raise _no_conversations(source, "the top-level list")
+        if not (_zendesk_ticket_like(doc[0]) or isinstance(doc[0], dict) and _ZENDESK_TICKET_KEYS & set(doc[0])):
+            raise _unsupported(source, doc, "zendesk")
+        root = _Reader({}, "", source)
+        pairs = [(t, t.items("comments")) for t in _objects(doc, "", source)]
+        users = _zendesk_users(None)
+    elif isinstance(doc, dict):
+        root = _Reader(doc, "", source)
+        users = _zendesk_users(root.items("users"))
+        is_ticket = not isinstance(doc.get("ticket"), dict) and bool((_ZENDESK_TICKET_KEYS - {"comments"}) & set(doc))
+        if root.has("comments") and is_ticket:
+            pairs = [(root, root.items("comments"))]  # a ticket object with its comments embedded
+        elif root.has("comments"):
+            pairs = [(root.child("ticket"), root.items("comments"))]
+        elif root.has("tickets"):
+            pairs = [(t, t.items("comments")) for t in root.items("tickets") or []]
+            if not pairs:
+                raise _no_conversations(source, "tickets")
+        elif isinstance(root.get("ticket"), dict):
+            ticket = root.child("ticket")
+            assert ticket is not None
+            pairs = [(ticket, ticket.items("comments"))]
+        elif "via" in doc or "requester_id" in doc:
+            pairs = [(root, None)]
+        else:
+            raise _unsupported(source, doc, "zendesk")
+    else:
+        raise _unsupported(source, doc, "zendesk")
+    conversations = []
+    for i, (ticket, comments) in enumerate(pairs):
+        ticket_users = _zendesk_users(ticket.items("users"), users) if ticket is not None and ticket is not root \
+            else users
+        conversations.append(_zendesk_conversation(ticket, comments, ticket_users, source,
+                                                   _conversation_id(None, source, i, len(pairs))))
+    yield from finish_all(conversations, source=source, format="zendesk", options=options)
+
+
+# --- Intercom ---------------------------------------------------------------------------------------------------------
+
+_INTERCOM_ROLES: dict[str, Role] = {"user": "customer", "lead": "customer", "contact": "customer",
+                                    "admin": "agent", "team": "agent", "bot": "bot"}
+_INTERCOM_NOTES = frozenset({"note", "note_and_reopen"})
+
+
+def _intercom_conversation_like(obj: object) -> bool:
+    if not isinstance(obj, dict):
+        return False
+    if obj.get("type") == "conversation" or "conversation_parts" in obj or "conversation_message" in obj:
+        return True
+    source = obj.get("source")
+    return isinstance(source, dict) and "author" in source
+
+
+def is_intercom(doc: object) -> bool:
+    if isinstance(doc, list):
+        return bool(doc) and _intercom_conversation_like(doc[0])
+    if not isinstance(doc, dict):
+        return False
+    if _intercom_conversation_like(doc):
+        return True
+    conversations = doc.get("conversations")
+    if isinstance(conversations, list):
+        if not conversations:
+            return doc.get("type") == "conversation.list"
+        return _intercom_conversation_like(conversations[0])
+    return False
+
+
+def _intercom_author(author: _Reader | None) -> tuple[str | None, Role | None, str | None]:
+    """(label, role, address) of an Intercom author object."""
+    if author is None:
+        return None, None, None
+    kind = (author.text("type") or "").strip().casefold()
+    name, email, ident = author.text("name"), author.text("email"), author.ident("id")
+    label = (name or "").strip() or (email or "").strip() or (f"{kind or 'author'}-{ident}" if ident else None)
+    return label, _INTERCOM_ROLES.get(kind), (email or "").strip() or None
+
+
+def _intercom_channel(source_obj: _Reader | None) -> Channel:
+    if source_obj is None:
+        return "chat"
+    words = {(source_obj.text(k) or "").strip().casefold() for k in ("type", "delivered_as")}
+    if "email" in words:
+        return "email"
+    if words & {"phone", "phone_call", "call", "voice"}:
+        return "voice"
+    return "chat"
+
+
+def _intercom_conversation(conv: _Reader, fallback_id: str) -> Conversation:
+    created = conv.time("created_at")
+    key = "source" if conv.has("source") else "conversation_message"
+    first = conv.child(key)
+    turns: list[RawTurn] = []
+    warnings: list[str] = []
+    if first is not None:
+        text = first.html("body") or ""
+        if not text.strip():
+            text = first.html("subject") or ""
+        label, role, address = _intercom_author(first.child("author"))
+        turns.append(RawTurn(text, label=label, role=role, timestamp=created, address=address))
+    container = conv.get("conversation_parts")
+    parts: list[_Reader] = []
+    if isinstance(container, dict):
+        holder = conv.child("conversation_parts")
+        assert holder is not None
+        parts = holder.items("conversation_parts") or []
+        total = container.get("total_count")
+        if isinstance(total, int) and not isinstance(total, bool) and total > len(parts):
+            warnings.append(f"intercom: the export holds {len(parts)} of the conversation's {total} parts; "
+                            "later messages are missing")
+    elif container is not None:
+        parts = conv.items("conversation_parts") or []
+    for part in parts:
+        kind = (part.text("part_type") or "").strip().casefold()
+        is_note = kind in _INTERCOM_NOTES
+        if kind != "comment" and not is_note and "assignment" not in kind:
+            continue  # open, close, snoozed, participant_added...: events, not messages
+        body = part.html("body") or ""
+        if "assignment" in kind and not body.strip():
+            continue  # an assignment with a body is the note the teammate left with it
+        label, role, address = _intercom_author(part.child("author"))
+        internal = kind != "comment"
+        turns.append(RawTurn(body, label=label, role="agent" if internal else role, timestamp=part.time("created_at"),
+                             internal=internal, address=address))
+    return Conversation(tuple(turns), id=conv.ident("id") or fallback_id, channel=_intercom_channel(first),
+                        warnings=tuple(warnings))
+
+
+def parse_intercom(doc: object, source: str, options: IngestOptions) -> Iterator[Transcript]:
+    """Intercom: a conversation object (REST API), ``{"conversations": [...]}``, or a list of conversations."""
+    if isinstance(doc, list) and doc and _intercom_conversation_like(doc[0]):
+        convs = _objects(doc, "", source)
+    elif isinstance(doc, dict) and _intercom_conversation_like(doc):
+        convs = [_Reader(doc, "", source)]
+    elif isinstance(doc, list) and not doc:
+        raise _no_conversations(source, "the top-level list")
+    elif isinstance(doc, dict) and is_intercom(doc):
+        convs = _Reader(doc, "", source).items("conversations") or []
+        if not convs:
+            raise _no_conversations(source, "conversations")
+    else:
+        raise _unsupported(source, doc, "intercom")
+    conversations = [_intercom_conversation(c, _conversation_id(None, source, i, len(convs)))
+                     for i, c in enumerate(convs)]
+    yield from finish_all(conversations, source=source, format="intercom", options=options)
+
+
+# --- Freshdesk --------------------------------------------------------------------------------------------------------
+
+_FRESHDESK_CHANNELS: dict[int, Channel] = {1: "email", 10: "email", 3: "voice"}
+_FRESHDESK_OUTBOUND_EMAIL = 10
+
+
+def _freshdesk_ticket_like(obj: object) -> bool:
+    return isinstance(obj, dict) and (
+        "description_text" in obj or "conversations" in obj or isinstance(obj.get("ticket"), dict) and
+        _freshdesk_ticket_like(obj["ticket"]))
+
+
+def is_freshdesk(doc: object) -> bool:
+    if isinstance(doc, list):
+        return bool(doc) and _freshdesk_ticket_like(doc[0])
+    if not isinstance(doc, dict):
+        return False
+    if isinstance(doc.get("ticket"), dict) and ("conversations" in doc or _freshdesk_ticket_like(doc["ticket"])):
+        return True
+    tickets = doc.get("tickets")
+    if isinstance(tickets, list) and tickets and _freshdesk_ticket_like(tickets[0]):
+        return True
+    if "description_text" in doc:
+        return True
+    # A ticket with embedded conversations: Freshdesk's have body_text / incoming, not turns.
+    conversations = doc.get("conversations")
+    return isinstance(conversations, list) and "requester_id" in doc
+
+
+def _freshdesk_conversation(ticket: _Reader, conversations: list[_Reader] | None, source: str,
+                            fallback_id: str) -> Conversation:
+    requester = ticket.ident("requester_id")
+    responder = ticket.ident("responder_id")
+    names: dict[str, str] = {}
+    person = ticket.child("requester")
+    requester_email = None
+    if person is not None:
+        requester = requester or person.ident("id")
+        requester_email = (person.text("email") or "").strip() or None
+        name = (person.text("name") or "").strip() or requester_email
+        if requester and name:
+            names[requester] = name
+    for conv in conversations or []:
+        user, email = conv.ident("user_id"), (conv.text("from_email") or "").strip()
+        if user and email and conv.flag("incoming") and user not in names:
+            names[user] = email
+    source_value = ticket.get("source")
+    if isinstance(source_value, str) and source_value.strip().isdigit():
+        source_value = int(source_value)
+    channel = _FRESHDESK_CHANNELS.get(source_value, "chat") if isinstance(source_value, int) else "chat"
+
+    def label(user: str | None) -> str | None:
+        return names.get(user or "") or (f"user-{user}" if user else None)
+
+    description = ticket.text("description_text")
+    if not (description and description.strip()):
+        description = ticket.html("description") or ""
+    outbound = source_value == _FRESHDESK_OUTBOUND_EMAIL
+    turns = [RawTurn(description, label=label(responder if outbound else requester),
+                     role="agent" if outbound else "customer", timestamp=ticket.time("created_at"),
+                     address=None if outbound else requester_email)]
+    replies: list[RawTurn] = []
+    for conv in conversations or []:
+        if not any(k in conv.obj for k in ("body_text", "body")):
+            raise InputError(source, f"{conv.at('body_text')}: missing; expected the message in 'body_text' or "
+                             f"'body' (found keys: {show_keys(conv.obj)})", code="unsupported_structure")
+        text = conv.text("body_text")
+        if not (text and text.strip()):
+            text = conv.html("body") or ""
+        private = conv.flag("private") is True
+        incoming = conv.flag("incoming")
+        user = conv.ident("user_id")
+        role: Role | None
+        if private:
+            role = "agent"
+        elif incoming is not None:
+            role = "customer" if incoming else "agent"
+        else:
+            role = "customer" if user is not None and user == requester else None
+        replies.append(RawTurn(text, label=label(user), role=role, timestamp=conv.time("created_at"),
+                               internal=private, address=(conv.text("from_email") or "").strip() or None))
+    return Conversation(tuple(turns + _ordered(replies)), id=ticket.ident("id") or fallback_id, channel=channel)
+
+
+def parse_freshdesk(doc: object, source: str, options: IngestOptions) -> Iterator[Transcript]:
+    """Freshdesk: ``{"ticket", "conversations"}``, a ticket with embedded ``conversations``
+    (``GET /tickets/{id}?include=conversations``), ``{"tickets": [...]}`` or a list of those."""
+    if isinstance(doc, list):
+        if not doc:
+            raise _no_conversations(source, "the top-level list")
+        if not (_freshdesk_ticket_like(doc[0]) or isinstance(doc[0], dict) and "requester_id" in doc[0]):
+            raise _unsupported(source, doc, "freshdesk")
+        items = _objects(doc, "", source)
+    elif isinstance(doc, dict) and isinstance(doc.get("tickets"), list) and "ticket" not in doc:
+        items = _Reader(doc, "", source).items("tickets") or []
+        if not items:
+            raise _no_conversations(source, "tickets")
+    elif isinstance(doc, dict) and (_freshdesk_ticket_like(doc) or "requester_id" in doc):
+        items = [_Reader(doc, "", source)]
+    else:
+        raise _unsupported(source, doc, "freshdesk")
+    conversations = []
+    for i, item in enumerate(items):
+        ticket = item.child("ticket") if isinstance(item.get("ticket"), dict) else item
+        assert ticket is not None
+        replies = item.items("conversations") if item.has("conversations") else ticket.items("conversations")
+        conversations.append(_freshdesk_conversation(ticket, replies, source,
+                                                     _conversation_id(None, source, i, len(items))))
+    yield from finish_all(conversations, source=source, format="freshdesk", options=options)
+
+
+# --- the dispatcher ---------------------------------------------------------------------------------------------------
+
+def _generic(doc: object, source: str, options: IngestOptions) -> Iterator[Transcript]:
+    return parse_generic(doc, source, options, format="json-turns")
+
+
+_FLAVOURS: tuple[tuple[str, Callable[[object], bool], Callable[..., Iterator[Transcript]]], ...] = (
+    ("zendesk", is_zendesk, parse_zendesk),
+    ("freshdesk", is_freshdesk, parse_freshdesk),
+    ("intercom", is_intercom, parse_intercom),
+    ("json-turns", looks_generic, _generic),
+)
+
+
+def detect_flavour(doc: object) -> str | None:
+    """The export a JSON document comes from (``zendesk``, ``freshdesk``, ``intercom``, ``json-turns``), or None."""
+    return next((name for name, test, _ in _FLAVOURS if test(doc)), None)
+
+
+def _load(content: str, source: str) -> object:
+    """The JSON document; a file of one JSON object per line (Zendesk's full export) becomes a list of them."""
+    try:
+        return load_json(content, source)
+    except InputError as error:
+        lines = [line for line in content.split("\n") if line.strip()]
+        if error.code != "malformed_json" or len(lines) < 2 or not lines[0].lstrip().startswith("{"):
+            raise
+        try:
+            items = [json.loads(line) for line in lines]
+        except (ValueError, RecursionError):
+            raise error from None
+        if not all(isinstance(item, dict) for item in items):
+            raise error from None
+        return items
+
+
+@parser("json", suffixes=(".json",),
+        description="JSON export: Zendesk, Intercom, Freshdesk or generic turns, recognised by structure")
+def read_json(content: str, source: str, options: IngestOptions) -> Iterator[Transcript]:
+    doc = _load(content, source)
+    for name, test, parse in _FLAVOURS:
+        if test(doc):
+            yield from parse(doc, source, options)
+            return
+    if isinstance(doc, list | dict) and not doc:
+        raise InputError(source, f"the JSON document is an empty {'list' if isinstance(doc, list) else 'object'}; "
+                         f"expected {SUPPORTED}", code="no_turns")
+    raise _unsupported(source, doc)
+
+
+@parser("zendesk", description="Zendesk ticket + comments JSON (API or export)")
+def read_zendesk(content: str, source: str, options: IngestOptions) -> Iterator[Transcript]:
+    yield from parse_zendesk(_load(content, source), source, options)
+
+
+@parser("intercom", description="Intercom conversation JSON (REST API)")
+def read_intercom(content: str, source: str, options: IngestOptions) -> Iterator[Transcript]:
+    yield from parse_intercom(_load(content, source), source, options)
+
+
+@parser("freshdesk", description="Freshdesk ticket + conversations JSON (REST API)")
+def read_freshdesk(content: str, source: str, options: IngestOptions) -> Iterator[Transcript]:
+    yield from parse_freshdesk(_load(content, source), source, options)

@@ -1,0 +1,758 @@
+"""Per-message records: JSON Lines, CSV/TSV, and generic JSON lists of turns.
+
+Every format here reads a record (a JSON object or a CSV row) as one message through ``raw_turn_from_record``, which
+accepts the column names exports commonly use (``text``/``message``/``body``..., ``speaker``/``author``...,
+``role``, ``timestamp``/``created_at``..., ``internal``/``private``/``public``...), case-insensitively, in
+``snake_case``, ``camelCase`` or with spaces (``Conversation ID``). Files holding many conversations are grouped by
+a conversation id column (``conversation_id``, ``ticket_id``, ``thread_id``...; never a bare ``id``, which is
+usually the message's own id), in order of first appearance.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from email.utils import parseaddr
+from pathlib import Path
+from typing import Any
+
+from transcript_coach.errors import InputError
+from transcript_coach.ingest.base import (
+    Conversation,
+    IngestOptions,
+    RawTurn,
+    finish_all,
+    load_json_document,
+    parser,
+)
+from transcript_coach.ingest.html import html_to_text
+from transcript_coach.ingest.roles import lexicon, parse_label
+from transcript_coach.ingest.timestamps import parse_timestamp
+from transcript_coach.model import Channel, Role, Timestamp, Transcript
+
+TEXT_KEYS = ("text", "message", "body", "content", "comment", "msg", "utterance", "transcript", "plain_body",
+             "body_text")
+HTML_TEXT_KEYS = ("html_body", "body_html")
+SPEAKER_KEYS = ("speaker", "author", "sender", "name", "from", "user", "speaker_name", "author_name")
+ROLE_KEYS = ("role", "speaker_role", "author_role", "author_type", "sender_type")
+# Boolean columns that say who wrote the message: true means an agent (or a customer for the inverted ones).
+AGENT_FLAG_KEYS = {"from_agent": True, "is_agent": True, "author_is_not_client": True,
+                   "from_customer": False, "is_customer": False}
+TYPE_KEYS = ("type", "message_type", "part_type")
+TIME_KEYS = ("timestamp", "time", "created_at", "created", "date", "datetime", "sent_at", "ts")
+INTERNAL_KEYS = ("internal", "is_internal", "private", "is_private", "note", "is_note")
+ADDRESS_KEYS = ("email", "author_email", "from_email", "sender_email")
+CONVERSATION_ID_KEYS = ("conversation_id", "conversation", "conversationid", "ticket_id", "ticket", "thread_id",
+                        "thread", "chat_id", "dialog_id", "dialogue_id", "session_id", "case_id", "call_id")
+TURN_LIST_KEYS = ("turns", "messages", "conversation", "utterances")
+CONVERSATION_OWN_ID_KEYS = ("id",) + CONVERSATION_ID_KEYS
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_KEY_SEPARATORS = re.compile(r"[\s\-.]+")
+# Markup that only HTML bodies contain; a chat message with a bare "<" or "&" is left alone.
+_HTML_MARKUP = re.compile(r"<(?:p|div|br|li|ul|ol|table|blockquote)\b[^<>]{0,200}>|</(?:p|div|li|ul|ol|span|a|b|"
+                          r"strong|em|i|table|blockquote|h[1-6])>", re.IGNORECASE)
+_TRUE = frozenset({"true", "yes", "y", "1", "t", "on"})
+_FALSE = frozenset({"false", "no", "n", "0", "f", "off", ""})
+_CHANNELS: dict[str, Channel] = {
+    "chat": "chat", "live chat": "chat", "livechat": "chat", "messaging": "chat", "web": "chat", "sms": "chat",
+    "email": "email", "e-mail": "email", "mail": "email",
+    "voice": "voice", "phone": "voice", "call": "voice", "phone call": "voice", "telephone": "voice",
+}
+_CSV_FIELD_LIMIT = 64 * 1024 * 1024
+_SHOWN_KEYS = 15
+
+
+# --- small shared helpers (also used by helpdesk.py) -------------------------------------------------------------
+
+def normalize_key(key: object) -> str:
+    """``"Conversation ID"``, ``"conversationId"``, ``"conversation-id"`` -> ``"conversation_id"``."""
+    return _normalize_key(key if isinstance(key, str) else str(key))
+
+
+@functools.lru_cache(maxsize=4096)
+def _normalize_key(key: str) -> str:
+    text = _CAMEL.sub("_", key.strip())
+    return _KEY_SEPARATORS.sub("_", text).casefold()
+
+
+def default_id(source: str) -> str:
+    """The id of a conversation that its file does not name: the file stem, or ``stdin``."""
+    if source in ("-", "<stdin>", "stdin", ""):
+        return "stdin"
+    return Path(source).stem or "stdin"
+
+
+def parse_flag(value: object) -> bool | None:
+    """``True``/``False`` from booleans, 1/0 and the words true/false/yes/no; ``None`` when absent or empty.
+
+    Raises ``ValueError`` for anything else (the caller names the key)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        if value in (0, 1):
+            return bool(value)
+        raise ValueError(value)
+    if isinstance(value, str):
+        word = value.strip().casefold()
+        if not word:
+            return None
+        if word in _TRUE:
+            return True
+        if word in _FALSE:
+            return False
+    raise ValueError(value)
+
+
+def channel_from_value(value: object) -> Channel | None:
+    """A channel word from an export (``email``, ``phone``, ``chat``...) as chat / email / voice, else ``None``."""
+    if not isinstance(value, str):
+        return None
+    return _CHANNELS.get(" ".join(value.replace("_", " ").casefold().split()))
+
+
+def html_text(markup: str, source: str, where: str) -> str:
+    """``html_to_text`` that turns pathological markup into an ``InputError`` instead of a crash."""
+    try:
+        return html_to_text(markup)
+    except RecursionError:
+        raise InputError(source, f"{where}: HTML nested too deeply to read", code="unsupported_structure") from None
+
+
+def describe(value: object) -> str:
+    """How a JSON value looks, for messages: ``null``, ``a number (3)``, ``a list``..."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"a boolean ({str(value).lower()})"
+    if isinstance(value, int | float):
+        return f"a number ({value})"
+    if isinstance(value, str):
+        return f"text ({_short(value)})"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def show_keys(keys: object) -> str:
+    names = [str(k) for k in keys]  # type: ignore[attr-defined]
+    if not names:
+        return "none"
+    shown = ", ".join(names[:_SHOWN_KEYS])
+    return shown + (f" (and {len(names) - _SHOWN_KEYS} more)" if len(names) > _SHOWN_KEYS else "")
+
+
+def load_json(text: str, source: str) -> object:
+    """``load_json_document`` that also turns the number-size ``ValueError`` of ``json`` into an ``InputError``."""
+    try:
+        return load_json_document(text, source)
+    except ValueError as exc:
+        raise InputError(source, f"malformed JSON: {exc}", code="malformed_json") from None
+
+
+def _short(value: object, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 4] + "..." + text[-1]
+
+
+def _is_text_value(value: object) -> bool:
+    return isinstance(value, str) or (isinstance(value, int | float) and not isinstance(value, bool))
+
+
+# --- one record, one message ---------------------------------------------------------------------------------------
+
+class _Fields:
+    """A record's keys normalised (first spelling wins), remembering how each was written."""
+
+    def __init__(self, record: Mapping[Any, Any] | None = None):
+        self.values: dict[str, Any] = {}
+        self.names: dict[str, str] = {}
+        for key, value in (record or {}).items():
+            norm = normalize_key(key)
+            if norm not in self.values:
+                self.values[norm] = value
+                self.names[norm] = str(key)
+
+    @classmethod
+    def from_row(cls, keys: list[str], names: dict[str, str], row: list[str]) -> _Fields:
+        """A CSV row, its header already normalised (unique keys)."""
+        fields = cls()
+        fields.values = dict(zip(keys, row, strict=False))
+        fields.names = names
+        return fields
+
+    def first(self, keys: tuple[str, ...]) -> tuple[str, Any] | None:
+        """The first of ``keys`` with a value that is not null or blank text."""
+        for key in keys:
+            value = self.values.get(key)
+            if value is None or (isinstance(value, str) and not value.strip()):
+                continue
+            return key, value
+        return None
+
+    def has_any(self, keys: tuple[str, ...]) -> bool:
+        return any(k in self.values for k in keys)
+
+
+def raw_turn_from_record(record: Mapping[Any, Any], source: str, line: int | None, *,
+                         where: str | None = None) -> RawTurn:
+    """One message from a dict or CSV row; ``where`` names the record in errors when there is no line (``turns[3]``).
+
+    Raises ``InputError`` (code ``unsupported_structure``) for a record without a text field, a text or speaker of
+    the wrong type, an unreadable timestamp or an internal flag that is not true/false.
+    """
+    if not isinstance(record, Mapping):
+        prefix = f"{where}: " if where else ""
+        raise InputError(source, f"{prefix}expected a message object with a text field, found {describe(record)}",
+                         line=line, code="unsupported_structure")
+    return _raw_turn(_Fields(record), source, line, where or "")
+
+
+def _raw_turn(fields: _Fields, source: str, line: int | None, w: str) -> RawTurn:
+    prefix = f"{w}: " if w else ""
+    if not fields.has_any(TEXT_KEYS + HTML_TEXT_KEYS):
+        raise InputError(
+            source,
+            f"{prefix}message has no text field (found keys: {show_keys(fields.names.values())}; "
+            f"expected one of: {', '.join(TEXT_KEYS)})",
+            line=line, code="unsupported_structure",
+        )
+    text = _text_of(fields, source, line, w)
+    label, address, dict_role = _speaker_of(fields, source, line, w)
+    role, internal = _role_of(fields, source, line, w)
+    if role is None:
+        role = dict_role
+    if role is None and label is None:
+        # An unrecognised role value ("Tier 2") is still the best name there is for who wrote it.
+        found = fields.first(ROLE_KEYS)
+        if found is not None and _is_text_value(found[1]):
+            label = str(found[1]).strip()
+    found_address = fields.first(ADDRESS_KEYS)
+    if found_address is not None and isinstance(found_address[1], str) and "@" in found_address[1]:
+        address = parseaddr(found_address[1])[1] or found_address[1].strip()
+    return RawTurn(
+        text=text,
+        label=label,
+        role=role,
+        timestamp=_timestamp_of(fields, source, line, w),
+        internal=internal,
+        line=line,
+        address=address,
+    )
+
+
+def _key_path(where: str, name: str) -> str:
+    return f"{where}.{name}" if where else f"'{name}'"
+
+
+def _text_of(fields: _Fields, source: str, line: int | None, where: str) -> str:
+    found = fields.first(TEXT_KEYS)
+    if found is not None:
+        key, value = found
+        text = _coerce_text(value, fields.names[key], source, line, where)
+        if _HTML_MARKUP.search(text):
+            return html_text(text, source, _key_path(where, fields.names[key]))
+        return text
+    found = fields.first(HTML_TEXT_KEYS)
+    if found is not None:
+        key, value = found
+        return html_text(_coerce_text(value, fields.names[key], source, line, where), source,
+                         _key_path(where, fields.names[key]))
+    return ""
+
+
+def _coerce_text(value: object, key: str, source: str, line: int | None, where: str) -> str:
+    if _is_text_value(value):
+        return str(value)
+    if isinstance(value, dict):
+        # {"text": "..."} / {"body": "..."}: a message wrapped one level deeper.
+        for inner in ("text", "body", "content", "value"):
+            if _is_text_value(value.get(inner)):
+                return str(value[inner])
+    if isinstance(value, list) and value:
+        # A list of text parts: ["line one", "line two"] or [{"type": "text", "text": "..."}].
+        parts = []
+        for part in value:
+            if _is_text_value(part):
+                parts.append(str(part))
+            elif isinstance(part, dict) and _is_text_value(part.get("text")):
+                parts.append(str(part["text"]))
+            else:
+                parts = []
+                break
+        if parts:
+            return "\n".join(parts)
+    raise InputError(source, f"{_key_path(where, key)}: expected the message text, found {describe(value)}", line=line,
+                     code="unsupported_structure")
+
+
+def _speaker_of(fields: _Fields, source: str, line: int | None,
+                where: str) -> tuple[str | None, str | None, Role | None]:
+    """(label, address, role stated by a nested author object) of a record."""
+    found = fields.first(SPEAKER_KEYS)
+    if found is None:
+        return None, None, None
+    key, value = found
+    if isinstance(value, dict):
+        author = _Fields(value)
+        name = author.first(("name", "display_name", "full_name", "username", "email"))
+        email = author.first(("email",))
+        label = str(name[1]).strip() if name is not None and _is_text_value(name[1]) else None
+        if label is None:
+            ident = author.first(("id",))
+            label = f"user-{ident[1]}" if ident is not None and _is_text_value(ident[1]) else None
+        address = email[1].strip() if email is not None and isinstance(email[1], str) else None
+        role_found = author.first(("role",) + TYPE_KEYS)
+        role = _role_word(role_found[1], exact=True)[0] if role_found is not None else None
+        return label, address, role
+    if not _is_text_value(value):
+        raise InputError(source, f"{_key_path(where, fields.names[key])}: expected the speaker's name, found "
+                         f"{describe(value)}", line=line, code="unsupported_structure")
+    text = " ".join(str(value).split())
+    if "@" in text:
+        name, addr = parseaddr(text)
+        if "@" in addr:
+            return (name.strip() or addr), addr, None
+    return text, None, None
+
+
+def _role_word(value: object, *, exact: bool) -> tuple[Role | None, bool]:
+    """(role, internal) a role value states; ``exact`` accepts only a whole role word (for ``type`` columns)."""
+    if not isinstance(value, str):
+        return None, False
+    text = " ".join(value.replace("_", " ").split())
+    if not text:
+        return None, False
+    lex = lexicon()
+    key = text.casefold().replace("’", "'")
+    if key in lex.internal or key in ("internal note", "private note"):
+        return "agent", True
+    if exact:
+        return lex.labels.get(key), False
+    parsed = parse_label(text)
+    return parsed.role, parsed.internal
+
+
+def _role_of(fields: _Fields, source: str, line: int | None, where: str) -> tuple[Role | None, bool]:
+    """(role, internal) from role columns, agent/customer flags, ``type`` columns and internal/public flags."""
+    role: Role | None = None
+    internal = False
+    found = fields.first(ROLE_KEYS)
+    if found is not None:
+        role, internal = _role_word(found[1], exact=False)
+    if role is None:
+        for key, agent_when_true in AGENT_FLAG_KEYS.items():
+            if key not in fields.values:
+                continue
+            flag = _flag(fields, key, source, line, where)
+            if flag is not None:
+                role = "agent" if flag == agent_when_true else "customer"
+                break
+    for key in TYPE_KEYS:
+        type_role, type_internal = _role_word(fields.values.get(key), exact=True)
+        role = role or type_role
+        internal = internal or type_internal
+    for key in INTERNAL_KEYS:
+        if key in fields.values:
+            if key == "note" and isinstance(fields.values[key], str) and \
+                    fields.values[key].strip().casefold() not in _TRUE | _FALSE:
+                continue  # a "note" column holding the note's words, not a flag
+            internal = internal or bool(_flag(fields, key, source, line, where))
+    if "public" in fields.values:
+        public = _flag(fields, "public", source, line, where)
+        internal = internal or public is False
+    visibility = fields.values.get("visibility")
+    if isinstance(visibility, str) and visibility.strip().casefold() in ("internal", "private"):
+        internal = True
+    return role, internal
+
+
+def _flag(fields: _Fields, key: str, source: str, line: int | None, where: str) -> bool | None:
+    try:
+        return parse_flag(fields.values[key])
+    except ValueError:
+        raise InputError(source, f"{_key_path(where, fields.names[key])}: expected true/false (or yes/no, 1/0), found "
+                         f"{describe(fields.values[key])}", line=line, code="unsupported_structure") from None
+
+
+def _timestamp_of(fields: _Fields, source: str, line: int | None, where: str) -> Timestamp | None:
+    found = fields.first(TIME_KEYS)
+    if found is None:
+        return None
+    key, value = found
+    stamp = None if isinstance(value, dict | list) else parse_timestamp(value)  # datetime/time from Python too
+    if stamp is None:
+        raise InputError(
+            source,
+            f"{_key_path(where, fields.names[key])}: unreadable timestamp {_short(value)}; expected ISO 8601 "
+            "(2024-03-01T09:14:00Z), epoch seconds, or a date and time such as 2024-03-01 09:14",
+            line=line, code="unsupported_structure",
+        )
+    if key == "time" and isinstance(stamp, time):
+        # Separate date and time columns: put them together.
+        day = fields.first(("date",))
+        day_stamp = parse_timestamp(day[1]) if day is not None and _is_text_value(day[1]) else None
+        if isinstance(day_stamp, datetime) and day_stamp.time() == time(0):
+            return datetime.combine(day_stamp.date(), stamp, tzinfo=stamp.tzinfo or day_stamp.tzinfo)
+    return stamp
+
+
+# --- grouping records into conversations ------------------------------------------------------------------------
+
+@dataclass
+class _Group:
+    id: str | None
+    turns: list[RawTurn] = field(default_factory=list)
+    channel: Channel | None = None
+    agents: tuple[str, ...] = ()
+    warnings: list[str] = field(default_factory=list)
+    orphans: list[int] = field(default_factory=list)
+
+    def conversation(self, fallback_id: str) -> Conversation:
+        warnings = list(self.warnings)
+        if self.orphans:
+            lines = ", ".join(str(n) for n in self.orphans[:10]) + (" ..." if len(self.orphans) > 10 else "")
+            warnings.append(f"{len(self.orphans)} message(s) without a conversation id (line {lines}) were kept "
+                            "with the conversation before them")
+        return Conversation(tuple(self.turns), id=self.id or fallback_id, channel=self.channel or "chat",
+                            agents=self.agents, warnings=tuple(warnings))
+
+
+class _Grouper:
+    """Messages into conversations by an id column, in order of first appearance; one group if there is none."""
+
+    def __init__(self, source: str, id_key: str | None, id_name: str | None, code: str):
+        self.source = source
+        self.id_key = id_key
+        self.id_name = id_name
+        self.code = code
+        self.groups: dict[object, _Group] = {}
+        self.last: _Group | None = None
+
+    def add(self, fields: _Fields, turn: RawTurn, line: int | None) -> None:
+        group = self._group_for(fields, line)
+        group.turns.append(turn)
+        if group.channel is None:
+            group.channel = channel_from_value(fields.values.get("channel"))
+        self.last = group
+
+    def add_whole(self, conversation: Conversation) -> None:
+        group = _Group(conversation.id, list(conversation.turns), conversation.channel, conversation.agents,
+                       list(conversation.warnings))
+        self.groups[object()] = group
+
+    def _group_for(self, fields: _Fields, line: int | None) -> _Group:
+        if self.id_key is None:
+            return self.groups.setdefault("", _Group(None))
+        value = fields.values.get(self.id_key)
+        if isinstance(value, dict):
+            value = _Fields(value).first(("id", "conversation_id"))
+            value = value[1] if value is not None else None
+        if isinstance(value, str):
+            value = value.strip()
+        if value is None or value == "":
+            if self.last is None:
+                raise InputError(self.source, f"the first message has no conversation id in '{self.id_name}'; "
+                                 "expected an id on every message (or at least on each conversation's first)",
+                                 line=line, code=self.code)
+            if line is not None:
+                self.last.orphans.append(line)
+            return self.last
+        if not _is_text_value(value):
+            raise InputError(self.source, f"'{self.id_name}': expected a conversation id, found {describe(value)}",
+                             line=line, code="unsupported_structure")
+        ident = str(value)
+        return self.groups.setdefault(("id", ident), _Group(ident))
+
+    def conversations(self, fallback_id: str) -> list[Conversation]:
+        groups = list(self.groups.values())
+        numbered = len(groups) > 1
+        return [g.conversation(f"{fallback_id}-{i}" if numbered else fallback_id) for i, g in enumerate(groups, 1)]
+
+
+def _id_column(records: list[_Fields]) -> tuple[str | None, str | None]:
+    """The conversation id column: the first alias (in preference order) that any record has."""
+    present: set[str] = set()
+    for fields in records:
+        present.update(fields.values)
+    for key in CONVERSATION_ID_KEYS:
+        if key in present:
+            name = next(f.names[key] for f in records if key in f.names)
+            return key, name
+    return None, None
+
+
+# --- JSON Lines -----------------------------------------------------------------------------------------------------
+
+def _is_conversation_object(fields: _Fields) -> bool:
+    return not fields.has_any(TEXT_KEYS + HTML_TEXT_KEYS) and any(
+        isinstance(fields.values.get(k), list) for k in TURN_LIST_KEYS)
+
+
+@parser("jsonl", suffixes=(".jsonl", ".ndjson"),
+        description="JSON Lines: one message per line (grouped by a conversation id), or one conversation per line")
+def read_jsonl(content: str, source: str, options: IngestOptions) -> Iterator[Transcript]:
+    messages: list[_Fields] = []
+    objects: list[tuple[int, dict[str, Any], _Fields | None]] = []
+    for number, raw in enumerate(content.split("\n"), 1):
+        if not raw.strip():
+            continue
+        try:
+            obj = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise InputError(source, f"malformed JSON: {exc.msg} (column {exc.colno}); expected one JSON object "
+                             "per line", line=number, code="malformed_json") from None
+        except (ValueError, RecursionError) as exc:
+            raise InputError(source, f"malformed JSON: {exc if isinstance(exc, ValueError) else 'nested too deeply'}",
+                             line=number, code="malformed_json") from None
+        if not isinstance(obj, dict):
+            raise InputError(source, f"expected a JSON object on each line (one message, or one conversation with "
+                             f"'turns'), found {describe(obj)}", line=number, code="malformed_json")
+        fields = _Fields(obj)
+        if _is_conversation_object(fields):
+            objects.append((number, obj, None))
+        else:
+            messages.append(fields)
+            objects.append((number, obj, fields))
+    if not objects:
+        raise InputError(source, "no JSON objects found; expected one message per line", code="no_turns")
+    id_key, id_name = _id_column(messages)
+    grouper = _Grouper(source, id_key, id_name, "unsupported_structure")
+    stem = default_id(source)
+    for number, obj, fields in objects:
+        if fields is not None:
+            grouper.add(fields, _raw_turn(fields, source, number, ""), number)
+        else:
+            grouper.add_whole(_generic_conversation(obj, source, "", f"{stem}-{number}", line=number))
+    yield from finish_all(grouper.conversations(stem), source=source, format="jsonl", options=options)
+
+
+# --- CSV / TSV ------------------------------------------------------------------------------------------------------
+
+def _sniff_delimiter(content: str, source: str) -> str:
+    if source.casefold().endswith(".tsv"):
+        return "\t"
+    header = content.lstrip("\n").split("\n", 1)[0]
+    counts = {d: 0 for d in (",", "\t", ";")}
+    quoted = False
+    for ch in header:
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted and ch in counts:
+            counts[ch] += 1
+    best = max(counts, key=lambda d: counts[d])  # ties keep the first: comma, then tab
+    return best if counts[best] else ","
+
+
+@parser("csv", suffixes=(".csv", ".tsv"),
+        description="CSV/TSV with a header: one message per row, grouped by a conversation id column")
+def read_csv(content: str, source: str, options: IngestOptions) -> Iterator[Transcript]:
+    csv.field_size_limit(_CSV_FIELD_LIMIT)
+    delimiter = _sniff_delimiter(content, source)
+    reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter, strict=True)
+    rows = _csv_rows(reader, source)
+    header_line, header = next(rows, (1, []))
+    names = _unique_names(header)
+    keys = [normalize_key(n) for n in names]
+    key_names = dict(zip(keys, names, strict=True))
+    if not any(k in TEXT_KEYS + HTML_TEXT_KEYS for k in keys):
+        found = show_keys(n for n in names if n.strip())
+        raise InputError(
+            source,
+            f"no message text column in the header (found columns: {found}); expected a header row naming one of: "
+            f"{', '.join(TEXT_KEYS)}",
+            line=header_line, code="malformed_csv",
+        )
+    id_key = next((k for k in CONVERSATION_ID_KEYS if k in keys), None)
+    id_name = names[keys.index(id_key)] if id_key is not None else None
+    grouper = _Grouper(source, id_key, id_name, "malformed_csv")
+    for line, row in rows:
+        if len(row) > len(names):
+            if any(cell.strip() for cell in row[len(names):]):
+                raise InputError(
+                    source,
+                    f"row has {len(row)} fields but the header has {len(names)}; a message probably contains an "
+                    f"unquoted {_delimiter_name(delimiter)} or a stray quote (quote such fields with \"...\")",
+                    line=line, code="malformed_csv",
+                )
+            row = row[: len(names)]
+        fields = _Fields.from_row(keys, key_names, row)
+        grouper.add(fields, _raw_turn(fields, source, line, ""), line)
+    if not grouper.groups:
+        raise InputError(source, "the CSV has a header but no message rows", line=header_line, code="no_turns")
+    yield from finish_all(grouper.conversations(default_id(source)), source=source, format="csv", options=options)
+
+
+def _csv_rows(reader: Any, source: str) -> Iterator[tuple[int, list[str]]]:
+    """(line where the row starts, cells) for every non-blank row, with csv errors as ``InputError``."""
+    while True:
+        start = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            message = str(exc)
+            if "unexpected end of data" in message:
+                message = f"a quoted field that starts on line {start} is never closed (a stray '\"'?)"
+                line = start
+            elif "field larger than field limit" in message:
+                message = f"a field is longer than {_CSV_FIELD_LIMIT} characters; expected message text (a stray "\
+                          "quote can make the rest of the file one field)"
+                line = start
+            else:
+                message = f"malformed CSV: {message}; expected RFC 4180 quoting (a quote inside a quoted field is "\
+                          "written twice: \"\")"
+                line = reader.line_num
+            raise InputError(source, message, line=line, code="malformed_csv") from None
+        if not row or not any(cell.strip() for cell in row):
+            continue
+        yield start, row
+
+
+def _unique_names(header: list[str]) -> list[str]:
+    seen: set[str] = set()
+    names = []
+    for i, raw in enumerate(header):
+        name = raw.strip().lstrip("\ufeff") or f"column {i + 1}"
+        while normalize_key(name) in seen:
+            name = f"{name} ({i + 1})"
+        seen.add(normalize_key(name))
+        names.append(name)
+    return names
+
+
+def _delimiter_name(delimiter: str) -> str:
+    return {",": "comma", "\t": "tab", ";": "semicolon"}.get(delimiter, repr(delimiter))
+
+
+# --- generic JSON turns --------------------------------------------------------------------------------------------
+
+def _turn_list_key(fields: _Fields) -> str | None:
+    return next((k for k in TURN_LIST_KEYS if isinstance(fields.values.get(k), list)), None)
+
+
+def _looks_like_conversation(obj: object) -> bool:
+    return isinstance(obj, dict) and _is_conversation_object(_Fields(obj))
+
+
+def _looks_like_turn(obj: object) -> bool:
+    return isinstance(obj, dict) and _Fields(obj).has_any(TEXT_KEYS + HTML_TEXT_KEYS)
+
+
+def looks_generic(obj: object) -> bool:
+    """Whether a JSON document is generic turns: a list of turn objects, ``{"turns": [...]}`` (or ``messages``,
+    ``conversation``, ``utterances``), a list of such conversations, or ``{"conversations": [...]}`` of them."""
+    if isinstance(obj, list):
+        # Any recognisable item is enough: parse_generic then names the item that is wrong ("[3]").
+        return any(_looks_like_turn(x) or _looks_like_conversation(x) for x in obj)
+    if isinstance(obj, dict):
+        if _looks_like_conversation(obj):
+            return True
+        conversations = _Fields(obj).values.get("conversations")
+        return isinstance(conversations, list) and bool(conversations) and _looks_like_conversation(conversations[0])
+    return False
+
+
+def parse_generic(obj: object, source: str, options: IngestOptions, *,
+                  format: str = "json-turns") -> Iterator[Transcript]:
+    """Transcripts from a generic JSON document (see ``looks_generic``); bad structure raises ``InputError``
+    naming the key path (``conversations[2].turns[5]``)."""
+    stem = default_id(source)
+    items: list[tuple[object, str]]
+    if isinstance(obj, list) and not any(_looks_like_conversation(x) for x in obj):
+        conversations = [_conversation_from_turns(obj, _Fields({}), source, "", stem)]
+        yield from finish_all(conversations, source=source, format=format, options=options)
+        return
+    if isinstance(obj, list):
+        items = [(c, f"[{i}]") for i, c in enumerate(obj)]
+    elif isinstance(obj, dict) and _looks_like_conversation(obj):
+        items = [(obj, "")]
+    elif isinstance(obj, dict) and isinstance(_Fields(obj).values.get("conversations"), list):
+        fields = _Fields(obj)
+        name = fields.names["conversations"]
+        items = [(c, f"{name}[{i}]") for i, c in enumerate(fields.values["conversations"])]
+    else:
+        raise InputError(source, f"expected a list of turns or {{\"turns\": [...]}}, found {describe(obj)}",
+                         code="unsupported_structure")
+    if not items:
+        raise InputError(source, "the list of conversations is empty; expected at least one", code="no_turns")
+    conversations = [
+        _generic_conversation(item, source, path, stem if len(items) == 1 else f"{stem}-{i}")
+        for i, (item, path) in enumerate(items, 1)
+    ]
+    yield from finish_all(conversations, source=source, format=format, options=options)
+
+
+def _generic_conversation(obj: object, source: str, path: str, fallback_id: str, *,
+                          line: int | None = None) -> Conversation:
+    at = f"{path}: " if path else ""
+    if not isinstance(obj, dict):
+        raise InputError(source, f"{at}expected a conversation object with 'turns', found {describe(obj)}",
+                         line=line, code="unsupported_structure")
+    fields = _Fields(obj)
+    key = _turn_list_key(fields)
+    if key is None:
+        raise InputError(source, f"{at}expected a conversation object with a list under one of "
+                         f"{', '.join(TURN_LIST_KEYS)} (found keys: {show_keys(fields.names.values())})",
+                         line=line, code="unsupported_structure")
+    list_path = f"{path}.{fields.names[key]}" if path else fields.names[key]
+    return _conversation_from_turns(fields.values[key], fields, source, list_path, fallback_id, line=line,
+                                    meta_path=path)
+
+
+def _conversation_from_turns(turns: list[Any], meta: _Fields, source: str, path: str, fallback_id: str, *,
+                             line: int | None = None, meta_path: str = "") -> Conversation:
+    raw = tuple(raw_turn_from_record(t, source, line, where=f"{path}[{i}]") for i, t in enumerate(turns))
+    ident = meta.first(CONVERSATION_OWN_ID_KEYS)
+    conv_id = str(ident[1]).strip() if ident is not None and _is_text_value(ident[1]) else fallback_id
+    agents: tuple[str, ...] = ()
+    agents_value = meta.values.get("agents")
+    if agents_value is not None:
+        if isinstance(agents_value, str):
+            agents_value = [a for a in agents_value.split(",") if a.strip()]
+        if not isinstance(agents_value, list) or not all(_is_text_value(a) for a in agents_value):
+            where = f"{meta_path}.agents" if meta_path else "agents"
+            raise InputError(source, f"{where}: expected a list of agent names, found {describe(agents_value)}",
+                             line=line, code="unsupported_structure")
+        agents = tuple(str(a).strip() for a in agents_value)
+    channel = channel_from_value(meta.values.get("channel")) or "chat"
+    return Conversation(raw, id=conv_id, channel=channel, agents=agents)
+
+
+@parser("json-turns", description="Generic JSON: a list of turns, {\"turns\": [...]}, or a list of conversations")
+def read_json_turns(content: str, source: str, options: IngestOptions) -> Iterator[Transcript]:
+    doc = load_json(content, source)
+    if not looks_generic(doc):
+        found = f"top-level keys: {show_keys(doc)}" if isinstance(doc, dict) else describe(doc)
+        raise InputError(source, f"expected a list of turn objects (each with a text field), {{\"turns\": [...]}} "
+                         f"or a list of such conversations; found {found}", code="unsupported_structure")
+    yield from parse_generic(doc, source, options, format="json-turns")
+
+
+__all__ = [
+    "channel_from_value",
+    "default_id",
+    "describe",
+    "html_text",
+    "load_json",
+    "looks_generic",
+    "normalize_key",
+    "parse_flag",
+    "parse_generic",
+    "raw_turn_from_record",
+    "read_csv",
+    "read_json_turns",
+    "read_jsonl",
+    "show_keys",
+]

@@ -1,0 +1,22 @@
+"""Shared test fixtures: repository paths and a helper that validates reports against the shipped schema."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from transcript_coach.schema import schema_errors
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLES = REPO / "sample_transcripts"
+
+
+@pytest.fixture
+def assert_valid():
+    def check(document: dict) -> dict:
+        errors = schema_errors(document)
+        assert not errors, "\n".join(errors)
+        return document
+
+    return check

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+
+from conftest import REPO
+
+from transcript_coach import SKILLS, Coach, Transcript
+
+
+def test_readme_python_example_runs(monkeypatch, capsys):
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Python API", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    monkeypatch.chdir(REPO)
+    exec(compile(code, "README.md", "exec"), {})
+    out = capsys.readouterr().out
+    assert "['Tom'] 68.0" in out
+
+
+def test_transcript_from_plain_dicts(assert_valid):
+    transcript = Transcript.from_turns(
+        [
+            {"speaker": "Dana", "text": "Hi, my order never arrived.", "timestamp": "2026-04-03T09:14:02Z"},
+            {"speaker": "Agent (Tom)", "text": "Sorry, Dana, checking now.", "timestamp": 1775207700},
+            {"speaker": "Tom", "text": "Refund approved", "internal": True},
+        ],
+        id="t1",
+    )
+    assert [t.role for t in transcript.turns] == ["customer", "agent", "agent"]
+    assert transcript.turns[1].timestamp == datetime(2026, 4, 3, 9, 15, tzinfo=timezone.utc)
+    assert transcript.turns[2].internal
+    report = Coach().analyze(transcript)
+    document = assert_valid(report.to_dict())
+    assert document["id"] == "t1" and document["agents"] == ["Tom"]
+    assert set(document["skills"]) == set(SKILLS)
+    assert document["metrics"]["internal_notes"] == 1
+
+
+def test_one_sided_conversation_is_reported_with_a_warning_and_null_skills(assert_valid):
+    transcript = Transcript.from_turns([{"role": "agent", "speaker": "Tom", "text": "Your refund was sent today."}])
+    document = assert_valid(Coach().analyze(transcript).to_dict())
+    assert any("one-sided" in w for w in document["warnings"])
+    assert all(skill["score"] is None for skill in document["skills"].values())
+
+
+def test_analyze_many_streams():
+    seen = []
+
+    def transcripts():
+        for i in range(3):
+            seen.append(i)
+            yield Transcript.from_turns([{"role": "customer", "text": f"hi {i}"}, {"role": "agent", "text": "hello"}])
+
+    stream = Coach().analyze_many(transcripts())
+    first = next(stream)
+    assert seen == [0] and first.transcript.turns[0].text == "hi 0"
+    assert len(list(stream)) == 2

@@ -1,0 +1,166 @@
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+
+import pytest
+from click.testing import CliRunner
+
+from transcript_coach.cli import cli
+from transcript_coach.ingest import FORMATS
+
+GOOD_CHAT = (
+    "[2026-04-03 09:14:02] Customer: Hi, my parcel 48213 has not arrived.\n"
+    "[2026-04-03 09:15:10] Agent (Tom): Sorry to hear that! Let me check parcel 48213 for you.\n"
+    "[2026-04-03 09:16:00] Customer: Thanks.\n"
+)
+
+
+def run(*args, input=None):
+    result = CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
+    return result
+
+
+def lines(output: str) -> list[dict]:
+    return [json.loads(line) for line in output.splitlines() if line.strip()]
+
+
+@pytest.fixture
+def broken_folder(tmp_path):
+    (tmp_path / "good.txt").write_text(GOOD_CHAT, encoding="utf-8")
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "binary.txt").write_bytes(bytes(range(256)) * 20)
+    (tmp_path / "truncated.json").write_text('{"turns": [\n  {"role": "customer", "text": "hi"},\n  {"role": ', "utf-8")
+    (tmp_path / "stray.csv").write_text('conversation_id,speaker,text\nc1,Customer,"unclosed quote\nc1,Agent,hi\n', "utf-8")
+    (tmp_path / "prose.txt").write_text("This is just a paragraph of prose.\nIt has no speakers at all.\n", "utf-8")
+    (tmp_path / "notes.md").write_text("# not a transcript, skipped in folder walks\n", "utf-8")
+    return tmp_path
+
+
+def test_batch_carries_on_past_bad_files_and_exits_1(broken_folder, assert_valid):
+    result = run("score", str(broken_folder))
+    assert result.exit_code == 1
+    records = lines(result.stdout)
+    for record in records:
+        assert_valid(record)
+    by_name = {os.path.basename(r["source"]): r for r in records}
+    assert "notes.md" not in by_name
+    assert by_name["good.txt"]["turns"][1]["speaker"] == "Tom"
+    codes = {name: r["error"]["code"] for name, r in by_name.items() if "error" in r}
+    assert codes["empty.txt"] == "empty"
+    assert codes["binary.txt"] == "binary"
+    assert codes["truncated.json"] == "malformed_json"
+    assert by_name["truncated.json"]["error"]["line"] == 3
+    assert codes["stray.csv"] == "malformed_csv"
+    assert codes["prose.txt"] == "no_speakers"
+    for name in codes:
+        assert name in result.stderr
+
+
+def test_all_good_exits_0_and_reports_turns(tmp_path, assert_valid):
+    path = tmp_path / "chat.txt"
+    path.write_text(GOOD_CHAT, encoding="utf-8")
+    result = run("score", str(path))
+    assert result.exit_code == 0, result.stderr
+    (report,) = lines(result.stdout)
+    assert_valid(report)
+    assert [t["role"] for t in report["turns"]] == ["customer", "agent", "customer"]
+    assert report["started_at"] == "2026-04-03T09:14:02" and report["ended_at"] == "2026-04-03T09:16:00"
+    assert report["agents"] == ["Tom"]
+    assert report["metrics"]["duration_seconds"] == 118
+
+
+def test_stdin_is_read_with_dash(assert_valid):
+    result = run("score", "-", input=GOOD_CHAT)
+    assert result.exit_code == 0
+    (report,) = lines(result.stdout)
+    assert report["source"] == "<stdin>" and len(report["turns"]) == 3
+
+
+def test_missing_path_is_an_error_record_not_a_crash(tmp_path):
+    good = tmp_path / "good.txt"
+    good.write_text(GOOD_CHAT, encoding="utf-8")
+    result = run("score", str(tmp_path / "nope.txt"), str(good))
+    assert result.exit_code == 1
+    records = lines(result.stdout)
+    assert records[0]["error"]["code"] == "not_found" and "turns" in records[1]
+
+
+def test_file_over_the_size_limit_is_refused(tmp_path):
+    big = tmp_path / "big.txt"
+    with big.open("w", encoding="utf-8") as out:
+        for i in range(760_000):  # about 52 MB
+            out.write(f"Customer: message number {i} about my order, still waiting here ok\n")
+    assert big.stat().st_size > 50 * 1024 * 1024
+    result = run("score", str(big))
+    assert result.exit_code == 1
+    (record,) = lines(result.stdout)
+    assert record["error"]["code"] == "too_large" and "--max-file-size" in record["error"]["message"]
+
+
+def test_output_file_is_written_atomically(tmp_path):
+    chat = tmp_path / "c.txt"
+    chat.write_text(GOOD_CHAT, encoding="utf-8")
+    out = tmp_path / "out" / "reports.jsonl"
+    out.parent.mkdir()
+    result = run("score", str(chat), "-o", str(out))
+    assert result.exit_code == 0
+    assert len(lines(out.read_text("utf-8"))) == 1
+    assert sorted(os.listdir(out.parent)) == ["reports.jsonl"]
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "table"])
+def test_other_output_formats(tmp_path, fmt):
+    chat = tmp_path / "c.txt"
+    chat.write_text(GOOD_CHAT, encoding="utf-8")
+    (tmp_path / "bad.json").write_text("{", "utf-8")
+    result = run("score", str(tmp_path), "--format", fmt)
+    assert result.exit_code == 1
+    if fmt == "json":
+        documents = json.loads(result.stdout)
+        assert [("error" in d) for d in documents] == [True, False]
+    elif fmt == "csv":
+        rows = list(csv.DictReader(io.StringIO(result.stdout)))
+        assert len(rows) == 2
+        assert rows[0]["error"].startswith("malformed_json") and rows[1]["turns"] == "3"
+        assert "empathy" in rows[1] and rows[1]["agents"] == "Tom"
+    else:
+        assert "ERROR" in result.stdout and "c.txt" in result.stdout
+        assert "1 conversation(s) scored, 1 input(s) failed" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["score"], ["score", "x.txt", "--format", "yaml"], ["score", "x.txt", "--agent-pattern", "(unclosed"],
+     ["score", "x.txt", "--input-format", "docx"], ["nonsense"]],
+)
+def test_usage_errors_exit_2(args):
+    result = run(*args)
+    assert result.exit_code == 2
+    assert "Usage" in result.output or "Error" in result.output
+
+
+def test_input_format_override(tmp_path):
+    odd = tmp_path / "export.dat"
+    odd.write_text('[{"role": "customer", "text": "hello"}, {"role": "agent", "text": "hi there"}]', "utf-8")
+    result = run("score", str(odd), "--input-format", "json")
+    assert result.exit_code == 0
+    assert [t["role"] for t in lines(result.stdout)[0]["turns"]] == ["customer", "agent"]
+
+
+def test_roster_option_sets_roles(tmp_path):
+    chat = tmp_path / "c.txt"
+    chat.write_text("Dana: hello, my order is late\nTom: hello\n", "utf-8")
+    result = run("score", str(chat), "--agents", "Priya, Tom")
+    (report,) = lines(result.stdout)
+    assert [t["role"] for t in report["turns"]] == ["customer", "agent"]
+    assert report["warnings"] == [] or all("roles:" not in w for w in report["warnings"])
+
+
+def test_formats_lists_every_format():
+    result = run("formats")
+    assert result.exit_code == 0
+    for name in FORMATS:
+        assert name in result.output

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from datetime import datetime, time, timezone
+
+import pytest
+
+from transcript_coach.ingest.timestamps import parse_clock, parse_timestamp, seconds_between
+
+UTC = timezone.utc
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("2026-04-03T09:14:02Z", datetime(2026, 4, 3, 9, 14, 2, tzinfo=UTC)),
+        ("2026-04-03 09:14:02", datetime(2026, 4, 3, 9, 14, 2)),
+        ("2026-04-03 09:14", datetime(2026, 4, 3, 9, 14)),
+        ("03/04/2026 09:14", datetime(2026, 4, 3, 9, 14)),
+        (1775207642, datetime(2026, 4, 3, 9, 14, 2, tzinfo=UTC)),
+        ("1775207642000", datetime(2026, 4, 3, 9, 14, 2, tzinfo=UTC)),
+        ("Fri, 3 Apr 2026 09:14:02 +0000", datetime(2026, 4, 3, 9, 14, 2, tzinfo=UTC)),
+        ("09:14", time(9, 14)),
+        ("10:42 AM", time(10, 42)),
+        ("12:05 pm", time(12, 5)),
+        ("12:05 a.m.", time(0, 5)),
+        ("", None),
+        (None, None),
+        ("not a time", None),
+        ("5", None),
+        ("Tuesday", None),
+        (True, None),
+        (12, None),
+    ],
+)
+def test_parse_timestamp(value, expected):
+    assert parse_timestamp(value) == expected
+
+
+@pytest.mark.parametrize("text", ["24:00", "13:00 PM", "9:60", "1:2"])
+def test_impossible_clock_times_are_rejected(text):
+    assert parse_clock(text) is None
+
+
+def test_seconds_between_datetimes_and_clock_times():
+    assert seconds_between(datetime(2026, 1, 1, 9), datetime(2026, 1, 1, 9, 1, 30)) == 90
+    assert seconds_between(time(23, 59), time(0, 1)) == 120
+    assert seconds_between(datetime(2026, 1, 1, 9, tzinfo=UTC), datetime(2026, 1, 1, 9, 5)) == 300
