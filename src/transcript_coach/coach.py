@@ -1,45 +1,85 @@
-"""The ``Coach``: holds what is expensive to build (pipelines, lexicons, rubric) and turns transcripts into reports.
+"""The ``Coach``: holds what is expensive to build (the spaCy pipeline, lexicons, models) and turns transcripts into
+reports.
 
-Build one ``Coach`` per process or batch; ``analyze`` is a function of the transcript alone, so reports do not depend
-on what else is in the batch or in which order it came.
+Build one ``Coach`` per process and reuse it: a batch pays for the pipeline once, and spaCy runs over all the turns
+of many transcripts in one ``nlp.pipe`` stream. ``analyze`` depends on the transcript alone, so a report does not
+change with what else is in the batch or in which order it came.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from pathlib import Path
 
 from transcript_coach.errors import InputError
+from transcript_coach.features import vectorize
 from transcript_coach.ingest import IngestOptions, iter_inputs, read_bytes, read_path
+from transcript_coach.language import detect_language
 from transcript_coach.metrics import conversation_metrics
 from transcript_coach.model import SKILLS, Failure, Report, SkillScore, Transcript
+from transcript_coach.nlp import BATCH_TURNS, TranscriptDocs, annotate, batches, load_pipeline
+from transcript_coach.signals import extract
+from transcript_coach.signals.promise import ledger
+from transcript_coach.signals.resources import Resources
 
 
-@dataclass(frozen=True, slots=True)
 class Coach:
-    """Scores transcripts. ``options`` says how to read files (agent rosters, limits, a forced format)."""
+    """Scores transcripts.
 
-    options: IngestOptions = IngestOptions()
-    strict: bool = False  # let unexpected exceptions (bugs) raise instead of becoming error records
+    ``options`` says how to read files (agent rosters, limits, a forced format); ``spacy_model`` names an installed
+    trained spaCy pipeline to use instead of the built-in rule-based one; ``glossary`` is a company glossary file;
+    ``strict`` lets unexpected exceptions (bugs) raise instead of becoming error records.
+    """
+
+    def __init__(
+        self,
+        *,
+        options: IngestOptions = IngestOptions(),
+        spacy_model: str | None = None,
+        glossary: str | Path | None = None,
+        strict: bool = False,
+    ):
+        self.options = options
+        self.strict = strict
+        self.nlp = load_pipeline(spacy_model)
+        self.resources = Resources(self.nlp, glossary=glossary)
 
     def analyze(self, transcript: Transcript) -> Report:
         """The report for one transcript."""
-        skills = {
-            name: SkillScore(score=None, confidence=0.0, reason="not yet scored: skill scoring is not built yet")
-            for name in SKILLS
-        }
+        return next(self.analyze_many([transcript]))
+
+    def analyze_many(self, transcripts: Iterable[Transcript]) -> Iterator[Report]:
+        """Reports for many transcripts, streamed in input order (spaCy sees a batch of turns at a time)."""
+        for batch in batches(transcripts):
+            languages = [detect_language(t) for t in batch]
+            for docs, language in zip(annotate(self.nlp, batch, [lang.code for lang in languages]), languages,
+                                      strict=True):
+                yield self._report(docs, language)
+
+    def _report(self, docs: TranscriptDocs, language) -> Report:
+        transcript = docs.transcript
+        warnings = list(transcript.warnings)
+        if language.english:
+            evidence = extract(docs, self.resources)
+            promises = ledger(docs, evidence)
+            reason = "not yet scored: skill scoring is not built yet"
+        else:
+            evidence, promises = (), ()
+            reason = f"not scored: the conversation is in '{language.code}', and the signals need English"
+            warnings.append(f"language: detected '{language.code}'; English-language signals were not extracted")
+        skills = {name: SkillScore(score=None, confidence=0.0, reason=reason) for name in SKILLS}
+        metrics = conversation_metrics(transcript)
+        metrics["language"] = language.to_dict()
+        metrics["features"] = vectorize(evidence)
         return Report(
             transcript=transcript,
             skills=skills,
-            metrics=conversation_metrics(transcript),
-            warnings=transcript.warnings,
+            evidence=evidence,
+            promises=promises,
+            metrics=metrics,
+            warnings=tuple(warnings),
         )
-
-    def analyze_many(self, transcripts: Iterable[Transcript]) -> Iterator[Report]:
-        """Reports for many transcripts, streamed in input order."""
-        for transcript in transcripts:
-            yield self.analyze(transcript)
 
     def read(self, paths: Sequence[str | os.PathLike[str]], *, stdin: bytes | None = None
              ) -> Iterator[Transcript | Failure]:
@@ -60,17 +100,33 @@ class Coach:
 
     def score(self, paths: Sequence[str | os.PathLike[str]], *, stdin: bytes | None = None
               ) -> Iterator[Report | Failure]:
-        """Reports (or failures) for every conversation in the given files and folders, streamed."""
+        """Reports (or failures) for every conversation in the given files and folders, streamed in input order."""
+        pending: list[Transcript | Failure] = []
+        turns = 0
         for item in self.read(paths, stdin=stdin):
-            if isinstance(item, Failure):
-                yield item
-                continue
-            try:
-                yield self.analyze(item)
-            except Exception as exc:
-                if self.strict:
-                    raise
-                yield _internal_failure(f"{item.source}#{item.id}", exc)
+            pending.append(item)
+            turns += len(item.turns) if isinstance(item, Transcript) else 0
+            if turns >= BATCH_TURNS:
+                yield from self._score_pending(pending)
+                pending, turns = [], 0
+        yield from self._score_pending(pending)
+
+    def _score_pending(self, items: list[Transcript | Failure]) -> Iterator[Report | Failure]:
+        transcripts = [item for item in items if isinstance(item, Transcript)]
+        try:
+            reports = iter(list(self.analyze_many(transcripts)))
+        except Exception:
+            if self.strict:
+                raise
+            reports = iter([self._analyze_or_fail(t) for t in transcripts])  # find the one that failed
+        for item in items:
+            yield item if isinstance(item, Failure) else next(reports)
+
+    def _analyze_or_fail(self, transcript: Transcript) -> Report | Failure:
+        try:
+            return self.analyze(transcript)
+        except Exception as exc:
+            return _internal_failure(f"{transcript.source}#{transcript.id}", exc)
 
 
 def _internal_failure(source: str, exc: Exception) -> Failure:

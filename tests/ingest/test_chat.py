@@ -89,6 +89,10 @@ def test_name_seen_in_a_bracket_label_is_known_later():
         "Tracking Details: PP-1",
         "1. Open the app: tap Account",
         "- 15 March: £18.50 for your March delivery",
+        "Customer ID: 4411",
+        "Good Morning: welcome back",
+        "Agents: Tom",
+        "Date: 2026-03-14",
     ],
 )
 @pytest.mark.parametrize("stamped", [False, True])

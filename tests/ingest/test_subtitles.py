@@ -73,8 +73,7 @@ def test_vtt_voices_notes_tags_and_merging():
         time(0, 0, 1), time(0, 0, 3, 500000), time(0, 0, 8, 500000), time(0, 0, 8, 500000), time(0, 0, 8, 500000)
     ]
     assert [t.line for t in transcript.turns] == [6, 10, 19, 19, 19]
-    guessed = [w for w in transcript.warnings if "no role label" in w]
-    assert len(guessed) == 1 and "'Dana'" in guessed[0]  # Ravi and Mei are agents by the NOTE
+    assert parse_vtt(CALL_VTT, "call_17.vtt").agents == ("Ravi", "Mei")  # from "NOTE agents: Ravi, Mei"
 
 
 @pytest.mark.parametrize(
@@ -234,6 +233,27 @@ def test_srt_colon_lines_continue_and_blank_line_inside_a_cue():
         ("agent", "Agent", "Do this: Step 1: unplug it then wait."),
         ("customer", "Customer", "ok"),
     ]
+
+
+@pytest.mark.parametrize("line", ["yeah: I think so", "Note: it's recorded", "Step 2: unplug it", "[Phone Rings] hello"])
+def test_srt_lines_that_are_not_speaker_prefixes(line):
+    transcript = read(f"1\n00:00:01,000 --> 00:00:02,000\nAgent: Hi\n\n2\n00:00:02,000 --> 00:00:03,000\n{line}\n", "a.srt")
+    assert summary(transcript) == [("agent", "Agent", f"Hi {line}")]
+
+
+def test_srt_parse_error_from_the_library_gets_a_line(monkeypatch):
+    import srt
+
+    text = "1\n00:00:01,000 --> 00:00:02,000\nAgent: Hi\n\n\n\n2\n00:00:02,000 --> 00:00:03,000\nCustomer: ok\n"
+    error_at = len("1\n00:00:01,000 --> 00:00:02,000\nAgent: Hi\n\n")  # where cue 2 starts in the text srt sees
+
+    def broken(checked):
+        assert checked[error_at:].startswith("2\n00:00:02,000")
+        raise srt.SRTParseError(error_at, len(checked), checked[error_at:])
+
+    monkeypatch.setattr(srt, "parse", broken)
+    exc = error(text, "a.srt")
+    assert (exc.code, exc.line) == ("malformed_subtitles", 7)
 
 
 def test_srt_without_speakers_warns():

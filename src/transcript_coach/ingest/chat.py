@@ -99,9 +99,13 @@ _PROSE_FIRST = frozenset(
     there if in on at for with by about as of all some any each every most step-by-step attached attachment
     hours opening closing open closed cancellation cancelled returns return warranty invoice receipt agents
     channel conversation chat session transcript started start ended end duration language queue department
-    brand source rating tags exported created""".split()
+    brand source rating tags exported created good hello hi hey dear welcome great perfect sure excellent awesome
+    wow oh ah hmm""".split()
 )
-_PROSE_LAST = frozenset("chat transcript log logs conversation export history session record details info".split())
+_PROSE_LAST = frozenset(
+    """chat transcript log logs conversation export history session record details info id no number name email
+    address phone code ref reference type status date time""".split()
+)
 # Role words that also head ordinary lines ("Contact: ...", "Service: Fibre 150"): only a speaker when stamped,
 # already seen, or before the first message.
 _PROSE_ROLE_WORDS = frozenset({"info", "contact", "service", "event", "lead", "notification"})
@@ -117,6 +121,9 @@ _HEADER_KEYS = frozenset(
         "ended", "ended at", "end time", "duration", "language", "title", "queue", "department", "brand",
         "customer name", "customer email", "visitor name", "source", "rating", "tags", "status", "priority",
         "exported", "exported at", "created", "created at", "case", "case id", "case number", "reference",
+        "customer id", "user id", "visitor id", "account", "account number", "order", "order number", "email",
+        "phone", "name", "location", "device", "browser", "url", "page", "ip", "platform", "wait time", "group",
+        "team", "topic", "category", "type", "reason", "contact reason", "product", "plan", "csat",
     }
 )
 _ID_KEYS = frozenset(

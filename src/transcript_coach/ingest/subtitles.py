@@ -46,7 +46,8 @@ CODE = "malformed_subtitles"
 
 # WebVTT timing lines, as far as needed to find the ones webvtt-py could not read.
 _VTT_TIMING_LIKE = re.compile(r"\s*[0-9][0-9:.,]*\s*-->")
-_VTT_START = re.compile(r"\s*(?:(\d{1,10}):)?(\d{1,2}):(\d{1,2})\.(\d{1,3})\s*-->")
+_VTT_TS = r"(?:(\d{1,10}):)?(\d{1,2}):(\d{1,2})\.(\d{1,3})"
+_VTT_TIMING = re.compile(rf"\s*{_VTT_TS}\s*-->\s*{_VTT_TS}")
 _VOICE_TAG = re.compile(r"v(?:\.[^\s.]+)*(?:[ \t]+(?P<name>.*))?")
 
 # SubRip, as srt reads it: any of its delimiters between the fields, "-->" (or "- >").
@@ -117,7 +118,7 @@ def _clean(text: str) -> str:
     return " ".join(text.split())
 
 
-def _speaker_prefix(line: str, first: bool, known: set[str], in_message: bool) -> tuple[str, str] | None:
+def _speaker_prefix(line: str, known: set[str], in_message: bool) -> tuple[str, str] | None:
     """``(label, text)`` when a cue line starts with a speaker: ``Name:``, ``- Name:``, ``>> Name:``, ``[Name]``."""
     rest = line
     dash = _DASH.match(rest)
@@ -129,7 +130,7 @@ def _speaker_prefix(line: str, first: bool, known: set[str], in_message: bool) -
             label = match["label"].strip()
             info = label_info(label)
             if info is not None and not (set(info.key.split(" ")) & _SOUNDS) and looks_like_speaker(
-                info, known=known, stamped=first, in_message=in_message
+                info, known=known, in_message=in_message
             ):
                 return label, rest[match.end():].strip()
         return None
@@ -137,7 +138,7 @@ def _speaker_prefix(line: str, first: bool, known: set[str], in_message: bool) -
     if split is None:
         return None
     info = label_info(split[0])
-    if info is None or not looks_like_speaker(info, known=known, stamped=first, in_message=in_message):
+    if info is None or not looks_like_speaker(info, known=known, in_message=in_message):
         return None
     return split
 
@@ -145,8 +146,8 @@ def _speaker_prefix(line: str, first: bool, known: set[str], in_message: bool) -
 def _prefix_segments(text_lines: list[str], known: set[str], in_message: bool) -> list[tuple[str | None, str]]:
     """Split a cue's (tag-free) lines where a line starts with a speaker prefix."""
     segments: list[tuple[str | None, list[str]]] = [(None, [])]
-    for i, line in enumerate(text_lines):
-        found = _speaker_prefix(line.strip(), i == 0, known, in_message or len(segments) > 1)
+    for line in text_lines:
+        found = _speaker_prefix(line.strip(), known, in_message or len(segments) > 1)
         if found is not None:
             label, text = found
             info = label_info(label)
@@ -239,12 +240,16 @@ def _voice_segments(raw_lines: list[str]) -> tuple[list[tuple[str | None, str]],
     return [(label, _clean(html.unescape("".join(parts)))) for label, parts in segments], voiced
 
 
-def _vtt_start_ms(line: str) -> int | None:
-    match = _VTT_START.match(line)
+def _vtt_timing_ms(line: str) -> tuple[int, int] | None:
+    """Start and end of a timing line in milliseconds, read as webvtt-py reads them."""
+    match = _VTT_TIMING.match(line)
     if match is None:
         return None
-    h, m, s, f = match.groups()
-    return ((int(h or 0) * 60 + int(m)) * 60 + int(s)) * 1000 + int(f.ljust(3, "0"))
+    g = match.groups()
+    return tuple(  # type: ignore[return-value]
+        ((int(h or 0) * 60 + int(m)) * 60 + int(s)) * 1000 + int(f.ljust(3, "0"))
+        for h, m, s, f in (g[:4], g[4:])
+    )
 
 
 def _vtt_reads(line: str) -> bool:
@@ -262,12 +267,14 @@ def _vtt_lines(lines: list[str], captions, first: int, source: str) -> list[int 
     for number, line in enumerate(lines, start=first):
         if "-->" not in line or not _VTT_TIMING_LIKE.match(line):
             continue
-        start = _vtt_start_ms(line)
-        if index < len(captions) and start is not None and start == captions[index].start_time.in_milliseconds():
+        timing = _vtt_timing_ms(line)
+        if index < len(captions) and timing == (
+            captions[index].start_time.in_milliseconds(), captions[index].end_time.in_milliseconds()
+        ):
             found[index] = number
             index += 1
             continue
-        if start is None or not _vtt_reads(line):
+        if timing is None or not _vtt_reads(line):
             raise InputError(source, f"cue timing {preview(line, 60)!r} could not be read; {_EXPECT_VTT}",
                              line=number, code=CODE)
     return found
@@ -317,8 +324,9 @@ def parse_vtt(text: str, source: str) -> Conversation:
 
 
 # --- SubRip ----------------------------------------------------------------------------------------------------
-def _srt_check(lines: list[str], source: str) -> tuple[list[int], str]:
-    """Check the block structure in linear time; the timing lines' numbers and the text to give ``srt.parse``.
+def _srt_check(lines: list[str], source: str) -> tuple[list[int], str, list[int]]:
+    """Check the block structure in linear time: the timing lines' numbers, the text to give ``srt.parse`` and the
+    line number in the file of each of its lines.
 
     Lines are trimmed and runs of spaces and of blank lines collapsed (srt is slow on long whitespace runs). The
     rules are srt's: a cue starts with a timing line at the start of a block, or with a number line followed by a
@@ -326,6 +334,7 @@ def _srt_check(lines: list[str], source: str) -> tuple[list[int], str]:
     """
     clean = [_HSPACE.sub(" ", raw).strip() for raw in lines]
     out: list[str] = []
+    origin: list[int] = []
     timing_lines: list[int] = []
     block_start = True
     timing_next = False
@@ -334,6 +343,7 @@ def _srt_check(lines: list[str], source: str) -> tuple[list[int], str]:
         if not line:
             if not block_start:
                 out.append("")
+                origin.append(i + 1)
             block_start = True
             continue
         number = i + 1
@@ -352,8 +362,9 @@ def _srt_check(lines: list[str], source: str) -> tuple[list[int], str]:
             raise InputError(source, f"expected a subtitle cue, got {preview(line, 60)!r}; {_EXPECT_SRT}",
                              line=number, code=CODE)
         out.append(line)
+        origin.append(number)
         block_start = False
-    return timing_lines, "\n".join(out) + "\n"
+    return timing_lines, "\n".join(out) + "\n", origin
 
 
 def _srt_timing(line: str, number: int, source: str) -> None:
@@ -382,12 +393,14 @@ def parse_srt(text: str, source: str) -> Conversation:
     lines = text.split("\n")
     if lines and lines[0].startswith("\ufeff"):
         lines[0] = lines[0][1:]
-    timing_lines, checked = _srt_check(lines, source)
+    timing_lines, checked, origin = _srt_check(lines, source)
     try:
         subtitles = list(srt.parse(checked))
-    except srt.SRTParseError as exc:
-        raise InputError(source, f"malformed SubRip near {preview(exc.unmatched_content, 60)!r}; {_EXPECT_SRT}",
-                         code=CODE) from None
+    except srt.SRTParseError as exc:  # not expected after _srt_check, which applies the same rules
+        unmatched = exc.unmatched_content
+        at = checked.count("\n", 0, exc.expected_start + len(unmatched) - len(unmatched.lstrip()))
+        raise InputError(source, f"malformed SubRip near {preview(unmatched, 60)!r}; {_EXPECT_SRT}",
+                         line=origin[at] if at < len(origin) else None, code=CODE) from None
     except (ValueError, OverflowError) as exc:
         raise InputError(source, f"malformed SubRip: {exc}; {_EXPECT_SRT}", code=CODE) from None
     if not subtitles:

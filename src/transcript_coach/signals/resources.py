@@ -1,0 +1,65 @@
+"""What extractors share and must build only once per process: the spaCy pipeline, lexicons, settings, caches.
+
+Family modules keep their own expensive objects here with ``res.cached(key, build)`` (a VADER analyzer, a word
+frequency table, a trained model), so that each is built the first time it is needed and then reused for every
+transcript the ``Coach`` sees.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from importlib import resources as package_files
+from pathlib import Path
+from typing import Any, TypeVar
+
+from spacy.language import Language
+
+from transcript_coach.data import load_json
+from transcript_coach.errors import DataFileError
+from transcript_coach.lexicon import Lexicon, load_lexicon
+
+T = TypeVar("T")
+
+
+class Resources:
+    """Per-process caches for signal extraction. ``glossary`` is an optional company glossary file."""
+
+    def __init__(self, nlp: Language, *, glossary: str | Path | None = None):
+        self.nlp = nlp
+        self.glossary_path = Path(glossary) if glossary else None
+        self.settings: Mapping[str, Any] = load_json("signals.json")
+        self._cache: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def cached(self, key: str, build: Callable[[], T]) -> T:
+        """The value built once by ``build`` and kept under ``key``."""
+        try:
+            return self._cache[key]
+        except KeyError:
+            pass
+        with self._lock:
+            if key not in self._cache:
+                self._cache[key] = build()
+            return self._cache[key]
+
+    def lexicon(self, name: str) -> Lexicon:
+        """The compiled lexicon ``data/lexicons/<name>.json``."""
+        return self.cached(f"lexicon:{name}", lambda: load_lexicon(name, self.nlp))
+
+    def setting(self, family: str, key: str) -> Any:
+        """A number or word list from ``data/signals.json`` (thresholds live in data, not in code)."""
+        try:
+            return self.settings[family][key]
+        except (KeyError, TypeError):
+            raise DataFileError(f"signals.json: missing setting {family}.{key}") from None
+
+    def warm(self) -> None:
+        """Load every shipped lexicon now (e.g. before forking workers), so that errors in them surface early."""
+        for name in lexicon_names():
+            self.lexicon(name)
+
+
+def lexicon_names() -> list[str]:
+    folder = package_files.files("transcript_coach.data").joinpath("lexicons")
+    return sorted(p.name[: -len(".json")] for p in folder.iterdir() if p.name.endswith(".json"))
