@@ -12,6 +12,16 @@ REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "sample_transcripts"
 
 
+@pytest.fixture(scope="session")
+def repo() -> Path:
+    return REPO
+
+
+@pytest.fixture(scope="session")
+def samples() -> Path:
+    return SAMPLES
+
+
 @pytest.fixture
 def assert_valid():
     def check(document: dict) -> dict:

@@ -3,17 +3,15 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
-from conftest import REPO
-
 from transcript_coach import SKILLS, Coach, Transcript
 from transcript_coach.nlp import BATCH_TURNS
 
 
-def test_readme_python_example_runs(monkeypatch, capsys):
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
+def test_readme_python_example_runs(monkeypatch, capsys, repo):
+    readme = (repo / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Python API", 1)[1]
     code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
-    monkeypatch.chdir(REPO)
+    monkeypatch.chdir(repo)
     exec(compile(code, "README.md", "exec"), {})
     out = capsys.readouterr().out
     assert "['Tom'] 68.0" in out

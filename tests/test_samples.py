@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from conftest import SAMPLES
 
 from transcript_coach import Coach
 from transcript_coach.ingest import SUFFIXES, read_path
 
 
 @pytest.fixture(scope="module")
-def reports():
-    return [item.to_dict() for item in Coach().score([SAMPLES])]
+def reports(samples):
+    return [item.to_dict() for item in Coach().score([samples])]
 
 
 def test_every_sample_is_read_and_valid(reports, assert_valid):
@@ -27,9 +26,9 @@ def test_samples_cover_every_format(reports):
     assert {document["channel"] for document in reports} == {"chat", "email", "voice"}
 
 
-def test_every_sample_file_is_described_in_the_readme():
-    readme = (SAMPLES / "README.md").read_text(encoding="utf-8")
-    files = [p.name for p in SAMPLES.iterdir() if p.suffix in SUFFIXES]
+def test_every_sample_file_is_described_in_the_readme(samples):
+    readme = (samples / "README.md").read_text(encoding="utf-8")
+    files = [p.name for p in samples.iterdir() if p.suffix in SUFFIXES]
     assert files
     for name in files:
         assert f"`{name}`" in readme, name
@@ -55,15 +54,15 @@ def test_both_sides_are_present_except_in_the_outbound_email(reports):
         ("generic_object_conv-1042_booking_change.json", 1),
     ],
 )
-def test_internal_notes_are_kept_and_marked(name, internal_notes):
-    (transcript,) = read_path(SAMPLES / name)
+def test_internal_notes_are_kept_and_marked(name, internal_notes, samples):
+    (transcript,) = read_path(samples / name)
     notes = [t for t in transcript.turns if t.internal]
     assert len(notes) >= internal_notes
     assert all(t.role == "agent" for t in notes)
 
 
-def test_header_roster_and_bare_names_in_a_chat():
-    (transcript,) = read_path(SAMPLES / "chat_late_delivery_parcelpoint.txt")
+def test_header_roster_and_bare_names_in_a_chat(samples):
+    (transcript,) = read_path(samples / "chat_late_delivery_parcelpoint.txt")
     assert transcript.turns[0].speaker == "Dana" and transcript.turns[0].role == "customer"
     assert {t.role for t in transcript.turns if t.speaker == "Tom"} == {"agent"}
     assert transcript.turns[0].timestamp.isoformat() == "2026-03-12T14:02:00"
@@ -71,16 +70,16 @@ def test_header_roster_and_bare_names_in_a_chat():
     assert transcript.warnings == ()
 
 
-def test_bot_then_human_handoff():
-    (transcript,) = read_path(SAMPLES / "chat_bot_handoff_account_lockout.txt")
+def test_bot_then_human_handoff(samples):
+    (transcript,) = read_path(samples / "chat_bot_handoff_account_lockout.txt")
     roles = [t.role for t in transcript.turns]
     assert "bot" in roles and "agent" in roles
     assert roles.index("bot") < roles.index("agent")
     assert transcript.agents == ("Priya",)
 
 
-def test_mbox_threads_and_quotes_are_not_duplicated():
-    transcripts = list(read_path(SAMPLES / "email_thread_outage.mbox"))
+def test_mbox_threads_and_quotes_are_not_duplicated(samples):
+    transcripts = list(read_path(samples / "email_thread_outage.mbox"))
     assert len(transcripts) == 2
     for transcript in transcripts:
         texts = [t.text for t in transcript.turns]
@@ -88,8 +87,8 @@ def test_mbox_threads_and_quotes_are_not_duplicated():
         assert not any(line.startswith(">") and "wrote:" in line for text in texts for line in text.splitlines())
 
 
-def test_call_transcripts_merge_consecutive_cues_of_one_speaker():
-    (transcript,) = read_path(SAMPLES / "call_warm_flight_cancelled.vtt")
+def test_call_transcripts_merge_consecutive_cues_of_one_speaker(samples):
+    (transcript,) = read_path(samples / "call_warm_flight_cancelled.vtt")
     assert transcript.channel == "voice"
     assert all(a.speaker != b.speaker for a, b in zip(transcript.turns, transcript.turns[1:]))
     assert transcript.agents == ("Ravi",)

@@ -89,10 +89,15 @@ def cli() -> None:
               help="Email senders at this domain (or its subdomains) are agents; repeatable.")
 @click.option("--max-file-size", type=click.FloatRange(min=0.001), default=DEFAULT_MAX_FILE_BYTES / 1048576,
               show_default=True, metavar="MB", help="Refuse input files larger than this many megabytes.")
+@click.option("--spacy-model", metavar="NAME", help="Use this installed trained spaCy pipeline (e.g. en_core_web_sm) "
+              "instead of the built-in rule-based one.")
+@click.option("--glossary", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
+              help="Company glossary (JSON or CSV 'term,plain'): extra jargon terms and their plain-language "
+                   "replacements.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress line and no warnings on standard error.")
 @click.option("--debug", is_flag=True, hidden=True, help="Let unexpected errors raise with a traceback.")
-def score(paths, output, output_format, input_format, agents, agent_pattern, agent_domains, max_file_size, quiet,
-          debug) -> None:
+def score(paths, output, output_format, input_format, agents, agent_pattern, agent_domains, max_file_size,
+          spacy_model, glossary, quiet, debug) -> None:
     """Score transcripts in PATHS: files, folders (searched recursively for known extensions) or - for stdin.
 
     Formats: plain-text chats (.txt/.log), JSON (generic, Zendesk, Intercom, Freshdesk), CSV and JSONL with a
@@ -106,7 +111,12 @@ def score(paths, output, output_format, input_format, agents, agent_pattern, age
         max_file_bytes=int(max_file_size * 1048576),
     )
     stdin = sys.stdin.buffer.read() if "-" in paths else None
-    coach = Coach(options=options, strict=debug)
+    try:
+        coach = Coach(options=options, spacy_model=spacy_model, glossary=glossary, strict=debug)
+    except UsageError as exc:
+        raise click.UsageError(str(exc)) from None
+    except CoachError as exc:
+        raise click.ClickException(str(exc)) from None
     progress = _Progress(quiet=quiet)
     items = progress(coach.score(paths, stdin=stdin))
     write = WRITERS[output_format]

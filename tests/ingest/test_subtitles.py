@@ -235,9 +235,12 @@ def test_srt_colon_lines_continue_and_blank_line_inside_a_cue():
     ]
 
 
-@pytest.mark.parametrize("line", ["yeah: I think so", "Note: it's recorded", "Step 2: unplug it", "[Phone Rings] hello"])
+@pytest.mark.parametrize(
+    "line", ["yeah: I think so", "Note: it's recorded", "Step 2: unplug it", "[Phone Rings] hello", "10:30: fine"]
+)
 def test_srt_lines_that_are_not_speaker_prefixes(line):
-    transcript = read(f"1\n00:00:01,000 --> 00:00:02,000\nAgent: Hi\n\n2\n00:00:02,000 --> 00:00:03,000\n{line}\n", "a.srt")
+    text = f"1\n00:00:01,000 --> 00:00:02,000\nAgent: Hi\n\n2\n00:00:02,000 --> 00:00:03,000\n{line}\n"
+    transcript = read(text, "a.srt")
     assert summary(transcript) == [("agent", "Agent", f"Hi {line}")]
 
 

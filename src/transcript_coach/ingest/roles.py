@@ -64,6 +64,7 @@ class Label:
     internal: bool = False
 
 
+@functools.lru_cache(maxsize=65536)
 def parse_label(label: str) -> Label:
     """``"Agent (Tom)"`` -> agent Tom; ``"Sarah (Support)"`` -> agent Sarah; ``"Dana"`` -> no role, Dana."""
     lex = lexicon()

@@ -14,7 +14,8 @@ What the libraries do, and what this module adds:
   leaves entities (``&amp;``), which are decoded here. NOTE blocks come back as comment strings without lines.
 - srt 3.5 matches the whole file with one regular expression that takes quadratic (or worse) time on long runs of
   spaces or digits outside cues, so the file is first checked block by block here, in linear time, with line numbers
-  in the errors; only a file that passes (whitespace runs collapsed) is given to ``srt.parse``.
+  in the errors; only a file that passes is given to ``srt.parse``, with runs of spaces and blank lines collapsed
+  (a line starting with a number of more than 32 digits is refused: srt's look-ahead is quadratic on it).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from __future__ import annotations
 import html
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
@@ -96,7 +98,7 @@ class _Meta:
 
 
 # --- shared ----------------------------------------------------------------------------------------------------
-def _tokens(line: str):
+def _tokens(line: str) -> Iterator[tuple[str, bool]]:
     """Text and tags of one cue line, ``(text, False)`` / ``(tag content, True)``, in linear time."""
     pos = 0
     while True:

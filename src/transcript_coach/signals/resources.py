@@ -8,7 +8,7 @@ transcript the ``Coach`` sees.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from importlib import resources as package_files
 from pathlib import Path
 from typing import Any, TypeVar
@@ -28,7 +28,6 @@ class Resources:
     def __init__(self, nlp: Language, *, glossary: str | Path | None = None):
         self.nlp = nlp
         self.glossary_path = Path(glossary) if glossary else None
-        self.settings: Mapping[str, Any] = load_json("signals.json")
         self._cache: dict[str, Any] = {}
         self._lock = threading.Lock()
 
@@ -48,11 +47,11 @@ class Resources:
         return self.cached(f"lexicon:{name}", lambda: load_lexicon(name, self.nlp))
 
     def setting(self, family: str, key: str) -> Any:
-        """A number or word list from ``data/signals.json`` (thresholds live in data, not in code)."""
+        """A threshold or word list from the ``settings`` of ``data/lexicons/<family>.json`` (numbers live in data)."""
         try:
-            return self.settings[family][key]
+            return load_json(f"lexicons/{family}.json")["settings"][key]
         except (KeyError, TypeError):
-            raise DataFileError(f"signals.json: missing setting {family}.{key}") from None
+            raise DataFileError(f"lexicons/{family}.json: missing setting settings.{key}") from None
 
     def warm(self) -> None:
         """Load every shipped lexicon now (e.g. before forking workers), so that errors in them surface early."""
