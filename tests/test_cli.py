@@ -164,3 +164,38 @@ def test_formats_lists_every_format():
     assert result.exit_code == 0
     for name in FORMATS:
         assert name in result.output
+
+
+def test_unwritable_output_is_a_usage_error_before_any_work(tmp_path):
+    chat = tmp_path / "c.txt"
+    chat.write_text(GOOD_CHAT, encoding="utf-8")
+    result = run("score", str(chat), "-o", str(tmp_path / "missing" / "out.jsonl"))
+    assert result.exit_code == 2 and "does not exist" in result.output
+
+
+@pytest.mark.parametrize("signame, code", [("SIGINT", 130), ("SIGTERM", 143)])
+def test_interrupted_run_leaves_no_partial_output(tmp_path, signame, code):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(400):
+        (folder / f"c{i:03}.txt").write_text(GOOD_CHAT, encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    out.write_text("previous\n", encoding="utf-8")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "transcript_coach.cli", "score", str(folder), "-o", str(out), "-q"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    deadline = time.time() + 60
+    while time.time() < deadline and not any(p.name.endswith(".tmp") for p in tmp_path.iterdir()):
+        time.sleep(0.05)
+    process.send_signal(getattr(signal, signame))
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == code, stderr
+    assert b"Traceback" not in stderr
+    assert out.read_text(encoding="utf-8") == "previous\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "out.jsonl"]

@@ -26,6 +26,13 @@ from transcript_coach.ingest.roles import parse_label, resolve_roles
         ("System", "system", "System", False),
         ("Tom (internal note)", "agent", "Tom", True),
         ("Dana", None, "Dana", False),
+        ("Client Support", "agent", "Client Support", False),
+        ("Customer Success", "agent", "Customer Success", False),
+        ("Member Services", "agent", "Member Services", False),
+        ("Account Manager", "agent", "Account Manager", False),
+        ("Support Bot", "bot", "Support Bot", False),
+        ("Support Agent Tom", "agent", "Tom", False),
+        ("Customer Dana", "customer", "Dana", False),
         ("Mary-Jane O'Neil", None, "Mary-Jane O'Neil", False),
     ],
 )
@@ -101,3 +108,16 @@ def test_stated_role_wins_over_label_words():
 def test_internal_label_marks_the_turn_internal():
     resolved, _ = resolve_roles(turns(("Customer", "hi"), ("Tom (internal note)", "refund approved")), IngestOptions())
     assert resolved[1] == ("agent", "Tom", True)
+
+
+def test_a_roster_that_names_nobody_here_is_reported_and_not_applied():
+    roles, warnings = roles_of(turns(("Ben", "Thanks for contacting us, how can I help?"), ("Ola", "My order is late")),
+                               agents=("Patel",))
+    assert roles == ["agent", "customer"]
+    assert any("Patel" in w and "speaks" in w for w in warnings)
+
+
+def test_agents_declared_by_a_file_only_count_when_they_speak():
+    raw = turns(("Tom Becker", "Thank you for calling, how can I help?"), ("Dana Kim", "My internet is down"))
+    resolved, _ = resolve_roles(raw, IngestOptions(), extra_agents=("Tom Becker. Customer: Dana Kim.",))
+    assert [r[0] for r in resolved] == ["agent", "customer"]

@@ -5,7 +5,9 @@ Exit codes: 0 every input scored; 1 some inputs failed (the rest were still scor
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import sys
 from collections.abc import Iterable, Iterator
 
@@ -13,13 +15,33 @@ import click
 
 from transcript_coach import __version__
 from transcript_coach.coach import Coach
-from transcript_coach.errors import CoachError, UsageError
+from transcript_coach.errors import CoachError
 from transcript_coach.ingest import DEFAULT_MAX_FILE_BYTES, FORMATS, IngestOptions
 from transcript_coach.ingest.base import PARSERS
 from transcript_coach.model import Failure, Report
 from transcript_coach.reporting import WRITERS, atomic_output
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143  # the shell's convention: 128 + signal number
+
+
+class _Terminated(BaseException):
+    """SIGTERM (from timeout, a job scheduler): unwinds like Ctrl-C so no partial output file is left."""
+
+
+def _terminate(signum, frame) -> None:
+    raise _Terminated()
+
+
+def _check_writable(output: str) -> None:
+    """Refuse an output path that cannot be written before any work is done (a usage error, exit code 2)."""
+    folder = os.path.dirname(os.path.abspath(output))
+    if not os.path.isdir(folder):
+        raise click.UsageError(f"cannot write {output}: folder {folder} does not exist")
+    if os.path.isdir(output):
+        raise click.UsageError(f"cannot write {output}: it is a folder")
+    if not os.access(folder, os.W_OK):
+        raise click.UsageError(f"cannot write {output}: folder {folder} is not writable")
 
 
 def _split_names(values: Iterable[str]) -> tuple[str, ...]:
@@ -94,7 +116,8 @@ def cli() -> None:
 @click.option("--glossary", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
               help="Company glossary (JSON or CSV 'term,plain'): extra jargon terms and their plain-language "
                    "replacements.")
-@click.option("-q", "--quiet", is_flag=True, help="No progress line and no warnings on standard error.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress line and no warnings on standard error (errors are "
+              "still printed).")
 @click.option("--debug", is_flag=True, hidden=True, help="Let unexpected errors raise with a traceback.")
 def score(paths, output, output_format, input_format, agents, agent_pattern, agent_domains, max_file_size,
           spacy_model, glossary, quiet, debug) -> None:
@@ -111,27 +134,34 @@ def score(paths, output, output_format, input_format, agents, agent_pattern, age
         max_file_bytes=int(max_file_size * 1048576),
     )
     stdin = sys.stdin.buffer.read() if "-" in paths else None
+    if output:
+        _check_writable(output)
     try:
         coach = Coach(options=options, spacy_model=spacy_model, glossary=glossary, strict=debug)
-    except UsageError as exc:
+    except CoachError as exc:  # a bad --glossary or --spacy-model is a usage error
         raise click.UsageError(str(exc)) from None
-    except CoachError as exc:
-        raise click.ClickException(str(exc)) from None
     progress = _Progress(quiet=quiet)
     items = progress(coach.score(paths, stdin=stdin))
     write = WRITERS[output_format]
+    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         if output:
             with atomic_output(output) as out:
                 write(items, out)
         else:
             write(items, sys.stdout)
-    except UsageError as exc:
-        raise click.UsageError(str(exc)) from None
+    except KeyboardInterrupt:
+        click.echo("\ninterrupted: nothing was written" if output else "\ninterrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except _Terminated:
+        click.echo("terminated: nothing was written" if output else "terminated", err=True)
+        sys.exit(EXIT_TERMINATED)
     except CoachError as exc:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:
         raise click.ClickException(f"cannot write {output or 'standard output'}: {exc.strerror or exc}") from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     if not quiet and progress.done + progress.failed == 0:
         click.echo("warning: no transcripts found in the given paths", err=True)
     sys.exit(EXIT_SOME_FAILED if progress.failed or progress.done == 0 else EXIT_OK)

@@ -12,7 +12,7 @@ import os
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
-from transcript_coach.errors import InputError
+from transcript_coach.errors import CoachError, InputError
 from transcript_coach.features import vectorize
 from transcript_coach.ingest import IngestOptions, iter_inputs, read_bytes, read_path
 from transcript_coach.language import detect_language
@@ -44,6 +44,7 @@ class Coach:
         self.strict = strict
         self.nlp = load_pipeline(spacy_model)
         self.resources = Resources(self.nlp, glossary=glossary)
+        self.resources.warm()  # bad lexicon or glossary files fail here, once, not on every transcript
 
     def analyze(self, transcript: Transcript) -> Report:
         """The report for one transcript."""
@@ -93,6 +94,8 @@ class Coach:
                     yield from read_path(item, self.options)
             except InputError as exc:
                 yield Failure(source=exc.source, code=exc.code, message=str(exc), line=exc.line)
+            except CoachError:
+                raise  # a broken lexicon, model or option: no input can be scored, so stop with its message
             except Exception as exc:
                 if self.strict:
                     raise
@@ -115,6 +118,8 @@ class Coach:
         transcripts = [item for item in items if isinstance(item, Transcript)]
         try:
             reports = iter(list(self.analyze_many(transcripts)))
+        except CoachError:
+            raise
         except Exception:
             if self.strict:
                 raise
@@ -125,6 +130,8 @@ class Coach:
     def _analyze_or_fail(self, transcript: Transcript) -> Report | Failure:
         try:
             return self.analyze(transcript)
+        except CoachError:
+            raise
         except Exception as exc:
             return _internal_failure(f"{transcript.source}#{transcript.id}", exc)
 

@@ -115,12 +115,15 @@ class Lexicon:
         """Every match in ``doc`` (longest first where matches of one entry overlap), negations removed."""
         vocab = doc.vocab.strings
         found: dict[str, list[tuple[int, int]]] = {}
-        for match_id, start, end in list(self._phrases(doc)) + list(self._patterns(doc)):
+        raw = list(self._phrases(doc)) if len(self._phrases) else []
+        if len(self._patterns):  # an empty Matcher warns on every call
+            raw += self._patterns(doc)
+        for match_id, start, end in raw:
             found.setdefault(vocab[match_id], []).append((start, end))
         if not found:
             return
         excluded: dict[str, list[tuple[int, int]]] = {}
-        for match_id, start, end in self._excludes(doc):
+        for match_id, start, end in self._excludes(doc) if len(self._excludes) else ():
             excluded.setdefault(vocab[match_id], []).append((start, end))
         for entry_id, spans in found.items():
             entry = self.entries[entry_id]

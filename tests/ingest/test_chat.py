@@ -409,4 +409,4 @@ def test_any_text_gives_transcripts_or_input_error(text):
             assert transcript.turns
             assert all(t.line is None or t.line >= 1 for t in transcript.turns)
     except InputError as exc:
-        assert exc.code in {"no_speakers", "no_turns", "empty", "binary"}
+        assert exc.code in {"no_speakers", "no_turns", "empty", "binary", "malformed_json", "unsupported_structure"}  # .txt holding JSON is read as JSON

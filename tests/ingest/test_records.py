@@ -113,9 +113,9 @@ def test_record_role_and_internal(record, role, internal):
 
 
 def test_unknown_role_word_becomes_the_label_when_there_is_no_speaker():
-    turn = raw_turn_from_record({"text": "x", "role": "Tier 2"}, "t.csv", 2)
-    assert (turn.role, turn.label) == (None, "Tier 2")
-    named = raw_turn_from_record({"text": "x", "role": "Tier 2", "speaker": "Ola"}, "t.csv", 2)
+    turn = raw_turn_from_record({"text": "x", "role": "Level Q"}, "t.csv", 2)
+    assert (turn.role, turn.label) == (None, "Level Q")
+    named = raw_turn_from_record({"text": "x", "role": "Level Q", "speaker": "Ola"}, "t.csv", 2)
     assert (named.role, named.label) == (None, "Ola")
 
 

@@ -50,9 +50,11 @@ _EMAIL_HEADER = re.compile(r"^(from|to|subject|date|message-id|received|return-p
 def detect_format(name: str, head: bytes) -> str:
     """The format of an input: by its extension, else by the first bytes of its content."""
     suffix = Path(name).suffix.casefold()
-    if suffix in SUFFIXES:
-        return SUFFIXES[suffix]
-    return sniff_format(head)
+    fmt = SUFFIXES.get(suffix)
+    if fmt == "chat":  # .txt and .log are generic: a JSON export or an email saved as .txt is read as what it is
+        sniffed = sniff_format(head)
+        return sniffed if sniffed in ("json", "jsonl", "email", "mbox", "vtt") else fmt
+    return fmt or sniff_format(head)
 
 
 def sniff_format(head: bytes) -> str:

@@ -10,6 +10,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from transcript_coach.errors import InputError
 from transcript_coach.model import Channel, Role, Timestamp, Transcript, Turn
@@ -90,6 +91,11 @@ def finish(conversation: Conversation, *, source: str, format: str, options: Ing
     raw = [t for t in conversation.turns if t.text.strip()]
     if not raw:
         raise InputError(source, f"conversation {conversation.id!r} has no messages with text", code="no_turns")
+    warnings = list(conversation.warnings)
+    ordered = _in_time_order(raw)
+    if ordered is not raw:
+        raw = ordered
+        warnings.append("messages were not in time order in the source (e.g. newest first); sorted by timestamp")
     resolved, role_warnings = resolve_roles(raw, options, extra_agents=conversation.agents)
     turns = tuple(
         Turn(
@@ -103,7 +109,7 @@ def finish(conversation: Conversation, *, source: str, format: str, options: Ing
         )
         for i, (t, (role, speaker, internal)) in enumerate(zip(raw, resolved, strict=True))
     )
-    warnings = list(conversation.warnings) + list(role_warnings)
+    warnings += role_warnings
     public_roles = {t.role for t in turns if not t.internal}
     if "customer" not in public_roles:
         warnings.append("one-sided conversation: no customer messages, so skills that need the customer are not scored")
@@ -117,6 +123,18 @@ def finish(conversation: Conversation, *, source: str, format: str, options: Ing
         channel=conversation.channel,
         warnings=tuple(warnings),
     )
+
+
+def _in_time_order(turns: list[RawTurn]) -> list[RawTurn]:
+    """The turns sorted by timestamp (stable) when every one has a full date-time and the source order is not
+    chronological; otherwise the same list. Clock-only times are left in file order: midnight makes them ambiguous."""
+    stamps = [t.timestamp for t in turns]
+    if not all(isinstance(s, datetime) for s in stamps):
+        return turns
+    keys = [s.replace(tzinfo=None) - (s.utcoffset() or timedelta(0)) for s in stamps]  # type: ignore[union-attr]
+    if all(a <= b for a, b in zip(keys, keys[1:])):
+        return turns
+    return [turn for _, _, turn in sorted(zip(keys, range(len(turns)), turns))]
 
 
 def finish_all(

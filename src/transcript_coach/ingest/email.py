@@ -88,7 +88,7 @@ from transcript_coach.ingest.base import Conversation, IngestOptions, RawTurn, f
 from transcript_coach.ingest.html import html_to_text
 from transcript_coach.ingest.roles import parse_label
 from transcript_coach.ingest.timestamps import parse_timestamp
-from transcript_coach.model import Transcript
+from transcript_coach.model import Role, Transcript
 
 _HEADERS_EXPECTED = "expected RFC 5322 headers such as From:, Date:, Subject: followed by a blank line and the body"
 _MAX_DEPTH = 12  # quote levels / MIME levels read; deeper text stays as it is
@@ -216,6 +216,7 @@ class _Quote:
     own: str
     quotes: list[_Quote]
     hint: bool = False  # its signature names a support role
+    to: tuple[str, ...] = ()  # addresses in the To/Cc lines of its header block
 
 
 @dataclass(slots=True)
@@ -362,12 +363,15 @@ def _transcripts(chunks: list[tuple[bytes, int]], source: str, fmt: str, options
 
     stem = "stdin" if source in ("", "-", "<stdin>", "stdin") else Path(source).stem
     conversations: list[Conversation] = []
-    for number, thread in enumerate(_threads(messages, options), 1):
+    threads = _threads(messages, options)
+    prepared = [_thread_entries(thread) for thread in threads]
+    roles = _decide_roles([entries for entries, _, _ in prepared], options)
+    for number, (thread, (entries, warnings, _)) in enumerate(zip(threads, prepared, strict=True), 1):
         if thread[0].message_id:
             thread_id = thread[0].message_id
         else:
             thread_id = stem if single and len(chunks) == 1 else f"{stem}-{number}"
-        turns, warnings = _thread_turns(thread, options)
+        turns = [_raw_turn(entry, roles, options) for entry in entries]
         if not turns:
             file_warnings.append(f"thread {thread_id!r} has no message with body text; skipped")
             continue
@@ -960,8 +964,11 @@ def _history_quote(lines: list[str], depth: int, tz: tzinfo | None) -> _Quote:
         name, address = _name_and_address(headers["from"])
     if "date" in headers:
         date = headers["date"]
+    recipients = tuple(found.group(0).casefold() for key in ("to", "cc", "an", "à", "a", "para", "aan", "till",
+                                                              "til", "per", "kopie", "copie", "kopia", "kopi")
+                       if key in headers for found in _ADDRESS.finditer(headers[key][:2000]))
     own, quotes, signed = _zone("\n".join(lines[i:]), depth + 1, tz)
-    return _Quote(name, address, _attribution_date(date, tz), own, quotes, signed)
+    return _Quote(name, address, _attribution_date(date, tz), own, quotes, signed, recipients)
 
 
 def _canonical_key(key: str) -> str:
@@ -1192,22 +1199,26 @@ def _walk_quotes(quotes: list[_Quote]) -> Iterator[_Quote]:
         stack.extend(quote.quotes)
 
 
-_Item = tuple[str, str | None, str | None, datetime | None, bool]  # text, name, address, date, support hint
+@dataclass(slots=True)
+class _Entry:
+    """One turn of a thread before its role is known: a message's own text or a quoted earlier message."""
+
+    text: str
+    name: str | None
+    address: str | None
+    date: datetime | None
+    line: int
+    hint: bool  # the author's display name, mailbox or signature says support
+    recipients: tuple[str, ...]  # addresses it was sent to (To/Cc), when known
+    key: str = ""
 
 
-def _thread_turns(thread: list[_Message], options: IngestOptions) -> tuple[list[RawTurn], list[str]]:
+def _thread_entries(thread: list[_Message]) -> tuple[list[_Entry], list[str], _People]:
+    """The turns of a thread in order (quoted history before the message quoting it), repeats left out."""
     people = _people(thread)
     quoted = {m.index: _flatten(m.quotes, 1, m) if m.has_body else [] for m in thread}
-    # A support hint (address, display name, signature) holds for every message of that author in the thread.
-    hinted: set[str] = set()
-    for m in thread:
-        for _, name, address, _, hint in quoted[m.index] + [(m.own, m.name, m.address, m.date, m.hint)]:
-            if hint and (name or address):
-                hinted.add(_speaker_key(name, address, people))
-    hinted |= {address for m in thread for address in m.participants if _support_address(address)}
-    support_domains = frozenset(key.rsplit("@", 1)[1] for key in hinted if "@" in key)
     warnings: list[str] = []
-    turns: list[RawTurn] = []
+    entries: list[_Entry] = []
     own = [_Text(m.own) for m in thread]
     exact = {text.key for text in own if text.key}
     taken: list[_Text] = []
@@ -1220,25 +1231,32 @@ def _thread_turns(thread: list[_Message], options: IngestOptions) -> tuple[list[
         # Quoted text that repeats a message of the thread (or a quote already taken) is not a new turn. Exact
         # repeats are found anywhere; reworded ones among nearby messages, so that long threads stay linear.
         nearby = own[max(0, position - _NEARBY): position + 20] + taken[-_NEARBY:]
-        for text, name, address, date, _ in quoted[m.index]:
-            quote = _Text(text)
+        for entry in quoted[m.index]:
+            quote = _Text(entry.text)
             if not quote.key or quote.key in exact or any(_same_text(quote, other) for other in nearby):
                 continue
             taken.append(quote)
             nearby.append(quote)
             exact.add(quote.key)
-            turns.append(_raw_turn(text, name, address, date, m.line, people, hinted, support_domains, options))
+            entry.line = m.line
+            entries.append(entry)
         if m.own:
-            turns.append(_raw_turn(m.own, m.name, m.address, m.date, m.line, people, hinted, support_domains,
-                                   options))
+            recipients = tuple(a for a in sorted(m.participants) if a != m.address)
+            entries.append(_Entry(m.own, m.name, m.address, m.date, m.line, m.hint, recipients))
         else:
             warnings.append(f"{where}: no text of its own (only quoted text or a signature); no turn for it")
-    return turns, warnings
+    for entry in entries:
+        if entry.address is None and entry.name:
+            entry.address = people.addresses.get(entry.name.casefold())
+        if entry.address:
+            entry.name = people.names.get(entry.address) or entry.name
+        entry.key = entry.address or (f"name:{entry.name.casefold()}" if entry.name else "")
+    return entries, warnings, people
 
 
-def _flatten(quotes: list[_Quote], depth: int, m: _Message) -> list[_Item]:
-    """Quoted messages as (text, name, address, date, hint), oldest first."""
-    out: list[_Item] = []
+def _flatten(quotes: list[_Quote], depth: int, m: _Message) -> list[_Entry]:
+    """Quoted messages as entries, oldest first."""
+    out: list[_Entry] = []
     for quote in quotes:
         out.extend(_flatten(quote.quotes, depth + 1, m))
         name, address = quote.name, quote.address
@@ -1247,44 +1265,152 @@ def _flatten(quotes: list[_Quote], depth: int, m: _Message) -> list[_Item]:
             if len(others) == 1 and m.address:
                 address = others[0] if depth % 2 else m.address
         if quote.own.strip():
-            out.append((quote.own, name, address, quote.date, quote.hint))
+            out.append(_Entry(quote.own, name, address, quote.date, m.line, quote.hint, tuple(quote.to)))
     return out
 
 
-def _speaker_key(name: str | None, address: str | None, people: _People) -> str:
-    if address is None and name:
-        address = people.addresses.get(name.casefold())
-    return address or (f"name:{name.casefold()}" if name else "")
+# --- roles: decided once per file, so that one address keeps one role in every thread ------------------------------
+
+_FREE_MAIL = frozenset(
+    "gmail.com googlemail.com outlook.com hotmail.com live.com msn.com yahoo.com ymail.com icloud.com me.com mac.com "
+    "aol.com gmx.com gmx.de gmx.net web.de proton.me protonmail.com mail.com yandex.com yandex.ru zoho.com "
+    "fastmail.com hey.com t-online.de orange.fr free.fr laposte.net libero.it qq.com 163.com".split()
+)
+_SUPPORT_DOMAIN_WORDS = frozenset({"support", "help", "helpdesk", "servicedesk", "service", "services", "care",
+                                   "customerservice", "customercare", "customersupport", "techsupport", "hilfe",
+                                   "kundenservice", "kundendienst", "soporte", "assistance", "zendesk", "freshdesk"})
 
 
-def _raw_turn(text: str, name: str | None, address: str | None, date: datetime | None, line: int,
-              people: _People, hinted_speakers: set[str], support_domains: frozenset[str],
-              options: IngestOptions) -> RawTurn:
-    key = _speaker_key(name, address, people)
-    if address is None and name:
-        address = people.addresses.get(name.casefold())
-    if address:
-        name = people.names.get(address) or name
+def _domain_of(address: str | None) -> str | None:
+    if not address or "@" not in address:
+        return None
+    return address.rsplit("@", 1)[1].strip().casefold() or None
+
+
+def _support_domain(address: str | None) -> bool:
+    """An address at a support domain: a label of the domain (``support.acme.example``, ``acme-help.example``) is a
+    support word. The last label (the top-level domain) does not count."""
+    domain = _domain_of(address)
+    if not domain:
+        return False
+    for label in domain.split(".")[:-1]:
+        if label in _SUPPORT_DOMAIN_WORDS or any(part in _SUPPORT_DOMAIN_WORDS for part in label.split("-")):
+            return True
+        if label.endswith(("support", "helpdesk", "servicedesk", "customercare", "customerservice")):
+            return True
+    return False
+
+
+def _organisation(address: str | None) -> str | None:
+    """The domain without leading support labels (``help.acme.example`` -> ``acme.example``); free-mail domains
+    name no organisation."""
+    domain = _domain_of(address)
+    if not domain or domain in _FREE_MAIL:
+        return None
+    labels = domain.split(".")
+    while len(labels) > 2 and (labels[0] in _SUPPORT_DOMAIN_WORDS or labels[0] in _SUPPORT_LOCALS):
+        labels = labels[1:]
+    return ".".join(labels)
+
+
+def _decide_roles(threads: list[list[_Entry]], options: IngestOptions) -> dict[str, Role]:
+    """The role of every author the mail itself makes clear, per file (key: address, or ``name:<name>``).
+
+    Evidence, strongest first: the rosters (``finish`` applies them again); a support mailbox, display name or
+    signature; the first author of a thread who writes to a support address is the customer (so is anyone from
+    another organisation who writes to one); an address at a support domain (a domain label such as ``support``,
+    or the organisation of a support mailbox) is an agent; in a thread with an agent, authors from other
+    organisations are customers; in a thread of two people, once one side is known the other is the opposite.
+    """
+    roles: dict[str, Role] = {}
+    entries = [e for thread in threads for e in thread if e.key]
+    for e in entries:  # rosters
+        if e.key in roles:
+            continue
+        if (e.address and _rostered(e.address, options)) or (e.name and _named_in_roster(e.name, options)):
+            roles[e.key] = "agent"
+        elif e.address and options.agent_domains:
+            domain = _domain_of(e.address) or ""
+            roles[e.key] = "agent" if any(domain == d or domain.endswith("." + d) for d in
+                                          (x.casefold().lstrip("@") for x in options.agent_domains)) else "customer"
+    for e in entries:  # what the mail says about its author
+        if e.key not in roles and (e.hint or (e.address and _support_address(e.address)) or _support_name(e.name)):
+            roles[e.key] = "agent"
+    mailboxes = {e.key for e in entries if roles.get(e.key) == "agent"}
+    support_orgs = {org for key in mailboxes if (org := _organisation(key)) is not None}
+
+    def support_like(address: str) -> bool:
+        return (address in mailboxes or _support_address(address) or _support_domain(address)
+                or roles.get(address) == "agent")
+
+    for thread in threads:  # who writes to support
+        first = True
+        for e in thread:
+            targets = [a for a in e.recipients if support_like(a)]
+            if not targets or not e.key:
+                continue
+            if e.key not in roles:
+                own_org = _organisation(e.address)
+                if first or own_org is None or all(_organisation(a) != own_org for a in targets):
+                    if not _support_domain(e.address):
+                        roles[e.key] = "customer"
+            first = False
+    for e in entries:  # addresses at a support domain
+        if e.key not in roles and e.address and (_support_domain(e.address) or _organisation(e.address) in
+                                                 support_orgs - {None}):
+            roles[e.key] = "agent"
+    for _ in range(len(threads) + 1):  # the other side of a thread
+        changed = False
+        for thread in threads:
+            keys = list(dict.fromkeys(e.key for e in thread if e.key))
+            agent_orgs = {_organisation(k) for k in keys if roles.get(k) == "agent"} - {None}
+            if agent_orgs:
+                for e in thread:
+                    org = _organisation(e.address)
+                    if e.key and e.key not in roles and org is not None and org not in agent_orgs:
+                        roles[e.key] = "customer"
+                        changed = True
+            if len(keys) == 2:
+                a, b = keys
+                if (a in roles) != (b in roles):
+                    known, other = (a, b) if a in roles else (b, a)
+                    roles[other] = "customer" if roles[known] == "agent" else "agent"
+                    changed = True
+        if not changed:
+            break
+    return roles
+
+
+def _raw_turn(entry: _Entry, roles: dict[str, Role], options: IngestOptions) -> RawTurn:
+    """The turn of an entry: its author's name as label, with ``(Support)`` or ``(Customer)`` added when the mail
+    decided the role (a roster still wins in ``finish``)."""
+    name, address = entry.name, entry.address
     label = name or address
-    role = None
-    hinted = key in hinted_speakers or bool(address and _support_address(address)) or _support_name(name)
+    role: Role | None = None
+    decided = roles.get(entry.key)
+    named_roster = bool(options.agents or options.agent_pattern)
     if address and _rostered(address, options):
         role = "agent"
-    elif label and hinted and parse_label(label).role is None:
-        if re.search(r"[()\[\]{}<>]", label):  # a bracket would hide "(Support)" from parse_label
-            role = None if options.agent_domains or options.agents else "agent"
+    elif label and decided is not None and parse_label(label).role is None:
+        if decided == "agent" and named_roster:
+            pass  # the roster names the agents: finish decides
+        elif re.search(r"[()\[\]{}<>]", label):  # a bracket would hide "(Support)" from parse_label
+            role = None if options.agent_domains or named_roster else decided
         else:
-            label = f"{label} (Support)"
-    elif (label and address and support_domains and address.rsplit("@", 1)[1] not in support_domains
-          and not re.search(r"[()\[\]{}<>]", label) and parse_label(label).role is None):
-        label = f"{label} (Customer)"  # the other side of a thread with a support mailbox in it
-    return RawTurn(text=text, label=label, role=role, timestamp=date, line=line, address=address)
+            label = f"{label} ({'Support' if decided == 'agent' else 'Customer'})"
+    return RawTurn(text=entry.text, label=label, role=role, timestamp=entry.date, line=entry.line, address=address)
 
 
 def _rostered(address: str, options: IngestOptions) -> bool:
     if any(member.strip().casefold() == address for member in options.agents):
         return True
     return options.agent_pattern is not None and bool(options.agent_pattern.search(address))
+
+
+def _named_in_roster(name: str, options: IngestOptions) -> bool:
+    key = _SPACES.sub(" ", name.strip().casefold())
+    first = key.split(" ")[0]
+    return any(_SPACES.sub(" ", member.strip().casefold()) in (key, first) for member in options.agents)
 
 
 def _support_address(address: str) -> bool:

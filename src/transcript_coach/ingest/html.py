@@ -17,6 +17,7 @@ _BLOCKS = frozenset(
 _SKIP = frozenset({"script", "style", "head", "title", "meta"})
 _INLINE_SPACE = re.compile(r"[ \t\u00a0\r\f\v]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
+_LIST_MARK = re.compile(r"- |\d+\. ")
 _TAG_HINT = re.compile(r"<[a-zA-Z][^>]*>|&[a-zA-Z#0-9]+;")
 
 
@@ -42,6 +43,7 @@ def html_to_text(markup: str | Tag) -> str:
 def _walk(root: Tag, parts: list[str]) -> None:
     """Depth-first over the tree with an explicit stack: hostile nesting cannot exhaust Python's recursion."""
     stack: list[tuple[Tag | NavigableString, bool]] = [(child, False) for child in reversed(list(root.children))]
+    counters: dict[int, int] = {}
     while stack:
         node, closing = stack.pop()
         if isinstance(node, NavigableString):
@@ -63,11 +65,21 @@ def _walk(root: Tag, parts: list[str]) -> None:
         if name == "br":
             parts.append("\n")
             continue
-        if name in _BLOCKS and not (parts and (parts[-1].endswith("\n") or parts[-1] == "- ")):
+        if name in _BLOCKS and not (parts and (parts[-1].endswith("\n") or _LIST_MARK.fullmatch(parts[-1]))):
             parts.append("\n")
         if name == "li":
-            parts.append("- ")
+            parent = node.parent
+            if parent is not None and parent.name == "ol":  # numbered steps keep their numbers
+                counters[id(parent)] = counters.get(id(parent), _list_start(parent) - 1) + 1
+                parts.append(f"{counters[id(parent)]}. ")
+            else:
+                parts.append("- ")
         if name in ("td", "th"):
             parts.append(" ")
         stack.append((node, True))
         stack.extend((child, False) for child in reversed(list(node.children)))
+
+
+def _list_start(ol: Tag) -> int:
+    start = ol.get("start")
+    return int(start) if isinstance(start, str) and start.isdigit() and len(start) < 7 else 1

@@ -92,14 +92,30 @@ def parse_label(label: str) -> Label:
             return Label(lex.labels[_norm(b)], a)
         if lex.labels.get(_norm(a)) is not None:
             return Label(lex.labels[_norm(a)], b)
+    return _label_from_words(text, lex)
+
+
+# When a label holds words of several roles, the first role here wins: "Support Bot" is a bot, "Customer Success"
+# and "Client Support" are agents (teams), "Customer Dana" is a customer.
+_PRECEDENCE: tuple[Role, ...] = ("bot", "agent", "system", "customer")
+
+
+def _label_from_words(text: str, lex: Lexicon) -> Label:
     words = text.split(" ")
-    for n in range(min(lex.longest, len(words) - 1), 0, -1):
-        head, tail = " ".join(words[:n]), " ".join(words[n:])
-        if _norm(head) in lex.labels:  # "Agent Tom" -> Tom; "Visitor 4821" keeps its number as the name
-            return Label(lex.labels[_norm(head)], text if _ANONYMOUS.match(tail) else tail)
-        head, tail = " ".join(words[:-n]), " ".join(words[-n:])
-        if _norm(tail) in lex.labels:
-            return Label(lex.labels[_norm(tail)], text)
+    norms = [_norm(w) for w in words]
+    found: dict[Role, tuple[int, int]] = {}
+    for n in range(min(lex.longest, len(words)), 0, -1):
+        for i in range(len(words) - n + 1):
+            role = lex.labels.get(" ".join(norms[i:i + n]))
+            if role is not None and role not in found:
+                found[role] = (i, i + n)
+    for role in _PRECEDENCE:
+        if role in found:
+            start, end = found[role]
+            if start == 0 and end < len(words) and len(found) == 1:  # "Agent Tom" -> Tom
+                tail = " ".join(words[end:])
+                return Label(role, text if _ANONYMOUS.match(tail) else tail)  # "Visitor 4821" keeps its number
+            return Label(role, text)
     return Label(None, text)
 
 
@@ -134,12 +150,23 @@ def resolve_roles(
     turns, options, *, extra_agents: Sequence[str] = ()
 ) -> tuple[list[tuple[Role, str | None, bool]], list[str]]:
     """The (role, speaker name, internal) of each raw turn, and warnings for every role that had to be guessed."""
-    roster = tuple(options.agents) + tuple(extra_agents)
     labels = [parse_label(t.label) if t.label else None for t in turns]
     names = [lab.name if lab else None for lab in labels]
+    speakers = {n for n in names if n} | {t.address for t in turns if t.address}
+    warnings: list[str] = []
+    if options.agents and not any(_in_roster(n, options.agents) for n in speakers):
+        warnings.append(f"roles: none of the agents named with --agents ({', '.join(options.agents)}) speaks here")
+    # Agents the file itself declares count only if they speak: a stray header or NOTE line must not make
+    # every speaker a customer.
+    roster = tuple(options.agents) + tuple(a for a in extra_agents if any(_in_roster(n, (a,)) for n in speakers))
+    pattern = options.agent_pattern
+    pattern_hit = pattern is not None and any(pattern.search(s) for s in speakers | {t.label for t in turns if t.label})
+    if pattern is not None and not pattern_hit and speakers:
+        warnings.append(f"roles: --agent-pattern {pattern.pattern!r} matches no speaker here")
+    closed = bool(roster) or pattern_hit  # the agents are named: every other unlabelled speaker is a customer
     roles: list[Role | None] = []
     for turn, lab, name in zip(turns, labels, names, strict=True):
-        roles.append(_stated_role(turn, lab, name, roster, options))
+        roles.append(_stated_role(turn, lab, name, roster, options, closed))
 
     # The same speaker keeps one role across the conversation.
     by_name: dict[str, Role] = {}
@@ -148,7 +175,6 @@ def resolve_roles(
             by_name[_norm(name)] = role
     roles = [r if r is not None or not n else by_name.get(_norm(n)) for r, n in zip(roles, names, strict=True)]
 
-    warnings: list[str] = []
     unknown = list(dict.fromkeys(_norm(n) for n, r in zip(names, roles, strict=True) if r is None and n))
     if unknown:
         display = {_norm(n): n for n in names if n}
@@ -171,7 +197,7 @@ def resolve_roles(
     return final, warnings
 
 
-def _stated_role(turn, lab: Label | None, name: str | None, roster, options) -> Role | None:
+def _stated_role(turn, lab: Label | None, name: str | None, roster, options, closed: bool) -> Role | None:
     if turn.internal or (lab is not None and lab.internal):
         return turn.role or "agent"
     if turn.role is not None:
@@ -185,7 +211,7 @@ def _stated_role(turn, lab: Label | None, name: str | None, roster, options) -> 
         return "agent" if _matches_domain(domain, options.agent_domains) else "customer"
     if lab is not None and lab.role is not None:
         return lab.role
-    if name and (roster or options.agent_pattern is not None):
+    if name and closed:
         return "customer"  # a roster names every agent: an unlabelled speaker outside it is the customer
     return None
 

@@ -61,11 +61,14 @@ def parse_timestamp(value: object) -> Timestamp | None:
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day)
     if isinstance(value, int | float):
-        return _from_epoch(float(value))
+        try:
+            return _from_epoch(float(value))
+        except OverflowError:
+            return None
     text = str(value).strip()
     if not text:
         return None
-    if re.fullmatch(r"\d{9,13}(\.\d+)?", text):
+    if re.fullmatch(r"\d{9,13}(\.\d{1,9})?", text):
         return _from_epoch(float(text))
     try:
         return datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))

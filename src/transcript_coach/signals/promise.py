@@ -1,10 +1,1006 @@
-"""promise.*: agent commitments and the promise ledger (being written)."""
+"""promise.*: agent commitments (who, what, by when), offers, and whether a later agent turn keeps them; the ledger.
+
+Features
+- ``promise.specific``: a commitment with an owner, an action and a time frame or a concrete deliverable
+  ("I'll email you the label by 5pm", "we'll process your refund").
+- ``promise.vague``: a commitment without one ("we'll look into it", "someone will be in touch", "we'll get back to you
+  soon"); also hedged ones ("hopefully we'll ...", "I'll try to ...") and any made by an unnamed "someone".
+- ``promise.conditional``: a commitment that depends on a condition ("if it doesn't arrive by Friday, I'll refund you";
+  rule ``conditional:*``) or an offer the customer may take up ("I can resend it if you'd like", "would you like me to
+  ...?", "shall I ...?"; rule ``offer:*``).
+- ``promise.immediate``: an action announced for right now ("let me check that for you", "I'll do that right away",
+  "I'll be with you in a moment"). These are process talk, fulfilled within the conversation: they can be kept but
+  are not in the ledger. "let me call you back tomorrow" (a "let me" with a future time) is a commitment.
+- ``promise.due``: the due expression of a commitment ("by Friday", "within the hour", "in 3-5 business days").
+- ``promise.kept``: the later agent sentence that keeps an earlier commitment ("I've just sent the confirmation",
+  "Done - the refund is processed", "as promised, ...").
+
+Decisions (documented here because tests and the ledger rely on them)
+- Actors: "I", "we", "the/our/a ... team/department/colleague/specialist/engineer/courier...", "someone" (always vague),
+  and "you will/'ll/should receive|get|hear|be contacted|be refunded..." - a statement made on the company's behalf,
+  classified like any other commitment ("you'll receive an email within 24 hours" is specific, "you'll hear from us
+  soon" vague). "they will ..." and "it will arrive tomorrow" are predictions, not commitments.
+- Not commitments: negated ones ("I won't be able to", "we will not", "I'll never"), inverted or embedded questions
+  ("will you ...?", "I'm not sure when we'll get stock"), non-actions ("I'll need your order number", "I'll be happy
+  to help"), customer sentences, bot and system turns, internal notes.
+- Specific vs vague: vague when the actor is "someone", the commitment is hedged, or the action is a vague one
+  ("look into", "get back to you", "keep you posted", "check", "see what we can do") without a time frame; specific
+  when it has a time frame, a concrete action verb ("send", "refund", "call"...) or a deliverable ("label", "link").
+  "soon", "shortly", "asap" are not time frames.
+- Due times are normalised against the promise turn's timestamp (``resolve_due``): "by/on Friday" means Friday at the
+  end of business (``settings.due.end_of_business``, 17:00) - today if said on a Friday before 17:00, otherwise the
+  next Friday; "next Friday" is the next Friday strictly after today; "tomorrow" 17:00 of the next day, "tomorrow
+  morning" 12:00, "afternoon" 17:00, "evening" 21:00, "tonight" / "before you go to sleep" 23:59 today; "end of day"
+  / "today" 17:00 (23:59 when said after 17:00); "by 5pm" today at 17:00 (tomorrow if 17:00 has passed); "within
+  the hour" / "within 24 hours" exactly that long after the turn; "in 3-5 business days" the end of business of the
+  5th business day after (ranges take the upper bound, business days skip Saturdays and Sundays, no holidays);
+  "in 2 days" / "within a week" the end of business of that day; "this week" / "end of the week" Friday 17:00, "next
+  week" the Friday after; "this weekend" Sunday 23:59. Times without am/pm are read as 24-hour; time-zone names are ignored (the turn's own time
+  zone is used, aware timestamps stay aware). With a clock-only timestamp (``datetime.time``) only same-day,
+  clock-relative expressions are normalised ("within the hour", "by 5pm", "end of day"); otherwise ``due`` is None
+  and the expression stays in the evidence.
+- Keeping: a later agent sentence in past or perfect phrasing ("I've sent", "we processed", "has been issued", "is
+  processed") that shares a content word or its verb (lemmas, with synonym groups such as send/email/forward) with
+  the commitment keeps it; "as promised", "Done", "here's the ..." keep the most recent open commitment when nothing
+  shares words. Negated sentences ("I haven't sent it yet") keep nothing.
+- Ledger status: kept (a later turn keeps it); overdue (its due time passed before the transcript's last timestamp);
+  open (not kept, not overdue, and the transcript has timestamps); unknown (no timestamps and not kept). Conditional
+  commitments have no due time (the date in "if it doesn't arrive by Friday" belongs to the condition); offers and
+  immediate actions are not in the ledger.
+"""
 
 from __future__ import annotations
 
-from transcript_coach.model import Evidence, Promise
+import calendar
+import functools
+import math
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from spacy.tokens import Doc, Span, Token
+
+from transcript_coach.data import load_json
+from transcript_coach.ingest.timestamps import seconds_between
+from transcript_coach.model import Evidence, Promise, Timestamp
 from transcript_coach.nlp import TranscriptDocs
+from transcript_coach.signals import Hit, extractor
+from transcript_coach.signals.resources import Resources
+
+COMMITMENT_FEATURES = ("promise.specific", "promise.vague", "promise.conditional", "promise.immediate")
+LEDGER_RULES = ("commitment:", "conditional:")
+_KEEP_RULES = ("commitment:", "conditional:", "immediate:")  # what a later turn can keep (offers cannot)
+
+_CLITIC = re.compile(r"^(.+?)(n't|'s|'d|'ll|'re|'ve|'m)$")
+_CLOCK = re.compile(r"^(\d{1,2})(?::(\d{2}))?(am|pm|a\.m\.?|p\.m\.?)?$")
+_NUM_UNIT = re.compile(r"^(\d{1,3}(?:\.\d)?)([a-z]{1,5})$")
+_ORDINAL = re.compile(r"^(\d{1,2})(st|nd|rd|th)?$")
+_NUMBER = re.compile(r"^\d{1,3}(?:\.\d{1,2})?$")
+_PUNCT_END = frozenset({".", "!", "?", ",", ";", ":", "...", "\u2026"})
+
+
+# --- word tables (from data/lexicons/promise.json) -------------------------------------------------------------------
+
+def _norm(text: str) -> str:
+    return text.lower().replace("\u2019", "'").replace("\u2018", "'")
+
+
+def _split(phrase: str) -> tuple[str, ...]:
+    """A phrase as the tokenizer would split it (clitics apart): "if you'd like" -> (if, you, 'd, like)."""
+    words: list[str] = []
+    for piece in _norm(phrase).split():
+        match = _CLITIC.match(piece)
+        words.extend((match[1], match[2]) if match else (piece,))
+    return tuple(words)
+
+
+class _Phrases:
+    """Longest-match lookup of word sequences at a position of a word list."""
+
+    def __init__(self, phrases: Iterable[str | Sequence[str]], values: Iterable[object] | None = None):
+        self.by_first: dict[str, list[tuple[str, ...]]] = {}
+        self.value: dict[tuple[str, ...], object] = {}
+        values = list(values) if values is not None else None
+        for position, phrase in enumerate(phrases):
+            words = _split(phrase) if isinstance(phrase, str) else tuple(_norm(w) for w in phrase)
+            self.by_first.setdefault(words[0], []).append(words)
+            self.value[words] = values[position] if values is not None else True
+        for group in self.by_first.values():
+            group.sort(key=len, reverse=True)
+
+    def longest(self, words: Sequence[str], i: int, stop: int | None = None) -> int:
+        stop = len(words) if stop is None else stop
+        if i >= stop:
+            return 0
+        for phrase in self.by_first.get(words[i], ()):
+            if i + len(phrase) <= stop and tuple(words[i:i + len(phrase)]) == phrase:
+                return len(phrase)
+        return 0
+
+    def get(self, words: Sequence[str], i: int, length: int) -> object:
+        return self.value[tuple(words[i:i + length])]
+
+
+@dataclass(frozen=True)
+class _Vocab:
+    modals: frozenset[str]
+    skip: frozenset[str]
+    skip_phrases: _Phrases
+    negations: frozenset[str]
+    non_actions: frozenset[str]
+    be_phrases: _Phrases
+    be_ing_lemmas: frozenset[str]
+    verbs_only_before: dict[str, frozenset[str]]
+    not_verbs: frozenset[str]
+    clause_openers: frozenset[str]
+    immediate_actions: _Phrases
+    hedges: _Phrases
+    question_openers: frozenset[str]
+    not_due_after: frozenset[str]
+    vague_actions: _Phrases
+    concrete: frozenset[str]
+    deliverables: frozenset[str]
+    conditionals: _Phrases
+    embedded_verbs: frozenset[str]
+    offer_conditions: _Phrases
+    breaks: frozenset[str]
+    break_only_before: dict[str, frozenset[str]]
+    embedded_before_actor: frozenset[str]
+    # due expressions
+    prefixes: _Phrases
+    prefixes_for: dict[str, frozenset[str]]
+    relative_prefixes: frozenset[str]
+    number_words: dict[str, float]
+    units: _Phrases
+    unit_suffixes: dict[str, object]
+    weekdays: dict[str, int]
+    weekday_abbreviations: frozenset[str]
+    months: dict[str, int]
+    day_phrases: _Phrases
+    parts: dict[str, tuple[int, int]]
+    end_of_business: tuple[int, int]
+    end_of_day: tuple[int, int]
+    clock_words: dict[str, tuple[int, int]]
+    ampm: dict[str, str]
+    trailing: _Phrases
+    vague_times: _Phrases
+    immediate_times: _Phrases
+    # keeping
+    keep_subjects: frozenset[str]
+    keep_perfect: frozenset[str]
+    keep_fillers: frozenset[str]
+    keep_copula: frozenset[str]
+    keep_negations: frozenset[str]
+    aux_lemmas: frozenset[str]
+    keep_markers: _Phrases
+    keep_start_markers: _Phrases
+    generic: frozenset[str]
+    keep_stopwords: frozenset[str]
+    synonyms: dict[str, str]
+
+
+@functools.cache
+def _vocab() -> _Vocab:
+    s = load_json("lexicons/promise.json")["settings"]
+    due, keep = s["due"], s["keep"]
+    synonyms = {_norm(word): group[0] for group in keep["synonyms"] for word in group}
+    units = due["units"]
+    return _Vocab(
+        modals=frozenset(map(_norm, s["modals"])),
+        skip=frozenset(map(_norm, s["skip_after_modal"])),
+        skip_phrases=_Phrases(s["skip_phrases_after_modal"]),
+        negations=frozenset(map(_norm, s["negations"])),
+        non_actions=frozenset(s["non_actions"]),
+        be_phrases=_Phrases(s["be_phrases"]),
+        be_ing_lemmas=frozenset(s["be_ing_lemmas"]),
+        verbs_only_before={k: frozenset(v) for k, v in s["verbs_only_before"].items()},
+        not_verbs=frozenset(s["not_verbs"]),
+        clause_openers=frozenset(s["clause_openers"]),
+        immediate_actions=_Phrases(s["immediate_actions"]),
+        hedges=_Phrases(s["hedges_before_actor"]),
+        question_openers=frozenset(s["question_openers"]),
+        not_due_after=frozenset(s["not_due_after"]),
+        vague_actions=_Phrases(s["vague_actions"]),
+        concrete=frozenset(s["concrete_actions"]),
+        deliverables=frozenset(s["deliverables"]),
+        conditionals=_Phrases(s["conditionals"]),
+        embedded_verbs=frozenset(s["embedded_question_verbs"]),
+        offer_conditions=_Phrases(s["offer_conditions"]),
+        breaks=frozenset(map(_norm, s["clause_breaks"])),
+        break_only_before={k: frozenset(v) for k, v in s["break_only_before"].items()},
+        embedded_before_actor=frozenset(s["embedded_before_actor"]),
+        prefixes=_Phrases(due["prefixes"]),
+        prefixes_for={k: frozenset(" ".join(_split(p)) for p in v) for k, v in due["prefixes_for"].items()},
+        relative_prefixes=frozenset(due["relative_prefixes"]),
+        number_words={k: float(v) for k, v in due["number_words"].items()},
+        units=_Phrases(list(units), list(units.values())),
+        unit_suffixes=dict(due["unit_suffixes"]),
+        weekdays=dict(due["weekdays"]),
+        weekday_abbreviations=frozenset(due["weekday_abbreviations"]),
+        months=dict(due["months"]),
+        day_phrases=_Phrases(list(due["day_phrases"]), list(due["day_phrases"].values())),
+        parts={k: (int(v[0]), int(v[1])) for k, v in due["parts_of_day"].items()},
+        end_of_business=(int(due["end_of_business"][0]), int(due["end_of_business"][1])),
+        end_of_day=(int(due["end_of_day"][0]), int(due["end_of_day"][1])),
+        clock_words={k: (int(v[0]), int(v[1])) for k, v in due["clock_words"].items()},
+        ampm=dict(due["ampm"]),
+        trailing=_Phrases(due["trailing"]),
+        vague_times=_Phrases(due["vague"]),
+        immediate_times=_Phrases(s["immediate_times"]),
+        keep_subjects=frozenset(keep["subject"]),
+        keep_perfect=frozenset(map(_norm, keep["perfect_aux"])),
+        keep_fillers=frozenset(keep["fillers"]),
+        keep_copula=frozenset(map(_norm, keep["copula"])),
+        keep_negations=frozenset(map(_norm, keep["negations"])),
+        aux_lemmas=frozenset(keep["aux_lemmas"]),
+        keep_markers=_Phrases(keep["markers"]),
+        keep_start_markers=_Phrases(keep["start_markers"]),
+        generic=frozenset(keep["generic"]),
+        keep_stopwords=frozenset(keep["keep_stopwords"]),
+        synonyms=synonyms,
+    )
+
+
+def _words(tokens: Sequence[Token] | Span | Doc) -> list[str]:
+    return [_norm(t.text) for t in tokens]
+
+
+# --- due expressions -------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    """A parsed due expression. ``kind``: relative (``amount`` seconds), days / bdays / weeks / months (``amount``
+    of them), day (a named day: ``day``), weekday, clock, date, and the non-deadlines vague and now."""
+
+    kind: str
+    amount: float = 0.0
+    day: str | None = None
+    weekday: int | None = None
+    strictly_next: bool = False
+    month: int | None = None
+    mday: int | None = None
+    hm: tuple[int, int] | None = None
+
+    @property
+    def deadline(self) -> bool:
+        return self.kind not in ("vague", "now")
+
+
+def parse_due(words: Sequence[str], i: int) -> tuple[int, Due] | None:
+    """The due expression starting at ``words[i]`` (normalised lower-case tokens): (end index, Due), or None."""
+    v = _vocab()
+    length = v.immediate_times.longest(words, i)
+    if length:
+        return i + length, Due("now")
+    plen = v.prefixes.longest(words, i)
+    for skip in ((plen, 0) if plen else (0,)):
+        prefix = " ".join(words[i:i + skip])
+        found = _due_core(words, i + skip, prefix, v)
+        if found:
+            end, due = found
+            category = {"days": "relative", "bdays": "relative", "weeks": "relative", "months": "relative"}.get(
+                due.kind, due.kind)
+            if prefix and prefix not in v.prefixes_for.get(category, ()):
+                continue  # "gets in tomorrow": "in" does not introduce a day
+            return end + v.trailing.longest(words, end), due
+    length = v.vague_times.longest(words, i)
+    if length:
+        return i + length, Due("vague")
+    return None
+
+
+def _due_core(words, j: int, prefix: str, v: _Vocab) -> tuple[int, Due] | None:
+    n = len(words)
+    if j >= n:
+        return None
+    found = _relative(words, j, prefix, v)
+    if found:
+        return found
+    length = v.day_phrases.longest(words, j)
+    if length:
+        name = str(v.day_phrases.get(words, j, length))
+        end = j + length
+        hm = None
+        if end < n and words[end] in v.parts:
+            hm, end = v.parts[words[end]], end + 1
+        clock = _clock_after(words, end, v)
+        if clock:
+            end, hm = clock
+        return end, Due("day", day=name, hm=hm)
+    w, lead, strictly = j, False, False
+    if words[w] in ("this", "next", "coming", "following"):
+        lead, strictly = True, words[w] in ("next", "following")
+        w += 1
+    if w < n and words[w] in v.weekdays and _weekday_ok(words, w, lead or bool(prefix), v):
+        end, hm = w + 1, None
+        if end < n and words[end] in v.parts:
+            hm, end = v.parts[words[end]], end + 1
+        clock = _clock_after(words, end, v)
+        if clock:
+            end, hm = clock
+        return end, Due("weekday", weekday=v.weekdays[words[w]], strictly_next=strictly, hm=hm)
+    if lead:
+        return None
+    clock = _clock(words, j, v)
+    if clock:
+        end, hm = clock
+        if end < n:
+            length = v.day_phrases.longest(words, end)
+            if length:
+                return end + length, Due("day", day=str(v.day_phrases.get(words, end, length)), hm=hm)
+            w = end + 1 if words[end] == "on" else end
+            if w < n and words[w] in v.weekdays and _weekday_ok(words, w, True, v):
+                return w + 1, Due("weekday", weekday=v.weekdays[words[w]], hm=hm)
+        return end, Due("clock", hm=hm)
+    return _date(words, j, v)
+
+
+def _weekday_ok(words, w: int, introduced: bool, v: _Vocab) -> bool:
+    if w + 1 < len(words) and words[w + 1] in ("'s", "s"):
+        return False  # "Friday's order"
+    if words[w] in v.weekday_abbreviations:
+        return introduced
+    return True
+
+
+def _relative(words, j: int, prefix: str, v: _Vocab) -> tuple[int, Due] | None:
+    n, w = len(words), j
+    lead = False
+    while w < n and words[w] in ("the", "next", "following", "coming", "another", "upcoming"):
+        lead = lead or words[w] != "the"
+        w += 1
+    amount: float | None = None
+    if w < n:
+        match = _NUM_UNIT.match(words[w])
+        if match and match[2] in v.unit_suffixes:
+            return _relative_end(words, w + 1, float(match[1]), v.unit_suffixes[match[2]], prefix, v)
+    if w < n and _NUMBER.match(words[w]):
+        amount, w = float(words[w]), w + 1
+        if w + 1 < n and words[w] in ("-", "to", "or", "\u2013") and _NUMBER.match(words[w + 1]):
+            amount, w = max(amount, float(words[w + 1])), w + 2
+    elif w < n and words[w] in v.number_words:
+        amount, w = v.number_words[words[w]], w + 1
+        if words[w - 1] in ("a", "an") and w < n and words[w] in ("couple", "few"):
+            amount, w = v.number_words[words[w]], w + 1
+        if w < n and words[w] == "of":
+            w += 1
+        if words[w - 1] == "half" and w < n and words[w] in ("a", "an"):
+            w += 1
+        if w + 1 < n and words[w] in ("or", "to", "-") and words[w + 1] in v.number_words:
+            amount, w = max(amount, v.number_words[words[w + 1]]), w + 2
+    if w < n and words[w] == "more":
+        w += 1
+    length = v.units.longest(words, w)
+    if not length:
+        return None
+    unit = v.units.get(words, w, length)
+    if amount is None:
+        if w == j or not (lead or isinstance(unit, (int, float))):
+            return None  # "in minutes", "later in the day": no amount, no deadline
+        amount = 1.0  # "within the hour", "in the next hour", "over the next week"
+    return _relative_end(words, w + length, amount, unit, prefix, v)
+
+
+def _relative_end(words, end: int, amount: float, unit: object, prefix: str, v: _Vocab) -> tuple[int, Due] | None:
+    if end + 1 < len(words) and words[end] == "from" and words[end + 1] == "now":
+        end += 2
+    elif prefix not in v.relative_prefixes:
+        return None  # "it takes 3 days" is a duration, not a deadline
+    if isinstance(unit, (int, float)):
+        return end, Due("relative", amount=amount * float(unit))
+    return end, Due({"day": "days", "bday": "bdays", "week": "weeks", "month": "months"}[str(unit)], amount=amount)
+
+
+def _clock(words, j: int, v: _Vocab) -> tuple[int, tuple[int, int]] | None:
+    if j >= len(words):
+        return None
+    if words[j] in v.clock_words:
+        return j + 1, v.clock_words[words[j]]
+    match = _CLOCK.match(words[j])
+    if not match:
+        return None
+    hour, minute, ampm, end = int(match[1]), int(match[2] or 0), match[3], j + 1
+    if not ampm and end < len(words) and words[end] in v.ampm:
+        ampm, end = words[end], end + 1
+    if not ampm and match[2] is None:
+        if end < len(words) and words[end] == "o'clock":
+            end += 1
+        else:
+            return None  # a bare number is not a time
+    if ampm:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if ampm.startswith("p") else 0)
+    if hour > 23 or minute > 59:
+        return None
+    return end, (hour, minute)
+
+
+def _clock_after(words, end: int, v: _Vocab) -> tuple[int, tuple[int, int]] | None:
+    if end < len(words) and words[end] in ("at", "by", "before", "around"):
+        return _clock(words, end + 1, v)
+    return None
+
+
+def _date(words, j: int, v: _Vocab) -> tuple[int, Due] | None:
+    n, w = len(words), j
+    if words[w] == "the":
+        w += 1
+    match = _ORDINAL.match(words[w]) if w < n else None
+    if match:
+        day, k = int(match[1]), w + 1
+        if k < n and words[k] == "of":
+            k += 1
+        if k < n and words[k] in v.months:
+            return k + 1, Due("date", month=v.months[words[k]], mday=day)
+        if match[2] and w > j:
+            return w + 1, Due("date", mday=day)  # "by the 15th"
+        return None
+    if w < n and words[w] in v.months:
+        k = w + 1
+        if k < n and words[k] == "the":
+            k += 1
+        match = _ORDINAL.match(words[k]) if k < n else None
+        if match:
+            return k + 1, Due("date", month=v.months[words[w]], mday=int(match[1]))
+    return None
+
+
+def resolve_due(due: Due, timestamp: Timestamp | None) -> Timestamp | None:
+    """The due time of ``due`` said at ``timestamp`` (conventions in the module docstring), or None."""
+    if timestamp is None or not due.deadline:
+        return None
+    try:
+        if isinstance(timestamp, datetime):
+            return _resolve_datetime(due, timestamp, _vocab())
+        return _resolve_clock(due, timestamp, _vocab())
+    except (ValueError, OverflowError):
+        return None
+
+
+def _minutes(hm: tuple[int, int]) -> int:
+    return hm[0] * 60 + hm[1]
+
+
+def _resolve_datetime(due: Due, ts: datetime, v: _Vocab) -> datetime | None:
+    today, now = ts.date(), ts.hour * 60 + ts.minute
+
+    def at(day: date, hm: tuple[int, int]) -> datetime:
+        return datetime(day.year, day.month, day.day, hm[0], hm[1], tzinfo=ts.tzinfo)
+
+    eob = v.end_of_business
+    if due.kind == "relative":
+        return ts + timedelta(seconds=due.amount)
+    count = math.ceil(due.amount)
+    if due.kind == "days":
+        return at(today + timedelta(days=count), eob)
+    if due.kind == "weeks":
+        return at(today + timedelta(days=7 * count), eob)
+    if due.kind == "months":
+        return at(today + timedelta(days=30 * count), eob)
+    if due.kind == "bdays":
+        day = today
+        while count > 0:
+            day += timedelta(days=1)
+            count -= day.weekday() < 5
+        return at(day, eob)
+    if due.kind == "day":
+        base, _, part = (due.day or "").partition(" ")
+        hm = due.hm or (v.parts[part] if part in v.parts else None)
+        if base in ("today", "eod"):
+            return at(today, hm or (eob if now < _minutes(eob) else v.end_of_day))
+        if base == "tonight":
+            return at(today, hm or v.parts["night"])
+        if base in ("tomorrow", "next"):
+            return at(today + timedelta(days=1), hm or eob)
+        if base == "day+2":
+            return at(today + timedelta(days=2), hm or eob)
+        friday = today + timedelta(days=4 - today.weekday())
+        if base == "end_of_week":
+            if today.weekday() > 4 or (today.weekday() == 4 and now >= _minutes(hm or eob)):
+                friday += timedelta(days=7)
+            return at(friday, hm or eob)
+        if base == "end_of_next_week":
+            return at(friday + timedelta(days=7), hm or eob)
+        if base == "weekend":
+            return at(today + timedelta(days=6 - today.weekday()), hm or v.end_of_day)
+        if base == "end_of_month":
+            return at(today.replace(day=calendar.monthrange(today.year, today.month)[1]), hm or eob)
+        return None
+    if due.kind == "weekday" and due.weekday is not None:
+        hm = due.hm or eob
+        ahead = (due.weekday - today.weekday()) % 7
+        if due.strictly_next:
+            ahead = ahead or 7
+        elif ahead == 0 and now >= _minutes(hm):
+            ahead = 7
+        return at(today + timedelta(days=ahead), hm)
+    if due.kind == "clock" and due.hm:
+        result = at(today, due.hm)
+        return result if result > ts else result + timedelta(days=1)
+    if due.kind == "date" and due.mday:
+        if due.month:
+            result = date(today.year, due.month, due.mday)
+            if result < today:
+                result = date(today.year + 1, due.month, due.mday)
+        else:
+            result = date(today.year, today.month, due.mday) if due.mday >= today.day else (
+                date(today.year + (today.month == 12), today.month % 12 + 1, due.mday))
+        return at(result, due.hm or eob)
+    return None
+
+
+def _resolve_clock(due: Due, ts: time, v: _Vocab) -> time | None:
+    """Clock-only timestamps: only same-day expressions relative to the clock can be placed."""
+    now = ts.hour * 3600 + ts.minute * 60 + ts.second
+
+    def clock(seconds: float) -> time | None:
+        if not now < seconds < 86400:
+            return None
+        seconds = int(seconds)
+        return time(seconds // 3600, seconds % 3600 // 60, seconds % 60, tzinfo=ts.tzinfo)
+
+    if due.kind == "relative":
+        return clock(now + due.amount)
+    if due.kind == "clock" and due.hm:
+        return clock(_minutes(due.hm) * 60)
+    if due.kind == "day":
+        base, _, part = (due.day or "").partition(" ")
+        hm = due.hm or (v.parts[part] if part in v.parts else None)
+        if base in ("today", "eod"):
+            hm = hm or (v.end_of_business if now < _minutes(v.end_of_business) * 60 else v.end_of_day)
+            return clock(_minutes(hm) * 60)
+        if base == "tonight":
+            return clock(_minutes(hm or v.parts["night"]) * 60)
+    return None
+
+
+# --- commitments -----------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class _Commitment:
+    turn: int
+    start: int  # character offsets in the turn text
+    end: int
+    feature: str
+    rule: str
+    due: tuple[int, int] | None = None  # character span of the due expression
+    due_rule: str | None = None
+
+
+@dataclass(slots=True)
+class _Candidate:
+    """A commitment being read: token positions in the doc, filled in step by step."""
+
+    actor: str
+    start: int  # first token of the evidence span
+    verb: int  # first token of the action
+    clause_end: int  # token after the action clause
+    span_end: int
+    conditional: bool = False
+    offer: bool = False
+    hedged: bool = False
+    immediate: bool = False
+    someone: bool = False
+    due: tuple[int, int, Due] | None = None
+
+
+def _strip_end(doc: Doc, start: int, end: int) -> int:
+    while end > start and (doc[end - 1].is_punct or doc[end - 1].is_space) and doc[end - 1].text not in (")", "]"):
+        end -= 1
+    return end
+
+
+def _is_break(words: Sequence[str], doc: Doc, k: int, v: _Vocab) -> bool:
+    word = words[k]
+    if word in ("-", "\u2013", "\u2014"):
+        return k > 0 and bool(doc[k - 1].whitespace_)
+    if word not in v.breaks:
+        return False
+    if word == "if" and k > 0 and words[k - 1] in v.embedded_verbs:
+        return False  # "I'll see if ...", "I'll check if ..." 
+    only = v.break_only_before.get(word)
+    if only is not None:
+        return k + 1 < len(words) and words[k + 1] in only
+    return True
+
+
+def _conditional_at(words: Sequence[str], k: int, v: _Vocab) -> int:
+    """Length of a condition word ("if", "unless", "in case") at ``k`` that is not an embedded question."""
+    length = v.conditionals.longest(words, k)
+    if not length:
+        return 0
+    if any(words[p] in v.embedded_verbs for p in range(max(0, k - 2), k)):
+        return 0  # "check if", "find out if", "not sure if"
+    return length
+
+
+def _find(turn: int, doc: Doc, lexicon, v: _Vocab) -> list[_Commitment]:
+    by_sentence: dict[int, list] = {}
+    for match in lexicon.matches(doc):
+        by_sentence.setdefault(match.span.sent.start, []).append(match)
+    if not by_sentence:
+        return []
+    words = _words(doc)
+    found: list[_Commitment] = []
+    for matches in by_sentence.values():
+        found.extend(_sentence(turn, doc, words, matches[0].span.sent, matches, v))
+    return found
+
+
+def _sentence(turn: int, doc: Doc, words: list[str], sent: Span, matches, v: _Vocab) -> list[_Commitment]:
+    s_start, s_end = sent.start, _strip_end(doc, sent.start, sent.end)
+    offers: list[tuple[int, int, str]] = []
+    has_offer_condition = any(v.offer_conditions.longest(words, k, sent.end) for k in range(s_start, sent.end))
+    for match in sorted(matches, key=lambda m: m.span.start):
+        entry = match.entry.id
+        if entry == "offer.question" or (entry == "offer.can" and has_offer_condition):
+            if not any(a <= match.span.start < b for a, b, _ in offers):
+                rule = "offer:question" if entry == "offer.question" else "offer:if-you-like"
+                offers.append((s_start if entry == "offer.can" else match.span.start, s_end, rule))
+    question = doc[sent.end - 1].text.endswith("?") and words[s_start] in v.question_openers
+    cues = sorted((m for m in matches if m.entry.id.startswith(("actor.", "let_me")) and not question),
+                  key=lambda m: m.span.start)  # "when do you think we'll get it?" commits to nothing
+    cue_starts = [m.span.start for m in cues]
+    candidates: list[_Candidate] = []
+    taken_until = s_start
+    for match in cues:
+        if match.span.start < taken_until or any(a <= match.span.start < b for a, b, _ in offers):
+            continue
+        candidate = _candidate(doc, words, match, sent, cue_starts, v)
+        if candidate is None:
+            continue
+        taken_until = match.span.end
+        candidates.append(candidate)
+    if not candidates and not offers:
+        return []
+    # conditions and offers phrased as conditions
+    previous_end = s_start
+    for c in candidates:
+        for k in range(previous_end, c.start):
+            length = _conditional_at(words, k, v)
+            if length:
+                c.conditional, c.start = True, k
+                c.offer = bool(v.offer_conditions.longest(words, k, sent.end))
+                break
+        if not c.conditional and c.clause_end < s_end and _conditional_at(words, c.clause_end, v):
+            c.conditional = True
+            c.offer = bool(v.offer_conditions.longest(words, c.clause_end, sent.end))
+            later = [s for s in cue_starts if s > c.clause_end]
+            c.span_end = _strip_end(doc, c.clause_end, later[0] if later else s_end)
+        if any(v.hedges.longest(words, k, c.start) for k in range(previous_end, c.start)):
+            c.hedged = True
+        previous_end = c.clause_end
+    # due expressions: each goes to the commitment whose span holds it, else the nearest before it, else after it
+    k = s_start
+    conditions = [(c.start, c.verb) for c in candidates if c.conditional and c.start < c.verb] + [
+        (c.clause_end, c.span_end) for c in candidates if c.conditional and c.span_end > c.clause_end]
+    offer_spans = [(a, b) for a, b, _ in offers]
+    while k < s_end:
+        parsed = parse_due(words[:s_end], k) if not (k > s_start and words[k - 1] in v.not_due_after) else None
+        if not parsed:
+            k += 1
+            continue
+        end, due = parsed
+        inside_condition = any(a <= k < b for a, b in conditions + offer_spans)
+        if due.kind == "now":
+            for c in candidates:
+                if c.verb - 3 <= k < c.clause_end:
+                    c.immediate = True
+        elif due.deadline and not inside_condition and candidates:
+            owner = _owner([(doc[c.start].idx, _end_char(doc, c.span_end)) for c in candidates], doc[k].idx)
+            c = candidates[owner]
+            if c.due is None and not (c.conditional and not c.start <= k < c.span_end):
+                c.due = (k, end, due)
+        k = max(end, k + 1)
+    out: list[_Commitment] = []
+    for a, b, rule in offers:
+        out.append(_Commitment(turn, doc[a].idx, _end_char(doc, b), "promise.conditional", rule))
+    for c in candidates:
+        out.append(_classify(turn, doc, words, c, v))
+    return out
+
+
+def _end_char(doc: Doc, end: int) -> int:
+    return doc[end - 1].idx + len(doc[end - 1].text)
+
+
+def _owner(spans: Sequence[tuple[int, int]], at: int) -> int:
+    """Index of the commitment a due expression starting at character ``at`` belongs to (spans in text order)."""
+    for index, (start, end) in enumerate(spans):
+        if start <= at < end:
+            return index
+    before = [index for index, (start, _) in enumerate(spans) if start <= at]
+    return before[-1] if before else 0
+
+
+def _candidate(doc: Doc, words: list[str], match, sent: Span, cue_starts: list[int], v: _Vocab) -> _Candidate | None:
+    span, entry = match.span, match.entry.id
+    previous = words[span.start - 1] if span.start > sent.start else ""
+    if previous in v.negations or previous in ("do", "did"):
+        return None  # "don't let me down"
+    if entry == "let_me":
+        if previous and not (doc[span.start - 1].is_punct or previous in v.clause_openers):
+            return None  # "it allowed me to travel", "one of those let me get Alan ... things"
+        actor = "let-me"
+        verb = span.end - 1 if words[span.start] == "let" else span.end
+        if words[verb] == "just":
+            verb += 1
+    else:
+        actor = {"actor.i": "i", "actor.we": "we", "actor.team": "team", "actor.someone": "someone",
+                 "actor.you_receive": "you-will"}[entry]
+        if previous in v.embedded_before_actor:
+            return None  # "I'm not sure when we'll get stock", "what will I ..."
+        if actor == "you-will" and previous in ("that", "so", "ensure", "sure"):
+            return None  # "to ensure that you will receive our emails, ..."
+        modal = next((k for k in range(span.start + 1, span.end) if words[k] in v.modals), span.end - 1)
+        verb = modal + 1
+    hedged = False
+    while verb < sent.end:
+        length = v.skip_phrases.longest(words, verb, sent.end)
+        if length:
+            hedged = hedged or words[verb] == "try"
+            verb += length
+        elif words[verb] in v.skip:
+            verb += 1
+        else:
+            break
+    if verb >= sent.end or words[verb] in v.negations or not doc[verb].is_alpha or words[verb] in v.not_verbs:
+        return None
+    if doc[verb].is_title and verb > sent.start and not doc[verb - 1].is_punct and words[verb] != "i" and \
+            not doc[verb].text.isupper() and not doc[sent.start:verb].text.istitle():
+        return None  # "I am going to Chicago": a name where the action should be
+    lemma = doc[verb].lemma_.lower()
+    following = words[verb + 1] if verb + 1 < sent.end else ""
+    immediate = bool(v.immediate_actions.longest(words, verb, sent.end))
+    if actor == "you-will":
+        if lemma == "get" and following.endswith("ed"):
+            return None  # "you'll get charged": what happens to the customer, not what we will deliver
+    elif immediate:
+        pass
+    elif words[verb] == "be":
+        if not (v.be_phrases.longest(words, verb + 1, sent.end) or (
+                following.endswith("ing") and doc[verb + 1].lemma_.lower() in v.be_ing_lemmas)):
+            return None  # "I'll be happy to help", "we will be closed", "I will be in London"
+    elif lemma in v.verbs_only_before:
+        if following not in v.verbs_only_before[lemma]:
+            return None  # "we will have 9 for dinner", "we'll see", "we look forward to"
+    elif lemma in v.non_actions or words[verb] in v.non_actions or words[verb] in v.modals:
+        return None
+    end = verb + 1
+    while end < sent.end and not (_is_break(words, doc, end, v) or end in cue_starts or doc[end].is_punct and
+                                  words[end] in _PUNCT_END):
+        end += 1
+    clause_end = end
+    span_end = _strip_end(doc, span.start, clause_end)
+    if span_end <= verb:
+        span_end = verb + 1
+    return _Candidate(actor, span.start, verb, clause_end, span_end, hedged=hedged, immediate=immediate,
+                      someone=actor == "someone")
+
+
+def _classify(turn: int, doc: Doc, words: list[str], c: _Candidate, v: _Vocab) -> _Commitment:
+    start, end = doc[c.start].idx, _end_char(doc, c.span_end)
+    due = (doc[c.due[0]].idx, _end_char(doc, c.due[1])) if c.due else None
+    due_rule = f"due:{c.due[2].kind}" if c.due else None
+    if c.offer:
+        return _Commitment(turn, start, end, "promise.conditional", "offer:if-you-like")
+    if c.conditional:
+        return _Commitment(turn, start, end, "promise.conditional", f"conditional:{c.actor}", due, due_rule)
+    if c.someone or c.hedged:
+        feature = "promise.vague"
+    elif due is None and (c.actor == "let-me" or c.immediate and c.actor in ("i", "we")):
+        return _Commitment(turn, start, end, "promise.immediate", f"immediate:{c.actor}")
+    elif due is not None:
+        feature = "promise.specific"
+    elif v.vague_actions.longest(words, c.verb, c.clause_end):
+        feature = "promise.vague"
+    elif doc[c.verb].lemma_.lower() in v.concrete or any(
+            doc[k].lemma_.lower() in v.deliverables or words[k] in v.deliverables for k in range(c.verb, c.clause_end)):
+        feature = "promise.specific"
+    else:
+        feature = "promise.vague"
+    return _Commitment(turn, start, end, feature, f"commitment:{c.actor}", due, due_rule)
+
+
+# --- keeping ---------------------------------------------------------------------------------------------------------
+
+def _content(tokens: Iterable[Token], v: _Vocab, skip: tuple[int, int] | None = None) -> frozenset[str]:
+    lemmas = set()
+    for token in tokens:
+        if skip and skip[0] <= token.idx < skip[1]:
+            continue
+        word = token.lower_
+        if not (token.is_alpha or "-" in word) or len(word) < 2:
+            continue
+        if token.is_stop and word not in v.keep_stopwords:
+            continue
+        lemma = token.lemma_.lower()
+        if lemma in v.generic or word in v.generic:
+            continue
+        lemmas.add(v.synonyms.get(lemma, v.synonyms.get(word, lemma)))
+    return frozenset(lemmas)
+
+
+def _main_clause(tokens: Sequence[Token], v: _Vocab) -> Sequence[Token]:
+    """The tokens of a conditional commitment without its condition ("if it doesn't arrive by Friday, ...")."""
+    words = _words(tokens)
+    if _conditional_at(words, 0, v):
+        for k, word in enumerate(words):
+            if word in (",", "then") or (k and word in ("i", "we")):
+                return tokens[k:]
+        return tokens
+    for k in range(1, len(words)):
+        if _conditional_at(words, k, v):
+            return tokens[:k]
+    return tokens
+
+
+def _commitment_lemmas(doc: Doc, c: _Commitment, v: _Vocab) -> frozenset[str]:
+    span = doc.char_span(c.start, c.end, alignment_mode="expand")
+    if span is None:
+        return frozenset()
+    tokens: Sequence[Token] = list(span)
+    if c.feature == "promise.conditional":
+        tokens = _main_clause(tokens, v)
+    return _content(tokens, v, c.due)
+
+
+def _fulfilment(tokens: Sequence[Token], v: _Vocab) -> tuple[bool, bool]:
+    """(past or perfect phrasing, a keeping marker) in a sentence; negated sentences have neither."""
+    words = _words(tokens)
+    n = len(words)
+    if any(w in v.keep_negations for w in words):
+        return False, False
+    k = 0
+    while k < n and (words[k] in ("ok", "okay", "alright", "great", "right", "so", "and", "well") or tokens[k].is_punct):
+        k += 1
+    marker = bool(v.keep_start_markers.longest(words, k)) or any(v.keep_markers.longest(words, i) for i in range(n))
+    for i, word in enumerate(words):
+        if word in v.keep_subjects or word in v.keep_perfect:  # "I've sent", "we processed", "it has been issued"
+            j = i + 1
+            while j < n and j <= i + 4 and (words[j] in v.keep_perfect or words[j] in v.keep_fillers):
+                j += 1
+            if j < n and _past(tokens[j], v):
+                return True, marker
+        elif word in v.keep_copula and i > 0:  # "the refund is processed" (regular participles only: "is fine" no)
+            j = i + 1
+            while j < n and j <= i + 3 and words[j] in v.keep_fillers:
+                j += 1
+            if j < n and words[j].endswith("ed") and _past(tokens[j], v):
+                return True, marker
+    return False, marker
+
+
+def _past(token: Token, v: _Vocab) -> bool:
+    word, lemma = token.lower_, token.lemma_.lower()
+    if not token.is_alpha or word == lemma or lemma in v.aux_lemmas:
+        return False
+    return not (word.endswith("ing") or word == lemma + "s" or word == lemma + "es")
+
+
+def _link(commitments: Sequence[tuple[_Commitment, frozenset[str]]],
+          candidates: Sequence[tuple[int, int, int, bool, bool, frozenset[str]]]) -> dict[int, tuple[int, str]]:
+    """Which candidate keeps which commitment: {commitment index: (candidate index, rule)}.
+
+    Candidates are (turn, start, end, phrasing, marker, lemmas) in text order; a candidate keeps the open earlier
+    commitments that share the most words with it (given past/perfect phrasing or a marker), or, with a marker and
+    no shared words, the most recent open one.
+    """
+    kept: dict[int, tuple[int, str]] = {}
+    for ci, (turn, _start, _end, phrasing, marker, lemmas) in enumerate(candidates):
+        if not (phrasing or marker):
+            continue
+        open_ = [i for i, (c, _) in enumerate(commitments) if c.turn < turn and i not in kept]
+        if not open_:
+            continue
+        scores = {i: len(commitments[i][1] & lemmas) for i in open_}
+        best = max(scores.values())
+        if best > 0:
+            for i in open_:
+                if scores[i] == best:
+                    kept[i] = (ci, "keep:overlap")
+        elif marker:
+            kept[max(open_, key=lambda i: (commitments[i][0].turn, commitments[i][0].start))] = (ci, "keep:marker")
+    return kept
+
+
+def _keep_candidates(docs: TranscriptDocs, v: _Vocab):
+    for turn, doc in docs.turns(role="agent"):
+        for sent in doc.sents:
+            end = _strip_end(doc, sent.start, sent.end)
+            if end <= sent.start:
+                continue
+            tokens = list(doc[sent.start:end])
+            phrasing, marker = _fulfilment(tokens, v)
+            if phrasing or marker:
+                yield (turn.index, tokens[0].idx, _end_char(doc, end), phrasing, marker, _content(tokens, v))
+
+
+# --- extractor and ledger --------------------------------------------------------------------------------------------
+
+@extractor("promise")
+def promises(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
+    lexicon = res.lexicon("promise")
+    v = _vocab()
+    found: list[_Commitment] = []
+    for turn, doc in docs.turns(role="agent"):
+        found.extend(_find(turn.index, doc, lexicon, v))
+    for c in found:
+        yield Hit(c.feature, c.turn, c.start, c.end, c.rule)
+        if c.due:
+            yield Hit("promise.due", c.turn, c.due[0], c.due[1], c.due_rule or "due")
+    keepable = [(c, _commitment_lemmas(docs.docs[c.turn], c, v)) for c in found if c.rule.startswith(_KEEP_RULES)]
+    if not keepable:
+        return
+    candidates = list(_keep_candidates(docs, v))
+    for ci, rule in set(_link(keepable, candidates).values()):
+        turn, start, end = candidates[ci][:3]
+        yield Hit("promise.kept", turn, start, end, rule)
 
 
 def ledger(docs: TranscriptDocs, evidence: tuple[Evidence, ...]) -> tuple[Promise, ...]:
-    return ()
+    """One ``Promise`` per commitment in ``evidence``, with its due time and status (see the module docstring)."""
+    v = _vocab()
+    commitments = [e for e in evidence if e.feature in COMMITMENT_FEATURES and e.rule.startswith(_KEEP_RULES)]
+    if not commitments:
+        return ()
+    dues = [e for e in evidence if e.feature == "promise.due"]
+    due_of: dict[str, Evidence] = {}
+    for d in dues:
+        same = [c for c in commitments if c.turn == d.turn and _same_sentence(docs.docs[d.turn], c.start, d.start)]
+        if same:
+            due_of[same[_owner([(c.start, c.end) for c in same], d.start)].id] = d
+    rebuilt = []
+    for e in commitments:
+        due = due_of.get(e.id)
+        c = _Commitment(e.turn, e.start, e.end, e.feature, e.rule, (due.start, due.end) if due else None)
+        rebuilt.append((c, _commitment_lemmas(docs.docs[e.turn], c, v)))
+    kept_evidence = [e for e in evidence if e.feature == "promise.kept"]
+    candidates = []
+    for e in kept_evidence:
+        span = docs.docs[e.turn].char_span(e.start, e.end, alignment_mode="expand")
+        tokens = list(span) if span is not None else []
+        candidates.append((e.turn, e.start, e.end, *_fulfilment(tokens, v), _content(tokens, v)))
+    kept = _link(rebuilt, candidates)
+    transcript = docs.transcript
+    ended = transcript.ended_at
+    out = []
+    for index, e in enumerate(commitments):
+        if not e.rule.startswith(LEDGER_RULES):
+            continue
+        said = transcript.turns[e.turn].timestamp
+        due_evidence = due_of.get(e.id)
+        due_time = None
+        if due_evidence is not None and said is not None:
+            parsed = _parse_span(docs.docs[e.turn], due_evidence)
+            due_time = resolve_due(parsed, said) if parsed else None
+        ids = [e.id] + ([due_evidence.id] if due_evidence else [])
+        if index in kept:
+            status = "kept"
+            ids.append(kept_evidence[kept[index][0]].id)
+        elif due_time is not None and ended is not None and said is not None:
+            horizon, elapsed = seconds_between(said, due_time), seconds_between(said, ended)
+            status = "overdue" if horizon is not None and elapsed is not None and elapsed > horizon else "open"
+        elif ended is not None:
+            status = "open"
+        else:
+            status = "unknown"
+        out.append(Promise(turn=e.turn, text=e.text, due=due_time, status=status, evidence=tuple(ids)))
+    return tuple(out)
+
+
+def _same_sentence(doc: Doc, a: int, b: int) -> bool:
+    ta, tb = doc.char_span(a, a + 1, alignment_mode="expand"), doc.char_span(b, b + 1, alignment_mode="expand")
+    if ta is None or tb is None:
+        return False
+    return ta[0].sent.start == tb[0].sent.start
+
+
+def _parse_span(doc: Doc, e: Evidence) -> Due | None:
+    span = doc.char_span(e.start, e.end, alignment_mode="expand")
+    if span is None:
+        return None
+    parsed = parse_due(_words(span), 0)
+    return parsed[1] if parsed else None

@@ -54,9 +54,15 @@ class Resources:
             raise DataFileError(f"lexicons/{family}.json: missing setting settings.{key}") from None
 
     def warm(self) -> None:
-        """Load every shipped lexicon now (e.g. before forking workers), so that errors in them surface early."""
+        """Build what every transcript needs now (e.g. before forking workers), so that errors surface early."""
         for name in lexicon_names():
             self.lexicon(name)
+        for warmer in WARMERS:
+            warmer(self)
+
+
+# Family modules register functions that build (and so validate) their own resources, e.g. the company glossary.
+WARMERS: list[Callable[[Resources], object]] = []
 
 
 def lexicon_names() -> list[str]:

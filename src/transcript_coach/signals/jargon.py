@@ -1,0 +1,779 @@
+"""jargon.*: words in agent replies that a customer may not know, unless the customer used them first or the agent
+explained them.
+
+Features (evidence on the term itself, once per term per conversation, at its first use by an agent):
+
+- ``jargon.glossary_term``: a term from the support glossary (``data/glossary.json``, merged with the company glossary
+  given as ``Coach(glossary=FILE)``); rule ``glossary:<term>``, and ``plain_language(res, term)`` gives the plain
+  words a note may suggest.
+- ``jargon.acronym``: 2-6 capitals (``RMA``, ``2FA``, plural ``RMAs``) that customers do not commonly know; rule
+  ``regex:acronym``.
+- ``jargon.rare_word``: a word rare in everyday English (wordfreq Zipf frequency below ``settings.max_zipf``); rule
+  ``wordfreq:rare``, value = the word's Zipf frequency.
+- ``jargon.explained``: the agent used such a term and explained it (a parenthesis, "which means", "that's", its
+  expansion given earlier: "the Power Supply Unit ... the PSU"); rule ``explained:<how>``. A strength, not a
+  fault.
+
+Not jargon: a term the customer used in an earlier turn (same lower-case form or lemma); numbers, URLs, e-mail
+addresses, handles, codes with digits, words with apostrophes, short words, proper names (capitalised inside a
+sentence, a speaker's name, or a name written that way elsewhere in the conversation), product names in mixed case
+(``iPhone``), acronyms in the ``common_acronyms`` setting, and capitals in a shouting sentence.
+
+``candidates(res, doc)`` is the context-free part (what a word or sentence would be flagged as, before the customer
+and explanation checks); the extractor and the CWI benchmark both use it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import re
+from collections.abc import Container, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span, Token
+
+from transcript_coach.data import load_json
+from transcript_coach.errors import DataFileError
+from transcript_coach.nlp import TranscriptDocs
+from transcript_coach.signals import Hit, extractor
+from transcript_coach.signals.resources import WARMERS, Resources
+
+FAMILY = "jargon"
+GLOSSARY_FILE = "glossary.json"
+
+# 2-6 characters: capitals with at most one digit at either end (2FA, MP3), optionally a plural "s" (RMAs).
+_ACRONYM = re.compile(r"(?:[0-9]?[A-Z]{2,6}|[A-Z]{2,6}[0-9]?)s?")
+_CAPS_FORM = re.compile(r"[0-9]?[A-Z][A-Z0-9]{1,5}")
+_ALIAS_SPLIT = re.compile(r"\s*[;|]\s*")
+# Function words an expansion may contain without their initial ("Proof of Delivery" -> POD).
+_EXPANSION_SKIP = frozenset({"of", "and", "the", "for", "to", "a", "an", "in", "on", "at", "by", "&"})
+_NAME_LINKS = frozenset({",", "&", "-"})
+_SIGN_MARKS = frozenset({"*", "^", "-", "\u2013", "\u2014", "~", "=", "/", "|"})
+_ELONGATED = re.compile(r"([a-zA-Z])\1\1")  # noooo, Mmmmm: an interjection, not a word to look up
+_INFLECTIONS = ("ing", "ed", "es", "s", "d", "er", "ers", "est", "ly")
+_ENTRY_KEYS = frozenset({"term", "plain", "aliases", "acronym"})
+
+
+# --- settings and the word-frequency table ----------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    max_zipf: float
+    min_word_chars: int
+    ignore_unknown_words: bool
+    familiar_caps_min_zipf: float
+    shouting_min_caps_words: int
+    shouting_caps_share: float
+    explain_window: int
+    transparent_prefixes: tuple[str, ...]
+    transparent_part_min_zipf: float
+    common_acronyms: frozenset[str]
+    not_jargon: frozenset[str]
+
+
+def settings(res: Resources) -> Settings:
+    """The ``settings`` of ``data/lexicons/jargon.json``, read once per ``Resources``."""
+
+    def build() -> Settings:
+        def get(key: str, kind: type) -> Any:
+            value = res.setting(FAMILY, key)
+            if kind is float and isinstance(value, int) and not isinstance(value, bool):
+                value = float(value)
+            if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+                raise DataFileError(f"lexicons/{FAMILY}.json: settings.{key} must be {kind.__name__}, got {value!r}")
+            return value
+
+        def words(key: str) -> list[str]:
+            value = get(key, list)
+            if not all(isinstance(w, str) and w.strip() for w in value):
+                raise DataFileError(f"lexicons/{FAMILY}.json: settings.{key} must be a list of non-empty strings")
+            return value
+
+        return Settings(
+            max_zipf=get("max_zipf", float),
+            min_word_chars=get("min_word_chars", int),
+            ignore_unknown_words=get("ignore_unknown_words", bool),
+            familiar_caps_min_zipf=get("familiar_caps_min_zipf", float),
+            shouting_min_caps_words=get("shouting_min_caps_words", int),
+            shouting_caps_share=get("shouting_caps_share", float),
+            explain_window=get("explain_window", int),
+            transparent_prefixes=tuple(w.lower() for w in words("transparent_prefixes")),
+            transparent_part_min_zipf=get("transparent_part_min_zipf", float),
+            common_acronyms=frozenset(w.upper() for w in words("common_acronyms")),
+            not_jargon=frozenset(w.lower() for w in words("not_jargon")),
+        )
+
+    return res.cached("jargon.settings", build)
+
+
+class WordFrequencies:
+    """Zipf frequencies (log10 of uses per billion words) from wordfreq's bundled English 'large' list."""
+
+    def __init__(self) -> None:
+        import wordfreq  # imported here: the table is only needed once a jargon extractor runs
+
+        self._freq: dict[str, float] = wordfreq.get_frequency_dict("en", wordlist="large")
+
+    def zipf(self, word: str) -> float:
+        """0.0 for a word wordfreq does not know."""
+        f = self._freq.get(word)
+        if not f:
+            f = self._freq.get(word.replace("\u2019", "'"))
+            if not f:
+                return 0.0
+        return round(math.log10(f) + 9.0, 2)
+
+    def __contains__(self, word: str) -> bool:
+        return word in self._freq
+
+
+def word_frequencies(res: Resources) -> WordFrequencies:
+    return res.cached("jargon.wordfreq", WordFrequencies)
+
+
+# --- the glossary -----------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class GlossaryEntry:
+    """One jargon term and its plain-language replacement; ``source`` is the file it came from."""
+
+    term: str
+    plain: str | None  # None: a company glossary removes this term
+    aliases: tuple[str, ...] = ()
+    acronym: bool | None = None  # None: capitals-only forms (RMA, 2FA) match case-sensitively, others do not
+    source: str = GLOSSARY_FILE
+    company: bool = False
+
+    @property
+    def key(self) -> str:
+        return self.term.casefold()
+
+    @property
+    def forms(self) -> tuple[str, ...]:
+        return (self.term, *self.aliases)
+
+    def case_sensitive(self, form: str) -> bool:
+        return self.acronym if self.acronym is not None else bool(_CAPS_FORM.fullmatch(form))
+
+
+@dataclass(slots=True)
+class Glossary:
+    """The shipped glossary with the company glossary merged over it, compiled for matching."""
+
+    entries: dict[str, GlossaryEntry] = field(default_factory=dict)  # key -> entry
+    forms: dict[str, GlossaryEntry] = field(default_factory=dict)  # every form, case-folded -> entry
+    # one-token forms, case-folded -> (entry, the form as written, whether it only matches as written)
+    single: dict[str, tuple[GlossaryEntry, str, bool]] = field(default_factory=dict)
+    phrases: PhraseMatcher | None = None  # multi-token forms, on lower case
+
+    def lookup(self, term: str) -> GlossaryEntry | None:
+        return self.forms.get(" ".join(term.split()).casefold())
+
+    def token_entry(self, token: Token, *, caps: bool = True, any_case: bool = False) -> GlossaryEntry | None:
+        """The entry ``token`` is a form of (by lower case, lemma, or a plural 's'). Case-sensitive forms (RMA, ETA)
+        match only as written ('eta' is not ETA), and only when ``caps`` (not in a shouting sentence); ``any_case``
+        ignores case altogether (for what a customer wrote)."""
+        text, lower = token.text, token.lower_
+        for key in (lower, token.lemma_.casefold(), lower[:-1] if lower.endswith("s") and len(lower) > 2 else None):
+            hit = self.single.get(key) if key else None
+            if hit is None:
+                continue
+            entry, written, sensitive = hit
+            if not sensitive or any_case or (caps and text in (written, written + "s")):
+                return entry
+        return None
+
+    def phrase_spans(self, doc: Doc) -> list[tuple[int, int, GlossaryEntry]]:
+        """Non-overlapping multi-word glossary matches in ``doc`` (longest first)."""
+        if self.phrases is None:
+            return []
+        found = sorted(self.phrases(doc), key=lambda m: (m[1], -(m[2] - m[1])))
+        taken: list[tuple[int, int, GlossaryEntry]] = []
+        strings = doc.vocab.strings
+        for match_id, start, end in found:
+            if taken and start < taken[-1][1]:
+                continue
+            taken.append((start, end, self.entries[strings[match_id]]))
+        return taken
+
+
+def glossary(res: Resources) -> Glossary:
+    """The merged, compiled glossary (built once per ``Resources``). Raises ``DataFileError`` for a bad file."""
+    return res.cached("jargon.glossary", lambda: _build_glossary(res))
+
+
+WARMERS.append(glossary)
+
+
+def plain_language(res: Resources, term: str) -> str | None:
+    """The plain-language replacement for a glossary term, one of its aliases, or a rule id ``glossary:<term>``."""
+    if term.startswith("glossary:"):
+        term = term[len("glossary:"):]
+    entry = glossary(res).lookup(term)
+    return entry.plain if entry is not None else None
+
+
+def _build_glossary(res: Resources) -> Glossary:
+    """Shipped entries, then the company's: a company entry replaces the shipped entry with the same term (and its
+    aliases), takes over a form it shares with another entry, and with ``"plain": null`` removes a term or alias."""
+    shipped = parse_glossary_document(load_json(GLOSSARY_FILE), GLOSSARY_FILE)
+    company = read_glossary(res.glossary_path) if res.glossary_path is not None else []
+    entries = {entry.key: entry for entry in shipped}
+    removed: set[str] = set()
+    for entry in company:
+        entries.pop(entry.key, None)
+        if entry.plain is None:
+            removed.add(entry.key)
+        else:
+            entries[entry.key] = entry
+    forms: dict[str, tuple[GlossaryEntry, str]] = {}
+    for entry in sorted(entries.values(), key=lambda e: e.company):  # company entries last
+        for form in entry.forms:
+            if form.casefold() not in removed:
+                forms[form.casefold()] = (entry, form)
+    gl = Glossary()
+    tokenizer = res.nlp.tokenizer
+    phrase_forms: dict[str, list[Doc]] = {}
+    for folded, (entry, form) in forms.items():
+        gl.entries[entry.key] = entry
+        gl.forms[folded] = entry
+        if len(tokenizer(form)) == 1:
+            gl.single[folded] = (entry, form, entry.case_sensitive(form))
+        else:
+            phrase_forms.setdefault(entry.key, []).append(tokenizer(folded))
+    if phrase_forms:
+        gl.phrases = PhraseMatcher(res.nlp.vocab, attr="LOWER")
+        for key, patterns in phrase_forms.items():
+            gl.phrases.add(key, patterns)
+    return gl
+
+
+def read_glossary(path: str | Path) -> list[GlossaryEntry]:
+    """Entries of a company glossary: JSON (``{"terms": [...]}``, a list of entries, or ``{"term": "plain"}``) or
+    CSV with columns ``term,plain[,aliases]`` (header optional; tab or semicolon separators work when the first line
+    has no comma; aliases separated by ``;`` or ``|``)."""
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        raise DataFileError(f"{path}: glossary cannot be read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise DataFileError(f"{path}: glossary is not UTF-8 text") from None
+    stripped = text.lstrip()
+    if not stripped:
+        raise DataFileError(f"{path}: glossary is empty")
+    if path.suffix.lower() == ".json" or stripped[0] in "[{":
+        try:
+            document = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise DataFileError(f"{path}:{exc.lineno}: glossary is not valid JSON: {exc.msg}") from None
+        entries = parse_glossary_document(document, str(path), company=True)
+    else:
+        entries = _parse_csv(text, str(path))
+    if not entries:
+        raise DataFileError(f"{path}: glossary has no terms")
+    return entries
+
+
+def parse_glossary_document(document: Any, name: str, *, company: bool = False) -> list[GlossaryEntry]:
+    """Validated entries of a JSON glossary; errors name the file and the entry."""
+    if isinstance(document, Mapping) and "terms" in document:
+        extra = set(document) - {"terms", "description"}
+        if extra:
+            raise DataFileError(f"{name}: unexpected top-level key(s) {sorted(extra)}; expected 'terms' "
+                                "(and optionally 'description')")
+        document = document["terms"]
+        if not isinstance(document, list):
+            raise DataFileError(f"{name}: 'terms' must be a list of entries")
+    raw: list[tuple[str, Any]]  # (where, entry); "entry 3" gets the term added once it is known
+    if isinstance(document, list):
+        raw = [(f"{name}: entry {i + 1}", item) for i, item in enumerate(document)]
+    elif isinstance(document, Mapping) and company:
+        raw = []
+        for term, value in document.items():
+            where = f"{name}: entry {term!r}"
+            if isinstance(value, Mapping):
+                if "term" in value and value["term"] != term:
+                    raise DataFileError(f"{where}: 'term' {value['term']!r} differs from its key")
+                raw.append((where, {**value, "term": term}))
+            else:
+                raw.append((where, {"term": term, "plain": value}))
+    else:
+        raise DataFileError(f"{name}: expected a JSON list of entries, an object with 'terms', or an object "
+                            "mapping each term to its plain-language replacement")
+    entries: list[GlossaryEntry] = []
+    seen: dict[str, str] = {}
+    for where, item in raw:
+        positional = isinstance(document, list)
+        entry = _validate_entry(item, where, name, company=company, allow_removal=company, add_term=positional)
+        if positional:
+            where = f"{where} ({entry.term!r})"
+        if entry.key in seen:
+            raise DataFileError(f"{where}: duplicate term, already defined by {seen[entry.key]}")
+        seen[entry.key] = where.removeprefix(f"{name}: ")
+        entries.append(entry)
+    return entries
+
+
+def _validate_entry(item: Any, where: str, source: str, *, company: bool, allow_removal: bool,
+                    add_term: bool = True) -> GlossaryEntry:
+    if not isinstance(item, Mapping):
+        raise DataFileError(f"{where}: expected an object with 'term' and 'plain', got {type(item).__name__}")
+    term = item.get("term")
+    if not isinstance(term, str) or not term.strip():
+        raise DataFileError(f"{where}: 'term' must be a non-empty string")
+    term = " ".join(term.split())
+    if add_term:
+        where = f"{where} ({term!r})"
+    unknown = set(item) - _ENTRY_KEYS
+    if unknown:
+        raise DataFileError(f"{where}: unknown key(s) {sorted(unknown)}; allowed: {sorted(_ENTRY_KEYS)}")
+    if "plain" not in item:
+        raise DataFileError(f"{where}: missing 'plain' (the plain-language replacement)")
+    plain = item["plain"]
+    if plain is None and allow_removal:
+        pass
+    elif not isinstance(plain, str) or not plain.strip():
+        removal = " (or null to remove the term)" if allow_removal else ""
+        raise DataFileError(f"{where}: 'plain' must be a non-empty string{removal}")
+    else:
+        plain = " ".join(plain.split())
+    aliases = item.get("aliases", [])
+    if isinstance(aliases, str):
+        aliases = [a for a in _ALIAS_SPLIT.split(aliases.strip()) if a]
+    if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip() for a in aliases):
+        raise DataFileError(f"{where}: 'aliases' must be a list of non-empty strings")
+    acronym = item.get("acronym")
+    if acronym is not None and not isinstance(acronym, bool):
+        raise DataFileError(f"{where}: 'acronym' must be true or false")
+    return GlossaryEntry(term, plain, tuple(" ".join(a.split()) for a in aliases), acronym, source, company)
+
+
+def _parse_csv(text: str, name: str) -> list[GlossaryEntry]:
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    delimiter = next((d for d in ",\t;" if d in first), ",")  # comma, else tab, else semicolon (spreadsheets)
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    columns: dict[str, int] = {"term": 0, "plain": 1, "aliases": 2}
+    entries: list[GlossaryEntry] = []
+    seen: dict[str, int] = {}
+    header_done = False
+    try:
+        for row in reader:
+            line = reader.line_num
+            cells = [c.strip() for c in row]
+            if not any(cells) or cells[0].startswith("#"):
+                continue
+            if not header_done:
+                header_done = True
+                lowered = [c.lower() for c in cells]
+                if lowered[0] in ("term", "jargon", "word"):
+                    columns = {"term": 0}
+                    for i, c in enumerate(lowered[1:], 1):
+                        if c in ("plain", "plain language", "plain_language", "replacement", "suggestion",
+                                 "meaning"):
+                            columns["plain"] = i
+                        elif c in ("aliases", "alias", "synonyms", "variants"):
+                            columns["aliases"] = i
+                    if "plain" not in columns:
+                        raise DataFileError(f"{name}:{line}: header has no 'plain' column (expected 'term,plain')")
+                    continue
+            where = f"{name}:{line}"
+            if len(cells) <= columns["plain"]:
+                raise DataFileError(f"{where}: expected 'term{delimiter}plain', got {len(cells)} column(s)")
+            term = cells[columns["term"]]
+            item: dict[str, Any] = {"term": term, "plain": cells[columns["plain"]]}
+            if "aliases" in columns and len(cells) > columns["aliases"] and cells[columns["aliases"]]:
+                item["aliases"] = cells[columns["aliases"]]
+            entry = _validate_entry(item, where, name, company=True, allow_removal=False)
+            if entry.key in seen:
+                raise DataFileError(f"{where} ({entry.term!r}): duplicate term, already on line {seen[entry.key]}")
+            seen[entry.key] = line
+            entries.append(entry)
+    except csv.Error as exc:
+        raise DataFileError(f"{name}:{reader.line_num}: not valid CSV: {exc}") from None
+    return entries
+
+
+# --- candidates: what a word would be flagged as, before context --------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """``doc[start:end]`` would be ``feature`` unless the customer used it first or the agent explains it."""
+
+    feature: str
+    start: int  # token indexes
+    end: int
+    key: str  # the term's identity across the conversation (a glossary key, an acronym, a lemma)
+    rule: str
+    value: float = 1.0
+
+
+def shouting(sent: Span | Doc, res: Resources) -> bool:
+    """Mostly capitals, several of them everyday words ("THIS IS RIDICULOUS"): shouting, not acronyms."""
+    cfg, freq = settings(res), word_frequencies(res)
+    words = caps = familiar = 0
+    for token in sent:
+        text = token.text
+        if len(text) < 2 or not token.is_alpha:
+            continue
+        words += 1
+        if text.isupper():
+            caps += 1
+            if freq.zipf(token.lower_) >= cfg.familiar_caps_min_zipf:
+                familiar += 1
+    return familiar >= cfg.shouting_min_caps_words and caps >= cfg.shouting_caps_share * words
+
+
+def candidates(res: Resources, doc: Doc, *, names: Container[str] = frozenset(), max_zipf: float | None = None
+               ) -> list[Candidate]:
+    """Jargon candidates in ``doc``. ``names``: lower-case words known to be names in this conversation (they are
+    not rare words at a sentence start); ``max_zipf`` overrides the setting (for threshold sweeps)."""
+    cfg, gl = settings(res), glossary(res)
+    tagged = doc.has_annotation("TAG")
+    found: list[Candidate] = []
+    covered: set[int] = set()
+    for start, end, entry in gl.phrase_spans(doc):
+        found.append(Candidate("jargon.glossary_term", start, end, "g:" + entry.key, f"glossary:{entry.term}"))
+        covered.update(range(start, end))
+    last_word = _last_word(doc)
+    codes: set[int] | None = None  # built on the first acronym-shaped token
+    for sent in doc.sents:
+        loud = shouting(sent, res)
+        previous: Token | None = None
+        for token in sent:
+            prev, previous = previous, token
+            if token.is_punct or token.i in covered or (prev is not None and prev.text in ("@", "#")):
+                continue
+            text = token.text
+            capitalised = text[:1].isupper()
+            if capitalised and _signature(token, last_word):
+                continue  # "... Thanks! *TJF", "- Ceri": an agent's sign-off
+            entry = gl.token_entry(token, caps=not loud)
+            if entry is not None:
+                found.append(Candidate("jargon.glossary_term", token.i, token.i + 1, "g:" + entry.key,
+                                       f"glossary:{entry.term}"))
+                continue
+            if not loud and _ACRONYM.fullmatch(text):
+                stem = text[:-1] if text.endswith("s") else text
+                if codes is None:
+                    codes = _code_tokens(doc)
+                if token.i not in codes and not _known_acronym(res, stem, token, names):
+                    found.append(Candidate("jargon.acronym", token.i, token.i + 1, stem, "regex:acronym"))
+                continue
+            if not token.is_alpha or len(text) < cfg.min_word_chars or token.like_num or _ELONGATED.search(text):
+                continue
+            if any(c.isupper() for c in text[1:]):
+                continue  # NOT, LIDL, iPhone, PayPal: emphasis, shouting or a name, not a word to look up
+            if capitalised and (token.lower_ in names or _proper_name(token, prev, tagged)):
+                continue
+            zipf = rarity(res, token.lower_, token.lemma_.casefold(), max_zipf=max_zipf)
+            if zipf is not None:
+                key = token.lemma_.casefold()
+                found.append(Candidate("jargon.rare_word", token.i, token.i + 1, key if key.isalpha() else token.lower_,
+                                       "wordfreq:rare", zipf))
+    found.sort(key=lambda c: (c.start, c.end))
+    return found
+
+
+def rarity(res: Resources, word: str, lemma: str | None = None, *, max_zipf: float | None = None) -> float | None:
+    """The Zipf frequency of a lower-case ``word`` when it is rare enough to be jargon, else None.
+
+    The word counts by its most frequent form (itself, its lemma, the word without an inflection: "unplugging" ->
+    "unplug"); words in ``not_jargon``, unknown words (when ``ignore_unknown_words``) and transparent words (a common
+    prefix or a second common word on a common word: "reinstall", "earphones") are not rare."""
+    cfg, freq = settings(res), word_frequencies(res)
+    threshold = cfg.max_zipf if max_zipf is None else max_zipf
+    if freq.zipf(word) >= threshold:
+        return None  # most words: common as written
+    forms = _base_forms(word, lemma)
+    if not forms.isdisjoint(cfg.not_jargon):
+        return None
+    zipf = max(freq.zipf(f) for f in forms)
+    if zipf >= threshold or (zipf == 0.0 and cfg.ignore_unknown_words):
+        return None
+    if _transparent(word, freq, cfg):
+        return None
+    return zipf
+
+
+def _base_forms(word: str, lemma: str | None) -> set[str]:
+    forms = {word}
+    if lemma and lemma.isalpha():
+        forms.add(lemma)
+    for suffix in _INFLECTIONS:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            stem = word[: -len(suffix)]
+            forms.update((stem, stem + "e"))
+            if len(stem) > 3 and stem[-1] == stem[-2]:
+                forms.add(stem[:-1])  # unplugging -> unplugg -> unplug
+            if stem.endswith("i"):
+                forms.add(stem[:-1] + "y")  # companies -> company
+    return forms
+
+
+def _transparent(word: str, freq: WordFrequencies, cfg: Settings) -> bool:
+    """A common prefix on a common word ("re" + "install"), or two common words ("ear" + "phones")."""
+    floor = cfg.transparent_part_min_zipf
+    for prefix in cfg.transparent_prefixes:
+        rest = word[len(prefix):]
+        if word.startswith(prefix) and len(rest) >= 3 and max(freq.zipf(f) for f in _base_forms(rest, None)) >= floor:
+            return True
+    for k in range(3, len(word) - 2):
+        if freq.zipf(word[:k]) >= floor and max(freq.zipf(f) for f in _base_forms(word[k:], None)) >= floor:
+            return True
+    return False
+
+
+def _known_acronym(res: Resources, stem: str, token: Token, names: Container[str]) -> bool:
+    """Acronym-shaped but not jargon: a common acronym (TV, 8PM), an everyday word in capitals (NOT), a name, or a
+    code next to a number (DL 1262)."""
+    cfg = settings(res)
+    letters = stem.strip("0123456789")
+    if stem in cfg.common_acronyms or letters in cfg.common_acronyms or stem.lower() in names:
+        return True
+    if word_frequencies(res).zipf(stem.lower()) >= cfg.familiar_caps_min_zipf:
+        return True
+    doc = token.doc
+    return any(0 <= j < len(doc) and doc[j].like_num and doc[j].text[:1].isdigit() for j in (token.i - 1, token.i + 1))
+
+
+def _code_tokens(doc: Doc) -> set[int]:
+    """Tokens of references written without spaces that contain digits (KC-RF-20931), in one pass over ``doc``."""
+    inside: set[int] = set()
+    start, digits = 0, False
+    for token in doc:
+        digits = digits or any(c.isdigit() for c in token.text)
+        if token.whitespace_ or token.i == len(doc) - 1:
+            if digits and token.i > start:
+                inside.update(range(start, token.i + 1))
+            start, digits = token.i + 1, False
+    return inside
+
+
+def _last_word(doc: Doc) -> int:
+    """Index of the last real word of a message (URLs, numbers like '2/2', emoji and stray letters after it)."""
+    for token in reversed(doc):
+        if token.is_alpha and len(token.text) > 1:
+            return token.i
+    return -1
+
+
+def _signature(token: Token, last_word: int) -> bool:
+    """Initials or a name that sign a message: glued to a sign-off mark (*TJF, ^JK, -DD), or the last word of the
+    message after something that is not a word ('... help you with? - RB.', '... https://t.co/x  SM')."""
+    doc = token.doc
+    prev = doc[token.i - 1] if token.i > 0 else None
+    if prev is not None and not prev.whitespace_ and prev.text in _SIGN_MARKS:
+        return True
+    if token.i != last_word:
+        return False
+    return prev is None or not (prev.is_alpha or prev.text in (",", "&"))
+
+
+def _proper_name(token: Token, prev: Token | None, tagged: bool) -> bool:
+    """A capitalised word inside a sentence (after a word or a comma) is a name; at a sentence start it is not, unless
+    a comma or '!' follows it ("Shadi, I can help")."""
+    if tagged and token.tag_ in ("NNP", "NNPS"):
+        return True
+    if prev is not None and (prev.is_alpha or prev.text in _NAME_LINKS):
+        return True
+    doc = token.doc
+    return token.i + 1 < len(doc) and doc[token.i + 1].text in (",", "!")
+
+
+# --- the extractor -----------------------------------------------------------------------------------------------
+
+@extractor(FAMILY)
+def jargon(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
+    turns = docs.transcript.turns
+    if not any(t.role == "agent" and not t.internal for t in turns):
+        return
+    gl = glossary(res)
+    context = _Context(docs, res)
+    names = _Names(docs)
+    said: set[str] = set()  # what the customer has said so far (words, lemmas, glossary keys)
+    unread: list[Doc] = []  # customer turns not yet added to ``said`` (read only when a candidate needs them)
+    decided: set[str] = set()
+    for i, (turn, doc) in enumerate(zip(turns, docs.docs, strict=True)):
+        if turn.internal:
+            continue
+        if turn.role == "customer":
+            unread.append(doc)
+            continue
+        if turn.role != "agent":
+            continue
+        for cand in candidates(res, doc, names=names):
+            if cand.key in decided:
+                continue
+            decided.add(cand.key)
+            while unread:
+                said.update(_said(unread.pop(), gl))
+            if _customer_used(cand, doc, said):
+                continue
+            how = context.explanation(cand, i)
+            if how is None and cand.feature == "jargon.acronym":
+                how = context.expansion(cand, i)
+            span = doc[cand.start:cand.end]
+            if how is not None:
+                yield Hit("jargon.explained", i, span.start_char, span.end_char, f"explained:{how}")
+            else:
+                yield Hit(cand.feature, i, span.start_char, span.end_char, cand.rule, cand.value)
+
+
+class _Names:
+    """Lower-case words that are names in this conversation (built on first use): speakers' names, and words written
+    capitalised inside a sentence in any customer-facing turn ("... thanks Priya", "my Kindle")."""
+
+    def __init__(self, docs: TranscriptDocs):
+        self._docs = docs
+        self._names: frozenset[str] | None = None
+
+    def __contains__(self, word: object) -> bool:
+        if self._names is None:
+            self._names = self._build()
+        return word in self._names
+
+    def _build(self) -> frozenset[str]:
+        names: set[str] = set()
+        for turn in self._docs.transcript.turns:
+            if turn.speaker:
+                names.update(w.casefold() for w in re.findall(r"[^\W\d_]{2,}", turn.speaker))
+        for _, doc in self._docs.turns():
+            prev: Token | None = None
+            for token in doc:
+                text = token.text
+                if (prev is not None and text[:1].isupper() and token.is_alpha and not token.is_sent_start
+                        and not text.isupper() and (prev.is_alpha or prev.text in _NAME_LINKS)):
+                    names.add(token.lower_)
+                prev = token
+        return frozenset(names)
+
+
+def _said(doc: Doc, gl: Glossary) -> set[str]:
+    """What a customer turn makes known: its words (lower case and lemma) and the glossary terms in it."""
+    said: set[str] = set()
+    for token in doc:
+        if token.is_punct or token.is_space:
+            continue
+        said.add(token.lower_)
+        said.add(token.lemma_.casefold())
+        if _ACRONYM.fullmatch(token.text.upper()) and token.text.endswith(("s", "S")):
+            said.add(token.lower_[:-1])
+        entry = gl.token_entry(token, any_case=True)
+        if entry is not None:
+            said.add("g:" + entry.key)
+    for _, _, entry in gl.phrase_spans(doc):
+        said.add("g:" + entry.key)
+    return said
+
+
+def _customer_used(cand: Candidate, doc: Doc, said: set[str]) -> bool:
+    if not said:
+        return False
+    if cand.key.casefold() in said:
+        return True
+    span = doc[cand.start:cand.end]
+    return cand.end - cand.start == 1 and (span[0].lower_ in said or span[0].lemma_.casefold() in said)
+
+
+class _Context:
+    """What the explanation checks need from one conversation, built per message on first use: where explanation
+    phrases start, where sentences end, and which letter sequences the words' initials spell."""
+
+    def __init__(self, docs: TranscriptDocs, res: Resources):
+        self.docs = docs
+        self.cues = res.lexicon(FAMILY)
+        self.window = settings(res).explain_window
+        self._cues: dict[int, dict[int, set[str]]] = {}
+        self._sentence_ends: dict[int, list[int]] = {}
+        self._initials: dict[int, dict[str, int]] = {}
+
+    def cue_starts(self, i: int) -> dict[int, set[str]]:
+        """Token index -> the kinds of explanation phrase ('explain.cue', 'explain.definition'...) starting there."""
+        if i not in self._cues:
+            starts: dict[int, set[str]] = {}
+            for m in self.cues.matches(self.docs.docs[i]):
+                starts.setdefault(m.span.start, set()).add(m.entry.id)
+            self._cues[i] = starts
+        return self._cues[i]
+
+    def sentence_end(self, i: int, token: int) -> int:
+        if i not in self._sentence_ends:
+            ends: list[int] = []
+            for sent in self.docs.docs[i].sents:
+                ends.extend([sent.end] * (sent.end - sent.start))
+            self._sentence_ends[i] = ends
+        return self._sentence_ends[i][token]
+
+    def explanation(self, cand: Candidate, i: int) -> str | None:
+        """How the agent explained ``cand`` right where it is used, or None."""
+        doc = self.docs.docs[i]
+        start, end = cand.start, cand.end
+        after = doc[end].text if end < len(doc) else ""
+        if after in ("(", "[") and end + 1 < len(doc) and doc[end + 1].is_alpha:
+            return "parenthesis"  # RMA (return authorisation)
+        if start > 0 and doc[start - 1].text == "(" and after == ")":
+            return "parenthesis"  # return merchandise authorisation (RMA)
+        cues = self.cue_starts(i)
+        if "explain.definition" in cues.get(end, ()):
+            return "definition"  # ONT is the box on the wall; RMA means ...
+        sentence_end = self.sentence_end(i, start)
+        for k in range(end, min(end + self.window, sentence_end - 1) + 1):
+            if any(kind != "explain.definition" for kind in cues.get(k, ())):
+                return "phrase"  # RMA, which is ...; RMA - that's ...
+        # the next sentence: later in this message, or the start of the agent's next message
+        turns = self.docs.transcript.turns
+        if sentence_end < len(doc):
+            next_start, j = sentence_end, i
+        elif i + 1 < len(turns) and turns[i + 1].role == "agent" and not turns[i + 1].internal:
+            next_start, j = 0, i + 1
+        else:
+            return None
+        cues = self.cue_starts(j)
+        if any("explain.cue" in cues.get(k, ()) for k in range(next_start, next_start + self.window)):
+            return "next-sentence"  # ... the ONT. That's the white box on the wall.
+        return None
+
+    def expansion(self, cand: Candidate, i: int) -> str | None:
+        """'expansion' when the acronym's words were spelled out earlier in the conversation (3+ letters only):
+        "Proof of Delivery ... the POD", "Estimated Time of Arrival ... ETA"."""
+        letters = cand.key.lower()
+        if not 3 <= len(letters) <= 6 or not letters.isalpha():
+            return None
+        turns = self.docs.transcript.turns
+        for j in range(i + 1):
+            if turns[j].internal or turns[j].role not in ("agent", "customer"):
+                continue
+            ends = self.initials(j).get(letters)
+            if ends is not None and (j < i or ends < cand.start):
+                return "expansion"
+        return None
+
+    def initials(self, j: int) -> dict[str, int]:
+        """Letter sequences (3-6) spelled by the initials of consecutive words of message ``j`` -> the earliest
+        token index where such an expansion ends. Function words are either all counted ("Proof of Delivery" ->
+        POD) or all skipped ("Estimated Time of Arrival" -> ETA); an expansion starts and ends with a content word."""
+        if j not in self._initials:
+            words = [t for t in self.docs.docs[j] if t.is_alpha]
+            found: dict[str, int] = {}
+            for sequence in (words, [w for w in words if w.lower_ not in _EXPANSION_SKIP]):
+                letters = "".join(w.lower_[0] for w in sequence)
+                for k, first in enumerate(sequence):
+                    if first.is_stop:
+                        continue
+                    for n in range(3, 7):
+                        if k + n > len(sequence):
+                            break
+                        last = sequence[k + n - 1]
+                        if not last.is_stop:
+                            key = letters[k:k + n]
+                            if key not in found or last.i < found[key]:
+                                found[key] = last.i
+            self._initials[j] = found
+        return self._initials[j]

@@ -1,0 +1,68 @@
+"""knowledge.*: how sure the agent sounds, and whether they give exact answers.
+
+- ``knowledge.hedge``: uncertainty about facts - "I think", "I believe", "maybe", "probably", "I'm not sure", "I
+  guess", "might be", "should be fine", "as far as I know". Politeness softeners are not hedges and are excluded in
+  the lexicon: "I think you'll love it", "maybe you could send a screenshot", "I'm not sure if you've already
+  tried ...", "I think that's a great idea", "hopefully this helps".
+- ``knowledge.dont_know``: "I don't know", "no idea", "idk", "I couldn't tell you" ("I don't know if you've seen our
+  new app" and "I can't tell you how sorry I am" are not).
+- ``knowledge.guess``: an uncertain diagnosis or trial and error - "it could be X or Y", "my guess is", "not sure but
+  try", "worth a try". Where a guess and a hedge overlap ("it might be the router"), only the guess counts.
+- ``knowledge.specific``: exact, checkable answers: money amounts, percentages, version numbers, error codes, menu
+  paths ("Settings > Privacy > Location") and model or part numbers (letters and digits mixed, "SM-G991B"), with the
+  pattern as the rule (``regex:money`` ...). Figures the customer already wrote earlier do not count (echoing an
+  order number is not product knowledge); times and ordinals ("5pm", "24h", "3rd") are not model numbers.
+
+Only agent turns are read: a customer's "I don't know" is not the agent's knowledge.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator
+
+from transcript_coach.data import load_json
+from transcript_coach.nlp import TranscriptDocs
+from transcript_coach.signals import Hit, extractor, span_hit
+from transcript_coach.signals.resources import Resources
+
+_PATTERNS = ("money", "percent", "version", "error_code", "menu_path", "model_number")
+
+
+@functools.cache
+def _regexes() -> tuple[tuple[tuple[str, re.Pattern[str]], ...], re.Pattern[str]]:
+    s = load_json("lexicons/knowledge.json")["settings"]
+    return tuple((name, re.compile(s[name])) for name in _PATTERNS), re.compile(s["not_model"], re.IGNORECASE)
+
+
+@extractor("knowledge")
+def knowledge(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
+    lexicon = res.lexicon("knowledge")
+    spans, not_model = _regexes()
+    customer_text = ""
+    for turn, doc in docs.turns():
+        if turn.role == "customer":
+            customer_text += "\n" + turn.text.lower()
+            continue
+        if turn.role != "agent":
+            continue
+        matches = list(lexicon.matches(doc))
+        guesses = [m.span for m in matches if m.entry.feature == "knowledge.guess"]
+        for match in matches:
+            span = match.span
+            if match.entry.feature == "knowledge.hedge" and any(span.start < g.end and g.start < span.end for g in guesses):
+                continue
+            yield span_hit(match.entry.feature, turn.index, span, f"lexicon:knowledge#{match.entry.id}")
+        text = doc.text
+        taken = [(t.idx, t.idx + len(t.text)) for t in doc if t.like_url or t.like_email]  # never inside an address
+        for name, pattern in spans:
+            for found in pattern.finditer(text):
+                start, end = found.span()
+                value = found.group()
+                if any(start < e and s < end for s, e in taken) or value.lower() in customer_text:
+                    continue
+                if name == "model_number" and not_model.search(value):
+                    continue
+                taken.append((start, end))
+                yield Hit("knowledge.specific", turn.index, start, end, f"regex:{name.replace('_', '-')}")

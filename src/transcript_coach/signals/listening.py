@@ -1,0 +1,606 @@
+"""listening.*: whether the agent shows that the customer was heard, and where the customer had to repeat themselves.
+
+Positive signals (agent turns):
+
+- ``listening.acknowledgement``: "I see", "got it", "thanks for explaining" (lexicon ``ack.*``; "I see that your order
+  ..." is excluded: that is the agent reading a screen, not acknowledging).
+- ``listening.paraphrase``: an agent sentence that reflects the customer's own words: it shares at least
+  ``paraphrase_min_overlap`` content lemmas with the customer's latest block of turns, and those shared lemmas are at
+  least ``paraphrase_min_ratio`` of the sentence's content lemmas. Content lemmas are lemmas of tokens that are not
+  stop words, punctuation, numbers, words in ``ignore_lemmas`` or very common English words (wordfreq Zipf frequency
+  at least ``common_zipf``). Evidence: the agent sentence; value: the ratio.
+- ``listening.clarifying``: clarifying and confirming questions ("just to confirm", "do you mean").
+- ``listening.detail_reuse``: the agent uses a detail the customer gave first: an order/reference code, an email, a
+  phone number, a date, the customer's name (from "my name is ..." or the chat's speaker label) or a product name
+  (mixed-case or letter+digit tokens such as "iPhone", "S21", and capitalised words inside a sentence). Evidence: the
+  agent's span; rule ``reuse:<kind>``. Details the agent said before the customer are not counted.
+
+Negative signals:
+
+- ``listening.reask``: an agent request ("can I have", "what's your", "please confirm") for a field the customer
+  already gave (order number, email, phone, account, address, device, name). Evidence: the agent's sentence; the field
+  is in the rule, ``reask:<field>``. A sentence that contains the given value (a confirmation) is not a re-ask, nor one
+  that says it is for security/verification.
+- ``listening.customer_repeat``: customer repetition markers ("as I said", "I already told you", "Again, ...") from
+  ``customer.json``, and a customer turn whose content lemmas are mostly (``repeat_min_ratio``, at least
+  ``repeat_min_shared`` of them) those of an earlier customer turn that an agent or bot turn already followed.
+  Evidence: the marker, or the repeating sentence (value: the ratio).
+- ``listening.unanswered_question``: a customer question (a sentence ending in "?", or starting with a wh-word and an
+  auxiliary, or with an auxiliary and a subject) that no agent or bot reply addresses before the customer asks another
+  question (after a reply) or the conversation ends. A reply addresses the question when it shares a content lemma
+  with it or one of its sentences starts with an answer word ("yes", "no", "unfortunately", ...); a question without
+  content words is addressed by any reply. Evidence: the customer's question; value: how many replies came without
+  addressing it (0: no reply at all).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy
+from spacy.attrs import LEMMA, ORTH, SENT_START
+from spacy.tokens import Doc, Span
+
+from transcript_coach.data import load_json
+from transcript_coach.lexicon import Match
+from transcript_coach.model import Turn
+from transcript_coach.nlp import TranscriptDocs
+from transcript_coach.signals import Hit, extractor, span_hit
+from transcript_coach.signals.resources import Resources
+
+FAMILY = "listening"
+ROLES = ("agent", "bot", "customer")
+
+# Regexes are applied to single tokens with fullmatch (linear: no nested quantifiers, anchored).
+_NEGATIONS = frozenset({"never", "nothing", "cannot", "nt", "dont", "didnt", "doesnt", "cant", "wont", "isnt",
+                        "wasnt", "arent", "havent", "hasnt", "without", "nor", "neither", "hardly"})
+_NAME_HINT = re.compile(r"[Nn]ame|[Tt]his is|\b[Ii](?:'|\u2019)?m [A-Z]|\b[Ii] am [A-Z]|,\s*[A-Z][a-z]+\W*$")
+_DIGIT = re.compile(r"[0-9]")
+_EMAIL_HINT = re.compile(r"\w@\w")
+_WORD = re.compile(r"[^\W_]+")
+_CODE = re.compile(r"#?[A-Za-z]{0,8}[-_#/]?[0-9][A-Za-z0-9_-]*")
+_DATE = re.compile(r"[0-9]{1,4}[/.-][0-9]{1,2}[/.-][0-9]{1,4}")
+_DAY = re.compile(r"([0-9]{1,2})(?:st|nd|rd|th)?")
+_PHONE_PIECE = re.compile(r"\+?[0-9]{1,12}|[()\-.]")
+_MEASURE = re.compile(r"[0-9][0-9.:,]*(?:st|nd|rd|th|am|pm|s|k|gb|mb|tb|kg|g|m|cm|mm|x|hrs?|mins?|h|p)")
+_MIXED_CASE = re.compile(r"[a-z]+[A-Z][A-Za-z0-9]*|[A-Z][a-z]+[A-Z][A-Za-z0-9]*")
+
+
+@dataclass(frozen=True, slots=True)
+class Words:
+    """The word lists of listening.json's settings, as sets (built once per process)."""
+
+    wh: frozenset[str]
+    aux: frozenset[str]
+    subjects: frozenset[str]
+    phatic: frozenset[str]
+    answer: frozenset[str]
+    answer_lead: int
+    ignore: frozenset[str]
+    common_zipf: float
+    min_chars: int
+    min_code_digits: int
+    months: frozenset[str]
+    generic_speakers: frozenset[str]
+    not_names: frozenset[str]
+    product_stop: frozenset[str]
+    product_max_zipf: float
+    reask_exempt: tuple[str, ...]
+    fields: dict[str, tuple[frozenset[str], str]]
+
+
+def words(res: Resources) -> Words:
+    def build() -> Words:
+        s = lambda key: frozenset(w.lower() for w in res.setting(FAMILY, key))  # noqa: E731
+        fields = {name: (frozenset(c.lower() for c in spec["cues"]), spec["value"])
+                  for name, spec in res.setting(FAMILY, "fields").items()}
+        return Words(
+            wh=s("wh_words"), aux=s("aux_words"), subjects=s("subject_words"),
+            phatic=frozenset(_squash(p) for p in res.setting(FAMILY, "phatic_questions")),
+            answer=s("answer_words"), answer_lead=int(res.setting(FAMILY, "answer_lead_tokens")),
+            ignore=s("ignore_lemmas"), common_zipf=float(res.setting(FAMILY, "common_zipf")),
+            min_chars=int(res.setting(FAMILY, "min_content_chars")),
+            min_code_digits=int(res.setting(FAMILY, "min_code_digits")), months=s("months"),
+            generic_speakers=s("generic_speakers"), not_names=s("not_names"), product_stop=s("product_stop"),
+            product_max_zipf=float(res.setting(FAMILY, "product_max_zipf")),
+            reask_exempt=tuple(x.lower() for x in res.setting(FAMILY, "reask_exempt")),
+            fields=fields,
+        )
+
+    return res.cached("listening.words", build)
+
+
+def _squash(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", text.lower().replace("\u2019", "'")).split())
+
+
+# --- shared helpers (also used by empathy.py) -------------------------------------------------------------------
+
+
+def is_question(sent: Span, w: Words) -> bool:
+    """A sentence that ends in "?" (trailing "!", quotes or emoji aside), or opens like a question: a wh-word then an
+    auxiliary ("when will", "how do"), or an auxiliary then a subject ("can you", "is it", "did my")."""
+    for token in reversed(sent):
+        if "?" in token.text:
+            return True
+        if token.is_space or token.is_punct or not (token.is_alpha or token.like_num):
+            continue
+        break
+    words_ = [t for t in sent if not (t.is_punct or t.is_space or t.text.startswith("@"))]
+    if len(words_) < 2:
+        return False
+    first, second = words_[0].lower_, words_[1].lower_
+    if first in w.wh:
+        return second in w.aux or words_[1].norm_ in w.aux
+    return first in w.aux and second in w.subjects
+
+
+def sentences(doc: Doc) -> list[Span]:
+    """The sentences of ``doc`` (as ``doc.sents``, read from the sentence-start array instead of token by token)."""
+    n = len(doc)
+    if not n:
+        return []
+    if not doc.has_annotation("SENT_START"):
+        return [doc[0:n]]
+    flags = doc.to_array(SENT_START)
+    starts = [0] + [int(i) for i in numpy.flatnonzero(flags[1:] == 1) + 1]
+    return [doc[a:b] for a, b in zip(starts, starts[1:] + [n], strict=True)]
+
+
+def trimmed(sent: Span) -> Span:
+    """The sentence without leading or trailing whitespace tokens (nor leading @handles)."""
+    start, end = sent.start, sent.end
+    while start < end - 1 and (sent.doc[start].is_space or sent.doc[start].text.startswith("@")):
+        start += 1
+    while end > start and sent.doc[end - 1].is_space:
+        end -= 1
+    return sent.doc[start:end]
+
+
+def content_lemmas(tokens: Doc | Span, res: Resources) -> set[str]:
+    """Lemmas that carry content: no stop words, punctuation, numbers, ignored or very common words.
+
+    The decision depends only on a token's form and lemma, so it is cached per (form, lemma) pair: a token costs one
+    dictionary look-up once its pair has been seen."""
+    doc, start, end = (tokens.doc, tokens.start, tokens.end) if isinstance(tokens, Span) else (tokens, 0, len(tokens))
+    decided = res.cached("listening.content", dict)
+    out: set[str] = set()
+    pairs = doc.to_array([ORTH, LEMMA])[start:end].tolist()
+    for orth, lemma in pairs:
+        key = (orth, lemma)
+        content = decided.get(key, False)
+        if content is False:
+            content = decided[key] = _content(doc.vocab, orth, lemma, res)
+        if content:
+            out.add(content)
+    return out
+
+
+def _content(vocab, orth: int, lemma_id: int, res: Resources) -> str | None:
+    w = words(res)
+    lex = vocab[orth]
+    if lex.is_stop or lex.is_punct or lex.is_space or lex.like_num or lex.like_email or lex.like_url:
+        return None
+    lemma = (vocab.strings[lemma_id] if lemma_id else lex.lower_).lower().replace("\u2019", "'")
+    if len(lemma) < w.min_chars or not any(c.isalpha() for c in lemma):
+        return None
+    if lemma in w.ignore or lex.lower_ in w.ignore or _zipf(lemma) >= w.common_zipf:
+        return None
+    return lemma
+
+
+def _zipf(word: str) -> float:
+    try:
+        from wordfreq import zipf_frequency
+    except ImportError:  # pragma: no cover - wordfreq is a dependency; stop words still apply without it
+        return 0.0
+    return zipf_frequency(word, "en")
+
+
+# --- details a customer gives ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Detail:
+    kind: str  # code | email | phone | date | name | product
+    key: str
+    start: int  # character offsets in the turn
+    end: int
+
+
+def _digits(text: str) -> str:
+    return "".join(c for c in text if c.isdigit())
+
+
+def _phone_runs(texts: list[str]) -> Iterator[tuple[int, int, str]]:
+    """Token runs like "+44 20 7946 0958" or "(555) 123-4567": (start token, end token, digits)."""
+    i, n = 0, len(texts)
+    while i < n:
+        if not (texts[i][:1].isdigit() or texts[i][:1] in "+("):
+            i += 1
+            continue
+        j, pieces = i, 0
+        while j < n and _PHONE_PIECE.fullmatch(texts[j]):
+            pieces += texts[j][-1:].isdigit()
+            j += 1
+        while j > i and not texts[j - 1][-1:].isdigit():
+            j -= 1
+        digits = "".join(_digits(x) for x in texts[i:j])
+        if (pieces >= 2 or texts[i].startswith("+")) and 7 <= len(digits) <= 15:
+            yield i, j, digits
+        i = max(j, i + 1)
+
+
+def _code_key(text: str, w: Words) -> str | None:
+    if not _CODE.fullmatch(text) or len(_digits(text)) < w.min_code_digits:
+        return None
+    if text.isdigit() and len(text) == 4 and text[:2] in ("19", "20"):
+        return None  # a year
+    return text.lstrip("#").lower()
+
+
+def details(doc: Doc, w: Words) -> list[Detail]:
+    """Codes, emails, phone numbers and dates in a turn (names and products are found separately)."""
+    if not _DIGIT.search(doc.text) and not _EMAIL_HINT.search(doc.text):
+        return []
+    texts = [doc.vocab.strings[o] for o in doc.to_array("ORTH").tolist()]
+    starts = doc.to_array("IDX").tolist()
+    found: list[Detail] = []
+    in_phone: set[int] = set()
+    for i, j, digits in _phone_runs(texts):
+        found.append(Detail("phone", digits[-7:], starts[i], starts[j - 1] + len(texts[j - 1])))
+        in_phone.update(range(i, j))
+    for i, text in enumerate(texts):
+        if i in in_phone:
+            continue
+        if "@" in text[1:] and doc[i].like_email:
+            found.append(Detail("email", text.lower(), starts[i], starts[i] + len(text)))
+        elif _DATE.fullmatch(text):
+            found.append(Detail("date", text, starts[i], starts[i] + len(text)))
+        elif text[:1].isdigit() and text.lower().rstrip(".") not in w.months:
+            key = _code_key(text, w)
+            if key:
+                found.append(Detail("code", key, starts[i], starts[i] + len(text)))
+            day = _DAY.fullmatch(text)
+            if day and 1 <= int(day.group(1)) <= 31:  # "12 March", "March 12th"
+                for j in (i + 1, i - 1):
+                    if 0 <= j < len(texts) and texts[j].lower().rstrip(".") in w.months and (
+                            texts[j][:1].isupper() or len(texts[j]) > 3):
+                        a, b = sorted((i, j))
+                        found.append(Detail("date", f"{texts[j].lower()[:3]} {int(day.group(1))}", starts[a],
+                                            starts[b] + len(texts[b])))
+                        break
+        elif any(c.isdigit() for c in text):
+            key = _code_key(text, w)
+            if key:
+                found.append(Detail("code", key, starts[i], starts[i] + len(text)))
+    return found
+
+
+def customer_names(turn: Turn, doc: Doc, w: Words, stated: set[str]) -> set[str]:
+    """The customer's name: from the speaker label, and the names they state (``stated_names``)."""
+    names: set[str] = set(stated)
+    if turn.speaker:
+        first = turn.speaker.strip().split()[0] if turn.speaker.strip() else ""
+        if (first[:1].isupper() and first.isalpha() and first.lower() not in w.generic_speakers
+                and turn.speaker.strip().lower() not in w.generic_speakers):
+            names.add(first.lower())
+    return names
+
+
+def stated_names(doc: Doc, w: Words) -> set[str]:
+    """Names from "my name is X", "I'm X", "this is X" (at the start) and sign-offs ("Thanks, X")."""
+    out: set[str] = set()
+    if not _NAME_HINT.search(doc.text):
+        return out
+    toks = [t for t in doc if not t.is_space]
+    for k, t in enumerate(toks):
+        nxt = toks[k + 1] if k + 1 < len(toks) else None
+        if nxt is None:
+            break
+        low = t.lower_
+        candidate = None
+        if low == "name" and k >= 1 and toks[k - 1].lower_ == "my" and nxt.lower_ in ("is", "'s", "\u2019s"):
+            candidate = toks[k + 2] if k + 2 < len(toks) else None
+        elif low in ("i", "this") and nxt.norm_ in ("am", "is", "'s") and k + 2 < len(toks):
+            if low == "this" and k != 0 and not toks[k - 1].is_punct:
+                continue
+            candidate = toks[k + 2]
+        elif low in ("regards", "thanks", "cheers", "sincerely", "best") and nxt.text == "," and k + 2 < len(toks):
+            candidate = toks[k + 2] if k + 2 == len(toks) - 1 or toks[k + 3].is_punct else None
+        if (candidate is not None and candidate.is_alpha and candidate.text[:1].isupper()
+                and not candidate.is_upper and candidate.lower_ not in w.not_names and not candidate.is_stop):
+            out.add(candidate.lower_)
+    return out
+
+
+def product_words(doc: Doc, w: Words, exclude: set[str], res: Resources) -> dict[str, bool]:
+    """Product and proper names a customer mentions: mixed-case ("iPhone") and letter+digit ("S21") tokens, and
+    capitalised words inside a sentence ("my Galaxy tablet") that are not common English words. Maps the lower-case
+    word to whether the agent must write it capitalised too (true for the capitalised-word kind)."""
+    out: dict[str, bool] = {}
+    max_zipf = w.product_max_zipf
+    for sent in sentences(doc):
+        first = True
+        for t in sent:
+            if t.is_space or t.is_punct or t.text.startswith("@") or t.text.startswith("#"):
+                continue
+            text, low = t.text, t.lower_
+            initial, first = first, False
+            if low in w.product_stop or low in w.months or low in exclude or t.like_email or t.like_url:
+                continue
+            if _MIXED_CASE.fullmatch(text):
+                out[low] = False
+            elif initial:
+                continue
+            elif any(c.isdigit() for c in text) and any(c.isalpha() for c in text):
+                if len(_digits(text)) < w.min_code_digits and not _MEASURE.fullmatch(low):
+                    out[low] = False
+            elif (t.is_alpha and text[:1].isupper() and not t.is_stop and len(text) >= 2
+                  and (not t.is_upper or len(text) <= 3) and _zipf_cached(low, res) < max_zipf):
+                out.setdefault(low, True)
+    return out
+
+
+def _zipf_cached(word: str, res: Resources) -> float:
+    table = res.cached("listening.zipf", dict)
+    value = table.get(word)
+    if value is None:
+        value = table[word] = _zipf(word)
+    return value
+
+
+# --- the extractor --------------------------------------------------------------------------------------------
+
+
+@extractor(FAMILY)
+def listening_signals(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
+    w = words(res)
+    turns = [(t, d) for t, d in zip(docs.transcript.turns, docs.docs, strict=True) if not t.internal]
+    content = {turn.index: content_lemmas(doc, res) for turn, doc in turns if turn.role in ROLES}
+    yield from _agent_signals(turns, res, w, content)
+    yield from _customer_repeats(turns, res, content)
+    yield from _unanswered(turns, res, w, content)
+
+
+def _agent_signals(turns, res: Resources, w: Words, content: dict[int, set[str]]) -> Iterator[Hit]:
+    block: list[int] = []  # the customer's latest block of consecutive turns (their indexes)
+    block_open = False
+    given: dict[str, str] = {}  # detail key -> kind, for details the customer gave first
+    agent_said: set[str] = set()
+    names: set[str] = set()
+    products: dict[str, bool] = {}  # product word -> must be capitalised in the agent's text
+    fields: dict[str, set[str]] = {}  # field -> keys of the values the customer gave for it
+    said: dict[int, list[Detail]] = {}  # details per turn, found once
+    for turn, doc in turns:
+        if turn.role == "customer":
+            if not block_open:
+                block, block_open = [], True
+            block.append(turn.index)
+            found = said[turn.index] = details(doc, w)
+            for d in found:
+                if d.key not in agent_said:
+                    given.setdefault(d.key, d.kind)
+            stated = stated_names(doc, w)
+            turn_names = customer_names(turn, doc, w, stated)
+            names.update(n for n in turn_names if n not in agent_said)
+            for p, title in product_words(doc, w, names | turn_names, res).items():
+                if p not in agent_said:
+                    products[p] = products.get(p, True) and title
+            for field, keys in _given_fields(doc, found, stated, w).items():
+                fields.setdefault(field, set()).update(keys)
+            continue
+        if turn.role not in ("agent", "bot"):
+            continue
+        block_open = False
+        said[turn.index] = details(doc, w)
+        if turn.role == "agent":
+            found = matches(res, FAMILY, doc)
+            yield from _phrases(turn, doc, found)
+            context = set().union(*(content[i] for i in block))
+            yield from _paraphrase(turn, doc, context, res)
+            yield from _reuse(turn, doc, said[turn.index], given, names, products)
+            yield from _reask(turn, doc, w, found, fields, said[turn.index])
+        agent_said.update(_WORD.findall(doc.text.lower()))
+        agent_said.update(d.key for d in said[turn.index])
+
+
+def _phrases(turn: Turn, doc: Doc, found: list[Match]) -> Iterator[Hit]:
+    for m in found:
+        if m.entry.feature in ("listening.acknowledgement", "listening.clarifying"):
+            yield span_hit(m.entry.feature, turn.index, m.span, f"lexicon:{FAMILY}#{m.entry.id}", m.entry.value)
+
+
+def negation_before(span: Span, window: int = 3) -> bool:
+    """A negation within ``window`` tokens before ``span`` in the same clause: "not", "n't", "dont", "never", "no"
+    ("I'm not sorry", "I dont understand", "no need to apologise"). Punctuation ends the look-back, and a "no" that
+    stands alone ("Oh no, that sounds awful", "No, I understand") is an interjection, not a negation."""
+    doc = span.doc
+    stop = max(span[0].sent.start, span.start - window)
+    for k in range(span.start - 1, stop - 1, -1):
+        t = doc[k]
+        if t.is_punct:
+            return False
+        if t.lower_ == "no":
+            return not (k + 1 < len(doc) and doc[k + 1].is_punct)
+        if t.norm_ == "not" or t.lower_ in _NEGATIONS:
+            return True
+    return False
+
+
+def negated_entries(res: Resources, name: str) -> frozenset[str]:
+    """Ids of the entries of ``lexicons/<name>.json`` marked ``"negate": true`` (checked with ``negation_before``;
+    the lexicon's own ``negatable`` check reads "Oh no, that sounds awful" as negated, so these files do not use it)."""
+
+    def build() -> frozenset[str]:
+        return frozenset(e["id"] for e in load_json(f"lexicons/{name}.json")["entries"] if e.get("negate"))
+
+    return res.cached(f"negate:{name}", build)
+
+
+def matches(res: Resources, name: str, doc: Doc) -> list[Match]:
+    """The lexicon's matches in ``doc`` without those negated (for entries marked ``negate``)."""
+    negate = negated_entries(res, name)
+    return [m for m in res.lexicon(name).matches(doc) if not (m.entry.id in negate and negation_before(m.span))]
+
+
+def _paraphrase(turn: Turn, doc: Doc, context: set[str], res: Resources) -> Iterator[Hit]:
+    if not context:
+        return
+    min_overlap = int(res.setting(FAMILY, "paraphrase_min_overlap"))
+    min_ratio = float(res.setting(FAMILY, "paraphrase_min_ratio"))
+    for sent in sentences(doc):
+        own = content_lemmas(sent, res)
+        shared = own & context
+        if len(shared) >= min_overlap and len(shared) / len(own) >= min_ratio:
+            yield span_hit("listening.paraphrase", turn.index, trimmed(sent), "overlap:customer-words",
+                           round(len(shared) / len(own), 3))
+
+
+def _reuse(turn: Turn, doc: Doc, found: list[Detail], given: dict[str, str], names: set[str],
+           products: dict[str, bool]) -> Iterator[Hit]:
+    seen: set[str] = set()
+    for d in found:
+        if d.key in given and d.key not in seen:
+            seen.add(d.key)
+            yield Hit("listening.detail_reuse", turn.index, d.start, d.end, f"reuse:{given[d.key]}")
+    if not (names or products):
+        return
+    for t in doc:
+        low = t.lower_
+        if low in seen:
+            continue
+        if low in names and t.text[:1].isupper():
+            seen.add(low)
+            yield span_hit("listening.detail_reuse", turn.index, t, "reuse:name")
+        elif low in products and (not products[low] or t.text[:1].isupper()):
+            seen.add(low)
+            yield span_hit("listening.detail_reuse", turn.index, t, "reuse:product")
+
+
+def _given_fields(doc: Doc, found: list[Detail], stated_names: set[str], w: Words) -> dict[str, set[str]]:
+    """Which fields a customer turn gives, with the keys of their values (to tell a confirmation from a re-ask)."""
+    out: dict[str, set[str]] = {}
+    for d in found:
+        if d.kind == "email":
+            out.setdefault("email", set()).add(d.key)
+        elif d.kind == "phone":
+            out.setdefault("phone", set()).add(d.key)
+    if stated_names:
+        out.setdefault("name", set()).update(stated_names)
+    codes = [d for d in found if d.kind in ("code", "email")]
+    for sent in sentences(doc):
+        lowers = {t.lower_ for t in sent}
+        in_sent = [d for d in codes if sent.start_char <= d.start < sent.end_char]
+        for field, (cues, value) in w.fields.items():
+            if not cues:
+                continue
+            if value == "word":
+                hit = lowers & cues
+                if hit:
+                    out.setdefault(field, set()).update(hit)
+            elif value in ("code", "code_or_email") and lowers & cues:
+                keys = {d.key for d in in_sent if d.kind == "code" or value == "code_or_email"}
+                if keys:
+                    out.setdefault(field, set()).update(keys)
+            elif value == "number" and lowers & cues:
+                nums = [t for t in sent if t.like_num]
+                if nums:
+                    out.setdefault(field, set()).update(t.lower_ for t in nums)
+    return out
+
+
+def _reask(turn: Turn, doc: Doc, w: Words, found: list[Match], fields: dict[str, set[str]], said: list[Detail]
+           ) -> Iterator[Hit]:
+    if not fields:
+        return
+    requests: set[int] = set()
+    asked: dict[int, set[str]] = {}
+    for m in found:
+        if m.entry.id == "ask.request":
+            requests.add(m.span.sent.start)
+        elif m.entry.id.startswith("ask."):
+            asked.setdefault(m.span.sent.start, set()).add(m.entry.id[len("ask."):])
+    if not asked:
+        return
+    for sent in sentences(doc):
+        wanted = asked.get(sent.start)
+        if not wanted:
+            continue
+        lead = [t.lower_ for t in sent if not (t.is_punct or t.is_space)][:3]
+        wh_question = any(x in w.wh for x in lead) and is_question(sent, w)
+        if sent.start not in requests and not wh_question:
+            continue
+        text = sent.text.lower()
+        if any(x in text for x in w.reask_exempt):
+            continue
+        tokens = {t.lower_ for t in sent} | {d.key for d in said if sent.start_char <= d.start < sent.end_char}
+        for field in sorted(wanted):
+            values = fields.get(field)
+            if values and not (values & tokens):
+                yield span_hit("listening.reask", turn.index, trimmed(sent), f"reask:{field}")
+
+
+def _customer_repeats(turns, res: Resources, content: dict[int, set[str]]) -> Iterator[Hit]:
+    min_shared = int(res.setting(FAMILY, "repeat_min_shared"))
+    min_ratio = float(res.setting(FAMILY, "repeat_min_ratio"))
+    earlier: list[set[str]] = []  # content of customer turns that a reply has followed
+    pending: list[set[str]] = []  # content of customer turns not yet followed by a reply
+    for turn, doc in turns:
+        if turn.role in ("agent", "bot"):
+            earlier.extend(pending)
+            pending = []
+            continue
+        if turn.role != "customer":
+            continue
+        for m in matches(res, "customer", doc):
+            if m.entry.feature == "customer.repeat":
+                yield span_hit("listening.customer_repeat", turn.index, m.span, f"lexicon:customer#{m.entry.id}")
+        own = content[turn.index]
+        if len(own) >= min_shared and earlier:
+            best = max(earlier, key=lambda e: len(own & e))
+            shared = own & best
+            ratio = len(shared) / len(own)
+            if len(shared) >= min_shared and ratio >= min_ratio:
+                sent = max(sentences(doc), key=lambda s: len(content_lemmas(s, res) & best))
+                yield span_hit("listening.customer_repeat", turn.index, trimmed(sent),
+                               "overlap:earlier-customer-turn", round(ratio, 3))
+        pending.append(own)
+
+
+def _unanswered(turns, res: Resources, w: Words, content: dict[int, set[str]]) -> Iterator[Hit]:
+    asks: dict[int, bool] = {}
+    for k, (turn, doc) in enumerate(turns):
+        if turn.role != "customer":
+            continue
+        for sent in sentences(doc):
+            if not is_question(sent, w) or _squash(sent.text) in w.phatic:
+                continue
+            wanted = content_lemmas(sent, res)
+            replies, answered = 0, False
+            for later, later_doc in turns[k + 1:]:
+                if later.role == "customer":
+                    if later.index not in asks:
+                        asks[later.index] = any(is_question(s, w) for s in sentences(later_doc))
+                    if replies and asks[later.index]:
+                        break
+                    continue
+                if later.role not in ("agent", "bot"):
+                    continue
+                if not wanted or (content[later.index] & wanted) or _answer_lead(later_doc, w):
+                    answered = True
+                    break
+                replies += 1
+            if not answered:
+                rule = "question:no-reply" if replies == 0 else "question:unaddressed"
+                yield span_hit("listening.unanswered_question", turn.index, trimmed(sent), rule, float(replies))
+
+
+def _answer_lead(doc: Doc, w: Words) -> bool:
+    for sent in sentences(doc):
+        lead = [t.lower_ for t in sent if not (t.is_punct or t.is_space)][: w.answer_lead]
+        if any(x in w.answer for x in lead):
+            return True
+    return False

@@ -1,0 +1,155 @@
+"""resolution.*: how the problem gets solved.
+
+- ``resolution.steps`` (agent): instructions offered - numbered steps ("1. Restart the router 2. ...", "Step 1: ...",
+  one hit per step), instruction sentences that start with an action verb ("Clear your cache", "Please go to
+  Settings", "Could you try restarting the app?"), suggestions ("you can try ...", "I'd recommend ...", "you'll
+  need to ...", evidence from the cue to the end of the sentence) and cue phrases ("here's what to do", "follow
+  these steps"). One hit per sentence. Requests for information ("could you send me your order number?") are not
+  steps.
+- ``resolution.confirmation_asked`` (agent): "did that work?", "is it working now?", "let me know if that helps".
+- ``resolution.confirmed`` (customer): "that worked", "it's working now", "all sorted, thanks"; negated ("it's still
+  not working" does not match "it's working"; "not fixed") and questions ("it worked?") do not count.
+- ``resolution.unresolved`` (customer): "still not working", "that didn't help", "no luck" - only after the agent has
+  offered steps or asked whether it worked (before that, "it doesn't work" is the problem statement).
+- ``resolution.escalation`` (agent): "I'll escalate", "I've raised this with", "pass this to our ... team".
+- ``resolution.transfer``: the agent transferring ("I'll transfer you to billing") and system lines ("Chat
+  transferred to Priya", "Ticket reassigned to Tier 2"; rule ``system:transfer``).
+- ``resolution.manager_request`` (customer): "let me speak to your manager", "escalate this", "I want to make a
+  complaint".
+- ``resolution.refusal`` (agent): "there's nothing I can do", "that's not possible", "not my department".
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator
+
+from spacy.tokens import Doc, Span
+
+from transcript_coach.data import load_json
+from transcript_coach.nlp import TranscriptDocs
+from transcript_coach.signals import Hit, extractor, span_hit
+from transcript_coach.signals.resources import Resources
+
+AGENT_FEATURES = frozenset({"resolution.steps", "resolution.confirmation_asked", "resolution.escalation",
+                            "resolution.transfer", "resolution.refusal"})
+CUSTOMER_FEATURES = frozenset({"resolution.confirmed", "resolution.unresolved", "resolution.manager_request"})
+
+# A list number at the start of a line or after whitespace ("1. Restart", "2) Try"), or "Step 3:".
+_NUMBERED = re.compile(r"(?<![^\s])(\d{1,2})[.)](?=[ \t]+\S)|\b[Ss]tep[ \t]?(\d{1,2})[ \t]?[:.)-]")
+
+
+@functools.cache
+def _settings() -> tuple[frozenset[str], tuple[tuple[str, ...], ...], int]:
+    s = load_json("lexicons/resolution.json")["settings"]
+    blockers = tuple(tuple(b.split()) for b in s["imperative_blockers"])
+    return frozenset(s["sentence_openers"]), blockers, int(s["list_min_items"])
+
+
+def numbered_steps(text: str, min_items: int = 2) -> list[tuple[int, int]]:
+    """Character spans of the items of numbered lists (1, 2, 3 ... in order, at least ``min_items`` long)."""
+    marks = [(m.start(), int(m[1] or m[2]), m.end()) for m in _NUMBERED.finditer(text)]
+    items: list[tuple[int, int]] = []
+    run: list[tuple[int, int, int]] = []
+
+    def close() -> None:
+        if len(run) >= min_items:
+            for k, (start, _, _) in enumerate(run):
+                end = run[k + 1][0] if k + 1 < len(run) else _line_end(text, start)
+                chunk = text[start:end].rstrip()
+                items.append((start, start + len(chunk)))
+
+    for mark in marks:
+        if run and mark[1] == run[-1][1] + 1:
+            run.append(mark)
+        else:
+            close()
+            run = [mark] if mark[1] == 1 else []
+    close()
+    return items
+
+
+def _line_end(text: str, start: int) -> int:
+    end = text.find("\n", start)
+    return len(text) if end < 0 else end
+
+
+def _sentence_span(doc: Doc, sent: Span, start: int | None = None) -> tuple[int, int]:
+    end = sent.end
+    while end > sent.start + 1 and (doc[end - 1].is_punct or doc[end - 1].is_space):
+        end -= 1
+    first = sent.start if start is None else start
+    while first < end - 1 and doc[first].is_space:
+        first += 1
+    return doc[first].idx, doc[end - 1].idx + len(doc[end - 1].text)
+
+
+def _imperative(doc: Doc, span: Span, openers: frozenset[str], blockers) -> int | None:
+    """Where an instruction starts when ``span`` is an instruction verb opening its sentence or a clause after a
+    colon ("Here's what to do: unplug it"), after openers like "please", "now", "could you"; else None."""
+    sent = span.sent
+    start = sent.start
+    for k in range(span.start - 1, sent.start - 1, -1):
+        if doc[k].text in (":", ";", "\u2014", "\u2013"):
+            start = k + 1
+            break
+    for token in doc[start:span.start]:
+        if not (token.is_punct or token.is_space or token.lower_ in openers or token.like_num):
+            return None
+    words = [t.lower_ for t in doc[span.start:min(span.start + 3, sent.end)]]
+    if any(tuple(words[:len(b)]) == b for b in blockers):
+        return None
+    return start
+
+
+@extractor("resolution")
+def resolution(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
+    lexicon = res.lexicon("resolution")
+    openers, blockers, min_items = _settings()
+    steps_seen = False
+    for turn, doc in docs.turns():
+        if turn.role == "system":
+            for match in lexicon.matches(doc):
+                if match.entry.id == "transfer.system":
+                    start, end = _sentence_span(doc, match.span.sent)
+                    yield Hit("resolution.transfer", turn.index, start, end, "system:transfer")
+                    break
+            continue
+        if turn.role == "customer":
+            for match in lexicon.matches(doc):
+                feature = match.entry.feature
+                if feature not in CUSTOMER_FEATURES:
+                    continue
+                if feature == "resolution.confirmed" and doc[match.span.sent.end - 1].text.endswith("?"):
+                    continue
+                if feature == "resolution.unresolved" and not steps_seen:
+                    continue
+                yield span_hit(feature, turn.index, match.span, f"lexicon:resolution#{match.entry.id}")
+            continue
+        if turn.role != "agent":
+            continue
+        step_spans: list[tuple[int, int, str]] = [(a, b, "regex:numbered-step") for a, b in
+                                                  numbered_steps(turn.text[:len(doc.text)], min_items)]
+        for match in lexicon.matches(doc):
+            entry, span = match.entry, match.span
+            rule = f"lexicon:resolution#{entry.id}"
+            if entry.id == "steps.imperative":
+                start = _imperative(doc, span, openers, blockers)
+                if start is not None:
+                    step_spans.append((*_sentence_span(doc, span.sent, start), rule))
+            elif entry.id == "steps.suggest":
+                step_spans.append((*_sentence_span(doc, span.sent, span.start), rule))
+            elif entry.feature == "resolution.steps":
+                step_spans.append((span.start_char, span.end_char, rule))
+            elif entry.feature in AGENT_FEATURES:
+                if entry.feature == "resolution.confirmation_asked":
+                    steps_seen = True
+                yield span_hit(entry.feature, turn.index, span, rule)
+        taken: list[tuple[int, int]] = []
+        for start, end, rule in step_spans:  # numbered items first, then one hit per sentence
+            if any(start < e and s < end for s, e in taken):
+                continue
+            taken.append((start, end))
+            steps_seen = True
+            yield Hit("resolution.steps", turn.index, start, end, rule)

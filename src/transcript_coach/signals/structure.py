@@ -1,0 +1,134 @@
+"""structure.*: the frame of a support conversation.
+
+- ``structure.greeting``: a greeting ("Hi", "Good morning", "Welcome to ...", "Dear ...") at the start of a sentence
+  among the first ``settings.greeting_sentences`` sentences of the agent's first customer-facing turn.
+- ``structure.introduction``: the agent says who they are: "my name is Sam", "you're speaking with Sam", "this is Sam
+  from Acme", "I'm Sam, ...", "Sam here!". "I'm happy to help" / "this is great" are not introductions: the word after
+  "I'm" / "this is" must look like a name (capitalised, not a common adjective or participle from
+  ``settings.not_names``) and be followed by "from/with/at/here/,/and/your..." unless it is the agent's own speaker
+  name; "X here" counts only as "X here from ..." or with the agent's own name ("Check here:" is not an introduction).
+- ``structure.name_use``: the customer's name in an agent turn (one hit per use). The name comes from the customer's
+  speaker label (not generic labels like "Customer" or "Visitor") or from "my name is X" / "this is X" in a customer
+  turn (counted from that turn on). Names that are also common words ("Will", "May") count only capitalised and not
+  at the start of a sentence.
+- ``structure.closing_question``: "is there anything else I can help with?", "anything else today?", "let me know if
+  there's anything else"; negated ones ("there isn't anything else I can do") do not count.
+- ``structure.thanks``: "thank you for contacting us / your patience / waiting / choosing ...".
+- ``structure.farewell``: "have a great day", "take care", "goodbye", "kind regards".
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+
+from spacy.tokens import Doc, Span
+
+from transcript_coach.data import load_json
+from transcript_coach.nlp import TranscriptDocs
+from transcript_coach.signals import Hit, extractor, span_hit
+from transcript_coach.signals.resources import Resources
+
+
+@functools.cache
+def _settings() -> tuple[int, frozenset[str], frozenset[str], frozenset[str]]:
+    s = load_json("lexicons/structure.json")["settings"]
+    return (int(s["greeting_sentences"]), frozenset(s["generic_speakers"]), frozenset(s["intro_followers"]),
+            frozenset(s["not_names"]))
+
+
+def _speaker_names(speaker: str | None, generic: frozenset[str]) -> list[str]:
+    """Lower-case first (and last) name from a speaker label, unless the label is generic ("Customer", an e-mail)."""
+    if not speaker or "@" in speaker:
+        return []
+    parts = [p.strip(".,;:()[]\"'") for p in speaker.split()]
+    parts = [p for p in parts if len(p) >= 2 and p.isalpha() and p.lower() not in generic]
+    if not parts:
+        return []
+    names = [parts[0].lower()]
+    if len(parts) > 1 and parts[-1][0].isupper():
+        names.append(parts[-1].lower())
+    return names
+
+
+def _name_ok(token, not_names: frozenset[str]) -> bool:
+    return token.is_alpha and len(token.text) >= 2 and token.lower_ not in not_names and not token.is_stop
+
+
+def _introduced_name(match, doc: Doc, own: list[str], followers: frozenset[str], not_names: frozenset[str]):
+    """The name token a self-introduction match names, or None when the match is not an introduction."""
+    span, entry = match.span, match.entry.id
+    following = doc[span.end].lower_ if span.end < len(doc) else "."
+    if entry in ("intro.my_name", "intro.speaking_with"):
+        name = span[-1]
+        return name if _name_ok(name, not_names) else None
+    name = span[-1] if entry != "intro.name_here" else span[0]
+    if not _name_ok(name, not_names):
+        return None
+    if entry == "intro.name_here":  # "Sam here!" - only with the agent's own name, or "Sam here from billing"
+        before = doc[span.start - 1] if span.start > 0 else None
+        opening = before is None or before.is_punct or before.lower_ in ("hi", "hello", "hey")
+        return name if opening and (name.lower_ in own or following == "from") else None
+    if name.lower_ in own:
+        return name
+    if name.is_title and following in followers:
+        return name
+    return None
+
+
+@extractor("structure")
+def structure(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
+    lexicon = res.lexicon("structure")
+    greeting_sentences, generic, followers, not_names = _settings()
+    transcript = docs.transcript
+    # the customer's names: from speaker labels (known from the start) and from what they say (known from then on)
+    known_from: dict[str, tuple[int, str]] = {}
+    for turn in transcript.turns:
+        if turn.role == "customer":
+            for name in _speaker_names(turn.speaker, generic):
+                known_from.setdefault(name, (-1, "name:speaker"))
+    agent_names = {n for t in transcript.turns if t.role == "agent" for n in _speaker_names(t.speaker, generic)}
+    for turn, doc in docs.turns(role="customer"):
+        for match in lexicon.matches(doc):
+            if match.entry.id in ("intro.my_name", "intro.this_is", "intro.i_am"):
+                name = _introduced_name(match, doc, [], followers, not_names)
+                if name is not None and name.lower_ not in agent_names:
+                    known_from.setdefault(name.lower_, (turn.index, "name:stated"))
+    first_agent = True
+    for turn, doc in docs.turns(role="agent"):
+        own = _speaker_names(turn.speaker, generic)
+        intro_spans: list[Span] = []
+        opening = {s.start for i, s in enumerate(doc.sents) if i < greeting_sentences} if first_agent else set()
+        for match in lexicon.matches(doc):
+            entry, span = match.entry, match.span
+            if entry.feature == "structure.greeting":
+                if _starts_sentence(doc, span, opening):
+                    yield span_hit(entry.feature, turn.index, span, f"lexicon:structure#{entry.id}")
+            elif entry.id.startswith("intro."):
+                name = _introduced_name(match, doc, own, followers, not_names)
+                if name is not None:
+                    intro_spans.append(span)
+                    yield span_hit("structure.introduction", turn.index, span, f"lexicon:structure#{entry.id}")
+            elif entry.feature != "structure.cue":
+                yield span_hit(entry.feature, turn.index, span, f"lexicon:structure#{entry.id}")
+        if known_from:
+            for token in doc:
+                known = known_from.get(token.lower_)
+                if known is None or known[0] >= turn.index or not token.is_alpha:
+                    continue
+                if any(s.start <= token.i < s.end for s in intro_spans):
+                    continue
+                if token.lower_ in not_names or token.is_stop:
+                    if not token.is_title or token.is_sent_start:
+                        continue  # "Will you ...?" is not the customer Will
+                yield span_hit("structure.name_use", turn.index, token, known[1])
+        first_agent = False
+
+
+def _starts_sentence(doc: Doc, span: Span, opening: set[int]) -> bool:
+    """A greeting at the start of one of the opening sentences (after punctuation or another greeting at most)."""
+    sentence = span.sent
+    if sentence.start not in opening:
+        return False
+    return all(t.is_punct or t.is_space or t.lower_ in ("hi", "hello", "hey", "and", "oh", "well") for t in
+               doc[sentence.start:span.start])

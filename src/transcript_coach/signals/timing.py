@@ -1,0 +1,118 @@
+"""timing.*: how long the customer waited, from the transcript's timestamps, and whether the agent said so.
+
+- ``timing.first_response``: seconds from the first customer turn to the first agent turn after it (value), on the
+  reply's first sentence.
+- ``timing.reply_latency``: for each agent turn that answers customer turns, the seconds since the first of the
+  customer turns it answers (what the customer waited), on the reply's first sentence.
+- ``timing.long_gap``: a wait longer than ``settings.long_gap_seconds[channel]`` (chat, voice, email: e-mail gaps are
+  measured in days): a reply latency over it (rule ``timestamps:gap-reply``), or a silence after the agent put the
+  customer on hold ("let me check", "one moment") ended by the agent's next turn or by the customer chasing
+  ("hello? are you there?") (rule ``timestamps:gap-hold``). Value = seconds; evidence on the first sentence of the
+  turn after the gap.
+- ``timing.wait_acknowledged``: "thanks for waiting", "sorry for the wait", "thank you for your patience", "bear with
+  me", "give me a minute" in an agent turn (needs no timestamps).
+
+Only agent and customer turns that the customer saw count (bot and system lines and internal notes are skipped);
+measurements need a timestamp on both ends (``seconds_between`` handles clock-only times and mixed naive/aware
+datetimes). Out-of-order times (a negative gap, or a clock-only gap over 12 hours, which would mean midnight was
+crossed backwards) are skipped rather than guessed. Without timestamps there is no timing evidence except
+``timing.wait_acknowledged``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+from spacy.tokens import Doc
+
+from transcript_coach.ingest.timestamps import seconds_between
+from transcript_coach.model import Timestamp, Turn
+from transcript_coach.nlp import TranscriptDocs
+from transcript_coach.signals import Hit, extractor, span_hit
+from transcript_coach.signals.resources import Resources
+
+_CLOCK_ONLY_LIMIT = 12 * 3600
+
+
+@extractor("timing")
+def timing(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
+    lexicon = res.lexicon("timing")
+    hold_entries = frozenset(res.setting("timing", "hold_entries"))
+    holds: set[int] = set()
+    for turn, doc in docs.turns(role="agent"):
+        for match in lexicon.matches(doc):
+            if match.entry.id in hold_entries:
+                holds.add(turn.index)
+            if match.entry.feature == "timing.wait_acknowledged":
+                yield span_hit(match.entry.feature, turn.index, match.span, f"lexicon:timing#{match.entry.id}")
+    transcript = docs.transcript
+    if transcript.started_at is None:
+        return
+    thresholds = res.setting("timing", "long_gap_seconds")
+    threshold = float(thresholds.get(transcript.channel, thresholds["chat"]))
+    yield from _gaps(docs, holds, threshold)
+
+
+def _elapsed(earlier: Timestamp | None, later: Timestamp | None) -> float | None:
+    if earlier is None or later is None:
+        return None
+    seconds = seconds_between(earlier, later)
+    if seconds is None or seconds < 0:
+        return None
+    if not (isinstance(earlier, datetime) and isinstance(later, datetime)) and seconds > _CLOCK_ONLY_LIMIT:
+        return None
+    return seconds
+
+
+def _lead(docs: TranscriptDocs, turn: Turn) -> tuple[int, int]:
+    """Character span of a turn's first sentence (without its end punctuation)."""
+    doc: Doc = docs.docs[turn.index]
+    for sentence in doc.sents:
+        tokens = [t for t in sentence if not t.is_space]
+        while len(tokens) > 1 and tokens[-1].is_punct:
+            tokens.pop()
+        if tokens:
+            return tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
+    return 0, len(turn.text)
+
+
+def _hit(docs: TranscriptDocs, feature: str, turn: Turn, rule: str, value: float) -> Hit:
+    start, end = _lead(docs, turn)
+    return Hit(feature, turn.index, start, end, rule, round(value, 3))
+
+
+def _gaps(docs: TranscriptDocs, holds: set[int], threshold: float) -> Iterator[Hit]:
+    turns = [t for t in docs.transcript.turns if t.customer_facing and t.role in ("agent", "customer")]
+    first_customer = next((t for t in turns if t.role == "customer"), None)
+    first_reply = next((t for t in turns if first_customer and t.role == "agent" and t.index > first_customer.index),
+                       None)
+    if first_customer is not None and first_reply is not None:
+        seconds = _elapsed(first_customer.timestamp, first_reply.timestamp)
+        if seconds is not None:
+            yield _hit(docs, "timing.first_response", first_reply, "timestamps:first-response", seconds)
+    waiting, waiting_since = False, None
+    hold_at: Timestamp | None = None
+    for turn in turns:
+        if turn.role == "customer":
+            if hold_at is not None:  # the customer chases while the agent is away ("hello? are you there?")
+                seconds = _elapsed(hold_at, turn.timestamp)
+                if seconds is not None and seconds > threshold:
+                    yield _hit(docs, "timing.long_gap", turn, "timestamps:gap-hold", seconds)
+                hold_at = None
+            if not waiting or waiting_since is None:
+                waiting_since = turn.timestamp if waiting_since is None else waiting_since
+            waiting = True
+            continue
+        if waiting:
+            seconds = _elapsed(waiting_since, turn.timestamp)
+            if seconds is not None:
+                yield _hit(docs, "timing.reply_latency", turn, "timestamps:reply", seconds)
+                if seconds > threshold:
+                    yield _hit(docs, "timing.long_gap", turn, "timestamps:gap-reply", seconds)
+        elif hold_at is not None:
+            seconds = _elapsed(hold_at, turn.timestamp)
+            if seconds is not None and seconds > threshold:
+                yield _hit(docs, "timing.long_gap", turn, "timestamps:gap-hold", seconds)
+        waiting, waiting_since = False, None
+        hold_at = turn.timestamp if turn.index in holds else None

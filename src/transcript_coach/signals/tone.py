@@ -1,0 +1,330 @@
+"""tone.*: how things were said, sentence by sentence, on both sides of the conversation.
+
+Features (evidence = the sentence for sentence-level scores, the exact words otherwise):
+
+- ``tone.agent_sentiment`` / ``tone.customer_sentiment``: VADER's compound score in [-1, 1] for each sentence that
+  has words (punctuation-only sentences are skipped), with the support-specific corrections of ``tone.json``
+  (``sentiment``): word valences overriding VADER's lexicon ("kindly", "cancel", ...; agent speech also "problem",
+  "complaint", ...) and phrases rewritten to a placeholder word of the given valence before scoring ("sorry for the
+  wait" -> neutral, "no need to worry" -> positive). Sentences are cut at ``sentiment_max_chars`` and keep at most
+  ``sentiment_max_emoji`` emoji, because vaderSentiment 3.3.x is quadratic in the number of emoji.
+- ``tone.politeness``: each agent sentence scored by the shipped politeness model (``politeness.py``), in [-1, 1].
+- ``tone.polite_please|gratitude|hedge|greeting|apology|deference|indirect_request``: politeness strategies in agent
+  speech; and their opposites ``tone.imperative`` ("you need to"), ``tone.blame`` ("you should have checked"),
+  ``tone.negative_phrasing`` ("I can't", "policy"), ``tone.informal`` ("mate", "lol"), ``tone.profanity`` and
+  ``tone.shouting`` (a run of ALL-CAPS words or a mostly upper-case sentence; acronyms such as PIN or UK do not count).
+- ``tone.customer_profanity`` / ``tone.customer_shouting``: the same on the customer's side.
+- ``tone.customer_trajectory``: mean sentiment of the customer's last turn(s) minus their first turn(s), and
+  ``tone.customer_end_sentiment``: the mean of the last turn(s); both on the last customer turn, when the customer
+  spoke at least twice.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+from spacy.tokens import Doc, Span
+
+from transcript_coach.data import load_json
+from transcript_coach.errors import DataFileError
+from transcript_coach.lexicon import Lexicon, Match
+from transcript_coach.nlp import TranscriptDocs
+from transcript_coach.politeness import (CUE_FEATURE, PolitenessFeaturizer, PolitenessModel, corrected_lexicon,
+                                         load_politeness_model)
+from transcript_coach.signals import Hit, extractor, span_hit
+from transcript_coach.signals.resources import Resources
+
+FAMILY = "tone"
+APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
+_PHRASE_CHARS = re.compile(r"[a-z0-9' \-]+")
+
+
+def compile_phrases(phrases: Mapping[str, float], where: str) -> tuple[re.Pattern[str] | None, dict[str, float]]:
+    """One case-insensitive regex for correction phrases, and the valence of each of its named groups.
+
+    A phrase is words, ``(a|b|c d)`` alternatives and ``(a|b)?`` optional alternatives, e.g.
+    ``"(sorry|apologies) for (the|any)? (wait|delay)"``. Words are matched whole; spaces match any whitespace.
+    """
+    alternatives = []
+    valences: dict[str, float] = {}
+    for number, (phrase, valence) in enumerate(sorted(phrases.items(), key=lambda p: (-len(p[0]), p[0]))):
+        if isinstance(valence, bool) or not isinstance(valence, (int, float)):
+            raise DataFileError(f"{where}: phrase {phrase!r}: valence must be a number")
+        name = f"p{number}"
+        alternatives.append(f"(?P<{name}>{_phrase_regex(phrase, where)})")
+        valences[name] = float(valence)
+    if not alternatives:
+        return None, valences
+    pattern = r"(?<![\w'])(?:" + "|".join(alternatives) + r")(?![\w'])"
+    return re.compile(pattern, re.IGNORECASE), valences
+
+
+def _phrase_regex(phrase: str, where: str) -> str:
+    items: list[tuple[str, bool]] = []  # (regex, optional)
+    rest = phrase.strip().lower()
+    while rest:
+        if rest.startswith("("):
+            close = rest.find(")")
+            if close < 0:
+                raise DataFileError(f"{where}: phrase {phrase!r}: unclosed '('")
+            options = rest[1:close].split("|")
+            rest = rest[close + 1:]
+            optional = rest.startswith("?")
+            rest = rest[1:] if optional else rest
+            regex = "(?:" + "|".join(_literal(o, phrase, where) for o in options) + ")"
+            items.append((regex, optional))
+        else:
+            word, _, rest = rest.partition(" ")
+            if "(" in word or ")" in word or "|" in word:
+                raise DataFileError(f"{where}: phrase {phrase!r}: put a space before '('")
+            items.append((_literal(word, phrase, where), False))
+        rest = rest.lstrip()
+    if all(optional for _, optional in items):
+        raise DataFileError(f"{where}: phrase {phrase!r}: needs at least one word that is not optional")
+    out, separated = "", False
+    for regex, optional in items:
+        if optional:
+            out += rf"(?:\s+{regex})?" if separated else rf"(?:{regex}\s+)?"
+        else:
+            out += (r"\s+" if separated else "") + regex
+            separated = True
+    return out
+
+
+def _literal(text: str, phrase: str, where: str) -> str:
+    text = text.strip()
+    if not text or not _PHRASE_CHARS.fullmatch(text):
+        raise DataFileError(f"{where}: phrase {phrase!r}: only letters, digits, ' and - may appear in words")
+    return r"\s+".join(re.escape(word) for word in text.split())
+
+
+def _placeholder(number: int) -> str:
+    letters = ""
+    number += 1
+    while number:
+        number, r = divmod(number - 1, 26)
+        letters = chr(97 + r) + letters
+    return "tcvalence" + letters
+
+
+class SentimentScorer:
+    """VADER's compound score with corrections. ``analyzer`` must be this scorer's own (its lexicon is extended)."""
+
+    def __init__(self, analyzer, phrases: Mapping[str, float], where: str, *, max_chars: int, max_emoji: int,
+                 cache_size: int):
+        self.analyzer = analyzer
+        self.regex, valences = compile_phrases(phrases, where)
+        self.replacement: dict[str, str] = {}
+        neutral = "tcneutral"  # not in the lexicon: VADER reads it as a neutral word
+        words: dict[float, str] = {}
+        for name, valence in valences.items():
+            if valence == 0:
+                self.replacement[name] = f" {neutral} "
+            else:
+                word = words.setdefault(valence, _placeholder(len(words)))
+                analyzer.lexicon[word] = valence
+                self.replacement[name] = f" {word} "
+        self.max_chars = max_chars
+        self.max_emoji = max_emoji
+        single = sorted(e for e in analyzer.emojis if len(e) == 1)  # VADER looks emoji up one character at a time
+        self.emoji = re.compile("[" + "".join(re.escape(e) for e in single) + "]") if single else None
+        self._polarity = functools.lru_cache(maxsize=cache_size)(self._compound)
+
+    def _compound(self, text: str) -> float:
+        return float(self.analyzer.polarity_scores(text)["compound"])
+
+    def prepare(self, text: str) -> str:
+        """The text VADER sees: cut, straight apostrophes, emoji capped, correction phrases replaced."""
+        if len(text) > self.max_chars:
+            cut = text.rfind(" ", 0, self.max_chars)
+            text = text[: cut if cut > self.max_chars // 2 else self.max_chars]
+        text = text.translate(APOSTROPHES)
+        if self.emoji is not None and not text.isascii() and len(self.emoji.findall(text)) > self.max_emoji:
+            seen = 0
+
+            def keep(match: re.Match[str]) -> str:
+                nonlocal seen
+                seen += 1
+                return match.group() if seen <= self.max_emoji else ""
+
+            text = self.emoji.sub(keep, text)
+        if self.regex is not None:
+            text = self.regex.sub(lambda m: self.replacement[m.lastgroup], text)
+        return text
+
+    def score(self, text: str) -> float:
+        return self._polarity(self.prepare(text))
+
+    def has_content(self, span: Span) -> bool:
+        """Worth scoring: a word, an emoticon VADER knows, or an emoji (not punctuation or numbers only)."""
+        lexicon = self.analyzer.lexicon
+        if any(t.is_alpha or t.lower_ in lexicon for t in span):
+            return True
+        text = span.text
+        return self.emoji is not None and not text.isascii() and self.emoji.search(text) is not None
+
+
+@dataclass(frozen=True)
+class Shouting:
+    acronyms: frozenset[str]
+    min_run: int
+    min_letters: int
+    upper_ratio: float
+
+    def find(self, span: Span) -> tuple[int, int] | None:
+        """Character offsets of shouting in ``span``: the whole sentence when it is mostly upper case, else the longest
+        run of at least ``min_run`` consecutive ALL-CAPS words. Acronyms, one-letter words ("I", "A") and tokens
+        without letters neither count nor break a run; any word with a lower-case letter breaks it."""
+        run: list = []
+        best: list = []
+        upper = lower = 0
+        caps_words = 0
+        for token in span:
+            text = token.text
+            if not token.is_alpha or len(text) < 2 or text in self.acronyms:
+                continue
+            if token.is_upper:
+                run.append(token)
+                upper += len(text)
+                caps_words += 1
+                if len(run) > len(best):
+                    best = list(run)
+            else:
+                lower += len(text)
+                run = []
+        if caps_words >= 2 and upper >= self.min_letters and upper >= self.upper_ratio * (upper + lower):
+            return span.start_char, span.end_char
+        if len(best) >= self.min_run:
+            return best[0].idx, best[-1].idx + len(best[-1].text)
+        return None
+
+
+class ToneKit:
+    """Everything the tone extractor needs, built once per process (``res.cached``)."""
+
+    def __init__(self, res: Resources):
+        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+        document = load_json("lexicons/tone.json")
+        where = "lexicons/tone.json"
+        sentiment = document.get("sentiment")
+        if not isinstance(sentiment, Mapping) or not all(
+                isinstance(sentiment.get(k, {}), Mapping)
+                for k in ("words", "phrases", "agent_words", "agent_phrases")):
+            raise DataFileError(f"{where}: 'sentiment' must be an object of objects (words, phrases, agent_words, "
+                                "agent_phrases)")
+        for key in ("words", "agent_words"):
+            for word, valence in sentiment.get(key, {}).items():
+                if isinstance(valence, bool) or not isinstance(valence, (int, float)):
+                    raise DataFileError(f"{where}: sentiment.{key}.{word}: valence must be a number")
+
+        def setting(key: str):
+            return res.setting(FAMILY, key)
+
+        customer = SentimentIntensityAnalyzer()
+        base = dict(customer.lexicon)
+        customer.lexicon = corrected_lexicon(base, sentiment.get("words", {}))
+        agent = copy.copy(customer)
+        agent.lexicon = corrected_lexicon(base, sentiment.get("words", {}), sentiment.get("agent_words", {}))
+        self.featurizer = PolitenessFeaturizer(res.lexicon(FAMILY), document, dict(customer.lexicon))
+        self.politeness: PolitenessModel = load_politeness_model(self.featurizer)
+        limits = dict(max_chars=int(setting("sentiment_max_chars")), max_emoji=int(setting("sentiment_max_emoji")),
+                      cache_size=int(setting("sentiment_cache_size")))
+        customer_phrases = dict(sentiment.get("phrases", {}))
+        agent_phrases = {**customer_phrases, **sentiment.get("agent_phrases", {})}
+        self.customer_sentiment = SentimentScorer(customer, customer_phrases, f"{where}: sentiment.phrases", **limits)
+        self.agent_sentiment = SentimentScorer(agent, agent_phrases, f"{where}: sentiment.agent_phrases", **limits)
+        self.shouting = Shouting(
+            acronyms=frozenset(str(a) for a in setting("acronyms")),
+            min_run=int(setting("shouting_min_run")),
+            min_letters=int(setting("shouting_min_letters")),
+            upper_ratio=float(setting("shouting_upper_ratio")),
+        )
+        self.customer_features: dict[str, str] = dict(setting("customer_features"))
+        entries = [e for e in document["entries"] if e.get("feature") in self.customer_features]
+        self.customer_lexicon = Lexicon(f"{where}#customer", {"entries": entries}, res.nlp) if entries else None
+        self.trajectory_turns = int(setting("trajectory_turns"))
+
+    # --- one turn -----------------------------------------------------------------------------------------------
+
+    def agent_turn(self, index: int, doc: Doc) -> Iterator[Hit]:
+        matches = self.featurizer.matches(doc)
+        for match in matches:
+            if match.entry.feature != CUE_FEATURE:
+                yield span_hit(match.entry.feature, index, match.span, f"lexicon:tone#{match.entry.id}",
+                               match.entry.value)
+        for span in sentences(doc):
+            shout = self.shouting.find(span)
+            if shout:
+                yield Hit("tone.shouting", index, shout[0], shout[1], "caps:shouting")
+            if not self.agent_sentiment.has_content(span):
+                continue
+            yield span_hit("tone.agent_sentiment", index, span, "vader:sentence",
+                           round(self.agent_sentiment.score(span.text), 4))
+            yield span_hit("tone.politeness", index, span, "model:politeness",
+                           round(self.politeness.score(span, _within(matches, span)), 4))
+
+    def customer_turn(self, index: int, doc: Doc, scores: list[float]) -> Iterator[Hit]:
+        """Customer evidence; appends each scored sentence's sentiment to ``scores``."""
+        for match in self.customer_lexicon.matches(doc) if self.customer_lexicon else ():
+            feature = self.customer_features[match.entry.feature]
+            yield span_hit(feature, index, match.span, f"lexicon:tone#{match.entry.id}", match.entry.value)
+        for span in sentences(doc):
+            shout = self.shouting.find(span)
+            if shout:
+                yield Hit(self.customer_features.get("tone.shouting", "tone.customer_shouting"), index, shout[0],
+                          shout[1], "caps:shouting")
+            if not self.customer_sentiment.has_content(span):
+                continue
+            value = round(self.customer_sentiment.score(span.text), 4)
+            scores.append(value)
+            yield span_hit("tone.customer_sentiment", index, span, "vader:sentence", value)
+
+    def trajectory(self, turns: list[tuple[int, float, int, int]]) -> Iterator[Hit]:
+        """From (turn, mean sentiment, start, end) of each customer turn with a scored sentence."""
+        if len(turns) < 2:
+            return
+        k = max(1, min(self.trajectory_turns, len(turns) // 2))
+        first = sum(t[1] for t in turns[:k]) / k
+        last = sum(t[1] for t in turns[-k:]) / k
+        index, _, start, end = turns[-1]
+        yield Hit("tone.customer_trajectory", index, start, end, "trajectory:customer-sentiment",
+                  round(last - first, 4))
+        yield Hit("tone.customer_end_sentiment", index, start, end, "trajectory:customer-end", round(last, 4))
+
+
+def sentences(doc: Doc) -> Iterator[Span]:
+    """Each sentence without leading or trailing whitespace tokens (empty ones skipped)."""
+    for sent in doc.sents:
+        start, end = sent.start, sent.end
+        while start < end and doc[start].is_space:
+            start += 1
+        while end > start and doc[end - 1].is_space:
+            end -= 1
+        if start < end:
+            yield doc[start:end]
+
+
+def _within(matches: list[Match], span: Span) -> list[Match]:
+    return [m for m in matches if span.start <= m.span.start and m.span.end <= span.end]
+
+
+@extractor(FAMILY)
+def tone(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
+    kit: ToneKit = res.cached("tone.kit", lambda: ToneKit(res))
+    customer: list[tuple[int, float, int, int]] = []
+    for turn, doc in docs.turns():
+        if turn.role == "agent":
+            yield from kit.agent_turn(turn.index, doc)
+        elif turn.role == "customer":
+            scores: list[float] = []
+            hits = list(kit.customer_turn(turn.index, doc, scores))
+            yield from hits
+            scored = [h for h in hits if h.feature == "tone.customer_sentiment"]
+            if scored:
+                customer.append((turn.index, sum(scores) / len(scores), scored[0].start, scored[-1].end))
+    yield from kit.trajectory(customer)

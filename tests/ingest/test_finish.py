@@ -1,0 +1,60 @@
+"""What ``finish`` does for every format: time order, one-sided warnings, empty conversations."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from transcript_coach.errors import InputError
+from transcript_coach.ingest import read_bytes
+
+
+def jsonl(*rows):
+    return "\n".join(json.dumps(r) for r in rows).encode()
+
+
+def test_newest_first_exports_are_sorted_by_time_with_a_warning():
+    data = jsonl(
+        {"conversation_id": "c1", "timestamp": "2026-04-03T10:01:10Z", "role": "customer", "text": "thanks!"},
+        {"conversation_id": "c1", "timestamp": "2026-04-03T10:00:40Z", "role": "agent", "text": "Refund sent today."},
+        {"conversation_id": "c1", "timestamp": "2026-04-03T10:00:00Z", "role": "customer", "text": "Where is my refund?"},
+    )
+    (transcript,) = read_bytes(data, "export.jsonl")
+    assert [t.text for t in transcript.turns] == ["Where is my refund?", "Refund sent today.", "thanks!"]
+    assert [t.index for t in transcript.turns] == [0, 1, 2]
+    assert transcript.started_at < transcript.ended_at
+    assert any("not in time order" in w for w in transcript.warnings)
+
+
+def test_equal_or_missing_times_keep_file_order_without_a_warning():
+    data = jsonl(
+        {"conversation_id": "c1", "timestamp": "2026-04-03T10:00:00Z", "role": "customer", "text": "a"},
+        {"conversation_id": "c1", "timestamp": "2026-04-03T10:00:00Z", "role": "agent", "text": "b"},
+        {"conversation_id": "c1", "role": "customer", "text": "c"},
+        {"conversation_id": "c1", "timestamp": "2026-04-03T09:00:00Z", "role": "agent", "text": "d"},
+    )
+    (transcript,) = read_bytes(data, "export.jsonl")
+    assert [t.text for t in transcript.turns] == ["a", "b", "c", "d"]
+    assert not any("time order" in w for w in transcript.warnings)
+
+
+def test_mixed_time_zones_sort_by_the_instant():
+    data = jsonl(
+        {"conversation_id": "c1", "timestamp": "2026-04-03T10:30:00+02:00", "role": "agent", "text": "second"},
+        {"conversation_id": "c1", "timestamp": "2026-04-03T09:00:00+00:00", "role": "customer", "text": "first"},
+    )
+    (transcript,) = read_bytes(data, "export.jsonl")
+    assert [t.text for t in transcript.turns] == ["first", "second"]
+
+
+def test_json_saved_as_txt_is_read_as_json():
+    data = json.dumps({"turns": [{"role": "customer", "text": "hi"}, {"role": "agent", "text": "hello"}]})
+    (transcript,) = read_bytes(data.encode(), "ticket.txt")
+    assert [t.role for t in transcript.turns] == ["customer", "agent"]
+
+
+def test_a_conversation_without_text_is_an_error():
+    with pytest.raises(InputError) as info:
+        list(read_bytes(jsonl({"conversation_id": "c1", "role": "agent", "text": "  "}), "x.jsonl"))
+    assert info.value.code == "no_turns"

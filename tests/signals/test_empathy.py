@@ -1,0 +1,330 @@
+"""empathy.*: tables of agent sentences per detector, context (responsiveness, bare "sorry"), over-apology, offsets."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+import pytest
+
+NEUTRAL = "Hi, I have a question about my account settings."
+EMOTIONAL = "I'm so upset and stressed, my parcel with my mum's birthday present never arrived."
+PROBLEM = "My parcel never arrived."
+
+
+@pytest.fixture(scope="module")
+def agent(hits):
+    """``agent(text, feature, customer=...)`` -> matched texts of ``feature`` in the agent's reply (turn 1)."""
+
+    def run(text: str, feature: str, customer: str = NEUTRAL) -> list[str]:
+        found = hits(("customer", customer), ("agent", text), family="empathy")
+        return [t for f, t, turn in found if f == feature and turn == 1]
+
+    return run
+
+
+def rules(analyze, *turns, feature: str) -> list[tuple[str, str, int]]:
+    report = analyze(*turns)
+    return [(e.text, e.rule, e.turn) for e in report.evidence if e.feature == feature]
+
+
+# --- emotional reactions -------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, expected", [
+    # support style
+    ("I'm so sorry to hear that your parcel went missing.", ["sorry to hear that"]),
+    ("Oh no, that sounds really stressful!", ["Oh no", "that sounds really stressful"]),
+    ("That's awful, thank you for telling us.", ["That's awful"]),
+    ("How frustrating!", ["How frustrating"]),
+    ("I'm glad to hear the new router works.", ["I'm glad to hear"]),
+    ("Take care and have a lovely evening.", ["Take care"]),
+    # peer-support style (written for this test)
+    ("Hang in there, it gets better.", ["Hang in there", "it gets better"]),
+    ("You're not alone in feeling this way.", ["You're not alone"]),
+    ("You\u2019re not alone.", ["You\u2019re not alone"]),
+    ("youre not alone", ["youre not alone"]),
+    ("Feel free to message me if you ever need someone to talk to.",
+     ["Feel free to message", "if you ever need", "someone to talk to"]),
+    ("Sending hugs, I hope you feel better soon.", ["Sending hugs", "hope you feel better"]),
+    ("My heart goes out to you.", ["My heart goes out"]),
+    ("Please don't do it, you matter.", ["Please don't do it", "you matter"]),
+])
+def test_emotional_reaction_positives(agent, text, expected):
+    assert agent(text, "empathy.emotional_reaction") == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Please send me the invoice.",
+    "Hope this helps.",
+    "I'm not sorry to hear that the promotion ended.",  # negated
+    "Please DM me your account number.",  # a channel instruction, not an offer to listen
+    "We're here to help, send us a DM.",  # reassurance, not an emotional reaction
+    "Please don't hesitate to contact us.",
+    "Sorry, what?",
+    "It's hard to say when it will arrive.",
+    "That is a hard drive issue.",
+])
+def test_emotional_reaction_negatives(agent, text):
+    assert agent(text, "empathy.emotional_reaction") == []
+
+
+def test_closing_wishes_are_weak(analyze):
+    found = rules(analyze, ("customer", NEUTRAL), ("agent", "Good luck with the move!"),
+                  feature="empathy.emotional_reaction")
+    assert [t for t, _, _ in found] == ["Good luck"]
+    report = analyze(("customer", NEUTRAL), ("agent", "Good luck with the move!"))
+    assert [e.value for e in report.evidence if e.feature == "empathy.emotional_reaction"] == [0.5]
+
+
+# --- interpretations -----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, expected", [
+    ("I understand how frustrating this must be.", ["I understand", "how frustrating this must be"]),
+    ("It sounds like you've been let down.", ["It sounds like you"]),
+    ("That must be really hard.", ["must be really hard"]),
+    ("I can only imagine how that felt.", ["I can only imagine"]),
+    ("I can't imagine how stressful the move was.", ["can't imagine how"]),
+    ("I've been in the same situation myself.", ["same situation"]),
+    ("I know the feeling.", ["I know the feeling"]),
+    ("I can relate to that.", ["I can relate"]),
+    ("When I was at university I had panic attacks too.", ["When I was"]),
+    ("I had the same problem with my old laptop.", ["I had the same"]),
+    ("We understand your frustration.", ["We understand", "your frustration"]),
+])
+def test_interpretation_positives(agent, text, expected):
+    assert agent(text, "empathy.interpretation") == expected
+
+
+def test_self_disclosure_is_a_sentence_level_interpretation(analyze):
+    text = "Thanks for writing. My mum struggled with this for years. Let me check your plan."
+    found = rules(analyze, ("customer", NEUTRAL), ("agent", text), feature="empathy.interpretation")
+    assert found == [("My mum struggled with this for years.", "self-disclosure", 1)]
+
+
+@pytest.mark.parametrize("text", [
+    "I don't understand your question.",  # negated
+    "I dont understand what you mean.",  # negation without apostrophe
+    "I checked your account and the order shipped.",
+    "I also checked the tracking page.",
+    "Could I also ask you to send a screenshot?",
+    "It can be difficult to assign the same seats.",
+    "Please return my call at the number provided.",  # 'number' is not 'numb'
+    "I'm sorry you feel this way.",  # the customer's feeling: an emotional reaction, not a disclosure
+    "Do I understand that the flight is closed?",
+    "I never felt that the app was slow.",
+])
+def test_interpretation_negatives(agent, text):
+    assert agent(text, "empathy.interpretation") == []
+
+
+# --- explorations --------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, expected", [
+    ("How are you feeling about all this?", ["How are you feeling about all this?"]),
+    ("What happened when you tried to log in?", ["What happened when you tried to log in?"]),
+    ("Can you tell me more about what happened?", ["Can you tell me more about what happened?"]),
+    ("Tell me more about the problem.", ["Tell me more about the problem."]),
+    ("How long has this been going on?", ["How long has this been going on?"]),
+    ("Thanks. What happened?", ["What happened?"]),
+    ("Have you talked to anyone about this?", ["Have you talked to anyone about this?"]),
+    ("do you feel like it is getting worse", ["do you feel like it is getting worse"]),
+])
+def test_exploration_positives(agent, text, expected):
+    assert agent(text, "empathy.exploration") == expected
+
+
+@pytest.mark.parametrize("text", [
+    "What's your order number?",  # asking for an identifier
+    "Could you confirm the email address on the account?",
+    "Could you please restart the app?",  # a request phrased as a question
+    "Can you try clearing the cache?",
+    "Is there anything else I can help you with?",  # housekeeping
+    "Does that make sense?",
+    "Would you like me to send a replacement?",
+    "Don't worry about it.",  # imperative, not a question
+    "Do your best.",
+    "I wonder where it went.",
+])
+def test_exploration_negatives(agent, text):
+    assert agent(text, "empathy.exploration") == []
+
+
+# --- apologies -----------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, expected", [
+    ("Sorry for the delay in getting back to you.", ["Sorry for the delay"]),
+    ("I apologise for the confusion.", ["apologise for the confusion"]),
+    ("My apologies!", ["My apologies"]),
+    ("I'm sorry, I can't find that order.", ["sorry"]),
+    ("We're sorry your order is late.", ["sorry your order is late"]),
+    ("Sorry you had to wait so long.", ["Sorry you had to wait"]),
+    ("My bad, I sent the wrong link.", ["My bad"]),
+])
+def test_apology_positives(agent, text, expected):
+    assert agent(text, "empathy.apology", customer=PROBLEM) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "No need to apologise!",
+    "There's no need to apologize.",
+    "I'm not sorry about that decision.",
+    "Sorry?",
+    "My bad experiences with this brand are over.",
+    "I feel sorry for anyone stuck in that queue.",
+])
+def test_apology_negatives(agent, text):
+    assert agent(text, "empathy.apology", customer=PROBLEM) == []
+
+
+def test_bare_sorry_after_an_emotion_is_an_emotional_reaction(analyze):
+    turns = (("customer", "I'm devastated, my dog died and now the parcel with his ashes is lost."),
+             ("agent", "I'm so sorry."))
+    assert rules(analyze, *turns, feature="empathy.emotional_reaction") == [
+        ("sorry", "lexicon:empathy#sorry.any+context", 1)]
+    assert rules(analyze, *turns, feature="empathy.apology") == []
+
+
+def test_bare_sorry_after_a_plain_problem_is_an_apology(analyze):
+    turns = (("customer", PROBLEM), ("agent", "I'm so sorry."))
+    assert rules(analyze, *turns, feature="empathy.apology") == [("sorry", "lexicon:empathy#sorry.any", 1)]
+    assert rules(analyze, *turns, feature="empathy.emotional_reaction") == []
+
+
+# --- validation and reassurance ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, expected", [
+    ("That's completely understandable.", ["completely understandable"]),
+    ("You're right to be upset.", ["You're right to be"]),
+    ("Anyone would be frustrated after that.", ["Anyone would be"]),
+    ("I would be annoyed too.", ["I would be annoyed too"]),
+    ("It's not your fault.", ["not your fault"]),
+    ("Your feelings are valid.", ["Your feelings are valid"]),
+])
+def test_validation_positives(agent, text, expected):
+    assert agent(text, "empathy.validation") == expected
+
+
+@pytest.mark.parametrize("text", ["That isn't understandable to me.", "Please validate your email.",
+                                  "Anyone can sign up online."])
+def test_validation_negatives(agent, text):
+    assert agent(text, "empathy.validation") == []
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Don't worry, we'll get this sorted for you.", ["Don't worry", "we'll get this sorted"]),
+    ("You're in good hands.", ["You're in good hands"]),
+    ("I'll make sure the refund goes through today.", ["I'll make sure"]),
+    ("Rest assured the charge will be reversed.", ["Rest assured"]),
+])
+def test_reassurance_positives(agent, text, expected):
+    assert agent(text, "empathy.reassurance") == expected
+
+
+@pytest.mark.parametrize("text", ["I'm not sure I can fix this.", "Make sure the cable is plugged in.",
+                                  "I can't make sure of that."])
+def test_reassurance_negatives(agent, text):
+    assert agent(text, "empathy.reassurance") == []
+
+
+# --- responsiveness ------------------------------------------------------------------------------------------------
+
+def test_empathy_after_customer_emotion_is_responsive(analyze):
+    found = rules(analyze, ("customer", EMOTIONAL), ("agent", "I'm so sorry to hear that."),
+                  feature="empathy.responsive")
+    assert found == [("sorry to hear that", "context:customer-emotion", 1)]
+
+
+def test_empathy_after_a_problem_is_responsive(analyze):
+    found = rules(analyze, ("customer", "The app keeps crashing when I upload photos."),
+                  ("agent", "I understand, let me check."), feature="empathy.responsive")
+    assert found == [("I understand", "context:customer-problem", 1)]
+
+
+def test_empathy_without_customer_cue_is_not_responsive(analyze):
+    assert rules(analyze, ("customer", NEUTRAL), ("agent", "I understand."), feature="empathy.responsive") == []
+
+
+def test_responsiveness_reads_the_most_recent_customer_turn(analyze):
+    turns = (("customer", EMOTIONAL), ("agent", "Let me look into it."), ("customer", "Ok, thanks."),
+             ("agent", "I understand how you feel."))
+    assert rules(analyze, *turns, feature="empathy.interpretation")  # the empathy is found...
+    assert rules(analyze, *turns, feature="empathy.responsive") == []  # ...but "Ok, thanks." expressed nothing
+
+
+def test_negated_customer_emotion_is_no_cue(analyze):
+    found = rules(analyze, ("customer", "I'm not angry, just curious about the plans."),
+                  ("agent", "I understand."), feature="empathy.responsive")
+    assert found == []
+
+
+# --- over-apology --------------------------------------------------------------------------------------------------
+
+def test_repeated_apology_phrase_is_over_apology(analyze):
+    turns = (("customer", PROBLEM), ("agent", "Sorry for the inconvenience. Let me check."),
+             ("customer", "Ok."), ("agent", "Sorry for the inconvenience, it is on its way."))
+    assert rules(analyze, *turns, feature="empathy.over_apology") == [
+        ("Sorry for the inconvenience", "repeat:apology-phrase", 3)]
+
+
+def test_apologies_beyond_the_threshold_are_over_apology(analyze):
+    turns = (("customer", PROBLEM),
+             ("agent", "I apologise for the wait. Sorry about the confusion. My apologies. I am so sorry."))
+    found = rules(analyze, *turns, feature="empathy.over_apology")
+    assert found == [("sorry", "count:apologies", 1)]
+
+
+def test_a_single_apology_is_fine(analyze):
+    assert rules(analyze, ("customer", PROBLEM), ("agent", "Sorry for the wait!"),
+                 feature="empathy.over_apology") == []
+
+
+# --- roles, metamorphic and offsets ---------------------------------------------------------------------------------
+
+def test_customer_and_internal_text_is_not_agent_empathy(hits):
+    found = hits(("customer", "I'm so sorry to bother you, I understand you are busy."),
+                 {"role": "agent", "text": "Customer sounds upset, I understand why.", "internal": True},
+                 ("agent", "Your refund has been issued."), family="empathy")
+    assert found == []
+
+
+@pytest.mark.parametrize("before, empathy, after", [
+    ("Thanks for reaching out.", "I'm so sorry to hear about the damaged parcel.", "A replacement ships today."),
+    ("I've checked the order.", "That must be really frustrating.", "The courier will collect it on Monday."),
+    ("Thanks for the details.", "How are you feeling about the move?", "The new address is saved."),
+    ("The charge is reversed.", "You're right to be upset about it.", "It will show within five days."),
+])
+def test_removing_the_empathy_sentence_removes_the_evidence(analyze, before, empathy, after):
+    def empathy_evidence(reply):
+        report = analyze(("customer", EMOTIONAL), ("agent", reply))
+        return [e for e in report.evidence if e.feature.startswith("empathy.")]
+
+    with_it = empathy_evidence(f"{before} {empathy} {after}")
+    assert with_it and all(empathy.startswith(e.text) or e.text in empathy for e in with_it)
+    assert empathy_evidence(f"{before} {after}") == []
+
+
+def test_offsets_point_at_the_evidence_text(analyze):
+    report = analyze(
+        ("customer", "  I\u2019m so frustrated!! The app crashed again \U0001F621 and I lost my work."),
+        ("agent", "\n Oh no \u2014 I\u2019m so sorry to hear that. \U0001F64F How long has this been happening? "
+                  "That must be really stressful. Sorry for the trouble. Sorry for the trouble."),
+        ("customer", "Since Monday."),
+        ("agent", "I understand. Don\u2019t worry, we\u2019ll get this sorted."),
+    )
+    found = [e for e in report.evidence if e.feature.startswith("empathy.")]
+    assert {e.feature for e in found} >= {"empathy.emotional_reaction", "empathy.exploration", "empathy.interpretation",
+                                          "empathy.apology", "empathy.reassurance", "empathy.responsive",
+                                          "empathy.over_apology"}
+    for e in found:
+        assert report.transcript.turns[e.turn].text[e.start:e.end] == e.text
+        assert e.text == e.text.strip() and e.text
+
+
+def test_every_straight_apostrophe_phrase_has_a_curly_twin():
+    for name in ("empathy", "listening", "customer"):
+        document = json.loads(resources.files("transcript_coach.data").joinpath(f"lexicons/{name}.json").read_text())
+        for entry in document["entries"]:
+            for key in ("phrases", "exclude"):
+                phrases = set(entry.get(key, []))
+                missing = [p for p in phrases if "'" in p and p.replace("'", "\u2019") not in phrases]
+                assert not missing, f"{name}.json {entry['id']} {key}: {missing}"

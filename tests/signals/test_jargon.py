@@ -1,0 +1,382 @@
+"""jargon.*: rare words, unexplained acronyms and glossary terms in agent replies, and the company glossary."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from transcript_coach import Coach, DataFileError, Transcript
+from transcript_coach.nlp import load_pipeline
+from transcript_coach.signals.jargon import candidates, glossary, plain_language, rarity
+from transcript_coach.signals.resources import Resources
+
+CUSTOMER = ("customer", "Hi, my internet keeps dropping since yesterday.")
+
+
+def agent_hits(hits, text, *before):
+    """(feature, text) pairs of jargon evidence for one agent reply after a plain customer opening."""
+    turns = before or (CUSTOMER,)
+    return [(f, t) for f, t, _ in hits(*turns, ("agent", text), family="jargon")]
+
+
+# --- rare words --------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, word", [
+    ("Please run a tracert from your computer and send me the result.", "tracert"),
+    ("There is a demarcation fault on your line.", "demarcation"),
+    ("The request is idempotent, so you can send it again.", "idempotent"),
+    ("Your router looks misconfigured after the update.", "misconfigured"),
+    ("Tracert will show where the connection stops.", "Tracert"),  # sentence start: not taken for a name
+])
+def test_rare_word_is_flagged(hits, text, word):
+    assert agent_hits(hits, text) == [("jargon.rare_word", word)]
+
+
+@pytest.mark.parametrize("text", [
+    "Your refund has been processed and should arrive in three days.",  # everyday words
+    "Thanks Kowalski, I have checked the account.",  # a capitalised word inside a sentence is a name
+    "Kowalski, I have checked the account for you.",  # a name addressed at the start of a sentence
+    "Please visit https://example.com/tracert or write to tracert@example.com for details.",  # URL, e-mail
+    "Your reference is XJ9Q2TRC and the code is 88213.",  # codes and numbers
+    "I tried unplugging it and then reinstalling the app.",  # inflections of transparent words (re + install)
+    "Oh noooo, that is not what we want to hear!",  # an elongated interjection
+    "Did the Fitbit sync after the update?",  # a name inside a sentence
+    "I've checked it, it's fine, we're sorry.",  # contractions
+])
+def test_not_a_rare_word(hits, text):
+    assert [h for h in agent_hits(hits, text) if h[0] == "jargon.rare_word"] == []
+
+
+def test_rare_word_value_is_its_zipf_frequency(analyze):
+    report = analyze(CUSTOMER, ("agent", "Please run a tracert for me."))
+    (evidence,) = [e for e in report.evidence if e.feature == "jargon.rare_word"]
+    assert evidence.rule == "wordfreq:rare"
+    assert 0 < evidence.value < 3.0
+
+
+def test_speaker_name_is_not_a_rare_word(hits):
+    found = hits({"role": "customer", "speaker": "Zebulon", "text": "Hello, my internet is down."},
+                 {"role": "agent", "speaker": "Ana", "text": "Zebulon. Let me check that for you."}, family="jargon")
+    assert found == []
+
+
+def test_customer_word_is_not_jargon_for_the_agent(hits):
+    turns = (("customer", "There is a lot of jitter on my video calls."),
+             ("agent", "Jitter usually comes from a busy wireless network."))
+    assert hits(*turns, family="jargon") == []
+
+
+def test_customer_word_only_counts_when_said_earlier(hits):
+    found = hits(CUSTOMER, ("agent", "Jitter can cause this."), ("customer", "What is jitter?"),
+                 ("agent", "Jitter is an uneven delay on the line."), family="jargon")
+    assert found == [("jargon.rare_word", "Jitter", 1)]
+
+
+# --- acronyms ----------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, acronym", [
+    ("Your PSU may be faulty.", "PSU"),
+    ("The BGP session to your exchange dropped.", "BGP"),
+    ("We have updated the DKIM record for your domain.", "DKIM"),
+    ("Both PSUs need replacing.", "PSUs"),
+    ("Please do NOT unplug the PSU.", "PSU"),  # NOT is emphasis, PSU an acronym
+])
+def test_unexplained_acronym(hits, text, acronym):
+    assert agent_hits(hits, text) == [("jargon.acronym", acronym)]
+
+
+@pytest.mark.parametrize("text", [
+    "Your PSU (power supply unit) may be faulty.",
+    "Your PSU, which is the power supply, may be faulty.",
+    "Your PSU - that's the power brick - may be faulty.",
+    "Your PSU, i.e. the power brick, may be faulty.",
+    "The PSU means the power brick under your desk.",
+    "Please check the PSU. In other words, the black power brick.",
+    "The Power Supply Unit (PSU) may be faulty.",
+    "The power supply unit may be faulty, so please send the PSU back.",
+])
+def test_explained_acronym_is_not_jargon(hits, text):
+    found = agent_hits(hits, text)
+    assert ("jargon.explained", "PSU") in found
+    assert [h for h in found if h[0] == "jargon.acronym"] == []
+
+
+@pytest.mark.parametrize("text", [
+    "Please send it as a PDF with your ID and PIN.",
+    "OK, the TV should work on the WiFi now.",
+    "I think A is the right option, and I will call at 8PM.",
+    "You will get an SMS with a link to our FAQ.",
+    "Please DM us your details ASAP.",
+])
+def test_common_acronyms_and_single_letters(hits, text):
+    assert agent_hits(hits, text) == []
+
+
+@pytest.mark.parametrize("text", [
+    "I AM NOT ABLE TO DO THAT AND YOUR PSU IS NOT OUR PROBLEM",
+    "THIS IS THE LAST TIME I CHECK THE BGP AND DNS SETTINGS FOR YOU",
+])
+def test_shouting_is_not_a_string_of_acronyms(hits, text):
+    assert [h for h in agent_hits(hits, text) if h[0] == "jargon.acronym"] == []
+
+
+@pytest.mark.parametrize("text", [
+    "Happy to help! *TJF",
+    "Anything else we can help you with? - RB.",
+    "We will look into it. ^JK",
+    "Thanks for waiting.-DD",
+    "Please follow the link. https://t.co/abc123  SM",
+])
+def test_signature_initials_are_not_acronyms(hits, text):
+    assert agent_hits(hits, text) == []
+
+
+@pytest.mark.parametrize("text", [
+    "Your refund reference is KC-RF-20931.",
+    "Flight DL 1262 leaves at 6.",
+])
+def test_codes_are_not_acronyms(hits, text):
+    assert agent_hits(hits, text) == []
+
+
+@pytest.mark.parametrize("customer", ["My PSU is making a noise.", "my psu is making a noise", "Both PSUs died."])
+def test_customer_acronym_is_not_jargon_for_the_agent(hits, customer):
+    assert hits(("customer", customer), ("agent", "Please send the PSU back to us."), family="jargon") == []
+
+
+def test_expansion_given_earlier_in_the_conversation(hits):
+    found = hits(("customer", "The power supply unit on my desk is hot."),
+                 ("agent", "Thanks. Please unplug the PSU now."), family="jargon")
+    assert found == [("jargon.explained", "PSU", 1)]
+
+
+def test_explanation_in_the_agents_next_message(hits):
+    found = hits(CUSTOMER, ("agent", "Please check the PSU."), ("agent", "That's the black power brick."),
+                 family="jargon")
+    assert found == [("jargon.explained", "PSU", 1)]
+
+
+def test_each_term_is_flagged_once_per_conversation(hits):
+    found = hits(CUSTOMER, ("agent", "Check the PSU. Is the PSU warm?"), ("customer", "Yes"),
+                 ("agent", "Then the PSU is faulty."), family="jargon")
+    assert found == [("jargon.acronym", "PSU", 1)]
+
+
+def test_internal_notes_and_bots_are_not_scored(hits):
+    found = hits(CUSTOMER, {"role": "agent", "internal": True, "text": "Checked BGP and PSU, tracert fine."},
+                 {"role": "bot", "speaker": "Pip", "text": "Please run a tracert and check the PSU."},
+                 ("agent", "Thanks for waiting."), family="jargon")
+    assert found == []
+
+
+# --- glossary terms ----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, term, rule", [
+    ("I'll escalate this to the right team.", "escalate", "glossary:escalate"),
+    ("I have escalated this to the right team.", "escalated", "glossary:escalate"),  # by lemma
+    ("Please wait for DNS propagation before trying again.", "DNS propagation", "glossary:DNS propagation"),
+    ("Please power-cycle the router.", "power-cycle", "glossary:power cycle"),
+    ("Your RMA has been approved.", "RMA", "glossary:RMA"),
+    ("Your RMAs have been approved.", "RMAs", "glossary:RMA"),
+    ("The amount is prorated for this month.", "prorated", "glossary:pro-rata"),  # an alias
+    ("Our ETA for the engineer is 3pm.", "ETA", "glossary:ETA"),
+])
+def test_glossary_term(analyze, text, term, rule):
+    report = analyze(CUSTOMER, ("agent", text))
+    found = [(e.feature, e.text, e.rule) for e in report.evidence if e.feature.startswith("jargon.")]
+    assert found == [("jargon.glossary_term", term, rule)]
+
+
+@pytest.mark.parametrize("text", [
+    "Eta is the seventh letter of the Greek alphabet.",  # ETA is matched in capitals only
+    "Your RMA (return authorisation) has been approved.",  # explained
+    "We will escalate, which means a specialist will call you.",  # explained
+])
+def test_glossary_term_not_flagged(hits, text):
+    assert [h for h in agent_hits(hits, text) if h[0] == "jargon.glossary_term"] == []
+
+
+def test_customer_used_another_form_of_the_glossary_term(hits):
+    found = hits(("customer", "Will the bill be pro rata?"), ("agent", "Yes, it is prorated."), family="jargon")
+    assert found == []
+
+
+def test_plain_language_suggestions(coach):
+    res = coach.resources
+    assert plain_language(res, "escalate") == "pass to a specialist"
+    assert plain_language(res, "glossary:RMA") == plain_language(res, "rma")
+    assert "permission to send the item back" in plain_language(res, "RMA")
+    assert plain_language(res, "prorated") == plain_language(res, "pro-rata")  # aliases share the entry
+    assert plain_language(res, "refund") is None
+
+
+def test_every_shipped_glossary_term_is_found_with_its_suggestion(coach):
+    res = coach.resources
+    gl = glossary(res)
+    for key, entry in gl.entries.items():
+        doc = res.nlp(f"Please note: {entry.term} applies here.")
+        found = [c for c in candidates(res, doc) if c.feature == "jargon.glossary_term"]
+        assert [c.key for c in found] == ["g:" + key], entry.term
+        assert plain_language(res, found[0].rule) == entry.plain
+
+
+def test_rarity_threshold_is_a_setting(coach):
+    res = coach.resources
+    assert rarity(res, "tracert") is not None
+    assert rarity(res, "tracert", max_zipf=1.0) is None
+    assert rarity(res, "parcel") is None
+    assert rarity(res, "parcel", max_zipf=5.0) is not None
+
+
+# --- company glossary --------------------------------------------------------------------------------------------
+
+def company_coach(tmp_path, name: str, content: str) -> Coach:
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    return Coach(glossary=path)
+
+
+def company_hits(coach: Coach, *turns):
+    records = [{"role": r, "text": t} for r, t in turns]
+    report = coach.analyze(Transcript.from_turns(records))
+    return [(e.feature, e.text, e.rule) for e in report.evidence if e.feature.startswith("jargon.")]
+
+
+def test_company_json_glossary_adds_and_overrides_terms(tmp_path):
+    coach = company_coach(tmp_path, "company.json", json.dumps({"terms": [
+        {"term": "Flexi Plan", "plain": "our monthly plan", "aliases": ["flexi"]},
+        {"term": "RMA", "plain": "returns form"},
+        {"term": "escalate", "plain": None},
+    ]}))
+    res = coach.resources
+    assert plain_language(res, "flexi plan") == "our monthly plan"
+    assert plain_language(res, "flexi") == "our monthly plan"
+    assert plain_language(res, "RMA") == "returns form"
+    assert plain_language(res, "escalate") is None
+    assert plain_language(res, "SLA") == "our promised response time"  # the shipped entries are still there
+    found = company_hits(coach, CUSTOMER, ("agent", "Your Flexi Plan includes an RMA. I will escalate it."))
+    assert found == [("jargon.glossary_term", "Flexi Plan", "glossary:Flexi Plan"),
+                     ("jargon.glossary_term", "RMA", "glossary:RMA")]
+
+
+def test_company_json_glossary_as_a_term_to_plain_object(tmp_path):
+    coach = company_coach(tmp_path, "terms.json", json.dumps({"KettlePass": "your loyalty card",
+                                                               "prorated": "charged for the days you used"}))
+    assert plain_language(coach.resources, "kettlepass") == "your loyalty card"
+    assert plain_language(coach.resources, "prorated") == "charged for the days you used"
+    assert plain_language(coach.resources, "pro-rata") == "adjusted for the days you had the service"
+    found = company_hits(coach, CUSTOMER, ("agent", "Your KettlePass points are prorated."))
+    assert found == [("jargon.glossary_term", "KettlePass", "glossary:KettlePass"),
+                     ("jargon.glossary_term", "prorated", "glossary:prorated")]
+
+
+@pytest.mark.parametrize("content", [
+    "term,plain,aliases\nFlexi Plan,our monthly plan,flexi;flexi-plan\nBRB,the broadband box,\n",
+    "Flexi Plan,our monthly plan,flexi\nBRB,the broadband box\n",
+    "Term;Plain\nFlexi Plan;our monthly plan\n# a comment\n\nBRB;the broadband box\n",
+    "\ufeffterm,plain\n\"Flexi Plan\",\"our monthly plan, billed monthly\"\nBRB,the broadband box\n",
+])
+def test_company_csv_glossary(tmp_path, content):
+    coach = company_coach(tmp_path, "glossary.csv", content)
+    assert plain_language(coach.resources, "Flexi Plan").startswith("our monthly plan")
+    found = company_hits(coach, CUSTOMER, ("agent", "Restart the BRB, then check your Flexi Plan."))
+    assert [(f, t) for f, t, _ in found] == [("jargon.glossary_term", "BRB"),
+                                            ("jargon.glossary_term", "Flexi Plan")]
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("g.json", "{not json", r"g\.json:1: glossary is not valid JSON"),
+    ("g.json", "42", r"g\.json: expected a JSON list of entries"),
+    ("g.json", '{"terms": {"RMA": "x"}}', r"g\.json: 'terms' must be a list"),
+    ("g.json", '[{"term": "RMA", "plain": "x"}, {"term": "SLA"}]', r"g\.json: entry 2 \('SLA'\): missing 'plain'"),
+    ("g.json", '[{"term": "", "plain": "x"}]', r"g\.json: entry 1: 'term' must be a non-empty string"),
+    ("g.json", '[{"term": "RMA", "plain": "x", "alias": ["y"]}]', r"entry 1 \('RMA'\): unknown key\(s\) \['alias'\]"),
+    ("g.json", '[{"term": "RMA", "plain": "x", "aliases": "y"}, "SLA"]', r"entry 2: expected an object"),
+    ("g.json", '[{"term": "RMA", "plain": "x", "aliases": [1]}]', r"entry 1 \('RMA'\): 'aliases' must be a list"),
+    ("g.json", '[{"term": "RMA", "plain": "x", "acronym": "yes"}]', r"'acronym' must be true or false"),
+    ("g.json", '[{"term": "RMA", "plain": "x"}, {"term": "rma", "plain": "y"}]',
+     r"entry 2 \('rma'\): duplicate term, already defined by entry 1 \('RMA'\)"),
+    ("g.json", '{"RMA": ""}', r"g\.json: entry 'RMA': 'plain' must be a non-empty string"),
+    ("g.json", "[]", r"g\.json: glossary has no terms"),
+    ("g.csv", "", r"g\.csv: glossary is empty"),
+    ("g.csv", "term,plain\nRMA,returns form\nSLA\n", r"g\.csv:3: expected 'term,plain', got 1 column"),
+    ("g.csv", "term,plain\nRMA,\n", r"g\.csv:2 \('RMA'\): 'plain' must be a non-empty string"),
+    ("g.csv", "term,meaning\nRMA,x\nrma,y\n", r"g\.csv:3 \('rma'\): duplicate term, already on line 2"),
+    ("g.csv", "term,description\nRMA,x\n", r"g\.csv:1: header has no 'plain' column"),
+])
+def test_bad_company_glossary(tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    res = Resources(load_pipeline(), glossary=path)
+    with pytest.raises(DataFileError, match=message):
+        glossary(res)
+
+
+def test_bad_company_glossary_fails_once_when_the_coach_is_built(tmp_path):
+    with pytest.raises(DataFileError, match=r"bad\.json: entry 1 \('RMA'\): missing 'plain'"):
+        company_coach(tmp_path, "bad.json", '[{"term": "RMA"}]')
+
+
+def test_unreadable_company_glossary(tmp_path):
+    res = Resources(load_pipeline(), glossary=tmp_path / "missing.csv")
+    with pytest.raises(DataFileError, match=r"missing\.csv: glossary cannot be read"):
+        glossary(res)
+    latin1 = tmp_path / "latin1.csv"
+    latin1.write_bytes("term,plain\nRMA,r\xe9sum\xe9\n".encode("latin-1"))
+    with pytest.raises(DataFileError, match=r"latin1\.csv: glossary is not UTF-8"):
+        glossary(Resources(load_pipeline(), glossary=latin1))
+
+
+CUSTOMER_RECORD = {"role": CUSTOMER[0], "text": CUSTOMER[1]}
+
+
+# --- metamorphic: adding an unexplained acronym makes evidence appear, explaining it makes it disappear --------------
+
+@pytest.mark.parametrize("template", [
+    "I have checked your account and the {} looks fine now.",
+    "Please restart the {} and let me know what happens.",
+    "Thanks for waiting, the {} replacement will arrive on Monday.",
+])
+@pytest.mark.parametrize("acronym, expansion", [("PSU", "power supply unit"), ("BGP", "border gateway protocol"),
+                                                ("IVR", "our automated phone menu")])
+def test_metamorphic_acronym(hits, template, acronym, expansion):
+    plain = template.format("router")
+    assert agent_hits(hits, plain) == []
+    assert agent_hits(hits, template.format(f"router {acronym}")) == [("jargon.acronym", acronym)]
+    explained = agent_hits(hits, template.format(f"router {acronym} ({expansion})"))
+    assert ("jargon.acronym", acronym) not in explained
+    assert ("jargon.explained", acronym) in explained
+
+
+# --- robustness --------------------------------------------------------------------------------------------------
+
+def test_hostile_input_stays_linear(analyze):
+    import time
+
+    glued = "-".join(f"A{chr(65 + i % 26)}{chr(65 + i // 26 % 26)}" for i in range(20000))
+    many = " ".join(f"Q{chr(65 + i % 26)}{chr(65 + i // 26 % 26)}{chr(65 + i // 676 % 26)}" for i in range(8000))
+    started = time.perf_counter()
+    report = analyze(("customer", "word " * 5000), ("agent", glued), ("agent", many))
+    assert time.perf_counter() - started < 20  # all families; jargon alone takes well under a second
+    acronyms = [e for e in report.evidence if e.feature == "jargon.acronym"]
+    assert acronyms and all(e.turn == 2 for e in acronyms)  # the glued run is one code, the others acronyms
+
+
+def test_random_text_never_breaks_the_extractor(coach):
+    from hypothesis import given, settings as hsettings, strategies as st
+
+    pieces = st.sampled_from(list("abcXYZ RMA(),.-*^'’!?\n2") + ["PSU ", "which means ", "tracert ", "ETA "])
+    message = st.lists(pieces, min_size=1, max_size=30).map("".join).filter(str.strip)
+
+    @hsettings(max_examples=150, deadline=None)
+    @given(st.lists(message, min_size=1, max_size=5))
+    def check(texts):
+        records = [{"role": "customer" if i % 2 else "agent", "text": t} for i, t in enumerate(texts)]
+        report = coach.analyze(Transcript.from_turns(records))
+        for e in report.evidence:
+            if e.feature.startswith("jargon."):
+                assert report.transcript.turns[e.turn].role == "agent"
+                assert e.text.strip() == e.text and e.text
+
+    check()

@@ -1,0 +1,137 @@
+"""knowledge.*: hedging, not knowing, guessing, and exact answers."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def _agent(hits, text, feature=None, customer="My phone won't charge."):
+    found = hits(("customer", customer), ("agent", text), family="knowledge")
+    return [(f, t) for f, t, turn in found if turn == 1 and (feature is None or f == feature)]
+
+
+@pytest.mark.parametrize("text, hedge", [
+    ("I think the update fixed that.", "I think"),
+    ("It will probably arrive Monday.", "probably"),
+    ("Maybe the payment failed.", "Maybe"),
+    ("I'm not sure the warranty covers it.", "I'm not sure"),
+    ("I guess the courier lost it.", "I guess"),
+    ("Your plan should be fine for that.", "should be fine"),
+    ("As far as I know, there is no fee.", "As far as I know"),
+    ("I believe the store closes at 6.", "I believe"),
+    ("The refund might be delayed.", "might be"),
+    ("I don't think that option exists.", "I don't think"),
+])
+def test_hedge(hits, text, hedge):
+    assert _agent(hits, text, "knowledge.hedge") == [("knowledge.hedge", hedge)]
+
+
+@pytest.mark.parametrize("text", [
+    # politeness softeners, not uncertainty about facts
+    "I think you'll love the new model.",
+    "Maybe you could send a screenshot?",
+    "Perhaps you would like to upgrade?",
+    "I'm not sure if you've already tried restarting it.",
+    "I think that's a great idea.",
+    "Hopefully this helps!",
+    "I believe you, and I'm sorry.",
+    "Please make sure the cable is plugged in.",
+    "I'm not sure I understand, could you explain?",
+    "Send us a DM so we might be able to help.",
+    # plain statements
+    "The store closes at 6pm.",
+    "Your refund was issued yesterday.",
+])
+def test_not_hedge(hits, text):
+    assert _agent(hits, text, "knowledge.hedge") == []
+
+
+@pytest.mark.parametrize("text, phrase", [
+    ("I don't know why that happened.", "I don't know"),
+    ("No idea, sorry.", "No idea"),
+    ("idk tbh", "idk"),
+    ("I have no idea when it ships.", "I have no idea"),
+    ("I couldn't tell you, sorry.", "I couldn't tell you"),
+    ("Honestly I dunno.", "I dunno"),
+])
+def test_dont_know(hits, text, phrase):
+    assert _agent(hits, text, "knowledge.dont_know") == [("knowledge.dont_know", phrase)]
+
+
+@pytest.mark.parametrize("text", [
+    "I don't know if you've seen our new app yet.",
+    "I can't tell you how sorry I am.",
+    "Let me know if it helps.",
+    "If you don't know your password, reset it.",
+    "I know exactly what this is.",
+])
+def test_not_dont_know(hits, text):
+    assert _agent(hits, text, "knowledge.dont_know") == []
+
+
+def test_customer_not_knowing_is_not_the_agents(hits):
+    found = hits(("customer", "I don't know, maybe it's the cable?"), ("agent", "Let's find out."), family="knowledge")
+    assert found == []
+
+
+@pytest.mark.parametrize("text, guess", [
+    ("It could be the cable or the adapter.", "It could be"),
+    ("My guess is the battery is worn out.", "My guess is"),
+    ("Not sure but try holding the power button.", "Not sure but try"),
+    ("It might be worth a try.", "It might be worth"),
+    ("That's probably due to the update.", "That's probably"),
+])
+def test_guess(hits, text, guess):
+    assert ("knowledge.guess", guess) in _agent(hits, text)
+
+
+def test_guess_takes_precedence_over_the_hedge_inside_it(hits):
+    assert _agent(hits, "It might be the router.") == [("knowledge.guess", "It might be")]
+
+
+@pytest.mark.parametrize("text", [
+    "It could be worse, at least the data is safe.",
+    "It may be helpful to keep the receipt.",
+    "The cause is a faulty cable.",
+])
+def test_not_guess(hits, text):
+    assert _agent(hits, text, "knowledge.guess") == []
+
+
+@pytest.mark.parametrize("text, specific, rule", [
+    ("The fee is $12.99.", "$12.99", "regex:money"),
+    ("You'll get 15% off.", "15%", "regex:percent"),
+    ("Update to iOS 17.2 first.", "iOS 17.2", "regex:version"),
+    ("Install v2.3.1 of the app.", "v2.3.1", "regex:version"),
+    ("Go to Settings > Privacy & Security > Location Services.", "Settings > Privacy & Security > Location Services",
+     "regex:menu-path"),
+    ("The SM-G991B supports fast charging.", "SM-G991B", "regex:model-number"),
+    ("That is error code E-102.", "error code E-102", "regex:error-code"),
+    ("It costs 30 dollars a month.", "30 dollars", "regex:money"),
+])
+def test_specific(analyze, text, specific, rule):
+    report = analyze(("customer", "Help please."), ("agent", text))
+    assert [(e.text, e.rule) for e in report.evidence if e.feature == "knowledge.specific"] == [(specific, rule)]
+
+
+@pytest.mark.parametrize("text", [
+    "I'll call you at 5pm within 24h.",  # times are not model numbers
+    "It's your 3rd order this month.",
+    "See https://example.com/help/a1b2c3 or email help2@example.com.",
+    "Go to the settings page.",
+    "Share your story with #175stories!",
+    "We're here from 8:00 am-9:00 pm ET.",
+    "Your order ABC12345 failed with error 0x80070005.",  # echoed from the customer
+])
+def test_not_specific(analyze, text):
+    report = analyze(("customer", "Order ABC12345 failed with error 0x80070005."), ("agent", text))
+    assert [e.text for e in report.evidence if e.feature == "knowledge.specific"] == []
+
+
+def test_hostile_input_is_handled_quickly(analyze):
+    import time as clock
+
+    text = ("a1" * 20000) + " " + ("Settings > " * 2000) + ("9" * 5000) + "." * 3000
+    began = clock.perf_counter()
+    analyze(("customer", "hi"), ("agent", text))
+    assert clock.perf_counter() - began < 5

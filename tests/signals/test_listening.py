@@ -1,0 +1,278 @@
+"""listening.*: phrase tables, paraphrase, detail reuse, re-asks, customer repetition and unanswered questions."""
+
+from __future__ import annotations
+
+import pytest
+
+NEUTRAL = "Hi, I need some help with my subscription please."
+
+
+def found(hits, *turns, feature: str) -> list[tuple[str, int]]:
+    return [(text, turn) for f, text, turn in hits(*turns, family="listening") if f == feature]
+
+
+def rules(analyze, *turns, feature: str) -> list[tuple[str, str, int, float]]:
+    report = analyze(*turns)
+    return [(e.text, e.rule, e.turn, e.value) for e in report.evidence if e.feature == feature]
+
+
+# --- acknowledgement and clarifying questions ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, expected", [
+    ("I see, thanks for explaining.", ["I see", "thanks for explaining"]),
+    ("Got it.", ["Got it"]),
+    ("Understood, I'll look into it.", ["Understood"]),
+    ("That makes sense.", ["That makes sense"]),
+    ("Thank you for letting me know.", ["Thank you for letting me know"]),
+    ("Ah, I see what you mean.", ["I see what you mean"]),
+])
+def test_acknowledgement_positives(hits, text, expected):
+    assert [t for t, _ in found(hits, ("customer", NEUTRAL), ("agent", text),
+                                feature="listening.acknowledgement")] == expected
+
+
+@pytest.mark.parametrize("text", [
+    "I see that your order shipped yesterday.",  # reading the account, not acknowledging
+    "I don't see any charges on the card.",
+    "Have you got it working now?",
+    "I haven't got it yet.",
+    "It doesn't make sense to reinstall.",
+    "I'll follow up tomorrow.",
+])
+def test_acknowledgement_negatives(hits, text):
+    assert found(hits, ("customer", NEUTRAL), ("agent", text), feature="listening.acknowledgement") == []
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Just to confirm, you were charged twice?", ["Just to confirm"]),
+    ("Do you mean the mobile app?", ["Do you mean"]),
+    ("So you're saying the app crashes on start?", ["So you're saying"]),
+    ("To make sure I understand, the box was empty?", ["To make sure I understand"]),
+    ("Can I check that the address is still correct?", ["Can I check that"]),
+    ("Am I right that you ordered two?", ["Am I right that"]),
+    ("If I understand correctly, the refund never arrived?", ["If I understand correctly"]),
+])
+def test_clarifying_positives(hits, text, expected):
+    assert [t for t, _ in found(hits, ("customer", NEUTRAL), ("agent", text), feature="listening.clarifying")] \
+        == expected
+
+
+@pytest.mark.parametrize("text", ["I mean, the plan is fine.", "Please confirm your attendance by Friday.",
+                                  "It is not correct to say that."])
+def test_clarifying_negatives(hits, text):
+    assert found(hits, ("customer", NEUTRAL), ("agent", text), feature="listening.clarifying") == []
+
+
+def test_customer_and_internal_turns_are_not_agent_listening(hits):
+    turns = (("customer", "I see, got it, thanks for explaining."),
+             {"role": "agent", "text": "Got it, I see the issue now.", "internal": True},
+             ("agent", "Your refund is on its way."))
+    assert found(hits, *turns, feature="listening.acknowledgement") == []
+
+
+# --- paraphrase ----------------------------------------------------------------------------------------------------
+
+def test_paraphrase_of_the_customers_words(analyze):
+    turns = (("customer", "The app keeps crashing whenever I upload photos from my gallery."),
+             ("agent", "Thanks for reaching out. So the app crashes every time you upload photos from the gallery?"))
+    found_ = rules(analyze, *turns, feature="listening.paraphrase")
+    assert [(t, r, turn) for t, r, turn, _ in found_] == [
+        ("So the app crashes every time you upload photos from the gallery?", "overlap:customer-words", 1)]
+    assert 0.5 <= found_[0][3] <= 1.0
+
+
+@pytest.mark.parametrize("agent", [
+    "Let me check that for you.",
+    "Thanks for contacting us, I'm happy to help today.",  # only common or ignored words
+    "Please restart the router and try again.",  # unrelated content
+])
+def test_no_paraphrase(analyze, agent):
+    turns = (("customer", "The app keeps crashing whenever I upload photos from my gallery."), ("agent", agent))
+    assert rules(analyze, *turns, feature="listening.paraphrase") == []
+
+
+def test_paraphrase_reads_the_latest_customer_block(analyze):
+    turns = (("customer", "My blender arrived with a cracked jug."), ("agent", "Let me look."),
+             ("customer", "Also the lid is missing."),
+             ("agent", "I'm sorry the blender arrived with a cracked jug."))
+    assert rules(analyze, *turns, feature="listening.paraphrase") == []
+
+
+# --- reuse of details ----------------------------------------------------------------------------------------------
+
+def test_reuse_of_codes_and_emails(analyze):
+    turns = (("customer", "My order PP-77310925 hasn't arrived, my email is jo.baker@example.com."),
+             ("agent", "Thanks, I've found order PP-77310925 under jo.baker@example.com."))
+    assert [(t, r) for t, r, _, _ in rules(analyze, *turns, feature="listening.detail_reuse")] == [
+        ("PP-77310925", "reuse:code"), ("jo.baker@example.com", "reuse:email")]
+
+
+def test_reuse_of_name_and_product(analyze):
+    turns = (("customer", "Hi, my name is Priya and my iPhone keeps restarting."),
+             ("agent", "Hi Priya, I'm sorry your iPhone is restarting."))
+    assert [(t, r) for t, r, _, _ in rules(analyze, *turns, feature="listening.detail_reuse")] == [
+        ("Priya", "reuse:name"), ("iPhone", "reuse:product")]
+
+
+def test_reuse_of_speaker_name_phone_and_date(analyze):
+    turns = ({"role": "customer", "speaker": "Maria Lopez",
+              "text": "It was due on 12 March, please call me on 020 7946 0958."},
+             {"role": "agent", "speaker": "Tom", "text": "Maria, I'll call 020 7946 0958 about the 12 March delivery."})
+    assert [(t, r) for t, r, _, _ in rules(analyze, *turns, feature="listening.detail_reuse")] == [
+        ("Maria", "reuse:name"), ("020 7946 0958", "reuse:phone"), ("12 March", "reuse:date")]
+
+
+def test_details_the_agent_gave_first_are_not_reuse(analyze):
+    turns = (("customer", NEUTRAL), ("agent", "Your new reference is AB-123456."),
+             ("customer", "Thanks, AB-123456 noted."), ("agent", "AB-123456 will be processed today."))
+    assert rules(analyze, *turns, feature="listening.detail_reuse") == []
+
+
+def test_common_capitalised_words_are_not_products(analyze):
+    turns = (("customer", "@Brand Sorry, Imagine my surprise when the box was empty."),
+             ("agent", "I'm sorry, imagine that. Let me help."))
+    assert rules(analyze, *turns, feature="listening.detail_reuse") == []
+
+
+# --- re-asking for details -----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("customer, agent, rule", [
+    ("My order 48213 never arrived.", "Can I have your order number?", "reask:order_number"),
+    ("Hi, my email is sam@example.com and I can't log in.", "What's your email address?", "reask:email"),
+    ("Please call me back on +44 20 7946 0958.", "Could you give me your phone number?", "reask:phone"),
+    ("My name is Priya Shah and my card was declined.", "May I have your full name please?", "reask:name"),
+    ("My Galaxy tablet won't charge.", "What device are you using?", "reask:device"),
+    ("My account number is 99812345 and it is locked.", "Can you provide your account number?", "reask:account"),
+])
+def test_reask_for_a_given_field(analyze, customer, agent, rule):
+    assert [(t, r) for t, r, _, _ in rules(analyze, ("customer", customer), ("agent", agent),
+                                           feature="listening.reask")] == [(agent, rule)]
+
+
+@pytest.mark.parametrize("customer, agent", [
+    ("My order 48213 never arrived.", "Is your order number 48213?"),  # a confirmation that uses the value
+    ("My parcel never arrived.", "Can I have your order number?"),  # never given
+    ("Hi, my email is sam@example.com.", "For security, can you confirm your email address?"),
+    ("My order 48213 never arrived.", "Your order number is noted."),  # not a request
+    ("My Galaxy tablet won't charge.", "Please restart your device."),
+])
+def test_no_reask(analyze, customer, agent):
+    assert rules(analyze, ("customer", customer), ("agent", agent), feature="listening.reask") == []
+
+
+def test_reask_later_in_the_conversation(hits):
+    turns = (("customer", "Hi, my order 48213 arrived broken."), ("agent", "I'm sorry about that."),
+             ("customer", "What can you do?"), ("agent", "Sure, what is the order number?"))
+    assert found(hits, *turns, feature="listening.reask") == [("Sure, what is the order number?", 3)]
+
+
+# --- the customer repeating themselves -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, expected", [
+    ("As I said, the screen is cracked.", ["As I said"]),
+    ("I already told you my address!", ["I already told"]),
+    ("Again, the refund hasn't arrived.", ["Again,"]),
+    ("Like I said before, it does not turn on.", ["Like I said"]),
+])
+def test_repeat_markers(hits, text, expected):
+    turns = (("agent", "Hello, how can I help?"), ("customer", text))
+    assert [t for t, _ in found(hits, *turns, feature="listening.customer_repeat")] == expected
+
+
+@pytest.mark.parametrize("text", ["I tried again, still broken.", "Can you say that again?",
+                                  "I said thanks to the driver."])
+def test_repeat_marker_near_misses(hits, text):
+    assert found(hits, ("agent", "Hello, how can I help?"), ("customer", text),
+                 feature="listening.customer_repeat") == []
+
+
+def test_a_customer_turn_that_repeats_an_earlier_one(analyze):
+    first = "My refund for the broken blender hasn't arrived in my bank account."
+    again = "My refund for the broken blender still hasn't arrived in my bank account!"
+    turns = (("customer", first), ("agent", "Thanks for waiting."), ("customer", again))
+    found_ = rules(analyze, *turns, feature="listening.customer_repeat")
+    assert [(t, r, turn) for t, r, turn, _ in found_] == [(again, "overlap:earlier-customer-turn", 2)]
+    assert found_[0][3] >= 0.6
+
+
+def test_repeating_before_any_reply_is_not_counted(analyze):
+    first = "My refund for the broken blender hasn't arrived in my bank account."
+    turns = (("customer", first), ("customer", first), ("agent", "Let me check."))
+    assert rules(analyze, *turns, feature="listening.customer_repeat") == []
+
+
+# --- unanswered questions ------------------------------------------------------------------------------------------
+
+def test_question_with_an_unrelated_reply_is_unanswered(analyze):
+    turns = (("customer", "Hello. When will my refund arrive?"),
+             ("agent", "Thanks for contacting us, have a nice day."))
+    assert rules(analyze, *turns, feature="listening.unanswered_question") == [
+        ("When will my refund arrive?", "question:unaddressed", 0, 1.0)]
+
+
+@pytest.mark.parametrize("agent", [
+    "Your refund will arrive within five days.",  # shares a content word
+    "Unfortunately that takes a while.",  # answer word
+    "Yes, it is on its way.",
+])
+def test_answered_questions(analyze, agent):
+    turns = (("customer", "When will my refund arrive?"), ("agent", agent))
+    assert rules(analyze, *turns, feature="listening.unanswered_question") == []
+
+
+def test_question_left_when_the_customer_asks_again(analyze):
+    turns = (("customer", "Do you ship to Canada?"), ("agent", "Thanks for your message."),
+             ("customer", "Can I pay with PayPal?"), ("agent", "Yes, PayPal works."))
+    assert [(t, r) for t, r, _, _ in rules(analyze, *turns, feature="listening.unanswered_question")] == [
+        ("Do you ship to Canada?", "question:unaddressed")]
+
+
+def test_a_later_reply_can_answer(analyze):
+    turns = (("customer", "Do you ship to Canada?"), ("agent", "Let me check with the team."),
+             ("customer", "ok"), ("agent", "We do ship to Canada."))
+    assert rules(analyze, *turns, feature="listening.unanswered_question") == []
+
+
+def test_question_at_the_end_of_the_conversation(analyze):
+    turns = (("agent", "Your order is confirmed."), ("customer", "Great, can I change the delivery address later?"))
+    assert rules(analyze, *turns, feature="listening.unanswered_question") == [
+        ("Great, can I change the delivery address later?", "question:no-reply", 1, 0.0)]
+
+
+@pytest.mark.parametrize("customer", ["How are you?", "I wonder why.", "When I log in, it crashes."])
+def test_not_flagged_as_unanswered_questions(analyze, customer):
+    turns = (("customer", customer), ("agent", "Thanks for the message."))
+    assert rules(analyze, *turns, feature="listening.unanswered_question") == []
+
+
+def test_question_without_content_words_is_answered_by_any_reply(analyze):
+    turns = (("customer", "Can you help me?"), ("agent", "Hello, my name is Tom."))
+    assert rules(analyze, *turns, feature="listening.unanswered_question") == []
+
+
+# --- offsets -------------------------------------------------------------------------------------------------------
+
+def test_offsets_point_at_the_evidence_text(analyze):
+    report = analyze(
+        {"role": "customer", "speaker": "Ana",
+         "text": "  Hi \U0001F44B my order #48213 hasn\u2019t arrived, email ana@example.org. Why is it late?"},
+        ("agent", "\n I see. Just to confirm, order 48213 for ana@example.org? Can I have your order number?"),
+        ("customer", "As I said, my order #48213 hasn\u2019t arrived, email ana@example.org!"),
+        ("agent", "Got it, Ana."),
+    )
+    found_ = [e for e in report.evidence if e.feature.startswith("listening.")]
+    assert {e.feature for e in found_} >= {"listening.acknowledgement", "listening.clarifying",
+                                           "listening.detail_reuse", "listening.reask", "listening.customer_repeat",
+                                           "listening.unanswered_question"}
+    for e in found_:
+        assert report.transcript.turns[e.turn].text[e.start:e.end] == e.text
+        assert e.text == e.text.strip() and e.text
+
+
+def test_long_hostile_input_is_fast(analyze):
+    import time
+
+    text = "1-" * 5000 + "a" * 20000 + "@" * 5000 + " 555 " * 2000
+    start = time.perf_counter()
+    analyze(("customer", text + "?"), ("agent", text))
+    assert time.perf_counter() - start < 10

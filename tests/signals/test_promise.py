@@ -1,0 +1,363 @@
+"""promise.*: commitments, offers, due expressions, keeping, and the promise ledger."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta, timezone
+
+import pytest
+
+COMMITMENTS = ("promise.specific", "promise.vague", "promise.conditional", "promise.immediate")
+
+
+def _commitments(hits, text):
+    return [(f, t) for f, t, turn in hits(("customer", "Hi, I need help with my order."), ("agent", text),
+                                          family="promise") if f in COMMITMENTS]
+
+
+def _dues(hits, text):
+    return [t for f, t, _ in hits(("customer", "Hi"), ("agent", text), family="promise") if f == "promise.due"]
+
+
+@pytest.mark.parametrize("text, feature, matched", [
+    # specific: an owner, an action and a time frame or a concrete deliverable
+    ("I'll email you the label by 5pm.", "promise.specific", "I'll email you the label by 5pm"),
+    ("I will send you a replacement.", "promise.specific", "I will send you a replacement"),
+    ("We'll process your refund in 3-5 business days.", "promise.specific",
+     "We'll process your refund in 3-5 business days"),
+    ("I'm going to call you tomorrow morning.", "promise.specific", "I'm going to call you tomorrow morning"),
+    ("I'll be in touch by Friday.", "promise.specific", "I'll be in touch by Friday"),
+    ("Our billing team will credit your account.", "promise.specific", "Our billing team will credit your account"),
+    ("A technician will come out on Monday.", "promise.specific", "A technician will come out on Monday"),
+    ("You will receive an email within 24 hours.", "promise.specific", "You will receive an email within 24 hours"),
+    ("Let me call you back tomorrow.", "promise.specific", "Let me call you back tomorrow"),
+    ("I\u2019ll resend the link tonight.", "promise.specific", "I\u2019ll resend the link tonight"),
+    ("i'll check with the warehouse and get back to you by Friday", "promise.specific",
+     "i'll check with the warehouse and get back to you by Friday"),
+    # vague: no time frame, vague action, unnamed owner, hedged
+    ("We'll look into it.", "promise.vague", "We'll look into it"),
+    ("Someone will be in touch.", "promise.vague", "Someone will be in touch"),
+    ("We'll get back to you soon.", "promise.vague", "We'll get back to you soon"),
+    ("I'll keep you posted.", "promise.vague", "I'll keep you posted"),
+    ("I'll see what I can do.", "promise.vague", "I'll see what I can do"),
+    ("You'll hear from us shortly.", "promise.vague", "You'll hear from us shortly"),
+    ("Someone will call you tomorrow.", "promise.vague", "Someone will call you tomorrow"),
+    ("I'll try to get it to you by Monday.", "promise.vague", "I'll try to get it to you by Monday"),
+    ("Hopefully we'll have it back in stock next week.", "promise.vague",
+     "we'll have it back in stock next week"),
+    ("The next available agent will be with you as soon as possible.", "promise.vague",
+     "The next available agent will be with you as soon as possible"),
+    ("Our team will reach out right away.", "promise.vague", "Our team will reach out right away"),
+    # conditional commitments and offers
+    ("If it doesn't arrive by Friday, I'll refund you.", "promise.conditional",
+     "If it doesn't arrive by Friday, I'll refund you"),
+    ("I'll refund you if it doesn't arrive by Friday.", "promise.conditional",
+     "I'll refund you if it doesn't arrive by Friday"),
+    ("I can resend the invoice if you'd like.", "promise.conditional", "I can resend the invoice if you'd like"),
+    ("Would you like me to send a replacement?", "promise.conditional", "Would you like me to send a replacement"),
+    ("Shall I book the engineer for Tuesday?", "promise.conditional", "Shall I book the engineer for Tuesday"),
+    # immediate actions: process talk, not follow-ups
+    ("Let me check that for you.", "promise.immediate", "Let me check that for you"),
+    ("I'll pull up your account right now.", "promise.immediate", "I'll pull up your account right now"),
+    ("I'll be with you in a moment.", "promise.immediate", "I'll be with you in a moment"),
+])
+def test_commitments(hits, text, feature, matched):
+    assert (feature, matched) in _commitments(hits, text)
+
+
+@pytest.mark.parametrize("text", [
+    # negated
+    "I won't be able to do that.",
+    "We will not charge you twice.",
+    "I'll never share your details.",
+    "I'm not going to cancel it.",
+    # questions and embedded questions
+    "Will you be home on Friday?",
+    "I'm not sure when we'll get more stock.",
+    "When do you think we will be able to ship it?",
+    # not actions
+    "I'll be happy to help.",
+    "We will be closed on Monday.",
+    "I'll need your order number.",
+    "We will have 9 people at the event.",
+    "We look forward to hearing from you.",
+    "I am going to Chicago tomorrow.",
+    "You will need to reset your password.",
+    "It will arrive tomorrow.",
+    "They will ship it on Friday.",
+    "Let me know if you need anything else.",
+    "Please don't let me down.",
+    "It allows me to see your order history.",
+    "I can see the order on my side.",
+    "To make sure that you will receive our emails, add us to your contacts.",
+    "You'll get charged for the extra bag.",
+])
+def test_non_commitments(hits, text):
+    assert _commitments(hits, text) == []
+
+
+def test_customer_sentences_are_not_agent_promises(hits):
+    found = hits(("customer", "I'll send you the photo tomorrow and we'll see."), ("agent", "Thanks!"),
+                 family="promise")
+    assert found == []
+
+
+def test_bot_and_internal_turns_are_not_agent_promises(analyze):
+    report = analyze({"role": "customer", "text": "Where is my parcel?"},
+                     {"role": "bot", "text": "An agent will call you within the hour."},
+                     {"role": "agent", "text": "I'll refund it tomorrow.", "internal": True})
+    assert [e for e in report.evidence if e.feature.startswith("promise.")] == []
+    assert report.promises == ()
+
+
+@pytest.mark.parametrize("text, due", [
+    ("I'll call you by Friday.", "by Friday"),
+    ("I'll send it within the hour.", "within the hour"),
+    ("I'll email you tomorrow morning.", "tomorrow morning"),
+    ("We'll ship it in 3-5 business days.", "in 3-5 business days"),
+    ("I'll send the label by 5pm today.", "by 5pm today"),
+    ("I'll call you before you go to sleep.", "before you go to sleep"),
+    ("I'll call you on Monday.", "on Monday"),
+    ("I'll send it in the next couple of minutes.", "in the next couple of minutes"),
+    ("I'll have it done by end of day.", "by end of day"),
+    ("You'll get a reply within 24 hours.", "within 24 hours"),
+    ("I'll update you by March 3rd.", "by March 3rd"),
+    ("By Friday, I'll have the refund processed.", "By Friday"),
+])
+def test_due_expressions(hits, text, due):
+    assert _dues(hits, text) == [due]
+
+
+@pytest.mark.parametrize("text", [
+    "We'll get back to you soon.",  # vague times are not deadlines
+    "I'll send it as soon as possible.",
+    "I'll send the invoice for Friday's order.",  # a weekday that names something else
+    "I'll check what happened last Friday.",
+    "I will send an email later in the day.",
+    "If it doesn't arrive by Friday, I'll refund you.",  # the date belongs to the condition
+    "I can call you tomorrow if you'd like.",  # offers carry no deadline
+])
+def test_no_due_expression(hits, text):
+    assert _dues(hits, text) == []
+
+
+# --- keeping ---------------------------------------------------------------------------------------------------------
+
+def _kept(hits, promise_text, later_text, later_role="agent"):
+    found = hits(("customer", "Can you help?"), ("agent", promise_text), ("customer", "ok thanks"),
+                 (later_role, later_text), family="promise")
+    return [t for f, t, turn in found if f == "promise.kept"]
+
+
+@pytest.mark.parametrize("promise_text, later, kept", [
+    ("I'll send you the confirmation email.", "I've just sent the confirmation.", "I've just sent the confirmation"),
+    ("I'll refund you today.", "Done - the refund is processed.", "Done - the refund is processed"),
+    ("I'll email you the label.", "I've emailed the label to your work address.",
+     "I've emailed the label to your work address"),
+    ("I'll forward the invoice.", "Invoice sent, you should see it shortly. I have forwarded it to billing too.",
+     "I have forwarded it to billing too"),
+    ("Let me check your order.", "I checked and it left the warehouse today.",
+     "I checked and it left the warehouse today"),
+    ("I'll send the link shortly.", "As promised, here it is: example.com/reset",
+     "As promised, here it is: example.com/reset"),
+    ("We'll cancel the duplicate order.", "The duplicate order has been cancelled.",
+     "The duplicate order has been cancelled"),
+])
+def test_kept(hits, promise_text, later, kept):
+    assert _kept(hits, promise_text, later) == [kept]
+
+
+@pytest.mark.parametrize("promise_text, later", [
+    ("I'll send you the confirmation email.", "I haven't sent the confirmation yet, sorry."),  # negated
+    ("I'll send you the confirmation email.", "Your parcel was delivered yesterday."),  # shares nothing
+    ("I'll send you the confirmation email.", "I will send the confirmation now."),  # future, not fulfilment
+    ("I'll call you tomorrow.", "I've updated your address."),  # a different action
+])
+def test_not_kept(hits, promise_text, later):
+    assert _kept(hits, promise_text, later) == []
+
+
+def test_customer_cannot_keep_an_agent_promise(hits):
+    assert _kept(hits, "I'll send you the label.", "I've received the label, thanks.", later_role="customer") == []
+
+
+def test_keeping_in_the_same_turn_does_not_count(hits):
+    found = hits(("customer", "Hi"), ("agent", "I'll send the label. I've sent the label."), family="promise")
+    assert [f for f, _, _ in found if f == "promise.kept"] == []
+
+
+def test_the_best_matching_promise_is_kept(analyze):
+    report = analyze(("customer", "Two problems."),
+                     ("agent", "I'll email you the return label. I'll also refund the shipping fee."),
+                     ("customer", "Thanks."),
+                     ("agent", "I've emailed the return label."))
+    by_text = {p.text: p.status for p in report.promises}
+    assert by_text["I'll email you the return label"] == "kept"
+    assert by_text["I'll also refund the shipping fee"] == "unknown"
+
+
+# --- the ledger --------------------------------------------------------------------------------------------------------
+
+WEDNESDAY = datetime(2024, 5, 8, 10, 0)  # a Wednesday
+
+
+def _ledger(analyze, promise_text, *, said=WEDNESDAY, last=None, later=None):
+    turns = [{"role": "customer", "text": "Where is my refund?", "timestamp": said},
+             {"role": "agent", "text": promise_text, "timestamp": said}]
+    if later is not None or last is not None:
+        turns.append({"role": "agent" if later else "customer", "text": later or "ok", "timestamp": last or said})
+    return analyze(*turns).promises
+
+
+def test_ledger_kept_links_the_evidence(analyze):
+    report = analyze(("customer", "Can I get the label?"),
+                     ("agent", "I'll email you the label by Friday."),
+                     ("customer", "Thanks"),
+                     ("agent", "I've just emailed the label."))
+    (promise,) = report.promises
+    assert promise.status == "kept" and promise.turn == 1 and promise.text == "I'll email you the label by Friday"
+    ids = {e.id: e for e in report.evidence}
+    assert [ids[i].feature for i in promise.evidence] == ["promise.specific", "promise.due", "promise.kept"]
+    assert ids[promise.evidence[2]].turn == 3
+
+
+def test_ledger_due_by_friday_from_wednesday_is_friday_end_of_business(analyze):
+    (promise,) = _ledger(analyze, "I'll email you the label by Friday.")
+    assert promise.due == datetime(2024, 5, 10, 17, 0)
+
+
+def test_ledger_overdue_when_the_transcript_goes_past_the_due_time(analyze):
+    (promise,) = _ledger(analyze, "I'll email you the label by Friday.", last=datetime(2024, 5, 11, 9, 0))
+    assert promise.status == "overdue"
+
+
+def test_ledger_open_when_the_transcript_ends_before_the_due_time(analyze):
+    (promise,) = _ledger(analyze, "I'll email you the label by Friday.", last=datetime(2024, 5, 9, 9, 0))
+    assert promise.status == "open"
+
+
+def test_ledger_open_without_due_time_when_there_are_timestamps(analyze):
+    (promise,) = _ledger(analyze, "We'll look into it.", last=datetime(2024, 5, 20, 9, 0))
+    assert promise.due is None and promise.status == "open"
+
+
+def test_ledger_unknown_without_timestamps(analyze):
+    report = analyze(("customer", "Where is it?"), ("agent", "I'll call you tomorrow."), ("customer", "ok"))
+    (promise,) = report.promises
+    assert promise.status == "unknown" and promise.due is None
+    assert [e.text for e in report.evidence if e.id in promise.evidence] == ["I'll call you tomorrow", "tomorrow"]
+
+
+def test_ledger_within_the_hour_from_a_clock_time(analyze):
+    (promise,) = _ledger(analyze, "I'll call you back within the hour.", said="09:14", last="09:40")
+    assert promise.due == time(10, 14) and promise.status == "open"
+    (promise,) = _ledger(analyze, "I'll call you back within the hour.", said="09:14", last="10:30")
+    assert promise.status == "overdue"
+
+
+def test_ledger_clock_time_cannot_place_a_weekday(analyze):
+    report = analyze({"role": "customer", "text": "Hi", "timestamp": "09:14"},
+                     {"role": "agent", "text": "I'll send it by Friday.", "timestamp": "09:15"})
+    (promise,) = report.promises
+    assert promise.due is None and promise.status == "open"
+    assert "by Friday" in [e.text for e in report.evidence if e.id in promise.evidence]
+
+
+def test_ledger_kept_beats_overdue(analyze):
+    (promise,) = _ledger(analyze, "I'll send you the label within the hour.", last=WEDNESDAY + timedelta(hours=3),
+                         later="I've sent the label, sorry it took longer.")
+    assert promise.status == "kept"
+
+
+@pytest.mark.parametrize("text, said, due", [
+    # by <weekday>: that day at 17:00 (end of business); today if said that morning, else next week
+    ("I'll send it by Friday.", datetime(2024, 5, 8, 10), datetime(2024, 5, 10, 17)),
+    ("I'll send it by Friday.", datetime(2024, 5, 10, 9), datetime(2024, 5, 10, 17)),
+    ("I'll send it by Friday.", datetime(2024, 5, 10, 18), datetime(2024, 5, 17, 17)),
+    ("I'll send it next Friday.", datetime(2024, 5, 10, 9), datetime(2024, 5, 17, 17)),
+    ("I'll call you on Monday afternoon.", datetime(2024, 5, 8, 10), datetime(2024, 5, 13, 17)),
+    # relative: exactly that long
+    ("I'll call you within the hour.", datetime(2024, 5, 8, 9, 14), datetime(2024, 5, 8, 10, 14)),
+    ("You'll get a reply within 24 hours.", datetime(2024, 5, 8, 9, 14), datetime(2024, 5, 9, 9, 14)),
+    ("I'll send it in the next couple of minutes.", datetime(2024, 5, 8, 9, 14), datetime(2024, 5, 8, 9, 16)),
+    # named days and parts of days
+    ("I'll email you tomorrow morning.", datetime(2024, 5, 8, 15), datetime(2024, 5, 9, 12)),
+    ("I'll email you tomorrow.", datetime(2024, 5, 8, 15), datetime(2024, 5, 9, 17)),
+    ("I'll send the label by 5pm today.", datetime(2024, 5, 8, 15), datetime(2024, 5, 8, 17)),
+    ("I'll send the label by 5pm.", datetime(2024, 5, 8, 18), datetime(2024, 5, 9, 17)),
+    ("I'll have it done by end of day.", datetime(2024, 5, 8, 9), datetime(2024, 5, 8, 17)),
+    ("I'll text you before you go to sleep.", datetime(2024, 5, 8, 15), datetime(2024, 5, 8, 23, 59)),
+    ("I'll update you by the end of the week.", datetime(2024, 5, 8, 9), datetime(2024, 5, 10, 17)),
+    ("I'll update you next week.", datetime(2024, 5, 8, 9), datetime(2024, 5, 17, 17)),
+    # business days skip the weekend (Thursday + 5 business days = next Thursday)
+    ("We'll ship it in 3-5 business days.", datetime(2024, 5, 9, 11), datetime(2024, 5, 16, 17)),
+    ("We'll ship it within 2 working days.", datetime(2024, 5, 10, 11), datetime(2024, 5, 14, 17)),
+    ("We'll ship it within 2 days.", datetime(2024, 5, 10, 11), datetime(2024, 5, 12, 17)),
+    # dates
+    ("I'll update you by March 3rd.", datetime(2024, 5, 8, 9), datetime(2025, 3, 3, 17)),
+    ("I'll update you by the 15th.", datetime(2024, 5, 8, 9), datetime(2024, 5, 15, 17)),
+])
+def test_due_normalisation(analyze, text, said, due):
+    (promise,) = _ledger(analyze, text, said=said)
+    assert promise.due == due
+
+
+def test_due_keeps_the_time_zone_of_aware_timestamps(analyze):
+    said = datetime(2024, 5, 10, 15, 0, tzinfo=timezone(timedelta(hours=2)))
+    (promise,) = _ledger(analyze, "I'll send the label by 5pm today.", said=said,
+                         last=datetime(2024, 5, 10, 16, 30, tzinfo=timezone.utc))
+    assert promise.due == datetime(2024, 5, 10, 17, 0, tzinfo=timezone(timedelta(hours=2)))
+    assert promise.status == "overdue"  # 16:30 UTC is 18:30 at +02:00
+
+
+@pytest.mark.parametrize("text, said", [
+    ("I'll call you tomorrow.", "09:14"),  # needs a date
+    ("I'll send it in 3 business days.", "09:14"),
+    ("I'll call you in 20 hours.", "09:14"),  # past midnight: the clock cannot say which day
+])
+def test_due_not_normalised_from_clock_times(analyze, text, said):
+    (promise,) = _ledger(analyze, text, said=said)
+    assert promise.due is None
+
+
+@pytest.mark.parametrize("text, said, due", [
+    ("I'll call you back in 20 minutes.", "09:14", time(9, 34)),
+    ("I'll send it by 5pm.", "09:14", time(17, 0)),
+    ("I'll finish it by end of day.", "09:14", time(17, 0)),
+])
+def test_due_from_clock_times_same_day(analyze, text, said, due):
+    (promise,) = _ledger(analyze, text, said=said)
+    assert promise.due == due
+
+
+def test_conditional_in_ledger_without_due(analyze):
+    (promise,) = _ledger(analyze, "If it doesn't arrive by Friday, I'll refund you.",
+                         last=datetime(2024, 5, 20, 9, 0))
+    assert promise.due is None and promise.status == "open"
+    assert promise.text == "If it doesn't arrive by Friday, I'll refund you"
+
+
+def test_offers_and_immediate_actions_are_not_in_the_ledger(analyze):
+    report = analyze(("customer", "Hi"), ("agent", "Let me check that for you. Would you like me to resend it?"))
+    features = [e.feature for e in report.evidence if e.feature.startswith("promise.")]
+    assert features == ["promise.immediate", "promise.conditional"]
+    assert report.promises == ()
+
+
+def test_two_commitments_in_one_sentence_take_their_own_due(analyze):
+    report = analyze({"role": "customer", "text": "Hi", "timestamp": WEDNESDAY},
+                     {"role": "agent", "text": "I'll check today and I'll call you on Friday.", "timestamp": WEDNESDAY})
+    assert [(p.text, p.due) for p in report.promises] == [
+        ("I'll check today", datetime(2024, 5, 8, 17)), ("I'll call you on Friday", datetime(2024, 5, 10, 17))]
+
+
+def test_report_with_promises_is_valid(analyze, assert_valid):
+    report = analyze({"role": "customer", "text": "Hi", "timestamp": WEDNESDAY},
+                     {"role": "agent", "text": "I'll email you the label within the hour.", "timestamp": WEDNESDAY},
+                     {"role": "agent", "text": "I've emailed the label.", "timestamp": WEDNESDAY + timedelta(minutes=5)})
+    document = assert_valid(report.to_dict())
+    assert document["promises"] == [{"turn": 1, "text": "I'll email you the label within the hour",
+                                     "due": "2024-05-08T11:00:00", "status": "kept",
+                                     "evidence": list(report.promises[0].evidence)}]
+    texts = {e["id"]: e["text"] for e in document["evidence"]}
+    assert [texts[i] for i in document["promises"][0]["evidence"]] == [
+        "I'll email you the label within the hour", "within the hour", "I've emailed the label"]

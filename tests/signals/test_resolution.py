@@ -1,0 +1,195 @@
+"""resolution.*: steps, checking and confirming the fix, escalation, transfer, manager requests, refusals."""
+
+from __future__ import annotations
+
+import pytest
+
+from transcript_coach.signals.resolution import numbered_steps
+
+
+def _agent(hits, text, feature):
+    return [t for f, t, turn in hits(("customer", "My wifi keeps dropping."), ("agent", text), family="resolution")
+            if f == feature]
+
+
+@pytest.mark.parametrize("text, steps", [
+    ("Please restart the router.", ["Please restart the router"]),
+    ("Go to Settings > Wi-Fi and tap Forget. Then reconnect.", ["Go to Settings > Wi-Fi and tap Forget", "Then reconnect"]),
+    ("Could you try restarting the app?", ["Could you try restarting the app"]),
+    ("You can also try clearing the cache.", ["You can also try clearing the cache"]),
+    ("I'd recommend updating the firmware first.", ["I'd recommend updating the firmware first"]),
+    ("Here's what to do: unplug it for ten seconds.", ["Here's what to do", "unplug it for ten seconds"]),
+    ("1. Unplug the router\n2. Wait ten seconds\n3. Plug it back in",
+     ["1. Unplug the router", "2. Wait ten seconds", "3. Plug it back in"]),
+    ("Step 1: open the app. Step 2: tap Settings.", ["Step 1: open the app.", "Step 2: tap Settings."]),
+    ("You'll need to sign out and back in.", ["You'll need to sign out and back in"]),
+])
+def test_steps(hits, text, steps):
+    assert _agent(hits, text, "resolution.steps") == steps
+
+
+@pytest.mark.parametrize("text", [
+    "Could you send me your order number?",  # a request for information, not a step
+    "Hold on a moment please.",
+    "Go ahead and tell me what happened.",
+    "I checked your account and it looks fine.",  # the agent's own action
+    "We have 2. Then again, it may vary.",  # not a list
+    "Let me know if you need anything else.",
+])
+def test_not_steps(hits, text):
+    assert _agent(hits, text, "resolution.steps") == []
+
+
+def test_customer_instructions_are_not_steps(hits):
+    found = hits(("customer", "Please restart my service."), ("agent", "Sure."), family="resolution")
+    assert found == []
+
+
+@pytest.mark.parametrize("text, items", [
+    ("1. a\n2. b", [(0, 4), (5, 9)]),
+    ("1) Open it 2) Close it", [(0, 10), (11, 22)]),
+    ("2. b\n3. c", []),  # a list starts at 1
+    ("1. only one", []),
+    ("version 1.2 and 2. something", []),
+])
+def test_numbered_steps_helper(text, items):
+    assert numbered_steps(text) == items
+
+
+@pytest.mark.parametrize("text, asked", [
+    ("Did that work?", "Did that work"),
+    ("Is it working now?", "Is it working now"),
+    ("Let me know if that helps!", "Let me know if that helps"),
+    ("Are you able to log in now?", "Are you able to log in now"),
+    ("Does that answer your question?", "Does that answer your question"),
+])
+def test_confirmation_asked(hits, text, asked):
+    assert _agent(hits, text, "resolution.confirmation_asked") == [asked]
+
+
+def test_confirmation_asked_is_an_agent_signal(hits):
+    assert [f for f, *_ in hits(("customer", "Did that work?"), ("agent", "Yes."), family="resolution")] == []
+
+
+def _customer_after_steps(hits, text):
+    found = hits(("customer", "My wifi keeps dropping."), ("agent", "Please restart the router."),
+                 ("customer", text), family="resolution")
+    return [(f, t) for f, t, turn in found if turn == 2]
+
+
+@pytest.mark.parametrize("text, confirmed", [
+    ("That worked, thanks!", "That worked"),
+    ("It's working now.", "It's working now"),
+    ("Sorted, thanks.", "Sorted, thanks"),
+    ("Perfect, that did the trick.", "that did the trick"),
+    ("ok all good now", "all good now"),
+])
+def test_confirmed(hits, text, confirmed):
+    assert _customer_after_steps(hits, text) == [("resolution.confirmed", confirmed)]
+
+
+@pytest.mark.parametrize("text, unresolved", [
+    ("It's still not working.", "still not working"),
+    ("That didn't help.", "didn't help"),
+    ("No luck, same error.", "No luck"),
+])
+def test_unresolved_after_steps(hits, text, unresolved):
+    found = _customer_after_steps(hits, text)
+    assert ("resolution.unresolved", unresolved) in found
+    assert not [f for f, _ in found if f == "resolution.confirmed"]
+
+
+@pytest.mark.parametrize("text", [
+    "It worked?",  # a question
+    "It's not working.",
+    "It never worked properly.",
+    "Is it fixed on your side?",
+    "After two hours we finally fixed it ourselves, no thanks to you.",
+    "Get my app up and running NOW.",
+])
+def test_not_confirmed(hits, text):
+    assert [f for f, _ in _customer_after_steps(hits, text) if f == "resolution.confirmed"] == []
+
+
+def test_problem_statement_is_not_unresolved(hits):
+    found = hits(("customer", "My wifi doesn't work."), ("agent", "Sorry to hear that."), family="resolution")
+    assert found == []
+
+
+@pytest.mark.parametrize("text, matched", [
+    ("I'll escalate this to our network team.", "escalate"),
+    ("I've raised this with the billing team.", "raised this with"),
+    ("I'll pass this on to our returns team.", "pass this on to"),
+    ("I've opened a ticket with engineering.", "opened a ticket"),
+])
+def test_escalation(hits, text, matched):
+    assert _agent(hits, text, "resolution.escalation") == [matched]
+
+
+@pytest.mark.parametrize("text", [
+    "I can't escalate this, unfortunately.",
+    "There is no need to escalate.",
+    "I've raised your credit limit.",
+])
+def test_not_escalation(hits, text):
+    assert _agent(hits, text, "resolution.escalation") == []
+
+
+@pytest.mark.parametrize("text, matched", [
+    ("I'll transfer you to billing now.", "transfer you to"),
+    ("Let me connect you with a specialist.", "connect you with"),
+    ("I'm transferring your chat to Priya.", "I'm transferring"),
+])
+def test_transfer_by_agent(hits, text, matched):
+    assert _agent(hits, text, "resolution.transfer") == [matched]
+
+
+def test_transfer_from_system_line(hits):
+    found = hits(("customer", "I need billing."), ("agent", "One moment."), ("system", "Chat transferred to Priya."),
+                 ("agent", "Hi, Priya here."), family="resolution")
+    assert [(f, t, turn, ) for f, t, turn in found] == [("resolution.transfer", "Chat transferred to Priya", 2)]
+
+
+def test_system_lines_without_transfer_are_ignored(hits):
+    assert hits(("customer", "hi"), ("system", "Priya joined the chat."), family="resolution") == []
+
+
+@pytest.mark.parametrize("text, matched", [
+    ("Let me speak to your manager.", "speak to your manager"),
+    ("I want to talk to a supervisor now!", "talk to a supervisor"),
+    ("Can I speak with a real person?", "speak with a real person"),
+    ("Please escalate this.", "escalate this"),
+    ("I want to make a complaint.", "make a complaint"),
+    ("Get me your manager.", "Get me your manager"),
+])
+def test_manager_request(hits, text, matched):
+    found = hits(("agent", "How can I help?"), ("customer", text), family="resolution")
+    assert found == [("resolution.manager_request", matched, 1)]
+
+
+@pytest.mark.parametrize("text", [
+    "I don't want to speak to a manager, just fix it.",
+    "My manager asked me to contact you.",
+    "I spoke to your colleague yesterday.",
+])
+def test_not_manager_request(hits, text):
+    assert hits(("agent", "How can I help?"), ("customer", text), family="resolution") == []
+
+
+@pytest.mark.parametrize("text, matched", [
+    ("Unfortunately there's nothing I can do.", "nothing I can do"),
+    ("That's not possible, sorry.", "That's not possible"),
+    ("That's not my department.", "not my department"),
+    ("I'm unable to help with refunds.", "I'm unable to help"),
+])
+def test_refusal(hits, text, matched):
+    assert _agent(hits, text, "resolution.refusal") == [matched]
+
+
+@pytest.mark.parametrize("text", [
+    "If there's nothing else, have a great day!",
+    "I can help you with that.",
+    "It's possible to change the date.",
+])
+def test_not_refusal(hits, text):
+    assert _agent(hits, text, "resolution.refusal") == []

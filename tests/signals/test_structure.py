@@ -1,0 +1,184 @@
+"""structure.*: greeting, self-introduction, the customer's name, closing question, thanks, farewell."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def _found(hits, *turns, feature):
+    return [(text, turn) for f, text, turn in hits(*turns, family="structure") if f == feature]
+
+
+@pytest.mark.parametrize("text, greeting", [
+    ("Hi Maria, thanks for reaching out.", "Hi"),
+    ("Good morning! How can I help?", "Good morning"),
+    ("Hello there, what seems to be the problem?", "Hello there"),
+    ("Welcome to Acme support.", "Welcome to"),
+    ("Dear Mr Jones,\n\nThank you for your email.", "Dear"),
+    ("Thanks for waiting. Hey, how can I help?", "Hey"),
+])
+def test_greeting_in_first_agent_turn(hits, text, greeting):
+    assert _found(hits, ("customer", "my order is late"), ("agent", text), feature="structure.greeting") == [
+        (greeting, 1)]
+
+
+@pytest.mark.parametrize("text", [
+    "I said hi to the courier for you.",  # not at the start of a sentence
+    "Oh dear, that is not good.",
+    "Let me look. This is odd. One more thing. Hello?",  # past the opening sentences
+])
+def test_not_a_greeting(hits, text):
+    assert _found(hits, ("customer", "my order is late"), ("agent", text), feature="structure.greeting") == []
+
+
+def test_greeting_only_counts_in_the_first_agent_turn(hits):
+    found = _found(hits, ("agent", "Thanks for contacting Acme."), ("customer", "hi"), ("agent", "Hello again!"),
+                   feature="structure.greeting")
+    assert found == []
+
+
+def test_customer_greeting_is_not_the_agents(hits):
+    assert _found(hits, ("customer", "Hello, my order is late"), ("agent", "Sorry to hear that."),
+                  feature="structure.greeting") == []
+
+
+@pytest.mark.parametrize("text, intro", [
+    ("My name is Sam and I'll be helping you today.", "My name is Sam"),
+    ("Hi, my name's Priya Shah.", "my name's Priya Shah"),
+    ("You're speaking with Priya today.", "You're speaking with Priya"),
+    ("This is Sam from Acme support.", "This is Sam"),
+    ("Hi, I'm Sam, your support agent.", "I'm Sam"),
+    ("Hello! Priya here from billing.", "Priya here"),
+])
+def test_introduction(hits, text, intro):
+    assert _found(hits, ("customer", "hi"), ("agent", text), feature="structure.introduction") == [(intro, 1)]
+
+
+@pytest.mark.parametrize("text", [
+    "I'm happy to help with that.",
+    "This is great news.",
+    "I'm Sorry to hear that.",
+    "This is Important: please read.",
+    "I'm sure it will arrive.",
+    "I'm going to check.",
+    "Check here: https://example.com",
+    "Steps here: open the app.",
+])
+def test_not_an_introduction(hits, text):
+    assert _found(hits, ("customer", "hi"), ("agent", text), feature="structure.introduction") == []
+
+
+@pytest.mark.parametrize("text, intro", [("Hi, this is Bea.", "this is Bea"), ("Hello! Bea here, how can I help?", "Bea here")])
+def test_introduction_uses_the_agent_speaker_name(analyze, text, intro):
+    report = analyze({"role": "customer", "text": "hi"}, {"role": "agent", "speaker": "Bea", "text": text})
+    assert [e.text for e in report.evidence if e.feature == "structure.introduction"] == [intro]
+
+
+def test_name_use_from_speaker_label(analyze):
+    report = analyze({"role": "customer", "speaker": "Maria Lopez", "text": "my parcel is lost"},
+                     {"role": "agent", "speaker": "Sam", "text": "Sorry Maria, let me check. Ms Lopez, is that right?"})
+    assert [(e.text, e.rule) for e in report.evidence if e.feature == "structure.name_use"] == [
+        ("Maria", "name:speaker"), ("Lopez", "name:speaker")]
+
+
+def test_name_use_from_what_the_customer_says_counts_from_then_on(analyze):
+    report = analyze({"role": "agent", "text": "Hi Grace? Who am I speaking with?"},
+                     {"role": "customer", "text": "My name is Grace and my router is broken."},
+                     {"role": "agent", "text": "Thanks Grace, let me help."})
+    assert [(e.text, e.turn, e.rule) for e in report.evidence if e.feature == "structure.name_use"] == [
+        ("Grace", 2, "name:stated")]
+
+
+@pytest.mark.parametrize("speaker", ["Customer", "Visitor 1234", "jane.doe@example.com", "Guest"])
+def test_generic_speaker_labels_are_not_names(analyze, speaker):
+    report = analyze({"role": "customer", "speaker": speaker, "text": "hello"},
+                     {"role": "agent", "text": "Hello Customer, hi Guest, hi Visitor, hi Jane."})
+    assert [e.text for e in report.evidence if e.feature == "structure.name_use"] == []
+
+
+def test_names_that_are_common_words_need_capitals_and_not_sentence_start(analyze):
+    report = analyze({"role": "customer", "speaker": "Will Turner", "text": "hi"},
+                     {"role": "agent", "text": "Will you check your email? I will. Thanks, Will."})
+    assert [e.text for e in report.evidence if e.feature == "structure.name_use"] == ["Will"]
+    (name,) = [e for e in report.evidence if e.feature == "structure.name_use"]
+    assert name.start == report.transcript.turns[1].text.rindex("Will")
+
+
+@pytest.mark.parametrize("text, closing", [
+    ("Is there anything else I can help you with?", "Is there anything else I can help you with"),
+    ("Anything else I can do for you today?", "Anything else I can"),
+    ("Anything else?", "Anything else?"),
+    ("Let me know if there's anything else.", "Let me know if there's anything else"),
+    ("Can I help with anything else?", "Can I help with anything else"),
+    ("If you have any other questions, just reply.", "If you have any other questions"),
+])
+def test_closing_question(hits, text, closing):
+    assert _found(hits, ("customer", "thanks"), ("agent", text), feature="structure.closing_question") == [
+        (closing, 1)]
+
+
+@pytest.mark.parametrize("text", [
+    "There isn't anything else I can do, sorry.",  # a refusal, not an offer
+    "Did you try anything else before that?",
+    "I have nothing else to add.",
+])
+def test_not_a_closing_question(hits, text):
+    assert _found(hits, ("customer", "thanks"), ("agent", text), feature="structure.closing_question") == []
+
+
+@pytest.mark.parametrize("text, thanks", [
+    ("Thank you for contacting Acme.", "Thank you for contacting Acme"),
+    ("Thanks for your patience.", "Thanks for your patience"),
+    ("Thank you so much for waiting.", "Thank you so much for waiting"),
+    ("thanks for reaching out!", "thanks for reaching out"),
+    ("Thank you for choosing us.", "Thank you for choosing us"),
+])
+def test_thanks(hits, text, thanks):
+    assert _found(hits, ("customer", "hi"), ("agent", text), feature="structure.thanks") == [(thanks, 1)]
+
+
+@pytest.mark.parametrize("text", ["Thanks!", "Thank you.", "No thanks needed."])
+def test_plain_thanks_is_not_structure(hits, text):
+    assert _found(hits, ("customer", "hi"), ("agent", text), feature="structure.thanks") == []
+
+
+@pytest.mark.parametrize("text, farewell", [
+    ("Have a great day!", "Have a great day"),
+    ("Have a wonderful rest of your day.", "Have a wonderful rest of your day"),
+    ("Enjoy your weekend!", "Enjoy your weekend"),
+    ("Take care.", "Take care"),
+    ("Bye for now!", "Bye for now"),
+    ("Kind regards,\nSam", "Kind regards"),
+])
+def test_farewell(hits, text, farewell):
+    assert _found(hits, ("customer", "thanks"), ("agent", text), feature="structure.farewell") == [(farewell, 1)]
+
+
+@pytest.mark.parametrize("text", [
+    "I hope this helps take care of things.",
+    "Have a look at the attached guide.",
+    "Did you have a problem with the day pass?",
+    "You can have a one-time refund.",
+])
+def test_not_a_farewell(hits, text):
+    assert _found(hits, ("customer", "thanks"), ("agent", text), feature="structure.farewell") == []
+
+
+def test_customer_farewell_is_not_the_agents(hits):
+    assert _found(hits, ("agent", "Done!"), ("customer", "Thanks, have a great day! Bye"),
+                  feature="structure.farewell") == []
+
+
+def test_full_conversation_frame(hits):
+    found = hits({"role": "customer", "speaker": "Ana", "text": "Hi, my card was charged twice."},
+                 {"role": "agent", "speaker": "Tom",
+                  "text": "Hi Ana, thank you for contacting us! My name is Tom. Let me look into that."},
+                 {"role": "customer", "speaker": "Ana", "text": "Thanks"},
+                 {"role": "agent", "speaker": "Tom",
+                  "text": "The duplicate charge is refunded, Ana. Is there anything else I can help with? Have a lovely day!"},
+                 family="structure")
+    assert [(f, t) for f, t, _ in found] == [
+        ("structure.greeting", "Hi"), ("structure.name_use", "Ana"), ("structure.thanks", "thank you for contacting us"),
+        ("structure.introduction", "My name is Tom"), ("structure.name_use", "Ana"),
+        ("structure.closing_question", "Is there anything else I can help with"),
+        ("structure.farewell", "Have a lovely day")]

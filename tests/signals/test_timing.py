@@ -1,0 +1,159 @@
+"""timing.*: first response, reply latencies and long gaps from timestamps; acknowledging the wait from words."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta, timezone
+
+import pytest
+
+from transcript_coach.data import load_json
+
+T0 = datetime(2024, 5, 8, 9, 0, 0)
+CHAT_GAP = load_json("lexicons/timing.json")["settings"]["long_gap_seconds"]["chat"]
+
+
+def _timing(analyze, *turns, channel="chat"):
+    report = analyze(*turns, channel=channel)
+    return [(e.feature, e.turn, e.text, e.value) for e in report.evidence
+            if e.feature.startswith("timing.") and e.feature != "timing.wait_acknowledged"]
+
+
+def _turn(role, text, at):
+    return {"role": role, "text": text, "timestamp": at}
+
+
+@pytest.mark.parametrize("text, matched", [
+    ("Thanks for waiting, I found it.", "Thanks for waiting"),
+    ("Sorry for the wait!", "Sorry for the wait"),
+    ("Thank you for your patience while I checked.", "Thank you for your patience"),
+    ("Please bear with me.", "Please bear with me"),
+    ("Give me a minute to look.", "Give me a minute"),
+    ("Apologies for the delay in getting back to you.", "Apologies for the delay"),
+    ("One moment please.", "One moment please"),
+    ("I appreciate your patience.", "I appreciate your patience"),
+])
+def test_wait_acknowledged(hits, text, matched):
+    found = hits(("customer", "Hello?"), ("agent", text), family="timing")
+    assert found == [("timing.wait_acknowledged", matched, 1)]
+
+
+@pytest.mark.parametrize("text", [
+    "I'm not sorry for the wait, it was worth it.",  # negated apology
+    "The wait time is usually short.",
+    "Patience is a virtue.",
+    "Thanks for the update.",
+])
+def test_not_wait_acknowledged(hits, text):
+    assert hits(("customer", "Hello?"), ("agent", text), family="timing") == []
+
+
+def test_customer_words_about_waiting_are_not_acknowledgements(hits):
+    assert hits(("customer", "Sorry for the wait, I was away."), ("agent", "No problem."), family="timing") == []
+
+
+def test_first_response_and_latencies_with_datetimes(analyze):
+    found = _timing(analyze,
+                    _turn("customer", "Hi, my order is late.", T0),
+                    _turn("agent", "Hello! Let me look.", T0 + timedelta(seconds=45)),
+                    _turn("customer", "Thanks. It was due Monday.", T0 + timedelta(seconds=60)),
+                    _turn("customer", "Order 1234.", T0 + timedelta(seconds=70)),
+                    _turn("agent", "Found it. It ships today.", T0 + timedelta(seconds=100)))
+    assert found == [
+        ("timing.first_response", 1, "Hello", 45.0),
+        ("timing.reply_latency", 1, "Hello", 45.0),
+        ("timing.reply_latency", 4, "Found it", 40.0),  # from the first unanswered customer message
+    ]
+
+
+def test_long_gap_when_the_reply_is_slow(analyze):
+    slow = CHAT_GAP + 300
+    found = _timing(analyze,
+                    _turn("customer", "Anyone there?", T0),
+                    _turn("agent", "Sorry for the wait. How can I help?", T0 + timedelta(seconds=slow)))
+    assert ("timing.long_gap", 1, "Sorry for the wait", float(slow)) in found
+    assert ("timing.first_response", 1, "Sorry for the wait", float(slow)) in found
+
+
+def test_no_long_gap_under_the_threshold(analyze):
+    found = _timing(analyze, _turn("customer", "Hi", T0),
+                    _turn("agent", "Hi!", T0 + timedelta(seconds=CHAT_GAP - 1)))
+    assert [f for f, *_ in found] == ["timing.first_response", "timing.reply_latency"]
+
+
+def test_long_gap_while_the_customer_waits_on_hold(analyze):
+    found = _timing(analyze,
+                    _turn("customer", "Can you check my refund?", T0),
+                    _turn("agent", "Sure, let me check.", T0 + timedelta(seconds=20)),
+                    _turn("agent", "OK, it went out yesterday.", T0 + timedelta(seconds=20 + CHAT_GAP + 60)))
+    assert ("timing.long_gap", 2, "OK, it went out yesterday", float(CHAT_GAP + 60)) in found
+
+
+def test_long_gap_when_the_customer_chases(analyze):
+    found = _timing(analyze,
+                    _turn("customer", "Can you check my refund?", T0),
+                    _turn("agent", "One moment please.", T0 + timedelta(seconds=20)),
+                    _turn("customer", "Hello? Are you still there?", T0 + timedelta(seconds=20 + CHAT_GAP + 1)),
+                    _turn("agent", "Yes, sorry!", T0 + timedelta(seconds=CHAT_GAP + 40)))
+    assert ("timing.long_gap", 2, "Hello", float(CHAT_GAP + 1)) in found
+    assert ("timing.reply_latency", 3, "Yes, sorry", 19.0) in found
+
+
+def test_agent_waiting_for_the_customer_is_not_a_gap(analyze):
+    found = _timing(analyze,
+                    _turn("customer", "Hi", T0),
+                    _turn("agent", "Could you send me a photo?", T0 + timedelta(seconds=10)),
+                    _turn("agent", "Are you still there?", T0 + timedelta(seconds=10 + CHAT_GAP * 3)))
+    assert [f for f, *_ in found if f == "timing.long_gap"] == []
+
+
+def test_clock_only_times(analyze):
+    found = _timing(analyze, _turn("customer", "Hi there", "09:14"), _turn("agent", "Hello!", "09:20"))
+    assert found[:1] == [("timing.first_response", 1, "Hello", 360.0)]
+    assert ("timing.long_gap", 1, "Hello", 360.0) in found
+
+
+def test_clock_only_times_across_midnight(analyze):
+    found = _timing(analyze, _turn("customer", "Hi there", time(23, 59)), _turn("agent", "Hello!", time(0, 1)))
+    assert found == [("timing.first_response", 1, "Hello", 120.0), ("timing.reply_latency", 1, "Hello", 120.0)]
+
+
+def test_mixed_naive_and_aware_datetimes(analyze):
+    found = _timing(analyze, _turn("customer", "Hi there", datetime(2024, 5, 8, 9, 0, tzinfo=timezone.utc)),
+                    _turn("agent", "Hello!", datetime(2024, 5, 8, 9, 1)))
+    assert found[0] == ("timing.first_response", 1, "Hello", 60.0)
+
+
+def test_out_of_order_times_are_skipped(analyze):
+    found = _timing(analyze, _turn("customer", "Hi there", T0), _turn("agent", "Hello!", T0 - timedelta(minutes=5)))
+    assert found == []
+
+
+def test_no_timestamps_no_timing_evidence(analyze):
+    report = analyze(("customer", "Hi, where is my order?"), ("agent", "Sorry for the wait! Let me check."),
+                     ("customer", "Hello??"), ("agent", "It ships today."))
+    assert [(e.feature, e.text) for e in report.evidence if e.feature.startswith("timing.")] == [
+        ("timing.wait_acknowledged", "Sorry for the wait")]
+
+
+def test_partial_timestamps_measure_only_what_is_known(analyze):
+    found = _timing(analyze, {"role": "customer", "text": "Hi"}, _turn("agent", "Hello!", T0),
+                    _turn("customer", "Where is it?", T0 + timedelta(seconds=5)),
+                    _turn("agent", "Checking.", T0 + timedelta(seconds=35)))
+    assert found == [("timing.reply_latency", 3, "Checking", 30.0)]
+
+
+def test_email_gaps_are_measured_in_days(analyze):
+    hours = _timing(analyze, _turn("customer", "My invoice is wrong.", T0),
+                    _turn("agent", "Thanks, I have corrected it.", T0 + timedelta(hours=5)), channel="email")
+    assert [f for f, *_ in hours if f == "timing.long_gap"] == []
+    days = _timing(analyze, _turn("customer", "My invoice is wrong.", T0),
+                   _turn("agent", "Thanks, I have corrected it.", T0 + timedelta(days=3)), channel="email")
+    assert ("timing.long_gap", 1, "Thanks, I have corrected it", 3 * 86400.0) in days
+
+
+def test_bot_and_system_turns_are_not_replies(analyze):
+    found = _timing(analyze, _turn("customer", "Hi", T0),
+                    {"role": "bot", "text": "An agent will be with you shortly.", "timestamp": T0 + timedelta(seconds=1)},
+                    {"role": "system", "text": "Sam joined the chat", "timestamp": T0 + timedelta(seconds=50)},
+                    _turn("agent", "Hi, I'm Sam.", T0 + timedelta(seconds=60)))
+    assert found[0] == ("timing.first_response", 3, "Hi, I'm Sam", 60.0)
