@@ -97,9 +97,10 @@ def train(features, labels, groups, featurizer, *, seed: int = SEED):
                           groups=groups, min_df=MIN_DF, seed=seed)
 
 
-def cross_validate(features, labels, groups, featurizer, *, folds: int = FOLDS, seed: int = SEED):
+def cross_validate(features, labels, groups, featurizer, *, folds: int = FOLDS, seed: int = SEED, on_fold=None):
     """Out-of-fold politeness scores in [-1, 1] for every item: each fold's model is trained with ``train`` on the
-    other folds only and scores through ``PolitenessModel`` (the run-time code). Returns (scores, per-fold list)."""
+    other folds only and scores through ``PolitenessModel`` (the run-time code). ``on_fold(test_indices, model)`` is
+    called with each fold's ``PolitenessModel``. Returns (scores, per-fold list)."""
     import numpy as np
     from sklearn.metrics import roc_auc_score
     from sklearn.model_selection import StratifiedGroupKFold
@@ -114,6 +115,8 @@ def cross_validate(features, labels, groups, featurizer, *, folds: int = FOLDS, 
         fit = train([features[i] for i in tr], y[tr], [groups[i] for i in tr], featurizer, seed=seed + k)
         model = PolitenessModel(fit.model, featurizer)
         scores[te] = [2.0 * model.model.predict(features[i]) - 1.0 for i in te]
+        if on_fold is not None:
+            on_fold(te, model)
         per_fold.append({"fold": k, "n": len(te), "C": fit.C,
                          "accuracy": round(float(np.mean((scores[te] > 0) == (y[te] == 1))), 4),
                          "roc_auc": round(float(roc_auc_score(y[te], scores[te])), 4)})

@@ -97,6 +97,7 @@ class Lexicon:
         if not isinstance(phrases, list) or not all(isinstance(p, str) and p.strip() for p in phrases):
             raise DataFileError(f"{where}: 'phrases' must be a list of non-empty strings")
         if phrases:
+            phrases = phrases + [p.replace("'", "\u2019") for p in phrases if "'" in p]  # typographic apostrophes
             self._phrases.add(entry.id, list(nlp.tokenizer.pipe(phrases)))
         if patterns:
             try:
@@ -127,23 +128,27 @@ class Lexicon:
             excluded.setdefault(vocab[match_id], []).append((start, end))
         for entry_id, spans in found.items():
             entry = self.entries[entry_id]
-            taken: list[tuple[int, int]] = []
+            taken_end = -1  # sorted by start: a span overlaps a taken one iff it starts before the last taken end
             for start, end in sorted(set(spans), key=lambda s: (s[0], -(s[1] - s[0]))):
-                if any(start < e and s < end for s, e in taken):
+                if start < taken_end:
                     continue
                 if any(s <= start and end <= e for s, e in excluded.get(entry_id, ())):
                     continue
                 if entry.negatable and negated(doc, start):
                     continue
-                taken.append((start, end))
+                taken_end = end
                 yield Match(entry, doc[start:end])
 
 
 def negated(doc: Doc, start: int, window: int = NEGATION_WINDOW) -> bool:
-    """A negation word within ``window`` tokens before ``start``, in the same sentence."""
-    sentence_start = doc[start].sent.start if doc.has_annotation("SENT_START") else 0
-    for token in doc[max(sentence_start, start - window):start]:
-        if token.lower_ in NEGATIONS:
+    """A negation word within ``window`` tokens before ``start``, in the same clause (O(window) per call)."""
+    for k in range(start - 1, max(0, start - window) - 1, -1):
+        token = doc[k]
+        if token.is_punct or doc[k + 1].is_sent_start:
+            return False
+        if token.lower_ == "no":  # "Oh no, that sounds awful": a lone "no" is an interjection
+            return not (k + 1 < len(doc) and doc[k + 1].is_punct)
+        if token.lower_ in NEGATIONS or token.norm_ == "not":  # norm catches "dont", "cant" (-> "do" + "nt")
             return True
     return False
 

@@ -45,7 +45,8 @@ FEATURE_SET = "transcript-coach/politeness-features/v1"
 MODEL_FILE = "models/politeness.json"
 CUE_FEATURE = "tone.cue"  # entries that only feed the model and are never emitted as evidence
 SENTENCE_START = "<s>"
-IGNORED_TOKENS = frozenset({"<", ">"})  # the corpus writes URLs as "<url>"; the word "url" stands for any URL
+IGNORED_TOKENS = frozenset({"<", ">"})
+MATCHING_KEYS = frozenset({"id", "phrases", "pattern", "patterns", "negatable", "exclude"})  # what decides a match  # the corpus writes URLs as "<url>"; the word "url" stands for any URL
 
 
 def shipped_model_path() -> Path:
@@ -95,7 +96,8 @@ class PolitenessFeaturizer:
             "sentiment:positive", "sentiment:negative")
         definition = {
             "feature_set": FEATURE_SET,
-            "entries": document.get("entries"),
+            "entries": [{k: v for k, v in entry.items() if k in MATCHING_KEYS}
+                        for entry in document.get("entries", []) if isinstance(entry, Mapping)],
             "settings": {"sentiment_word_threshold": threshold, "suppress_window": window,
                          "suppress_after": {g: sorted(w) for g, w in sorted(suppress.items())}},
             "positive": sorted(self.positive),

@@ -201,6 +201,17 @@ def test_format_flowed_soft_breaks_are_joined():
          "Call us any time:\n\n+44 20 7946 0123\nwww.brightwave.example"),
         # "On <day> I wrote:" is the author's own sentence, not an attribution
         ("On 3 March I wrote:\nmy order has not arrived.\n", "On 3 March I wrote:\nmy order has not arrived."),
+        # a blank line after the sign-off, and a disclaimer right under the contact block (Outlook Web)
+        ("Done.\n\nBest regards,\n\nAiko Tanaka\nSenior Support Engineer\nAcme Ltd. | 1 Main Street, Dublin\n"
+         "T: +353 1 555 0100\nCONFIDENTIALITY NOTICE: This e-mail and any attachments are confidential and intended "
+         "solely for the addressee.\n", "Done.\n\nBest regards,\nAiko Tanaka"),
+        # no sign-off: a name with a job title and company keeps the name
+        ("The date format is still wrong.\n\nLeo Novak\nData Analyst | Example Corp\n",
+         "The date format is still wrong.\n\nLeo Novak"),
+        ("The date format is still wrong.\n\nLeo Novak\nExample Corp Ltd\n",
+         "The date format is still wrong.\n\nLeo Novak"),
+        # ...but two short lines without title or company words stay
+        ("Please send it to:\n\nLeo Novak\nHarbour Road\n", "Please send it to:\n\nLeo Novak\nHarbour Road"),
     ],
 )
 def test_signature_zoning(body, expected):
@@ -542,3 +553,83 @@ def test_arbitrary_bodies_raise_only_input_errors(body):
         list(read_bytes((HEAD + "\n" + body).encode(), "a.eml"))
     except InputError as exc:
         assert exc.code == "no_turns"
+
+
+# --- roles decided per file (QA regressions) ------------------------------------------------------------------------
+
+
+def test_one_address_keeps_one_role_in_every_thread_of_a_mailbox():
+    # Sam's address is at a support domain (a "care" label); Ola writes to a support mailbox, Kit to Sam directly.
+    first, second = read("support_domain.mbox")
+    assert summary(first) == [("customer", "Ola Berg"), ("agent", "Sam Reyes")]
+    assert summary(second) == [("customer", "Kit Lund"), ("agent", "Sam Reyes")]
+    for t in (first, second):
+        assert not any(w.startswith("roles:") for w in t.warnings)
+
+
+def _reply(sender: str, to: str, quoted: str, cc: str = "") -> str:
+    return (f"From: {sender}\nTo: {to}\n" + (f"Cc: {cc}\n" if cc else "") +
+            "Subject: Re: Router\nDate: Fri, 6 Mar 2026 09:00:00 +0000\nMessage-ID: <r1@mail.example>\n\n"
+            "Still dropping every ten minutes.\n\n"
+            f"On Thu, 5 Mar 2026 at 16:22, {quoted}\nwrote:\n\n> I pushed a firmware fix to your router.\n>\n> Tom\n")
+
+
+@pytest.mark.parametrize(
+    ("sender", "to", "quoted", "cc", "expected"),
+    [
+        # the quoted author is at a support domain (every domain label counts), the sender wrote to them
+        ("Dana Kim <dana@example.com>", "Tom Becker <tom.becker@support.acme.example>",
+         "Tom Becker <tom.becker@support.acme.example>", "", [("agent", "Tom Becker"), ("customer", "Dana Kim")]),
+        ("Dana Kim <dana@example.com>", "Tom Becker <tom@acme-helpdesk.example>",
+         "Tom Becker <tom@acme-helpdesk.example>", "", [("agent", "Tom Becker"), ("customer", "Dana Kim")]),
+        # a support mailbox in Cc: whoever writes to it from outside is the customer, the other side the agent
+        ("Dana Kim <dana@gmail.example>", "Tom Becker <tom@acme.example>", "Tom Becker <tom@acme.example>",
+         "support@acme.example", [("agent", "Tom Becker"), ("customer", "Dana Kim")]),
+        # nothing support-like anywhere: left to finish (which guesses, and says so)
+        ("Dana Kim <dana@example.com>", "Tom Becker <tom@acme.example>", "Tom Becker <tom@acme.example>", "",
+         None),
+    ],
+)
+def test_roles_from_support_domains_and_recipients(sender, to, quoted, cc, expected):
+    [t] = read_text(_reply(sender, to, quoted, cc))
+    if expected is None:
+        assert len([w for w in t.warnings if w.startswith("roles:")]) == 2
+    else:
+        assert summary(t) == expected
+        assert not any(w.startswith("roles:") for w in t.warnings)
+
+
+def test_a_roster_still_wins_over_the_support_domain():
+    data = _reply("Dana Kim <dana@example.com>", "Tom Becker <tom.becker@support.acme.example>",
+                  "Tom Becker <tom.becker@support.acme.example>")
+    [t] = read_text(data, options=IngestOptions(agent_domains=("example.com",)))
+    assert summary(t) == [("customer", "Tom Becker"), ("agent", "Dana Kim")]
+    [t] = read_text(data, options=IngestOptions(agents=("Dana Kim",)))
+    assert summary(t) == [("customer", "Tom Becker"), ("agent", "Dana Kim")]
+
+
+# --- own_text: the zoning for other formats -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "html", "expected"),
+    [
+        ("Thank you, that was fast!\n\nOn Tue, 3 Mar 2026 at 10:05, Shop Help <help@shop.example> wrote:\n"
+         "Hi Lena,\nWe sent the wrong size.", False, "Thank you, that was fast!"),
+        ("Hi Lena,\n\nThe right size ships today.\n\nKind regards,\nJonas\nCustomer Care | Shop Example\n"
+         "+1 555 010 0142", False, "Hi Lena,\n\nThe right size ships today.\n\nKind regards,\nJonas"),
+        ('<div dir="ltr">Thank you!</div><div class="freshdesk_quote"><blockquote class="freshdesk_quote">'
+         "On Tue, 3 Mar 2026 at 10:05, Shop Help &lt;help@shop.example&gt; wrote:<br>Hi Lena</blockquote></div>",
+         True, "Thank you!"),
+        ('<p>Works now.</p><div class="gmail_quote"><div class="gmail_attr">On Mon, Tom wrote:</div>'
+         "<blockquote class=\"gmail_quote\">Try channel 36.</blockquote></div>", True, "Works now."),
+        ('<p>Works now.</p><blockquote type="cite">Try channel 36.</blockquote>', True, "Works now."),
+        ("<p>Plain <b>reply</b>.</p>", True, "Plain reply."),
+        # nothing of its own would be left: the text stays as it is
+        ("> only a quote", False, "> only a quote"),
+    ],
+)
+def test_own_text_for_helpdesk_bodies(body, html, expected):
+    from transcript_coach.ingest.email import own_text as zone
+
+    assert zone(body, html=html) == expected

@@ -41,7 +41,7 @@ def test_equal_or_missing_times_keep_file_order_without_a_warning():
 
 def test_mixed_time_zones_sort_by_the_instant():
     data = jsonl(
-        {"conversation_id": "c1", "timestamp": "2026-04-03T10:30:00+02:00", "role": "agent", "text": "second"},
+        {"conversation_id": "c1", "timestamp": "2026-04-03T11:30:00+02:00", "role": "agent", "text": "second"},
         {"conversation_id": "c1", "timestamp": "2026-04-03T09:00:00+00:00", "role": "customer", "text": "first"},
     )
     (transcript,) = read_bytes(data, "export.jsonl")

@@ -77,7 +77,7 @@ def test_zendesk_roles_without_users_fall_back_to_ticket_ids():
     assert [turn.speaker for turn in t.turns] == ["user-5", "user-1", "user-2", "user-3", "user-3"]
     warnings = [w for w in t.warnings if w.startswith("zendesk:")]
     assert len(warnings) == 1 and "'user-3'" in warnings[0] and "agent" in warnings[0]
-    assert t.channel == "chat"
+    assert t.channel == "email"  # a web-form ticket is asynchronous, like email
 
 
 def test_zendesk_users_without_role_and_submitter_who_is_the_requester():
@@ -127,8 +127,9 @@ def test_zendesk_sorts_comments_only_when_out_of_order_and_all_timed(stamps, exp
 
 @pytest.mark.parametrize(
     ("via", "channel"),
-    [("email", "email"), ("voice", "voice"), ("phone", "voice"), ("web", "chat"), ("api", "chat"),
-     ("chat", "chat"), ("native_messaging", "chat"), (None, "chat")],
+    [("email", "email"), ("voice", "voice"), ("phone", "voice"), ("web", "email"), ("api", "email"),
+     ("chat", "chat"), ("native_messaging", "chat"), ("messaging", "chat"), ("chat_transcript", "chat"),
+     ("web_widget", "email"), (None, "email")],
 )
 def test_zendesk_channel_from_via(via, channel):
     doc = {"ticket": {"id": 1, "requester_id": 1, "via": {"channel": via}},
@@ -156,7 +157,7 @@ def test_zendesk_tickets_list_with_embedded_comments_and_sideloaded_users():
     assert (first.id, second.id) == ("501", "502")
     assert summary(first) == [("customer", "Ivy", False), ("agent", "Max", False)]
     assert summary(second) == [("customer", "Lu", False), ("agent", "Max", False)]
-    assert (first.channel, second.channel) == ("email", "chat")
+    assert (first.channel, second.channel) == ("email", "email")  # no via: asynchronous
 
 
 def test_zendesk_full_export_one_ticket_per_line():
@@ -213,6 +214,116 @@ def test_zendesk_without_any_text_is_no_turns():
     assert error.code == "no_turns"
 
 
+# Zendesk regressions (QA): CC'd customers without a users list, chat transcripts in one comment, email zoning.
+
+def _zd_email_ticket(third_from: dict, third_via: str = "email") -> dict:
+    return {
+        "id": 50300, "requester_id": 111, "assignee_id": 222,
+        "via": {"channel": "email", "source": {"from": {"address": "ana@example.com", "name": "Ana Silva"},
+                                               "to": {"address": "support@acmehelp.example", "name": "Acme"}}},
+        "comments": [
+            {"id": 1, "author_id": 111, "created_at": "2026-03-09T08:00:00Z", "body": "Where is my order?",
+             "via": {"channel": "email", "source": {"from": {"address": "ana@example.com", "name": "Ana Silva"}}}},
+            {"id": 2, "author_id": 222, "created_at": "2026-03-09T08:30:00Z", "body": "It ships tomorrow.",
+             "via": {"channel": "web", "source": {"from": {}, "to": {"address": "ana@example.com"}}}},
+            {"id": 3, "author_id": 333, "created_at": "2026-03-09T09:00:00Z", "body": "Can it go to Lisbon?",
+             "via": {"channel": third_via, "source": {"from": third_from, "to": {}}}},
+        ],
+    }
+
+
+@pytest.mark.parametrize(
+    ("sender", "via", "expected", "warned"),
+    [
+        # an outside address (a CC'd colleague): the customer, named by the email's From
+        ({"address": "rui@example.com", "name": "Rui Costa"}, "email", ("customer", "Rui Costa"), False),
+        # the support address itself, or one at its domain: the support side
+        ({"address": "support@acmehelp.example", "name": "Acme"}, "email", ("agent", "Acme"), False),
+        ({"address": "lee@acmehelp.example", "name": "Lee Wong"}, "email", ("agent", "Lee Wong"), False),
+        # not by email: no evidence, taken as an agent with a warning (as before)
+        ({}, "web", ("agent", "user-333"), True),
+    ],
+)
+def test_zendesk_email_author_without_users(sender, via, expected, warned):
+    [t] = read(_zd_email_ticket(sender, via))
+    assert [(turn.role, turn.speaker) for turn in t.turns] == [("customer", "Ana Silva"), ("agent", "user-222"),
+                                                               expected]
+    assert any(w.startswith("zendesk: author") for w in t.warnings) == warned
+    assert t.channel == "email"
+
+
+CHAT_COMMENT = ("Chat started: 2026-03-08 08:01 AM UTC\n\n(08:01:15 AM) Dana Kim: Hi, my order hasn't arrived\n"
+                "(08:01:40 AM) Tom Becker: Hi Dana, let me check.\nIt is out for delivery today.\n"
+                "(08:03:30 AM) Dana Kim: great thanks")
+
+
+@pytest.mark.parametrize(
+    ("users", "public", "expected"),
+    [
+        # users list: the requester is the customer, Tom an agent by his role
+        ([{"id": 1, "name": "Dana Kim", "role": "end-user"}, {"id": 2, "name": "Tom Becker", "role": "agent"}], True,
+         [("customer", "Dana Kim", False), ("agent", "Tom Becker", False), ("customer", "Dana Kim", False)]),
+        # no roles in the users list: the requester and the assignee by name
+        ([{"id": 1, "name": "Dana Kim"}, {"id": 2, "name": "Tom Becker"}], True,
+         [("customer", "Dana Kim", False), ("agent", "Tom Becker", False), ("customer", "Dana Kim", False)]),
+        # a private comment keeps every chat line internal
+        ([{"id": 1, "name": "Dana Kim"}, {"id": 2, "name": "Tom Becker"}], False,
+         [("customer", "Dana Kim", True), ("agent", "Tom Becker", True), ("customer", "Dana Kim", True)]),
+    ],
+)
+def test_zendesk_chat_transcript_comment_is_split_into_turns(users, public, expected):
+    doc = {"ticket": {"id": 50200, "requester_id": 1, "assignee_id": 2, "via": {"channel": "chat"}},
+           "comments": [{"author_id": 1, "public": public, "created_at": "2026-03-08T08:20:00Z",
+                         "body": CHAT_COMMENT}],
+           "users": users}
+    [t] = read(doc)
+    assert summary(t) == expected
+    assert t.channel == "chat"
+    assert [turn.timestamp for turn in t.turns] == [datetime(2026, 3, 8, 8, 1, 15, tzinfo=UTC),
+                                                    datetime(2026, 3, 8, 8, 1, 40, tzinfo=UTC),
+                                                    datetime(2026, 3, 8, 8, 3, 30, tzinfo=UTC)]
+    assert t.turns[1].text == "Hi Dana, let me check.\nIt is out for delivery today."
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["(08:01:15 AM) Dana Kim: only one stamped line\nand more text",  # one stamped line is not a transcript
+     "Steps:\n1. Open Settings: Billing\n2. Tap Export: CSV"],
+)
+def test_zendesk_comment_that_is_not_a_chat_transcript_stays_one_turn(body):
+    doc = {"ticket": {"id": 1, "requester_id": 1}, "comments": [{"author_id": 1, "body": body}]}
+    [t] = read(doc)
+    assert [turn.text for turn in t.turns] == [body]
+
+
+def test_zendesk_email_comments_are_zoned_like_email():
+    doc = {"ticket": {"id": 1, "requester_id": 1, "via": {"channel": "email"}},
+           "comments": [
+               {"author_id": 1, "body": "It works now, thanks!\n\nSent from my iPhone\n\nOn Mon, 2 Mar 2026 at "
+                                        "10:00, Acme Support <support@acme.example> wrote:\n> Try channel 36.",
+                "via": {"channel": "email"}},
+               {"author_id": 2, "body": "Glad to hear it.\n\nKind regards,\nTom\nAcme Support\n+1 555 010 0142",
+                "via": {"channel": "web"}},
+           ],
+           "users": [{"id": 1, "name": "Dana", "role": "end-user"}, {"id": 2, "name": "Tom", "role": "agent"}]}
+    [t] = read(doc)
+    assert [turn.text for turn in t.turns] == ["It works now, thanks!", "Glad to hear it.\n\nKind regards,\nTom"]
+
+
+def test_zendesk_chat_comment_is_not_zoned():
+    body = "Thanks!\n\nKind regards,\nTom\nAcme Support\n+1 555 010 0142"
+    doc = {"ticket": {"id": 1, "requester_id": 1, "via": {"channel": "chat"}},
+           "comments": [{"author_id": 1, "body": body, "via": {"channel": "chat"}}]}
+    assert read(doc)[0].turns[0].text == body
+
+
+def test_unreadable_timestamp_message_does_not_contradict_itself():
+    error = failure({"ticket": {"id": 1, "requester_id": 1},
+                     "comments": [{"author_id": 1, "body": "x", "created_at": 12}]})
+    assert "unreadable timestamp a number (12)" in error.message
+    assert "epoch seconds between 2000 and 2100" in error.message
+
+
 # --- Intercom ------------------------------------------------------------------------------------------------------
 
 def test_intercom_conversation_skips_events_and_keeps_notes_internal():
@@ -221,14 +332,14 @@ def test_intercom_conversation_skips_events_and_keeps_notes_internal():
     assert summary(t) == [
         ("customer", "Priya Nair", False),  # the source message
         ("bot", "Help Bot", False),
-        ("agent", "Lena Ortiz", True),  # an assignment with a body is a note
+        ("agent", "Lena Ortiz", False),  # an assignment with a body: "reply and assign", the customer saw it
         ("agent", "Lena Ortiz", False),
-        ("agent", "Lena Ortiz", True),  # note
+        ("agent", "Lena Ortiz", True),  # only notes are internal
         ("customer", "Priya Nair", False),
-    ]  # default_assignment, open and close parts are not turns
+    ]  # default_assignment, open and close parts without a body are not turns
     assert t.turns[0].text == "Hello, I can't log in since the update.\n\nIt says invalid token."
     assert "Please try these steps:" in t.turns[3].text
-    assert "- Log out everywhere" in t.turns[3].text and "<li>" not in t.turns[3].text
+    assert "1. Log out everywhere" in t.turns[3].text and "<li>" not in t.turns[3].text
     assert t.turns[0].timestamp == datetime(2024, 3, 4, 9, 12, tzinfo=UTC)
     assert t.turns[1].timestamp == datetime(2024, 3, 4, 9, 12, 5, tzinfo=UTC)
     assert t.warnings == ()
@@ -254,9 +365,10 @@ def test_intercom_parts_as_plain_list_and_author_fallbacks():
     ]
     [t] = read(_intercom(parts))
     assert summary(t) == [("customer", "visitor@example.com", False), ("agent", "team-t9", False),
+                          ("agent", None, False),  # "reply and snooze": a message the customer saw
                           ("customer", "visitor@example.com", False)]
     assert t.turns[1].timestamp == datetime(2024, 3, 4, 9, 13, 20, tzinfo=UTC)
-    assert t.turns[2].timestamp is None
+    assert t.turns[3].timestamp is None
 
 
 @pytest.mark.parametrize(
@@ -316,6 +428,38 @@ def test_intercom_empty_conversation_list():
     assert failure({"type": "conversation.list", "conversations": []}).code == "no_turns"
 
 
+@pytest.mark.parametrize(
+    ("part_type", "body", "expected"),
+    [
+        ("close", "<p>I'll close this for now, reply any time!</p>", [("agent", "Ola", False)]),  # reply and close
+        ("assignment", "<p>Passing you to billing.</p>", [("agent", "Ola", False)]),  # reply and assign
+        ("open", "<p>Reopening, one more thing.</p>", [("agent", "Ola", False)]),
+        ("snoozed", "<p>I'll check back tomorrow.</p>", [("agent", "Ola", False)]),
+        ("away_mode_assignment", "<p>We're away, back at 9.</p>", [("agent", "Ola", False)]),
+        ("note", "<p>VIP, handle first.</p>", [("agent", "Ola", True)]),  # only notes are internal
+        ("note_and_reopen", "<p>Reopened for a check.</p>", [("agent", "Ola", True)]),
+        ("close", "", []),  # no body: an event
+        ("assignment", None, []),
+        ("participant_added", "  ", []),
+    ],
+)
+def test_intercom_parts_with_a_body_are_messages_and_only_notes_are_internal(part_type, body, expected):
+    parts = [{"part_type": part_type, "body": body, "created_at": 1709543600,
+              "author": {"type": "admin", "id": "a1", "name": "Ola"}}]
+    [t] = read(_intercom(parts))
+    assert summary(t)[1:] == expected
+
+
+def test_intercom_email_conversation_is_zoned_like_email():
+    parts = [{"part_type": "comment", "created_at": 1709543600, "author": {"type": "user", "name": "Kit"},
+              "body": '<p>Thanks, all fixed.</p><div class="gmail_quote"><div>On Mon, Ola wrote:</div>'
+                      '<blockquote class="gmail_quote">Try again now.</blockquote></div>'},
+             {"part_type": "comment", "created_at": 1709543700, "author": {"type": "admin", "name": "Ola"},
+              "body": "<p>Great!</p><p>Kind regards,<br>Ola<br>Acme Support<br>+1 555 010 0142</p>"}]
+    [t] = read(_intercom(parts, type="email"))
+    assert [turn.text for turn in t.turns] == ["Hello", "Thanks, all fixed.", "Great!\n\nKind regards,\nOla"]
+
+
 # --- Freshdesk -----------------------------------------------------------------------------------------------------
 
 def test_freshdesk_ticket_with_conversations():
@@ -358,8 +502,8 @@ def test_freshdesk_ticket_and_conversations_side_by_side_without_requester_objec
     ]
 
 
-@pytest.mark.parametrize(("source", "channel"), [(1, "email"), (10, "email"), (3, "voice"), (2, "chat"),
-                                                 (7, "chat"), (9, "chat"), ("3", "voice"), (None, "chat")])
+@pytest.mark.parametrize(("source", "channel"), [(1, "email"), (10, "email"), (3, "voice"), (2, "email"),
+                                                 (7, "chat"), (9, "email"), ("3", "voice"), (None, "chat")])
 def test_freshdesk_channel_from_source(source, channel):
     doc = {"id": 1, "requester_id": 2, "source": source, "description_text": "help", "conversations": []}
     assert read(doc)[0].channel == channel
@@ -399,6 +543,37 @@ def test_freshdesk_structure_errors(change, fragments):
     assert error.code == "unsupported_structure"
     for fragment in fragments:
         assert fragment in error.message
+
+
+FD_REPLY_TEXT = ("Thank you, that was fast!\n\nOn Tue, 3 Mar 2026 at 10:05, Shop Help <help@shop.example> wrote:\n"
+                 "Hi Lena,\nI'm sorry we sent the wrong size.")
+FD_REPLY_HTML = ('<div dir="ltr">Thank you, that was fast!</div><br><div class="freshdesk_quote">'
+                 '<blockquote class="freshdesk_quote">On Tue, 3 Mar 2026 at 10:05, Shop Help &lt;help@shop.example&gt;'
+                 " wrote:<br><div>Hi Lena,</div></blockquote></div>")
+FD_AGENT_TEXT = ("Hi Lena,\n\nThe right size ships today.\n\nKind regards,\nJonas\nCustomer Care | Shop Example\n"
+                 "+1 555 010 0142")
+
+
+@pytest.mark.parametrize(
+    ("source", "reply", "agent", "expected"),
+    [
+        # email ticket, plain body_text: quoted history and the contact block after the sign-off are dropped
+        (1, {"body_text": FD_REPLY_TEXT}, {"body_text": FD_AGENT_TEXT},
+         ["Thank you, that was fast!", "Hi Lena,\n\nThe right size ships today.\n\nKind regards,\nJonas"]),
+        # HTML only: the freshdesk_quote block goes before the markup becomes text
+        (1, {"body": FD_REPLY_HTML}, {"body": FD_AGENT_TEXT.replace("\n", "<br>")},
+         ["Thank you, that was fast!", "Hi Lena,\n\nThe right size ships today.\n\nKind regards,\nJonas"]),
+        # a chat ticket: no email zoning, except for text that shows quoted history
+        (7, {"body_text": FD_REPLY_TEXT}, {"body_text": FD_AGENT_TEXT},
+         ["Thank you, that was fast!", FD_AGENT_TEXT]),
+    ],
+)
+def test_freshdesk_bodies_are_zoned_like_email(source, reply, agent, expected):
+    doc = {"id": 8812, "requester_id": 1, "source": source, "description_text": "Wrong size delivered.",
+           "conversations": [dict(agent, incoming=False, user_id=2, created_at="2026-03-03T10:05:00Z"),
+                             dict(reply, incoming=True, user_id=1, created_at="2026-03-03T18:40:00Z")]}
+    [t] = read(doc)
+    assert [turn.text for turn in t.turns][1:] == [expected[1], expected[0]]
 
 
 # --- the dispatcher and forced formats ------------------------------------------------------------------------------

@@ -133,6 +133,12 @@ def test_unknown_role_word_becomes_the_label_when_there_is_no_speaker():
         ({"timestamp": datetime(2024, 3, 1, 9, 14, tzinfo=UTC)}, datetime(2024, 3, 1, 9, 14, tzinfo=UTC)),
         ({"time": time(9, 14, 30)}, time(9, 14, 30)),
         ({"timestamp": None, "created": "2024-03-01T09:14:00Z"}, datetime(2024, 3, 1, 9, 14, tzinfo=UTC)),
+        # numeric dates: day first when both readings are possible, month first only when day first is impossible
+        ({"date": "03/04/2026", "time": "09:14"}, datetime(2026, 4, 3, 9, 14)),
+        ({"timestamp": "03/04/2026 9:14 PM"}, datetime(2026, 4, 3, 21, 14)),
+        ({"timestamp": "3/14/26, 9:14 AM"}, datetime(2026, 3, 14, 9, 14)),
+        ({"timestamp": "14.03.2026 09:14"}, datetime(2026, 3, 14, 9, 14)),
+        ({"date": "14/03/26"}, datetime(2026, 3, 14)),
     ],
 )
 def test_record_timestamps(record, expected):
@@ -147,7 +153,11 @@ def test_record_timestamps(record, expected):
     [
         ({"speaker": "Tom", "msg_id": 3}, ["no text field", "speaker, msg_id", "expected one of: text, message"]),
         ({"text": "x", "timestamp": "next tuesday"}, ["'timestamp'", "'next tuesday'", "ISO 8601"]),
-        ({"text": "x", "ts": 12}, ["unreadable timestamp 12"]),
+        ({"text": "x", "ts": 12}, ["unreadable timestamp 12", "epoch seconds between 2000 and 2100"]),
+        ({"text": "x", "timestamp": 10**400}, ["unreadable timestamp 1000", "epoch seconds between 2000 and 2100"]),
+        ({"text": "x", "timestamp": 10**5000}, ["unreadable timestamp a number too large to print"]),
+        ({"text": "x", "timestamp": float("nan")}, ["unreadable timestamp nan"]),
+        ({"text": "x", "timestamp": "31/31/2026 09:14"}, ["unreadable timestamp '31/31/2026 09:14'"]),
         ({"text": "x", "ts": True}, ["unreadable timestamp True"]),
         ({"text": "x", "created_at": {"$date": 1}}, ["'created_at'", "unreadable timestamp"]),
         ({"text": "x", "internal": "maybe"}, ["'internal'", "true/false", "maybe"]),
@@ -330,6 +340,37 @@ def test_csv_without_id_column_channel_internal_and_date_time_columns():
     assert [(t.role, t.internal) for t in transcript.turns] == [
         ("customer", False), ("agent", True), ("agent", False)]
     assert transcript.turns[0].timestamp == datetime(2024, 3, 1, 9, 14)
+
+
+@pytest.mark.parametrize(
+    ("dates", "expected", "warned"),
+    [
+        # only ambiguous dates: day first, with one warning per transcript (QA: it read 4 March)
+        (["03/04/2026", "03/04/2026"], [datetime(2026, 4, 3, 9, 14), datetime(2026, 4, 3, 9, 20)], True),
+        # a date only day first can be: settled, no warning
+        (["03/04/2026", "13/04/2026"], [datetime(2026, 4, 3, 9, 14), datetime(2026, 4, 13, 9, 20)], False),
+        # a date only month first can be: the whole file is month first
+        (["03/04/2026", "03/14/2026"], [datetime(2026, 3, 4, 9, 14), datetime(2026, 3, 14, 9, 20)], False),
+    ],
+)
+def test_csv_numeric_dates_are_read_one_way_for_the_whole_file(dates, expected, warned):
+    data = ("Ticket ID;Date;Time;Sender;Sender Type;Message\n"
+            f"T-77;{dates[0]};09:14;Marco;End user;Locked out\n"
+            f"T-77;{dates[1]};09:20;Aiko;Agent;Unlocked it\n")
+    [transcript] = read(data, "export.csv")
+    assert [t.timestamp for t in transcript.turns] == expected
+    warnings = [w for w in transcript.warnings if w.startswith("dates like")]
+    assert warnings == (["dates like 03/04/2026 were read day-first (3 April)"] if warned else [])
+
+
+def test_jsonl_and_json_numeric_dates_follow_the_same_rule():
+    rows = [{"conversation_id": "c", "timestamp": "4/3/2026 09:14", "text": "hi", "role": "customer"},
+            {"conversation_id": "c", "timestamp": "4/13/2026 09:20", "text": "hello", "role": "agent"}]
+    [transcript] = read(jsonl(*rows), "export.jsonl")
+    assert [t.timestamp for t in transcript.turns] == [datetime(2026, 4, 3, 9, 14), datetime(2026, 4, 13, 9, 20)]
+    [transcript] = read({"turns": [dict(r, timestamp="05/06/2026 10:00") for r in rows]}, "export.json")
+    assert transcript.turns[0].timestamp == datetime(2026, 6, 5, 10, 0)
+    assert "dates like 05/06/2026 were read day-first (5 June)" in transcript.warnings
 
 
 def test_csv_blank_lines_and_bom_keep_physical_line_numbers():

@@ -158,6 +158,10 @@ def test_vtt_blank_lines_before_header_and_short_timestamps():
         ("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nok\n\n00:00:61.000 --> 00:01:02.000\nbad\n", 6,
          "'00:00:61.000 --> 00:01:02.000' could not be read"),
         ("WEBVTT\n\n00:00:01,000 --> 00:00:02,000\ncomma\n", 3, "could not be read"),
+        # a timing line that is not one at all: webvtt-py drops the cue silently, we say where (QA regression)
+        ("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v A>hi\n\nxx:yy --> zz\n<v B>hello\n", 6,
+         "cue timing 'xx:yy --> zz' could not be read"),
+        ("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nhi\n\ncue-7\n1:2 --> 3\nhello\n", 7, "'1:2 --> 3'"),
     ],
 )
 def test_vtt_errors(text, line, needle):
@@ -165,6 +169,57 @@ def test_vtt_errors(text, line, needle):
     assert exc.code == "malformed_subtitles"
     assert exc.line == line
     assert needle in exc.message
+
+
+CUES = ("00:00:00.000 --> 00:00:03.000\n<v Tom Becker>Thank you for calling Acme.\n\n"
+        "00:00:03.500 --> 00:00:06.000\n<v Dana Kim>My invoice was charged twice.\n\n"
+        "00:00:06.500 --> 00:00:09.000\n<v Tom Becker>Let me fix that.\n")
+
+
+@pytest.mark.parametrize(
+    ("note", "agents", "roles"),
+    [
+        # two declarations in one sentence-like line (QA regression: it made the roster "Tom Becker. Customer")
+        ("NOTE\nRecorded call, queue \"Billing\".\nAgent: Tom Becker. Customer: Dana Kim.\n", ("Tom Becker",),
+         ["agent", "customer", "agent"]),
+        ("NOTE\nAgent: Tom Becker\nCustomer: Dana Kim\n", ("Tom Becker",), ["agent", "customer", "agent"]),
+        ("NOTE agents: Tom Becker, Priya Raman\n", ("Tom Becker", "Priya Raman"), ["agent", "customer", "agent"]),
+        # only the customer declared: Tom is then the agent (the other speaker)
+        ("NOTE caller: Dana Kim.\n", (), ["agent", "customer", "agent"]),
+        # a value that is not a list of names is no roster
+        ("NOTE agent: please be polite on every call\n", (), None),
+    ],
+)
+def test_vtt_note_rosters_are_read_strictly(note, agents, roles):
+    conversation = parse_vtt(f"WEBVTT\n\n{note}\n{CUES}", "call.vtt")
+    assert conversation.agents == agents
+    transcript = read(f"WEBVTT\n\n{note}\n{CUES}", "call.vtt")
+    if roles is not None:
+        assert [t.role for t in transcript.turns] == roles
+        assert not any("'Dana Kim'" in w for w in transcript.warnings if w.startswith("roles:"))
+
+
+@pytest.mark.parametrize(
+    ("tom", "dana", "roles", "speakers"),
+    [
+        ("<v.agent Tom Becker>", "<v Dana Kim>", ["agent", "customer", "agent"],
+         ["Tom Becker", "Dana Kim", "Tom Becker"]),
+        ("<v Tom Becker>", "<v.customer Dana Kim>", ["agent", "customer", "agent"], ["Tom Becker", "Dana Kim",
+                                                                                   "Tom Becker"]),
+        # a class that is no role word changes nothing
+        ("<v.loud Tom Becker>", "<v Dana Kim>", None, ["Tom Becker", "Dana Kim", "Tom Becker"]),
+    ],
+)
+def test_vtt_voice_classes_give_roles(tom, dana, roles, speakers):
+    text = ("WEBVTT\n\n00:00:00.000 --> 00:00:03.000\n<v Tom Becker>Thanks for waiting.\n\n"
+            f"00:00:03.500 --> 00:00:06.000\n{dana}My invoice was charged twice.\n\n"
+            f"00:00:06.500 --> 00:00:09.000\n{tom}I can fix that for you.\n")
+    transcript = read(text, "call.vtt")
+    assert [t.speaker for t in transcript.turns] == speakers
+    if roles is not None:
+        assert [t.role for t in transcript.turns] == roles
+        classed = "'Tom Becker'" if "." in tom else "'Dana Kim'"
+        assert not any(classed in w for w in transcript.warnings if w.startswith("roles:"))  # stated, not guessed
 
 
 def test_vtt_empty_text_error():

@@ -159,6 +159,7 @@ def test_exploration_negatives(agent, text):
     ("We're sorry your order is late.", ["sorry your order is late"]),
     ("Sorry you had to wait so long.", ["Sorry you had to wait"]),
     ("My bad, I sent the wrong link.", ["My bad"]),
+    ("I'm so sorry about that, let me fix it.", ["sorry about that"]),
 ])
 def test_apology_positives(agent, text, expected):
     assert agent(text, "empathy.apology", customer=PROBLEM) == expected

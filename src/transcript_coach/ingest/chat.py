@@ -6,18 +6,26 @@ already seen, an agent the header or the roster names, or a short proper name (`
 Every other line continues the message before it, so ``Note: the router...`` or ``Steps: 1. ...`` inside a message
 stay in it. When the log stamps its messages, a line without a timestamp only starts a message for a speaker already
 seen. Lines before the first message are the header: a title (its date is kept), ``Date:``, ``Agents:``,
-``Conversation ID:`` and similar keys. ``*** Chat transferred to Priya ***``, ``--- Tom has joined ---``,
+``Conversation ID:`` and similar keys; ``Agent: Tom`` and ``Customer: Dana`` declare roles when that name then
+speaks (otherwise the line is a message). ``*** Chat transferred to Priya ***``, ``--- Tom has joined ---``,
 ``[System] ...`` and ``System: ...`` become turns labelled ``System``.
 
 ``split_speaker`` and ``looks_like_speaker`` are shared with the subtitle parser (``Name: text`` cue prefixes).
+
+Timestamps: clock times (``[09:14]``, ``(08:01:15 AM)``), ISO 8601 (with ``Z``, an offset or ``UTC``), month names
+(``[Apr 3, 2026 9:14 AM]``) and numeric dates as WhatsApp and others write them (``3/14/26, 9:14 AM - ``,
+``[14.03.26, 09:14:11]``, ``03/04/2026, 09:14 - ``). Numeric dates are read day first (``03/04/2026`` is 3 April)
+unless a date in the file can only be read month first (``3/14/26``): one rule for the whole file, also used for
+CSV date columns (``numeric_date_order``). A file whose dates could all be read both ways gets a warning.
+``parse_chat_block`` reads chat lines kept inside another export (a Zendesk comment holding a chat transcript).
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 
 from transcript_coach.errors import InputError
@@ -33,12 +41,17 @@ _COLON_WINDOW = MAX_LABEL_CHARS + 24  # room for "Tom [2026-04-03 09:14:02]" bef
 # --- timestamps ------------------------------------------------------------------------------------------------
 _AMPM = r"(?:\s?[AaPp]\.?[Mm]\.?)"
 _CLOCK = rf"\d{{1,2}}:\d{{2}}(?::\d{{2}}(?:[.,]\d{{1,6}})?)?{_AMPM}?"
-_ISO = rf"\d{{4}}-\d{{2}}-\d{{2}}[T ]{_CLOCK}(?:Z|[+-]\d{{2}}:?\d{{2}})?"
-_SLASH = rf"\d{{1,2}}/\d{{1,2}}/\d{{4}},?\s{_CLOCK}"
-_STAMP = rf"(?P<ts>{_ISO}|{_SLASH}|{_CLOCK})"
-# "[09:14] ", "(2026-04-03T09:14:02Z) ", "[10:42 AM] - "
+_ZONE = r"(?:Z|[+-]\d{2}:?\d{2}|\s?(?:UTC|GMT))"
+_ISO = rf"\d{{4}}-\d{{2}}-\d{{2}}[T ]{_CLOCK}{_ZONE}?"
+_MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]{0,6}\.?"
+# 03/04/2026, 3/14/26, 14.03.26, 03-04-2026: day and month in an order the file decides (see numeric_date_order)
+_NUMERIC = r"\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})"
+_SLASH = rf"{_NUMERIC},?\s{_CLOCK}"
+_NAMED = rf"(?:{_MONTHS}\s\d{{1,2}},?\s\d{{4}}|\d{{1,2}}\s{_MONTHS}\s\d{{4}}),?\s(?:at\s)?{_CLOCK}{_ZONE}?"
+_STAMP = rf"(?P<ts>{_ISO}|{_SLASH}|{_NAMED}|{_CLOCK})"
+# "[09:14] ", "(2026-04-03T09:14:02Z) ", "[10:42 AM] - ", "[3/14/26, 9:14:11 AM] "
 _BRACKET_TS = re.compile(rf"\s*[\[(]\s?{_STAMP}\s?[\])](?:\s*[-\u2013\u2014|](?=\s))?\s*")
-# "09:14 ", "10:42 AM ", "2026-04-03 09:14:02 ", "03/04/2026, 09:14 - "
+# "09:14 ", "10:42 AM ", "2026-04-03 09:14:02 ", "03/04/2026, 09:14 - ", "3/14/26, 9:14 AM - "
 _PLAIN_TS = re.compile(rf"\s*{_STAMP}(?:\s*[-\u2013\u2014|])?\s+")
 # "Tom [09:14]: hi", "Tom (09:14): hi", "Agent (Tom) [09:14]: hi"
 _LABEL_TS = re.compile(
@@ -46,12 +59,22 @@ _LABEL_TS = re.compile(
     rf"\s*[\[(]\s?{_STAMP}\s?[\])]\s*:(?=\s|$)"
 )
 _CLOCK_ONLY = re.compile(rf"{_CLOCK}")
-_SLASH_DATE_CLOCK = re.compile(rf"(?P<date>\d{{1,2}}/\d{{1,2}}/\d{{4}}),?\s(?P<clock>{_CLOCK})")
+_NUMERIC_DATE_CLOCK = re.compile(rf"(?P<date>{_NUMERIC}),?\s(?P<clock>{_CLOCK})")
+_NUMERIC_DATE = re.compile(r"(?P<a>\d{1,2})[/.-](?P<b>\d{1,2})[/.-](?P<y>\d{4}|\d{2})")
+_TRAILING_ZONE = re.compile(r"\s?(?:UTC|GMT)$")
+# Where a log's own dates are: at the start of a line (a message stamp) or in a Date:/Started: header.
+_LEADING_NUMERIC_DATE = re.compile(
+    r"^[ \t]*(?:[\[(][ \t]?|(?:date|started|start time|started at|created|created at)[ \t]*:[ \t]*)?"
+    r"(\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2}))(?![\d:])",
+    re.IGNORECASE | re.MULTILINE,
+)
+_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                "November", "December")
 
 # --- dates in titles and Date: headers -------------------------------------------------------------------------
-_MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]{0,6}\.?"
 _DATE_IN_TEXT = re.compile(
-    rf"\b(?:\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}/\d{{1,2}}/\d{{4}}|\d{{1,2}}\s{_MONTHS}\s\d{{4}}|{_MONTHS}\s\d{{1,2}},?\s\d{{4}})\b",
+    rf"\b(?:\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}[/.]\d{{1,2}}[/.]\d{{4}}|\d{{1,2}}\s{_MONTHS}\s\d{{4}}|"
+    rf"{_MONTHS}\s\d{{1,2}},?\s\d{{4}})\b",
     re.IGNORECASE,
 )
 
@@ -133,6 +156,9 @@ _ID_KEYS = frozenset(
 _DATE_KEYS = frozenset({"date", "started", "start time", "started at", "start", "created", "created at"})
 _AGENTS_KEYS = frozenset({"agents", "agent names", "assigned agent", "assigned to"})
 _SINGLE_AGENT_KEYS = frozenset({"agent", "agent name", "rep", "representative", "advisor"})
+# "Customer: Dana" in the header names the customer when Dana then speaks (else it is the customer's message).
+_CUSTOMER_KEYS = frozenset({"customer", "client", "caller", "visitor", "requester"})
+_CUSTOMER_NAME_KEYS = frozenset({"customer name", "visitor name", "client name", "caller name"})
 _GREETINGS = frozenset(
     "hi hello hey hiya yes no ok okay thanks thank good morning afternoon evening welcome sure great sorry".split()
 )
@@ -216,6 +242,12 @@ def _name_words(words: list[str]) -> bool:
     return True
 
 
+def looks_like_name(text: str) -> bool:
+    """A person's name as rosters write it: one to four capitalised words (``Tom``, ``Mary-Jane O'Neil``)."""
+    words = _SPACES.sub(" ", text.strip()).split(" ")
+    return 1 <= len(words) <= 4 and len(text) <= MAX_LABEL_CHARS and _name_words(words)
+
+
 def _loose_words(words: list[str]) -> bool:
     """User-name-like tokens: ``dana_k``, ``user123``, ``j.smith``; each with a letter."""
     return all(_LOOSE_WORD.fullmatch(w) and any(ch.isalpha() for ch in w) for w in words)
@@ -265,43 +297,91 @@ def split_speaker(text: str) -> tuple[str, str] | None:
 
 
 # --- timestamps ------------------------------------------------------------------------------------------------
-@functools.lru_cache(maxsize=4096)
-def _slash_date(text: str, ampm: bool) -> date | None:
-    """The date of ``03/04/2026`` read as ``parse_timestamp`` reads it with a time (DMY, MDY with AM/PM)."""
-    value = parse_timestamp(f"{text} 12:00 PM" if ampm else f"{text} 12:00")
-    return value.date() if isinstance(value, datetime) else None
+def numeric_date(text: str, day_first: bool = True) -> date | None:
+    """The date of ``03/04/2026``, ``3/14/26`` or ``14.03.26``: day first (3 April) unless ``day_first`` is false or
+    that reading is impossible (14 is no month); two-digit years are 20xx. ``None`` when neither reading is a date."""
+    match = _NUMERIC_DATE.fullmatch(text.strip())
+    if match is None:
+        return None
+    a, b, year = int(match["a"]), int(match["b"]), int(match["y"])
+    if len(match["y"]) == 2:
+        year += 2000
+    readings = ((a, b), (b, a)) if day_first else ((b, a), (a, b))  # (day, month)
+    for day, month in readings:
+        try:
+            return date(year, month, day)
+        except ValueError:
+            continue
+    return None
 
 
-def read_timestamp(text: str) -> Timestamp | None:
+def numeric_date_order(values) -> tuple[bool, str | None]:
+    """How a file writes numeric dates, from all of them: ``(day_first, example)``.
+
+    Day first unless some date can only be read month first (``3/14/26``) and none only day first. ``example`` is
+    a date that could be read both ways when no date settles the order (then it is read day first, and the file
+    should say so: ``day_first_warning``); ``None`` otherwise."""
+    only_month_first = only_day_first = False
+    example: str | None = None
+    for value in values:
+        match = _NUMERIC_DATE.search(value) if isinstance(value, str) else None
+        if match is None:
+            continue
+        a, b = int(match["a"]), int(match["b"])
+        if a > 12 >= b:
+            only_day_first = True
+        elif b > 12 >= a:
+            only_month_first = True
+        elif a != b and a <= 12 and b <= 12 and example is None:
+            example = match.group(0)
+    if only_month_first and not only_day_first:
+        return False, None
+    return True, (None if only_day_first else example)
+
+
+def day_first_warning(example: str) -> str:
+    """The warning for a file whose numeric dates could all be read both ways."""
+    read = numeric_date(example, True)
+    shown = f"{read.day} {_MONTH_NAMES[read.month - 1]}" if read is not None else "day, month"
+    return f"dates like {example} were read day-first ({shown})"
+
+
+def read_timestamp(text: str, day_first: bool = True) -> Timestamp | None:
     """A message timestamp: a clock time, or a date and time (fast paths for the common forms)."""
     text = text.strip()
     if _CLOCK_ONLY.fullmatch(text):
         return parse_clock(text)
-    match = _SLASH_DATE_CLOCK.fullmatch(text)
+    match = _NUMERIC_DATE_CLOCK.fullmatch(text)
     if match is not None:
         clock = parse_clock(match["clock"])
-        day = _slash_date(match["date"], any(ch in "AaPp" for ch in match["clock"]))
+        day = numeric_date(match["date"], day_first)
         if clock is None or day is None:
             return None
         return datetime.combine(day, clock)
     if ":" not in text:
         return None
-    return parse_timestamp(text.replace(",", " ") if "/" in text else text)
+    zone = _TRAILING_ZONE.search(text)
+    if zone is not None:
+        text = text[: zone.start()] + "+00:00"
+    try:
+        return parse_timestamp(text.replace(" at ", " "))
+    except (ValueError, OverflowError):
+        return None
 
 
-def date_in_text(text: str) -> date | None:
+def date_in_text(text: str, day_first: bool = True) -> date | None:
     """The first date written in a title or header value (``Chat transcript - Parcelpoint - 2026-03-12``)."""
     match = _DATE_IN_TEXT.search(text)
     if match is None:
         return None
     found = match.group(0)
-    if "/" in found:
-        return _slash_date(found, False)
-    if "-" in found:
+    if found[:4].isdigit() and "-" in found:
         try:
             return date.fromisoformat(found)
         except ValueError:
             return None
+    if _NUMERIC_DATE.fullmatch(found):
+        return numeric_date(found, day_first)
     value = parse_timestamp(found.replace(".", ""))
     return value.date() if isinstance(value, datetime) else None
 
@@ -338,14 +418,14 @@ class _Line:
     info: LabelInfo | None = None
 
 
-def _take_timestamp(line: str) -> tuple[Timestamp | None, str]:
+def _take_timestamp(line: str, day_first: bool = True) -> tuple[Timestamp | None, str]:
     """A leading timestamp (``[09:14]``, ``(09:14)``, ``10:42 AM``, ``2026-04-03 09:14:02``) and the rest."""
     first = line[:1]
     pattern = _BRACKET_TS if first in ("[", "(") else _PLAIN_TS if first.isdigit() else None
     if pattern is not None:
         match = pattern.match(line)
         if match is not None:
-            value = read_timestamp(match["ts"])
+            value = read_timestamp(match["ts"], day_first)
             if value is not None:
                 return value, line[match.end():]
     return None, line
@@ -366,8 +446,8 @@ def _system_text(rest: str, stamped: bool) -> str | None:
     return None
 
 
-def analyse_line(line: str) -> _Line:
-    timestamp, rest = _take_timestamp(line)
+def analyse_line(line: str, day_first: bool = True) -> _Line:
+    timestamp, rest = _take_timestamp(line, day_first)
     result = _Line(timestamp=timestamp)
     system = _system_text(rest, timestamp is not None)
     if system is not None:
@@ -380,7 +460,7 @@ def analyse_line(line: str) -> _Line:
             rest = rest[internal.end():]
     match = _LABEL_TS.match(rest) if "[" in rest[:_COLON_WINDOW] or "(" in rest[:_COLON_WINDOW] else None
     if match is not None:
-        value = read_timestamp(match["ts"])
+        value = read_timestamp(match["ts"], day_first)
         if value is not None:
             if result.timestamp is None:
                 result.timestamp = value
@@ -398,15 +478,16 @@ def _header_key(info: _Line) -> str | None:
     if info.label is None or info.timestamp is not None:
         return None
     key = norm_label(info.label)
-    return key if key in _HEADER_KEYS or key in _SINGLE_AGENT_KEYS else None
+    return key if key in _HEADER_KEYS or key in _SINGLE_AGENT_KEYS or key in _CUSTOMER_KEYS else None
 
 
 def _names(value: str) -> list[str]:
     return [n.strip() for n in _LIST_SPLIT.split(value) if n.strip()]
 
 
-def _declares_agent(value: str, text: str, start: int) -> bool:
-    """``Agent: Tom`` before the first message declares an agent when ``Tom`` then speaks (``Tom:``, ``(Tom)``)."""
+def _declares_speaker(value: str, text: str, start: int) -> bool:
+    """``Agent: Tom`` (or ``Customer: Dana``) before the first message declares a speaker's role when ``Tom`` then
+    speaks (``Tom:``, ``(Tom)``)."""
     names = _names(value)
     if not names or len(names) > 6:
         return False
@@ -425,7 +506,9 @@ class _State:
     current: _Message | None = None
     known: set[str] = field(default_factory=set)
     agents: list[str] = field(default_factory=list)
+    customers: list[str] = field(default_factory=list)
     conversation_id: str | None = None
+    day_first: bool = True
     day: date | None = None
     speakers: int = 0
     stamped_log: bool | None = None
@@ -444,9 +527,16 @@ def _open(state: _State, message: _Message) -> None:
 def _read_header(state: _State, key: str, value: str, text: str, start: int) -> bool:
     """Take a ``Key: value`` line before the first message as metadata; ``False`` if it is a message after all."""
     if key in _SINGLE_AGENT_KEYS:
-        if state.header_lines > _MAX_AGENT_HEADER_LINES or not _declares_agent(value, text, start):
+        if state.header_lines > _MAX_AGENT_HEADER_LINES or not _declares_speaker(value, text, start):
             return False
         key = "agents"
+    if key in _CUSTOMER_KEYS or key in _CUSTOMER_NAME_KEYS:
+        declared = state.header_lines <= _MAX_AGENT_HEADER_LINES and _declares_speaker(value, text, start)
+        if declared:
+            for name in _names(value):
+                state.customers.append(name)
+                state.known.add(norm_label(name))
+        return declared or key in _CUSTOMER_NAME_KEYS
     if key in _AGENTS_KEYS:
         for name in _names(value):
             state.agents.append(name)
@@ -455,17 +545,23 @@ def _read_header(state: _State, key: str, value: str, text: str, start: int) -> 
         cleaned = _SPACES.sub(" ", value.strip().lstrip("#").strip())[:120]
         state.conversation_id = cleaned or None
     elif key in _DATE_KEYS and state.day is None:
-        state.day = date_in_text(value)
+        state.day = date_in_text(value, state.day_first)
         if state.day is None:
             stamp = parse_timestamp(value)
             state.day = stamp.date() if isinstance(stamp, datetime) else None
     return True
 
 
-def parse_chat(text: str, source: str, options: IngestOptions = IngestOptions()) -> Conversation:
-    """Read a chat log into a ``Conversation`` (roles unresolved); raises ``InputError`` with code ``no_speakers``."""
+def parse_chat(text: str, source: str, options: IngestOptions = IngestOptions(), *,
+               day: date | None = None) -> Conversation:
+    """Read a chat log into a ``Conversation`` (roles unresolved); raises ``InputError`` with code ``no_speakers``.
+
+    ``day`` is the date of clock-only timestamps when the log itself does not give one. Numeric dates are read in
+    the order the file settles (``numeric_date_order``); a file whose dates could all be read both ways is read
+    day first, with a warning."""
     state = _State(source)
     state.known.update(norm_label(name) for name in options.agents)
+    state.day_first, ambiguous = numeric_date_order(m.group(1) for m in _LEADING_NUMERIC_DATE.finditer(text))
     lines = text.split("\n")
     if lines and lines[0].startswith("\ufeff"):
         lines[0] = lines[0][1:]
@@ -480,7 +576,7 @@ def parse_chat(text: str, source: str, options: IngestOptions = IngestOptions())
             continue
         if state.first_line is None:
             state.first_line = (lineno, line)
-        parsed = analyse_line(line)
+        parsed = analyse_line(line, state.day_first)
         if parsed.system is not None:
             _open(state, _Message("System", parsed.timestamp, lineno, [parsed.system]))
             continue
@@ -499,8 +595,12 @@ def parse_chat(text: str, source: str, options: IngestOptions = IngestOptions())
             state.current.lines.append(line)
     if state.speakers == 0:
         raise _no_speakers(state)
-    turns = _to_raw_turns(state)
+    if state.day is None:
+        state.day = day
+    turns = _to_raw_turns(state, options)
     warnings = _stray_warning(state)
+    if ambiguous is not None and any(isinstance(t.timestamp, datetime) for t in turns):
+        warnings += (day_first_warning(ambiguous),)
     return Conversation(
         turns=turns,
         id=state.conversation_id or source_stem(source),
@@ -538,10 +638,10 @@ def _stray(state: _State, lineno: int, line: str, parsed: _Line) -> None:
     if not state.title_seen and not state.stray and not state.messages:
         state.title_seen = True
         if state.day is None:
-            state.day = date_in_text(line)
+            state.day = date_in_text(line, state.day_first)
         return
     if state.day is None and parsed.label is None:
-        state.day = date_in_text(line)
+        state.day = date_in_text(line, state.day_first)
     state.stray.append((lineno, line))
 
 
@@ -570,11 +670,14 @@ def _no_speakers(state: _State) -> InputError:
     )
 
 
-def _to_raw_turns(state: _State) -> tuple[RawTurn, ...]:
-    """Turns with their timestamps; clock times get the header's date, moving to the next day after midnight."""
+def _to_raw_turns(state: _State, options: IngestOptions = IngestOptions()) -> tuple[RawTurn, ...]:
+    """Turns with their timestamps; clock times get the header's date, moving to the next day after midnight.
+    A speaker the header names as the customer (``Customer: Dana``) is stated as the customer, unless the agents
+    roster names them."""
     turns: list[RawTurn] = []
     day = state.day
     previous: time | None = None
+    customers = {norm_label(n) for n in state.customers} - {norm_label(n) for n in options.agents}
     for message in state.messages:
         stamp = message.timestamp
         if day is not None and isinstance(stamp, time):
@@ -582,8 +685,13 @@ def _to_raw_turns(state: _State) -> tuple[RawTurn, ...]:
                 day += timedelta(days=1)  # 23:58 then 00:03: past midnight
             previous = stamp
             stamp = datetime.combine(day, stamp)
+        role = None
+        if customers and message.label is not None and not message.internal:
+            info = label_info(message.label)
+            if info is not None and info.role is None and (info.key in customers or info.name_key in customers):
+                role = "customer"
         turns.append(
-            RawTurn(text=message.text(), label=message.label, timestamp=stamp, internal=message.internal,
+            RawTurn(text=message.text(), label=message.label, role=role, timestamp=stamp, internal=message.internal,
                     line=message.line)
         )
     return tuple(turns)
@@ -597,3 +705,37 @@ def _seconds(clock: time) -> int:
 def read_chat(content: str, source: str, options: IngestOptions):
     """Plain-text chat log: ``[timestamp] Speaker: message`` lines, with optional header lines."""
     yield finish(parse_chat(content, source, options), source=source, format="chat", options=options)
+
+
+def parse_chat_block(text: str, source: str, *, day: date | None = None, tzinfo: tzinfo | None = None,
+                     min_lines: int = 2) -> Conversation | None:
+    """Chat lines kept inside another export (a Zendesk comment holding a chat transcript: ``Chat started: ...``
+    then ``(08:01:15 AM) Dana Kim: ...`` lines) as a ``Conversation``, read with this module's line grammar.
+
+    ``None`` when the text is not a chat transcript: fewer than ``min_lines`` timestamped ``Name: text`` lines.
+    Clock times get the transcript's own date, else ``day``; naive date-times get ``tzinfo``."""
+    stamped = 0
+    day_first, _ = numeric_date_order(m.group(1) for m in _LEADING_NUMERIC_DATE.finditer(text))
+    for raw in text.split("\n"):
+        line = raw.strip()
+        if not line or not (line[:1].isdigit() or line[:1] in "[("):
+            continue
+        parsed = analyse_line(line, day_first)
+        if parsed.timestamp is not None and parsed.info is not None and parsed.system is None:
+            stamped += 1
+            if stamped >= min_lines:
+                break
+    if stamped < min_lines:
+        return None
+    try:
+        conversation = parse_chat(text, source, day=day)
+    except InputError:
+        return None
+    if tzinfo is None:
+        return conversation
+    turns = tuple(
+        replace(t, timestamp=t.timestamp.replace(tzinfo=tzinfo))
+        if isinstance(t.timestamp, datetime) and t.timestamp.tzinfo is None else t
+        for t in conversation.turns
+    )
+    return replace(conversation, turns=turns)

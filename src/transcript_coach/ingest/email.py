@@ -37,8 +37,11 @@ Zoning: each body is split into the author's own text, quoted history and signat
       ``Sincerely,``, ``Mit freundlichen Grüßen``...) near the end, after some text, followed only by at most seven
       short lines (no sentences), stays in the turn with the name line after it (``Kind regards,`` / ``Jonas``: both
       matter for professionalism); the contact block after the name (title, company, phone, address, links) is
-      dropped. Without a sign-off, a last paragraph of short lines that starts with a name and contains a phone
-      number, link or address keeps only the name. A ``P.S.`` after the sign-off keeps everything.
+      dropped, also after a blank line below the sign-off, and a disclaimer that follows the contact block without
+      a blank line (``CONFIDENTIALITY NOTICE: ...``) goes with it. Without a sign-off, a last paragraph of short
+      lines that starts with a name and contains a phone number, link, address, job title or company
+      (``Leo Novak`` / ``Data Analyst | Example Corp``) keeps only the name. A ``P.S.`` after the sign-off keeps
+      everything.
 
 Threads
     Messages are grouped by ``Message-ID`` / ``In-Reply-To`` / ``References`` (union-find over the ids, so two
@@ -56,21 +59,30 @@ Roles
     The format states no roles, so ``finish`` resolves them: the label is the sender's display name (or address),
     the same for every message from one address, and ``RawTurn.address`` is set so that ``--agent-domain`` decides
     agent/customer. An address listed in ``--agents`` or matched by ``--agent-pattern`` is stated as the agent.
-    Without those, a support mailbox is a hint: an address whose local part is ``support``, ``help``, ``helpdesk``,
-    ``service``, ``care``, ``team``, ``noreply``/``no-reply`` or similar (``customer.support``, ``servicedesk``...),
-    a display name with ``Support``, ``Team``, ``Customer Service/Care``, ``Help Desk`` in it, or a dropped
-    signature block naming a support role (``Support``, ``Customer/Guest/Client Services``, ``Customer Care``,
-    ``Help Desk``...) gives every message of that author the label ``<name> (Support)``, which ``finish`` reads as
-    an agent. In a thread with such an author, or with a support mailbox among its recipients, an author at
-    another domain gets ``<name> (Customer)``. Rosters
-    still win over both labels in ``finish``. Everyone else is left to ``finish``'s cue phrases (a lone outbound
-    email from ``support@`` is the agent, with ``finish``'s one-sided warning).
+    Without those, what the mail itself says decides, once per file (``_decide_roles``), so that one address keeps
+    one role in every thread of an mbox: a support mailbox (a local part such as ``support``, ``help``,
+    ``helpdesk``, ``service``, ``care``, ``team``, ``noreply``...), a display name with ``Support``, ``Team``,
+    ``Customer Service/Care``, ``Help Desk`` in it, or a dropped signature block naming a support role
+    (``Support``, ``Customer/Guest/Client Services``, ``Customer Care``...) makes the agent; whoever writes to a
+    support-like address from outside its organisation is the customer; an address at a support domain (any
+    domain label a support word: ``tom@support.acme.example``; or the organisation of a support mailbox) leans
+    agent; in a thread with an agent, authors from other organisations are customers; and in a thread of two
+    people, once one side is decided the other is the opposite. A decided author's label gets ``(Support)`` or
+    ``(Customer)`` (read by ``finish`` as a role word), so rosters and ``--agent-domain`` still win; with a roster
+    naming someone in the file no ``(Support)`` is added (the roster names the agents). Everyone else is left to
+    ``finish``'s cue phrases (a lone outbound email from ``support@`` is the agent, with ``finish``'s one-sided
+    warning).
+
+Other formats
+    ``own_text(text, html=False)`` applies the zoning above to a message body from another export (a helpdesk
+    reply that came by email): the author's own words, without quoted history, disclaimer and contact block.
 """
 
 from __future__ import annotations
 
 import codecs
 import re
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone, tzinfo
@@ -86,8 +98,8 @@ from bs4 import BeautifulSoup, Tag
 from transcript_coach.errors import InputError
 from transcript_coach.ingest.base import Conversation, IngestOptions, RawTurn, finish, parser
 from transcript_coach.ingest.html import html_to_text
+from transcript_coach.ingest.records import read_time_value
 from transcript_coach.ingest.roles import parse_label
-from transcript_coach.ingest.timestamps import parse_timestamp
 from transcript_coach.model import Role, Transcript
 
 _HEADERS_EXPECTED = "expected RFC 5322 headers such as From:, Date:, Subject: followed by a blank line and the body"
@@ -203,6 +215,14 @@ _SIGNATURE_ROLE = re.compile(
     r"client\s+services?|help\s?desk|service\s?desk|care\s+team|kundenservice|kundendienst)\b",
     re.IGNORECASE,
 )
+# A signature line under a name: a job title or a company (``Data Analyst | Example Corp``, ``Acme GmbH``).
+_TITLE_OR_COMPANY = re.compile(
+    r"\s[|\u2022\u00b7]\s|\b(?:analyst|manager|engineer|developer|director|specialist|officer|consultant|"
+    r"coordinator|administrator|assistant|associate|executive|lead|head\s+of|founder|co-founder|owner|president|"
+    r"partner|accountant|designer|architect|advisor|adviser|representative|agent|technician|supervisor|intern|"
+    r"ceo|cto|cfo|coo|vp|ltd|limited|inc|llc|gmbh|corp|corporation|plc|s\.?a\.?|b\.?v\.?|ag|pty)\b\.?",
+    re.IGNORECASE,
+)
 _VIA = re.compile(r"\s+via\s+(?P<via>.{1,80})$", re.IGNORECASE)
 
 
@@ -261,6 +281,44 @@ def read_email(content: bytes | str, source: str, options: IngestOptions) -> Ite
 def read_mbox(content: bytes | str, source: str, options: IngestOptions) -> Iterator[Transcript]:
     data = _prepare(content, source)
     yield from _transcripts(_split_mbox(data, source), source, "mbox", options, single=False)
+
+
+# --- zoning for other formats (helpdesk bodies that came by email) ------------------------------------------------
+
+_QUOTE_BLOCKS = ("div.freshdesk_quote, blockquote.freshdesk_quote, div.gmail_quote, blockquote.gmail_quote, "
+                 "blockquote[type=cite], div.zd-quoted, div.yahoo_quoted, div#appendonsend, div#divRplyFwdMsg")
+
+
+def own_text(text: str, *, html: bool = False) -> str:
+    """The author's own words in a message body, zoned as an email's: without quoted history (``>`` lines, ``On ...
+    wrote:`` and everything below it, ``-----Original Message-----`` blocks), device lines, disclaimers and the
+    contact block of the signature (the sign-off and the name stay). With ``html``, quoted blocks of Freshdesk,
+    Gmail and Apple Mail (``blockquote`` with class ``freshdesk_quote`` / ``gmail_quote`` or ``type=cite``) are
+    dropped before the markup becomes text. Returns the text unchanged when nothing of its own would be left."""
+    try:
+        if html:
+            plain = html_to_text(text)
+            lowered = text.casefold()
+            if any(marker in lowered for marker in ("quote", "type=\"cite\"", "type=cite", "appendonsend",
+                                                     "divrplyfwdmsg", "yahoo_quoted")):
+                soup = BeautifulSoup(text, "html.parser")
+                for block in soup.select(_QUOTE_BLOCKS):
+                    block.decompose()
+                text = str(soup)
+            body = _html_body(text, [], "")
+        else:
+            plain = body = text.replace("\r\n", "\n").replace("\r", "\n")
+        own, _, _ = _zone(body, 0, None)
+    except (RecursionError, ValueError, TypeError, AttributeError):
+        return text if not html else _safe_plain(text)
+    return own if own.strip() else plain
+
+
+def _safe_plain(markup: str) -> str:
+    try:
+        return html_to_text(markup)
+    except RecursionError:
+        return re.sub(r"<[^<>]{0,2000}>", " ", markup).strip()
 
 
 # --- bytes to messages ---------------------------------------------------------------------------------------------
@@ -366,12 +424,13 @@ def _transcripts(chunks: list[tuple[bytes, int]], source: str, fmt: str, options
     threads = _threads(messages, options)
     prepared = [_thread_entries(thread) for thread in threads]
     roles = _decide_roles([entries for entries, _, _ in prepared], options)
+    roster_hit = any(_in_roster(entry, options) for entries, _, _ in prepared for entry in entries)
     for number, (thread, (entries, warnings, _)) in enumerate(zip(threads, prepared, strict=True), 1):
         if thread[0].message_id:
             thread_id = thread[0].message_id
         else:
             thread_id = stem if single and len(chunks) == 1 else f"{stem}-{number}"
-        turns = [_raw_turn(entry, roles, options) for entry in entries]
+        turns = [_raw_turn(entry, roles, options, roster_hit) for entry in entries]
         if not turns:
             file_warnings.append(f"thread {thread_id!r} has no message with body text; skipped")
             continue
@@ -872,7 +931,7 @@ def _attribution_date(text: str | None, tz: tzinfo | None) -> datetime | None:
     cleaned = _DOTTED_DATE.sub(lambda m: f"{m[3]}-{int(m[2]):02d}-{int(m[1]):02d}", cleaned)
     cleaned = _SPACES.sub(" ", cleaned).strip(" ,")
     try:
-        parsed = parse_timestamp(cleaned)
+        parsed = read_time_value(cleaned)  # numeric dates day first, as everywhere (03/04/2026 is 3 April)
     except Exception:
         return None
     if not isinstance(parsed, datetime):
@@ -1020,12 +1079,22 @@ def _paragraph_starts(lines: list[str]) -> list[int]:
 
 
 def _drop_disclaimer(lines: list[str]) -> list[str]:
+    """Without a closing legal disclaimer: a paragraph among the last three, or a line inside the closing signature
+    block (right after a short signature line, as Outlook appends it), that starts like one and reads like one."""
     starts = _paragraph_starts(lines)
-    for start in starts[1:][-3:]:
+    candidates = set(starts[1:][-3:])
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    for position in range(max(1, len(filled) - 12), len(filled)):
+        i, before = filled[position], filled[position - 1]
+        if before == i - 1 and len(lines[before].strip()) <= 80 and _signature_like(lines[before]):
+            candidates.add(i)
+    for start in sorted(candidates):
         end = next((s for s in starts if s > start), len(lines))
         paragraph = " ".join(line.strip() for line in lines[start:end])
         if _DISCLAIMER_START.match(paragraph) and _DISCLAIMER_WORDS.search(paragraph[:3000]):
-            return lines[:start]
+            if start in starts or _DISCLAIMER_START.match(paragraph).group(0).isupper() or \
+                    len(paragraph) >= 80:
+                return lines[:start]
     return lines
 
 
@@ -1069,13 +1138,14 @@ def _trim_sign_off(lines: list[str]) -> tuple[list[str], list[str]]:
             if _name_like(name):
                 kept.append(name)
         return kept, lines[c + 1:]
-    # no sign-off: a last paragraph that starts with a name and carries contact details keeps only the name
+    # no sign-off: a last paragraph that starts with a name and carries contact details, a job title or a company
+    # name keeps only the name
     starts = _paragraph_starts(lines)
     if len(starts) >= 2:
         block = [j for j in filled if j >= starts[-1]]
         name = lines[block[0]].strip().split(" | ")[0].strip()
         if (len(block) <= 7 and _name_like(name) and all(_signature_like(lines[j]) for j in block)
-                and any(_CONTACT.search(lines[j]) for j in block[1:])):
+                and any(_CONTACT.search(lines[j]) or _TITLE_OR_COMPANY.search(lines[j]) for j in block[1:])):
             return lines[: block[0]] + [name], lines[block[0]:]
     return lines, []
 
@@ -1317,10 +1387,10 @@ def _decide_roles(threads: list[list[_Entry]], options: IngestOptions) -> dict[s
     """The role of every author the mail itself makes clear, per file (key: address, or ``name:<name>``).
 
     Evidence, strongest first: the rosters (``finish`` applies them again); a support mailbox, display name or
-    signature; the first author of a thread who writes to a support address is the customer (so is anyone from
-    another organisation who writes to one); an address at a support domain (a domain label such as ``support``,
-    or the organisation of a support mailbox) is an agent; in a thread with an agent, authors from other
-    organisations are customers; in a thread of two people, once one side is known the other is the opposite.
+    signature; whoever writes to a support address from outside its organisation (a free-mail address has none)
+    is the customer; an address at a support domain (a domain label such as ``support``, or the organisation of a
+    support mailbox) is an agent; in a thread with an agent, authors from other organisations are customers; in a
+    thread of two people, once one side is known the other is the opposite.
     """
     roles: dict[str, Role] = {}
     entries = [e for thread in threads for e in thread if e.key]
@@ -1343,52 +1413,69 @@ def _decide_roles(threads: list[list[_Entry]], options: IngestOptions) -> dict[s
         return (address in mailboxes or _support_address(address) or _support_domain(address)
                 or roles.get(address) == "agent")
 
-    for thread in threads:  # who writes to support
-        first = True
-        for e in thread:
-            targets = [a for a in e.recipients if support_like(a)]
-            if not targets or not e.key:
-                continue
-            if e.key not in roles:
-                own_org = _organisation(e.address)
-                if first or own_org is None or all(_organisation(a) != own_org for a in targets):
-                    if not _support_domain(e.address):
-                        roles[e.key] = "customer"
-            first = False
+    for e in entries:  # who writes to support from outside its organisation
+        if e.key in roles or (e.address and _support_domain(e.address)):
+            continue
+        targets = [a for a in e.recipients if support_like(a)]
+        own_org = _organisation(e.address)
+        if targets and (own_org is None or all(_organisation(a) != own_org for a in targets)):
+            roles[e.key] = "customer"
     for e in entries:  # addresses at a support domain
         if e.key not in roles and e.address and (_support_domain(e.address) or _organisation(e.address) in
                                                  support_orgs - {None}):
             roles[e.key] = "agent"
-    for _ in range(len(threads) + 1):  # the other side of a thread
-        changed = False
-        for thread in threads:
-            keys = list(dict.fromkeys(e.key for e in thread if e.key))
-            agent_orgs = {_organisation(k) for k in keys if roles.get(k) == "agent"} - {None}
-            if agent_orgs:
-                for e in thread:
-                    org = _organisation(e.address)
-                    if e.key and e.key not in roles and org is not None and org not in agent_orgs:
-                        roles[e.key] = "customer"
-                        changed = True
-            if len(keys) == 2:
-                a, b = keys
-                if (a in roles) != (b in roles):
-                    known, other = (a, b) if a in roles else (b, a)
-                    roles[other] = "customer" if roles[known] == "agent" else "agent"
-                    changed = True
-        if not changed:
-            break
+    # The other side of a thread, until nothing changes: a thread is looked at again only when one of its authors
+    # was decided elsewhere (linear in the number of authors of all threads).
+    thread_keys = [list(dict.fromkeys(e.key for e in thread if e.key)) for thread in threads]
+    holders: dict[str, list[int]] = {}
+    for number, keys in enumerate(thread_keys):
+        for key in keys:
+            holders.setdefault(key, []).append(number)
+    pending = deque(range(len(threads)))
+    queued = set(pending)
+    while pending:
+        number = pending.popleft()
+        queued.discard(number)
+        keys = thread_keys[number]
+        decided: list[str] = []
+        agent_orgs = {_organisation(k) for k in keys if roles.get(k) == "agent"} - {None}
+        if agent_orgs:
+            for key in keys:
+                org = _organisation(key)
+                if key not in roles and org is not None and org not in agent_orgs:
+                    roles[key] = "customer"
+                    decided.append(key)
+        if len(keys) == 2:
+            a, b = keys
+            if (a in roles) != (b in roles):
+                known, other = (a, b) if a in roles else (b, a)
+                roles[other] = "customer" if roles[known] == "agent" else "agent"
+                decided.append(other)
+        for key in decided:
+            for holder in holders.get(key, ()):
+                if holder not in queued:
+                    pending.append(holder)
+                    queued.add(holder)
     return roles
 
 
-def _raw_turn(entry: _Entry, roles: dict[str, Role], options: IngestOptions) -> RawTurn:
+def _in_roster(entry: _Entry, options: IngestOptions) -> bool:
+    """Whether ``--agents`` or ``--agent-pattern`` names this author."""
+    if entry.address and _rostered(entry.address, options):
+        return True
+    if entry.name and _named_in_roster(entry.name, options):
+        return True
+    return bool(options.agent_pattern and entry.name and options.agent_pattern.search(entry.name))
+
+
+def _raw_turn(entry: _Entry, roles: dict[str, Role], options: IngestOptions, named_roster: bool) -> RawTurn:
     """The turn of an entry: its author's name as label, with ``(Support)`` or ``(Customer)`` added when the mail
-    decided the role (a roster still wins in ``finish``)."""
+    decided the role (a roster still wins in ``finish``; when a roster names someone in the file, it names the
+    agents and no ``(Support)`` is added)."""
     name, address = entry.name, entry.address
     label = name or address
     role: Role | None = None
     decided = roles.get(entry.key)
-    named_roster = bool(options.agents or options.agent_pattern)
     if address and _rostered(address, options):
         role = "agent"
     elif label and decided is not None and parse_label(label).role is None:

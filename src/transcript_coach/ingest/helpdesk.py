@@ -7,17 +7,43 @@ tools produce (see the ``parse_*`` functions), states roles where the export doe
 ``InputError`` (code ``unsupported_structure``) naming the key path, e.g. ``comments[3].body``.
 
 A Zendesk full export (one ticket per line, though named ``.json``) is read as a list of tickets.
+
+Channels: a Zendesk ticket is ``chat`` only when ``via.channel`` is a chat or messaging channel (``chat``,
+``chat_transcript``, ``messaging``, ``native_messaging``, ``sms``, ``whatsapp``...), ``voice`` for voice/phone, and
+``email`` otherwise (email, web form, API, or no ``via``: asynchronous). Freshdesk sources 1, 2, 9 and 10 (email,
+portal, feedback widget, outbound email) are ``email``, 3 (phone) ``voice``, others ``chat``.
+
+Bodies that came by email (an email-channel ticket or comment, a Freshdesk reply with ``from_email``, an Intercom
+email conversation) or that show quoted history (``On ... wrote:``, ``>`` lines, a ``freshdesk_quote`` /
+``gmail_quote`` block) are zoned like an email (``email.own_text``): the author's own words only, without the quoted
+history, disclaimer and the contact block after the sign-off.
+
+Zendesk without a sideloaded users list: a comment's author is named by the ``via.source.from`` of its email
+comments, and an email comment from an address outside the support side (not the ticket's ``via.source.to`` or
+``recipient``, nor their domain, nor an agent's) is the customer's (a CC'd colleague). A comment holding a whole chat
+transcript (at least two ``(08:01:15 AM) Dana Kim: ...`` lines) becomes one turn per chat message
+(``chat.parse_chat_block``); the requester's name is the customer, agents are named by the users list or the
+assignee.
+
+Intercom: ``comment`` parts and any other part with a body (``close``, ``assignment``, ``open``, ``snoozed``: a
+"reply and close") are messages the customer saw; only ``note`` parts are internal; parts without a body are events
+and skipped.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import Any
 
 from transcript_coach.errors import InputError
 from transcript_coach.ingest.base import Conversation, IngestOptions, RawTurn, finish_all, parser
+from transcript_coach.ingest.chat import norm_label, parse_chat_block
+from transcript_coach.ingest.email import own_text
 from transcript_coach.ingest.records import (
+    TIMESTAMP_EXPECTED,
     default_id,
     describe,
     html_text,
@@ -25,9 +51,9 @@ from transcript_coach.ingest.records import (
     looks_generic,
     parse_flag,
     parse_generic,
+    read_time_value,
     show_keys,
 )
-from transcript_coach.ingest.timestamps import parse_timestamp
 from transcript_coach.model import Channel, Role, Timestamp, Transcript
 
 SUPPORTED = (
@@ -37,6 +63,17 @@ SUPPORTED = (
     "\"conversations\"} or a ticket with \"conversations\" or \"description_text\"); generic turns "
     "([{\"speaker\", \"text\"}, ...] or {\"turns\": [...]})"
 )
+
+
+# Signs of quoted email history in a body (the email module then zones it): ">" lines, "On ... wrote:",
+# "-----Original Message-----", a "____" rule, a "From:" header line; in HTML, quote blocks.
+_QUOTED = re.compile(
+    r"^(?:>|On\s[^\n]{1,300}\s(?:wrote|writes):\s*$|[-_=*\s]{0,10}(?:original message|forwarded message)|_{10,}\s*$|"
+    r"\*{0,2}From\*{0,2}:\s[^\n]{1,300}$)",
+    re.IGNORECASE | re.MULTILINE,
+)
+_QUOTED_HTML = re.compile(r"freshdesk_quote|gmail_quote|type=[\"']?cite|<blockquote|divRplyFwdMsg|appendonsend",
+                          re.IGNORECASE)
 
 
 # --- reading values by key path -------------------------------------------------------------------------------------
@@ -94,10 +131,10 @@ class _Reader:
         value = self.obj.get(key)
         if value is None or value == "":
             return None
-        stamp = parse_timestamp(value) if not isinstance(value, dict | list | bool) else None
+        stamp = read_time_value(value) if not isinstance(value, dict | list | bool) else None
         if stamp is None:
-            raise InputError(self.source, f"{self.at(key)}: unreadable timestamp {describe(value)}; expected ISO "
-                             "8601 (2024-03-01T09:14:00Z) or epoch seconds", code="unsupported_structure")
+            raise InputError(self.source, f"{self.at(key)}: unreadable timestamp {describe(value)}; "
+                             f"{TIMESTAMP_EXPECTED}", code="unsupported_structure")
         return stamp
 
     def child(self, key: str) -> _Reader | None:
@@ -200,15 +237,47 @@ def is_zendesk(doc: object) -> bool:
     return False
 
 
+_ZENDESK_VOICE = frozenset({"voice", "phone", "phone_call", "call", "voicemail", "voice_inbound", "voice_outbound"})
+# Synchronous channels; everything else (email, web form, API, widget form, side conversations...) is asynchronous
+# like email.
+_ZENDESK_CHAT = frozenset({"chat", "chat_transcript", "messaging", "native_messaging", "sunshine_conversations",
+                           "sms", "whatsapp", "facebook_messenger", "instagram_dm", "twitter_dm", "line", "wechat",
+                           "telegram", "viber", "mobile_sdk"})
+
+
 def _zendesk_channel(value: object) -> Channel | None:
+    """The channel of a ``via.channel`` word; ``None`` when there is none."""
     if not isinstance(value, str) or not value.strip():
         return None
-    word = value.strip().casefold()
-    if word == "email":
-        return "email"
-    if word in ("voice", "phone", "phone_call", "call"):
+    word = value.strip().casefold().replace("-", "_").replace(" ", "_")
+    if word in _ZENDESK_VOICE:
         return "voice"
-    return "chat"
+    if word in _ZENDESK_CHAT or word.endswith("_chat"):
+        return "chat"
+    return "email"
+
+
+def _via_party(via: _Reader | None, side: str) -> tuple[str | None, str | None]:
+    """(name, address) of ``via.source.from`` / ``via.source.to``; anything of another shape gives nothing."""
+    if via is None:
+        return None, None
+    source = via.get("source")
+    party = source.get(side) if isinstance(source, dict) else None
+    if not isinstance(party, dict):
+        return None, None
+    name, address = party.get("name"), party.get("address")
+    name = name.strip() if isinstance(name, str) and name.strip() else None
+    address = address.strip().casefold() if isinstance(address, str) and "@" in address else None
+    return name, address
+
+
+def _via_channel(reader: _Reader) -> Channel | None:
+    via = reader.child("via")
+    return _zendesk_channel(via.get("channel")) if via is not None else None
+
+
+def _domain(address: str | None) -> str | None:
+    return address.rsplit("@", 1)[1] if address and "@" in address else None
 
 
 class _ZendeskUser:
@@ -228,10 +297,31 @@ def _zendesk_users(readers: list[_Reader] | None,
     return users
 
 
+class _ZendeskTicket:
+    """What the comments of one ticket are read against: its people, support addresses and channel."""
+
+    def __init__(self, users: dict[str, _ZendeskUser], requester: str | None, assignee: str | None,
+                 submitter: str | None, support: set[str], channel: Channel | None):
+        self.users, self.requester, self.assignee, self.submitter = users, requester, assignee, submitter
+        self.support = support  # addresses the customer wrote to (the ticket's via.source.to, recipient)
+        self.channel = channel
+        self.senders: dict[str, tuple[str | None, str | None]] = {}  # author id -> via.source.from of a comment
+        self.warnings: list[str] = []
+        self.warned: set[str] = set()
+
+    def agent_address(self, address: str) -> bool:
+        """An address of the support side: a support address, one at its domain, or an agent's."""
+        if address in self.support or any(_domain(address) == _domain(a) for a in self.support):
+            return True
+        return any(u.email and u.email.strip().casefold() == address and u.role in ("agent", "admin")
+                   for u in self.users.values())
+
+
 def _zendesk_conversation(ticket: _Reader | None, comments: list[_Reader] | None, users: dict[str, _ZendeskUser],
                           source: str, fallback_id: str) -> Conversation:
     requester = assignee = submitter = None
     channel: Channel | None = None
+    support: set[str] = set()
     if ticket is not None:
         # Some export tools embed the people on the ticket; the sideloaded users list wins.
         embedded = {}
@@ -245,8 +335,11 @@ def _zendesk_conversation(ticket: _Reader | None, comments: list[_Reader] | None
             ticket.ident("submitter_id")
         via = ticket.child("via")
         channel = _zendesk_channel(via.get("channel")) if via is not None else None
-    warnings: list[str] = []
-    warned: set[str] = set()
+        support.update(a for a in (_via_party(via, "to")[1],) if a)
+        recipient = ticket.get("recipient")
+        if isinstance(recipient, str) and "@" in recipient:
+            support.add(recipient.strip().casefold())
+    context = _ZendeskTicket(users, requester, assignee, submitter, support, channel)
     turns: list[RawTurn] = []
     if comments is None:
         if ticket is None or ticket.text("description") is None:
@@ -254,23 +347,36 @@ def _zendesk_conversation(ticket: _Reader | None, comments: list[_Reader] | None
             raise InputError(source, f"{where}: expected 'comments' (a list) or a 'description'",
                              code="unsupported_structure")
         text = ticket.html("description") or ""
+        if channel in (None, "email"):
+            text = own_text(text)
         user = users.get(requester or "")
         turns.append(RawTurn(text, label=_zendesk_label(user, requester), role="customer",
                              timestamp=ticket.time("created_at"), address=user.email if user else None))
         comments = []
-    voice = False
+    for comment in comments:  # who sent each email comment, for authors the export does not sideload
+        author = comment.ident("author_id")
+        name, address = _via_party(comment.child("via"), "from")
+        if author is not None and (name or address) and author not in context.senders:
+            context.senders[author] = (name, address)
+    voice = chat_transcript = False
     for comment in comments:
-        turns.append(_zendesk_turn(comment, users, requester, assignee, submitter, warnings, warned))
+        split = _zendesk_chat_transcript(comment, context)
+        if split is not None:
+            turns.extend(split)
+            chat_transcript = True
+        else:
+            turns.append(_zendesk_turn(comment, context))
         kind = comment.text("type")
         voice = voice or (kind or "").casefold() == "voicecomment"
         if channel is None:
-            via = comment.child("via")
-            channel = _zendesk_channel(via.get("channel")) if via is not None else None
+            channel = _via_channel(comment)
     if voice and ticket is None:
         channel = "voice"
+    elif chat_transcript and (ticket is None or context.channel is None):
+        channel = "chat"
     ident = ticket.ident("id") if ticket is not None else None
-    return Conversation(tuple(_ordered(turns)), id=ident or fallback_id, channel=channel or "chat",
-                        warnings=tuple(warnings))
+    return Conversation(tuple(_ordered(turns)), id=ident or fallback_id, channel=channel or "email",
+                        warnings=tuple(context.warnings))
 
 
 def _zendesk_label(user: _ZendeskUser | None, author: str | None) -> str | None:
@@ -281,40 +387,116 @@ def _zendesk_label(user: _ZendeskUser | None, author: str | None) -> str | None:
     return f"user-{author}" if author else None
 
 
-def _zendesk_turn(comment: _Reader, users: dict[str, _ZendeskUser], requester: str | None, assignee: str | None,
-                  submitter: str | None, warnings: list[str], warned: set[str]) -> RawTurn:
+def _zendesk_text(comment: _Reader, by_email: bool) -> str:
+    """A comment's text; an email's own words only (quoted history, disclaimers and contact blocks dropped) when it
+    came by email or shows quoted history."""
     if not any(k in comment.obj for k in ("plain_body", "body", "html_body")):
         raise InputError(comment.source, f"{comment.at('body')}: missing; expected the comment text in 'body', "
                          f"'plain_body' or 'html_body' (found keys: {show_keys(comment.obj)})",
                          code="unsupported_structure")
-    text = comment.text("plain_body")
-    if not (text and text.strip()):
-        text = comment.text("body")
-    if not (text and text.strip()):
-        text = comment.html("html_body")
+    for key in ("plain_body", "body"):
+        text = comment.text(key)
+        if text and text.strip():
+            return own_text(text) if by_email or _QUOTED.search(text) else text
+    markup = comment.text("html_body")
+    if markup is None:
+        return ""
+    if by_email or _QUOTED_HTML.search(markup) or _QUOTED.search(markup):
+        return own_text(markup, html=True)
+    return comment.html("html_body") or ""
+
+
+def _zendesk_author(comment: _Reader, context: _ZendeskTicket) -> tuple[str | None, _ZendeskUser | None]:
     author = comment.ident("author_id")
-    user = users.get(author or "")
+    user = context.users.get(author or "")
     embedded = comment.child("author")
     if user is None and embedded is not None:
         user = _ZendeskUser(embedded.text("name"), embedded.text("email"),
                             (embedded.text("role") or "").casefold() or None)
         author = author or embedded.ident("id")
+    if user is None and author in context.senders:  # not sideloaded: the email's From says who it is
+        name, address = context.senders[author]
+        user = _ZendeskUser(name, address, None)
+    return author, user
+
+
+def _zendesk_role(author: str | None, user: _ZendeskUser | None, label: str | None, comment: _Reader,
+                  context: _ZendeskTicket) -> Role | None:
     role: Role | None = _ZENDESK_ROLES.get(user.role or "") if user is not None else None
+    if role is not None or author is None:
+        return role
+    if context.requester is not None and author == context.requester:
+        return "customer"
+    if author == context.assignee or (context.submitter is not None and author == context.submitter
+                                      and context.submitter != context.requester):
+        return "agent"
+    via = comment.child("via")
+    sender = _via_party(via, "from")[1] or (user.email.strip().casefold() if user and user.email else None)
+    if sender and _via_channel(comment) == "email":
+        # Someone who wrote in by email from an address outside the support side: a CC'd colleague of the
+        # requester, a forwarded customer. A support address (or one at its domain) is the support side.
+        return "agent" if context.agent_address(sender) else "customer"
+    if context.requester is not None:
+        if author not in context.warned:
+            context.warned.add(author)
+            context.warnings.append(f"zendesk: author {label!r} has no role in the export and is not the ticket's "
+                                    "requester; taken as an agent (sideload users with ?include=users to be sure)")
+        return "agent"
+    return None
+
+
+def _zendesk_turn(comment: _Reader, context: _ZendeskTicket) -> RawTurn:
+    channel = _via_channel(comment)
+    by_email = channel == "email" or (channel is None and context.channel == "email")
+    text = _zendesk_text(comment, by_email)
+    author, user = _zendesk_author(comment, context)
     label = _zendesk_label(user, author)
-    if role is None and author is not None:
-        if requester is not None and author == requester:
-            role = "customer"
-        elif author == assignee or (submitter is not None and author == submitter and submitter != requester):
-            role = "agent"
-        elif requester is not None:
-            role = "agent"
-            if author not in warned:
-                warned.add(author)
-                warnings.append(f"zendesk: author {label!r} has no role in the export and is not the ticket's "
-                                "requester; taken as an agent (sideload users with ?include=users to be sure)")
+    role = _zendesk_role(author, user, label, comment, context)
     public = comment.flag("public")
     return RawTurn(text or "", label=label, role=role, timestamp=comment.time("created_at"),
                    internal=public is False, address=user.email.strip() if user is not None and user.email else None)
+
+
+def _zendesk_chat_transcript(comment: _Reader, context: _ZendeskTicket) -> list[RawTurn] | None:
+    """A comment holding a whole chat transcript (``Chat started: ...`` then ``(08:01:15 AM) Dana Kim: ...``) as
+    one turn per chat message, or ``None``. The requester's name is the customer; agents are named by the users
+    list and the assignee; other names are left to ``finish``."""
+    text = None
+    for key in ("plain_body", "body"):
+        value = comment.text(key)
+        if value and value.strip():
+            text = value
+            break
+    if text is None:
+        markup = comment.text("html_body")
+        text = comment.html("html_body") if markup and markup.strip() else None
+    if not text or text.count("\n") < 1:
+        return None
+    created = comment.time("created_at")
+    day = created.date() if isinstance(created, datetime) else None
+    zone = created.tzinfo if isinstance(created, datetime) else None
+    conversation = parse_chat_block(text, comment.source, day=day, tzinfo=zone)
+    if conversation is None:
+        return None
+    names: dict[str, Role] = {}
+    for ident, user in context.users.items():
+        role = _ZENDESK_ROLES.get(user.role or "")
+        if ident == context.requester:
+            role = "customer"
+        elif ident == context.assignee and role is None:
+            role = "agent"
+        if user.name and role is not None:
+            names.setdefault(norm_label(user.name), role)
+    internal = comment.flag("public") is False
+    turns = []
+    for turn in conversation.turns:
+        role = turn.role
+        if role is None and turn.label:
+            role = names.get(norm_label(turn.label))
+        if internal:
+            role = role or "agent"
+        turns.append(RawTurn(turn.text, label=turn.label, role=role, timestamp=turn.timestamp, internal=internal))
+    return turns
 
 
 def parse_zendesk(doc: object, source: str, options: IngestOptions) -> Iterator[Transcript]:
@@ -418,8 +600,9 @@ def _intercom_conversation(conv: _Reader, fallback_id: str) -> Conversation:
     first = conv.child(key)
     turns: list[RawTurn] = []
     warnings: list[str] = []
+    by_email = _intercom_channel(first) == "email"
     if first is not None:
-        text = first.html("body") or ""
+        text = _intercom_body(first, by_email)
         if not text.strip():
             text = first.html("subject") or ""
         label, role, address = _intercom_author(first.child("author"))
@@ -438,18 +621,28 @@ def _intercom_conversation(conv: _Reader, fallback_id: str) -> Conversation:
         parts = conv.items("conversation_parts") or []
     for part in parts:
         kind = (part.text("part_type") or "").strip().casefold()
-        is_note = kind in _INTERCOM_NOTES
-        if kind != "comment" and not is_note and "assignment" not in kind:
-            continue  # open, close, snoozed, participant_added...: events, not messages
-        body = part.html("body") or ""
-        if "assignment" in kind and not body.strip():
-            continue  # an assignment with a body is the note the teammate left with it
+        body = _intercom_body(part, by_email)
+        if not body.strip():
+            continue  # open, close, snoozed, assignment, participant_added... without a message: events
+        # Only notes are internal. A close, assignment, open or snooze with a body is Intercom's "reply and close"
+        # (or assign, snooze): the customer saw it.
+        internal = kind in _INTERCOM_NOTES
         label, role, address = _intercom_author(part.child("author"))
-        internal = kind != "comment"
         turns.append(RawTurn(body, label=label, role="agent" if internal else role, timestamp=part.time("created_at"),
                              internal=internal, address=address))
     return Conversation(tuple(turns), id=conv.ident("id") or fallback_id, channel=_intercom_channel(first),
                         warnings=tuple(warnings))
+
+
+def _intercom_body(item: _Reader, by_email: bool) -> str:
+    """A message's text (Intercom bodies are HTML); an email's own words only when it came by email or shows
+    quoted history."""
+    markup = item.text("body")
+    if markup is None or not markup.strip():
+        return ""
+    if by_email or _QUOTED_HTML.search(markup):
+        return own_text(markup, html=True)
+    return item.html("body") or ""
 
 
 def parse_intercom(doc: object, source: str, options: IngestOptions) -> Iterator[Transcript]:
@@ -473,7 +666,9 @@ def parse_intercom(doc: object, source: str, options: IngestOptions) -> Iterator
 
 # --- Freshdesk --------------------------------------------------------------------------------------------------------
 
-_FRESHDESK_CHANNELS: dict[int, Channel] = {1: "email", 10: "email", 3: "voice"}
+# Ticket sources: 1 email, 2 portal, 3 phone, 7 chat, 9 feedback widget, 10 outbound email. Web forms are
+# asynchronous like email; anything else (chat, social, bots) is chat.
+_FRESHDESK_CHANNELS: dict[int, Channel] = {1: "email", 2: "email", 9: "email", 10: "email", 3: "voice"}
 _FRESHDESK_OUTBOUND_EMAIL = 10
 
 
@@ -525,9 +720,8 @@ def _freshdesk_conversation(ticket: _Reader, conversations: list[_Reader] | None
     def label(user: str | None) -> str | None:
         return names.get(user or "") or (f"user-{user}" if user else None)
 
-    description = ticket.text("description_text")
-    if not (description and description.strip()):
-        description = ticket.html("description") or ""
+    by_email = channel == "email"
+    description = _freshdesk_text(ticket, "description_text", "description", by_email)
     outbound = source_value == _FRESHDESK_OUTBOUND_EMAIL
     turns = [RawTurn(description, label=label(responder if outbound else requester),
                      role="agent" if outbound else "customer", timestamp=ticket.time("created_at"),
@@ -537,9 +731,7 @@ def _freshdesk_conversation(ticket: _Reader, conversations: list[_Reader] | None
         if not any(k in conv.obj for k in ("body_text", "body")):
             raise InputError(source, f"{conv.at('body_text')}: missing; expected the message in 'body_text' or "
                              f"'body' (found keys: {show_keys(conv.obj)})", code="unsupported_structure")
-        text = conv.text("body_text")
-        if not (text and text.strip()):
-            text = conv.html("body") or ""
+        text = _freshdesk_text(conv, "body_text", "body", by_email or bool(conv.text("from_email")))
         private = conv.flag("private") is True
         incoming = conv.flag("incoming")
         user = conv.ident("user_id")
@@ -553,6 +745,21 @@ def _freshdesk_conversation(ticket: _Reader, conversations: list[_Reader] | None
         replies.append(RawTurn(text, label=label(user), role=role, timestamp=conv.time("created_at"),
                                internal=private, address=(conv.text("from_email") or "").strip() or None))
     return Conversation(tuple(turns + _ordered(replies)), id=ticket.ident("id") or fallback_id, channel=channel)
+
+
+def _freshdesk_text(item: _Reader, text_key: str, html_key: str, by_email: bool) -> str:
+    """The plain text of a description or reply; its own words only (quoted history and signature contact block
+    dropped, as in an email) when it came by email or shows quoted history. Freshdesk's ``body_text`` keeps the
+    quoted history as plain text; ``body`` wraps it in a ``freshdesk_quote`` blockquote."""
+    text = item.text(text_key)
+    if text and text.strip():
+        return own_text(text) if by_email or _QUOTED.search(text) else text
+    markup = item.text(html_key)
+    if markup is None or not markup.strip():
+        return ""
+    if by_email or _QUOTED_HTML.search(markup) or _QUOTED.search(markup):
+        return own_text(markup, html=True)
+    return item.html(html_key) or ""
 
 
 def parse_freshdesk(doc: object, source: str, options: IngestOptions) -> Iterator[Transcript]:

@@ -16,7 +16,7 @@ import io
 import json
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time
 from email.utils import parseaddr
 from pathlib import Path
@@ -33,7 +33,8 @@ from transcript_coach.ingest.base import (
 )
 from transcript_coach.ingest.html import html_to_text
 from transcript_coach.ingest.roles import lexicon, parse_label
-from transcript_coach.ingest.timestamps import parse_timestamp
+from transcript_coach.ingest.chat import day_first_warning, numeric_date, numeric_date_order
+from transcript_coach.ingest.timestamps import parse_clock, parse_timestamp
 from transcript_coach.model import Channel, Role, Timestamp, Transcript
 
 TEXT_KEYS = ("text", "message", "body", "content", "comment", "msg", "utterance", "transcript", "plain_body",
@@ -134,7 +135,7 @@ def describe(value: object) -> str:
     if isinstance(value, bool):
         return f"a boolean ({str(value).lower()})"
     if isinstance(value, int | float):
-        return f"a number ({value})"
+        return f"a number ({_short(value)})"
     if isinstance(value, str):
         return f"text ({_short(value)})"
     if isinstance(value, list):
@@ -161,7 +162,10 @@ def load_json(text: str, source: str) -> object:
 
 
 def _short(value: object, limit: int = 60) -> str:
-    text = repr(value)
+    try:
+        text = repr(value)
+    except ValueError:  # an integer too long to print
+        return "a number too large to print"
     return text if len(text) <= limit else text[: limit - 4] + "..." + text[-1]
 
 
@@ -205,7 +209,7 @@ class _Fields:
 
 
 def raw_turn_from_record(record: Mapping[Any, Any], source: str, line: int | None, *,
-                         where: str | None = None) -> RawTurn:
+                         where: str | None = None, day_first: bool = True) -> RawTurn:
     """One message from a dict or CSV row; ``where`` names the record in errors when there is no line (``turns[3]``).
 
     Raises ``InputError`` (code ``unsupported_structure``) for a record without a text field, a text or speaker of
@@ -215,10 +219,10 @@ def raw_turn_from_record(record: Mapping[Any, Any], source: str, line: int | Non
         prefix = f"{where}: " if where else ""
         raise InputError(source, f"{prefix}expected a message object with a text field, found {describe(record)}",
                          line=line, code="unsupported_structure")
-    return _raw_turn(_Fields(record), source, line, where or "")
+    return _raw_turn(_Fields(record), source, line, where or "", day_first)
 
 
-def _raw_turn(fields: _Fields, source: str, line: int | None, w: str) -> RawTurn:
+def _raw_turn(fields: _Fields, source: str, line: int | None, w: str, day_first: bool = True) -> RawTurn:
     prefix = f"{w}: " if w else ""
     if not fields.has_any(TEXT_KEYS + HTML_TEXT_KEYS):
         raise InputError(
@@ -244,7 +248,7 @@ def _raw_turn(fields: _Fields, source: str, line: int | None, w: str) -> RawTurn
         text=text,
         label=label,
         role=role,
-        timestamp=_timestamp_of(fields, source, line, w),
+        timestamp=_timestamp_of(fields, source, line, w, day_first),
         internal=internal,
         line=line,
         address=address,
@@ -385,23 +389,54 @@ def _flag(fields: _Fields, key: str, source: str, line: int | None, where: str) 
                          f"{describe(fields.values[key])}", line=line, code="unsupported_structure") from None
 
 
-def _timestamp_of(fields: _Fields, source: str, line: int | None, where: str) -> Timestamp | None:
+TIMESTAMP_EXPECTED = ("expected ISO 8601 (2024-03-01T09:14:00Z), epoch seconds between 2000 and 2100 (or epoch "
+                      "milliseconds), or a date and time such as 2024-03-01 09:14 or 03/04/2024 09:14")
+_NUMERIC_STAMP = re.compile(r"\s*(?P<date>\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2}))(?:(?:,?\s+|T)(?P<clock>\d{1,2}:\d{2}"
+                            r"(?::\d{2}(?:[.,]\d{1,6})?)?(?:\s?[AaPp]\.?[Mm]\.?)?))?\s*")
+
+
+def read_time_value(value: object, day_first: bool = True) -> Timestamp | None:
+    """A timestamp field's value, or ``None`` when it cannot be read (never raises). Numeric dates (``03/04/2026``,
+    ``3/14/26 9:14 AM``) are read day first unless ``day_first`` is false or only the month-first reading is a
+    date; everything else goes to ``parse_timestamp``."""
+    if isinstance(value, str):
+        match = _NUMERIC_STAMP.fullmatch(value)
+        if match is not None:
+            day = numeric_date(match["date"], day_first)
+            if day is None:
+                return None
+            if match["clock"] is None:
+                return datetime(day.year, day.month, day.day)
+            clock = parse_clock(match["clock"])
+            return datetime.combine(day, clock) if clock is not None else None
+    try:
+        return parse_timestamp(value)
+    except (OverflowError, ValueError, TypeError, OSError):  # a huge epoch number, a date out of range
+        return None
+
+
+def _time_values(records: list[_Fields]) -> list[str]:
+    """The text values of every timestamp column, to see how the file writes its numeric dates."""
+    return [v for f in records for k in TIME_KEYS if isinstance(v := f.values.get(k), str)]
+
+
+def _timestamp_of(fields: _Fields, source: str, line: int | None, where: str,
+                  day_first: bool = True) -> Timestamp | None:
     found = fields.first(TIME_KEYS)
     if found is None:
         return None
     key, value = found
-    stamp = None if isinstance(value, dict | list) else parse_timestamp(value)  # datetime/time from Python too
+    stamp = None if isinstance(value, dict | list) else read_time_value(value, day_first)  # datetime/time too
     if stamp is None:
         raise InputError(
             source,
-            f"{_key_path(where, fields.names[key])}: unreadable timestamp {_short(value)}; expected ISO 8601 "
-            "(2024-03-01T09:14:00Z), epoch seconds, or a date and time such as 2024-03-01 09:14",
+            f"{_key_path(where, fields.names[key])}: unreadable timestamp {_short(value)}; {TIMESTAMP_EXPECTED}",
             line=line, code="unsupported_structure",
         )
     if key == "time" and isinstance(stamp, time):
         # Separate date and time columns: put them together.
         day = fields.first(("date",))
-        day_stamp = parse_timestamp(day[1]) if day is not None and _is_text_value(day[1]) else None
+        day_stamp = read_time_value(day[1], day_first) if day is not None and _is_text_value(day[1]) else None
         if isinstance(day_stamp, datetime) and day_stamp.time() == time(0):
             return datetime.combine(day_stamp.date(), stamp, tzinfo=stamp.tzinfo or day_stamp.tzinfo)
     return stamp
@@ -529,12 +564,14 @@ def read_jsonl(content: str, source: str, options: IngestOptions) -> Iterator[Tr
     id_key, id_name = _id_column(messages)
     grouper = _Grouper(source, id_key, id_name, "unsupported_structure")
     stem = default_id(source)
+    day_first, ambiguous = numeric_date_order(_time_values(messages))
     for number, obj, fields in objects:
         if fields is not None:
-            grouper.add(fields, _raw_turn(fields, source, number, ""), number)
+            grouper.add(fields, _raw_turn(fields, source, number, "", day_first), number)
         else:
             grouper.add_whole(_generic_conversation(obj, source, "", f"{stem}-{number}", line=number))
-    yield from finish_all(grouper.conversations(stem), source=source, format="jsonl", options=options)
+    yield from finish_all(_with_date_warning(grouper.conversations(stem), ambiguous), source=source,
+                          format="jsonl", options=options)
 
 
 # --- CSV / TSV ------------------------------------------------------------------------------------------------------
@@ -576,6 +613,9 @@ def read_csv(content: str, source: str, options: IngestOptions) -> Iterator[Tran
     id_key = next((k for k in CONVERSATION_ID_KEYS if k in keys), None)
     id_name = names[keys.index(id_key)] if id_key is not None else None
     grouper = _Grouper(source, id_key, id_name, "malformed_csv")
+    rows = list(rows)
+    time_columns = [i for i, k in enumerate(keys) if k in TIME_KEYS]
+    day_first, ambiguous = numeric_date_order(row[i] for _, row in rows for i in time_columns if i < len(row))
     for line, row in rows:
         if len(row) > len(names):
             if any(cell.strip() for cell in row[len(names):]):
@@ -587,10 +627,19 @@ def read_csv(content: str, source: str, options: IngestOptions) -> Iterator[Tran
                 )
             row = row[: len(names)]
         fields = _Fields.from_row(keys, key_names, row)
-        grouper.add(fields, _raw_turn(fields, source, line, ""), line)
+        grouper.add(fields, _raw_turn(fields, source, line, "", day_first), line)
     if not grouper.groups:
         raise InputError(source, "the CSV has a header but no message rows", line=header_line, code="no_turns")
-    yield from finish_all(grouper.conversations(default_id(source)), source=source, format="csv", options=options)
+    yield from finish_all(_with_date_warning(grouper.conversations(default_id(source)), ambiguous), source=source,
+                          format="csv", options=options)
+
+
+def _with_date_warning(conversations: list[Conversation], ambiguous: str | None) -> list[Conversation]:
+    """Each conversation with the warning that its numeric dates were read day first, when none settled it."""
+    if ambiguous is None:
+        return conversations
+    warning = day_first_warning(ambiguous)
+    return [replace(c, warnings=c.warnings + (warning,)) for c in conversations]
 
 
 def _csv_rows(reader: Any, source: str) -> Iterator[tuple[int, list[str]]]:
@@ -713,7 +762,10 @@ def _generic_conversation(obj: object, source: str, path: str, fallback_id: str,
 
 def _conversation_from_turns(turns: list[Any], meta: _Fields, source: str, path: str, fallback_id: str, *,
                              line: int | None = None, meta_path: str = "") -> Conversation:
-    raw = tuple(raw_turn_from_record(t, source, line, where=f"{path}[{i}]") for i, t in enumerate(turns))
+    day_first, ambiguous = numeric_date_order(
+        _time_values([_Fields(t) for t in turns if isinstance(t, Mapping)]))
+    raw = tuple(raw_turn_from_record(t, source, line, where=f"{path}[{i}]", day_first=day_first)
+                for i, t in enumerate(turns))
     ident = meta.first(CONVERSATION_OWN_ID_KEYS)
     conv_id = str(ident[1]).strip() if ident is not None and _is_text_value(ident[1]) else fallback_id
     agents: tuple[str, ...] = ()
@@ -727,7 +779,8 @@ def _conversation_from_turns(turns: list[Any], meta: _Fields, source: str, path:
                              line=line, code="unsupported_structure")
         agents = tuple(str(a).strip() for a in agents_value)
     channel = channel_from_value(meta.values.get("channel")) or "chat"
-    return Conversation(raw, id=conv_id, channel=channel, agents=agents)
+    warnings = (day_first_warning(ambiguous),) if ambiguous is not None else ()
+    return Conversation(raw, id=conv_id, channel=channel, agents=agents, warnings=warnings)
 
 
 @parser("json-turns", description="Generic JSON: a list of turns, {\"turns\": [...]}, or a list of conversations")

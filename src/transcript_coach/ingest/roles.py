@@ -163,7 +163,8 @@ def resolve_roles(
     pattern_hit = pattern is not None and any(pattern.search(s) for s in speakers | {t.label for t in turns if t.label})
     if pattern is not None and not pattern_hit and speakers:
         warnings.append(f"roles: --agent-pattern {pattern.pattern!r} matches no speaker here")
-    closed = bool(roster) or pattern_hit  # the agents are named: every other unlabelled speaker is a customer
+    roster_hit = any(_in_roster(n, roster) for n in speakers)
+    closed = roster_hit or pattern_hit  # the agents are named: every other unlabelled speaker is a customer
     roles: list[Role | None] = []
     for turn, lab, name in zip(turns, labels, names, strict=True):
         roles.append(_stated_role(turn, lab, name, roster, options, closed))

@@ -4,7 +4,12 @@ Speakers come from WebVTT voice spans (``<v Agent Ravi>``, ``<v.loud Mei>``, sev
 ``Name:`` / ``- Name:`` / ``[Name]`` prefix on a cue line (the same label rules as chat logs). A cue without one
 continues the speaker before it, and consecutive cues of one speaker become one turn. Cue times are offsets from the
 start of the call, given as ``datetime.time`` values (``00:00:03.120``); a ``NOTE recorded: 2026-04-03T09:14:00Z``
-block turns them into date-times. ``NOTE agents: Ravi, Mei`` names the agents.
+block turns them into date-times. ``NOTE agents: Ravi, Mei`` names the agents and ``NOTE customer: Dana Kim`` (or
+``caller:``) the customer; several declarations can share a line as sentences (``Agent: Tom Becker. Customer: Dana
+Kim.``), and a value that is not a list of names is ignored. A voice class that is a role word
+(``<v.agent Tom Becker>``, ``<v.customer Dana>``) gives that voice's role in every cue (label ``Tom Becker
+(agent)``). In WebVTT, a ``-->`` line where a cue timing belongs that webvtt-py cannot read is an error with its
+line (webvtt-py drops such a cue silently).
 
 What the libraries do, and what this module adds:
 
@@ -35,13 +40,15 @@ from transcript_coach.errors import InputError
 from transcript_coach.ingest.base import Conversation, IngestOptions, RawTurn, finish, parser
 from transcript_coach.ingest.chat import (
     label_info,
+    looks_like_name,
     looks_like_speaker,
     norm_label,
     preview,
     source_stem,
     split_speaker,
 )
-from transcript_coach.ingest.timestamps import parse_timestamp
+from transcript_coach.ingest.roles import lexicon
+from transcript_coach.ingest.records import read_time_value
 from transcript_coach.model import Timestamp
 
 CODE = "malformed_subtitles"
@@ -50,7 +57,7 @@ CODE = "malformed_subtitles"
 _VTT_TIMING_LIKE = re.compile(r"\s*[0-9][0-9:.,]*\s*-->")
 _VTT_TS = r"(?:(\d{1,10}):)?(\d{1,2}):(\d{1,2})\.(\d{1,3})"
 _VTT_TIMING = re.compile(rf"\s*{_VTT_TS}\s*-->\s*{_VTT_TS}")
-_VOICE_TAG = re.compile(r"v(?:\.[^\s.]+)*(?:[ \t]+(?P<name>.*))?")
+_VOICE_TAG = re.compile(r"v(?P<classes>(?:\.[^\s.]+)*)(?:[ \t]+(?P<name>.*))?")
 
 # SubRip, as srt reads it: any of its delimiters between the fields, "-->" (or "- >").
 _D = "[,.:\uff0c\uff0e\u3002\uff1a]"
@@ -74,6 +81,10 @@ _SOUNDS = frozenset(
 )
 
 _NOTE_AGENT_KEYS = frozenset({"agents", "agent", "agent names", "agent name"})
+_NOTE_CUSTOMER_KEYS = frozenset({"customer", "customers", "customer name", "caller", "caller name", "client"})
+# "Agent: Tom Becker. Customer: Dana Kim." holds two declarations: split before a "Key:" that follows a sentence end.
+_NOTE_SENTENCES = re.compile(r"(?<=[.;])\s+(?=[A-Za-z][A-Za-z ]{0,24}:)")
+_NAME_LIST = re.compile(r"\s*(?:[,;&/]|\band\b)\s*", re.IGNORECASE)
 _NOTE_START_KEYS = frozenset(
     {"recorded", "recorded at", "recording started", "started", "started at", "start", "start time", "call start",
      "call started", "call started at", "date"}
@@ -88,13 +99,17 @@ class _Cue:
     start_ms: int
     line: int | None
     segments: list[tuple[str | None, str]]
+    end_ms: int | None = None
 
 
 @dataclass(slots=True)
 class _Meta:
     agents: list[str] = field(default_factory=list)
+    customers: list[str] = field(default_factory=list)
     start: datetime | None = None
     id: str | None = None
+    voice_roles: dict[str, str] = field(default_factory=dict)  # voice name -> role word of its class (<v.agent Tom>)
+    end_ms: int | None = None  # when the last cue ends
 
 
 # --- shared ----------------------------------------------------------------------------------------------------
@@ -190,10 +205,18 @@ def _to_turns(cues: list[_Cue], meta: _Meta) -> tuple[tuple[RawTurn, ...], list[
     warnings: list[str] = []
     turns = []
     late = 0
+    customers = {norm_label(n) for n in meta.customers} - {norm_label(n) for n in meta.agents}
     for label, texts, start_ms, line in merged:
         stamp = _offset(start_ms, meta)
         late += stamp is None
-        turns.append(RawTurn(text=" ".join(texts), label=label, timestamp=stamp, line=line))
+        role = None
+        if label is not None and customers:
+            info = label_info(label)
+            if info is not None and info.role is None and (info.key in customers or info.name_key in customers):
+                role = "customer"  # the NOTE block names the customer
+        turns.append(RawTurn(text=" ".join(texts), label=label, role=role, timestamp=stamp, line=line))
+    ends = [cue.end_ms for cue in cues if cue.end_ms is not None]
+    meta.end_ms = max(ends) if ends else None
     if late:
         warnings.append(f"{late} turn(s) start more than 24 hours into the recording; their times are left out")
     if merged and all(label is None for label, *_ in merged):
@@ -204,18 +227,31 @@ def _to_turns(cues: list[_Cue], meta: _Meta) -> tuple[tuple[RawTurn, ...], list[
     return tuple(turns), warnings
 
 
+def _note_names(value: str) -> list[str] | None:
+    """The names of a roster value (``Ravi, Mei`` / ``Tom Becker.``), or ``None`` when it is not a list of names."""
+    names = [n.strip().rstrip(".!,;:").strip() for n in _NAME_LIST.split(value.strip().rstrip(".!;"))]
+    names = [n for n in names if n]
+    if not names or len(names) > 8 or not all(looks_like_name(n) for n in names):
+        return None
+    return names
+
+
 def _read_notes(comments: list[str], meta: _Meta) -> None:
-    """``NOTE agents: Ravi, Mei``, ``NOTE recorded: 2026-04-03T09:14:00Z``, ``NOTE call id: C-19``."""
+    """``NOTE agents: Ravi, Mei``, ``NOTE customer: Dana Kim``, ``NOTE recorded: 2026-04-03T09:14:00Z``, ``NOTE call
+    id: C-19``; several on one line as sentences (``Agent: Tom Becker. Customer: Dana Kim.``). A roster value that
+    is not a list of names is ignored."""
     for comment in comments:
-        for line in comment.split("\n"):
+        for line in (piece for text_line in comment.split("\n") for piece in _NOTE_SENTENCES.split(text_line)):
             key, sep, value = line.partition(":")
             if not sep:
                 continue
             key, value = norm_label(key), value.strip()
-            if key in _NOTE_AGENT_KEYS:
-                meta.agents.extend(n.strip() for n in re.split(r"[,;]", value) if n.strip())
+            if key in _NOTE_AGENT_KEYS or key in _NOTE_CUSTOMER_KEYS:
+                names = _note_names(value)
+                if names is not None:
+                    (meta.agents if key in _NOTE_AGENT_KEYS else meta.customers).extend(names)
             elif key in _NOTE_START_KEYS and meta.start is None and ":" in value:
-                stamp = parse_timestamp(value)
+                stamp = read_time_value(value)
                 if isinstance(stamp, datetime):
                     meta.start = stamp
             elif key in _NOTE_ID_KEYS and value and meta.id is None:
@@ -223,8 +259,10 @@ def _read_notes(comments: list[str], meta: _Meta) -> None:
 
 
 # --- WebVTT ----------------------------------------------------------------------------------------------------
-def _voice_segments(raw_lines: list[str]) -> tuple[list[tuple[str | None, str]], bool]:
-    """Segments of a cue split at ``<v Name>`` spans (tags removed, entities decoded), and whether it had any."""
+def _voice_segments(raw_lines: list[str], roles: dict[str, str] | None = None
+                    ) -> tuple[list[tuple[str | None, str]], bool]:
+    """Segments of a cue split at ``<v Name>`` spans (tags removed, entities decoded), and whether it had any. A
+    voice class that is a role word (``<v.agent Tom Becker>``, ``<v.customer Dana>``) is noted in ``roles``."""
     segments: list[tuple[str | None, list[str]]] = [(None, [])]
     voiced = False
     for line in raw_lines:
@@ -238,6 +276,12 @@ def _voice_segments(raw_lines: list[str]) -> tuple[list[tuple[str | None, str]],
                 if name:
                     voiced = True
                     segments.append((_clean(name), []))
+                    if roles is not None and match["classes"]:
+                        for cls in match["classes"].split(".")[1:]:
+                            word = norm_label(cls.replace("-", " ").replace("_", " "))
+                            if lexicon().labels.get(word) in ("agent", "customer", "bot"):
+                                roles.setdefault(_clean(name), word)
+                                break
         segments[-1][1].append(" ")
     return [(label, _clean(html.unescape("".join(parts)))) for label, parts in segments], voiced
 
@@ -266,8 +310,21 @@ def _vtt_lines(lines: list[str], captions, first: int, source: str) -> list[int 
     """The line of each caption's timing line; an error for a timing line webvtt-py could not read."""
     found: list[int | None] = [None] * len(captions)
     index = 0
+    position = 0  # the line's place in its block (1 = first line)
+    block_first = ""
     for number, line in enumerate(lines, start=first):
-        if "-->" not in line or not _VTT_TIMING_LIKE.match(line):
+        if not line.strip():
+            position = 0
+            continue
+        position += 1
+        if position == 1:
+            block_first = line
+        if "-->" not in line or block_first.startswith(("WEBVTT", "NOTE", "STYLE", "REGION")):
+            continue
+        # A cue's timing line is its first line, or its second after a cue identifier: there any "-->" line that
+        # is not a timing webvtt-py reads (it drops such cues silently) is an error.
+        timing_place = position == 1 or (position == 2 and "-->" not in block_first)
+        if not (timing_place or _VTT_TIMING_LIKE.match(line)):
             continue
         timing = _vtt_timing_ms(line)
         if index < len(captions) and timing == (
@@ -310,16 +367,19 @@ def parse_vtt(text: str, source: str) -> Conversation:
         comments.extend(getattr(item, "comments", []) or [])
     _read_notes(comments, meta)
 
-    voiced_cues = [_voice_segments(c.lines) for c in captions]
+    voiced_cues = [_voice_segments(c.lines, meta.voice_roles) for c in captions]
     any_voice = any(voiced for _, voiced in voiced_cues)
-    known: set[str] = {norm_label(a) for a in meta.agents}
+    known: set[str] = {norm_label(a) for a in meta.agents + meta.customers}
     cues: list[_Cue] = []
     for caption, number, (segments, _) in zip(captions, numbers, voiced_cues, strict=True):
         start_ms = caption.start_time.in_milliseconds()
         if not any_voice:
             plain = [_clean(html.unescape("".join(t for t, tag in _tokens(line) if not tag))) for line in caption.lines]
             segments = _prefix_segments([p for p in plain if p], known, bool(cues))
-        cues.append(_Cue(start_ms, number, segments))
+        elif meta.voice_roles:  # every cue of a voice that a class names: "Tom Becker (agent)"
+            segments = [(f"{label} ({meta.voice_roles[label]})" if label in meta.voice_roles else label, text)
+                        for label, text in segments]
+        cues.append(_Cue(start_ms, number, segments, caption.end_time.in_milliseconds()))
     turns, warnings = _to_turns(cues, meta)
     return Conversation(turns=turns, id=meta.id or source_stem(source), channel="voice",
                         agents=tuple(dict.fromkeys(meta.agents)), warnings=tuple(warnings))
@@ -425,7 +485,8 @@ def parse_srt(text: str, source: str) -> Conversation:
         content = _SRT_OVERRIDE.sub("", subtitle.content)
         plain = [_clean("".join(t for t, tag in _tokens(line) if not tag)) for line in content.split("\n")]
         start_ms = int(subtitle.start.total_seconds() * 1000 + 0.5)
-        cues.append(_Cue(start_ms, number, _prefix_segments([p for p in plain if p], known, bool(cues))))
+        end_ms = int(subtitle.end.total_seconds() * 1000 + 0.5)
+        cues.append(_Cue(start_ms, number, _prefix_segments([p for p in plain if p], known, bool(cues)), end_ms))
     turns, warnings = _to_turns(cues, _Meta())
     return Conversation(turns=turns, id=source_stem(source), channel="voice", warnings=tuple(warnings))
 

@@ -1,13 +1,17 @@
 """empathy.*: the agent's empathy, by the three mechanisms of EPITOME (Sharma et al., EMNLP 2020) and support staples.
 
-Features (agent turns only; phrases in ``data/lexicons/empathy.json``, negation-aware: "I'm not sorry", "I don't
-understand", "no need to apologise" do not count):
+Features (agent turns only; phrases in ``data/lexicons/empathy.json``, negation-aware through entries marked
+``"negate": true``: "I'm not sorry", "I don't understand", "no need to apologise" do not count, "Oh no, that sounds
+awful" does):
 
 - ``empathy.emotional_reaction``: warmth, compassion, concern, sympathy ("I'm so sorry to hear that", "that sounds
   really stressful", "oh no", "hang in there"). Evidence: the phrase; value: 1, or 0.5 for closing wishes ("good
   luck", "take care").
 - ``empathy.interpretation``: understanding of the customer's feelings or experience, inferred or shared ("I
   understand how frustrating", "it sounds like you've been let down", "that must be hard", "I've been there").
+  Also, as a sentence (rule ``self-disclosure``), the agent sharing an experience of their own: a feeling,
+  mental-health or family word (``disclosure_words``) whose nearest pronoun before it, within ``disclosure_window``
+  tokens, is first person singular and not negated ("My mum struggled with this too"; not "I hope you feel better").
 - ``empathy.exploration``: a question that explores the customer's situation or feelings. Evidence: the sentence. Rule:
   a question (see ``listening.is_question``) that is directed at the customer (second person, or a short wh-question
   such as "What happened?"), or a sentence with an exploration cue ("tell me more", "how long has"), unless it is
@@ -31,6 +35,7 @@ understand", "no need to apologise" do not count):
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -128,28 +133,34 @@ def empathy_signals(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
 
 def _turn_hits(turn: Turn, doc: Doc, found: list[Match], cfg: Settings, w: Words, context: str | None
                ) -> Iterator[tuple[Hit, str]]:
+    sents = sentences(doc)
+    starts = [sent.start for sent in sents]
     cue_sentences: dict[int, str] = {}  # sentence start -> exploration cue entry
     by_feature: dict[str, list[Match]] = {}
     bare: list[Match] = []
     for m in found:
         if m.entry.feature == "empathy.exploration":
-            cue_sentences.setdefault(m.span.sent.start, m.entry.id)
+            cue_sentences.setdefault(starts[bisect_right(starts, m.span.start) - 1], m.entry.id)
         elif m.entry.id == "sorry.any":
             bare.append(m)
         else:
             by_feature.setdefault(m.entry.feature, []).append(m)
-    covered = [(m.span.start, m.span.end) for ms in by_feature.values() for m in ms]
+    covered = {i for ms in by_feature.values() for m in ms for i in range(m.span.start, m.span.end)}
     for m in bare:
-        if not any(s <= m.span.start < e for s, e in covered):
+        if m.span.start not in covered:
             feature = "empathy.emotional_reaction" if context == "emotion" else "empathy.apology"
             by_feature.setdefault(feature, []).append(m)
     for feature, ms in by_feature.items():
-        taken: list[tuple[int, int]] = []
+        taken_end = -1  # spans come sorted by start, so one that overlaps a taken span starts before the last end
         for m in sorted(ms, key=lambda m: (m.span.start, -len(m.span))):
-            if any(m.span.start < e and s < m.span.end for s, e in taken):
+            if m.span.start < taken_end:
                 continue
-            taken.append((m.span.start, m.span.end))
-            span = _extend(m.span, cfg) if feature == "empathy.apology" else m.span
+            taken_end = m.span.end
+            if feature == "empathy.apology":
+                sent_end = sents[bisect_right(starts, m.span.start) - 1].end
+                span = _extend(m.span, sent_end, cfg)
+            else:
+                span = m.span
             while len(span) > 1 and span[-1].is_punct:  # patterns may end on punctuation: the words are evidence
                 span = span[:-1]
             rule = f"lexicon:{FAMILY}#{m.entry.id}"
@@ -157,8 +168,8 @@ def _turn_hits(turn: Turn, doc: Doc, found: list[Match], cfg: Settings, w: Words
                 rule += "+context" if feature == "empathy.emotional_reaction" else ""
             key = " ".join(t.lower_.replace("\u2019", "'") for t in span)
             yield span_hit(feature, turn.index, span, rule, m.entry.value), key
-    interpreted = {m.span.sent.start for m in by_feature.get("empathy.interpretation", ())}
-    for sent in sentences(doc):
+    interpreted = {starts[bisect_right(starts, m.span.start) - 1] for m in by_feature.get("empathy.interpretation", ())}
+    for sent in sents:
         rule = _exploration(sent, cfg, w, cue_sentences.get(sent.start))
         if rule:
             yield span_hit("empathy.exploration", turn.index, trimmed(sent), rule), ""
@@ -166,14 +177,14 @@ def _turn_hits(turn: Turn, doc: Doc, found: list[Match], cfg: Settings, w: Words
             yield span_hit("empathy.interpretation", turn.index, trimmed(sent), "self-disclosure"), ""
 
 
-def _extend(span: Span, cfg: Settings) -> Span:
+def _extend(span: Span, sent_end: int, cfg: Settings) -> Span:
     """The apology phrase with what it apologises for: up to ``apology_extend_tokens`` more tokens, to the end of the
     clause (punctuation or an ``apology_clause_breaks`` word)."""
     doc, end = span.doc, span.end
-    sent_end = span[-1].sent.end
     while end < sent_end and end - span.end < cfg.extend_tokens:
         t = doc[end]
-        if t.is_punct or t.is_space or t.lower_ in cfg.clause_breaks:
+        needs_object = end == span.end and span[-1].lower_ in ("for", "about")  # "sorry about that"
+        if t.is_punct or t.is_space or (t.lower_ in cfg.clause_breaks and not needs_object):
             break
         end += 1
     return doc[span.start:end]

@@ -3,7 +3,9 @@
 Positive signals (agent turns):
 
 - ``listening.acknowledgement``: "I see", "got it", "thanks for explaining" (lexicon ``ack.*``; "I see that your order
-  ..." is excluded: that is the agent reading a screen, not acknowledging).
+  ..." is excluded: that is the agent reading a screen, not acknowledging). Lexicon entries marked ``"negate": true``
+  do not count after a negation in the same clause (``negation_before``: "I don't see", "I dont understand"; a lone
+  "no," as in "Oh no, ..." is not a negation).
 - ``listening.paraphrase``: an agent sentence that reflects the customer's own words: it shares at least
   ``paraphrase_min_overlap`` content lemmas with the customer's latest block of turns, and those shared lemmas are at
   least ``paraphrase_min_ratio`` of the sentence's content lemmas. Content lemmas are lemmas of tokens that are not
@@ -12,15 +14,16 @@ Positive signals (agent turns):
 - ``listening.clarifying``: clarifying and confirming questions ("just to confirm", "do you mean").
 - ``listening.detail_reuse``: the agent uses a detail the customer gave first: an order/reference code, an email, a
   phone number, a date, the customer's name (from "my name is ..." or the chat's speaker label) or a product name
-  (mixed-case or letter+digit tokens such as "iPhone", "S21", and capitalised words inside a sentence). Evidence: the
-  agent's span; rule ``reuse:<kind>``. Details the agent said before the customer are not counted.
+  (mixed-case or letter+digit tokens such as "iPhone", "S21", and capitalised words inside a sentence that are not
+  common English words, Zipf frequency below ``product_max_zipf``). Evidence: the agent's span; rule
+  ``reuse:<kind>``. Details the agent said before the customer are not counted.
 
 Negative signals:
 
 - ``listening.reask``: an agent request ("can I have", "what's your", "please confirm") for a field the customer
   already gave (order number, email, phone, account, address, device, name). Evidence: the agent's sentence; the field
-  is in the rule, ``reask:<field>``. A sentence that contains the given value (a confirmation) is not a re-ask, nor one
-  that says it is for security/verification.
+  is in the rule, ``reask:<field>`` (a float ``value`` cannot name it). A sentence that contains the given value (a
+  confirmation) is not a re-ask, nor one that says it is for security or verification (``reask_exempt``).
 - ``listening.customer_repeat``: customer repetition markers ("as I said", "I already told you", "Again, ...") from
   ``customer.json``, and a customer turn whose content lemmas are mostly (``repeat_min_ratio``, at least
   ``repeat_min_shared`` of them) those of an earlier customer turn that an agent or bot turn already followed.
@@ -36,6 +39,7 @@ Negative signals:
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -53,9 +57,9 @@ from transcript_coach.signals.resources import Resources
 FAMILY = "listening"
 ROLES = ("agent", "bot", "customer")
 
-# Regexes are applied to single tokens with fullmatch (linear: no nested quantifiers, anchored).
 _NEGATIONS = frozenset({"never", "nothing", "cannot", "nt", "dont", "didnt", "doesnt", "cant", "wont", "isnt",
                         "wasnt", "arent", "havent", "hasnt", "without", "nor", "neither", "hardly"})
+# Regexes: the token ones are applied with fullmatch to one token; none has nested quantifiers (hostile input).
 _NAME_HINT = re.compile(r"[Nn]ame|[Tt]his is|\b[Ii](?:'|\u2019)?m [A-Z]|\b[Ii] am [A-Z]|,\s*[A-Z][a-z]+\W*$")
 _DIGIT = re.compile(r"[0-9]")
 _EMAIL_HINT = re.compile(r"\w@\w")
@@ -164,15 +168,15 @@ def content_lemmas(tokens: Doc | Span, res: Resources) -> set[str]:
 
     The decision depends only on a token's form and lemma, so it is cached per (form, lemma) pair: a token costs one
     dictionary look-up once its pair has been seen."""
-    doc, start, end = (tokens.doc, tokens.start, tokens.end) if isinstance(tokens, Span) else (tokens, 0, len(tokens))
+    vocab = tokens.doc.vocab if isinstance(tokens, Span) else tokens.vocab
     decided = res.cached("listening.content", dict)
     out: set[str] = set()
-    pairs = doc.to_array([ORTH, LEMMA])[start:end].tolist()
+    pairs = tokens.to_array([ORTH, LEMMA]).tolist() if len(tokens) else []
     for orth, lemma in pairs:
         key = (orth, lemma)
         content = decided.get(key, False)
         if content is False:
-            content = decided[key] = _content(doc.vocab, orth, lemma, res)
+            content = decided[key] = _content(vocab, orth, lemma, res)
         if content:
             out.add(content)
     return out
@@ -418,10 +422,9 @@ def negation_before(span: Span, window: int = 3) -> bool:
     ("I'm not sorry", "I dont understand", "no need to apologise"). Punctuation ends the look-back, and a "no" that
     stands alone ("Oh no, that sounds awful", "No, I understand") is an interjection, not a negation."""
     doc = span.doc
-    stop = max(span[0].sent.start, span.start - window)
-    for k in range(span.start - 1, stop - 1, -1):
+    for k in range(span.start - 1, max(0, span.start - window) - 1, -1):
         t = doc[k]
-        if t.is_punct:
+        if t.is_punct or doc[k + 1].is_sent_start:
             return False
         if t.lower_ == "no":
             return not (k + 1 < len(doc) and doc[k + 1].is_punct)
@@ -516,16 +519,19 @@ def _reask(turn: Turn, doc: Doc, w: Words, found: list[Match], fields: dict[str,
            ) -> Iterator[Hit]:
     if not fields:
         return
+    sents = sentences(doc)
+    starts = [sent.start for sent in sents]
     requests: set[int] = set()
     asked: dict[int, set[str]] = {}
     for m in found:
+        start = starts[bisect_right(starts, m.span.start) - 1]
         if m.entry.id == "ask.request":
-            requests.add(m.span.sent.start)
+            requests.add(start)
         elif m.entry.id.startswith("ask."):
-            asked.setdefault(m.span.sent.start, set()).add(m.entry.id[len("ask."):])
+            asked.setdefault(start, set()).add(m.entry.id[len("ask."):])
     if not asked:
         return
-    for sent in sentences(doc):
+    for sent in sents:
         wanted = asked.get(sent.start)
         if not wanted:
             continue

@@ -51,6 +51,7 @@ Decisions (documented here because tests and the ledger rely on them)
 
 from __future__ import annotations
 
+import bisect
 import calendar
 import functools
 import math
@@ -71,6 +72,7 @@ from transcript_coach.signals.resources import Resources
 COMMITMENT_FEATURES = ("promise.specific", "promise.vague", "promise.conditional", "promise.immediate")
 LEDGER_RULES = ("commitment:", "conditional:")
 _KEEP_RULES = ("commitment:", "conditional:", "immediate:")  # what a later turn can keep (offers cannot)
+_KEEP_WINDOW = 50  # a later sentence keeps one of the 50 most recent open commitments, not any from hours before
 
 _CLITIC = re.compile(r"^(.+?)(n't|'s|'d|'ll|'re|'ve|'m)$")
 _CLOCK = re.compile(r"^(\d{1,2})(?::(\d{2}))?(am|pm|a\.m\.?|p\.m\.?)?$")
@@ -616,17 +618,24 @@ def _conditional_at(words: Sequence[str], k: int, v: _Vocab) -> int:
     return length
 
 
+def _sentences(doc: Doc) -> list[Span]:
+    return list(doc.sents) if doc.has_annotation("SENT_START") else [doc[:]]
+
+
 def _find(turn: int, doc: Doc, lexicon, v: _Vocab) -> list[_Commitment]:
-    by_sentence: dict[int, list] = {}
-    for match in lexicon.matches(doc):
-        by_sentence.setdefault(match.span.sent.start, []).append(match)
-    if not by_sentence:
+    matches = list(lexicon.matches(doc))
+    if not matches:
         return []
+    sentences = _sentences(doc)
+    starts = [s.start for s in sentences]
+    by_sentence: dict[int, list] = {}
+    for match in matches:  # (Span.sent walks the doc: look the sentence up instead)
+        by_sentence.setdefault(bisect.bisect_right(starts, match.span.start) - 1, []).append(match)
     words = _words(doc)
     found: list[_Commitment] = []
-    for matches in by_sentence.values():
-        found.extend(_sentence(turn, doc, words, matches[0].span.sent, matches, v))
-    return found
+    for index, group in by_sentence.items():
+        found.extend(_sentence(turn, doc, words, sentences[index], group, v))
+    return sorted(found, key=lambda c: (c.start, c.end))
 
 
 def _sentence(turn: int, doc: Doc, words: list[str], sent: Span, matches, v: _Vocab) -> list[_Commitment]:
@@ -642,7 +651,7 @@ def _sentence(turn: int, doc: Doc, words: list[str], sent: Span, matches, v: _Vo
     question = doc[sent.end - 1].text.endswith("?") and words[s_start] in v.question_openers
     cues = sorted((m for m in matches if m.entry.id.startswith(("actor.", "let_me")) and not question),
                   key=lambda m: m.span.start)  # "when do you think we'll get it?" commits to nothing
-    cue_starts = [m.span.start for m in cues]
+    cue_starts = frozenset(m.span.start for m in cues)
     candidates: list[_Candidate] = []
     taken_until = s_start
     for match in cues:
@@ -664,11 +673,12 @@ def _sentence(turn: int, doc: Doc, words: list[str], sent: Span, matches, v: _Vo
                 c.conditional, c.start = True, k
                 c.offer = bool(v.offer_conditions.longest(words, k, sent.end))
                 break
-        if not c.conditional and c.clause_end < s_end and _conditional_at(words, c.clause_end, v):
-            c.conditional = True
-            c.offer = bool(v.offer_conditions.longest(words, c.clause_end, sent.end))
-            later = [s for s in cue_starts if s > c.clause_end]
-            c.span_end = _strip_end(doc, c.clause_end, later[0] if later else s_end)
+        after = c.clause_end + (c.clause_end < s_end and words[c.clause_end] == ",")
+        if not c.conditional and after < s_end and _conditional_at(words, after, v):
+            c.conditional = True  # "I'll refund you(,) if it doesn't arrive by Friday"
+            c.offer = bool(v.offer_conditions.longest(words, after, sent.end))
+            later = next((s for s in range(after, s_end) if s in cue_starts), s_end)
+            c.span_end = _strip_end(doc, c.clause_end, later)
         if any(v.hedges.longest(words, k, c.start) for k in range(previous_end, c.start)):
             c.hedged = True
         previous_end = c.clause_end
@@ -676,21 +686,27 @@ def _sentence(turn: int, doc: Doc, words: list[str], sent: Span, matches, v: _Vo
     k = s_start
     conditions = [(c.start, c.verb) for c in candidates if c.conditional and c.start < c.verb] + [
         (c.clause_end, c.span_end) for c in candidates if c.conditional and c.span_end > c.clause_end]
-    offer_spans = [(a, b) for a, b, _ in offers]
+    blocked = [0] * (s_end - s_start + 1)  # token positions inside a condition or an offer
+    for a, b in conditions + [(a, b) for a, b, _ in offers]:
+        blocked[max(a, s_start) - s_start] += 1
+        blocked[min(b, s_end) - s_start] -= 1
+    for i in range(1, len(blocked)):
+        blocked[i] += blocked[i - 1]
+    starts = [doc[c.start].idx for c in candidates]
+    verbs = [c.verb - 3 for c in candidates]
+    sentence_words = words[:s_end]
     while k < s_end:
-        parsed = parse_due(words[:s_end], k) if not (k > s_start and words[k - 1] in v.not_due_after) else None
+        parsed = parse_due(sentence_words, k) if not (k > s_start and words[k - 1] in v.not_due_after) else None
         if not parsed:
             k += 1
             continue
         end, due = parsed
-        inside_condition = any(a <= k < b for a, b in conditions + offer_spans)
         if due.kind == "now":
-            for c in candidates:
-                if c.verb - 3 <= k < c.clause_end:
-                    c.immediate = True
-        elif due.deadline and not inside_condition and candidates:
-            owner = _owner([(doc[c.start].idx, _end_char(doc, c.span_end)) for c in candidates], doc[k].idx)
-            c = candidates[owner]
+            near = bisect.bisect_right(verbs, k) - 1
+            if near >= 0 and k < candidates[near].clause_end:
+                candidates[near].immediate = True
+        elif due.deadline and not blocked[k - s_start] and candidates:
+            c = candidates[_owner(starts, doc[k].idx)]
             if c.due is None and not (c.conditional and not c.start <= k < c.span_end):
                 c.due = (k, end, due)
         k = max(end, k + 1)
@@ -706,16 +722,15 @@ def _end_char(doc: Doc, end: int) -> int:
     return doc[end - 1].idx + len(doc[end - 1].text)
 
 
-def _owner(spans: Sequence[tuple[int, int]], at: int) -> int:
-    """Index of the commitment a due expression starting at character ``at`` belongs to (spans in text order)."""
-    for index, (start, end) in enumerate(spans):
-        if start <= at < end:
-            return index
-    before = [index for index, (start, _) in enumerate(spans) if start <= at]
-    return before[-1] if before else 0
+def _owner(starts: Sequence[int], at: int) -> int:
+    """Index of the commitment a due expression starting at character ``at`` belongs to: the one whose span holds it,
+    else the nearest one before it, else the first after it (``starts``: where one sentence's commitments start, in
+    text order; their spans do not overlap)."""
+    return max(bisect.bisect_right(starts, at) - 1, 0)
 
 
-def _candidate(doc: Doc, words: list[str], match, sent: Span, cue_starts: list[int], v: _Vocab) -> _Candidate | None:
+def _candidate(doc: Doc, words: list[str], match, sent: Span, cue_starts: frozenset[int], v: _Vocab
+               ) -> _Candidate | None:
     span, entry = match.span, match.entry.id
     previous = words[span.start - 1] if span.start > sent.start else ""
     if previous in v.negations or previous in ("do", "did"):
@@ -884,25 +899,34 @@ def _link(commitments: Sequence[tuple[_Commitment, frozenset[str]]],
           candidates: Sequence[tuple[int, int, int, bool, bool, frozenset[str]]]) -> dict[int, tuple[int, str]]:
     """Which candidate keeps which commitment: {commitment index: (candidate index, rule)}.
 
-    Candidates are (turn, start, end, phrasing, marker, lemmas) in text order; a candidate keeps the open earlier
-    commitments that share the most words with it (given past/perfect phrasing or a marker), or, with a marker and
-    no shared words, the most recent open one.
+    Candidates are (turn, start, end, phrasing, marker, lemmas); in text order, each keeps the open commitments of
+    earlier turns (the ``_KEEP_WINDOW`` most recent) that share the most words with it, given past/perfect phrasing
+    or a marker, or, with a marker and no shared words, the most recent open one.
     """
+    order = sorted(range(len(commitments)), key=lambda i: (commitments[i][0].turn, commitments[i][0].start))
     kept: dict[int, tuple[int, str]] = {}
-    for ci, (turn, _start, _end, phrasing, marker, lemmas) in enumerate(candidates):
-        if not (phrasing or marker):
+    open_: list[int] = []
+    pending = 0
+    for ci in sorted(range(len(candidates)), key=lambda i: candidates[i][:2]):
+        turn, _start, _end, phrasing, marker, lemmas = candidates[ci]
+        while pending < len(order) and commitments[order[pending]][0].turn < turn:
+            open_.append(order[pending])
+            pending += 1
+        window = open_[-_KEEP_WINDOW:]
+        if not (phrasing or marker) or not window:
             continue
-        open_ = [i for i, (c, _) in enumerate(commitments) if c.turn < turn and i not in kept]
-        if not open_:
-            continue
-        scores = {i: len(commitments[i][1] & lemmas) for i in open_}
+        scores = {i: len(commitments[i][1] & lemmas) for i in window}
         best = max(scores.values())
         if best > 0:
-            for i in open_:
-                if scores[i] == best:
-                    kept[i] = (ci, "keep:overlap")
+            chosen = {i for i in window if scores[i] == best}
+            rule = "keep:overlap"
         elif marker:
-            kept[max(open_, key=lambda i: (commitments[i][0].turn, commitments[i][0].start))] = (ci, "keep:marker")
+            chosen, rule = {window[-1]}, "keep:marker"
+        else:
+            continue
+        for i in chosen:
+            kept[i] = (ci, rule)
+        open_[-_KEEP_WINDOW:] = [i for i in window if i not in chosen]
     return kept
 
 
@@ -946,12 +970,21 @@ def ledger(docs: TranscriptDocs, evidence: tuple[Evidence, ...]) -> tuple[Promis
     commitments = [e for e in evidence if e.feature in COMMITMENT_FEATURES and e.rule.startswith(_KEEP_RULES)]
     if not commitments:
         return ()
-    dues = [e for e in evidence if e.feature == "promise.due"]
+    sentence_starts: dict[int, list[int]] = {}
+
+    def sentence_of(turn: int, char: int) -> tuple[int, int]:
+        if turn not in sentence_starts:
+            sentence_starts[turn] = [s[0].idx for s in _sentences(docs.docs[turn]) if len(s)]
+        return turn, bisect.bisect_right(sentence_starts[turn], char) - 1
+
+    groups: dict[tuple[int, int], list[Evidence]] = {}
+    for c in commitments:
+        groups.setdefault(sentence_of(c.turn, c.start), []).append(c)
     due_of: dict[str, Evidence] = {}
-    for d in dues:
-        same = [c for c in commitments if c.turn == d.turn and _same_sentence(docs.docs[d.turn], c.start, d.start)]
+    for d in (e for e in evidence if e.feature == "promise.due"):
+        same = groups.get(sentence_of(d.turn, d.start))
         if same:
-            due_of[same[_owner([(c.start, c.end) for c in same], d.start)].id] = d
+            due_of[same[_owner([c.start for c in same], d.start)].id] = d
     rebuilt = []
     for e in commitments:
         due = due_of.get(e.id)
@@ -989,13 +1022,6 @@ def ledger(docs: TranscriptDocs, evidence: tuple[Evidence, ...]) -> tuple[Promis
             status = "unknown"
         out.append(Promise(turn=e.turn, text=e.text, due=due_time, status=status, evidence=tuple(ids)))
     return tuple(out)
-
-
-def _same_sentence(doc: Doc, a: int, b: int) -> bool:
-    ta, tb = doc.char_span(a, a + 1, alignment_mode="expand"), doc.char_span(b, b + 1, alignment_mode="expand")
-    if ta is None or tb is None:
-        return False
-    return ta[0].sent.start == tb[0].sent.start
 
 
 def _parse_span(doc: Doc, e: Evidence) -> Due | None:

@@ -174,11 +174,13 @@ class Shouting:
     min_run: int
     min_letters: int
     upper_ratio: float
+    short_words: frozenset[str]  # 2-3 letter words that count as words when in caps (besides stop words)
 
     def find(self, span: Span) -> tuple[int, int] | None:
         """Character offsets of shouting in ``span``: the whole sentence when it is mostly upper case, else the longest
-        run of at least ``min_run`` consecutive ALL-CAPS words. Acronyms, one-letter words ("I", "A") and tokens
-        without letters neither count nor break a run; any word with a lower-case letter breaks it."""
+        run of at least ``min_run`` consecutive ALL-CAPS words. Acronyms, one-letter words ("I", "A"), tokens without
+        letters and two- or three-letter words that are neither stop words nor sentiment words (codes such as "LHR",
+        "KY") neither count nor break a run; any word with a lower-case letter breaks it."""
         run: list = []
         best: list = []
         upper = lower = 0
@@ -186,6 +188,8 @@ class Shouting:
         for token in span:
             text = token.text
             if not token.is_alpha or len(text) < 2 or text in self.acronyms:
+                continue
+            if token.is_upper and len(text) < 4 and not token.is_stop and token.lower_ not in self.short_words:
                 continue
             if token.is_upper:
                 run.append(token)
@@ -204,9 +208,9 @@ class Shouting:
 
 
 class ToneKit:
-    """Everything the tone extractor needs, built once per process (``res.cached``)."""
+    """Everything the tone extractor needs, built once per process: use ``tone_kit(res)``."""
 
-    def __init__(self, res: Resources):
+    def __init__(self, res: Resources, lexicon: Lexicon):
         from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
         document = load_json("lexicons/tone.json")
@@ -230,7 +234,7 @@ class ToneKit:
         customer.lexicon = corrected_lexicon(base, sentiment.get("words", {}))
         agent = copy.copy(customer)
         agent.lexicon = corrected_lexicon(base, sentiment.get("words", {}), sentiment.get("agent_words", {}))
-        self.featurizer = PolitenessFeaturizer(res.lexicon(FAMILY), document, dict(customer.lexicon))
+        self.featurizer = PolitenessFeaturizer(lexicon, document, dict(customer.lexicon))
         self.politeness: PolitenessModel = load_politeness_model(self.featurizer)
         limits = dict(max_chars=int(setting("sentiment_max_chars")), max_emoji=int(setting("sentiment_max_emoji")),
                       cache_size=int(setting("sentiment_cache_size")))
@@ -243,6 +247,7 @@ class ToneKit:
             min_run=int(setting("shouting_min_run")),
             min_letters=int(setting("shouting_min_letters")),
             upper_ratio=float(setting("shouting_upper_ratio")),
+            short_words=frozenset(w for w in customer.lexicon if len(w) < 4 and w.isalpha()),
         )
         self.customer_features: dict[str, str] = dict(setting("customer_features"))
         entries = [e for e in document["entries"] if e.get("feature") in self.customer_features]
@@ -313,9 +318,16 @@ def _within(matches: list[Match], span: Span) -> list[Match]:
     return [m for m in matches if span.start <= m.span.start and m.span.end <= span.end]
 
 
+def tone_kit(res: Resources) -> ToneKit:
+    """The process-wide ``ToneKit``. The compiled lexicon is fetched first: ``res.cached`` holds a lock that is not
+    re-entrant while it builds, so a build must not call ``res.cached`` itself."""
+    lexicon = res.lexicon(FAMILY)
+    return res.cached("tone.kit", lambda: ToneKit(res, lexicon))
+
+
 @extractor(FAMILY)
 def tone(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
-    kit: ToneKit = res.cached("tone.kit", lambda: ToneKit(res))
+    kit = tone_kit(res)
     customer: list[tuple[int, float, int, int]] = []
     for turn, doc in docs.turns():
         if turn.role == "agent":

@@ -1,0 +1,83 @@
+"""When a skill can be judged from one conversation: named conditions the rubric refers to.
+
+Each condition is a plain function of the analysed conversation that returns ``None`` when it holds, or the reason it
+does not (which becomes the skill's ``null`` reason). The rubric lists condition names; the logic stays here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from transcript_coach.model import Evidence, Transcript
+
+
+@dataclass(frozen=True, slots=True)
+class Analysed:
+    """What scoring sees of one conversation."""
+
+    transcript: Transcript
+    evidence: tuple[Evidence, ...]
+    features: Mapping[str, float]
+
+    def count(self, prefix: str) -> float:
+        """How many evidence items fired for a feature, or for a whole family with ``family.*``."""
+        if prefix.endswith(".*"):
+            head = prefix[:-1]
+            return sum(v for k, v in self.features.items() if k.startswith(head) and k.count(".") == 1)
+        return self.features.get(prefix, 0.0)
+
+
+Condition = Callable[[Analysed], str | None]
+
+
+def _agent(a: Analysed) -> str | None:
+    return None if a.transcript.has_role("agent") else "no human agent replied in this conversation"
+
+
+def _customer(a: Analysed) -> str | None:
+    return None if a.transcript.has_role("customer") else "the customer's side is missing (one-sided conversation)"
+
+
+def _timestamps(a: Analysed) -> str | None:
+    stamped = sum(1 for t in a.transcript.turns if t.timestamp is not None and not t.internal)
+    return None if stamped >= 2 else "the transcript has no timestamps to measure response times"
+
+
+def _frustration(a: Analysed) -> str | None:
+    signals = ("tone.customer_negative", "tone.customer_shouting", "tone.customer_profanity",
+               "resolution.manager_request", "listening.customer_repeat")
+    if any(a.count(name) for name in signals) or a.features.get("tone.customer_sentiment.min", 0.0) <= -0.5:
+        return None
+    return "the customer showed no frustration or disagreement, so there was no conflict to resolve"
+
+
+def _handoff(a: Analysed) -> str | None:
+    internal = any(t.internal for t in a.transcript.turns)
+    system = any(t.role == "system" for t in a.transcript.turns)
+    if len(a.transcript.agents) > 1 or internal or system or a.count("resolution.transfer") \
+            or a.count("resolution.escalation"):
+        return None
+    return "no handoff, transfer, escalation or internal note: teamwork is not visible in this conversation"
+
+
+def _history(a: Analysed) -> str | None:
+    return ("continuous learning shows only across an agent's conversations over time: see "
+            "'transcript-coach agents'")
+
+
+def _knowledge_question(a: Analysed) -> str | None:
+    if a.count("knowledge.*") or a.count("resolution.steps"):
+        return None
+    return "the agent gave no product or procedure information to judge"
+
+
+CONDITIONS: dict[str, Condition] = {
+    "agent": _agent,
+    "customer": _customer,
+    "timestamps": _timestamps,
+    "frustration": _frustration,
+    "handoff": _handoff,
+    "history": _history,
+    "product_information": _knowledge_question,
+}

@@ -1,0 +1,217 @@
+"""The transparent default scorer: a rubric data file turns features into a 0-100 score per skill, with reasons.
+
+For each skill the rubric gives the conditions under which it can be judged, a base score, and the signals it draws
+on. A signal contributes ``weight x clamp(value / target, -1, 1)`` where ``value`` is a feature from
+``features.vectorize`` (a count, or a ``.mean``/``.min``/``.max``), optionally per agent turn; a ``missing`` signal
+contributes its weight when the feature did not fire at all (an expected behaviour that did not happen), optionally
+only ``when`` a condition holds. The score is the base plus the contributions, clamped to 0-100; the reason lists
+every contribution, and the evidence behind it is linked by id. A skill that cannot be judged scores ``null`` with
+the condition's reason; one where nothing relevant fired scores ``null`` as "no evidence".
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from transcript_coach.data import load_json
+from transcript_coach.errors import DataFileError
+from transcript_coach.model import SKILLS, SkillScore
+from transcript_coach.scoring.conditions import CONDITIONS, Analysed
+
+RUBRIC_FILE = "rubric.json"
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    feature: str
+    weight: float
+    target: float = 1.0
+    label: str = ""
+    per_turn: bool = False
+    missing: bool = False
+    when: str | None = None
+
+    @property
+    def base_feature(self) -> str:
+        """The evidence feature behind a statistic: ``tone.politeness.mean`` -> ``tone.politeness``."""
+        for suffix in (".mean", ".min", ".max"):
+            if self.feature.endswith(suffix):
+                return self.feature[: -len(suffix)]
+        return self.feature
+
+
+@dataclass(frozen=True, slots=True)
+class SkillRubric:
+    skill: str
+    definition: str
+    requires: tuple[str, ...]
+    base: float
+    signals: tuple[Signal, ...]
+    notes: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Rubric:
+    name: str
+    version: int
+    bands: Mapping[str, float]
+    skills: Mapping[str, SkillRubric]
+    flags: Mapping[str, Mapping[str, Any]]
+    coaching: Mapping[str, Any]
+
+    def band(self, score: float | None) -> str | None:
+        if score is None:
+            return None
+        if score < self.bands["low"]:
+            return "low"
+        return "strong" if score >= self.bands["strong"] else "fair"
+
+
+def load_rubric(path: str | Path | None = None) -> Rubric:
+    """The shipped rubric, or a team's own rubric file; a broken file is a ``DataFileError`` naming the key."""
+    if path is None:
+        return parse_rubric(load_json(RUBRIC_FILE), RUBRIC_FILE)
+    path = Path(path)
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise DataFileError(f"{path}: cannot be read: {exc.strerror or exc}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise DataFileError(f"{path}: not valid JSON: {exc}") from None
+    return parse_rubric(document, str(path))
+
+
+def _need(mapping: Any, key: str, kind: type | tuple[type, ...], where: str) -> Any:
+    if not isinstance(mapping, Mapping) or key not in mapping:
+        raise DataFileError(f"{where}: missing key '{key}'")
+    value = mapping[key]
+    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+        expected = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        raise DataFileError(f"{where}.{key}: expected {expected}, got {type(value).__name__}")
+    return value
+
+
+def parse_rubric(document: Any, name: str) -> Rubric:
+    if not isinstance(document, Mapping):
+        raise DataFileError(f"{name}: expected a JSON object")
+    version = _need(document, "version", int, name)
+    bands = _need(document, "bands", Mapping, name)
+    for key in ("low", "strong"):
+        _need(bands, key, (int, float), f"{name}: bands")
+    skills_doc = _need(document, "skills", Mapping, name)
+    unknown = sorted(set(skills_doc) - set(SKILLS))
+    if unknown:
+        raise DataFileError(f"{name}: skills.{unknown[0]}: not a skill (expected one of {', '.join(SKILLS)})")
+    missing = [s for s in SKILLS if s not in skills_doc]
+    if missing:
+        raise DataFileError(f"{name}: skills.{missing[0]}: missing (every one of the fifteen skills needs an entry)")
+    skills = {skill: _parse_skill(skill, skills_doc[skill], f"{name}: skills.{skill}") for skill in SKILLS}
+    flags = _need(document, "flags", Mapping, name)
+    for code, spec in flags.items():
+        where = f"{name}: flags.{code}"
+        severity = _need(spec, "severity", str, where)
+        if severity not in ("low", "medium", "high"):
+            raise DataFileError(f"{where}.severity: expected low, medium or high, got {severity!r}")
+        _need(spec, "reason", str, where)
+    coaching = document.get("coaching", {})
+    if not isinstance(coaching, Mapping):
+        raise DataFileError(f"{name}: coaching: expected an object")
+    return Rubric(name, version, dict(bands), skills, dict(flags), dict(coaching))
+
+
+def _parse_skill(skill: str, spec: Any, where: str) -> SkillRubric:
+    requires = tuple(_need(spec, "requires", list, where))
+    for i, condition in enumerate(requires):
+        if condition not in CONDITIONS:
+            raise DataFileError(f"{where}.requires[{i}]: unknown condition {condition!r} "
+                                f"(known: {', '.join(sorted(CONDITIONS))})")
+    signals = []
+    for i, raw in enumerate(_need(spec, "signals", list, where)):
+        at = f"{where}.signals[{i}]"
+        feature = _need(raw, "feature", str, at)
+        when = raw.get("when")
+        if when is not None and when not in CONDITIONS:
+            raise DataFileError(f"{at}.when: unknown condition {when!r}")
+        target = float(raw.get("target", 1.0))
+        if target == 0:
+            raise DataFileError(f"{at}.target: must not be 0")
+        signals.append(Signal(
+            feature=feature,
+            weight=float(_need(raw, "weight", (int, float), at)),
+            target=target,
+            label=str(raw.get("label", feature)),
+            per_turn=bool(raw.get("per_turn", False)),
+            missing=bool(raw.get("missing", False)),
+            when=when,
+        ))
+    notes = spec.get("notes", {})
+    if not isinstance(notes, Mapping) or not all(isinstance(v, str) for v in notes.values()):
+        raise DataFileError(f"{where}.notes: expected an object of text templates")
+    return SkillRubric(
+        skill=skill,
+        definition=_need(spec, "definition", str, where),
+        requires=requires,
+        base=float(_need(spec, "base", (int, float), where)),
+        signals=tuple(signals),
+        notes=dict(notes),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Contribution:
+    signal: Signal
+    value: float
+    points: float
+
+
+def contributions(rubric: SkillRubric, analysed: Analysed) -> list[Contribution]:
+    """What each signal added to or took from the score (zero contributions left out)."""
+    agent_turns = max(1, sum(1 for t in analysed.transcript.turns if t.role == "agent" and not t.internal))
+    found: list[Contribution] = []
+    for signal in rubric.signals:
+        if signal.when is not None and CONDITIONS[signal.when](analysed) is not None:
+            continue
+        if signal.missing:
+            if analysed.count(signal.feature) == 0:
+                found.append(Contribution(signal, 0.0, signal.weight))
+            continue
+        if signal.feature not in analysed.features:
+            continue
+        value = analysed.features[signal.feature]
+        if signal.per_turn:
+            value /= agent_turns
+        points = signal.weight * max(-1.0, min(1.0, value / signal.target))
+        if points:
+            found.append(Contribution(signal, value, points))
+    return found
+
+
+def score_skill(rubric: SkillRubric, analysed: Analysed) -> SkillScore:
+    for condition in rubric.requires:
+        reason = CONDITIONS[condition](analysed)
+        if reason is not None:
+            return SkillScore(score=None, confidence=0.0, reason=f"not applicable: {reason}")
+    parts = contributions(rubric, analysed)
+    if not parts:
+        return SkillScore(score=None, confidence=0.0,
+                          reason="no evidence either way in this conversation")
+    score = max(0.0, min(100.0, rubric.base + sum(p.points for p in parts)))
+    features = {p.signal.base_feature for p in parts if not p.signal.missing}
+    evidence = tuple(e.id for e in analysed.evidence if e.feature in features)
+    observations = len(evidence) + sum(1 for p in parts if p.signal.missing)
+    confidence = round(1 - math.exp(-observations / 3), 2)
+    reason = f"base {rubric.base:g}; " + "; ".join(_describe(p) for p in parts) + f" = {score:.0f}"
+    return SkillScore(score=round(score, 1), confidence=confidence, reason=reason, evidence=evidence)
+
+
+def _describe(part: Contribution) -> str:
+    sign = "+" if part.points >= 0 else "-"
+    if part.signal.missing:
+        return f"{sign}{abs(part.points):.0f} no {part.signal.label}"
+    shown = f"{part.value:g}" if part.value == int(part.value) else f"{part.value:.2f}"
+    return f"{sign}{abs(part.points):.0f} {part.signal.label} ({shown})"
