@@ -146,7 +146,8 @@ def main(argv: list[str]) -> int:
     featurizer, features = featurize(labelled)
     labels = [r.label for r in labelled]
     groups = [group_key(r.text) for r in labelled]
-    print(f"{len(labelled)} labelled requests ({sum(labels)} polite), {FOLDS}-fold cross-validation...", file=sys.stderr)
+    print(f"{len(labelled)} labelled requests ({sum(labels)} polite), {FOLDS}-fold cross-validation...",
+          file=sys.stderr)
     scores, per_fold = cross_validate(features, labels, groups, featurizer)
     cv = metrics(labels, scores)
     print(f"cross-validated: accuracy {cv['accuracy']:.3f}, ROC AUC {cv['roc_auc']:.3f}", file=sys.stderr)

@@ -15,11 +15,15 @@ from pathlib import Path
 from transcript_coach.errors import CoachError, InputError
 from transcript_coach.features import vectorize
 from transcript_coach.ingest import IngestOptions, iter_inputs, read_bytes, read_path
-from transcript_coach.language import detect_language
+from transcript_coach.coaching import write_notes
+from transcript_coach.flags import language_flag, raise_flags
+from transcript_coach.language import Language, detect_language
 from transcript_coach.metrics import conversation_metrics
 from transcript_coach.model import SKILLS, Failure, Report, SkillScore, Transcript
 from transcript_coach.nlp import BATCH_TURNS, TranscriptDocs, annotate, batches, load_pipeline
+from transcript_coach.scoring import Analysed, load_rubric, score_skills
 from transcript_coach.signals import extract
+from transcript_coach.signals.jargon import plain_language
 from transcript_coach.signals.promise import ledger
 from transcript_coach.signals.resources import Resources
 
@@ -29,7 +33,7 @@ class Coach:
 
     ``options`` says how to read files (agent rosters, limits, a forced format); ``spacy_model`` names an installed
     trained spaCy pipeline to use instead of the built-in rule-based one; ``glossary`` is a company glossary file;
-    ``strict`` lets unexpected exceptions (bugs) raise instead of becoming error records.
+    ``rubric`` a team's own rubric file (default: the shipped one); ``strict`` lets unexpected exceptions (bugs) raise instead of becoming error records.
     """
 
     def __init__(
@@ -38,10 +42,12 @@ class Coach:
         options: IngestOptions = IngestOptions(),
         spacy_model: str | None = None,
         glossary: str | Path | None = None,
+        rubric: str | Path | None = None,
         strict: bool = False,
     ):
         self.options = options
         self.strict = strict
+        self.rubric = load_rubric(rubric)
         self.nlp = load_pipeline(spacy_model)
         self.resources = Resources(self.nlp, glossary=glossary)
         self.resources.warm()  # bad lexicon or glossary files fail here, once, not on every transcript
@@ -58,25 +64,34 @@ class Coach:
                                       strict=True):
                 yield self._report(docs, language)
 
-    def _report(self, docs: TranscriptDocs, language) -> Report:
+    def _report(self, docs: TranscriptDocs, language: Language) -> Report:
         transcript = docs.transcript
         warnings = list(transcript.warnings)
-        if language.english:
-            evidence = extract(docs, self.resources)
-            promises = ledger(docs, evidence)
-            reason = "not yet scored: skill scoring is not built yet"
-        else:
-            evidence, promises = (), ()
-            reason = f"not scored: the conversation is in '{language.code}', and the signals need English"
-            warnings.append(f"language: detected '{language.code}'; English-language signals were not extracted")
-        skills = {name: SkillScore(score=None, confidence=0.0, reason=reason) for name in SKILLS}
         metrics = conversation_metrics(transcript)
         metrics["language"] = language.to_dict()
-        metrics["features"] = vectorize(evidence)
+        if not language.english:
+            reason = f"not scored: the conversation is in '{language.code}', and the signals need English"
+            warnings.append(f"language: detected '{language.code}'; English-language signals were not extracted")
+            metrics["features"] = {}
+            return Report(
+                transcript=transcript,
+                skills={name: SkillScore(score=None, confidence=0.0, reason=reason) for name in SKILLS},
+                flags=language_flag(language.code, self.rubric),
+                metrics=metrics,
+                warnings=tuple(warnings),
+            )
+        evidence = extract(docs, self.resources)
+        features = vectorize(evidence)
+        metrics["features"] = features
+        analysed = Analysed(transcript, evidence, features, self.rubric.conditions)
+        promises = ledger(docs, evidence)
+        skills = score_skills(analysed, self.rubric)
         return Report(
             transcript=transcript,
             skills=skills,
             evidence=evidence,
+            notes=write_notes(analysed, skills, self.rubric, plain=lambda text: plain_language(self.resources, text)),
+            flags=raise_flags(analysed, skills, promises, self.rubric),
             promises=promises,
             metrics=metrics,
             warnings=tuple(warnings),

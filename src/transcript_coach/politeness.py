@@ -45,8 +45,8 @@ FEATURE_SET = "transcript-coach/politeness-features/v1"
 MODEL_FILE = "models/politeness.json"
 CUE_FEATURE = "tone.cue"  # entries that only feed the model and are never emitted as evidence
 SENTENCE_START = "<s>"
-IGNORED_TOKENS = frozenset({"<", ">"})
-MATCHING_KEYS = frozenset({"id", "phrases", "pattern", "patterns", "negatable", "exclude"})  # what decides a match  # the corpus writes URLs as "<url>"; the word "url" stands for any URL
+IGNORED_TOKENS = frozenset({"<", ">"})  # the corpus writes URLs as "<url>"; the word "url" stands for any URL
+MATCHING_KEYS = frozenset({"id", "phrases", "pattern", "patterns", "negatable", "exclude"})  # what decides a match
 
 
 def shipped_model_path() -> Path:

@@ -276,7 +276,8 @@ def test_agent_line_is_a_message_when_it_is_not_a_declaration(first):
         # "Customer: Dana" before the first message names the customer when Dana then speaks
         ("Subject: Card declined\nAgent: Tom\nCustomer: Dana\n",
          [("agent", "Tom", "Hi Dana, how can I help?"), ("customer", "Dana", "my card was declined")]),
-        ("Customer: Dana\n", [("agent", "Tom", "Hi Dana, how can I help?"), ("customer", "Dana", "my card was declined")]),
+        ("Customer: Dana\n",
+         [("agent", "Tom", "Hi Dana, how can I help?"), ("customer", "Dana", "my card was declined")]),
         ("Customer name: Dana\nCaller: Dana\n",
          [("agent", "Tom", "Hi Dana, how can I help?"), ("customer", "Dana", "my card was declined")]),
         # a name that never speaks: the line is the customer's message

@@ -484,6 +484,20 @@ def test_date_header(date, expected, warning):
     assert (warning is None) or any(warning in w for w in t.warnings)
 
 
+@pytest.mark.parametrize(
+    "attribution, expected",
+    [
+        ("On 01/02/2025 10:05 AM, Jonas Berg <jonas@brightwave.example> wrote:", datetime(2025, 2, 1, 10, 5)),
+        ("On 2/14/2025 10:05 AM, Jonas Berg <jonas@brightwave.example> wrote:", datetime(2025, 2, 14, 10, 5)),
+        ("Am 01.02.2025 um 10:05 schrieb Jonas Berg <jonas@brightwave.example>:", datetime(2025, 2, 1, 10, 5)),
+    ],
+)
+def test_numeric_attribution_dates_are_read_day_first(attribution, expected):
+    [t] = read_text(HEAD + f"\nStill broken.\n\n{attribution}\n> Try a restart.\n", options=BRIGHTWAVE)
+    [quoted] = [turn for turn in t.turns if turn.speaker == "Jonas Berg"]
+    assert quoted.timestamp == expected.replace(tzinfo=timezone.utc)
+
+
 # --- detection and errors -------------------------------------------------------------------------------------------
 
 

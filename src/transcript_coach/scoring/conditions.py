@@ -7,18 +7,19 @@ does not (which becomes the skill's ``null`` reason). The rubric lists condition
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from transcript_coach.model import Evidence, Transcript
 
 
 @dataclass(frozen=True, slots=True)
 class Analysed:
-    """What scoring sees of one conversation."""
+    """What scoring sees of one conversation; ``settings`` are the rubric's condition thresholds."""
 
     transcript: Transcript
     evidence: tuple[Evidence, ...]
     features: Mapping[str, float]
+    settings: Mapping[str, float] = field(default_factory=dict)
 
     def count(self, prefix: str) -> float:
         """How many evidence items fired for a feature, or for a whole family with ``family.*``."""
@@ -44,10 +45,23 @@ def _timestamps(a: Analysed) -> str | None:
     return None if stamped >= 2 else "the transcript has no timestamps to measure response times"
 
 
+_CUSTOMER_DISTRESS = ("tone.customer_shouting", "tone.customer_profanity", "resolution.manager_request",
+                      "listening.customer_repeat")
+
+
+def _customer_low(a: Analysed, key: str) -> bool:
+    lowest = a.features.get("tone.customer_sentiment.min")
+    return lowest is not None and lowest <= a.settings.get(key, -0.5)
+
+
+def _upset(a: Analysed) -> str | None:
+    if _customer_low(a, "upset_sentiment") or any(a.count(name) for name in _CUSTOMER_DISTRESS):
+        return None
+    return "the customer expressed no problem or feeling that called for empathy"
+
+
 def _frustration(a: Analysed) -> str | None:
-    signals = ("tone.customer_negative", "tone.customer_shouting", "tone.customer_profanity",
-               "resolution.manager_request", "listening.customer_repeat")
-    if any(a.count(name) for name in signals) or a.features.get("tone.customer_sentiment.min", 0.0) <= -0.5:
+    if _customer_low(a, "frustrated_sentiment") or any(a.count(name) for name in _CUSTOMER_DISTRESS):
         return None
     return "the customer showed no frustration or disagreement, so there was no conflict to resolve"
 
@@ -77,6 +91,7 @@ CONDITIONS: dict[str, Condition] = {
     "customer": _customer,
     "timestamps": _timestamps,
     "frustration": _frustration,
+    "upset": _upset,
     "handoff": _handoff,
     "history": _history,
     "product_information": _knowledge_question,

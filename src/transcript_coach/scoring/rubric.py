@@ -63,6 +63,7 @@ class Rubric:
     skills: Mapping[str, SkillRubric]
     flags: Mapping[str, Mapping[str, Any]]
     coaching: Mapping[str, Any]
+    conditions: Mapping[str, float]
 
     def band(self, score: float | None) -> str | None:
         if score is None:
@@ -121,7 +122,11 @@ def parse_rubric(document: Any, name: str) -> Rubric:
     coaching = document.get("coaching", {})
     if not isinstance(coaching, Mapping):
         raise DataFileError(f"{name}: coaching: expected an object")
-    return Rubric(name, version, dict(bands), skills, dict(flags), dict(coaching))
+    conditions = document.get("conditions", {})
+    if not isinstance(conditions, Mapping) or not all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in conditions.values()):
+        raise DataFileError(f"{name}: conditions: expected an object of numbers")
+    return Rubric(name, version, dict(bands), skills, dict(flags), dict(coaching), dict(conditions))
 
 
 def _parse_skill(skill: str, spec: Any, where: str) -> SkillRubric:

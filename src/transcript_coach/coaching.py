@@ -1,0 +1,157 @@
+"""Coaching notes: the agent's clearest strengths and the changes that would matter most, each quoting the
+conversation; improvements come with a better phrasing that fits this conversation.
+
+Which skills get a note follows from the scores (strongest and weakest first); what the note quotes follows from the
+contribution that moved the score most; the suggested phrasing comes from templates in the rubric (``coaching``),
+filled with this conversation's own words: the jargon term's plain word, the customer's name, their problem.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+
+from transcript_coach.model import Evidence, Note, SkillScore
+from transcript_coach.scoring.conditions import Analysed
+from transcript_coach.scoring.rubric import Contribution, Rubric, contributions
+
+MAX_NOTES = 3
+_QUOTE_CHARS = 160
+_FIRST_TO_SECOND = {
+    "i": "you", "i'm": "you're", "im": "you're", "i've": "you've", "i'd": "you'd", "i'll": "you'll", "me": "you",
+    "my": "your", "mine": "yours", "myself": "yourself", "we": "you", "we're": "you're", "we've": "you've",
+    "our": "your", "us": "you", "am": "are", "was": "were",
+}
+_WORD = re.compile(r"[A-Za-z']+|[^A-Za-z']+")
+
+Plain = Callable[[str], str | None]
+
+
+def write_notes(analysed: Analysed, skills: Mapping[str, SkillScore], rubric: Rubric,
+                plain: Plain = lambda term: None) -> tuple[Note, ...]:
+    """Up to three strengths and three improvements for the agent in this conversation."""
+    scored = [(name, s.score) for name, s in skills.items() if s.score is not None]
+    strong = sorted((x for x in scored if rubric.band(x[1]) == "strong"), key=lambda x: -x[1])
+    weak = sorted((x for x in scored if rubric.band(x[1]) == "low"), key=lambda x: x[1])
+    if len(weak) < 2:  # fewer than two clear weaknesses: the weakest fair skills are the next things to work on
+        weak += sorted((x for x in scored if rubric.band(x[1]) == "fair"), key=lambda x: x[1])[: 2 - len(weak)]
+    notes: list[Note] = []
+    for name, _ in strong:
+        note = _strength(name, analysed, rubric)
+        if note is not None and len([n for n in notes if n.kind == "strength"]) < MAX_NOTES:
+            notes.append(note)
+    for name, _ in weak:
+        note = _improvement(name, analysed, rubric, plain)
+        if note is not None and len([n for n in notes if n.kind == "improvement"]) < MAX_NOTES:
+            notes.append(note)
+    return tuple(notes)
+
+
+def _quote(e: Evidence, analysed: Analysed) -> str:
+    text = " ".join(e.text.split())
+    if len(text) > _QUOTE_CHARS:
+        text = text[: _QUOTE_CHARS - 1].rstrip() + "…"
+    turn = analysed.transcript.turns[e.turn]
+    who = turn.speaker or turn.role
+    return f"“{text}” ({who}, turn {e.turn + 1})"
+
+
+def _first(analysed: Analysed, feature: str, *, lowest: bool = False) -> Evidence | None:
+    found = [e for e in analysed.evidence if e.feature == feature]
+    if not found:
+        return None
+    return min(found, key=lambda e: e.value) if lowest else found[0]
+
+
+def _strength(skill: str, analysed: Analysed, rubric: Rubric) -> Note | None:
+    spec = rubric.skills[skill]
+    positive = sorted((p for p in contributions(spec, analysed) if p.points > 0 and not p.signal.missing),
+                      key=lambda p: -p.points)
+    for part in positive:
+        evidence = _first(analysed, part.signal.base_feature)
+        if evidence is None or analysed.transcript.turns[evidence.turn].role != "agent":
+            continue
+        template = spec.notes.get("strength", "{quote}")
+        return Note(skill=skill, kind="strength", text=template.format(quote=_quote(evidence, analysed)),
+                    evidence=(evidence.id,))
+    return None
+
+
+def _improvement(skill: str, analysed: Analysed, rubric: Rubric, plain: Plain) -> Note | None:
+    spec = rubric.skills[skill]
+    negative = sorted((p for p in contributions(spec, analysed) if p.points < 0), key=lambda p: p.points)
+    for part in negative:
+        evidence = _evidence_for(part, analysed)
+        if evidence is None:
+            continue
+        template = spec.notes.get("improvement", "{quote}")
+        suggestion = _suggest(part, evidence, analysed, rubric, plain)
+        return Note(skill=skill, kind="improvement", text=template.format(quote=_quote(evidence, analysed)),
+                    suggestion=suggestion, evidence=(evidence.id,))
+    return None
+
+
+def _evidence_for(part: Contribution, analysed: Analysed) -> Evidence | None:
+    """The words a negative contribution is about: the evidence itself, or for something missing, the customer's
+    words that called for it."""
+    if part.signal.missing:
+        return _first(analysed, "tone.customer_sentiment", lowest=True)
+    if part.signal.feature.endswith((".mean", ".min")):
+        return _first(analysed, part.signal.base_feature, lowest=True)
+    return _first(analysed, part.signal.base_feature)
+
+
+def _suggest(part: Contribution, evidence: Evidence, analysed: Analysed, rubric: Rubric, plain: Plain) -> str | None:
+    suggestions = rubric.coaching.get("suggestions", {})
+    key = f"missing:{part.signal.feature}" if part.signal.missing else part.signal.base_feature
+    template = suggestions.get(key)
+    if template is None:
+        return None
+    values = _Values(evidence, analysed, plain)
+    try:
+        return template.format_map(values)
+    except (KeyError, ValueError, IndexError):
+        return None
+
+
+class _Values(dict):
+    """Template fields, computed only when a template asks for them."""
+
+    def __init__(self, evidence: Evidence, analysed: Analysed, plain: Plain):
+        super().__init__()
+        self.evidence, self.analysed, self.plain_of = evidence, analysed, plain
+
+    def __missing__(self, key: str) -> str:
+        value = getattr(self, f"_{key}", None)
+        if value is None:
+            raise KeyError(key)
+        return value()
+
+    def _text(self) -> str:
+        return " ".join(self.evidence.text.split())
+
+    def _plain(self) -> str:
+        found = self.plain_of(self.evidence.text)
+        if found is None:
+            raise KeyError("plain")
+        return found
+
+    def _customer(self) -> str:
+        turns = [t for t in self.analysed.transcript.turns if t.role == "customer" and t.speaker]
+        name = turns[0].speaker if turns else ""
+        if not name or name.casefold() in ("customer", "caller", "user", "client", "visitor") or "@" in name:
+            return "there"
+        return name.split()[0]
+
+    def _issue(self) -> str:
+        """The customer's most negative sentence, turned to the second person: 'my parcel is late' -> 'your
+        parcel is late'."""
+        worst = _first(self.analysed, "tone.customer_sentiment", lowest=True)
+        if worst is None:
+            raise KeyError("issue")
+        words = " ".join(worst.text.split()).rstrip(".!?")
+        if len(words.split()) > 14:
+            words = " ".join(words.split()[:14]) + "…"
+        swapped = "".join(_FIRST_TO_SECOND.get(w.casefold(), w) if w[0].isalpha() else w
+                          for w in _WORD.findall(words))
+        return swapped[:1].lower() + swapped[1:]

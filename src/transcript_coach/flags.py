@@ -1,0 +1,101 @@
+"""QA flags: the conversations a person should look at, each with a stable code, a severity and the evidence.
+
+Each flag is a small rule below; its code, severity, reason and thresholds come from the rubric (``flags``), so a team
+can retune or silence them (drop a code from the rubric) without touching code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from transcript_coach.model import Flag, Promise, SkillScore
+from transcript_coach.scoring.conditions import Analysed
+from transcript_coach.scoring.rubric import Rubric
+
+Rule = Callable[[Analysed, Mapping[str, SkillScore], tuple[Promise, ...], Mapping[str, Any]],
+                tuple[str, tuple[str, ...]] | None]
+
+
+def _ids(a: Analysed, *features: str) -> tuple[str, ...]:
+    return tuple(e.id for e in a.evidence if e.feature in features)
+
+
+def _fired(a: Analysed, *features: str) -> tuple[str, tuple[str, ...]] | None:
+    ids = _ids(a, *features)
+    return ("", ids) if ids else None
+
+
+def _customer_negative_at_end(a, skills, promises, spec):
+    end = [e for e in a.evidence if e.feature == "tone.customer_end_sentiment"]
+    if end and end[-1].value <= spec.get("threshold", -0.3):
+        return f"mood {end[-1].value:+.2f} in their last message", (end[-1].id,)
+    return None
+
+
+def _promise_overdue(a, skills, promises, spec):
+    overdue = [p for p in promises if p.status == "overdue"]
+    if not overdue:
+        return None
+    return f"{len(overdue)} overdue", tuple(i for p in overdue for i in p.evidence)
+
+
+def _promise_vague(a, skills, promises, spec):
+    if a.count("promise.vague") and not a.count("promise.specific"):
+        return _fired(a, "promise.vague")
+    return None
+
+
+def _questions_unanswered(a, skills, promises, spec):
+    ids = _ids(a, "listening.unanswered_question")
+    return (f"{len(ids)} questions", ids) if len(ids) >= spec.get("threshold", 1) else None
+
+
+def _low_skill(a, skills, promises, spec):
+    low = {name: s for name, s in skills.items() if s.score is not None and s.score < spec.get("threshold", 35)}
+    if not low:
+        return None
+    detail = ", ".join(f"{name.replace('_', ' ')} {s.score:.0f}" for name, s in sorted(low.items()))
+    return detail, tuple(dict.fromkeys(i for s in low.values() for i in s.evidence))[:10]
+
+
+RULES: dict[str, Rule] = {
+    "TC101": _customer_negative_at_end,
+    "TC102": lambda a, s, p, spec: _fired(a, "resolution.manager_request"),
+    "TC103": lambda a, s, p, spec: _fired(a, "resolution.escalation", "resolution.transfer"),
+    "TC104": _promise_overdue,
+    "TC105": _promise_vague,
+    "TC106": lambda a, s, p, spec: _fired(a, "tone.blame", "tone.profanity", "tone.shouting", "tone.insensitive"),
+    "TC107": lambda a, s, p, spec: _fired(a, "timing.long_gap"),
+    "TC108": lambda a, s, p, spec: _fired(a, "listening.customer_repeat", "listening.reask"),
+    "TC109": _questions_unanswered,
+    "TC110": _low_skill,
+    "TC111": lambda a, s, p, spec: _fired(a, "resolution.refusal", "resolution.unresolved"),
+}
+
+
+def raise_flags(analysed: Analysed, skills: Mapping[str, SkillScore], promises: Iterable[Promise],
+                rubric: Rubric) -> tuple[Flag, ...]:
+    """Every flag of the rubric whose rule fires, in code order."""
+    promises = tuple(promises)
+    flags = []
+    for code in sorted(rubric.flags):
+        rule = RULES.get(code)
+        if rule is None:
+            continue
+        spec = rubric.flags[code]
+        fired = rule(analysed, skills, promises, spec)
+        if fired is None:
+            continue
+        detail, evidence = fired
+        reason = spec["reason"] + (f" ({detail})" if detail else "")
+        flags.append(Flag(code=code, severity=spec["severity"], reason=reason, evidence=evidence))
+    return tuple(flags)
+
+
+def language_flag(code: str, rubric: Rubric) -> tuple[Flag, ...]:
+    """The flag for a conversation that could not be scored because of its language."""
+    spec = rubric.flags.get("TC112")
+    if spec is None:
+        return ()
+    return (Flag(code="TC112", severity=spec["severity"], reason=f"{spec['reason']} (detected '{code}')"),)
