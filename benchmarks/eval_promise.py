@@ -66,10 +66,10 @@ def rows(data_dir: Path) -> list[dict]:
     either = [p or "resolution.steps" in found for p, found in zip(promise, features)]
     notes = {
         "promise.*": "proxy: Parakweet 'Yes' = request OR offer/commitment; predicted = any promise.* evidence",
-        "promise.* | resolution.steps": "proxy: predicted = promise.* evidence or an instruction to the reader",
+        "promise.* or resolution.steps": "proxy: predicted = promise.* evidence or an instruction to the reader",
     }
     out = []
-    for signal, pred in (("promise.*", promise), ("promise.* | resolution.steps", either)):
+    for signal, pred in (("promise.*", promise), ("promise.* or resolution.steps", either)):
         for metric, value in _scores(gold, pred).items():
             out.append({"signal": signal, "dataset": DATASET, "metric": metric, "value": round(value, 4),
                         "target": None, "n": len(gold), "note": notes[signal]})

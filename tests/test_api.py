@@ -36,11 +36,13 @@ def test_transcript_from_plain_dicts(assert_valid):
     assert document["metrics"]["internal_notes"] == 1
 
 
-def test_one_sided_conversation_is_reported_with_a_warning_and_null_skills(assert_valid):
+def test_one_sided_conversation_is_reported_with_a_warning_and_null_customer_skills(assert_valid):
     transcript = Transcript.from_turns([{"role": "agent", "speaker": "Tom", "text": "Your refund was sent today."}])
     document = assert_valid(Coach().analyze(transcript).to_dict())
     assert any("one-sided" in w for w in document["warnings"])
-    assert all(skill["score"] is None for skill in document["skills"].values())
+    for name in ("active_listening", "empathy", "patience", "problem_solving", "conflict_resolution"):
+        assert document["skills"][name]["score"] is None
+        assert "customer" in document["skills"][name]["reason"]
 
 
 def test_analyze_many_streams_with_bounded_lookahead():

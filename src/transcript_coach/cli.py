@@ -176,6 +176,96 @@ def formats() -> None:
         click.echo(f"{name:<12} {suffixes:<28} {spec.description.splitlines()[0] if spec.description else ''}")
 
 
+def _across_reports(inputs: tuple[str, ...], output: str | None, build, text_to_stdout: bool) -> None:
+    """The shared body of ``review`` and ``agents``: read report files (or score transcripts), ``build(reports)`` ->
+    (result, write), list what could not be scored, write atomically with -o, exit 0 / 1 as ``score`` does."""
+    from transcript_coach.review import failure_text, load_reports
+
+    if output:
+        _check_writable(output)
+    stdin = sys.stdin.buffer.read() if "-" in inputs else None
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        result, write = build(list(load_reports(inputs, stdin=stdin)))
+        if output or not text_to_stdout:  # the text listing on stdout lists them itself
+            for failure in result.failures:
+                click.echo(f"could not be scored: {failure_text(failure)}", err=True)
+        if output:
+            with atomic_output(output) as out:
+                write(out)
+        else:
+            write(sys.stdout)
+    except KeyboardInterrupt:
+        click.echo("\ninterrupted: nothing was written" if output else "\ninterrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except _Terminated:
+        click.echo("terminated: nothing was written" if output else "terminated", err=True)
+        sys.exit(EXIT_TERMINATED)
+    except CoachError as exc:
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {output or 'standard output'}: {exc.strerror or exc}") from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if not result.conversations and not result.failures:
+        click.echo("warning: no conversations found in the given inputs", err=True)
+    sys.exit(EXIT_SOME_FAILED if result.failures or not result.conversations else EXIT_OK)
+
+
+@cli.command("review")
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, allow_dash=True, path_type=str))
+@click.option("--top", type=click.IntRange(min=0), metavar="N", help="At most N conversations (a reviewer's "
+              "budget), spread evenly across agents.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here (atomically) "
+              "instead of standard output.")
+@click.option("--format", "output_format", type=click.Choice(["text", "jsonl"]), default="text", show_default=True,
+              help="A readable listing, or JSONL (one object per queued conversation).")
+def review_command(inputs, top, output, output_format) -> None:
+    """The review queue: which conversations to read first, why, and the evidence lines.
+
+    INPUTS are report files written by `score` (.jsonl) or transcripts and folders, which are scored first. Urgency
+    comes from QA flags (by severity), low skill scores and a customer still negative at the end. With --top N the
+    slots go one at a time to the agent with the fewest picked so far. Inputs that could not be scored are listed.
+    """
+    from transcript_coach.review import QUEUE_WRITERS, review
+
+    def build(reports):
+        result = review(reports, top)
+        return result, lambda out: QUEUE_WRITERS[output_format](result, out, top=top)
+
+    _across_reports(inputs, output, build, output_format == "text")
+
+
+@cli.command("agents")
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, allow_dash=True, path_type=str))
+@click.option("--agent", "agent_name", metavar="NAME", help="Only this agent (any spelling seen in the reports).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here (atomically) "
+              "instead of standard output.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "csv"]), default="text",
+              show_default=True, help="A readable profile per agent, a JSON array (one object per agent) or CSV "
+                                      "(one row per agent, one column per skill mean).")
+def agents_command(inputs, agent_name, output, output_format) -> None:
+    """Per-agent profiles: skill means and spread, strengths and weaknesses against the team, the weekly trend and
+    continuous_learning, and a self-assessment checklist answered from the numbers.
+
+    INPUTS are report files written by `score` (.jsonl) or transcripts and folders, which are scored first.
+    """
+    from transcript_coach.profiles import PROFILE_WRITERS, build_profiles
+
+    def build(reports):
+        result = build_profiles(reports)
+        chosen = result.agents
+        if agent_name is not None:
+            found = result.find(agent_name)
+            if found is None:
+                known = ", ".join(p.name for p in result.agents) or "none"
+                raise click.UsageError(f"no agent named {agent_name!r} in these reports (agents: {known})")
+            chosen = (found,)
+        return result, lambda out: PROFILE_WRITERS[output_format](result, chosen, out)
+
+    _across_reports(inputs, output, build, output_format == "text")
+
+
 def main() -> None:
     cli(prog_name="transcript-coach")
 

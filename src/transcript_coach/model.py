@@ -83,6 +83,7 @@ class Transcript:
     format: str = "python"
     channel: Channel = "chat"
     warnings: tuple[str, ...] = ()
+    ended: Timestamp | None = None  # when the source says the conversation ended (a call's last cue), if known
 
     @property
     def agents(self) -> tuple[str, ...]:
@@ -99,6 +100,8 @@ class Transcript:
 
     @property
     def ended_at(self) -> Timestamp | None:
+        if self.ended is not None:
+            return self.ended
         return next((t.timestamp for t in reversed(self.turns) if t.timestamp is not None), None)
 
     def has_role(self, role: str) -> bool:

@@ -90,6 +90,7 @@ def test_commitments(hits, text, feature, matched):
     "I can see the order on my side.",
     "To make sure that you will receive our emails, add us to your contacts.",
     "You'll get charged for the extra bag.",
+    "I'll just call you Tom, if that's okay.",
 ])
 def test_non_commitments(hits, text):
     assert _commitments(hits, text) == []
@@ -121,6 +122,7 @@ def test_bot_and_internal_turns_are_not_agent_promises(analyze):
     ("I'll have it done by end of day.", "by end of day"),
     ("You'll get a reply within 24 hours.", "within 24 hours"),
     ("I'll update you by March 3rd.", "by March 3rd"),
+    ("I'll call you Friday.", "Friday"),
     ("By Friday, I'll have the refund processed.", "By Friday"),
 ])
 def test_due_expressions(hits, text, due):
@@ -135,6 +137,7 @@ def test_due_expressions(hits, text, due):
     "I will send an email later in the day.",
     "If it doesn't arrive by Friday, I'll refund you.",  # the date belongs to the condition
     "I can call you tomorrow if you'd like.",  # offers carry no deadline
+    "The two nights you can't use, Saturday and Sunday, I'll refund in full.",  # weekdays as objects
 ])
 def test_no_due_expression(hits, text):
     assert _dues(hits, text) == []
@@ -171,6 +174,7 @@ def test_kept(hits, promise_text, later, kept):
     ("I'll send you the confirmation email.", "Your parcel was delivered yesterday."),  # shares nothing
     ("I'll send you the confirmation email.", "I will send the confirmation now."),  # future, not fulfilment
     ("I'll call you tomorrow.", "I've updated your address."),  # a different action
+    ("I'll email you the tracking link.", "You'll get a text once it's emailed."),  # a future condition
 ])
 def test_not_kept(hits, promise_text, later):
     assert _kept(hits, promise_text, later) == []

@@ -23,6 +23,7 @@ def _agent(hits, text, feature):
      ["1. Unplug the router", "2. Wait ten seconds", "3. Plug it back in"]),
     ("Step 1: open the app. Step 2: tap Settings.", ["Step 1: open the app.", "Step 2: tap Settings."]),
     ("You'll need to sign out and back in.", ["You'll need to sign out and back in"]),
+    ("Try to restart it once more.", ["Try to restart it once more"]),
 ])
 def test_steps(hits, text, steps):
     assert _agent(hits, text, "resolution.steps") == steps
@@ -35,6 +36,9 @@ def test_steps(hits, text, steps):
     "I checked your account and it looks fine.",  # the agent's own action
     "We have 2. Then again, it may vary.",  # not a list
     "Let me know if you need anything else.",
+    "Try to get some rest, and safe travels!",
+    "Try not to worry about it.",
+    "1. Your parcel was mis-sorted on Monday.\n2. The driver brought it back today.",  # a numbered explanation
 ])
 def test_not_steps(hits, text):
     assert _agent(hits, text, "resolution.steps") == []

@@ -81,6 +81,12 @@ def test_name_use_from_speaker_label(analyze):
         ("Maria", "name:speaker"), ("Lopez", "name:speaker")]
 
 
+def test_a_full_name_is_one_use(analyze):
+    report = analyze({"role": "customer", "speaker": "Mei Ling", "text": "hi"},
+                     {"role": "agent", "text": "You're very welcome, Mei Ling. Bye Mei!"})
+    assert [e.text for e in report.evidence if e.feature == "structure.name_use"] == ["Mei Ling", "Mei"]
+
+
 def test_name_use_from_what_the_customer_says_counts_from_then_on(analyze):
     report = analyze({"role": "agent", "text": "Hi Grace? Who am I speaking with?"},
                      {"role": "customer", "text": "My name is Grace and my router is broken."},

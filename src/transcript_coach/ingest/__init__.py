@@ -41,10 +41,11 @@ __all__ = [
 FORMATS: tuple[str, ...] = tuple(sorted(PARSERS))
 SUFFIXES: dict[str, str] = {suffix: spec.name for spec in PARSERS.values() for suffix in spec.suffixes}
 
+_CORE_HEADERS = frozenset({"from", "to", "date", "subject", "message-id"})
 _SRT_START = re.compile(r"^\s*\d+\s*\n\s*\d{1,2}:\d{2}:\d{2}[,.]\d{1,3}\s*-->", re.MULTILINE)
 _EMAIL_HEADER = re.compile(r"^(from|to|subject|date|message-id|received|return-path|mime-version|delivered-to|"
                            r"reply-to|content-type|dkim-signature|authentication-results|arc-[\w-]+|x-[\w-]+):",
-                           re.IGNORECASE)
+                           re.IGNORECASE | re.MULTILINE)
 
 
 def detect_format(name: str, head: bytes) -> str:
@@ -70,9 +71,10 @@ def sniff_format(head: bytes) -> str:
         if text.startswith("{") and first_line.rstrip().endswith("}") and "\n{" in text:
             return "jsonl"
         return "json"
-    if _EMAIL_HEADER.match(first_line) and re.search(r"^(message-id|subject|from):", text, re.I | re.M):
-        if re.search(r"^\S[^:\n]*:\s", text, re.M) and "\n\n" in text:
-            return "email"
+    block = text.split("\n\n", 1)[0]
+    headers = {m.group(1).lower() for m in _EMAIL_HEADER.finditer(block)}
+    if _EMAIL_HEADER.match(first_line) and "\n\n" in text and len(headers & _CORE_HEADERS) >= 2:
+        return "email"
     if first_line.count(",") >= 2 and re.search(r"conversation|ticket|thread|chat|session", first_line, re.I):
         return "csv"
     return "chat"

@@ -82,6 +82,7 @@ class Conversation:
     channel: Channel = "chat"
     agents: tuple[str, ...] = field(default=())
     warnings: tuple[str, ...] = ()
+    ended_at: Timestamp | None = None  # the end, when the source records it beyond the last message's start
 
 
 def finish(conversation: Conversation, *, source: str, format: str, options: IngestOptions) -> Transcript:
@@ -122,6 +123,7 @@ def finish(conversation: Conversation, *, source: str, format: str, options: Ing
         format=format,
         channel=conversation.channel,
         warnings=tuple(warnings),
+        ended=conversation.ended_at,
     )
 
 

@@ -382,7 +382,8 @@ def parse_vtt(text: str, source: str) -> Conversation:
         cues.append(_Cue(start_ms, number, segments, caption.end_time.in_milliseconds()))
     turns, warnings = _to_turns(cues, meta)
     return Conversation(turns=turns, id=meta.id or source_stem(source), channel="voice",
-                        agents=tuple(dict.fromkeys(meta.agents)), warnings=tuple(warnings))
+                        agents=tuple(dict.fromkeys(meta.agents)), warnings=tuple(warnings),
+                        ended_at=_call_end(meta))
 
 
 # --- SubRip ----------------------------------------------------------------------------------------------------
@@ -487,8 +488,15 @@ def parse_srt(text: str, source: str) -> Conversation:
         start_ms = int(subtitle.start.total_seconds() * 1000 + 0.5)
         end_ms = int(subtitle.end.total_seconds() * 1000 + 0.5)
         cues.append(_Cue(start_ms, number, _prefix_segments([p for p in plain if p], known, bool(cues)), end_ms))
-    turns, warnings = _to_turns(cues, _Meta())
-    return Conversation(turns=turns, id=source_stem(source), channel="voice", warnings=tuple(warnings))
+    meta = _Meta()
+    turns, warnings = _to_turns(cues, meta)
+    return Conversation(turns=turns, id=source_stem(source), channel="voice", warnings=tuple(warnings),
+                        ended_at=_call_end(meta))
+
+
+def _call_end(meta: _Meta) -> Timestamp | None:
+    """When the last cue ends: the call's end, later than the last turn's start."""
+    return _offset(meta.end_ms, meta) if meta.end_ms is not None else None
 
 
 @parser("vtt", suffixes=(".vtt",), description="WebVTT captions of a call (voice spans or 'Name:' prefixes)")

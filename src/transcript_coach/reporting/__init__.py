@@ -10,7 +10,9 @@ import contextlib
 import csv
 import json
 import os
+import signal
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -109,26 +111,44 @@ def write_table(items: Iterable[Item], out: IO[str]) -> None:
 
 WRITERS: dict[str, Writer] = {"jsonl": write_jsonl, "json": write_json, "csv": write_csv, "table": write_table}
 
+from transcript_coach.reporting.html import write_html  # noqa: E402  (after WRITERS: no import cycle)
+
+WRITERS["html"] = write_html
+
 
 @contextlib.contextmanager
 def atomic_output(path: str | os.PathLike[str]) -> Iterator[IO[str]]:
-    """A text file that appears at ``path`` only when the block completes; on any error nothing is left behind."""
+    """A text file that appears at ``path`` only when the block completes; on any error or signal nothing is left
+    behind (Ctrl-C and SIGTERM are held off while the temporary file is being created, so it is always cleaned up)."""
     target = Path(path)
-    handle = tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", newline="", dir=target.parent or ".", prefix=f".{target.name}.", suffix=".tmp",
-        delete=False,
-    )
+    blocked = _block_signals()
+    name = None
     try:
-        with handle:
+        fd, name = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.", suffix=".tmp")
+        _restore_signals(blocked)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(handle.name, 0o666 & ~_umask())
-        os.replace(handle.name, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(handle.name)
-        raise
+        os.chmod(name, 0o666 & ~_umask())
+        os.replace(name, target)
+        name = None
+    finally:
+        _restore_signals(blocked)
+        if name is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(name)
+
+
+def _block_signals() -> set[int] | None:
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+
+
+def _restore_signals(previous: set[int] | None) -> None:
+    if previous is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _umask() -> int:

@@ -136,6 +136,10 @@ def slug(text: str, limit: int = 60) -> str:
     return _SLUG_JUNK.sub("-", text).strip("-")[:limit].strip("-")
 
 
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _label(name: str) -> str:
     return name.replace("_", " ").capitalize()
 
@@ -162,7 +166,8 @@ def _fmt_time(value: Any, *, date: bool = True) -> str:
     if match:
         frac = (match.group(2) or "").rstrip("0").rstrip(".")
         clock, zone = match.group(1) + frac, match.group(3)
-    zone = "" if zone in ("+00:00", "Z") and not date else zone
+    if zone in ("+00:00", "Z"):
+        zone = "UTC" if date else ""
     parts = [day] if (day and date) else []
     parts.append(clock + (f" {zone}" if zone else ""))
     return " ".join(parts)
@@ -364,17 +369,13 @@ def render_conversation(doc: Mapping[str, Any], anchor: str) -> str:
     """The ``<section>`` for one report (the dict of ``Report.to_dict``), with ids prefixed by ``anchor``."""
     turns = list(doc.get("turns") or [])
     evidence = [ev for ev in (doc.get("evidence") or []) if isinstance(ev, Mapping)]
-    keys: dict[str, str] = {}
+    keys: dict[str, str] = {}  # evidence id -> key (unique within the section, safe in ids and selectors)
+    used: set[str] = set()
     spans_by_turn: dict[int, list[Span]] = {}
     loose: list[Span] = []  # evidence pointing at no turn: anchored above the transcript
     for ev in evidence:
         raw = str(ev.get("id", ""))
-        key = slug(raw, 40) or "ev"
-        if key in keys.values():
-            n = 2
-            while f"{key}-{n}" in keys.values():
-                n += 1
-            key = f"{key}-{n}"
+        key = _unique(slug(raw, 40) or "ev", used)
         keys.setdefault(raw, key)
         feature = str(ev.get("feature", ""))
         kind = evidence_kind(feature)
@@ -419,7 +420,7 @@ def render_conversation(doc: Mapping[str, Any], anchor: str) -> str:
     parts.append('</div><div class="col findings-col">')
     parts.append(_flags_block(doc.get("flags") or [], ev_links))
     parts.append(_notes_block(doc.get("notes") or [], ev_links))
-    parts.append(_promises_block(doc.get("promises") or [], ev_links, anchor))
+    parts.append(_promises_block(doc.get("promises") or [], ev_links, anchor, keys))
     parts.append("</div></div>")
 
     parts.append(_transcript_block(doc, turns, spans_by_turn, loose, anchor))
@@ -476,15 +477,14 @@ def _skills_block(skills: Mapping[str, Any], ev_links) -> str:
                 f"{_bar(score, label)}"
                 f'<span class="skill-score band-{_band(score)}">{_fmt_score(score)}</span>')
         if score is None:
-            detail = f'<p class="why small">Not scored: {_e(reason or "no reason given")}</p>'
-        else:
-            conf_text = f"confidence {conf:.0%}" if conf is not None else ""
-            links = ev_links(entry.get("evidence"), limit=8)
-            body = _e(reason) + (f"<br>{links}" if links else "")
-            detail = (f'<details class="why"><summary>Why {round(score)}? <span class="small">{_e(conf_text)}'
-                      f"</span></summary><p>{body}</p></details>")
-        rows.append(f'<li class="skill{" unscored" if score is None else ""}"><div class="skill-row">{head}</div>'
-                    f"{detail}</li>")
+            rows.append(f'<li class="skill unscored"><div class="skill-row">{head}<span></span></div>'
+                        f'<p class="why small">Not scored: {_e(reason or "no reason given")}</p></li>')
+            continue
+        conf_text = f"Confidence {conf:.0%}. " if conf is not None else ""
+        links = ev_links(entry.get("evidence"), limit=8)
+        rows.append(f'<li class="skill"><details><summary class="skill-row" title="Why {round(score)}? (show the '
+                    f'reason)">{head}<span class="caret" aria-hidden="true"></span></summary>'
+                    f'<p class="why">{_e(conf_text)}{_e(reason)}{links}</p></details></li>')
     if not rows:
         return '<h4>Skills</h4><p class="empty">No skills in this report.</p>'
     return '<h4>Skills</h4><ul class="skills">' + "".join(rows) + "</ul>"
@@ -501,7 +501,7 @@ def _flags_block(flags: Sequence[Any], ev_links) -> str:
         name = _flag_name(code)
         items.append(f'<li class="flag sev-{_e(flag.get("severity"))}">{_badge(str(flag.get("severity")))} '
                      f'<code>{_e(code)}</code>{f" <span class=small>{_e(name)}</span>" if name else ""}'
-                     f'<p>{_e(flag.get("reason"))}</p>{ev_links(flag.get("evidence"))}</li>')
+                     f'<p>{_e(_sentence(str(flag.get("reason") or "")))}</p>{ev_links(flag.get("evidence"))}</li>')
     return '<h4>Flags</h4><ul class="flags">' + "".join(items) + "</ul>"
 
 
@@ -530,7 +530,7 @@ def _notes_block(notes: Sequence[Any], ev_links) -> str:
     return "".join(out)
 
 
-def _promises_block(promises: Sequence[Any], ev_links, anchor: str) -> str:
+def _promises_block(promises: Sequence[Any], ev_links, anchor: str, keys: Mapping[str, str]) -> str:
     promises = [p for p in promises if isinstance(p, Mapping)]
     if not promises:
         return '<h4>Promises</h4><p class="empty">No commitments found.</p>'
@@ -539,7 +539,12 @@ def _promises_block(promises: Sequence[Any], ev_links, anchor: str) -> str:
         turn = p.get("turn")
         turn_link = (f'<a href="#{_e(anchor)}--t{turn}">{turn}</a>' if isinstance(turn, int) else _e(turn))
         status = str(p.get("status") or "unknown")
-        rows.append(f'<tr><td class="num">{turn_link}</td><td>{_e(p.get("text"))} {ev_links(p.get("evidence"), 2)}'
+        ids = [str(i) for i in p.get("evidence") or ()]
+        text = _e(p.get("text"))
+        if ids and ids[0] in keys:  # the commitment itself links to its first piece of evidence
+            text = f'<a class="promise-link" href="#{_e(anchor)}--ev-{_e(keys[ids[0]])}">{text}</a>'
+            ids = ids[1:]
+        rows.append(f'<tr><td class="num">{turn_link}</td><td>{text} {ev_links(ids, 3)}'
                     f'</td><td>{_e(_fmt_time(p.get("due")) or "—")}</td>'
                     f'<td><span class="status st-{_e(status)}">{_e(status)}</span></td></tr>')
     return ('<h4>Promises</h4><table class="promises"><thead><tr><th scope="col">Turn</th><th scope="col">'
@@ -558,6 +563,7 @@ def _transcript_block(doc: Mapping[str, Any], turns: Sequence[Any], spans_by_tur
         out.append('<p class="small">' + "".join(_anchor(s) for s in loose)
                    + f"{len(loose)} piece(s) of evidence point at no turn of this transcript.</p>")
     out.append(f'<ol class="transcript"{lang}>')
+    last_day = ""
     for position, turn in enumerate(turns):
         if not isinstance(turn, Mapping):
             continue
@@ -572,7 +578,10 @@ def _transcript_block(doc: Mapping[str, Any], turns: Sequence[Any], spans_by_tur
             meta.append('<span class="internal-tag">Internal note</span>')
         stamp = turn.get("timestamp")
         if stamp:
-            meta.append(f'<time datetime="{_e(stamp)}" title="{_e(stamp)}">{_e(_fmt_time(stamp, date=False))}</time>')
+            day = str(stamp).rpartition("T")[0]
+            shown = _fmt_time(stamp, date=day != last_day)  # the date only when it changes
+            last_day = day or last_day
+            meta.append(f'<time datetime="{_e(stamp)}" title="{_e(stamp)}">{_e(shown)}</time>')
         meta.append(_latency(spans))
         meta.append(f'<a class="tnum" href="#{_e(anchor)}--t{index}" aria-label="Turn {index}">#{index}</a>')
         out.append(f'<li class="{classes}" id="{_e(anchor)}--t{index}"><div class="turn-meta">{"".join(meta)}</div>'
@@ -715,7 +724,7 @@ def _overview(totals: _Totals) -> str:
         out.append('<p class="empty">No skill has been scored in these conversations yet.</p>')
     out.append("</div><div><h3>Agents</h3>")
     if totals.agents:
-        out.append('<table class="agents"><thead><tr><th scope="col">Agent</th><th scope="col" class="num">'
+        out.append('<div class="scroll" tabindex="0" role="region" aria-label="Agents"><table class="agents"><thead><tr><th scope="col">Agent</th><th scope="col" class="num">'
                    'Conversations</th><th scope="col" class="num">Flagged</th><th scope="col" class="num">'
                    "Average score</th></tr></thead><tbody>")
         for name, a in sorted(totals.agents.items(), key=lambda kv: (-kv[1]["conversations"], kv[0].lower())):
@@ -723,7 +732,7 @@ def _overview(totals: _Totals) -> str:
             out.append(f"<tr><td>{_e(name)}</td><td class=\"num\">{a['conversations']}</td>"
                        f"<td class=\"num\">{a['flagged'] or ''}</td>"
                        f'<td class="num"><span class="band-{_band(avg)}">{_fmt_score(avg)}</span></td></tr>')
-        out.append("</tbody></table>")
+        out.append("</tbody></table></div>")
     else:
         out.append('<p class="empty">No agent was named in these conversations.</p>')
     out.append("</div></div>")
@@ -761,9 +770,9 @@ def _review_queue(summaries: Sequence[Summary]) -> str:
         chips = "".join(f'<span class="chip sev-{_e(sev)}" title="{_e(r)}">{_e(c)}</span>' for sev, c, r in flags)
         out.append(
             f'<li class="qitem sev-{_e(severity)}"><div class="q-reason">{_badge(severity)} '
-            f'<a href="#{_e(s.anchor)}">{_e(reason[:1].upper() + reason[1:] or code)}</a></div>'
+            f'<a href="#{_e(s.anchor)}">{_e(_sentence(reason) or code)}</a></div>'
             f'<div class="q-meta"><span class="q-id">{_e(s.id)}</span> · {_e(", ".join(s.agents) or "no agent named")}'
-            f' · {s.turns} turns{" · " + _e(low_text) if low_text else ""}</div><div class="chips">{chips}</div></li>')
+            f' · {s.turns} turns{" · " + _e(low_text) if low_text else ""} <span class="chips">{chips}</span></div></li>')
     out.append("</ol></section>\n")
     return "".join(out)
 

@@ -80,6 +80,7 @@ _NUM_UNIT = re.compile(r"^(\d{1,3}(?:\.\d)?)([a-z]{1,5})$")
 _ORDINAL = re.compile(r"^(\d{1,2})(st|nd|rd|th)?$")
 _NUMBER = re.compile(r"^\d{1,3}(?:\.\d{1,2})?$")
 _PUNCT_END = frozenset({".", "!", "?", ",", ";", ":", "...", "\u2026"})
+_SUBORDINATORS = frozenset({"once", "when", "after", "if", "until", "unless", "before", "whenever", "as"})
 
 
 # --- word tables (from data/lexicons/promise.json) -------------------------------------------------------------------
@@ -701,6 +702,9 @@ def _sentence(turn: int, doc: Doc, words: list[str], sent: Span, matches, v: _Vo
             k += 1
             continue
         end, due = parsed
+        if due.kind == "weekday" and candidates and k < candidates[0].start and not v.prefixes.longest(words, k):
+            k = max(end, k + 1)  # "Saturday and Sunday, I'll refund": a bare weekday before the promise is an object
+            continue
         if due.kind == "now":
             near = bisect.bisect_right(verbs, k) - 1
             if near >= 0 and k < candidates[near].clause_end:
@@ -783,6 +787,9 @@ def _candidate(doc: Doc, words: list[str], match, sent: Span, cue_starts: frozen
             return None  # "we will have 9 for dinner", "we'll see", "we look forward to"
     elif lemma in v.non_actions or words[verb] in v.non_actions or words[verb] in v.modals:
         return None
+    elif lemma == "call" and following == "you" and verb + 2 < sent.end and doc[verb + 2].is_title and \
+            words[verb + 2] not in v.weekdays and words[verb + 2] not in v.months:
+        return None  # "I'll just call you Tom": a name, not a phone call
     end = verb + 1
     while end < sent.end and not (_is_break(words, doc, end, v) or end in cue_starts or doc[end].is_punct and
                                   words[end] in _PUNCT_END):
@@ -873,6 +880,8 @@ def _fulfilment(tokens: Sequence[Token], v: _Vocab) -> tuple[bool, bool]:
         k += 1
     marker = bool(v.keep_start_markers.longest(words, k)) or any(v.keep_markers.longest(words, i) for i in range(n))
     for i, word in enumerate(words):
+        if any(words[p] in _SUBORDINATORS for p in range(max(0, i - 2), i)):
+            continue  # "... once it's delivered": a future condition, not something done
         if word in v.keep_subjects or word in v.keep_perfect:  # "I've sent", "we processed", "it has been issued"
             j = i + 1
             while j < n and j <= i + 4 and (words[j] in v.keep_perfect or words[j] in v.keep_fillers):

@@ -1,7 +1,7 @@
 """resolution.*: how the problem gets solved.
 
 - ``resolution.steps`` (agent): instructions offered - numbered steps ("1. Restart the router 2. ...", "Step 1: ...",
-  one hit per step), instruction sentences that start with an action verb ("Clear your cache", "Please go to
+  one hit per item that starts with an instruction verb; "1. Your parcel was mis-sorted" explains, it is no step), instruction sentences that start with an action verb ("Clear your cache", "Please go to
   Settings", "Could you try restarting the app?"), suggestions ("you can try ...", "I'd recommend ...", "you'll
   need to ...", evidence from the cue to the end of the sentence) and cue phrases ("here's what to do", "follow
   these steps"). One hit per sentence. Requests for information ("could you send me your order number?") are not
@@ -47,6 +47,11 @@ def _settings() -> tuple[frozenset[str], tuple[tuple[str, ...], ...], int]:
     return frozenset(s["sentence_openers"]), blockers, int(s["list_min_items"])
 
 
+def _instruction_verbs() -> frozenset[str]:
+    entries = load_json("lexicons/resolution.json")["entries"]
+    return frozenset(p for e in entries if e["id"] == "steps.imperative" for p in e["phrases"])
+
+
 def numbered_steps(text: str, min_items: int = 2) -> list[tuple[int, int]]:
     """Character spans of the items of numbered lists (1, 2, 3 ... in order, at least ``min_items`` long)."""
     marks = [(m.start(), int(m[1] or m[2]), m.end()) for m in _NUMBERED.finditer(text)]
@@ -70,6 +75,20 @@ def numbered_steps(text: str, min_items: int = 2) -> list[tuple[int, int]]:
     return items
 
 
+def _instruction_item(doc: Doc, start: int, end: int, openers: frozenset[str], verbs: frozenset[str]) -> bool:
+    """A list item that tells the reader what to do: its first word (after openers) is an instruction verb
+    ("2. Tap Settings", "3. Then restart"), not a report ("1. Your parcel was mis-sorted")."""
+    span = doc.char_span(start, end, alignment_mode="expand")
+    for token in span if span is not None else ():
+        if token.is_punct or token.is_space or token.like_num or token.lower_ in ("step",):
+            continue
+        if token.lower_ in verbs:
+            return True
+        if token.lower_ not in openers:
+            return False
+    return False
+
+
 def _line_end(text: str, start: int) -> int:
     end = text.find("\n", start)
     return len(text) if end < 0 else end
@@ -85,7 +104,7 @@ def _sentence_span(doc: Doc, sent: Span, start: int | None = None) -> tuple[int,
     return doc[first].idx, doc[end - 1].idx + len(doc[end - 1].text)
 
 
-def _imperative(doc: Doc, span: Span, openers: frozenset[str], blockers) -> int | None:
+def _imperative(doc: Doc, span: Span, openers: frozenset[str], blockers, verbs: frozenset[str]) -> int | None:
     """Where an instruction starts when ``span`` is an instruction verb opening its sentence or a clause after a
     colon ("Here's what to do: unplug it"), after openers like "please", "now", "could you"; else None."""
     sent = span.sent
@@ -100,6 +119,10 @@ def _imperative(doc: Doc, span: Span, openers: frozenset[str], blockers) -> int 
     words = [t.lower_ for t in doc[span.start:min(span.start + 3, sent.end)]]
     if any(tuple(words[:len(b)]) == b for b in blockers):
         return None
+    if words[0] == "try" and len(words) > 1 and words[1] in ("to", "and", "not"):
+        # "try to restart it" is a step, "try to get some rest" is a kind word
+        if len(words) < 3 or words[1] == "not" or words[2] not in verbs:
+            return None
     return start
 
 
@@ -107,6 +130,7 @@ def _imperative(doc: Doc, span: Span, openers: frozenset[str], blockers) -> int 
 def resolution(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
     lexicon = res.lexicon("resolution")
     openers, blockers, min_items = _settings()
+    verbs = res.cached("resolution.instruction_verbs", _instruction_verbs)
     steps_seen = False
     for turn, doc in docs.turns():
         if turn.role == "system":
@@ -129,13 +153,14 @@ def resolution(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
             continue
         if turn.role != "agent":
             continue
-        step_spans: list[tuple[int, int, str]] = [(a, b, "regex:numbered-step") for a, b in
-                                                  numbered_steps(turn.text[:len(doc.text)], min_items)]
+        step_spans: list[tuple[int, int, str]] = [
+            (a, b, "regex:numbered-step") for a, b in numbered_steps(turn.text[:len(doc.text)], min_items)
+            if _instruction_item(doc, a, b, openers, verbs)]
         for match in lexicon.matches(doc):
             entry, span = match.entry, match.span
             rule = f"lexicon:resolution#{entry.id}"
             if entry.id == "steps.imperative":
-                start = _imperative(doc, span, openers, blockers)
+                start = _imperative(doc, span, openers, blockers, verbs)
                 if start is not None:
                     step_spans.append((*_sentence_span(doc, span.sent, start), rule))
             elif entry.id == "steps.suggest":

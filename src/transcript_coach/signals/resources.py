@@ -29,7 +29,7 @@ class Resources:
         self.nlp = nlp
         self.glossary_path = Path(glossary) if glossary else None
         self._cache: dict[str, Any] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # a build may itself use res.cached or res.lexicon
 
     def cached(self, key: str, build: Callable[[], T]) -> T:
         """The value built once by ``build`` and kept under ``key``."""

@@ -7,7 +7,7 @@
   "I'm" / "this is" must look like a name (capitalised, not a common adjective or participle from
   ``settings.not_names``) and be followed by "from/with/at/here/,/and/your..." unless it is the agent's own speaker
   name; "X here" counts only as "X here from ..." or with the agent's own name ("Check here:" is not an introduction).
-- ``structure.name_use``: the customer's name in an agent turn (one hit per use). The name comes from the customer's
+- ``structure.name_use``: the customer's name in an agent turn (one hit per use; "Mei Ling" is one use). The name comes from the customer's
   speaker label (not generic labels like "Customer" or "Visitor") or from "my name is X" / "this is X" in a customer
   turn (counted from that turn on). Names that are also common words ("Will", "May") count only capitalised and not
   at the start of a sentence.
@@ -112,6 +112,7 @@ def structure(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
             elif entry.feature != "structure.cue":
                 yield span_hit(entry.feature, turn.index, span, f"lexicon:structure#{entry.id}")
         if known_from:
+            previous: tuple[int, int, str] | None = None  # a name use being extended ("Mei Ling")
             for token in doc:
                 known = known_from.get(token.lower_)
                 if known is None or known[0] >= turn.index or not token.is_alpha:
@@ -121,8 +122,19 @@ def structure(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
                 if token.lower_ in not_names or token.is_stop:
                     if not token.is_title or token.is_sent_start:
                         continue  # "Will you ...?" is not the customer Will
-                yield span_hit("structure.name_use", turn.index, token, known[1])
+                if previous is not None and previous[1] == token.i:
+                    previous = (previous[0], token.i + 1, previous[2])
+                    continue
+                if previous is not None:
+                    yield _name_hit(doc, turn.index, previous)
+                previous = (token.i, token.i + 1, known[1])
+            if previous is not None:
+                yield _name_hit(doc, turn.index, previous)
         first_agent = False
+
+
+def _name_hit(doc: Doc, turn: int, use: tuple[int, int, str]) -> Hit:
+    return span_hit("structure.name_use", turn, doc[use[0]:use[1]], use[2])
 
 
 def _starts_sentence(doc: Doc, span: Span, opening: set[int]) -> bool:

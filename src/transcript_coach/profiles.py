@@ -1,0 +1,703 @@
+"""Per-agent profiles across many reports: skill means and spreads, strengths and weaknesses against the team,
+the weekly trend and the continuous_learning score it gives, and a self-assessment checklist answered from the numbers.
+
+Everything here is a pure function of report dicts (the JSON of the report contract, DESIGN.md §5); error records are
+counted and otherwise ignored. The rules, with their numbers in ``data/self_assessment.json``:
+
+- **Who is who.** A report's ``agents`` names are trimmed and compared without case; the most frequent spelling is
+  shown. A single first name is merged into a full name when exactly one full name among all the reports starts with
+  it ("Priya" -> "Priya Raman"); with two candidates it stays apart and the ambiguity is reported. Names that are only
+  a role label ("Agent", "Rep") name nobody: such conversations count in the team figures but make no profile. A
+  conversation with two agents counts in full for each of them (its scores are the conversation's, not split).
+- **Team.** Each conversation counts once in the team mean and standard deviation of a skill.
+- **Strengths and weaknesses.** A skill scored in at least ``min_conversations`` of the agent's conversations whose
+  mean is at least ``min_difference`` points above (below) the team mean; ``z`` (difference over the team standard
+  deviation) is given alongside.
+- **Trend.** A conversation's skill score is the mean of its scored skills. Dated conversations (``started_at`` with
+  a date; a bare clock time is no date) are grouped by ISO week; undated ones are counted but placed in no week. With
+  at least ``trend_min_weeks`` weeks and ``trend_min_conversations`` scored conversations, the least-squares slope of
+  the weekly means (points per week, weeks spaced by the calendar) gives continuous_learning =
+  50 + 50 * tanh(slope / slope_scale): 50 is flat, above 50 improving, below 50 getting worse. Otherwise it is null
+  with the reason.
+- **Checklist.** See the description in ``data/self_assessment.json``.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import json
+import math
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import IO, Any
+
+from transcript_coach.data import load_json
+from transcript_coach.errors import DataFileError
+from transcript_coach.model import SKILLS
+
+TREND_SKILL = "continuous_learning"
+PROFILE_SKILLS: tuple[str, ...] = tuple(s for s in SKILLS if s != TREND_SKILL)
+ANSWERS = ("Yes", "Sometimes", "Not yet", "Not enough evidence")
+
+
+# --- settings -------------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Measure:
+    """One way a checklist question is answered: a skill's score, or whether some features fired."""
+
+    weight: float
+    skill: str | None = None
+    features: tuple[str, ...] = ()
+    shown_when: str = "present"
+    label: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    id: str
+    question: str
+    measures: tuple[Measure, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    shown_at: float
+    yes_share: float
+    sometimes_share: float
+    checklist_min_conversations: int
+    questions: tuple[Question, ...]
+    min_conversations: int
+    min_difference: float
+    trend_min_weeks: int
+    trend_min_conversations: int
+    slope_scale: float
+    flat_slope: float
+
+
+@functools.cache
+def settings() -> Settings:
+    """The checklist and profile settings of ``data/self_assessment.json``, validated (errors name the entry)."""
+    name = "self_assessment.json"
+    data = load_json(name)
+    try:
+        thresholds, profile = data["thresholds"], data["profile"]
+        questions = []
+        for i, entry in enumerate(data["questions"]):
+            measures = []
+            for j, m in enumerate(entry["measures"]):
+                where = f"{name}: questions[{i}] ({entry.get('id')}) measures[{j}]"
+                if ("skill" in m) == ("features" in m):
+                    raise DataFileError(f"{where}: give either 'skill' or 'features'")
+                if "skill" in m and m["skill"] not in PROFILE_SKILLS:
+                    raise DataFileError(f"{where}: unknown skill {m['skill']!r}")
+                if m.get("shown_when", "present") not in ("present", "absent"):
+                    raise DataFileError(f"{where}: 'shown_when' must be 'present' or 'absent'")
+                if "features" in m and not (m["features"] and all(isinstance(f, str) for f in m["features"])):
+                    raise DataFileError(f"{where}: 'features' must be a non-empty list of feature names")
+                measures.append(Measure(
+                    weight=float(m.get("weight", 1)), skill=m.get("skill"), features=tuple(m.get("features", ())),
+                    shown_when=m.get("shown_when", "present"),
+                    label=m.get("label")
+                    or (m["skill"].replace("_", " ") if "skill" in m else ", ".join(m["features"])),
+                ))
+            questions.append(Question(id=str(entry["id"]), question=str(entry["question"]), measures=tuple(measures)))
+        return Settings(
+            shown_at=float(thresholds["shown_at"]),
+            yes_share=float(thresholds["yes_share"]),
+            sometimes_share=float(thresholds["sometimes_share"]),
+            checklist_min_conversations=int(thresholds["min_conversations"]),
+            questions=tuple(questions),
+            min_conversations=int(profile["min_conversations"]),
+            min_difference=float(profile["min_difference"]),
+            trend_min_weeks=int(profile["trend_min_weeks"]),
+            trend_min_conversations=int(profile["trend_min_conversations"]),
+            slope_scale=float(profile["slope_scale"]),
+            flat_slope=float(profile["flat_slope"]),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise DataFileError(f"{name}: missing or invalid entry: {exc}") from None
+
+
+# --- agent names ----------------------------------------------------------------------------------------------------
+
+@functools.cache
+def _role_labels() -> frozenset[str]:
+    return frozenset(word.casefold() for word in load_json("roles.json")["labels"]["agent"])
+
+
+def _tidy(name: str) -> str:
+    return " ".join(name.split())
+
+
+@dataclass(frozen=True, slots=True)
+class NameMerge:
+    """A name as written in a report, the agent it was counted as, and why."""
+
+    name: str
+    agent: str
+    reason: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"name": self.name, "agent": self.agent, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class AgentNames:
+    """Which agent each name in the reports stands for (``None``: a role label such as "Agent", nobody in
+    particular), the merges made and the first names left apart because they were ambiguous."""
+
+    agent_of: Mapping[str, str | None]
+    merges: tuple[NameMerge, ...] = ()
+    ambiguous: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
+
+    def agents(self, report: Mapping[str, Any]) -> tuple[str, ...]:
+        """The distinct agents of one report, in order of appearance (empty: no named agent)."""
+        found: dict[str, None] = {}
+        for name in report.get("agents") or ():
+            agent = self.agent_of.get(name) if isinstance(name, str) else None
+            if agent:
+                found.setdefault(agent, None)
+        return tuple(found)
+
+    def aliases(self, agent: str) -> tuple[str, ...]:
+        """The other spellings counted as ``agent``."""
+        return tuple(sorted({m.name for m in self.merges if m.agent == agent and m.name != agent}))
+
+
+def resolve_agent_names(reports: Iterable[Mapping[str, Any]]) -> AgentNames:
+    """Normalise the agent names of many reports (see the module docstring for the rules)."""
+    spellings: dict[str, Counter[str]] = defaultdict(Counter)  # casefolded key -> tidy spelling -> count
+    raw_names: set[str] = set()
+    for report in reports:
+        if "error" in report:
+            continue
+        for name in report.get("agents") or ():
+            if isinstance(name, str) and name.strip():
+                raw_names.add(name)
+                spellings[_tidy(name).casefold()][_tidy(name)] += 1
+    display = {key: min(counts, key=lambda s: (-counts[s], s)) for key, counts in spellings.items()}
+    labels = sorted(display[k] for k in display if k in _role_labels())
+    people = {k: v for k, v in display.items() if k not in _role_labels()}
+    full_names = [k for k in people if len(k.split()) > 1]
+    target: dict[str, str] = {}
+    reasons: dict[str, str] = {}
+    ambiguous = []
+    for key in people:
+        target[key] = people[key]
+        if len(key.split()) == 1:
+            matches = sorted(k for k in full_names if k.split()[0] == key)
+            if len(matches) == 1:
+                target[key] = people[matches[0]]
+                reasons[key] = f"first name of the only full name starting with {people[key]!r}"
+            elif len(matches) > 1:
+                ambiguous.append(f"{people[key]!r} was not merged: it could be any of "
+                                 + ", ".join(repr(people[m]) for m in matches))
+    agent_of: dict[str, str | None] = {}
+    merges = []
+    for name in sorted(raw_names):
+        key = _tidy(name).casefold()
+        if key not in people:
+            agent_of[name] = None
+            continue
+        agent = target[key]
+        agent_of[name] = agent
+        if name != agent:
+            reason = reasons.get(key) or "same name up to case and spacing"
+            merges.append(NameMerge(name=name, agent=agent, reason=reason))
+    return AgentNames(agent_of=agent_of, merges=tuple(merges), ambiguous=tuple(ambiguous), labels=tuple(labels))
+
+
+# --- conversations --------------------------------------------------------------------------------------------------
+
+def conversation_date(started_at: Any) -> date | None:
+    """The calendar date of an ISO 8601 ``started_at``; ``None`` for a missing value or a bare clock time."""
+    if not isinstance(started_at, str):
+        return None
+    try:
+        return datetime.fromisoformat(started_at).date()
+    except ValueError:
+        return None
+
+
+def iso_week(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """What the profiles need from one report."""
+
+    id: str
+    source: str
+    agents: tuple[str, ...]
+    day: date | None
+    scores: Mapping[str, float]
+    fired: frozenset[str] | None  # features with evidence; None when features were not extracted (not English)
+
+    @property
+    def overall(self) -> float | None:
+        """The conversation's skill score: the mean of its scored skills."""
+        return statistics.fmean(self.scores.values()) if self.scores else None
+
+
+def _conversation(report: Mapping[str, Any], agents: tuple[str, ...]) -> Conversation:
+    scores = {}
+    for skill, value in (report.get("skills") or {}).items():
+        score = value.get("score") if isinstance(value, Mapping) else None
+        if skill in PROFILE_SKILLS and isinstance(score, int | float) and not isinstance(score, bool):
+            scores[skill] = float(score)
+    metrics = report.get("metrics") if isinstance(report.get("metrics"), Mapping) else {}
+    language = metrics.get("language") if isinstance(metrics.get("language"), Mapping) else {}
+    english = language.get("code", "en") == "en"
+    fired = frozenset(e.get("feature") for e in report.get("evidence") or () if isinstance(e, Mapping))
+    return Conversation(
+        id=str(report.get("id")), source=str(report.get("source")), agents=agents,
+        day=conversation_date(report.get("started_at")), scores=scores, fired=fired if english else None,
+    )
+
+
+# --- results --------------------------------------------------------------------------------------------------------
+
+def _r(value: float | None, digits: int = 1) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+@dataclass(frozen=True, slots=True)
+class SkillStat:
+    """An agent's mean, standard deviation (sample; null below 2) and n for one skill, against the team."""
+
+    skill: str
+    mean: float | None
+    sd: float | None
+    n: int
+    team_mean: float | None
+    team_sd: float | None
+    team_n: int
+
+    @property
+    def difference(self) -> float | None:
+        return None if self.mean is None or self.team_mean is None else self.mean - self.team_mean
+
+    @property
+    def z(self) -> float | None:
+        if self.difference is None or not self.team_sd:
+            return None
+        return self.difference / self.team_sd
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"mean": _r(self.mean), "sd": _r(self.sd), "n": self.n, "team_mean": _r(self.team_mean),
+                "team_sd": _r(self.team_sd), "team_n": self.team_n, "difference": _r(self.difference),
+                "z": _r(self.z, 2)}
+
+
+@dataclass(frozen=True, slots=True)
+class WeekPoint:
+    """One ISO week of an agent's history: conversations that week, how many were scored, their mean score."""
+
+    week: str
+    monday: date
+    conversations: int
+    scored: int
+    mean: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"week": self.week, "conversations": self.conversations, "scored": self.scored, "mean": _r(self.mean)}
+
+
+@dataclass(frozen=True, slots=True)
+class Trend:
+    """The continuous_learning score from the weekly trend, or ``None`` with the reason."""
+
+    score: float | None
+    reason: str
+    slope: float | None = None  # points per week
+    direction: str | None = None  # rising | flat | falling
+    weeks: int = 0
+    conversations: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"score": _r(self.score), "reason": self.reason, "slope_per_week": _r(self.slope, 2),
+                "direction": self.direction, "weeks": self.weeks, "conversations": self.conversations}
+
+
+@dataclass(frozen=True, slots=True)
+class MeasureResult:
+    """One measure of a checklist question for one agent: in how many conversations it was shown, out of n."""
+
+    label: str
+    kind: str  # skill | feature
+    weight: float
+    shown: int
+    n: int
+    used: bool
+    mean: float | None = None  # skills only
+    team_mean: float | None = None
+    team_share: float | None = None
+
+    @property
+    def share(self) -> float | None:
+        return self.shown / self.n if self.n else None
+
+    def describe(self, shown_at: float, minimum: int) -> str:
+        if not self.used:
+            return (f"{self.label}: only {self.n} conversation(s) with evidence, needs {minimum}" if self.n else
+                    f"{self.label}: no evidence")
+        if self.kind == "skill":
+            team = "" if self.team_mean is None else f", team {self.team_mean:.0f}"
+            return (f"{self.label} mean {self.mean:.0f} over {self.n} conversation(s){team}; "
+                    f"{shown_at:.0f}+ in {self.shown} of {self.n}")
+        team = "" if self.team_share is None else f" (team {self.team_share:.0%})"
+        return f"{self.label} in {self.shown} of {self.n} conversation(s){team}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"measure": self.label, "kind": self.kind, "weight": self.weight, "shown": self.shown, "n": self.n,
+                "share": _r(self.share, 3), "used": self.used, "mean": _r(self.mean), "team_mean": _r(self.team_mean),
+                "team_share": _r(self.team_share, 3)}
+
+
+@dataclass(frozen=True, slots=True)
+class ChecklistAnswer:
+    id: str
+    question: str
+    answer: str  # one of ANSWERS
+    share: float | None
+    basis: str
+    measures: tuple[MeasureResult, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "question": self.question, "answer": self.answer, "share": _r(self.share, 3),
+                "basis": self.basis, "measures": [m.to_dict() for m in self.measures]}
+
+
+@dataclass(frozen=True)
+class AgentProfile:
+    name: str
+    aliases: tuple[str, ...]
+    conversations: int
+    shared: int  # conversations with another agent too (counted in full for each)
+    dated: int
+    undated: int
+    skills: Mapping[str, SkillStat]
+    strengths: tuple[str, ...]
+    weaknesses: tuple[str, ...]
+    weeks: tuple[WeekPoint, ...]
+    continuous_learning: Trend
+    checklist: tuple[ChecklistAnswer, ...]
+    reports: tuple[str, ...] = field(default=())  # "source#id" of each conversation
+
+    @property
+    def scored(self) -> int:
+        return max((s.n for s in self.skills.values()), default=0)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "agent": self.name,
+            "aliases": list(self.aliases),
+            "conversations": self.conversations,
+            "shared_conversations": self.shared,
+            "dated_conversations": self.dated,
+            "undated_conversations": self.undated,
+            "skills": {skill: stat.to_dict() for skill, stat in self.skills.items()},
+            "strengths": list(self.strengths),
+            "weaknesses": list(self.weaknesses),
+            "weeks": [w.to_dict() for w in self.weeks],
+            "continuous_learning": self.continuous_learning.to_dict(),
+            "checklist": [a.to_dict() for a in self.checklist],
+            "reports": list(self.reports),
+        }
+
+
+@dataclass(frozen=True)
+class Profiles:
+    """Every agent's profile, plus what a reader needs to trust it: merges, ambiguities, what was left out."""
+
+    agents: tuple[AgentProfile, ...]
+    names: AgentNames
+    conversations: int
+    unnamed: int  # conversations with no named agent: in the team figures only
+    failures: tuple[Mapping[str, Any], ...]
+    team: Mapping[str, SkillStat]
+
+    def find(self, name: str) -> AgentProfile | None:
+        """The profile for a name as written anywhere in the reports, or its agent's name, ignoring case."""
+        key = _tidy(name).casefold()
+        for profile in self.agents:
+            if key in {_tidy(n).casefold() for n in (profile.name, *profile.aliases)}:
+                return profile
+        matches = [p for p in self.agents if p.name.casefold().split()[0] == key]
+        return matches[0] if len(matches) == 1 else None
+
+
+# --- computing ------------------------------------------------------------------------------------------------------
+
+def _stats(values: Sequence[float]) -> tuple[float | None, float | None]:
+    if not values:
+        return None, None
+    return statistics.fmean(values), (statistics.stdev(values) if len(values) > 1 else None)
+
+
+def slope(points: Sequence[tuple[float, float]]) -> float:
+    """Least-squares slope of y on x."""
+    mx = statistics.fmean(x for x, _ in points)
+    my = statistics.fmean(y for _, y in points)
+    sxx = sum((x - mx) ** 2 for x, _ in points)
+    return sum((x - mx) * (y - my) for x, y in points) / sxx if sxx else 0.0
+
+
+def weekly(conversations: Sequence[Conversation]) -> tuple[WeekPoint, ...]:
+    """Dated conversations grouped by ISO week, oldest first."""
+    by_week: dict[date, list[Conversation]] = defaultdict(list)
+    for c in conversations:
+        if c.day is not None:
+            by_week[_monday(c.day)].append(c)
+    points = []
+    for monday in sorted(by_week):
+        week = by_week[monday]
+        overall = [c.overall for c in week if c.overall is not None]
+        points.append(WeekPoint(week=iso_week(monday), monday=monday, conversations=len(week), scored=len(overall),
+                                mean=statistics.fmean(overall) if overall else None))
+    return tuple(points)
+
+
+def learning_trend(weeks: Sequence[WeekPoint], config: Settings | None = None) -> Trend:
+    """continuous_learning from the weekly means (see the module docstring)."""
+    config = config or settings()
+    scored = [w for w in weeks if w.mean is not None]
+    n = sum(w.scored for w in scored)
+    if not weeks:
+        return Trend(None, "no dated conversations, so there is no trend over time")
+    if not scored:
+        return Trend(None, "no dated conversation has skill scores yet", weeks=0)
+    if len(scored) < config.trend_min_weeks:
+        return Trend(None, f"scored conversations in only {len(scored)} ISO week(s); a trend needs "
+                           f"{config.trend_min_weeks}", weeks=len(scored), conversations=n)
+    if n < config.trend_min_conversations:
+        return Trend(None, f"only {n} scored dated conversation(s); a trend needs {config.trend_min_conversations}",
+                     weeks=len(scored), conversations=n)
+    first = scored[0].monday
+    rate = slope([((w.monday - first).days / 7, w.mean) for w in scored])  # type: ignore[misc]
+    score = min(100.0, max(0.0, 50 + 50 * math.tanh(rate / config.slope_scale)))
+    direction = "rising" if rate >= config.flat_slope else "falling" if rate <= -config.flat_slope else "flat"
+    verb = {"rising": "rose", "falling": "fell", "flat": "stayed flat, changing"}[direction]
+    reason = (f"weekly mean skill score {verb} {abs(rate):.1f} points a week over {len(scored)} weeks "
+              f"({scored[0].week} to {scored[-1].week}, {n} conversations)")
+    return Trend(score, reason, slope=rate, direction=direction, weeks=len(scored), conversations=n)
+
+
+def _shown(measure: Measure, conversation: Conversation) -> bool:
+    fired = bool(conversation.fired & set(measure.features))  # type: ignore[operator]
+    return fired if measure.shown_when == "present" else not fired
+
+
+def team_value(measure: Measure, everyone: Sequence[Conversation]) -> float | None:
+    """The team's figure for a measure: the mean score of a skill, or the share of conversations showing a feature
+    measure (each conversation once)."""
+    if measure.skill:
+        scores = [c.scores[measure.skill] for c in everyone if measure.skill in c.scores]
+        return statistics.fmean(scores) if scores else None
+    known = [c for c in everyone if c.fired is not None]
+    return sum(_shown(measure, c) for c in known) / len(known) if known else None
+
+
+def _measure(measure: Measure, mine: Sequence[Conversation], team: float | None, config: Settings) -> MeasureResult:
+    if measure.skill:
+        scores = [c.scores[measure.skill] for c in mine if measure.skill in c.scores]
+        return MeasureResult(
+            label=measure.label, kind="skill", weight=measure.weight, n=len(scores),
+            shown=sum(s >= config.shown_at for s in scores), used=len(scores) >= config.checklist_min_conversations,
+            mean=statistics.fmean(scores) if scores else None, team_mean=team,
+        )
+    known = [c for c in mine if c.fired is not None]
+    return MeasureResult(
+        label=measure.label, kind="feature", weight=measure.weight, n=len(known),
+        shown=sum(_shown(measure, c) for c in known), used=len(known) >= config.checklist_min_conversations,
+        team_share=team,
+    )
+
+
+def answer_question(question: Question, mine: Sequence[Conversation], everyone: Sequence[Conversation],
+                    config: Settings | None = None, team: Mapping[Measure, float | None] | None = None
+                    ) -> ChecklistAnswer:
+    """Answer one checklist question for the conversations ``mine`` against the team ``everyone`` (``team``: the
+    team figures of the measures, when already computed)."""
+    config = config or settings()
+    results = tuple(_measure(m, mine, team[m] if team is not None else team_value(m, everyone), config)
+                    for m in question.measures)
+    used = [r for r in results if r.used]
+    if not used:
+        share, answer = None, "Not enough evidence"
+    else:
+        share = sum(r.weight * r.share for r in used) / sum(r.weight for r in used)  # type: ignore[operator]
+        answer = ("Yes" if share >= config.yes_share else "Sometimes" if share >= config.sometimes_share
+                  else "Not yet")
+    basis = "; ".join(r.describe(config.shown_at, config.checklist_min_conversations) for r in results)
+    return ChecklistAnswer(id=question.id, question=question.question, answer=answer, share=share, basis=basis,
+                           measures=results)
+
+
+def build_profiles(reports: Iterable[Mapping[str, Any]]) -> Profiles:
+    """Profiles of every named agent in ``reports`` (report dicts; error records are counted, not profiled)."""
+    config = settings()
+    documents = list(reports)
+    failures = tuple(r for r in documents if "error" in r)
+    scored = [r for r in documents if "error" not in r]
+    names = resolve_agent_names(scored)
+    conversations = [_conversation(r, names.agents(r)) for r in scored]
+    team: dict[str, SkillStat] = {}
+    for skill in PROFILE_SKILLS:
+        values = [c.scores[skill] for c in conversations if skill in c.scores]
+        mean, sd = _stats(values)
+        team[skill] = SkillStat(skill, None, None, 0, mean, sd, len(values))
+    team_figures = {m: team_value(m, conversations) for q in config.questions for m in q.measures}
+    by_agent: dict[str, list[Conversation]] = defaultdict(list)
+    for c in conversations:
+        for agent in c.agents:
+            by_agent[agent].append(c)
+    profiles = []
+    for agent in sorted(by_agent, key=str.casefold):
+        mine = by_agent[agent]
+        skills = {}
+        for skill in PROFILE_SKILLS:
+            values = [c.scores[skill] for c in mine if skill in c.scores]
+            mean, sd = _stats(values)
+            t = team[skill]
+            skills[skill] = SkillStat(skill, mean, sd, len(values), t.team_mean, t.team_sd, t.team_n)
+        comparable = [s for s in skills.values() if s.n >= config.min_conversations and s.difference is not None]
+        strengths = tuple(s.skill for s in sorted(comparable, key=lambda s: (-s.difference, s.skill))
+                          if s.difference >= config.min_difference)
+        weaknesses = tuple(s.skill for s in sorted(comparable, key=lambda s: (s.difference, s.skill))
+                           if s.difference <= -config.min_difference)
+        weeks = weekly(mine)
+        dated = sum(c.day is not None for c in mine)
+        profiles.append(AgentProfile(
+            name=agent,
+            aliases=names.aliases(agent),
+            conversations=len(mine),
+            shared=sum(len(c.agents) > 1 for c in mine),
+            dated=dated,
+            undated=len(mine) - dated,
+            skills=skills,
+            strengths=strengths,
+            weaknesses=weaknesses,
+            weeks=weeks,
+            continuous_learning=learning_trend(weeks, config),
+            checklist=tuple(answer_question(q, mine, conversations, config, team_figures)
+                            for q in config.questions),
+            reports=tuple(f"{c.source}#{c.id}" for c in mine),
+        ))
+    return Profiles(agents=tuple(profiles), names=names, conversations=len(conversations),
+                    unnamed=sum(not c.agents for c in conversations), failures=failures, team=team)
+
+
+def agent_profiles(reports: Iterable[Mapping[str, Any]]) -> list[AgentProfile]:
+    """Per-agent profiles across ``reports`` (report dicts as written by ``score``), sorted by name."""
+    return list(build_profiles(reports).agents)
+
+
+# --- writers --------------------------------------------------------------------------------------------------------
+
+def _num(value: float | None, digits: int = 0, *, sign: bool = False) -> str:
+    if value is None:
+        return "-"
+    value = round(value, digits) + 0.0  # no "-0"
+    return f"{value:+.{digits}f}" if sign and value else f"{value:.{digits}f}"
+
+
+def write_text(result: Profiles, agents: Sequence[AgentProfile], out: IO[str]) -> None:
+    """A readable profile per agent."""
+    config = settings()
+    out.write(f"{result.conversations} conversation(s), {len(result.agents)} agent(s)")
+    if result.unnamed:
+        out.write(f"; {result.unnamed} conversation(s) without a named agent count in the team figures only")
+    out.write(".\n")
+    for merge in result.names.merges:
+        out.write(f"merged name: {merge.name!r} -> {merge.agent!r} ({merge.reason})\n")
+    for note in result.names.ambiguous:
+        out.write(f"not merged: {note}\n")
+    if result.names.labels:
+        out.write("not agent names (role labels): " + ", ".join(repr(n) for n in result.names.labels) + "\n")
+    for failure in result.failures:
+        out.write(f"could not be scored: {_failure_text(failure)}\n")
+    for profile in agents:
+        out.write("\n" + "=" * 78 + "\n")
+        out.write(profile.name)
+        if profile.aliases:
+            out.write(" (also written " + ", ".join(repr(a) for a in profile.aliases) + ")")
+        out.write(f"\n{profile.conversations} conversation(s)")
+        if profile.shared:
+            out.write(f", {profile.shared} shared with another agent (counted in full for each)")
+        out.write(f"; {profile.dated} dated, {profile.undated} undated\n\n")
+        out.write(f"  {'skill':<22}{'mean':>6}{'sd':>6}{'n':>4}{'team':>7}{'diff':>7}{'z':>7}\n")
+        for skill, stat in profile.skills.items():
+            mark = " strength" if skill in profile.strengths else " weakness" if skill in profile.weaknesses else ""
+            out.write(f"  {skill:<22}{_num(stat.mean):>6}{_num(stat.sd):>6}{stat.n:>4}{_num(stat.team_mean):>7}"
+                      f"{_num(stat.difference, sign=True):>7}{_num(stat.z, 1, sign=True):>7}{mark}\n")
+        trend = profile.continuous_learning
+        out.write(f"  {TREND_SKILL:<22}{_num(trend.score):>6}   (from the weekly trend)\n\n")
+        if not profile.strengths and not profile.weaknesses:
+            out.write(f"  strengths / weaknesses: none at {config.min_difference:.0f}+ points from the team mean "
+                      f"over {config.min_conversations}+ conversations\n")
+        else:
+            out.write("  strengths: " + (", ".join(profile.strengths) or "-") + "\n")
+            out.write("  weaknesses: " + (", ".join(profile.weaknesses) or "-") + "\n")
+        if profile.weeks:
+            out.write("  weekly mean skill score: " + "; ".join(
+                f"{w.week} {_num(w.mean)} (n={w.conversations})" for w in profile.weeks) + "\n")
+        out.write(f"  continuous learning: {_num(trend.score)}: {trend.reason}\n")
+        if all(a.answer == "Not enough evidence" for a in profile.checklist):
+            out.write(f"\n  self-assessment: not enough evidence yet for any question (each measure needs "
+                      f"{config.checklist_min_conversations} conversations with evidence)\n")
+            continue
+        out.write("\n  self-assessment\n")
+        for answer in profile.checklist:
+            out.write(f"  - {answer.question}\n    {answer.answer}: {answer.basis}\n")
+
+
+def _failure_text(failure: Mapping[str, Any]) -> str:
+    error = failure.get("error") or {}
+    return str(error.get("message") or f"{failure.get('source')}: {error.get('code')}")
+
+
+def write_json(result: Profiles, agents: Sequence[AgentProfile], out: IO[str]) -> None:
+    """A JSON array, one object per agent."""
+    out.write(json.dumps([p.to_dict() for p in agents], ensure_ascii=False, indent=2) + "\n")
+
+
+def csv_columns() -> tuple[str, ...]:
+    return (("agent", "aliases", "conversations", "shared_conversations", "dated_conversations",
+             "undated_conversations") + PROFILE_SKILLS + (TREND_SKILL, "continuous_learning_reason", "strengths",
+                                                         "weaknesses")
+            + tuple(f"checklist_{q.id}" for q in settings().questions))
+
+
+def write_csv(result: Profiles, agents: Sequence[AgentProfile], out: IO[str]) -> None:
+    """One row per agent: counts, a column per skill mean, continuous_learning, strengths, checklist answers."""
+    writer = csv.DictWriter(out, fieldnames=csv_columns(), lineterminator="\n")
+    writer.writeheader()
+    for p in agents:
+        row: dict[str, Any] = {
+            "agent": p.name, "aliases": "; ".join(p.aliases), "conversations": p.conversations,
+            "shared_conversations": p.shared, "dated_conversations": p.dated, "undated_conversations": p.undated,
+            TREND_SKILL: _num(p.continuous_learning.score, 1) if p.continuous_learning.score is not None else "",
+            "continuous_learning_reason": p.continuous_learning.reason,
+            "strengths": "; ".join(p.strengths), "weaknesses": "; ".join(p.weaknesses),
+        }
+        for skill, stat in p.skills.items():
+            row[skill] = "" if stat.mean is None else round(stat.mean, 1)
+        for answer in p.checklist:
+            row[f"checklist_{answer.id}"] = answer.answer
+        writer.writerow(row)
+
+
+PROFILE_WRITERS = {"text": write_text, "json": write_json, "csv": write_csv}

@@ -1,0 +1,510 @@
+"""The review queue: which conversations a QA reviewer should read first, why, and the words behind each reason.
+
+``review_queue(reports, top)`` is a pure function of report dicts (the JSON of the report contract). The rules, with
+their numbers in ``data/review.json``:
+
+- **Urgency** is the sum of: each QA flag's severity weight (high > medium > low); for the skills scored below a
+  threshold (continuous_learning excluded), one "low_skills" reason weighing, per skill, a share of the points under
+  the threshold, capped per skill (a low-skill flag of the rubric, if raised, counts as a flag besides: it says "very
+  low", this says how low and where); and a weight when the customer's closing sentiment is still negative, unless a
+  flag (such as the rubric's own negative-ending flag) already cites that same evidence. Conversations with urgency 0
+  are not queued. Error records are returned apart as "could not be scored".
+- **Evidence lines** of a reason are its evidence ids looked up in the report's ``evidence`` (turn, speaker, exact
+  words). For low skills: what the skill's improvement notes quote first, then its negative-valued evidence, then the
+  rest, interleaved across the skills lowest first.
+- **Order**: most urgent first; ties by report id, then source.
+- **Even spread** (``top``): the slots are given one at a time to the agent with the fewest conversations picked so
+  far, among the agents who still have queued conversations left (ties: the agent whose next conversation is more
+  urgent, then its report id); that agent's most urgent remaining conversation is picked. A conversation with two
+  agents counts against both. Conversations without a named agent form one bucket of their own. So no agent takes a
+  second slot while another agent with queued conversations has none, and so on. The picked conversations are then
+  listed most urgent first.
+
+Agent names are normalised as in ``profiles.resolve_agent_names`` ("Priya" and "Priya Raman" are one bucket).
+
+``load_reports`` reads what the ``review`` and ``agents`` commands are given: report files written by ``score``
+(``.jsonl`` files whose first non-empty line is a report of this schema) or transcripts, which it scores first.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import IO, Any
+
+from transcript_coach.data import load_json
+from transcript_coach.errors import DataFileError
+from transcript_coach.model import REPORT_SCHEMA, SKILLS
+from transcript_coach.profiles import AgentNames, resolve_agent_names
+
+NO_AGENT = "(no agent)"
+
+
+# --- settings -------------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class ReviewSettings:
+    severity_weights: Mapping[str, float]
+    low_skill_below: float
+    low_skill_points_per_point: float
+    low_skill_max: float
+    negative_feature: str
+    negative_at_most: float
+    negative_weight: float
+    max_evidence_lines: int
+
+
+@functools.cache
+def review_settings() -> ReviewSettings:
+    name = "review.json"
+    data = load_json(name)
+    try:
+        weights = {key: float(data["severity_weights"][key]) for key in ("high", "medium", "low")}
+        if not weights["high"] > weights["medium"] > weights["low"] >= 0:
+            raise DataFileError(f"{name}: severity_weights must satisfy high > medium > low >= 0")
+        low, negative = data["low_skill"], data["customer_negative_end"]
+        return ReviewSettings(
+            severity_weights=weights,
+            low_skill_below=float(low["below"]),
+            low_skill_points_per_point=float(low["points_per_point"]),
+            low_skill_max=float(low["max_per_skill"]),
+            negative_feature=str(negative["feature"]),
+            negative_at_most=float(negative["at_most"]),
+            negative_weight=float(negative["weight"]),
+            max_evidence_lines=int(data["max_evidence_lines"]),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise DataFileError(f"{name}: missing or invalid entry: {exc}") from None
+
+
+# --- values ---------------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class EvidenceLine:
+    """One piece of evidence, located: the turn it is in, who spoke, the exact words."""
+
+    id: str
+    turn: int | None
+    speaker: str | None
+    role: str | None
+    feature: str | None
+    text: str
+    start: int | None = None
+    end: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "turn": self.turn, "speaker": self.speaker, "role": self.role,
+                "feature": self.feature, "text": self.text, "start": self.start, "end": self.end}
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """Why a conversation was queued: a flag, a low skill score or a customer still unhappy at the end."""
+
+    kind: str  # flag | low_skill | customer_negative_end
+    code: str
+    severity: str | None
+    text: str
+    weight: float
+    evidence: tuple[EvidenceLine, ...] = ()
+    missing: tuple[str, ...] = ()  # evidence ids the report does not contain
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "code": self.code, "severity": self.severity, "text": self.text,
+                "weight": round(self.weight, 2), "evidence": [e.id for e in self.evidence],
+                "missing_evidence": list(self.missing)}
+
+
+@dataclass(frozen=True, slots=True)
+class QueueItem:
+    rank: int
+    urgency: float
+    report_id: str
+    source: str
+    agents: tuple[str, ...]  # as written in the report
+    buckets: tuple[str, ...]  # the normalised agents it counts against (NO_AGENT when none)
+    started_at: str | None
+    reasons: tuple[Reason, ...]
+
+    @property
+    def evidence(self) -> tuple[EvidenceLine, ...]:
+        """Every evidence line of every reason, once, in order of appearance."""
+        seen: dict[str, EvidenceLine] = {}
+        for reason in self.reasons:
+            for line in reason.evidence:
+                seen.setdefault(line.id, line)
+        return tuple(seen.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rank": self.rank,
+            "urgency": round(self.urgency, 2),
+            "id": self.report_id,
+            "source": self.source,
+            "agents": list(self.agents),
+            "review_buckets": list(self.buckets),
+            "started_at": self.started_at,
+            "reasons": [r.to_dict() for r in self.reasons],
+            "evidence": [e.to_dict() for e in self.evidence],
+        }
+
+
+@dataclass(frozen=True)
+class Review:
+    """The queue, the error records ("could not be scored") and how many conversations had nothing to review."""
+
+    items: tuple[QueueItem, ...]
+    failures: tuple[Mapping[str, Any], ...]
+    queued: int  # conversations with urgency > 0 (before --top)
+    clean: int  # conversations with nothing to review
+    names: AgentNames
+
+    @property
+    def conversations(self) -> int:
+        """How many reports (not error records) were read."""
+        return self.queued + self.clean
+
+
+# --- urgency --------------------------------------------------------------------------------------------------------
+
+def _lines(report: Mapping[str, Any], ids: Iterable[Any]) -> tuple[tuple[EvidenceLine, ...], tuple[str, ...]]:
+    evidence = {e.get("id"): e for e in report.get("evidence") or () if isinstance(e, Mapping)}
+    turns = report.get("turns") or []
+    found, missing = [], []
+    for eid in dict.fromkeys(ids):
+        item = evidence.get(eid)
+        if item is None:
+            missing.append(str(eid))
+            continue
+        index = item.get("turn")
+        turn = turns[index] if isinstance(index, int) and 0 <= index < len(turns) else {}
+        found.append(EvidenceLine(id=str(eid), turn=index if isinstance(index, int) else None,
+                                  speaker=turn.get("speaker"), role=turn.get("role"), feature=item.get("feature"),
+                                  text=str(item.get("text", "")), start=item.get("start"), end=item.get("end")))
+    return tuple(found), tuple(missing)
+
+
+def _low_skills(report: Mapping[str, Any], config: ReviewSettings) -> list[tuple[str, float, float]]:
+    """(skill, score, weight) of each skill scored below the threshold, lowest score first."""
+    low = []
+    for skill in SKILLS:
+        value = (report.get("skills") or {}).get(skill) or {}
+        score = value.get("score")
+        if skill == "continuous_learning" or not isinstance(score, int | float) or isinstance(score, bool):
+            continue
+        if score < config.low_skill_below:
+            weight = min(config.low_skill_max, (config.low_skill_below - score) * config.low_skill_points_per_point)
+            low.append((skill, float(score), weight))
+    return sorted(low, key=lambda item: (item[1], item[0]))
+
+
+def _telling_evidence(report: Mapping[str, Any], skill: str) -> list[str]:
+    """The evidence that best shows why a skill scored low: what its improvement notes quote, then its evidence with a
+    negative value (sentiment, politeness), most negative first, then the rest in report order."""
+    noted = [i for note in report.get("notes") or () if isinstance(note, Mapping) and note.get("skill") == skill
+             and note.get("kind") == "improvement" for i in note.get("evidence") or ()]
+    values = {e.get("id"): e.get("value") for e in report.get("evidence") or () if isinstance(e, Mapping)}
+    own = list(((report.get("skills") or {}).get(skill) or {}).get("evidence") or ())
+
+    def value(eid: str) -> float:
+        v = values.get(eid)
+        return v if isinstance(v, int | float) else 0.0
+
+    negative = sorted((i for i in own if value(i) < 0), key=value)
+    return list(dict.fromkeys([*noted, *negative, *own]))
+
+
+def _interleave(lists: Sequence[Sequence[str]]) -> list[str]:
+    """The first item of each list, then the second of each, ... (each id once)."""
+    out: dict[str, None] = {}
+    for i in range(max((len(items) for items in lists), default=0)):
+        for items in lists:
+            if i < len(items):
+                out.setdefault(items[i], None)
+    return list(out)
+
+
+def reasons_for(report: Mapping[str, Any], config: ReviewSettings | None = None) -> tuple[Reason, ...]:
+    """Every reason to review one report, each with its weight and evidence (most weighty first)."""
+    config = config or review_settings()
+    reasons = []
+    flagged: set[str] = set()
+    for flag in report.get("flags") or ():
+        severity = flag.get("severity")
+        ids = list(flag.get("evidence") or ())
+        flagged.update(map(str, ids))
+        found, missing = _lines(report, ids)
+        reasons.append(Reason(kind="flag", code=str(flag.get("code")), severity=severity,
+                              text=str(flag.get("reason") or flag.get("code")),
+                              weight=config.severity_weights.get(severity, 0.0), evidence=found, missing=missing))
+    low = _low_skills(report, config)
+    if low:
+        weight = sum(w for _, _, w in low)
+        ids = _interleave([_telling_evidence(report, skill) for skill, _, _ in low])
+        found, missing = _lines(report, ids)
+        listed = ", ".join(f"{skill.replace('_', ' ')} {score:.0f}" for skill, score, _ in low)
+        reasons.append(Reason(kind="low_skill", code="low_skills", severity=None,
+                              text=f"{len(low)} skill(s) below {config.low_skill_below:.0f}: {listed}",
+                              weight=weight, evidence=found, missing=missing))
+    closing = [e for e in report.get("evidence") or ()
+               if isinstance(e, Mapping) and e.get("feature") == config.negative_feature]
+    if closing:
+        last = closing[-1]
+        value = last.get("value")
+        if isinstance(value, int | float) and value <= config.negative_at_most and str(last.get("id")) not in flagged:
+            found, missing = _lines(report, [last.get("id")])
+            reasons.append(Reason(kind="customer_negative_end", code="customer_negative_end", severity=None,
+                                  text=f"the customer was still negative at the end (closing sentiment {value:+.2f})",
+                                  weight=config.negative_weight, evidence=found, missing=missing))
+    return tuple(sorted(reasons, key=lambda r: -r.weight))
+
+
+def _order(item: QueueItem) -> tuple[float, str, str]:
+    return (-item.urgency, item.report_id, item.source)
+
+
+def spread(items: Sequence[QueueItem], top: int) -> list[QueueItem]:
+    """Pick ``top`` items round-robin across agents (see the module docstring), then order them by urgency."""
+    buckets: dict[str, list[QueueItem]] = {}
+    for item in sorted(items, key=_order):
+        for bucket in item.buckets:
+            buckets.setdefault(bucket, []).append(item)
+    charged: Counter[str] = Counter()
+    picked: dict[int, QueueItem] = {}
+    while len(picked) < top:
+        options = []
+        for bucket, queue in buckets.items():
+            while queue and id(queue[0]) in picked:
+                queue.pop(0)
+            if queue:
+                options.append((charged[bucket], _order(queue[0]), bucket == NO_AGENT, bucket))
+        if not options:
+            break
+        bucket = min(options)[-1]
+        item = buckets[bucket].pop(0)
+        picked[id(item)] = item
+        charged.update(item.buckets)
+    return sorted(picked.values(), key=_order)
+
+
+def review(reports: Iterable[Mapping[str, Any]], top: int | None = None) -> Review:
+    """The review queue with what was left out of it (error records, conversations with nothing to review)."""
+    if top is not None and top < 0:
+        raise ValueError("top must be 0 or more")
+    config = review_settings()
+    documents = list(reports)
+    failures = tuple(r for r in documents if "error" in r)
+    scored = [r for r in documents if "error" not in r]
+    names = resolve_agent_names(scored)
+    candidates = []
+    for report in scored:
+        reasons = reasons_for(report, config)
+        urgency = sum(r.weight for r in reasons)
+        if urgency <= 0:
+            continue
+        candidates.append(QueueItem(
+            rank=0, urgency=urgency, report_id=str(report.get("id")), source=str(report.get("source")),
+            agents=tuple(report.get("agents") or ()), buckets=names.agents(report) or (NO_AGENT,),
+            started_at=report.get("started_at"), reasons=reasons,
+        ))
+    chosen = sorted(candidates, key=_order) if top is None or top >= len(candidates) else spread(candidates, top)
+    items = tuple(QueueItem(rank=i, urgency=c.urgency, report_id=c.report_id, source=c.source, agents=c.agents,
+                            buckets=c.buckets, started_at=c.started_at, reasons=c.reasons)
+                  for i, c in enumerate(chosen, 1))
+    return Review(items=items, failures=failures, queued=len(candidates), clean=len(scored) - len(candidates),
+                  names=names)
+
+
+def review_queue(reports: Iterable[Mapping[str, Any]], top: int | None = None) -> list[QueueItem]:
+    """The conversations to review, most urgent first; with ``top``, at most that many, spread across agents."""
+    return list(review(reports, top).items)
+
+
+# --- writers --------------------------------------------------------------------------------------------------------
+
+def _clip(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def failure_text(failure: Mapping[str, Any]) -> str:
+    error = failure.get("error") or {}
+    message = str(error.get("message") or error.get("code") or "unknown error")
+    source = str(failure.get("source", ""))
+    return message if source and source in message else f"{source}: {message}"
+
+
+def write_text(result: Review, out: IO[str], *, top: int | None = None) -> None:
+    """The queue for a person: rank, urgency, where, who, why, and the evidence lines under each reason."""
+    config = review_settings()
+    shown = len(result.items)
+    if shown:
+        out.write(f"Review queue: {shown} of {result.queued} conversation(s) needing review, most urgent first"
+                  + (f" (top {top}, spread across agents)" if top is not None and shown < result.queued else "")
+                  + ".\n")
+    else:
+        out.write("Review queue: nothing to review.\n")
+    for item in result.items:
+        out.write("\n" + f"#{item.rank}  urgency {item.urgency:.1f}  {item.source}#{item.report_id}\n")
+        named = ", ".join(item.agents) or NO_AGENT
+        if item.agents and item.buckets == (NO_AGENT,):
+            named += " (a role label, no named agent)"
+        out.write(f"    agents: {named}"
+                  + (f"  date: {item.started_at}" if item.started_at else "") + "\n")
+        for reason in item.reasons:
+            label = f"{reason.severity} " if reason.severity else ""
+            out.write(f"    - [{label}{reason.code}] {reason.text}  (+{reason.weight:.1f})\n")
+            spans = list({(e.turn, e.start, e.end, e.text): e for e in reason.evidence}.values())
+            for line in spans[: config.max_evidence_lines]:
+                who = line.speaker or line.role or "?"
+                where = f"turn {line.turn}" if line.turn is not None else "turn ?"
+                out.write(f"        {where}, {who}: \"{_clip(line.text, 110)}\"\n")
+            extra = len(spans) - config.max_evidence_lines
+            if extra > 0:
+                out.write(f"        (+{extra} more evidence)\n")
+            if reason.missing:
+                out.write(f"        (evidence not in the report: {', '.join(reason.missing)})\n")
+    if result.clean:
+        out.write(f"\n{result.clean} conversation(s) had nothing to review.\n")
+    if result.failures:
+        out.write(f"\nCould not be scored ({len(result.failures)}):\n")
+        for failure in result.failures:
+            out.write(f"    {failure_text(failure)}\n")
+
+
+def write_jsonl(result: Review, out: IO[str], *, top: int | None = None) -> None:
+    """One JSON object per queued conversation (error records are not written: they go to standard error)."""
+    for item in result.items:
+        out.write(json.dumps(item.to_dict(), ensure_ascii=False) + "\n")
+
+
+QUEUE_WRITERS = {"text": write_text, "jsonl": write_jsonl}
+
+
+# --- reading what the commands are given ----------------------------------------------------------------------------
+
+def _error_record(source: str, code: str, message: str, line: int | None = None) -> dict[str, Any]:
+    return {"schema": REPORT_SCHEMA, "source": source, "error": {"code": code, "message": message, "line": line}}
+
+
+def _first_object(lines: Iterable[str]) -> Any:
+    for line in lines:
+        if line.strip():
+            try:
+                return json.loads(line)
+            except ValueError:
+                return None
+    return None
+
+
+def _report_kind(first: Any) -> str | None:
+    """"v1" for a report (or error record) of this schema, "other" for another report schema version, else None."""
+    if isinstance(first, dict) and isinstance(first.get("schema"), str):
+        if first["schema"] == REPORT_SCHEMA:
+            return "v1"
+        if first["schema"].startswith("transcript-coach/report/"):
+            return "other"
+    return None
+
+
+def is_reports_file(path: str) -> bool:
+    """A ``.jsonl`` file whose first non-empty line is a JSON object of a transcript-coach report schema."""
+    if not (path.lower().endswith(".jsonl") and os.path.isfile(path)):
+        return False
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return _report_kind(_first_object(handle)) is not None
+    except OSError:
+        return False
+
+
+_REQUIRED = {"id": str, "source": str, "agents": list, "turns": list, "evidence": list, "skills": dict,
+             "flags": list}
+
+
+def check_report(document: Any) -> str | None:
+    """Why a parsed line is not a usable report or error record, or ``None`` when it is (a quick structural check
+    of the fields this module and ``profiles`` read; ``schema.schema_errors`` is the full check)."""
+    if not isinstance(document, dict):
+        return "not a JSON object"
+    if document.get("schema") != REPORT_SCHEMA:
+        return f"schema is {document.get('schema')!r}, expected {REPORT_SCHEMA!r}"
+    if "error" in document:
+        return None if isinstance(document["error"], dict) and isinstance(document.get("source"), str) else \
+            "an error record needs 'source' and an 'error' object"
+    wrong = [key for key, kind in _REQUIRED.items() if not isinstance(document.get(key), kind)]
+    if wrong:
+        return "missing or invalid " + ", ".join(repr(k) for k in wrong)
+    if not all(isinstance(v, dict) for v in document["skills"].values()):
+        return "'skills' values must be objects"
+    for key in ("turns", "evidence", "flags"):
+        if not all(isinstance(v, dict) for v in document[key]):
+            return f"'{key}' items must be objects"
+    return None
+
+
+def parse_reports(lines: Iterable[str], source: str) -> Iterator[dict[str, Any]]:
+    """The reports in JSONL text; a line that is not one becomes an error record naming the file and line."""
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            document = json.loads(line)
+        except ValueError as exc:
+            yield _error_record(source, "malformed_report", f"{source}:{number}: not valid JSON ({exc})", number)
+            continue
+        problem = check_report(document)
+        if problem:
+            yield _error_record(source, "malformed_report", f"{source}:{number}: not a report: {problem}", number)
+        else:
+            yield document
+
+
+def load_reports(paths: Sequence[str], *, stdin: bytes | None = None,
+                 coach: Callable[[], Any] | None = None) -> Iterator[dict[str, Any]]:
+    """Report dicts from ``paths``: report files (see ``is_reports_file``) are read; anything else (transcript files,
+    folders, ``-``) is scored with one ``Coach`` made on first need by ``coach()``. Unreadable inputs give error
+    records, never exceptions."""
+    made: list[Any] = []
+
+    def scorer() -> Any:
+        if not made:
+            if coach is None:
+                from transcript_coach.coach import Coach
+
+                made.append(Coach())
+            else:
+                made.append(coach())
+        return made[0]
+
+    for path in paths:
+        if path == "-":
+            data = stdin or b""
+            text = data.decode("utf-8", errors="replace")
+            kind = _report_kind(_first_object(text.splitlines()))
+            if kind == "v1":
+                yield from parse_reports(text.splitlines(), "<stdin>")
+                continue
+            if kind == "other":
+                yield _error_record("<stdin>", "unsupported_schema", "<stdin>: reports of another schema version; "
+                                    f"this version reads {REPORT_SCHEMA}")
+                continue
+            yield from (item.to_dict() for item in scorer().score(["-"], stdin=data))
+        elif is_reports_file(path):
+            try:
+                with open(path, encoding="utf-8", errors="replace") as handle:
+                    first = _report_kind(_first_object(handle))
+                    if first == "other":
+                        yield _error_record(path, "unsupported_schema", f"{path}: reports of another schema version; "
+                                            f"this version reads {REPORT_SCHEMA}")
+                        continue
+                    handle.seek(0)
+                    yield from parse_reports(handle, path)
+            except OSError as exc:
+                yield _error_record(path, "unreadable", f"{path}: cannot read: {exc.strerror or exc}")
+        else:
+            yield from (item.to_dict() for item in scorer().score([path]))

@@ -1,0 +1,331 @@
+"""Per-agent profiles: name merging, skill statistics against the team, the weekly trend and continuous_learning,
+the self-assessment checklist, and the ``agents`` command."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import json
+import math
+from datetime import date, timedelta
+
+import pytest
+from click.testing import CliRunner
+
+from transcript_coach.model import REPORT_SCHEMA, SKILLS
+from transcript_coach.profiles import (PROFILE_SKILLS, agent_profiles, build_profiles, learning_trend,
+                                       resolve_agent_names, settings, weekly)
+from transcript_coach.schema import schema_errors
+
+TEXT = "Sorry, as I already said, could you give me the order number again?"
+MONDAY = date(2026, 3, 2)  # ISO week 2026-W10
+
+
+def make_report(rid, agents=("Tom",), *, day=MONDAY, started_at=None, scores=None, features=(), language="en"):
+    """A valid report dict; ``scores`` maps skills to scores, ``features`` names features that fired."""
+    turns = [
+        {"index": 0, "role": "customer", "speaker": "Customer", "timestamp": None, "internal": False,
+         "text": "Where is my refund?"},
+        {"index": 1, "role": "agent", "speaker": agents[0] if agents else None, "timestamp": None, "internal": False,
+         "text": TEXT},
+    ]
+    evidence = [{"id": f"e{i}", "feature": feature, "turn": 1, "start": 0, "end": 5, "text": "Sorry", "rule": "test",
+                 "value": 1.0} for i, feature in enumerate(features, 1)]
+    skills = {s: {"score": None, "confidence": 0.0, "reason": "not scored", "evidence": []} for s in SKILLS}
+    for skill, score in (scores or {}).items():
+        skills[skill] = {"score": score, "confidence": 0.7, "reason": "test", "evidence": []}
+    if started_at is None and day is not None:
+        started_at = f"{day.isoformat()}T10:00:00+00:00"
+    doc = {
+        "schema": REPORT_SCHEMA, "id": rid, "source": f"/data/{rid}.txt", "format": "chat", "channel": "chat",
+        "agents": list(agents), "started_at": started_at, "ended_at": started_at, "warnings": [], "turns": turns,
+        "evidence": evidence, "skills": skills, "notes": [], "flags": [], "promises": [],
+        "metrics": {"language": {"code": language, "confidence": 1.0}},
+    }
+    errors = schema_errors(doc)
+    assert not errors, errors
+    return doc
+
+
+def week(n: int) -> date:
+    return MONDAY + timedelta(weeks=n)
+
+
+def profile(reports, name):
+    return next(p for p in agent_profiles(reports) if p.name == name)
+
+
+# --- names ----------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("names, agents, merged", [
+    # a first name joins the only full name starting with it; case and spacing variants join too
+    ([["Priya"], ["Priya Raman"], [" priya "]], ["Priya Raman"], {"Priya": "Priya Raman", " priya ": "Priya Raman"}),
+    # the most frequent spelling is shown
+    ([["tom"], ["Tom"], ["Tom"]], ["Tom"], {"tom": "Tom"}),
+    # ambiguous first names stay apart
+    ([["Sarah"], ["Sarah Whitfield"], ["Sarah Connor"]], ["Sarah", "Sarah Connor", "Sarah Whitfield"], {}),
+    # different people with different first names are not merged
+    ([["Marcus Bell"], ["Mark"]], ["Marcus Bell", "Mark"], {}),
+    # a role label names nobody
+    ([["Agent"], ["Rep"], ["Tom"]], ["Tom"], {}),
+])
+def test_name_merging(names, agents, merged):
+    reports = [make_report(f"r{i}", tuple(n)) for i, n in enumerate(names)]
+    result = build_profiles(reports)
+    assert [p.name for p in result.agents] == agents
+    assert {m.name: m.agent for m in result.names.merges} == merged
+
+
+def test_ambiguity_and_role_labels_are_reported():
+    names = resolve_agent_names([make_report("a", ("Sarah",)), make_report("b", ("Sarah Whitfield",)),
+                                 make_report("c", ("Sarah Connor",)), make_report("d", ("Agent",))])
+    assert len(names.ambiguous) == 1 and "'Sarah'" in names.ambiguous[0]
+    assert names.labels == ("Agent",)
+
+
+def test_two_agents_in_one_conversation_count_for_both_and_variants_once():
+    reports = [make_report("a", ("Carl", "Nadia"), scores={"empathy": 60}),
+               make_report("b", ("Marcus", "Marcus Bell"), scores={"empathy": 40})]
+    profiles = {p.name: p for p in agent_profiles(reports)}
+    assert set(profiles) == {"Carl", "Nadia", "Marcus Bell"}
+    assert profiles["Carl"].shared == 1 and profiles["Nadia"].skills["empathy"].mean == 60
+    assert profiles["Marcus Bell"].conversations == 1 and profiles["Marcus Bell"].shared == 0
+
+
+def test_unnamed_conversations_count_in_the_team_only():
+    result = build_profiles([make_report("a", ("Agent",), scores={"empathy": 20}),
+                             make_report("b", ("Tom",), scores={"empathy": 80})])
+    assert result.unnamed == 1 and [p.name for p in result.agents] == ["Tom"]
+    assert result.team["empathy"].team_mean == 50
+
+
+# --- statistics -----------------------------------------------------------------------------------------------------
+
+def test_mean_spread_and_team_comparison():
+    reports = ([make_report(f"a{i}", ("Ann",), scores={"empathy": s, "patience": 50}) for i, s in
+                enumerate([70, 80, 90])]
+               + [make_report(f"b{i}", ("Bob",), scores={"empathy": s, "patience": 70}) for i, s in
+                  enumerate([40, 50, 60])])
+    ann = profile(reports, "Ann")
+    stat = ann.skills["empathy"]
+    assert (stat.mean, stat.sd, stat.n) == (80, 10, 3)
+    assert stat.team_mean == 65 and stat.team_n == 6 and stat.difference == 15
+    assert stat.z == pytest.approx(15 / stat.team_sd)
+    assert ann.strengths == ("empathy",) and ann.weaknesses == ("patience",)
+    assert ann.skills["clear_communication"].mean is None and ann.skills["clear_communication"].n == 0
+    assert "continuous_learning" not in ann.skills and set(ann.skills) == set(PROFILE_SKILLS)
+
+
+@pytest.mark.parametrize("count, difference, strength", [
+    (2, 30, False),  # too few conversations
+    (3, 30, True),
+    (3, 2, False),  # too small a difference
+])
+def test_strength_needs_enough_conversations_and_difference(count, difference, strength):
+    reports = ([make_report(f"a{i}", ("Ann",), scores={"empathy": 50 + difference}) for i in range(count)]
+               + [make_report(f"b{i}", ("Bob",), scores={"empathy": 50}) for i in range(6)])
+    assert ("empathy" in profile(reports, "Ann").strengths) is strength
+
+
+def test_single_conversation_has_no_spread():
+    stat = profile([make_report("a", ("Ann",), scores={"empathy": 70})], "Ann").skills["empathy"]
+    assert stat.sd is None and stat.n == 1
+
+
+# --- weekly trend and continuous_learning ---------------------------------------------------------------------------
+
+def series(scores_by_week, agent="Ann"):
+    """One conversation per (week offset, score)."""
+    return [make_report(f"{agent}{i}", (agent,), day=week(w), scores={"empathy": s, "patience": s})
+            for i, (w, s) in enumerate(scores_by_week)]
+
+
+def test_weeks_are_iso_weeks_and_undated_conversations_are_counted_apart():
+    reports = series([(0, 50), (0, 70), (2, 80)]) + [
+        make_report("undated", ("Ann",), day=None, scores={"empathy": 10}),
+        make_report("clock", ("Ann",), day=None, started_at="09:14:00", scores={"empathy": 10}),
+    ]
+    ann = profile(reports, "Ann")
+    assert [(w.week, w.conversations, w.mean) for w in ann.weeks] == [("2026-W10", 2, 60), ("2026-W12", 1, 80)]
+    assert (ann.conversations, ann.dated, ann.undated) == (5, 3, 2)
+
+
+@pytest.mark.parametrize("points, direction, expected", [
+    ([(0, 40), (1, 50), (2, 60), (3, 70)], "rising", 50 + 50 * math.tanh(10 / 5)),
+    ([(0, 60), (1, 60), (2, 60)], "flat", 50),
+    ([(0, 60), (1, 60.5), (2, 61)], "flat", 50 + 50 * math.tanh(0.5 / 5)),
+    ([(0, 70), (1, 60), (2, 50)], "falling", 50 + 50 * math.tanh(-10 / 5)),
+    ([(0, 70), (2, 60), (4, 50)], "falling", 50 + 50 * math.tanh(-5 / 5)),  # weeks spaced by the calendar
+])
+def test_continuous_learning_from_the_weekly_slope(points, direction, expected):
+    trend = profile(series(points), "Ann").continuous_learning
+    assert trend.direction == direction
+    assert trend.score == pytest.approx(expected)
+    assert trend.weeks == len(points) and str(len(points)) in trend.reason
+
+
+@pytest.mark.parametrize("reports, reason", [
+    (series([(0, 40), (1, 80)]), "only 2 ISO week(s)"),
+    (series([(0, 40), (0, 50), (0, 60), (0, 70)]), "only 1 ISO week(s)"),
+    ([make_report(f"u{i}", ("Ann",), day=None, scores={"empathy": 50}) for i in range(4)], "no dated conversations"),
+    ([make_report(f"n{i}", ("Ann",), day=week(i)) for i in range(4)], "no dated conversation has skill scores"),
+])
+def test_continuous_learning_is_null_without_enough_history(reports, reason):
+    trend = profile(reports, "Ann").continuous_learning
+    assert trend.score is None and reason in trend.reason
+
+
+def test_continuous_learning_needs_enough_conversations():
+    weeks = weekly([c for c in []])  # no weeks at all
+    assert learning_trend(weeks).score is None
+    strict = dataclasses.replace(settings(), trend_min_conversations=4)
+    points = weekly(build_conversations(series([(0, 40), (1, 50), (2, 60)])))
+    trend = learning_trend(points, strict)
+    assert trend.score is None and "only 3 scored dated conversation(s)" in trend.reason
+
+
+def build_conversations(reports):
+    from transcript_coach.profiles import _conversation
+
+    return [_conversation(r, tuple(r["agents"])) for r in reports]
+
+
+def test_priya_like_history_rises_and_marcus_like_history_falls():
+    priya = series([(0, 30), (0, 35), (6, 70), (8, 85), (8, 88)], agent="Priya")
+    marcus = series([(1, 55), (3, 55), (5, 52), (7, 35), (9, 20)], agent="Marcus")
+    profiles = {p.name: p.continuous_learning for p in agent_profiles(priya + marcus)}
+    assert profiles["Priya"].direction == "rising" and profiles["Priya"].score > 80
+    assert profiles["Marcus"].direction == "falling" and profiles["Marcus"].score < 30
+
+
+# --- self-assessment checklist --------------------------------------------------------------------------------------
+
+def answer(ann, question_id):
+    return next(a for a in ann.checklist if a.id == question_id)
+
+
+@pytest.mark.parametrize("scores, reask, expected", [
+    ([80, 80, 80, 80], 0, "Yes"),  # skill shown 4/4, nobody repeated: share 1.0
+    ([80, 80, 80, 30], 0, "Yes"),  # (2 * 0.75 + 1.0) / 3 = 0.83
+    ([80, 80, 30, 30], 0, "Sometimes"),  # (2 * 0.5 + 1.0) / 3 = 0.67
+    ([65, 30, 30, 30], 1, "Sometimes"),  # 65 counts as shown: (2 * 0.25 + 0.75) / 3 = 0.42
+    ([64, 30, 30, 30], 1, "Not yet"),  # (0 + 0.75) / 3 = 0.25
+    ([30, 30, 30, 30], 4, "Not yet"),
+    ([90, 90], 0, "Not enough evidence"),  # two conversations: below the minimum of 3 for every measure
+])
+def test_listening_answer_thresholds(scores, reask, expected):
+    reports = [make_report(f"a{i}", ("Ann",), scores={"active_listening": s},
+                           features=["listening.reask"] if i < reask else [])
+               for i, s in enumerate(scores)]
+    assert answer(profile(reports, "Ann"), "listen").answer == expected
+
+
+def test_answer_basis_quotes_the_numbers():
+    reports = ([make_report(f"a{i}", ("Ann",), scores={"active_listening": s}) for i, s in enumerate([70, 80, 90])]
+               + [make_report(f"b{i}", ("Bob",), scores={"active_listening": 50},
+                              features=["listening.customer_repeat"]) for i in range(3)])
+    listen = answer(profile(reports, "Ann"), "listen")
+    assert listen.answer == "Yes"
+    assert "active listening mean 80 over 3 conversation(s), team 65; 65+ in 3 of 3" in listen.basis
+    assert "customer never had to repeat details in 3 of 3 conversation(s) (team 50%)" in listen.basis
+
+
+def test_features_of_non_english_conversations_are_not_evidence():
+    reports = [make_report(f"a{i}", ("Ann",), language="de") for i in range(4)]
+    assert answer(profile(reports, "Ann"), "listen").answer == "Not enough evidence"
+
+
+def test_every_question_is_answered_with_a_known_answer():
+    ann = profile(series([(0, 70), (1, 72), (2, 74)]), "Ann")
+    assert [a.id for a in ann.checklist] == [q.id for q in settings().questions]
+    assert {a.answer for a in ann.checklist} <= {"Yes", "Sometimes", "Not yet", "Not enough evidence"}
+    assert answer(ann, "empathise").answer == "Yes"
+
+
+def test_error_records_are_counted_not_profiled():
+    failure = {"schema": REPORT_SCHEMA, "source": "x.json", "error": {"code": "empty", "message": "x.json: empty",
+                                                                       "line": None}}
+    result = build_profiles([failure, make_report("a")])
+    assert len(result.failures) == 1 and [p.name for p in result.agents] == ["Tom"]
+
+
+def test_profile_dict_is_json_ready():
+    ann = profile(series([(0, 70), (1, 72), (2, 74)]), "Ann")
+    doc = json.loads(json.dumps(ann.to_dict()))
+    assert doc["agent"] == "Ann" and doc["continuous_learning"]["direction"] == "rising"
+    assert doc["skills"]["empathy"]["n"] == 3 and doc["weeks"][0]["week"] == "2026-W10"
+
+
+# --- command line ---------------------------------------------------------------------------------------------------
+
+def run(*args):
+    from transcript_coach.cli import cli
+
+    return CliRunner().invoke(cli, ["agents", *args])
+
+
+@pytest.fixture
+def reports_file(tmp_path):
+    reports = (series([(0, 30), (2, 60), (4, 90)], agent="Priya")
+               + [make_report("pr", ("Priya Raman",), day=week(5), scores={"empathy": 95})]
+               + series([(0, 60), (1, 60), (2, 60)], agent="Tom")
+               + [{"schema": REPORT_SCHEMA, "source": "/data/bad.json",
+                   "error": {"code": "empty", "message": "/data/bad.json: file is empty", "line": None}}])
+    path = tmp_path / "reports.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in reports), encoding="utf-8")
+    return str(path)
+
+
+def test_cli_text(reports_file):
+    result = run(reports_file)
+    assert result.exit_code == 1  # one input could not be scored
+    out = result.stdout
+    assert "merged name: 'Priya' -> 'Priya Raman'" in out
+    assert "could not be scored: /data/bad.json: file is empty" in out
+    assert "Priya Raman (also written 'Priya')" in out and "continuous learning:" in out
+    assert "Do you really hear what customers tell you" in out
+
+
+def test_cli_json_one_object_per_agent(reports_file):
+    result = run(reports_file, "--format", "json")
+    docs = json.loads(result.stdout)
+    assert [d["agent"] for d in docs] == ["Priya Raman", "Tom"]
+    assert docs[1]["continuous_learning"]["direction"] == "flat"
+    assert "could not be scored" in result.stderr
+
+
+def test_cli_csv_one_row_per_agent(reports_file):
+    rows = list(csv.DictReader(io.StringIO(run(reports_file, "--format", "csv").stdout)))
+    assert [r["agent"] for r in rows] == ["Priya Raman", "Tom"]
+    assert rows[1]["empathy"] == "60.0" and rows[1]["continuous_learning"] == "50.0"
+    assert rows[0]["aliases"] == "Priya" and rows[0]["checklist_empathise"]
+
+
+@pytest.mark.parametrize("name", ["Priya", "priya raman", " PRIYA "])
+def test_cli_one_agent(reports_file, name):
+    result = run(reports_file, "--agent", name, "--format", "json")
+    assert [d["agent"] for d in json.loads(result.stdout)] == ["Priya Raman"]
+
+
+def test_cli_unknown_agent_is_a_usage_error(reports_file):
+    result = run(reports_file, "--agent", "Nobody")
+    assert result.exit_code == 2 and "Priya Raman" in result.output and "Traceback" not in result.output
+
+
+def test_cli_output_file_is_atomic(reports_file, tmp_path):
+    out = tmp_path / "agents.csv"
+    result = run(reports_file, "--format", "csv", "-o", str(out))
+    assert result.exit_code == 1 and result.stdout == ""
+    assert out.read_text("utf-8").startswith("agent,aliases,")
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_cli_bad_input_is_a_clear_message(tmp_path):
+    path = tmp_path / "reports.jsonl"
+    path.write_text(json.dumps(make_report("a")) + "\n{broken\n", encoding="utf-8")
+    result = run(str(path), "--format", "json")
+    assert result.exit_code == 1
+    assert f"{path}:2: not valid JSON" in result.stderr and "Traceback" not in result.output
+    missing = run(str(tmp_path / "missing.jsonl"))
+    assert missing.exit_code == 2 and "does not exist" in missing.output

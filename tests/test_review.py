@@ -1,0 +1,358 @@
+"""The review queue: urgency, order, the spread across agents with --top, evidence lines, error records, the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from click.testing import CliRunner
+
+from transcript_coach.model import REPORT_SCHEMA, SKILLS
+from transcript_coach.review import (NO_AGENT, is_reports_file, load_reports, review, review_queue,
+                                     review_settings)
+from transcript_coach.schema import schema_errors
+
+TURNS = (
+    ("customer", "Customer", "My parcel 4471 is late again and I am really upset."),
+    ("agent", None, "As I already said, it is policy. Calm down."),
+    ("customer", "Customer", "This is useless. I will cancel."),
+)
+
+
+def make_report(rid, agents=("Tom",), *, started_at="2026-03-02T10:00:00", scores=None, flags=(),
+                end_sentiment=None, source=None, skill_evidence=None):
+    """A report dict valid against the schema. ``flags`` are (code, severity, [(turn, text), ...]) tuples."""
+    speaker = agents[0] if agents else "Agent"
+    turns = [{"index": i, "role": role, "speaker": who or speaker, "timestamp": None, "internal": False, "text": text}
+             for i, (role, who, text) in enumerate(TURNS)]
+    evidence = []
+
+    def cite(turn, text, feature="tone.negative_phrasing", value=1.0):
+        start = turns[turn]["text"].index(text)
+        eid = f"e{len(evidence) + 1}"
+        evidence.append({"id": eid, "feature": feature, "turn": turn, "start": start, "end": start + len(text),
+                         "text": text, "rule": "test", "value": value})
+        return eid
+
+    skills = {s: {"score": None, "confidence": 0.0, "reason": "not scored", "evidence": []} for s in SKILLS}
+    for skill, score in (scores or {}).items():
+        ids = [cite(t, x, "tone.blame") for t, x in (skill_evidence or {}).get(skill, ())]
+        skills[skill] = {"score": score, "confidence": 0.8, "reason": "test", "evidence": ids}
+    flag_list = [{"code": code, "severity": severity, "reason": f"{code} happened",
+                  "evidence": [cite(t, x) for t, x in spans]} for code, severity, spans in flags]
+    if end_sentiment is not None:
+        cite(2, "This is useless. I will cancel.", "tone.customer_end_sentiment", end_sentiment)
+    doc = {
+        "schema": REPORT_SCHEMA, "id": rid, "source": source or f"/data/{rid}.txt", "format": "chat",
+        "channel": "chat", "agents": list(agents), "started_at": started_at, "ended_at": started_at,
+        "warnings": [], "turns": turns, "evidence": evidence, "skills": skills, "notes": [], "flags": flag_list,
+        "promises": [], "metrics": {},
+    }
+    errors = schema_errors(doc)
+    assert not errors, errors
+    return doc
+
+
+def error_record(source="/data/broken.json"):
+    doc = {"schema": REPORT_SCHEMA, "source": source,
+           "error": {"code": "malformed_json", "message": f"{source}:3: not valid JSON", "line": 3}}
+    assert not schema_errors(doc)
+    return doc
+
+
+HIGH = ("rude_language", "high", [(1, "Calm down")])
+MEDIUM = ("policy_refusal", "medium", [(1, "it is policy")])
+LOW = ("no_greeting", "low", [])
+
+
+def weights():
+    return review_settings().severity_weights
+
+
+# --- ordering -------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("reports, expected", [
+    # severity decides: high > medium > low
+    ([make_report("a", flags=[LOW]), make_report("b", flags=[HIGH]), make_report("c", flags=[MEDIUM])],
+     ["b", "c", "a"]),
+    # equal urgency: report id breaks the tie, whatever the input order
+    ([make_report("z", flags=[MEDIUM]), make_report("m", flags=[MEDIUM]), make_report("k", flags=[MEDIUM])],
+     ["k", "m", "z"]),
+    # flags add up
+    ([make_report("one", flags=[MEDIUM]), make_report("two", flags=[MEDIUM, LOW])], ["two", "one"]),
+    # low skill scores and a customer still negative at the end also count; nothing at all is not queued
+    ([make_report("clean"), make_report("low", scores={"empathy": 20}), make_report("sad", end_sentiment=-0.6)],
+     ["sad", "low"]),
+])
+def test_queue_order(reports, expected):
+    assert [item.report_id for item in review_queue(reports)] == expected
+
+
+def test_urgency_components_follow_the_data_file():
+    config = review_settings()
+    (item,) = review_queue([make_report("x", flags=[HIGH, LOW], scores={"empathy": 30, "patience": 90,
+                                                                         "continuous_learning": 5},
+                                        end_sentiment=-0.5)])
+    low = min(config.low_skill_max, (config.low_skill_below - 30) * config.low_skill_points_per_point)
+    assert item.urgency == pytest.approx(weights()["high"] + weights()["low"] + low + config.negative_weight)
+    assert [r.kind for r in item.reasons].count("low_skill") == 1  # patience is fine; continuous_learning ignored
+    assert item.reasons[0].code == "rude_language"  # weightiest first
+    assert weights()["high"] > weights()["medium"] > weights()["low"]
+
+
+@pytest.mark.parametrize("score, queued", [(None, False), (39.5, True), (40, False), (0, True)])
+def test_low_skill_threshold(score, queued):
+    report = make_report("x", scores={"empathy": score} if score is not None else {})
+    assert bool(review_queue([report])) is queued
+
+
+@pytest.mark.parametrize("sentiment, queued", [(-0.6, True), (-0.05, True), (0.0, False), (0.4, False)])
+def test_customer_negative_at_the_end(sentiment, queued):
+    assert bool(review_queue([make_report("x", end_sentiment=sentiment)])) is queued
+
+
+def test_negative_end_already_cited_by_a_flag_is_not_counted_twice():
+    report = make_report("x", end_sentiment=-0.7)
+    eid = report["evidence"][-1]["id"]
+    report["flags"] = [{"code": "customer_unhappy", "severity": "medium", "reason": "still unhappy",
+                        "evidence": [eid]}]
+    assert not schema_errors(report)
+    (item,) = review_queue([report])
+    assert [r.code for r in item.reasons] == ["customer_unhappy"]
+    assert item.urgency == weights()["medium"]
+
+
+# --- evidence lines -------------------------------------------------------------------------------------------------
+
+def test_evidence_lines_carry_turn_speaker_and_text():
+    report = make_report("x", agents=("Marcus",), flags=[("rude_language", "high", [(1, "Calm down"),
+                                                                                    (1, "As I already said")])],
+                         scores={"patience": 20}, skill_evidence={"patience": [(1, "As I already said")]})
+    (item,) = review_queue([report])
+    flag = item.reasons[0]
+    assert [(e.turn, e.speaker, e.role, e.text) for e in flag.evidence] == [
+        (1, "Marcus", "agent", "Calm down"), (1, "Marcus", "agent", "As I already said")]
+    for line in item.evidence:
+        turn = report["turns"][line.turn]
+        assert line.text in turn["text"]
+    low = next(r for r in item.reasons if r.kind == "low_skill")
+    assert low.code == "low_skills" and low.text == "1 skill(s) below 40: patience 20"
+    assert low.evidence[0].text == "As I already said"
+
+
+def test_low_skills_are_one_reason_lowest_first_with_telling_evidence_first():
+    report = make_report("x", scores={"patience": 30, "empathy": 10},
+                         skill_evidence={"patience": [(1, "As I already said"), (1, "Calm down")],
+                                         "empathy": [(1, "it is policy")]})
+    calm = next(e["id"] for e in report["evidence"] if e["text"] == "Calm down")
+    report["notes"] = [{"skill": "patience", "kind": "improvement", "text": "t", "suggestion": None,
+                        "evidence": [calm]}]
+    assert not schema_errors(report)
+    (item,) = review_queue([report])
+    (low,) = item.reasons
+    assert low.text == "2 skill(s) below 40: empathy 10, patience 30"
+    assert low.weight == pytest.approx(15 + 5)
+    # empathy's first, then patience's first (the one its improvement note quotes), then the rest
+    assert [e.text for e in low.evidence] == ["it is policy", "Calm down", "As I already said"]
+
+
+def test_unknown_evidence_ids_are_reported_not_fatal():
+    report = make_report("x", flags=[HIGH])
+    report["flags"][0]["evidence"].append("nope")
+    (item,) = review_queue([report])
+    assert item.reasons[0].missing == ("nope",)
+    assert len(item.reasons[0].evidence) == 1
+
+
+# --- spread across agents -------------------------------------------------------------------------------------------
+
+def team_reports():
+    """Marcus has the four most urgent conversations; Priya two milder ones; one conversation has no agent."""
+    return ([make_report(f"m{i}", agents=("Marcus",), flags=[HIGH, MEDIUM]) for i in range(4)]
+            + [make_report("p1", agents=("Priya",), flags=[MEDIUM]), make_report("p2", agents=("Priya Raman",),
+                                                                                  flags=[LOW])]
+            + [make_report("n1", agents=(), flags=[MEDIUM])])
+
+
+@pytest.mark.parametrize("top, expected", [
+    (0, []),
+    (1, ["m0"]),
+    (2, ["m0", "n1"]),  # n1 and p1 tie on urgency; report id orders them
+    (3, ["m0", "n1", "p1"]),
+    (4, ["m0", "m1", "n1", "p1"]),
+    (5, ["m0", "m1", "n1", "p1", "p2"]),  # Priya and Priya Raman are one agent: p2 is Priya's second
+    (6, ["m0", "m1", "m2", "n1", "p1", "p2"]),
+    (None, ["m0", "m1", "m2", "m3", "n1", "p1", "p2"]),
+    (50, ["m0", "m1", "m2", "m3", "n1", "p1", "p2"]),
+])
+def test_top_spreads_evenly_across_agents(top, expected):
+    items = review_queue(team_reports(), top=top)
+    assert [i.report_id for i in items] == expected
+    assert [i.rank for i in items] == list(range(1, len(items) + 1))
+
+
+def test_no_agent_takes_a_second_slot_while_another_has_none():
+    reports = team_reports()
+    for top in range(1, 6):  # up to 5, every agent still has queued conversations left when it is their turn
+        counts = dict.fromkeys(["Marcus", "Priya Raman", NO_AGENT], 0)
+        for item in review_queue(reports, top=top):
+            for bucket in item.buckets:
+                counts[bucket] += 1
+        assert max(counts.values()) - min(counts.values()) <= 1 or counts[NO_AGENT] == 1, (top, counts)
+
+
+def test_shared_conversation_counts_against_both_agents():
+    reports = [make_report("both", agents=("Ann", "Bob"), flags=[HIGH]),
+               make_report("ann", agents=("Ann",), flags=[MEDIUM]),
+               make_report("bob", agents=("Bob",), flags=[MEDIUM]),
+               make_report("cy", agents=("Cy",), flags=[LOW])]
+    assert [i.report_id for i in review_queue(reports, top=2)] == ["both", "cy"]
+    (item,) = review_queue(reports, top=1)
+    assert item.buckets == ("Ann", "Bob")
+
+
+def test_role_label_names_go_to_the_no_agent_bucket():
+    (item,) = review_queue([make_report("x", agents=("Agent",), flags=[LOW])])
+    assert item.buckets == (NO_AGENT,)
+
+
+def test_negative_top_is_refused():
+    with pytest.raises(ValueError):
+        review_queue([], top=-1)
+
+
+# --- error records --------------------------------------------------------------------------------------------------
+
+def test_error_records_are_listed_apart_not_queued():
+    result = review([error_record(), make_report("x", flags=[HIGH]), make_report("ok")])
+    assert [i.report_id for i in result.items] == ["x"]
+    assert len(result.failures) == 1 and result.clean == 1 and result.queued == 1
+
+
+def test_to_dict_is_json_ready():
+    (item,) = review_queue([make_report("x", flags=[HIGH])])
+    doc = json.loads(json.dumps(item.to_dict()))
+    assert {"rank", "urgency", "id", "source", "agents", "reasons", "evidence"} <= set(doc)
+    assert doc["evidence"][0] == {"id": "e1", "turn": 1, "speaker": "Tom", "role": "agent",
+                                  "feature": "tone.negative_phrasing", "text": "Calm down", "start": 33, "end": 42}
+
+
+# --- reading inputs -------------------------------------------------------------------------------------------------
+
+def write_jsonl(path, docs, extra_lines=()):
+    path.write_text("\n".join([json.dumps(d) for d in docs] + list(extra_lines)) + "\n", encoding="utf-8")
+    return str(path)
+
+
+def test_reports_file_is_told_apart_from_a_jsonl_transcript(tmp_path):
+    reports = write_jsonl(tmp_path / "r.jsonl", [make_report("x")])
+    chat = write_jsonl(tmp_path / "chat.jsonl", [{"conversation_id": "c1", "speaker": "Customer", "text": "hi"}])
+    named_txt = tmp_path / "r.txt"
+    named_txt.write_text(json.dumps(make_report("x")) + "\n", encoding="utf-8")
+    assert is_reports_file(reports)
+    assert not is_reports_file(chat)
+    assert not is_reports_file(str(named_txt))
+
+
+def test_bad_lines_in_a_reports_file_become_error_records(tmp_path):
+    path = write_jsonl(tmp_path / "r.jsonl", [make_report("x"), error_record()],
+                       ["{not json", json.dumps({"schema": REPORT_SCHEMA, "id": 3})])
+    docs = list(load_reports([path], coach=lambda: pytest.fail("no scoring needed")))
+    assert docs[0]["id"] == "x" and "error" in docs[1]
+    assert [d["error"]["line"] for d in docs[2:]] == [3, 4]
+    assert all(d["error"]["code"] == "malformed_report" for d in docs[2:])
+
+
+def test_other_schema_versions_are_refused_clearly(tmp_path):
+    doc = dict(make_report("x"), schema="transcript-coach/report/v9")
+    path = write_jsonl(tmp_path / "r.jsonl", [doc])
+    (record,) = load_reports([path], coach=lambda: pytest.fail("no scoring needed"))
+    assert record["error"]["code"] == "unsupported_schema"
+    assert "another schema version" in record["error"]["message"]
+
+
+# --- command line ---------------------------------------------------------------------------------------------------
+
+def run(*args, input=None):
+    from transcript_coach.cli import cli
+
+    return CliRunner().invoke(cli, ["review", *args], input=input)
+
+
+@pytest.fixture
+def reports_file(tmp_path):
+    return write_jsonl(tmp_path / "reports.jsonl", team_reports())
+
+
+def test_cli_text_listing(reports_file):
+    result = run(reports_file, "--top", "3")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "#1  urgency 70.0  /data/m0.txt#m0" in out
+    assert "agents: Marcus" in out and "[high rude_language] rude_language happened" in out
+    assert 'turn 1, Marcus: "Calm down"' in out
+    assert "#4" not in out
+
+
+def test_cli_jsonl(reports_file):
+    result = run(reports_file, "--format", "jsonl", "--top", "4")
+    assert result.exit_code == 0
+    docs = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [d["id"] for d in docs] == ["m0", "m1", "n1", "p1"]
+    assert [d["rank"] for d in docs] == [1, 2, 3, 4]
+
+
+def test_cli_error_records_listed_and_exit_1(tmp_path):
+    path = write_jsonl(tmp_path / "r.jsonl", [make_report("x", flags=[HIGH]), error_record()])
+    result = run(path)
+    assert result.exit_code == 1
+    assert "Could not be scored (1):" in result.stdout and "/data/broken.json:3: not valid JSON" in result.stdout
+    jsonl = run(path, "--format", "jsonl")
+    assert jsonl.exit_code == 1 and len(jsonl.stdout.splitlines()) == 1
+    assert "could not be scored: /data/broken.json:3" in jsonl.stderr
+
+
+def test_cli_output_is_written_atomically(reports_file, tmp_path):
+    out = tmp_path / "queue.txt"
+    result = run(reports_file, "-o", str(out))
+    assert result.exit_code == 0 and result.stdout == ""
+    assert "#1  urgency" in out.read_text("utf-8")
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+    missing = run(reports_file, "-o", str(tmp_path / "nope" / "q.txt"))
+    assert missing.exit_code == 2 and "does not exist" in missing.output
+
+
+@pytest.mark.parametrize("args", [["/no/such/file.jsonl"], ["--top", "-1", "x"], ["--format", "xml", "x"], []])
+def test_cli_usage_errors_exit_2(args):
+    result = run(*args)
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+
+
+def test_cli_bad_reports_file_gives_a_clear_message(tmp_path):
+    path = write_jsonl(tmp_path / "r.jsonl", [make_report("x", flags=[HIGH])], ["{oops"])
+    result = run(path)
+    assert result.exit_code == 1
+    assert f"{path}:2: not valid JSON" in result.output
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_cli_scores_transcripts_first(tmp_path):
+    chat = tmp_path / "c.txt"
+    chat.write_text("[2026-04-03 09:14:02] Customer: Hi, my parcel 48213 has not arrived.\n"
+                    "[2026-04-03 09:15:10] Agent (Tom): Sorry to hear that! Let me check.\n"
+                    "[2026-04-03 09:16:00] Customer: This is useless and I am furious, terrible service.\n", "utf-8")
+    (tmp_path / "empty.txt").write_bytes(b"")
+    result = run(str(tmp_path), "--format", "jsonl")
+    assert result.exit_code == 1  # the empty file could not be scored
+    assert "empty.txt" in result.stderr
+    assert os.path.exists(chat)
+
+
+def test_cli_reads_reports_from_stdin(reports_file):
+    with open(reports_file, encoding="utf-8") as handle:
+        result = run("-", "--format", "jsonl", "--top", "1", input=handle.read())
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["id"] == "m0"
