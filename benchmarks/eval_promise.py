@@ -79,4 +79,5 @@ def rows(data_dir: Path) -> list[dict]:
 if __name__ == "__main__":
     folder = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[2] / "shared" / "data"
     for row in rows(folder):
-        print(f"{row['signal']:30} {row['dataset']:24} {row['metric']:10} {row['value']:.4f}  n={row['n']}  {row['note']}")
+        print(f"{row['signal']:30} {row['dataset']:24} {row['metric']:10} {row['value']:.4f}  n={row['n']}  "
+              f"{row['note']}")

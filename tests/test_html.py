@@ -369,11 +369,16 @@ def cli_report(tmp_path_factory, samples):
     return path
 
 
-def test_report_renders_in_headless_chromium(cli_report, tmp_path):
-    browser = find_browser()
-    if browser is None:
+@pytest.fixture(scope="module")
+def browser() -> str:
+    path = find_browser()
+    if path is None:
         pytest.skip("no browser: none of chromium, chromium-browser, google-chrome is on PATH; install the Debian "
                     "package 'chromium' (.ci/run does) to run this test")
+    return path
+
+
+def test_report_renders_in_headless_chromium(browser, cli_report, tmp_path):
     page = cli_report.read_text(encoding="utf-8")
     sections = re.findall(r'<section class="conv" id="([^"]+)"', page)
     assert len(sections) >= 24

@@ -16,6 +16,7 @@ from transcript_coach.scoring.conditions import Analysed
 from transcript_coach.scoring.rubric import Contribution, Rubric, contributions
 
 MAX_NOTES = 3
+CLEARLY_NEGATIVE = -0.5  # a sentence score (sentiment, politeness) low enough to quote as the problem
 _QUOTE_CHARS = 160
 _FIRST_TO_SECOND = {
     "i": "you", "i'm": "you're", "im": "you're", "i've": "you've", "i'd": "you'd", "i'll": "you'll", "me": "you",
@@ -96,8 +97,9 @@ def _evidence_for(part: Contribution, analysed: Analysed) -> Evidence | None:
     words that called for it."""
     if part.signal.missing:
         return _first(analysed, "tone.customer_sentiment", lowest=True)
-    if part.signal.feature.endswith((".mean", ".min")):
-        return _first(analysed, part.signal.base_feature, lowest=True)
+    if part.signal.feature.endswith((".mean", ".min")):  # a low average: quote the worst sentence, if clearly bad
+        worst = _first(analysed, part.signal.base_feature, lowest=True)
+        return worst if worst is not None and worst.value <= CLEARLY_NEGATIVE else None
     return _first(analysed, part.signal.base_feature)
 
 

@@ -199,7 +199,7 @@ def test_the_best_matching_promise_is_kept(analyze):
     assert by_text["I'll also refund the shipping fee"] == "unknown"
 
 
-# --- the ledger --------------------------------------------------------------------------------------------------------
+# --- the ledger ------------------------------------------------------------------------------------------------------
 
 WEDNESDAY = datetime(2024, 5, 8, 10, 0)  # a Wednesday
 
@@ -357,7 +357,8 @@ def test_two_commitments_in_one_sentence_take_their_own_due(analyze):
 def test_report_with_promises_is_valid(analyze, assert_valid):
     report = analyze({"role": "customer", "text": "Hi", "timestamp": WEDNESDAY},
                      {"role": "agent", "text": "I'll email you the label within the hour.", "timestamp": WEDNESDAY},
-                     {"role": "agent", "text": "I've emailed the label.", "timestamp": WEDNESDAY + timedelta(minutes=5)})
+                     {"role": "agent", "text": "I've emailed the label.",
+                      "timestamp": WEDNESDAY + timedelta(minutes=5)})
     document = assert_valid(report.to_dict())
     assert document["promises"] == [{"turn": 1, "text": "I'll email you the label within the hour",
                                      "due": "2024-05-08T11:00:00", "status": "kept",

@@ -14,7 +14,8 @@ def _agent(hits, text, feature):
 
 @pytest.mark.parametrize("text, steps", [
     ("Please restart the router.", ["Please restart the router"]),
-    ("Go to Settings > Wi-Fi and tap Forget. Then reconnect.", ["Go to Settings > Wi-Fi and tap Forget", "Then reconnect"]),
+    ("Go to Settings > Wi-Fi and tap Forget. Then reconnect.",
+     ["Go to Settings > Wi-Fi and tap Forget", "Then reconnect"]),
     ("Could you try restarting the app?", ["Could you try restarting the app"]),
     ("You can also try clearing the cache.", ["You can also try clearing the cache"]),
     ("I'd recommend updating the firmware first.", ["I'd recommend updating the firmware first"]),

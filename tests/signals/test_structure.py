@@ -68,7 +68,8 @@ def test_not_an_introduction(hits, text):
     assert _found(hits, ("customer", "hi"), ("agent", text), feature="structure.introduction") == []
 
 
-@pytest.mark.parametrize("text, intro", [("Hi, this is Bea.", "this is Bea"), ("Hello! Bea here, how can I help?", "Bea here")])
+@pytest.mark.parametrize("text, intro", [("Hi, this is Bea.", "this is Bea"),
+                                         ("Hello! Bea here, how can I help?", "Bea here")])
 def test_introduction_uses_the_agent_speaker_name(analyze, text, intro):
     report = analyze({"role": "customer", "text": "hi"}, {"role": "agent", "speaker": "Bea", "text": text})
     assert [e.text for e in report.evidence if e.feature == "structure.introduction"] == [intro]
@@ -181,10 +182,12 @@ def test_full_conversation_frame(hits):
                   "text": "Hi Ana, thank you for contacting us! My name is Tom. Let me look into that."},
                  {"role": "customer", "speaker": "Ana", "text": "Thanks"},
                  {"role": "agent", "speaker": "Tom",
-                  "text": "The duplicate charge is refunded, Ana. Is there anything else I can help with? Have a lovely day!"},
+                  "text": "The duplicate charge is refunded, Ana. Is there anything else I can help with? "
+                          "Have a lovely day!"},
                  family="structure")
     assert [(f, t) for f, t, _ in found] == [
-        ("structure.greeting", "Hi"), ("structure.name_use", "Ana"), ("structure.thanks", "thank you for contacting us"),
+        ("structure.greeting", "Hi"), ("structure.name_use", "Ana"),
+        ("structure.thanks", "thank you for contacting us"),
         ("structure.introduction", "My name is Tom"), ("structure.name_use", "Ana"),
         ("structure.closing_question", "Is there anything else I can help with"),
         ("structure.farewell", "Have a lovely day")]

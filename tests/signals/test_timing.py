@@ -153,7 +153,8 @@ def test_email_gaps_are_measured_in_days(analyze):
 
 def test_bot_and_system_turns_are_not_replies(analyze):
     found = _timing(analyze, _turn("customer", "Hi", T0),
-                    {"role": "bot", "text": "An agent will be with you shortly.", "timestamp": T0 + timedelta(seconds=1)},
+                    {"role": "bot", "text": "An agent will be with you shortly.",
+                     "timestamp": T0 + timedelta(seconds=1)},
                     {"role": "system", "text": "Sam joined the chat", "timestamp": T0 + timedelta(seconds=50)},
                     _turn("agent", "Hi, I'm Sam.", T0 + timedelta(seconds=60)))
     assert found[0] == ("timing.first_response", 3, "Hi, I'm Sam", 60.0)

@@ -708,6 +708,10 @@ def _freshdesk_conversation(ticket: _Reader, conversations: list[_Reader] | None
         name = (person.text("name") or "").strip() or requester_email
         if requester and name:
             names[requester] = name
+    agent = ticket.child("responder")  # enriched exports name the agent: {"responder": {"id", "name"}}
+    agent_name = ((agent.text("name") if agent is not None else None) or ticket.text("responder_name") or "").strip()
+    if responder and agent_name:
+        names[responder] = agent_name
     for conv in conversations or []:
         user, email = conv.ident("user_id"), (conv.text("from_email") or "").strip()
         if user and email and conv.flag("incoming") and user not in names:

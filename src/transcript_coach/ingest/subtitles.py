@@ -251,7 +251,7 @@ def _read_notes(comments: list[str], meta: _Meta) -> None:
                 if names is not None:
                     (meta.agents if key in _NOTE_AGENT_KEYS else meta.customers).extend(names)
             elif key in _NOTE_START_KEYS and meta.start is None and ":" in value:
-                stamp = read_time_value(value)
+                stamp = read_time_value(re.sub(r"\s*\([^()]*\)\s*$", "", value))  # "17:42 (UK time)"
                 if isinstance(stamp, datetime):
                     meta.start = stamp
             elif key in _NOTE_ID_KEYS and value and meta.id is None:

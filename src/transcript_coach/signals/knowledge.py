@@ -51,7 +51,8 @@ def knowledge(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
         guesses = [m.span for m in matches if m.entry.feature == "knowledge.guess"]
         for match in matches:
             span = match.span
-            if match.entry.feature == "knowledge.hedge" and any(span.start < g.end and g.start < span.end for g in guesses):
+            if match.entry.feature == "knowledge.hedge" and any(span.start < g.end and g.start < span.end
+                                                                 for g in guesses):
                 continue
             yield span_hit(match.entry.feature, turn.index, span, f"lexicon:knowledge#{match.entry.id}")
         text = doc.text

@@ -8,25 +8,29 @@ Features
 - ``promise.conditional``: a commitment that depends on a condition ("if it doesn't arrive by Friday, I'll refund you";
   rule ``conditional:*``) or an offer the customer may take up ("I can resend it if you'd like", "would you like me to
   ...?", "shall I ...?"; rule ``offer:*``).
-- ``promise.immediate``: an action announced for right now ("let me check that for you", "I'll do that right away",
-  "I'll be with you in a moment"). These are process talk, fulfilled within the conversation: they can be kept but
-  are not in the ledger. "let me call you back tomorrow" (a "let me" with a future time) is a commitment.
+- ``promise.immediate``: an action the agent ("I", "we", "let me") announces for right now ("let me check that for
+  you", "I'll do that right away", "I'll be with you in a moment"). These are process talk, fulfilled within the
+  conversation: they can be kept but are not in the ledger. "let me call you back tomorrow" (a "let me" with a
+  future time) is a commitment; "our team will reach out right away" is a (vague) commitment of someone else.
 - ``promise.due``: the due expression of a commitment ("by Friday", "within the hour", "in 3-5 business days").
 - ``promise.kept``: the later agent sentence that keeps an earlier commitment ("I've just sent the confirmation",
   "Done - the refund is processed", "as promised, ...").
 
 Decisions (documented here because tests and the ledger rely on them)
-- Actors: "I", "we", "the/our/a ... team/department/colleague/specialist/engineer/courier...", "someone" (always vague),
-  and "you will/'ll/should receive|get|hear|be contacted|be refunded..." - a statement made on the company's behalf,
+- Actors (named in the rule: ``commitment:i``, ``:we``, ``:team``, ``:someone``, ``:you-will``, ``:let-me``): "I",
+  "we", "the/our/a ... team/department/colleague/specialist/engineer/courier...", "someone" (always vague), and "you
+  will/'ll/should receive|get|hear|be contacted|be refunded..." - a statement made on the company's behalf,
   classified like any other commitment ("you'll receive an email within 24 hours" is specific, "you'll hear from us
-  soon" vague). "they will ..." and "it will arrive tomorrow" are predictions, not commitments.
+  soon" vague; "you'll get charged" is no promise). "they will ..." and "it will arrive tomorrow" are predictions,
+  not commitments. The action is the rest of the evidence span (the verb phrase up to the end of its clause).
 - Not commitments: negated ones ("I won't be able to", "we will not", "I'll never"), inverted or embedded questions
   ("will you ...?", "I'm not sure when we'll get stock"), non-actions ("I'll need your order number", "I'll be happy
   to help"), customer sentences, bot and system turns, internal notes.
 - Specific vs vague: vague when the actor is "someone", the commitment is hedged, or the action is a vague one
   ("look into", "get back to you", "keep you posted", "check", "see what we can do") without a time frame; specific
   when it has a time frame, a concrete action verb ("send", "refund", "call"...) or a deliverable ("label", "link").
-  "soon", "shortly", "asap" are not time frames.
+  "soon", "shortly", "asap" are not time frames. A bare weekday before the commitment is an object, not a deadline
+  ("Saturday and Sunday, I'll refund"); "by Friday, I'll ..." is a deadline.
 - Due times are normalised against the promise turn's timestamp (``resolve_due``): "by/on Friday" means Friday at the
   end of business (``settings.due.end_of_business``, 17:00) - today if said on a Friday before 17:00, otherwise the
   next Friday; "next Friday" is the next Friday strictly after today; "tomorrow" 17:00 of the next day, "tomorrow
@@ -35,14 +39,15 @@ Decisions (documented here because tests and the ledger rely on them)
   the hour" / "within 24 hours" exactly that long after the turn; "in 3-5 business days" the end of business of the
   5th business day after (ranges take the upper bound, business days skip Saturdays and Sundays, no holidays);
   "in 2 days" / "within a week" the end of business of that day; "this week" / "end of the week" Friday 17:00, "next
-  week" the Friday after; "this weekend" Sunday 23:59. Times without am/pm are read as 24-hour; time-zone names are ignored (the turn's own time
-  zone is used, aware timestamps stay aware). With a clock-only timestamp (``datetime.time``) only same-day,
-  clock-relative expressions are normalised ("within the hour", "by 5pm", "end of day"); otherwise ``due`` is None
-  and the expression stays in the evidence.
+  week" the Friday after; "this weekend" Sunday 23:59. Times without am/pm are read as 24-hour; time-zone names are
+  ignored (the turn's own time zone is used, aware timestamps stay aware). With a clock-only timestamp
+  (``datetime.time``) only same-day, clock-relative expressions are normalised ("within the hour", "by 5pm", "end of
+  day"); otherwise ``due`` is None and the expression stays in the evidence.
 - Keeping: a later agent sentence in past or perfect phrasing ("I've sent", "we processed", "has been issued", "is
   processed") that shares a content word or its verb (lemmas, with synonym groups such as send/email/forward) with
   the commitment keeps it; "as promised", "Done", "here's the ..." keep the most recent open commitment when nothing
-  shares words. Negated sentences ("I haven't sent it yet") keep nothing.
+  shares words. Negated sentences ("I haven't sent it yet") and future conditions ("once it's delivered") keep
+  nothing; only the 50 most recent open commitments can be kept.
 - Ledger status: kept (a later turn keeps it); overdue (its due time passed before the transcript's last timestamp);
   open (not kept, not overdue, and the transcript has timestamps); unknown (no timestamps and not kept). Conditional
   commitments have no due time (the date in "if it doesn't arrive by Friday" belongs to the condition); offers and
@@ -876,7 +881,8 @@ def _fulfilment(tokens: Sequence[Token], v: _Vocab) -> tuple[bool, bool]:
     if any(w in v.keep_negations for w in words):
         return False, False
     k = 0
-    while k < n and (words[k] in ("ok", "okay", "alright", "great", "right", "so", "and", "well") or tokens[k].is_punct):
+    while k < n and (words[k] in ("ok", "okay", "alright", "great", "right", "so", "and", "well")
+                     or tokens[k].is_punct):
         k += 1
     marker = bool(v.keep_start_markers.longest(words, k)) or any(v.keep_markers.longest(words, i) for i in range(n))
     for i, word in enumerate(words):

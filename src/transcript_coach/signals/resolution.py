@@ -1,11 +1,12 @@
 """resolution.*: how the problem gets solved.
 
 - ``resolution.steps`` (agent): instructions offered - numbered steps ("1. Restart the router 2. ...", "Step 1: ...",
-  one hit per item that starts with an instruction verb; "1. Your parcel was mis-sorted" explains, it is no step), instruction sentences that start with an action verb ("Clear your cache", "Please go to
-  Settings", "Could you try restarting the app?"), suggestions ("you can try ...", "I'd recommend ...", "you'll
-  need to ...", evidence from the cue to the end of the sentence) and cue phrases ("here's what to do", "follow
-  these steps"). One hit per sentence. Requests for information ("could you send me your order number?") are not
-  steps.
+  one hit per item that starts with an instruction verb; "1. Your parcel was mis-sorted" explains, it is no step),
+  instruction sentences that start with an action verb ("Clear your cache", "Please go to Settings", "Could you try
+  restarting the app?", "You'll need to sign out", "Try to restart it" but not "try to get some rest"),
+  recommendations ("I'd recommend ...", evidence from the cue to the end of the sentence) and cue phrases ("here's
+  what to do", "follow these steps"). One hit per sentence. Requests for information ("could you send me your
+  order number?") are not steps.
 - ``resolution.confirmation_asked`` (agent): "did that work?", "is it working now?", "let me know if that helps".
 - ``resolution.confirmed`` (customer): "that worked", "it's working now", "all sorted, thanks"; negated ("it's still
   not working" does not match "it's working"; "not fixed") and questions ("it worked?") do not count.

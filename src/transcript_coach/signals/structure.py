@@ -7,10 +7,10 @@
   "I'm" / "this is" must look like a name (capitalised, not a common adjective or participle from
   ``settings.not_names``) and be followed by "from/with/at/here/,/and/your..." unless it is the agent's own speaker
   name; "X here" counts only as "X here from ..." or with the agent's own name ("Check here:" is not an introduction).
-- ``structure.name_use``: the customer's name in an agent turn (one hit per use; "Mei Ling" is one use). The name comes from the customer's
-  speaker label (not generic labels like "Customer" or "Visitor") or from "my name is X" / "this is X" in a customer
-  turn (counted from that turn on). Names that are also common words ("Will", "May") count only capitalised and not
-  at the start of a sentence.
+- ``structure.name_use``: the customer's name in an agent turn (one hit per use; "Mei Ling" is one use). The name
+  comes from the customer's speaker label (not generic labels like "Customer" or "Visitor") or from "my name is X"
+  / "this is X" in a customer turn (counted from that turn on). Names that are also common words ("Will", "May")
+  count only capitalised and not at the start of a sentence.
 - ``structure.closing_question``: "is there anything else I can help with?", "anything else today?", "let me know if
   there's anything else"; negated ones ("there isn't anything else I can do") do not count.
 - ``structure.thanks``: "thank you for contacting us / your patience / waiting / choosing ...".

@@ -1,0 +1,191 @@
+"""Skill scores, notes and flags: the rubric loads and validates, scores move the right way, notes quote the
+conversation, flags fire where a QA lead would look and stay quiet where they would not."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+
+import pytest
+
+from transcript_coach import SKILLS, Coach, Transcript
+from transcript_coach.data import load_json
+from transcript_coach.errors import DataFileError
+from transcript_coach.scoring.rubric import load_rubric, parse_rubric
+
+
+@pytest.fixture(scope="module")
+def coach():
+    return Coach()
+
+
+def chat(*turns, start="2026-04-03T09:00:00Z", step=60):
+    """Turns as (role, text); timestamps one minute apart unless ``start`` is None."""
+    from datetime import datetime, timedelta
+
+    base = datetime.fromisoformat(start.replace("Z", "+00:00")) if start else None
+    records = []
+    for i, (role, text) in enumerate(turns):
+        record = {"role": role, "speaker": "Dana Kim" if role == "customer" else "Tom", "text": text}
+        if base is not None:
+            record["timestamp"] = (base + timedelta(seconds=step * i)).isoformat()
+        records.append(record)
+    return Transcript.from_turns(records, id="t")
+
+
+UPSET = ("customer", "My parcel never arrived and I'm really upset, it was a birthday present for my son.")
+EMPATHY = "I'm so sorry, that sounds really stressful with the birthday coming up."
+FIX = "I've rebooked it for tomorrow morning and refunded the delivery fee."
+THANKS = ("customer", "Great, that works. Thank you!")
+
+
+def score(coach, transcript, skill):
+    return coach.analyze(transcript).skills[skill].score
+
+
+def test_shipped_rubric_covers_every_skill():
+    rubric = load_rubric()
+    assert set(rubric.skills) == set(SKILLS)
+
+
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda d: d.pop("skills"), "missing key 'skills'"),
+        (lambda d: d["skills"].pop("empathy"), "skills.empathy: missing"),
+        (lambda d: d["skills"].__setitem__("charm", {}), "skills.charm: not a skill"),
+        (lambda d: d["skills"]["empathy"].__setitem__("base", "high"), "skills.empathy.base: expected"),
+        (lambda d: d["skills"]["empathy"]["signals"][0].pop("weight"), "skills.empathy.signals[0]: missing key 'weight'"),
+        (lambda d: d["skills"]["empathy"]["requires"].append("moon"), "unknown condition 'moon'"),
+        (lambda d: d["skills"]["empathy"]["signals"][0].__setitem__("target", 0), "target: must not be 0"),
+        (lambda d: d["flags"]["TC101"].__setitem__("severity", "urgent"), "flags.TC101.severity"),
+    ],
+)
+def test_broken_rubric_names_the_key(mutate, message):
+    document = copy.deepcopy(load_json("rubric.json"))
+    mutate(document)
+    with pytest.raises(DataFileError) as info:
+        parse_rubric(document, "team.json")
+    assert message in str(info.value) and "team.json" in str(info.value)
+
+
+def test_rubric_file_option(tmp_path, coach):
+    document = copy.deepcopy(load_json("rubric.json"))
+    document["skills"]["empathy"]["base"] = 100
+    document["skills"]["empathy"]["signals"] = [{"feature": "empathy.apology", "weight": -100, "target": 1}]
+    path = tmp_path / "team.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    team = Coach(rubric=path)
+    transcript = chat(UPSET, ("agent", "Sorry about that. " + FIX), THANKS)
+    assert team.analyze(transcript).skills["empathy"].score == 0
+    assert coach.analyze(transcript).skills["empathy"].score > 0
+    with pytest.raises(DataFileError):
+        Coach(rubric=tmp_path / "missing.json")
+
+
+def test_every_rubric_feature_is_produced_by_some_signal(coach, samples):
+    lexicon_features = set()
+    from importlib import resources
+
+    folder = resources.files("transcript_coach.data").joinpath("lexicons")
+    for path in folder.iterdir():
+        if path.name.endswith(".json"):
+            lexicon_features |= {e["feature"] for e in json.loads(path.read_text("utf-8")).get("entries", [])}
+    seen = {e.feature for r in coach.score([samples]) for e in getattr(r, "evidence", ())}
+    code = resources.files("transcript_coach").joinpath("signals")
+    emitted = {m for path in code.iterdir() if path.name.endswith(".py")
+               for m in re.findall(r'"([a-z]+\.[a-z_]+)"', path.read_text("utf-8"))}
+    known = lexicon_features | seen | emitted
+    for skill in load_rubric().skills.values():
+        for signal in skill.signals:
+            feature = signal.base_feature
+            if feature.endswith(".*"):
+                assert any(k.startswith(feature[:-1]) for k in known), feature
+            else:
+                assert feature in known, f"{skill.skill}: {feature} is produced by no signal"
+
+
+def test_empathy_removed_scores_lower(coach):
+    with_empathy = chat(UPSET, ("agent", EMPATHY + " " + FIX), THANKS)
+    without = chat(UPSET, ("agent", FIX), THANKS)
+    assert score(coach, without, "empathy") < score(coach, with_empathy, "empathy")
+
+
+def test_unexplained_jargon_scores_lower_on_clear_communication(coach):
+    plain = chat(UPSET, ("agent", FIX + " You'll get a text when it's on the way."), THANKS)
+    jargon = chat(UPSET, ("agent", FIX + " Your RMA and SLA are in the CRM, pending DNS propagation."), THANKS)
+    assert score(coach, jargon, "clear_communication") < score(coach, plain, "clear_communication")
+
+
+def test_kept_specific_promise_beats_a_vague_one_on_follow_up(coach):
+    specific = chat(UPSET, ("agent", "I'll email you the new tracking number within 10 minutes."),
+                    ("customer", "OK thanks."), ("agent", "I've just emailed you the new tracking number."))
+    vague = chat(UPSET, ("agent", "We'll look into it and someone will get back to you."), ("customer", "OK thanks."),
+                 ("agent", "Thanks for your patience."))
+    assert score(coach, specific, "follow_up") > score(coach, vague, "follow_up")
+
+
+def test_blame_lowers_professionalism(coach):
+    calm = chat(UPSET, ("agent", FIX), THANKS)
+    blame = chat(UPSET, ("agent", "You should have checked the address before ordering. " + FIX), THANKS)
+    assert score(coach, blame, "professionalism") < score(coach, calm, "professionalism")
+
+
+def test_skills_without_evidence_are_null_with_a_reason(coach):
+    report = coach.analyze(chat(("customer", "Hi, what time do you open?"), ("agent", "We open at 9am."),
+                                start=None))
+    skills = report.skills
+    assert skills["continuous_learning"].score is None and "over time" in skills["continuous_learning"].reason
+    assert skills["time_management"].score is None and "timestamps" in skills["time_management"].reason
+    assert skills["conflict_resolution"].score is None and "frustration" in skills["conflict_resolution"].reason
+    assert skills["teamwork"].score is None and "handoff" in skills["teamwork"].reason
+
+
+def test_scores_explain_themselves_and_link_evidence(coach):
+    report = coach.analyze(chat(UPSET, ("agent", EMPATHY + " " + FIX), THANKS))
+    empathy = report.skills["empathy"]
+    assert empathy.score is not None and 0 <= empathy.score <= 100
+    assert empathy.reason.startswith("base ") and f"= {empathy.score:.0f}" in empathy.reason
+    ids = {e.id: e for e in report.evidence}
+    assert empathy.evidence and all(ids[i].feature.startswith(("empathy.", "tone.")) for i in empathy.evidence)
+    assert 0 < empathy.confidence <= 1
+
+
+def test_notes_quote_the_conversation_and_differ_by_weakness(coach):
+    jargon = coach.analyze(chat(UPSET, ("agent", "Your RMA is pending; the SLA says 10 days."), THANKS))
+    blunt = coach.analyze(chat(UPSET, ("agent", "You should have checked the address. Nothing I can do."),
+                               ("customer", "That's ridiculous.")))
+    for report in (jargon, blunt):
+        turns = [t.text for t in report.transcript.turns]
+        improvements = [n for n in report.notes if n.kind == "improvement"]
+        assert improvements
+        for note in improvements:
+            (evidence,) = [e for e in report.evidence if e.id == note.evidence[0]]
+            assert evidence.text in turns[evidence.turn]
+            assert " ".join(evidence.text.split())[:40] in note.text
+    assert {n.text for n in jargon.notes} != {n.text for n in blunt.notes}
+    (clarity,) = [n for n in jargon.notes if n.skill == "clear_communication"]
+    assert clarity.kind == "improvement" and "RMA" in clarity.text
+    assert "return" in clarity.suggestion.lower()  # the glossary's plain words for RMA
+    assert not [n for n in blunt.notes if n.skill == "clear_communication" and n.kind == "improvement"]
+    assert {n.skill for n in blunt.notes if n.kind == "improvement"} & {"professionalism", "problem_solving",
+                                                                         "adaptability", "patience", "empathy"}
+
+
+def test_flags_for_a_rude_escalated_call_and_none_for_a_warm_resolved_chat(coach):
+    rude = coach.analyze(chat(
+        ("customer", "This is the third time my internet has gone down this week!"),
+        ("agent", "Calm down. You should have restarted the router like I told you."),
+        ("customer", "I want to speak to your manager right now."),
+        ("agent", "Nothing I can do, that's policy."),
+        ("customer", "This is ridiculous, I'm cancelling."),
+    ))
+    codes = {f.code for f in rude.flags}
+    assert {"TC102", "TC106"} <= codes
+    assert all(f.evidence for f in rude.flags if f.code in ("TC102", "TC106"))
+    warm = coach.analyze(chat(UPSET, ("agent", "Hi Dana, I'm Tom. " + EMPATHY + " " + FIX),
+                              ("customer", "That's brilliant, thank you so much!"),
+                              ("agent", "You're welcome, Dana. Is there anything else I can help with?"),
+                              ("customer", "No, that's all. Thanks!")))
+    assert not [f for f in warm.flags if f.severity in ("medium", "high")], warm.flags
