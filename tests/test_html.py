@@ -24,6 +24,7 @@ from transcript_coach import Coach
 from transcript_coach.cli import cli
 from transcript_coach.model import SKILLS, Evidence, Failure, Flag, Note, Promise, Report, SkillScore, Transcript, Turn
 from transcript_coach.reporting import WRITERS
+from transcript_coach.reporting import html as html_report
 from transcript_coach.reporting.html import Span, evidence_kind, highlight, write_html
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
@@ -205,8 +206,8 @@ def test_highlight_preserves_the_text_and_tags_each_character_with_its_spans(cas
         assert out.count(f'id="{span.anchor}"') == 1
     # character by character: the keys on the enclosing segment are exactly the spans covering that character
     covered: list[set[str]] = []
-    for match in re.finditer(r'<(?:mark|span) class="[^"]*" data-ev="([^"]*)"[^>]*>([^<]*)</(?:mark|span)>|([^<]+)|<[^>]*>',
-                             out):
+    segment = r'<(?:mark|span) class="[^"]*" data-ev="([^"]*)"[^>]*>([^<]*)</(?:mark|span)>|([^<]+)|<[^>]*>'
+    for match in re.finditer(segment, out):
         keys, inside, outside = match.group(1), match.group(2), match.group(3)
         if keys is not None:
             covered += [set(keys.split())] * len(html.unescape(inside))
@@ -274,7 +275,7 @@ def test_scored_skills_notes_flags_and_promises_link_to_their_evidence():
     assert "A commitment was not kept" in queue and f'href="#{section["id"]}"' in queue
 
 
-def test_review_queue_puts_the_most_urgent_first():
+def queued_reports():
     def flagged(id, flags, low=None):
         skills = {name: SkillScore(None, 0.0, "n/a") for name in SKILLS}
         if low is not None:
@@ -282,7 +283,7 @@ def test_review_queue_puts_the_most_urgent_first():
         return make_report([Turn(0, "customer", "Hi"), Turn(1, "agent", "Hello", speaker="Ann")], id=id,
                            skills=skills, flags=[Flag(code, sev, f"reason {code}") for code, sev in flags])
 
-    reports = [
+    return [
         flagged("low-one", [("TC109", "low")]),
         flagged("high-one", [("TC106", "high")], low=60),
         flagged("clean", []),
@@ -290,9 +291,26 @@ def test_review_queue_puts_the_most_urgent_first():
         flagged("high-one-lower", [("TC102", "high")], low=20),
         flagged("medium-one", [("TC107", "medium")]),
     ]
-    queue = render(reports).split('id="queue"')[1].split("</section>")[0]
-    order = re.findall(r'<span class="q-id">([^<]*)</span>', queue)
-    assert order == ["high-two", "high-one-lower", "high-one", "medium-one", "low-one"]
+
+
+def queue_ids(page: str) -> list[str]:
+    queue = page.split('id="queue"')[1].split("</section>")[0]
+    return re.findall(r'<span class="q-id">([^<]*)</span>', queue)
+
+
+def test_review_queue_puts_the_most_urgent_first(monkeypatch):
+    expected = ["high-two", "high-one-lower", "high-one", "medium-one", "low-one"]
+    assert queue_ids(render(queued_reports())) == expected
+    # without the review module: worst severity, then number of flags, then the lowest skill score
+    monkeypatch.setattr(html_report, "_review_module", lambda: None)
+    assert queue_ids(render(queued_reports())) == expected
+
+
+def test_review_queue_follows_the_review_command(samples):
+    review = pytest.importorskip("transcript_coach.review")
+    reports = [r for r in Coach().score([samples]) if isinstance(r, Report)]
+    expected = [item.report_id for item in review.review_queue([r.to_dict() for r in reports])]
+    assert expected and queue_ids(render(reports)) == expected
 
 
 def test_failures_only_and_empty_input_give_a_valid_page():

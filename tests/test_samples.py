@@ -92,3 +92,24 @@ def test_call_transcripts_merge_consecutive_cues_of_one_speaker(samples):
     assert transcript.channel == "voice"
     assert all(a.speaker != b.speaker for a, b in zip(transcript.turns, transcript.turns[1:]))
     assert transcript.agents == ("Ravi",)
+
+
+def test_evidence_offsets_hold_in_every_sample_report(reports):
+    for document in reports:
+        turns = document["turns"]
+        ids = set()
+        for evidence in document["evidence"]:
+            assert turns[evidence["turn"]]["text"][evidence["start"]:evidence["end"]] == evidence["text"]
+            ids.add(evidence["id"])
+        linked = [i for s in document["skills"].values() for i in s["evidence"]]
+        linked += [i for part in ("notes", "flags", "promises") for item in document[part] for i in item["evidence"]]
+        assert set(linked) <= ids, document["source"]
+
+
+def test_every_sample_gets_scores_notes_and_a_reason_for_every_null(reports):
+    for document in reports:
+        for name, skill in document["skills"].items():
+            assert skill["reason"], (document["source"], name)
+        if "outbound" not in document["source"]:
+            assert any(s["score"] is not None for s in document["skills"].values())
+            assert document["notes"], document["source"]

@@ -116,11 +116,13 @@ def cli() -> None:
 @click.option("--glossary", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
               help="Company glossary (JSON or CSV 'term,plain'): extra jargon terms and their plain-language "
                    "replacements.")
+@click.option("--rubric", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
+              help="Score with a team's own rubric (same format as the shipped data/rubric.json).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress line and no warnings on standard error (errors are "
               "still printed).")
 @click.option("--debug", is_flag=True, hidden=True, help="Let unexpected errors raise with a traceback.")
 def score(paths, output, output_format, input_format, agents, agent_pattern, agent_domains, max_file_size,
-          spacy_model, glossary, quiet, debug) -> None:
+          spacy_model, glossary, rubric, quiet, debug) -> None:
     """Score transcripts in PATHS: files, folders (searched recursively for known extensions) or - for stdin.
 
     Formats: plain-text chats (.txt/.log), JSON (generic, Zendesk, Intercom, Freshdesk), CSV and JSONL with a
@@ -137,8 +139,8 @@ def score(paths, output, output_format, input_format, agents, agent_pattern, age
     if output:
         _check_writable(output)
     try:
-        coach = Coach(options=options, spacy_model=spacy_model, glossary=glossary, strict=debug)
-    except CoachError as exc:  # a bad --glossary or --spacy-model is a usage error
+        coach = Coach(options=options, spacy_model=spacy_model, glossary=glossary, rubric=rubric, strict=debug)
+    except CoachError as exc:  # a bad --glossary, --rubric or --spacy-model is a usage error
         raise click.UsageError(str(exc)) from None
     progress = _Progress(quiet=quiet)
     items = progress(coach.score(paths, stdin=stdin))

@@ -46,6 +46,23 @@ def _promise_vague(a, skills, promises, spec):
     return None
 
 
+def _long_gap(a, skills, promises, spec):
+    """Gaps longer than the flag's threshold for this channel (the signal's own threshold is lower: it scores)."""
+    limit = spec.get("threshold", {}).get(a.transcript.channel, 0) if isinstance(spec.get("threshold"), dict) else 0
+    gaps = [e for e in a.evidence if e.feature == "timing.long_gap" and e.value >= limit]
+    if not gaps:
+        return None
+    return f"longest {_duration(max(e.value for e in gaps))}", tuple(e.id for e in gaps)
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 86400:
+        return f"{seconds / 86400:.1f} days"
+    if seconds >= 3600:
+        return f"{seconds / 3600:.1f} hours"
+    return f"{seconds / 60:.0f} minutes"
+
+
 def _questions_unanswered(a, skills, promises, spec):
     ids = _ids(a, "listening.unanswered_question")
     return (f"{len(ids)} questions", ids) if len(ids) >= spec.get("threshold", 1) else None
@@ -65,8 +82,9 @@ RULES: dict[str, Rule] = {
     "TC103": lambda a, s, p, spec: _fired(a, "resolution.escalation", "resolution.transfer"),
     "TC104": _promise_overdue,
     "TC105": _promise_vague,
-    "TC106": lambda a, s, p, spec: _fired(a, "tone.blame", "tone.profanity", "tone.shouting", "tone.insensitive"),
-    "TC107": lambda a, s, p, spec: _fired(a, "timing.long_gap"),
+    "TC106": lambda a, s, p, spec: _fired(a, "tone.blame", "tone.dismissive", "tone.profanity", "tone.shouting",
+                                          "tone.insensitive"),
+    "TC107": _long_gap,
     "TC108": lambda a, s, p, spec: _fired(a, "listening.customer_repeat", "listening.reask"),
     "TC109": _questions_unanswered,
     "TC110": _low_skill,

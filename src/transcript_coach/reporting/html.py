@@ -29,6 +29,7 @@ CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'
 SPOOL_BYTES = 8 * 1024 * 1024  # sections stay in memory up to this size, then move to a temporary file
 
 SEVERITY_RANK = {"high": 3, "medium": 2, "low": 1}
+MORE_REASONS = 3  # reasons listed under the first one in the review queue (the section has them all)
 
 # How evidence is shown in the transcript. "quiet" features (sentence-level scores, reply latencies) are not
 # highlighted: they get a hover title and can still be jumped to; the others are coloured marks.
@@ -293,6 +294,18 @@ def _evidence_title(ev: Mapping[str, Any], kind: str) -> str:
 # Per-conversation summary kept in memory (small) for the overview, queue and index
 
 
+@dataclass(frozen=True, slots=True)
+class QueueReason:
+    """One reason to review a conversation (from ``transcript_coach.review``), with links to its evidence."""
+
+    kind: str
+    code: str
+    severity: str | None
+    text: str
+    weight: float
+    links: tuple[tuple[str, str, str], ...] = ()  # (anchor id, clipped text, evidence kind)
+
+
 @dataclass(slots=True)
 class Summary:
     anchor: str
@@ -305,6 +318,8 @@ class Summary:
     flags: list[tuple[str, str, str]]  # (severity, code, reason)
     warnings: int
     order: int
+    urgency: float = 0.0  # from transcript_coach.review, when it could rank this conversation
+    reasons: list[QueueReason] = field(default_factory=list)
 
     @property
     def scored(self) -> list[float]:
@@ -327,7 +342,7 @@ class Summary:
     def worst(self) -> int:
         return max((SEVERITY_RANK.get(sev, 0) for sev, _, _ in self.flags), default=0)
 
-    def urgency(self) -> tuple[Any, ...]:
+    def flag_urgency(self) -> tuple[Any, ...]:
         """Sort key: worst severity, then number of flags, then the lowest skill score, then input order."""
         lowest = self.lowest
         return (-self.worst, -len(self.flags), lowest[1] if lowest else 101.0, self.order)
@@ -365,18 +380,32 @@ class _Totals:
 # One conversation
 
 
-def render_conversation(doc: Mapping[str, Any], anchor: str) -> str:
-    """The ``<section>`` for one report (the dict of ``Report.to_dict``), with ids prefixed by ``anchor``."""
-    turns = list(doc.get("turns") or [])
-    evidence = [ev for ev in (doc.get("evidence") or []) if isinstance(ev, Mapping)]
-    keys: dict[str, str] = {}  # evidence id -> key (unique within the section, safe in ids and selectors)
+def evidence_keys(evidence: Sequence[Mapping[str, Any]]) -> tuple[dict[str, str], list[str]]:
+    """A key per piece of evidence, unique within its conversation and safe in ids and CSS selectors; and the map
+    from evidence id to the key links use (the first piece of evidence with that id)."""
     used: set[str] = set()
-    spans_by_turn: dict[int, list[Span]] = {}
-    loose: list[Span] = []  # evidence pointing at no turn: anchored above the transcript
+    keys: dict[str, str] = {}
+    per_item = []
     for ev in evidence:
         raw = str(ev.get("id", ""))
         key = _unique(slug(raw, 40) or "ev", used)
         keys.setdefault(raw, key)
+        per_item.append(key)
+    return keys, per_item
+
+
+def _evidence_list(doc: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    return [ev for ev in (doc.get("evidence") or []) if isinstance(ev, Mapping)]
+
+
+def render_conversation(doc: Mapping[str, Any], anchor: str) -> str:
+    """The ``<section>`` for one report (the dict of ``Report.to_dict``), with ids prefixed by ``anchor``."""
+    turns = list(doc.get("turns") or [])
+    evidence = _evidence_list(doc)
+    keys, per_item = evidence_keys(evidence)
+    spans_by_turn: dict[int, list[Span]] = {}
+    loose: list[Span] = []  # evidence pointing at no turn: anchored above the transcript
+    for ev, key in zip(evidence, per_item):
         feature = str(ev.get("feature", ""))
         kind = evidence_kind(feature)
         start, end = ev.get("start"), ev.get("end")
@@ -388,7 +417,9 @@ def render_conversation(doc: Mapping[str, Any], anchor: str) -> str:
             spans_by_turn.setdefault(turn, []).append(span)
         else:
             loose.append(span)
-    by_id = {str(ev.get("id", "")): ev for ev in evidence}
+    by_id: dict[str, Mapping[str, Any]] = {}
+    for ev in evidence:  # links go to the first piece of evidence with an id, as ``keys`` does
+        by_id.setdefault(str(ev.get("id", "")), ev)
 
     def ev_links(ids: Iterable[Any], limit: int = 6) -> str:
         ids = [str(i) for i in ids or ()]
@@ -602,9 +633,30 @@ def _after_eq(title: str) -> str:
     return title.split("= ", 1)[1].split(" (", 1)[0] if "= " in title else ""
 
 
-def summarize(doc: Mapping[str, Any], anchor: str, order: int) -> Summary:
+def _review_reasons(doc: Mapping[str, Any], anchor: str, reasons_for) -> tuple[float, list[QueueReason]]:
+    """Urgency and reasons as ``transcript-coach review`` ranks them (its rules, one report at a time)."""
+    evidence = _evidence_list(doc)
+    keys, _ = evidence_keys(evidence)
+    features = {str(ev.get("id", "")): str(ev.get("feature", "")) for ev in evidence}
+    reasons = []
+    for reason in reasons_for(doc):
+        links = tuple(
+            (f"{anchor}--ev-{keys[line.id]}", _clip(str(line.text), 70), evidence_kind(features.get(line.id, "")))
+            for line in reason.evidence[:3] if line.id in keys
+        )
+        reasons.append(QueueReason(kind=str(reason.kind), code=str(reason.code), severity=reason.severity,
+                                   text=str(reason.text), weight=float(reason.weight), links=links))
+    return sum(r.weight for r in reasons), reasons
+
+
+def summarize(doc: Mapping[str, Any], anchor: str, order: int, reasons_for=None) -> Summary:
+    """What the overview, queue and index need of one conversation; ``reasons_for`` is
+    ``transcript_coach.review.reasons_for`` when that module is available."""
     skills = doc.get("skills") if isinstance(doc.get("skills"), Mapping) else {}
+    urgency, reasons = _review_reasons(doc, anchor, reasons_for) if reasons_for else (0.0, [])
     return Summary(
+        urgency=urgency,
+        reasons=reasons,
         anchor=anchor,
         id=str(doc.get("id", "")),
         source=str(doc.get("source", "")),
@@ -628,6 +680,7 @@ def write_html(items: Iterable[Report | Failure], out: IO[str]) -> None:
     totals = _Totals()
     summaries: list[Summary] = []
     used: set[str] = set()
+    reasons_for = _review_module()
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES, mode="w+", encoding="utf-8", newline="") as sections:
         for item in items:
             if isinstance(item, Failure):
@@ -636,16 +689,31 @@ def write_html(items: Iterable[Report | Failure], out: IO[str]) -> None:
             doc = item.to_dict() if hasattr(item, "to_dict") else dict(item)
             anchor = _unique(f"c-{slug(str(doc.get('id', ''))) or 'conversation'}", used)
             sections.write(render_conversation(doc, anchor))
-            summary = summarize(doc, anchor, len(summaries))
+            try:
+                summary = summarize(doc, anchor, len(summaries), reasons_for)
+            except Exception:  # the review rules failed on this report: rank every conversation by its flags
+                reasons_for = None
+                summary = summarize(doc, anchor, len(summaries))
             summaries.append(summary)
             totals.add(summary)
         out.write(_page_head(totals))
         out.write(_overview(totals))
-        out.write(_review_queue(summaries))
+        out.write(_review_queue(summaries, by_review=reasons_for is not None))
         out.write(_index(summaries))
         sections.seek(0)
         shutil.copyfileobj(sections, out)
         out.write(_page_tail())
+
+
+def _review_module():
+    """``transcript_coach.review.reasons_for`` (the ``review`` command's rules), or ``None`` if it cannot be used."""
+    try:
+        from transcript_coach.review import reasons_for, review_settings
+
+        review_settings()  # its data file loads
+        return reasons_for
+    except Exception:
+        return None
 
 
 def _unique(candidate: str, used: set[str]) -> str:
@@ -724,7 +792,8 @@ def _overview(totals: _Totals) -> str:
         out.append('<p class="empty">No skill has been scored in these conversations yet.</p>')
     out.append("</div><div><h3>Agents</h3>")
     if totals.agents:
-        out.append('<div class="scroll" tabindex="0" role="region" aria-label="Agents"><table class="agents"><thead><tr><th scope="col">Agent</th><th scope="col" class="num">'
+        out.append('<div class="scroll" tabindex="0" role="region" aria-label="Agents"><table class="agents">'
+                   '<thead><tr><th scope="col">Agent</th><th scope="col" class="num">'
                    'Conversations</th><th scope="col" class="num">Flagged</th><th scope="col" class="num">'
                    "Average score</th></tr></thead><tbody>")
         for name, a in sorted(totals.agents.items(), key=lambda kv: (-kv[1]["conversations"], kv[0].lower())):
@@ -749,32 +818,76 @@ def _overview(totals: _Totals) -> str:
     return "".join(out)
 
 
-def queue_order(summaries: Iterable[Summary]) -> list[Summary]:
-    """Flagged conversations, most urgent first."""
-    return sorted((s for s in summaries if s.flags), key=Summary.urgency)
+def queue_order(summaries: Iterable[Summary], *, by_review: bool = False) -> list[Summary]:
+    """The conversations to review, most urgent first.
+
+    With ``by_review``: the ``review`` command's urgency (flag severities, low skills, a customer still negative at the
+    end), ties by id and source. Without: flagged conversations by worst severity, number of flags, lowest skill.
+    """
+    if by_review:
+        return sorted((s for s in summaries if s.urgency > 0), key=lambda s: (-s.urgency, s.id, s.source))
+    return sorted((s for s in summaries if s.flags), key=Summary.flag_urgency)
 
 
-def _review_queue(summaries: Sequence[Summary]) -> str:
-    queue = queue_order(summaries)
+def _review_queue(summaries: Sequence[Summary], *, by_review: bool = False) -> str:
+    if by_review and not any(s.reasons for s in summaries) and any(s.flags for s in summaries):
+        by_review = False  # nothing ranked by the review rules although there are flags: rank by the flags
+    queue = queue_order(summaries, by_review=by_review)
     out = [f'<section id="queue" class="panel"><h2>Review queue <span class="count">{len(queue)}</span></h2>']
     if not queue:
         out.append('<p class="empty">No conversation was flagged for review.</p></section>\n')
         return "".join(out)
-    out.append('<p class="small">Flagged conversations, most urgent first: highest severity, then number of flags, '
-               "then lowest skill score.</p><ol class=\"queue\">")
+    if by_review:
+        out.append('<p class="small">Most urgent first, ranked as <code>transcript-coach review</code> ranks them: '
+                   "the severity of each QA flag, skills scored very low, and a customer still negative at the end. "
+                   'Each reason links to the words behind it.</p><ol class="queue">')
+    else:
+        out.append('<p class="small">Flagged conversations, most urgent first: highest severity, then number of '
+                   'flags, then lowest skill score.</p><ol class="queue">')
     for s in queue:
         flags = sorted(s.flags, key=lambda f: -SEVERITY_RANK.get(f[0], 0))
-        severity, code, reason = flags[0]
+        worst = flags[0][0] if flags else "none"
+        if by_review and s.reasons:
+            top, others = s.reasons[0], s.reasons[1:]
+            badge = (_badge(top.severity) if top.severity
+                     else f'<span class="sev sev-none">{_e(_reason_kind(top))}</span>')
+            headline, links = _sentence(top.text) or top.code, top.links
+            extra = f" · urgency {s.urgency:.0f}"
+        else:
+            top_flag = flags[0]
+            others = []
+            badge, headline, links, extra = _badge(top_flag[0]), _sentence(top_flag[2]) or top_flag[1], (), ""
         lowest = s.lowest
         low_text = f"lowest skill: {_label(lowest[0])} {round(lowest[1])}" if lowest else ""
         chips = "".join(f'<span class="chip sev-{_e(sev)}" title="{_e(r)}">{_e(c)}</span>' for sev, c, r in flags)
         out.append(
-            f'<li class="qitem sev-{_e(severity)}"><div class="q-reason">{_badge(severity)} '
-            f'<a href="#{_e(s.anchor)}">{_e(_sentence(reason) or code)}</a></div>'
-            f'<div class="q-meta"><span class="q-id">{_e(s.id)}</span> · {_e(", ".join(s.agents) or "no agent named")}'
-            f' · {s.turns} turns{" · " + _e(low_text) if low_text else ""} <span class="chips">{chips}</span></div></li>')
+            f'<li class="qitem sev-{_e(worst)}"><div class="q-reason">{badge} '
+            f'<a href="#{_e(s.anchor)}">{_e(headline)}</a></div>'
+            + (_queue_links(links) if links else "")
+            + f'<div class="q-meta"><span class="q-id">{_e(s.id)}</span> · '
+            f'{_e(", ".join(s.agents) or "no agent named")} · {s.turns} turns'
+            f'{" · " + _e(low_text) if low_text else ""}'
+            f'{_e(extra)} <span class="chips">{chips}</span></div>'
+            + ('<ul class="q-more">' + "".join(
+                f'<li>{_badge(r.severity) if r.severity else ""} {_e(_sentence(r.text))}'
+                f'{_queue_links(r.links[:1], inline=True) if r.links else ""}</li>' for r in others[:MORE_REASONS])
+               + (f'<li><a href="#{_e(s.anchor)}">and {len(others) - MORE_REASONS} more reason(s)</a></li>'
+                  if len(others) > MORE_REASONS else "") + "</ul>"
+               if others else "")
+            + "</li>")
     out.append("</ol></section>\n")
     return "".join(out)
+
+
+def _reason_kind(reason: QueueReason) -> str:
+    return {"low_skill": "low skills", "customer_negative_end": "unhappy end"}.get(reason.kind, reason.kind)
+
+
+def _queue_links(links: Sequence[tuple[str, str, str]], *, inline: bool = False) -> str:
+    tag = "span" if inline else "div"
+    return (f'<{tag} class="q-evidence">' + "".join(
+        f'<a class="ev-link {_e(kind)}" href="#{_e(anchor)}">“{_e(text)}”</a>' for anchor, text, kind in links)
+        + f"</{tag}>")
 
 
 def _index(summaries: Sequence[Summary]) -> str:
@@ -784,16 +897,21 @@ def _index(summaries: Sequence[Summary]) -> str:
         out.append('<p class="empty">No conversation was scored.</p>\n')
         return "".join(out)  # the section is closed by the page tail, after the conversations
     out.append('<div class="filter"><label for="conv-filter">Filter</label> <input id="conv-filter" type="search" '
-               'placeholder="id, agent, channel, flag code…" autocomplete="off"> <span class="small" id="filter-count" '
+               'placeholder="id, agent, channel, flag code…" autocomplete="off"> '
+               '<span class="small" id="filter-count" '
                'aria-live="polite"></span></div>')
     out.append('<table class="index"><thead><tr><th scope="col">Conversation</th><th scope="col">Channel</th>'
                '<th scope="col">Agents</th><th scope="col" class="num">Turns</th><th scope="col" class="num">Average'
                '</th><th scope="col">Lowest skill</th><th scope="col">Flags</th></tr></thead><tbody>')
     for s in summaries:
         avg, lowest = s.average, s.lowest
-        chips = "".join(f'<span class="chip sev-{_e(sev)}" title="{_e(r)}">{_e(c)}</span>' for sev, c, r in s.flags)
+        flags = sorted(s.flags, key=lambda f: -SEVERITY_RANK.get(f[0], 0))
+        chips = "".join(f'<span class="chip sev-{_e(sev)}" title="{_e(r)}">{_e(c)}</span>' for sev, c, r in flags)
+        name = s.source.replace("\\", "/").rsplit("/", 1)[-1]
+        stem = name.rsplit(".", 1)[0]
+        where = f'<br><span class="small">{_e(name)}</span>' if s.id not in (name, stem) else ""
         out.append(
-            f'<tr><td><a href="#{_e(s.anchor)}">{_e(s.id)}</a></td><td>{_e(s.channel)}</td>'
+            f'<tr><td><a href="#{_e(s.anchor)}">{_e(s.id)}</a>{where}</td><td>{_e(s.channel)}</td>'
             f'<td>{_e(", ".join(s.agents))}</td><td class="num">{s.turns}</td>'
             f'<td class="num"><span class="band-{_band(avg)}">{_fmt_score(avg)}</span></td>'
             f'<td>{_e(f"{_label(lowest[0])} {round(lowest[1])}") if lowest else ""}</td><td>{chips}</td></tr>')

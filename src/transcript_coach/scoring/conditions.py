@@ -45,8 +45,11 @@ def _timestamps(a: Analysed) -> str | None:
     return None if stamped >= 2 else "the transcript has no timestamps to measure response times"
 
 
-_CUSTOMER_DISTRESS = ("tone.customer_shouting", "tone.customer_profanity", "resolution.manager_request",
-                      "listening.customer_repeat")
+_CUSTOMER_DISTRESS = ("tone.customer_emotion", "tone.customer_shouting", "tone.customer_profanity",
+                      "resolution.manager_request", "listening.customer_repeat")
+
+
+_PROBLEM = ("tone.customer_problem",)
 
 
 def _customer_low(a: Analysed, key: str) -> bool:
@@ -55,7 +58,7 @@ def _customer_low(a: Analysed, key: str) -> bool:
 
 
 def _upset(a: Analysed) -> str | None:
-    if _customer_low(a, "upset_sentiment") or any(a.count(name) for name in _CUSTOMER_DISTRESS):
+    if _customer_low(a, "upset_sentiment") or any(a.count(name) for name in _CUSTOMER_DISTRESS + _PROBLEM):
         return None
     return "the customer expressed no problem or feeling that called for empathy"
 
@@ -69,10 +72,12 @@ def _frustration(a: Analysed) -> str | None:
 def _handoff(a: Analysed) -> str | None:
     internal = any(t.internal for t in a.transcript.turns)
     system = any(t.role == "system" for t in a.transcript.turns)
-    if len(a.transcript.agents) > 1 or internal or system or a.count("resolution.transfer") \
-            or a.count("resolution.escalation"):
+    bot = a.transcript.has_role("bot") and a.transcript.has_role("agent")  # a bot handing over to a person
+    if len(a.transcript.agents) > 1 or internal or system or bot or a.count("resolution.transfer") \
+            or a.count("resolution.escalation") or a.count("resolution.warm_handoff") \
+            or a.count("resolution.cold_transfer"):
         return None
-    return "no handoff, transfer, escalation or internal note: teamwork is not visible in this conversation"
+    return "no handoff, transfer, escalation, bot handover or internal note: teamwork is not visible here"
 
 
 def _history(a: Analysed) -> str | None:

@@ -18,6 +18,10 @@
 - ``resolution.manager_request`` (customer): "let me speak to your manager", "escalate this", "I want to make a
   complaint".
 - ``resolution.refusal`` (agent): "there's nothing I can do", "that's not possible", "not my department".
+- ``resolution.alternative`` (agent): another route offered ("alternatively", "if you'd prefer", "I can also").
+- ``resolution.warm_handoff`` / ``resolution.cold_transfer`` (agent): a handoff that carries the context over
+  ("I can see from the notes", "you won't need to repeat") vs one that leaves the customer to start again ("not my
+  department", "you'll have to call").
 """
 
 from __future__ import annotations
@@ -34,7 +38,8 @@ from transcript_coach.signals import Hit, extractor, span_hit
 from transcript_coach.signals.resources import Resources
 
 AGENT_FEATURES = frozenset({"resolution.steps", "resolution.confirmation_asked", "resolution.escalation",
-                            "resolution.transfer", "resolution.refusal"})
+                            "resolution.transfer", "resolution.refusal", "resolution.alternative",
+                            "resolution.warm_handoff", "resolution.cold_transfer"})
 CUSTOMER_FEATURES = frozenset({"resolution.confirmed", "resolution.unresolved", "resolution.manager_request"})
 
 # A list number at the start of a line or after whitespace ("1. Restart", "2) Try"), or "Step 3:".

@@ -2,7 +2,8 @@
 
 ``structure.personalisation``: care with the customer's name (asking how to address or pronounce it), language
 (offering another language or an interpreter), time zone and holidays. ``tone.insensitive``: remarks about the
-customer's language, accent, name or background, and assumptions. Both read agent turns only; negations ("I'm not
+customer's language, accent, name or background, and assumptions. ``tone.dismissive``: condescension and
+impatience ("calm down", "as I already said", "how many times"). Both read agent turns only; negations ("I'm not
 saying your English ...") do not cancel a remark, because the remark itself is the problem.
 """
 
@@ -29,5 +30,6 @@ def personalisation(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
 
 
 @extractor("tone")
-def insensitive(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
+def disrespect(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
     yield from _matches(docs, res, "tone.insensitive")
+    yield from _matches(docs, res, "tone.dismissive")
