@@ -36,16 +36,23 @@ def load_pipeline(model: str | None = None) -> Language:
             ) from None
         if not (nlp.has_pipe("parser") or nlp.has_pipe("senter") or nlp.has_pipe("sentencizer")):
             nlp.add_pipe("sentencizer")
+        if not nlp.has_pipe("lemmatizer"):  # lexicon patterns match on lemmas
+            _add_lookup_lemmatizer(nlp)
         return nlp
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
-    try:
-        nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
-        nlp.initialize()
-    except (ImportError, ValueError, OSError):  # spacy-lookups-data missing: lemmas fall back to lower case
-        nlp = spacy.blank("en")
-        nlp.add_pipe("sentencizer")
+    _add_lookup_lemmatizer(nlp)
     return nlp
+
+
+def _add_lookup_lemmatizer(nlp: Language) -> None:
+    """spaCy's lookup lemmatizer (tables from spacy-lookups-data, a dependency: no download)."""
+    lemmatizer = nlp.add_pipe("lemmatizer", name="lemmatizer", config={"mode": "lookup", "overwrite": False})
+    try:
+        lemmatizer.initialize(nlp=nlp)
+    except (ImportError, ValueError, OSError) as exc:
+        raise UsageError(f"the lemma tables could not be loaded ({exc}); reinstall transcript-coach, which "
+                         "depends on spacy-lookups-data") from None
 
 
 @dataclass(frozen=True, slots=True)

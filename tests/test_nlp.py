@@ -1,0 +1,63 @@
+"""The language stage: default pipeline offline, a trained pipeline by name or path, language detection."""
+
+from __future__ import annotations
+
+import pytest
+import spacy
+
+from transcript_coach import Coach, Transcript
+from transcript_coach.errors import UsageError
+from transcript_coach.language import detect_language
+from transcript_coach.nlp import load_pipeline
+
+
+def test_default_pipeline_splits_sentences_and_lemmatises_without_a_model():
+    nlp = load_pipeline()
+    doc = nlp("The routers were restarted. It's working now!")
+    assert [s.text for s in doc.sents] == ["The routers were restarted.", "It's working now!"]
+    assert [t.lemma_.lower() for t in doc][:4] == ["the", "router", "be", "restart"]
+
+
+def test_a_missing_trained_pipeline_is_a_clear_error():
+    with pytest.raises(UsageError, match="not installed.*--spacy-model"):
+        load_pipeline("en_core_web_nonexistent")
+
+
+def test_an_installed_pipeline_is_used_by_path(tmp_path):
+    saved = spacy.blank("en")
+    saved.add_pipe("sentencizer")
+    saved.to_disk(tmp_path / "pipeline")
+    coach = Coach(spacy_model=str(tmp_path / "pipeline"))
+    report = coach.analyze(Transcript.from_turns([
+        {"role": "customer", "text": "My order never arrived and I'm upset."},
+        {"role": "agent", "text": "I'm so sorry to hear that. I'll send a replacement today."},
+    ]))
+    assert any(e.feature.startswith("empathy.") for e in report.evidence)
+
+
+@pytest.mark.parametrize(
+    "texts, code",
+    [
+        (["Hola, mi pedido no ha llegado todavía y necesito ayuda por favor.",
+          "Lo siento mucho, voy a revisar su pedido ahora mismo."], "es"),
+        (["Bonjour, ma commande n'est toujours pas arrivée et j'ai besoin d'aide.",
+          "Je suis vraiment désolé, je vérifie votre commande tout de suite."], "fr"),
+        (["Hi, my order has still not arrived and I need some help please.",
+          "I'm so sorry about that, let me check your order right away."], "en"),
+        (["ok", "thanks"], "und"),
+    ],
+)
+def test_language_detection(texts, code):
+    transcript = Transcript.from_turns([{"role": r, "text": t} for r, t in zip(("customer", "agent"), texts)])
+    assert detect_language(transcript).code == code
+
+
+def test_non_english_conversations_are_not_scored_and_say_why():
+    report = Coach().analyze(Transcript.from_turns([
+        {"role": "customer", "text": "Hola, mi pedido no ha llegado todavía y necesito ayuda por favor."},
+        {"role": "agent", "text": "Lo siento mucho, voy a revisar su pedido ahora mismo y le escribo."},
+    ]))
+    assert report.evidence == ()
+    assert all(s.score is None and "'es'" in s.reason for s in report.skills.values())
+    assert report.metrics["language"]["code"] == "es"
+    assert [f.code for f in report.flags] == ["TC112"]
