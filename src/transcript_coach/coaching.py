@@ -21,8 +21,10 @@ _QUOTE_CHARS = 160
 _FIRST_TO_SECOND = {
     "i": "you", "i'm": "you're", "im": "you're", "i've": "you've", "i'd": "you'd", "i'll": "you'll", "me": "you",
     "my": "your", "mine": "yours", "myself": "yourself", "we": "you", "we're": "you're", "we've": "you've",
-    "our": "your", "us": "you", "am": "are", "was": "were",
+    "our": "your", "us": "you",
 }
+_I_VERB = re.compile(r"\b[Ii] (am|was)\b")
+_GENERIC_NAMES = frozenset({"customer", "caller", "user", "client", "visitor", "guest", "member", "contact"})
 _WORD = re.compile(r"[A-Za-z']+|[^A-Za-z']+")
 
 Plain = Callable[[str], str | None]
@@ -48,8 +50,19 @@ def write_notes(analysed: Analysed, skills: Mapping[str, SkillScore], rubric: Ru
     return tuple(notes)
 
 
+_SENTENCES = ("tone.agent_sentiment", "tone.customer_sentiment")
+
+
+def _sentence(e: Evidence, analysed: Analysed) -> str:
+    """The whole sentence an evidence span sits in (sentence-level evidence marks sentences), else the span."""
+    for other in analysed.evidence:
+        if other.feature in _SENTENCES and other.turn == e.turn and other.start <= e.start and e.end <= other.end:
+            return other.text
+    return e.text
+
+
 def _quote(e: Evidence, analysed: Analysed) -> str:
-    text = " ".join(e.text.split())
+    text = " ".join(_sentence(e, analysed).split())
     if len(text) > _QUOTE_CHARS:
         text = text[: _QUOTE_CHARS - 1].rstrip() + "…"
     turn = analysed.transcript.turns[e.turn]
@@ -96,11 +109,23 @@ def _evidence_for(part: Contribution, analysed: Analysed) -> Evidence | None:
     """The words a negative contribution is about: the evidence itself, or for something missing, the customer's
     words that called for it."""
     if part.signal.missing:
-        return _first(analysed, "tone.customer_sentiment", lowest=True)
+        return _customer_trouble(analysed)
     if part.signal.feature.endswith((".mean", ".min")):  # a low average: quote the worst sentence, if clearly bad
         worst = _first(analysed, part.signal.base_feature, lowest=True)
         return worst if worst is not None and worst.value <= CLEARLY_NEGATIVE else None
     return _first(analysed, part.signal.base_feature)
+
+
+def _customer_trouble(analysed: Analysed) -> Evidence | None:
+    """The customer's clearest statement of a problem or feeling: a cue phrase, else their most negative
+    statement (questions left out: they ask, they don't tell)."""
+    for feature in ("tone.customer_emotion", "tone.customer_problem"):
+        found = _first(analysed, feature)
+        if found is not None:
+            return found
+    statements = [e for e in analysed.evidence
+                  if e.feature == "tone.customer_sentiment" and not e.text.rstrip().endswith("?")]
+    return min(statements, key=lambda e: e.value) if statements else None
 
 
 def _suggest(part: Contribution, evidence: Evidence, analysed: Analysed, rubric: Rubric, plain: Plain) -> str | None:
@@ -138,22 +163,24 @@ class _Values(dict):
             raise KeyError("plain")
         return found
 
-    def _customer(self) -> str:
+    def _name(self) -> str:
+        """", Dana" when the customer's first name is known, else nothing: "Thanks{name}." reads either way."""
         turns = [t for t in self.analysed.transcript.turns if t.role == "customer" and t.speaker]
         name = turns[0].speaker if turns else ""
-        if not name or name.casefold() in ("customer", "caller", "user", "client", "visitor") or "@" in name:
-            return "there"
-        return name.split()[0]
+        if not name or name.casefold() in _GENERIC_NAMES or "@" in name or any(c.isdigit() for c in name):
+            return ""
+        return ", " + name.split()[0]
 
     def _issue(self) -> str:
-        """The customer's most negative sentence, turned to the second person: 'my parcel is late' -> 'your
+        """The customer's problem in their own words, turned to the second person: 'my parcel is late' -> 'your
         parcel is late'."""
-        worst = _first(self.analysed, "tone.customer_sentiment", lowest=True)
-        if worst is None:
+        trouble = _customer_trouble(self.analysed)
+        if trouble is None:
             raise KeyError("issue")
-        words = " ".join(worst.text.split()).rstrip(".!?")
+        words = " ".join(_sentence(trouble, self.analysed).split()).rstrip(".!?")
         if len(words.split()) > 14:
             words = " ".join(words.split()[:14]) + "…"
+        words = _I_VERB.sub(lambda m: "you " + ("are" if m.group(1) == "am" else "were"), words)
         swapped = "".join(_FIRST_TO_SECOND.get(w.casefold(), w) if w[0].isalpha() else w
                           for w in _WORD.findall(words))
         return swapped[:1].lower() + swapped[1:]
