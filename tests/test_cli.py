@@ -182,8 +182,8 @@ def test_interrupted_run_leaves_no_partial_output(tmp_path, signame, code):
 
     folder = tmp_path / "in"
     folder.mkdir()
-    for i in range(400):
-        (folder / f"c{i:03}.txt").write_text(GOOD_CHAT, encoding="utf-8")
+    for i in range(300):  # enough work (about 30,000 turns) that the signal lands mid-run on a fast machine
+        (folder / f"c{i:03}.txt").write_text(GOOD_CHAT * 35, encoding="utf-8")
     out = tmp_path / "out.jsonl"
     out.write_text("previous\n", encoding="utf-8")
     process = subprocess.Popen(
