@@ -74,7 +74,7 @@ def remove_closing(report: Report) -> Transcript | None:
     records = _records(report.transcript)
     farewell = {e.turn for e in report.evidence if e.feature == "structure.farewell"}
     agent_turns = [i for i, r in enumerate(records) if r["role"] == "agent" and not r["internal"]]
-    if len(agent_turns) < 2 or agent_turns[-1] not in farewell:
+    if len(agent_turns) < 2 or farewell != {agent_turns[-1]}:  # the goodbye is in the last turn, and only there
         return None
     del records[agent_turns[-1]]
     return _rebuild(report.transcript, records)
