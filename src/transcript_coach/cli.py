@@ -5,11 +5,13 @@ Exit codes: 0 every input scored; 1 some inputs failed (the rest were still scor
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import IO
 
 import click
 
@@ -31,6 +33,35 @@ class _Terminated(BaseException):
 
 def _terminate(signum, frame) -> None:
     raise _Terminated()
+
+
+@contextlib.contextmanager
+def _interruptible(output: str | None) -> Iterator[None]:
+    """Ctrl-C, SIGTERM and user-fixable errors end the command with a message and the conventional exit code;
+    with ``-o`` nothing is left behind (see ``atomic_output``)."""
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        yield
+    except KeyboardInterrupt:
+        click.echo("\ninterrupted: nothing was written" if output else "\ninterrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except _Terminated:
+        click.echo("terminated: nothing was written" if output else "terminated", err=True)
+        sys.exit(EXIT_TERMINATED)
+    except CoachError as exc:
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {output or 'standard output'}: {exc.strerror or exc}") from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _write(output: str | None, write: Callable[[IO[str]], None]) -> None:
+    if output:
+        with atomic_output(output) as out:
+            write(out)
+    else:
+        write(sys.stdout)
 
 
 def _check_writable(output: str) -> None:
@@ -145,25 +176,8 @@ def score(paths, output, output_format, input_format, agents, agent_pattern, age
     progress = _Progress(quiet=quiet)
     items = progress(coach.score(paths, stdin=stdin))
     write = WRITERS[output_format]
-    previous = signal.signal(signal.SIGTERM, _terminate)
-    try:
-        if output:
-            with atomic_output(output) as out:
-                write(items, out)
-        else:
-            write(items, sys.stdout)
-    except KeyboardInterrupt:
-        click.echo("\ninterrupted: nothing was written" if output else "\ninterrupted", err=True)
-        sys.exit(EXIT_INTERRUPTED)
-    except _Terminated:
-        click.echo("terminated: nothing was written" if output else "terminated", err=True)
-        sys.exit(EXIT_TERMINATED)
-    except CoachError as exc:
-        raise click.ClickException(str(exc)) from None
-    except OSError as exc:
-        raise click.ClickException(f"cannot write {output or 'standard output'}: {exc.strerror or exc}") from None
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    with _interruptible(output):
+        _write(output, lambda out: write(items, out))
     if not quiet and progress.done + progress.failed == 0:
         click.echo("warning: no transcripts found in the given paths", err=True)
     sys.exit(EXIT_SOME_FAILED if progress.failed or progress.done == 0 else EXIT_OK)
@@ -186,29 +200,12 @@ def _across_reports(inputs: tuple[str, ...], output: str | None, build, text_to_
     if output:
         _check_writable(output)
     stdin = sys.stdin.buffer.read() if "-" in inputs else None
-    previous = signal.signal(signal.SIGTERM, _terminate)
-    try:
+    with _interruptible(output):
         result, write = build(list(load_reports(inputs, stdin=stdin)))
         if output or not text_to_stdout:  # the text listing on stdout lists them itself
             for failure in result.failures:
                 click.echo(f"could not be scored: {failure_text(failure)}", err=True)
-        if output:
-            with atomic_output(output) as out:
-                write(out)
-        else:
-            write(sys.stdout)
-    except KeyboardInterrupt:
-        click.echo("\ninterrupted: nothing was written" if output else "\ninterrupted", err=True)
-        sys.exit(EXIT_INTERRUPTED)
-    except _Terminated:
-        click.echo("terminated: nothing was written" if output else "terminated", err=True)
-        sys.exit(EXIT_TERMINATED)
-    except CoachError as exc:
-        raise click.ClickException(str(exc)) from None
-    except OSError as exc:
-        raise click.ClickException(f"cannot write {output or 'standard output'}: {exc.strerror or exc}") from None
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+        _write(output, write)
     if not result.conversations and not result.failures:
         click.echo("warning: no conversations found in the given inputs", err=True)
     sys.exit(EXIT_SOME_FAILED if result.failures or not result.conversations else EXIT_OK)

@@ -18,7 +18,6 @@ lies inside one of them, cancel it).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +27,7 @@ from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 
-from transcript_coach.data import load_json
+from transcript_coach.data import load_json, read_json_file
 from transcript_coach.errors import DataFileError
 
 NEGATIONS = frozenset(
@@ -157,11 +156,5 @@ def load_lexicon(name: str, nlp: Language, path: str | Path | None = None) -> Le
     """The lexicon shipped as ``data/lexicons/<name>.json``, or one read from ``path``."""
     if path is None:
         return Lexicon(f"lexicons/{name}.json", load_json(f"lexicons/{name}.json"), nlp)
-    path = Path(path)
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise DataFileError(f"{path}: cannot be read: {exc.strerror or exc}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise DataFileError(f"{path}: not valid JSON: {exc}") from None
+    document = read_json_file(path)
     return Lexicon(str(path), document, nlp)

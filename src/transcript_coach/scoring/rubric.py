@@ -11,14 +11,13 @@ the condition's reason; one where nothing relevant fired scores ``null`` as "no 
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from transcript_coach.data import load_json
+from transcript_coach.data import load_json, read_json_file
 from transcript_coach.errors import DataFileError
 from transcript_coach.model import SKILLS, SkillScore
 from transcript_coach.scoring.conditions import CONDITIONS, Analysed
@@ -77,13 +76,7 @@ def load_rubric(path: str | Path | None = None) -> Rubric:
     """The shipped rubric, or a team's own rubric file; a broken file is a ``DataFileError`` naming the key."""
     if path is None:
         return parse_rubric(load_json(RUBRIC_FILE), RUBRIC_FILE)
-    path = Path(path)
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise DataFileError(f"{path}: cannot be read: {exc.strerror or exc}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise DataFileError(f"{path}: not valid JSON: {exc}") from None
+    document = read_json_file(path)
     return parse_rubric(document, str(path))
 
 
