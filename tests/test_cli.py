@@ -189,6 +189,8 @@ def test_interrupted_run_leaves_no_partial_output(tmp_path, signame, code):
     process = subprocess.Popen(
         [sys.executable, "-m", "transcript_coach.cli", "score", str(folder), "-o", str(out), "-q"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        # a run started in the background inherits SIGINT ignored; restore it as a terminal would have it
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.time() + 60
     while time.time() < deadline and not any(p.name.endswith(".tmp") for p in tmp_path.iterdir()):
