@@ -22,8 +22,9 @@ import sys
 from pathlib import Path
 
 from transcript_coach import Coach, Transcript
-from transcript_coach.nlp import annotate
-from transcript_coach.signals import extract
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from harness import binary_scores, features_found  # noqa: E402
 
 DATASET = "epitome-reddit-dev80"
 FILES = {
@@ -63,33 +64,7 @@ def predict(records: list[dict], coach: Coach | None = None) -> list[set[str]]:
                               id=r["id"])
         for r in records
     ]
-    found: list[set[str]] = []
-    step = 500
-    for k in range(0, len(transcripts), step):
-        batch = transcripts[k:k + step]
-        for docs in annotate(coach.nlp, batch, ["en"] * len(batch)):
-            evidence = extract(docs, coach.resources, families=["empathy"])
-            found.append({e.feature for e in evidence if e.turn == 1})
-    return found
-
-
-def scores(gold: list[bool], pred: list[bool]) -> dict[str, float]:
-    tp = sum(g and p for g, p in zip(gold, pred))
-    fp = sum(p and not g for g, p in zip(gold, pred))
-    fn = sum(g and not p for g, p in zip(gold, pred))
-    tn = len(gold) - tp - fp - fn
-
-    def f1(tp_: int, fp_: int, fn_: int) -> float:
-        return 2 * tp_ / (2 * tp_ + fp_ + fn_) if tp_ else 0.0
-
-    return {
-        "precision": tp / (tp + fp) if tp + fp else 0.0,
-        "recall": tp / (tp + fn) if tp + fn else 0.0,
-        "f1": f1(tp, fp, fn),
-        "macro_f1": (f1(tp, fp, fn) + f1(tn, fn, fp)) / 2,
-        "accuracy": (tp + tn) / len(gold) if gold else 0.0,
-        "positive_rate": (tp + fn) / len(gold) if gold else 0.0,
-    }
+    return features_found(transcripts, ["empathy"], turn=1, coach=coach)
 
 
 def rows(data_dir: Path) -> list[dict]:
@@ -99,8 +74,9 @@ def rows(data_dir: Path) -> list[dict]:
     for feature, (_, target, paper_macro) in FILES.items():
         gold = [r["levels"][feature] >= 1 for r in records]
         pred = [feature in f for f in found]
-        s = scores(gold, pred)
-        s["baseline_f1"] = scores(gold, [True] * len(gold))["f1"]
+        s = binary_scores(zip(pred, gold))
+        s.pop("n")
+        s["baseline_f1"] = binary_scores((True, g) for g in gold)["f1"]
         for metric in ("f1", "precision", "recall", "accuracy", "macro_f1", "baseline_f1"):
             note = NOTE
             if metric == "f1":

@@ -36,6 +36,9 @@ from transcript_coach.nlp import load_pipeline
 from transcript_coach.signals.jargon import candidates, settings
 from transcript_coach.signals.resources import Resources
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from harness import binary_scores  # noqa: E402
+
 GENRES = ("News", "WikiNews", "Wikipedia")
 SPLITS = ("Train", "Dev")
 SWEEP = (2.5, 3.0, 3.5, 4.0, 4.5, 5.0, 5.5)
@@ -95,24 +98,6 @@ def predictions(res: Resources, items: list[Item], thresholds: Iterable[float]) 
     }
 
 
-def scores(pairs: Iterable[tuple[bool, int]]) -> dict[str, float]:
-    tp = fp = fn = tn = 0
-    for predicted, label in pairs:
-        if predicted and label:
-            tp += 1
-        elif predicted:
-            fp += 1
-        elif label:
-            fn += 1
-        else:
-            tn += 1
-    n = tp + fp + fn + tn
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / (tp + fn) if tp + fn else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": precision, "recall": recall, "f1": f1, "accuracy": (tp + tn) / n if n else 0.0, "n": n}
-
-
 def rows(data_dir: Path) -> list[dict]:
     items = read_items(data_dir)
     res = Resources(load_pipeline())
@@ -127,7 +112,7 @@ def rows(data_dir: Path) -> list[dict]:
                 if it.split == split and (genre is None or it.genre == genre) and it.multiword == multiword]
 
     def result(threshold: float, chosen: list[int], gold: str = "label") -> dict[str, float]:
-        return scores((predicted[threshold][i], labels[gold][i]) for i in chosen)
+        return binary_scores((predicted[threshold][i], bool(labels[gold][i])) for i in chosen)
 
     def add(dataset: str, metric: str, value: float, n: int, note: str = NOTE) -> None:
         out.append({"signal": "jargon", "dataset": f"{DATASET}/{dataset}", "metric": metric,

@@ -16,6 +16,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from transcript_coach import Transcript
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from harness import binary_scores, features_found  # noqa: E402
+
 DATASET = "parakweet_email_intent"
 FILE = "Ask0729-fixed.txt"
 
@@ -31,31 +36,8 @@ def _load(data_dir: Path) -> list[tuple[bool, str]]:
 
 
 def _predict(sentences: list[str]) -> list[set[str]]:
-    from transcript_coach import Coach, Transcript
-    from transcript_coach.nlp import annotate
-    from transcript_coach.signals import extract
-
-    coach = Coach()
     transcripts = [Transcript.from_turns([{"role": "agent", "text": s}], id=f"s{i}") for i, s in enumerate(sentences)]
-    out: list[set[str]] = []
-    step = 500
-    for begin in range(0, len(transcripts), step):
-        batch = transcripts[begin:begin + step]
-        for docs in annotate(coach.nlp, batch, ["en"] * len(batch)):
-            evidence = extract(docs, coach.resources, families=["promise", "resolution"])
-            out.append({e.feature for e in evidence})
-    return out
-
-
-def _scores(gold: list[bool], pred: list[bool]) -> dict[str, float]:
-    tp = sum(g and p for g, p in zip(gold, pred))
-    fp = sum(p and not g for g, p in zip(gold, pred))
-    fn = sum(g and not p for g, p in zip(gold, pred))
-    tn = len(gold) - tp - fp - fn
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / (tp + fn) if tp + fn else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": precision, "recall": recall, "f1": f1, "accuracy": (tp + tn) / len(gold) if gold else 0.0}
+    return features_found(transcripts, ["promise", "resolution"])
 
 
 def rows(data_dir: Path) -> list[dict]:
@@ -70,7 +52,9 @@ def rows(data_dir: Path) -> list[dict]:
     }
     out = []
     for signal, pred in (("promise.*", promise), ("promise.* or resolution.steps", either)):
-        for metric, value in _scores(gold, pred).items():
+        scores = binary_scores(zip(pred, gold))
+        for metric in ("precision", "recall", "f1", "accuracy"):
+            value = scores[metric]
             out.append({"signal": signal, "dataset": DATASET, "metric": metric, "value": round(value, 4),
                         "target": None, "n": len(gold), "note": notes[signal]})
     return out
