@@ -11,6 +11,9 @@
   request's score is the mean of its sentences' ``tone.politeness`` evidence, i.e. what a report shows.
 - ``rules only``: no model, the hand-weighted strategy score of ``politeness.rule_score`` (weights in tone.json), to
   show what the trained model adds.
+- ``one annotator``: the ceiling this data allows. Each rater's own z-normalised rating is scored against the
+  quartile label of the other four raters' mean, averaged over the five rater positions: how well a single human
+  agrees with the rest. A model is unlikely to agree with the panel better than one of its members.
 
 Reference points (Danescu-Niculescu-Mizil et al. 2013, in-domain accuracy, full corpus): linguistically informed SVM
 Wikipedia 83.8 %, Stack Exchange 78.2 %; human agreement 86.7 % / 80.9 %.
@@ -92,6 +95,53 @@ def rows(data_dir: Path) -> list[dict]:
     for domain in ("wikipedia", "stack_exchange"):
         mask = domains == domain
         add(f"stanford_politeness {domain}, rules only", labels[mask], rule[mask], "no model, in-domain")
+
+    for domain, (auc, accuracy, n) in annotator_ceiling(Path(data_dir)).items():
+        for metric, value in (("roc_auc", auc), ("accuracy", accuracy)):
+            out.append(dict(signal="human rater", dataset=f"stanford_politeness {domain}, one annotator",
+                            metric=metric, value=value, target=None, n=n,
+                            note="one rater's rating vs the quartile label of the other four (mean over raters)"))
+    return out
+
+
+def annotator_ceiling(data_dir: Path) -> dict[str, tuple[float, float, int]]:
+    """Per domain and pooled: mean ROC AUC and accuracy of one rater against the quartile label (per domain, as in
+    training) of the other four, and n.
+
+    Ratings are z-normalised per rater (as the corpus's Normalized Score is); accuracy thresholds the rater's z-score
+    at 0 (their own mean)."""
+    import csv
+    from collections import defaultdict
+
+    import numpy as np
+    from sklearn.metrics import roc_auc_score
+
+    raters = range(1, 6)
+    pairs: dict[str, list[tuple]] = {}  # domain -> per rater position: (truth, that rater's z-scores)
+    for name, domain in sorted(tp.FILES.items()):
+        with open(data_dir / tp.CORPUS / name, encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        given = defaultdict(list)
+        for row in rows:
+            for k in raters:
+                given[row[f"TurkId{k}"]].append(float(row[f"Score{k}"]))
+        stats = {rater: (np.mean(v), np.std(v) or 1.0) for rater, v in given.items()}
+        z = np.array([[(float(row[f"Score{k}"]) - stats[row[f"TurkId{k}"]][0]) / stats[row[f"TurkId{k}"]][1]
+                       for k in raters] for row in rows])
+        pairs[domain] = []
+        for k in range(z.shape[1]):
+            others = np.delete(z, k, axis=1).mean(axis=1)
+            q1, q3 = np.percentile(others, [25, 75])
+            kept = (others <= q1) | (others >= q3)
+            pairs[domain].append(((others[kept] >= q3).astype(int), z[kept, k]))
+    positions = range(len(raters))
+    pairs["both domains"] = [tuple(np.concatenate([pairs[d][k][i] for d in tp.FILES.values()]) for i in (0, 1))
+                             for k in positions]
+    out = {}
+    for domain, per_rater in pairs.items():
+        auc = np.mean([roc_auc_score(truth, score) for truth, score in per_rater])
+        accuracy = np.mean([np.mean((score > 0) == (truth == 1)) for truth, score in per_rater])
+        out[domain] = (round(float(auc), 4), round(float(accuracy), 4), min(len(t) for t, _ in per_rater))
     return out
 
 
