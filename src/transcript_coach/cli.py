@@ -21,6 +21,7 @@ from transcript_coach.errors import CoachError
 from transcript_coach.ingest import DEFAULT_MAX_FILE_BYTES, FORMATS, IngestOptions
 from transcript_coach.ingest.base import PARSERS
 from transcript_coach.model import Failure, Report
+from transcript_coach.redact import RedactOptions, read_allow_file
 from transcript_coach.reporting import WRITERS, atomic_output
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
@@ -119,6 +120,82 @@ class _Progress:
             click.echo("\r\033[K", err=True, nl=False)
 
 
+def _coach_options(command: Callable) -> Callable:
+    """The options that say how to read and score transcripts, shared by every command that scores them."""
+    options = [
+        click.option("--input-format", "--from", "input_format", type=click.Choice(FORMATS), default=None,
+                     help="Read every input as this format instead of detecting it from the extension and content."),
+        click.option("--agents", multiple=True, metavar="NAMES",
+                     help="Comma-separated names of agents (a roster); repeatable. First names match full names."),
+        click.option("--agent-pattern", callback=_compile_pattern, metavar="REGEX",
+                     help="Speaker labels matching this regular expression (case-insensitive) are agents."),
+        click.option("--agent-domain", "agent_domains", multiple=True, metavar="DOMAIN",
+                     help="Email senders at this domain (or its subdomains) are agents; repeatable."),
+        click.option("--max-file-size", type=click.FloatRange(min=0.001), default=DEFAULT_MAX_FILE_BYTES / 1048576,
+                     show_default=True, metavar="MB", help="Refuse input files larger than this many megabytes."),
+        click.option("--spacy-model", metavar="NAME", help="Use this installed trained spaCy pipeline (e.g. "
+                     "en_core_web_sm) instead of the built-in rule-based one."),
+        click.option("--glossary", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
+                     help="Company glossary (JSON or CSV 'term,plain'): extra jargon terms and their plain-language "
+                          "replacements."),
+        click.option("--rubric", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
+                     help="Score with a team's own rubric (same format as the shipped data/rubric.json)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _make_coach(options: dict, **extra) -> Coach:
+    """A ``Coach`` from the ``_coach_options`` values (and ``extra`` constructor arguments); a bad glossary, rubric,
+    model or spaCy pipeline is a usage error."""
+    ingest = IngestOptions(
+        agents=_split_names(options["agents"]),
+        agent_pattern=options["agent_pattern"],
+        agent_domains=_split_names(options["agent_domains"]),
+        format=options["input_format"],
+        max_file_bytes=int(options["max_file_size"] * 1048576),
+    )
+    try:
+        return Coach(options=ingest, spacy_model=options["spacy_model"], glossary=options["glossary"],
+                     rubric=options["rubric"], **extra)
+    except CoachError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+def _redact_options(command: Callable) -> Callable:
+    """The ``--redact`` options: personal data is replaced by placeholders before transcripts are analysed."""
+    options = [
+        click.option("--redact", is_flag=True, help="Replace personal data (e-mails, phone numbers, card numbers, "
+                     "IBANs, addresses, order and account numbers, customers' names) by placeholders such as [EMAIL] "
+                     "before scoring; metrics.redactions counts them."),
+        click.option("--redact-allow", multiple=True, metavar="TERMS", help="Comma-separated terms never to redact "
+                     "(product names that look like names or codes); repeatable. Implies --redact."),
+        click.option("--redact-allow-file", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
+                     help="Terms never to redact, one per line ('#' starts a comment). Implies --redact."),
+        click.option("--redact-phone-region", "redact_phone_regions", multiple=True, metavar="CC",
+                     help="Country (ISO code, e.g. US, GB, DE) for phone numbers written without +country code; "
+                          "repeatable (default: US and GB). Implies --redact."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _redact_choice(options: dict) -> RedactOptions | None:
+    """The ``RedactOptions`` chosen with ``_redact_options`` (taken out of ``options``), or None without redaction."""
+    redact, allow_file = options.pop("redact"), options.pop("redact_allow_file")
+    allow, regions = _split_names(options.pop("redact_allow")), _split_names(options.pop("redact_phone_regions"))
+    if not (redact or allow or allow_file or regions):
+        return None
+    if allow_file:
+        try:
+            allow += read_allow_file(allow_file)
+        except CoachError as exc:
+            raise click.UsageError(str(exc)) from None
+    return RedactOptions(allow=allow, phone_regions=regions or None)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="transcript-coach")
 def cli() -> None:
@@ -132,47 +209,25 @@ def cli() -> None:
 @click.option("--format", "output_format", type=click.Choice(sorted(WRITERS)), default="jsonl", show_default=True,
               help="Output format: JSONL (one report per line), a JSON array, CSV (one row per conversation, one "
                    "column per skill) or a readable table.")
-@click.option("--input-format", "--from", "input_format", type=click.Choice(FORMATS), default=None,
-              help="Read every input as this format instead of detecting it from the extension and content.")
-@click.option("--agents", multiple=True, metavar="NAMES",
-              help="Comma-separated names of agents (a roster); repeatable. First names match full names.")
-@click.option("--agent-pattern", callback=_compile_pattern, metavar="REGEX",
-              help="Speaker labels matching this regular expression (case-insensitive) are agents.")
-@click.option("--agent-domain", "agent_domains", multiple=True, metavar="DOMAIN",
-              help="Email senders at this domain (or its subdomains) are agents; repeatable.")
-@click.option("--max-file-size", type=click.FloatRange(min=0.001), default=DEFAULT_MAX_FILE_BYTES / 1048576,
-              show_default=True, metavar="MB", help="Refuse input files larger than this many megabytes.")
-@click.option("--spacy-model", metavar="NAME", help="Use this installed trained spaCy pipeline (e.g. en_core_web_sm) "
-              "instead of the built-in rule-based one.")
-@click.option("--glossary", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
-              help="Company glossary (JSON or CSV 'term,plain'): extra jargon terms and their plain-language "
-                   "replacements.")
-@click.option("--rubric", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
-              help="Score with a team's own rubric (same format as the shipped data/rubric.json).")
+@_coach_options
+@_redact_options
+@click.option("--model", "models", type=click.Path(exists=True, file_okay=False), metavar="DIR",
+              help="Score the skills that have a team model in DIR (written by 'train') with it instead of the "
+                   "rubric.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress line and no warnings on standard error (errors are "
               "still printed).")
 @click.option("--debug", is_flag=True, hidden=True, help="Let unexpected errors raise with a traceback.")
-def score(paths, output, output_format, input_format, agents, agent_pattern, agent_domains, max_file_size,
-          spacy_model, glossary, rubric, quiet, debug) -> None:
+def score(paths, output, output_format, models, quiet, debug, **coach_options) -> None:
     """Score transcripts in PATHS: files, folders (searched recursively for known extensions) or - for stdin.
 
     Formats: plain-text chats (.txt/.log), JSON (generic, Zendesk, Intercom, Freshdesk), CSV and JSONL with a
     conversation id column, email (.eml, .mbox), WebVTT and SRT call transcripts.
     """
-    options = IngestOptions(
-        agents=_split_names(agents),
-        agent_pattern=agent_pattern,
-        agent_domains=_split_names(agent_domains),
-        format=input_format,
-        max_file_bytes=int(max_file_size * 1048576),
-    )
     stdin = sys.stdin.buffer.read() if "-" in paths else None
     if output:
         _check_writable(output)
-    try:
-        coach = Coach(options=options, spacy_model=spacy_model, glossary=glossary, rubric=rubric, strict=debug)
-    except CoachError as exc:  # a bad --glossary, --rubric or --spacy-model is a usage error
-        raise click.UsageError(str(exc)) from None
+    redact = _redact_choice(coach_options)
+    coach = _make_coach(coach_options, models=models, strict=debug, redact=redact)
     progress = _Progress(quiet=quiet)
     items = progress(coach.score(paths, stdin=stdin))
     write = WRITERS[output_format]
@@ -263,6 +318,119 @@ def agents_command(inputs, agent_name, output, output_format) -> None:
         return result, lambda out: PROFILE_WRITERS[output_format](result, chosen, out)
 
     _across_reports(inputs, output, build, output_format == "text")
+
+
+def _labelled_reports(labels_file: str, inputs: tuple[str, ...], coach_options: dict, **extra):
+    """The label file and the reports of ``inputs`` (report files are read, transcripts scored), matched by id."""
+    from transcript_coach.calibration import match_reports
+    from transcript_coach.errors import InputError
+    from transcript_coach.labels import read_labels
+    from transcript_coach.review import failure_text, load_reports
+
+    try:
+        labels = read_labels(labels_file)
+    except InputError as exc:
+        raise click.ClickException(str(exc)) from None
+    coach = []  # made on first need: report files alone need no pipeline
+    stdin = sys.stdin.buffer.read() if "-" in inputs else None
+
+    def make() -> Coach:
+        coach.append(_make_coach(coach_options, **extra))
+        return coach[-1]
+
+    with _interruptible(None):
+        matched = match_reports(labels, load_reports(inputs, stdin=stdin, coach=make))
+    for failure in matched.failures:
+        click.echo(f"could not be scored: {failure_text(failure)}", err=True)
+    if matched.missing:
+        shown = ", ".join(matched.missing[:10]) + (" ..." if len(matched.missing) > 10 else "")
+        click.echo(f"warning: {len(matched.missing)} labelled conversation(s) not found in the inputs: {shown}",
+                   err=True)
+    if matched.ambiguous:
+        click.echo(f"warning: {len(matched.ambiguous)} labelled id(s) match several conversations and are left "
+                   f"out: {', '.join(matched.ambiguous[:10])}", err=True)
+    if not matched.reports:
+        raise click.ClickException(f"none of the {len(labels.ids)} labelled conversations in {labels_file} was found "
+                                   "in the inputs (ids are matched to the report id or the file name)")
+    return labels, matched
+
+
+@cli.command("train")
+@click.argument("labels_file", metavar="LABELS", type=click.Path(exists=True, dir_okay=False))
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, allow_dash=True, path_type=str))
+@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False), default="models", show_default=True,
+              help="Folder to write the models and their cards to (one <skill>.json + <skill>.card.json each).")
+@_coach_options
+def train_command(labels_file, inputs, out_dir, **coach_options) -> None:
+    """Fit one model per skill to a QA team's human scores, for 'score --model DIR'.
+
+    LABELS is a CSV with a transcript id, a skill and a score per row (or a column per skill); scores are numbers on
+    any scale or pass/fail. INPUTS are the transcripts (files, folders) or report files written by 'score'. Each
+    model is chosen and measured by cross-validation; its card records the agreement on conversations it did not
+    see.
+    """
+    from transcript_coach.calibration import file_sha256, train
+
+    labels, matched = _labelled_reports(labels_file, inputs, coach_options)
+    try:
+        os.makedirs(out_dir, exist_ok=True)
+    except OSError as exc:
+        raise click.UsageError(f"cannot write to {out_dir}: {exc.strerror or exc}") from None
+    with _interruptible(None):
+        results = train(labels, matched, out_dir, labels_sha256=file_sha256(labels_file))
+    click.echo(f"{'skill':22} {'n':>5} {'scale':10} {'model':22} {'spearman':>8} {'MAE':>6} {'kappa':>6} "
+               f"{'acc':>5}  (cross-validated)")
+    for r in results:
+        if r.skipped:
+            click.echo(f"{r.skill:22} {r.n:5d} skipped: {r.skipped}")
+            continue
+        scale = labels.skills[r.skill].scale.describe().replace(" scale", "")
+        kind = "logistic" if labels.skills[r.skill].scale.kind == "binary" else "ridge"
+        model = f"{kind} {r.choice.transform} {r.choice.strength:g}"
+        m = r.metrics
+        click.echo(f"{r.skill:22} {r.n:5d} {scale:10} {model:22} {_num(m.get('spearman')):>8} "
+                   f"{_num(m.get('mae')):>6} {_num(m.get('kappa')):>6} {_num(m.get('accuracy')):>5}  -> {r.path}")
+    trained = [r for r in results if not r.skipped]
+    if trained:
+        click.echo(f"wrote {len(trained)} model(s) to {out_dir}; use them with: transcript-coach score --model "
+                   f"{out_dir} ...", err=True)
+    sys.exit(EXIT_OK if trained and not matched.failures else EXIT_SOME_FAILED)
+
+
+def _num(value) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+@cli.command("evaluate")
+@click.argument("labels_file", metavar="LABELS", type=click.Path(exists=True, dir_okay=False))
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, allow_dash=True, path_type=str))
+@click.option("--model", "models", type=click.Path(exists=True, file_okay=False), metavar="DIR",
+              help="Evaluate the team models in DIR (from 'train') instead of the rubric.")
+@click.option("--bootstrap", type=click.IntRange(min=0), default=None, metavar="N",
+              help="Bootstrap resamples for the 95% intervals (default from data/calibration.json; 0 = none).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here (atomically) "
+              "instead of standard output.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@_coach_options
+def evaluate_command(labels_file, inputs, models, bootstrap, output, output_format, **coach_options) -> None:
+    """How well the scorer agrees with a QA team's human scores, per skill: Spearman, MAE on the team's scale,
+    quadratic-weighted kappa (pass/fail: accuracy and the confusion matrix), with bootstrap intervals, and the
+    features most associated with the disagreements.
+
+    LABELS as for 'train'. INPUTS are transcripts (scored now, with --model if given) or report files from 'score'
+    (their scores are used as they are).
+    """
+    from transcript_coach.calibration import EVALUATION_WRITERS, evaluate
+
+    if output:
+        _check_writable(output)
+    labels, matched = _labelled_reports(labels_file, inputs, coach_options, models=models)
+    scorer = f"team models in {models}" if models else "rubric" if not coach_options["rubric"] else \
+        f"rubric {coach_options['rubric']}"
+    with _interruptible(output):
+        result = evaluate(labels, matched, scorer=scorer, bootstrap_rounds=bootstrap)
+        _write(output, lambda out: EVALUATION_WRITERS[output_format](result, out))
+    sys.exit(EXIT_SOME_FAILED if matched.failures else EXIT_OK)
 
 
 def main() -> None:

@@ -21,11 +21,13 @@ from transcript_coach.language import Language, detect_language
 from transcript_coach.metrics import conversation_metrics
 from transcript_coach.model import SKILLS, Failure, Report, SkillScore, Transcript
 from transcript_coach.nlp import BATCH_TURNS, TranscriptDocs, annotate, batches, load_pipeline
+from transcript_coach.redact import RedactOptions, redact_settings, redact_transcript
 from transcript_coach.scoring import Analysed, load_rubric, score_skills
 from transcript_coach.signals import extract
 from transcript_coach.signals.jargon import plain_language
 from transcript_coach.signals.promise import ledger
 from transcript_coach.signals.resources import Resources
+from transcript_coach.skill_models import load_skill_models
 
 
 class Coach:
@@ -34,6 +36,10 @@ class Coach:
     ``options`` says how to read files (agent rosters, limits, a forced format); ``spacy_model`` names an installed
     trained spaCy pipeline to use instead of the built-in rule-based one; ``glossary`` is a company glossary file;
     ``rubric`` a team's own rubric file (default: the shipped one); ``strict`` lets unexpected exceptions (bugs) raise instead of becoming error records.
+    ``models`` is a folder of a team's own skill models (``transcript-coach train``) that score the skills they cover
+    instead of the rubric.
+    ``redact`` replaces personal data (e-mails, phone numbers, card numbers, names, ...) by placeholders before each
+    transcript is analysed, so no report text contains it (see ``transcript_coach.redact``).
     """
 
     def __init__(
@@ -44,10 +50,16 @@ class Coach:
         glossary: str | Path | None = None,
         rubric: str | Path | None = None,
         strict: bool = False,
+        redact: RedactOptions | None = None,
+        models: str | Path | None = None,
     ):
         self.options = options
         self.strict = strict
+        self.redact = redact
+        if redact is not None:
+            redact_settings(redact)  # a bad phone region or settings file fails here, once
         self.rubric = load_rubric(rubric)
+        self.skill_models = load_skill_models(models) if models is not None else None
         self.nlp = load_pipeline(spacy_model)
         self.resources = Resources(self.nlp, glossary=glossary)
         self.resources.warm()  # bad lexicon or glossary files fail here, once, not on every transcript
@@ -59,16 +71,23 @@ class Coach:
     def analyze_many(self, transcripts: Iterable[Transcript]) -> Iterator[Report]:
         """Reports for many transcripts, streamed in input order (spaCy sees a batch of turns at a time)."""
         for batch in batches(transcripts):
+            redactions: list[dict[str, int] | None] = [None] * len(batch)
+            if self.redact is not None:  # here, per transcript, so that it happens wherever the analysis runs
+                settings = redact_settings(self.redact)
+                pairs = [redact_transcript(t, settings, self.redact.allow) for t in batch]
+                batch, redactions = [p[0] for p in pairs], [p[1] for p in pairs]
             languages = [detect_language(t) for t in batch]
-            for docs, language in zip(annotate(self.nlp, batch, [lang.code for lang in languages]), languages,
-                                      strict=True):
-                yield self._report(docs, language)
+            for docs, language, counts in zip(annotate(self.nlp, batch, [lang.code for lang in languages]), languages,
+                                              redactions, strict=True):
+                yield self._report(docs, language, counts)
 
-    def _report(self, docs: TranscriptDocs, language: Language) -> Report:
+    def _report(self, docs: TranscriptDocs, language: Language, redactions: dict[str, int] | None = None) -> Report:
         transcript = docs.transcript
         warnings = list(transcript.warnings)
         metrics = conversation_metrics(transcript)
         metrics["language"] = language.to_dict()
+        if redactions is not None:
+            metrics["redactions"] = redactions
         if not language.english:
             reason = f"not scored: the conversation is in '{language.code}', and the signals need English"
             warnings.append(f"language: detected '{language.code}'; English-language signals were not extracted")
@@ -86,6 +105,8 @@ class Coach:
         analysed = Analysed(transcript, evidence, features, self.rubric.conditions)
         promises = ledger(docs, evidence)
         skills = score_skills(analysed, self.rubric)
+        if self.skill_models is not None:
+            skills = self.skill_models.apply(analysed, metrics, skills)
         return Report(
             transcript=transcript,
             skills=skills,
