@@ -22,6 +22,7 @@ from transcript_coach.metrics import conversation_metrics
 from transcript_coach.model import SKILLS, Failure, Report, SkillScore, Transcript
 from transcript_coach.nlp import BATCH_TURNS, TranscriptDocs, annotate, batches, load_pipeline
 from transcript_coach.redact import RedactOptions, redact_settings, redact_transcript
+from transcript_coach.satisfaction import estimate_satisfaction
 from transcript_coach.scoring import Analysed, load_rubric, score_skills
 from transcript_coach.signals import extract
 from transcript_coach.signals.jargon import plain_language
@@ -103,6 +104,7 @@ class Coach:
         features = vectorize(evidence)
         metrics["features"] = features
         analysed = Analysed(transcript, evidence, features, self.rubric.conditions)
+        metrics["satisfaction"] = estimate_satisfaction(analysed)
         promises = ledger(docs, evidence)
         skills = score_skills(analysed, self.rubric)
         if self.skill_models is not None:

@@ -104,7 +104,7 @@ def parse_rubric(document: Any, name: str) -> Rubric:
     missing = [s for s in SKILLS if s not in skills_doc]
     if missing:
         raise DataFileError(f"{name}: skills.{missing[0]}: missing (every one of the fifteen skills needs an entry)")
-    skills = {skill: _parse_skill(skill, skills_doc[skill], f"{name}: skills.{skill}") for skill in SKILLS}
+    skills = {skill: parse_skill(skill, skills_doc[skill], f"{name}: skills.{skill}") for skill in SKILLS}
     flags = _need(document, "flags", Mapping, name)
     for code, spec in flags.items():
         where = f"{name}: flags.{code}"
@@ -122,7 +122,7 @@ def parse_rubric(document: Any, name: str) -> Rubric:
     return Rubric(name, version, dict(bands), skills, dict(flags), dict(coaching), dict(conditions))
 
 
-def _parse_skill(skill: str, spec: Any, where: str) -> SkillRubric:
+def parse_skill(skill: str, spec: Any, where: str) -> SkillRubric:
     requires = tuple(_need(spec, "requires", list, where))
     for i, condition in enumerate(requires):
         if condition not in CONDITIONS:
