@@ -184,10 +184,10 @@ def test_interrupted_run_leaves_no_partial_output(tmp_path, signame, code):
     folder.mkdir()
     for i in range(300):  # enough work (about 30,000 turns) that the signal lands mid-run on a fast machine
         (folder / f"c{i:03}.txt").write_text(GOOD_CHAT * 35, encoding="utf-8")
-    out = tmp_path / "out.jsonl"
+    out = tmp_path / "out.json"  # JSON: written atomically (JSONL goes through a resumable journal, test_resume.py)
     out.write_text("previous\n", encoding="utf-8")
     process = subprocess.Popen(
-        [sys.executable, "-m", "transcript_coach.cli", "score", str(folder), "-o", str(out), "-q"],
+        [sys.executable, "-m", "transcript_coach.cli", "score", str(folder), "-o", str(out), "--format", "json", "-q"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         # a run started in the background inherits SIGINT ignored; restore it as a terminal would have it
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
@@ -200,4 +200,4 @@ def test_interrupted_run_leaves_no_partial_output(tmp_path, signame, code):
     assert process.returncode == code, stderr
     assert b"Traceback" not in stderr
     assert out.read_text(encoding="utf-8") == "previous\n"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "out.jsonl"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "out.json"]

@@ -6,22 +6,31 @@ Exit codes: 0 every input scored; 1 some inputs failed (the rest were still scor
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import re
 import signal
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from typing import IO
+from pathlib import Path
+from typing import IO, Any
 
 import click
 
 from transcript_coach import __version__
 from transcript_coach.coach import Coach
 from transcript_coach.errors import CoachError
-from transcript_coach.ingest import DEFAULT_MAX_FILE_BYTES, FORMATS, IngestOptions
+from transcript_coach.ingest import (
+    DEFAULT_MAX_FILE_BYTES,
+    FORMATS,
+    IngestOptions,
+    iter_inputs,
+)
 from transcript_coach.ingest.base import PARSERS
+from transcript_coach.limits import DEFAULT_MAX_TURN_CHARS, DEFAULT_TIMEOUT_SECONDS
 from transcript_coach.model import Failure, Report
-from transcript_coach.redact import RedactOptions, read_allow_file
+from transcript_coach.parallel import default_jobs
+from transcript_coach.redact import RedactOptions, read_allow_file, redact_settings
 from transcript_coach.reporting import WRITERS, atomic_output
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
@@ -37,24 +46,46 @@ def _terminate(signum, frame) -> None:
 
 
 @contextlib.contextmanager
-def _interruptible(output: str | None) -> Iterator[None]:
+def _interruptible(output: str | None, journal: Path | None = None) -> Iterator[None]:
     """Ctrl-C, SIGTERM and user-fixable errors end the command with a message and the conventional exit code;
-    with ``-o`` nothing is left behind (see ``atomic_output``)."""
+    with ``-o`` nothing is left behind (see ``atomic_output``), except the ``journal`` of a resumable run."""
     previous = signal.signal(signal.SIGTERM, _terminate)
+    kept = f": the reports so far are kept in {journal}; rerun the same command with --resume to continue"
     try:
         yield
     except KeyboardInterrupt:
-        click.echo("\ninterrupted: nothing was written" if output else "\ninterrupted", err=True)
+        click.echo("\ninterrupted" + (kept if journal else ": nothing was written" if output else ""), err=True)
         sys.exit(EXIT_INTERRUPTED)
     except _Terminated:
-        click.echo("terminated: nothing was written" if output else "terminated", err=True)
+        click.echo("terminated" + (kept if journal else ": nothing was written" if output else ""), err=True)
         sys.exit(EXIT_TERMINATED)
     except CoachError as exc:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:
-        raise click.ClickException(f"cannot write {output or 'standard output'}: {exc.strerror or exc}") from None
+        problem = f"cannot write {journal or output or 'standard output'}: {exc.strerror or exc}"
+        raise click.ClickException(problem + (kept if journal else "")) from None
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+class _EchoWarnings(logging.Handler):
+    """Warnings the library logs (a link or pipe skipped in a folder) go to standard error like the others."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(f"{record.levelname.lower()}: {record.getMessage()}", err=True)
+
+
+@contextlib.contextmanager
+def _library_warnings(quiet: bool) -> Iterator[None]:
+    logger = logging.getLogger("transcript_coach")
+    handler = _EchoWarnings(logging.ERROR if quiet else logging.WARNING)
+    logger.addHandler(handler)
+    propagate, logger.propagate = logger.propagate, False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
 
 
 def _write(output: str | None, write: Callable[[IO[str]], None]) -> None:
@@ -133,6 +164,12 @@ def _coach_options(command: Callable) -> Callable:
                      help="Email senders at this domain (or its subdomains) are agents; repeatable."),
         click.option("--max-file-size", type=click.FloatRange(min=0.001), default=DEFAULT_MAX_FILE_BYTES / 1048576,
                      show_default=True, metavar="MB", help="Refuse input files larger than this many megabytes."),
+        click.option("--max-turn-chars", type=click.IntRange(min=1), default=DEFAULT_MAX_TURN_CHARS,
+                     show_default=True, metavar="N", help="Cut a longer message to its first N characters (with a "
+                     "warning in the report naming the turn)."),
+        click.option("--timeout", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT_SECONDS, show_default=True,
+                     metavar="SECONDS", help="Give up on a conversation whose analysis takes longer (an error record "
+                     "with code 'timeout'; the batch goes on); 0 means no limit."),
         click.option("--spacy-model", metavar="NAME", help="Use this installed trained spaCy pipeline (e.g. "
                      "en_core_web_sm) instead of the built-in rule-based one."),
         click.option("--glossary", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
@@ -155,10 +192,11 @@ def _make_coach(options: dict, **extra) -> Coach:
         agent_domains=_split_names(options["agent_domains"]),
         format=options["input_format"],
         max_file_bytes=int(options["max_file_size"] * 1048576),
+        max_turn_chars=options["max_turn_chars"],
     )
     try:
         return Coach(options=ingest, spacy_model=options["spacy_model"], glossary=options["glossary"],
-                     rubric=options["rubric"], **extra)
+                     rubric=options["rubric"], timeout=options["timeout"] or None, **extra)
     except CoachError as exc:
         raise click.UsageError(str(exc)) from None
 
@@ -188,12 +226,14 @@ def _redact_choice(options: dict) -> RedactOptions | None:
     allow, regions = _split_names(options.pop("redact_allow")), _split_names(options.pop("redact_phone_regions"))
     if not (redact or allow or allow_file or regions):
         return None
-    if allow_file:
-        try:
+    try:
+        if allow_file:
             allow += read_allow_file(allow_file)
-        except CoachError as exc:
-            raise click.UsageError(str(exc)) from None
-    return RedactOptions(allow=allow, phone_regions=regions or None)
+        options = RedactOptions(allow=allow, phone_regions=regions or None)
+        redact_settings(options)  # an unknown phone region is a usage error
+    except CoachError as exc:
+        raise click.UsageError(str(exc)) from None
+    return options
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -214,28 +254,85 @@ def cli() -> None:
 @click.option("--model", "models", type=click.Path(exists=True, file_okay=False), metavar="DIR",
               help="Score the skills that have a team model in DIR (written by 'train') with it instead of the "
                    "rubric.")
+@click.option("--resume", is_flag=True, help="Continue an interrupted 'score -o FILE' run (JSONL) from FILE.partial: "
+              "inputs already done are skipped and nothing is written twice.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=default_jobs, metavar="N",
+              show_default=f"every core, here {default_jobs()}",
+              help="Score in N worker processes; 1 scores in this process. The output is the same, in the same "
+                   "order.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress line and no warnings on standard error (errors are "
               "still printed).")
 @click.option("--debug", is_flag=True, hidden=True, help="Let unexpected errors raise with a traceback.")
-def score(paths, output, output_format, models, quiet, debug, **coach_options) -> None:
+def score(paths, output, output_format, models, resume, jobs, quiet, debug, **coach_options) -> None:
     """Score transcripts in PATHS: files, folders (searched recursively for known extensions) or - for stdin.
 
     Formats: plain-text chats (.txt/.log), JSON (generic, Zendesk, Intercom, Freshdesk), CSV and JSONL with a
     conversation id column, email (.eml, .mbox), WebVTT and SRT call transcripts.
     """
+    journaled = bool(output) and output_format == "jsonl"
+    if resume and not journaled:
+        raise click.UsageError("--resume continues a JSONL file written with -o FILE: give -o FILE (and --format "
+                               "jsonl)")
     stdin = sys.stdin.buffer.read() if "-" in paths else None
     if output:
         _check_writable(output)
+    command = _command_record(paths, output_format, models, coach_options)
     redact = _redact_choice(coach_options)
     coach = _make_coach(coach_options, models=models, strict=debug, redact=redact)
     progress = _Progress(quiet=quiet)
-    items = progress(coach.score(paths, stdin=stdin))
-    write = WRITERS[output_format]
-    with _interruptible(output):
-        _write(output, lambda out: write(items, out))
-    if not quiet and progress.done + progress.failed == 0:
+    if journaled:
+        done, failed = _score_journaled(coach, paths, output, stdin, progress, command, resume, quiet, jobs)
+    else:
+        scored = coach.score(paths, stdin=stdin, jobs=jobs)
+        items = progress(scored)
+        write = WRITERS[output_format]
+        with _interruptible(output), _library_warnings(quiet), contextlib.closing(scored):  # closing: ends workers
+            _write(output, lambda out: write(items, out))
+        done, failed = progress.done, progress.failed
+    if not quiet and done + failed == 0:
         click.echo("warning: no transcripts found in the given paths", err=True)
-    sys.exit(EXIT_SOME_FAILED if progress.failed or progress.done == 0 else EXIT_OK)
+    sys.exit(EXIT_SOME_FAILED if failed or done == 0 else EXIT_OK)
+
+
+def _command_record(paths, output_format: str, models: str | None, options: dict) -> dict[str, Any]:
+    """What a resumed run must repeat: the paths and every option that changes the reports."""
+    settings = {name: value.pattern if isinstance(value, re.Pattern) else value
+                for name, value in options.items() if name not in ("jobs",)}
+    return {"paths": list(paths), "format": output_format, "models": models, "options": settings}
+
+
+def _score_journaled(coach: Coach, paths, output: str, stdin: bytes | None, progress: _Progress,
+                     command: dict[str, Any], resume: bool, quiet: bool, jobs: int = 1) -> tuple[int, int]:
+    """``score -o FILE`` in JSONL through a journal (see ``transcript_coach.resume``); the counts of reports and
+    error records in the finished file."""
+    from transcript_coach.resume import Journal, journal_path
+
+    leftover = journal_path(output).exists()
+    try:
+        with _library_warnings(quiet):
+            journal = Journal.open(output, inputs=iter_inputs(paths), command=command, resume=resume)
+    except CoachError as exc:
+        raise click.UsageError(str(exc)) from None
+    except OSError as exc:
+        raise click.UsageError(f"cannot write {journal_path(output)}: {exc.strerror or exc}") from None
+    if not quiet:
+        if journal.resumed:
+            click.echo(f"resuming: {journal.kept} line(s) already in {journal.path}; {len(journal.pending)} of "
+                       f"{len(journal.inputs)} input(s) left to score", err=True)
+        elif resume:
+            click.echo(f"nothing to resume ({journal.path} not found): scoring everything", err=True)
+        elif leftover:
+            click.echo(f"warning: replaced {journal.path}, left by an unfinished run (use --resume to continue such "
+                       "a run)", err=True)
+    scored = coach.score(journal.pending, stdin=stdin, jobs=jobs)
+    with _interruptible(output, journal=journal.path), _library_warnings(quiet), contextlib.closing(scored):
+        try:
+            for item in progress(journal.skip_written(scored)):
+                journal.write(item)
+            journal.finish()
+        finally:
+            journal.close()
+    return (progress.done + journal.kept - journal.failed_before, progress.failed + journal.failed_before)
 
 
 @cli.command()
@@ -247,16 +344,19 @@ def formats() -> None:
         click.echo(f"{name:<12} {suffixes:<28} {spec.description.splitlines()[0] if spec.description else ''}")
 
 
-def _across_reports(inputs: tuple[str, ...], output: str | None, build, text_to_stdout: bool) -> None:
-    """The shared body of ``review`` and ``agents``: read report files (or score transcripts), ``build(reports)`` ->
-    (result, write), list what could not be scored, write atomically with -o, exit 0 / 1 as ``score`` does."""
+def _across_reports(inputs: tuple[str, ...], output: str | None, build, text_to_stdout: bool,
+                    redact: RedactOptions | None = None) -> None:
+    """The shared body of ``review`` and ``agents``: read report files (or score transcripts, redacted with
+    ``redact``), ``build(reports)`` -> (result, write), list what could not be scored, write atomically with -o, exit
+    0 / 1 as ``score`` does."""
     from transcript_coach.review import failure_text, load_reports
 
     if output:
         _check_writable(output)
     stdin = sys.stdin.buffer.read() if "-" in inputs else None
     with _interruptible(output):
-        result, write = build(list(load_reports(inputs, stdin=stdin)))
+        coach = (lambda: Coach(redact=redact)) if redact is not None else None
+        result, write = build(list(load_reports(inputs, stdin=stdin, coach=coach)))
         if output or not text_to_stdout:  # the text listing on stdout lists them itself
             for failure in result.failures:
                 click.echo(f"could not be scored: {failure_text(failure)}", err=True)
@@ -274,7 +374,8 @@ def _across_reports(inputs: tuple[str, ...], output: str | None, build, text_to_
               "instead of standard output.")
 @click.option("--format", "output_format", type=click.Choice(["text", "jsonl"]), default="text", show_default=True,
               help="A readable listing, or JSONL (one object per queued conversation).")
-def review_command(inputs, top, output, output_format) -> None:
+@_redact_options
+def review_command(inputs, top, output, output_format, **redact_options) -> None:
     """The review queue: which conversations to read first, why, and the evidence lines.
 
     INPUTS are report files written by `score` (.jsonl) or transcripts and folders, which are scored first. Urgency
@@ -287,7 +388,7 @@ def review_command(inputs, top, output, output_format) -> None:
         result = review(reports, top)
         return result, lambda out: QUEUE_WRITERS[output_format](result, out, top=top)
 
-    _across_reports(inputs, output, build, output_format == "text")
+    _across_reports(inputs, output, build, output_format == "text", _redact_choice(redact_options))
 
 
 @cli.command("agents")
@@ -298,7 +399,8 @@ def review_command(inputs, top, output, output_format) -> None:
 @click.option("--format", "output_format", type=click.Choice(["text", "json", "csv"]), default="text",
               show_default=True, help="A readable profile per agent, a JSON array (one object per agent) or CSV "
                                       "(one row per agent, one column per skill mean).")
-def agents_command(inputs, agent_name, output, output_format) -> None:
+@_redact_options
+def agents_command(inputs, agent_name, output, output_format, **redact_options) -> None:
     """Per-agent profiles: skill means and spread, strengths and weaknesses against the team, the weekly trend and
     continuous_learning, and a self-assessment checklist answered from the numbers.
 
@@ -317,7 +419,7 @@ def agents_command(inputs, agent_name, output, output_format) -> None:
             chosen = (found,)
         return result, lambda out: PROFILE_WRITERS[output_format](result, chosen, out)
 
-    _across_reports(inputs, output, build, output_format == "text")
+    _across_reports(inputs, output, build, output_format == "text", _redact_choice(redact_options))
 
 
 def _labelled_reports(labels_file: str, inputs: tuple[str, ...], coach_options: dict, **extra):

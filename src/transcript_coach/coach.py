@@ -11,16 +11,18 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
-from transcript_coach.errors import CoachError, InputError
+from transcript_coach.errors import AnalysisTimeout, CoachError, InputError
 from transcript_coach.features import vectorize
 from transcript_coach.ingest import IngestOptions, iter_inputs, read_bytes, read_path
 from transcript_coach.coaching import write_notes
 from transcript_coach.flags import language_flag, raise_flags
 from transcript_coach.language import Language, detect_language
+from transcript_coach.limits import check_time, time_limit
 from transcript_coach.metrics import conversation_metrics
 from transcript_coach.model import SKILLS, Failure, Report, SkillScore, Transcript
-from transcript_coach.nlp import BATCH_TURNS, TranscriptDocs, annotate, batches, load_pipeline
+from transcript_coach.nlp import BATCH_TURNS, TranscriptDocs, batches, load_pipeline, parse_stream
 from transcript_coach.redact import RedactOptions, redact_settings, redact_transcript
 from transcript_coach.satisfaction import estimate_satisfaction
 from transcript_coach.scoring import Analysed, load_rubric, score_skills
@@ -41,6 +43,8 @@ class Coach:
     instead of the rubric.
     ``redact`` replaces personal data (e-mails, phone numbers, card numbers, names, ...) by placeholders before each
     transcript is analysed, so no report text contains it (see ``transcript_coach.redact``).
+    ``timeout`` is a per-conversation time limit in seconds (None: no limit): past it, ``analyze`` raises
+    ``AnalysisTimeout`` and ``score`` gives that conversation a ``timeout`` error record and goes on.
     """
 
     def __init__(
@@ -53,9 +57,13 @@ class Coach:
         strict: bool = False,
         redact: RedactOptions | None = None,
         models: str | Path | None = None,
+        timeout: float | None = None,
     ):
+        # every constructor argument, first thing: worker processes build the same Coach from it (parallel.py)
+        self.arguments: dict[str, Any] = {name: value for name, value in locals().items() if name != "self"}
         self.options = options
         self.strict = strict
+        self.timeout = timeout
         self.redact = redact
         if redact is not None:
             redact_settings(redact)  # a bad phone region or settings file fails here, once
@@ -70,17 +78,39 @@ class Coach:
         return next(self.analyze_many([transcript]))
 
     def analyze_many(self, transcripts: Iterable[Transcript]) -> Iterator[Report]:
-        """Reports for many transcripts, streamed in input order (spaCy sees a batch of turns at a time)."""
+        """Reports for many transcripts, streamed in input order (spaCy sees a batch of turns at a time). A
+        transcript over the time limit raises ``AnalysisTimeout`` (``score`` records it and goes on)."""
+        for result in self._analyze(transcripts):
+            if isinstance(result, AnalysisTimeout):
+                raise result
+            yield result
+
+    def _analyze(self, transcripts: Iterable[Transcript]) -> Iterator[Report | AnalysisTimeout]:
+        """``analyze_many``, with the ``AnalysisTimeout`` of a transcript over the time limit in its report's place."""
         for batch in batches(transcripts):
             redactions: list[dict[str, int] | None] = [None] * len(batch)
             if self.redact is not None:  # here, per transcript, so that it happens wherever the analysis runs
                 settings = redact_settings(self.redact)
                 pairs = [redact_transcript(t, settings, self.redact.allow) for t in batch]
                 batch, redactions = [p[0] for p in pairs], [p[1] for p in pairs]
-            languages = [detect_language(t) for t in batch]
-            for docs, language, counts in zip(annotate(self.nlp, batch, [lang.code for lang in languages]), languages,
-                                              redactions, strict=True):
-                yield self._report(docs, language, counts)
+            given_up: set[int] = set()
+            docs = parse_stream(self.nlp, batch, skip=given_up)
+            for index, (transcript, counts) in enumerate(zip(batch, redactions, strict=True)):
+                parsed: list = []
+                try:  # the time limit covers language detection, parsing (as spaCy streams) and the analysis
+                    with time_limit(self.timeout, source=transcript.source, conversation=transcript.id):
+                        language = detect_language(transcript)
+                        for _ in transcript.turns:
+                            check_time()
+                            parsed.append(next(docs))
+                        result: Report | AnalysisTimeout = self._report(
+                            TranscriptDocs(transcript, tuple(parsed), language.code), language, counts)
+                except AnalysisTimeout as exc:
+                    given_up.add(index)  # its turns not yet parsed are parsed as empty text
+                    for _ in range(len(transcript.turns) - len(parsed)):
+                        next(docs)
+                    result = exc
+                yield result
 
     def _report(self, docs: TranscriptDocs, language: Language, redactions: dict[str, int] | None = None) -> Report:
         transcript = docs.transcript
@@ -139,9 +169,17 @@ class Coach:
                     raise
                 yield _internal_failure(source, exc)
 
-    def score(self, paths: Sequence[str | os.PathLike[str]], *, stdin: bytes | None = None
+    def score(self, paths: Sequence[str | os.PathLike[str]], *, stdin: bytes | None = None, jobs: int = 1
               ) -> Iterator[Report | Failure]:
-        """Reports (or failures) for every conversation in the given files and folders, streamed in input order."""
+        """Reports (or failures) for every conversation in the given files and folders, streamed in input order.
+
+        ``jobs`` > 1 scores in that many worker processes (``transcript_coach.parallel``), with the same results in
+        the same order; close the iterator if you stop before its end (``contextlib.closing``)."""
+        if jobs != 1:
+            from transcript_coach.parallel import score_parallel
+
+            yield from score_parallel(self, paths, stdin=stdin, jobs=jobs)
+            return
         pending: list[Transcript | Failure] = []
         turns = 0
         for item in self.read(paths, stdin=stdin):
@@ -155,7 +193,8 @@ class Coach:
     def _score_pending(self, items: list[Transcript | Failure]) -> Iterator[Report | Failure]:
         transcripts = [item for item in items if isinstance(item, Transcript)]
         try:
-            reports = iter(list(self.analyze_many(transcripts)))
+            reports = iter([_timeout_failure(r) if isinstance(r, AnalysisTimeout) else r
+                            for r in self._analyze(transcripts)])
         except CoachError:
             raise
         except Exception:
@@ -168,10 +207,17 @@ class Coach:
     def _analyze_or_fail(self, transcript: Transcript) -> Report | Failure:
         try:
             return self.analyze(transcript)
+        except AnalysisTimeout as exc:
+            return _timeout_failure(exc)
         except CoachError:
             raise
         except Exception as exc:
             return _internal_failure(f"{transcript.source}#{transcript.id}", exc)
+
+
+def _timeout_failure(exc: AnalysisTimeout) -> Failure:
+    """A conversation over the time limit: its error record (under its file's name), and the batch goes on."""
+    return Failure(source=exc.source, code=exc.code, message=str(exc))
 
 
 def _internal_failure(source: str, exc: Exception) -> Failure:

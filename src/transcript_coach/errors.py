@@ -35,3 +35,16 @@ class DataFileError(CoachError):
     """A lexicon, rubric, glossary or schema file that does not validate; the message names the file and key."""
 
     code = "data_file"
+
+
+class AnalysisTimeout(CoachError):
+    """One conversation's analysis went past the time limit (``Coach(timeout=...)``, ``--timeout``)."""
+
+    code = "timeout"
+
+    def __init__(self, source: str, conversation: str, seconds: float):
+        self.source = source
+        self.conversation = conversation
+        self.seconds = seconds
+        super().__init__(f"{source}: conversation {conversation!r} took longer than the {seconds:g} s time limit to "
+                         "analyse and was skipped; raise the limit with --timeout if it is a genuine conversation")

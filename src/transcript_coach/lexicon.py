@@ -18,13 +18,16 @@ lies inside one of them, cancel it).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from spacy.attrs import LOWER, NORM, ORTH
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
+from spacy.strings import get_string_id
 from spacy.tokens import Doc, Span
 
 from transcript_coach.data import load_json, read_json_file
@@ -35,6 +38,23 @@ NEGATIONS = frozenset(
      "aren't", "won't", "wont", "without", "nor"}
 )
 NEGATION_WINDOW = 3  # tokens before a match that a negation may stand in
+_SERIAL = itertools.count()  # each Lexicon's own key in ``Doc.user_data``
+_WORDS_KEY = ("transcript_coach.lexicon", "words")  # the doc's word sets, shared by every lexicon
+_WORD_ATTRS = {"ORTH": 0, "TEXT": 0, "LOWER": 1, "NORM": 2}  # pattern key -> column of ``_doc_words``
+_COLUMNS = 3
+_REQUIRED_OPS = (None, "+")  # quantifiers under which a pattern token must be present in a match
+
+
+@dataclass(frozen=True, slots=True)
+class Required:
+    """A pattern token that every match contains: one of ``words`` (hashes) in column ``column`` of ``_doc_words``."""
+
+    column: int
+    words: frozenset[int]
+    commonness: float
+
+
+Requirement = tuple[Required, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,19 +73,31 @@ class Match:
 
 
 class Lexicon:
-    """Compiled matchers for one lexicon file. Build once per process (matchers are not cheap)."""
+    """Compiled matchers for one lexicon file. Build once per process (matchers are not cheap).
+
+    A doc is matched once per lexicon: the matches are kept in the doc's ``user_data`` (as token offsets, so the doc
+    does not refer to itself), and every later call for that doc, from another extractor, reuses them. The token
+    ``Matcher`` runs only on docs where some pattern can match: one that has, for every token the pattern requires
+    to be a given word (``ORTH``/``LOWER``/``NORM``, a value or an ``IN`` list), a token that is one of those words.
+    Most docs have none of a lexicon's rarer words, and a set lookup is much cheaper than a matcher pass. A first,
+    cheaper test looks only for the rarest required word set of each pattern (by everyday word frequency).
+    """
 
     def __init__(self, name: str, document: Mapping[str, Any], nlp: Language):
         self.name = name
         self.entries: dict[str, Entry] = {}
+        self._key = ("transcript_coach.lexicon", next(_SERIAL))
         self._phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
         self._patterns = Matcher(nlp.vocab, validate=True)
         self._excludes = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self._requirements: list[Requirement] = []  # one per pattern; an empty one means "always try"
         entries = document.get("entries") if isinstance(document, Mapping) else None
         if not isinstance(entries, list) or not entries:
             raise DataFileError(f"{name}: expected a non-empty list under 'entries'")
         for position, raw in enumerate(entries):
             self._add(raw, position, nlp)
+        self._anchors = _anchors(self._requirements)
+        self._checks = tuple(dict.fromkeys(tuple((r.column, r.words) for r in req) for req in self._requirements))
 
     def _add(self, raw: Any, position: int, nlp: Language) -> None:
         where = f"{self.name}: entries[{position}]"
@@ -105,6 +137,7 @@ class Lexicon:
                 message = str(exc).strip().splitlines()
                 raise DataFileError(f"{where}: invalid token pattern: {' '.join(m.strip() for m in message)}") \
                     from None
+            self._requirements.extend(required_words(pattern) for pattern in patterns)
         excludes = raw.get("exclude", [])
         if excludes:
             if not isinstance(excludes, list) or not all(isinstance(p, str) for p in excludes):
@@ -113,10 +146,19 @@ class Lexicon:
 
     def matches(self, doc: Doc) -> Iterator[Match]:
         """Every match in ``doc`` (longest first where matches of one entry overlap), negations removed."""
+        found = doc.user_data.get(self._key)
+        if found is None:
+            found = doc.user_data[self._key] = tuple(self._find(doc))
+        entries = self.entries
+        for entry_id, start, end in found:
+            yield Match(entries[entry_id], doc[start:end])
+
+    def _find(self, doc: Doc) -> Iterator[tuple[str, int, int]]:
+        """(entry id, start, end) of every match in ``doc``, in the order ``matches`` gives them."""
         vocab = doc.vocab.strings
         found: dict[str, list[tuple[int, int]]] = {}
         raw = list(self._phrases(doc)) if len(self._phrases) else []
-        if len(self._patterns):  # an empty Matcher warns on every call
+        if len(self._patterns) and self._may_match(doc):  # an empty Matcher warns on every call
             raw += self._patterns(doc)
         for match_id, start, end in raw:
             found.setdefault(vocab[match_id], []).append((start, end))
@@ -136,7 +178,75 @@ class Lexicon:
                 if entry.negatable and negated(doc, start):
                     continue
                 taken_end = end
-                yield Match(entry, doc[start:end])
+                yield entry_id, start, end
+
+
+    def _may_match(self, doc: Doc) -> bool:
+        """False only when no token pattern can match ``doc`` (see the class documentation)."""
+        if self._anchors is None:
+            return True
+        words = _doc_words(doc)
+        for anchors, column in zip(self._anchors, words):
+            if not anchors.isdisjoint(column):
+                break
+        else:
+            return False
+        for check in self._checks:  # each distinct pattern requirement, its least common word set first
+            for column, allowed in check:
+                if allowed.isdisjoint(words[column]):
+                    break
+            else:
+                return True
+        return False
+
+
+def required_words(pattern: Any) -> Requirement:
+    """For each token of a ``Matcher`` pattern that every match must contain and that is fixed by ``ORTH``/``TEXT``,
+    ``LOWER`` or ``NORM`` (a value, or an ``IN`` list): the column of ``_doc_words``, the word hashes allowed and
+    how common those words are in everyday English (the sum of their word frequencies; 1 when unknown)."""
+    # wordfreq is a dependency; only the order of the tests (speed), never their outcome, depends on it
+    from wordfreq import word_frequency
+
+    required = []
+    for token in pattern:
+        if not isinstance(token, Mapping) or token.get("OP") not in _REQUIRED_OPS:
+            continue
+        for key, value in token.items():
+            column = _WORD_ATTRS.get(str(key).upper())
+            if column is None:
+                continue
+            if isinstance(value, Mapping) and isinstance(value.get("IN"), list):
+                value = value["IN"]
+            elif isinstance(value, (str, int)) and not isinstance(value, bool):
+                value = [value]
+            else:
+                continue
+            if all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in value):
+                common = sum(word_frequency(v, "en") if isinstance(v, str) else 1.0 for v in value)
+                required.append(Required(column, frozenset(get_string_id(v) for v in value), common))
+                break
+    return tuple(sorted(required, key=lambda r: r.commonness))  # the least common first: most docs fail it
+
+
+def _anchors(requirements: list[Requirement]) -> tuple[frozenset[int], ...] | None:
+    """Per column, the union of each pattern's least common required word set: a doc with none of these words
+    cannot match any pattern. None when some pattern requires no particular word (it is always tried)."""
+    if not all(requirements):
+        return None
+    columns: list[set[int]] = [set() for _ in range(_COLUMNS)]
+    for requirement in requirements:
+        rarest = min(requirement, key=lambda r: r.commonness)
+        columns[rarest.column] |= rarest.words
+    return tuple(frozenset(c) for c in columns)
+
+
+def _doc_words(doc: Doc) -> tuple[frozenset[int], frozenset[int], frozenset[int]]:
+    """The ``ORTH``, ``LOWER`` and ``NORM`` hashes of the doc's tokens, computed once per doc."""
+    words = doc.user_data.get(_WORDS_KEY)
+    if words is None:
+        table = doc.to_array([ORTH, LOWER, NORM]).T.tolist() if len(doc) else [[], [], []]
+        words = doc.user_data[_WORDS_KEY] = tuple(frozenset(column) for column in table)
+    return words
 
 
 def negated(doc: Doc, start: int, window: int = NEGATION_WINDOW) -> bool:

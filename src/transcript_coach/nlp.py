@@ -7,13 +7,15 @@ pipeline instead, for better lemmas and sentence boundaries.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import re
+from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from transcript_coach.data import load_json
 from transcript_coach.errors import UsageError
 from transcript_coach.model import Role, Transcript, Turn
 
@@ -38,11 +40,70 @@ def load_pipeline(model: str | None = None) -> Language:
             nlp.add_pipe("sentencizer")
         if not nlp.has_pipe("lemmatizer"):  # lexicon patterns match on lemmas
             _add_lookup_lemmatizer(nlp)
+        _bound_tokenizer(nlp)
         return nlp
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
     _add_lookup_lemmatizer(nlp)
+    _bound_tokenizer(nlp)
     return nlp
+
+
+def _bound_tokenizer(nlp: Language) -> None:
+    """Keep spaCy's tokenizer linear on hostile text.
+
+    Its affix rules cost time quadratic in the length of a run of non-space characters (a suffix search runs over
+    the whole run once per character peeled off, and the URL pattern backtracks), so 50,000 ``!`` in a row take
+    minutes. Two bounds, both set in data/signals.json: suffixes are searched for only in the last
+    ``suffix_window`` characters of a run (the same result for any suffix shorter than that), and a run longer than
+    ``max_token_chars`` (no word or link is that long) becomes a single token without affix rules.
+    """
+    settings = load_json("signals.json")["tokenizer"]
+    tokenizer = nlp.tokenizer
+    search = tokenizer.suffix_search
+    if search is not None:
+        window = int(settings["suffix_window"])
+
+        def suffix_search(text: str, _search=search, _window=window):
+            return _search(text, max(0, len(text) - _window))
+
+        tokenizer.suffix_search = suffix_search
+    nlp.tokenizer = BoundedTokenizer(tokenizer, int(settings["max_token_chars"]))
+
+
+class BoundedTokenizer:
+    """A spaCy tokenizer, except that a run of more than ``max_run`` non-space characters is one token."""
+
+    def __init__(self, tokenizer, max_run: int):
+        self.tokenizer = tokenizer
+        self.max_run = max_run
+        # a run can only start after a space, so each run is scanned once and the search stays linear
+        self._long_run = re.compile(rf"(?<!\S)\S{{{max_run + 1},}}")
+
+    def __call__(self, text: str) -> Doc:
+        if len(text) <= self.max_run or self._long_run.search(text) is None:
+            return self.tokenizer(text)
+        parts: list[Doc] = []
+        position = 0
+        for run in self._long_run.finditer(text):
+            if run.start() > position:
+                parts.append(self.tokenizer(text[position:run.start()]))
+            following = text[run.end():run.end() + 1]
+            parts.append(Doc(self.tokenizer.vocab, words=[run.group()], spaces=[following == " "]))
+            position = run.end() + (following == " ")
+        if position < len(text):
+            parts.append(self.tokenizer(text[position:]))
+        doc = Doc.from_docs(parts, ensure_whitespace=False)
+        if doc.text != text:  # never expected; offsets into the turn's text must hold, so fall back
+            return self.tokenizer(text)
+        return doc
+
+    def pipe(self, texts: Iterable[str], batch_size: int = 1000) -> Iterator[Doc]:
+        for text in texts:
+            yield self(text)
+
+    def __getattr__(self, name: str):  # vocab, rules, explain, ...: those of the wrapped tokenizer
+        return getattr(self.tokenizer, name)
 
 
 def _add_lookup_lemmatizer(nlp: Language) -> None:
@@ -70,10 +131,17 @@ class TranscriptDocs:
                 yield turn, doc
 
 
+def parse_stream(nlp: Language, transcripts: Sequence[Transcript], skip: Container[int] = ()) -> Iterator[Doc]:
+    """One ``Doc`` per turn of every transcript, in order, from one lazy ``nlp.pipe`` stream. The turns of the
+    transcript at position ``i`` parse as empty text if ``i`` is in ``skip`` by the time spaCy reaches them (a
+    transcript given up on, e.g. over its time limit, costs no more parsing)."""
+    texts = ("" if i in skip else turn.text[:MAX_ANALYSED_CHARS] for i, t in enumerate(transcripts) for turn in t.turns)
+    return iter(nlp.pipe(texts, batch_size=256))
+
+
 def annotate(nlp: Language, transcripts: Sequence[Transcript], languages: Sequence[str]) -> list[TranscriptDocs]:
     """Parse every turn of every transcript in one ``nlp.pipe`` stream."""
-    texts = (turn.text[:MAX_ANALYSED_CHARS] for t in transcripts for turn in t.turns)
-    docs = iter(nlp.pipe(texts, batch_size=256))
+    docs = parse_stream(nlp, transcripts)
     return [
         TranscriptDocs(t, tuple(next(docs) for _ in t.turns), language)
         for t, language in zip(transcripts, languages, strict=True)

@@ -5,9 +5,9 @@ derives from the redacted text and evidence offsets stay valid.
 What is found (words, numbers and placeholders in ``data/redact.json``):
 
 - ``email``: addresses ``local@domain.tld``.
-- ``phone``: numbers the ``phonenumbers`` library finds valid for one of the ``phone.regions`` (or in international
-  ``+...`` form); a number that is only *possible* (right length, unassigned range) counts when a phone cue word
-  ("call", "mobile", ...) comes shortly before it.
+- ``phone``: numbers the ``phonenumbers`` library finds valid for one of the ``phone.regions``; a number that is only
+  *possible* (right length, unassigned range) counts when written in international ``+...`` form or when a phone cue
+  ("call", "my number", ...) comes shortly before it (or at the end of the previous turn).
 - ``card``: 13-19 digits, optionally grouped by spaces or dashes, starting with a card issuer digit, Luhn-checked.
 - ``iban``: country code, check digits and the country's IBAN length, mod-97 checked.
 - ``address``: US/UK street addresses ("221B Baker Street", "350 5th Ave, Apt 4"; with the city when a state or
@@ -93,9 +93,11 @@ class RedactSettings:
     id_max_chars: int
     id_min_digits_if_numeric: int
     not_postcode_inward: frozenset[str]
+    not_street_words: frozenset[str]
     patterns: Mapping[str, re.Pattern[str]]
     stated_name: re.Pattern[str]
     title_only_cues: frozenset[str]
+    sentence_start_cues: frozenset[str]
     not_names: frozenset[str]
     max_stated_words: int
 
@@ -188,9 +190,13 @@ def redact_settings(options: RedactOptions = RedactOptions()) -> RedactSettings:
         id_max_chars=_number(ids, "max_chars", "identifiers"),
         id_min_digits_if_numeric=_number(ids, "min_digits_if_numeric", "identifiers"),
         not_postcode_inward=frozenset(_words(address, "not_postcode_inward", "address")),
+        not_street_words=frozenset(_words(_section(address, "lowercase_street"), "not_words",
+                                          "address.lowercase_street")),
         patterns=_compile_patterns(card, ids, address, states, names),
-        stated_name=_stated_name_pattern(stated_cues, _number(names, "max_stated_words", "names")),
+        stated_name=_stated_name_pattern(stated_cues, _words(names, "honorifics", "names"),
+                                         _number(names, "max_stated_words", "names")),
         title_only_cues=frozenset(w.casefold() for w in _words(names, "stated_cues_title_only", "names")),
+        sentence_start_cues=frozenset(w.casefold() for w in _words(names, "stated_cues_sentence_start", "names")),
         not_names=frozenset(w.casefold() for w in _words(names, "not_names", "names")),
         max_stated_words=_number(names, "max_stated_words", "names"),
     )
@@ -201,11 +207,12 @@ _NAME_WORD = r"[^\W\d_]{1,40}(?:['\u2019\-][^\W\d_]{1,40})?"
 _TITLE_WORD = r"[A-Z\u00C0-\u00D6\u00D8-\u00DE][^\W\d_]{0,40}(?:['\u2019\-][^\W\d_]{1,40})?"
 
 
-def _stated_name_pattern(cues: Sequence[str], max_words: int) -> re.Pattern[str]:
+def _stated_name_pattern(cues: Sequence[str], honorifics: Sequence[str], max_words: int) -> re.Pattern[str]:
     """'my name is Dana Kim': the cue, then up to ``max_words`` name words."""
     return re.compile(
         rf"(?<![^\W_])(?P<cue>(?i:{_alternation(cues)}))[ \t]{{1,3}}"
-        rf"(?P<name>{_NAME_WORD}(?:[ \t]{_TITLE_WORD}){{0,{max(0, max_words - 1)}}})"
+        rf"(?P<name>(?:{_alternation(honorifics)}\.?[ \t]{{1,2}})?"
+        rf"{_NAME_WORD}(?:[ \t]{_TITLE_WORD}){{0,{max(0, max_words - 1)}}})"
     )
 
 
@@ -222,6 +229,9 @@ def _compile_patterns(card: Mapping[str, Any], ids: Mapping[str, Any], address: 
     ident = rf"(?P<id>[A-Za-z0-9](?:[A-Za-z0-9\-/]{{0,{max_id - 2}}}[A-Za-z0-9])?)(?![A-Za-z0-9])"
     suffixes = _words(address, "street_suffixes", "address")
     lower_suffixes = _words(address, "lowercase_suffixes", "address")
+    lower = _section(address, "lowercase_street")
+    max_words = _number(address, "max_street_words", "address")
+    postal_code = r"[A-Za-z0-9]{2,8}(?:[ \t][0-9][A-Za-z]{2}|-[0-9]{4})?"  # 94107, 94107-1234, BR7 4QN
     units = _words(address, "unit_words", "address")
     directions = _words(address, "directions", "address")
     abbreviations = [str(k) for k in states]
@@ -232,9 +242,9 @@ def _compile_patterns(card: Mapping[str, Any], ids: Mapping[str, Any], address: 
     city = rf"(?:{_TITLE_WORD}[ \t]){{0,2}}{_TITLE_WORD}"
     unit = rf"{_alternation(units)}\.?[ \t]?#?[A-Za-z0-9\-]{{1,6}}(?![A-Za-z0-9])"
     street = (
-        rf"(?<![\w\-/.,])(?:{unit},?[ \t]{{1,2}})?[0-9]{{1,6}}[A-Za-z]?(?:-[0-9]{{1,6}})?[ \t]{{1,2}}"
+        rf"(?<![\w\-/.,@#])(?:{unit},?[ \t]{{1,2}})?[0-9]{{1,6}}[A-Za-z]?(?:-[0-9]{{1,6}})?[ \t]{{1,2}}"
         rf"(?:{_alternation(directions)}\.?[ \t])?"
-        rf"(?:(?:{_TITLE_WORD}|[0-9]{{1,3}}(?:st|nd|rd|th))[ \t]){{1,{_number(address, 'max_street_words', 'address')}}}"
+        rf"(?:(?:{_TITLE_WORD}|[0-9]{{1,3}}(?:st|nd|rd|th))[ \t]){{1,{max_words}}}"
         rf"(?:{_alternation(suffixes)}|{_alternation(lower_suffixes)})(?![A-Za-z0-9])"
         rf"(?:\.?,?[ \t]{{1,2}}{unit})?"
         rf"(?:,[ \t]{{1,2}}{city}(?:,?[ \t]{{1,2}}(?:{state}(?:,?[ \t]{{1,2}}{zip_code})?|{uk_postcode})))?"
@@ -248,19 +258,26 @@ def _compile_patterns(card: Mapping[str, Any], ids: Mapping[str, Any], address: 
         ),
         "card": re.compile(rf"(?<![0-9\-])[0-9](?:[ \-]?[0-9]){{{min_digits - 1},{max_digits - 1}}}(?![0-9])"),
         "iban": re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}[0-9]{2}(?:[ ]?[A-Za-z0-9]){10,30}"),
-        "phone_candidate": re.compile(r"(?<![\w+])\+?\(?[0-9][0-9 \t().\-/]{4,24}[0-9](?![0-9])"),
+        "phone_candidate": re.compile(r"(?<![\w+\-])\+?\(?[0-9][0-9 \t().\-/]{4,24}[0-9](?![0-9])"),
         "order": re.compile(rf"(?<![A-Za-z0-9])(?i:{_alternation(_words(ids, 'order_cues', 'identifiers'))})"
                             rf"(?![A-Za-z0-9]){glue}#?{ident}"),
         "account": re.compile(rf"(?<![A-Za-z0-9])(?i:{_alternation(_words(ids, 'account_cues', 'identifiers'))})"
                               rf"(?![A-Za-z0-9]){glue}#?{ident}"),
         "postal_cue": re.compile(rf"(?<![A-Za-z0-9])(?i:{_alternation(_words(address, 'postal_cues', 'address'))})"
-                                 rf"(?![A-Za-z0-9]){glue}(?P<id>[A-Za-z0-9]{{2,8}}(?:[ \t][0-9][A-Za-z]{{2}}|-[0-9]{{4}})?)"
+                                 rf"(?![A-Za-z0-9]){glue}(?P<id>{postal_code})"
                                  r"(?![A-Za-z0-9])"),
         "street": re.compile(street),
+        "street_lower": re.compile(
+            rf"(?<![\w\-/.,@#])[0-9]{{{_number(lower, 'min_number_digits', 'address.lowercase_street')},6}}"
+            rf"[ \t]{{1,2}}(?P<words>(?:[a-z]{{3,20}}[ \t]{{1,2}}){{1,3}})"
+            rf"{_alternation(_words(lower, 'suffixes', 'address.lowercase_street'))}(?![A-Za-z0-9])"),
         "uk_postcode": re.compile(rf"(?<![A-Za-z0-9])(?P<code>{uk_postcode})(?![A-Za-z0-9])"),
         "state_zip": re.compile(rf"(?<![A-Za-z0-9]){state},?[ \t]{{1,2}}{zip_code}(?![0-9])"),
         "honorific": re.compile(rf"(?<![A-Za-z]){_alternation(honorifics)}\.?[ \t]{{1,2}}"
                                 rf"(?P<name>{_TITLE_WORD}(?:[ \t]{_TITLE_WORD})?)"),
+        "name_request": re.compile(rf"(?i:{_alternation(_words(names, 'request_cues', 'names'))})"),
+        "name_reply": re.compile(rf"(?:(?i:it's|it\u2019s|i'm|i\u2019m|this is|my name is|name is)[ \t]{{1,3}})?"
+                                 rf"(?P<name>{_NAME_WORD}(?:[ \t]{{1,2}}{_NAME_WORD}){{0,2}})[ \t]*[.!]?"),
         "addressed": re.compile(rf"(?<![^\W_])(?i:{_alternation(_words(names, 'address_cues', 'names'))}),?[ \t]{{1,3}}"
                                 rf"(?P<name>{_TITLE_WORD}(?:[ \t]{_TITLE_WORD})?)(?=[ \t]{{0,3}}(?:[,.!?:;\n]|$))"),
     }
@@ -306,10 +323,17 @@ def _emails(text: str, s: RedactSettings) -> Iterable[PiiSpan]:
 
 def _cards(text: str, s: RedactSettings) -> Iterable[PiiSpan]:
     for m in s.patterns["card"].finditer(text):
-        digits = re.sub(r"[^0-9]", "", m.group())
-        if (s.card_min_digits <= len(digits) <= s.card_max_digits and luhn_ok(digits)
-                and (not s.card_first_digits or digits[0] in s.card_first_digits)):
-            yield PiiSpan(m.start(), m.end(), "card")
+        run = m.group()
+        # the whole run of digits, else its longest part that ends at a separator ("4111 1111 1111 1111 12/27")
+        ends = [len(run)] + [i for i in range(len(run) - 1, 0, -1) if run[i] in " -"]
+        for end in ends:
+            digits = re.sub(r"[^0-9]", "", run[:end])
+            if len(digits) < s.card_min_digits:
+                break
+            if (len(digits) <= s.card_max_digits and luhn_ok(digits)
+                    and (not s.card_first_digits or digits[0] in s.card_first_digits)):
+                yield PiiSpan(m.start(), m.start() + end, "card")
+                break
 
 
 def _ibans(text: str, s: RedactSettings) -> Iterable[PiiSpan]:
@@ -356,7 +380,8 @@ def _phones(text: str, s: RedactSettings, before: str = "") -> Iterable[PiiSpan]
                 start, end = lo + match.start, lo + match.end
                 if any(a < end and start < b for a, b in found):
                     continue
-                if not phonenumbers.is_valid_number(match.number) and not _phone_cue_before(text, start, before, s):
+                if not (phonenumbers.is_valid_number(match.number) or match.raw_string.startswith("+")
+                        or _phone_cue_before(text, start, before, s)):
                     continue
                 found.append((start, end))
         yield from (PiiSpan(a, b, "phone") for a, b in found)
@@ -372,6 +397,9 @@ def _phone_cue_before(text: str, start: int, before: str, s: RedactSettings) -> 
     return s.phone_cue.search(preceding.lower()) is not None
 
 
+_MEASURE = re.compile(r"[0-9]+[a-z]+")  # "30minutes", "10am", "2nd": a quantity, not an identifier
+
+
 def _identifiers(text: str, s: RedactSettings) -> Iterable[PiiSpan]:
     for kind in ("order", "account"):
         for m in s.patterns[kind].finditer(text):
@@ -382,7 +410,7 @@ def _identifiers(text: str, s: RedactSettings) -> Iterable[PiiSpan]:
 
 def _identifier_ok(ident: str, s: RedactSettings) -> bool:
     digits = sum(c.isdigit() for c in ident)
-    if not digits or not s.id_min_chars <= len(ident) <= s.id_max_chars:
+    if not digits or not s.id_min_chars <= len(ident) <= s.id_max_chars or _MEASURE.fullmatch(ident):
         return False
     return not (digits == len(ident) and digits < s.id_min_digits_if_numeric)
 
@@ -390,6 +418,9 @@ def _identifier_ok(ident: str, s: RedactSettings) -> bool:
 def _addresses(text: str, s: RedactSettings) -> Iterable[PiiSpan]:
     for m in s.patterns["street"].finditer(text):
         yield PiiSpan(m.start(), m.end(), "address")
+    for m in s.patterns["street_lower"].finditer(text):
+        if s.not_street_words.isdisjoint(m.group("words").split()):
+            yield PiiSpan(m.start(), m.end(), "address")
     for m in s.patterns["uk_postcode"].finditer(text):
         if m.group("code")[-2:] not in s.not_postcode_inward:
             yield PiiSpan(m.start(), m.end(), "address")
@@ -543,6 +574,8 @@ def stated_names(text: str, settings: RedactSettings) -> list[str]:
     found: list[str] = []
     for m in settings.stated_name.finditer(text):
         cue = " ".join(m.group("cue").casefold().replace("\u2019", "'").split())
+        if cue in settings.sentence_start_cues and text[:m.start()].rstrip()[-1:] not in ("", ".", "!", "?", ",", ":"):
+            continue  # "It's Dana" answers a question; "on It's Way" does not
         found.extend(_name_words(m.group("name").split(), settings, title_only=cue in settings.title_only_cues))
     return found
 
@@ -573,21 +606,34 @@ def email_names(text: str, settings: RedactSettings) -> list[str]:
     return found
 
 
+def answered_names(text: str, asked: str, settings: RedactSettings) -> list[str]:
+    """A reply that is only a name ("Crystal Minh", "it's dana kim.") to a turn that asked for it ("May I have your
+    name?")."""
+    if settings.patterns["name_request"].search(asked) is None:
+        return []
+    m = settings.patterns["name_reply"].fullmatch(text.strip())
+    return _name_words(m.group("name").split(), settings, title_only=False) if m else []
+
+
 def transcript_names(transcript: Transcript, settings: RedactSettings, allow: Sequence[str] = ()) -> tuple[str, ...]:
     """The names to redact in ``transcript``: of each person whose role's names are not kept (customers), the name
-    words of their speaker labels, the names they give ("my name is ...") and the name-like parts of their e-mail
-    addresses; and the names agents address people by ("Hi Chris,") and names after honorifics ("Mr. Okoro"), unless
-    they are a kept speaker's own name. Allowed terms are never names."""
+    words of their speaker labels, the names they give ("my name is ...", or a reply that is only a name when asked
+    for it) and the name-like parts of their e-mail addresses; and the names agents address people by ("Hi Chris,")
+    and names after honorifics ("Mr. Okoro"), unless they are a kept speaker's own name. Allowed terms are never
+    names."""
     allowed_terms = {term.casefold() for term in allow}
     kept = {part.casefold() for turn in transcript.turns if turn.role in settings.keep_roles
             for part in speaker_name_parts(turn.speaker, settings)}
     names: dict[str, None] = {}
+    asked = ""  # the latest turn of someone else
     for turn in transcript.turns:
         if turn.role in settings.keep_roles:
             own: list[str] = []
+            asked = turn.text
         else:
             own = [*speaker_name_parts(turn.speaker, settings), *stated_names(turn.text, settings),
-                   *email_names(turn.text, settings), *email_names(turn.speaker or "", settings)]
+                   *email_names(turn.text, settings), *email_names(turn.speaker or "", settings),
+                   *answered_names(turn.text, asked, settings)]
         others = honorific_names(turn.text, settings)
         if turn.role == "agent":
             others += addressed_names(turn.text, settings)
@@ -616,6 +662,28 @@ def redact_text(text: str, names: Sequence[str], settings: RedactSettings, allow
     return replace_spans(text, spans, settings), spans
 
 
+def transcript_pii(transcript: Transcript, settings: RedactSettings | None = None, allow: Sequence[str] = ()
+                   ) -> tuple[tuple[str, ...], dict[str, str], list[list[PiiSpan]]]:
+    """What ``redact_transcript`` replaces: the names looked for, the identifiers found after a cue, and the spans
+    of each turn's text (allowed terms left out)."""
+    s = settings or redact_settings()
+    allow = tuple(term.strip() for term in allow if term.strip())
+    names = transcript_names(transcript, s, allow)
+    known_ids = _identifier_ids((t.text for t in transcript.turns), s, allow)
+    befores = ["", *(t.text for t in transcript.turns[:-1])]
+    spans = [allowed(find_pii(turn.text, names, s, known_ids, before), turn.text, allow)
+             for turn, before in zip(transcript.turns, befores, strict=True)]
+    # a phone number found once (after a cue) is found wherever it is repeated ("Details of (977) 625-2661 entered")
+    phones = {turn.text[p.start:p.end] for turn, found in zip(transcript.turns, spans, strict=True) for p in found
+              if p.kind == "phone"} - set(known_ids)
+    if phones:
+        known_ids = {**known_ids, **dict.fromkeys(phones, "phone")}
+        for i, (turn, before) in enumerate(zip(transcript.turns, befores, strict=True)):
+            if any(phone in turn.text for phone in phones):
+                spans[i] = allowed(find_pii(turn.text, names, s, known_ids, before), turn.text, allow)
+    return names, known_ids, spans
+
+
 def redact_transcript(transcript: Transcript, settings: RedactSettings | None = None, allow: Sequence[str] = ()
                       ) -> tuple[Transcript, dict[str, int]]:
     """A new transcript with personal data replaced by placeholders in every turn's text and in the warnings, and the
@@ -623,15 +691,12 @@ def redact_transcript(transcript: Transcript, settings: RedactSettings | None = 
     spans replaced per kind (speaker labels count once per distinct label, as names)."""
     s = settings or redact_settings()
     allow = tuple(term.strip() for term in allow if term.strip())
-    names = transcript_names(transcript, s, allow)
-    known_ids = _identifier_ids((t.text for t in transcript.turns), s, allow)
+    names, known_ids, turn_spans = transcript_pii(transcript, s, allow)
     counts = dict.fromkeys(KINDS, 0)
     turns: list[Turn] = []
     replaced_speakers: dict[str, str] = {}
-    previous = ""
-    for turn in transcript.turns:
-        text, spans = redact_text(turn.text, names, s, allow, known_ids, previous)
-        previous = turn.text
+    for turn, spans in zip(transcript.turns, turn_spans, strict=True):
+        text = replace_spans(turn.text, spans, s)
         for span in spans:
             counts[span.kind] += 1
         speaker = turn.speaker
@@ -657,10 +722,18 @@ def _speaker_label(speaker: str, role: str, names: Sequence[str], s: RedactSetti
 
 @functools.cache
 def _placeholders() -> tuple[re.Pattern[str], dict[str, str], str]:
-    """The placeholders as one pattern, their kinds by text, and the characters they start with."""
-    placeholders = redact_settings().placeholders
+    """The placeholders as one pattern, their kinds by text, and the characters they start with (read apart from the
+    other settings: every analysis asks, redacting or not)."""
+    placeholders = _section(load_json(SETTINGS_FILE), "placeholders")
+    if not all(isinstance(placeholders.get(kind), str) and placeholders[kind] for kind in KINDS):
+        redact_settings()  # raises the error that names what is wrong
     return (re.compile(_alternation(placeholders.values(), flexible_space=False)),
             {text: kind for kind, text in placeholders.items()}, "".join({p[0] for p in placeholders.values()}))
+
+
+def placeholder(kind: str) -> str:
+    """The placeholder of ``kind`` ("name" -> "[NAME]")."""
+    return next(text for text, k in _placeholders()[1].items() if k == kind)
 
 
 def placeholder_spans(text: str) -> list[tuple[int, int, str]]:

@@ -28,8 +28,27 @@ def read_json_file(path: str | Path) -> Any:
     """The parsed content of a user's JSON data file (a rubric, a lexicon); problems name the file."""
     path = Path(path)
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise DataFileError(f"{path}: cannot be read: {exc.strerror or exc}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
         raise DataFileError(f"{path}: not valid JSON: {exc}") from None
+    return parse_json_text(text, str(path))
+
+
+def parse_json_text(text: str, where: str, what: str = "") -> Any:
+    """JSON from a user's file, strictly: ``NaN`` and ``Infinity`` (which Python's json accepts) are refused, and
+    so are integers over Python's digit limit and nesting deep enough to exhaust the stack, each with a
+    ``DataFileError`` naming the file (``where``; ``what`` may say what it is) instead of a traceback."""
+    try:
+        return json.loads(text, parse_constant=_refuse_constant)
+    except json.JSONDecodeError as exc:
+        raise DataFileError(f"{where}:{exc.lineno}: {what}not valid JSON: {exc.msg}") from None
+    except ValueError as exc:  # NaN / Infinity, or an integer of more than 4300 digits
+        raise DataFileError(f"{where}: {what}not valid JSON: {exc}") from None
+    except RecursionError:
+        raise DataFileError(f"{where}: {what}not valid JSON: nested too deeply") from None
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")

@@ -7,8 +7,10 @@ where possible and what was expected) for anything that cannot be read. ``iter_i
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 import re
+import stat
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -39,10 +41,12 @@ __all__ = [
 ]
 
 FORMATS: tuple[str, ...] = tuple(sorted(PARSERS))
+logger = logging.getLogger(__name__)
 SUFFIXES: dict[str, str] = {suffix: spec.name for spec in PARSERS.values() for suffix in spec.suffixes}
 
 _CORE_HEADERS = frozenset({"from", "to", "date", "subject", "message-id"})
-_SRT_START = re.compile(r"^\s*\d+\s*\n\s*\d{1,2}:\d{2}:\d{2}[,.]\d{1,3}\s*-->", re.MULTILINE)
+# [^\S\n]* before the newline, not \s*: two \s* around a \n backtrack quadratically on a run of blank lines
+_SRT_START = re.compile(r"^\s*\d+[^\S\n]*\n\s*\d{1,2}:\d{2}:\d{2}[,.]\d{1,3}\s*-->", re.MULTILINE)
 _EMAIL_HEADER = re.compile(r"^(from|to|subject|date|message-id|received|return-path|mime-version|delivered-to|"
                            r"reply-to|content-type|dkim-signature|authentication-results|arc-[\w-]+|x-[\w-]+):",
                            re.IGNORECASE | re.MULTILINE)
@@ -85,12 +89,7 @@ def read_bytes(
 ) -> Iterator[Transcript]:
     """Parse one input's content; ``name`` (default: ``source``) is used to detect the format by extension."""
     if len(data) > options.max_file_bytes:
-        raise InputError(
-            source,
-            f"file is {len(data) / 1048576:.1f} MB, over the {options.max_file_bytes / 1048576:.0f} MB limit; "
-            "split the export or raise the limit with --max-file-size",
-            code="too_large",
-        )
+        raise _too_large(source, len(data), options.max_file_bytes)
     fmt = options.format or detect_format(name or source, data[:8192])
     spec = PARSERS.get(fmt)
     if spec is None:
@@ -111,28 +110,48 @@ def read_path(path: str | os.PathLike[str], options: IngestOptions = IngestOptio
     """Parse one file (every conversation in it)."""
     path = Path(path)
     source = str(path)
+    limit = options.max_file_bytes
     try:
-        size = path.stat().st_size
-        if size > options.max_file_bytes:
-            raise InputError(
-                source,
-                f"file is {size / 1048576:.1f} MB, over the {options.max_file_bytes / 1048576:.0f} MB limit; "
-                "split the export or raise the limit with --max-file-size",
-                code="too_large",
-            )
-        data = path.read_bytes()
+        with open(path, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if stat.S_ISDIR(info.st_mode):
+                raise IsADirectoryError
+            if stat.S_ISREG(info.st_mode) and info.st_size > limit:
+                raise _too_large(source, info.st_size, limit)
+            data = handle.read(limit + 1)  # a pipe or device has no size to check first: read no more than the limit
     except FileNotFoundError:
         raise InputError(source, "no such file", code="not_found") from None
     except IsADirectoryError:
-        raise InputError(source, "is a folder; expected a file", code="unreadable") from None
+        raise InputError(source, _folder_problem(path), code="unreadable") from None
     except OSError as exc:
         raise InputError(source, f"cannot be read: {exc.strerror or exc}", code="unreadable") from None
+    if len(data) > limit:
+        raise _too_large(source, None, limit)
     yield from read_bytes(data, source, options, name=path.name)
 
 
+def _too_large(source: str, size: int | None, limit: int) -> InputError:
+    found = f"file is {size / 1048576:.1f} MB," if size is not None else "input is"
+    return InputError(source, f"{found} over the {limit / 1048576:g} MB limit; split the export or raise the limit "
+                      "with --max-file-size", code="too_large")
+
+
+def _folder_problem(path: Path) -> str:
+    try:
+        os.listdir(path)
+    except OSError as exc:  # a folder met in a walk that could not be listed
+        return f"folder cannot be read: {exc.strerror or exc}; its files were not scored"
+    return "is a folder; expected a file"
+
+
 def iter_inputs(paths: Sequence[str | os.PathLike[str]]) -> Iterator[Path | str]:
-    """Files named directly (any extension), files under folders (recursively, known extensions only, sorted), and
-    ``"-"`` for standard input. Hidden files and folders are skipped; links to folders are not followed."""
+    """Files named directly (any extension, links followed), files under folders (recursively, known extensions only,
+    sorted), and ``"-"`` for standard input.
+
+    In folders, hidden files and folders are skipped silently, and symbolic links (to files or folders) and pipes,
+    sockets or devices are skipped with a warning logged on ``transcript_coach.ingest``: a walk never leaves the
+    folder it was given and never blocks on a pipe. A folder that cannot be listed is yielded itself, so that
+    ``read_path`` reports it as unreadable."""
     for raw in paths:
         if str(raw) == "-":
             yield "-"
@@ -144,12 +163,35 @@ def iter_inputs(paths: Sequence[str | os.PathLike[str]]) -> Iterator[Path | str]
             yield path
 
 
-def _walk(folder: Path) -> Iterator[Path]:
-    for root, dirs, files in os.walk(folder, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            if not name.startswith(".") and Path(name).suffix.casefold() in SUFFIXES:
-                yield Path(root) / name
+def _walk(top: Path) -> Iterator[Path]:
+    """Depth first, each folder's files before its subfolders, names sorted (the order of ``os.walk``)."""
+    stack = [top]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted((e for e in listing if not e.name.startswith(".")), key=lambda e: e.name)
+        except OSError:
+            yield folder
+            continue
+        subfolders = []
+        for entry in entries:
+            path = Path(entry.path)
+            known = path.suffix.casefold() in SUFFIXES
+            try:
+                if entry.is_symlink():
+                    if known or entry.is_dir():
+                        logger.warning("%s: skipped: a symbolic link inside a folder is not followed (name the file "
+                                       "itself to read it)", path)
+                elif entry.is_dir(follow_symlinks=False):
+                    subfolders.append(path)
+                elif known and entry.is_file(follow_symlinks=False):
+                    yield path
+                elif known:
+                    logger.warning("%s: skipped: not a regular file (a pipe, socket or device)", path)
+            except OSError as exc:
+                logger.warning("%s: skipped: %s", path, exc.strerror or exc)
+        stack.extend(reversed(subfolders))
 
 
 def from_records(

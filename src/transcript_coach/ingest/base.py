@@ -13,20 +13,26 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from transcript_coach.errors import InputError
+from transcript_coach.limits import DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_TURN_CHARS
 from transcript_coach.model import Channel, Role, Timestamp, Transcript, Turn
 
-DEFAULT_MAX_FILE_BYTES = 25 * 1024 * 1024
+__all__ = ["DEFAULT_MAX_FILE_BYTES", "DEFAULT_MAX_TURN_CHARS"]  # re-exported: the limits ingest applies
 
 
 @dataclass(frozen=True, slots=True)
 class IngestOptions:
-    """How to read inputs: role rosters, limits and an optional forced format."""
+    """How to read inputs: role rosters, limits and an optional forced format.
+
+    ``max_file_bytes``: a larger file is refused (``too_large``); ``max_turn_chars``: a longer message is cut to this
+    many characters, with a warning in the report naming the turn.
+    """
 
     agents: tuple[str, ...] = ()
     agent_pattern: re.Pattern[str] | None = None
     agent_domains: tuple[str, ...] = ()
     format: str | None = None
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    max_turn_chars: int = DEFAULT_MAX_TURN_CHARS
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +108,7 @@ def finish(conversation: Conversation, *, source: str, format: str, options: Ing
         Turn(
             index=i,
             role=role,
-            text=t.text.strip("\n").rstrip(),
+            text=_cut(t.text.strip("\n").rstrip(), i, t.line, options.max_turn_chars, warnings),
             speaker=speaker,
             timestamp=t.timestamp,
             internal=internal,
@@ -125,6 +131,16 @@ def finish(conversation: Conversation, *, source: str, format: str, options: Ing
         warnings=tuple(warnings),
         ended=conversation.ended_at,
     )
+
+
+def _cut(text: str, index: int, line: int | None, limit: int, warnings: list[str]) -> str:
+    """The text of turn ``index``, cut to ``limit`` characters with a warning when it is longer."""
+    if len(text) <= limit:
+        return text
+    where = f"turn {index}" + (f" (line {line})" if line is not None else "")
+    warnings.append(f"{where} is {len(text):,} characters long; only its first {limit:,} were kept "
+                    "(raise the limit with --max-turn-chars)")
+    return text[:limit].rstrip()
 
 
 def _in_time_order(turns: list[RawTurn]) -> list[RawTurn]:

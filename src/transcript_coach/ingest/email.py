@@ -86,10 +86,10 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone, tzinfo
-from email import policy
 from email.header import decode_header, make_header
 from email.message import Message
 from email.parser import BytesParser
+from email.policy import EmailPolicy
 from email.utils import getaddresses, parsedate_to_datetime
 from pathlib import Path
 
@@ -105,6 +105,7 @@ from transcript_coach.model import Role, Transcript
 _HEADERS_EXPECTED = "expected RFC 5322 headers such as From:, Date:, Subject: followed by a blank line and the body"
 _MAX_DEPTH = 12  # quote levels / MIME levels read; deeper text stays as it is
 _MAX_BLOCKQUOTES = 200  # HTML blockquotes turned into ">" lines; more stay plain text
+_MAX_PART_LINES = 2000  # lines starting "--" (MIME boundaries) in one message; the email package takes ~1 ms a part
 _NEARBY = 100  # messages around a quoting message searched for a reworded copy of the quote
 _KNOWN_HEADERS = frozenset(
     "from to cc bcc subject date message-id in-reply-to references received return-path mime-version content-type "
@@ -116,6 +117,10 @@ _ESCAPED_FROM = re.compile(rb"^>+From ")
 _CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _MSG_ID = re.compile(r"<([^<>\s]{1,998})>")
+# The email package parses a header in time quadratic in its length (a Content-Type of 100,000 ';' takes minutes,
+# and it is parsed again on every access): longer address and subject headers are read from their raw text, and
+# any other header is cut to this length before the package parses it (see _BoundedPolicy).
+_MAX_STRUCTURED_HEADER = 1000
 _ADDRESS = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){0,8}")
 _SUBJECT_PREFIX = re.compile(
     r"^\s*(?:(?:re|fwd?|aw|sv|vs|wg|tr|rv|antw|res|odp|ynt)\s?(?:\[\d{1,4}\]|\(\d{1,4}\))?\s?:|\[[^\[\]]{0,80}\])\s*",
@@ -450,7 +455,11 @@ def _transcripts(chunks: list[tuple[bytes, int]], source: str, fmt: str, options
 
 def _read_message(data: bytes, line: int, index: int) -> _Message:
     where = f"message at line {line}"
-    msg = BytesParser(policy=policy.default).parsebytes(data)
+    boundaries = data.count(b"\n--")
+    if boundaries > _MAX_PART_LINES:
+        raise ValueError(f"{boundaries:,} lines start with '--' (MIME part boundaries), over the {_MAX_PART_LINES:,} "
+                         "a support email could have")
+    msg = BytesParser(policy=_POLICY).parsebytes(data)
     warnings: list[str] = []
 
     message_id = _first_id(_raw_header(msg, "Message-ID"))
@@ -487,6 +496,19 @@ def _read_message(data: bytes, line: int, index: int) -> _Message:
     )
 
 
+class _BoundedPolicy(EmailPolicy):
+    """``email.policy.default``, except that a header is cut to ``_MAX_STRUCTURED_HEADER`` characters before it is
+    parsed (no genuine Content-Type or Content-Disposition is that long)."""
+
+    def header_fetch_parse(self, name, value):
+        if len(value) > _MAX_STRUCTURED_HEADER:
+            value = value[:_MAX_STRUCTURED_HEADER]
+        return super().header_fetch_parse(name, value)
+
+
+_POLICY = _BoundedPolicy()
+
+
 def _clean(text: str) -> str:
     """Text without lone surrogates (8-bit bytes the email package could not decode)."""
     try:
@@ -510,13 +532,15 @@ def _raw_header(msg: Message, name: str) -> str | None:
 
 
 def _header_text(msg: Message, name: str) -> str | None:
+    raw = _raw_header(msg, name)
+    if raw is None:
+        return None
     try:
+        if len(raw) > _MAX_STRUCTURED_HEADER:
+            raise LookupError(name)  # the email package's parse is superlinear: decode the raw text below
         value = msg.get(name)
         return None if value is None else _clean(str(value))
     except Exception:
-        raw = _raw_header(msg, name)
-        if raw is None:
-            return None
         try:
             return _clean(str(make_header(decode_header(raw))))
         except Exception:
@@ -526,10 +550,13 @@ def _header_text(msg: Message, name: str) -> str | None:
 def _addresses(msg: Message, name: str) -> list[tuple[str | None, str | None]]:
     """(display name, lower-case address) pairs of an address header; never raises."""
     out: list[tuple[str | None, str | None]] = []
+    raw = _raw_header(msg, name)
+    if not raw:
+        return []
     try:
-        header = msg.get(name)
+        header = msg.get(name) if len(raw) <= _MAX_STRUCTURED_HEADER else None
         if header is None:
-            return []
+            raise LookupError(name)  # read the raw text below
         for item in getattr(header, "addresses", ()):
             addr = _clean(item.addr_spec) if item.domain else ""
             display = _clean(item.display_name or "") or None
@@ -541,19 +568,27 @@ def _addresses(msg: Message, name: str) -> list[tuple[str | None, str | None]]:
             return out
     except Exception:
         pass
-    raw = _raw_header(msg, name)
-    if not raw:
-        return []
     try:
         pairs = getaddresses([raw])
     except Exception:
         pairs = []
     for display, addr in pairs:
+        display = _decoded(display)
         if "@" in addr:
             out.append((display or None, addr.casefold()))
         elif display or addr:
             out.append((display or addr, None))
     return out
+
+
+def _decoded(text: str) -> str:
+    """Encoded words (``=?utf-8?q?...?=``) decoded, as the structured parse would have done."""
+    if "=?" not in text:
+        return text
+    try:
+        return _clean(str(make_header(decode_header(text))))
+    except Exception:
+        return text
 
 
 def _first_id(value: str | None) -> str | None:

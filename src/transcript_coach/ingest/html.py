@@ -18,7 +18,7 @@ _SKIP = frozenset({"script", "style", "head", "title", "meta"})
 _INLINE_SPACE = re.compile(r"[ \t\u00a0\r\f\v]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 _LIST_MARK = re.compile(r"- |\d+\. ")
-_TAG_HINT = re.compile(r"<[a-zA-Z][^>]*>|&[a-zA-Z#0-9]+;")
+_TAG_HINT = re.compile(r"<[a-zA-Z][^<>]*>|&[a-zA-Z#0-9]+;")  # [^<>]: each "<" is scanned from once
 
 
 def looks_like_html(text: str) -> bool:

@@ -17,7 +17,7 @@ from transcript_coach.data import load_json
 from transcript_coach.errors import DataFileError
 from transcript_coach.model import ROLES, Role
 
-_BRACKETED = re.compile(r"^(?P<outer>.*?)\s*[(\[{<]\s*(?P<inner>[^)\]}>]*?)\s*[)\]}>]\s*(?P<rest>.*)$")
+_OPENING, _CLOSING = "([{<", ")]}>"
 _SEPARATED = re.compile(r"^(?P<a>.+?)\s*(?:\s[-–—|/]\s|,\s*)\s*(?P<b>.+)$")
 _SPACES = re.compile(r"\s+")
 _ANONYMOUS = re.compile(r"^[#\d\s_-]+$")
@@ -73,10 +73,10 @@ def parse_label(label: str) -> Label:
     if role is not None:
         return Label(role, text)
     internal = False
-    bracketed = _BRACKETED.match(text)
-    if bracketed and bracketed["inner"]:
-        outer = (bracketed["outer"] + " " + bracketed["rest"]).strip()
-        inner = bracketed["inner"]
+    bracketed = _bracketed(text)
+    if bracketed and bracketed[1]:
+        outer = (bracketed[0] + " " + bracketed[2]).strip()
+        inner = bracketed[1]
         inner_role, outer_role = lex.labels.get(_norm(inner)), lex.labels.get(_norm(outer))
         if _norm(inner) in lex.internal:
             parsed = parse_label(outer) if outer else Label(None, text)
@@ -93,6 +93,19 @@ def parse_label(label: str) -> Label:
         if lex.labels.get(_norm(a)) is not None:
             return Label(lex.labels[_norm(a)], b)
     return _label_from_words(text, lex)
+
+
+def _bracketed(text: str) -> tuple[str, str, str] | None:
+    """``"Agent (Tom) x"`` -> ``("Agent", "Tom", "x")``: the text around and inside the first bracket that is closed
+    later; None without one. (A loop rather than a regular expression: lazy groups around the brackets backtrack
+    quadratically on a long run of opening brackets.)"""
+    start = next((i for i, ch in enumerate(text) if ch in _OPENING), None)
+    if start is None:
+        return None
+    end = next((j for j in range(start + 1, len(text)) if text[j] in _CLOSING), None)
+    if end is None:
+        return None
+    return text[:start].rstrip(), text[start + 1:end].strip(), text[end + 1:].lstrip()
 
 
 # When a label holds words of several roles, the first role here wins: "Support Bot" is a bot, "Customer Success"

@@ -84,7 +84,7 @@ _NOTE_AGENT_KEYS = frozenset({"agents", "agent", "agent names", "agent name"})
 _NOTE_CUSTOMER_KEYS = frozenset({"customer", "customers", "customer name", "caller", "caller name", "client"})
 # "Agent: Tom Becker. Customer: Dana Kim." holds two declarations: split before a "Key:" that follows a sentence end.
 _NOTE_SENTENCES = re.compile(r"(?<=[.;])\s+(?=[A-Za-z][A-Za-z ]{0,24}:)")
-_NAME_LIST = re.compile(r"\s*(?:[,;&/]|\band\b)\s*", re.IGNORECASE)
+_NAME_LIST = re.compile(r"[,;&/]|\band\b", re.IGNORECASE)  # no \s* around it: quadratic on long spaces
 _NOTE_START_KEYS = frozenset(
     {"recorded", "recorded at", "recording started", "started", "started at", "start", "start time", "call start",
      "call started", "call started at", "date"}

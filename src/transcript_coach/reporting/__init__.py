@@ -27,9 +27,14 @@ def _dumps(document: dict[str, Any]) -> str:
     return json.dumps(document, ensure_ascii=False)
 
 
+def jsonl_line(item: Item) -> str:
+    """One report (or error record) as a line of JSONL, newline included."""
+    return _dumps(item.to_dict()) + "\n"
+
+
 def write_jsonl(items: Iterable[Item], out: IO[str]) -> None:
     for item in items:
-        out.write(_dumps(item.to_dict()) + "\n")
+        out.write(jsonl_line(item))
 
 
 def write_json(items: Iterable[Item], out: IO[str]) -> None:

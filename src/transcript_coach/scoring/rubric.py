@@ -87,6 +87,8 @@ def _need(mapping: Any, key: str, kind: type | tuple[type, ...], where: str) -> 
     if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
         expected = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
         raise DataFileError(f"{where}.{key}: expected {expected}, got {type(value).__name__}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise DataFileError(f"{where}.{key}: expected a finite number, got {value!r}")
     return value
 
 
@@ -117,15 +119,15 @@ def parse_rubric(document: Any, name: str) -> Rubric:
         raise DataFileError(f"{name}: coaching: expected an object")
     conditions = document.get("conditions", {})
     if not isinstance(conditions, Mapping) or not all(
-            isinstance(v, int | float) and not isinstance(v, bool) for v in conditions.values()):
-        raise DataFileError(f"{name}: conditions: expected an object of numbers")
+            isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in conditions.values()):
+        raise DataFileError(f"{name}: conditions: expected an object of finite numbers")
     return Rubric(name, version, dict(bands), skills, dict(flags), dict(coaching), dict(conditions))
 
 
 def parse_skill(skill: str, spec: Any, where: str) -> SkillRubric:
     requires = tuple(_need(spec, "requires", list, where))
     for i, condition in enumerate(requires):
-        if condition not in CONDITIONS:
+        if not isinstance(condition, str) or condition not in CONDITIONS:
             raise DataFileError(f"{where}.requires[{i}]: unknown condition {condition!r} "
                                 f"(known: {', '.join(sorted(CONDITIONS))})")
     signals = []
@@ -133,9 +135,9 @@ def parse_skill(skill: str, spec: Any, where: str) -> SkillRubric:
         at = f"{where}.signals[{i}]"
         feature = _need(raw, "feature", str, at)
         when = raw.get("when")
-        if when is not None and when not in CONDITIONS:
+        if when is not None and (not isinstance(when, str) or when not in CONDITIONS):
             raise DataFileError(f"{at}.when: unknown condition {when!r}")
-        target = float(raw.get("target", 1.0))
+        target = float(_need(raw, "target", (int, float), at)) if "target" in raw else 1.0
         if target == 0:
             raise DataFileError(f"{at}.target: must not be 0")
         signals.append(Signal(

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from spacy.tokens import Span, Token
 
+from transcript_coach.limits import check_time
 from transcript_coach.model import Evidence
 from transcript_coach.nlp import TranscriptDocs
 from transcript_coach.signals.resources import Resources
@@ -61,7 +62,9 @@ def extract(docs: TranscriptDocs, res: Resources, families: Iterable[str] | None
     hits: set[Hit] = set()
     for family in families if families is not None else EXTRACTORS:
         for fn in EXTRACTORS.get(family, ()):
+            check_time()
             for h in fn(docs, res):
+                check_time()
                 if not h.feature.startswith(family + "."):
                     raise ValueError(f"extractor {fn.__name__} emitted {h.feature!r} outside family {family!r}")
                 text = turns[h.turn].text

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 import re
 from collections.abc import Container, Iterator, Mapping
@@ -38,9 +37,10 @@ from typing import Any
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 
-from transcript_coach.data import load_json
+from transcript_coach.data import load_json, parse_json_text
 from transcript_coach.errors import DataFileError
 from transcript_coach.nlp import TranscriptDocs
+from transcript_coach.redact import inside_placeholder
 from transcript_coach.signals import Hit, extractor
 from transcript_coach.signals.resources import WARMERS, Resources
 
@@ -50,7 +50,7 @@ GLOSSARY_FILE = "glossary.json"
 # 2-6 characters: capitals with at most one digit at either end (2FA, MP3), optionally a plural "s" (RMAs).
 _ACRONYM = re.compile(r"(?:[0-9]?[A-Z]{2,6}|[A-Z]{2,6}[0-9]?)s?")
 _CAPS_FORM = re.compile(r"[0-9]?[A-Z][A-Z0-9]{1,5}")
-_ALIAS_SPLIT = re.compile(r"\s*[;|]\s*")
+_ALIAS_SPLIT = re.compile(r"[;|]")  # pieces are stripped; \s* around it would be quadratic on long spaces
 # Function words an expansion may contain without their initial ("Proof of Delivery" -> POD).
 _EXPANSION_SKIP = frozenset({"of", "and", "the", "for", "to", "a", "an", "in", "on", "at", "by", "&"})
 _NAME_LINKS = frozenset({",", "&", "-"})
@@ -269,10 +269,7 @@ def read_glossary(path: str | Path) -> list[GlossaryEntry]:
     if not stripped:
         raise DataFileError(f"{path}: glossary is empty")
     if path.suffix.lower() == ".json" or stripped[0] in "[{":
-        try:
-            document = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise DataFileError(f"{path}:{exc.lineno}: glossary is not valid JSON: {exc.msg}") from None
+        document = parse_json_text(text, str(path), "glossary is ")
         entries = parse_glossary_document(document, str(path), company=True)
     else:
         entries = _parse_csv(text, str(path))
@@ -346,7 +343,7 @@ def _validate_entry(item: Any, where: str, source: str, *, company: bool, allow_
         plain = " ".join(plain.split())
     aliases = item.get("aliases", [])
     if isinstance(aliases, str):
-        aliases = [a for a in _ALIAS_SPLIT.split(aliases.strip()) if a]
+        aliases = [a.strip() for a in _ALIAS_SPLIT.split(aliases) if a.strip()]
     if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip() for a in aliases):
         raise DataFileError(f"{where}: 'aliases' must be a list of non-empty strings")
     acronym = item.get("acronym")
@@ -422,12 +419,23 @@ def shouting(sent: Span | Doc, res: Resources) -> bool:
         text = token.text
         if len(text) < 2 or not token.is_alpha:
             continue
+        if text.isupper() and _in_placeholder(token):
+            continue  # "[NAME]": a redaction placeholder
         words += 1
         if text.isupper():
             caps += 1
             if freq.zipf(token.lower_) >= cfg.familiar_caps_min_zipf:
                 familiar += 1
     return familiar >= cfg.shouting_min_caps_words and caps >= cfg.shouting_caps_share * words
+
+
+def _in_placeholder(token: Token) -> bool:
+    """Whether ``token`` is inside a redaction placeholder, looking only at its neighbours (``doc.text`` would copy
+    the whole conversation for every token)."""
+    doc = token.doc
+    window = doc[max(0, token.i - 2):min(len(doc), token.i + 3)]
+    start = token.idx - window.start_char
+    return inside_placeholder(window.text, start, start + len(token.text))
 
 
 def candidates(res: Resources, doc: Doc, *, names: Container[str] = frozenset(), max_zipf: float | None = None
@@ -451,6 +459,8 @@ def candidates(res: Resources, doc: Doc, *, names: Container[str] = frozenset(),
             if token.is_punct or token.i in covered or (prev is not None and prev.text in ("@", "#")):
                 continue
             text = token.text
+            if _in_placeholder(token):
+                continue  # "[IBAN]": a redaction placeholder, not the term
             capitalised = text[:1].isupper()
             if capitalised and _signature(token, last_word):
                 continue  # "... Thanks! *TJF", "- Ceri": an agent's sign-off

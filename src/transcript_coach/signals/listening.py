@@ -16,7 +16,8 @@ Positive signals (agent turns):
   phone number, a date, the customer's name (from "my name is ..." or the chat's speaker label) or a product name
   (mixed-case or letter+digit tokens such as "iPhone", "S21", and capitalised words inside a sentence that are not
   common English words, Zipf frequency below ``product_max_zipf``). Evidence: the agent's span; rule
-  ``reuse:<kind>``. Details the agent said before the customer are not counted.
+  ``reuse:<kind>``. Details the agent said before the customer are not counted. In a redacted transcript a placeholder
+  the customer gave ("[ORDER]") counts as that detail, and "[NAME]" as the customer's name.
 
 Negative signals:
 
@@ -51,6 +52,7 @@ from transcript_coach.data import load_json
 from transcript_coach.lexicon import Match
 from transcript_coach.model import Turn
 from transcript_coach.nlp import TranscriptDocs
+from transcript_coach.redact import placeholder, placeholder_spans
 from transcript_coach.signals import Hit, extractor, span_hit
 from transcript_coach.signals.resources import Resources
 
@@ -69,6 +71,8 @@ _DATE = re.compile(r"[0-9]{1,4}[/.-][0-9]{1,2}[/.-][0-9]{1,4}")
 _DAY = re.compile(r"([0-9]{1,2})(?:st|nd|rd|th)?")
 _PHONE_PIECE = re.compile(r"\+?[0-9]{1,12}|[()\-.]")
 _MEASURE = re.compile(r"[0-9][0-9.:,]*(?:st|nd|rd|th|am|pm|s|k|gb|mb|tb|kg|g|m|cm|mm|x|hrs?|mins?|h|p)")
+# redaction placeholder kind -> detail kind (others are codes)
+_PLACEHOLDER_KINDS = {"email": "email", "phone": "phone", "name": "name", "address": "address"}
 _MIXED_CASE = re.compile(r"[a-z]+[A-Z][A-Za-z0-9]*|[A-Z][a-z]+[A-Z][A-Za-z0-9]*")
 
 
@@ -208,7 +212,7 @@ def _zipf(word: str) -> float:
 
 @dataclass(frozen=True, slots=True)
 class Detail:
-    kind: str  # code | email | phone | date | name | product
+    kind: str  # code | email | phone | date | name | product | address (a redacted one)
     key: str
     start: int  # character offsets in the turn
     end: int
@@ -246,9 +250,12 @@ def _code_key(text: str, w: Words) -> str | None:
 
 
 def details(doc: Doc, w: Words) -> list[Detail]:
-    """Codes, emails, phone numbers and dates in a turn (names and products are found separately)."""
+    """Codes, emails, phone numbers and dates in a turn (names and products are found separately), and the
+    placeholders of a redacted transcript ("[ORDER]" is a code, "[NAME]" a name)."""
+    redacted = [Detail(_PLACEHOLDER_KINDS.get(kind, "code"), doc.text[start:end], start, end)
+                for start, end, kind in placeholder_spans(doc.text)]
     if not _DIGIT.search(doc.text) and not _EMAIL_HINT.search(doc.text):
-        return []
+        return redacted
     texts = [doc.vocab.strings[o] for o in doc.to_array("ORTH").tolist()]
     starts = doc.to_array("IDX").tolist()
     found: list[Detail] = []
@@ -280,7 +287,7 @@ def details(doc: Doc, w: Words) -> list[Detail]:
             key = _code_key(text, w)
             if key:
                 found.append(Detail("code", key, starts[i], starts[i] + len(text)))
-    return found
+    return redacted + found
 
 
 def customer_names(turn: Turn, doc: Doc, w: Words, stated: set[str]) -> set[str]:
@@ -387,6 +394,9 @@ def _agent_signals(turns, res: Resources, w: Words, content: dict[int, set[str]]
             for d in found:
                 if d.key not in agent_said:
                     given.setdefault(d.key, d.kind)
+            redacted_name = placeholder("name")  # a redacted speaker label: the agent knows the name
+            if redacted_name not in agent_said:
+                given.setdefault(redacted_name, "name")
             stated = stated_names(doc, w)
             turn_names = customer_names(turn, doc, w, stated)
             names.update(n for n in turn_names if n not in agent_said)
@@ -491,6 +501,8 @@ def _given_fields(doc: Doc, found: list[Detail], stated_names: set[str], w: Word
             out.setdefault("email", set()).add(d.key)
         elif d.kind == "phone":
             out.setdefault("phone", set()).add(d.key)
+        elif d.kind == "address":
+            out.setdefault("address", set()).add(d.key)
     if stated_names:
         out.setdefault("name", set()).update(stated_names)
     codes = [d for d in found if d.kind in ("code", "email")]

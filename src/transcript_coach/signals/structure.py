@@ -10,7 +10,8 @@
 - ``structure.name_use``: the customer's name in an agent turn (one hit per use; "Mei Ling" is one use). The name
   comes from the customer's speaker label (not generic labels like "Customer" or "Visitor") or from "my name is X"
   / "this is X" in a customer turn (counted from that turn on). Names that are also common words ("Will", "May")
-  count only capitalised and not at the start of a sentence.
+  count only capitalised and not at the start of a sentence. In a redacted transcript the name placeholder
+  ("[NAME]") counts too (rule ``name:redacted``): only customers' names are redacted.
 - ``structure.closing_question``: "is there anything else I can help with?", "anything else today?", "let me know if
   there's anything else"; negated ones ("there isn't anything else I can do") do not count.
 - ``structure.thanks``: "thank you for contacting us / your patience / waiting / choosing ...".
@@ -26,6 +27,7 @@ from spacy.tokens import Doc, Span
 
 from transcript_coach.data import load_json
 from transcript_coach.nlp import TranscriptDocs
+from transcript_coach.redact import placeholder_spans
 from transcript_coach.signals import Hit, extractor, span_hit
 from transcript_coach.signals.resources import Resources
 
@@ -130,6 +132,10 @@ def structure(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
                 previous = (token.i, token.i + 1, known[1])
             if previous is not None:
                 yield _name_hit(doc, turn.index, previous)
+        for start, end, kind in placeholder_spans(doc.text):  # a redacted name: the customer's, as agents' are kept
+            span = doc.char_span(start, end, alignment_mode="expand") if kind == "name" else None
+            if span is not None and not any(s.start <= span.start < s.end for s in intro_spans):
+                yield span_hit("structure.name_use", turn.index, span, "name:redacted")
         first_agent = False
 
 

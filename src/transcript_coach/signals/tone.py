@@ -21,9 +21,11 @@ Features (evidence = the sentence for sentence-level scores, the exact words oth
 
 from __future__ import annotations
 
+import bisect
 import copy
 import functools
 import re
+import string
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
@@ -35,6 +37,7 @@ from transcript_coach.lexicon import Lexicon, Match
 from transcript_coach.nlp import TranscriptDocs
 from transcript_coach.politeness import (CUE_FEATURE, PolitenessFeaturizer, PolitenessModel, corrected_lexicon,
                                          load_politeness_model)
+from transcript_coach.redact import inside_placeholder
 from transcript_coach.signals import Hit, extractor, span_hit
 from transcript_coach.signals.resources import Resources
 
@@ -157,7 +160,23 @@ class SentimentScorer:
         return text
 
     def score(self, text: str) -> float:
-        return self._polarity(self.prepare(text))
+        prepared = self.prepare(text)
+        if not self.may_carry_sentiment(prepared):
+            return 0.0  # what VADER gives a text without a word of its lexicon, at a fraction of the cost
+        return self._polarity(prepared)
+
+    def may_carry_sentiment(self, text: str) -> bool:
+        """False only when VADER would score ``text`` 0: no word of it, as VADER splits and strips words, is in the
+        lexicon (every valence, booster, negation and punctuation rule starts from a lexicon word). Text with
+        non-ASCII characters may hold emoji, which VADER turns into words, so it is always scored."""
+        if not text.isascii():
+            return True
+        lexicon = self.analyzer.lexicon
+        for word in text.split():
+            lower = word.lower()
+            if lower in lexicon or lower.strip(string.punctuation) in lexicon:
+                return True
+        return False
 
     def has_content(self, span: Span) -> bool:
         """Worth scoring: a word, an emoticon VADER knows, or an emoji (not punctuation or numbers only)."""
@@ -181,10 +200,11 @@ class Shouting:
         run of at least ``min_run`` consecutive ALL-CAPS words. Acronyms, one-letter words ("I", "A"), tokens without
         letters and two- or three-letter words that are neither stop words nor sentiment words (codes such as "LHR",
         "KY") neither count nor break a run; any word with a lower-case letter breaks it."""
-        run: list = []
-        best: list = []
+        run = best = 0  # lengths of the current and the longest run of caps words
+        run_start = best_start = best_end = 0  # character offsets
         upper = lower = 0
         caps_words = 0
+        doc_text = None  # built once, and only when needed (Doc.text joins every token)
         for token in span:
             text = token.text
             if not token.is_alpha or len(text) < 2 or text in self.acronyms:
@@ -192,18 +212,24 @@ class Shouting:
             if token.is_upper and len(text) < 4 and not token.is_stop and token.lower_ not in self.short_words:
                 continue
             if token.is_upper:
-                run.append(token)
+                if doc_text is None:
+                    doc_text = span.doc.text
+                if inside_placeholder(doc_text, token.idx, token.idx + len(text)):
+                    continue  # "[EMAIL]": a redaction placeholder
+                if not run:
+                    run_start = token.idx
+                run += 1
                 upper += len(text)
                 caps_words += 1
-                if len(run) > len(best):
-                    best = list(run)
+                if run > best:
+                    best, best_start, best_end = run, run_start, token.idx + len(text)
             else:
                 lower += len(text)
-                run = []
+                run = 0
         if caps_words >= 2 and upper >= self.min_letters and upper >= self.upper_ratio * (upper + lower):
             return span.start_char, span.end_char
-        if len(best) >= self.min_run:
-            return best[0].idx, best[-1].idx + len(best[-1].text)
+        if best >= self.min_run:
+            return best_start, best_end
         return None
 
 
@@ -262,6 +288,7 @@ class ToneKit:
             if match.entry.feature != CUE_FEATURE:
                 yield span_hit(match.entry.feature, index, match.span, f"lexicon:tone#{match.entry.id}",
                                match.entry.value)
+        within = _Within(matches)
         for span in sentences(doc):
             shout = self.shouting.find(span)
             if shout:
@@ -271,7 +298,7 @@ class ToneKit:
             yield span_hit("tone.agent_sentiment", index, span, "vader:sentence",
                            round(self.agent_sentiment.score(span.text), 4))
             yield span_hit("tone.politeness", index, span, "model:politeness",
-                           round(self.politeness.score(span, _within(matches, span)), 4))
+                           round(self.politeness.score(span, within(span)), 4))
 
     def customer_turn(self, index: int, doc: Doc, scores: list[float]) -> Iterator[Hit]:
         """Customer evidence; appends each scored sentence's sentiment to ``scores``."""
@@ -314,8 +341,19 @@ def sentences(doc: Doc) -> Iterator[Span]:
             yield doc[start:end]
 
 
-def _within(matches: list[Match], span: Span) -> list[Match]:
-    return [m for m in matches if span.start <= m.span.start and m.span.end <= span.end]
+class _Within:
+    """The matches inside a span, in their original order, found by bisection: a turn of thousands of sentences
+    must not cost sentences x matches."""
+
+    def __init__(self, matches: list[Match]):
+        self.order = sorted(range(len(matches)), key=lambda i: matches[i].span.start)
+        self.starts = [matches[i].span.start for i in self.order]
+        self.matches = matches
+
+    def __call__(self, span: Span) -> list[Match]:
+        low, high = bisect.bisect_left(self.starts, span.start), bisect.bisect_left(self.starts, span.end)
+        inside = sorted(i for i in self.order[low:high] if self.matches[i].span.end <= span.end)
+        return [self.matches[i] for i in inside]
 
 
 def tone_kit(res: Resources) -> ToneKit:

@@ -1,0 +1,397 @@
+"""Throughput and memory of ``score`` against spaCy's bare tokenizer on the same text, as one table.
+
+    python benchmarks/throughput.py [DATA_DIR] [--size N] [--jobs-files N] [--spacy-model NAME] [--write-results]
+
+DATA_DIR defaults to ../shared/data next to the repository. The corpus mixes real support conversations, one source
+after the other so that any prefix is a mix: brand-support tweet threads (``twcs/``, threaded as in
+``eval_twcs.py``), Ubuntu IRC support chats (``ubuntu_dialogue_sample/``, speakers alternate: the upstream sample
+has no names) and USS task dialogues (``uss_user_satisfaction/``, USER = customer, SYSTEM = agent), repeated to
+``--size`` conversations (default 1,000). Each conversation is written as one generic JSON file in a temporary
+folder, because ``score`` streams files from disk.
+
+Measured, on one core unless said otherwise:
+
+- the bare tokenizer (``spacy.blank("en").tokenizer.pipe``) over every turn's text: words/s;
+- ``Coach.score`` over the folder, end to end (read, parse, signals, scores, notes, JSONL written to a null sink):
+  words/s and conversations/s, and the ratio to the tokenizer (target: at least 1/3);
+- the same with ``--spacy-model NAME`` when that trained pipeline is installed (else reported as skipped);
+- peak memory (``ru_maxrss`` of a ``transcript-coach score -o FILE --jobs 1`` subprocess) at 1x and 10x the corpus
+  (target: 10x within 1.2x of 1x);
+- ``--jobs 1`` against ``--jobs 2`` (CLI subprocesses, wall time) on a folder of ``--jobs-files`` files (default
+  1,200): the speed-up (target 1.7x on 2 cores) and whether the two outputs are byte-identical.
+
+Words are whitespace-separated words of the turn texts, counted once, so both sides are divided by the same number.
+``--write-results`` also rewrites the throughput section of ``benchmarks/RESULTS.md``, with the machine described.
+Timings are wall-clock and noisy on a shared machine: compare runs made on the same quiet machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import html
+import importlib.metadata
+import importlib.util
+import itertools
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_DATA = HERE.parent.parent / "shared" / "data"
+DEFAULT_SIZE = 1000
+DEFAULT_JOBS_FILES = 1200
+SCALE = 10
+TARGET_RATIO = 1 / 3
+TARGET_MEMORY = 1.2
+TARGET_SPEEDUP = 1.7
+COLUMNS = ("measure", "value", "unit", "target", "note")
+
+
+# --- the corpus -------------------------------------------------------------------------------------------------
+
+def _eval_twcs():
+    spec = importlib.util.spec_from_file_location("eval_twcs", HERE / "eval_twcs.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def twcs_conversations(data_dir: Path) -> Iterator[dict]:
+    """Brand-support tweet threads (customer tweets = customer turns, brand replies = agent turns)."""
+    for rows in _eval_twcs().read_threads(data_dir / "twcs" / "twcs_head5000.csv"):
+        yield {"id": f"twcs-{rows[0]['tweet_id']}", "channel": "chat", "turns": [
+            {"role": "customer" if row["inbound"] == "True" else "agent", "speaker": row["author_id"],
+             "timestamp": row["_time"].isoformat(), "text": html.unescape(row["text"])} for row in rows]}
+
+
+def ubuntu_conversations(data_dir: Path) -> Iterator[dict]:
+    """Ubuntu IRC support chats: one utterance per line, no names upstream, so the two sides alternate."""
+    with (data_dir / "ubuntu_dialogue_sample" / "dialogues_small.jsonl").open(encoding="utf-8") as f:
+        for line in f:
+            if not line.strip():
+                continue
+            record = json.loads(line)
+            utterances = [u for u in record["text"].split("\n") if u.strip()]
+            if len(utterances) < 2:
+                continue
+            yield {"id": "ubuntu-" + record["dialogue_id"].replace("/", "-").removesuffix(".tsv"), "channel": "chat",
+                   "turns": [{"role": ("customer", "agent")[i % 2], "speaker": ("User", "Helper")[i % 2],
+                              "text": text} for i, text in enumerate(utterances)]}
+
+
+def uss_conversations(data_dir: Path) -> Iterator[dict]:
+    """USS task dialogues (MultiWOZ, SGD): USER lines are the customer's, SYSTEM lines the agent's."""
+    for name in ("MWOZ", "SGD"):
+        with (data_dir / "uss_user_satisfaction" / f"{name}.txt").open(encoding="utf-8", newline="") as f:
+            turns: list[dict] = []
+            number = 0
+            for row in itertools.chain(csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE), [[]]):
+                if len(row) >= 2 and row[1] != "OVERALL" and row[1].strip():
+                    role = "customer" if row[0] == "USER" else "agent"
+                    turns.append({"role": role, "speaker": "User" if role == "customer" else "Assistant",
+                                  "text": row[1]})
+                elif not row and turns:
+                    number += 1
+                    yield {"id": f"uss-{name.lower()}-{number}", "channel": "chat", "turns": turns}
+                    turns = []
+
+
+def conversations(data_dir: Path) -> list[dict]:
+    """Every conversation of the three sources, interleaved one from each source at a time."""
+    sources = [list(twcs_conversations(data_dir)), list(ubuntu_conversations(data_dir)),
+               list(uss_conversations(data_dir))]
+    mixed = [c for group in itertools.zip_longest(*sources) for c in group if c is not None]
+    if not mixed:
+        raise FileNotFoundError(f"no conversations in {data_dir}")
+    return mixed
+
+
+def corpus(base: list[dict], size: int) -> Iterator[dict]:
+    """``size`` conversations: ``base`` repeated, each copy with its own id."""
+    for n in range(size):
+        conversation = base[n % len(base)]
+        copy = n // len(base)
+        yield conversation if copy == 0 else {**conversation, "id": f"{conversation['id']}-copy{copy}"}
+
+
+def write_corpus(conversations: Iterable[dict], folder: Path) -> int:
+    """One generic JSON file per conversation, 1,000 to a sub-folder; returns how many were written."""
+    count = 0
+    for count, conversation in enumerate(conversations, 1):
+        sub = folder / f"{(count - 1) // 1000:04d}"
+        if (count - 1) % 1000 == 0:
+            sub.mkdir(parents=True, exist_ok=True)
+        (sub / f"{count:07d}.json").write_text(json.dumps(conversation, ensure_ascii=False), encoding="utf-8")
+    return count
+
+
+def words(conversations: Iterable[dict]) -> int:
+    return sum(len(turn["text"].split()) for c in conversations for turn in c["turns"])
+
+
+def texts(conversations: Iterable[dict]) -> list[str]:
+    return [turn["text"] for c in conversations for turn in c["turns"]]
+
+
+def turns(conversations: Iterable[dict]) -> int:
+    return sum(len(c["turns"]) for c in conversations)
+
+
+# --- measurements -----------------------------------------------------------------------------------------------
+
+def best_of(runs: int, measure) -> float:
+    """The shortest of ``runs`` timings: the least disturbed by whatever else the machine is doing."""
+    return min(measure() for _ in range(runs))
+
+
+def time_tokenizer(sample: list[str], runs: int = 3) -> float:
+    """Seconds for spaCy's bare English tokenizer over ``sample``, a fresh tokenizer (cold cache) each run."""
+    import spacy
+
+    def once() -> float:
+        tokenizer = spacy.blank("en").tokenizer
+        started = time.perf_counter()
+        for _ in tokenizer.pipe(sample):
+            pass
+        return time.perf_counter() - started
+
+    return best_of(runs, once)
+
+
+def time_score(folder: Path, spacy_model: str | None = None, profile: bool = False) -> tuple[float, float]:
+    """(seconds to build the Coach, seconds for ``Coach.score`` over ``folder`` with the JSONL written to a null
+    sink), in this process, on one core."""
+    from transcript_coach import Coach
+    from transcript_coach.reporting import write_jsonl
+
+    started = time.perf_counter()
+    coach = Coach(spacy_model=spacy_model)
+    built = time.perf_counter() - started
+    profiler = None
+    if profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+    started = time.perf_counter()
+    with open(os.devnull, "w", encoding="utf-8") as sink:
+        write_jsonl(coach.score([folder], jobs=1), sink)
+    elapsed = time.perf_counter() - started
+    if profiler is not None:
+        import pstats
+
+        profiler.disable()
+        pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(30)
+    return built, elapsed
+
+
+def run_cli(args: list[str]) -> tuple[float, int, int]:
+    """(wall seconds, peak resident memory in bytes, exit code) of ``transcript-coach ARGS`` in a child process."""
+    command = [sys.executable, "-m", "transcript_coach.cli", *args]
+    with tempfile.TemporaryFile() as errors:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors)
+        _, status, usage = os.wait4(process.pid, 0)  # the child's own resource usage
+        elapsed = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        errors.seek(0)
+        error = errors.read().decode("utf-8", "replace")
+    if process.returncode not in (0, 1):
+        raise RuntimeError(f"{' '.join(command)} exited {process.returncode}: {error[-2000:]}")
+    scale = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, kilobytes on Linux
+    return elapsed, usage.ru_maxrss * scale, process.returncode
+
+
+def installed_pipeline(name: str) -> bool:
+    import spacy.util
+
+    return bool(name) and spacy.util.is_package(name)
+
+
+# --- the machine ------------------------------------------------------------------------------------------------
+
+def machine() -> dict[str, str]:
+    model = platform.processor() or platform.machine()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    memory = "?"
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                memory = f"{int(line.split()[1]) / 1048576:.1f} GB"
+    load = "?"
+    with contextlib.suppress(OSError, AttributeError):
+        load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    from transcript_coach.parallel import default_jobs
+
+    return {
+        "cores": f"{default_jobs()} usable of {os.cpu_count()}",
+        "cpu": model,
+        "ram": memory,
+        "python": platform.python_version(),
+        "spacy": importlib.metadata.version("spacy"),
+        "platform": platform.platform(),
+        "load average at start": load,
+    }
+
+
+# --- the run ----------------------------------------------------------------------------------------------------
+
+def row(measure: str, value, unit: str = "", target: str = "", met: bool | None = None, note: str = "") -> dict:
+    return {"measure": measure, "value": value, "unit": unit, "target": target,
+            "met": "" if met is None else ("yes" if met else "NO"), "note": note}
+
+
+def measure_all(data_dir: Path, size: int, jobs_files: int, spacy_model: str, profile: bool, work: Path
+                ) -> list[dict]:
+    rows: list[dict] = []
+    base = conversations(data_dir)
+    one = list(corpus(base, size))
+    sample, n_words, n_convs = texts(one), words(one), len(one)
+    write_corpus(one, work / "1x")
+    rows.append(row("corpus (1x)", n_convs, "conversations",
+                    note=f"{turns(one)} turns, {n_words} words; TWCS threads, Ubuntu chats and USS dialogues "
+                         f"interleaved, from {len(base)} distinct conversations"))
+    log(f"corpus: {n_convs} conversations, {n_words} words")
+
+    tokenizer = time_tokenizer(sample)
+    tokenizer_rate = n_words / tokenizer
+    rows.append(row("spaCy bare tokenizer (spacy.blank('en').tokenizer.pipe)", round(tokenizer_rate), "words/s",
+                    note=f"best of 3, {tokenizer:.2f} s"))
+    log(f"tokenizer: {tokenizer_rate:,.0f} words/s")
+
+    built, elapsed = time_score(work / "1x", profile=profile)
+    rate = n_words / elapsed
+    rows.append(row("score, built-in pipeline, 1 core: words", round(rate), "words/s",
+                    f">= {TARGET_RATIO:.2f} x tokenizer", rate >= TARGET_RATIO * tokenizer_rate,
+                    f"{rate / tokenizer_rate:.3f} x the tokenizer; {elapsed:.1f} s; read, parse, signals, scores, "
+                    "notes, JSONL"))
+    rows.append(row("score, built-in pipeline, 1 core: conversations", round(n_convs / elapsed, 1),
+                    "conversations/s"))
+    rows.append(row("Coach() start-up (built-in pipeline)", round(built, 2), "s", note="once per process"))
+    log(f"score: {rate:,.0f} words/s ({n_convs / elapsed:.1f} conversations/s)")
+
+    if installed_pipeline(spacy_model):
+        built, elapsed = time_score(work / "1x", spacy_model=spacy_model)
+        model_rate = n_words / elapsed
+        rows.append(row(f"score --spacy-model {spacy_model}, 1 core", round(model_rate), "words/s",
+                        note=f"{model_rate / tokenizer_rate:.3f} x the tokenizer; {n_convs / elapsed:.1f} "
+                             f"conversations/s; start-up {built:.1f} s"))
+    else:
+        rows.append(row(f"score --spacy-model {spacy_model or '(none)'}", "skipped",
+                        note="that trained spaCy pipeline is not installed here"))
+    log("trained pipeline: " + rows[-1]["note"])
+
+    write_corpus(corpus(base, size * SCALE), work / f"{SCALE}x")
+    peaks = {}
+    for name in ("1x", f"{SCALE}x"):
+        seconds, peaks[name], _ = run_cli(["score", str(work / name), "-o", str(work / f"out-{name}.jsonl"),
+                                           "--jobs", "1", "-q"])
+        (work / f"out-{name}.jsonl").unlink(missing_ok=True)
+        rows.append(row(f"peak memory, score -o FILE --jobs 1, {name} corpus", round(peaks[name] / 1048576, 1), "MB",
+                        note=f"ru_maxrss of the process; {seconds:.1f} s wall"))
+        log(f"peak memory {name}: {peaks[name] / 1048576:.1f} MB")
+    ratio = peaks[f"{SCALE}x"] / peaks["1x"]
+    rows.append(row(f"peak memory {SCALE}x / 1x", round(ratio, 3), "", f"<= {TARGET_MEMORY}", ratio <= TARGET_MEMORY,
+                    "streaming in and out: memory does not grow with the number of files"))
+    shutil.rmtree(work / f"{SCALE}x")
+
+    rows.extend(measure_jobs(base, jobs_files, work))
+    return rows
+
+
+def measure_jobs(base: list[dict], jobs_files: int, work: Path) -> list[dict]:
+    from transcript_coach.parallel import default_jobs
+
+    if default_jobs() < 2:
+        return [row("score --jobs 2 vs --jobs 1", "skipped", note="this machine lets the process use one core")]
+    folder = work / "jobs"
+    write_corpus(corpus(base, jobs_files), folder)
+    walls = {}
+    for jobs in (1, 2):
+        walls[jobs], _, _ = run_cli(["score", str(folder), "-o", str(work / f"jobs{jobs}.jsonl"), "--jobs", str(jobs),
+                                     "-q"])
+        log(f"--jobs {jobs}: {walls[jobs]:.1f} s")
+    same = (work / "jobs1.jsonl").read_bytes() == (work / "jobs2.jsonl").read_bytes()
+    speedup = walls[1] / walls[2]
+    return [
+        row("score --jobs 1, CLI wall time", round(walls[1], 1), "s", note=f"{jobs_files} files, including start-up"),
+        row("score --jobs 2, CLI wall time", round(walls[2], 1), "s", note=f"{jobs_files} files, including start-up"),
+        row("speed-up of --jobs 2", round(speedup, 2), "x", f">= {TARGET_SPEEDUP}", speedup >= TARGET_SPEEDUP,
+            f"on {default_jobs()} cores"),
+        row("--jobs 2 output byte-identical to --jobs 1", "yes" if same else "NO", "", "identical", same),
+    ]
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def markdown_table(rows: list[dict]) -> str:
+    lines = ["| " + " | ".join(COLUMNS + ("met",)) + " |", "|" + "---|" * (len(COLUMNS) + 1)]
+    for r in rows:
+        value = f"{r['value']:,}" if isinstance(r["value"], int) else str(r["value"])
+        lines.append("| " + " | ".join([r["measure"], value, r["unit"], r["target"], r["note"], r["met"]]) + " |")
+    return "\n".join(lines)
+
+
+def write_results(table: str, described: dict[str, str], command: str) -> None:
+    results = HERE / "RESULTS.md"
+    text = results.read_text(encoding="utf-8") if results.exists() else "# Benchmark results\n"
+    start, end = "<!-- throughput:start -->", "<!-- throughput:end -->"
+    machine_text = "; ".join(f"{key}: {value}" for key, value in described.items())
+    section = (f"{start}\n## Throughput (`{command}`)\n\nMachine: {machine_text}.\n\nTimings are wall-clock: on a "
+               f"machine shared with other work they vary from run to run.\n\n{table}\n{end}")
+    if start in text and end in text:
+        text = text[: text.index(start)] + section + text[text.index(end) + len(end):]
+    else:
+        text = text.rstrip() + "\n\n" + section + "\n"
+    results.write_text(text, encoding="utf-8")
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("data_dir", nargs="?", type=Path, default=DEFAULT_DATA, help="the shared data folder")
+    parser.add_argument("--size", type=int, default=DEFAULT_SIZE, help="conversations in the 1x corpus")
+    parser.add_argument("--jobs-files", type=int, default=DEFAULT_JOBS_FILES, help="files for the --jobs comparison")
+    parser.add_argument("--spacy-model", default="en_core_web_sm", help="trained pipeline to measure if installed")
+    parser.add_argument("--profile", action="store_true", help="print a cProfile of the 1x run on stderr")
+    parser.add_argument("--write-results", action="store_true", help="rewrite the Throughput section of RESULTS.md")
+    args = parser.parse_args(argv)
+    if not args.data_dir.is_dir():
+        print(f"data folder not found: {args.data_dir} (pass the path of shared/data)", file=sys.stderr)
+        return 2
+    if args.size < 1 or args.jobs_files < 1:
+        parser.error("--size and --jobs-files must be at least 1")
+    described = machine()
+    work = Path(tempfile.mkdtemp(prefix="transcript-coach-throughput-"))
+    try:
+        rows = measure_all(args.data_dir, args.size, args.jobs_files, args.spacy_model, args.profile, work)
+    except FileNotFoundError as exc:
+        print(f"data not found: {exc.filename or exc}", file=sys.stderr)
+        return 2
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    table = markdown_table(rows)
+    print(table)
+    if args.write_results:
+        command = "python benchmarks/throughput.py" + "".join(
+            f" {a}" for a in argv if a != "--write-results" and not a.startswith("/"))
+        write_results(table, described, command)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,259 @@
+"""Interrupted runs: ``score -o FILE`` (JSONL) writes through a journal, and ``--resume`` continues from it.
+
+While it runs, reports go to ``FILE.partial`` one complete line at a time (flushed after every line, synced to disk
+at least once a second), and ``FILE.partial.done`` records the run's input list and then, in order, each input
+whose reports are all in the journal. A finished run renames the journal to ``FILE`` and removes the sidecar; an
+interrupted one (Ctrl-C, SIGTERM, a crash, a full disk) leaves both behind. Resuming drops a trailing incomplete
+line, skips the inputs already done, rescores the input that was half done without writing again the
+conversations already in the journal, and appends the rest: the finished file equals an uninterrupted run's, line
+for line (reports do not depend on what else is in the batch).
+
+The input list and the options are those of the interrupted run; resuming with other ones is refused. All the
+filtering happens on the input list and on the stream of reports, outside ``Coach``, so it works whatever way the
+reports are produced.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+from transcript_coach.errors import UsageError
+from transcript_coach.model import Failure, Report
+from transcript_coach.reporting import jsonl_line
+
+Item = Report | Failure
+Input = Path | str
+
+SYNC_SECONDS = 1.0
+_FORMAT = "transcript-coach/journal/v1"
+
+
+def journal_path(output: str | os.PathLike[str]) -> Path:
+    return Path(f"{os.fspath(output)}.partial")
+
+
+def done_path(output: str | os.PathLike[str]) -> Path:
+    return Path(f"{os.fspath(output)}.partial.done")
+
+
+def input_key(item: Input) -> str:
+    """The ``source`` that an input's reports and error records carry."""
+    return "<stdin>" if item == "-" else str(item)
+
+
+def item_key(document: dict[str, Any]) -> tuple[str, ...]:
+    """What makes a journal line the same conversation: a report's source and id; an error record's whole error."""
+    if "error" in document:
+        error = document["error"]
+        return ("error", str(document.get("source")), str(error.get("code")), str(error.get("message")))
+    return ("report", str(document.get("source")), str(document.get("id")))
+
+
+class InputTracker:
+    """Follows a stream of items through the ordered input list: an input is complete once an item of a later input
+    arrives (items come in input order), or when the stream ends."""
+
+    def __init__(self, keys: Sequence[str], start: int = 0):
+        self.keys = keys
+        self.position = start
+
+    def owner(self, source: str) -> int | None:
+        """The index of the input (at or after the current one) that an item with this ``source`` came from; an
+        analysis error record's source is ``<file>#<conversation id>``."""
+        for index in range(self.position, len(self.keys)):
+            key = self.keys[index]
+            if source == key or source.startswith(key + "#"):
+                return index
+        return None
+
+    def advance(self, source: str) -> list[str]:
+        """Move to the input of ``source``; the keys of the inputs completed by the move."""
+        index = self.owner(source)
+        if index is None or index == self.position:
+            return []
+        completed = list(self.keys[self.position:index])
+        self.position = index
+        return completed
+
+
+class Journal:
+    """The journal of one ``score -o FILE`` run. Use ``Journal.open``, then ``pending`` (the inputs still to score),
+    ``skip_written`` on the report stream, ``write`` every item, and ``finish`` (or ``close`` to keep it)."""
+
+    def __init__(self, output: Path, inputs: list[Input], done: int, written: Counter[tuple[str, ...]],
+                 kept: int, failed: int, resumed: bool):
+        self.output = output
+        self.path = journal_path(output)
+        self.done_path = done_path(output)
+        self.inputs = inputs
+        self.pending = inputs[done:]
+        self.written = written  # items of pending inputs already in the journal, not to be written again
+        self.kept = kept  # lines kept from the interrupted run
+        self.failed_before = failed  # error records among them
+        self.resumed = resumed
+        self.lines = kept
+        self._tracker = InputTracker([input_key(i) for i in inputs], done)
+        self._completed: list[str] = []
+        self._last_sync = time.monotonic()
+        self._journal: IO[str] | None = None
+        self._done: IO[str] | None = None
+
+    # ---- opening -------------------------------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, output: str | os.PathLike[str], *, inputs: Iterable[Input], command: dict[str, Any],
+             resume: bool) -> Journal:
+        """Start a journal for ``output`` (replacing any earlier one), or with ``resume`` continue the earlier one if
+        there is one (see ``found``). ``command`` (the paths and options as given) must match the earlier run's.
+        Raises ``UsageError`` when the earlier journal cannot be continued."""
+        output = Path(output)
+        command = json.loads(json.dumps(command))  # as it reads back from the sidecar
+        if resume and journal_path(output).exists():
+            journal = cls._continue(output, command)
+        else:
+            journal = cls._start(output, list(inputs), command)
+        return journal
+
+    @classmethod
+    def _start(cls, output: Path, inputs: list[Input], command: dict[str, Any]) -> Journal:
+        journal = cls(output, inputs, 0, Counter(), 0, 0, resumed=False)
+        header = {"format": _FORMAT, "command": command, "inputs": [str(i) for i in inputs]}
+        journal._done = open(journal.done_path, "w", encoding="utf-8", newline="")  # noqa: SIM115
+        journal._done.write(json.dumps(header, ensure_ascii=False) + "\n")
+        journal._done.flush()
+        journal._journal = open(journal.path, "w", encoding="utf-8", newline="")  # noqa: SIM115
+        journal._sync()
+        return journal
+
+    @classmethod
+    def _continue(cls, output: Path, command: dict[str, Any]) -> Journal:
+        path, sidecar = journal_path(output), done_path(output)
+        header, done_keys = _read_sidecar(sidecar, path)
+        if header.get("command") != command:
+            raise UsageError(f"cannot resume: {path} was left by a run with other inputs or options; rerun that "
+                             "command with --resume, or leave out --resume to start over")
+        inputs: list[Input] = [raw if raw == "-" else Path(raw) for raw in header["inputs"]]
+        keys = [input_key(i) for i in inputs]
+        if done_keys != keys[:len(done_keys)]:
+            raise UsageError(f"cannot resume: {sidecar} does not match its input list; delete {path} and {sidecar} "
+                             "and start over")
+        lines = _complete_lines(path)
+        tracker = InputTracker(keys)
+        written: Counter[tuple[str, ...]] = Counter()
+        failed = 0
+        for number, line in enumerate(lines, 1):
+            try:
+                document = json.loads(line)
+            except json.JSONDecodeError:
+                raise UsageError(f"cannot resume: {path}:{number} is not a report; delete {path} and {sidecar} and "
+                                 "start over") from None
+            if not isinstance(document, dict):
+                raise UsageError(f"cannot resume: {path}:{number} is not a report; delete {path} and {sidecar} and "
+                                 "start over")
+            failed += "error" in document
+            tracker.advance(str(document.get("source")))
+            if tracker.position >= len(done_keys):
+                written[item_key(document)] += 1
+        journal = cls(output, inputs, len(done_keys), written, len(lines), failed, resumed=True)
+        journal._done = open(sidecar, "a", encoding="utf-8", newline="")  # noqa: SIM115
+        journal._journal = open(path, "a", encoding="utf-8", newline="")  # noqa: SIM115
+        return journal
+
+    # ---- writing -------------------------------------------------------------------------------------------------
+
+    def skip_written(self, items: Iterable[Item]) -> Iterator[Item]:
+        """``items`` without those already in the journal (from the input that was half done)."""
+        for item in items:
+            key = item_key(item.to_dict()) if self.written else None
+            if key is not None and key in self.written:
+                self.written[key] -= 1
+                if not self.written[key]:
+                    del self.written[key]
+                continue
+            yield item
+
+    def write(self, item: Item) -> None:
+        """Append one item as a complete, flushed line; record the inputs it shows are complete."""
+        assert self._journal is not None, "journal is closed"
+        self._journal.write(jsonl_line(item))
+        self._journal.flush()
+        self.lines += 1
+        self._completed += self._tracker.advance(item.source)
+        if time.monotonic() - self._last_sync >= SYNC_SECONDS:
+            self._sync()
+
+    def finish(self) -> None:
+        """Every input is done: the journal becomes the output file (atomically) and the sidecar goes."""
+        assert self._journal is not None and self._done is not None, "journal is closed"
+        self._journal.flush()
+        os.fsync(self._journal.fileno())
+        self._journal.close()
+        self._done.close()
+        self._journal = self._done = None
+        os.replace(self.path, self.output)
+        with contextlib.suppress(OSError):
+            os.unlink(self.done_path)
+
+    def close(self) -> None:
+        """Stop without finishing: keep the journal and the sidecar, synced, for ``--resume``."""
+        if self._journal is None:
+            return
+        with contextlib.suppress(OSError):
+            self._sync()
+        for handle in (self._journal, self._done):
+            with contextlib.suppress(OSError):
+                handle.close()  # type: ignore[union-attr]
+        self._journal = self._done = None
+
+    def _sync(self) -> None:
+        """Journal lines reach the disk before the markers that say their inputs are done."""
+        assert self._journal is not None and self._done is not None
+        self._journal.flush()
+        os.fsync(self._journal.fileno())
+        if self._completed:
+            self._done.write("".join(json.dumps(key, ensure_ascii=False) + "\n" for key in self._completed))
+            self._completed = []
+        self._done.flush()
+        os.fsync(self._done.fileno())
+        self._last_sync = time.monotonic()
+
+
+def _read_sidecar(sidecar: Path, journal: Path) -> tuple[dict[str, Any], list[str]]:
+    """The header and the completed inputs recorded beside a journal (a trailing incomplete line is ignored)."""
+    problem = f"cannot resume: {sidecar} is missing or damaged; delete {journal} and start over"
+    try:
+        text = sidecar.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        raise UsageError(problem) from None
+    lines = text.split("\n")[:-1]  # whatever follows the last newline was being written when the run stopped
+    try:
+        header = json.loads(lines[0])
+        done = [json.loads(line) for line in lines[1:]]
+    except (IndexError, json.JSONDecodeError):
+        raise UsageError(problem) from None
+    if (not isinstance(header, dict) or header.get("format") != _FORMAT or not isinstance(header.get("inputs"), list)
+            or not all(isinstance(key, str) for key in done)):
+        raise UsageError(problem)
+    return header, done
+
+
+def _complete_lines(path: Path) -> list[str]:
+    """The complete lines of a journal; a trailing incomplete line (the run stopped while writing it) is cut off
+    the file, so that what is appended next starts on a line of its own."""
+    with open(path, "rb+") as handle:
+        data = handle.read()
+        end = data.rfind(b"\n") + 1
+        if end < len(data):
+            handle.truncate(end)
+    try:
+        text = data[:end].decode("utf-8")
+    except UnicodeDecodeError:
+        raise UsageError(f"cannot resume: {path} is not a journal of reports; delete it and start over") from None
+    return text.split("\n")[:-1]
