@@ -19,12 +19,15 @@ The user's own ``--agent-pattern`` is the user's business.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
 import time
 
 import pytest
 
 from transcript_coach.data import load_json
+from transcript_coach.errors import InputError
 from transcript_coach.ingest import chat, html, read_bytes, sniff_format, subtitles
 from transcript_coach.ingest.roles import parse_label
 from transcript_coach.nlp import load_pipeline
@@ -48,13 +51,11 @@ def _email(headers: str = "", body: str = "hello") -> bytes:
 
 
 def _read(name: str, data: bytes) -> None:
-    try:
+    with contextlib.suppress(InputError):  # only the time matters here; a clean refusal is fine
         list(read_bytes(data, name, name=name))
-    except Exception as exc:  # only the time matters here; a clean refusal is fine
-        assert type(exc).__name__ == "InputError", exc
 
 
-MONEY = __import__("re").compile(load_json("lexicons/knowledge.json")["settings"]["money"])
+MONEY = re.compile(load_json("lexicons/knowledge.json")["settings"]["money"])
 
 CASES = {
     "speaker label: run of opening brackets": (parse_label, "(" * N),

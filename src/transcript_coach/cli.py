@@ -354,7 +354,7 @@ def _across_reports(inputs: tuple[str, ...], output: str | None, build, text_to_
     if output:
         _check_writable(output)
     stdin = sys.stdin.buffer.read() if "-" in inputs else None
-    with _interruptible(output):
+    with _interruptible(output), _library_warnings(quiet=False):
         coach = (lambda: Coach(redact=redact)) if redact is not None else None
         result, write = build(list(load_reports(inputs, stdin=stdin, coach=coach)))
         if output or not text_to_stdout:  # the text listing on stdout lists them itself

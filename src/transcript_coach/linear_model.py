@@ -194,6 +194,8 @@ def _read_json(path: Path) -> dict[str, Any]:
         raise DataFileError(f"{path}:{exc.lineno}: not valid JSON: {exc.msg}") from None
     except ValueError as exc:
         raise DataFileError(f"{path}: {exc}") from None
+    except RecursionError:
+        raise DataFileError(f"{path}: not valid JSON: nested too deeply") from None
     if not isinstance(document, dict):
         raise DataFileError(f"{path}: expected a JSON object, found {_kind(document)}")
     return document

@@ -151,7 +151,7 @@ class Journal:
         for number, line in enumerate(lines, 1):
             try:
                 document = json.loads(line)
-            except json.JSONDecodeError:
+            except (ValueError, RecursionError):
                 raise UsageError(f"cannot resume: {path}:{number} is not a report; delete {path} and {sidecar} and "
                                  "start over") from None
             if not isinstance(document, dict):
@@ -236,7 +236,7 @@ def _read_sidecar(sidecar: Path, journal: Path) -> tuple[dict[str, Any], list[st
     try:
         header = json.loads(lines[0])
         done = [json.loads(line) for line in lines[1:]]
-    except (IndexError, json.JSONDecodeError):
+    except (IndexError, ValueError, RecursionError):
         raise UsageError(problem) from None
     if (not isinstance(header, dict) or header.get("format") != _FORMAT or not isinstance(header.get("inputs"), list)
             or not all(isinstance(key, str) for key in done)):

@@ -396,7 +396,7 @@ def _first_object(lines: Iterable[str]) -> Any:
         if line.strip():
             try:
                 return json.loads(line)
-            except ValueError:
+            except (ValueError, RecursionError):
                 return None
     return None
 
@@ -454,8 +454,9 @@ def parse_reports(lines: Iterable[str], source: str) -> Iterator[dict[str, Any]]
             continue
         try:
             document = json.loads(line)
-        except ValueError as exc:
-            yield _error_record(source, "malformed_report", f"{source}:{number}: not valid JSON ({exc})", number)
+        except (ValueError, RecursionError) as exc:
+            problem = exc if isinstance(exc, ValueError) else "nested too deeply"
+            yield _error_record(source, "malformed_report", f"{source}:{number}: not valid JSON ({problem})", number)
             continue
         problem = check_report(document)
         if problem:
