@@ -58,11 +58,12 @@ def _leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir())
 
 
-@pytest.mark.parametrize("signame", ["SIGKILL", "SIGINT"])
-def test_killed_run_resumes_to_the_same_output(batch, clean, tmp_path, signame):
+# SIGKILL in one process: a main process killed outright cannot end worker processes itself
+@pytest.mark.parametrize("signame, jobs", [("SIGKILL", "1"), ("SIGINT", "2")])
+def test_killed_run_resumes_to_the_same_output(batch, clean, tmp_path, signame, jobs):
     out = tmp_path / "out.jsonl"
     journal = journal_path(out)
-    command = [sys.executable, "-m", "transcript_coach.cli", "score", str(batch), "-o", str(out), "-q"]
+    command = [sys.executable, "-m", "transcript_coach.cli", "score", str(batch), "-o", str(out), "-q", "--jobs", jobs]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # noqa: PLW1509
     deadline = time.monotonic() + 120
