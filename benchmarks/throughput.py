@@ -17,8 +17,9 @@ Measured, on one core unless said otherwise:
 - the same with ``--spacy-model NAME`` when that trained pipeline is installed (else reported as skipped);
 - peak memory (``ru_maxrss`` of a ``transcript-coach score -o FILE --jobs 1`` subprocess) at 1x and 10x the corpus
   (target: 10x within 1.2x of 1x);
-- ``--jobs 1`` against ``--jobs 2`` (CLI subprocesses, wall time) on a folder of ``--jobs-files`` files (default
-  1,200): the speed-up (target 1.7x on 2 cores) and whether the two outputs are byte-identical.
+- ``--jobs 1`` against ``--jobs 2`` (CLI subprocesses, wall time including start-up, the better of two runs each)
+  on a folder of ``--jobs-files`` files (default 2,000): the speed-up (target 1.7x on 2 cores) and whether the two
+  outputs are byte-identical.
 
 Words are whitespace-separated words of the turn texts, counted once, so both sides are divided by the same number.
 ``--write-results`` also rewrites the throughput section of ``benchmarks/RESULTS.md``, with the machine described.
@@ -48,7 +49,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 DEFAULT_DATA = HERE.parent.parent / "shared" / "data"
 DEFAULT_SIZE = 1000
-DEFAULT_JOBS_FILES = 1200
+DEFAULT_JOBS_FILES = 2000
 SCALE = 10
 TARGET_RATIO = 1 / 3
 TARGET_MEMORY = 1.2
@@ -319,16 +320,19 @@ def measure_jobs(base: list[dict], jobs_files: int, work: Path) -> list[dict]:
         return [row("score --jobs 2 vs --jobs 1", "skipped", note="this machine lets the process use one core")]
     folder = work / "jobs"
     write_corpus(corpus(base, jobs_files), folder)
-    walls = {}
-    for jobs in (1, 2):
-        walls[jobs], _, _ = run_cli(["score", str(folder), "-o", str(work / f"jobs{jobs}.jsonl"), "--jobs", str(jobs),
-                                     "-q"])
-        log(f"--jobs {jobs}: {walls[jobs]:.1f} s")
+    walls: dict[int, float] = {}
+    for jobs in (1, 2, 1, 2):  # alternated, the better of two: less at the mercy of other work on the machine
+        seconds, _, _ = run_cli(["score", str(folder), "-o", str(work / f"jobs{jobs}.jsonl"), "--jobs", str(jobs),
+                                 "-q"])
+        walls[jobs] = min(seconds, walls.get(jobs, seconds))
+        log(f"--jobs {jobs}: {seconds:.1f} s")
     same = (work / "jobs1.jsonl").read_bytes() == (work / "jobs2.jsonl").read_bytes()
     speedup = walls[1] / walls[2]
     return [
-        row("score --jobs 1, CLI wall time", round(walls[1], 1), "s", note=f"{jobs_files} files, including start-up"),
-        row("score --jobs 2, CLI wall time", round(walls[2], 1), "s", note=f"{jobs_files} files, including start-up"),
+        row("score --jobs 1, CLI wall time", round(walls[1], 1), "s",
+            note=f"{jobs_files} files, including start-up; better of two runs"),
+        row("score --jobs 2, CLI wall time", round(walls[2], 1), "s",
+            note=f"{jobs_files} files, including start-up; better of two runs"),
         row("speed-up of --jobs 2", round(speedup, 2), "x", f">= {TARGET_SPEEDUP}", speedup >= TARGET_SPEEDUP,
             f"on {default_jobs()} cores"),
         row("--jobs 2 output byte-identical to --jobs 1", "yes" if same else "NO", "", "identical", same),
