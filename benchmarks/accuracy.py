@@ -80,16 +80,11 @@ def main(argv: list[str]) -> int:
 
 
 def write_results(table: str) -> None:
-    results = HERE / "RESULTS.md"
-    text = results.read_text(encoding="utf-8") if results.exists() else "# Benchmark results\n"
-    start, end = "<!-- accuracy:start -->", "<!-- accuracy:end -->"
-    section = (f"{start}\n## Accuracy (`python benchmarks/accuracy.py`)\n\nMachine: {platform.platform()}, "
-               f"Python {platform.python_version()}.\n\n{table}\n{end}")
-    if start in text and end in text:
-        text = text[: text.index(start)] + section + text[text.index(end) + len(end):]
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    results.write_text(text, encoding="utf-8")
+    from harness import write_results_section  # benchmarks/ is on the path when run as a script
+
+    write_results_section(HERE / "RESULTS.md", "accuracy",
+                          f"## Accuracy (`python benchmarks/accuracy.py`)\n\nMachine: {platform.platform()}, "
+                          f"Python {platform.python_version()}.\n\n{table}")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 from transcript_coach import Coach, Transcript
 from transcript_coach.nlp import annotate
@@ -48,3 +49,16 @@ def binary_scores(pairs: Iterable[tuple[bool, bool]]) -> dict[str, float]:
         "positive_rate": (tp + fn) / n if n else 0.0,
         "n": n,
     }
+
+
+def write_results_section(results: Path, name: str, body: str) -> None:
+    """Put ``body`` between the ``<!-- name:start -->`` / ``<!-- name:end -->`` markers of RESULTS.md (replacing
+    what was there, or appending the section)."""
+    text = results.read_text(encoding="utf-8") if results.exists() else "# Benchmark results\n"
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    section = f"{start}\n{body}\n{end}"
+    if start in text and end in text:
+        text = text[: text.index(start)] + section + text[text.index(end) + len(end):]
+    else:
+        text = text.rstrip() + "\n\n" + section + "\n"
+    results.write_text(text, encoding="utf-8")

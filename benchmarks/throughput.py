@@ -352,17 +352,12 @@ def markdown_table(rows: list[dict]) -> str:
 
 
 def write_results(table: str, described: dict[str, str], command: str) -> None:
-    results = HERE / "RESULTS.md"
-    text = results.read_text(encoding="utf-8") if results.exists() else "# Benchmark results\n"
-    start, end = "<!-- throughput:start -->", "<!-- throughput:end -->"
+    from harness import write_results_section  # benchmarks/ is on the path when run as a script
+
     machine_text = "; ".join(f"{key}: {value}" for key, value in described.items())
-    section = (f"{start}\n## Throughput (`{command}`)\n\nMachine: {machine_text}.\n\nTimings are wall-clock: on a "
-               f"machine shared with other work they vary from run to run.\n\n{table}\n{end}")
-    if start in text and end in text:
-        text = text[: text.index(start)] + section + text[text.index(end) + len(end):]
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    results.write_text(text, encoding="utf-8")
+    write_results_section(HERE / "RESULTS.md", "throughput",
+                          f"## Throughput (`{command}`)\n\nMachine: {machine_text}.\n\nTimings are wall-clock: on a "
+                          f"machine shared with other work they vary from run to run.\n\n{table}")
 
 
 def main(argv: list[str]) -> int:

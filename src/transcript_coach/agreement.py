@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from transcript_coach.features import base_feature
 from transcript_coach.labels import Scale
 
 
@@ -108,11 +109,9 @@ def disagreements(errors: np.ndarray, inputs: Sequence[Mapping[str, float]], *, 
     found.sort(key=lambda d: (-abs(d["r"]), d["feature"]))
     shown, seen = [], set()
     for item in found:  # one line per signal: its count or its strongest statistic
-        signal = item["feature"].rsplit(".", 1)[0] if item["feature"].endswith(STATS) else item["feature"]
+        signal = base_feature(item["feature"])
         if signal not in seen:
             seen.add(signal)
             shown.append(item)
     return shown[:top]
 
-
-STATS = (".mean", ".min", ".max")

@@ -8,12 +8,10 @@ matching several reports, are listed rather than guessed.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import IO, Any
 
 from transcript_coach.labels import LabelSet
@@ -54,18 +52,13 @@ def match_reports(labels: LabelSet, reports: Iterable[Mapping[str, Any]]) -> Mat
     return Matched(matched, tuple(missing), tuple(ambiguous), tuple(failures))
 
 
-def file_sha256(path: str | os.PathLike[str]) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-def train(labels: LabelSet, matched: Matched, out_dir: str | os.PathLike[str], *, labels_sha256: str
-          ) -> list[TrainResult]:
+def train(labels: LabelSet, matched: Matched, out_dir: str | os.PathLike[str]) -> list[TrainResult]:
     """One model per labelled skill, written to ``out_dir``."""
     results = []
     for skill_labels in labels.skills.values():
         examples = [replace(example_from_report(matched.reports[i]), id=i)  # keyed by the label's id
                     for i in sorted(skill_labels.scores) if i in matched.reports]
-        results.append(train_skill(skill_labels, examples, out_dir, labels_sha256=labels_sha256,
+        results.append(train_skill(skill_labels, examples, out_dir, labels_sha256=labels.sha256,
                                    labels_name=os.path.basename(labels.source)))
     return results
 

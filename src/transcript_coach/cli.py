@@ -471,7 +471,7 @@ def train_command(labels_file, inputs, out_dir, **coach_options) -> None:
     model is chosen and measured by cross-validation; its card records the agreement on conversations it did not
     see.
     """
-    from transcript_coach.calibration import file_sha256, train
+    from transcript_coach.calibration import train
 
     labels, matched = _labelled_reports(labels_file, inputs, coach_options)
     try:
@@ -479,7 +479,7 @@ def train_command(labels_file, inputs, out_dir, **coach_options) -> None:
     except OSError as exc:
         raise click.UsageError(f"cannot write to {out_dir}: {exc.strerror or exc}") from None
     with _interruptible(None):
-        results = train(labels, matched, out_dir, labels_sha256=file_sha256(labels_file))
+        results = train(labels, matched, out_dir)
     click.echo(f"{'skill':22} {'n':>5} {'scale':10} {'model':22} {'spearman':>8} {'MAE':>6} {'kappa':>6} "
                f"{'acc':>5}  (cross-validated)")
     for r in results:
@@ -527,8 +527,7 @@ def evaluate_command(labels_file, inputs, models, bootstrap, output, output_form
     if output:
         _check_writable(output)
     labels, matched = _labelled_reports(labels_file, inputs, coach_options, models=models)
-    scorer = f"team models in {models}" if models else "rubric" if not coach_options["rubric"] else \
-        f"rubric {coach_options['rubric']}"
+    scorer = f"team models in {models}" if models else f"rubric {coach_options['rubric'] or '(shipped)'}"
     with _interruptible(output):
         result = evaluate(labels, matched, scorer=scorer, bootstrap_rounds=bootstrap)
         _write(output, lambda out: EVALUATION_WRITERS[output_format](result, out))

@@ -11,6 +11,16 @@ from collections.abc import Iterable, Mapping
 
 from transcript_coach.model import Evidence
 
+STAT_SUFFIXES = (".mean", ".min", ".max")
+
+
+def base_feature(name: str) -> str:
+    """The evidence feature behind a statistic: ``tone.politeness.mean`` -> ``tone.politeness``."""
+    for suffix in STAT_SUFFIXES:
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
 
 def vectorize(evidence: Iterable[Evidence]) -> dict[str, float]:
     values: Mapping[str, list[float]]

@@ -10,12 +10,13 @@ names the file and the line.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import math
 import os
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from transcript_coach.data import load_json
@@ -71,6 +72,7 @@ class LabelSet:
     skills: Mapping[str, SkillLabels]
     rows: int
     averaged: int  # (transcript, skill) pairs that had several scores
+    sha256: str = ""  # of the file's bytes, for model cards
 
     @property
     def ids(self) -> frozenset[str]:
@@ -91,7 +93,7 @@ def read_labels(path: str | os.PathLike[str]) -> LabelSet:
         raise InputError(source, f"larger than {MAX_LABEL_FILE_BYTES // 1048576} MB: not a label file")
     if not raw.strip():
         raise InputError(source, "empty: expected a header row (transcript id, skill, score) and scores", line=1)
-    return parse_labels(decode(raw, source).text, source)
+    return replace(parse_labels(decode(raw, source).text, source), sha256=hashlib.sha256(raw).hexdigest())
 
 
 def parse_labels(text: str, source: str) -> LabelSet:

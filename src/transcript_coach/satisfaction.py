@@ -14,8 +14,8 @@ from typing import Any
 
 from transcript_coach.data import load_json
 from transcript_coach.errors import DataFileError
-from transcript_coach.scoring.conditions import CONDITIONS, Analysed
-from transcript_coach.scoring.rubric import SkillRubric, contributions, parse_skill
+from transcript_coach.scoring.conditions import Analysed
+from transcript_coach.scoring.rubric import SkillRubric, contributions, parse_skill, unmet_condition
 
 SETTINGS_FILE = "satisfaction.json"
 
@@ -41,11 +41,10 @@ def formula() -> SatisfactionFormula:
 def estimate_satisfaction(analysed: Analysed) -> dict[str, Any]:
     """``{"estimate": 1-5 or None, "scale": [low, high], "reason": ..., "evidence": [ids]}``."""
     spec = formula()
-    for condition in spec.rubric.requires:
-        reason = CONDITIONS[condition](analysed)
-        if reason is not None:
-            return {"estimate": None, "scale": [spec.low, spec.high], "reason": f"not estimated: {reason}",
-                    "evidence": []}
+    reason = unmet_condition(spec.rubric, analysed)
+    if reason is not None:
+        return {"estimate": None, "scale": [spec.low, spec.high], "reason": f"not estimated: {reason}",
+                "evidence": []}
     parts = contributions(spec.rubric, analysed)
     value = max(spec.low, min(spec.high, spec.rubric.base + sum(p.points for p in parts)))
     shown = "; ".join(f"{'+' if p.points >= 0 else '-'}{abs(p.points):.2f} {p.signal.label}" for p in parts)

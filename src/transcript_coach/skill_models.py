@@ -24,6 +24,7 @@ from typing import Any
 
 from transcript_coach.data import load_json
 from transcript_coach.errors import DataFileError
+from transcript_coach.features import STAT_SUFFIXES, base_feature
 from transcript_coach.labels import Scale, SkillLabels
 from transcript_coach.linear_model import LinearModel, card_path, load_linear_model, save_linear_model
 from transcript_coach.model import SKILLS, SkillScore
@@ -31,7 +32,6 @@ from transcript_coach.scoring.conditions import CONDITIONS, Analysed
 
 FEATURE_SET = "transcript-coach/skill-features/v1"
 TASK_PREFIX = "skill:"
-STAT_SUFFIXES = (".mean", ".min", ".max")
 METRIC_PREFIX = "metric:"
 TRANSFORMS = {
     "log1p": math.log1p,
@@ -56,14 +56,6 @@ def model_inputs(features: Mapping[str, float], metrics: Mapping[str, Any], tran
         if isinstance(value, int | float) and not isinstance(value, bool):
             inputs[METRIC_PREFIX + name] = math.log1p(max(0.0, float(value)))
     return inputs
-
-
-def base_feature(name: str) -> str:
-    """``tone.politeness.mean`` -> ``tone.politeness``; metric inputs have no evidence feature."""
-    for suffix in STAT_SUFFIXES:
-        if name.endswith(suffix):
-            return name[: -len(suffix)]
-    return name
 
 
 @dataclass(frozen=True)
@@ -283,6 +275,7 @@ class SkillModel:
     scale: Scale
     means: Mapping[str, float]
     source: str
+    weights: Mapping[str, float]  # feature name -> coefficient, built once at load
 
     @property
     def kind(self) -> str:
@@ -300,7 +293,7 @@ class SkillModel:
     def score(self, analysed: Analysed, metrics: Mapping[str, Any]) -> SkillScore:
         conf = settings()["scoring"]
         inputs = model_inputs(analysed.features, metrics, self.transform, self.metric_names)
-        weights = dict(zip(self.model.feature_names, self.model.coef, strict=True))
+        weights = self.weights
         if not any(inputs.get(name) and weights.get(name) for name in inputs if not name.startswith(METRIC_PREFIX)):
             return SkillScore(score=None, confidence=0.0,
                               reason="no evidence: none of the signals the team model uses fired")
@@ -416,7 +409,8 @@ def _load_one(path: Path, skill: str) -> SkillModel:
             raise DataFileError(f"{where}: feature {name!r} is not one this version of transcript-coach computes: "
                                 "the feature set does not match; retrain the model")
     return SkillModel(skill, model, transform, tuple(metric_names), scale,
-                      dict(zip(model.feature_names, means, strict=True)), where)
+                      dict(zip(model.feature_names, means, strict=True)), where,
+                      dict(zip(model.feature_names, model.coef, strict=True)))
 
 
 def _sklearn_version() -> str:

@@ -19,6 +19,7 @@ from typing import Any
 
 from transcript_coach.data import load_json, read_json_file
 from transcript_coach.errors import DataFileError
+from transcript_coach.features import base_feature
 from transcript_coach.model import SKILLS, SkillScore
 from transcript_coach.scoring.conditions import CONDITIONS, Analysed
 
@@ -38,10 +39,7 @@ class Signal:
     @property
     def base_feature(self) -> str:
         """The evidence feature behind a statistic: ``tone.politeness.mean`` -> ``tone.politeness``."""
-        for suffix in (".mean", ".min", ".max"):
-            if self.feature.endswith(suffix):
-                return self.feature[: -len(suffix)]
-        return self.feature
+        return base_feature(self.feature)
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,11 +189,19 @@ def contributions(rubric: SkillRubric, analysed: Analysed) -> list[Contribution]
     return found
 
 
-def score_skill(rubric: SkillRubric, analysed: Analysed) -> SkillScore:
+def unmet_condition(rubric: SkillRubric, analysed: Analysed) -> str | None:
+    """The reason the first of the rubric's required conditions does not hold, or None when all hold."""
     for condition in rubric.requires:
         reason = CONDITIONS[condition](analysed)
         if reason is not None:
-            return SkillScore(score=None, confidence=0.0, reason=f"not applicable: {reason}")
+            return reason
+    return None
+
+
+def score_skill(rubric: SkillRubric, analysed: Analysed) -> SkillScore:
+    reason = unmet_condition(rubric, analysed)
+    if reason is not None:
+        return SkillScore(score=None, confidence=0.0, reason=f"not applicable: {reason}")
     parts = contributions(rubric, analysed)
     if not parts:
         return SkillScore(score=None, confidence=0.0,

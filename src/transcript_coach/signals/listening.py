@@ -252,9 +252,10 @@ def _code_key(text: str, w: Words) -> str | None:
 def details(doc: Doc, w: Words) -> list[Detail]:
     """Codes, emails, phone numbers and dates in a turn (names and products are found separately), and the
     placeholders of a redacted transcript ("[ORDER]" is a code, "[NAME]" a name)."""
-    redacted = [Detail(_PLACEHOLDER_KINDS.get(kind, "code"), doc.text[start:end], start, end)
-                for start, end, kind in placeholder_spans(doc.text)]
-    if not _DIGIT.search(doc.text) and not _EMAIL_HINT.search(doc.text):
+    text = doc.text  # built from the tokens on every access: once here
+    redacted = [Detail(_PLACEHOLDER_KINDS.get(kind, "code"), text[start:end], start, end)
+                for start, end, kind in placeholder_spans(text)]
+    if not _DIGIT.search(text) and not _EMAIL_HINT.search(text):
         return redacted
     texts = [doc.vocab.strings[o] for o in doc.to_array("ORTH").tolist()]
     starts = doc.to_array("IDX").tolist()
