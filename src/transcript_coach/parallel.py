@@ -178,6 +178,11 @@ def _stop(pool: ProcessPoolExecutor) -> None:
     """End the workers now, without waiting for the chunks they are scoring, and cancel the queued chunks. The pool's
     own thread is joined too: left running, it races the interpreter's exit and prints a traceback."""
     processes = list((getattr(pool, "_processes", None) or {}).values())  # no public handle before Python 3.14
+    call_queue = getattr(pool, "_call_queue", None)
+    if call_queue is not None:
+        # The queue's feeder thread may be blocked writing chunks to workers that are about to die; without this,
+        # shutting the pool down joins that thread and waits forever (seen after Ctrl-C on a loaded machine).
+        call_queue.cancel_join_thread()
     for process in processes:
         if process.is_alive():
             process.terminate()
