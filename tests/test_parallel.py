@@ -136,7 +136,7 @@ def test_inputs_in_one_chunk_are_scored_without_workers(samples, monkeypatch):
     def no_pool(*args, **kwargs):
         raise AssertionError("a worker pool was started for one chunk of inputs")
 
-    monkeypatch.setattr(parallel, "ProcessPoolExecutor", no_pool)
+    monkeypatch.setattr(parallel, "_Pool", no_pool)
     file = next(iter(iter_inputs([samples])))
     assert [i.to_dict() for i in Coach().score([file], jobs=4)] == [i.to_dict() for i in Coach().score([file])]
 
@@ -196,7 +196,7 @@ def test_settings_are_validated(monkeypatch):
         parallel.settings()
 
 
-def _die(paths, stdin):
+def _die(coach, paths, stdin):
     os._exit(3)  # as if killed: the pool breaks
 
 

@@ -58,8 +58,8 @@ def _leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir())
 
 
-# SIGKILL in one process: a main process killed outright cannot end worker processes itself
-@pytest.mark.parametrize("signame, jobs", [("SIGKILL", "1"), ("SIGINT", "2")])
+# with --jobs 2, a main process killed outright cannot end its workers: they notice it is gone and exit by themselves
+@pytest.mark.parametrize("signame, jobs", [("SIGKILL", "1"), ("SIGKILL", "2"), ("SIGINT", "2")])
 def test_killed_run_resumes_to_the_same_output(batch, clean, tmp_path, signame, jobs):
     out = tmp_path / "out.jsonl"
     journal = journal_path(out)

@@ -10,6 +10,7 @@ import functools
 from dataclasses import dataclass
 
 from transcript_coach.data import load_json
+from transcript_coach.errors import DataFileError
 from transcript_coach.model import Transcript
 
 _SAMPLE_CHARS = 4000
@@ -19,6 +20,7 @@ _SAMPLE_CHARS = 4000
 class Language:
     code: str  # ISO 639-1, or "und" when there is too little text to tell
     confidence: float
+    method: str = "langid"  # how it was told: "langid", "english-words" (the common-word check) or "too-short"
 
     @property
     def english(self) -> bool:
@@ -26,7 +28,7 @@ class Language:
         return self.code in ("en", "und")
 
     def to_dict(self) -> dict[str, object]:
-        return {"code": self.code, "confidence": round(self.confidence, 3)}
+        return {"code": self.code, "confidence": round(self.confidence, 3), "method": self.method}
 
 
 @functools.cache
@@ -37,12 +39,43 @@ def _identifier():
 
 
 def detect_language(transcript: Transcript) -> Language:
-    settings = load_json("signals.json")["language"]
+    """The conversation's language, from what its agents, customers and bots wrote (internal notes aside).
+
+    Mostly common English words ("the", "you", "please", ...: ``english_words`` in data/signals.json) is English at
+    once; any other text goes to py3langid, whose answer is kept when it is sure enough."""
+    settings = _settings()
     text = " ".join(t.text for t in transcript.turns if not t.internal and t.role in ("agent", "customer", "bot"))
     text = text[:_SAMPLE_CHARS]
-    if len(text.split()) < settings["min_words"]:
-        return Language("und", 0.0)
+    words = text.lower().split()
+    if len(words) < settings.min_words:
+        return Language("und", 0.0, "too-short")
+    share = sum(w.strip(_PUNCTUATION) in settings.english_words for w in words) / len(words)
+    if share >= settings.english_share:
+        return Language("en", share, "english-words")
     code, confidence = _identifier().classify(text)
-    if code != "en" and confidence < settings["min_confidence"]:
+    if code != "en" and confidence < settings.min_confidence:
         return Language("und", float(confidence))
     return Language(code, float(confidence))
+
+
+_PUNCTUATION = ".,!?;:\"'()[]{}<>*-’“”"
+
+
+@dataclass(frozen=True, slots=True)
+class _Settings:
+    min_words: int
+    min_confidence: float
+    english_share: float
+    english_words: frozenset[str]
+
+
+@functools.cache
+def _settings() -> _Settings:
+    document = load_json("signals.json")["language"]
+    try:
+        return _Settings(int(document["min_words"]), float(document["min_confidence"]),
+                         float(document["english_share"]),
+                         frozenset(str(w).lower().replace("’", "'") for w in document["english_words"]))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise DataFileError(f"signals.json: language: {exc!r}; expected min_words, min_confidence, english_share "
+                            "and a list english_words") from None

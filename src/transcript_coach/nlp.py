@@ -11,8 +11,11 @@ import re
 from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+import numpy
 import spacy
+from spacy.attrs import LEMMA, ORTH
 from spacy.language import Language
+from spacy.lookups import load_lookups
 from spacy.tokens import Doc
 
 from transcript_coach.data import load_json
@@ -107,13 +110,55 @@ class BoundedTokenizer:
 
 
 def _add_lookup_lemmatizer(nlp: Language) -> None:
-    """spaCy's lookup lemmatizer (tables from spacy-lookups-data, a dependency: no download)."""
-    lemmatizer = nlp.add_pipe("lemmatizer", name="lemmatizer", config={"mode": "lookup", "overwrite": False})
+    """The lemma of each token from spaCy's English lookup table (spacy-lookups-data, a dependency: no download)."""
     try:
-        lemmatizer.initialize(nlp=nlp)
+        table = load_lookups(lang=nlp.vocab.lang, tables=["lemma_lookup"]).get_table("lemma_lookup")
     except (ImportError, ValueError, OSError) as exc:
         raise UsageError(f"the lemma tables could not be loaded ({exc}); reinstall transcript-coach, which "
                          "depends on spacy-lookups-data") from None
+    nlp.add_pipe(LOOKUP_LEMMATIZER, name="lemmatizer", config={}).table = table
+
+
+LOOKUP_LEMMATIZER = "transcript_coach_lookup_lemmatizer"
+_MAX_CACHED_FORMS = 500_000
+
+
+@Language.factory(LOOKUP_LEMMATIZER)
+def _lookup_lemmatizer(nlp: Language, name: str) -> LookupLemmatizer:
+    return LookupLemmatizer(nlp.vocab)
+
+
+class LookupLemmatizer:
+    """spaCy's lookup lemmatizer (``mode: lookup``, never overwriting a lemma already set), with the same lemmas,
+    done a whole ``Doc`` at a time: the table is read by the token's own hash and each word form is looked up once
+    per process, where spaCy's own component builds a ``Token`` and hashes its text for every token."""
+
+    def __init__(self, vocab) -> None:
+        self.vocab = vocab
+        self.table = None
+        self._lemmas: dict[int, int] = {}  # word form -> lemma, both as string-store hashes (bounded below)
+
+    def __call__(self, doc: Doc) -> Doc:
+        if not len(doc):
+            return doc
+        known = self._lemmas
+        forms = doc.to_array(ORTH).tolist()
+        lemmas = [known.get(orth) or self._lemma(orth) for orth in forms]
+        current = doc.to_array(LEMMA)
+        if current.any():  # keep the lemmas another component set
+            lemmas = [old or new for old, new in zip(current.tolist(), lemmas, strict=True)]
+        doc.from_array([LEMMA], numpy.asarray(lemmas, dtype="uint64").reshape(-1, 1))
+        return doc
+
+    def _lemma(self, orth: int) -> int:
+        lemma = self.table.get(orth) if self.table is not None else None
+        if isinstance(lemma, list):
+            lemma = lemma[0]
+        lemma_id = self.vocab.strings.add(lemma) if isinstance(lemma, str) else orth
+        if len(self._lemmas) >= _MAX_CACHED_FORMS:  # a long run meets ever more one-off forms (ids, typos)
+            self._lemmas.clear()
+        self._lemmas[orth] = lemma_id
+        return lemma_id
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,9 @@
 """Scoring on several cores: what ``Coach.score(paths, jobs=N)`` runs when N > 1.
 
 The main process lists the inputs (files named, files found in folders, ``-``) in the order ``jobs=1`` reads them
-and groups them into chunks of files (sizes in ``data/parallel.json``). A pool of worker processes, each with its
-own ``Coach`` built once from the same constructor arguments, scores one chunk at a time with ``Coach.score``. The
+and groups them into chunks of files (sizes in ``data/parallel.json``). A pool of worker processes, copies of the
+main process that use its ``Coach`` as it is (or, where there is no ``fork``, each with a ``Coach`` built once from
+the same constructor arguments), scores one chunk at a time with ``Coach.score``. The
 main process yields each chunk's reports and error records in input order, so the output is byte for byte the one
 ``jobs=1`` gives: a report depends only on its own transcript, never on what else was in the batch. A few chunks per
 worker are in flight at a time, so memory stays flat however many files there are.
@@ -10,8 +11,7 @@ worker are in flight at a time, so memory stays flat however many files there ar
 Standard input is read by the caller and its bytes travel with the chunk that holds ``-``. Inputs that fit in one
 chunk are scored in this process (starting workers would cost more than it saves).
 
-Stopping: when the consumer stops early (an exception, Ctrl-C, closing the iterator), queued chunks are cancelled
-and the workers are ended; close the iterator when you stop before the end (``contextlib.closing``) so that happens
+Stopping: when the consumer stops early (an exception, Ctrl-C, closing the iterator), the workers are ended; close the iterator when you stop before the end (``contextlib.closing``) so that happens
 at once rather than when it is garbage-collected. Workers ignore Ctrl-C (the terminal sends it to the whole process
 group): the main process decides. A worker that dies (killed, out of memory) ends the run with a ``WorkerError``;
 a main process that dies without ending its workers (``kill -9``) is noticed by them within a second, and they exit.
@@ -19,16 +19,15 @@ a main process that dies without ending its workers (``kill -9``) is noticed by 
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import itertools
+import multiprocessing
 import os
 import signal
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.connection import Connection, wait
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -128,24 +127,12 @@ def score_parallel(coach: Coach, paths: Sequence[str | os.PathLike[str]], *, std
             yield from coach.score(list(chunk.paths), stdin=stdin if chunk.stdin else None)
         return
     workers = min(jobs, len(first))
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(coach.arguments,))
-    window: collections.deque[tuple[Chunk, Future]] = collections.deque()
-    finished = False
+    pool = _Pool(coach, workers)
     try:
-        for chunk in itertools.chain(first, pending):
-            with _signals_held():  # a submit may start worker processes
-                future = pool.submit(_score_chunk, chunk.paths, stdin if chunk.stdin else None)
-            window.append((chunk, future))
-            if len(window) >= workers * config.chunks_ahead_per_job:
-                yield from _results(*window.popleft())
-        while window:
-            yield from _results(*window.popleft())
-        finished = True
+        yield from pool.ordered(itertools.chain(first, pending), stdin, window=workers * config.chunks_ahead_per_job)
+        pool.close()
     finally:
-        if finished:
-            pool.shutdown(wait=True)
-        else:
-            _stop(pool)
+        pool.terminate()  # after close(), nothing is left to end
 
 
 _HELD = {signal.SIGINT, signal.SIGTERM}
@@ -165,48 +152,143 @@ def _signals_held() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
-def _results(chunk: Chunk, future: Future) -> list[Report | Failure]:
-    try:
-        return future.result()
-    except BrokenProcessPool:
-        raise WorkerError(f"a worker process stopped unexpectedly (killed, or out of memory?): the inputs from "
-                          f"{chunk.paths[0]} on were not scored. Run again with --jobs 1 to score in one process and "
-                          "see which input causes it") from None
+@dataclass(slots=True)
+class _Worker:
+    process: multiprocessing.process.BaseProcess
+    connection: Connection
+    task: tuple[int, Chunk] | None = None  # the chunk it is scoring, with its place in the input order
 
 
-def _stop(pool: ProcessPoolExecutor) -> None:
-    """End the workers now, without waiting for the chunks they are scoring, and cancel the queued chunks. The pool's
-    own thread is joined too: left running, it races the interpreter's exit and prints a traceback."""
-    processes = list((getattr(pool, "_processes", None) or {}).values())  # no public handle before Python 3.14
-    call_queue = getattr(pool, "_call_queue", None)
-    if call_queue is not None:
-        # The queue's feeder thread may be blocked writing chunks to workers that are about to die; without this,
-        # shutting the pool down joins that thread and waits forever (seen after Ctrl-C on a loaded machine).
-        call_queue.cancel_join_thread()
-    for process in processes:
-        if process.is_alive():
-            process.terminate()
-    for process in processes:
-        process.join(timeout=10)
-    pool.shutdown(wait=True, cancel_futures=True)
+class _Pool:
+    """Worker processes, each talking to the main process over a pipe of its own, one chunk at a time.
+
+    No threads and no shared queues in the main process: every send goes to a worker that is waiting for work and
+    every receive is of a worker that has finished, so neither side can block the other, and ending the pool is
+    only ending its processes (nothing to join that could hang after Ctrl-C). Where ``fork`` exists the workers
+    start as copies of this process and use its ``Coach`` as it is (no second start-up); elsewhere each builds its
+    own from the same constructor arguments."""
+
+    def __init__(self, coach: Coach, workers: int):
+        forking = "fork" in multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if forking else "spawn")
+        given = coach if forking else coach.arguments
+        self.workers: list[_Worker] = []
+        with _signals_held():  # the workers start with Ctrl-C and SIGTERM held, and set their own handling first
+            for _ in range(workers):
+                ours, theirs = context.Pipe()
+                process = context.Process(target=_work, args=(theirs, given, os.getpid()), daemon=True,
+                                          name="transcript-coach-worker")
+                process.start()
+                theirs.close()
+                self.workers.append(_Worker(process, ours))
+
+    def ordered(self, tasks: Iterator[Chunk], stdin: bytes | None, *, window: int) -> Iterator[Report | Failure]:
+        """The results of every chunk of ``tasks``, in their order; at most ``window`` chunks are scored or waiting
+        to be yielded at a time, so memory stays flat."""
+        done: dict[int, list[Report | Failure]] = {}
+        given = returned = 0
+        exhausted = False
+        while True:
+            for worker in self.workers:
+                if exhausted or given - returned >= window:
+                    break
+                if worker.task is None:
+                    chunk = next(tasks, None)
+                    if chunk is None:
+                        exhausted = True
+                        break
+                    worker.task = (given, chunk)
+                    self._send(worker, (chunk.paths, stdin if chunk.stdin else None))
+                    given += 1
+            while returned in done:
+                yield from done.pop(returned)
+                returned += 1
+            busy = {w.connection: w for w in self.workers if w.task is not None}
+            if not busy:
+                if exhausted:
+                    return
+                continue
+            for connection in wait(list(busy)):
+                worker = busy[connection]
+                position, chunk = worker.task
+                done[position] = self._receive(worker, chunk)
+                worker.task = None
+
+    def _send(self, worker: _Worker, message: Any) -> None:
+        try:
+            worker.connection.send(message)
+        except OSError:
+            raise _died(worker.task[1]) from None
+
+    def _receive(self, worker: _Worker, chunk: Chunk) -> list[Report | Failure]:
+        try:
+            kind, value = worker.connection.recv()
+        except (EOFError, OSError):
+            raise _died(chunk) from None
+        if kind == "error":
+            raise value
+        return value
+
+    def close(self) -> None:
+        """Tell each worker there is no more work, and wait for it to exit."""
+        for worker in self.workers:
+            with contextlib.suppress(OSError):
+                worker.connection.send(None)
+        for worker in self.workers:
+            worker.process.join(timeout=10)
+
+    def terminate(self) -> None:
+        """End every worker still running, now, whatever it is doing."""
+        for worker in self.workers:
+            if worker.process.is_alive():
+                worker.process.terminate()
+        for worker in self.workers:
+            worker.process.join(timeout=5)
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join()
+            worker.connection.close()
+        self.workers = []
+
+
+def _died(chunk: Chunk) -> WorkerError:
+    return WorkerError(f"a worker process stopped unexpectedly (killed, or out of memory?): the inputs from "
+                       f"{chunk.paths[0]} on were not scored. Run again with --jobs 1 to score in one process and "
+                       "see which input causes it")
 
 
 # --- in the worker processes ------------------------------------------------------------------------------------
 
-_coach: Coach | None = None
-
-
-def _start_worker(arguments: dict[str, Any]) -> None:
-    """Build this worker's ``Coach`` once. Ctrl-C is for the main process, which ends the workers itself."""
-    global _coach
+def _work(connection: Connection, coach: Coach | dict[str, Any], parent: int) -> None:
+    """A worker: score the chunks the main process sends until it sends ``None`` or goes away. ``coach`` is the main
+    process's own ``Coach`` (forked) or its constructor arguments. Ctrl-C is for the main process, which ends the
+    workers itself; SIGTERM ends a worker at once."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if hasattr(signal, "pthread_sigmask"):
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)  # held while this process was forked
-    threading.Thread(target=_watch_parent, args=(os.getppid(),), name="parent-watch", daemon=True).start()
-    from transcript_coach.coach import Coach
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)  # held while this process was started
+    threading.Thread(target=_watch_parent, args=(parent,), name="parent-watch", daemon=True).start()
+    if isinstance(coach, dict):
+        from transcript_coach.coach import Coach
 
-    _coach = Coach(**arguments)
+        coach = Coach(**coach)
+    while True:
+        try:
+            task = connection.recv()
+        except (EOFError, OSError):
+            return
+        if task is None:
+            return
+        try:
+            reply: tuple[str, Any] = ("ok", _score_chunk(coach, *task))
+        except Exception as exc:  # a CoachError (a broken data file, say): the main process raises it
+            reply = ("error", exc)
+        try:
+            connection.send(reply)
+        except OSError:
+            return  # the main process is gone
+        except Exception as exc:  # something that cannot be pickled (an exception of a library): its message can
+            connection.send(("error", CoachError(f"a worker could not return its results: {reply[1]!r} ({exc})")))
 
 
 def _watch_parent(parent: int) -> None:
@@ -218,6 +300,5 @@ def _watch_parent(parent: int) -> None:
             os._exit(1)
 
 
-def _score_chunk(paths: tuple[str, ...], stdin: bytes | None) -> list[Report | Failure]:
-    assert _coach is not None, "worker started without its Coach"
-    return list(_coach.score(list(paths), stdin=stdin))
+def _score_chunk(coach: Coach, paths: tuple[str, ...], stdin: bytes | None) -> list[Report | Failure]:
+    return list(coach.score(list(paths), stdin=stdin))

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass
 
 from transcript_coach.errors import InputError
 
 # Control characters that never appear in text files (tab, newlines and form feed are fine).
-_CONTROL = frozenset(range(0x20)) - {0x09, 0x0A, 0x0C, 0x0D}
+_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f]")
 _MAX_CONTROL_SHARE = 0.01
 
 
@@ -34,7 +35,7 @@ def _looks_like_utf16(data: bytes) -> str | None:
 
 def _check_text(text: str, source: str, encoding: str) -> None:
     sample = text[:65536]
-    control = sum(1 for ch in sample if ord(ch) in _CONTROL)
+    control = len(_CONTROL.findall(sample))
     if "\x00" in sample or control > _MAX_CONTROL_SHARE * max(len(sample), 1):
         raise InputError(
             source,

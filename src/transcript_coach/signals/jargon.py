@@ -40,7 +40,7 @@ from spacy.tokens import Doc, Span, Token
 from transcript_coach.data import load_json, parse_json_text
 from transcript_coach.errors import DataFileError
 from transcript_coach.nlp import TranscriptDocs
-from transcript_coach.redact import inside_placeholder
+from transcript_coach.redact import inside_placeholder, placeholder_spans
 from transcript_coach.signals import Hit, extractor
 from transcript_coach.signals.resources import WARMERS, Resources
 
@@ -411,15 +411,16 @@ class Candidate:
     value: float = 1.0
 
 
-def shouting(sent: Span | Doc, res: Resources) -> bool:
-    """Mostly capitals, several of them everyday words ("THIS IS RIDICULOUS"): shouting, not acronyms."""
+def shouting(sent: Span | Doc, res: Resources, *, placeholders: bool = True) -> bool:
+    """Mostly capitals, several of them everyday words ("THIS IS RIDICULOUS"): shouting, not acronyms.
+    ``placeholders``: false when the text holds no redaction placeholder (nothing to look for)."""
     cfg, freq = settings(res), word_frequencies(res)
     words = caps = familiar = 0
     for token in sent:
         text = token.text
         if len(text) < 2 or not token.is_alpha:
             continue
-        if text.isupper() and _in_placeholder(token):
+        if text.isupper() and placeholders and _in_placeholder(token):
             continue  # "[NAME]": a redaction placeholder
         words += 1
         if text.isupper():
@@ -451,15 +452,16 @@ def candidates(res: Resources, doc: Doc, *, names: Container[str] = frozenset(),
         covered.update(range(start, end))
     last_word = _last_word(doc)
     codes: set[int] | None = None  # built on the first acronym-shaped token
+    marked = bool(placeholder_spans(doc.text))  # redaction placeholders ("[IBAN]") to step over
     for sent in doc.sents:
-        loud = shouting(sent, res)
+        loud = shouting(sent, res, placeholders=marked)
         previous: Token | None = None
         for token in sent:
             prev, previous = previous, token
             if token.is_punct or token.i in covered or (prev is not None and prev.text in ("@", "#")):
                 continue
             text = token.text
-            if _in_placeholder(token):
+            if marked and _in_placeholder(token):
                 continue  # "[IBAN]": a redaction placeholder, not the term
             capitalised = text[:1].isupper()
             if capitalised and _signature(token, last_word):

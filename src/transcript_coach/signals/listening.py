@@ -173,14 +173,14 @@ def content_lemmas(tokens: Doc | Span, res: Resources) -> set[str]:
     The decision depends only on a token's form and lemma, so it is cached per (form, lemma) pair: a token costs one
     dictionary look-up once its pair has been seen."""
     vocab = tokens.doc.vocab if isinstance(tokens, Span) else tokens.vocab
-    decided = res.cached("listening.content", dict)
+    decided = res.memo("listening.content")
     out: set[str] = set()
     pairs = tokens.to_array([ORTH, LEMMA]).tolist() if len(tokens) else []
     for orth, lemma in pairs:
         key = (orth, lemma)
         content = decided.get(key, False)
         if content is False:
-            content = decided[key] = _content(vocab, orth, lemma, res)
+            content = decided.remember(key, _content(vocab, orth, lemma, res))
         if content:
             out.add(content)
     return out
@@ -357,11 +357,9 @@ def product_words(doc: Doc, w: Words, exclude: set[str], res: Resources) -> dict
 
 
 def _zipf_cached(word: str, res: Resources) -> float:
-    table = res.cached("listening.zipf", dict)
+    table = res.memo("listening.zipf")
     value = table.get(word)
-    if value is None:
-        value = table[word] = _zipf(word)
-    return value
+    return table.remember(word, _zipf(word)) if value is None else value
 
 
 # --- the extractor --------------------------------------------------------------------------------------------

@@ -22,6 +22,19 @@ from transcript_coach.lexicon import Lexicon, load_lexicon
 T = TypeVar("T")
 
 
+class Memo(dict):
+    """A dict of decisions about word forms that starts over when full: a long run meets ever more one-off forms
+    (ids, typos, links), and memory must stay flat however many conversations are scored."""
+
+    limit = 200_000
+
+    def remember(self, key: Any, value: T) -> T:
+        if len(self) >= self.limit:
+            self.clear()
+        self[key] = value
+        return value
+
+
 class Resources:
     """Per-process caches for signal extraction. ``glossary`` is an optional company glossary file."""
 
@@ -41,6 +54,10 @@ class Resources:
             if key not in self._cache:
                 self._cache[key] = build()
             return self._cache[key]
+
+    def memo(self, key: str) -> Memo:
+        """A per-process memo of decisions about word forms, kept under ``key`` (see ``Memo``)."""
+        return self.cached(key, Memo)
 
     def lexicon(self, name: str) -> Lexicon:
         """The compiled lexicon ``data/lexicons/<name>.json``."""
