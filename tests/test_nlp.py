@@ -7,6 +7,7 @@ import spacy
 
 from transcript_coach import Coach, Transcript
 from transcript_coach.errors import UsageError
+from transcript_coach import language
 from transcript_coach.language import detect_language
 from transcript_coach.nlp import load_pipeline
 
@@ -16,6 +17,25 @@ def test_default_pipeline_splits_sentences_and_lemmatises_without_a_model():
     doc = nlp("The routers were restarted. It's working now!")
     assert [s.text for s in doc.sents] == ["The routers were restarted.", "It's working now!"]
     assert [t.lemma_.lower() for t in doc][:4] == ["the", "router", "be", "restart"]
+
+
+def test_lookup_lemmas_are_those_of_spacys_lookup_lemmatizer(samples):
+    ours = load_pipeline()
+    reference = spacy.blank("en")
+    reference.add_pipe("lemmatizer", config={"mode": "lookup", "overwrite": False}).initialize(nlp=reference)
+    texts = [line for path in sorted(samples.glob("*.txt")) for line in path.read_text(encoding="utf-8").splitlines()]
+    texts += ["Thee mice were running; the geese flew.", "", "   "]
+    assert len(texts) > 150
+    for text in texts:
+        assert [t.lemma_ for t in ours(text)] == [t.lemma_ for t in reference(text)], text
+
+
+def test_lookup_lemmatizer_keeps_lemmas_set_before_it():
+    nlp = load_pipeline()
+    doc = nlp.make_doc("Routers were restarted")
+    doc[0].lemma_ = "ROUTER-SET-BEFORE"
+    nlp.get_pipe("lemmatizer")(doc)
+    assert [t.lemma_ for t in doc] == ["ROUTER-SET-BEFORE", "be", "restart"]
 
 
 def test_a_missing_trained_pipeline_is_a_clear_error():
@@ -50,6 +70,25 @@ def test_an_installed_pipeline_is_used_by_path(tmp_path):
 def test_language_detection(texts, code):
     transcript = Transcript.from_turns([{"role": r, "text": t} for r, t in zip(("customer", "agent"), texts)])
     assert detect_language(transcript).code == code
+
+
+def test_mostly_common_english_words_is_english_without_the_statistical_detector(monkeypatch):
+    def no_detector():
+        raise AssertionError("py3langid was asked")
+
+    monkeypatch.setattr(language, "_identifier", no_detector)
+    english = Transcript.from_turns([
+        {"role": "customer", "text": "Hi, my order has still not arrived and I need some help with it please."},
+        {"role": "agent", "text": "I'm so sorry about that, let me check your order for you right away."},
+    ])
+    found = detect_language(english)
+    assert (found.code, found.method) == ("en", "english-words") and 0.3 <= found.confidence <= 1
+    spanish = Transcript.from_turns([
+        {"role": "customer", "text": "Hola, mi pedido no ha llegado todavía y necesito ayuda por favor."},
+        {"role": "agent", "text": "Lo siento mucho, voy a revisar su pedido ahora mismo."},
+    ])
+    with pytest.raises(AssertionError, match="py3langid was asked"):
+        detect_language(spanish)
 
 
 def test_non_english_conversations_are_not_scored_and_say_why():

@@ -8,6 +8,7 @@ import inspect
 import json
 import multiprocessing
 import os
+import pickle
 import shutil
 import signal
 import subprocess
@@ -106,6 +107,15 @@ def test_library_jobs_gives_equal_reports_and_failures(mixed, small_chunks):
         assert [item.to_dict() for item in scored] == serial
     assert any("error" in d for d in serial) and any("skills" in d for d in serial)
     assert not multiprocessing.active_children()
+
+
+def test_reports_and_failures_survive_the_trip_from_a_worker_unchanged(mixed):
+    """What a worker sends back (pickled) is what the main process writes."""
+    items = list(Coach().score([mixed]))
+    travelled = pickle.loads(pickle.dumps(items, protocol=pickle.HIGHEST_PROTOCOL))
+    assert travelled == items
+    assert [item.to_dict() for item in travelled] == [item.to_dict() for item in items]
+    assert [type(item) for item in travelled] == [type(item) for item in items]
 
 
 def test_reports_do_not_depend_on_the_batch(mixed):

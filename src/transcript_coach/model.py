@@ -8,7 +8,7 @@ out of analysis; ``Report`` is the versioned contract (``to_dict`` gives exactly
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, time
 from typing import Any, Literal
 
@@ -40,11 +40,25 @@ SKILLS: tuple[str, ...] = (
 Timestamp = datetime | time
 
 
+def _compact_pickle(cls):
+    """Pickle instances of the frozen dataclass ``cls`` as a call with its field values: reports travel from worker
+    processes (``--jobs``) many thousands of objects at a time, and the state methods dataclasses generate for
+    slotted classes look up the fields again for every object."""
+    names = tuple(f.name for f in fields(cls))
+
+    def __reduce__(self):
+        return cls, tuple(getattr(self, name) for name in names)
+
+    cls.__reduce__ = __reduce__
+    return cls
+
+
 def format_timestamp(value: Timestamp | None) -> str | None:
     """ISO 8601 text for a full date-time or a bare clock time (chat logs often carry only ``[09:14]``)."""
     return None if value is None else value.isoformat()
 
 
+@_compact_pickle
 @dataclass(frozen=True, slots=True)
 class Turn:
     """One message of a conversation. ``line`` is where it starts in the source file, when known."""
@@ -73,6 +87,7 @@ class Turn:
         }
 
 
+@_compact_pickle
 @dataclass(frozen=True, slots=True)
 class Transcript:
     """A whole conversation as read from one source, with roles resolved."""
@@ -127,6 +142,7 @@ class Transcript:
         return from_records(list(turns), id=id, channel=channel, source=source, agents=tuple(agents))
 
 
+@_compact_pickle
 @dataclass(frozen=True, slots=True)
 class Evidence:
     """A span of one turn's text that a rule matched: ``turns[turn].text[start:end] == text`` always holds."""
@@ -153,6 +169,7 @@ class Evidence:
         }
 
 
+@_compact_pickle
 @dataclass(frozen=True, slots=True)
 class SkillScore:
     """A 0-100 score, or ``None`` with the reason there was nothing to score."""
@@ -171,6 +188,7 @@ class SkillScore:
         }
 
 
+@_compact_pickle
 @dataclass(frozen=True, slots=True)
 class Note:
     skill: str
@@ -189,6 +207,7 @@ class Note:
         }
 
 
+@_compact_pickle
 @dataclass(frozen=True, slots=True)
 class Flag:
     code: str
@@ -200,6 +219,7 @@ class Flag:
         return {"code": self.code, "severity": self.severity, "reason": self.reason, "evidence": list(self.evidence)}
 
 
+@_compact_pickle
 @dataclass(frozen=True, slots=True)
 class Promise:
     turn: int
@@ -218,6 +238,7 @@ class Promise:
         }
 
 
+@_compact_pickle
 @dataclass(frozen=True, slots=True)
 class Report:
     """Everything known about one transcript: the report contract, version 1."""
@@ -261,6 +282,7 @@ class Report:
         }
 
 
+@_compact_pickle
 @dataclass(frozen=True, slots=True)
 class Failure:
     """The error record written in a report's place when an input cannot be read."""
