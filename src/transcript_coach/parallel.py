@@ -1,20 +1,21 @@
 """Scoring on several cores: what ``Coach.score(paths, jobs=N)`` runs when N > 1.
 
-The main process lists the inputs (files named, files found in folders, ``-``) in the order ``jobs=1`` reads them
-and groups them into chunks of files (sizes in ``data/parallel.json``). A pool of worker processes, copies of the
-main process that use its ``Coach`` as it is (or, where there is no ``fork``, each with a ``Coach`` built once from
-the same constructor arguments), scores one chunk at a time with ``Coach.score``. The
-main process yields each chunk's reports and error records in input order, so the output is byte for byte the one
-``jobs=1`` gives: a report depends only on its own transcript, never on what else was in the batch. A few chunks per
-worker are in flight at a time, so memory stays flat however many files there are.
+The main process lists the inputs (files named, files found in folders, ``-``) in the order ``jobs=1`` reads them and
+groups them into chunks of files (sizes in ``data/parallel.json``). A pool of worker processes, copies of the main
+process that use its ``Coach`` as it is (elsewhere than on Linux, each with a ``Coach`` built once from the same
+constructor arguments), scores one chunk at a time with ``Coach.score``. The main process yields each chunk's reports
+and error records in input order, so the output is byte for byte the one ``jobs=1`` gives: a report depends only on its
+own transcript, never on what else was in the batch. A few chunks per worker are in flight at a time, so memory stays
+flat however many files there are.
 
-Standard input is read by the caller and its bytes travel with the chunk that holds ``-``. Inputs that fit in one
-chunk are scored in this process (starting workers would cost more than it saves).
+Standard input is read by the caller and its bytes travel with the chunk that holds ``-``. Inputs that fit in one chunk
+are scored in this process (starting workers would cost more than it saves).
 
-Stopping: when the consumer stops early (an exception, Ctrl-C, closing the iterator), the workers are ended; close the iterator when you stop before the end (``contextlib.closing``) so that happens
-at once rather than when it is garbage-collected. Workers ignore Ctrl-C (the terminal sends it to the whole process
-group): the main process decides. A worker that dies (killed, out of memory) ends the run with a ``WorkerError``;
-a main process that dies without ending its workers (``kill -9``) is noticed by them within a second, and they exit.
+Stopping: when the consumer stops early (an exception, Ctrl-C, closing the iterator), the workers are ended; close the
+iterator when you stop before the end (``contextlib.closing``) so that happens at once rather than when it is
+garbage-collected. Workers ignore Ctrl-C (the terminal sends it to the whole process group): the main process decides.
+A worker that dies (killed, out of memory) ends the run with a ``WorkerError``; a main process that dies without ending
+its workers (``kill -9``) is noticed by them within a second, and they exit.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import itertools
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -164,12 +166,12 @@ class _Pool:
 
     No threads and no shared queues in the main process: every send goes to a worker that is waiting for work and
     every receive is of a worker that has finished, so neither side can block the other, and ending the pool is
-    only ending its processes (nothing to join that could hang after Ctrl-C). Where ``fork`` exists the workers
-    start as copies of this process and use its ``Coach`` as it is (no second start-up); elsewhere each builds its
-    own from the same constructor arguments."""
+    only ending its processes (nothing to join that could hang after Ctrl-C). On Linux the workers start as copies
+    of this process and use its ``Coach`` as it is (no second start-up); elsewhere each builds its own from the same
+    constructor arguments."""
 
     def __init__(self, coach: Coach, workers: int):
-        forking = "fork" in multiprocessing.get_all_start_methods()
+        forking = sys.platform.startswith("linux")  # fork is unsafe on macOS and absent on Windows
         context = multiprocessing.get_context("fork" if forking else "spawn")
         given = coach if forking else coach.arguments
         self.workers: list[_Worker] = []
