@@ -6,7 +6,7 @@ import pytest
 import spacy
 
 from transcript_coach import Coach, Transcript
-from transcript_coach.errors import UsageError
+from transcript_coach.errors import DataFileError, UsageError
 from transcript_coach import language
 from transcript_coach.language import detect_language
 from transcript_coach.nlp import load_pipeline
@@ -100,3 +100,14 @@ def test_non_english_conversations_are_not_scored_and_say_why():
     assert all(s.score is None and "'es'" in s.reason for s in report.skills.values())
     assert report.metrics["language"]["code"] == "es"
     assert [f.code for f in report.flags] == ["TC112"]
+
+
+def test_a_bad_english_word_list_is_refused_naming_the_file(monkeypatch):
+    monkeypatch.setattr(language, "load_json", lambda name: {"language": {
+        "min_words": 8, "min_confidence": 0.9, "english_share": 0.3, "english_words": "the and you"}})
+    language._settings.cache_clear()
+    try:
+        with pytest.raises(DataFileError, match="signals.json: language: english_words must be a list"):
+            language._settings()
+    finally:
+        language._settings.cache_clear()

@@ -73,9 +73,12 @@ class _Settings:
 def _settings() -> _Settings:
     document = load_json("signals.json")["language"]
     try:
+        words = document["english_words"]
+        if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
+            raise TypeError("english_words must be a list of words")
         return _Settings(int(document["min_words"]), float(document["min_confidence"]),
                          float(document["english_share"]),
-                         frozenset(str(w).lower().replace("’", "'") for w in document["english_words"]))
+                         frozenset(w.strip().lower().replace("’", "'") for w in words))
     except (KeyError, TypeError, ValueError) as exc:
-        raise DataFileError(f"signals.json: language: {exc!r}; expected min_words, min_confidence, english_share "
+        raise DataFileError(f"signals.json: language: {exc}; expected min_words, min_confidence, english_share "
                             "and a list english_words") from None

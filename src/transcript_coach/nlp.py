@@ -20,6 +20,7 @@ from spacy.tokens import Doc
 
 from transcript_coach.data import load_json
 from transcript_coach.errors import UsageError
+from transcript_coach.memo import Memo
 from transcript_coach.model import Role, Transcript, Turn
 
 # Text beyond this many characters of one turn is not analysed (it is still in the report): spaCy's own limit is
@@ -111,21 +112,20 @@ class BoundedTokenizer:
 
 def _add_lookup_lemmatizer(nlp: Language) -> None:
     """The lemma of each token from spaCy's English lookup table (spacy-lookups-data, a dependency: no download)."""
+    nlp.add_pipe(LOOKUP_LEMMATIZER, name="lemmatizer")
+
+
+LOOKUP_LEMMATIZER = "transcript_coach_lookup_lemmatizer"
+
+
+@Language.factory(LOOKUP_LEMMATIZER)
+def _lookup_lemmatizer(nlp: Language, name: str) -> LookupLemmatizer:
     try:
         table = load_lookups(lang=nlp.vocab.lang, tables=["lemma_lookup"]).get_table("lemma_lookup")
     except (ImportError, ValueError, OSError) as exc:
         raise UsageError(f"the lemma tables could not be loaded ({exc}); reinstall transcript-coach, which "
                          "depends on spacy-lookups-data") from None
-    nlp.add_pipe(LOOKUP_LEMMATIZER, name="lemmatizer", config={}).table = table
-
-
-LOOKUP_LEMMATIZER = "transcript_coach_lookup_lemmatizer"
-_MAX_CACHED_FORMS = 500_000
-
-
-@Language.factory(LOOKUP_LEMMATIZER)
-def _lookup_lemmatizer(nlp: Language, name: str) -> LookupLemmatizer:
-    return LookupLemmatizer(nlp.vocab)
+    return LookupLemmatizer(nlp.vocab, table)
 
 
 class LookupLemmatizer:
@@ -133,17 +133,16 @@ class LookupLemmatizer:
     done a whole ``Doc`` at a time: the table is read by the token's own hash and each word form is looked up once
     per process, where spaCy's own component builds a ``Token`` and hashes its text for every token."""
 
-    def __init__(self, vocab) -> None:
+    def __init__(self, vocab, table) -> None:
         self.vocab = vocab
-        self.table = None
-        self._lemmas: dict[int, int] = {}  # word form -> lemma, both as string-store hashes (bounded below)
+        self.table = table
+        self._lemmas = Memo(limit=500_000)  # word form -> lemma, both as string-store hashes
 
     def __call__(self, doc: Doc) -> Doc:
         if not len(doc):
             return doc
         known = self._lemmas
-        forms = doc.to_array(ORTH).tolist()
-        lemmas = [known.get(orth) or self._lemma(orth) for orth in forms]
+        lemmas = [known.get(orth) or self._lemma(orth) for orth in doc.to_array(ORTH).tolist()]
         current = doc.to_array(LEMMA)
         if current.any():  # keep the lemmas another component set
             lemmas = [old or new for old, new in zip(current.tolist(), lemmas, strict=True)]
@@ -151,14 +150,10 @@ class LookupLemmatizer:
         return doc
 
     def _lemma(self, orth: int) -> int:
-        lemma = self.table.get(orth) if self.table is not None else None
+        lemma = self.table.get(orth)
         if isinstance(lemma, list):
             lemma = lemma[0]
-        lemma_id = self.vocab.strings.add(lemma) if isinstance(lemma, str) else orth
-        if len(self._lemmas) >= _MAX_CACHED_FORMS:  # a long run meets ever more one-off forms (ids, typos)
-            self._lemmas.clear()
-        self._lemmas[orth] = lemma_id
-        return lemma_id
+        return self._lemmas.remember(orth, self.vocab.strings.add(lemma) if isinstance(lemma, str) else orth)
 
 
 @dataclass(frozen=True, slots=True)

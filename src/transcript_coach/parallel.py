@@ -290,7 +290,8 @@ def _work(connection: Connection, coach: Coach | dict[str, Any], parent: int) ->
         except OSError:
             return  # the main process is gone
         except Exception as exc:  # something that cannot be pickled (an exception of a library): its message can
-            connection.send(("error", CoachError(f"a worker could not return its results: {reply[1]!r} ({exc})")))
+            with contextlib.suppress(OSError):
+                connection.send(("error", CoachError(f"a worker could not return its results: {reply[1]!r} ({exc})")))
 
 
 def _watch_parent(parent: int) -> None:

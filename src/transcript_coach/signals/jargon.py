@@ -40,7 +40,7 @@ from spacy.tokens import Doc, Span, Token
 from transcript_coach.data import load_json, parse_json_text
 from transcript_coach.errors import DataFileError
 from transcript_coach.nlp import TranscriptDocs
-from transcript_coach.redact import inside_placeholder, placeholder_spans
+from transcript_coach.redact import placeholder_tokens
 from transcript_coach.signals import Hit, extractor
 from transcript_coach.signals.resources import WARMERS, Resources
 
@@ -411,16 +411,16 @@ class Candidate:
     value: float = 1.0
 
 
-def shouting(sent: Span | Doc, res: Resources, *, placeholders: bool = True) -> bool:
-    """Mostly capitals, several of them everyday words ("THIS IS RIDICULOUS"): shouting, not acronyms.
-    ``placeholders``: false when the text holds no redaction placeholder (nothing to look for)."""
+def shouting(sent: Span | Doc, res: Resources, placeholders: Container[int] = frozenset()) -> bool:
+    """Mostly capitals, several of them everyday words ("THIS IS RIDICULOUS"): shouting, not acronyms. Tokens whose
+    index is in ``placeholders`` (redaction placeholders, ``placeholder_tokens``) do not count."""
     cfg, freq = settings(res), word_frequencies(res)
     words = caps = familiar = 0
     for token in sent:
         text = token.text
         if len(text) < 2 or not token.is_alpha:
             continue
-        if text.isupper() and placeholders and _in_placeholder(token):
+        if token.i in placeholders:
             continue  # "[NAME]": a redaction placeholder
         words += 1
         if text.isupper():
@@ -428,15 +428,6 @@ def shouting(sent: Span | Doc, res: Resources, *, placeholders: bool = True) -> 
             if freq.zipf(token.lower_) >= cfg.familiar_caps_min_zipf:
                 familiar += 1
     return familiar >= cfg.shouting_min_caps_words and caps >= cfg.shouting_caps_share * words
-
-
-def _in_placeholder(token: Token) -> bool:
-    """Whether ``token`` is inside a redaction placeholder, looking only at its neighbours (``doc.text`` would copy
-    the whole conversation for every token)."""
-    doc = token.doc
-    window = doc[max(0, token.i - 2):min(len(doc), token.i + 3)]
-    start = token.idx - window.start_char
-    return inside_placeholder(window.text, start, start + len(token.text))
 
 
 def candidates(res: Resources, doc: Doc, *, names: Container[str] = frozenset(), max_zipf: float | None = None
@@ -452,17 +443,17 @@ def candidates(res: Resources, doc: Doc, *, names: Container[str] = frozenset(),
         covered.update(range(start, end))
     last_word = _last_word(doc)
     codes: set[int] | None = None  # built on the first acronym-shaped token
-    marked = bool(placeholder_spans(doc.text))  # redaction placeholders ("[IBAN]") to step over
+    placeholders = placeholder_tokens(doc)  # "[IBAN]": a redaction placeholder, not the term
     for sent in doc.sents:
-        loud = shouting(sent, res, placeholders=marked)
+        loud = shouting(sent, res, placeholders)
         previous: Token | None = None
         for token in sent:
             prev, previous = previous, token
-            if token.is_punct or token.i in covered or (prev is not None and prev.text in ("@", "#")):
+            if token.is_punct or token.i in covered or token.i in placeholders:
+                continue
+            if prev is not None and prev.text in ("@", "#"):
                 continue
             text = token.text
-            if marked and _in_placeholder(token):
-                continue  # "[IBAN]": a redaction placeholder, not the term
             capitalised = text[:1].isupper()
             if capitalised and _signature(token, last_word):
                 continue  # "... Thanks! *TJF", "- Ceri": an agent's sign-off

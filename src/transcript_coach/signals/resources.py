@@ -18,21 +18,9 @@ from spacy.language import Language
 from transcript_coach.data import load_json
 from transcript_coach.errors import DataFileError
 from transcript_coach.lexicon import Lexicon, load_lexicon
+from transcript_coach.memo import Memo
 
 T = TypeVar("T")
-
-
-class Memo(dict):
-    """A dict of decisions about word forms that starts over when full: a long run meets ever more one-off forms
-    (ids, typos, links), and memory must stay flat however many conversations are scored."""
-
-    limit = 200_000
-
-    def remember(self, key: Any, value: T) -> T:
-        if len(self) >= self.limit:
-            self.clear()
-        self[key] = value
-        return value
 
 
 class Resources:

@@ -37,7 +37,7 @@ from transcript_coach.lexicon import Lexicon, Match
 from transcript_coach.nlp import TranscriptDocs
 from transcript_coach.politeness import (CUE_FEATURE, PolitenessFeaturizer, PolitenessModel, corrected_lexicon,
                                          load_politeness_model)
-from transcript_coach.redact import inside_placeholder
+from transcript_coach.redact import placeholder_tokens
 from transcript_coach.signals import Hit, extractor, span_hit
 from transcript_coach.signals.resources import Resources
 
@@ -204,7 +204,7 @@ class Shouting:
         run_start = best_start = best_end = 0  # character offsets
         upper = lower = 0
         caps_words = 0
-        doc_text = None  # built once, and only when needed (Doc.text joins every token)
+        placeholders: frozenset[int] | None = None  # found once, and only when needed (Doc.text joins every token)
         for token in span:
             text = token.text
             if not token.is_alpha or len(text) < 2 or text in self.acronyms:
@@ -212,9 +212,9 @@ class Shouting:
             if token.is_upper and len(text) < 4 and not token.is_stop and token.lower_ not in self.short_words:
                 continue
             if token.is_upper:
-                if doc_text is None:
-                    doc_text = span.doc.text
-                if inside_placeholder(doc_text, token.idx, token.idx + len(text)):
+                if placeholders is None:
+                    placeholders = placeholder_tokens(span.doc)
+                if token.i in placeholders:
                     continue  # "[EMAIL]": a redaction placeholder
                 if not run:
                     run_start = token.idx

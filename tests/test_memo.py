@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from transcript_coach.signals.resources import Memo
+from transcript_coach.memo import Memo
 
 
 def test_a_memo_starts_over_when_full(monkeypatch):
@@ -12,3 +12,11 @@ def test_a_memo_starts_over_when_full(monkeypatch):
     assert dict(memo) == {1: 10, 2: 20, 3: 30}
     assert memo.remember(4, 40) == 40
     assert dict(memo) == {4: 40}
+
+
+def test_a_memo_can_have_its_own_limit():
+    memo = Memo(limit=2)
+    memo.remember("a", 1)
+    memo.remember("b", 2)
+    memo.remember("c", 3)
+    assert dict(memo) == {"c": 3} and Memo().limit == Memo.limit
