@@ -85,6 +85,11 @@ class BoundedTokenizer:
         self._long_run = re.compile(rf"(?<!\S)\S{{{max_run + 1},}}")
 
     def __call__(self, text: str) -> Doc:
+        doc = self._tokenize(text)
+        doc.user_data[_TEXT_KEY] = text
+        return doc
+
+    def _tokenize(self, text: str) -> Doc:
         if len(text) <= self.max_run or self._long_run.search(text) is None:
             return self.tokenizer(text)
         parts: list[Doc] = []
@@ -108,6 +113,16 @@ class BoundedTokenizer:
 
     def __getattr__(self, name: str):  # vocab, rules, explain, ...: those of the wrapped tokenizer
         return getattr(self.tokenizer, name)
+
+
+_TEXT_KEY = "transcript_coach.text"
+
+
+def doc_text(doc: Doc) -> str:
+    """The text ``doc`` was made from. spaCy's ``Doc.text`` joins it up again from the tokens on every access; the
+    tokenizer of ``load_pipeline`` keeps the text it was given (the same string) with the doc."""
+    text = doc.user_data.get(_TEXT_KEY)
+    return doc.text if text is None else text
 
 
 def _add_lookup_lemmatizer(nlp: Language) -> None:

@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterator
 
 from transcript_coach.data import load_json
-from transcript_coach.nlp import TranscriptDocs
+from transcript_coach.nlp import TranscriptDocs, doc_text
 from transcript_coach.signals import Hit, extractor, span_hit
 from transcript_coach.signals.resources import Resources
 
@@ -55,7 +55,7 @@ def knowledge(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
                                                                  for g in guesses):
                 continue
             yield span_hit(match.entry.feature, turn.index, span, f"lexicon:knowledge#{match.entry.id}")
-        text = doc.text
+        text = doc_text(doc)
         taken = [(t.idx, t.idx + len(t.text)) for t in doc if t.like_url or t.like_email]  # never inside an address
         for name, pattern in spans:
             for found in pattern.finditer(text):

@@ -51,7 +51,7 @@ from spacy.tokens import Doc, Span
 from transcript_coach.data import load_json
 from transcript_coach.lexicon import Match
 from transcript_coach.model import Turn
-from transcript_coach.nlp import TranscriptDocs
+from transcript_coach.nlp import TranscriptDocs, doc_text
 from transcript_coach.redact import placeholder, placeholder_spans
 from transcript_coach.signals import Hit, extractor, span_hit
 from transcript_coach.signals.resources import Resources
@@ -252,7 +252,7 @@ def _code_key(text: str, w: Words) -> str | None:
 def details(doc: Doc, w: Words) -> list[Detail]:
     """Codes, emails, phone numbers and dates in a turn (names and products are found separately), and the
     placeholders of a redacted transcript ("[ORDER]" is a code, "[NAME]" a name)."""
-    text = doc.text  # built from the tokens on every access: once here
+    text = doc_text(doc)
     redacted = [Detail(_PLACEHOLDER_KINDS.get(kind, "code"), text[start:end], start, end)
                 for start, end, kind in placeholder_spans(text)]
     if not _DIGIT.search(text) and not _EMAIL_HINT.search(text):
@@ -305,7 +305,7 @@ def customer_names(turn: Turn, doc: Doc, w: Words, stated: set[str]) -> set[str]
 def stated_names(doc: Doc, w: Words) -> set[str]:
     """Names from "my name is X", "I'm X", "this is X" (at the start) and sign-offs ("Thanks, X")."""
     out: set[str] = set()
-    if not _NAME_HINT.search(doc.text):
+    if not _NAME_HINT.search(doc_text(doc)):
         return out
     toks = [t for t in doc if not t.is_space]
     for k, t in enumerate(toks):
@@ -416,7 +416,7 @@ def _agent_signals(turns, res: Resources, w: Words, content: dict[int, set[str]]
             yield from _paraphrase(turn, doc, context, res)
             yield from _reuse(turn, doc, said[turn.index], given, names, products)
             yield from _reask(turn, doc, w, found, fields, said[turn.index])
-        agent_said.update(_WORD.findall(doc.text.lower()))
+        agent_said.update(_WORD.findall(doc_text(doc).lower()))
         agent_said.update(d.key for d in said[turn.index])
 
 

@@ -33,7 +33,7 @@ from collections.abc import Iterator
 from spacy.tokens import Doc, Span
 
 from transcript_coach.data import load_json
-from transcript_coach.nlp import TranscriptDocs
+from transcript_coach.nlp import TranscriptDocs, doc_text
 from transcript_coach.signals import Hit, extractor, span_hit
 from transcript_coach.signals.resources import Resources
 
@@ -160,7 +160,7 @@ def resolution(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
         if turn.role != "agent":
             continue
         step_spans: list[tuple[int, int, str]] = [
-            (a, b, "regex:numbered-step") for a, b in numbered_steps(turn.text[:len(doc.text)], min_items)
+            (a, b, "regex:numbered-step") for a, b in numbered_steps(doc_text(doc), min_items)
             if _instruction_item(doc, a, b, openers, verbs)]
         for match in lexicon.matches(doc):
             entry, span = match.entry, match.span

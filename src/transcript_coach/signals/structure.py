@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from spacy.tokens import Doc, Span
 
 from transcript_coach.data import load_json
-from transcript_coach.nlp import TranscriptDocs
+from transcript_coach.nlp import TranscriptDocs, doc_text
 from transcript_coach.redact import placeholder_spans
 from transcript_coach.signals import Hit, extractor, span_hit
 from transcript_coach.signals.resources import Resources
@@ -132,7 +132,7 @@ def structure(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
                 previous = (token.i, token.i + 1, known[1])
             if previous is not None:
                 yield _name_hit(doc, turn.index, previous)
-        for start, end, kind in placeholder_spans(doc.text):  # a redacted name: the customer's, as agents' are kept
+        for start, end, kind in placeholder_spans(doc_text(doc)):  # a redacted name: the customer's, as agents' are kept
             span = doc.char_span(start, end, alignment_mode="expand") if kind == "name" else None
             if span is not None and not any(s.start <= span.start < s.end for s in intro_spans):
                 yield span_hit("structure.name_use", turn.index, span, "name:redacted")
