@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 import numpy
 import spacy
-from spacy.attrs import LEMMA, ORTH
+from spacy.attrs import LEMMA, ORTH, SENT_START
 from spacy.language import Language
 from spacy.lookups import load_lookups
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
 from transcript_coach.data import load_json
 from transcript_coach.errors import UsageError
@@ -123,6 +123,26 @@ def doc_text(doc: Doc) -> str:
     tokenizer of ``load_pipeline`` keeps the text it was given (the same string) with the doc."""
     text = doc.user_data.get(_TEXT_KEY)
     return doc.text if text is None else text
+
+
+_SENTENCES_KEY = "transcript_coach.sentences"
+
+
+def doc_sentences(doc: Doc) -> tuple[Span, ...]:
+    """The sentences of ``doc`` as ``doc.sents`` gives them (the whole doc when it has no sentence boundaries; none
+    when it is empty), read from the sentence-start array once per doc rather than token by token on every use."""
+    found = doc.user_data.get(_SENTENCES_KEY)
+    if found is None:
+        n = len(doc)
+        if not n:
+            found = ()
+        elif not doc.has_annotation("SENT_START"):
+            found = (doc[0:n],)
+        else:
+            starts = [0, *(numpy.flatnonzero(doc.to_array(SENT_START)[1:] == 1) + 1).tolist()]
+            found = tuple(doc[a:b] for a, b in zip(starts, [*starts[1:], n], strict=True))
+        doc.user_data[_SENTENCES_KEY] = found
+    return found
 
 
 def _add_lookup_lemmatizer(nlp: Language) -> None:

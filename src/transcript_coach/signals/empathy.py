@@ -44,9 +44,9 @@ from spacy.tokens import Doc, Span
 
 from transcript_coach.lexicon import Match
 from transcript_coach.model import Turn
-from transcript_coach.nlp import TranscriptDocs
+from transcript_coach.nlp import TranscriptDocs, doc_sentences
 from transcript_coach.signals import Hit, extractor, span_hit
-from transcript_coach.signals.listening import Words, is_question, matches, sentences, trimmed, words
+from transcript_coach.signals.listening import Words, is_question, matches, trimmed, words
 from transcript_coach.signals.resources import Resources
 
 FAMILY = "empathy"
@@ -133,7 +133,7 @@ def empathy_signals(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
 
 def _turn_hits(turn: Turn, doc: Doc, found: list[Match], cfg: Settings, w: Words, context: str | None
                ) -> Iterator[tuple[Hit, str]]:
-    sents = sentences(doc)
+    sents = doc_sentences(doc)
     starts = [sent.start for sent in sents]
     cue_sentences: dict[int, str] = {}  # sentence start -> exploration cue entry
     by_feature: dict[str, list[Match]] = {}

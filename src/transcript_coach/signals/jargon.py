@@ -39,7 +39,7 @@ from spacy.tokens import Doc, Span, Token
 
 from transcript_coach.data import load_json, parse_json_text
 from transcript_coach.errors import DataFileError
-from transcript_coach.nlp import TranscriptDocs
+from transcript_coach.nlp import TranscriptDocs, doc_sentences
 from transcript_coach.redact import placeholder_tokens
 from transcript_coach.signals import Hit, extractor
 from transcript_coach.signals.resources import WARMERS, Resources
@@ -444,7 +444,7 @@ def candidates(res: Resources, doc: Doc, *, names: Container[str] = frozenset(),
     last_word = _last_word(doc)
     codes: set[int] | None = None  # built on the first acronym-shaped token
     placeholders = placeholder_tokens(doc)  # "[IBAN]": a redaction placeholder, not the term
-    for sent in doc.sents:
+    for sent in doc_sentences(doc):
         loud = shouting(sent, res, placeholders)
         previous: Token | None = None
         for token in sent:
@@ -709,7 +709,7 @@ class _Context:
     def sentence_end(self, i: int, token: int) -> int:
         if i not in self._sentence_ends:
             ends: list[int] = []
-            for sent in self.docs.docs[i].sents:
+            for sent in doc_sentences(self.docs.docs[i]):
                 ends.extend([sent.end] * (sent.end - sent.start))
             self._sentence_ends[i] = ends
         return self._sentence_ends[i][token]

@@ -44,14 +44,13 @@ from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import numpy
-from spacy.attrs import LEMMA, ORTH, SENT_START
+from spacy.attrs import LEMMA, ORTH
 from spacy.tokens import Doc, Span
 
 from transcript_coach.data import load_json
 from transcript_coach.lexicon import Match
 from transcript_coach.model import Turn
-from transcript_coach.nlp import TranscriptDocs, doc_text
+from transcript_coach.nlp import TranscriptDocs, doc_sentences, doc_text
 from transcript_coach.redact import placeholder, placeholder_spans
 from transcript_coach.signals import Hit, extractor, span_hit
 from transcript_coach.signals.resources import Resources
@@ -143,18 +142,6 @@ def is_question(sent: Span, w: Words) -> bool:
     if first in w.wh:
         return second in w.aux or words_[1].norm_ in w.aux
     return first in w.aux and second in w.subjects
-
-
-def sentences(doc: Doc) -> list[Span]:
-    """The sentences of ``doc`` (as ``doc.sents``, read from the sentence-start array instead of token by token)."""
-    n = len(doc)
-    if not n:
-        return []
-    if not doc.has_annotation("SENT_START"):
-        return [doc[0:n]]
-    flags = doc.to_array(SENT_START)
-    starts = [0] + [int(i) for i in numpy.flatnonzero(flags[1:] == 1) + 1]
-    return [doc[a:b] for a, b in zip(starts, starts[1:] + [n], strict=True)]
 
 
 def trimmed(sent: Span) -> Span:
@@ -334,7 +321,7 @@ def product_words(doc: Doc, w: Words, exclude: set[str], res: Resources) -> dict
     word to whether the agent must write it capitalised too (true for the capitalised-word kind)."""
     out: dict[str, bool] = {}
     max_zipf = w.product_max_zipf
-    for sent in sentences(doc):
+    for sent in doc_sentences(doc):
         first = True
         for t in sent:
             if t.is_space or t.is_punct or t.text.startswith("@") or t.text.startswith("#"):
@@ -463,7 +450,7 @@ def _paraphrase(turn: Turn, doc: Doc, context: set[str], res: Resources) -> Iter
         return
     min_overlap = int(res.setting(FAMILY, "paraphrase_min_overlap"))
     min_ratio = float(res.setting(FAMILY, "paraphrase_min_ratio"))
-    for sent in sentences(doc):
+    for sent in doc_sentences(doc):
         own = content_lemmas(sent, res)
         shared = own & context
         if len(shared) >= min_overlap and len(shared) / len(own) >= min_ratio:
@@ -505,7 +492,7 @@ def _given_fields(doc: Doc, found: list[Detail], stated_names: set[str], w: Word
     if stated_names:
         out.setdefault("name", set()).update(stated_names)
     codes = [d for d in found if d.kind in ("code", "email")]
-    for sent in sentences(doc):
+    for sent in doc_sentences(doc):
         lowers = {t.lower_ for t in sent}
         in_sent = [d for d in codes if sent.start_char <= d.start < sent.end_char]
         for field, (cues, value) in w.fields.items():
@@ -530,7 +517,7 @@ def _reask(turn: Turn, doc: Doc, w: Words, found: list[Match], fields: dict[str,
            ) -> Iterator[Hit]:
     if not fields:
         return
-    sents = sentences(doc)
+    sents = doc_sentences(doc)
     starts = [sent.start for sent in sents]
     requests: set[int] = set()
     asked: dict[int, set[str]] = {}
@@ -581,7 +568,7 @@ def _customer_repeats(turns, res: Resources, content: dict[int, set[str]]) -> It
             shared = own & best
             ratio = len(shared) / len(own)
             if len(shared) >= min_shared and ratio >= min_ratio:
-                sent = max(sentences(doc), key=lambda s: len(content_lemmas(s, res) & best))
+                sent = max(doc_sentences(doc), key=lambda s: len(content_lemmas(s, res) & best))
                 yield span_hit("listening.customer_repeat", turn.index, trimmed(sent),
                                "overlap:earlier-customer-turn", round(ratio, 3))
         pending.append(own)
@@ -592,7 +579,7 @@ def _unanswered(turns, res: Resources, w: Words, content: dict[int, set[str]]) -
     for k, (turn, doc) in enumerate(turns):
         if turn.role != "customer":
             continue
-        for sent in sentences(doc):
+        for sent in doc_sentences(doc):
             if not is_question(sent, w) or _squash(sent.text) in w.phatic:
                 continue
             wanted = content_lemmas(sent, res)
@@ -600,7 +587,7 @@ def _unanswered(turns, res: Resources, w: Words, content: dict[int, set[str]]) -
             for later, later_doc in turns[k + 1:]:
                 if later.role == "customer":
                     if later.index not in asks:
-                        asks[later.index] = any(is_question(s, w) for s in sentences(later_doc))
+                        asks[later.index] = any(is_question(s, w) for s in doc_sentences(later_doc))
                     if replies and asks[later.index]:
                         break
                     continue
@@ -616,7 +603,7 @@ def _unanswered(turns, res: Resources, w: Words, content: dict[int, set[str]]) -
 
 
 def _answer_lead(doc: Doc, w: Words) -> bool:
-    for sent in sentences(doc):
+    for sent in doc_sentences(doc):
         lead = [t.lower_ for t in sent if not (t.is_punct or t.is_space)][: w.answer_lead]
         if any(x in w.answer for x in lead):
             return True

@@ -70,7 +70,7 @@ from spacy.tokens import Doc, Span, Token
 from transcript_coach.data import load_json
 from transcript_coach.ingest.timestamps import seconds_between
 from transcript_coach.model import Evidence, Promise, Timestamp
-from transcript_coach.nlp import TranscriptDocs
+from transcript_coach.nlp import TranscriptDocs, doc_sentences
 from transcript_coach.signals import Hit, extractor
 from transcript_coach.signals.resources import Resources
 
@@ -625,7 +625,7 @@ def _conditional_at(words: Sequence[str], k: int, v: _Vocab) -> int:
 
 
 def _sentences(doc: Doc) -> list[Span]:
-    return list(doc.sents) if doc.has_annotation("SENT_START") else [doc[:]]
+    return list(doc_sentences(doc)) or [doc[:]]
 
 
 def _find(turn: int, doc: Doc, lexicon, v: _Vocab) -> list[_Commitment]:
@@ -947,7 +947,7 @@ def _link(commitments: Sequence[tuple[_Commitment, frozenset[str]]],
 
 def _keep_candidates(docs: TranscriptDocs, v: _Vocab):
     for turn, doc in docs.turns(role="agent"):
-        for sent in doc.sents:
+        for sent in doc_sentences(doc):
             end = _strip_end(doc, sent.start, sent.end)
             if end <= sent.start:
                 continue

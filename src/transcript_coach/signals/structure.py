@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from spacy.tokens import Doc, Span
 
 from transcript_coach.data import load_json
-from transcript_coach.nlp import TranscriptDocs, doc_text
+from transcript_coach.nlp import TranscriptDocs, doc_sentences, doc_text
 from transcript_coach.redact import placeholder_spans
 from transcript_coach.signals import Hit, extractor, span_hit
 from transcript_coach.signals.resources import Resources
@@ -100,7 +100,7 @@ def structure(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
     for turn, doc in docs.turns(role="agent"):
         own = _speaker_names(turn.speaker, generic)
         intro_spans: list[Span] = []
-        opening = {s.start for i, s in enumerate(doc.sents) if i < greeting_sentences} if first_agent else set()
+        opening = {s.start for i, s in enumerate(doc_sentences(doc)) if i < greeting_sentences} if first_agent else set()
         for match in lexicon.matches(doc):
             entry, span = match.entry, match.span
             if entry.feature == "structure.greeting":

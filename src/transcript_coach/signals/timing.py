@@ -28,7 +28,7 @@ from spacy.tokens import Doc
 
 from transcript_coach.ingest.timestamps import seconds_between
 from transcript_coach.model import Timestamp, Turn
-from transcript_coach.nlp import TranscriptDocs
+from transcript_coach.nlp import TranscriptDocs, doc_sentences
 from transcript_coach.signals import Hit, extractor, span_hit
 from transcript_coach.signals.resources import Resources
 
@@ -68,7 +68,7 @@ def _elapsed(earlier: Timestamp | None, later: Timestamp | None) -> float | None
 def _lead(docs: TranscriptDocs, turn: Turn) -> tuple[int, int]:
     """Character span of a turn's first sentence (without its end punctuation)."""
     doc: Doc = docs.docs[turn.index]
-    for sentence in doc.sents:
+    for sentence in doc_sentences(doc):
         tokens = [t for t in sentence if not t.is_space]
         while len(tokens) > 1 and tokens[-1].is_punct:
             tokens.pop()

@@ -29,12 +29,13 @@ import string
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
+from spacy.attrs import IS_SPACE
 from spacy.tokens import Doc, Span
 
 from transcript_coach.data import load_json
 from transcript_coach.errors import DataFileError
 from transcript_coach.lexicon import Lexicon, Match
-from transcript_coach.nlp import TranscriptDocs
+from transcript_coach.nlp import TranscriptDocs, doc_sentences, doc_text
 from transcript_coach.politeness import (CUE_FEATURE, PolitenessFeaturizer, PolitenessModel, corrected_lexicon,
                                          load_politeness_model)
 from transcript_coach.redact import placeholder_tokens
@@ -183,7 +184,7 @@ class SentimentScorer:
         lexicon = self.analyzer.lexicon
         if any(t.is_alpha or t.lower_ in lexicon for t in span):
             return True
-        text = span.text
+        text = _text(span)
         return self.emoji is not None and not text.isascii() and self.emoji.search(text) is not None
 
 
@@ -200,11 +201,13 @@ class Shouting:
         run of at least ``min_run`` consecutive ALL-CAPS words. Acronyms, one-letter words ("I", "A"), tokens without
         letters and two- or three-letter words that are neither stop words nor sentiment words (codes such as "LHR",
         "KY") neither count nor break a run; any word with a lower-case letter breaks it."""
+        if _NO_CAPS_WORD.fullmatch(_text(span)):
+            return None  # plain ASCII without two capitals in a row: no word here can count
         run = best = 0  # lengths of the current and the longest run of caps words
         run_start = best_start = best_end = 0  # character offsets
         upper = lower = 0
         caps_words = 0
-        placeholders: frozenset[int] | None = None  # found once, and only when needed (Doc.text joins every token)
+        placeholders: frozenset[int] | None = None  # found once, and only when needed
         for token in span:
             text = token.text
             if not token.is_alpha or len(text) < 2 or text in self.acronyms:
@@ -296,7 +299,7 @@ class ToneKit:
             if not self.agent_sentiment.has_content(span):
                 continue
             yield span_hit("tone.agent_sentiment", index, span, "vader:sentence",
-                           round(self.agent_sentiment.score(span.text), 4))
+                           round(self.agent_sentiment.score(_text(span)), 4))
             yield span_hit("tone.politeness", index, span, "model:politeness",
                            round(self.politeness.score(span, within(span)), 4))
 
@@ -312,7 +315,7 @@ class ToneKit:
                           shout[1], "caps:shouting")
             if not self.customer_sentiment.has_content(span):
                 continue
-            value = round(self.customer_sentiment.score(span.text), 4)
+            value = round(self.customer_sentiment.score(_text(span)), 4)
             scores.append(value)
             yield span_hit("tone.customer_sentiment", index, span, "vader:sentence", value)
 
@@ -331,14 +334,24 @@ class ToneKit:
 
 def sentences(doc: Doc) -> Iterator[Span]:
     """Each sentence without leading or trailing whitespace tokens (empty ones skipped)."""
-    for sent in doc.sents:
+    spaces = doc.to_array(IS_SPACE).tolist() if len(doc) else []
+    for sent in doc_sentences(doc):
         start, end = sent.start, sent.end
-        while start < end and doc[start].is_space:
+        while start < end and spaces[start]:
             start += 1
-        while end > start and doc[end - 1].is_space:
+        while end > start and spaces[end - 1]:
             end -= 1
-        if start < end:
+        if start == sent.start and end == sent.end:
+            yield sent
+        elif start < end:
             yield doc[start:end]
+
+
+_NO_CAPS_WORD = re.compile(r"(?:[A-Z](?![A-Z])|[\x00-\x40\x5b-\x7f])*")
+
+
+def _text(span: Span) -> str:
+    return doc_text(span.doc)[span.start_char:span.end_char]
 
 
 class _Within:
