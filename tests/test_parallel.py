@@ -4,6 +4,7 @@ bad files stay error records in place; stopping early or being interrupted leave
 from __future__ import annotations
 
 import contextlib
+import gc
 import inspect
 import json
 import multiprocessing
@@ -23,6 +24,7 @@ from transcript_coach import Coach, parallel
 from transcript_coach.cli import cli
 from transcript_coach.errors import DataFileError
 from transcript_coach.ingest import iter_inputs
+from transcript_coach.model import Failure
 
 CHAT = (
     "[2026-04-03 09:14:{s:02d}] Customer: Hi, my parcel {n} has not arrived and I am getting worried.\n"
@@ -161,6 +163,15 @@ def test_a_worker_that_dies_ends_the_run_with_a_clear_error(mixed, small_chunks,
     assert not multiprocessing.active_children()
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers are forked on Linux only")
+def test_forked_workers_keep_what_they_inherit_out_of_their_collections(mixed, small_chunks, monkeypatch):
+    monkeypatch.setattr(parallel, "_score_chunk", _frozen_objects)
+    assert gc.get_freeze_count() == 0
+    counts = [int(failure.message) for failure in Coach().score([mixed], jobs=2)]
+    assert len(counts) > 2 and min(counts) > 100_000  # the pipeline and lexicons, at least
+    assert gc.get_freeze_count() == 0  # the main process collects as before
+
+
 def test_chunks_keep_order_and_limits(mixed):
     files = [str(p) for p in iter_inputs([mixed])]
     chunks = list(parallel.chunks([mixed], max_files=3, max_bytes=4000))
@@ -208,6 +219,10 @@ def test_settings_are_validated(monkeypatch):
 
 def _die(coach, paths, stdin):
     os._exit(3)  # as if killed: the pool breaks
+
+
+def _frozen_objects(coach, paths, stdin):
+    return [Failure(path, "frozen", str(gc.get_freeze_count())) for path in paths]
 
 
 def _session_processes(session: int) -> list[int]:

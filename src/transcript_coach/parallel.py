@@ -21,6 +21,7 @@ its workers (``kill -9``) is noticed by them within a second, and they exit.
 from __future__ import annotations
 
 import contextlib
+import gc
 import itertools
 import multiprocessing
 import os
@@ -154,6 +155,22 @@ def _signals_held() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
+@contextlib.contextmanager
+def _inherited_heap_frozen(forking: bool) -> Iterator[None]:
+    """Fork with every object of this process in the garbage collector's permanent generation, so the workers'
+    collections never walk what they inherited (the pipeline, lexicons, word tables). Walking it writes to every
+    object, and each page written is copied out of the memory a forked worker shares with the main process (about
+    4% of the workers' time on 2,000 files). This process's own collections are back to normal on leaving."""
+    if not forking:
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 @dataclass(slots=True)
 class _Worker:
     process: multiprocessing.process.BaseProcess
@@ -175,7 +192,7 @@ class _Pool:
         context = multiprocessing.get_context("fork" if forking else "spawn")
         given = coach if forking else coach.arguments
         self.workers: list[_Worker] = []
-        with _signals_held():  # the workers start with Ctrl-C and SIGTERM held, and set their own handling first
+        with _signals_held(), _inherited_heap_frozen(forking):
             for _ in range(workers):
                 ours, theirs = context.Pipe()
                 process = context.Process(target=_work, args=(theirs, given, os.getpid()), daemon=True,
