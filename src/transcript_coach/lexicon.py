@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from spacy.attrs import LOWER, NORM, ORTH
+from spacy.attrs import LOWER, NORM, ORTH, SENT_START
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.strings import get_string_id
@@ -40,6 +40,7 @@ NEGATIONS = frozenset(
 NEGATION_WINDOW = 3  # tokens before a match that a negation may stand in
 _SERIAL = itertools.count()  # each Lexicon's own key in ``Doc.user_data``
 _WORDS_KEY = ("transcript_coach.lexicon", "words")  # the doc's word sets, shared by every lexicon
+_COLUMNS_KEY = ("transcript_coach.lexicon", "columns")  # the doc's token arrays, shared by every lexicon
 _WORD_ATTRS = {"ORTH": 0, "TEXT": 0, "LOWER": 1, "NORM": 2}  # pattern key -> column of ``_doc_words``
 _COLUMNS = 3
 _REQUIRED_OPS = (None, "+")  # quantifiers under which a pattern token must be present in a match
@@ -91,6 +92,7 @@ class Lexicon:
         self._patterns = Matcher(nlp.vocab, validate=True)
         self._excludes = PhraseMatcher(nlp.vocab, attr="LOWER")
         self._requirements: list[Requirement] = []  # one per pattern; an empty one means "always try"
+        self._word_patterns: list[WordPattern] = []  # one-token patterns, found without the Matcher
         entries = document.get("entries") if isinstance(document, Mapping) else None
         if not isinstance(entries, list) or not entries:
             raise DataFileError(f"{name}: expected a non-empty list under 'entries'")
@@ -132,12 +134,17 @@ class Lexicon:
             self._phrases.add(entry.id, list(nlp.tokenizer.pipe(phrases)))
         if patterns:
             try:
-                self._patterns.add(entry.id, patterns)
+                Matcher(nlp.vocab, validate=True).add(entry.id, patterns)  # validated as the Matcher sees them
             except (ValueError, TypeError, KeyError) as exc:
                 message = str(exc).strip().splitlines()
                 raise DataFileError(f"{where}: invalid token pattern: {' '.join(m.strip() for m in message)}") \
                     from None
-            self._requirements.extend(required_words(pattern) for pattern in patterns)
+            words = [word_pattern(entry.id, pattern) for pattern in patterns]
+            self._word_patterns.extend(w for w in words if w is not None)
+            others = [pattern for pattern, w in zip(patterns, words, strict=True) if w is None]
+            if others:
+                self._patterns.add(entry.id, others)
+                self._requirements.extend(required_words(pattern) for pattern in others)
         excludes = raw.get("exclude", [])
         if excludes:
             if not isinstance(excludes, list) or not all(isinstance(p, str) for p in excludes):
@@ -158,8 +165,7 @@ class Lexicon:
         vocab = doc.vocab.strings
         found: dict[str, list[tuple[int, int]]] = {}
         raw = list(self._phrases(doc)) if len(self._phrases) else []
-        if len(self._patterns) and self._may_match(doc):  # an empty Matcher warns on every call
-            raw += self._patterns(doc)
+        raw += self.pattern_matches(doc)
         for match_id, start, end in raw:
             found.setdefault(vocab[match_id], []).append((start, end))
         if not found:
@@ -181,6 +187,13 @@ class Lexicon:
                 yield entry_id, start, end
 
 
+    def pattern_matches(self, doc: Doc) -> list[tuple[int, int, int]]:
+        """(match id, start, end) of the token patterns in ``doc``: what a ``Matcher`` of all of them finds."""
+        found = self._patterns(doc) if len(self._patterns) and self._may_match(doc) else []  # an empty Matcher warns
+        if self._word_patterns:
+            found += _word_matches(self._word_patterns, doc)
+        return found
+
     def _may_match(self, doc: Doc) -> bool:
         """False only when no token pattern can match ``doc`` (see the class documentation)."""
         if self._anchors is None:
@@ -198,6 +211,60 @@ class Lexicon:
             else:
                 return True
         return False
+
+
+@dataclass(frozen=True, slots=True)
+class WordPattern:
+    """A one-token pattern that asks only for a word (``ORTH``/``TEXT``, ``LOWER`` or ``NORM``: a value or an
+    ``IN`` list) and perhaps whether the token starts a sentence (``IS_SENT_START``, as the Matcher reads it: a
+    sentence start is a token whose sentence-start flag is 1). Found from the doc's token arrays: a Matcher pass
+    builds a Python object for every token of the doc."""
+
+    match_id: int  # the entry id's hash, as the Matcher gives it
+    column: int  # of ``_doc_words``
+    words: frozenset[int]
+    sent_start: bool | None
+
+
+def word_pattern(entry_id: str, pattern: Any) -> WordPattern | None:
+    """``pattern`` as a ``WordPattern``, or None when it is any other kind (a valid Matcher pattern)."""
+    if len(pattern) != 1 or not isinstance(pattern[0], Mapping):
+        return None
+    column = words = None
+    sent_start: bool | None = None
+    for key, value in pattern[0].items():
+        key = str(key).upper()
+        if key == "IS_SENT_START" and isinstance(value, bool):
+            sent_start = value
+        elif key in _WORD_ATTRS and column is None:
+            if isinstance(value, Mapping) and list(value) == ["IN"]:
+                value = value["IN"]
+            elif isinstance(value, str):
+                value = [value]
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                return None
+            column, words = _WORD_ATTRS[key], frozenset(get_string_id(v) for v in value)
+        else:
+            return None  # an operator, another attribute, a second word attribute
+    if column is None:
+        return None
+    return WordPattern(get_string_id(entry_id), column, words, sent_start)
+
+
+def _word_matches(patterns: list[WordPattern], doc: Doc) -> list[tuple[int, int, int]]:
+    """(match id, start, end) of every token of ``doc`` that one of ``patterns`` matches, by token then pattern."""
+    present = _doc_words(doc)
+    candidates = [p for p in patterns if not p.words.isdisjoint(present[p.column])]
+    if not candidates:
+        return []
+    columns = _doc_columns(doc)
+    starts = columns[_COLUMNS]
+    found = []
+    for i in range(len(doc)):
+        for p in candidates:
+            if columns[p.column][i] in p.words and (p.sent_start is None or (starts[i] == 1) == p.sent_start):
+                found.append((p.match_id, i, i + 1))
+    return found
 
 
 def required_words(pattern: Any) -> Requirement:
@@ -244,9 +311,18 @@ def _doc_words(doc: Doc) -> tuple[frozenset[int], frozenset[int], frozenset[int]
     """The ``ORTH``, ``LOWER`` and ``NORM`` hashes of the doc's tokens, computed once per doc."""
     words = doc.user_data.get(_WORDS_KEY)
     if words is None:
-        table = doc.to_array([ORTH, LOWER, NORM]).T.tolist() if len(doc) else [[], [], []]
-        words = doc.user_data[_WORDS_KEY] = tuple(frozenset(column) for column in table)
+        words = doc.user_data[_WORDS_KEY] = tuple(frozenset(column) for column in _doc_columns(doc)[:_COLUMNS])
     return words
+
+
+def _doc_columns(doc: Doc) -> tuple[list[int], ...]:
+    """Per token, in columns: the ``ORTH``, ``LOWER`` and ``NORM`` hashes and the sentence-start flag (1 at a start);
+    computed once per doc."""
+    columns = doc.user_data.get(_COLUMNS_KEY)
+    if columns is None:
+        table = doc.to_array([ORTH, LOWER, NORM, SENT_START]).T.tolist() if len(doc) else [[]] * (_COLUMNS + 1)
+        columns = doc.user_data[_COLUMNS_KEY] = tuple(table)
+    return columns
 
 
 def negated(doc: Doc, start: int, window: int = NEGATION_WINDOW) -> bool:
