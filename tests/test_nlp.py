@@ -38,6 +38,28 @@ def test_lookup_lemmatizer_keeps_lemmas_set_before_it():
     assert [t.lemma_ for t in doc] == ["ROUTER-SET-BEFORE", "be", "restart"]
 
 
+def test_sentence_boundaries_are_those_of_spacys_sentencizer(samples):
+    ours = load_pipeline()
+    reference = spacy.blank("en")
+    reference.tokenizer = ours.tokenizer
+    reference.add_pipe("sentencizer")
+    texts = [line for path in sorted(samples.glob("*.txt")) for line in path.read_text(encoding="utf-8").splitlines()]
+    texts += ["", " ", "Hi!!! ok", "...", "Hello . . world", "Wait?! What.", "a\n\nb. c", "'Done.' Then he left",
+              "x.", "No end", "。你好。", "Really?!?!  (yes.) Then: fine"]
+    assert len(texts) > 150
+    for doc, expected in zip(ours.pipe(texts), reference.pipe(texts), strict=True):
+        assert [t.is_sent_start for t in doc] == [t.is_sent_start for t in expected], doc.text
+
+
+def test_sentencizer_keeps_boundaries_set_before_it():
+    nlp = load_pipeline()
+    doc = nlp.make_doc("One. Two three. Four")
+    doc[2].is_sent_start = False
+    doc[3].is_sent_start = True
+    nlp.get_pipe("sentencizer")(doc)
+    assert [t.is_sent_start for t in doc] == [True, False, False, True, False, True]
+
+
 def test_a_missing_trained_pipeline_is_a_clear_error():
     with pytest.raises(UsageError, match="not installed.*--spacy-model"):
         load_pipeline("en_core_web_nonexistent")

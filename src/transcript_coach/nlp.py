@@ -13,9 +13,10 @@ from dataclasses import dataclass
 
 import numpy
 import spacy
-from spacy.attrs import LEMMA, ORTH, SENT_START
+from spacy.attrs import IS_PUNCT, LEMMA, ORTH, SENT_START
 from spacy.language import Language
 from spacy.lookups import load_lookups
+from spacy.pipeline import Sentencizer
 from spacy.tokens import Doc, Span
 
 from transcript_coach.data import load_json
@@ -41,13 +42,13 @@ def load_pipeline(model: str | None = None) -> Language:
                 "or leave out --spacy-model to use the built-in rule-based pipeline."
             ) from None
         if not (nlp.has_pipe("parser") or nlp.has_pipe("senter") or nlp.has_pipe("sentencizer")):
-            nlp.add_pipe("sentencizer")
+            nlp.add_pipe(SENTENCIZER, name="sentencizer")
         if not nlp.has_pipe("lemmatizer"):  # lexicon patterns match on lemmas
             _add_lookup_lemmatizer(nlp)
         _bound_tokenizer(nlp)
         return nlp
     nlp = spacy.blank("en")
-    nlp.add_pipe("sentencizer")
+    nlp.add_pipe(SENTENCIZER, name="sentencizer")
     _add_lookup_lemmatizer(nlp)
     _bound_tokenizer(nlp)
     return nlp
@@ -143,6 +144,45 @@ def doc_sentences(doc: Doc) -> tuple[Span, ...]:
             found = tuple(doc[a:b] for a, b in zip(starts, [*starts[1:], n], strict=True))
         doc.user_data[_SENTENCES_KEY] = found
     return found
+
+
+SENTENCIZER = "transcript_coach_sentencizer"
+
+
+@Language.factory(SENTENCIZER)
+def _sentencizer(nlp: Language, name: str) -> ArraySentencizer:
+    return ArraySentencizer(nlp.vocab, Sentencizer.default_punct_chars)
+
+
+class ArraySentencizer:
+    """spaCy's rule-based ``sentencizer`` (default punctuation, never overwriting boundaries already set), with the
+    same boundaries, read from the doc's token arrays: spaCy's own builds a ``Token`` for every token.
+
+    A sentence ends after a run of sentence-final characters (a token that is exactly one of them) at the first
+    token that is neither punctuation nor one of them."""
+
+    def __init__(self, vocab, punct_chars: Iterable[str]) -> None:
+        self.enders = frozenset(vocab.strings.add(c) for c in punct_chars)
+
+    def __call__(self, doc: Doc) -> Doc:
+        n = len(doc)
+        if not n:
+            return doc
+        orths, puncts, current = doc.to_array([ORTH, IS_PUNCT, SENT_START]).T.tolist()
+        starts = [-1] * n
+        starts[0] = 1
+        seen_end = False
+        for i, orth in enumerate(orths):
+            ender = orth in self.enders
+            if seen_end and not ender and not puncts[i]:
+                starts[i] = 1
+                seen_end = False
+            elif ender:
+                seen_end = True
+        if any(current):  # keep the boundaries another component set (-1 reads back as 2**64 - 1)
+            starts = [new if not old else 1 if old == 1 else -1 for old, new in zip(current, starts, strict=True)]
+        doc.from_array([SENT_START], numpy.asarray(starts, dtype="int64").astype("uint64").reshape(-1, 1))
+        return doc
 
 
 def _add_lookup_lemmatizer(nlp: Language) -> None:

@@ -56,9 +56,11 @@ def knowledge(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
                 continue
             yield span_hit(match.entry.feature, turn.index, span, f"lexicon:knowledge#{match.entry.id}")
         text = doc_text(doc)
-        taken = [(t.idx, t.idx + len(t.text)) for t in doc if t.like_url or t.like_email]  # never inside an address
+        taken: list[tuple[int, int]] | None = None  # never inside an address; looked for once something is found
         for name, pattern in spans:
             for found in pattern.finditer(text):
+                if taken is None:
+                    taken = [(t.idx, t.idx + len(t.text)) for t in doc if t.like_url or t.like_email]
                 start, end = found.span()
                 value = found.group()
                 if any(start < e and s < end for s, e in taken) or value.lower() in customer_text:
