@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from spacy.attrs import IS_ALPHA, IS_UPPER, LOWER, ORTH, SENT_START
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 
@@ -648,13 +649,15 @@ class _Names:
             if turn.speaker:
                 names.update(w.casefold() for w in re.findall(r"[^\W\d_]{2,}", turn.speaker))
         for _, doc in self._docs.turns():
-            prev: Token | None = None
-            for token in doc:
-                text = token.text
-                if (prev is not None and text[:1].isupper() and token.is_alpha and not token.is_sent_start
-                        and not text.isupper() and (prev.is_alpha or prev.text in _NAME_LINKS)):
-                    names.add(token.lower_)
-                prev = token
+            if len(doc) < 2:
+                continue
+            strings = doc.vocab.strings
+            orths, lowers, alpha, upper, starts = doc.to_array([ORTH, LOWER, IS_ALPHA, IS_UPPER, SENT_START]).T.tolist()
+            for i in range(1, len(orths)):  # a capitalised word, not all capitals, inside a sentence
+                if not alpha[i] or upper[i] or starts[i] == 1 or not strings[orths[i]][:1].isupper():
+                    continue
+                if alpha[i - 1] or strings[orths[i - 1]] in _NAME_LINKS:
+                    names.add(strings[lowers[i]])
         return frozenset(names)
 
 

@@ -157,20 +157,34 @@ def trimmed(sent: Span) -> Span:
 def content_lemmas(tokens: Doc | Span, res: Resources) -> set[str]:
     """Lemmas that carry content: no stop words, punctuation, numbers, ignored or very common words.
 
-    The decision depends only on a token's form and lemma, so it is cached per (form, lemma) pair: a token costs one
-    dictionary look-up once its pair has been seen."""
-    vocab = tokens.doc.vocab if isinstance(tokens, Span) else tokens.vocab
+    Each token's content lemma (or None) is found once per doc, and the decision depends only on a token's form and
+    lemma, so it is also cached per (form, lemma) pair: a token costs one dictionary look-up once its pair has been
+    seen."""
+    if isinstance(tokens, Span):
+        column = _token_contents(tokens.doc, res)[tokens.start:tokens.end]
+    else:
+        column = _token_contents(tokens, res)
+    return set(filter(None, column))
+
+
+_CONTENT_KEY = "transcript_coach.listening.content"
+
+
+def _token_contents(doc: Doc, res: Resources) -> list[str | None]:
+    """Each token's content lemma (None for a token without content), kept with the doc."""
+    column = doc.user_data.get(_CONTENT_KEY)
+    if column is not None:
+        return column
+    vocab = doc.vocab
     decided = res.memo("listening.content")
-    out: set[str] = set()
-    pairs = tokens.to_array([ORTH, LEMMA]).tolist() if len(tokens) else []
-    for orth, lemma in pairs:
-        key = (orth, lemma)
+    column = []
+    for key in zip(*doc.to_array([ORTH, LEMMA]).T.tolist()) if len(doc) else ():
         content = decided.get(key, False)
         if content is False:
-            content = decided.remember(key, _content(vocab, orth, lemma, res))
-        if content:
-            out.add(content)
-    return out
+            content = decided.remember(key, _content(vocab, *key, res))
+        column.append(content)
+    doc.user_data[_CONTENT_KEY] = column
+    return column
 
 
 def _content(vocab, orth: int, lemma_id: int, res: Resources) -> str | None:
