@@ -114,12 +114,13 @@ def settings(res: Resources) -> Settings:
 
 
 class WordFrequencies:
-    """Zipf frequencies (log10 of uses per billion words) from wordfreq's bundled English 'large' list."""
+    """Zipf frequencies (log10 of uses per billion words) from wordfreq's best English list (its 'large' one)."""
 
     def __init__(self) -> None:
         import wordfreq  # imported here: the table is only needed once a jargon extractor runs
 
-        self._freq: dict[str, float] = wordfreq.get_frequency_dict("en", wordlist="large")
+        # "best" is the table wordfreq.word_frequency reads too (listening, lexicons): one copy in memory, not two
+        self._freq: dict[str, float] = wordfreq.get_frequency_dict("en", wordlist="best")
 
     def zipf(self, word: str) -> float:
         """0.0 for a word wordfreq does not know."""
