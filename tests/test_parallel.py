@@ -25,6 +25,7 @@ from transcript_coach.cli import cli
 from transcript_coach.errors import DataFileError
 from transcript_coach.ingest import iter_inputs
 from transcript_coach.model import Failure
+from transcript_coach.reporting import Encoded, encode, jsonl_line
 
 CHAT = (
     "[2026-04-03 09:14:{s:02d}] Customer: Hi, my parcel {n} has not arrived and I am getting worried.\n"
@@ -79,6 +80,7 @@ def test_bad_files_stay_error_records_in_place(mixed, small_chunks, output_forma
     assert one.exit_code == two.exit_code == 1  # some inputs failed, the rest were scored
     assert two.stdout == one.stdout
     assert two.stderr == one.stderr  # the same error lines, in the same order
+    assert two.stderr.count("error: ") == len(BAD)
     if output_format == "jsonl":
         records = [json.loads(line) for line in two.stdout.splitlines()]
         files = [str(p) for p in iter_inputs([mixed])]
@@ -109,6 +111,23 @@ def test_library_jobs_gives_equal_reports_and_failures(mixed, small_chunks):
         assert [item.to_dict() for item in scored] == serial
     assert any("error" in d for d in serial) and any("skills" in d for d in serial)
     assert not multiprocessing.active_children()
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_transform_runs_where_the_reports_are_made(mixed, small_chunks, jobs):
+    coach = Coach()
+    items = list(coach.score([mixed]))
+    with contextlib.closing(coach.score([mixed], jobs=jobs, transform=encode)) as scored:
+        encoded = list(scored)
+    assert all(isinstance(e, Encoded) for e in encoded)
+    assert "".join(e.line for e in encoded) == "".join(jsonl_line(item) for item in items)
+    assert [e.to_dict() for e in encoded] == [item.to_dict() for item in items]
+    assert [e.source for e in encoded] == [item.source for item in items]
+    failures = [(e.source, e.message) for e in encoded if e.failed]
+    assert failures == [(item.source, item.message) for item in items if isinstance(item, Failure)]
+    assert len(failures) == len(BAD)
+    reports = [(e.id, e.warnings) for e in encoded if not e.failed]
+    assert reports == [(item.id, item.warnings) for item in items if not isinstance(item, Failure)]
 
 
 def test_reports_and_failures_survive_the_trip_from_a_worker_unchanged(mixed):
@@ -217,11 +236,11 @@ def test_settings_are_validated(monkeypatch):
         parallel.settings()
 
 
-def _die(coach, paths, stdin):
+def _die(coach, paths, stdin, transform):
     os._exit(3)  # as if killed: the pool breaks
 
 
-def _frozen_objects(coach, paths, stdin):
+def _frozen_objects(coach, paths, stdin, transform):
     return [Failure(path, "frozen", str(gc.get_freeze_count())) for path in paths]
 
 

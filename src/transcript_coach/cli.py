@@ -31,7 +31,7 @@ from transcript_coach.limits import DEFAULT_MAX_TURN_CHARS, DEFAULT_TIMEOUT_SECO
 from transcript_coach.model import Failure, Report
 from transcript_coach.parallel import default_jobs
 from transcript_coach.redact import RedactOptions, read_allow_file, redact_settings
-from transcript_coach.reporting import WRITERS, atomic_output
+from transcript_coach.reporting import WRITERS, Encoded, atomic_output, encode
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143  # the shell's convention: 128 + signal number
@@ -128,9 +128,9 @@ class _Progress:
         self.enabled = not quiet and sys.stderr.isatty()
         self.done = self.failed = 0
 
-    def __call__(self, items: Iterable[Report | Failure]) -> Iterator[Report | Failure]:
+    def __call__(self, items: Iterable[Report | Failure | Encoded]) -> Iterator[Report | Failure | Encoded]:
         for item in items:
-            if isinstance(item, Failure):
+            if isinstance(item, Failure) or (isinstance(item, Encoded) and item.failed):
                 self.failed += 1
                 self._clear()
                 click.echo(f"error: {item.message}", err=True)
@@ -283,7 +283,8 @@ def score(paths, output, output_format, models, resume, jobs, quiet, debug, **co
     if journaled:
         done, failed = _score_journaled(coach, paths, output, stdin, progress, command, resume, quiet, jobs)
     else:
-        scored = coach.score(paths, stdin=stdin, jobs=jobs)
+        # JSONL lines are made where the reports are (in the workers with --jobs): the main process only writes
+        scored = coach.score(paths, stdin=stdin, jobs=jobs, transform=encode if output_format == "jsonl" else None)
         items = progress(scored)
         write = WRITERS[output_format]
         with _interruptible(output), _library_warnings(quiet), contextlib.closing(scored):  # closing: ends workers
@@ -324,7 +325,7 @@ def _score_journaled(coach: Coach, paths, output: str, stdin: bytes | None, prog
         elif leftover:
             click.echo(f"warning: replaced {journal.path}, left by an unfinished run (use --resume to continue such "
                        "a run)", err=True)
-    scored = coach.score(journal.pending, stdin=stdin, jobs=jobs)
+    scored = coach.score(journal.pending, stdin=stdin, jobs=jobs, transform=encode)
     with _interruptible(output, journal=journal.path), _library_warnings(quiet), contextlib.closing(scored):
         try:
             for item in progress(journal.skip_written(scored)):

@@ -9,7 +9,7 @@ change with what else is in the batch or in which order it came.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -169,16 +169,21 @@ class Coach:
                     raise
                 yield _internal_failure(source, exc)
 
-    def score(self, paths: Sequence[str | os.PathLike[str]], *, stdin: bytes | None = None, jobs: int = 1
-              ) -> Iterator[Report | Failure]:
+    def score(self, paths: Sequence[str | os.PathLike[str]], *, stdin: bytes | None = None, jobs: int = 1,
+              transform: Callable[[Report | Failure], Any] | None = None) -> Iterator[Any]:
         """Reports (or failures) for every conversation in the given files and folders, streamed in input order.
 
         ``jobs`` > 1 scores in that many worker processes (``transcript_coach.parallel``), with the same results in
-        the same order; close the iterator if you stop before its end (``contextlib.closing``)."""
+        the same order; close the iterator if you stop before its end (``contextlib.closing``). ``transform``, a
+        module-level function, is applied to each result where it is made, in the worker with ``jobs`` > 1, and
+        what it returns is yielded instead: ``reporting.encode`` has the JSONL lines written in the workers."""
         if jobs != 1:
             from transcript_coach.parallel import score_parallel
 
-            yield from score_parallel(self, paths, stdin=stdin, jobs=jobs)
+            yield from score_parallel(self, paths, stdin=stdin, jobs=jobs, transform=transform)
+            return
+        if transform is not None:
+            yield from map(transform, self.score(paths, stdin=stdin))
             return
         pending: list[Transcript | Failure] = []
         turns = 0

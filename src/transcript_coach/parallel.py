@@ -29,7 +29,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from multiprocessing.connection import Connection, wait
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -117,8 +117,9 @@ def _size(path: str) -> int:
 
 
 def score_parallel(coach: Coach, paths: Sequence[str | os.PathLike[str]], *, stdin: bytes | None = None,
-                   jobs: int) -> Iterator[Report | Failure]:
-    """What ``coach.score(paths, stdin=stdin)`` yields, computed by up to ``jobs`` worker processes."""
+                   jobs: int, transform: Callable[[Report | Failure], Any] | None = None) -> Iterator[Any]:
+    """What ``coach.score(paths, stdin=stdin, transform=transform)`` yields, computed by up to ``jobs`` worker
+    processes (``transform`` runs in them)."""
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise ValueError(f"jobs must be a whole number of at least 1, got {jobs!r}")
     config = settings()
@@ -127,12 +128,13 @@ def score_parallel(coach: Coach, paths: Sequence[str | os.PathLike[str]], *, std
     first = list(itertools.islice(pending, jobs * config.chunks_ahead_per_job))
     if jobs == 1 or len(first) <= 1:
         for chunk in first:
-            yield from coach.score(list(chunk.paths), stdin=stdin if chunk.stdin else None)
+            yield from coach.score(list(chunk.paths), stdin=stdin if chunk.stdin else None, transform=transform)
         return
     workers = min(jobs, len(first))
     pool = _Pool(coach, workers)
     try:
-        yield from pool.ordered(itertools.chain(first, pending), stdin, window=workers * config.chunks_ahead_per_job)
+        yield from pool.ordered(itertools.chain(first, pending), stdin, transform,
+                                window=workers * config.chunks_ahead_per_job)
         pool.close()
     finally:
         pool.terminate()  # after close(), nothing is left to end
@@ -201,10 +203,11 @@ class _Pool:
                 theirs.close()
                 self.workers.append(_Worker(process, ours))
 
-    def ordered(self, tasks: Iterator[Chunk], stdin: bytes | None, *, window: int) -> Iterator[Report | Failure]:
+    def ordered(self, tasks: Iterator[Chunk], stdin: bytes | None, transform: Callable[[Any], Any] | None, *,
+                window: int) -> Iterator[Any]:
         """The results of every chunk of ``tasks``, in their order; at most ``window`` chunks are scored or waiting
         to be yielded at a time, so memory stays flat."""
-        done: dict[int, list[Report | Failure]] = {}
+        done: dict[int, list[Any]] = {}
         given = returned = 0
         exhausted = False
         while True:
@@ -217,7 +220,7 @@ class _Pool:
                         exhausted = True
                         break
                     worker.task = (given, chunk)
-                    self._send(worker, (chunk.paths, stdin if chunk.stdin else None))
+                    self._send(worker, (chunk.paths, stdin if chunk.stdin else None, transform))
                     given += 1
             while returned in done:
                 yield from done.pop(returned)
@@ -239,7 +242,7 @@ class _Pool:
         except OSError:
             raise _died(worker.task[1]) from None
 
-    def _receive(self, worker: _Worker, chunk: Chunk) -> list[Report | Failure]:
+    def _receive(self, worker: _Worker, chunk: Chunk) -> list[Any]:
         try:
             kind, value = worker.connection.recv()
         except (EOFError, OSError):
@@ -320,5 +323,6 @@ def _watch_parent(parent: int) -> None:
             os._exit(1)
 
 
-def _score_chunk(coach: Coach, paths: tuple[str, ...], stdin: bytes | None) -> list[Report | Failure]:
-    return list(coach.score(list(paths), stdin=stdin))
+def _score_chunk(coach: Coach, paths: tuple[str, ...], stdin: bytes | None,
+                 transform: Callable[[Report | Failure], Any] | None) -> list[Any]:
+    return list(coach.score(list(paths), stdin=stdin, transform=transform))

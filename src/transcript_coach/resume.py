@@ -26,9 +26,9 @@ from typing import IO, Any
 
 from transcript_coach.errors import UsageError
 from transcript_coach.model import Failure, Report
-from transcript_coach.reporting import jsonl_line
+from transcript_coach.reporting import Encoded, jsonl_line
 
-Item = Report | Failure
+Item = Report | Failure | Encoded
 Input = Path | str
 
 SYNC_SECONDS = 1.0

@@ -14,6 +14,7 @@ import signal
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -27,12 +28,40 @@ def _dumps(document: dict[str, Any]) -> str:
     return json.dumps(document, ensure_ascii=False)
 
 
-def jsonl_line(item: Item) -> str:
+def jsonl_line(item: Item | Encoded) -> str:
     """One report (or error record) as a line of JSONL, newline included."""
+    if isinstance(item, Encoded):
+        return item.line
     return _dumps(item.to_dict()) + "\n"
 
 
-def write_jsonl(items: Iterable[Item], out: IO[str]) -> None:
+@dataclass(frozen=True, slots=True)
+class Encoded:
+    """A report or error record already written as its JSONL line, with what a caller needs to know about it
+    without decoding the line. ``encode`` makes one; ``Coach.score(..., transform=encode)`` has them made where the
+    reports are made (in the worker processes with ``jobs`` > 1), so the main process only writes lines."""
+
+    line: str
+    source: str
+    id: str | None = None  # a report's conversation id; None for an error record
+    warnings: tuple[str, ...] = ()
+    message: str | None = None  # an error record's message; None for a report
+
+    @property
+    def failed(self) -> bool:
+        return self.message is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        return json.loads(self.line)
+
+
+def encode(item: Item) -> Encoded:
+    if isinstance(item, Failure):
+        return Encoded(jsonl_line(item), item.source, message=item.message)
+    return Encoded(jsonl_line(item), item.source, item.id, item.warnings)
+
+
+def write_jsonl(items: Iterable[Item | Encoded], out: IO[str]) -> None:
     for item in items:
         out.write(jsonl_line(item))
 
