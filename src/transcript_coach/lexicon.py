@@ -29,6 +29,7 @@ from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.strings import get_string_id
 from spacy.tokens import Doc, Span
+from wordfreq import word_frequency  # at import: wordfreq's own import walks the caller's stack, slower when deep
 
 from transcript_coach.data import load_json, read_json_file
 from transcript_coach.errors import DataFileError
@@ -271,9 +272,7 @@ def required_words(pattern: Any) -> Requirement:
     """For each token of a ``Matcher`` pattern that every match must contain and that is fixed by ``ORTH``/``TEXT``,
     ``LOWER`` or ``NORM`` (a value, or an ``IN`` list): the column of ``_doc_words``, the word hashes allowed and
     how common those words are in everyday English (the sum of their word frequencies; 1 when unknown)."""
-    # wordfreq is a dependency; only the order of the tests (speed), never their outcome, depends on it
-    from wordfreq import word_frequency
-
+    # only the order of the tests (speed), never their outcome, depends on word frequencies
     required = []
     for token in pattern:
         if not isinstance(token, Mapping) or token.get("OP") not in _REQUIRED_OPS:
