@@ -9,7 +9,7 @@ from transcript_coach import Coach, Transcript
 from transcript_coach.errors import DataFileError, UsageError
 from transcript_coach import language
 from transcript_coach.language import detect_language
-from transcript_coach.nlp import load_pipeline
+from transcript_coach.nlp import load_pipeline, without_capitals_words
 
 
 def test_default_pipeline_splits_sentences_and_lemmatises_without_a_model():
@@ -58,6 +58,16 @@ def test_sentencizer_keeps_boundaries_set_before_it():
     doc[3].is_sent_start = True
     nlp.get_pipe("sentencizer")(doc)
     assert [t.is_sent_start for t in doc] == [True, False, False, True, False, True]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Hello there, I am A customer. OK?", False), ("hello THERE", False), ("Hi I A B", True), ("", True),
+    ("Order 12345 is late!", True), ("café", False), ("Ünited", False), ("tab\tand\nnewline AbC", True),
+])
+def test_without_capitals_words(text, expected):
+    assert without_capitals_words(text) is expected
+    if expected:  # the promise it makes: no token is a word of two or more capitals
+        assert not any(len(t.text) > 1 and t.is_alpha and t.is_upper for t in load_pipeline().make_doc(text))
 
 
 def test_a_missing_trained_pipeline_is_a_clear_error():

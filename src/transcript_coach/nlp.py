@@ -126,6 +126,15 @@ def doc_text(doc: Doc) -> str:
     return doc.text if text is None else text
 
 
+_NO_CAPITALS_WORD = re.compile(r"(?:[A-Z](?![A-Z])|[\x00-\x40\x5b-\x7f])*")
+
+
+def without_capitals_words(text: str) -> bool:
+    """True when ``text`` is plain ASCII without two capital letters in a row: then none of its tokens is a word of
+    two or more letters all in capitals (what shouting is made of). One regex pass instead of a look at each token."""
+    return _NO_CAPITALS_WORD.fullmatch(text) is not None
+
+
 _SENTENCES_KEY = "transcript_coach.sentences"
 
 

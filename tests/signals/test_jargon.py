@@ -380,3 +380,23 @@ def test_random_text_never_breaks_the_extractor(coach):
                 assert e.text.strip() == e.text and e.text
 
     check()
+
+
+def test_remembered_word_judgements_give_what_judging_afresh_gives(coach):
+    """Lower-case words are judged once per process (form, lemma, and whether the sentence shouts): a word met again,
+    in a quiet sentence or a shouting one, is judged as it was the first time."""
+    texts = ["There is a demarcation fault; the request is idempotent.",
+             "THE DEMARCATION IS BROKEN AND NOBODY WILL HELP ME! the demarcation fault is idempotent.",
+             "Your eta is noted. Our ETA is 3pm. We escalated it and will escalate again.",
+             "Turn on 2FA for your account.", "I HATE THIS 2FA THING, IT NEVER WORKS FOR ME!"]
+    fresh = Coach()
+    first = [[(c.feature, c.start, c.key, c.value) for c in candidates(fresh.resources, doc)]
+             for doc in fresh.nlp.pipe(texts)]
+    again = [[(c.feature, c.start, c.key, c.value) for c in candidates(fresh.resources, doc)]
+             for doc in fresh.nlp.pipe(texts)]
+    unremembered = [[(c.feature, c.start, c.key, c.value) for c in candidates(fresh.resources, doc, max_zipf=3.0)]
+                    for doc in fresh.nlp.pipe(texts)]  # an explicit threshold is never remembered
+    assert again == first == unremembered
+    assert len(fresh.resources.memo("jargon.words")) > 10
+    assert any(feature == "jargon.rare_word" for feature, *_ in first[0])
+    assert [feature for feature, *_ in first[3]] == ["jargon.glossary_term"] and not first[4]  # 2FA, then shouted

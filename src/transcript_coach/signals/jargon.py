@@ -34,13 +34,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from spacy.attrs import IS_ALPHA, IS_UPPER, LOWER, ORTH, SENT_START
+from spacy.attrs import IS_ALPHA, IS_PUNCT, IS_UPPER, LEMMA, LOWER, ORTH, SENT_START
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 
 from transcript_coach.data import load_json, parse_json_text
 from transcript_coach.errors import DataFileError
-from transcript_coach.nlp import TranscriptDocs, doc_sentences
+from transcript_coach.nlp import TranscriptDocs, doc_sentences, doc_text, without_capitals_words
 from transcript_coach.redact import placeholder_tokens
 from transcript_coach.signals import Hit, extractor
 from transcript_coach.signals.resources import WARMERS, Resources
@@ -417,6 +417,8 @@ def shouting(sent: Span | Doc, res: Resources, placeholders: Container[int] = fr
     """Mostly capitals, several of them everyday words ("THIS IS RIDICULOUS"): shouting, not acronyms. Tokens whose
     index is in ``placeholders`` (redaction placeholders, ``placeholder_tokens``) do not count."""
     cfg, freq = settings(res), word_frequencies(res)
+    if cfg.shouting_min_caps_words > 0 and without_capitals_words(doc_text(sent.doc)[sent.start_char:sent.end_char]):
+        return False
     words = caps = familiar = 0
     for token in sent:
         text = token.text
@@ -436,7 +438,7 @@ def candidates(res: Resources, doc: Doc, *, names: Container[str] = frozenset(),
                ) -> list[Candidate]:
     """Jargon candidates in ``doc``. ``names``: lower-case words known to be names in this conversation (they are
     not rare words at a sentence start); ``max_zipf`` overrides the setting (for threshold sweeps)."""
-    cfg, gl = settings(res), glossary(res)
+    gl = glossary(res)
     tagged = doc.has_annotation("TAG")
     found: list[Candidate] = []
     covered: set[int] = set()
@@ -446,44 +448,66 @@ def candidates(res: Resources, doc: Doc, *, names: Container[str] = frozenset(),
     last_word = _last_word(doc)
     codes: set[int] | None = None  # built on the first acronym-shaped token
     placeholders = placeholder_tokens(doc)  # "[IBAN]": a redaction placeholder, not the term
+    # A word that does not start with a capital is judged by its form, lemma and the sentence's loudness alone (no
+    # names, no sign-offs), so that judgement is remembered: most tokens then cost a look-up, not a Token.
+    memo = res.memo("jargon.words") if max_zipf is None else None
+    strings = doc.vocab.strings
+    orths, lemmas, puncts = doc.to_array([ORTH, LEMMA, IS_PUNCT]).T.tolist() if len(doc) else ([], [], [])
     for sent in doc_sentences(doc):
         loud = shouting(sent, res, placeholders)
-        previous: Token | None = None
-        for token in sent:
-            prev, previous = previous, token
-            if token.is_punct or token.i in covered or token.i in placeholders:
+        for i in range(sent.start, sent.end):
+            if puncts[i] or i in covered or i in placeholders:
                 continue
-            if prev is not None and prev.text in ("@", "#"):
+            if i > sent.start and strings[orths[i - 1]] in ("@", "#"):
                 continue
-            text = token.text
+            text = strings[orths[i]]
             capitalised = text[:1].isupper()
-            if capitalised and _signature(token, last_word):
-                continue  # "... Thanks! *TJF", "- Ceri": an agent's sign-off
-            entry = gl.token_entry(token, caps=not loud)
-            if entry is not None:
-                found.append(Candidate("jargon.glossary_term", token.i, token.i + 1, "g:" + entry.key,
-                                       f"glossary:{entry.term}"))
-                continue
-            if not loud and _ACRONYM.fullmatch(text):
-                stem = text[:-1] if text.endswith("s") else text
-                if codes is None:
-                    codes = _code_tokens(doc)
-                if token.i not in codes and not _known_acronym(res, stem, token, names):
-                    found.append(Candidate("jargon.acronym", token.i, token.i + 1, stem, "regex:acronym"))
-                continue
-            if not token.is_alpha or len(text) < cfg.min_word_chars or token.like_num or _ELONGATED.search(text):
-                continue
-            if any(c.isupper() for c in text[1:]):
-                continue  # NOT, LIDL, iPhone, PayPal: emphasis, shouting or a name, not a word to look up
-            if capitalised and (token.lower_ in names or _proper_name(token, prev, tagged)):
-                continue
-            zipf = rarity(res, token.lower_, token.lemma_.casefold(), max_zipf=max_zipf)
-            if zipf is not None:
-                key = token.lemma_.casefold()
-                found.append(Candidate("jargon.rare_word", token.i, token.i + 1, key if key.isalpha() else token.lower_,
-                                       "wordfreq:rare", zipf))
+            key = None if capitalised or memo is None else (orths[i], lemmas[i], loud)
+            judged = _UNJUDGED if key is None else memo.get(key, _UNJUDGED)
+            if judged is _UNJUDGED:
+                token = doc[i]
+                if capitalised and _signature(token, last_word):
+                    continue  # "... Thanks! *TJF", "- Ceri": an agent's sign-off
+                entry = gl.token_entry(token, caps=not loud)
+                if entry is not None:
+                    judged = ("jargon.glossary_term", "g:" + entry.key, f"glossary:{entry.term}", 1.0)
+                elif not loud and _ACRONYM.fullmatch(text):  # depends on the neighbours: judged every time
+                    stem = text[:-1] if text.endswith("s") else text
+                    if codes is None:
+                        codes = _code_tokens(doc)
+                    if i not in codes and not _known_acronym(res, stem, token, names):
+                        found.append(Candidate("jargon.acronym", i, i + 1, stem, "regex:acronym"))
+                    continue
+                else:
+                    prev = doc[i - 1] if i > sent.start else None
+                    judged = _rare_word(res, token, capitalised, prev, names, tagged, max_zipf)
+                if key is not None:
+                    memo.remember(key, judged)
+            if judged is not None:
+                feature, term, rule, value = judged
+                found.append(Candidate(feature, i, i + 1, term, rule, value))
     found.sort(key=lambda c: (c.start, c.end))
     return found
+
+
+_UNJUDGED = object()
+
+
+def _rare_word(res: Resources, token: Token, capitalised: bool, prev: Token | None, names: Container[str],
+               tagged: bool, max_zipf: float | None) -> tuple[str, str, str, float] | None:
+    """(feature, key, rule, value) of ``token`` as a rare word, or None when it is not one."""
+    text = token.text
+    if not token.is_alpha or len(text) < settings(res).min_word_chars or token.like_num or _ELONGATED.search(text):
+        return None
+    if any(c.isupper() for c in text[1:]):
+        return None  # NOT, LIDL, iPhone, PayPal: emphasis, shouting or a name, not a word to look up
+    if capitalised and (token.lower_ in names or _proper_name(token, prev, tagged)):
+        return None
+    zipf = rarity(res, token.lower_, token.lemma_.casefold(), max_zipf=max_zipf)
+    if zipf is None:
+        return None
+    key = token.lemma_.casefold()
+    return "jargon.rare_word", key if key.isalpha() else token.lower_, "wordfreq:rare", zipf
 
 
 def rarity(res: Resources, word: str, lemma: str | None = None, *, max_zipf: float | None = None) -> float | None:

@@ -35,7 +35,7 @@ from spacy.tokens import Doc, Span
 from transcript_coach.data import load_json
 from transcript_coach.errors import DataFileError
 from transcript_coach.lexicon import Lexicon, Match
-from transcript_coach.nlp import TranscriptDocs, doc_sentences, doc_text
+from transcript_coach.nlp import TranscriptDocs, doc_sentences, doc_text, without_capitals_words
 from transcript_coach.politeness import (CUE_FEATURE, PolitenessFeaturizer, PolitenessModel, corrected_lexicon,
                                          load_politeness_model)
 from transcript_coach.redact import placeholder_tokens
@@ -201,8 +201,8 @@ class Shouting:
         run of at least ``min_run`` consecutive ALL-CAPS words. Acronyms, one-letter words ("I", "A"), tokens without
         letters and two- or three-letter words that are neither stop words nor sentiment words (codes such as "LHR",
         "KY") neither count nor break a run; any word with a lower-case letter breaks it."""
-        if _NO_CAPS_WORD.fullmatch(_text(span)):
-            return None  # plain ASCII without two capitals in a row: no word here can count
+        if self.min_run > 0 and without_capitals_words(_text(span)):
+            return None  # no word here can count
         run = best = 0  # lengths of the current and the longest run of caps words
         run_start = best_start = best_end = 0  # character offsets
         upper = lower = 0
@@ -345,9 +345,6 @@ def sentences(doc: Doc) -> Iterator[Span]:
             yield sent
         elif start < end:
             yield doc[start:end]
-
-
-_NO_CAPS_WORD = re.compile(r"(?:[A-Z](?![A-Z])|[\x00-\x40\x5b-\x7f])*")
 
 
 def _text(span: Span) -> str:
