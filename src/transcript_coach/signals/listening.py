@@ -72,6 +72,7 @@ _PHONE_PIECE = re.compile(r"\+?[0-9]{1,12}|[()\-.]")
 _MEASURE = re.compile(r"[0-9][0-9.:,]*(?:st|nd|rd|th|am|pm|s|k|gb|mb|tb|kg|g|m|cm|mm|x|hrs?|mins?|h|p)")
 # redaction placeholder kind -> detail kind (others are codes)
 _PLACEHOLDER_KINDS = {"email": "email", "phone": "phone", "name": "name", "address": "address"}
+_CAPITAL_OR_DIGIT = re.compile(r"[A-Z0-9]")
 _MIXED_CASE = re.compile(r"[a-z]+[A-Z][A-Za-z0-9]*|[A-Z][a-z]+[A-Z][A-Za-z0-9]*")
 
 
@@ -335,7 +336,11 @@ def product_words(doc: Doc, w: Words, exclude: set[str], res: Resources) -> dict
     word to whether the agent must write it capitalised too (true for the capitalised-word kind)."""
     out: dict[str, bool] = {}
     max_zipf = w.product_max_zipf
+    whole = doc_text(doc)
     for sent in doc_sentences(doc):
+        text = whole[sent.start_char:sent.end_char]
+        if text.isascii() and not _CAPITAL_OR_DIGIT.search(text):
+            continue  # every kind needs a capital letter or a digit
         first = True
         for t in sent:
             if t.is_space or t.is_punct or t.text.startswith("@") or t.text.startswith("#"):
