@@ -187,7 +187,6 @@ class Lexicon:
                 taken_end = end
                 yield entry_id, start, end
 
-
     def pattern_matches(self, doc: Doc) -> list[tuple[int, int, int]]:
         """(match id, start, end) of the token patterns in ``doc``: what a ``Matcher`` of all of them finds."""
         found = self._patterns(doc) if len(self._patterns) and self._may_match(doc) else []  # an empty Matcher warns

@@ -126,6 +126,11 @@ def doc_text(doc: Doc) -> str:
     return doc.text if text is None else text
 
 
+def span_text(span: Span) -> str:
+    """``span.text``, sliced from ``doc_text`` (``Span.text`` too joins up its tokens' texts)."""
+    return doc_text(span.doc)[span.start_char:span.end_char]
+
+
 _NO_CAPITALS_WORD = re.compile(r"(?:[A-Z](?![A-Z])|[\x00-\x40\x5b-\x7f])*")
 
 

@@ -8,8 +8,10 @@ and error records in input order, so the output is byte for byte the one ``jobs=
 own transcript, never on what else was in the batch. A few chunks per worker are in flight at a time, so memory stays
 flat however many files there are.
 
-Standard input is read by the caller and its bytes travel with the chunk that holds ``-``. Inputs that fit in one chunk
-are scored in this process (starting workers would cost more than it saves).
+A ``transform`` given to ``score`` runs in the workers, on each result as it is made: the CLI has them write the
+JSONL lines (``reporting.encode``), so the main process receives short strings rather than reports to unpickle and
+encode. Standard input is read by the caller and its bytes travel with the chunk that holds ``-``. Inputs that fit in
+one chunk are scored in this process (starting workers would cost more than it saves).
 
 Stopping: when the consumer stops early (an exception, Ctrl-C, closing the iterator), the workers are ended; close the
 iterator when you stop before the end (``contextlib.closing``) so that happens at once rather than when it is
@@ -194,6 +196,7 @@ class _Pool:
         context = multiprocessing.get_context("fork" if forking else "spawn")
         given = coach if forking else coach.arguments
         self.workers: list[_Worker] = []
+        # the workers start with Ctrl-C and SIGTERM held (they set their own handling first)
         with _signals_held(), _inherited_heap_frozen(forking):
             for _ in range(workers):
                 ours, theirs = context.Pipe()

@@ -40,7 +40,7 @@ from spacy.tokens import Doc, Span, Token
 
 from transcript_coach.data import load_json, parse_json_text
 from transcript_coach.errors import DataFileError
-from transcript_coach.nlp import TranscriptDocs, doc_sentences, doc_text, without_capitals_words
+from transcript_coach.nlp import TranscriptDocs, doc_sentences, span_text, without_capitals_words
 from transcript_coach.redact import placeholder_tokens
 from transcript_coach.signals import Hit, extractor
 from transcript_coach.signals.resources import WARMERS, Resources
@@ -417,7 +417,7 @@ def shouting(sent: Span | Doc, res: Resources, placeholders: Container[int] = fr
     """Mostly capitals, several of them everyday words ("THIS IS RIDICULOUS"): shouting, not acronyms. Tokens whose
     index is in ``placeholders`` (redaction placeholders, ``placeholder_tokens``) do not count."""
     cfg, freq = settings(res), word_frequencies(res)
-    if cfg.shouting_min_caps_words > 0 and without_capitals_words(doc_text(sent.doc)[sent.start_char:sent.end_char]):
+    if cfg.shouting_min_caps_words > 0 and without_capitals_words(span_text(sent)):
         return False
     words = caps = familiar = 0
     for token in sent:

@@ -50,7 +50,7 @@ from spacy.tokens import Doc, Span
 from transcript_coach.data import load_json
 from transcript_coach.lexicon import Match
 from transcript_coach.model import Turn
-from transcript_coach.nlp import TranscriptDocs, doc_sentences, doc_text
+from transcript_coach.nlp import TranscriptDocs, doc_sentences, doc_text, span_text
 from transcript_coach.redact import placeholder, placeholder_spans
 from transcript_coach.signals import Hit, extractor, span_hit
 from transcript_coach.signals.resources import Resources
@@ -336,9 +336,8 @@ def product_words(doc: Doc, w: Words, exclude: set[str], res: Resources) -> dict
     word to whether the agent must write it capitalised too (true for the capitalised-word kind)."""
     out: dict[str, bool] = {}
     max_zipf = w.product_max_zipf
-    whole = doc_text(doc)
     for sent in doc_sentences(doc):
-        text = whole[sent.start_char:sent.end_char]
+        text = span_text(sent)
         if text.isascii() and not _CAPITAL_OR_DIGIT.search(text):
             continue  # every kind needs a capital letter or a digit
         first = True

@@ -35,7 +35,7 @@ from spacy.tokens import Doc, Span
 from transcript_coach.data import load_json
 from transcript_coach.errors import DataFileError
 from transcript_coach.lexicon import Lexicon, Match
-from transcript_coach.nlp import TranscriptDocs, doc_sentences, doc_text, without_capitals_words
+from transcript_coach.nlp import TranscriptDocs, doc_sentences, span_text, without_capitals_words
 from transcript_coach.politeness import (CUE_FEATURE, PolitenessFeaturizer, PolitenessModel, corrected_lexicon,
                                          load_politeness_model)
 from transcript_coach.redact import placeholder_tokens
@@ -184,7 +184,7 @@ class SentimentScorer:
         lexicon = self.analyzer.lexicon
         if any(t.is_alpha or t.lower_ in lexicon for t in span):
             return True
-        text = _text(span)
+        text = span_text(span)
         return self.emoji is not None and not text.isascii() and self.emoji.search(text) is not None
 
 
@@ -201,7 +201,7 @@ class Shouting:
         run of at least ``min_run`` consecutive ALL-CAPS words. Acronyms, one-letter words ("I", "A"), tokens without
         letters and two- or three-letter words that are neither stop words nor sentiment words (codes such as "LHR",
         "KY") neither count nor break a run; any word with a lower-case letter breaks it."""
-        if self.min_run > 0 and without_capitals_words(_text(span)):
+        if self.min_run > 0 and without_capitals_words(span_text(span)):
             return None  # no word here can count
         run = best = 0  # lengths of the current and the longest run of caps words
         run_start = best_start = best_end = 0  # character offsets
@@ -299,7 +299,7 @@ class ToneKit:
             if not self.agent_sentiment.has_content(span):
                 continue
             yield span_hit("tone.agent_sentiment", index, span, "vader:sentence",
-                           round(self.agent_sentiment.score(_text(span)), 4))
+                           round(self.agent_sentiment.score(span_text(span)), 4))
             yield span_hit("tone.politeness", index, span, "model:politeness",
                            round(self.politeness.score(span, within(span)), 4))
 
@@ -315,7 +315,7 @@ class ToneKit:
                           shout[1], "caps:shouting")
             if not self.customer_sentiment.has_content(span):
                 continue
-            value = round(self.customer_sentiment.score(_text(span)), 4)
+            value = round(self.customer_sentiment.score(span_text(span)), 4)
             scores.append(value)
             yield span_hit("tone.customer_sentiment", index, span, "vader:sentence", value)
 
@@ -345,10 +345,6 @@ def sentences(doc: Doc) -> Iterator[Span]:
             yield sent
         elif start < end:
             yield doc[start:end]
-
-
-def _text(span: Span) -> str:
-    return doc_text(span.doc)[span.start_char:span.end_char]
 
 
 class _Within:
