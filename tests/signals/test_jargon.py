@@ -400,3 +400,14 @@ def test_remembered_word_judgements_give_what_judging_afresh_gives(coach):
     assert len(fresh.resources.memo("jargon.words")) > 10
     assert any(feature == "jargon.rare_word" for feature, *_ in first[0])
     assert [feature for feature, *_ in first[3]] == ["jargon.glossary_term"] and not first[4]  # 2FA, then shouted
+
+
+def test_word_frequencies_give_wordfreqs_zipf_frequency(coach):
+    import wordfreq
+
+    table = coach.resources.word_frequencies()
+    plain = [w for w in wordfreq.get_frequency_dict("en") if w.isascii() and w.isalpha() and w.islower()][::40]
+    tricky = ["e-mail", "don't", "don’t", "Router", "café", "wi-fi", "24/7", "qwzxq", "ROUTER", "x", ""]
+    assert len(plain) > 5000
+    for word in plain + tricky:
+        assert table.zipf_frequency(word) == wordfreq.zipf_frequency(word, "en"), word

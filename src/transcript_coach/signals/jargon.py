@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 import re
 from collections.abc import Container, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -43,7 +42,7 @@ from transcript_coach.errors import DataFileError
 from transcript_coach.nlp import TranscriptDocs, doc_sentences, span_text, without_capitals_words
 from transcript_coach.redact import placeholder_tokens
 from transcript_coach.signals import Hit, extractor
-from transcript_coach.signals.resources import WARMERS, Resources
+from transcript_coach.signals.resources import WARMERS, Resources, WordFrequencies
 
 FAMILY = "jargon"
 GLOSSARY_FILE = "glossary.json"
@@ -111,32 +110,6 @@ def settings(res: Resources) -> Settings:
         )
 
     return res.cached("jargon.settings", build)
-
-
-class WordFrequencies:
-    """Zipf frequencies (log10 of uses per billion words) from wordfreq's best English list (its 'large' one)."""
-
-    def __init__(self) -> None:
-        import wordfreq  # imported here: the table is only needed once a jargon extractor runs
-
-        # "best" is the table wordfreq.word_frequency reads too (listening, lexicons): one copy in memory, not two
-        self._freq: dict[str, float] = wordfreq.get_frequency_dict("en", wordlist="best")
-
-    def zipf(self, word: str) -> float:
-        """0.0 for a word wordfreq does not know."""
-        f = self._freq.get(word)
-        if not f:
-            f = self._freq.get(word.replace("\u2019", "'"))
-            if not f:
-                return 0.0
-        return round(math.log10(f) + 9.0, 2)
-
-    def __contains__(self, word: str) -> bool:
-        return word in self._freq
-
-
-def word_frequencies(res: Resources) -> WordFrequencies:
-    return res.cached("jargon.wordfreq", WordFrequencies)
 
 
 # --- the glossary -----------------------------------------------------------------------------------------------
@@ -416,7 +389,7 @@ class Candidate:
 def shouting(sent: Span | Doc, res: Resources, placeholders: Container[int] = frozenset()) -> bool:
     """Mostly capitals, several of them everyday words ("THIS IS RIDICULOUS"): shouting, not acronyms. Tokens whose
     index is in ``placeholders`` (redaction placeholders, ``placeholder_tokens``) do not count."""
-    cfg, freq = settings(res), word_frequencies(res)
+    cfg, freq = settings(res), res.word_frequencies()
     if cfg.shouting_min_caps_words > 0 and without_capitals_words(span_text(sent)):
         return False
     words = caps = familiar = 0
@@ -516,7 +489,7 @@ def rarity(res: Resources, word: str, lemma: str | None = None, *, max_zipf: flo
     The word counts by its most frequent form (itself, its lemma, the word without an inflection: "unplugging" ->
     "unplug"); words in ``not_jargon``, unknown words (when ``ignore_unknown_words``) and transparent words (a common
     prefix or a second common word on a common word: "reinstall", "earphones") are not rare."""
-    cfg, freq = settings(res), word_frequencies(res)
+    cfg, freq = settings(res), res.word_frequencies()
     threshold = cfg.max_zipf if max_zipf is None else max_zipf
     if freq.zipf(word) >= threshold:
         return None  # most words: common as written
@@ -566,7 +539,7 @@ def _known_acronym(res: Resources, stem: str, token: Token, names: Container[str
     letters = stem.strip("0123456789")
     if stem in cfg.common_acronyms or letters in cfg.common_acronyms or stem.lower() in names:
         return True
-    if word_frequencies(res).zipf(stem.lower()) >= cfg.familiar_caps_min_zipf:
+    if res.word_frequencies().zipf(stem.lower()) >= cfg.familiar_caps_min_zipf:
         return True
     doc = token.doc
     return any(0 <= j < len(doc) and doc[j].like_num and doc[j].text[:1].isdigit() for j in (token.i - 1, token.i + 1))

@@ -196,17 +196,9 @@ def _content(vocab, orth: int, lemma_id: int, res: Resources) -> str | None:
     lemma = (vocab.strings[lemma_id] if lemma_id else lex.lower_).lower().replace("\u2019", "'")
     if len(lemma) < w.min_chars or not any(c.isalpha() for c in lemma):
         return None
-    if lemma in w.ignore or lex.lower_ in w.ignore or _zipf(lemma) >= w.common_zipf:
+    if lemma in w.ignore or lex.lower_ in w.ignore or res.word_frequencies().zipf_frequency(lemma) >= w.common_zipf:
         return None
     return lemma
-
-
-def _zipf(word: str) -> float:
-    try:
-        from wordfreq import zipf_frequency
-    except ImportError:  # pragma: no cover - wordfreq is a dependency; stop words still apply without it
-        return 0.0
-    return zipf_frequency(word, "en")
 
 
 # --- details a customer gives ---------------------------------------------------------------------------------
@@ -364,7 +356,7 @@ def product_words(doc: Doc, w: Words, exclude: set[str], res: Resources) -> dict
 def _zipf_cached(word: str, res: Resources) -> float:
     table = res.memo("listening.zipf")
     value = table.get(word)
-    return table.remember(word, _zipf(word)) if value is None else value
+    return table.remember(word, res.word_frequencies().zipf_frequency(word)) if value is None else value
 
 
 # --- the extractor --------------------------------------------------------------------------------------------

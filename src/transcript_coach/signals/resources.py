@@ -7,6 +7,7 @@ transcript the ``Coach`` sees.
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Callable
 from importlib import resources as package_files
@@ -51,6 +52,10 @@ class Resources:
         """The compiled lexicon ``data/lexicons/<name>.json``."""
         return self.cached(f"lexicon:{name}", lambda: load_lexicon(name, self.nlp))
 
+    def word_frequencies(self) -> WordFrequencies:
+        """The everyday frequencies of English words (wordfreq's tables)."""
+        return self.cached("word-frequencies", WordFrequencies)
+
     def setting(self, family: str, key: str) -> Any:
         """A threshold or word list from the ``settings`` of ``data/lexicons/<family>.json`` (numbers live in data)."""
         try:
@@ -64,6 +69,37 @@ class Resources:
             self.lexicon(name)
         for warmer in WARMERS:
             warmer(self)
+
+
+class WordFrequencies:
+    """Zipf frequencies (log10 of uses per billion words) from wordfreq's best English list (its 'large' one), the
+    table ``wordfreq.word_frequency`` reads too (one copy in memory)."""
+
+    def __init__(self) -> None:
+        import wordfreq
+
+        self._freq: dict[str, float] = wordfreq.get_frequency_dict("en", wordlist="best")
+
+    def zipf(self, word: str) -> float:
+        """The table's value for ``word`` as written (or with a straight apostrophe); 0.0 for a word it lacks."""
+        f = self._freq.get(word)
+        if not f:
+            f = self._freq.get(word.replace("\u2019", "'"))
+            if not f:
+                return 0.0
+        return round(math.log10(f) + 9.0, 2)
+
+    def zipf_frequency(self, word: str) -> float:
+        """``wordfreq.zipf_frequency(word, "en")``: a plain lower-case ASCII word is looked up in the table (the
+        same value, checked for every such word of the table), anything else is tokenised by wordfreq first."""
+        if word.isascii() and word.isalpha() and word.islower():
+            return self.zipf(word)
+        from wordfreq import zipf_frequency
+
+        return zipf_frequency(word, "en")
+
+    def __contains__(self, word: str) -> bool:
+        return word in self._freq
 
 
 # Family modules register functions that build (and so validate) their own resources, e.g. the company glossary.
