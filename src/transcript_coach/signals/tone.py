@@ -136,7 +136,7 @@ class SentimentScorer:
         self.max_emoji = max_emoji
         single = sorted(e for e in analyzer.emojis if len(e) == 1)  # VADER looks emoji up one character at a time
         self.emoji = re.compile("[" + "".join(re.escape(e) for e in single) + "]") if single else None
-        self._polarity = functools.lru_cache(maxsize=cache_size)(self._compound)
+        self.score = functools.lru_cache(maxsize=cache_size)(self._score)  # support replies repeat sentences
 
     def _compound(self, text: str) -> float:
         return float(self.analyzer.polarity_scores(text)["compound"])
@@ -160,11 +160,12 @@ class SentimentScorer:
             text = self.regex.sub(lambda m: self.replacement[m.lastgroup], text)
         return text
 
-    def score(self, text: str) -> float:
+    def _score(self, text: str) -> float:
+        """VADER's compound score of ``text`` as ``prepare`` rewrites it (``score`` remembers recent answers)."""
         prepared = self.prepare(text)
         if not self.may_carry_sentiment(prepared):
             return 0.0  # what VADER gives a text without a word of its lexicon, at a fraction of the cost
-        return self._polarity(prepared)
+        return self._compound(prepared)
 
     def may_carry_sentiment(self, text: str) -> bool:
         """False only when VADER would score ``text`` 0: no word of it, as VADER splits and strips words, is in the
