@@ -9,7 +9,7 @@ from transcript_coach import Coach, Transcript
 from transcript_coach.errors import DataFileError, UsageError
 from transcript_coach import language
 from transcript_coach.language import detect_language
-from transcript_coach.nlp import load_pipeline, without_capitals_words
+from transcript_coach.nlp import doc_sentences, doc_text, load_pipeline, span_text, without_capitals_words
 
 
 def test_default_pipeline_splits_sentences_and_lemmatises_without_a_model():
@@ -49,6 +49,19 @@ def test_sentence_boundaries_are_those_of_spacys_sentencizer(samples):
     assert len(texts) > 150
     for doc, expected in zip(ours.pipe(texts), reference.pipe(texts), strict=True):
         assert [t.is_sent_start for t in doc] == [t.is_sent_start for t in expected], doc.text
+
+
+def test_doc_sentences_are_doc_sents(samples):
+    nlp = load_pipeline()
+    texts = [line for path in sorted(samples.glob("*.txt")) for line in path.read_text(encoding="utf-8").splitlines()]
+    for doc in nlp.pipe([*texts, "One. Two! Three?", "no end"]):
+        assert [(s.start, s.end) for s in doc_sentences(doc)] == [(s.start, s.end) for s in doc.sents]
+        assert doc_sentences(doc) == doc_sentences(doc)  # found once, the same every time
+        assert [span_text(s) for s in doc_sentences(doc)] == [s.text for s in doc.sents]
+        assert doc_text(doc) == doc.text
+    assert doc_sentences(nlp("")) == ()
+    unsplit = nlp.make_doc("No sentence boundaries here. Or here")
+    assert [(s.start, s.end) for s in doc_sentences(unsplit)] == [(0, len(unsplit))]
 
 
 def test_sentencizer_keeps_boundaries_set_before_it():

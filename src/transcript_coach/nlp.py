@@ -145,19 +145,21 @@ _SENTENCES_KEY = "transcript_coach.sentences"
 
 def doc_sentences(doc: Doc) -> tuple[Span, ...]:
     """The sentences of ``doc`` as ``doc.sents`` gives them (the whole doc when it has no sentence boundaries; none
-    when it is empty), read from the sentence-start array once per doc rather than token by token on every use."""
-    found = doc.user_data.get(_SENTENCES_KEY)
-    if found is None:
+    when it is empty), read from the sentence-start array once per doc rather than token by token on every use. The
+    doc keeps their bounds, not the spans: a span refers to its doc, and a doc referring to itself waits for the
+    garbage collector instead of going as soon as it is no longer used."""
+    bounds = doc.user_data.get(_SENTENCES_KEY)
+    if bounds is None:
         n = len(doc)
         if not n:
-            found = ()
+            bounds = ()
         elif not doc.has_annotation("SENT_START"):
-            found = (doc[0:n],)
+            bounds = ((0, n),)
         else:
             starts = [0, *(numpy.flatnonzero(doc.to_array(SENT_START)[1:] == 1) + 1).tolist()]
-            found = tuple(doc[a:b] for a, b in zip(starts, [*starts[1:], n], strict=True))
-        doc.user_data[_SENTENCES_KEY] = found
-    return found
+            bounds = tuple(zip(starts, [*starts[1:], n], strict=True))
+        doc.user_data[_SENTENCES_KEY] = bounds
+    return tuple(Span(doc, start, end) for start, end in bounds)
 
 
 SENTENCIZER = "transcript_coach_sentencizer"
