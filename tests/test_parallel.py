@@ -130,6 +130,15 @@ def test_a_transform_runs_where_the_reports_are_made(mixed, small_chunks, jobs):
     assert reports == [(item.id, item.warnings) for item in items if not isinstance(item, Failure)]
 
 
+def test_a_transform_workers_cannot_be_sent_is_refused_clearly(mixed, small_chunks):
+    coach = Coach()
+    with pytest.raises(TypeError, match="top level of a module"):
+        list(coach.score([mixed], jobs=2, transform=lambda item: item.source))
+    assert not multiprocessing.active_children()
+    sources = list(coach.score([mixed], jobs=1, transform=lambda item: item.source))  # one process: anything goes
+    assert len(sources) > len(BAD)
+
+
 def test_reports_and_failures_survive_the_trip_from_a_worker_unchanged(mixed):
     """What a worker sends back (pickled) is what the main process writes."""
     items = list(Coach().score([mixed]))

@@ -132,6 +132,7 @@ def score_parallel(coach: Coach, paths: Sequence[str | os.PathLike[str]], *, std
         for chunk in first:
             yield from coach.score(list(chunk.paths), stdin=stdin if chunk.stdin else None, transform=transform)
         return
+    _check_sendable(transform)
     workers = min(jobs, len(first))
     pool = _Pool(coach, workers)
     try:
@@ -140,6 +141,17 @@ def score_parallel(coach: Coach, paths: Sequence[str | os.PathLike[str]], *, std
         pool.close()
     finally:
         pool.terminate()  # after close(), nothing is left to end
+
+
+def _check_sendable(transform: Callable[[Any], Any] | None) -> None:
+    """``transform`` travels to the workers with every chunk, by its module and name: say at once when it cannot (a
+    lambda, a local function), rather than with a pickling error from deep inside the pool."""
+    if transform is None:
+        return
+    module = sys.modules.get(getattr(transform, "__module__", None) or "")
+    if getattr(module, getattr(transform, "__qualname__", ""), None) is not transform:
+        raise TypeError(f"transform must be a function defined at the top level of a module, which worker processes "
+                        f"can be sent by name; {transform!r} is not")
 
 
 _HELD = {signal.SIGINT, signal.SIGTERM}

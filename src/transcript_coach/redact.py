@@ -750,15 +750,22 @@ def placeholder_spans(text: str) -> list[tuple[int, int, str]]:
 
 def placeholder_tokens(doc: Doc) -> frozenset[int]:
     """Indexes of the tokens of ``doc`` inside a redaction placeholder ("EMAIL" of "[EMAIL]"): such words are not
-    acronyms, jargon or shouting. Empty at the cost of one scan of the text when there is no placeholder."""
+    acronyms, jargon or shouting. Found once per doc (kept with it), at the cost of one scan of the text when there
+    is no placeholder."""
     from transcript_coach.nlp import doc_text  # here: redacting text needs no spaCy
 
-    inside: set[int] = set()
-    for start, end, _ in placeholder_spans(doc_text(doc)):
-        span = doc.char_span(start, end, alignment_mode="contract")
-        if span is not None:
-            inside.update(range(span.start, span.end))
-    return frozenset(inside)
+    found = doc.user_data.get(_PLACEHOLDER_TOKENS_KEY)
+    if found is None:
+        inside: set[int] = set()
+        for start, end, _ in placeholder_spans(doc_text(doc)):
+            span = doc.char_span(start, end, alignment_mode="contract")
+            if span is not None:
+                inside.update(range(span.start, span.end))
+        found = doc.user_data[_PLACEHOLDER_TOKENS_KEY] = frozenset(inside)
+    return found
+
+
+_PLACEHOLDER_TOKENS_KEY = "transcript_coach.placeholder_tokens"
 
 
 def read_allow_file(path: str) -> tuple[str, ...]:

@@ -56,6 +56,7 @@ class Encoded:
 
 
 def encode(item: Item) -> Encoded:
+    """``item`` as its JSONL line (``jsonl_line``), with its source, id, warnings or error message alongside."""
     if isinstance(item, Failure):
         return Encoded(jsonl_line(item), item.source, message=item.message)
     return Encoded(jsonl_line(item), item.source, item.id, item.warnings)

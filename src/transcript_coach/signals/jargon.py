@@ -386,7 +386,7 @@ class Candidate:
     value: float = 1.0
 
 
-def shouting(sent: Span | Doc, res: Resources, placeholders: Container[int] = frozenset()) -> bool:
+def shouting(sent: Span, res: Resources, placeholders: Container[int] = frozenset()) -> bool:
     """Mostly capitals, several of them everyday words ("THIS IS RIDICULOUS"): shouting, not acronyms. Tokens whose
     index is in ``placeholders`` (redaction placeholders, ``placeholder_tokens``) do not count."""
     cfg, freq = settings(res), res.word_frequencies()

@@ -100,7 +100,7 @@ def structure(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
     for turn, doc in docs.turns(role="agent"):
         own = _speaker_names(turn.speaker, generic)
         intro_spans: list[Span] = []
-        opening = {s.start for i, s in enumerate(doc_sentences(doc)) if i < greeting_sentences} if first_agent else set()
+        opening = {s.start for s in doc_sentences(doc)[:greeting_sentences]} if first_agent else set()
         for match in lexicon.matches(doc):
             entry, span = match.entry, match.span
             if entry.feature == "structure.greeting":
@@ -132,7 +132,8 @@ def structure(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
                 previous = (token.i, token.i + 1, known[1])
             if previous is not None:
                 yield _name_hit(doc, turn.index, previous)
-        for start, end, kind in placeholder_spans(doc_text(doc)):  # a redacted name: the customer's, as agents' are kept
+        # a redacted name: the customer's, as agents' names are kept
+        for start, end, kind in placeholder_spans(doc_text(doc)):
             span = doc.char_span(start, end, alignment_mode="expand") if kind == "name" else None
             if span is not None and not any(s.start <= span.start < s.end for s in intro_spans):
                 yield span_hit("structure.name_use", turn.index, span, "name:redacted")
