@@ -209,8 +209,9 @@ class _Fields:
 
 
 def raw_turn_from_record(record: Mapping[Any, Any], source: str, line: int | None, *,
-                         where: str | None = None, day_first: bool = True) -> RawTurn:
-    """One message from a dict or CSV row; ``where`` names the record in errors when there is no line (``turns[3]``).
+                         where: str | None = None, day_first: bool = True, fields: _Fields | None = None) -> RawTurn:
+    """One message from a dict or CSV row; ``where`` names the record in errors when there is no line (``turns[3]``);
+    ``fields``, when given, are the record's fields already read.
 
     Raises ``InputError`` (code ``unsupported_structure``) for a record without a text field, a text or speaker of
     the wrong type, an unreadable timestamp or an internal flag that is not true/false.
@@ -219,7 +220,7 @@ def raw_turn_from_record(record: Mapping[Any, Any], source: str, line: int | Non
         prefix = f"{where}: " if where else ""
         raise InputError(source, f"{prefix}expected a message object with a text field, found {describe(record)}",
                          line=line, code="unsupported_structure")
-    return _raw_turn(_Fields(record), source, line, where or "", day_first)
+    return _raw_turn(fields if fields is not None else _Fields(record), source, line, where or "", day_first)
 
 
 def _raw_turn(fields: _Fields, source: str, line: int | None, w: str, day_first: bool = True) -> RawTurn:
@@ -762,10 +763,10 @@ def _generic_conversation(obj: object, source: str, path: str, fallback_id: str,
 
 def _conversation_from_turns(turns: list[Any], meta: _Fields, source: str, path: str, fallback_id: str, *,
                              line: int | None = None, meta_path: str = "") -> Conversation:
-    day_first, ambiguous = numeric_date_order(
-        _time_values([_Fields(t) for t in turns if isinstance(t, Mapping)]))
-    raw = tuple(raw_turn_from_record(t, source, line, where=f"{path}[{i}]", day_first=day_first)
-                for i, t in enumerate(turns))
+    fields = [_Fields(t) if isinstance(t, Mapping) else None for t in turns]
+    day_first, ambiguous = numeric_date_order(_time_values([f for f in fields if f is not None]))
+    raw = tuple(raw_turn_from_record(t, source, line, where=f"{path}[{i}]", day_first=day_first, fields=f)
+                for i, (t, f) in enumerate(zip(turns, fields, strict=True)))
     ident = meta.first(CONVERSATION_OWN_ID_KEYS)
     conv_id = str(ident[1]).strip() if ident is not None and _is_text_value(ident[1]) else fallback_id
     agents: tuple[str, ...] = ()
