@@ -6,7 +6,9 @@ DATA_DIR defaults to ../shared/data next to the repository. The corpus mixes rea
 after the other so that any prefix is a mix: brand-support tweet threads (``twcs/``, threaded as in
 ``eval_twcs.py``), Ubuntu IRC support chats (``ubuntu_dialogue_sample/``, speakers alternate: the upstream sample
 has no names) and USS task dialogues (``uss_user_satisfaction/``, USER = customer, SYSTEM = agent), repeated to
-``--size`` conversations (default 1,000). Each conversation is written as one generic JSON file in a temporary
+``--size`` conversations (default 1,000). A repeated copy has its own id, and its own order numbers, handles and links
+(every word with a digit or an ``@`` gets the copy's number), as new conversations would: a vocabulary that grows
+with the run then shows in the memory measured. Each conversation is written as one generic JSON file in a temporary
 folder, because ``score`` streams files from disk.
 
 Measured, on one core unless said otherwise:
@@ -41,6 +43,7 @@ import itertools
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -122,11 +125,20 @@ def conversations(data_dir: Path) -> list[dict]:
 
 
 def corpus(base: list[dict], size: int) -> Iterator[dict]:
-    """``size`` conversations: ``base`` repeated, each copy with its own id."""
+    """``size`` conversations: ``base`` repeated, each copy with its own id, numbers and handles."""
     for n in range(size):
         conversation = base[n % len(base)]
         copy = n // len(base)
-        yield conversation if copy == 0 else {**conversation, "id": f"{conversation['id']}-copy{copy}"}
+        if copy == 0:
+            yield conversation
+            continue
+        turns = [{**turn, "text": _NUMBERED.sub(lambda m: f"{m.group()}{copy}", turn["text"])}
+                 for turn in conversation["turns"]]
+        yield {**conversation, "id": f"{conversation['id']}-copy{copy}", "turns": turns}
+
+
+# a word with a digit or an @ (order numbers, dates, handles, e-mail addresses, most links), up to its closing punctuation
+_NUMBERED = re.compile(r"\S*[\d@]\S*?(?=[^\w\s/]*(?:\s|$))")
 
 
 def write_corpus(conversations: Iterable[dict], folder: Path) -> int:

@@ -58,3 +58,22 @@ def test_analyze_many_streams_with_bounded_lookahead():
     assert first.transcript.turns[0].text == "hi 0"
     assert len(seen) <= BATCH_TURNS // 2 + 1 < 3000
     assert sum(1 for _ in stream) == 2999
+
+
+def test_a_long_run_renews_the_pipeline_and_no_report_changes(samples, monkeypatch):
+    """spaCy's vocabulary keeps every word form it meets: past PIPELINE_NEW_STRINGS new forms, the Coach builds its
+    pipeline again between batches, so the vocabulary stays bounded on a run of any length."""
+    import transcript_coach.coach as coach_module
+    from transcript_coach.reporting import jsonl_line
+
+    plain = Coach()
+    expected = [jsonl_line(r) for r in plain.score([samples])]
+    monkeypatch.setattr(coach_module, "PIPELINE_NEW_STRINGS", 200)
+    monkeypatch.setattr(coach_module, "BATCH_TURNS", 20)  # many batches: the pipeline is renewed between them
+    renewing = Coach()
+    first, table = renewing.nlp, renewing.resources.word_frequencies()
+    assert [jsonl_line(r) for r in renewing.score([samples])] == expected
+    assert renewing.nlp is not first
+    assert renewing.resources.nlp is renewing.nlp
+    assert len(renewing.nlp.vocab.strings) < len(plain.nlp.vocab.strings)
+    assert renewing.resources.word_frequencies() is table  # the word table holds nothing of the pipeline: kept

@@ -13,13 +13,15 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from spacy.language import Language as SpacyLanguage
+
 from transcript_coach.errors import AnalysisTimeout, CoachError, InputError
 from transcript_coach.features import vectorize
 from transcript_coach.ingest import IngestOptions, iter_inputs, read_bytes, read_path
 from transcript_coach.coaching import write_notes
 from transcript_coach.flags import language_flag, raise_flags
 from transcript_coach.language import Language, detect_language
-from transcript_coach.limits import check_time, time_limit
+from transcript_coach.limits import PIPELINE_NEW_STRINGS, check_time, time_limit
 from transcript_coach.metrics import conversation_metrics
 from transcript_coach.model import SKILLS, Failure, Report, SkillScore, Transcript
 from transcript_coach.nlp import BATCH_TURNS, TranscriptDocs, batches, load_pipeline, parse_stream
@@ -69,9 +71,21 @@ class Coach:
             redact_settings(redact)  # a bad phone region or settings file fails here, once
         self.rubric = load_rubric(rubric)
         self.skill_models = load_skill_models(models) if models is not None else None
-        self.nlp = load_pipeline(spacy_model)
-        self.resources = Resources(self.nlp, glossary=glossary)
-        self.resources.warm()  # bad lexicon or glossary files fail here, once, not on every transcript
+        nlp = load_pipeline(spacy_model)
+        self._use_pipeline(nlp, Resources(nlp, glossary=glossary))
+
+    def _use_pipeline(self, nlp: SpacyLanguage, resources: Resources) -> None:
+        resources.warm()  # bad lexicon or glossary files fail here, once, not on every transcript
+        self.nlp, self.resources = nlp, resources
+        self._strings_limit = len(nlp.vocab.strings) + PIPELINE_NEW_STRINGS
+
+    def _renew_pipeline(self) -> None:
+        """The spaCy pipeline and the resources built on it, built again. spaCy's vocabulary keeps every word form
+        it has met for as long as the pipeline lives; ``_analyze`` calls this between batches once
+        ``PIPELINE_NEW_STRINGS`` forms have been added, so a run of any length holds a bounded vocabulary. Reports
+        do not change: nothing a report says depends on what the pipeline met before."""
+        nlp = load_pipeline(self.arguments["spacy_model"])
+        self._use_pipeline(nlp, self.resources.renewed(nlp))
 
     def analyze(self, transcript: Transcript) -> Report:
         """The report for one transcript."""
@@ -88,13 +102,16 @@ class Coach:
     def _analyze(self, transcripts: Iterable[Transcript]) -> Iterator[Report | AnalysisTimeout]:
         """``analyze_many``, with the ``AnalysisTimeout`` of a transcript over the time limit in its report's place."""
         for batch in batches(transcripts):
+            if len(self.nlp.vocab.strings) > self._strings_limit:
+                self._renew_pipeline()
+            nlp, resources = self.nlp, self.resources  # the batch's docs and resources belong to one pipeline
             redactions: list[dict[str, int] | None] = [None] * len(batch)
             if self.redact is not None:  # here, per transcript, so that it happens wherever the analysis runs
                 settings = redact_settings(self.redact)
                 pairs = [redact_transcript(t, settings, self.redact.allow) for t in batch]
                 batch, redactions = [p[0] for p in pairs], [p[1] for p in pairs]
             given_up: set[int] = set()
-            docs = parse_stream(self.nlp, batch, skip=given_up)
+            docs = parse_stream(nlp, batch, skip=given_up)
             for index, (transcript, counts) in enumerate(zip(batch, redactions, strict=True)):
                 parsed: list = []
                 try:  # the time limit covers language detection, parsing (as spaCy streams) and the analysis
@@ -104,7 +121,7 @@ class Coach:
                             check_time()
                             parsed.append(next(docs))
                         result: Report | AnalysisTimeout = self._report(
-                            TranscriptDocs(transcript, tuple(parsed), language.code), language, counts)
+                            TranscriptDocs(transcript, tuple(parsed), language.code), language, resources, counts)
                 except AnalysisTimeout as exc:
                     given_up.add(index)  # its turns not yet parsed are parsed as empty text
                     for _ in range(len(transcript.turns) - len(parsed)):
@@ -112,7 +129,8 @@ class Coach:
                     result = exc
                 yield result
 
-    def _report(self, docs: TranscriptDocs, language: Language, redactions: dict[str, int] | None = None) -> Report:
+    def _report(self, docs: TranscriptDocs, language: Language, resources: Resources,
+                redactions: dict[str, int] | None = None) -> Report:
         transcript = docs.transcript
         warnings = list(transcript.warnings)
         metrics = conversation_metrics(transcript)
@@ -130,7 +148,7 @@ class Coach:
                 metrics=metrics,
                 warnings=tuple(warnings),
             )
-        evidence = extract(docs, self.resources)
+        evidence = extract(docs, resources)
         features = vectorize(evidence)
         metrics["features"] = features
         analysed = Analysed(transcript, evidence, features, self.rubric.conditions)
@@ -143,7 +161,7 @@ class Coach:
             transcript=transcript,
             skills=skills,
             evidence=evidence,
-            notes=write_notes(analysed, skills, self.rubric, plain=lambda text: plain_language(self.resources, text)),
+            notes=write_notes(analysed, skills, self.rubric, plain=lambda text: plain_language(resources, text)),
             flags=raise_flags(analysed, skills, promises, self.rubric),
             promises=promises,
             metrics=metrics,

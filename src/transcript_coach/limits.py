@@ -5,6 +5,9 @@ is cut (both in ``ingest``). The time limit is cooperative: ``Coach`` runs each 
 ``time_limit``, and the analysis calls ``check_time`` between steps (per turn parsed, per extractor, per piece of
 evidence); past the deadline it raises ``AnalysisTimeout``, which ``Coach.score`` turns into that conversation's
 error record while the batch goes on. No thread is ever killed.
+
+A long run is bounded too: ``PIPELINE_NEW_STRINGS`` is how many word forms spaCy's vocabulary may gather before a
+``Coach`` builds its pipeline anew (``Coach._analyze``), so memory does not grow with the number of conversations.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ def _setting(name: str, minimum: float) -> float:
 DEFAULT_MAX_FILE_BYTES = int(_setting("max_file_megabytes", 0.001) * 1024 * 1024)
 DEFAULT_MAX_TURN_CHARS = int(_setting("max_turn_chars", 1))
 DEFAULT_TIMEOUT_SECONDS = float(_setting("timeout_seconds", 0))
+PIPELINE_NEW_STRINGS = int(_setting("pipeline_new_strings", 1))
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,6 +56,12 @@ class Resources:
         """The everyday frequencies of English words (wordfreq's tables)."""
         return self.cached("word-frequencies", WordFrequencies)
 
+    def renewed(self, nlp: Language) -> Resources:
+        """New resources for a new pipeline ``nlp``, sharing what does not depend on one (the word frequencies)."""
+        fresh = Resources(nlp, glossary=self.glossary_path)
+        fresh._cache.update((key, self._cache[key]) for key in _PIPELINE_FREE if key in self._cache)
+        return fresh
+
     def setting(self, family: str, key: str) -> Any:
         """A threshold or word list from the ``settings`` of ``data/lexicons/<family>.json`` (numbers live in data)."""
         try:
@@ -101,6 +107,8 @@ class WordFrequencies:
     def __contains__(self, word: str) -> bool:
         return word in self._freq
 
+
+_PIPELINE_FREE = ("word-frequencies",)  # cache keys whose values hold nothing of the spaCy pipeline
 
 # Family modules register functions that build (and so validate) their own resources, e.g. the company glossary.
 WARMERS: list[Callable[[Resources], object]] = []
