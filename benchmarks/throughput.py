@@ -114,14 +114,29 @@ def uss_conversations(data_dir: Path) -> Iterator[dict]:
                     turns = []
 
 
+SOURCES = (("TWCS threads", "twcs-", twcs_conversations), ("Ubuntu chats", "ubuntu-", ubuntu_conversations),
+           ("USS dialogues", "uss-", uss_conversations))  # name, id prefix, reader
+
+
 def conversations(data_dir: Path) -> list[dict]:
-    """Every conversation of the three sources, interleaved one from each source at a time."""
-    sources = [list(twcs_conversations(data_dir)), list(ubuntu_conversations(data_dir)),
-               list(uss_conversations(data_dir))]
+    """Every conversation of the sources found in ``data_dir``, interleaved one from each source at a time (a
+    source whose file is missing is left out, and said so on stderr)."""
+    sources = []
+    for name, _, read in SOURCES:
+        try:
+            sources.append(list(read(data_dir)))
+        except FileNotFoundError as exc:
+            log(f"{name} left out: {exc.filename or exc} not found")
     mixed = [c for group in itertools.zip_longest(*sources) for c in group if c is not None]
     if not mixed:
-        raise FileNotFoundError(f"no conversations in {data_dir}")
+        raise FileNotFoundError(f"no conversations of any source in {data_dir}")
     return mixed
+
+
+def source_names(conversations: list[dict]) -> str:
+    """The sources ``conversations`` come from, named in a sentence."""
+    names = [name for name, prefix, _ in SOURCES if any(c["id"].startswith(prefix) for c in conversations)]
+    return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
 
 
 def corpus(base: list[dict], size: int) -> Iterator[dict]:
@@ -302,8 +317,8 @@ def measure_all(data_dir: Path, size: int, jobs_files: int, spacy_model: str, pr
     sample, n_words, n_convs = texts(one), words(one), len(one)
     write_corpus(one, work / "1x")
     rows.append(row("corpus (1x)", n_convs, "conversations",
-                    note=f"{turns(one)} turns, {n_words} words; TWCS threads, Ubuntu chats and USS dialogues "
-                         f"interleaved, from {len(base)} distinct conversations"))
+                    note=f"{turns(one)} turns, {n_words} words; {source_names(base)} interleaved, from "
+                         f"{len(base)} distinct conversations"))
     log(f"corpus: {n_convs} conversations, {n_words} words")
 
     tokenizer = time_tokenizer(sample)
