@@ -139,6 +139,11 @@ def source_names(conversations: list[dict]) -> str:
     return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
 
 
+# a word with a digit or an @ (order numbers, dates, handles, e-mail addresses, most links), up to its closing
+# punctuation
+_NUMBERED = re.compile(r"\S*[\d@]\S*?(?=[^\w\s/]*(?:\s|$))")
+
+
 def corpus(base: list[dict], size: int) -> Iterator[dict]:
     """``size`` conversations: ``base`` repeated, each copy with its own id, numbers and handles."""
     for n in range(size):
@@ -150,10 +155,6 @@ def corpus(base: list[dict], size: int) -> Iterator[dict]:
         turns = [{**turn, "text": _NUMBERED.sub(lambda m: f"{m.group()}{copy}", turn["text"])}
                  for turn in conversation["turns"]]
         yield {**conversation, "id": f"{conversation['id']}-copy{copy}", "turns": turns}
-
-
-# a word with a digit or an @ (order numbers, dates, handles, e-mail addresses, most links), up to its closing punctuation
-_NUMBERED = re.compile(r"\S*[\d@]\S*?(?=[^\w\s/]*(?:\s|$))")
 
 
 def write_corpus(conversations: Iterable[dict], folder: Path) -> int:
