@@ -201,3 +201,21 @@ def test_interrupted_run_leaves_no_partial_output(tmp_path, signame, code):
     assert b"Traceback" not in stderr
     assert out.read_text(encoding="utf-8") == "previous\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "out.json"]
+
+
+def test_commands_that_read_reports_start_without_the_nlp_pipeline():
+    """spaCy and the word tables take about a second to import: only commands that score transcripts pay for them
+    (``review`` and ``agents`` on report files, ``formats`` and ``--help`` do not)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, transcript_coach, transcript_coach.cli, transcript_coach.review\n"
+            "print(sorted(m for m in ('spacy', 'wordfreq', 'vaderSentiment') if m in sys.modules))\n"
+            "print(transcript_coach.Coach.__module__, 'Coach' in dir(transcript_coach))\n"
+            "print(sorted(m for m in ('spacy', 'wordfreq') if m in sys.modules))")
+    lines = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
+    assert lines[:3] == ["[]", "transcript_coach.coach True", "['spacy', 'wordfreq']"]
+    with pytest.raises(AttributeError, match="no attribute 'Coachh'"):
+        import transcript_coach
+
+        transcript_coach.Coachh  # noqa: B018

@@ -11,7 +11,8 @@
 
 from __future__ import annotations
 
-from transcript_coach.coach import Coach
+from typing import TYPE_CHECKING, Any
+
 from transcript_coach.errors import CoachError, DataFileError, InputError, UsageError
 from transcript_coach.ingest import IngestOptions, read_bytes, read_path
 from transcript_coach.model import (
@@ -28,7 +29,23 @@ from transcript_coach.model import (
     Turn,
 )
 
+if TYPE_CHECKING:
+    from transcript_coach.coach import Coach
+
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    """``Coach`` is imported on first use: it brings in spaCy (about a second), which reading reports does not need."""
+    if name == "Coach":
+        from transcript_coach.coach import Coach
+
+        return Coach
+    raise AttributeError(f"module 'transcript_coach' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), "Coach"])
 
 __all__ = [
     "REPORT_SCHEMA",

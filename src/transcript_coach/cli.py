@@ -6,6 +6,7 @@ Exit codes: 0 every input scored; 1 some inputs failed (the rest were still scor
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import re
@@ -13,12 +14,11 @@ import signal
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 
 from transcript_coach import __version__
-from transcript_coach.coach import Coach
 from transcript_coach.errors import CoachError
 from transcript_coach.ingest import (
     DEFAULT_MAX_FILE_BYTES,
@@ -32,6 +32,9 @@ from transcript_coach.model import Failure, Report
 from transcript_coach.parallel import default_jobs
 from transcript_coach.redact import RedactOptions, read_allow_file, redact_settings
 from transcript_coach.reporting import WRITERS, Encoded, atomic_output, encode
+
+if TYPE_CHECKING:
+    from transcript_coach.coach import Coach
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143  # the shell's convention: 128 + signal number
@@ -185,7 +188,10 @@ def _coach_options(command: Callable) -> Callable:
 
 def _make_coach(options: dict, **extra) -> Coach:
     """A ``Coach`` from the ``_coach_options`` values (and ``extra`` constructor arguments); a bad glossary, rubric,
-    model or spaCy pipeline is a usage error."""
+    model or spaCy pipeline is a usage error. (Imported here: spaCy takes about a second to import, and commands that
+    only read reports never need it.)"""
+    from transcript_coach.coach import Coach
+
     ingest = IngestOptions(
         agents=_split_names(options["agents"]),
         agent_pattern=options["agent_pattern"],
@@ -345,6 +351,12 @@ def formats() -> None:
         click.echo(f"{name:<12} {suffixes:<28} {spec.description.splitlines()[0] if spec.description else ''}")
 
 
+def _redacting_coach(redact: RedactOptions) -> Coach:
+    from transcript_coach.coach import Coach  # see _make_coach
+
+    return Coach(redact=redact)
+
+
 def _across_reports(inputs: tuple[str, ...], output: str | None, build, text_to_stdout: bool,
                     redact: RedactOptions | None = None) -> None:
     """The shared body of ``review`` and ``agents``: read report files (or score transcripts, redacted with
@@ -356,7 +368,7 @@ def _across_reports(inputs: tuple[str, ...], output: str | None, build, text_to_
         _check_writable(output)
     stdin = sys.stdin.buffer.read() if "-" in inputs else None
     with _interruptible(output), _library_warnings(quiet=False):
-        coach = (lambda: Coach(redact=redact)) if redact is not None else None
+        coach = functools.partial(_redacting_coach, redact) if redact is not None else None
         result, write = build(list(load_reports(inputs, stdin=stdin, coach=coach)))
         if output or not text_to_stdout:  # the text listing on stdout lists them itself
             for failure in result.failures:
