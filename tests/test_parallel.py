@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from transcript_coach import Coach, parallel
+from transcript_coach import Coach, language, parallel
 from transcript_coach.cli import cli
 from transcript_coach.errors import DataFileError
 from transcript_coach.ingest import iter_inputs
@@ -243,6 +243,19 @@ def test_settings_are_validated(monkeypatch):
                                                              "chunks_ahead_per_job": 1})
     with pytest.raises(DataFileError, match="parallel.json.*chunk_files"):
         parallel.settings()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers are forked on Linux only")
+def test_forked_workers_share_the_language_model_of_the_main_process(mixed, small_chunks, monkeypatch):
+    """py3langid's model (70 MB) is loaded once before the workers are forked, not once in each of them."""
+    monkeypatch.setattr(parallel, "_score_chunk", _language_model_loaded)
+    language._identifier.cache_clear()
+    loaded = [failure.message for failure in Coach().score([mixed], jobs=2)]
+    assert len(loaded) > 2 and set(loaded) == {"1"}
+
+
+def _language_model_loaded(coach, paths, stdin, transform):
+    return [Failure(path, "loaded", str(language._identifier.cache_info().currsize)) for path in paths]
 
 
 def _die(coach, paths, stdin, transform):

@@ -2,11 +2,11 @@
 
 The main process lists the inputs (files named, files found in folders, ``-``) in the order ``jobs=1`` reads them and
 groups them into chunks of files (sizes in ``data/parallel.json``). A pool of worker processes, copies of the main
-process that use its ``Coach`` as it is (elsewhere than on Linux, each with a ``Coach`` built once from the same
-constructor arguments), scores one chunk at a time with ``Coach.score``. The main process yields each chunk's reports
-and error records in input order, so the output is byte for byte the one ``jobs=1`` gives: a report depends only on its
-own transcript, never on what else was in the batch. A few chunks per worker are in flight at a time, so memory stays
-flat however many files there are.
+process that use its ``Coach`` and language model as they are (elsewhere than on Linux, each with a ``Coach`` built
+once from the same constructor arguments), scores one chunk at a time with ``Coach.score``. The main process yields
+each chunk's reports and error records in input order, so the output is byte for byte the one ``jobs=1`` gives: a
+report depends only on its own transcript, never on what else was in the batch. A few chunks per worker are in flight
+at a time, so memory stays flat however many files there are.
 
 A ``transform`` given to ``score`` runs in the workers, on each result as it is made: the CLI has them write the
 JSONL lines (``reporting.encode``), so the main process receives short strings rather than reports to unpickle and
@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 from transcript_coach.data import load_json
 from transcript_coach.errors import CoachError, DataFileError
 from transcript_coach.ingest import iter_inputs
+from transcript_coach.language import load_identifier
 from transcript_coach.model import Failure, Report
 
 if TYPE_CHECKING:
@@ -207,6 +208,8 @@ class _Pool:
         forking = sys.platform.startswith("linux")  # fork is unsafe on macOS and absent on Windows
         context = multiprocessing.get_context("fork" if forking else "spawn")
         given = coach if forking else coach.arguments
+        if forking:
+            load_identifier()  # once, shared by the workers (a big folder nearly always has a text that needs it)
         self.workers: list[_Worker] = []
         # the workers start with Ctrl-C and SIGTERM held (they set their own handling first)
         with _signals_held(), _inherited_heap_frozen(forking):
