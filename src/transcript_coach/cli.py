@@ -6,7 +6,6 @@ Exit codes: 0 every input scored; 1 some inputs failed (the rest were still scor
 from __future__ import annotations
 
 import contextlib
-import functools
 import logging
 import os
 import re
@@ -351,12 +350,6 @@ def formats() -> None:
         click.echo(f"{name:<12} {suffixes:<28} {spec.description.splitlines()[0] if spec.description else ''}")
 
 
-def _redacting_coach(redact: RedactOptions) -> Coach:
-    from transcript_coach.coach import Coach  # see _make_coach
-
-    return Coach(redact=redact)
-
-
 def _across_reports(inputs: tuple[str, ...], output: str | None, build, text_to_stdout: bool,
                     redact: RedactOptions | None = None) -> None:
     """The shared body of ``review`` and ``agents``: read report files (or score transcripts, redacted with
@@ -367,8 +360,14 @@ def _across_reports(inputs: tuple[str, ...], output: str | None, build, text_to_
     if output:
         _check_writable(output)
     stdin = sys.stdin.buffer.read() if "-" in inputs else None
+
+    def redacting_coach() -> Coach:
+        from transcript_coach.coach import Coach  # see _make_coach
+
+        return Coach(redact=redact)
+
     with _interruptible(output), _library_warnings(quiet=False):
-        coach = functools.partial(_redacting_coach, redact) if redact is not None else None
+        coach = redacting_coach if redact is not None else None
         result, write = build(list(load_reports(inputs, stdin=stdin, coach=coach)))
         if output or not text_to_stdout:  # the text listing on stdout lists them itself
             for failure in result.failures:
