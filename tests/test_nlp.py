@@ -156,3 +156,11 @@ def test_a_bad_english_word_list_is_refused_naming_the_file(monkeypatch):
             language._settings()
     finally:
         language._settings.cache_clear()
+
+
+def test_curly_apostrophes_count_as_the_english_words_they_spell():
+    text = "I don't know why it's broken, I can't log in. It won't load"
+    straight = Transcript.from_turns([{"role": "customer", "text": text}])
+    curly = Transcript.from_turns([{"role": "customer", "text": text.replace("'", "\u2019")}])
+    assert detect_language(curly) == detect_language(straight)
+    assert detect_language(curly).method == "english-words"

@@ -55,7 +55,7 @@ def detect_language(transcript: Transcript) -> Language:
     words = text.lower().split()
     if len(words) < settings.min_words:
         return Language("und", 0.0, "too-short")
-    share = sum(w.strip(_PUNCTUATION) in settings.english_words for w in words) / len(words)
+    share = sum(w.strip(_PUNCTUATION).replace("’", "'") in settings.english_words for w in words) / len(words)
     if share >= settings.english_share:
         return Language("en", share, "english-words")
     code, confidence = _identifier().classify(text)
