@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import tracemalloc
 from datetime import datetime, time, timezone
 
 import pytest
@@ -379,6 +380,13 @@ def test_csv_blank_lines_and_bom_keep_physical_line_numbers():
     assert [(t.line, t.role) for t in transcript.turns] == [(3, "customer"), (6, "agent")]
 
 
+@pytest.mark.parametrize("ending", ["\r\n", "\r"])
+def test_csv_windows_and_old_mac_line_endings(ending):
+    data = ending.join(["conversation_id,speaker,text", "A,Ann,\"two" + ending + "lines\"", "", "A,Tom,hi", ""])
+    [transcript] = read(data, "x.csv")
+    assert [(t.line, t.text) for t in transcript.turns] == [(2, "two\nlines"), (5, "hi")]
+
+
 @pytest.mark.parametrize(
     ("data", "code", "line", "fragments"),
     [
@@ -501,3 +509,53 @@ def test_json_turns_format_rejects_other_structures():
     assert "top-level keys: ticket" in error.message
     empty = failure({"conversations": []}, "g.txt", format="json-turns")
     assert empty.code == "unsupported_structure"
+
+
+# --- large exports ---------------------------------------------------------------------------------------------------
+
+def export(name: str, conversations: int) -> bytes:
+    """A CSV or JSON Lines export of ``conversations`` conversations of four messages, each kept together."""
+    rows = [{"conversation_id": f"c-{n}", "timestamp": f"2026-03-01T10:{minute:02d}:00Z", "speaker": speaker,
+             "role": role, "text": f"{text} (conversation {n})"}
+            for n in range(conversations)
+            for minute, (speaker, role, text) in enumerate([
+                ("Ann", "customer", "Hello, my parcel has not arrived and the tracking page has not changed"),
+                ("Tom", "agent", "Sorry about that, I will check the courier's records for you now"),
+                ("Ann", "customer", "Thank you, the order number is on the confirmation email"),
+                ("Tom", "agent", "It is at your local depot and will be delivered tomorrow morning")])]
+    if name.endswith(".jsonl"):
+        return jsonl(*rows).encode("utf-8")
+    lines = [",".join(rows[0])] + [",".join(f'"{value}"' for value in row.values()) for row in rows]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+@pytest.mark.parametrize("name", ["export.csv", "export.jsonl"])
+def test_a_large_export_is_read_one_conversation_at_a_time(name):
+    """Memory while a file is read grows with its text (held once), not with the messages built from it: four times
+    the conversations may cost little more than the text that was added."""
+
+    def peak(conversations: int) -> tuple[int, int]:
+        data = export(name, conversations)
+        tracemalloc.start()
+        try:
+            count = sum(1 for _ in read_bytes(data, name, IngestOptions(max_file_bytes=len(data))))
+            return tracemalloc.get_traced_memory()[1], len(data)
+        finally:
+            tracemalloc.stop()
+            assert count == conversations
+
+    small_peak, small_size = peak(300)
+    large_peak, large_size = peak(1200)
+    assert (large_peak - small_peak) / (large_size - small_size) < 2.5
+
+
+@pytest.mark.parametrize("name", ["export.csv", "export.jsonl"])
+def test_a_bad_message_at_the_end_of_an_export_is_reported_before_any_conversation(name):
+    data = export(name, 50)
+    at = data.rindex(b"2026-03-01T10:03:00Z")  # the last message's time
+    data = data[:at] + b"half past ten" + data[at + 20:]
+    last = data.rstrip(b"\n").count(b"\n") + 1
+    with pytest.raises(InputError) as info:
+        next(read_bytes(data, name))
+    assert (info.value.code, info.value.line) == ("unsupported_structure", last)
+    assert "unreadable timestamp" in info.value.message

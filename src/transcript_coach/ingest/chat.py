@@ -315,28 +315,43 @@ def numeric_date(text: str, day_first: bool = True) -> date | None:
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class DateOrder:
+    """What the numeric dates seen so far say of the order a file writes day and month in (``numeric_date_order``),
+    for a reader that meets the dates one at a time."""
+
+    only_day_first: bool = False
+    only_month_first: bool = False
+    example: str | None = None  # the first date that could be read both ways
+
+    def seen(self, value: object) -> DateOrder:
+        """This order with ``value`` (any field value; only text holding a numeric date counts) seen too."""
+        match = _NUMERIC_DATE.search(value) if isinstance(value, str) else None
+        if match is None:
+            return self
+        a, b = int(match["a"]), int(match["b"])
+        if a > 12 >= b:
+            return self if self.only_day_first else replace(self, only_day_first=True)
+        if b > 12 >= a:
+            return self if self.only_month_first else replace(self, only_month_first=True)
+        if a != b and a <= 12 and b <= 12 and self.example is None:
+            return replace(self, example=match.group(0))
+        return self
+
+    def decided(self) -> tuple[bool, str | None]:
+        """``(day_first, example)``, as ``numeric_date_order`` describes."""
+        if self.only_month_first and not self.only_day_first:
+            return False, None
+        return True, (None if self.only_day_first else self.example)
+
+
 def numeric_date_order(values) -> tuple[bool, str | None]:
     """How a file writes numeric dates, from all of them: ``(day_first, example)``.
 
     Day first unless some date can only be read month first (``3/14/26``) and none only day first. ``example`` is
     a date that could be read both ways when no date settles the order (then it is read day first, and the file
     should say so: ``day_first_warning``); ``None`` otherwise."""
-    only_month_first = only_day_first = False
-    example: str | None = None
-    for value in values:
-        match = _NUMERIC_DATE.search(value) if isinstance(value, str) else None
-        if match is None:
-            continue
-        a, b = int(match["a"]), int(match["b"])
-        if a > 12 >= b:
-            only_day_first = True
-        elif b > 12 >= a:
-            only_month_first = True
-        elif a != b and a <= 12 and b <= 12 and example is None:
-            example = match.group(0)
-    if only_month_first and not only_day_first:
-        return False, None
-    return True, (None if only_day_first else example)
+    return functools.reduce(DateOrder.seen, values, DateOrder()).decided()
 
 
 def day_first_warning(example: str) -> str:

@@ -5,17 +5,17 @@ accepts the column names exports commonly use (``text``/``message``/``body``...,
 ``role``, ``timestamp``/``created_at``..., ``internal``/``private``/``public``...), case-insensitively, in
 ``snake_case``, ``camelCase`` or with spaces (``Conversation ID``). Files holding many conversations are grouped by
 a conversation id column (``conversation_id``, ``ticket_id``, ``thread_id``...; never a bare ``id``, which is
-usually the message's own id), in order of first appearance.
+usually the message's own id), in order of first appearance, and each conversation is yielded as soon as its last
+record has been read (``_conversations``).
 """
 
 from __future__ import annotations
 
 import csv
 import functools
-import io
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time
 from email.utils import parseaddr
@@ -33,7 +33,7 @@ from transcript_coach.ingest.base import (
 )
 from transcript_coach.ingest.html import html_to_text
 from transcript_coach.ingest.roles import lexicon, parse_label
-from transcript_coach.ingest.chat import day_first_warning, numeric_date, numeric_date_order
+from transcript_coach.ingest.chat import DateOrder, day_first_warning, numeric_date, numeric_date_order
 from transcript_coach.ingest.timestamps import parse_clock, parse_timestamp
 from transcript_coach.model import Channel, Role, Timestamp, Transcript
 
@@ -445,51 +445,57 @@ def _timestamp_of(fields: _Fields, source: str, line: int | None, where: str,
 
 # --- grouping records into conversations ------------------------------------------------------------------------
 
+@dataclass(frozen=True, slots=True)
+class _Record:
+    """One record of a JSON Lines or CSV file: a message's fields, or (a JSON Lines line) a whole conversation."""
+
+    line: int
+    fields: _Fields
+    whole: dict[str, Any] | None = None
+
+
 @dataclass
 class _Group:
+    """A conversation's messages while it is being read."""
+
     id: str | None
     turns: list[RawTurn] = field(default_factory=list)
     channel: Channel | None = None
-    agents: tuple[str, ...] = ()
-    warnings: list[str] = field(default_factory=list)
     orphans: list[int] = field(default_factory=list)
 
+    def add(self, turn: RawTurn, fields: _Fields, line: int, has_id: bool) -> None:
+        self.turns.append(turn)
+        if self.channel is None:
+            self.channel = channel_from_value(fields.values.get("channel"))
+        if not has_id:
+            self.orphans.append(line)
+
     def conversation(self, fallback_id: str) -> Conversation:
-        warnings = list(self.warnings)
+        warnings: tuple[str, ...] = ()
         if self.orphans:
             lines = ", ".join(str(n) for n in self.orphans[:10]) + (" ..." if len(self.orphans) > 10 else "")
-            warnings.append(f"{len(self.orphans)} message(s) without a conversation id (line {lines}) were kept "
-                            "with the conversation before them")
+            warnings = (f"{len(self.orphans)} message(s) without a conversation id (line {lines}) were kept with the "
+                        "conversation before them",)
         return Conversation(tuple(self.turns), id=self.id or fallback_id, channel=self.channel or "chat",
-                            agents=self.agents, warnings=tuple(warnings))
+                            warnings=warnings)
 
 
-class _Grouper:
-    """Messages into conversations by an id column, in order of first appearance; one group if there is none."""
+class _Ids:
+    """Which conversation each message of a file belongs to, read in file order: the value in the id column; a message
+    without one belongs to the conversation of the message before it. The key is that value, or ``None`` for the one
+    conversation of a file without an id column."""
 
     def __init__(self, source: str, id_key: str | None, id_name: str | None, code: str):
         self.source = source
         self.id_key = id_key
         self.id_name = id_name
         self.code = code
-        self.groups: dict[object, _Group] = {}
-        self.last: _Group | None = None
+        self.last: str | None = None
 
-    def add(self, fields: _Fields, turn: RawTurn, line: int | None) -> None:
-        group = self._group_for(fields, line)
-        group.turns.append(turn)
-        if group.channel is None:
-            group.channel = channel_from_value(fields.values.get("channel"))
-        self.last = group
-
-    def add_whole(self, conversation: Conversation) -> None:
-        group = _Group(conversation.id, list(conversation.turns), conversation.channel, conversation.agents,
-                       list(conversation.warnings))
-        self.groups[object()] = group
-
-    def _group_for(self, fields: _Fields, line: int | None) -> _Group:
+    def __call__(self, fields: _Fields, line: int) -> tuple[str | None, bool]:
+        """The message's conversation key, and whether the message names it (false: it continues the one before)."""
         if self.id_key is None:
-            return self.groups.setdefault("", _Group(None))
+            return None, True
         value = fields.values.get(self.id_key)
         if isinstance(value, dict):
             value = _Fields(value).first(("id", "conversation_id"))
@@ -501,31 +507,72 @@ class _Grouper:
                 raise InputError(self.source, f"the first message has no conversation id in '{self.id_name}'; "
                                  "expected an id on every message (or at least on each conversation's first)",
                                  line=line, code=self.code)
-            if line is not None:
-                self.last.orphans.append(line)
-            return self.last
+            return self.last, False
         if not _is_text_value(value):
             raise InputError(self.source, f"'{self.id_name}': expected a conversation id, found {describe(value)}",
                              line=line, code="unsupported_structure")
-        ident = str(value)
-        return self.groups.setdefault(("id", ident), _Group(ident))
-
-    def conversations(self, fallback_id: str) -> list[Conversation]:
-        groups = list(self.groups.values())
-        numbered = len(groups) > 1
-        return [g.conversation(f"{fallback_id}-{i}" if numbered else fallback_id) for i, g in enumerate(groups, 1)]
+        self.last = str(value)
+        return self.last, True
 
 
-def _id_column(records: list[_Fields]) -> tuple[str | None, str | None]:
-    """The conversation id column: the first alias (in preference order) that any record has."""
-    present: set[str] = set()
-    for fields in records:
-        present.update(fields.values)
-    for key in CONVERSATION_ID_KEYS:
-        if key in present:
-            name = next(f.names[key] for f in records if key in f.names)
-            return key, name
-    return None, None
+_DONE = object()
+
+
+def _conversations(records: Callable[[], Iterator[_Record]], source: str, *, id_key: str | None,
+                   id_name: str | None, code: str, stem: str, time_keys: tuple[str, ...],
+                   empty: InputError) -> Iterator[Conversation]:
+    """The conversations of a file of records (``records()`` reads them from the start each time it is called),
+    grouped by conversation id in order of first appearance, each yielded as soon as its last record has been read.
+
+    The records are read twice. The first reading checks every record, so that an error anywhere in the file is
+    raised before any conversation is yielded (``empty`` when there is no record); it also learns the order the file
+    writes numeric dates in (from the ``time_keys`` fields) and where each conversation ends. The second builds the
+    conversations and lets each go once it is yielded, so memory holds the conversations still open (one at a time
+    when the file keeps each conversation's messages together) rather than the whole file. Conversations without an
+    id are named after ``stem`` (``stem-2`` when the file holds several)."""
+    dates = DateOrder()
+    ends: dict[str | int | None, int] = {}  # conversation key (a whole one's: its record) -> its last record
+    ids = _Ids(source, id_key, id_name, code)
+    for index, record in enumerate(records()):
+        if record.whole is not None:
+            _generic_conversation(record.whole, source, "", f"{stem}-{record.line}", line=record.line)
+            ends[index] = index
+            continue
+        for key in time_keys:
+            dates = dates.seen(record.fields.values.get(key))
+        _raw_turn(record.fields, source, record.line, "")  # its reading of dates raises the same errors either way
+        ends[ids(record.fields, record.line)[0]] = index
+    if not ends:
+        raise empty
+    day_first, ambiguous = dates.decided()
+    warnings = (day_first_warning(ambiguous),) if ambiguous is not None else ()
+    numbered = len(ends) > 1
+    plan = {key: (number, end) for number, (key, end) in enumerate(ends.items(), 1)}
+    del ends
+    keys = iter(plan)
+    due = next(keys)  # the next conversation to yield
+    groups: dict[str | None, _Group] = {}
+    complete: dict[str | int | None, Conversation] = {}
+    ids = _Ids(source, id_key, id_name, code)
+    for index, record in enumerate(records()):
+        if record.whole is not None:
+            complete[index] = _generic_conversation(record.whole, source, "", f"{stem}-{record.line}",
+                                                    line=record.line)
+        else:
+            turn = _raw_turn(record.fields, source, record.line, "", day_first)
+            key, has_id = ids(record.fields, record.line)
+            group = groups.get(key)
+            if group is None:
+                group = groups[key] = _Group(key)
+            group.add(turn, record.fields, record.line, has_id)
+            number, end = plan[key]
+            if index == end:
+                complete[key] = groups.pop(key).conversation(f"{stem}-{number}" if numbered else stem)
+        while due in complete:
+            conversation = complete.pop(due)
+            yield replace(conversation, warnings=conversation.warnings + warnings) if warnings else conversation
+            due = next(keys, _DONE)
+
 
 
 # --- JSON Lines -----------------------------------------------------------------------------------------------------
@@ -535,12 +582,17 @@ def _is_conversation_object(fields: _Fields) -> bool:
         isinstance(fields.values.get(k), list) for k in TURN_LIST_KEYS)
 
 
-@parser("jsonl", suffixes=(".jsonl", ".ndjson"),
-        description="JSON Lines: one message per line (grouped by a conversation id), or one conversation per line")
-def read_jsonl(content: str, source: str, options: IngestOptions) -> Iterator[Transcript]:
-    messages: list[_Fields] = []
-    objects: list[tuple[int, dict[str, Any], _Fields | None]] = []
-    for number, raw in enumerate(content.split("\n"), 1):
+def _lines(content: str) -> Iterator[str]:
+    """``content.split("\n")``, one line at a time."""
+    start = 0
+    while (end := content.find("\n", start)) != -1:
+        yield content[start:end]
+        start = end + 1
+    yield content[start:]
+
+
+def _jsonl_records(content: str, source: str) -> Iterator[_Record]:
+    for number, raw in enumerate(_lines(content), 1):
         if not raw.strip():
             continue
         try:
@@ -555,32 +607,37 @@ def read_jsonl(content: str, source: str, options: IngestOptions) -> Iterator[Tr
             raise InputError(source, f"expected a JSON object on each line (one message, or one conversation with "
                              f"'turns'), found {describe(obj)}", line=number, code="malformed_json")
         fields = _Fields(obj)
-        if _is_conversation_object(fields):
-            objects.append((number, obj, None))
-        else:
-            messages.append(fields)
-            objects.append((number, obj, fields))
-    if not objects:
-        raise InputError(source, "no JSON objects found; expected one message per line", code="no_turns")
-    id_key, id_name = _id_column(messages)
-    grouper = _Grouper(source, id_key, id_name, "unsupported_structure")
-    stem = default_id(source)
-    day_first, ambiguous = numeric_date_order(_time_values(messages))
-    for number, obj, fields in objects:
-        if fields is not None:
-            grouper.add(fields, _raw_turn(fields, source, number, "", day_first), number)
-        else:
-            grouper.add_whole(_generic_conversation(obj, source, "", f"{stem}-{number}", line=number))
-    yield from finish_all(_with_date_warning(grouper.conversations(stem), ambiguous), source=source,
-                          format="jsonl", options=options)
+        yield _Record(number, fields, obj if _is_conversation_object(fields) else None)
+
+
+@parser("jsonl", suffixes=(".jsonl", ".ndjson"),
+        description="JSON Lines: one message per line (grouped by a conversation id), or one conversation per line")
+def read_jsonl(content: str, source: str, options: IngestOptions) -> Iterator[Transcript]:
+    records = functools.partial(_jsonl_records, content, source)
+    names: dict[str, str] = {}  # every message key, as the first message with it writes it
+    for record in records():  # one more reading, for the id column: the first alias any message has
+        if record.whole is None:
+            for key, name in record.fields.names.items():
+                names.setdefault(key, name)
+    id_key = next((k for k in CONVERSATION_ID_KEYS if k in names), None)
+    conversations = _conversations(
+        records, source, id_key=id_key, id_name=names[id_key] if id_key else None, code="unsupported_structure",
+        stem=default_id(source), time_keys=TIME_KEYS,
+        empty=InputError(source, "no JSON objects found; expected one message per line", code="no_turns"))
+    yield from finish_all(conversations, source=source, format="jsonl", options=options)
 
 
 # --- CSV / TSV ------------------------------------------------------------------------------------------------------
 
+_FIRST_LINE = re.compile(r"\n*([^\n]*)")
+# A line with its ending, as a file opened with newline="" gives it to the csv module: \n, \r\n or \r.
+_CSV_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+
+
 def _sniff_delimiter(content: str, source: str) -> str:
     if source.casefold().endswith(".tsv"):
         return "\t"
-    header = content.lstrip("\n").split("\n", 1)[0]
+    header = _FIRST_LINE.match(content).group(1)
     counts = {d: 0 for d in (",", "\t", ";")}
     quoted = False
     for ch in header:
@@ -597,9 +654,13 @@ def _sniff_delimiter(content: str, source: str) -> str:
 def read_csv(content: str, source: str, options: IngestOptions) -> Iterator[Transcript]:
     csv.field_size_limit(_CSV_FIELD_LIMIT)
     delimiter = _sniff_delimiter(content, source)
-    reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter, strict=True)
-    rows = _csv_rows(reader, source)
-    header_line, header = next(rows, (1, []))
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        # the lines one at a time: io.StringIO would hold a copy of the whole text, four bytes a character
+        lines = (m.group() for m in _CSV_LINE.finditer(content))
+        return _csv_rows(csv.reader(lines, delimiter=delimiter, strict=True), source)
+
+    header_line, header = next(rows(), (1, []))
     names = _unique_names(header)
     keys = [normalize_key(n) for n in names]
     key_names = dict(zip(keys, names, strict=True))
@@ -612,35 +673,27 @@ def read_csv(content: str, source: str, options: IngestOptions) -> Iterator[Tran
             line=header_line, code="malformed_csv",
         )
     id_key = next((k for k in CONVERSATION_ID_KEYS if k in keys), None)
-    id_name = names[keys.index(id_key)] if id_key is not None else None
-    grouper = _Grouper(source, id_key, id_name, "malformed_csv")
-    rows = list(rows)
-    time_columns = [i for i, k in enumerate(keys) if k in TIME_KEYS]
-    day_first, ambiguous = numeric_date_order(row[i] for _, row in rows for i in time_columns if i < len(row))
-    for line, row in rows:
-        if len(row) > len(names):
-            if any(cell.strip() for cell in row[len(names):]):
-                raise InputError(
-                    source,
-                    f"row has {len(row)} fields but the header has {len(names)}; a message probably contains an "
-                    f"unquoted {_delimiter_name(delimiter)} or a stray quote (quote such fields with \"...\")",
-                    line=line, code="malformed_csv",
-                )
-            row = row[: len(names)]
-        fields = _Fields.from_row(keys, key_names, row)
-        grouper.add(fields, _raw_turn(fields, source, line, "", day_first), line)
-    if not grouper.groups:
-        raise InputError(source, "the CSV has a header but no message rows", line=header_line, code="no_turns")
-    yield from finish_all(_with_date_warning(grouper.conversations(default_id(source)), ambiguous), source=source,
-                          format="csv", options=options)
 
+    def records() -> Iterator[_Record]:
+        body = rows()
+        next(body, None)  # the header
+        for line, row in body:
+            if len(row) > len(names):
+                if any(cell.strip() for cell in row[len(names):]):
+                    raise InputError(
+                        source,
+                        f"row has {len(row)} fields but the header has {len(names)}; a message probably contains an "
+                        f"unquoted {_delimiter_name(delimiter)} or a stray quote (quote such fields with \"...\")",
+                        line=line, code="malformed_csv",
+                    )
+                row = row[: len(names)]
+            yield _Record(line, _Fields.from_row(keys, key_names, row))
 
-def _with_date_warning(conversations: list[Conversation], ambiguous: str | None) -> list[Conversation]:
-    """Each conversation with the warning that its numeric dates were read day first, when none settled it."""
-    if ambiguous is None:
-        return conversations
-    warning = day_first_warning(ambiguous)
-    return [replace(c, warnings=c.warnings + (warning,)) for c in conversations]
+    conversations = _conversations(
+        records, source, id_key=id_key, id_name=key_names[id_key] if id_key else None, code="malformed_csv",
+        stem=default_id(source), time_keys=tuple(k for k in keys if k in TIME_KEYS),
+        empty=InputError(source, "the CSV has a header but no message rows", line=header_line, code="no_turns"))
+    yield from finish_all(conversations, source=source, format="csv", options=options)
 
 
 def _csv_rows(reader: Any, source: str) -> Iterator[tuple[int, list[str]]]:
