@@ -212,6 +212,70 @@ def test_chunks_keep_order_and_limits(mixed):
     assert [(c.paths, c.stdin) for c in with_stdin] == [((files[0],), False), (("-",), True), ((files[1],), False)]
 
 
+def export(path: Path, conversations: int) -> Path:
+    """A CSV export of ``conversations`` chats like ``CHAT``, rows of conversations interleaved in pairs."""
+    rows = ["conversation_id,timestamp,speaker,text"]
+    for pair in range(0, conversations, 2):
+        for line in range(4):
+            for n in range(pair, min(pair + 2, conversations)):
+                stamp, speaker, text = _chat_line(n, line)
+                rows.append(f'c-{n},{stamp},{speaker},"{text}"')
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def _chat_line(n: int, line: int) -> tuple[str, str, str]:
+    """(timestamp, speaker, text) of line ``line`` of the ``n``-th chat like ``CHAT``."""
+    stamp, rest = CHAT.format(s=n % 60, n=48000 + n).splitlines()[line][1:].split("] ", 1)
+    speaker, text = rest.split(": ", 1)
+    return stamp, speaker, text
+
+
+def test_one_big_export_is_shared_out_by_conversation(tmp_path, monkeypatch):
+    """A file bigger than a chunk is read in the main process and its conversations are scored by the workers, in
+    chunks, with the output of one process."""
+    monkeypatch.setattr(parallel, "settings", lambda: parallel.Settings(chunk_files=3, chunk_bytes=2000,
+                                                                         chunks_ahead_per_job=2))
+    big = export(tmp_path / "export.csv", 20)
+    small = tmp_path / "chat.txt"
+    small.write_text(CHAT.format(s=1, n=1), encoding="utf-8")
+    coach = Coach()
+    serial = list(coach.score([big, small]))
+    assert [item.id for item in serial] == [f"c-{n}" for n in range(20)] + ["chat"]
+    with contextlib.closing(coach.score([big, small], jobs=2, transform=_scored_in)) as scored:
+        shared = list(scored)
+    assert [item for _, item in shared] == [item.to_dict() for item in serial]
+    workers = {pid for pid, item in shared if item["source"] == str(big)}
+    assert len(workers) == 2 and os.getpid() not in workers  # the export's conversations, by both workers
+    assert not multiprocessing.active_children()
+
+
+def _scored_in(item):
+    return os.getpid(), item.to_dict()
+
+
+def test_conversation_chunks_split_only_files_bigger_than_a_chunk(tmp_path):
+    big = export(tmp_path / "export.csv", 7)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("conversation_id,speaker,text\n" + "c-1,Tom,hello\n" * 200 + "c-2,Ann\n,,\n", encoding="utf-8")
+    small = tmp_path / "chat.txt"
+    small.write_text(CHAT.format(s=1, n=1), encoding="utf-8")
+    limit = 1000  # more than the small chat and three conversations' text; less than the exports
+    assert small.stat().st_size < limit < min(big.stat().st_size, bad.stat().st_size)
+    coach = Coach()
+    pending = parallel.chunks([big, small, bad], max_files=4, max_bytes=limit)
+    chunks = list(parallel.conversation_chunks(coach, pending, None, max_conversations=3, max_bytes=limit))
+    assert [(c.paths, None if c.items is None else len(c.items)) for c in chunks] == [
+        ((str(big),), 3), ((str(big),), 3), ((str(big),), 1), ((str(small),), None), ((str(bad),), 1)]
+    assert [t.id for c in chunks[:3] for t in c.items] == [f"c-{n}" for n in range(7)]
+    [failure] = chunks[-1].items
+    assert isinstance(failure, Failure) and failure.source == str(bad)
+    by_text = list(parallel.conversation_chunks(coach, iter([parallel.Chunk((str(big),), size=big.stat().st_size)]),
+                                                None, max_conversations=100, max_bytes=400))
+    assert all(sum(len(turn.text) for turn in t.turns) < 400 for c in by_text for t in c.items[:-1])
+    assert len(by_text) > 2
+
+
 def test_coach_arguments_cover_the_constructor():
     """Workers rebuild the Coach from ``Coach.arguments``: every constructor argument must be in it."""
     parameters = set(inspect.signature(Coach.__init__).parameters) - {"self"}
@@ -254,16 +318,16 @@ def test_forked_workers_share_the_language_model_of_the_main_process(mixed, smal
     assert len(loaded) > 2 and set(loaded) == {"1"}
 
 
-def _language_model_loaded(coach, paths, stdin, transform):
-    return [Failure(path, "loaded", str(language._identifier.cache_info().currsize)) for path in paths]
+def _language_model_loaded(coach, chunk, stdin, transform):
+    return [Failure(path, "loaded", str(language._identifier.cache_info().currsize)) for path in chunk.paths]
 
 
-def _die(coach, paths, stdin, transform):
+def _die(coach, chunk, stdin, transform):
     os._exit(3)  # as if killed: the pool breaks
 
 
-def _frozen_objects(coach, paths, stdin, transform):
-    return [Failure(path, "frozen", str(gc.get_freeze_count())) for path in paths]
+def _frozen_objects(coach, chunk, stdin, transform):
+    return [Failure(path, "frozen", str(gc.get_freeze_count())) for path in chunk.paths]
 
 
 def _session_processes(session: int) -> list[int]:

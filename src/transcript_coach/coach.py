@@ -200,12 +200,18 @@ class Coach:
 
             yield from score_parallel(self, paths, stdin=stdin, jobs=jobs, transform=transform)
             return
+        yield from self.score_read(self.read(paths, stdin=stdin), transform=transform)
+
+    def score_read(self, items: Iterable[Transcript | Failure], *,
+                   transform: Callable[[Report | Failure], Any] | None = None) -> Iterator[Any]:
+        """``score`` for inputs already read (what ``read`` yields): a report per transcript, each ``Failure`` passed
+        on in its place, in order; ``transform`` as for ``score``."""
         if transform is not None:
-            yield from map(transform, self.score(paths, stdin=stdin))
+            yield from map(transform, self.score_read(items))
             return
         pending: list[Transcript | Failure] = []
         turns = 0
-        for item in self.read(paths, stdin=stdin):
+        for item in items:
             pending.append(item)
             turns += len(item.turns) if isinstance(item, Transcript) else 0
             if turns >= BATCH_TURNS:

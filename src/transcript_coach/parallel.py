@@ -1,12 +1,13 @@
 """Scoring on several cores: what ``Coach.score(paths, jobs=N)`` runs when N > 1.
 
 The main process lists the inputs (files named, files found in folders, ``-``) in the order ``jobs=1`` reads them and
-groups them into chunks of files (sizes in ``data/parallel.json``). A pool of worker processes, copies of the main
-process that use its ``Coach`` and language model as they are (elsewhere than on Linux, each with a ``Coach`` built
-once from the same constructor arguments), scores one chunk at a time with ``Coach.score``. The main process yields
-each chunk's reports and error records in input order, so the output is byte for byte the one ``jobs=1`` gives: a
-report depends only on its own transcript, never on what else was in the batch. A few chunks per worker are in flight
-at a time, so memory stays flat however many files there are.
+groups them into chunks of files (sizes in ``data/parallel.json``); a file bigger than a chunk, an export of many
+conversations, is read here and its conversations are sent in chunks instead (``conversation_chunks``). A pool of
+worker processes, copies of the main process that use its ``Coach`` and language model as they are (elsewhere than on
+Linux, each with a ``Coach`` built once from the same constructor arguments), scores one chunk at a time with
+``Coach.score``. The main process yields each chunk's reports and error records in input order, so the output is byte
+for byte the one ``jobs=1`` gives: a report depends only on its own transcript, never on what else was in the batch.
+A few chunks per worker are in flight at a time, so memory stays flat however many files there are.
 
 A ``transform`` given to ``score`` runs in the workers, on each result as it is made: the CLI has them write the
 JSONL lines (``reporting.encode``), so the main process receives short strings rather than reports to unpickle and
@@ -33,14 +34,14 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from multiprocessing.connection import Connection, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from transcript_coach.data import load_json
 from transcript_coach.errors import CoachError, DataFileError
 from transcript_coach.ingest import iter_inputs
 from transcript_coach.language import load_identifier
-from transcript_coach.model import Failure, Report
+from transcript_coach.model import Failure, Report, Transcript
 
 if TYPE_CHECKING:
     from transcript_coach.coach import Coach
@@ -64,10 +65,13 @@ class Settings:
 
 @dataclass(frozen=True, slots=True)
 class Chunk:
-    """Inputs one worker scores in one go; ``stdin`` when ``-`` is among them (the stdin bytes go with it)."""
+    """Inputs one worker scores in one go: files (``stdin`` when ``-`` is among them: the stdin bytes go with it;
+    ``size``, their bytes), or ``items``, conversations of the one file in ``paths`` that the main process has read."""
 
     paths: tuple[str, ...]
     stdin: bool = False
+    size: int = 0
+    items: tuple[Transcript | Failure, ...] | None = None
 
 
 def default_jobs() -> int:
@@ -100,16 +104,37 @@ def chunks(paths: Sequence[str | os.PathLike[str]], *, max_files: int, max_bytes
         name = "-" if item == "-" else str(item)
         item_bytes = stdin_bytes if item == "-" else _size(name)
         if names and size + item_bytes > max_bytes:
-            yield Chunk(tuple(names), stdin)
+            yield Chunk(tuple(names), stdin, size)
             names, size, stdin = [], 0, False
         names.append(name)
         size += item_bytes
         stdin = stdin or item == "-"
         if len(names) >= max_files or size >= max_bytes:
-            yield Chunk(tuple(names), stdin)
+            yield Chunk(tuple(names), stdin, size)
             names, size, stdin = [], 0, False
     if names:
-        yield Chunk(tuple(names), stdin)
+        yield Chunk(tuple(names), stdin, size)
+
+
+def conversation_chunks(coach: Coach, pending: Iterator[Chunk], stdin: bytes | None, *, max_conversations: int,
+                        max_bytes: int) -> Iterator[Chunk]:
+    """``pending``, with each file bigger than ``max_bytes`` read here and passed on as chunks of its conversations
+    (at most ``max_conversations``, or about ``max_bytes`` characters of text, in each), so that one big export keeps
+    every worker busy too. The file is read as it is sent, never held whole (``Coach.read`` streams)."""
+    for chunk in pending:
+        if len(chunk.paths) > 1 or chunk.size <= max_bytes:
+            yield chunk
+            continue
+        batch: list[Transcript | Failure] = []
+        size = 0
+        for item in coach.read(list(chunk.paths), stdin=stdin if chunk.stdin else None):
+            batch.append(item)
+            size += sum(len(turn.text) for turn in item.turns) if isinstance(item, Transcript) else 0
+            if len(batch) >= max_conversations or size >= max_bytes:
+                yield replace(chunk, stdin=False, items=tuple(batch))
+                batch, size = [], 0
+        if batch:
+            yield replace(chunk, stdin=False, items=tuple(batch))
 
 
 def _size(path: str) -> int:
@@ -128,10 +153,13 @@ def score_parallel(coach: Coach, paths: Sequence[str | os.PathLike[str]], *, std
     config = settings()
     pending = chunks(paths, max_files=config.chunk_files, max_bytes=config.chunk_bytes,
                      stdin_bytes=len(stdin or b""))
+    if jobs > 1:
+        pending = conversation_chunks(coach, pending, stdin, max_conversations=config.chunk_files,
+                                      max_bytes=config.chunk_bytes)
     first = list(itertools.islice(pending, jobs * config.chunks_ahead_per_job))
     if jobs == 1 or len(first) <= 1:
         for chunk in first:
-            yield from coach.score(list(chunk.paths), stdin=stdin if chunk.stdin else None, transform=transform)
+            yield from _score_chunk(coach, chunk, stdin if chunk.stdin else None, transform)
         return
     _check_sendable(transform)
     workers = min(jobs, len(first))
@@ -238,7 +266,7 @@ class _Pool:
                         exhausted = True
                         break
                     worker.task = (given, chunk)
-                    self._send(worker, (chunk.paths, stdin if chunk.stdin else None, transform))
+                    self._send(worker, (chunk, stdin if chunk.stdin else None, transform))
                     given += 1
             while returned in done:
                 yield from done.pop(returned)
@@ -292,9 +320,11 @@ class _Pool:
 
 
 def _died(chunk: Chunk) -> WorkerError:
+    first = chunk.items[0] if chunk.items else None
+    start = f"conversation {first.id} of {chunk.paths[0]}" if isinstance(first, Transcript) else chunk.paths[0]
     return WorkerError(f"a worker process stopped unexpectedly (killed, or out of memory?): the inputs from "
-                       f"{chunk.paths[0]} on were not scored. Run again with --jobs 1 to score in one process and "
-                       "see which input causes it")
+                       f"{start} on were not scored. Run again with --jobs 1 to score in one process and see which "
+                       "input causes it")
 
 
 # --- in the worker processes ------------------------------------------------------------------------------------
@@ -320,7 +350,7 @@ def _work(connection: Connection, coach: Coach | dict[str, Any], parent: int) ->
         if task is None:
             return
         try:
-            reply: tuple[str, Any] = ("ok", _score_chunk(coach, *task))
+            reply: tuple[str, Any] = ("ok", list(_score_chunk(coach, *task)))
         except Exception as exc:  # a CoachError (a broken data file, say): the main process raises it
             reply = ("error", exc)
         try:
@@ -341,6 +371,8 @@ def _watch_parent(parent: int) -> None:
             os._exit(1)
 
 
-def _score_chunk(coach: Coach, paths: tuple[str, ...], stdin: bytes | None,
-                 transform: Callable[[Report | Failure], Any] | None) -> list[Any]:
-    return list(coach.score(list(paths), stdin=stdin, transform=transform))
+def _score_chunk(coach: Coach, chunk: Chunk, stdin: bytes | None,
+                 transform: Callable[[Report | Failure], Any] | None) -> Iterator[Any]:
+    if chunk.items is not None:
+        return coach.score_read(chunk.items, transform=transform)
+    return coach.score(list(chunk.paths), stdin=stdin, transform=transform)
