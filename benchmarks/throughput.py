@@ -21,10 +21,12 @@ Measured, on one core unless said otherwise:
 - the same with ``--spacy-model NAME`` when that trained pipeline is installed (else reported as skipped);
 - peak memory (``ru_maxrss`` of a ``transcript-coach score -o FILE --jobs 1`` subprocess) at 1x and 10x the corpus
   (target: 10x within 1.2x of 1x);
+- the same two memory peaks with the corpus written as one JSON Lines export (a message per line, grouped by
+  conversation id, as helpdesk exports are), which ``score`` reads without holding its messages;
 - ``--jobs 1`` against ``--jobs 2`` (CLI subprocesses, wall time including start-up, the best of three runs each)
   on a folder of ``--jobs-files`` files (default 2,000): the speed-up (target 1.7x on 2 cores) and whether the two
   outputs are byte-identical; also the CLI's start-up (one conversation scored), which both pay once, and the
-  speed-up past it.
+  speed-up past it; and the same two on the 1x export, one file whose conversations the workers share.
 
 Words are whitespace-separated words of the turn texts, counted once, so both sides are divided by the same number.
 ``--write-results`` also rewrites the throughput section of ``benchmarks/RESULTS.md``, with the machine described.
@@ -166,6 +168,15 @@ def write_corpus(conversations: Iterable[dict], folder: Path) -> int:
             sub.mkdir(parents=True, exist_ok=True)
         (sub / f"{count:07d}.json").write_text(json.dumps(conversation, ensure_ascii=False), encoding="utf-8")
     return count
+
+
+def write_export(conversations: Iterable[dict], path: Path) -> None:
+    """The conversations as one JSON Lines export: a message per line, with its conversation's id and channel."""
+    with path.open("w", encoding="utf-8") as export:
+        for conversation in conversations:
+            for turn in conversation["turns"]:
+                message = {"conversation_id": conversation["id"], "channel": conversation["channel"], **turn}
+                export.write(json.dumps(message, ensure_ascii=False) + "\n")
 
 
 def words(conversations: Iterable[dict]) -> int:
@@ -371,7 +382,23 @@ def measure_all(data_dir: Path, size: int, jobs_files: int, spacy_model: str, pr
                     "streaming in and out: memory does not grow with the number of files"))
     shutil.rmtree(work / f"{SCALE}x")
 
+    exports = {name: work / f"export-{name}.jsonl" for name in ("1x", f"{SCALE}x")}
+    write_export(corpus(base, size), exports["1x"])
+    write_export(corpus(base, size * SCALE), exports[f"{SCALE}x"])
+    megabytes = str(1 + max(p.stat().st_size for p in exports.values()) // 1048576)  # no file-size limit in the way
+    for name, export in exports.items():
+        seconds, peaks[name], _ = run_cli(["score", str(export), "-o", str(work / "out-export.jsonl"), "--jobs", "1",
+                                           "--max-file-size", megabytes, "-q"])
+        rows.append(row(f"peak memory, one JSON Lines export of the {name} corpus", round(peaks[name] / 1048576, 1),
+                        "MB", note=f"{export.stat().st_size / 1048576:.1f} MB file, --jobs 1; {seconds:.1f} s wall"))
+        log(f"peak memory, {name} export: {peaks[name] / 1048576:.1f} MB")
+    ratio = peaks[f"{SCALE}x"] / peaks["1x"]
+    rows.append(row(f"peak memory {SCALE}x / 1x, one export file", round(ratio, 3), "", f"<= {TARGET_MEMORY}",
+                    ratio <= TARGET_MEMORY, "a big export is read without holding its messages"))
+    exports.pop(f"{SCALE}x").unlink()
+
     rows.extend(measure_jobs(base, jobs_files, work))
+    rows.extend(measure_export_jobs(exports["1x"], megabytes, work))
     return rows
 
 
@@ -386,13 +413,7 @@ def measure_jobs(base: list[dict], jobs_files: int, work: Path) -> list[dict]:
     write_corpus(corpus(base, 1), one)
     startup = min(run_cli(["score", str(one), "-o", str(work / "one.jsonl"), "-q"])[0] for _ in range(JOBS_RUNS))
     log(f"start-up (one conversation): {startup:.2f} s")
-    walls: dict[int, float] = {}
-    for jobs in (1, 2) * JOBS_RUNS:  # alternated, the best of each: less at the mercy of other work on the machine
-        seconds, _, _ = run_cli(["score", str(folder), "-o", str(work / f"jobs{jobs}.jsonl"), "--jobs", str(jobs),
-                                 "-q"])
-        walls[jobs] = min(seconds, walls.get(jobs, seconds))
-        log(f"--jobs {jobs}: {seconds:.1f} s")
-    same = (work / "jobs1.jsonl").read_bytes() == (work / "jobs2.jsonl").read_bytes()
+    walls, same = time_jobs(folder, [], work)
     speedup = walls[1] / walls[2]
     best = f"best of {JOBS_RUNS} runs"
     return [
@@ -408,6 +429,34 @@ def measure_jobs(base: list[dict], jobs_files: int, work: Path) -> list[dict]:
             note="both wall times less the start-up: the speed-up a folder many times larger approaches"),
         row("--jobs 2 output byte-identical to --jobs 1", "yes" if same else "NO", "", "identical", same),
     ]
+
+
+def measure_export_jobs(export: Path, megabytes: str, work: Path) -> list[dict]:
+    from transcript_coach.parallel import default_jobs
+
+    if default_jobs() < 2:
+        return []
+    walls, same = time_jobs(export, ["--max-file-size", megabytes], work)
+    speedup = walls[1] / walls[2]
+    return [
+        row("speed-up of --jobs 2, one export file", round(speedup, 2), "x", f">= {TARGET_SPEEDUP}",
+            speedup >= TARGET_SPEEDUP, f"the 1x corpus as one JSON Lines file: {walls[1]:.1f} s against "
+            f"{walls[2]:.1f} s, including start-up; best of {JOBS_RUNS} runs"),
+        row("--jobs 2 output byte-identical to --jobs 1, one export file", "yes" if same else "NO", "", "identical",
+            same),
+    ]
+
+
+def time_jobs(target: Path, options: list[str], work: Path) -> tuple[dict[int, float], bool]:
+    """The best CLI wall time of ``score TARGET`` with ``--jobs 1`` and with ``--jobs 2``, and whether the two wrote
+    the same bytes."""
+    walls: dict[int, float] = {}
+    for jobs in (1, 2) * JOBS_RUNS:  # alternated, the best of each: less at the mercy of other work on the machine
+        seconds, _, _ = run_cli(["score", str(target), "-o", str(work / f"jobs{jobs}.jsonl"), "--jobs", str(jobs),
+                                 *options, "-q"])
+        walls[jobs] = min(seconds, walls.get(jobs, seconds))
+        log(f"{target.name} --jobs {jobs}: {seconds:.1f} s")
+    return walls, (work / "jobs1.jsonl").read_bytes() == (work / "jobs2.jsonl").read_bytes()
 
 
 def log(message: str) -> None:

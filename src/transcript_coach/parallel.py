@@ -5,9 +5,10 @@ groups them into chunks of files (sizes in ``data/parallel.json``); a file bigge
 conversations, is read here and its conversations are sent in chunks instead (``conversation_chunks``). A pool of
 worker processes, copies of the main process that use its ``Coach`` and language model as they are (elsewhere than on
 Linux, each with a ``Coach`` built once from the same constructor arguments), scores one chunk at a time with
-``Coach.score``. The main process yields each chunk's reports and error records in input order, so the output is byte
-for byte the one ``jobs=1`` gives: a report depends only on its own transcript, never on what else was in the batch.
-A few chunks per worker are in flight at a time, so memory stays flat however many files there are.
+``Coach.score`` (``Coach.score_read`` for conversations already read). The main process yields each chunk's reports
+and error records in input order, so the output is byte for byte the one ``jobs=1`` gives: a report depends only on
+its own transcript, never on what else was in the batch. A few chunks per worker are in flight at a time, so memory
+stays flat however many files there are.
 
 A ``transform`` given to ``score`` runs in the workers, on each result as it is made: the CLI has them write the
 JSONL lines (``reporting.encode``), so the main process receives short strings rather than reports to unpickle and
