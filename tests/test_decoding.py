@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import codecs
+import tracemalloc
 
 import pytest
 
 from transcript_coach.errors import InputError
-from transcript_coach.ingest.decoding import decode
+from transcript_coach.ingest import IngestOptions, read_bytes, read_path
+from transcript_coach.ingest.decoding import Lines, decode, file_lines
 
 TEXT = "Customer: Grüße — my café order 🙂\nAgent: Sorry!\n"
 
@@ -57,3 +59,87 @@ def test_binary_input_is_an_error(data):
     with pytest.raises(InputError) as info:
         decode(data, "blob.txt")
     assert info.value.code == "binary"
+
+
+# --- CSV and JSON Lines files, read a line at a time from disk -----------------------------------------------------
+
+CSV = ("conversation_id,speaker,text\r\nc-1,Customer,\"Grüße — my café order 🙂\r\nis late\"\r\nc-1,Agent,Sorry!\r\n"
+       "c-2,Customer,hi\rc-2,Agent,hello")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        CSV.encode("utf-8"),
+        codecs.BOM_UTF8 + CSV.encode("utf-8"),
+        CSV.encode("utf-16"),
+        CSV.replace("🙂", "").replace("—", "-").encode("cp1252"),
+        b"   \n\t\n",
+        b"conversation_id,speaker,text\n" + bytes(range(1, 32)) * 40,
+    ],
+    ids=["utf-8", "utf-8 with BOM", "utf-16", "cp1252", "blank", "binary"],
+)
+def test_a_csv_file_reads_as_its_bytes_do(tmp_path, data):
+    """A file read from disk a line at a time (UTF-8) or whole (other encodings) gives what its bytes give."""
+    path = tmp_path / "export.csv"
+    path.write_bytes(data)
+    assert _outcome(lambda: read_path(path)) == _outcome(lambda: read_bytes(data, str(path), name=path.name))
+
+
+def _outcome(read):
+    try:
+        return [repr(transcript) for transcript in read()]
+    except InputError as exc:
+        return (exc.code, exc.line, str(exc))
+
+
+def test_file_lines_read_the_file_again_and_refuse_a_changed_file(tmp_path):
+    path = tmp_path / "chat.jsonl"
+    path.write_bytes(codecs.BOM_UTF8 + b'{"text": "a\\r\\nb"}\r\n{"text": "c"}\r{"text": "d"}')
+    with open(path, "rb") as handle:
+        lines = file_lines(handle, path, "chat.jsonl")
+    expected = ['{"text": "a\\r\\nb"}\n', '{"text": "c"}\n', '{"text": "d"}']
+    assert list(lines()) == list(lines()) == expected == list(Lines.of("".join(expected))())
+    with open(path, "ab") as handle:
+        handle.write(b'\n{"text": "e"}')
+    with pytest.raises(InputError) as info:
+        list(lines())
+    assert info.value.code == "unreadable" and "changed while it was being read" in str(info.value)
+    path.unlink()
+    with pytest.raises(InputError) as info:
+        list(lines())
+    assert info.value.code == "unreadable" and "chat.jsonl" in str(info.value)
+
+
+@pytest.mark.parametrize("data", [CSV.encode("utf-16"), "Grüße, café".encode("cp1252") * 10])
+def test_file_lines_leave_other_encodings_to_decode(tmp_path, data):
+    path = tmp_path / "x.csv"
+    path.write_bytes(data)
+    with open(path, "rb") as handle:
+        assert file_lines(handle, path, "x.csv") is None
+
+
+def test_a_big_export_file_is_never_held_whole(tmp_path):
+    """Reading a UTF-8 export from disk holds a line, the open conversations and where each conversation ends, not
+    the text (which, with an emoji in it, Python would hold at four bytes a character, besides the file's bytes):
+    four times the conversations cost far less than the bytes added."""
+
+    def peak(conversations: int) -> tuple[int, int]:
+        path = tmp_path / f"export{conversations}.csv"
+        rows = ["conversation_id,speaker,text"] + [
+            f'c-{n},{speaker},"{text} 🙂 ({n}, {turn})"' for n in range(conversations) for turn in range(5)
+            for speaker, text in [("Customer", "My parcel has not arrived and the tracking page has not changed"),
+                                  ("Agent", "Sorry about that: it is at your local depot and arrives tomorrow")]]
+        path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+        options = IngestOptions(max_file_bytes=path.stat().st_size)
+        next(read_path(path, options))  # what is loaded once (role words, patterns) is not what is measured
+        tracemalloc.start()
+        try:
+            assert sum(1 for _ in read_path(path, options)) == conversations
+            return tracemalloc.get_traced_memory()[1], path.stat().st_size
+        finally:
+            tracemalloc.stop()
+
+    small_peak, small_size = peak(250)
+    large_peak, large_size = peak(1000)
+    assert (large_peak - small_peak) / (large_size - small_size) < 0.5

@@ -23,7 +23,7 @@ from transcript_coach.ingest.base import (
     IngestOptions,
     finish,
 )
-from transcript_coach.ingest.decoding import decode
+from transcript_coach.ingest.decoding import Lines, decode, file_lines
 from transcript_coach.model import Transcript
 
 for _module in ("chat", "records", "helpdesk", "email", "subtitles"):
@@ -100,7 +100,7 @@ def read_bytes(
         yield from spec.read(data, source, options)
         return
     decoded = decode(data, source)
-    for transcript in spec.read(decoded.text, source, options):
+    for transcript in spec.read(Lines.of(decoded.text) if spec.lines else decoded.text, source, options):
         if decoded.warnings:
             transcript = _with_warnings(transcript, decoded.warnings)
         yield transcript
@@ -111,6 +111,7 @@ def read_path(path: str | os.PathLike[str], options: IngestOptions = IngestOptio
     path = Path(path)
     source = str(path)
     limit = options.max_file_bytes
+    lines: Lines | None = None
     try:
         with open(path, "rb") as handle:
             info = os.fstat(handle.fileno())
@@ -118,13 +119,23 @@ def read_path(path: str | os.PathLike[str], options: IngestOptions = IngestOptio
                 raise IsADirectoryError
             if stat.S_ISREG(info.st_mode) and info.st_size > limit:
                 raise _too_large(source, info.st_size, limit)
-            data = handle.read(limit + 1)  # a pipe or device has no size to check first: read no more than the limit
+            if stat.S_ISREG(info.st_mode):  # a format read a line at a time is read from disk when it is UTF-8
+                spec = PARSERS.get(options.format or detect_format(path.name, handle.read(8192)))
+                if spec is not None and spec.lines:
+                    handle.seek(0)
+                    lines = file_lines(handle, path, source)
+                handle.seek(0)
+            if lines is None:
+                data = handle.read(limit + 1)  # a pipe or device has no size to check first: no more than the limit
     except FileNotFoundError:
         raise InputError(source, "no such file", code="not_found") from None
     except IsADirectoryError:
         raise InputError(source, _folder_problem(path), code="unreadable") from None
     except OSError as exc:
         raise InputError(source, f"cannot be read: {exc.strerror or exc}", code="unreadable") from None
+    if lines is not None:
+        yield from spec.read(lines, source, options)
+        return
     if len(data) > limit:
         raise _too_large(source, None, limit)
     yield from read_bytes(data, source, options, name=path.name)

@@ -59,21 +59,25 @@ class ParserSpec:
     suffixes: tuple[str, ...]
     binary: bool
     description: str
+    lines: bool = False
 
 
 PARSERS: dict[str, ParserSpec] = {}
 
 
-def parser(name: str, *, suffixes: tuple[str, ...] = (), binary: bool = False, description: str = ""):
+def parser(name: str, *, suffixes: tuple[str, ...] = (), binary: bool = False, lines: bool = False,
+           description: str = ""):
     """Register ``fn(content, source, options) -> Iterable[Transcript]`` as the parser for format ``name``.
 
-    ``content`` is the decoded text, or the raw bytes when ``binary`` is true (email carries its own charsets).
+    ``content`` is the decoded text; the raw bytes when ``binary`` is true (email carries its own charsets); a
+    ``decoding.Lines`` when ``lines`` is true (a format of many conversations, read a line at a time, and from disk
+    when it is a UTF-8 file, so that a big export is never held whole).
     """
 
     def register(fn: Callable[..., Iterable[Transcript]]) -> Callable[..., Iterable[Transcript]]:
         if name in PARSERS:
             raise ValueError(f"parser {name!r} registered twice")
-        PARSERS[name] = ParserSpec(name, fn, suffixes, binary, description or (fn.__doc__ or "").strip())
+        PARSERS[name] = ParserSpec(name, fn, suffixes, binary, description or (fn.__doc__ or "").strip(), lines)
         return fn
 
     return register

@@ -1,9 +1,17 @@
-"""Bytes to text: UTF-8 (with or without BOM), UTF-16, then a guessed legacy encoding with a warning."""
+"""Bytes to text: UTF-8 (with or without BOM), UTF-16, then a guessed legacy encoding with a warning.
+
+``decode`` turns a whole input into text. ``Lines`` gives a text a line at a time, as often as a parser needs to read
+it; ``file_lines`` makes one that reads a UTF-8 file from disk on each reading, so a big export is never held whole,
+neither as bytes nor as text.
+"""
 
 from __future__ import annotations
 
 import codecs
+import functools
+import os
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from transcript_coach.errors import InputError
@@ -33,8 +41,11 @@ def _looks_like_utf16(data: bytes) -> str | None:
     return None
 
 
+_CHECKED = 65536  # characters looked at for signs of a binary file
+
+
 def _check_text(text: str, source: str, encoding: str) -> None:
-    sample = text[:65536]
+    sample = text[:_CHECKED]
     control = len(_CONTROL.findall(sample))
     if "\x00" in sample or control > _MAX_CONTROL_SHARE * max(len(sample), 1):
         raise InputError(
@@ -94,3 +105,84 @@ def _decode_legacy(data: bytes, source: str) -> Decoded:
     warning = (f"{source}: not valid UTF-8 or UTF-16; read as {encoding} (a guess): check accented letters and "
                "symbols, or re-save the file as UTF-8")
     return Decoded(text.replace("\r\n", "\n").replace("\r", "\n"), encoding, (warning,))
+
+
+@dataclass(frozen=True, slots=True)
+class Lines:
+    """A text, a line at a time, from its start each time it is called: each line ends with ``\\n`` (the last may not),
+    ``\\r\\n`` and ``\\r`` already read as ``\\n``, as in the text ``decode`` gives."""
+
+    read: Callable[[], Iterator[str]]
+
+    def __call__(self) -> Iterator[str]:
+        return self.read()
+
+    @classmethod
+    def of(cls, text: str) -> Lines:
+        """The lines of a text already decoded."""
+        return cls(functools.partial(_text_lines, text))
+
+
+def _text_lines(text: str) -> Iterator[str]:
+    start = 0
+    while (end := text.find("\n", start)) != -1:
+        yield text[start:end + 1]
+        start = end + 1
+    if start < len(text):
+        yield text[start:]
+
+
+_BLOCK = 1 << 16  # bytes checked at a time: small, as a block is held as text too while it is checked
+
+
+def file_lines(handle, path: str | os.PathLike[str], source: str) -> Lines | None:
+    """The lines of the regular file open as ``handle`` (binary, at its start), read again from ``path`` on each
+    reading, when the file is UTF-8 text (with or without a BOM); ``None`` when it is not (``decode`` then reads it
+    whole: UTF-16, a legacy encoding). One pass over the file checks it, a block at a time, and raises the
+    ``InputError`` that ``decode`` would for an empty or binary file. A reading that finds the file changed since
+    (another size, time or file) raises an ``InputError`` rather than mixing two versions."""
+    head = handle.read(4096)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _looks_like_utf16(head):
+        return None
+    encoding = "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
+    decoder = codecs.getincrementaldecoder(encoding)()
+    blank = True
+    start = ""  # the text's first characters, for the check ``decode`` makes
+    block = head
+    try:
+        while block:
+            blank = blank and not block.strip()
+            text = decoder.decode(block)
+            if len(start) < _CHECKED:
+                start += text[:_CHECKED]
+            block = handle.read(_BLOCK)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return None
+    if blank:
+        raise InputError(source, "file is empty; expected a transcript", code="empty")
+    _check_text(start, source, encoding)
+    info = os.fstat(handle.fileno())
+    version = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+    return Lines(functools.partial(_read_lines, path, source, encoding, version))
+
+
+def _read_lines(path: str | os.PathLike[str], source: str, encoding: str, version: tuple[int, ...]) -> Iterator[str]:
+    try:
+        handle = open(path, "rb")
+    except OSError as exc:
+        raise InputError(source, f"cannot be read again: {exc.strerror or exc}", code="unreadable") from None
+    with handle:
+        info = os.fstat(handle.fileno())
+        if (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns) != version:
+            raise InputError(source, "the file changed while it was being read; expected a file that stays the same "
+                             "until it is scored", code="unreadable")
+        try:
+            for number, raw in enumerate(handle):
+                line = raw.decode(encoding if number == 0 else "utf-8")
+                if "\r" in line:
+                    yield from _text_lines(line.replace("\r\n", "\n").replace("\r", "\n"))
+                else:
+                    yield line
+        except OSError as exc:
+            raise InputError(source, f"cannot be read: {exc.strerror or exc}", code="unreadable") from None

@@ -34,6 +34,7 @@ from transcript_coach.ingest.base import (
 from transcript_coach.ingest.html import html_to_text
 from transcript_coach.ingest.roles import lexicon, parse_label
 from transcript_coach.ingest.chat import DateOrder, day_first_warning, numeric_date, numeric_date_order
+from transcript_coach.ingest.decoding import Lines
 from transcript_coach.ingest.timestamps import parse_clock, parse_timestamp
 from transcript_coach.model import Channel, Role, Timestamp, Transcript
 
@@ -528,8 +529,8 @@ def _conversations(records: Callable[[], Iterator[_Record]], source: str, *, id_
     raised before any conversation is yielded (``empty`` when there is no record); it also learns the order the file
     writes numeric dates in (from the ``time_keys`` fields) and where each conversation ends. The second builds the
     conversations and lets each go once it is yielded, so memory holds the conversations still open (one at a time
-    when the file keeps each conversation's messages together) rather than the whole file. Conversations without an
-    id are named after ``stem`` (``stem-2`` when the file holds several)."""
+    when the file keeps each conversation's messages together) and where each ends, rather than the whole file. A
+    conversation without an id is named after ``stem`` (``stem-2`` when the file holds several)."""
     dates = DateOrder()
     ends: dict[str | int | None, int] = {}  # conversation key (a whole one's: its record) -> its last record
     ids = _Ids(source, id_key, id_name, code)
@@ -546,10 +547,10 @@ def _conversations(records: Callable[[], Iterator[_Record]], source: str, *, id_
         raise empty
     day_first, ambiguous = dates.decided()
     warnings = (day_first_warning(ambiguous),) if ambiguous is not None else ()
-    numbered = len(ends) > 1
-    plan = {key: (number, end) for number, (key, end) in enumerate(ends.items(), 1)}
-    del ends
-    keys = iter(plan)
+    # only a file without an id column has a conversation without an id (None): named after the file, and numbered
+    # by its place when the file also holds whole conversations
+    fallback = stem if len(ends) == 1 or None not in ends else f"{stem}-{list(ends).index(None) + 1}"
+    keys = iter(ends)
     due = next(keys)  # the next conversation to yield
     groups: dict[str | None, _Group] = {}
     complete: dict[str | int | None, Conversation] = {}
@@ -565,9 +566,8 @@ def _conversations(records: Callable[[], Iterator[_Record]], source: str, *, id_
             if group is None:
                 group = groups[key] = _Group(key)
             group.add(turn, record.fields, record.line, has_id)
-            number, end = plan[key]
-            if index == end:
-                complete[key] = groups.pop(key).conversation(f"{stem}-{number}" if numbered else stem)
+            if index == ends[key]:
+                complete[key] = groups.pop(key).conversation(fallback)
         while due in complete:
             conversation = complete.pop(due)
             yield replace(conversation, warnings=conversation.warnings + warnings) if warnings else conversation
@@ -582,19 +582,11 @@ def _is_conversation_object(fields: _Fields) -> bool:
         isinstance(fields.values.get(k), list) for k in TURN_LIST_KEYS)
 
 
-def _lines(content: str) -> Iterator[str]:
-    """``content.split("\n")``, one line at a time."""
-    start = 0
-    while (end := content.find("\n", start)) != -1:
-        yield content[start:end]
-        start = end + 1
-    yield content[start:]
-
-
-def _jsonl_records(content: str, source: str) -> Iterator[_Record]:
-    for number, raw in enumerate(_lines(content), 1):
+def _jsonl_records(content: Lines, source: str) -> Iterator[_Record]:
+    for number, raw in enumerate(content(), 1):
         if not raw.strip():
             continue
+        raw = raw.removesuffix("\n")  # so that a line cut short is reported on its own line
         try:
             obj = json.loads(raw)
         except json.JSONDecodeError as exc:
@@ -610,9 +602,9 @@ def _jsonl_records(content: str, source: str) -> Iterator[_Record]:
         yield _Record(number, fields, obj if _is_conversation_object(fields) else None)
 
 
-@parser("jsonl", suffixes=(".jsonl", ".ndjson"),
+@parser("jsonl", suffixes=(".jsonl", ".ndjson"), lines=True,
         description="JSON Lines: one message per line (grouped by a conversation id), or one conversation per line")
-def read_jsonl(content: str, source: str, options: IngestOptions) -> Iterator[Transcript]:
+def read_jsonl(content: Lines, source: str, options: IngestOptions) -> Iterator[Transcript]:
     records = functools.partial(_jsonl_records, content, source)
     names: dict[str, str] = {}  # every message key, as the first message with it writes it
     for record in records():  # one more reading, for the id column: the first alias any message has
@@ -629,15 +621,10 @@ def read_jsonl(content: str, source: str, options: IngestOptions) -> Iterator[Tr
 
 # --- CSV / TSV ------------------------------------------------------------------------------------------------------
 
-_FIRST_LINE = re.compile(r"\n*([^\n]*)")
-# A line with its ending, as a file opened with newline="" gives it to the csv module: \n, \r\n or \r.
-_CSV_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
-
-
-def _sniff_delimiter(content: str, source: str) -> str:
+def _sniff_delimiter(content: Lines, source: str) -> str:
     if source.casefold().endswith(".tsv"):
         return "\t"
-    header = _FIRST_LINE.match(content).group(1)
+    header = next((line for line in content() if line != "\n"), "").removesuffix("\n")
     counts = {d: 0 for d in (",", "\t", ";")}
     quoted = False
     for ch in header:
@@ -649,16 +636,14 @@ def _sniff_delimiter(content: str, source: str) -> str:
     return best if counts[best] else ","
 
 
-@parser("csv", suffixes=(".csv", ".tsv"),
+@parser("csv", suffixes=(".csv", ".tsv"), lines=True,
         description="CSV/TSV with a header: one message per row, grouped by a conversation id column")
-def read_csv(content: str, source: str, options: IngestOptions) -> Iterator[Transcript]:
+def read_csv(content: Lines, source: str, options: IngestOptions) -> Iterator[Transcript]:
     csv.field_size_limit(_CSV_FIELD_LIMIT)
     delimiter = _sniff_delimiter(content, source)
 
     def rows() -> Iterator[tuple[int, list[str]]]:
-        # the lines one at a time: io.StringIO would hold a copy of the whole text, four bytes a character
-        lines = (m.group() for m in _CSV_LINE.finditer(content))
-        return _csv_rows(csv.reader(lines, delimiter=delimiter, strict=True), source)
+        return _csv_rows(csv.reader(content(), delimiter=delimiter, strict=True), source)
 
     header_line, header = next(rows(), (1, []))
     names = _unique_names(header)
