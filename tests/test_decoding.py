@@ -100,11 +100,14 @@ def test_file_lines_read_the_file_again_and_refuse_a_changed_file(tmp_path):
         lines = file_lines(handle, path, "chat.jsonl")
     expected = ['{"text": "a\\r\\nb"}\n', '{"text": "c"}\n', '{"text": "d"}']
     assert list(lines()) == list(lines()) == expected == list(Lines.of("".join(expected))())
-    with open(path, "ab") as handle:
+    reading = lines()
+    assert next(reading) == expected[0]
+    with open(path, "ab") as handle:  # written to while it is read
         handle.write(b'\n{"text": "e"}')
-    with pytest.raises(InputError) as info:
-        list(lines())
-    assert info.value.code == "unreadable" and "changed while it was being read" in str(info.value)
+    for read in (lambda: list(reading), lambda: list(lines())):
+        with pytest.raises(InputError) as info:
+            read()
+        assert info.value.code == "unreadable" and "changed while it was being read" in str(info.value)
     path.unlink()
     with pytest.raises(InputError) as info:
         list(lines())

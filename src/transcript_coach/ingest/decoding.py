@@ -12,6 +12,7 @@ import functools
 import os
 import re
 from collections.abc import Callable, Iterator
+from typing import BinaryIO
 from dataclasses import dataclass
 
 from transcript_coach.errors import InputError
@@ -135,39 +136,42 @@ def _text_lines(text: str) -> Iterator[str]:
 _BLOCK = 1 << 16  # bytes checked at a time: small, as a block is held as text too while it is checked
 
 
-def file_lines(handle, path: str | os.PathLike[str], source: str) -> Lines | None:
+def file_lines(handle: BinaryIO, path: str | os.PathLike[str], source: str) -> Lines | None:
     """The lines of the regular file open as ``handle`` (binary, at its start), read again from ``path`` on each
     reading, when the file is UTF-8 text (with or without a BOM); ``None`` when it is not (``decode`` then reads it
     whole: UTF-16, a legacy encoding). One pass over the file checks it, a block at a time, and raises the
-    ``InputError`` that ``decode`` would for an empty or binary file. A reading that finds the file changed since
-    (another size, time or file) raises an ``InputError`` rather than mixing two versions."""
-    head = handle.read(4096)
+    ``InputError`` that ``decode`` would for an empty or binary file. A reading that finds the file changed (another
+    file, size or time, or more or fewer bytes than it had) raises an ``InputError`` rather than mixing versions."""
+    info = os.fstat(handle.fileno())
+    version = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+    head = handle.read(min(4096, info.st_size))
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _looks_like_utf16(head):
         return None
     encoding = "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
     decoder = codecs.getincrementaldecoder(encoding)()
     blank = True
     start = ""  # the text's first characters, for the check ``decode`` makes
-    block = head
+    block, left = head, info.st_size - len(head)  # no further than the size it had: a file may be growing
     try:
         while block:
             blank = blank and not block.strip()
             text = decoder.decode(block)
             if len(start) < _CHECKED:
                 start += text[:_CHECKED]
-            block = handle.read(_BLOCK)
+            block = handle.read(min(_BLOCK, left))
+            left -= len(block)
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         return None
     if blank:
         raise InputError(source, "file is empty; expected a transcript", code="empty")
     _check_text(start, source, encoding)
-    info = os.fstat(handle.fileno())
-    version = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
     return Lines(functools.partial(_read_lines, path, source, encoding, version))
 
 
 def _read_lines(path: str | os.PathLike[str], source: str, encoding: str, version: tuple[int, ...]) -> Iterator[str]:
+    changed = InputError(source, "the file changed while it was being read; expected a file that stays the same "
+                         "until it is scored", code="unreadable")
     try:
         handle = open(path, "rb")
     except OSError as exc:
@@ -175,10 +179,13 @@ def _read_lines(path: str | os.PathLike[str], source: str, encoding: str, versio
     with handle:
         info = os.fstat(handle.fileno())
         if (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns) != version:
-            raise InputError(source, "the file changed while it was being read; expected a file that stays the same "
-                             "until it is scored", code="unreadable")
+            raise changed
+        size, read = version[2], 0
         try:
             for number, raw in enumerate(handle):
+                read += len(raw)
+                if read > size:  # written to since it was opened
+                    raise changed
                 line = raw.decode(encoding if number == 0 else "utf-8")
                 if "\r" in line:
                     yield from _text_lines(line.replace("\r\n", "\n").replace("\r", "\n"))
@@ -186,3 +193,5 @@ def _read_lines(path: str | os.PathLike[str], source: str, encoding: str, versio
                     yield line
         except OSError as exc:
             raise InputError(source, f"cannot be read: {exc.strerror or exc}", code="unreadable") from None
+        if read < size:
+            raise changed

@@ -574,7 +574,6 @@ def _conversations(records: Callable[[], Iterator[_Record]], source: str, *, id_
             due = next(keys, _DONE)
 
 
-
 # --- JSON Lines -----------------------------------------------------------------------------------------------------
 
 def _is_conversation_object(fields: _Fields) -> bool:
