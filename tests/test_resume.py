@@ -15,7 +15,9 @@ import pytest
 from click.testing import CliRunner
 
 from transcript_coach.cli import cli
+from transcript_coach.ingest import iter_inputs, read_path
 from transcript_coach.model import Failure
+from transcript_coach.nlp import BATCH_TURNS
 from transcript_coach.resume import (
     InputTracker,
     Journal,
@@ -33,12 +35,16 @@ def run(*args):
 
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory, samples) -> Path:
-    """Copies of every sample (multi-conversation CSV, JSONL and mbox files included) and a broken file, in two
-    folders: enough work that a signal lands mid-run."""
+    """Copies of every sample (multi-conversation CSV, JSONL and mbox files included) and a broken file, in six
+    folders: enough work that a signal lands mid-run. One process scores a batch of ``BATCH_TURNS`` turns and then
+    writes its reports in a burst: with fewer turns than that, the only moment a run has written some of its lines
+    and not all is that burst, which the test can miss; with more, the next batch is being scored after it."""
     root = tmp_path_factory.mktemp("batch")
-    for copy in ("a", "b"):
+    for copy in "abcdef":
         shutil.copytree(samples, root / copy, ignore=shutil.ignore_patterns("README*"))
     (root / "a" / "broken.json").write_text(BAD_JSON, encoding="utf-8")
+    readable = [p for p in iter_inputs([root]) if p.name != "broken.json"]
+    assert sum(len(t.turns) for p in readable for t in read_path(p)) > BATCH_TURNS
     return root
 
 
