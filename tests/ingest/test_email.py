@@ -647,3 +647,26 @@ def test_own_text_for_helpdesk_bodies(body, html, expected):
     from transcript_coach.ingest.email import own_text as zone
 
     assert zone(body, html=html) == expected
+
+
+def test_a_header_value_met_again_is_not_parsed_again(monkeypatch):
+    """The email package parses a header on every read; a value already parsed (the same Content-Type in every
+    message, the same addresses all through a thread) is parsed once, and reads the same."""
+    from email.policy import EmailPolicy
+
+    from transcript_coach.ingest import email as email_ingest
+
+    parsed: list[tuple[str, str]] = []
+    original = EmailPolicy.header_fetch_parse
+
+    def counting(policy, name, value):
+        parsed.append((name.lower(), value))
+        return original(policy, name, value)
+
+    monkeypatch.setattr(EmailPolicy, "header_fetch_parse", counting)
+    email_ingest._parsed_header.cache_clear()
+    mailbox = (FIXTURES / "two_threads.mbox").read_bytes()
+    first = [summary(t) for t in read_bytes(mailbox, "a.mbox")]
+    assert [summary(t) for t in read_bytes(mailbox, "a.mbox")] == first
+    assert parsed and len(parsed) == len(set(parsed))  # each distinct header once, over both readings
+    email_ingest._parsed_header.cache_clear()

@@ -81,6 +81,7 @@ Other formats
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 from collections import deque
 from collections.abc import Iterator
@@ -498,12 +499,22 @@ def _read_message(data: bytes, line: int, index: int) -> _Message:
 
 class _BoundedPolicy(EmailPolicy):
     """``email.policy.default``, except that a header is cut to ``_MAX_STRUCTURED_HEADER`` characters before it is
-    parsed (no genuine Content-Type or Content-Disposition is that long)."""
+    parsed (no genuine Content-Type or Content-Disposition is that long), and that a header already parsed is not
+    parsed again: the email package parses a header on every read (``get_content_type`` and its kin read
+    Content-Type each time), and most values recur from message to message (``text/plain; charset="utf-8"``, the
+    support address). Parsing depends on the name and value alone, and the parsed header is read, never changed."""
 
     def header_fetch_parse(self, name, value):
+        if hasattr(value, "name"):  # already parsed
+            return value
         if len(value) > _MAX_STRUCTURED_HEADER:
             value = value[:_MAX_STRUCTURED_HEADER]
-        return super().header_fetch_parse(name, value)
+        return _parsed_header(self, name, value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed_header(policy: EmailPolicy, name: str, value: str):
+    return EmailPolicy.header_fetch_parse(policy, name, value)
 
 
 _POLICY = _BoundedPolicy()
