@@ -3,7 +3,10 @@ from __future__ import annotations
 from datetime import datetime, time, timezone
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from transcript_coach.ingest import timestamps
 from transcript_coach.ingest.timestamps import parse_clock, parse_timestamp, seconds_between
 
 UTC = timezone.utc
@@ -45,3 +48,13 @@ def test_seconds_between_datetimes_and_clock_times():
     assert seconds_between(datetime(2026, 1, 1, 9), datetime(2026, 1, 1, 9, 1, 30)) == 90
     assert seconds_between(time(23, 59), time(0, 1)) == 120
     assert seconds_between(datetime(2026, 1, 1, 9, tzinfo=UTC), datetime(2026, 1, 1, 9, 5)) == 300
+
+
+@given(moment=st.datetimes(min_value=datetime(1000, 1, 1), max_value=datetime(9999, 12, 31)),
+       form=st.sampled_from(timestamps._DATE_FORMATS))
+def test_every_text_a_date_form_writes_is_tried_with_that_form(moment, form):
+    """Only the forms that can match a text's first character are tried: never one that would have read it."""
+    text = moment.strftime(form)
+    assert form in timestamps._formats_for(text)
+    assert isinstance(parse_timestamp(text), datetime)
+

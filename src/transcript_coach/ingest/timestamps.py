@@ -30,6 +30,10 @@ _DATE_FORMATS = (
     "%b %d, %Y %I:%M %p",
     "%b %d, %Y %H:%M",
 )
+# strptime fails slowly, and every form begins with a number or a month name: only the forms that can match the first
+# character are tried, so an email attribution's date ("Mon, 3 Mar 2026 ...") does not fail all fourteen
+_NUMERIC_FORMATS = tuple(f for f in _DATE_FORMATS if not f.startswith("%b"))
+_NAMED_FORMATS = tuple(f for f in _DATE_FORMATS if f.startswith("%b"))
 # Epoch values between 2000-01-01 and 2100-01-01, in seconds or milliseconds.
 _EPOCH_S = (946684800, 4102444800)
 
@@ -74,7 +78,7 @@ def parse_timestamp(value: object) -> Timestamp | None:
         return datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
         pass
-    for fmt in _DATE_FORMATS:
+    for fmt in _formats_for(text):
         try:
             return datetime.strptime(text, fmt)
         except ValueError:
@@ -90,6 +94,13 @@ def parse_timestamp(value: object) -> Timestamp | None:
         return dateparser.parse(text)
     except (ValueError, OverflowError, TypeError):
         return None
+
+
+def _formats_for(text: str) -> tuple[str, ...]:
+    """The forms of ``_DATE_FORMATS`` that can match ``text``, a stripped non-empty text, by its first character."""
+    if text[0].isdigit():
+        return _NUMERIC_FORMATS
+    return _NAMED_FORMATS if text[0].isalpha() else ()
 
 
 def _from_epoch(value: float) -> datetime | None:
