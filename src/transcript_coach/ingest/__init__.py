@@ -21,6 +21,7 @@ from transcript_coach.ingest.base import (
     PARSERS,
     Conversation,
     IngestOptions,
+    ParserSpec,
     finish,
 )
 from transcript_coach.ingest.decoding import Lines, decode, file_lines
@@ -90,10 +91,19 @@ def read_bytes(
     """Parse one input's content; ``name`` (default: ``source``) is used to detect the format by extension."""
     if len(data) > options.max_file_bytes:
         raise _too_large(source, len(data), options.max_file_bytes)
-    fmt = options.format or detect_format(name or source, data[:8192])
+    yield from _parse(data, source, options, _parser(name or source, data[:8192], source, options))
+
+
+def _parser(name: str, head: bytes, source: str, options: IngestOptions) -> ParserSpec:
+    """The parser of an input: the format forced in ``options``, else detected from its name and first bytes."""
+    fmt = options.format or detect_format(name, head)
     spec = PARSERS.get(fmt)
     if spec is None:
         raise InputError(source, f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}", code="usage")
+    return spec
+
+
+def _parse(data: bytes, source: str, options: IngestOptions, spec: ParserSpec) -> Iterator[Transcript]:
     if spec.binary:
         if not data.strip():
             raise InputError(source, "file is empty; expected a transcript", code="empty")
@@ -107,7 +117,8 @@ def read_bytes(
 
 
 def read_path(path: str | os.PathLike[str], options: IngestOptions = IngestOptions()) -> Iterator[Transcript]:
-    """Parse one file (every conversation in it)."""
+    """Parse one file (every conversation in it). A regular UTF-8 file in a format read a line at a time (CSV,
+    JSON Lines) is read from disk on each reading (``decoding.file_lines``); any other is read whole, once."""
     path = Path(path)
     source = str(path)
     limit = options.max_file_bytes
@@ -117,16 +128,19 @@ def read_path(path: str | os.PathLike[str], options: IngestOptions = IngestOptio
             info = os.fstat(handle.fileno())
             if stat.S_ISDIR(info.st_mode):
                 raise IsADirectoryError
-            if stat.S_ISREG(info.st_mode) and info.st_size > limit:
+            regular = stat.S_ISREG(info.st_mode)
+            if regular and info.st_size > limit:
                 raise _too_large(source, info.st_size, limit)
-            if stat.S_ISREG(info.st_mode):  # a format read a line at a time is read from disk when it is UTF-8
-                spec = PARSERS.get(options.format or detect_format(path.name, handle.read(8192)))
-                if spec is not None and spec.lines:
-                    handle.seek(0)
-                    lines = file_lines(handle, path, source)
+            head = handle.read(8192)
+            spec = _parser(path.name, head, source, options)
+            if regular and spec.lines:
                 handle.seek(0)
-            if lines is None:
-                data = handle.read(limit + 1)  # a pipe or device has no size to check first: no more than the limit
+                lines = file_lines(handle, path, source)
+                if lines is None:  # not UTF-8: decoded whole below
+                    handle.seek(0)
+                    head = b""
+            if lines is None:  # a pipe or device has no size to check first: read no more than the limit
+                data = head + handle.read(max(0, limit + 1 - len(head)))
     except FileNotFoundError:
         raise InputError(source, "no such file", code="not_found") from None
     except IsADirectoryError:
@@ -138,7 +152,7 @@ def read_path(path: str | os.PathLike[str], options: IngestOptions = IngestOptio
         return
     if len(data) > limit:
         raise _too_large(source, None, limit)
-    yield from read_bytes(data, source, options, name=path.name)
+    yield from _parse(data, source, options, spec)
 
 
 def _too_large(source: str, size: int | None, limit: int) -> InputError:
