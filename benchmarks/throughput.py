@@ -369,32 +369,16 @@ def measure_all(data_dir: Path, size: int, jobs_files: int, spacy_model: str, pr
     log("trained pipeline: " + rows[-1]["note"])
 
     write_corpus(corpus(base, size * SCALE), work / f"{SCALE}x")
-    peaks = {}
-    for name in ("1x", f"{SCALE}x"):
-        seconds, peaks[name], _ = run_cli(["score", str(work / name), "-o", str(work / f"out-{name}.jsonl"),
-                                           "--jobs", "1", "-q"])
-        (work / f"out-{name}.jsonl").unlink(missing_ok=True)
-        rows.append(row(f"peak memory, score -o FILE --jobs 1, {name} corpus", round(peaks[name] / 1048576, 1), "MB",
-                        note=f"ru_maxrss of the process; {seconds:.1f} s wall"))
-        log(f"peak memory {name}: {peaks[name] / 1048576:.1f} MB")
-    ratio = peaks[f"{SCALE}x"] / peaks["1x"]
-    rows.append(row(f"peak memory {SCALE}x / 1x", round(ratio, 3), "", f"<= {TARGET_MEMORY}", ratio <= TARGET_MEMORY,
-                    "streaming in and out: memory does not grow with the number of files"))
+    rows.extend(memory_rows({name: work / name for name in ("1x", f"{SCALE}x")}, "corpus", [],
+                            "streaming in and out: memory does not grow with the number of files", work))
     shutil.rmtree(work / f"{SCALE}x")
 
     exports = {name: work / f"export-{name}.jsonl" for name in ("1x", f"{SCALE}x")}
     write_export(corpus(base, size), exports["1x"])
     write_export(corpus(base, size * SCALE), exports[f"{SCALE}x"])
     megabytes = str(1 + max(p.stat().st_size for p in exports.values()) // 1048576)  # no file-size limit in the way
-    for name, export in exports.items():
-        seconds, peaks[name], _ = run_cli(["score", str(export), "-o", str(work / "out-export.jsonl"), "--jobs", "1",
-                                           "--max-file-size", megabytes, "-q"])
-        rows.append(row(f"peak memory, one JSON Lines export of the {name} corpus", round(peaks[name] / 1048576, 1),
-                        "MB", note=f"{export.stat().st_size / 1048576:.1f} MB file, --jobs 1; {seconds:.1f} s wall"))
-        log(f"peak memory, {name} export: {peaks[name] / 1048576:.1f} MB")
-    ratio = peaks[f"{SCALE}x"] / peaks["1x"]
-    rows.append(row(f"peak memory {SCALE}x / 1x, one export file", round(ratio, 3), "", f"<= {TARGET_MEMORY}",
-                    ratio <= TARGET_MEMORY, "a big export is read without holding its messages"))
+    rows.extend(memory_rows(exports, "corpus as one JSON Lines export", ["--max-file-size", megabytes],
+                            "a big export is read without holding its messages", work))
     exports.pop(f"{SCALE}x").unlink()
 
     from transcript_coach.parallel import default_jobs
@@ -405,6 +389,24 @@ def measure_all(data_dir: Path, size: int, jobs_files: int, spacy_model: str, pr
     startup = time_startup(base, work)
     rows.extend(measure_jobs(base, jobs_files, startup, work))
     rows.extend(measure_export_jobs(exports["1x"], megabytes, startup, work))
+    return rows
+
+
+def memory_rows(targets: dict[str, Path], what: str, options: list[str], why: str, work: Path) -> list[dict]:
+    """Peak memory of ``score TARGET -o FILE --jobs 1`` for the 1x and the 10x target, and the ratio of the two."""
+    rows, peaks = [], {}
+    for name, target in targets.items():
+        seconds, peaks[name], _ = run_cli(["score", str(target), "-o", str(work / "out-memory.jsonl"), "--jobs", "1",
+                                           *options, "-q"])
+        size = sum(p.stat().st_size for p in target.rglob("*") if p.is_file()) if target.is_dir() else \
+            target.stat().st_size
+        rows.append(row(f"peak memory, score -o FILE --jobs 1, {name} {what}", round(peaks[name] / 1048576, 1), "MB",
+                        note=f"ru_maxrss of the process; {size / 1048576:.1f} MB of input; {seconds:.1f} s wall"))
+        log(f"peak memory, {name} {what}: {peaks[name] / 1048576:.1f} MB")
+    (work / "out-memory.jsonl").unlink(missing_ok=True)
+    ratio = peaks[f"{SCALE}x"] / peaks["1x"]
+    rows.append(row(f"peak memory {SCALE}x / 1x, {what}", round(ratio, 3), "", f"<= {TARGET_MEMORY}",
+                    ratio <= TARGET_MEMORY, why))
     return rows
 
 
