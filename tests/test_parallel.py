@@ -276,6 +276,56 @@ def test_conversation_chunks_split_only_files_bigger_than_a_chunk(tmp_path):
     assert len(by_text) > 2
 
 
+class _Skipping:
+    """A ``skip`` for ``Coach.score``: True for the first ``count`` items; records what it was called with."""
+
+    def __init__(self, count: int):
+        self.count = count
+        self.seen: list[str] = []
+
+    def __call__(self, item) -> bool:
+        self.seen.append(item.id if hasattr(item, "id") else item.source)
+        return len(self.seen) <= self.count
+
+
+def test_skipping_chunks_read_in_this_process_only_up_to_the_first_item_not_skipped(tmp_path):
+    first, later = (tmp_path / "a.txt"), (tmp_path / "c.txt")
+    first.write_text(CHAT.format(s=1, n=1), encoding="utf-8")
+    later.write_text(CHAT.format(s=2, n=2), encoding="utf-8")
+    big = export(tmp_path / "b.csv", 7)
+    skip = _Skipping(4)  # a.txt's conversation and three of the export's
+    config = parallel.Settings(chunk_files=2, chunk_bytes=1 << 20, chunks_ahead_per_job=2)
+    chunks = list(parallel.skipping_chunks(Coach(), [tmp_path], None, skip, config))
+    assert skip.seen == ["a", "c-0", "c-1", "c-2", "c-3"]  # never called again once it said no
+    assert [(c.paths, None if c.items is None else [t.id for t in c.items]) for c in chunks] == [
+        ((str(big),), ["c-3", "c-4"]), ((str(big),), ["c-5", "c-6"]), ((str(later),), None)]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_score_leaves_out_what_skip_says_and_scores_the_rest_as_without_it(tmp_path, monkeypatch, jobs):
+    monkeypatch.setattr(parallel, "settings", lambda: parallel.Settings(chunk_files=2, chunk_bytes=600,
+                                                                         chunks_ahead_per_job=2))
+    for n in range(3):
+        (tmp_path / f"a{n}.txt").write_text(CHAT.format(s=n, n=n), encoding="utf-8")
+    export(tmp_path / "b.csv", 9)
+    (tmp_path / "c.txt").write_bytes(BAD["binary.txt"])
+    for n in range(4):
+        (tmp_path / f"d{n}.txt").write_text(CHAT.format(s=n, n=10 + n), encoding="utf-8")
+    coach = Coach()
+    whole = [item.to_dict() for item in coach.score([tmp_path])]
+    assert len(whole) == 3 + 9 + 1 + 4
+    analysed: list[str] = []
+    report = Coach._report
+    monkeypatch.setattr(Coach, "_report", lambda self, docs, *a: analysed.append(docs.transcript.id)
+                        or report(self, docs, *a))
+    for count in (0, 2, 7, 12, 13, 17):
+        analysed.clear()
+        with contextlib.closing(coach.score([tmp_path], jobs=jobs, skip=_Skipping(count))) as scored:
+            assert [item.to_dict() for item in scored] == whole[count:]
+        if jobs == 1:  # in this process: what is skipped is not analysed at all
+            assert len(analysed) == sum("error" not in item for item in whole[count:])
+
+
 def test_coach_arguments_cover_the_constructor():
     """Workers rebuild the Coach from ``Coach.arguments``: every constructor argument must be in it."""
     parameters = set(inspect.signature(Coach.__init__).parameters) - {"self"}

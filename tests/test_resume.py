@@ -3,26 +3,30 @@ lines of an uninterrupted run (no duplicates, nothing lost)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import shutil
 import signal
 import subprocess
 import sys
 import time
+import tracemalloc
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from transcript_coach.cli import cli
+from transcript_coach.coach import Coach
 from transcript_coach.ingest import iter_inputs, read_path
-from transcript_coach.model import Failure
+from transcript_coach.model import Failure, Transcript
 from transcript_coach.nlp import BATCH_TURNS
 from transcript_coach.resume import (
     InputTracker,
     Journal,
     done_path,
-    item_key,
+    written_for,
     journal_path,
 )
 
@@ -140,6 +144,85 @@ def test_resume_rescores_a_half_done_file_without_writing_its_conversations_twic
         out.unlink()
 
 
+def test_resume_analyses_only_the_conversations_the_journal_lacks(small, tmp_path, monkeypatch):
+    """What a half-done export already has in the journal is read again but not scored again: a year's export
+    stopped near its end resumes in minutes, not hours."""
+    root, clean, header = small
+    documents = [json.loads(line) for line in clean]
+    cut = [i for i, d in enumerate(documents) if d["source"].endswith(".csv")][1] + 1  # two of the CSV's four
+    analysed: list[tuple[str, str]] = []
+    report = Coach._report
+    monkeypatch.setattr(Coach, "_report", lambda self, docs, *a: analysed.append(
+        (docs.transcript.source, docs.transcript.id)) or report(self, docs, *a))
+    out = tmp_path / "out.jsonl"
+    _half_done_journal(out, header, clean, cut)
+    result = run("score", root, "-o", out, "--resume", "--jobs", "1")  # --jobs 2 is checked by test_parallel
+    assert result.exit_code == 1, result.stderr  # broken.json, recorded once
+    assert out.read_text(encoding="utf-8").splitlines() == clean
+    assert analysed == [(d["source"], d["id"]) for d in documents[cut:] if "error" not in d]
+
+
+def _stopped_run(folder: Path, out: Path) -> tuple[list[str], str]:
+    """The lines and the sidecar header of a run of ``folder`` stopped just before it would have finished."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Journal, "finish", _stop)
+        assert run("score", folder, "-o", out, "-q").exit_code == 130
+    return (journal_path(out).read_text(encoding="utf-8").splitlines(),
+            done_path(out).read_text(encoding="utf-8").splitlines()[0])
+
+
+def test_resume_refuses_inputs_that_changed_since_the_interrupted_run(tmp_path, samples):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "chat.txt").write_text("Customer: my order is late\nAgent: Sorry, let me check it.\n", encoding="utf-8")
+    export = folder / "export.csv"
+    shutil.copy(samples / "csv_mixed_conversations.csv", export)
+    out = tmp_path / "out.jsonl"
+    clean, header = _stopped_run(folder, out)
+    assert len(clean) == 5  # the chat, then the export's four conversations
+    original = export.read_text(encoding="utf-8")
+    first_id = json.loads(clean[1])["id"]
+
+    _half_done_journal(out, header, clean, 3)
+    export.write_text(original.replace(first_id, "renamed"), encoding="utf-8")
+    result = run("score", folder, "-o", out, "--resume")
+    assert result.exit_code == 2 and f"cannot resume: {export} gives conversation" in result.stderr
+    assert "line 2 of" in result.stderr and "changed since" in result.stderr
+    assert journal_path(out).read_text(encoding="utf-8").splitlines() == clean[:3] and not out.exists()
+
+    _half_done_journal(out, header, clean, 4)  # three of the export's conversations written; it now has two
+    last_two = {json.loads(line)["id"] for line in clean[3:]}
+    with open(export, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(row for row in csv.reader(io.StringIO(original)) if row[0] not in last_two)
+    result = run("score", folder, "-o", out, "--resume")
+    assert result.exit_code == 2 and "the inputs give fewer conversations than" in result.stderr
+    assert journal_path(out).read_text(encoding="utf-8").splitlines() == clean[:4] and not out.exists()
+
+    export.write_text(original, encoding="utf-8")  # put back as it was: the same journal resumes
+    result = run("score", folder, "-o", out, "--resume")
+    assert result.exit_code == 0 and out.read_text(encoding="utf-8").splitlines() == clean
+
+
+def test_resume_reads_the_journal_a_line_at_a_time(small, tmp_path):
+    """A run of a million conversations leaves gigabytes of journal: opening it holds one line, not the file."""
+    root, clean, header = small
+    out = tmp_path / "out.jsonl"
+    _half_done_journal(out, header, clean, 1)
+    with open(journal_path(out), "w", encoding="utf-8") as journal:
+        for _ in range(300):
+            journal.write("\n".join(clean) + "\n")
+    size = journal_path(out).stat().st_size
+    assert size > 20_000_000
+    tracemalloc.start()
+    try:
+        opened = Journal.open(out, inputs=[], command=json.loads(header)["command"], resume=True)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    opened.close()
+    assert opened.kept == 300 * len(clean) and peak < size / 10
+
+
 def test_resume_refuses_a_journal_of_other_inputs_or_options(small, tmp_path):
     root, clean, header = small
     out = tmp_path / "out.jsonl"
@@ -222,8 +305,17 @@ def test_tracker_completes_inputs_in_order_and_understands_analysis_error_source
     assert tracker.advance("a.txt") == []  # never backwards
 
 
-def test_item_keys_tell_conversations_and_errors_apart():
+def test_a_journal_line_is_written_for_its_own_conversation_or_unreadable_input_only():
+    conversation = Transcript(id="c1", turns=(), source="f.csv")
     report = {"schema": "x", "source": "f.csv", "id": "c1", "turns": []}
-    assert item_key(report) == item_key(dict(report, turns=[1])) != item_key(dict(report, id="c2"))
-    failure = Failure("f.csv", "timeout", "f.csv: conversation 'c1' took too long").to_dict()
-    assert item_key(failure) != item_key(report)
+    assert written_for(report, conversation)
+    assert not written_for(dict(report, id="c2"), conversation)
+    assert not written_for(dict(report, source="g.csv"), conversation)
+    timeout = Failure("f.csv", "timeout", "f.csv: conversation 'c1' took too long").to_dict()
+    crash = Failure("f.csv#c1", "internal_error", "f.csv#c1: unexpected error").to_dict()
+    assert written_for(timeout, conversation) and written_for(crash, conversation)  # its analysis failed
+    assert not written_for(Failure("f.csv#c2", "internal_error", "...").to_dict(), conversation)
+    unreadable = Failure("f.csv", "decode", "f.csv: not UTF-8")
+    assert written_for(unreadable.to_dict(), unreadable)
+    assert not written_for(report, unreadable)
+    assert not written_for(Failure("f.csv", "too_large", "f.csv: too big").to_dict(), unreadable)

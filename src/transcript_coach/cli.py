@@ -18,7 +18,7 @@ from typing import IO, TYPE_CHECKING, Any
 import click
 
 from transcript_coach import __version__
-from transcript_coach.errors import CoachError
+from transcript_coach.errors import CoachError, UsageError
 from transcript_coach.ingest import (
     DEFAULT_MAX_FILE_BYTES,
     FORMATS,
@@ -61,6 +61,8 @@ def _interruptible(output: str | None, journal: Path | None = None) -> Iterator[
     except _Terminated:
         click.echo("terminated" + (kept if journal else ": nothing was written" if output else ""), err=True)
         sys.exit(EXIT_TERMINATED)
+    except UsageError as exc:  # a journal that cannot be continued (the inputs changed since)
+        raise click.UsageError(str(exc)) from None
     except CoachError as exc:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:
@@ -330,10 +332,10 @@ def _score_journaled(coach: Coach, paths, output: str, stdin: bytes | None, prog
         elif leftover:
             click.echo(f"warning: replaced {journal.path}, left by an unfinished run (use --resume to continue such "
                        "a run)", err=True)
-    scored = coach.score(journal.pending, stdin=stdin, jobs=jobs, transform=encode)
+    scored = coach.score(journal.pending, stdin=stdin, jobs=jobs, transform=encode, skip=journal.skip)
     with _interruptible(output, journal=journal.path), _library_warnings(quiet), contextlib.closing(scored):
         try:
-            for item in progress(journal.skip_written(scored)):
+            for item in progress(scored):
                 journal.write(item)
             journal.finish()
         finally:

@@ -8,6 +8,7 @@ change with what else is in the batch or in which order it came.
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -188,19 +189,25 @@ class Coach:
                 yield _internal_failure(source, exc)
 
     def score(self, paths: Sequence[str | os.PathLike[str]], *, stdin: bytes | None = None, jobs: int = 1,
-              transform: Callable[[Report | Failure], Any] | None = None) -> Iterator[Any]:
+              transform: Callable[[Report | Failure], Any] | None = None,
+              skip: Callable[[Transcript | Failure], bool] | None = None) -> Iterator[Any]:
         """Reports (or failures) for every conversation in the given files and folders, streamed in input order.
 
         ``jobs`` > 1 scores in that many worker processes (``transcript_coach.parallel``), with the same results in
         the same order; close the iterator if you stop before its end (``contextlib.closing``). ``transform``, a
         module-level function, is applied to each result where it is made, in the worker with ``jobs`` > 1, and
-        what it returns is yielded instead: ``reporting.encode`` has the JSONL lines written in the workers."""
+        what it returns is yielded instead: ``reporting.encode`` has the JSONL lines written in the workers.
+
+        ``skip`` is called, in this process, with each conversation read (and each ``Failure`` in its place), in
+        order, until it first returns False: those it returned True for are read but neither scored nor yielded.
+        ``--resume`` passes over what an interrupted run wrote with it (``Journal.skip``)."""
         if jobs != 1:
             from transcript_coach.parallel import score_parallel
 
-            yield from score_parallel(self, paths, stdin=stdin, jobs=jobs, transform=transform)
+            yield from score_parallel(self, paths, stdin=stdin, jobs=jobs, transform=transform, skip=skip)
             return
-        yield from self.score_read(self.read(paths, stdin=stdin), transform=transform)
+        items = self.read(paths, stdin=stdin)
+        yield from self.score_read(items if skip is None else itertools.dropwhile(skip, items), transform=transform)
 
     def score_read(self, items: Iterable[Transcript | Failure], *,
                    transform: Callable[[Report | Failure], Any] | None = None) -> Iterator[Any]:

@@ -33,9 +33,9 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from multiprocessing.connection import Connection, wait
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from transcript_coach.data import load_json
@@ -94,7 +94,7 @@ def settings() -> Settings:
     return Settings(**values)
 
 
-def chunks(paths: Sequence[str | os.PathLike[str]], *, max_files: int, max_bytes: int, stdin_bytes: int = 0
+def chunks(paths: Iterable[str | os.PathLike[str]], *, max_files: int, max_bytes: int, stdin_bytes: int = 0
            ) -> Iterator[Chunk]:
     """The inputs of ``paths`` (as ``iter_inputs`` lists them), in order, in chunks of at most ``max_files`` files
     and, unless one file alone is bigger, at most ``max_bytes`` bytes."""
@@ -120,22 +120,48 @@ def chunks(paths: Sequence[str | os.PathLike[str]], *, max_files: int, max_bytes
 def conversation_chunks(coach: Coach, pending: Iterator[Chunk], stdin: bytes | None, *, max_conversations: int,
                         max_bytes: int) -> Iterator[Chunk]:
     """``pending``, with each file bigger than ``max_bytes`` read here and passed on as chunks of its conversations
-    (at most ``max_conversations``, or about ``max_bytes`` characters of text, in each), so that one big export keeps
-    every worker busy too. The file is read as it is sent, never held whole (``Coach.read`` streams)."""
+    (``item_chunks``), so that one big export keeps every worker busy too. The file is read as it is sent, never
+    held whole (``Coach.read`` streams)."""
     for chunk in pending:
-        if len(chunk.paths) > 1 or chunk.size <= max_bytes:
+        if chunk.items is not None or len(chunk.paths) > 1 or chunk.size <= max_bytes:
             yield chunk
             continue
-        batch: list[Transcript | Failure] = []
-        size = 0
-        for item in coach.read(list(chunk.paths), stdin=stdin if chunk.stdin else None):
-            batch.append(item)
-            size += sum(len(turn.text) for turn in item.turns) if isinstance(item, Transcript) else 0
-            if len(batch) >= max_conversations or size >= max_bytes:
-                yield replace(chunk, stdin=False, items=tuple(batch))
-                batch, size = [], 0
-        if batch:
-            yield replace(chunk, stdin=False, items=tuple(batch))
+        items = coach.read(list(chunk.paths), stdin=stdin if chunk.stdin else None)
+        yield from item_chunks(chunk.paths[0], items, max_conversations=max_conversations, max_bytes=max_bytes)
+
+
+def item_chunks(path: str, items: Iterable[Transcript | Failure], *, max_conversations: int, max_bytes: int
+                ) -> Iterator[Chunk]:
+    """Conversations read from the file ``path``, as chunks of at most ``max_conversations`` of them or about
+    ``max_bytes`` characters of text."""
+    batch: list[Transcript | Failure] = []
+    size = 0
+    for item in items:
+        batch.append(item)
+        size += sum(len(turn.text) for turn in item.turns) if isinstance(item, Transcript) else 0
+        if len(batch) >= max_conversations or size >= max_bytes:
+            yield Chunk((path,), items=tuple(batch))
+            batch, size = [], 0
+    if batch:
+        yield Chunk((path,), items=tuple(batch))
+
+
+def skipping_chunks(coach: Coach, paths: Sequence[str | os.PathLike[str]], stdin: bytes | None,
+                    skip: Callable[[Transcript | Failure], bool], settings: Settings) -> Iterator[Chunk]:
+    """The chunks of ``paths`` (as ``chunks`` makes them) without the conversations at their start that ``skip``
+    returns True for (see ``Coach.score``): the inputs are read here until ``skip`` first returns False, and the
+    rest of the input where it does is sent as chunks of its conversations."""
+    inputs = iter_inputs(paths)
+    for item in inputs:
+        name = "-" if item == "-" else str(item)
+        rest = itertools.dropwhile(skip, coach.read([name], stdin=stdin if item == "-" else None))
+        first = next(rest, None)
+        if first is not None:
+            yield from item_chunks(name, itertools.chain([first], rest), max_conversations=settings.chunk_files,
+                                   max_bytes=settings.chunk_bytes)
+            break
+    yield from chunks(inputs, max_files=settings.chunk_files, max_bytes=settings.chunk_bytes,
+                      stdin_bytes=len(stdin or b""))
 
 
 def _size(path: str) -> int:
@@ -146,14 +172,18 @@ def _size(path: str) -> int:
 
 
 def score_parallel(coach: Coach, paths: Sequence[str | os.PathLike[str]], *, stdin: bytes | None = None,
-                   jobs: int, transform: Callable[[Report | Failure], Any] | None = None) -> Iterator[Any]:
-    """What ``coach.score(paths, stdin=stdin, transform=transform)`` yields, computed by up to ``jobs`` worker
-    processes (``transform`` runs in them)."""
+                   jobs: int, transform: Callable[[Report | Failure], Any] | None = None,
+                   skip: Callable[[Transcript | Failure], bool] | None = None) -> Iterator[Any]:
+    """What ``coach.score(paths, stdin=stdin, transform=transform, skip=skip)`` yields, computed by up to ``jobs``
+    worker processes (``transform`` runs in them; ``skip`` here)."""
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise ValueError(f"jobs must be a whole number of at least 1, got {jobs!r}")
     config = settings()
-    pending = chunks(paths, max_files=config.chunk_files, max_bytes=config.chunk_bytes,
-                     stdin_bytes=len(stdin or b""))
+    if skip is None:
+        pending = chunks(paths, max_files=config.chunk_files, max_bytes=config.chunk_bytes,
+                         stdin_bytes=len(stdin or b""))
+    else:
+        pending = skipping_chunks(coach, paths, stdin, skip, config)
     if jobs > 1:
         pending = conversation_chunks(coach, pending, stdin, max_conversations=config.chunk_files,
                                       max_bytes=config.chunk_bytes)

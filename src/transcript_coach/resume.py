@@ -4,13 +4,14 @@ While it runs, reports go to ``FILE.partial`` one complete line at a time (flush
 at least once a second), and ``FILE.partial.done`` records the run's input list and then, in order, each input
 whose reports are all in the journal. A finished run renames the journal to ``FILE`` and removes the sidecar; an
 interrupted one (Ctrl-C, SIGTERM, a crash, a full disk) leaves both behind. Resuming drops a trailing incomplete
-line, skips the inputs already done, rescores the input that was half done without writing again the
-conversations already in the journal, and appends the rest: the finished file equals an uninterrupted run's, line
-for line (reports do not depend on what else is in the batch).
+line, skips the inputs already done, reads the input that was half done (and any finished after the last marker)
+without scoring the conversations already in the journal, and appends the rest: the finished file equals an
+uninterrupted run's, line for line (reports do not depend on what else is in the batch, and come in input order, one
+line per conversation or unreadable input).
 
-The input list and the options are those of the interrupted run; resuming with other ones is refused. All the
-filtering happens on the input list and on the stream of reports, outside ``Coach``, so it works whatever way the
-reports are produced.
+The input list and the options are those of the interrupted run; resuming with other ones is refused, and so is
+resuming when the inputs no longer give the conversations the journal has (a file changed since). The journal is read
+a line at a time, never whole: a run of a million conversations leaves a journal of gigabytes.
 """
 
 from __future__ import annotations
@@ -19,13 +20,12 @@ import contextlib
 import json
 import os
 import time
-from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
 from transcript_coach.errors import UsageError
-from transcript_coach.model import Failure, Report
+from transcript_coach.model import Failure, Report, Transcript
 from transcript_coach.reporting import Encoded, jsonl_line
 
 Item = Report | Failure | Encoded
@@ -48,12 +48,17 @@ def input_key(item: Input) -> str:
     return "<stdin>" if item == "-" else str(item)
 
 
-def item_key(document: dict[str, Any]) -> tuple[str, ...]:
-    """What makes a journal line the same conversation: a report's source and id; an error record's whole error."""
-    if "error" in document:
-        error = document["error"]
-        return ("error", str(document.get("source")), str(error.get("code")), str(error.get("message")))
-    return ("report", str(document.get("source")), str(document.get("id")))
+def written_for(document: dict[str, Any], item: Transcript | Failure) -> bool:
+    """Whether a journal line is what ``item``, read again, gives: the report of that conversation (or the error
+    record of its analysis: a timeout, under its file's name or ``<file>#<id>``), or the error record of that
+    unreadable input."""
+    source = document.get("source")
+    error = document.get("error")
+    if isinstance(item, Failure):
+        return isinstance(error, dict) and source == item.source and error.get("code") == item.code
+    if error is not None:
+        return source in (item.source, f"{item.source}#{item.id}")
+    return source == item.source and document.get("id") == item.id
 
 
 class InputTracker:
@@ -84,21 +89,24 @@ class InputTracker:
 
 
 class Journal:
-    """The journal of one ``score -o FILE`` run. Use ``Journal.open``, then ``pending`` (the inputs still to score),
-    ``skip_written`` on the report stream, ``write`` every item, and ``finish`` (or ``close`` to keep it)."""
+    """The journal of one ``score -o FILE`` run. Use ``Journal.open``, then score ``pending`` (the inputs still to
+    score) with ``Coach.score(..., skip=journal.skip)``, ``write`` every item, and ``finish`` (or ``close`` to keep
+    it)."""
 
-    def __init__(self, output: Path, inputs: list[Input], done: int, written: Counter[tuple[str, ...]],
-                 kept: int, failed: int, resumed: bool):
+    def __init__(self, output: Path, inputs: list[Input], done: int, kept: int, failed: int, resumed: bool,
+                 written: int = 0, written_from: int = 0):
         self.output = output
         self.path = journal_path(output)
         self.done_path = done_path(output)
         self.inputs = inputs
         self.pending = inputs[done:]
-        self.written = written  # items of pending inputs already in the journal, not to be written again
         self.kept = kept  # lines kept from the interrupted run
         self.failed_before = failed  # error records among them
         self.resumed = resumed
         self.lines = kept
+        self.unmatched = written  # lines of pending inputs in the journal that no conversation read has matched yet
+        self._written_from = written_from  # where the first of them starts in the journal, in bytes
+        self._reader: IO[bytes] | None = None
         self._tracker = InputTracker([input_key(i) for i in inputs], done)
         self._completed: list[str] = []
         self._last_sync = time.monotonic()
@@ -123,7 +131,7 @@ class Journal:
 
     @classmethod
     def _start(cls, output: Path, inputs: list[Input], command: dict[str, Any]) -> Journal:
-        journal = cls(output, inputs, 0, Counter(), 0, 0, resumed=False)
+        journal = cls(output, inputs, 0, 0, 0, resumed=False)
         header = {"format": _FORMAT, "command": command, "inputs": [str(i) for i in inputs]}
         journal._done = open(journal.done_path, "w", encoding="utf-8", newline="")  # noqa: SIM115
         journal._done.write(json.dumps(header, ensure_ascii=False) + "\n")
@@ -144,40 +152,56 @@ class Journal:
         if done_keys != keys[:len(done_keys)]:
             raise UsageError(f"cannot resume: {sidecar} does not match its input list; delete {path} and {sidecar} "
                              "and start over")
-        lines = _complete_lines(path)
         tracker = InputTracker(keys)
-        written: Counter[tuple[str, ...]] = Counter()
-        failed = 0
-        for number, line in enumerate(lines, 1):
-            try:
-                document = json.loads(line)
-            except (ValueError, RecursionError):
-                raise UsageError(f"cannot resume: {path}:{number} is not a report; delete {path} and {sidecar} and "
-                                 "start over") from None
-            if not isinstance(document, dict):
-                raise UsageError(f"cannot resume: {path}:{number} is not a report; delete {path} and {sidecar} and "
-                                 "start over")
+        kept = failed = written = written_from = 0
+        for offset, document in _journal_documents(path, sidecar):
+            kept += 1
             failed += "error" in document
             tracker.advance(str(document.get("source")))
             if tracker.position >= len(done_keys):
-                written[item_key(document)] += 1
-        journal = cls(output, inputs, len(done_keys), written, len(lines), failed, resumed=True)
+                written_from = written_from if written else offset
+                written += 1
+        journal = cls(output, inputs, len(done_keys), kept, failed, resumed=True, written=written,
+                      written_from=written_from)
         journal._done = open(sidecar, "a", encoding="utf-8", newline="")  # noqa: SIM115
         journal._journal = open(path, "a", encoding="utf-8", newline="")  # noqa: SIM115
         return journal
 
-    # ---- writing -------------------------------------------------------------------------------------------------
+    # ---- reading again what is written ----------------------------------------------------------------------------
 
-    def skip_written(self, items: Iterable[Item]) -> Iterator[Item]:
-        """``items`` without those already in the journal (from the input that was half done)."""
-        for item in items:
-            key = item_key(item.to_dict()) if self.written else None
-            if key is not None and key in self.written:
-                self.written[key] -= 1
-                if not self.written[key]:
-                    del self.written[key]
-                continue
-            yield item
+    @property
+    def skip(self) -> Callable[[Transcript | Failure], bool] | None:
+        """What ``Coach.score(journal.pending, skip=...)`` needs to leave out the conversations of the pending inputs
+        that the journal already has (``written``); None when it has none."""
+        return self.written if self.unmatched else None
+
+    def written(self, item: Transcript | Failure) -> bool:
+        """True while ``item``, the next conversation (or unreadable input) read from the pending inputs, is one
+        whose line the interrupted run wrote; False from the first that is not. Those lines are the first lines of
+        the pending inputs' output, so they are matched in order, each against the next line; a conversation that
+        is not the one its line is for means the inputs changed since, and raises ``UsageError``."""
+        if not self.unmatched:
+            self._stop_reading()
+            return False
+        if self._reader is None:
+            self._reader = open(self.path, "rb")  # noqa: SIM115
+            self._reader.seek(self._written_from)
+        number = self.kept - self.unmatched + 1
+        document = json.loads(self._reader.readline())  # checked when the journal was opened
+        if not written_for(document, item):
+            what = f"conversation {item.id!r}" if isinstance(item, Transcript) else f"an error record ({item.code})"
+            raise UsageError(f"cannot resume: {item.source} gives {what} where line {number} of {self.path} has "
+                             f"{_described(document)}: the inputs changed since the interrupted run; leave out "
+                             "--resume to score everything again")
+        self.unmatched -= 1
+        return True
+
+    def _stop_reading(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+
+    # ---- writing -------------------------------------------------------------------------------------------------
 
     def write(self, item: Item) -> None:
         """Append one item as a complete, flushed line; record the inputs it shows are complete."""
@@ -190,8 +214,12 @@ class Journal:
             self._sync()
 
     def finish(self) -> None:
-        """Every input is done: the journal becomes the output file (atomically) and the sidecar goes."""
+        """Every input is done: the journal becomes the output file (atomically) and the sidecar goes. Raises
+        ``UsageError`` when the inputs gave fewer conversations than the journal has (they changed since)."""
         assert self._journal is not None and self._done is not None, "journal is closed"
+        if self.unmatched:
+            raise UsageError(f"cannot resume: the inputs give fewer conversations than {self.path} has: they changed "
+                             "since the interrupted run; leave out --resume to score everything again")
         self._journal.flush()
         os.fsync(self._journal.fileno())
         self._journal.close()
@@ -203,6 +231,7 @@ class Journal:
 
     def close(self) -> None:
         """Stop without finishing: keep the journal and the sidecar, synced, for ``--resume``."""
+        self._stop_reading()
         if self._journal is None:
             return
         with contextlib.suppress(OSError):
@@ -244,16 +273,29 @@ def _read_sidecar(sidecar: Path, journal: Path) -> tuple[dict[str, Any], list[st
     return header, done
 
 
-def _complete_lines(path: Path) -> list[str]:
-    """The complete lines of a journal; a trailing incomplete line (the run stopped while writing it) is cut off
-    the file, so that what is appended next starts on a line of its own."""
+def _journal_documents(path: Path, sidecar: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Each complete line of a journal, decoded, with the byte offset where it starts, read a line at a time; a
+    trailing incomplete line (the run stopped while writing it) is then cut off the file, so that what is appended
+    next starts on a line of its own."""
+    offset = 0
     with open(path, "rb+") as handle:
-        data = handle.read()
-        end = data.rfind(b"\n") + 1
-        if end < len(data):
-            handle.truncate(end)
-    try:
-        text = data[:end].decode("utf-8")
-    except UnicodeDecodeError:
-        raise UsageError(f"cannot resume: {path} is not a journal of reports; delete it and start over") from None
-    return text.split("\n")[:-1]
+        for number, line in enumerate(iter(handle.readline, b""), 1):
+            if not line.endswith(b"\n"):
+                handle.truncate(offset)
+                return
+            try:
+                document = json.loads(line)
+            except (ValueError, RecursionError):
+                document = None
+            if not isinstance(document, dict):
+                raise UsageError(f"cannot resume: {path}:{number} is not a report; delete {path} and {sidecar} and "
+                                 "start over")
+            yield offset, document
+            offset += len(line)
+
+
+def _described(document: dict[str, Any]) -> str:
+    error = document.get("error")
+    if isinstance(error, dict):
+        return f"an error record ({error.get('code')}) of {document.get('source')}"
+    return f"conversation {document.get('id')!r} of {document.get('source')}"

@@ -169,7 +169,7 @@ def _folder_problem(path: Path) -> str:
     return "is a folder; expected a file"
 
 
-def iter_inputs(paths: Sequence[str | os.PathLike[str]]) -> Iterator[Path | str]:
+def iter_inputs(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path | str]:
     """Files named directly (any extension, links followed), files under folders (recursively, known extensions only,
     sorted), and ``"-"`` for standard input.
 
