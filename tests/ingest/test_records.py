@@ -8,6 +8,8 @@ import tracemalloc
 from datetime import datetime, time, timezone
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from transcript_coach.errors import InputError
 from transcript_coach.ingest import IngestOptions, read_bytes
@@ -547,6 +549,62 @@ def test_a_large_export_is_read_one_conversation_at_a_time(name):
     small_peak, small_size = peak(300)
     large_peak, large_size = peak(1200)
     assert (large_peak - small_peak) / (large_size - small_size) < 2.5
+
+
+def json_conversations(conversations: int) -> bytes:
+    """A generic JSON list of ``conversations`` conversations like those of ``export``."""
+    rows = [json.loads(line) for line in export("export.jsonl", conversations).decode("utf-8").splitlines()]
+    return json.dumps([{"id": f"c-{n}", "turns": rows[4 * n:4 * n + 4]} for n in range(conversations)]).encode()
+
+
+@pytest.mark.parametrize("name", ["export.json", "export.data"])  # found by its structure, or the format forced
+def test_a_large_json_list_of_conversations_is_read_one_conversation_at_a_time(name):
+    """A JSON list of conversations is not decoded whole: memory grows with its text, not with the objects (about
+    ten times the text) that decoding all of it at once would make."""
+    options = {"format": "json-turns"} if name.endswith(".data") else {}
+
+    def peak(conversations: int) -> tuple[int, int]:
+        data = json_conversations(conversations)
+        tracemalloc.start()
+        try:
+            ids = [t.id for t in read_bytes(data, name, IngestOptions(max_file_bytes=len(data), **options))]
+            return tracemalloc.get_traced_memory()[1], len(data)
+        finally:
+            tracemalloc.stop()
+            assert ids == [f"c-{n}" for n in range(conversations)]
+
+    small_peak, small_size = peak(300)
+    large_peak, large_size = peak(1200)
+    assert (large_peak - small_peak) / (large_size - small_size) < 2.5
+
+
+def test_a_bad_conversation_late_in_a_json_list_is_reported_before_any_conversation():
+    conversations = json.loads(json_conversations(5))
+    conversations[3]["turns"][1]["timestamp"] = "half past ten"
+    with pytest.raises(InputError) as info:
+        next(read_bytes(json.dumps(conversations).encode(), "export.json"))
+    assert info.value.code == "unsupported_structure" and "[3].turns[1]" in info.value.message
+
+
+_JSON_PIECES = ["[", "]", "{", "}", ",", ":", " ", "\n", "\t", '"a"', '"\\u00e9"', '"😀"', "1", "-2.5e3", "true",
+                "null", "NaN", "[]", "{}", '{"turns": []}', "x", "\ufeff"]
+
+
+@given(st.lists(st.sampled_from(_JSON_PIECES), max_size=14))
+def test_a_json_array_gives_what_json_loads_gives_and_nothing_for_what_it_refuses(pieces):
+    text = "".join(pieces)
+    try:
+        expected = json.loads(text)
+    except (ValueError, RecursionError):
+        expected = None
+    array = records.JsonArray.of(text)
+    if isinstance(expected, list):
+        assert array is not None and len(array) == len(expected)
+        same = json.dumps(expected)  # NaN is not equal to itself
+        assert json.dumps(list(array)) == same and json.dumps(array[:2]) == json.dumps(expected[:2])
+        assert json.dumps([array[i] for i in range(len(array))]) == same
+    else:
+        assert array is None
 
 
 @pytest.mark.parametrize("name", ["export.csv", "export.jsonl"])

@@ -44,9 +44,11 @@ from transcript_coach.ingest.chat import norm_label, parse_chat_block
 from transcript_coach.ingest.email import own_text
 from transcript_coach.ingest.records import (
     TIMESTAMP_EXPECTED,
+    JsonArray,
     default_id,
     describe,
     html_text,
+    lazy_conversations,
     load_json,
     looks_generic,
     parse_flag,
@@ -832,7 +834,13 @@ def _load(content: str, source: str) -> object:
 @parser("json", suffixes=(".json",),
         description="JSON export: Zendesk, Intercom, Freshdesk or generic turns, recognised by structure")
 def read_json(content: str, source: str, options: IngestOptions) -> Iterator[Transcript]:
-    doc = _load(content, source)
+    array = JsonArray.of(content)
+    if array is None:
+        doc = _load(content, source)
+    elif len(array) and detect_flavour(array[:1]) not in (None, "json-turns"):
+        doc = list(array)  # a list of helpdesk tickets: their parsers read it whole
+    else:
+        doc = lazy_conversations(array, content, source)
     for name, test, parse in _FLAVOURS:
         if test(doc):
             yield from parse(doc, source, options)

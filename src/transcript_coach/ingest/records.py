@@ -15,7 +15,7 @@ import csv
 import functools
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time
 from email.utils import parseaddr
@@ -139,7 +139,7 @@ def describe(value: object) -> str:
         return f"a number ({_short(value)})"
     if isinstance(value, str):
         return f"text ({_short(value)})"
-    if isinstance(value, list):
+    if is_array(value):
         return "a list"
     if isinstance(value, dict):
         return "an object"
@@ -160,6 +160,74 @@ def load_json(text: str, source: str) -> object:
         return load_json_document(text, source)
     except ValueError as exc:
         raise InputError(source, f"malformed JSON: {exc}", code="malformed_json") from None
+
+
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")  # what the json module skips between values
+_DECODER = json.JSONDecoder()
+
+
+class JsonArray(Sequence[object]):
+    """The elements of a document that is a JSON array, each decoded from the document's text when it is asked for:
+    an export of thousands of conversations is never held as objects all at once (a decoded document takes about
+    ten times its text). ``JsonArray.of`` makes one."""
+
+    __slots__ = ("_starts", "_text")
+
+    def __init__(self, text: str, starts: list[int]):
+        self._text = text
+        self._starts = starts
+
+    @classmethod
+    def of(cls, text: str) -> JsonArray | None:
+        """``text`` as a ``JsonArray`` when it is a valid JSON document whose top level is an array (each element is
+        decoded once to check it, then let go); None otherwise (``load_json`` then says what is wrong)."""
+        at = _JSON_SPACE.match(text).end()  # type: ignore[union-attr]
+        if not text.startswith("[", at):
+            return None
+        starts: list[int] = []
+        at = _JSON_SPACE.match(text, at + 1).end()  # type: ignore[union-attr]
+        closed = text.startswith("]", at)
+        try:
+            while not closed:
+                starts.append(at)
+                at = _JSON_SPACE.match(text, _DECODER.raw_decode(text, at)[1]).end()  # type: ignore[union-attr]
+                closed = text.startswith("]", at)
+                if not closed and not text.startswith(",", at):
+                    return None
+                at = _JSON_SPACE.match(text, at + 1).end() if not closed else at  # type: ignore[union-attr]
+        except (ValueError, RecursionError):
+            return None
+        if _JSON_SPACE.match(text, at + 1).end() != len(text):  # type: ignore[union-attr]
+            return None
+        return cls(text, starts)
+
+    def __len__(self) -> int:
+        return len(self._starts)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        return _DECODER.raw_decode(self._text, self._starts[index])[0]
+
+    def __iter__(self) -> Iterator[object]:
+        for start in self._starts:
+            yield _DECODER.raw_decode(self._text, start)[0]
+
+
+def is_array(value: object) -> bool:
+    """A JSON array: a decoded list, or a ``JsonArray``."""
+    return isinstance(value, list | JsonArray)
+
+
+def lazy_conversations(array: JsonArray | None, text: str, source: str) -> object:
+    """The document ``text``, decoded whole, unless it is ``array``, a list of more than one generic conversation
+    (its first element is one): then it stays a ``JsonArray``, and ``parse_generic`` builds one conversation at a
+    time from it."""
+    if array is None:
+        return load_json(text, source)
+    if len(array) > 1 and _looks_like_conversation(array[0]):
+        return array
+    return list(array)
 
 
 def _short(value: object, limit: int = 60) -> str:
@@ -740,7 +808,7 @@ def _looks_like_turn(obj: object) -> bool:
 def looks_generic(obj: object) -> bool:
     """Whether a JSON document is generic turns: a list of turn objects, ``{"turns": [...]}`` (or ``messages``,
     ``conversation``, ``utterances``), a list of such conversations, or ``{"conversations": [...]}`` of them."""
-    if isinstance(obj, list):
+    if is_array(obj):
         # Any recognisable item is enough: parse_generic then names the item that is wrong ("[3]").
         return any(_looks_like_turn(x) or _looks_like_conversation(x) for x in obj)
     if isinstance(obj, dict):
@@ -756,29 +824,35 @@ def parse_generic(obj: object, source: str, options: IngestOptions, *,
     """Transcripts from a generic JSON document (see ``looks_generic``); bad structure raises ``InputError``
     naming the key path (``conversations[2].turns[5]``)."""
     stem = default_id(source)
-    items: list[tuple[object, str]]
-    if isinstance(obj, list) and not any(_looks_like_conversation(x) for x in obj):
-        conversations = [_conversation_from_turns(obj, _Fields({}), source, "", stem)]
+    elements: Sequence[object]
+    prefix: str | None  # the key path of the list of conversations (None: the document is the one conversation)
+    if is_array(obj) and not any(_looks_like_conversation(x) for x in obj):  # type: ignore[attr-defined]
+        conversations = [_conversation_from_turns(list(obj), _Fields({}), source, "", stem)]  # type: ignore[call-overload]
         yield from finish_all(conversations, source=source, format=format, options=options)
         return
-    if isinstance(obj, list):
-        items = [(c, f"[{i}]") for i, c in enumerate(obj)]
+    if is_array(obj):
+        elements, prefix = obj, ""  # type: ignore[assignment]
     elif isinstance(obj, dict) and _looks_like_conversation(obj):
-        items = [(obj, "")]
+        elements, prefix = [obj], None
     elif isinstance(obj, dict) and isinstance(_Fields(obj).values.get("conversations"), list):
         fields = _Fields(obj)
-        name = fields.names["conversations"]
-        items = [(c, f"{name}[{i}]") for i, c in enumerate(fields.values["conversations"])]
+        elements, prefix = fields.values["conversations"], fields.names["conversations"]
     else:
         raise InputError(source, f"expected a list of turns or {{\"turns\": [...]}}, found {describe(obj)}",
                          code="unsupported_structure")
-    if not items:
+    count = len(elements)
+    if not count:
         raise InputError(source, "the list of conversations is empty; expected at least one", code="no_turns")
-    conversations = [
-        _generic_conversation(item, source, path, stem if len(items) == 1 else f"{stem}-{i}")
-        for i, (item, path) in enumerate(items, 1)
-    ]
-    yield from finish_all(conversations, source=source, format=format, options=options)
+
+    def conversations_read() -> Iterator[Conversation]:
+        for i, item in enumerate(elements, 1):
+            path = "" if prefix is None else f"{prefix}[{i - 1}]"
+            yield _generic_conversation(item, source, path, stem if count == 1 else f"{stem}-{i}")
+
+    if count > 1:  # every conversation is checked before the first is given: a bad one is the file's error record
+        for _ in conversations_read():
+            pass
+    yield from finish_all(conversations_read(), source=source, format=format, options=options)
 
 
 def _generic_conversation(obj: object, source: str, path: str, fallback_id: str, *,
@@ -823,7 +897,7 @@ def _conversation_from_turns(turns: list[Any], meta: _Fields, source: str, path:
 
 @parser("json-turns", description="Generic JSON: a list of turns, {\"turns\": [...]}, or a list of conversations")
 def read_json_turns(content: str, source: str, options: IngestOptions) -> Iterator[Transcript]:
-    doc = load_json(content, source)
+    doc = lazy_conversations(JsonArray.of(content), content, source)
     if not looks_generic(doc):
         found = f"top-level keys: {show_keys(doc)}" if isinstance(doc, dict) else describe(doc)
         raise InputError(source, f"expected a list of turn objects (each with a text field), {{\"turns\": [...]}} "
@@ -832,10 +906,13 @@ def read_json_turns(content: str, source: str, options: IngestOptions) -> Iterat
 
 
 __all__ = [
+    "JsonArray",
     "channel_from_value",
     "default_id",
     "describe",
     "html_text",
+    "is_array",
+    "lazy_conversations",
     "load_json",
     "looks_generic",
     "normalize_key",
