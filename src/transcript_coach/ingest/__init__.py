@@ -110,9 +110,12 @@ def _parse(data: bytes, source: str, options: IngestOptions, spec: ParserSpec) -
         yield from spec.read(data, source, options)
         return
     decoded = decode(data, source)
-    for transcript in spec.read(Lines.of(decoded.text) if spec.lines else decoded.text, source, options):
-        if decoded.warnings:
-            transcript = _with_warnings(transcript, decoded.warnings)
+    warnings = decoded.warnings
+    transcripts = spec.read(Lines.of(decoded.text) if spec.lines else decoded.text, source, options)
+    del decoded  # the parser holds the text only as long as it needs it
+    for transcript in transcripts:
+        if warnings:
+            transcript = _with_warnings(transcript, warnings)
         yield transcript
 
 

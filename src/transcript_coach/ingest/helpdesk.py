@@ -831,16 +831,21 @@ def _load(content: str, source: str) -> object:
         return items
 
 
+def _document(content: str, source: str) -> object:
+    """The JSON document, decoded whole, except a list of generic conversations (``lazy_conversations``)."""
+    array = JsonArray.of(content)
+    if array is None:
+        return _load(content, source)
+    if len(array) and detect_flavour(array[:1]) not in (None, "json-turns"):
+        return list(array)  # a list of helpdesk tickets: their parsers read it whole
+    return lazy_conversations(array, content, source)
+
+
 @parser("json", suffixes=(".json",),
         description="JSON export: Zendesk, Intercom, Freshdesk or generic turns, recognised by structure")
 def read_json(content: str, source: str, options: IngestOptions) -> Iterator[Transcript]:
-    array = JsonArray.of(content)
-    if array is None:
-        doc = _load(content, source)
-    elif len(array) and detect_flavour(array[:1]) not in (None, "json-turns"):
-        doc = list(array)  # a list of helpdesk tickets: their parsers read it whole
-    else:
-        doc = lazy_conversations(array, content, source)
+    doc = _document(content, source)
+    del content  # a list of conversations is kept as UTF-8 by ``doc``
     for name, test, parse in _FLAVOURS:
         if test(doc):
             yield from parse(doc, source, options)

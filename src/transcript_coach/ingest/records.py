@@ -169,13 +169,14 @@ _DECODER = json.JSONDecoder()
 class JsonArray(Sequence[object]):
     """The elements of a document that is a JSON array, each decoded from the document's text when it is asked for:
     an export of thousands of conversations is never held as objects all at once (a decoded document takes about
-    ten times its text). ``JsonArray.of`` makes one."""
+    ten times its text). ``JsonArray.of`` makes one; ``compact`` keeps the text as UTF-8 instead (Python holds a
+    text with one emoji in it at four bytes a character)."""
 
     __slots__ = ("_starts", "_text")
 
-    def __init__(self, text: str, starts: list[int]):
+    def __init__(self, text: str | bytes, starts: list[int]):
         self._text = text
-        self._starts = starts
+        self._starts = starts  # where each element starts in ``_text``, then where the document ends
 
     @classmethod
     def of(cls, text: str) -> JsonArray | None:
@@ -199,19 +200,39 @@ class JsonArray(Sequence[object]):
             return None
         if _JSON_SPACE.match(text, at + 1).end() != len(text):  # type: ignore[union-attr]
             return None
-        return cls(text, starts)
+        return cls(text, [*starts, len(text)])
+
+    def compact(self) -> JsonArray:
+        """The same array over the UTF-8 bytes of its text, when that is smaller than the text."""
+        text = self._text
+        if isinstance(text, bytes) or text.isascii():
+            return self
+        starts, at, done = [], 0, 0
+        for start in self._starts:
+            at += len(text[done:start].encode("utf-8"))
+            done = start
+            starts.append(at)
+        return JsonArray(text.encode("utf-8"), starts)
 
     def __len__(self) -> int:
-        return len(self._starts)
+        return len(self._starts) - 1
 
     def __getitem__(self, index):  # type: ignore[override]
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
-        return _DECODER.raw_decode(self._text, self._starts[index])[0]
+        if not -len(self) <= index < len(self):
+            raise IndexError("JsonArray index out of range")
+        return self._element(index % len(self))
 
     def __iter__(self) -> Iterator[object]:
-        for start in self._starts:
-            yield _DECODER.raw_decode(self._text, start)[0]
+        for index in range(len(self)):
+            yield self._element(index)
+
+    def _element(self, index: int) -> object:
+        text, start = self._text, self._starts[index]
+        if isinstance(text, bytes):
+            return _DECODER.raw_decode(text[start:self._starts[index + 1]].decode("utf-8"))[0]
+        return _DECODER.raw_decode(text, start)[0]
 
 
 def is_array(value: object) -> bool:
@@ -226,7 +247,7 @@ def lazy_conversations(array: JsonArray | None, text: str, source: str) -> objec
     if array is None:
         return load_json(text, source)
     if len(array) > 1 and _looks_like_conversation(array[0]):
-        return array
+        return array.compact()
     return list(array)
 
 
@@ -898,6 +919,7 @@ def _conversation_from_turns(turns: list[Any], meta: _Fields, source: str, path:
 @parser("json-turns", description="Generic JSON: a list of turns, {\"turns\": [...]}, or a list of conversations")
 def read_json_turns(content: str, source: str, options: IngestOptions) -> Iterator[Transcript]:
     doc = lazy_conversations(JsonArray.of(content), content, source)
+    del content  # a list of conversations is kept as UTF-8 by ``doc``
     if not looks_generic(doc):
         found = f"top-level keys: {show_keys(doc)}" if isinstance(doc, dict) else describe(doc)
         raise InputError(source, f"expected a list of turn objects (each with a text field), {{\"turns\": [...]}} "
