@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import tracemalloc
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -169,6 +170,52 @@ def test_zendesk_full_export_one_ticket_per_line():
     first, second = read(None, "zendesk_export.json", raw=data)
     assert (first.id, second.id) == ("1", "2")
     assert [turn.role for turn in first.turns] == ["customer", "agent"]
+
+
+def _tickets(flavour: str, count: int) -> list[dict]:
+    """``count`` small tickets (conversations) of one helpdesk, each with an emoji in it."""
+    text = "Hello, my parcel has not arrived and the tracking page has not changed \U0001F600"
+    if flavour == "zendesk":
+        return [{"id": n, "requester_id": 7, "comments": [{"author_id": 7, "body": f"{text} ({n})"},
+                                                          {"author_id": 8, "body": "Sorry, I will check it now"}]}
+                for n in range(count)]
+    if flavour == "intercom":
+        return [{"type": "conversation", "id": str(n),
+                 "source": {"author": {"type": "user", "name": "Ann"}, "body": f"{text} ({n})"},
+                 "conversation_parts": {"conversation_parts": [
+                     {"part_type": "comment", "author": {"type": "admin", "name": "Tom"},
+                      "body": "Sorry, I will check it now"}]}} for n in range(count)]
+    return [{"id": n, "requester_id": 7, "description_text": f"{text} ({n})",
+             "conversations": [{"body_text": "Sorry, I will check it now", "incoming": False, "user_id": 8}]}
+            for n in range(count)]
+
+
+@pytest.mark.parametrize("flavour, one_per_line", [("zendesk", True), ("zendesk", False), ("intercom", False),
+                                                   ("freshdesk", False)])
+def test_a_large_list_of_tickets_is_read_one_ticket_at_a_time(flavour, one_per_line):
+    """A helpdesk export of many tickets (a JSON list, or Zendesk's full export of a ticket per line) is not decoded
+    whole: while its conversations are read, memory holds its text as UTF-8, not the tickets as objects."""
+
+    def memory(count: int) -> tuple[int, int]:
+        tickets = _tickets(flavour, count)
+        if one_per_line:
+            data = "".join(json.dumps(t, ensure_ascii=False) + "\n" for t in tickets).encode()
+        else:
+            data = json.dumps(tickets, ensure_ascii=False).encode()
+        ids, reading = [], 0
+        tracemalloc.start()
+        try:
+            for transcript in read_bytes(data, "export.json", IngestOptions(max_file_bytes=len(data))):
+                ids.append(transcript.id)
+                reading = max(reading, tracemalloc.get_traced_memory()[0])
+            return reading, len(data)
+        finally:
+            tracemalloc.stop()
+            assert ids == [str(n) for n in range(count)]
+
+    small_reading, small_size = memory(300)
+    large_reading, large_size = memory(1200)
+    assert (large_reading - small_reading) / (large_size - small_size) < 1.5
 
 
 def test_zendesk_single_ticket_with_embedded_comments_and_a_ticket_without_comments():

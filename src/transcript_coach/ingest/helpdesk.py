@@ -47,9 +47,10 @@ from transcript_coach.ingest.records import (
     JsonArray,
     default_id,
     describe,
+    conversations_of,
     html_text,
-    lazy_conversations,
-    load_json,
+    is_array,
+    load_json_lazily,
     looks_generic,
     parse_flag,
     parse_generic,
@@ -160,15 +161,15 @@ class _Reader:
 
 
 def _objects(value: object, path: str, source: str) -> list[_Reader]:
-    if not isinstance(value, list):
+    if not is_array(value):
         raise InputError(source, f"{path}: expected a list, found {describe(value)}", code="unsupported_structure")
-    readers = []
-    for i, item in enumerate(value):
-        if not isinstance(item, dict):
-            raise InputError(source, f"{path}[{i}]: expected an object, found {describe(item)}",
-                             code="unsupported_structure")
-        readers.append(_Reader(item, f"{path}[{i}]", source))
-    return readers
+    return [_object(item, f"{path}[{i}]", source) for i, item in enumerate(value)]  # type: ignore[arg-type]
+
+
+def _object(item: object, path: str, source: str) -> _Reader:
+    if not isinstance(item, dict):
+        raise InputError(source, f"{path}: expected an object, found {describe(item)}", code="unsupported_structure")
+    return _Reader(item, path, source)
 
 
 def _ordered(turns: list[RawTurn]) -> list[RawTurn]:
@@ -194,8 +195,8 @@ def _conversation_id(value: str | None, source: str, index: int, count: int) -> 
 def _unsupported(source: str, doc: object, flavour: str | None = None) -> InputError:
     if isinstance(doc, dict):
         found = f"an object with top-level keys: {show_keys(doc)}"
-    elif isinstance(doc, list):
-        kinds = sorted({describe(x).split(" (")[0] for x in doc})
+    elif is_array(doc):
+        kinds = sorted({describe(x).split(" (")[0] for x in doc})  # type: ignore[attr-defined]
         found = f"a list of {len(doc)} item(s) ({', '.join(kinds) or 'empty'})"
         if doc and isinstance(doc[0], dict):
             found += f"; the first has keys: {show_keys(doc[0])}"
@@ -224,7 +225,7 @@ def _zendesk_ticket_like(obj: object) -> bool:
 
 
 def is_zendesk(doc: object) -> bool:
-    if isinstance(doc, list):
+    if is_array(doc):
         return bool(doc) and _zendesk_ticket_like(doc[0])
     if not isinstance(doc, dict):
         return False
@@ -505,15 +506,24 @@ def parse_zendesk(doc: object, source: str, options: IngestOptions) -> Iterator[
     """Zendesk: ticket + comments (+ sideloaded users), comments alone, a ticket with embedded comments, a
     ``tickets`` list of those, or a list of tickets (one per line in Zendesk's full JSON export)."""
     pairs: list[tuple[_Reader | None, list[_Reader] | None]]
-    if isinstance(doc, list):
+    if is_array(doc):
         if not doc:
             raise _no_conversations(source, "the top-level list")
-        if not (_zendesk_ticket_like(doc[0]) or isinstance(doc[0], dict) and _ZENDESK_TICKET_KEYS & set(doc[0])):
+        first = doc[0]  # type: ignore[index]
+        if not (_zendesk_ticket_like(first) or isinstance(first, dict) and _ZENDESK_TICKET_KEYS & set(first)):
             raise _unsupported(source, doc, "zendesk")
-        root = _Reader({}, "", source)
-        pairs = [(t, t.items("comments")) for t in _objects(doc, "", source)]
-        users = _zendesk_users(None)
-    elif isinstance(doc, dict):
+        count, no_users = len(doc), _zendesk_users(None)  # type: ignore[arg-type]
+
+        def conversation(index: int, item: object) -> Conversation:
+            reader = _object(item, f"[{index}]", source)
+            comments = reader.items("comments")
+            return _zendesk_conversation(reader, comments, _zendesk_users(reader.items("users"), no_users), source,
+                                         _conversation_id(None, source, index, count))
+
+        yield from finish_all(conversations_of(doc, conversation), source=source,  # type: ignore[arg-type]
+                              format="zendesk", options=options)
+        return
+    if isinstance(doc, dict):
         root = _Reader(doc, "", source)
         users = _zendesk_users(root.items("users"))
         is_ticket = not isinstance(doc.get("ticket"), dict) and bool((_ZENDESK_TICKET_KEYS - {"comments"}) & set(doc))
@@ -561,7 +571,7 @@ def _intercom_conversation_like(obj: object) -> bool:
 
 
 def is_intercom(doc: object) -> bool:
-    if isinstance(doc, list):
+    if is_array(doc):
         return bool(doc) and _intercom_conversation_like(doc[0])
     if not isinstance(doc, dict):
         return False
@@ -649,11 +659,15 @@ def _intercom_body(item: _Reader, by_email: bool) -> str:
 
 def parse_intercom(doc: object, source: str, options: IngestOptions) -> Iterator[Transcript]:
     """Intercom: a conversation object (REST API), ``{"conversations": [...]}``, or a list of conversations."""
-    if isinstance(doc, list) and doc and _intercom_conversation_like(doc[0]):
-        convs = _objects(doc, "", source)
-    elif isinstance(doc, dict) and _intercom_conversation_like(doc):
+    if is_array(doc) and doc and _intercom_conversation_like(doc[0]):  # type: ignore[index]
+        count = len(doc)  # type: ignore[arg-type]
+        conversations = conversations_of(doc, lambda index, item: _intercom_conversation(  # type: ignore[arg-type]
+            _object(item, f"[{index}]", source), _conversation_id(None, source, index, count)))
+        yield from finish_all(conversations, source=source, format="intercom", options=options)
+        return
+    if isinstance(doc, dict) and _intercom_conversation_like(doc):
         convs = [_Reader(doc, "", source)]
-    elif isinstance(doc, list) and not doc:
+    elif is_array(doc) and not doc:
         raise _no_conversations(source, "the top-level list")
     elif isinstance(doc, dict) and is_intercom(doc):
         convs = _Reader(doc, "", source).items("conversations") or []
@@ -681,7 +695,7 @@ def _freshdesk_ticket_like(obj: object) -> bool:
 
 
 def is_freshdesk(doc: object) -> bool:
-    if isinstance(doc, list):
+    if is_array(doc):
         return bool(doc) and _freshdesk_ticket_like(doc[0])
     if not isinstance(doc, dict):
         return False
@@ -771,13 +785,18 @@ def _freshdesk_text(item: _Reader, text_key: str, html_key: str, by_email: bool)
 def parse_freshdesk(doc: object, source: str, options: IngestOptions) -> Iterator[Transcript]:
     """Freshdesk: ``{"ticket", "conversations"}``, a ticket with embedded ``conversations``
     (``GET /tickets/{id}?include=conversations``), ``{"tickets": [...]}`` or a list of those."""
-    if isinstance(doc, list):
+    if is_array(doc):
         if not doc:
             raise _no_conversations(source, "the top-level list")
-        if not (_freshdesk_ticket_like(doc[0]) or isinstance(doc[0], dict) and "requester_id" in doc[0]):
+        first = doc[0]  # type: ignore[index]
+        if not (_freshdesk_ticket_like(first) or isinstance(first, dict) and "requester_id" in first):
             raise _unsupported(source, doc, "freshdesk")
-        items = _objects(doc, "", source)
-    elif isinstance(doc, dict) and isinstance(doc.get("tickets"), list) and "ticket" not in doc:
+        count = len(doc)  # type: ignore[arg-type]
+        conversations = conversations_of(doc, lambda index, item: _freshdesk_item(  # type: ignore[arg-type]
+            _object(item, f"[{index}]", source), source, index, count))
+        yield from finish_all(conversations, source=source, format="freshdesk", options=options)
+        return
+    if isinstance(doc, dict) and isinstance(doc.get("tickets"), list) and "ticket" not in doc:
         items = _Reader(doc, "", source).items("tickets") or []
         if not items:
             raise _no_conversations(source, "tickets")
@@ -785,14 +804,16 @@ def parse_freshdesk(doc: object, source: str, options: IngestOptions) -> Iterato
         items = [_Reader(doc, "", source)]
     else:
         raise _unsupported(source, doc, "freshdesk")
-    conversations = []
-    for i, item in enumerate(items):
-        ticket = item.child("ticket") if isinstance(item.get("ticket"), dict) else item
-        assert ticket is not None
-        replies = item.items("conversations") if item.has("conversations") else ticket.items("conversations")
-        conversations.append(_freshdesk_conversation(ticket, replies, source,
-                                                     _conversation_id(None, source, i, len(items))))
+    conversations = [_freshdesk_item(item, source, i, len(items)) for i, item in enumerate(items)]
     yield from finish_all(conversations, source=source, format="freshdesk", options=options)
+
+
+def _freshdesk_item(item: _Reader, source: str, index: int, count: int) -> Conversation:
+    """The conversation of one ticket: ``{"ticket", "conversations"}`` or a ticket with them embedded."""
+    ticket = item.child("ticket") if isinstance(item.get("ticket"), dict) else item
+    assert ticket is not None
+    replies = item.items("conversations") if item.has("conversations") else ticket.items("conversations")
+    return _freshdesk_conversation(ticket, replies, source, _conversation_id(None, source, index, count))
 
 
 # --- the dispatcher ---------------------------------------------------------------------------------------------------
@@ -815,57 +836,50 @@ def detect_flavour(doc: object) -> str | None:
 
 
 def _load(content: str, source: str) -> object:
-    """The JSON document; a file of one JSON object per line (Zendesk's full export) becomes a list of them."""
+    """The JSON document, a list as a ``JsonArray`` (see ``load_json_lazily``); a file of one JSON object per line
+    (Zendesk's full export) is a ``JsonArray`` of them."""
     try:
-        return load_json(content, source)
+        return load_json_lazily(content, source)
     except InputError as error:
-        lines = [line for line in content.split("\n") if line.strip()]
-        if error.code != "malformed_json" or len(lines) < 2 or not lines[0].lstrip().startswith("{"):
+        if error.code != "malformed_json" or not content.lstrip().startswith("{"):
             raise
-        try:
-            items = [json.loads(line) for line in lines]
-        except (ValueError, RecursionError):
+        lines = JsonArray.of_lines(content)
+        if lines is None:
             raise error from None
-        if not all(isinstance(item, dict) for item in items):
-            raise error from None
-        return items
-
-
-def _document(content: str, source: str) -> object:
-    """The JSON document, decoded whole, except a list of generic conversations (``lazy_conversations``)."""
-    array = JsonArray.of(content)
-    if array is None:
-        return _load(content, source)
-    if len(array) and detect_flavour(array[:1]) not in (None, "json-turns"):
-        return list(array)  # a list of helpdesk tickets: their parsers read it whole
-    return lazy_conversations(array, content, source)
+        return lines.compact()
 
 
 @parser("json", suffixes=(".json",),
         description="JSON export: Zendesk, Intercom, Freshdesk or generic turns, recognised by structure")
 def read_json(content: str, source: str, options: IngestOptions) -> Iterator[Transcript]:
-    doc = _document(content, source)
-    del content  # a list of conversations is kept as UTF-8 by ``doc``
+    doc = _load(content, source)
+    del content  # a list is kept as UTF-8 by ``doc``
     for name, test, parse in _FLAVOURS:
         if test(doc):
             yield from parse(doc, source, options)
             return
-    if isinstance(doc, list | dict) and not doc:
-        raise InputError(source, f"the JSON document is an empty {'list' if isinstance(doc, list) else 'object'}; "
+    if (is_array(doc) or isinstance(doc, dict)) and not doc:
+        raise InputError(source, f"the JSON document is an empty {'list' if is_array(doc) else 'object'}; "
                          f"expected {SUPPORTED}", code="no_turns")
     raise _unsupported(source, doc)
 
 
 @parser("zendesk", description="Zendesk ticket + comments JSON (API or export)")
 def read_zendesk(content: str, source: str, options: IngestOptions) -> Iterator[Transcript]:
-    yield from parse_zendesk(_load(content, source), source, options)
+    doc = _load(content, source)
+    del content  # a list is kept as UTF-8 by ``doc``
+    yield from parse_zendesk(doc, source, options)
 
 
 @parser("intercom", description="Intercom conversation JSON (REST API)")
 def read_intercom(content: str, source: str, options: IngestOptions) -> Iterator[Transcript]:
-    yield from parse_intercom(_load(content, source), source, options)
+    doc = _load(content, source)
+    del content  # a list is kept as UTF-8 by ``doc``
+    yield from parse_intercom(doc, source, options)
 
 
 @parser("freshdesk", description="Freshdesk ticket + conversations JSON (REST API)")
 def read_freshdesk(content: str, source: str, options: IngestOptions) -> Iterator[Transcript]:
-    yield from parse_freshdesk(_load(content, source), source, options)
+    doc = _load(content, source)
+    del content  # a list is kept as UTF-8 by ``doc``
+    yield from parse_freshdesk(doc, source, options)

@@ -202,6 +202,23 @@ class JsonArray(Sequence[object]):
             return None
         return cls(text, [*starts, len(text)])
 
+    @classmethod
+    def of_lines(cls, text: str) -> JsonArray | None:
+        """``text`` as a ``JsonArray`` of its lines when it holds two or more lines and each line that is not blank
+        is one JSON object (Zendesk's full export); None otherwise."""
+        starts: list[int] = []
+        at = 0
+        try:
+            for line in text.split("\n"):  # as ``decode`` left it: "\n" ends every line
+                if line.strip():
+                    if not isinstance(json.loads(line), dict):
+                        return None
+                    starts.append(at + len(line) - len(line.lstrip()))
+                at += len(line) + 1
+        except (ValueError, RecursionError):
+            return None
+        return cls(text, [*starts, len(text)]) if len(starts) >= 2 else None
+
     def compact(self) -> JsonArray:
         """The same array over the UTF-8 bytes of its text, when that is smaller than the text."""
         text = self._text
@@ -240,15 +257,22 @@ def is_array(value: object) -> bool:
     return isinstance(value, list | JsonArray)
 
 
-def lazy_conversations(array: JsonArray | None, text: str, source: str) -> object:
-    """The document ``text``, decoded whole, unless it is ``array``, a list of more than one generic conversation
-    (its first element is one): then it stays a ``JsonArray``, and ``parse_generic`` builds one conversation at a
-    time from it."""
-    if array is None:
-        return load_json(text, source)
-    if len(array) > 1 and _looks_like_conversation(array[0]):
-        return array.compact()
-    return list(array)
+def load_json_lazily(text: str, source: str) -> object:
+    """``load_json``, except that a document that is an array comes as a ``JsonArray`` (its elements decoded one at
+    a time when read)."""
+    array = JsonArray.of(text)
+    return load_json(text, source) if array is None else array.compact()
+
+
+def conversations_of(elements: Sequence[object], build: Callable[[int, object], Conversation]
+                     ) -> Iterator[Conversation]:
+    """``build(index, element)`` for each element of a list of conversations (or tickets), in order. Every element
+    is built once first, and let go, so that a bad one anywhere is the file's error record, raised before any
+    conversation is given; a ``JsonArray`` is never decoded whole."""
+    if len(elements) > 1:
+        for index, element in enumerate(elements):
+            build(index, element)
+    return (build(index, element) for index, element in enumerate(elements))
 
 
 def _short(value: object, limit: int = 60) -> str:
@@ -865,15 +889,11 @@ def parse_generic(obj: object, source: str, options: IngestOptions, *,
     if not count:
         raise InputError(source, "the list of conversations is empty; expected at least one", code="no_turns")
 
-    def conversations_read() -> Iterator[Conversation]:
-        for i, item in enumerate(elements, 1):
-            path = "" if prefix is None else f"{prefix}[{i - 1}]"
-            yield _generic_conversation(item, source, path, stem if count == 1 else f"{stem}-{i}")
+    def build(index: int, item: object) -> Conversation:
+        path = "" if prefix is None else f"{prefix}[{index}]"
+        return _generic_conversation(item, source, path, stem if count == 1 else f"{stem}-{index + 1}")
 
-    if count > 1:  # every conversation is checked before the first is given: a bad one is the file's error record
-        for _ in conversations_read():
-            pass
-    yield from finish_all(conversations_read(), source=source, format=format, options=options)
+    yield from finish_all(conversations_of(elements, build), source=source, format=format, options=options)
 
 
 def _generic_conversation(obj: object, source: str, path: str, fallback_id: str, *,
@@ -918,8 +938,8 @@ def _conversation_from_turns(turns: list[Any], meta: _Fields, source: str, path:
 
 @parser("json-turns", description="Generic JSON: a list of turns, {\"turns\": [...]}, or a list of conversations")
 def read_json_turns(content: str, source: str, options: IngestOptions) -> Iterator[Transcript]:
-    doc = lazy_conversations(JsonArray.of(content), content, source)
-    del content  # a list of conversations is kept as UTF-8 by ``doc``
+    doc = load_json_lazily(content, source)
+    del content  # a list is kept as UTF-8 by ``doc``
     if not looks_generic(doc):
         found = f"top-level keys: {show_keys(doc)}" if isinstance(doc, dict) else describe(doc)
         raise InputError(source, f"expected a list of turn objects (each with a text field), {{\"turns\": [...]}} "
@@ -934,7 +954,8 @@ __all__ = [
     "describe",
     "html_text",
     "is_array",
-    "lazy_conversations",
+    "conversations_of",
+    "load_json_lazily",
     "load_json",
     "looks_generic",
     "normalize_key",
