@@ -22,7 +22,8 @@ Measured, on one core unless said otherwise:
 - peak memory (``ru_maxrss`` of a ``transcript-coach score -o FILE --jobs 1`` subprocess) at 1x and 10x the corpus
   (target: 10x within 1.2x of 1x);
 - the same two memory peaks with the corpus written as one JSON Lines export (a message per line, grouped by
-  conversation id, as helpdesk exports are), which ``score`` reads without holding its messages;
+  conversation id, as helpdesk exports are), which ``score`` reads without holding its messages, and as one JSON
+  document (a list of conversations), which it reads a conversation at a time;
 - ``--jobs 1`` against ``--jobs 2`` (CLI subprocesses, wall time including start-up, the best of three runs each)
   on a folder of ``--jobs-files`` files (default 2,000): the speed-up (target 1.7x on 2 cores) and whether the two
   outputs are byte-identical; also the CLI's start-up (one conversation scored), which both pay once, and the
@@ -177,6 +178,14 @@ def write_export(conversations: Iterable[dict], path: Path) -> None:
             for turn in conversation["turns"]:
                 message = {"conversation_id": conversation["id"], "channel": conversation["channel"], **turn}
                 export.write(json.dumps(message, ensure_ascii=False) + "\n")
+
+
+def write_list(conversations: Iterable[dict], path: Path) -> None:
+    """The conversations as one generic JSON document, a list of them, written as it goes."""
+    with path.open("w", encoding="utf-8") as document:
+        for n, conversation in enumerate(conversations):
+            document.write(("[" if n == 0 else ",\n") + json.dumps(conversation, ensure_ascii=False))
+        document.write("]\n")
 
 
 def words(conversations: Iterable[dict]) -> int:
@@ -380,6 +389,15 @@ def measure_all(data_dir: Path, size: int, jobs_files: int, spacy_model: str, pr
     rows.extend(memory_rows(exports, "corpus as one JSON Lines export", ["--max-file-size", megabytes],
                             "a big export is read without holding its messages", work))
     exports.pop(f"{SCALE}x").unlink()
+
+    lists = {name: work / f"list-{name}.json" for name in ("1x", f"{SCALE}x")}
+    write_list(corpus(base, size), lists["1x"])
+    write_list(corpus(base, size * SCALE), lists[f"{SCALE}x"])
+    biggest = str(1 + max(p.stat().st_size for p in lists.values()) // 1048576)
+    rows.extend(memory_rows(lists, "corpus as one JSON file (a list of conversations)", ["--max-file-size", biggest],
+                            "the list is checked and read a conversation at a time, its text held as UTF-8", work))
+    for path in lists.values():
+        path.unlink()
 
     from transcript_coach.parallel import default_jobs
 

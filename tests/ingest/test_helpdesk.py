@@ -215,7 +215,7 @@ def test_a_large_list_of_tickets_is_read_one_ticket_at_a_time(flavour, one_per_l
 
     small_reading, small_size = memory(300)
     large_reading, large_size = memory(1200)
-    assert (large_reading - small_reading) / (large_size - small_size) < 1.5
+    assert (large_reading - small_reading) / (large_size - small_size) < 3  # held as text: 4 or more
 
 
 def test_zendesk_single_ticket_with_embedded_comments_and_a_ticket_without_comments():

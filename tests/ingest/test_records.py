@@ -583,7 +583,7 @@ def test_a_large_json_list_of_conversations_is_read_one_conversation_at_a_time(n
 
     small_peak, small_reading, small_size = memory(300)
     large_peak, large_reading, large_size = memory(1200)
-    assert (large_reading - small_reading) / (large_size - small_size) < 1.5
+    assert (large_reading - small_reading) / (large_size - small_size) < 3  # held as text: 4 or more
     if not emoji:  # the text, decoded from the file before it is looked at, takes one byte a character here
         assert (large_peak - small_peak) / (large_size - small_size) < 2.5
 

@@ -32,7 +32,6 @@ and skipped.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterator
 from datetime import datetime

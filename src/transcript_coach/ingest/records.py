@@ -220,7 +220,8 @@ class JsonArray(Sequence[object]):
         return cls(text, [*starts, len(text)]) if len(starts) >= 2 else None
 
     def compact(self) -> JsonArray:
-        """The same array over the UTF-8 bytes of its text, when that is smaller than the text."""
+        """The same array over the UTF-8 bytes of its text (unless the text is ASCII, which Python already holds at a
+        byte a character)."""
         text = self._text
         if isinstance(text, bytes) or text.isascii():
             return self
