@@ -10,6 +10,9 @@ and error records in input order, so the output is byte for byte the one ``jobs=
 its own transcript, never on what else was in the batch. A few chunks per worker are in flight at a time, so memory
 stays flat however many files there are.
 
+With ``skip`` (what ``--resume`` passes over), the main process reads the inputs until ``skip`` first says no and
+sends the rest of that input as chunks of its conversations (``skipping_chunks``).
+
 A ``transform`` given to ``score`` runs in the workers, on each result as it is made: the CLI has them write the
 JSONL lines (``reporting.encode``), so the main process receives short strings rather than reports to unpickle and
 encode. Standard input is read by the caller and its bytes travel with the chunk that holds ``-``. Inputs that fit in
