@@ -190,16 +190,22 @@ def _tickets(flavour: str, count: int) -> list[dict]:
             for n in range(count)]
 
 
-@pytest.mark.parametrize("flavour, one_per_line", [("zendesk", True), ("zendesk", False), ("intercom", False),
-                                                   ("freshdesk", False)])
-def test_a_large_list_of_tickets_is_read_one_ticket_at_a_time(flavour, one_per_line):
-    """A helpdesk export of many tickets (a JSON list, or Zendesk's full export of a ticket per line) is not decoded
-    whole: while its conversations are read, memory holds its text as UTF-8, not the tickets as objects."""
+@pytest.mark.parametrize("flavour, shape", [("zendesk", "lines"), ("zendesk", "list"), ("zendesk", "wrapped"),
+                                            ("intercom", "list"), ("intercom", "wrapped"), ("freshdesk", "list"),
+                                            ("freshdesk", "wrapped")])
+def test_a_large_list_of_tickets_is_read_one_ticket_at_a_time(flavour, shape):
+    """A helpdesk export of many tickets (a JSON list, the list under "tickets" or "conversations" as the APIs page
+    them, or Zendesk's full export of a ticket per line) is not decoded whole: while its conversations are read,
+    memory holds its text as UTF-8, not the tickets as objects."""
 
     def memory(count: int) -> tuple[int, int]:
         tickets = _tickets(flavour, count)
-        if one_per_line:
+        if shape == "lines":
             data = "".join(json.dumps(t, ensure_ascii=False) + "\n" for t in tickets).encode()
+        elif shape == "wrapped":
+            key = "conversations" if flavour == "intercom" else "tickets"
+            users = [{"id": 7, "name": "Ann", "role": "end-user"}, {"id": 8, "name": "Tom", "role": "agent"}]
+            data = json.dumps({key: tickets, "users": users, "count": count}, ensure_ascii=False).encode()
         else:
             data = json.dumps(tickets, ensure_ascii=False).encode()
         ids, reading = [], 0

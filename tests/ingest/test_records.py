@@ -551,17 +551,19 @@ def test_a_large_export_is_read_one_conversation_at_a_time(name):
     assert (large_peak - small_peak) / (large_size - small_size) < 2.5
 
 
-def json_conversations(conversations: int, emoji: bool = False) -> bytes:
-    """A generic JSON list of ``conversations`` conversations like those of ``export`` (with an emoji in each)."""
+def json_conversations(conversations: int, emoji: bool = False, wrapped: bool = False) -> bytes:
+    """A generic JSON list of ``conversations`` conversations like those of ``export`` (with an emoji in each; under
+    ``"conversations"`` in an object when ``wrapped``)."""
     rows = [json.loads(line) for line in export("export.jsonl", conversations).decode("utf-8").splitlines()]
     if emoji:
         for row in rows[::4]:
             row["text"] += " \U0001F600"
-    return json.dumps([{"id": f"c-{n}", "turns": rows[4 * n:4 * n + 4]} for n in range(conversations)],
-                      ensure_ascii=False).encode()
+    listed = [{"id": f"c-{n}", "turns": rows[4 * n:4 * n + 4]} for n in range(conversations)]
+    return json.dumps({"conversations": listed} if wrapped else listed, ensure_ascii=False).encode()
 
 
-@pytest.mark.parametrize("name, emoji", [("export.json", False), ("export.json", True), ("export.data", True)])
+@pytest.mark.parametrize("name, emoji", [("export.json", False), ("export.json", True), ("export.data", True),
+                                         ("wrapped.json", True)])
 def test_a_large_json_list_of_conversations_is_read_one_conversation_at_a_time(name, emoji):
     """A JSON list of conversations is not decoded whole: memory grows with its text, not with the objects (about
     ten times the text) that decoding all of it at once would make. While its conversations are read, the text is
@@ -569,7 +571,7 @@ def test_a_large_json_list_of_conversations_is_read_one_conversation_at_a_time(n
     options = {"format": "json-turns"} if name.endswith(".data") else {}  # the format found by structure, or forced
 
     def memory(conversations: int) -> tuple[int, int, int]:
-        data = json_conversations(conversations, emoji)
+        data = json_conversations(conversations, emoji, wrapped=name.startswith("wrapped"))
         ids, reading = [], 0
         tracemalloc.start()
         try:
@@ -597,16 +599,17 @@ def test_a_bad_conversation_late_in_a_json_list_is_reported_before_any_conversat
 
 
 _JSON_PIECES = ["[", "]", "{", "}", ",", ":", " ", "\n", "\t", '"a"', '"\\u00e9"', '"😀"', "1", "-2.5e3", "true",
-                "null", "NaN", "[]", "{}", '{"turns": []}', "x", "\ufeff"]
+                "null", "NaN", "[]", "{}", '{"turns": []}', "x", "\ufeff", '"tickets":', '"conversations"']
 
 
 @given(st.lists(st.sampled_from(_JSON_PIECES), max_size=14))
 def test_a_json_array_gives_what_json_loads_gives_and_nothing_for_what_it_refuses(pieces):
     text = "".join(pieces)
+    refused = object()
     try:
         expected = json.loads(text)
     except (ValueError, RecursionError):
-        expected = None
+        expected = refused
     array = records.JsonArray.of(text)
     if isinstance(expected, list):
         assert array is not None
@@ -617,6 +620,39 @@ def test_a_json_array_gives_what_json_loads_gives_and_nothing_for_what_it_refuse
             assert json.dumps([view[i] for i in range(-len(view), len(view))]) == json.dumps(expected + expected)
     else:
         assert array is None
+    try:
+        read = records.load_json_lazily(text, "export.json")
+    except InputError:
+        read = refused
+    assert (read is refused) == (expected is refused)
+    if read is not refused:
+        assert json.dumps(_decoded(read)) == json.dumps(expected)
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=4),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3),
+    max_leaves=8)
+
+
+def _decoded(value: object) -> object:
+    if isinstance(value, records.JsonArray):
+        return list(value)
+    if isinstance(value, dict):
+        return {key: _decoded(item) for key, item in value.items()}
+    return value
+
+
+@given(st.dictionaries(st.sampled_from(["tickets", "conversations", "users", "meta"]),
+                       st.lists(_JSON_VALUES, max_size=4) | _JSON_VALUES, max_size=4),
+       st.sampled_from([None, 0, 2]), st.booleans())
+def test_an_object_wrapping_a_list_of_conversations_reads_as_json_loads_reads_it(document, indent, ascii_only):
+    text = json.dumps(document, indent=indent, ensure_ascii=ascii_only)
+    read = records.load_json_lazily(text, "export.json")
+    assert json.dumps(_decoded(read)) == json.dumps(json.loads(text))
+    wrapped = any(isinstance(document.get(key), list) and len(document[key]) > 1
+                  for key in ("tickets", "conversations"))
+    assert wrapped == any(isinstance(value, records.JsonArray) for value in read.values())
 
 
 @pytest.mark.parametrize("name", ["export.csv", "export.jsonl"])

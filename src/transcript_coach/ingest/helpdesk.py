@@ -33,7 +33,7 @@ and skipped.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -154,6 +154,13 @@ class _Reader:
             return None
         return _objects(value, self.at(key), self.source)
 
+    def elements(self, key: str) -> Sequence[object] | None:
+        """The list under ``key`` as it is, its elements not yet checked (``None`` when absent or null)."""
+        value = self.obj.get(key)
+        if value is not None and not is_array(value):
+            raise self.error(key, "a list", value)
+        return value
+
     def html(self, key: str) -> str | None:
         value = self.text(key)
         return None if value is None else html_text(value, self.source, self.at(key))
@@ -169,6 +176,16 @@ def _object(item: object, path: str, source: str) -> _Reader:
     if not isinstance(item, dict):
         raise InputError(source, f"{path}: expected an object, found {describe(item)}", code="unsupported_structure")
     return _Reader(item, path, source)
+
+
+def _each(elements: Sequence[object], path: str | None, source: str,
+          build: Callable[[_Reader, int, int], Conversation]) -> Iterator[Conversation]:
+    """``build(ticket, index, count)`` for each object of a list of tickets or conversations at key path ``path``
+    (None: ``elements`` is the document alone), built one at a time (``conversations_of``): a big export is never
+    held whole."""
+    count = len(elements)
+    return conversations_of(elements, lambda index, item: build(
+        _object(item, "" if path is None else f"{path}[{index}]", source), index, count))
 
 
 def _ordered(turns: list[RawTurn]) -> list[RawTurn]:
@@ -231,8 +248,8 @@ def is_zendesk(doc: object) -> bool:
     if "comments" in doc and not _freshdesk_ticket_like(doc):
         return True  # parse_zendesk says what is wrong when "comments" is not a list
     tickets = doc.get("tickets")
-    if isinstance(tickets, list):
-        return bool(tickets) and _zendesk_ticket_like(tickets[0])
+    if is_array(tickets):
+        return bool(tickets) and _zendesk_ticket_like(tickets[0])  # type: ignore[index]
     ticket = doc.get("ticket")
     if isinstance(ticket, dict) and "conversations" not in doc:
         return not _freshdesk_ticket_like(ticket) and bool(_ZENDESK_TICKET_KEYS & set(ticket))
@@ -381,6 +398,14 @@ def _zendesk_conversation(ticket: _Reader | None, comments: list[_Reader] | None
                         warnings=tuple(context.warnings))
 
 
+def _zendesk_ticket(ticket: _Reader, users: dict[str, _ZendeskUser], source: str, index: int, count: int
+                    ) -> Conversation:
+    """The conversation of one ticket of a list, with its embedded comments (and users, else the list's)."""
+    comments = ticket.items("comments")
+    return _zendesk_conversation(ticket, comments, _zendesk_users(ticket.items("users"), users), source,
+                                 _conversation_id(None, source, index, count))
+
+
 def _zendesk_label(user: _ZendeskUser | None, author: str | None) -> str | None:
     if user is not None and user.name and user.name.strip():
         return user.name.strip()
@@ -511,16 +536,10 @@ def parse_zendesk(doc: object, source: str, options: IngestOptions) -> Iterator[
         first = doc[0]  # type: ignore[index]
         if not (_zendesk_ticket_like(first) or isinstance(first, dict) and _ZENDESK_TICKET_KEYS & set(first)):
             raise _unsupported(source, doc, "zendesk")
-        count, no_users = len(doc), _zendesk_users(None)  # type: ignore[arg-type]
-
-        def conversation(index: int, item: object) -> Conversation:
-            reader = _object(item, f"[{index}]", source)
-            comments = reader.items("comments")
-            return _zendesk_conversation(reader, comments, _zendesk_users(reader.items("users"), no_users), source,
-                                         _conversation_id(None, source, index, count))
-
-        yield from finish_all(conversations_of(doc, conversation), source=source,  # type: ignore[arg-type]
-                              format="zendesk", options=options)
+        no_users = _zendesk_users(None)
+        tickets = _each(doc, "", source,  # type: ignore[arg-type]
+                        lambda ticket, index, count: _zendesk_ticket(ticket, no_users, source, index, count))
+        yield from finish_all(tickets, source=source, format="zendesk", options=options)
         return
     if isinstance(doc, dict):
         root = _Reader(doc, "", source)
@@ -531,9 +550,12 @@ def parse_zendesk(doc: object, source: str, options: IngestOptions) -> Iterator[
         elif root.has("comments"):
             pairs = [(root.child("ticket"), root.items("comments"))]
         elif root.has("tickets"):
-            pairs = [(t, t.items("comments")) for t in root.items("tickets") or []]
-            if not pairs:
+            tickets = root.elements("tickets")
+            if not tickets:
                 raise _no_conversations(source, "tickets")
+            yield from finish_all(_each(tickets, "tickets", source, lambda ticket, index, count: _zendesk_ticket(
+                ticket, users, source, index, count)), source=source, format="zendesk", options=options)
+            return
         elif isinstance(root.get("ticket"), dict):
             ticket = root.child("ticket")
             assert ticket is not None
@@ -577,10 +599,10 @@ def is_intercom(doc: object) -> bool:
     if _intercom_conversation_like(doc):
         return True
     conversations = doc.get("conversations")
-    if isinstance(conversations, list):
+    if is_array(conversations):
         if not conversations:
             return doc.get("type") == "conversation.list"
-        return _intercom_conversation_like(conversations[0])
+        return _intercom_conversation_like(conversations[0])  # type: ignore[index]
     return False
 
 
@@ -658,24 +680,23 @@ def _intercom_body(item: _Reader, by_email: bool) -> str:
 
 def parse_intercom(doc: object, source: str, options: IngestOptions) -> Iterator[Transcript]:
     """Intercom: a conversation object (REST API), ``{"conversations": [...]}``, or a list of conversations."""
+    elements: Sequence[object] | None
+    path: str | None = ""
     if is_array(doc) and doc and _intercom_conversation_like(doc[0]):  # type: ignore[index]
-        count = len(doc)  # type: ignore[arg-type]
-        conversations = conversations_of(doc, lambda index, item: _intercom_conversation(  # type: ignore[arg-type]
-            _object(item, f"[{index}]", source), _conversation_id(None, source, index, count)))
-        yield from finish_all(conversations, source=source, format="intercom", options=options)
-        return
-    if isinstance(doc, dict) and _intercom_conversation_like(doc):
-        convs = [_Reader(doc, "", source)]
+        elements = doc  # type: ignore[assignment]
+    elif isinstance(doc, dict) and _intercom_conversation_like(doc):
+        elements, path = [doc], None
     elif is_array(doc) and not doc:
         raise _no_conversations(source, "the top-level list")
     elif isinstance(doc, dict) and is_intercom(doc):
-        convs = _Reader(doc, "", source).items("conversations") or []
-        if not convs:
+        elements, path = _Reader(doc, "", source).elements("conversations"), "conversations"
+        if not elements:
             raise _no_conversations(source, "conversations")
     else:
         raise _unsupported(source, doc, "intercom")
-    conversations = [_intercom_conversation(c, _conversation_id(None, source, i, len(convs)))
-                     for i, c in enumerate(convs)]
+    conversations = _each(elements, path, source,  # type: ignore[arg-type]
+                          lambda conversation, index, count: _intercom_conversation(
+                              conversation, _conversation_id(None, source, index, count)))
     yield from finish_all(conversations, source=source, format="intercom", options=options)
 
 
@@ -701,13 +722,12 @@ def is_freshdesk(doc: object) -> bool:
     if isinstance(doc.get("ticket"), dict) and ("conversations" in doc or _freshdesk_ticket_like(doc["ticket"])):
         return True
     tickets = doc.get("tickets")
-    if isinstance(tickets, list) and tickets and _freshdesk_ticket_like(tickets[0]):
+    if is_array(tickets) and tickets and _freshdesk_ticket_like(tickets[0]):  # type: ignore[index]
         return True
     if "description_text" in doc:
         return True
     # A ticket with embedded conversations: Freshdesk's have body_text / incoming, not turns.
-    conversations = doc.get("conversations")
-    return isinstance(conversations, list) and "requester_id" in doc
+    return is_array(doc.get("conversations")) and "requester_id" in doc
 
 
 def _freshdesk_conversation(ticket: _Reader, conversations: list[_Reader] | None, source: str,
@@ -784,26 +804,25 @@ def _freshdesk_text(item: _Reader, text_key: str, html_key: str, by_email: bool)
 def parse_freshdesk(doc: object, source: str, options: IngestOptions) -> Iterator[Transcript]:
     """Freshdesk: ``{"ticket", "conversations"}``, a ticket with embedded ``conversations``
     (``GET /tickets/{id}?include=conversations``), ``{"tickets": [...]}`` or a list of those."""
+    elements: Sequence[object] | None
+    path: str | None = ""
     if is_array(doc):
         if not doc:
             raise _no_conversations(source, "the top-level list")
         first = doc[0]  # type: ignore[index]
         if not (_freshdesk_ticket_like(first) or isinstance(first, dict) and "requester_id" in first):
             raise _unsupported(source, doc, "freshdesk")
-        count = len(doc)  # type: ignore[arg-type]
-        conversations = conversations_of(doc, lambda index, item: _freshdesk_item(  # type: ignore[arg-type]
-            _object(item, f"[{index}]", source), source, index, count))
-        yield from finish_all(conversations, source=source, format="freshdesk", options=options)
-        return
-    if isinstance(doc, dict) and isinstance(doc.get("tickets"), list) and "ticket" not in doc:
-        items = _Reader(doc, "", source).items("tickets") or []
-        if not items:
+        elements = doc  # type: ignore[assignment]
+    elif isinstance(doc, dict) and is_array(doc.get("tickets")) and "ticket" not in doc:
+        elements, path = doc["tickets"], "tickets"
+        if not elements:
             raise _no_conversations(source, "tickets")
     elif isinstance(doc, dict) and (_freshdesk_ticket_like(doc) or "requester_id" in doc):
-        items = [_Reader(doc, "", source)]
+        elements, path = [doc], None
     else:
         raise _unsupported(source, doc, "freshdesk")
-    conversations = [_freshdesk_item(item, source, i, len(items)) for i, item in enumerate(items)]
+    conversations = _each(elements, path, source,  # type: ignore[arg-type]
+                          lambda ticket, index, count: _freshdesk_item(ticket, source, index, count))
     yield from finish_all(conversations, source=source, format="freshdesk", options=options)
 
 

@@ -176,31 +176,16 @@ class JsonArray(Sequence[object]):
 
     def __init__(self, text: str | bytes, starts: list[int]):
         self._text = text
-        self._starts = starts  # where each element starts in ``_text``, then where the document ends
+        self._starts = starts  # where each element starts in ``_text``, then where the last one ends
 
     @classmethod
     def of(cls, text: str) -> JsonArray | None:
         """``text`` as a ``JsonArray`` when it is a valid JSON document whose top level is an array (each element is
         decoded once to check it, then let go); None otherwise (``load_json`` then says what is wrong)."""
-        at = _JSON_SPACE.match(text).end()  # type: ignore[union-attr]
-        if not text.startswith("[", at):
+        scanned = _scan_array(text, _space(text, 0))
+        if scanned is None or _space(text, scanned[1]) != len(text):
             return None
-        starts: list[int] = []
-        at = _JSON_SPACE.match(text, at + 1).end()  # type: ignore[union-attr]
-        closed = text.startswith("]", at)
-        try:
-            while not closed:
-                starts.append(at)
-                at = _JSON_SPACE.match(text, _DECODER.raw_decode(text, at)[1]).end()  # type: ignore[union-attr]
-                closed = text.startswith("]", at)
-                if not closed and not text.startswith(",", at):
-                    return None
-                at = _JSON_SPACE.match(text, at + 1).end() if not closed else at  # type: ignore[union-attr]
-        except (ValueError, RecursionError):
-            return None
-        if _JSON_SPACE.match(text, at + 1).end() != len(text):  # type: ignore[union-attr]
-            return None
-        return cls(text, [*starts, len(text)])
+        return cls(text, scanned[0])
 
     @classmethod
     def of_lines(cls, text: str) -> JsonArray | None:
@@ -253,6 +238,70 @@ class JsonArray(Sequence[object]):
         return _DECODER.raw_decode(text, start)[0]
 
 
+def _space(text: str, at: int) -> int:
+    """Where the first character at or after ``at`` that is not JSON whitespace is."""
+    return _JSON_SPACE.match(text, at).end()  # type: ignore[union-attr]
+
+
+def _scan_array(text: str, at: int) -> tuple[list[int], int] | None:
+    """The JSON array at ``text[at]``, each element decoded once to check it: where each element starts followed by
+    where the last one ends, and where the array ends; None when there is no valid array there."""
+    if not text.startswith("[", at):
+        return None
+    starts: list[int] = []
+    at = end = _space(text, at + 1)
+    try:
+        while not text.startswith("]", at):
+            if starts:
+                if not text.startswith(",", at):
+                    return None
+                at = _space(text, at + 1)
+            starts.append(at)
+            end = _DECODER.raw_decode(text, at)[1]
+            at = _space(text, end)
+    except (ValueError, RecursionError):
+        return None
+    return [*starts, end], at + 1
+
+
+# the keys under which an export wraps its list of conversations ({"tickets": [...]}, {"conversations": [...]})
+_WRAPPED_LISTS = frozenset({"tickets", "conversations"})
+
+
+def _object_of(text: str) -> dict[str, object] | None:
+    """The JSON document ``text`` when its top level is an object holding a list of conversations (``tickets`` or
+    ``conversations`` with more than one element), as ``json`` decodes it except that that list is a ``JsonArray``;
+    None otherwise (``load_json`` then decodes it, or says what is wrong)."""
+    at = _space(text, 0)
+    if not text.startswith("{", at):
+        return None
+    members: dict[str, object] = {}
+    lazy = False
+    at = _space(text, at + 1)
+    try:
+        while not text.startswith("}", at):
+            if members:
+                if not text.startswith(",", at):
+                    return None
+                at = _space(text, at + 1)
+            if not text.startswith('"', at):
+                return None
+            key, at = _DECODER.raw_decode(text, at)
+            at = _space(text, at)
+            if not text.startswith(":", at):
+                return None
+            at = _space(text, at + 1)
+            scanned = _scan_array(text, at) if key in _WRAPPED_LISTS and not lazy else None
+            if scanned is not None and len(scanned[0]) > 2:
+                members[key], at, lazy = JsonArray(text, scanned[0]), scanned[1], True
+            else:
+                members[key], at = _DECODER.raw_decode(text, at)
+            at = _space(text, at)
+    except (ValueError, RecursionError):
+        return None
+    return members if lazy and _space(text, at + 1) == len(text) else None
+
+
 def is_array(value: object) -> bool:
     """A JSON array: a decoded list, or a ``JsonArray``."""
     return isinstance(value, list | JsonArray)
@@ -260,9 +309,14 @@ def is_array(value: object) -> bool:
 
 def load_json_lazily(text: str, source: str) -> object:
     """``load_json``, except that a document that is an array comes as a ``JsonArray`` (its elements decoded one at
-    a time when read)."""
+    a time when read), and so does the list of conversations an object wraps (``tickets`` or ``conversations``)."""
     array = JsonArray.of(text)
-    return load_json(text, source) if array is None else array.compact()
+    if array is not None:
+        return array.compact()
+    members = _object_of(text)
+    if members is None:
+        return load_json(text, source)
+    return {key: value.compact() if isinstance(value, JsonArray) else value for key, value in members.items()}
 
 
 def conversations_of(elements: Sequence[object], build: Callable[[int, object], Conversation]
@@ -861,7 +915,7 @@ def looks_generic(obj: object) -> bool:
         if _looks_like_conversation(obj):
             return True
         conversations = _Fields(obj).values.get("conversations")
-        return isinstance(conversations, list) and bool(conversations) and _looks_like_conversation(conversations[0])
+        return is_array(conversations) and bool(conversations) and _looks_like_conversation(conversations[0])
     return False
 
 
@@ -873,14 +927,15 @@ def parse_generic(obj: object, source: str, options: IngestOptions, *,
     elements: Sequence[object]
     prefix: str | None  # the key path of the list of conversations (None: the document is the one conversation)
     if is_array(obj) and not any(_looks_like_conversation(x) for x in obj):  # type: ignore[attr-defined]
-        conversations = [_conversation_from_turns(list(obj), _Fields({}), source, "", stem)]  # type: ignore[call-overload]
+        turns = list(obj)  # type: ignore[call-overload]
+        conversations = [_conversation_from_turns(turns, _Fields({}), source, "", stem)]
         yield from finish_all(conversations, source=source, format=format, options=options)
         return
     if is_array(obj):
         elements, prefix = obj, ""  # type: ignore[assignment]
     elif isinstance(obj, dict) and _looks_like_conversation(obj):
         elements, prefix = [obj], None
-    elif isinstance(obj, dict) and isinstance(_Fields(obj).values.get("conversations"), list):
+    elif isinstance(obj, dict) and is_array(_Fields(obj).values.get("conversations")):
         fields = _Fields(obj)
         elements, prefix = fields.values["conversations"], fields.names["conversations"]
     else:
