@@ -269,9 +269,9 @@ _WRAPPED_LISTS = frozenset({"tickets", "conversations"})
 
 
 def _object_of(text: str) -> dict[str, object] | None:
-    """The JSON document ``text`` when its top level is an object holding a list of conversations (``tickets`` or
-    ``conversations`` with more than one element), as ``json`` decodes it except that that list is a ``JsonArray``;
-    None otherwise (``load_json`` then decodes it, or says what is wrong)."""
+    """The JSON document ``text`` when its top level is an object, as ``json`` decodes it, except that a list of
+    conversations it holds (``tickets`` or ``conversations`` with more than one element) is a ``JsonArray``; None
+    when it is not a valid object (``load_json`` then says what is wrong)."""
     at = _space(text, 0)
     if not text.startswith("{", at):
         return None
@@ -299,7 +299,7 @@ def _object_of(text: str) -> dict[str, object] | None:
             at = _space(text, at)
     except (ValueError, RecursionError):
         return None
-    return members if lazy and _space(text, at + 1) == len(text) else None
+    return members if _space(text, at + 1) == len(text) else None
 
 
 def is_array(value: object) -> bool:
