@@ -313,7 +313,7 @@ def load_json_lazily(text: str, source: str) -> object:
     array = JsonArray.of(text)
     if array is not None:
         return array.compact()
-    members = _object_of(text)
+    members = _object_of(text) if any(f'"{key}"' in text for key in _WRAPPED_LISTS) else None
     if members is None:
         return load_json(text, source)
     return {key: value.compact() if isinstance(value, JsonArray) else value for key, value in members.items()}
