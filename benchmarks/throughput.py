@@ -24,6 +24,8 @@ Measured, on one core unless said otherwise:
 - the same two memory peaks with the corpus written as one JSON Lines export (a message per line, grouped by
   conversation id, as helpdesk exports are), which ``score`` reads without holding its messages, and as one JSON
   document (a list of conversations), which it reads a conversation at a time;
+- ``score --resume`` on the 1x export after a run of it was interrupted with half of it written, against a whole
+  run, and whether it finishes with the same bytes;
 - ``--jobs 1`` against ``--jobs 2`` (CLI subprocesses, wall time including start-up, the best of three runs each)
   on a folder of 1,000 files (the smallest the target is for) and one of ``--jobs-files`` files (default 2,000): the
   speed-up (target 1.7x on 2 cores) and whether the two outputs are byte-identical; also the CLI's start-up (one conversation scored), which both pay once, and the
@@ -48,6 +50,7 @@ import os
 import platform
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -400,6 +403,8 @@ def measure_all(data_dir: Path, size: int, jobs_files: int, spacy_model: str, pr
     for path in lists.values():
         path.unlink()
 
+    rows.extend(measure_resume(exports["1x"], megabytes, work))
+
     from transcript_coach.parallel import default_jobs
 
     if default_jobs() < 2:
@@ -431,6 +436,37 @@ def memory_rows(targets: dict[str, Path], what: str, options: list[str], why: st
     rows.append(row(f"peak memory {SCALE}x / 1x, {what}", round(ratio, 3), "", f"<= {TARGET_MEMORY}",
                     ratio <= TARGET_MEMORY, why))
     return rows
+
+
+def measure_resume(export: Path, megabytes: str, work: Path) -> list[dict]:
+    """``score EXPORT -o FILE --jobs 1`` interrupted (Ctrl-C) once half its conversations are written (reports are
+    written a batch at a time, so later could find it finished), then ``--resume``: its wall time against a whole
+    run's, and whether it finishes with the whole run's bytes."""
+    conversations = len({json.loads(line)["conversation_id"] for line in export.open(encoding="utf-8")})
+    options = ["--jobs", "1", "--max-file-size", megabytes, "-q"]
+    whole, _, _ = run_cli(["score", str(export), "-o", str(work / "whole.jsonl"), *options])
+    out = work / "resumed.jsonl"
+    journal = Path(f"{out}.partial")
+    process = subprocess.Popen([sys.executable, "-m", "transcript_coach.cli", "score", str(export), "-o", str(out),
+                                *options], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while process.poll() is None and (not journal.exists() or
+                                      journal.read_bytes().count(b"\n") < conversations / 2):
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    process.wait()
+    if not journal.exists():
+        raise RuntimeError(f"the run of {export} ended before it could be interrupted")
+    written = journal.read_bytes().count(b"\n")
+    resumed, _, _ = run_cli(["score", str(export), "-o", str(out), *options, "--resume"])
+    same = out.read_bytes() == (work / "whole.jsonl").read_bytes()
+    log(f"resume after {written} of {conversations}: {resumed:.1f} s (whole run {whole:.1f} s)")
+    return [
+        row("score --resume after an interrupt, one export file", round(resumed, 1), "s",
+            note=f"the 1x corpus as one JSON Lines file, stopped (Ctrl-C) with {written} of its {conversations} "
+                 f"conversations written: the written ones are read again, not scored; a whole run takes "
+                 f"{whole:.1f} s; --jobs 1, including start-up"),
+        row("--resume output byte-identical to a whole run", "yes" if same else "NO", "", "identical", same),
+    ]
 
 
 def time_startup(base: list[dict], work: Path) -> float:
