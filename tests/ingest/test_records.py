@@ -8,7 +8,7 @@ import tracemalloc
 from datetime import datetime, time, timezone
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from transcript_coach.errors import InputError
@@ -602,6 +602,7 @@ _JSON_PIECES = ["[", "]", "{", "}", ",", ":", " ", "\n", "\t", '"a"', '"\\u00e9"
                 "null", "NaN", "[]", "{}", '{"turns": []}', "x", "\ufeff", '"tickets":', '"conversations"']
 
 
+@settings(deadline=None)
 @given(st.lists(st.sampled_from(_JSON_PIECES), max_size=14))
 def test_a_json_array_gives_what_json_loads_gives_and_nothing_for_what_it_refuses(pieces):
     text = "".join(pieces)
@@ -632,7 +633,7 @@ def test_a_json_array_gives_what_json_loads_gives_and_nothing_for_what_it_refuse
 _JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=4),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3),
-    max_leaves=8)
+    max_leaves=6)
 
 
 def _decoded(value: object) -> object:
@@ -643,6 +644,7 @@ def _decoded(value: object) -> object:
     return value
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])  # generation is slow on a busy machine
 @given(st.dictionaries(st.sampled_from(["tickets", "conversations", "users", "meta"]),
                        st.lists(_JSON_VALUES, max_size=4) | _JSON_VALUES, max_size=4),
        st.sampled_from([None, 0, 2]), st.booleans())
