@@ -12,8 +12,8 @@ import functools
 import os
 import re
 from collections.abc import Callable, Iterator
-from typing import BinaryIO
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from transcript_coach.errors import InputError
 

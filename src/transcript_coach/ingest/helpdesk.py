@@ -181,11 +181,9 @@ def _object(item: object, path: str, source: str) -> _Reader:
 def _each(elements: Sequence[object], path: str | None, source: str,
           build: Callable[[_Reader, int, int], Conversation]) -> Iterator[Conversation]:
     """``build(ticket, index, count)`` for each object of a list of tickets or conversations at key path ``path``
-    (None: ``elements`` is the document alone), built one at a time (``conversations_of``): a big export is never
-    held whole."""
-    count = len(elements)
-    return conversations_of(elements, lambda index, item: build(
-        _object(item, "" if path is None else f"{path}[{index}]", source), index, count))
+    (None: ``elements`` is the document alone), built one at a time (``conversations_of``)."""
+    return conversations_of(elements, path, lambda item, at, index, count: build(_object(item, at, source), index,
+                                                                                count))
 
 
 def _ordered(turns: list[RawTurn]) -> list[RawTurn]:

@@ -194,12 +194,12 @@ class JsonArray(Sequence[object]):
         starts: list[int] = []
         at = 0
         try:
-            for line in text.split("\n"):  # as ``decode`` left it: "\n" ends every line
+            for line in Lines.of(text)():  # a line at a time, not the whole text split into a second copy
                 if line.strip():
                     if not isinstance(json.loads(line), dict):
                         return None
                     starts.append(at + len(line) - len(line.lstrip()))
-                at += len(line) + 1
+                at += len(line)
         except (ValueError, RecursionError):
             return None
         return cls(text, [*starts, len(text)]) if len(starts) >= 2 else None
@@ -319,15 +319,22 @@ def load_json_lazily(text: str, source: str) -> object:
     return {key: value.compact() if isinstance(value, JsonArray) else value for key, value in members.items()}
 
 
-def conversations_of(elements: Sequence[object], build: Callable[[int, object], Conversation]
-                     ) -> Iterator[Conversation]:
-    """``build(index, element)`` for each element of a list of conversations (or tickets), in order. Every element
-    is built once first, and let go, so that a bad one anywhere is the file's error record, raised before any
-    conversation is given; a ``JsonArray`` is never decoded whole."""
-    if len(elements) > 1:
+def conversations_of(elements: Sequence[object], path: str | None,
+                     build: Callable[[object, str, int, int], Conversation]) -> Iterator[Conversation]:
+    """``build(element, its key path, index, count)`` for each element of a list of conversations (or tickets) at
+    key path ``path`` (None: ``elements`` is the document alone, at path ""), in order. Every element is built once
+    first, and let go, so that a bad one anywhere is the file's error record, raised before any conversation is
+    given; a ``JsonArray`` is never decoded whole."""
+    count = len(elements)
+
+    def built() -> Iterator[Conversation]:
         for index, element in enumerate(elements):
-            build(index, element)
-    return (build(index, element) for index, element in enumerate(elements))
+            yield build(element, "" if path is None else f"{path}[{index}]", index, count)
+
+    if count > 1:
+        for _ in built():
+            pass
+    return built()
 
 
 def _short(value: object, limit: int = 60) -> str:
@@ -941,15 +948,11 @@ def parse_generic(obj: object, source: str, options: IngestOptions, *,
     else:
         raise InputError(source, f"expected a list of turns or {{\"turns\": [...]}}, found {describe(obj)}",
                          code="unsupported_structure")
-    count = len(elements)
-    if not count:
+    if not elements:
         raise InputError(source, "the list of conversations is empty; expected at least one", code="no_turns")
-
-    def build(index: int, item: object) -> Conversation:
-        path = "" if prefix is None else f"{prefix}[{index}]"
-        return _generic_conversation(item, source, path, stem if count == 1 else f"{stem}-{index + 1}")
-
-    yield from finish_all(conversations_of(elements, build), source=source, format=format, options=options)
+    conversations = conversations_of(elements, prefix, lambda item, path, index, count: _generic_conversation(
+        item, source, path, stem if count == 1 else f"{stem}-{index + 1}"))
+    yield from finish_all(conversations, source=source, format=format, options=options)
 
 
 def _generic_conversation(obj: object, source: str, path: str, fallback_id: str, *,
@@ -1006,13 +1009,13 @@ def read_json_turns(content: str, source: str, options: IngestOptions) -> Iterat
 __all__ = [
     "JsonArray",
     "channel_from_value",
+    "conversations_of",
     "default_id",
     "describe",
     "html_text",
     "is_array",
-    "conversations_of",
-    "load_json_lazily",
     "load_json",
+    "load_json_lazily",
     "looks_generic",
     "normalize_key",
     "parse_flag",
