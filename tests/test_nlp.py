@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import time
+
 import pytest
 import spacy
 
@@ -164,3 +168,70 @@ def test_curly_apostrophes_count_as_the_english_words_they_spell():
     curly = Transcript.from_turns([{"role": "customer", "text": text.replace("'", "\u2019")}])
     assert detect_language(curly) == detect_language(straight)
     assert detect_language(curly).method == "english-words"
+
+
+_LANGUAGE_SAMPLES = ["Hola, mi pedido no ha llegado todavía y necesito ayuda", "Bonjour, je voudrais un remboursement",
+                     "Guten Tag, mein Paket ist nicht angekommen", "my router keeps dropping the connection",
+                     "Olá, não consigo entrar na minha conta", "注文した商品がまだ届きません"]
+
+
+def test_the_language_model_read_in_steps_is_the_one_py3langid_reads():
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    ours = language._read_model(MODEL_FILE)
+    theirs = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    assert ours.tk_nextmove == theirs.tk_nextmove and ours.tk_row == theirs.tk_row
+    assert ours.tk_output == theirs.tk_output and ours.nb_classes == theirs.nb_classes
+    assert [ours.rank(text) for text in _LANGUAGE_SAMPLES] == [theirs.rank(text) for text in _LANGUAGE_SAMPLES]
+
+
+@pytest.fixture
+def fresh_language_model(monkeypatch):
+    """The language model as if this process had not loaded it yet (and loaded again afterwards, as before)."""
+    monkeypatch.setattr(language, "_background", None)
+    language._load.cache_clear()
+    yield
+    language._load.cache_clear()
+
+
+def test_a_model_laid_out_otherwise_is_read_by_py3langid_itself(fresh_language_model, monkeypatch):
+    def other_layout(name):
+        raise KeyError("nextmove_row")
+
+    monkeypatch.setattr(language, "_read_model", other_layout)
+    assert language._identifier().classify("Hola, mi pedido no ha llegado todavía")[0] == "es"
+
+
+def test_a_model_that_fails_to_load_in_the_background_fails_where_it_is_needed(fresh_language_model, monkeypatch,
+                                                                                 capfd):
+    def broken(name, **options):
+        raise OSError(f"{name}: unreadable")
+
+    monkeypatch.setattr(language, "_read_model", broken)
+    monkeypatch.setattr("py3langid.langid.LanguageIdentifier.from_model_file", broken)
+    language.load_identifier_in_background()
+    language._background.join()
+    assert capfd.readouterr().err == ""  # no traceback from the thread
+    with pytest.raises(OSError, match="unreadable"):
+        language.load_identifier()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_fork_while_the_model_loads_in_the_background_waits_for_it(fresh_language_model):
+    language.load_identifier_in_background()
+    child = os.fork()  # at once: the load is still under way
+    if child == 0:  # the forked process: exit 0 when it can use the model
+        code = 2
+        try:
+            code = 0 if language._identifier().classify(_LANGUAGE_SAMPLES[1])[0] == "fr" else 1
+        finally:
+            os._exit(code)
+    deadline = time.monotonic() + 60
+    while (status := os.waitpid(child, os.WNOHANG))[0] == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if status[0] == 0:  # a child forked mid-load waits for ever on the loader's lock
+        os.kill(child, signal.SIGKILL)
+        os.waitpid(child, 0)
+        pytest.fail("the forked process never got the language model")
+    assert os.waitstatus_to_exitcode(status[1]) == 0
+    assert language._load.cache_info().currsize == 1  # loaded before the fork went ahead

@@ -363,13 +363,13 @@ def test_settings_are_validated(monkeypatch):
 def test_forked_workers_share_the_language_model_of_the_main_process(mixed, small_chunks, monkeypatch):
     """py3langid's model (70 MB) is loaded once before the workers are forked, not once in each of them."""
     monkeypatch.setattr(parallel, "_score_chunk", _language_model_loaded)
-    language._identifier.cache_clear()
+    language._load.cache_clear()
     loaded = [failure.message for failure in Coach().score([mixed], jobs=2)]
     assert len(loaded) > 2 and set(loaded) == {"1"}
 
 
 def _language_model_loaded(coach, chunk, stdin, transform):
-    return [Failure(path, "loaded", str(language._identifier.cache_info().currsize)) for path in chunk.paths]
+    return [Failure(path, "loaded", str(language._load.cache_info().currsize)) for path in chunk.paths]
 
 
 def _die(coach, chunk, stdin, transform):

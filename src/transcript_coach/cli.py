@@ -6,6 +6,7 @@ Exit codes: 0 every input scored; 1 some inputs failed (the rest were still scor
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import os
 import re
@@ -549,7 +550,12 @@ def evaluate_command(labels_file, inputs, models, bootstrap, output, output_form
 
 
 def main() -> None:
-    cli(prog_name="transcript-coach")
+    try:
+        cli(prog_name="transcript-coach")
+    finally:
+        # Every output is closed by now, and what is left the operating system frees at exit: spare the
+        # interpreter's last garbage collection a walk over every object of the pipeline and lexicons (0.2 s).
+        gc.freeze()
 
 
 if __name__ == "__main__":

@@ -21,11 +21,12 @@ from transcript_coach.features import vectorize
 from transcript_coach.ingest import IngestOptions, iter_inputs, read_bytes, read_path
 from transcript_coach.coaching import write_notes
 from transcript_coach.flags import language_flag, raise_flags
-from transcript_coach.language import Language, detect_language
+from transcript_coach.language import Language, detect_language, load_identifier_in_background
 from transcript_coach.limits import PIPELINE_NEW_STRINGS, check_time, time_limit
 from transcript_coach.metrics import conversation_metrics
 from transcript_coach.model import SKILLS, Failure, Report, SkillScore, Transcript
 from transcript_coach.nlp import BATCH_TURNS, TranscriptDocs, batches, load_pipeline, parse_stream
+from transcript_coach.parallel import default_jobs, score_parallel
 from transcript_coach.redact import RedactOptions, redact_settings, redact_transcript
 from transcript_coach.satisfaction import estimate_satisfaction
 from transcript_coach.scoring import Analysed, load_rubric, score_skills
@@ -64,6 +65,8 @@ class Coach:
     ):
         # every constructor argument, first thing: worker processes build the same Coach from it (parallel.py)
         self.arguments: dict[str, Any] = {name: value for name, value in locals().items() if name != "self"}
+        if default_jobs() > 1:
+            load_identifier_in_background()  # on another core, while the pipeline is built below
         self.options = options
         self.strict = strict
         self.timeout = timeout
@@ -202,8 +205,6 @@ class Coach:
         order, until it first returns False: those it returned True for are read but neither scored nor yielded.
         ``--resume`` passes over what an interrupted run wrote with it (``Journal.skip``)."""
         if jobs != 1:
-            from transcript_coach.parallel import score_parallel
-
             yield from score_parallel(self, paths, stdin=stdin, jobs=jobs, transform=transform, skip=skip)
             return
         items = self.read(paths, stdin=stdin)

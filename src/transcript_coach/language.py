@@ -6,7 +6,13 @@ skills that depend on English are not scored.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import lzma
+import os
+import tempfile
+import threading
+from array import array
 from dataclasses import dataclass
 
 from transcript_coach.data import load_json
@@ -31,17 +37,91 @@ class Language:
         return {"code": self.code, "confidence": round(self.confidence, 3), "method": self.method}
 
 
+_loading = threading.Lock()  # one thread loads the model; any other that needs it meanwhile waits
+_background: threading.Thread | None = None
+
+
 @functools.cache
-def _identifier():
+def _load():
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    try:
+        return _read_model(MODEL_FILE)
+    except (OSError, LookupError, ValueError, TypeError, lzma.LZMAError):  # a model laid out otherwise
+        return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def _read_model(name: str):
+    """py3langid's model (arrays in an npz archive, compressed with xz), decompressed in steps of many megabytes:
+    each step releases the GIL throughout, so the decompression runs on another core beside this process's Python
+    work. (py3langid's own loader decompresses 8 KB of input at a time and, between steps, waits for the GIL while
+    another thread runs.) The archive goes through a temporary file, as there, so it is never held in memory."""
+    import numpy as np
+    from py3langid.langid import MODEL_DIR, LanguageIdentifier
+
+    path = MODEL_DIR / name
+    with tempfile.TemporaryFile() as archive:
+        decompressor, data = lzma.LZMADecompressor(), path.read_bytes()
+        while not decompressor.eof:
+            step = decompressor.decompress(data, max_length=_DECOMPRESS_STEP)
+            if not step and decompressor.needs_input:
+                raise lzma.LZMAError(f"{path}: the compressed data ends early")
+            archive.write(step)
+            data = b""
+        archive.seek(0)
+        with np.load(archive, allow_pickle=False) as model:
+            return LanguageIdentifier(model["ptc"], model["pc"], model["classes"].tolist(),
+                                      _words(model["nextmove"]), model["out_feat"].tolist(), norm_probs=True,
+                                      tk_row=_words(model["nextmove_row"]))
+
+
+_DECOMPRESS_STEP = 1 << 25  # bytes of output per step; the GIL is taken back between steps (and as a step's output grows)
+
+
+def _words(values) -> array:
+    """A numpy table of integers as an ``array`` of the same type, which the identifier indexes a byte at a time
+    (a fraction of numpy's cost per element)."""
+    table = array(values.dtype.char)
+    table.frombytes(memoryview(values).cast("B"))
+    return table
+
+
+def _identifier():
+    """py3langid's identifier, loaded once per process by whichever thread asks first."""
+    with _loading:
+        return _load()
 
 
 def load_identifier() -> None:
     """Load py3langid's model now rather than when a conversation first needs it (about 0.4 s and 70 MB): worker
     processes forked afterwards share this copy instead of each loading its own."""
     _identifier()
+
+
+def load_identifier_in_background() -> None:
+    """Start loading py3langid's model in a thread of its own. Nearly all of its 0.4 s is LZMA decompression, which
+    runs on another core beside Python work (building the pipeline, say); whatever needs the model later waits for
+    the thread if it is not done. A model that fails to load fails again, with its error, where it is needed."""
+    global _background
+    with _loading:
+        if _background is not None or _load.cache_info().currsize:
+            return
+        _background = threading.Thread(target=_load_quietly, name="language-model", daemon=True)
+        _background.start()
+
+
+def _load_quietly() -> None:
+    with contextlib.suppress(Exception):
+        _identifier()
+
+
+def _finish_loading() -> None:
+    """Wait for the background load: a process forked while it runs would hold the lock of a thread it lacks."""
+    if _background is not None:
+        _background.join()
+
+
+os.register_at_fork(before=_finish_loading)
 
 
 def detect_language(transcript: Transcript) -> Language:
