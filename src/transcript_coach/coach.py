@@ -42,13 +42,17 @@ class Coach:
 
     ``options`` says how to read files (agent rosters, limits, a forced format); ``spacy_model`` names an installed
     trained spaCy pipeline to use instead of the built-in rule-based one; ``glossary`` is a company glossary file;
-    ``rubric`` a team's own rubric file (default: the shipped one); ``strict`` lets unexpected exceptions (bugs) raise instead of becoming error records.
+    ``rubric`` a team's own rubric file (default: the shipped one); ``strict`` lets unexpected exceptions (bugs)
+    raise instead of becoming error records.
     ``models`` is a folder of a team's own skill models (``transcript-coach train``) that score the skills they cover
     instead of the rubric.
     ``redact`` replaces personal data (e-mails, phone numbers, card numbers, names, ...) by placeholders before each
     transcript is analysed, so no report text contains it (see ``transcript_coach.redact``).
     ``timeout`` is a per-conversation time limit in seconds (None: no limit): past it, ``analyze`` raises
     ``AnalysisTimeout`` and ``score`` gives that conversation a ``timeout`` error record and goes on.
+
+    With more than one core, building a ``Coach`` also starts loading the language model (py3langid's, about 70 MB)
+    in a thread, which the pipeline's construction does not wait for: a batch nearly always has a text that needs it.
     """
 
     def __init__(

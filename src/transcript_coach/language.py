@@ -55,7 +55,7 @@ def _read_model(name: str):
     """py3langid's model (arrays in an npz archive, compressed with xz), decompressed in steps of many megabytes:
     each step releases the GIL throughout, so the decompression runs on another core beside this process's Python
     work. (py3langid's own loader decompresses 8 KB of input at a time and, between steps, waits for the GIL while
-    another thread runs.) The archive goes through a temporary file, as there, so it is never held in memory."""
+    another thread runs.) The archive goes through a temporary file, as there: memory holds one step of it at most."""
     import numpy as np
     from py3langid.langid import MODEL_DIR, LanguageIdentifier
 
@@ -75,12 +75,12 @@ def _read_model(name: str):
                                       tk_row=_words(model["nextmove_row"]))
 
 
-_DECOMPRESS_STEP = 1 << 25  # bytes of output per step; the GIL is taken back between steps (and as a step's output grows)
+_DECOMPRESS_STEP = 1 << 25  # bytes out per step: the GIL is taken back between steps and as a step's output grows
 
 
 def _words(values) -> array:
-    """A numpy table of integers as an ``array`` of the same type, which the identifier indexes a byte at a time
-    (a fraction of numpy's cost per element)."""
+    """A numpy table of integers as an ``array`` of the same type: the identifier reads it an element at a time,
+    which costs a fraction of what it costs from numpy."""
     table = array(values.dtype.char)
     table.frombytes(memoryview(values).cast("B"))
     return table
@@ -121,7 +121,8 @@ def _finish_loading() -> None:
         _background.join()
 
 
-os.register_at_fork(before=_finish_loading)
+if hasattr(os, "register_at_fork"):  # not on Windows, where nothing forks
+    os.register_at_fork(before=_finish_loading)
 
 
 def detect_language(transcript: Transcript) -> Language:
