@@ -18,7 +18,9 @@ Measured, on one core unless said otherwise:
   the best of three runs each with a new ``Coach``: words/s and conversations/s, and the ratio to the tokenizer
   (target: at least 1/3);
 - the floor: reading the files, the spaCy pipeline and the JSONL encoding alone, without any analysis;
-- the same with ``--spacy-model NAME`` when that trained pipeline is installed (else reported as skipped);
+- the same with ``--spacy-model NAME`` when that trained pipeline is installed; else that is reported as skipped
+  and, instead, the spaCy pipeline alone is timed over the same texts twice: the built-in one, and one of a trained
+  pipeline's architecture with untrained weights (``stand_in_pipeline``), which costs what a trained one costs;
 - peak memory (``ru_maxrss`` of a ``transcript-coach score -o FILE --jobs 1`` subprocess) at 1x and 10x the corpus
   (target: 10x within 1.2x of 1x);
 - the same two memory peaks with the corpus written as one JSON Lines export (a message per line, grouped by
@@ -225,6 +227,48 @@ def time_tokenizer(sample: list[str], runs: int = 3) -> float:
     return best_of(runs, once)
 
 
+def time_pipelines(sample: list[str], folder: Path) -> tuple[float, float]:
+    """Seconds (best of 3) for ``score``'s built-in spaCy pipeline over ``sample``, and for the same with a
+    pipeline of a trained pipeline's architecture (``stand_in_pipeline``), each loaded as ``--spacy-model`` would."""
+    from transcript_coach.nlp import load_pipeline
+
+    stand_in_pipeline(folder)
+    seconds = []
+    for nlp in (load_pipeline(None), load_pipeline(str(folder))):
+        def once(nlp=nlp) -> float:
+            started = time.perf_counter()
+            for _ in nlp.pipe(sample):
+                pass
+            return time.perf_counter() - started
+
+        seconds.append(best_of(3, once))
+    return seconds[0], seconds[1]
+
+
+STAND_IN_TAGS = ("$ '' , -LRB- -RRB- . : ADD AFX CC CD DT EX FW HYPH IN JJ JJR JJS LS MD NFP NN NNP NNPS NNS PDT POS "
+                 "PRP PRP$ RB RBR RBS RP SYM TO UH VB VBD VBG VBN VBP VBZ WDT WP WP$ WRB XX _SP ``").split()
+STAND_IN_DEPS = ("ROOT acl acomp advcl advmod agent amod appos attr aux auxpass case cc ccomp compound conj csubj "
+                 "csubjpass dative dep det dobj expl intj mark meta neg nmod npadvmod nsubj nsubjpass nummod oprd "
+                 "parataxis pcomp pobj poss preconj predet prep prt punct quantmod relcl xcomp").split()
+
+
+def stand_in_pipeline(folder: Path) -> None:
+    """Write to ``folder`` an English pipeline built from spaCy's own 'efficiency' config for a tagger and a parser
+    (the architecture of its small trained pipelines: one tok2vec of width 96 shared by both), with the label sets of
+    English treebanks and untrained weights: it runs as fast as a trained one, and finds nothing."""
+    import spacy
+    from spacy.cli.init_config import init_config
+
+    config = init_config(lang="en", pipeline=["tagger", "parser"], optimize="efficiency", gpu=False)
+    nlp = spacy.util.load_model_from_config(config, auto_fill=True, validate=True)
+    for tag in STAND_IN_TAGS:
+        nlp.get_pipe("tagger").add_label(tag)
+    for dep in STAND_IN_DEPS:
+        nlp.get_pipe("parser").add_label(dep)
+    nlp.initialize()
+    nlp.to_disk(folder)
+
+
 def time_score(folder: Path, spacy_model: str | None = None, profile: bool = False) -> tuple[float, float]:
     """(seconds to build the Coach, seconds for ``Coach.score`` over ``folder`` with the JSONL written to a null
     sink), in this process, on one core."""
@@ -378,7 +422,17 @@ def measure_all(data_dir: Path, size: int, jobs_files: int, spacy_model: str, pr
                              f"conversations/s; start-up {built:.1f} s"))
     else:
         rows.append(row(f"score --spacy-model {spacy_model or '(none)'}", "skipped",
-                        note="that trained spaCy pipeline is not installed here"))
+                        note="that trained spaCy pipeline is not installed here (and cannot be downloaded offline)"))
+        built_in, stand_in = time_pipelines(sample, work / "stand-in")
+        rows.append(row("spaCy pipeline alone: built-in (tokenizer, sentencizer, lookup lemmas)",
+                        round(n_words / built_in), "words/s", note=f"{built_in:.2f} s, best of 3"))
+        rows.append(row("spaCy pipeline alone: a trained pipeline's architecture, untrained", round(n_words / stand_in),
+                        "words/s",
+                        note=f"{stand_in:.2f} s, best of 3: a stand-in for a small trained English pipeline (spaCy's "
+                             "'efficiency' config: a tok2vec shared by a tagger and a parser), its weights untrained, "
+                             "so its cost and not its results; a trained one would add about "
+                             f"{(stand_in - built_in) / elapsed:.0%} to the built-in score time above, besides "
+                             "changing the sentences and lemmas the signals see"))
     log("trained pipeline: " + rows[-1]["note"])
 
     write_corpus(corpus(base, size * SCALE), work / f"{SCALE}x")
