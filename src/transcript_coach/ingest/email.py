@@ -93,15 +93,17 @@ from email.parser import BytesParser
 from email.policy import EmailPolicy
 from email.utils import getaddresses, parsedate_to_datetime
 from pathlib import Path
-
-from bs4 import BeautifulSoup, Tag
+from typing import TYPE_CHECKING
 
 from transcript_coach.errors import InputError
 from transcript_coach.ingest.base import Conversation, IngestOptions, RawTurn, finish, parser
-from transcript_coach.ingest.html import html_to_text
+from transcript_coach.ingest.html import html_to_text, parse_html
 from transcript_coach.ingest.records import read_time_value
 from transcript_coach.ingest.roles import parse_label
 from transcript_coach.model import Role, Transcript
+
+if TYPE_CHECKING:
+    from bs4 import Tag
 
 _HEADERS_EXPECTED = "expected RFC 5322 headers such as From:, Date:, Subject: followed by a blank line and the body"
 _MAX_DEPTH = 12  # quote levels / MIME levels read; deeper text stays as it is
@@ -307,7 +309,7 @@ def own_text(text: str, *, html: bool = False) -> str:
             lowered = text.casefold()
             if any(marker in lowered for marker in ("quote", "type=\"cite\"", "type=cite", "appendonsend",
                                                      "divrplyfwdmsg", "yahoo_quoted")):
-                soup = BeautifulSoup(text, "html.parser")
+                soup = parse_html(text)
                 for block in soup.select(_QUOTE_BLOCKS):
                     block.decompose()
                 text = str(soup)
@@ -758,6 +760,8 @@ def _decode_bytes(payload: bytes, declared: str | None, warnings: list[str], whe
 
 def _blockquotes(root: Tag) -> list[tuple[Tag, int]]:
     """The first blockquotes of a document, up to ``_MAX_DEPTH`` deep, with their depth (one pass, no recursion)."""
+    from bs4 import Tag
+
     found: list[tuple[Tag, int]] = []
     stack: list[tuple[Tag, int]] = [(root, 0)]
     while stack and len(found) < _MAX_BLOCKQUOTES:
@@ -808,7 +812,7 @@ def _html_body(markup: str, warnings: list[str], where: str) -> str:
     if "<blockquote" not in lowered and "signature" not in lowered:
         return html_to_text(markup)  # nothing to mark: parse once
     try:
-        soup = BeautifulSoup(markup, "html.parser")
+        soup = parse_html(markup)
         signatures = "div.gmail_signature, div.moz-signature, div#Signature, div#signature"
         for signature in soup.select(signatures) if "signature" in lowered else ():
             marker = soup.new_tag("div")
@@ -827,7 +831,7 @@ def _html_body(markup: str, warnings: list[str], where: str) -> str:
     except Exception:
         warnings.append(f"{where}: HTML body could not be read cleanly; read as plain text")
     try:
-        return BeautifulSoup(markup, "html.parser").get_text("\n").strip()
+        return parse_html(markup).get_text("\n").strip()
     except Exception:
         return re.sub(r"<[^<>]{0,2000}>", " ", markup).strip()
 

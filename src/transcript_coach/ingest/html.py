@@ -8,8 +8,10 @@ text (and the address when the text does not show it).
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from bs4 import BeautifulSoup, NavigableString, Tag
+if TYPE_CHECKING:
+    from bs4 import BeautifulSoup, Tag
 
 _BLOCKS = frozenset(
     "p div br li ul ol tr table h1 h2 h3 h4 h5 h6 blockquote pre section article header footer hr".split()
@@ -25,14 +27,22 @@ def looks_like_html(text: str) -> bool:
     return bool(_TAG_HINT.search(text))
 
 
+def parse_html(markup: str) -> BeautifulSoup:
+    """``markup`` parsed by Beautiful Soup. It is imported here, on first use: text without markup never pays the
+    0.06 s its import takes."""
+    from bs4 import BeautifulSoup
+
+    return BeautifulSoup(markup, "html.parser")
+
+
 def html_to_text(markup: str | Tag) -> str:
     """Plain text of an HTML fragment or document, or of an already parsed tree."""
-    if isinstance(markup, Tag):  # BeautifulSoup is a Tag too
+    if not isinstance(markup, str):  # a parsed tree (BeautifulSoup is a Tag too)
         soup = markup
     elif not looks_like_html(markup):
         return markup.strip()
     else:
-        soup = BeautifulSoup(markup, "html.parser")
+        soup = parse_html(markup)
     parts: list[str] = []
     _walk(soup, parts)
     text = "".join(parts)
@@ -42,6 +52,8 @@ def html_to_text(markup: str | Tag) -> str:
 
 def _walk(root: Tag, parts: list[str]) -> None:
     """Depth-first over the tree with an explicit stack: hostile nesting cannot exhaust Python's recursion."""
+    from bs4 import NavigableString, Tag
+
     stack: list[tuple[Tag | NavigableString, bool]] = [(child, False) for child in reversed(list(root.children))]
     counters: dict[int, int] = {}
     while stack:
