@@ -318,21 +318,32 @@ def time_floor(folder: Path) -> float:
     return best_of(3, once)
 
 
+# Runs the command in its argument list and prints its wall seconds, exit code and peak memory (ru_maxrss). A process
+# started straight from this one would report this process's own peak when that is higher: Linux carries the peak of
+# the memory a child starts from (a copy of its parent's) over the exec into the child's ru_maxrss. Started from this
+# small process instead, the command starts from a few megabytes and reports its own peak.
+_MEASURE = """
+import os, subprocess, sys, time
+started = time.perf_counter()
+child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
+_, status, usage = os.wait4(child.pid, 0)
+print(time.perf_counter() - started, os.waitstatus_to_exitcode(status), usage.ru_maxrss)
+"""
+
+
 def run_cli(args: list[str]) -> tuple[float, int, int]:
     """(wall seconds, peak resident memory in bytes, exit code) of ``transcript-coach ARGS`` in a child process."""
     command = [sys.executable, "-m", "transcript_coach.cli", *args]
     with tempfile.TemporaryFile() as errors:
-        started = time.perf_counter()
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors)
-        _, status, usage = os.wait4(process.pid, 0)  # the child's own resource usage
-        elapsed = time.perf_counter() - started
-        process.returncode = os.waitstatus_to_exitcode(status)
+        measured = subprocess.run([sys.executable, "-c", _MEASURE, *command], stdout=subprocess.PIPE, stderr=errors,
+                                  text=True, check=True).stdout.split()
         errors.seek(0)
         error = errors.read().decode("utf-8", "replace")
-    if process.returncode not in (0, 1):
-        raise RuntimeError(f"{' '.join(command)} exited {process.returncode}: {error[-2000:]}")
+    elapsed, returncode, peak = float(measured[0]), int(measured[1]), int(measured[2])
+    if returncode not in (0, 1):
+        raise RuntimeError(f"{' '.join(command)} exited {returncode}: {error[-2000:]}")
     scale = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, kilobytes on Linux
-    return elapsed, usage.ru_maxrss * scale, process.returncode
+    return elapsed, peak * scale, returncode
 
 
 def installed_pipeline(name: str) -> bool:
