@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from transcript_coach.errors import InputError
@@ -670,3 +670,43 @@ def test_a_header_value_met_again_is_not_parsed_again(monkeypatch):
     assert [summary(t) for t in read_bytes(mailbox, "a.mbox")] == first
     assert parsed and len(parsed) == len(set(parsed))  # each distinct header once, over both readings
     email_ingest._parsed_header.cache_clear()
+
+
+def _split_by_lines(data: bytes) -> list[tuple[bytes, int]]:
+    """What ``_split_mbox`` gives, worked out the plain way, from a list of the mailbox's lines: a separator is the
+    first line with more than white space on it, and every later line starting ``From `` that is followed by a
+    header line and comes after a blank line or reads as an envelope; ``>From`` escapes lose one ``>``."""
+    from transcript_coach.ingest.email import _ENVELOPE, _ESCAPED_FROM, _HEADER_LINE
+
+    lines = data.split(b"\n")
+    first = next(i for i, line in enumerate(lines) if line.strip())
+    starts = [first] + [i for i in range(first + 1, len(lines) - 1)
+                        if lines[i].startswith(b"From ") and _HEADER_LINE.match(lines[i + 1])
+                        and (not lines[i - 1].strip() or _ENVELOPE.match(lines[i]))]
+    return [(b"\n".join(line[1:] if _ESCAPED_FROM.match(line) else line for line in lines[start + 1:end]), start + 1)
+            for start, end in zip(starts, [*starts[1:], len(lines)])]
+
+
+_MBOX_LINES = [b"From alice@example.net Mon Jan  1 10:00:00 2024", b"From bob", b"From: Bob <bob@example.net>",
+               b"Subject: Router", b"X-Id: 1", b">From the start", b">>From here", b"", b" ", b"\x0c", b"\r",
+               b"The router blinks.", b"From", b"From x Sat Jan 1 1:00"]
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(_MBOX_LINES), min_size=1, max_size=30), st.booleans())
+@example([b"X-Id: 1", b" ", b"From bob", b"Subject: Router", b"\r", b"From bob", b"X-Id: 1"], False)  # blank-ish
+@example([b"X-Id: 1", b"The router blinks.", b"From bob", b"Subject: Router"], True)  # not after a blank line
+@example([b"X-Id: 1", b"The router blinks.", _MBOX_LINES[0], b"Subject: Router"], True)  # an envelope line
+@example([b"X-Id: 1", b">From the start", b">>From here", b"", b"From bob"], True)  # escapes; last, no header
+@example([_MBOX_LINES[0], b"X-Id: 1", b"", b"From bob", b"X-Id: 1"], False)  # separators right after each other
+def test_a_mailbox_is_split_into_messages_without_splitting_it_into_lines(lines, newline_at_end):
+    from transcript_coach.ingest.email import _split_mbox
+
+    data = b"\n".join([_MBOX_LINES[0], *lines]) + (b"\n" if newline_at_end else b"")
+    assert list(_split_mbox(data, "box.mbox")) == _split_by_lines(data)
+
+
+def test_a_mailbox_not_starting_with_a_separator_is_refused_at_its_first_line_with_text():
+    with pytest.raises(InputError, match="expected an mbox file that starts with a 'From ' separator") as caught:
+        read_text("\n \n\x0c\nFrom: Mia <mia@example.net>\nSubject: Hi\n\nHello\n", "box.mbox")
+    assert caught.value.line == 4

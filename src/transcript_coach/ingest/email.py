@@ -82,9 +82,10 @@ from __future__ import annotations
 
 import codecs
 import functools
+import itertools
 import re
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone, tzinfo
 from email.header import decode_header, make_header
@@ -375,41 +376,71 @@ def _check_headers(head: bytes, source: str, line: int) -> None:
                          line=line, code="malformed_email")
 
 
-def _split_mbox(data: bytes, source: str) -> list[tuple[bytes, int]]:
-    """The messages of an mbox with the line of their ``From `` separator; ``>From `` escapes are undone."""
-    lines = data.split(b"\n")
-    first = 0
-    while first < len(lines) and not lines[first].strip():
-        first += 1
-    if not lines[first].startswith(b"From ") or lines[first].startswith(b"From:"):
+def _split_mbox(data: bytes, source: str) -> Iterator[tuple[bytes, int]]:
+    """The messages of an mbox, one at a time, with the line of their ``From `` separator; ``>From `` escapes are
+    undone. The mailbox is not split into lines first: memory holds its bytes once, and one message's lines."""
+    first, index = _first_nonblank_line(data)
+    if not data.startswith(b"From ", first) or data.startswith(b"From:", first):
         raise InputError(
             source,
-            f"expected an mbox file that starts with a 'From ' separator line, got {_show(lines[first])} (a single "
-            "message should be saved as .eml)",
-            line=first + 1,
+            f"expected an mbox file that starts with a 'From ' separator line, got {_show(_line_at(data, first))} "
+            "(a single message should be saved as .eml)",
+            line=index + 1,
             code="malformed_email",
         )
-    starts = [first]
-    for i in range(first + 1, len(lines)):
-        line = lines[i]
-        if not line.startswith(b"From ") or i + 1 >= len(lines) or not _HEADER_LINE.match(lines[i + 1]):
+    separators = _separators(data, first, index)
+    start, line = next(separators)
+    for following in itertools.chain(separators, [None]):
+        end = following[0] - 1 if following else len(data)  # the newline before the next separator
+        body_start = data.find(b"\n", start, end) + 1 or end  # after the separator line, if it has a newline
+        lines = data[body_start:end].split(b"\n")
+        yield b"\n".join(text[1:] if _ESCAPED_FROM.match(text) else text for text in lines), line
+        if following:
+            start, line = following
+
+
+def _first_nonblank_line(data: bytes) -> tuple[int, int]:
+    """Byte offset and 0-based number of the first line with more than white space on it (there is one)."""
+    start = index = 0
+    while not _line_at(data, start).strip():
+        start = data.index(b"\n", start) + 1
+        index += 1
+    return start, index
+
+
+def _line_at(data: bytes, start: int) -> bytes:
+    """The line of ``data`` that starts at offset ``start``, without its newline."""
+    end = data.find(b"\n", start)
+    return data[start:] if end < 0 else data[start:end]
+
+
+def _separators(data: bytes, first: int, index: int) -> Iterator[tuple[int, int]]:
+    """Offset and 1-based line number of each message's ``From `` separator: the first line, then every line that
+    starts with ``From ``, is followed by a header line and comes after a blank line or reads as an envelope (``From
+    sender Mon Jan  1 10:00:00 2024``)."""
+    yield first, index + 1
+    counted = first
+    newline = data.find(b"\nFrom ", first)
+    while newline >= 0:
+        start = newline + 1
+        newline = data.find(b"\nFrom ", start)
+        index += data.count(b"\n", counted, start)
+        counted = start
+        end = data.find(b"\n", start)
+        if end < 0 or not _HEADER_LINE.match(_line_at(data, end + 1)):
             continue
-        if not lines[i - 1].strip() or _ENVELOPE.match(line):
-            starts.append(i)
-    chunks = []
-    for k, start in enumerate(starts):
-        end = starts[k + 1] if k + 1 < len(starts) else len(lines)
-        body = [line[1:] if _ESCAPED_FROM.match(line) else line for line in lines[start + 1:end]]
-        chunks.append((b"\n".join(body), start + 1))
-    return chunks
+        if not _line_at(data, data.rfind(b"\n", 0, start - 1) + 1).strip() or _ENVELOPE.match(data[start:end]):
+            yield start, index + 1
 
 
-def _transcripts(chunks: list[tuple[bytes, int]], source: str, fmt: str, options: IngestOptions,
+def _transcripts(chunks: Iterable[tuple[bytes, int]], source: str, fmt: str, options: IngestOptions,
                  *, single: bool) -> Iterator[Transcript]:
     file_warnings: list[str] = []
     messages: list[_Message] = []
     seen_ids: set[str] = set()
+    count = 0
     for index, (chunk, line) in enumerate(chunks):
+        count += 1
         try:
             message = _read_message(chunk, line, index)
         except InputError:
@@ -437,14 +468,14 @@ def _transcripts(chunks: list[tuple[bytes, int]], source: str, fmt: str, options
         if thread[0].message_id:
             thread_id = thread[0].message_id
         else:
-            thread_id = stem if single and len(chunks) == 1 else f"{stem}-{number}"
+            thread_id = stem if single and count == 1 else f"{stem}-{number}"
         turns = [_raw_turn(entry, roles, options, roster_hit) for entry in entries]
         if not turns:
             file_warnings.append(f"thread {thread_id!r} has no message with body text; skipped")
             continue
         conversations.append(Conversation(tuple(turns), id=thread_id, channel="email", warnings=tuple(warnings)))
     if not conversations:
-        what = "the email has" if single and len(chunks) == 1 else "no message in the mailbox has"
+        what = "the email has" if single and count == 1 else "no message in the mailbox has"
         raise InputError(source, f"{what} no body text (expected a text/plain or text/html part)", code="no_turns")
     for i, conversation in enumerate(conversations):
         if i == 0 and file_warnings:
