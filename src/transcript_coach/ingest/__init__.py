@@ -110,6 +110,7 @@ def _parse(data: bytes, source: str, options: IngestOptions, spec: ParserSpec) -
         yield from spec.read(data, source, options)
         return
     decoded = decode(data, source)
+    del data  # held no longer than decoding it takes (the caller lets go of it too)
     warnings = decoded.warnings
     transcripts = spec.read(Lines.of(decoded.text) if spec.lines else decoded.text, source, options)
     del decoded  # the parser holds the text only as long as it needs it
@@ -155,7 +156,9 @@ def read_path(path: str | os.PathLike[str], options: IngestOptions = IngestOptio
         return
     if len(data) > limit:
         raise _too_large(source, None, limit)
-    yield from _parse(data, source, options, spec)
+    parsed = _parse(data, source, options, spec)
+    del data  # see _parse
+    yield from parsed
 
 
 def _too_large(source: str, size: int | None, limit: int) -> InputError:
