@@ -319,3 +319,28 @@ def test_a_journal_line_is_written_for_its_own_conversation_or_unreadable_input_
     assert written_for(unreadable.to_dict(), unreadable)
     assert not written_for(report, unreadable)
     assert not written_for(Failure("f.csv", "too_large", "f.csv: too big").to_dict(), unreadable)
+
+
+_AWKWARD = ["plain.json", 'quote"d\\back\\slash.json', "emoji 😀 ünïcode.json", "tab\there.csv#conv-1", "", "{}"]
+
+
+@pytest.mark.parametrize("source", _AWKWARD)
+def test_a_journal_line_is_read_from_its_start_as_its_decoded_whole_says(source):
+    """``_line_head`` reads a line's source and kind from the first members ``jsonl_line`` writes; decoding the whole
+    line must say the same, for reports, error records and lines laid out otherwise."""
+    from transcript_coach.reporting import jsonl_line
+    from transcript_coach.resume import _line_head
+
+    report = Coach().analyze(Transcript.from_turns([
+        {"role": "customer", "text": "My parcel never arrived."},
+        {"role": "agent", "text": "I'm sorry about that, let me check the tracking for you."},
+    ], id=source or "conversation", source=source))
+    lines = [jsonl_line(report).encode("utf-8"),
+             jsonl_line(Failure(source, "unreadable", "cannot be read", line=3)).encode("utf-8"),
+             (json.dumps({"source": source, "error": {"code": "x"}, "schema": "s"}) + "\n").encode("utf-8"),
+             (json.dumps({"schema": "s", "id": None, "source": source, "format": "f"}) + "\n").encode("utf-8")]
+    for line in lines:
+        document = json.loads(line)
+        assert _line_head(line) == (document["source"], "error" in document)
+    assert _line_head(b'{"schema": "s", "source": "a", "error": {"code": "x", "mess\n') is None  # cut short
+    assert _line_head(b"[1, 2]\n") is None
