@@ -39,6 +39,7 @@ class Language:
 
 _loading = threading.Lock()  # one thread loads the model; any other that needs it meanwhile waits
 _background: threading.Thread | None = None
+_DECOMPRESS_STEP = 1 << 25  # bytes out per step: the GIL is taken back between steps and as a step's output grows
 
 
 @functools.cache
@@ -73,9 +74,6 @@ def _read_model(name: str):
             return LanguageIdentifier(model["ptc"], model["pc"], model["classes"].tolist(),
                                       _words(model["nextmove"]), model["out_feat"].tolist(), norm_probs=True,
                                       tk_row=_words(model["nextmove_row"]))
-
-
-_DECOMPRESS_STEP = 1 << 25  # bytes out per step: the GIL is taken back between steps and as a step's output grows
 
 
 def _words(values) -> array:
