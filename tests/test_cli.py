@@ -219,3 +219,12 @@ def test_commands_that_read_reports_start_without_the_nlp_pipeline():
         import transcript_coach
 
         transcript_coach.Coachh  # noqa: B018
+
+
+def test_output_dash_is_standard_output_not_a_file_named_dash(tmp_path, monkeypatch):
+    (tmp_path / "chat.txt").write_text(GOOD_CHAT, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = run("score", "chat.txt", "-o", "-", "-q")
+    assert result.exit_code == 0, result.stderr
+    assert [doc["id"] for doc in lines(result.stdout)] == ["chat"]
+    assert not (tmp_path / "-").exists()

@@ -101,6 +101,15 @@ def _write(output: str | None, write: Callable[[IO[str]], None]) -> None:
         write(sys.stdout)
 
 
+def _standard_output_as_dash(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    return None if value == "-" else value
+
+
+_output_option = click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, writable=True, allow_dash=True),
+    callback=_standard_output_as_dash, help="Write here (atomically) instead of standard output ('-': standard output).")
+
+
 def _check_writable(output: str) -> None:
     """Refuse an output path that cannot be written before any work is done (a usage error, exit code 2)."""
     folder = os.path.dirname(os.path.abspath(output))
@@ -252,8 +261,7 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here (atomically) "
-              "instead of standard output.")
+@_output_option
 @click.option("--format", "output_format", type=click.Choice(sorted(WRITERS)), default="jsonl", show_default=True,
               help="Output format: JSONL (one report per line), a JSON array, CSV (one row per conversation, one "
                    "column per skill) or a readable table.")
@@ -385,8 +393,7 @@ def _across_reports(inputs: tuple[str, ...], output: str | None, build, text_to_
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, allow_dash=True, path_type=str))
 @click.option("--top", type=click.IntRange(min=0), metavar="N", help="At most N conversations (a reviewer's "
               "budget), spread evenly across agents.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here (atomically) "
-              "instead of standard output.")
+@_output_option
 @click.option("--format", "output_format", type=click.Choice(["text", "jsonl"]), default="text", show_default=True,
               help="A readable listing, or JSONL (one object per queued conversation).")
 @_redact_options
@@ -409,8 +416,7 @@ def review_command(inputs, top, output, output_format, **redact_options) -> None
 @cli.command("agents")
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, allow_dash=True, path_type=str))
 @click.option("--agent", "agent_name", metavar="NAME", help="Only this agent (any spelling seen in the reports).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here (atomically) "
-              "instead of standard output.")
+@_output_option
 @click.option("--format", "output_format", type=click.Choice(["text", "json", "csv"]), default="text",
               show_default=True, help="A readable profile per agent, a JSON array (one object per agent) or CSV "
                                       "(one row per agent, one column per skill mean).")
@@ -525,8 +531,7 @@ def _num(value) -> str:
               help="Evaluate the team models in DIR (from 'train') instead of the rubric.")
 @click.option("--bootstrap", type=click.IntRange(min=0), default=None, metavar="N",
               help="Bootstrap resamples for the 95% intervals (default from data/calibration.json; 0 = none).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here (atomically) "
-              "instead of standard output.")
+@_output_option
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @_coach_options
 def evaluate_command(labels_file, inputs, models, bootstrap, output, output_format, **coach_options) -> None:
