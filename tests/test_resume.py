@@ -344,3 +344,21 @@ def test_a_journal_line_is_read_from_its_start_as_its_decoded_whole_says(source)
         assert _line_head(line) == (document["source"], "error" in document)
     assert _line_head(b'{"schema": "s", "source": "a", "error": {"code": "x", "mess\n') is None  # cut short
     assert _line_head(b"[1, 2]\n") is None
+
+
+def test_resume_refuses_a_journal_line_damaged_in_its_middle_when_it_reads_it_again(small, tmp_path):
+    """Opening a journal reads only how each line starts and ends; a pending input's line damaged in between is
+    refused (exit 2, naming the line) when it is read whole to be matched, not met with a traceback."""
+    root, clean, header = small
+    sources = [json.loads(line)["source"] for line in clean]
+    cut = [i for i, source in enumerate(sources) if source.endswith(".csv")][1] + 1  # two of the CSV's four written
+    out = tmp_path / "out.jsonl"
+    _half_done_journal(out, header, clean, cut)
+    lines = journal_path(out).read_text(encoding="utf-8").split("\n")
+    middle = len(lines[cut - 1]) // 2
+    lines[cut - 1] = lines[cut - 1][:middle] + '"]' + lines[cut - 1][middle:]
+    with pytest.raises(ValueError):
+        json.loads(lines[cut - 1])
+    journal_path(out).write_text("\n".join(lines), encoding="utf-8")
+    result = run("score", root, "-o", out, "--resume")
+    assert result.exit_code == 2 and f"{journal_path(out)}:{cut} is not a report" in result.stderr

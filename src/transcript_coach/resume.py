@@ -188,7 +188,9 @@ class Journal:
             self._reader = open(self.path, "rb")  # noqa: SIM115
             self._reader.seek(self._written_from)
         number = self.kept - self.unmatched + 1
-        document = json.loads(self._reader.readline())  # checked when the journal was opened
+        document = _document(self._reader.readline())  # only its start and end were read when the journal was opened
+        if document is None:
+            raise _not_a_report(self.path, number, self.done_path)
         if not written_for(document, item):
             what = f"conversation {item.id!r}" if isinstance(item, Transcript) else f"an error record ({item.code})"
             raise UsageError(f"cannot resume: {item.source} gives {what} where line {number} of {self.path} has "
@@ -286,8 +288,7 @@ def _journal_lines(path: Path, sidecar: Path) -> Iterator[tuple[int, str, bool]]
                 return
             head = _line_head(line)
             if head is None:
-                raise UsageError(f"cannot resume: {path}:{number} is not a report; delete {path} and {sidecar} and "
-                                 "start over")
+                raise _not_a_report(path, number, sidecar)
             yield offset, *head
             offset += len(line)
 
@@ -308,11 +309,21 @@ def _line_head(line: bytes) -> tuple[str, bool] | None:
         error = match["next"] == b"error"
         if error != bool(match["id"]):
             return json.loads(match["source"]), error
+    document = _document(line)
+    return None if document is None else (str(document.get("source")), "error" in document)
+
+
+def _document(line: bytes) -> dict[str, Any] | None:
+    """A journal line decoded, or None when it is not a JSON object."""
     try:
         document = json.loads(line)
     except (ValueError, RecursionError):
         return None
-    return (str(document.get("source")), "error" in document) if isinstance(document, dict) else None
+    return document if isinstance(document, dict) else None
+
+
+def _not_a_report(path: Path, number: int, sidecar: Path) -> UsageError:
+    return UsageError(f"cannot resume: {path}:{number} is not a report; delete {path} and {sidecar} and start over")
 
 
 def _described(document: dict[str, Any]) -> str:
