@@ -275,7 +275,8 @@ class _Message:
         description="One email message (.eml, RFC 5322): the reply and the quoted history inside it")
 def read_email(content: bytes | str, source: str, options: IngestOptions) -> Iterator[Transcript]:
     data = _prepare(content, source)
-    start, first_line = _first_content(data)
+    start, index = _first_nonblank_line(data)
+    first_line = index + 1
     head = data[start:]
     if head.startswith(b"From ") and not re.match(rb"From\s*:", head):
         chunks = _split_mbox(data, source)  # an mbox-style .eml: envelope line first
@@ -346,14 +347,6 @@ def _prepare(content: bytes | str, source: str) -> bytes:
         raise InputError(source, f"looks like a binary file, not an email; {_HEADERS_EXPECTED}", line=1,
                          code="malformed_email")
     return data
-
-
-def _first_content(data: bytes) -> tuple[int, int]:
-    """Byte offset and 1-based line number of the first line that is not blank."""
-    stripped = data.lstrip(b" \t\r\n")
-    start = len(data) - len(stripped)
-    start = data.rfind(b"\n", 0, start) + 1  # back to the start of that line
-    return start, data.count(b"\n", 0, start) + 1
 
 
 def _show(line: bytes) -> str:
