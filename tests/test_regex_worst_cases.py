@@ -109,6 +109,11 @@ def test_tokenizer_still_splits_ordinary_text_as_spacy_does(nlp):
     assert [t.text for t in nlp(text)] == [t.text for t in plain(text)]
     long_punct = "wait" + "!" * 80  # shorter than the suffix window: same tokens as spaCy's own tokenizer
     assert [t.text for t in nlp(long_punct)] == [t.text for t in plain(long_punct)]
+    # built by our registered tokenizer factory: spaCy's exceptions and matches for English, nothing else changed
+    ours = nlp.tokenizer.tokenizer
+    assert ours.rules == plain.tokenizer.rules
+    assert (ours.token_match, ours.url_match) == (plain.tokenizer.token_match, plain.tokenizer.url_match)
+    assert ours.prefix_search == plain.tokenizer.prefix_search
 
 
 def test_money_pattern_still_finds_amounts():

@@ -8,7 +8,7 @@ pipeline instead, for better lemmas and sentence boundaries.
 from __future__ import annotations
 
 import re
-from collections.abc import Container, Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy
@@ -17,7 +17,9 @@ from spacy.attrs import IS_PUNCT, LEMMA, ORTH, SENT_START
 from spacy.language import Language
 from spacy.lookups import load_lookups
 from spacy.pipeline import Sentencizer
+from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc, Span
+from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
 
 from transcript_coach.data import load_json
 from transcript_coach.errors import UsageError
@@ -47,7 +49,7 @@ def load_pipeline(model: str | None = None) -> Language:
             _add_lookup_lemmatizer(nlp)
         _bound_tokenizer(nlp)
         return nlp
-    nlp = spacy.blank("en")
+    nlp = spacy.blank("en", config={"nlp": {"tokenizer": {"@tokenizers": WINDOWED_TOKENIZER}}})
     nlp.add_pipe(SENTENCIZER, name="sentencizer")
     _add_lookup_lemmatizer(nlp)
     _bound_tokenizer(nlp)
@@ -60,20 +62,57 @@ def _bound_tokenizer(nlp: Language) -> None:
     Its affix rules cost time quadratic in the length of a run of non-space characters (a suffix search runs over
     the whole run once per character peeled off, and the URL pattern backtracks), so 50,000 ``!`` in a row take
     minutes. Two bounds, both set in data/signals.json: suffixes are searched for only in the last
-    ``suffix_window`` characters of a run (the same result for any suffix shorter than that), and a run longer than
-    ``max_token_chars`` (no word or link is that long) becomes a single token without affix rules.
+    ``suffix_window`` characters of a run (``WindowedSearch``), and a run longer than ``max_token_chars`` (no word
+    or link is that long) becomes a single token without affix rules (``BoundedTokenizer``).
     """
-    settings = load_json("signals.json")["tokenizer"]
+    settings = _tokenizer_settings()
     tokenizer = nlp.tokenizer
     search = tokenizer.suffix_search
-    if search is not None:
-        window = int(settings["suffix_window"])
-
-        def suffix_search(text: str, _search=search, _window=window):
-            return _search(text, max(0, len(text) - _window))
-
-        tokenizer.suffix_search = suffix_search
+    if search is not None and not isinstance(search, WindowedSearch):
+        tokenizer.suffix_search = WindowedSearch(search, int(settings["suffix_window"]))  # spaCy reloads its rules
     nlp.tokenizer = BoundedTokenizer(tokenizer, int(settings["max_token_chars"]))
+
+
+def _tokenizer_settings() -> dict:
+    return load_json("signals.json")["tokenizer"]
+
+
+class WindowedSearch:
+    """A suffix search over only the last ``window`` characters of a text: the same result for any suffix shorter
+    than that, in time that does not grow with the text."""
+
+    def __init__(self, search: Callable[..., re.Match[str] | None], window: int):
+        self.search = search
+        self.window = window
+
+    def __call__(self, text: str) -> re.Match[str] | None:
+        return self.search(text, max(0, len(text) - self.window))
+
+
+WINDOWED_TOKENIZER = "transcript_coach.windowed_tokenizer.v1"
+
+
+@spacy.registry.tokenizers(WINDOWED_TOKENIZER)
+def _windowed_tokenizer() -> Callable[[Language], Tokenizer]:
+    """spaCy's default tokenizer for a language (its exceptions, affix rules, token and URL matches), built with a
+    ``WindowedSearch`` for suffixes. Setting the search on a built tokenizer makes spaCy load its thousand-odd
+    special cases a second time, a fifth of the pipeline's start-up."""
+
+    def create(nlp: Language) -> Tokenizer:
+        defaults = nlp.Defaults
+        window = int(_tokenizer_settings()["suffix_window"])
+        return Tokenizer(
+            nlp.vocab,
+            rules=defaults.tokenizer_exceptions,
+            prefix_search=compile_prefix_regex(defaults.prefixes).search if defaults.prefixes else None,
+            suffix_search=WindowedSearch(compile_suffix_regex(defaults.suffixes).search, window)
+            if defaults.suffixes else None,
+            infix_finditer=compile_infix_regex(defaults.infixes).finditer if defaults.infixes else None,
+            token_match=defaults.token_match,
+            url_match=defaults.url_match,
+        )
+
+    return create
 
 
 class BoundedTokenizer:
