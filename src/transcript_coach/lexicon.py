@@ -323,6 +323,12 @@ def _doc_columns(doc: Doc) -> tuple[list[int], ...]:
     return columns
 
 
+def lower_hashes(doc: Doc) -> list[int]:
+    """Per token, the hash of its lower-case form (``Token.lower``), from the doc's token arrays (made once per doc
+    and shared with the lexicons' matching)."""
+    return _doc_columns(doc)[1]
+
+
 def negated(doc: Doc, start: int, window: int = NEGATION_WINDOW) -> bool:
     """A negation word within ``window`` tokens before ``start``, in the same clause (O(window) per call)."""
     for k in range(start - 1, max(0, start - window) - 1, -1):

@@ -45,10 +45,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from spacy.attrs import LEMMA, ORTH
+from spacy.strings import get_string_id
 from spacy.tokens import Doc, Span
 
 from transcript_coach.data import load_json
-from transcript_coach.lexicon import Match
+from transcript_coach.lexicon import Match, lower_hashes
 from transcript_coach.model import Turn
 from transcript_coach.nlp import TranscriptDocs, doc_sentences, doc_text, span_text
 from transcript_coach.redact import placeholder, placeholder_spans
@@ -477,10 +478,12 @@ def _reuse(turn: Turn, doc: Doc, found: list[Detail], given: dict[str, str], nam
             yield Hit("listening.detail_reuse", turn.index, d.start, d.end, f"reuse:{given[d.key]}")
     if not (names or products):
         return
-    for t in doc:
-        low = t.lower_
-        if low in seen:
+    wanted = {get_string_id(word): word for word in (*names, *products)}
+    for i, lower in enumerate(lower_hashes(doc)):  # a Token only for the words wanted
+        low = wanted.get(lower)
+        if low is None or low in seen:
             continue
+        t = doc[i]
         if low in names and t.text[:1].isupper():
             seen.add(low)
             yield span_hit("listening.detail_reuse", turn.index, t, "reuse:name")
