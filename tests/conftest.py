@@ -6,10 +6,20 @@ from pathlib import Path
 
 import pytest
 
+from transcript_coach.cache import VARIABLE as CACHE_VARIABLE
 from transcript_coach.schema import schema_errors
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "sample_transcripts"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_cache_folder(tmp_path_factory):
+    """What the runs of this test session derive and cache (the unpacked language model) goes to a folder of the
+    session's own, not to the user's cache folder; commands started by tests inherit it."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(CACHE_VARIABLE, str(tmp_path_factory.mktemp("cache")))
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -6,12 +6,14 @@ import os
 import signal
 import time
 
+import numpy
 import pytest
 import spacy
 
 from transcript_coach import Coach, Transcript
 from transcript_coach.errors import DataFileError, UsageError
-from transcript_coach import language
+from transcript_coach import cache, language
+from transcript_coach.cache import VARIABLE as CACHE_VARIABLE
 from transcript_coach.language import detect_language
 from transcript_coach.nlp import doc_sentences, doc_text, load_pipeline, span_text, without_capitals_words
 
@@ -175,45 +177,103 @@ _LANGUAGE_SAMPLES = ["Hola, mi pedido no ha llegado todavía y necesito ayuda", 
                      "Olá, não consigo entrar na minha conta", "注文した商品がまだ届きません"]
 
 
-def test_the_language_model_read_in_steps_is_the_one_py3langid_reads():
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
-    ours = language._read_model(MODEL_FILE)
-    theirs = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+def _same_identifier(ours, theirs) -> None:
     assert ours.tk_nextmove == theirs.tk_nextmove and ours.tk_row == theirs.tk_row
     assert ours.tk_output == theirs.tk_output and ours.nb_classes == theirs.nb_classes
     assert [ours.rank(text) for text in _LANGUAGE_SAMPLES] == [theirs.rank(text) for text in _LANGUAGE_SAMPLES]
 
 
 @pytest.fixture
-def fresh_language_model(monkeypatch):
-    """The language model as if this process had not loaded it yet (and loaded again afterwards, as before)."""
+def fresh_language_model(monkeypatch, tmp_path):
+    """The language model as if this process had not loaded it yet, with an empty cache folder of its own (and loaded
+    again afterwards, as before)."""
     monkeypatch.setattr(language, "_background", None)
+    monkeypatch.setenv(CACHE_VARIABLE, str(tmp_path / "cache"))
     language._load.cache_clear()
-    yield
+    yield tmp_path / "cache"
     language._load.cache_clear()
+
+
+def test_the_language_model_unpacked_and_cached_is_the_one_py3langid_reads(fresh_language_model):
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    theirs = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    unpacked = language._identifier()  # decompressed, and saved in the cache folder
+    (copy,) = fresh_language_model.glob("langid-*")
+    assert sorted(p.name for p in copy.iterdir()) == sorted(f"{name}.npy" for name in language._ARRAYS)
+    _same_identifier(unpacked, theirs)
+    language._load.cache_clear()
+    mapped = language._identifier()  # read from the cache folder
+    assert isinstance(mapped.nb_ptc, numpy.memmap)
+    _same_identifier(mapped, theirs)
+
+
+def test_the_cache_can_be_turned_off(fresh_language_model, monkeypatch):
+    monkeypatch.setenv(CACHE_VARIABLE, "none")
+    assert language._identifier().classify(_LANGUAGE_SAMPLES[2])[0] == "de"
+    assert not fresh_language_model.exists()
+
+
+def test_a_cache_folder_that_cannot_be_written_only_costs_time(fresh_language_model, monkeypatch):
+    fresh_language_model.parent.joinpath("a-file").write_text("not a folder")
+    monkeypatch.setenv(CACHE_VARIABLE, str(fresh_language_model.parent / "a-file" / "cache"))
+    assert language._identifier().classify(_LANGUAGE_SAMPLES[2])[0] == "de"
+
+
+def test_a_damaged_cached_model_is_unpacked_again_and_replaced(fresh_language_model):
+    language._identifier()
+    (copy,) = fresh_language_model.glob("langid-*")
+    whole = (copy / "nextmove.npy").read_bytes()
+    (copy / "nextmove.npy").write_bytes(whole[: len(whole) // 2])  # cut short, as by a full disk
+    stale = fresh_language_model / "langid-0123456789abcdef0123"  # a copy of another version of the model
+    stale.mkdir()
+    (stale / "ptc.npy").write_bytes(b"old")
+    language._load.cache_clear()
+    assert language._identifier().classify(_LANGUAGE_SAMPLES[1])[0] == "fr"
+    assert (copy / "nextmove.npy").read_bytes() == whole
+    assert not stale.exists()
+    assert not list(copy.glob("*.tmp")) and not list(copy.glob(".*"))
 
 
 def test_a_model_laid_out_otherwise_is_read_by_py3langid_itself(fresh_language_model, monkeypatch):
-    def other_layout(name):
+    def other_layout(path, cache):
         raise KeyError("nextmove_row")
 
-    monkeypatch.setattr(language, "_read_model", other_layout)
+    monkeypatch.setattr(language, "_model_arrays", other_layout)
     assert language._identifier().classify("Hola, mi pedido no ha llegado todavía")[0] == "es"
 
 
 def test_a_model_that_fails_to_load_in_the_background_fails_where_it_is_needed(fresh_language_model, monkeypatch,
                                                                                  capfd):
-    def broken(name, **options):
-        raise OSError(f"{name}: unreadable")
+    def broken(path, *args, **options):
+        raise OSError(f"{path}: unreadable")
 
-    monkeypatch.setattr(language, "_read_model", broken)
+    monkeypatch.setattr(language, "_model_arrays", broken)
     monkeypatch.setattr("py3langid.langid.LanguageIdentifier.from_model_file", broken)
     language.load_identifier_in_background()
     language._background.join()
     assert capfd.readouterr().err == ""  # no traceback from the thread
     with pytest.raises(OSError, match="unreadable"):
         language.load_identifier()
+
+
+@pytest.mark.parametrize("platform, environment, expected", [
+    ("linux", {"HOME": "/home/qa"}, "/home/qa/.cache/transcript-coach"),
+    ("linux", {"HOME": "/home/qa", "XDG_CACHE_HOME": "/var/cache/qa"}, "/var/cache/qa/transcript-coach"),
+    ("linux", {"HOME": "/home/qa", "XDG_CACHE_HOME": "relative"}, "/home/qa/.cache/transcript-coach"),
+    ("darwin", {"HOME": "/Users/qa"}, "/Users/qa/Library/Caches/transcript-coach"),
+    ("win32", {"LOCALAPPDATA": "C:/Users/qa/AppData/Local"}, "C:/Users/qa/AppData/Local/transcript-coach/cache"),
+    ("linux", {"HOME": "/home/qa", CACHE_VARIABLE: "/data/tc-cache"}, "/data/tc-cache"),
+    ("linux", {"HOME": "/home/qa", CACHE_VARIABLE: " None "}, None),
+])
+def test_where_the_cache_folder_is(monkeypatch, platform, environment, expected):
+    for name in (CACHE_VARIABLE, "XDG_CACHE_HOME", "LOCALAPPDATA"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(cache.sys, "platform", platform)
+    found = cache.cache_dir()
+    assert (None if found is None else found.as_posix()) == expected
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")

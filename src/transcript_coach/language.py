@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import lzma
 import os
+import shutil
 import tempfile
 import threading
-from array import array
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
+from transcript_coach.cache import cache_dir
 from transcript_coach.data import load_json
 from transcript_coach.errors import DataFileError
 from transcript_coach.model import Transcript
@@ -44,44 +48,81 @@ _DECOMPRESS_STEP = 1 << 25  # bytes out per step: the GIL is taken back between 
 
 @functools.cache
 def _load():
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
 
     try:
-        return _read_model(MODEL_FILE)
+        arrays = _model_arrays(MODEL_DIR / MODEL_FILE, cache_dir())
+        return LanguageIdentifier(arrays["ptc"], arrays["pc"], arrays["classes"].tolist(),
+                                  memoryview(arrays["nextmove"]), arrays["out_feat"].tolist(), norm_probs=True,
+                                  tk_row=memoryview(arrays["nextmove_row"]))  # read an element at a time: no numpy
     except (OSError, LookupError, ValueError, TypeError, lzma.LZMAError):  # a model laid out otherwise
         return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
-def _read_model(name: str):
+_ARRAYS = ("ptc", "pc", "classes", "nextmove", "out_feat", "nextmove_row")  # what the identifier is made of
+
+
+def _model_arrays(path: Path, cache: Path | None) -> dict[str, Any]:
+    """The arrays of py3langid's model at ``path``: read from their unpacked copy in the ``cache`` folder when it
+    has one (mapped into memory: a few milliseconds, and the pages are shared by every process that maps them), else
+    unpacked from ``path`` (``_unpack``, about 0.4 s) and copied there for next time. The copy is named by a digest
+    of the packed model, so another version of py3langid makes another copy (and the old one is removed)."""
+    if cache is None:
+        return _unpack(path.read_bytes(), path)
+    packed = path.read_bytes()
+    folder = cache / f"langid-{hashlib.blake2b(packed, digest_size=10).hexdigest()}"
+    with contextlib.suppress(OSError, ValueError):
+        return _open_unpacked(folder)
+    arrays = _unpack(packed, path)
+    with contextlib.suppress(OSError):
+        _save_unpacked(arrays, folder)
+    return arrays
+
+
+def _unpack(packed: bytes, path: Path) -> dict[str, Any]:
     """py3langid's model (arrays in an npz archive, compressed with xz), decompressed in steps of many megabytes:
     each step releases the GIL throughout, so the decompression runs on another core beside this process's Python
     work. (py3langid's own loader decompresses 8 KB of input at a time and, between steps, waits for the GIL while
     another thread runs.) The archive goes through a temporary file, as there: memory holds one step of it at most."""
     import numpy as np
-    from py3langid.langid import MODEL_DIR, LanguageIdentifier
 
-    path = MODEL_DIR / name
     with tempfile.TemporaryFile() as archive:
-        decompressor, data = lzma.LZMADecompressor(), path.read_bytes()
+        decompressor = lzma.LZMADecompressor()
         while not decompressor.eof:
-            step = decompressor.decompress(data, max_length=_DECOMPRESS_STEP)
+            step = decompressor.decompress(packed, max_length=_DECOMPRESS_STEP)
             if not step and decompressor.needs_input:
                 raise lzma.LZMAError(f"{path}: the compressed data ends early")
             archive.write(step)
-            data = b""
+            packed = b""
         archive.seek(0)
         with np.load(archive, allow_pickle=False) as model:
-            return LanguageIdentifier(model["ptc"], model["pc"], model["classes"].tolist(),
-                                      _words(model["nextmove"]), model["out_feat"].tolist(), norm_probs=True,
-                                      tk_row=_words(model["nextmove_row"]))
+            return {name: model[name] for name in _ARRAYS}
 
 
-def _words(values) -> array:
-    """A numpy table of integers as an ``array`` of the same type: the identifier reads it an element at a time,
-    which costs a fraction of what it costs from numpy."""
-    table = array(values.dtype.char)
-    table.frombytes(memoryview(values).cast("B"))
-    return table
+def _open_unpacked(folder: Path) -> dict[str, Any]:
+    import numpy as np
+
+    return {name: np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False) for name in _ARRAYS}
+
+
+def _save_unpacked(arrays: dict[str, Any], folder: Path) -> None:
+    """Each array into ``folder`` as an .npy file, written under a temporary name and then renamed: a file there is
+    whole or absent, whatever else runs at the same time. Copies of other versions of the model are removed."""
+    import numpy as np
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, values in arrays.items():
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=f".{name}-", suffix=".tmp", delete=False) as out:
+            try:
+                np.save(out, values, allow_pickle=False)
+                out.close()
+                os.replace(out.name, folder / f"{name}.npy")
+            except BaseException:
+                os.unlink(out.name)
+                raise
+    for other in folder.parent.glob("langid-*"):
+        if other != folder:
+            shutil.rmtree(other, ignore_errors=True)
 
 
 def _identifier():
@@ -91,15 +132,17 @@ def _identifier():
 
 
 def load_identifier() -> None:
-    """Load py3langid's model now rather than when a conversation first needs it (about 0.4 s and 70 MB): worker
-    processes forked afterwards share this copy instead of each loading its own."""
+    """Load py3langid's model now rather than when a conversation first needs it (a few milliseconds from the cache
+    folder, about 0.4 s the first time or without one): worker processes forked afterwards share this copy instead
+    of each loading its own."""
     _identifier()
 
 
 def load_identifier_in_background() -> None:
-    """Start loading py3langid's model in a thread of its own. Nearly all of its 0.4 s is LZMA decompression, which
-    runs on another core beside Python work (building the pipeline, say); whatever needs the model later waits for
-    the thread if it is not done. A model that fails to load fails again, with its error, where it is needed."""
+    """Start loading py3langid's model in a thread of its own. Unpacking it (when the cache folder has no copy) is
+    nearly all LZMA decompression, which runs on another core beside Python work (building the pipeline, say);
+    whatever needs the model later waits for the thread if it is not done. A model that fails to load fails again,
+    with its error, where it is needed."""
     global _background
     with _loading:
         if _background is not None or _load.cache_info().currsize:
