@@ -39,6 +39,7 @@ Negative signals:
 
 from __future__ import annotations
 
+import itertools
 import re
 from bisect import bisect_right
 from collections.abc import Iterator
@@ -137,7 +138,7 @@ def is_question(sent: Span, w: Words) -> bool:
         if token.is_space or token.is_punct or not (token.is_alpha or token.like_num):
             continue
         break
-    words_ = [t for t in sent if not (t.is_punct or t.is_space or t.text.startswith("@"))]
+    words_ = list(itertools.islice((t for t in sent if not (t.is_punct or t.is_space or t.text.startswith("@"))), 2))
     if len(words_) < 2:
         return False
     first, second = words_[0].lower_, words_[1].lower_
