@@ -477,7 +477,7 @@ def measure_all(data_dir: Path, size: int, jobs_files: int, spacy_model: str, pr
         return rows
     startup = time_startup(base, work)
     rows.append(row("score start-up, CLI wall time for one conversation", round(startup, 2), "s",
-                    note=f"imports, pipeline and lexicons, the language model mapped from the cache folder (unpacked "
+                    note=f"imports, pipeline and lexicons, the language model read from the cache folder (unpacked "
                          f"by an earlier run), one file scored; best of {JOBS_RUNS} runs; paid once by --jobs 1 and "
                          "--jobs 2 alike"))
     for files in sorted({TARGET_JOBS_FILES, jobs_files}):

@@ -6,7 +6,6 @@ import os
 import signal
 import time
 
-import numpy
 import pytest
 import spacy
 
@@ -194,7 +193,7 @@ def fresh_language_model(monkeypatch, tmp_path):
     language._load.cache_clear()
 
 
-def test_the_language_model_unpacked_and_cached_is_the_one_py3langid_reads(fresh_language_model):
+def test_the_language_model_unpacked_and_cached_is_the_one_py3langid_reads(fresh_language_model, monkeypatch):
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     theirs = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
@@ -202,10 +201,13 @@ def test_the_language_model_unpacked_and_cached_is_the_one_py3langid_reads(fresh
     (copy,) = fresh_language_model.glob("langid-*")
     assert sorted(p.name for p in copy.iterdir()) == sorted(f"{name}.npy" for name in language._ARRAYS)
     _same_identifier(unpacked, theirs)
+
+    def no_unpacking(*args):
+        raise AssertionError("unpacked again")
+
+    monkeypatch.setattr(language, "_unpack", no_unpacking)
     language._load.cache_clear()
-    mapped = language._identifier()  # read from the cache folder
-    assert isinstance(mapped.nb_ptc, numpy.memmap)
-    _same_identifier(mapped, theirs)
+    _same_identifier(language._identifier(), theirs)  # read from the cache folder
 
 
 def test_the_cache_can_be_turned_off(fresh_language_model, monkeypatch):
@@ -220,18 +222,23 @@ def test_a_cache_folder_that_cannot_be_written_only_costs_time(fresh_language_mo
     assert language._identifier().classify(_LANGUAGE_SAMPLES[2])[0] == "de"
 
 
-def test_a_damaged_cached_model_is_unpacked_again_and_replaced(fresh_language_model):
+@pytest.mark.parametrize("kept", [0.5, 0.0])
+def test_a_damaged_cached_model_is_unpacked_again_and_replaced(fresh_language_model, kept):
     language._identifier()
     (copy,) = fresh_language_model.glob("langid-*")
     whole = (copy / "nextmove.npy").read_bytes()
-    (copy / "nextmove.npy").write_bytes(whole[: len(whole) // 2])  # cut short, as by a full disk
+    (copy / "nextmove.npy").write_bytes(whole[: int(len(whole) * kept)])  # cut short, or empty
     stale = fresh_language_model / "langid-0123456789abcdef0123"  # a copy of another version of the model
     stale.mkdir()
     (stale / "ptc.npy").write_bytes(b"old")
+    not_ours = fresh_language_model / "langid-0123456789abcdef4567"  # named like one, but holding something else
+    not_ours.mkdir()
+    (not_ours / "notes.txt").write_text("keep me")
     language._load.cache_clear()
     assert language._identifier().classify(_LANGUAGE_SAMPLES[1])[0] == "fr"
     assert (copy / "nextmove.npy").read_bytes() == whole
     assert not stale.exists()
+    assert (not_ours / "notes.txt").read_text() == "keep me"
     assert not list(copy.glob("*.tmp")) and not list(copy.glob(".*"))
 
 

@@ -11,6 +11,7 @@ import functools
 import hashlib
 import lzma
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -60,18 +61,20 @@ def _load():
 
 
 _ARRAYS = ("ptc", "pc", "classes", "nextmove", "out_feat", "nextmove_row")  # what the identifier is made of
+_UNPACKED_NAME = re.compile(r"langid-[0-9a-f]{20}")
 
 
 def _model_arrays(path: Path, cache: Path | None) -> dict[str, Any]:
     """The arrays of py3langid's model at ``path``: read from their unpacked copy in the ``cache`` folder when it
-    has one (mapped into memory: a few milliseconds, and the pages are shared by every process that maps them), else
-    unpacked from ``path`` (``_unpack``, about 0.4 s) and copied there for next time. The copy is named by a digest
-    of the packed model, so another version of py3langid makes another copy (and the old one is removed)."""
+    has one (a few hundredths of a second), else unpacked from ``path`` (``_unpack``, about 0.4 s) and copied there
+    for next time. The copy is named by a digest of the packed model, so another version of py3langid makes another
+    copy (and the old one is removed). The arrays are read whole rather than mapped: mapped, the memory a process
+    holds would grow with the variety of the texts it identifies, up to the whole model."""
     if cache is None:
         return _unpack(path.read_bytes(), path)
     packed = path.read_bytes()
     folder = cache / f"langid-{hashlib.blake2b(packed, digest_size=10).hexdigest()}"
-    with contextlib.suppress(OSError, ValueError):
+    with contextlib.suppress(OSError, ValueError, EOFError):  # no copy yet, or a damaged one
         return _open_unpacked(folder)
     arrays = _unpack(packed, path)
     with contextlib.suppress(OSError):
@@ -102,7 +105,7 @@ def _unpack(packed: bytes, path: Path) -> dict[str, Any]:
 def _open_unpacked(folder: Path) -> dict[str, Any]:
     import numpy as np
 
-    return {name: np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False) for name in _ARRAYS}
+    return {name: np.load(folder / f"{name}.npy", allow_pickle=False) for name in _ARRAYS}
 
 
 def _save_unpacked(arrays: dict[str, Any], folder: Path) -> None:
@@ -121,8 +124,16 @@ def _save_unpacked(arrays: dict[str, Any], folder: Path) -> None:
                 os.unlink(out.name)
                 raise
     for other in folder.parent.glob("langid-*"):
-        if other != folder:
+        if other != folder and _is_unpacked_model(other):
             shutil.rmtree(other, ignore_errors=True)
+
+
+def _is_unpacked_model(folder: Path) -> bool:
+    """A folder as ``_save_unpacked`` makes them: named by a digest, holding only arrays of the model."""
+    if not _UNPACKED_NAME.fullmatch(folder.name) or not folder.is_dir():
+        return False
+    expected = {f"{name}.npy" for name in _ARRAYS}
+    return all(p.name in expected or p.name.endswith(".tmp") for p in folder.iterdir())
 
 
 def _identifier():
