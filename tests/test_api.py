@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 import re
+import weakref
 from datetime import datetime, timezone
 
 from transcript_coach import SKILLS, Coach, Transcript
-from transcript_coach.nlp import BATCH_TURNS
+from transcript_coach.nlp import BATCH_TURNS, load_pipeline
 
 
 def test_readme_python_example_runs(monkeypatch, capsys, repo):
@@ -71,9 +72,19 @@ def test_a_long_run_renews_the_pipeline_and_no_report_changes(samples, monkeypat
     monkeypatch.setattr(coach_module, "PIPELINE_NEW_STRINGS", 200)
     monkeypatch.setattr(coach_module, "BATCH_TURNS", 20)  # many batches: the pipeline is renewed between them
     renewing = Coach()
-    first, table = renewing.nlp, renewing.resources.word_frequencies()
+    built = [weakref.ref(renewing.nlp)]
+    still_alive_when_renewed = []
+
+    def renewed_pipeline(model):  # the old pipeline must be gone before a new one is built (memory never holds two)
+        still_alive_when_renewed.extend(old() is not None for old in built)
+        nlp = load_pipeline(model)
+        built.append(weakref.ref(nlp))
+        return nlp
+
+    monkeypatch.setattr(coach_module, "load_pipeline", renewed_pipeline)
+    table = renewing.resources.word_frequencies()
     assert [jsonl_line(r) for r in renewing.score([samples])] == expected
-    assert renewing.nlp is not first
-    assert renewing.resources.nlp is renewing.nlp
+    assert len(built) > 2 and not any(still_alive_when_renewed)
+    assert renewing.resources.nlp is renewing.nlp is built[-1]()
     assert len(renewing.nlp.vocab.strings) < len(plain.nlp.vocab.strings)
     assert renewing.resources.word_frequencies() is table  # the word table holds nothing of the pipeline: kept

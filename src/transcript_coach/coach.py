@@ -94,9 +94,12 @@ class Coach:
         """The spaCy pipeline and the resources built on it, built again. spaCy's vocabulary keeps every word form
         it has met for as long as the pipeline lives; ``_analyze`` calls this between batches once
         ``PIPELINE_NEW_STRINGS`` forms have been added, so a run of any length holds a bounded vocabulary. Reports
-        do not change: nothing a report says depends on what the pipeline met before."""
+        do not change: nothing a report says depends on what the pipeline met before. The old pipeline and
+        lexicons are let go before the new ones are built, so that memory never holds both."""
+        kept = self.resources.pipeline_free()
+        self.nlp = self.resources = None
         nlp = load_pipeline(self.arguments["spacy_model"])
-        self._use_pipeline(nlp, self.resources.renewed(nlp))
+        self._use_pipeline(nlp, Resources(nlp, glossary=self.arguments["glossary"], kept=kept))
 
     def analyze(self, transcript: Transcript) -> Report:
         """The report for one transcript."""
@@ -115,30 +118,33 @@ class Coach:
         for batch in batches(transcripts):
             if len(self.nlp.vocab.strings) > self._strings_limit:
                 self._renew_pipeline()
-            nlp, resources = self.nlp, self.resources  # the batch's docs and resources belong to one pipeline
-            redactions: list[dict[str, int] | None] = [None] * len(batch)
-            if self.redact is not None:  # here, per transcript, so that it happens wherever the analysis runs
-                settings = redact_settings(self.redact)
-                pairs = [redact_transcript(t, settings, self.redact.allow) for t in batch]
-                batch, redactions = [p[0] for p in pairs], [p[1] for p in pairs]
-            given_up: set[int] = set()
-            docs = parse_stream(nlp, batch, skip=given_up)
-            for index, (transcript, counts) in enumerate(zip(batch, redactions, strict=True)):
-                parsed: list = []
-                try:  # the time limit covers language detection, parsing (as spaCy streams) and the analysis
-                    with time_limit(self.timeout, source=transcript.source, conversation=transcript.id):
-                        language = detect_language(transcript)
-                        for _ in transcript.turns:
-                            check_time()
-                            parsed.append(next(docs))
-                        result: Report | AnalysisTimeout = self._report(
-                            TranscriptDocs(transcript, tuple(parsed), language.code), language, resources, counts)
-                except AnalysisTimeout as exc:
-                    given_up.add(index)  # its turns not yet parsed are parsed as empty text
-                    for _ in range(len(transcript.turns) - len(parsed)):
-                        next(docs)
-                    result = exc
-                yield result
+            yield from self._analyze_batch(batch)  # its docs are gone when it returns, before a renewal
+
+    def _analyze_batch(self, batch: list[Transcript]) -> Iterator[Report | AnalysisTimeout]:
+        nlp, resources = self.nlp, self.resources  # the batch's docs and resources belong to one pipeline
+        redactions: list[dict[str, int] | None] = [None] * len(batch)
+        if self.redact is not None:  # here, per transcript, so that it happens wherever the analysis runs
+            settings = redact_settings(self.redact)
+            pairs = [redact_transcript(t, settings, self.redact.allow) for t in batch]
+            batch, redactions = [p[0] for p in pairs], [p[1] for p in pairs]
+        given_up: set[int] = set()
+        docs = parse_stream(nlp, batch, skip=given_up)
+        for index, (transcript, counts) in enumerate(zip(batch, redactions, strict=True)):
+            parsed: list = []
+            try:  # the time limit covers language detection, parsing (as spaCy streams) and the analysis
+                with time_limit(self.timeout, source=transcript.source, conversation=transcript.id):
+                    language = detect_language(transcript)
+                    for _ in transcript.turns:
+                        check_time()
+                        parsed.append(next(docs))
+                    result: Report | AnalysisTimeout = self._report(
+                        TranscriptDocs(transcript, tuple(parsed), language.code), language, resources, counts)
+            except AnalysisTimeout as exc:
+                given_up.add(index)  # its turns not yet parsed are parsed as empty text
+                for _ in range(len(transcript.turns) - len(parsed)):
+                    next(docs)
+                result = exc
+            yield result
 
     def _report(self, docs: TranscriptDocs, language: Language, resources: Resources,
                 redactions: dict[str, int] | None = None) -> Report:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from importlib import resources as package_files
 from pathlib import Path
 from typing import Any, TypeVar
@@ -27,10 +27,11 @@ T = TypeVar("T")
 class Resources:
     """Per-process caches for signal extraction. ``glossary`` is an optional company glossary file."""
 
-    def __init__(self, nlp: Language, *, glossary: str | Path | None = None):
+    def __init__(self, nlp: Language, *, glossary: str | Path | None = None, kept: Mapping[str, Any] | None = None):
+        """``kept``: what another ``Resources`` built that does not depend on its pipeline (``pipeline_free``)."""
         self.nlp = nlp
         self.glossary_path = Path(glossary) if glossary else None
-        self._cache: dict[str, Any] = {}
+        self._cache: dict[str, Any] = dict(kept or {})
         self._lock = threading.RLock()  # a build may itself use res.cached or res.lexicon
 
     def cached(self, key: str, build: Callable[[], T]) -> T:
@@ -56,11 +57,10 @@ class Resources:
         """The everyday frequencies of English words (wordfreq's tables)."""
         return self.cached("word-frequencies", WordFrequencies)
 
-    def renewed(self, nlp: Language) -> Resources:
-        """New resources for a new pipeline ``nlp``, sharing what does not depend on one (the word frequencies)."""
-        fresh = Resources(nlp, glossary=self.glossary_path)
-        fresh._cache.update((key, self._cache[key]) for key in _PIPELINE_FREE if key in self._cache)
-        return fresh
+    def pipeline_free(self) -> dict[str, Any]:
+        """What these resources have built that does not depend on their pipeline (the word frequencies), for the
+        resources of a new pipeline to share (``Resources(nlp, kept=...)``)."""
+        return {key: self._cache[key] for key in _PIPELINE_FREE if key in self._cache}
 
     def setting(self, family: str, key: str) -> Any:
         """A threshold or word list from the ``settings`` of ``data/lexicons/<family>.json`` (numbers live in data)."""
