@@ -7,6 +7,7 @@ where possible and what was expected) for anything that cannot be read. ``iter_i
 from __future__ import annotations
 
 import importlib
+import itertools
 import logging
 import os
 import re
@@ -24,7 +25,7 @@ from transcript_coach.ingest.base import (
     ParserSpec,
     finish,
 )
-from transcript_coach.ingest.decoding import Lines, decode, file_lines
+from transcript_coach.ingest.decoding import Lines, decode, decode_json, file_lines
 from transcript_coach.model import Transcript
 
 for _module in ("chat", "records", "helpdesk", "email", "subtitles"):
@@ -109,11 +110,22 @@ def _parse(data: bytes, source: str, options: IngestOptions, spec: ParserSpec) -
             raise InputError(source, "file is empty; expected a transcript", code="empty")
         yield from spec.read(data, source, options)
         return
-    decoded = decode(data, source)
-    del data  # held no longer than decoding it takes (the caller lets go of it too)
+    decoded = decode_json(data, source) if spec.json else decode(data, source)
     warnings = decoded.warnings
     transcripts = spec.read(Lines.of(decoded.text) if spec.lines else decoded.text, source, options)
-    del decoded  # the parser holds the text only as long as it needs it
+    if decoded.escaped:  # a JSON parser checks the whole document before it gives its first conversation
+        transcripts = iter(transcripts)
+        try:
+            first = next(transcripts, None)
+        except InputError as error:
+            if error.code != "malformed_json":
+                raise
+            # its column would count the escapes' characters: the document is read as the file has it instead
+            transcripts, first = iter(spec.read(decode(data, source).text, source, options)), None
+        if first is not None:
+            transcripts = itertools.chain([first], transcripts)
+    del data, decoded  # held no longer than decoding it takes (the caller lets go of it too); the parser holds the
+    # text only as long as it needs it
     for transcript in transcripts:
         if warnings:
             transcript = _with_warnings(transcript, warnings)

@@ -60,24 +60,27 @@ class ParserSpec:
     binary: bool
     description: str
     lines: bool = False
+    json: bool = False
 
 
 PARSERS: dict[str, ParserSpec] = {}
 
 
 def parser(name: str, *, suffixes: tuple[str, ...] = (), binary: bool = False, lines: bool = False,
-           description: str = ""):
+           json: bool = False, description: str = ""):
     """Register ``fn(content, source, options) -> Iterable[Transcript]`` as the parser for format ``name``.
 
     ``content`` is the decoded text; the raw bytes when ``binary`` is true (email carries its own charsets); a
     ``decoding.Lines`` when ``lines`` is true (a format of many conversations, read a line at a time, and from disk
-    when it is a UTF-8 file, so that a big export is never held whole).
+    when it is a UTF-8 file, so that a big export is never held whole); a JSON document as ASCII text when ``json``
+    is true (``decoding.decode_json``: non-ASCII characters as JSON escapes).
     """
 
     def register(fn: Callable[..., Iterable[Transcript]]) -> Callable[..., Iterable[Transcript]]:
         if name in PARSERS:
             raise ValueError(f"parser {name!r} registered twice")
-        PARSERS[name] = ParserSpec(name, fn, suffixes, binary, description or (fn.__doc__ or "").strip(), lines)
+        PARSERS[name] = ParserSpec(name, fn, suffixes, binary, description or (fn.__doc__ or "").strip(), lines,
+                                   json)
         return fn
 
     return register

@@ -13,6 +13,7 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from json.encoder import encode_basestring_ascii
 from typing import BinaryIO
 
 from transcript_coach.errors import InputError
@@ -27,6 +28,7 @@ class Decoded:
     text: str
     encoding: str
     warnings: tuple[str, ...] = ()
+    escaped: bool = False  # non-ASCII characters written as JSON escapes (``decode_json``)
 
 
 def _looks_like_utf16(data: bytes) -> str | None:
@@ -75,6 +77,43 @@ def decode(data: bytes, source: str) -> Decoded:
         _check_text(text, source, encoding)
         return Decoded(text.replace("\r\n", "\n").replace("\r", "\n"), encoding)
     return _decode_legacy(data, source)
+
+
+_STEP = 1 << 20  # bytes decoded at a time by ``decode_json``
+_NON_ASCII = re.compile("[^\x00-\x7f]+")
+
+
+def decode_json(data: bytes, source: str) -> Decoded:
+    """``decode`` for a JSON document, except that UTF-8 is decoded a megabyte at a time into ASCII text, each
+    non-ASCII character written as its JSON escape (``\\u00e9``; an emoji as a pair): the same document to a JSON
+    parser, which can hold a character outside its strings only in a document that is not valid JSON either way.
+    Python holds that text at a byte a character, where the text itself takes four bytes a character as soon as it
+    holds one emoji. ``escaped`` says whether anything was written as an escape (a parser's column numbers then
+    count an escape's characters). Anything but UTF-8 goes to ``decode``."""
+    if not data.strip() or data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _looks_like_utf16(data):
+        return decode(data, source)
+    encoding = "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
+    decoder = codecs.getincrementaldecoder(encoding)()
+    view = memoryview(data)
+    parts: list[str] = []
+    escaped = False
+    try:
+        for start in range(0, len(data), _STEP):
+            part = decoder.decode(view[start:start + _STEP], final=start + _STEP >= len(data))
+            if not start:
+                _check_text(part, source, encoding)  # a step holds more characters than the check looks at
+            if not part.isascii():
+                part, escaped = _NON_ASCII.sub(_escapes, part), True
+            parts.append(part)
+    except UnicodeDecodeError:
+        return decode(data, source)
+    text = "".join(parts)
+    del parts
+    return Decoded(text.replace("\r\n", "\n").replace("\r", "\n"), encoding, escaped=escaped)
+
+
+def _escapes(run: re.Match[str]) -> str:
+    return encode_basestring_ascii(run.group())[1:-1]  # a run of non-ASCII characters, as JSON escapes
 
 
 # Support exports in a legacy encoding are most often Windows-1252: prefer it among equally good guesses.

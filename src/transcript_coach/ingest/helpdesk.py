@@ -865,11 +865,11 @@ def _load(content: str, source: str) -> object:
         return lines.compact()
 
 
-@parser("json", suffixes=(".json",),
+@parser("json", suffixes=(".json",), json=True,
         description="JSON export: Zendesk, Intercom, Freshdesk or generic turns, recognised by structure")
 def read_json(content: str, source: str, options: IngestOptions) -> Iterator[Transcript]:
     doc = _load(content, source)
-    del content  # a list is kept as UTF-8 by ``doc``
+    del content  # a list is kept as UTF-8 (or as the ASCII text with escapes that it is) by ``doc``
     for name, test, parse in _FLAVOURS:
         if test(doc):
             yield from parse(doc, source, options)
