@@ -464,7 +464,8 @@ def measure_all(data_dir: Path, size: int, jobs_files: int, spacy_model: str, pr
     write_list(corpus(base, size * SCALE), lists[f"{SCALE}x"])
     biggest = str(1 + max(p.stat().st_size for p in lists.values()) // 1048576)
     rows.extend(memory_rows(lists, "corpus as one JSON file (a list of conversations)", ["--max-file-size", biggest],
-                            "the list is checked and read a conversation at a time, its text held as UTF-8", work))
+                            "the list is checked and read a conversation at a time, its text held as ASCII with "
+                            "JSON escapes", work))
     for path in lists.values():
         path.unlink()
 
