@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import codecs
 import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -128,25 +130,15 @@ def test_a_big_export_file_is_never_held_whole(tmp_path):
     the text (which, with an emoji in it, Python would hold at four bytes a character, besides the file's bytes):
     four times the conversations cost far less than the bytes added."""
 
-    def peak(conversations: int) -> tuple[int, int]:
+    def export(conversations: int) -> Path:
         path = tmp_path / f"export{conversations}.csv"
         rows = ["conversation_id,speaker,text"] + [
             f'c-{n},{speaker},"{text} 🙂 ({n}, {turn})"' for n in range(conversations) for turn in range(5)
-            for speaker, text in [("Customer", "My parcel has not arrived and the tracking page has not changed"),
-                                  ("Agent", "Sorry about that: it is at your local depot and arrives tomorrow")]]
+            for speaker, text in _TURNS]
         path.write_text("\n".join(rows) + "\n", encoding="utf-8")
-        options = IngestOptions(max_file_bytes=path.stat().st_size)
-        next(read_path(path, options))  # what is loaded once (role words, patterns) is not what is measured
-        tracemalloc.start()
-        try:
-            assert sum(1 for _ in read_path(path, options)) == conversations
-            return tracemalloc.get_traced_memory()[1], path.stat().st_size
-        finally:
-            tracemalloc.stop()
+        return path
 
-    small_peak, small_size = peak(250)
-    large_peak, large_size = peak(1000)
-    assert (large_peak - small_peak) / (large_size - small_size) < 0.5
+    assert _bytes_held_per_byte_added(export, 250, 1000) < 0.5
 
 
 # --- JSON documents, decoded as ASCII text with JSON escapes ------------------------------------------------------
@@ -194,13 +186,26 @@ def test_a_json_list_with_emoji_is_not_held_at_four_bytes_a_character(tmp_path):
     now 3.6."""
     import json
 
-    def peak(conversations: int) -> tuple[int, int]:
+    def document(conversations: int) -> Path:
         path = tmp_path / f"list{conversations}.json"
-        turns = [("customer", "My parcel has not arrived and the tracking page has not changed"),
-                 ("agent", "Sorry about that: it is at your local depot and arrives tomorrow")]
         path.write_text(json.dumps([{"conversation_id": f"c-{n}", "messages": [
-            {"role": role, "text": f"{text} 🙂 ({n}, {k})"} for k in range(5) for role, text in turns]}
+            {"role": role.lower(), "text": f"{text} 🙂 ({n}, {k})"} for k in range(5) for role, text in _TURNS]}
             for n in range(conversations)], ensure_ascii=False), encoding="utf-8")
+        return path
+
+    assert _bytes_held_per_byte_added(document, 500, 2000) < 5
+
+
+_TURNS = [("Customer", "My parcel has not arrived and the tracking page has not changed"),
+          ("Agent", "Sorry about that: it is at your local depot and arrives tomorrow")]
+
+
+def _bytes_held_per_byte_added(write: Callable[[int], Path], small: int, large: int) -> float:
+    """How much more memory reading the file ``write(large)`` writes takes at its peak than reading ``write(small)``,
+    per byte the larger file adds (each file holds that many conversations)."""
+
+    def peak(conversations: int) -> tuple[int, int]:
+        path = write(conversations)
         options = IngestOptions(max_file_bytes=path.stat().st_size)
         next(read_path(path, options))  # what is loaded once (role words, patterns) is not what is measured
         tracemalloc.start()
@@ -210,6 +215,6 @@ def test_a_json_list_with_emoji_is_not_held_at_four_bytes_a_character(tmp_path):
         finally:
             tracemalloc.stop()
 
-    small_peak, small_size = peak(500)
-    large_peak, large_size = peak(2000)
-    assert (large_peak - small_peak) / (large_size - small_size) < 5
+    small_peak, small_size = peak(small)
+    large_peak, large_size = peak(large)
+    return (large_peak - small_peak) / (large_size - small_size)
