@@ -70,9 +70,9 @@ def _model_arrays(path: Path, cache: Path | None) -> dict[str, Any]:
     for next time. The copy is named by a digest of the packed model, so another version of py3langid makes another
     copy (and the old one is removed). The arrays are read whole rather than mapped: mapped, the memory a process
     holds would grow with the variety of the texts it identifies, up to the whole model."""
-    if cache is None:
-        return _unpack(path.read_bytes(), path)
     packed = path.read_bytes()
+    if cache is None:
+        return _unpack(packed, path)
     folder = cache / f"langid-{hashlib.blake2b(packed, digest_size=10).hexdigest()}"
     with contextlib.suppress(OSError, ValueError, EOFError):  # no copy yet, or a damaged one
         return _open_unpacked(folder)
