@@ -210,6 +210,20 @@ def test_the_language_model_unpacked_and_cached_is_the_one_py3langid_reads(fresh
     _same_identifier(language._identifier(), theirs)  # read from the cache folder
 
 
+def test_a_process_that_exits_while_the_model_loads_leaves_it_in_the_cache(tmp_path):
+    """One file scored takes less time than unpacking the model: were the loading thread stopped at exit, no run that
+    short would ever leave a copy in the cache folder."""
+    import subprocess
+    import sys
+
+    folder = tmp_path / "cache"
+    subprocess.run([sys.executable, "-c", "from transcript_coach import language; "
+                    "language.load_identifier_in_background()"],
+                   env={**os.environ, CACHE_VARIABLE: str(folder)}, check=True, timeout=120)
+    (copy,) = folder.glob("langid-*")
+    assert sorted(p.name for p in copy.iterdir()) == sorted(f"{name}.npy" for name in language._ARRAYS)
+
+
 def test_the_cache_can_be_turned_off(fresh_language_model, monkeypatch):
     monkeypatch.setenv(CACHE_VARIABLE, "none")
     assert language._identifier().classify(_LANGUAGE_SAMPLES[2])[0] == "de"

@@ -6,6 +6,7 @@ skills that depend on English are not scored.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import functools
 import hashlib
@@ -173,8 +174,17 @@ def _finish_loading() -> None:
         _background.join()
 
 
+def _finish_saving() -> None:
+    """At exit, wait for a background load that may be leaving the model in the cache folder: a daemon thread is
+    stopped wherever it is when the interpreter exits, and a run shorter than the unpacking (one file scored, say)
+    would never leave a copy there, each unpacking it again. With a copy there the load is done long before exit."""
+    if cache_dir() is not None:
+        _finish_loading()
+
+
 if hasattr(os, "register_at_fork"):  # not on Windows, where nothing forks
     os.register_at_fork(before=_finish_loading)
+atexit.register(_finish_saving)
 
 
 def detect_language(transcript: Transcript) -> Language:
