@@ -62,21 +62,22 @@ def decode(data: bytes, source: str) -> Decoded:
     """Decode a whole input, or raise ``InputError`` for empty or binary content."""
     if not data.strip():
         raise InputError(source, "file is empty; expected a transcript", code="empty")
+    encoding = _unicode_encoding(data)
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError:
+        return _decode_legacy(data, source)
+    _check_text(text, source, encoding)
+    return Decoded(text.replace("\r\n", "\n").replace("\r", "\n"), encoding)
+
+
+def _unicode_encoding(data: bytes) -> str:
+    """The Unicode encoding ``data`` is in if it is in one: by its BOM, else UTF-16 by its NUL bytes, else UTF-8."""
     if data.startswith(codecs.BOM_UTF8):
-        candidates = ["utf-8-sig"]
-    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        candidates = ["utf-16"]
-    else:
-        utf16 = _looks_like_utf16(data)
-        candidates = [utf16] if utf16 else ["utf-8"]
-    for encoding in candidates:
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        _check_text(text, source, encoding)
-        return Decoded(text.replace("\r\n", "\n").replace("\r", "\n"), encoding)
-    return _decode_legacy(data, source)
+        return "utf-8-sig"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    return _looks_like_utf16(data) or "utf-8"
 
 
 _STEP = 1 << 20  # bytes decoded at a time by ``decode_json``
@@ -90,9 +91,9 @@ def decode_json(data: bytes, source: str) -> Decoded:
     Python holds that text at a byte a character, where the text itself takes four bytes a character as soon as it
     holds one emoji. ``escaped`` says whether anything was written as an escape (a parser's column numbers then
     count an escape's characters). Anything but UTF-8 goes to ``decode``."""
-    if not data.strip() or data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _looks_like_utf16(data):
+    encoding = _unicode_encoding(data)
+    if not data.strip() or not encoding.startswith("utf-8"):
         return decode(data, source)
-    encoding = "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
     decoder = codecs.getincrementaldecoder(encoding)()
     view = memoryview(data)
     parts: list[str] = []
