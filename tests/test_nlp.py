@@ -242,6 +242,7 @@ def test_a_damaged_cached_model_is_unpacked_again_and_replaced(fresh_language_mo
     (copy,) = fresh_language_model.glob("langid-*")
     whole = (copy / "nextmove.npy").read_bytes()
     (copy / "nextmove.npy").write_bytes(whole[: int(len(whole) * kept)])  # cut short, or empty
+    (copy / ".ptc-killed.tmp").write_bytes(b"\x93NUMPY")  # left by a process killed while writing
     stale = fresh_language_model / "langid-0123456789abcdef0123"  # a copy of another version of the model
     stale.mkdir()
     (stale / "ptc.npy").write_bytes(b"old")

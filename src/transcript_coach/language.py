@@ -111,10 +111,13 @@ def _open_unpacked(folder: Path) -> dict[str, Any]:
 
 def _save_unpacked(arrays: dict[str, Any], folder: Path) -> None:
     """Each array into ``folder`` as an .npy file, written under a temporary name and then renamed: a file there is
-    whole or absent, whatever else runs at the same time. Copies of other versions of the model are removed."""
+    whole or absent, whatever else runs at the same time. Temporary files a killed process left there, and copies of
+    other versions of the model, are removed."""
     import numpy as np
 
     folder.mkdir(parents=True, exist_ok=True)
+    for left in folder.glob(".*.tmp"):  # another process writing now only misses leaving its copy
+        left.unlink(missing_ok=True)
     for name, values in arrays.items():
         with tempfile.NamedTemporaryFile(dir=folder, prefix=f".{name}-", suffix=".tmp", delete=False) as out:
             try:
@@ -144,9 +147,9 @@ def _identifier():
 
 
 def load_identifier() -> None:
-    """Load py3langid's model now rather than when a conversation first needs it (a few milliseconds from the cache
-    folder, about 0.4 s the first time or without one): worker processes forked afterwards share this copy instead
-    of each loading its own."""
+    """Load py3langid's model now rather than when a conversation first needs it (a few hundredths of a second from
+    the cache folder, about 0.4 s the first time or without one): worker processes forked afterwards share this copy
+    instead of each loading its own."""
     _identifier()
 
 
