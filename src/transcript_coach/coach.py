@@ -82,10 +82,13 @@ class Coach:
             redact_settings(redact)  # a bad phone region or settings file fails here, once
         self.rubric = load_rubric(rubric)
         self.skill_models = load_skill_models(models) if models is not None else None
-        nlp = load_pipeline(spacy_model)
-        self._use_pipeline(nlp, Resources(nlp, glossary=glossary))
+        self._build_pipeline()
 
-    def _use_pipeline(self, nlp: SpacyLanguage, resources: Resources) -> None:
+    def _build_pipeline(self, kept: dict[str, Any] | None = None) -> None:
+        """The spaCy pipeline and the resources built on it (sharing ``kept``, what older resources built that does
+        not depend on a pipeline)."""
+        nlp = load_pipeline(self.arguments["spacy_model"])
+        resources = Resources(nlp, glossary=self.arguments["glossary"], kept=kept)
         resources.warm()  # bad lexicon or glossary files fail here, once, not on every transcript
         self.nlp, self.resources = nlp, resources
         self._strings_limit = len(nlp.vocab.strings) + PIPELINE_NEW_STRINGS
@@ -98,8 +101,7 @@ class Coach:
         lexicons are let go before the new ones are built, so that memory never holds both."""
         kept = self.resources.pipeline_free()
         self.nlp = self.resources = None
-        nlp = load_pipeline(self.arguments["spacy_model"])
-        self._use_pipeline(nlp, Resources(nlp, glossary=self.arguments["glossary"], kept=kept))
+        self._build_pipeline(kept)
 
     def analyze(self, transcript: Transcript) -> Report:
         """The report for one transcript."""
