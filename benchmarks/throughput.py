@@ -213,18 +213,19 @@ def best_of(runs: int, measure) -> float:
     return min(measure() for _ in range(runs))
 
 
+def seconds_to_pipe(pipeline, sample: list[str]) -> float:
+    """Seconds for ``pipeline.pipe`` (a spaCy pipeline or tokenizer) to make a doc of every text of ``sample``."""
+    started = time.perf_counter()
+    for _ in pipeline.pipe(sample):
+        pass
+    return time.perf_counter() - started
+
+
 def time_tokenizer(sample: list[str], runs: int = 3) -> float:
     """Seconds for spaCy's bare English tokenizer over ``sample``, a fresh tokenizer (cold cache) each run."""
     import spacy
 
-    def once() -> float:
-        tokenizer = spacy.blank("en").tokenizer
-        started = time.perf_counter()
-        for _ in tokenizer.pipe(sample):
-            pass
-        return time.perf_counter() - started
-
-    return best_of(runs, once)
+    return best_of(runs, lambda: seconds_to_pipe(spacy.blank("en").tokenizer, sample))
 
 
 def time_pipelines(sample: list[str], folder: Path) -> tuple[float, float]:
@@ -233,16 +234,9 @@ def time_pipelines(sample: list[str], folder: Path) -> tuple[float, float]:
     from transcript_coach.nlp import load_pipeline
 
     stand_in_pipeline(folder)
-    seconds = []
-    for nlp in (load_pipeline(None), load_pipeline(str(folder))):
-        def once(nlp=nlp) -> float:
-            started = time.perf_counter()
-            for _ in nlp.pipe(sample):
-                pass
-            return time.perf_counter() - started
-
-        seconds.append(best_of(3, once))
-    return seconds[0], seconds[1]
+    built_in, stand_in = load_pipeline(None), load_pipeline(str(folder))
+    return (best_of(3, lambda: seconds_to_pipe(built_in, sample)),
+            best_of(3, lambda: seconds_to_pipe(stand_in, sample)))
 
 
 STAND_IN_TAGS = ("$ '' , -LRB- -RRB- . : ADD AFX CC CD DT EX FW HYPH IN JJ JJR JJS LS MD NFP NN NNP NNPS NNS PDT POS "
