@@ -3,6 +3,7 @@ phrasing, shouting, profanity, informality and the customer's sentiment trajecto
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -142,6 +143,19 @@ def test_corrections_syntax_compiles_alternatives_and_options():
     assert regex.search("sorry for any wait") and not regex.search("sorry for the waiter")
     assert not regex.search("unsorry for the wait")
     assert list(valences.values()) == [0.0]
+
+
+def test_corrections_regex_finds_what_it_would_without_its_first_character_lookahead():
+    phrases = {"(so|very)? sorry for the wait": 0.0, "no need to worry": 0.5, "'cause we (can|will)": 0.1}
+    regex, _ = compile_phrases(phrases, "test")
+    plain = re.compile(re.sub(r"\(\?=\[[^\]]*\]\)", "", regex.pattern, count=1), re.IGNORECASE)
+    assert plain.pattern != regex.pattern  # the lookahead was there, and is gone
+    texts = ["Very sorry for the wait", "so  sorry for the wait!", "SORRY FOR THE WAIT", "\u017forry for the wait",
+             "ok, no need to worry", "'cause we will", "also sorry for the wait", "tso sorry for the wait",
+             "NO NEED TO WORRY, 'CAUSE WE CAN"]
+    for text in texts:
+        assert [m.span() for m in regex.finditer(text)] == [m.span() for m in plain.finditer(text)], text
+    assert regex.search("Very sorry for the wait").group() == "Very sorry for the wait"  # an optional first word
 
 
 @pytest.mark.parametrize("phrases", [{"sorry (for": 0.0}, {"sorry|sad": 0.0}, {"(a|b)?": 1.0},

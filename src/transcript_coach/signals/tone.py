@@ -55,20 +55,27 @@ def compile_phrases(phrases: Mapping[str, float], where: str) -> tuple[re.Patter
     """
     alternatives = []
     valences: dict[str, float] = {}
+    initials: set[str] = set()
     for number, (phrase, valence) in enumerate(sorted(phrases.items(), key=lambda p: (-len(p[0]), p[0]))):
         if isinstance(valence, bool) or not isinstance(valence, (int, float)):
             raise DataFileError(f"{where}: phrase {phrase!r}: valence must be a number")
         name = f"p{number}"
-        alternatives.append(f"(?P<{name}>{_phrase_regex(phrase, where)})")
+        regex, first = _phrase_regex(phrase, where)
+        alternatives.append(f"(?P<{name}>{regex})")
+        initials |= first
         valences[name] = float(valence)
     if not alternatives:
         return None, valences
-    pattern = r"(?<![\w'])(?:" + "|".join(alternatives) + r")(?![\w'])"
+    # the lookahead for a phrase's possible first characters lets most positions fail at once, before every
+    # alternative is tried there (a third of the time of a search over support text)
+    start = "(?=[" + "".join(re.escape(c) for c in sorted(initials)) + "])"
+    pattern = r"(?<![\w'])" + start + "(?:" + "|".join(alternatives) + r")(?![\w'])"
     return re.compile(pattern, re.IGNORECASE), valences
 
 
-def _phrase_regex(phrase: str, where: str) -> str:
-    items: list[tuple[str, bool]] = []  # (regex, optional)
+def _phrase_regex(phrase: str, where: str) -> tuple[str, set[str]]:
+    """The regex of one phrase, and the characters its matches can start with."""
+    items: list[tuple[str, bool, set[str]]] = []  # (regex, optional, its first characters)
     rest = phrase.strip().lower()
     while rest:
         if rest.startswith("("):
@@ -80,23 +87,26 @@ def _phrase_regex(phrase: str, where: str) -> str:
             optional = rest.startswith("?")
             rest = rest[1:] if optional else rest
             regex = "(?:" + "|".join(_literal(o, phrase, where) for o in options) + ")"
-            items.append((regex, optional))
+            items.append((regex, optional, {o.strip()[:1] for o in options}))
         else:
             word, _, rest = rest.partition(" ")
             if "(" in word or ")" in word or "|" in word:
                 raise DataFileError(f"{where}: phrase {phrase!r}: put a space before '('")
-            items.append((_literal(word, phrase, where), False))
+            items.append((_literal(word, phrase, where), False, {word[:1]}))
         rest = rest.lstrip()
-    if all(optional for _, optional in items):
+    if all(optional for _, optional, _ in items):
         raise DataFileError(f"{where}: phrase {phrase!r}: needs at least one word that is not optional")
     out, separated = "", False
-    for regex, optional in items:
+    first: set[str] = set()  # of the optional items up to the first required one, and of that one
+    for regex, optional, initials in items:
+        if not separated:
+            first |= initials
         if optional:
             out += rf"(?:\s+{regex})?" if separated else rf"(?:{regex}\s+)?"
         else:
             out += (r"\s+" if separated else "") + regex
             separated = True
-    return out
+    return out, first
 
 
 def _literal(text: str, phrase: str, where: str) -> str:
