@@ -344,6 +344,8 @@ def test_a_journal_line_is_read_from_its_start_as_its_decoded_whole_says(source)
         assert _line_head(line) == (document["source"], "error" in document)
     assert _line_head(b'{"schema": "s", "source": "a", "error": {"code": "x", "mess\n') is None  # cut short
     assert _line_head(b"[1, 2]\n") is None
+    for damaged in (b"a\\qb", b"a\tb"):  # an invalid escape, a raw control character: not JSON, not a traceback
+        assert _line_head(b'{"schema": "s", "id": "c", "source": "' + damaged + b'", "format": "f"}\n') is None
 
 
 def test_resume_refuses_a_journal_line_damaged_in_its_middle_when_it_reads_it_again(small, tmp_path):

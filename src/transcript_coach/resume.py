@@ -308,7 +308,8 @@ def _line_head(line: bytes) -> tuple[str, bool] | None:
     if match and line.endswith(b"}\n"):
         error = match["next"] == b"error"
         if error != bool(match["id"]):
-            return json.loads(match["source"]), error
+            with contextlib.suppress(ValueError):  # a damaged source ("\q", a raw tab): the whole line decides
+                return json.loads(match["source"]), error
     document = _document(line)
     return None if document is None else (str(document.get("source")), "error" in document)
 
