@@ -257,6 +257,18 @@ def test_a_damaged_cached_model_is_unpacked_again_and_replaced(fresh_language_mo
     assert not list(copy.glob("*.tmp")) and not list(copy.glob(".*"))
 
 
+def test_a_copy_that_fails_to_be_written_leaves_no_temporary_file(fresh_language_model, monkeypatch):
+    import numpy
+
+    def disk_full(*args, **kwargs):
+        raise OSError("no space left on device")
+
+    monkeypatch.setattr(numpy, "save", disk_full)
+    assert language._identifier().classify(_LANGUAGE_SAMPLES[1])[0] == "fr"  # only time is lost
+    (copy,) = fresh_language_model.glob("langid-*")
+    assert list(copy.iterdir()) == []
+
+
 def test_a_model_laid_out_otherwise_is_read_by_py3langid_itself(fresh_language_model, monkeypatch):
     def other_layout(path, cache):
         raise KeyError("nextmove_row")

@@ -125,6 +125,7 @@ def _save_unpacked(arrays: dict[str, Any], folder: Path) -> None:
                 out.close()
                 os.replace(out.name, folder / f"{name}.npy")
             except BaseException:
+                out.close()  # an open file cannot be removed on Windows
                 os.unlink(out.name)
                 raise
     for other in folder.parent.glob("langid-*"):
