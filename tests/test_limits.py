@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import math
+import os
+import threading
 import time
 from importlib import resources
 
@@ -90,6 +93,27 @@ def test_cli_max_turn_chars(tmp_path):
 
 
 # --- file size -----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["file", "gzip file", "pipe", "bytes"])
+def test_a_limit_far_above_memory_still_reads_every_input(tmp_path, kind):
+    """``--max-file-size 1000000`` (a terabyte, to say no limit) must not ask for a terabyte to read a small file."""
+    text = b"Customer: my order is late\nAgent: Sorry about that, it ships today.\n"
+    options = IngestOptions(max_file_bytes=1 << 40)
+    path = tmp_path / "chat.txt"
+    path.write_bytes(gzip.compress(text) if kind == "gzip file" else text)
+    if kind == "bytes":
+        transcripts = list(read_bytes(text, "chat.txt", options))
+    elif kind == "pipe":
+        fifo = tmp_path / "fifo.txt"
+        os.mkfifo(fifo)
+        writer = threading.Thread(target=fifo.write_bytes, args=(text,))
+        writer.start()
+        transcripts = list(read_path(fifo, options))
+        writer.join()
+    else:
+        transcripts = list(read_path(path, options))
+    assert [turn.text for turn in transcripts[0].turns] == ["my order is late", "Sorry about that, it ships today."]
 
 
 def test_a_device_or_pipe_is_read_no_further_than_the_size_limit():

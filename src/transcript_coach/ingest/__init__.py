@@ -14,7 +14,7 @@ import re
 import stat
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from transcript_coach.errors import InputError
 from transcript_coach.ingest.base import (
@@ -24,6 +24,14 @@ from transcript_coach.ingest.base import (
     IngestOptions,
     ParserSpec,
     finish,
+    too_large,
+)
+from transcript_coach.ingest.compression import (
+    compression_of,
+    decompress,
+    inner_name,
+    read_at_most,
+    read_decompressed,
 )
 from transcript_coach.ingest.decoding import Lines, decode, decode_json, file_lines
 from transcript_coach.model import Transcript
@@ -89,10 +97,21 @@ def sniff_format(head: bytes) -> str:
 def read_bytes(
     data: bytes, source: str, options: IngestOptions = IngestOptions(), *, name: str | None = None
 ) -> Iterator[Transcript]:
-    """Parse one input's content; ``name`` (default: ``source``) is used to detect the format by extension."""
-    if len(data) > options.max_file_bytes:
-        raise _too_large(source, len(data), options.max_file_bytes)
-    yield from _parse(data, source, options, _parser(name or source, data[:8192], source, options))
+    """Parse one input's content, compressed (gzip, bzip2, xz) or not; ``name`` (default: ``source``) is used to
+    detect the format by extension."""
+    yield from _read_data(data, source, options, name or source)
+
+
+def _read_data(data: bytes, source: str, options: IngestOptions, name: str) -> Iterator[Transcript]:
+    """``read_bytes``, as a generator that holds the decompressed content only (``data`` is let go on return)."""
+    limit = options.max_file_bytes
+    kind = compression_of(data[:16], source)
+    if kind is not None:
+        data = decompress(data, source, kind, limit + 1)
+        name = inner_name(name)
+    if len(data) > limit:
+        raise too_large(source, None if kind else len(data), limit, decompressed=kind is not None)
+    return _parse(data, source, options, _parser(name, data[:8192], source, options))
 
 
 def _parser(name: str, head: bytes, source: str, options: IngestOptions) -> ParserSpec:
@@ -133,12 +152,13 @@ def _parse(data: bytes, source: str, options: IngestOptions, spec: ParserSpec) -
 
 
 def read_path(path: str | os.PathLike[str], options: IngestOptions = IngestOptions()) -> Iterator[Transcript]:
-    """Parse one file (every conversation in it). A regular UTF-8 file in a format read a line at a time (CSV,
-    JSON Lines) is read from disk on each reading (``decoding.file_lines``); any other is read whole, once."""
+    """Parse one file (every conversation in it), compressed (gzip, bzip2, xz) or not. A regular UTF-8 file in a
+    format read a line at a time (CSV, JSON Lines) is read from disk on each reading (``decoding.file_lines``),
+    through its decompressor if it is compressed; any other is read whole, once."""
     path = Path(path)
     source = str(path)
     limit = options.max_file_bytes
-    lines: Lines | None = None
+    lines: tuple[ParserSpec, Lines] | None = None
     try:
         with open(path, "rb") as handle:
             info = os.fstat(handle.fileno())
@@ -146,17 +166,14 @@ def read_path(path: str | os.PathLike[str], options: IngestOptions = IngestOptio
                 raise IsADirectoryError
             regular = stat.S_ISREG(info.st_mode)
             if regular and info.st_size > limit:
-                raise _too_large(source, info.st_size, limit)
+                raise too_large(source, info.st_size, limit)
             head = handle.read(8192)
-            spec = _parser(path.name, head, source, options)
-            if regular and spec.lines:
+            if regular:
+                lines = _file_lines(handle, head, path, source, options)
                 handle.seek(0)
-                lines = file_lines(handle, path, source)
-                if lines is None:  # not UTF-8: decoded whole below
-                    handle.seek(0)
-                    head = b""
+                head = b""
             if lines is None:  # a pipe or device has no size to check first: read no more than the limit
-                data = head + handle.read(max(0, limit + 1 - len(head)))
+                data = head + read_at_most(handle, max(0, limit + 1 - len(head)), info.st_size if regular else len(head))
     except FileNotFoundError:
         raise InputError(source, "no such file", code="not_found") from None
     except IsADirectoryError:
@@ -164,19 +181,30 @@ def read_path(path: str | os.PathLike[str], options: IngestOptions = IngestOptio
     except OSError as exc:
         raise InputError(source, f"cannot be read: {exc.strerror or exc}", code="unreadable") from None
     if lines is not None:
-        yield from spec.read(lines, source, options)
+        spec, text = lines
+        yield from spec.read(text, source, options)
         return
     if len(data) > limit:
-        raise _too_large(source, None, limit)
-    parsed = _parse(data, source, options, spec)
+        raise too_large(source, None, limit)
+    parsed = _read_data(data, source, options, path.name)
     del data  # see _parse
     yield from parsed
 
 
-def _too_large(source: str, size: int | None, limit: int) -> InputError:
-    found = f"file is {size / 1048576:.1f} MB," if size is not None else "input is"
-    return InputError(source, f"{found} over the {limit / 1048576:g} MB limit; split the export or raise the limit "
-                      "with --max-file-size", code="too_large")
+def _file_lines(handle: BinaryIO, head: bytes, path: Path, source: str, options: IngestOptions
+                ) -> tuple[ParserSpec, Lines] | None:
+    """The parser and lines of a regular file in a format read a line at a time, when it is UTF-8 text (compressed
+    or not); None for any other file, which is read whole."""
+    kind = compression_of(head, source)
+    if kind is not None:
+        handle.seek(0)
+        head = read_decompressed(kind.open(handle), source, kind, 8192)
+    spec = _parser(path.name if kind is None else inner_name(path.name), head, source, options)
+    if not spec.lines:
+        return None
+    handle.seek(0)
+    lines = file_lines(handle, path, source, kind, options.max_file_bytes)
+    return None if lines is None else (spec, lines)
 
 
 def _folder_problem(path: Path) -> str:
@@ -189,7 +217,7 @@ def _folder_problem(path: Path) -> str:
 
 def iter_inputs(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path | str]:
     """Files named directly (any extension, links followed), files under folders (recursively, known extensions only,
-    sorted), and ``"-"`` for standard input.
+    also with a compression suffix after them, ``.gz``, ``.bz2`` or ``.xz``; sorted), and ``"-"`` for standard input.
 
     In folders, hidden files and folders are skipped silently, and symbolic links (to files or folders) and pipes,
     sockets or devices are skipped with a warning logged on ``transcript_coach.ingest``: a walk never leaves the
@@ -220,7 +248,7 @@ def _walk(top: Path) -> Iterator[Path]:
         subfolders = []
         for entry in entries:
             path = Path(entry.path)
-            known = path.suffix.casefold() in SUFFIXES
+            known = Path(inner_name(entry.name)).suffix.casefold() in SUFFIXES  # chats.jsonl.gz is known too
             try:
                 if entry.is_symlink():
                     if known or entry.is_dir():

@@ -11,8 +11,10 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from transcript_coach.errors import InputError
+from transcript_coach.ingest.compression import inner_name
 from transcript_coach.limits import DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_TURN_CHARS
 from transcript_coach.model import Channel, Role, Timestamp, Transcript, Turn
 
@@ -23,8 +25,8 @@ __all__ = ["DEFAULT_MAX_FILE_BYTES", "DEFAULT_MAX_TURN_CHARS"]  # re-exported: t
 class IngestOptions:
     """How to read inputs: role rosters, limits and an optional forced format.
 
-    ``max_file_bytes``: a larger file is refused (``too_large``); ``max_turn_chars``: a longer message is cut to this
-    many characters, with a warning in the report naming the turn.
+    ``max_file_bytes``: a larger file (decompressed, for a compressed one) is refused (``too_large``);
+    ``max_turn_chars``: a longer message is cut to this many characters, with a warning in the report naming the turn.
     """
 
     agents: tuple[str, ...] = ()
@@ -33,6 +35,24 @@ class IngestOptions:
     format: str | None = None
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     max_turn_chars: int = DEFAULT_MAX_TURN_CHARS
+
+
+def source_stem(source: str) -> str:
+    """The conversation id for a file that does not name one: its name without the extension (and without a
+    compression suffix: ``chats.txt.gz`` gives ``chats``), or ``stdin``."""
+    if source in ("", "-", "<stdin>", "stdin"):
+        return "stdin"
+    return Path(inner_name(Path(source).name)).stem or "stdin"
+
+
+def too_large(source: str, size: int | None, limit: int, *, decompressed: bool = False) -> InputError:
+    """The ``too_large`` error of an input over ``limit`` bytes (``size``: its size, when known)."""
+    if decompressed:
+        found = "decompressed, the file is"
+    else:
+        found = f"file is {size / 1048576:.1f} MB," if size is not None else "input is"
+    return InputError(source, f"{found} over the {limit / 1048576:g} MB limit; split the export or raise the limit "
+                      "with --max-file-size", code="too_large")
 
 
 @dataclass(frozen=True, slots=True)

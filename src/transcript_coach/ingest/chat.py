@@ -26,10 +26,9 @@ import functools
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, tzinfo
-from pathlib import Path
 
 from transcript_coach.errors import InputError
-from transcript_coach.ingest.base import Conversation, IngestOptions, RawTurn, finish, parser
+from transcript_coach.ingest.base import Conversation, IngestOptions, RawTurn, finish, parser, source_stem
 from transcript_coach.ingest.roles import lexicon, parse_label
 from transcript_coach.ingest.timestamps import parse_clock, parse_timestamp
 from transcript_coach.model import Timestamp
@@ -170,13 +169,6 @@ _LIST_SPLIT = re.compile(r"[,;&/]|\band\b", re.IGNORECASE)  # no \s* around it: 
 def norm_label(text: str) -> str:
     """A label as compared: case-folded, single spaces, straight apostrophes."""
     return _SPACES.sub(" ", text.strip().casefold().replace("\u2019", "'"))
-
-
-def source_stem(source: str) -> str:
-    """The transcript id for a file without one: its name without the extension, or ``stdin``."""
-    if source in ("", "-", "<stdin>", "stdin"):
-        return "stdin"
-    return Path(source).stem or "stdin"
 
 
 def preview(text: str, limit: int = 80) -> str:

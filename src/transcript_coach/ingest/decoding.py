@@ -17,6 +17,8 @@ from json.encoder import encode_basestring_ascii
 from typing import BinaryIO
 
 from transcript_coach.errors import InputError
+from transcript_coach.ingest.base import too_large
+from transcript_coach.ingest.compression import DAMAGED, Compression, read_failure
 
 # Control characters that never appear in text files (tab, newlines and form feed are fine).
 _CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f]")
@@ -176,40 +178,51 @@ def _text_lines(text: str) -> Iterator[str]:
 _BLOCK = 1 << 16  # bytes checked at a time: small, as a block is held as text too while it is checked
 
 
-def file_lines(handle: BinaryIO, path: str | os.PathLike[str], source: str) -> Lines | None:
+def file_lines(handle: BinaryIO, path: str | os.PathLike[str], source: str, kind: Compression | None = None,
+               limit: int = 0) -> Lines | None:
     """The lines of the regular file open as ``handle`` (binary, at its start), read again from ``path`` on each
     reading, when the file is UTF-8 text (with or without a BOM); ``None`` when it is not (``decode`` then reads it
     whole: UTF-16, a legacy encoding). One pass over the file checks it, a block at a time, and raises the
     ``InputError`` that ``decode`` would for an empty or binary file. A reading that finds the file changed (another
-    file, size or time, or more or fewer bytes than it had) raises an ``InputError`` rather than mixing versions."""
+    file, size or time, or more or fewer bytes than it had) raises an ``InputError`` rather than mixing versions.
+    A compressed file (``kind``) is read through its decompressor each time; one that decompresses to more than
+    ``limit`` bytes is refused (``too_large``)."""
     info = os.fstat(handle.fileno())
     version = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
-    head = handle.read(min(4096, info.st_size))
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _looks_like_utf16(head):
-        return None
-    encoding = "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
-    decoder = codecs.getincrementaldecoder(encoding)()
-    blank = True
-    start = ""  # the text's first characters, for the check ``decode`` makes
-    block, left = head, info.st_size - len(head)  # no further than the size it had: a file may be growing
+    stream, left = (handle, info.st_size) if kind is None else (kind.open(handle), limit + 1)
     try:
+        head = stream.read(min(4096, left))
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _looks_like_utf16(head):
+            return None
+        encoding = "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
+        decoder = codecs.getincrementaldecoder(encoding)()
+        blank = True
+        start = ""  # the text's first characters, for the check ``decode`` makes
+        block, left = head, left - len(head)  # no further than the size it had: a file may be growing
+        size = 0
         while block:
+            size += len(block)
             blank = blank and not block.strip()
             text = decoder.decode(block)
             if len(start) < _CHECKED:
                 start += text[:_CHECKED]
-            block = handle.read(min(_BLOCK, left))
+            block = stream.read(min(_BLOCK, left))
             left -= len(block)
+        if kind is not None and size > limit:
+            raise too_large(source, None, limit, decompressed=True)
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         return None
+    except DAMAGED as error:
+        raise read_failure(source, kind, error) from None
     if blank:
         raise InputError(source, "file is empty; expected a transcript", code="empty")
     _check_text(start, source, encoding)
-    return Lines(functools.partial(_read_lines, path, source, encoding, version))
+    return Lines(functools.partial(_read_lines, path, source, encoding, version, size, kind))
 
 
-def _read_lines(path: str | os.PathLike[str], source: str, encoding: str, version: tuple[int, ...]) -> Iterator[str]:
+def _read_lines(path: str | os.PathLike[str], source: str, encoding: str, version: tuple[int, ...], size: int,
+                kind: Compression | None) -> Iterator[str]:
     changed = InputError(source, "the file changed while it was being read; expected a file that stays the same "
                          "until it is scored", code="unreadable")
     try:
@@ -220,9 +233,9 @@ def _read_lines(path: str | os.PathLike[str], source: str, encoding: str, versio
         info = os.fstat(handle.fileno())
         if (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns) != version:
             raise changed
-        size, read = version[2], 0
+        read = 0
         try:
-            for number, raw in enumerate(handle):
+            for number, raw in enumerate(handle if kind is None else kind.open(handle)):
                 read += len(raw)
                 if read > size:  # written to since it was opened
                     raise changed
@@ -231,7 +244,7 @@ def _read_lines(path: str | os.PathLike[str], source: str, encoding: str, versio
                     yield from _text_lines(line.replace("\r\n", "\n").replace("\r", "\n"))
                 else:
                     yield line
-        except OSError as exc:
-            raise InputError(source, f"cannot be read: {exc.strerror or exc}", code="unreadable") from None
+        except DAMAGED as exc:
+            raise read_failure(source, kind, exc) from None
         if read < size:
             raise changed

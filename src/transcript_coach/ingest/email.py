@@ -93,11 +93,10 @@ from email.message import Message
 from email.parser import BytesParser
 from email.policy import EmailPolicy
 from email.utils import getaddresses, parsedate_to_datetime
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from transcript_coach.errors import InputError
-from transcript_coach.ingest.base import Conversation, IngestOptions, RawTurn, finish, parser
+from transcript_coach.ingest.base import Conversation, IngestOptions, RawTurn, finish, parser, source_stem
 from transcript_coach.ingest.html import html_to_text, parse_html
 from transcript_coach.ingest.records import read_time_value
 from transcript_coach.ingest.roles import parse_label
@@ -451,7 +450,7 @@ def _transcripts(chunks: Iterable[tuple[bytes, int]], source: str, fmt: str, opt
             seen_ids.add(message.message_id)
         messages.append(message)
 
-    stem = "stdin" if source in ("", "-", "<stdin>", "stdin") else Path(source).stem
+    stem = source_stem(source)
     conversations: list[Conversation] = []
     threads = _threads(messages, options)
     prepared = [_thread_entries(thread) for thread in threads]

@@ -38,13 +38,12 @@ from datetime import datetime
 from typing import Any
 
 from transcript_coach.errors import InputError
-from transcript_coach.ingest.base import Conversation, IngestOptions, RawTurn, finish_all, parser
+from transcript_coach.ingest.base import Conversation, IngestOptions, RawTurn, finish_all, parser, source_stem
 from transcript_coach.ingest.chat import norm_label, parse_chat_block
 from transcript_coach.ingest.email import own_text
 from transcript_coach.ingest.records import (
     TIMESTAMP_EXPECTED,
     JsonArray,
-    default_id,
     describe,
     conversations_of,
     html_text,
@@ -202,7 +201,7 @@ def _ordered(turns: list[RawTurn]) -> list[RawTurn]:
 def _conversation_id(value: str | None, source: str, index: int, count: int) -> str:
     if value:
         return value
-    stem = default_id(source)
+    stem = source_stem(source)
     return stem if count == 1 else f"{stem}-{index + 1}"
 
 

@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time
 from email.utils import parseaddr
-from pathlib import Path
 from typing import Any
 
 from transcript_coach.errors import InputError
@@ -30,6 +29,7 @@ from transcript_coach.ingest.base import (
     finish_all,
     load_json_document,
     parser,
+    source_stem,
 )
 from transcript_coach.ingest.html import html_to_text
 from transcript_coach.ingest.roles import lexicon, parse_label
@@ -83,12 +83,6 @@ def _normalize_key(key: str) -> str:
     text = _CAMEL.sub("_", key.strip())
     return _KEY_SEPARATORS.sub("_", text).casefold()
 
-
-def default_id(source: str) -> str:
-    """The id of a conversation that its file does not name: the file stem, or ``stdin``."""
-    if source in ("-", "<stdin>", "stdin", ""):
-        return "stdin"
-    return Path(source).stem or "stdin"
 
 
 def parse_flag(value: object) -> bool | None:
@@ -788,7 +782,7 @@ def read_jsonl(content: Lines, source: str, options: IngestOptions) -> Iterator[
     id_key = next((k for k in CONVERSATION_ID_KEYS if k in names), None)
     conversations = _conversations(
         records, source, id_key=id_key, id_name=names[id_key] if id_key else None, code="unsupported_structure",
-        stem=default_id(source), time_keys=TIME_KEYS,
+        stem=source_stem(source), time_keys=TIME_KEYS,
         empty=InputError(source, "no JSON objects found; expected one message per line", code="no_turns"))
     yield from finish_all(conversations, source=source, format="jsonl", options=options)
 
@@ -850,7 +844,7 @@ def read_csv(content: Lines, source: str, options: IngestOptions) -> Iterator[Tr
 
     conversations = _conversations(
         records, source, id_key=id_key, id_name=key_names[id_key] if id_key else None, code="malformed_csv",
-        stem=default_id(source), time_keys=tuple(k for k in keys if k in TIME_KEYS),
+        stem=source_stem(source), time_keys=tuple(k for k in keys if k in TIME_KEYS),
         empty=InputError(source, "the CSV has a header but no message rows", line=header_line, code="no_turns"))
     yield from finish_all(conversations, source=source, format="csv", options=options)
 
@@ -930,7 +924,7 @@ def parse_generic(obj: object, source: str, options: IngestOptions, *,
                   format: str = "json-turns") -> Iterator[Transcript]:
     """Transcripts from a generic JSON document (see ``looks_generic``); bad structure raises ``InputError``
     naming the key path (``conversations[2].turns[5]``)."""
-    stem = default_id(source)
+    stem = source_stem(source)
     elements: Sequence[object]
     prefix: str | None  # the key path of the list of conversations (None: the document is the one conversation)
     if is_array(obj) and not any(_looks_like_conversation(x) for x in obj):  # type: ignore[attr-defined]
@@ -1010,7 +1004,6 @@ __all__ = [
     "JsonArray",
     "channel_from_value",
     "conversations_of",
-    "default_id",
     "describe",
     "html_text",
     "is_array",

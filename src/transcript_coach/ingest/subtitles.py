@@ -37,14 +37,13 @@ import webvtt
 from webvtt.errors import MalformedCaptionError, MalformedFileError
 
 from transcript_coach.errors import InputError
-from transcript_coach.ingest.base import Conversation, IngestOptions, RawTurn, finish, parser
+from transcript_coach.ingest.base import Conversation, IngestOptions, RawTurn, finish, parser, source_stem
 from transcript_coach.ingest.chat import (
     label_info,
     looks_like_name,
     looks_like_speaker,
     norm_label,
     preview,
-    source_stem,
     split_speaker,
 )
 from transcript_coach.ingest.roles import lexicon

@@ -1,0 +1,108 @@
+"""Compressed inputs: an export compressed with gzip, bzip2 or xz is read through its decompressor, never unpacked to
+disk and never held whole when its format is read a line at a time (``decoding.file_lines``).
+
+A compressed input is recognised by its first bytes, whatever its name; its format is then found as for any input,
+from its name without the compression suffix (``chats.jsonl.gz`` is JSON Lines) and the first decompressed bytes.
+The size limit applies to the decompressed bytes, counted as they are read, so a small file that would decompress to
+gigabytes is refused without being held. A zip archive holds files rather than one compressed stream: it is refused
+with a message saying to unpack it and score the folder.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import lzma
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from io import BytesIO
+from typing import BinaryIO
+
+from transcript_coach.errors import InputError
+
+
+@dataclass(frozen=True, slots=True)
+class Compression:
+    name: str
+    suffixes: tuple[str, ...]  # lower case, with the dot
+    starts: Callable[[bytes], bool]  # whether a file's first bytes are this compression's
+    reader: Callable[[BinaryIO], BinaryIO]  # the decompressed stream of a binary file object
+
+    def open(self, handle: BinaryIO) -> BinaryIO:
+        return self.reader(handle)
+
+
+def _gzip_reader(handle: BinaryIO) -> BinaryIO:
+    return gzip.GzipFile(fileobj=handle, mode="rb")
+
+
+_BZIP2_BLOCK = (b"\x31\x41\x59\x26\x53\x59", b"\x17\x72\x45\x38\x50\x90")  # a first block, or the end of no data
+
+COMPRESSIONS: tuple[Compression, ...] = (
+    Compression("gzip", (".gz", ".gzip"), lambda head: head.startswith(b"\x1f\x8b\x08"), _gzip_reader),
+    Compression("bzip2", (".bz2",),
+                lambda head: head[:3] == b"BZh" and head[3:4] in b"123456789" and head[4:10] in _BZIP2_BLOCK,
+                bz2.BZ2File),
+    Compression("xz", (".xz",), lambda head: head.startswith(b"\xfd7zXZ\x00"), lzma.LZMAFile),
+)
+_BY_SUFFIX = {suffix: kind for kind in COMPRESSIONS for suffix in kind.suffixes}
+_ZIP_STARTS = (b"PK\x03\x04", b"PK\x05\x06")  # an archive's first file, or an empty archive
+
+# what a damaged or cut-short stream raises while it is read (gzip's BadGzipFile and bz2's errors are OSErrors)
+DAMAGED = (OSError, EOFError, zlib.error, lzma.LZMAError)
+
+
+def compression_of(head: bytes, source: str) -> Compression | None:
+    """The compression an input's first bytes (at least ten) show, or None for an uncompressed input. A zip archive
+    raises ``InputError``."""
+    if head.startswith(_ZIP_STARTS):
+        raise InputError(source, "is a zip archive, which holds files rather than one transcript; unpack it and "
+                         "score the folder (files compressed one by one with gzip, bzip2 or xz are read as they are)",
+                         code="binary")
+    return next((kind for kind in COMPRESSIONS if kind.starts(head)), None)
+
+
+def inner_name(name: str) -> str:
+    """``name`` without a compression suffix (``chats.jsonl.gz``: ``chats.jsonl``), for finding the format by name."""
+    stem, dot, suffix = name.rpartition(".")
+    return stem if dot and stem and f".{suffix.casefold()}" in _BY_SUFFIX else name
+
+
+def read_failure(source: str, kind: Compression | None, error: Exception) -> InputError:
+    """The ``InputError`` for ``error``, raised while reading an input (decompressed with ``kind``, if not None): a
+    damaged or cut-short stream, or a file the system cannot read."""
+    if kind is not None and not getattr(error, "errno", None):  # the decompressor's, not the disk's
+        detail = str(error).strip() or type(error).__name__
+        return InputError(source, f"the {kind.name} data is damaged or cut short ({detail}); expected a complete "
+                          f"{kind.suffixes[0]} file", code="unreadable")
+    return InputError(source, f"cannot be read: {getattr(error, 'strerror', None) or error}", code="unreadable")
+
+
+_STEP = 1 << 20
+
+
+def read_at_most(stream: BinaryIO, at_most: int, size: int = _STEP) -> bytes:
+    """The bytes of ``stream`` to its end, no more than ``at_most`` of them: ``size`` + 1 in one read (a file's size,
+    when it is known), then a megabyte at a time. (``read(n)`` sets aside n bytes before it reads: a limit of a
+    terabyte would fail with ``MemoryError`` on any file.)"""
+    parts = [stream.read(min(at_most, size + 1))]
+    read = len(parts[0])
+    while parts[-1] and read < at_most:
+        parts.append(stream.read(min(at_most - read, _STEP)))
+        read += len(parts[-1])
+    parts = [part for part in parts if part]
+    return parts[0] if len(parts) == 1 else b"".join(parts)  # one part is not copied; none is b""
+
+
+def read_decompressed(stream: BinaryIO, source: str, kind: Compression, at_most: int) -> bytes:
+    """The decompressed bytes of ``stream``, no more than ``at_most`` of them."""
+    try:
+        return read_at_most(stream, at_most)
+    except DAMAGED as error:
+        raise read_failure(source, kind, error) from None
+
+
+def decompress(data: bytes, source: str, kind: Compression, at_most: int) -> bytes:
+    """``data`` decompressed, no more than ``at_most`` bytes of it."""
+    return read_decompressed(kind.open(BytesIO(data)), source, kind, at_most)
