@@ -173,7 +173,7 @@ def read_path(path: str | os.PathLike[str], options: IngestOptions = IngestOptio
                 handle.seek(0)
                 head = b""
             if lines is None:  # a pipe or device has no size to check first: read no more than the limit
-                data = head + read_at_most(handle, max(0, limit + 1 - len(head)), info.st_size if regular else len(head))
+                data = head + read_at_most(handle, max(0, limit + 1 - len(head)), info.st_size)
     except FileNotFoundError:
         raise InputError(source, "no such file", code="not_found") from None
     except IsADirectoryError:

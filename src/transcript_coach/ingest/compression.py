@@ -27,26 +27,20 @@ class Compression:
     name: str
     suffixes: tuple[str, ...]  # lower case, with the dot
     starts: Callable[[bytes], bool]  # whether a file's first bytes are this compression's
-    reader: Callable[[BinaryIO], BinaryIO]  # the decompressed stream of a binary file object
-
-    def open(self, handle: BinaryIO) -> BinaryIO:
-        return self.reader(handle)
-
-
-def _gzip_reader(handle: BinaryIO) -> BinaryIO:
-    return gzip.GzipFile(fileobj=handle, mode="rb")
+    open: Callable[[BinaryIO], BinaryIO]  # the decompressed stream of a binary file object
 
 
 _BZIP2_BLOCK = (b"\x31\x41\x59\x26\x53\x59", b"\x17\x72\x45\x38\x50\x90")  # a first block, or the end of no data
 
 COMPRESSIONS: tuple[Compression, ...] = (
-    Compression("gzip", (".gz", ".gzip"), lambda head: head.startswith(b"\x1f\x8b\x08"), _gzip_reader),
+    Compression("gzip", (".gz", ".gzip"), lambda head: head.startswith(b"\x1f\x8b\x08"),
+                lambda handle: gzip.GzipFile(fileobj=handle, mode="rb")),
     Compression("bzip2", (".bz2",),
                 lambda head: head[:3] == b"BZh" and head[3:4] in b"123456789" and head[4:10] in _BZIP2_BLOCK,
                 bz2.BZ2File),
     Compression("xz", (".xz",), lambda head: head.startswith(b"\xfd7zXZ\x00"), lzma.LZMAFile),
 )
-_BY_SUFFIX = {suffix: kind for kind in COMPRESSIONS for suffix in kind.suffixes}
+_SUFFIXES = frozenset(suffix for kind in COMPRESSIONS for suffix in kind.suffixes)
 _ZIP_STARTS = (b"PK\x03\x04", b"PK\x05\x06")  # an archive's first file, or an empty archive
 
 # what a damaged or cut-short stream raises while it is read (gzip's BadGzipFile and bz2's errors are OSErrors)
@@ -66,7 +60,7 @@ def compression_of(head: bytes, source: str) -> Compression | None:
 def inner_name(name: str) -> str:
     """``name`` without a compression suffix (``chats.jsonl.gz``: ``chats.jsonl``), for finding the format by name."""
     stem, dot, suffix = name.rpartition(".")
-    return stem if dot and stem and f".{suffix.casefold()}" in _BY_SUFFIX else name
+    return stem if dot and stem and f".{suffix.casefold()}" in _SUFFIXES else name
 
 
 def read_failure(source: str, kind: Compression | None, error: Exception) -> InputError:
