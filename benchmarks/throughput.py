@@ -24,8 +24,9 @@ Measured, on one core unless said otherwise:
 - peak memory (``ru_maxrss`` of a ``transcript-coach score -o FILE --jobs 1`` subprocess) at 1x and 10x the corpus
   (target: 10x within 1.2x of 1x);
 - the same two memory peaks with the corpus written as one JSON Lines export (a message per line, grouped by
-  conversation id, as helpdesk exports are), which ``score`` reads without holding its messages, and as one JSON
-  document (a list of conversations), which it reads a conversation at a time;
+  conversation id, as helpdesk exports are), which ``score`` reads without holding its messages, the same export
+  compressed with gzip, which it reads through the decompressor, and as one JSON document (a list of
+  conversations), which it reads a conversation at a time;
 - ``score --resume`` on the 1x export after a run of it was interrupted with half of it written, against a whole
   run, and whether it finishes with the same bytes;
 - ``--jobs 1`` against ``--jobs 2`` (CLI subprocesses, wall time including start-up, the best of three runs each)
@@ -43,6 +44,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
+import gzip
 import html
 import importlib.metadata
 import importlib.util
@@ -451,6 +453,14 @@ def measure_all(data_dir: Path, size: int, jobs_files: int, spacy_model: str, pr
     megabytes = str(1 + max(p.stat().st_size for p in exports.values()) // 1048576)  # no file-size limit in the way
     rows.extend(memory_rows(exports, "corpus as one JSON Lines export", ["--max-file-size", megabytes],
                             "a big export is read without holding its messages", work))
+    packed = {name: path.with_name(path.name + ".gz") for name, path in exports.items()}
+    for name, path in packed.items():
+        with open(exports[name], "rb") as plain, gzip.open(path, "wb") as out:
+            shutil.copyfileobj(plain, out)
+    rows.extend(memory_rows(packed, "corpus as one gzip-compressed JSON Lines export", ["--max-file-size", megabytes],
+                            "read a line at a time through the decompressor, never unpacked whole", work))
+    for path in packed.values():
+        path.unlink()
     exports.pop(f"{SCALE}x").unlink()
 
     lists = {name: work / f"list-{name}.json" for name in ("1x", f"{SCALE}x")}

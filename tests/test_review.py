@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import json
+import lzma
 import os
 
 import pytest
@@ -262,6 +265,29 @@ def test_bad_lines_in_a_reports_file_become_error_records(tmp_path):
     assert docs[0]["id"] == "x" and "error" in docs[1]
     assert [d["error"]["line"] for d in docs[2:]] == [3, 4]
     assert all(d["error"]["code"] == "malformed_report" for d in docs[2:])
+
+
+@pytest.mark.parametrize("compress", [gzip.compress, bz2.compress, lzma.compress])
+def test_a_compressed_reports_file_is_read_as_the_file_it_holds(tmp_path, compress):
+    plain = write_jsonl(tmp_path / "r.jsonl", [make_report("x"), error_record()], ["{not json"])
+    packed = tmp_path / {gzip.compress: "r.jsonl.gz", bz2.compress: "r.jsonl.bz2", lzma.compress: "r.jsonl.xz"}[compress]
+    data = compress(open(plain, "rb").read())
+    packed.write_bytes(data)
+    assert is_reports_file(str(packed))
+
+    def read(path):
+        docs = list(load_reports([str(path)], coach=lambda: pytest.fail("no scoring needed")))
+        for doc in docs[-1:]:
+            doc["error"]["message"] = doc["error"]["message"].replace(str(path), "FILE")
+            doc["source"] = "FILE"
+        return docs
+
+    assert read(packed) == read(plain)
+    assert [d["error"]["code"] for d in read(packed)[1:]] == ["malformed_json", "malformed_report"]
+    cut = tmp_path / f"cut-{packed.name}"
+    cut.write_bytes(data[:-10])  # the stream's end is missing, not its first line
+    *_, record = load_reports([str(cut)], coach=lambda: pytest.fail("no scoring needed"))
+    assert record["error"]["code"] == "unreadable" and "damaged or cut short" in record["error"]["message"]
 
 
 def test_other_schema_versions_are_refused_clearly(tmp_path):

@@ -23,12 +23,15 @@ their numbers in ``data/review.json``:
 Agent names are normalised as in ``profiles.resolve_agent_names`` ("Priya" and "Priya Raman" are one bucket).
 
 ``load_reports`` reads what the ``review`` and ``agents`` commands are given: report files written by ``score``
-(``.jsonl`` files whose first non-empty line is a report of this schema) or transcripts, which it scores first.
+(``.jsonl`` files, compressed or not, whose first non-empty line is a report of this schema) or transcripts, which it
+scores first.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import io
 import json
 import os
 from collections import Counter
@@ -37,7 +40,8 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from transcript_coach.data import load_json
-from transcript_coach.errors import DataFileError
+from transcript_coach.errors import DataFileError, InputError
+from transcript_coach.ingest.compression import DAMAGED, Compression, compression_of, inner_name, read_failure
 from transcript_coach.model import REPORT_SCHEMA, SKILLS
 from transcript_coach.profiles import AgentNames, resolve_agent_names
 
@@ -412,14 +416,27 @@ def _report_kind(first: Any) -> str | None:
 
 
 def is_reports_file(path: str) -> bool:
-    """A ``.jsonl`` file whose first non-empty line is a JSON object of a transcript-coach report schema."""
-    if not (path.lower().endswith(".jsonl") and os.path.isfile(path)):
+    """A ``.jsonl`` file (or ``.jsonl.gz``, ``.jsonl.bz2``, ``.jsonl.xz``, compressed) whose first non-empty line is a
+    JSON object of a transcript-coach report schema."""
+    if not (inner_name(path).lower().endswith(".jsonl") and os.path.isfile(path)):
         return False
     try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
+        with _text(path) as (handle, _):
             return _report_kind(_first_object(handle)) is not None
-    except OSError:
+    except DAMAGED:
         return False
+
+
+@contextlib.contextmanager
+def _text(path: str) -> Iterator[tuple[IO[str], Compression | None]]:
+    """The file as UTF-8 text, through its decompressor when it is compressed (and which compression that is)."""
+    with open(path, "rb") as handle:
+        try:
+            kind = compression_of(handle.read(16), path)
+        except InputError:  # a zip archive: read as it is, it holds no report
+            kind = None
+        handle.seek(0)
+        yield io.TextIOWrapper(handle if kind is None else kind.open(handle), encoding="utf-8", errors="replace"), kind
 
 
 _REQUIRED = {"id": str, "source": str, "agents": list, "turns": list, "evidence": list, "skills": dict,
@@ -496,8 +513,9 @@ def load_reports(paths: Sequence[str], *, stdin: bytes | None = None,
                 continue
             yield from (item.to_dict() for item in scorer().score(["-"], stdin=data))
         elif is_reports_file(path):
+            kind = None
             try:
-                with open(path, encoding="utf-8", errors="replace") as handle:
+                with _text(path) as (handle, kind):
                     first = _report_kind(_first_object(handle))
                     if first == "other":
                         yield _error_record(path, "unsupported_schema", f"{path}: reports of another schema version; "
@@ -505,7 +523,7 @@ def load_reports(paths: Sequence[str], *, stdin: bytes | None = None,
                         continue
                     handle.seek(0)
                     yield from parse_reports(handle, path)
-            except OSError as exc:
-                yield _error_record(path, "unreadable", f"{path}: cannot read: {exc.strerror or exc}")
+            except DAMAGED as exc:
+                yield _error_record(path, "unreadable", str(read_failure(path, kind, exc)))
         else:
             yield from (item.to_dict() for item in scorer().score([path]))
