@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import bz2
 import csv
+import gzip
 import io
 import json
+import lzma
 import os
 
 import pytest
@@ -109,6 +112,39 @@ def test_output_file_is_written_atomically(tmp_path):
     assert result.exit_code == 0
     assert len(lines(out.read_text("utf-8"))) == 1
     assert sorted(os.listdir(out.parent)) == ["reports.jsonl"]
+
+
+@pytest.mark.parametrize("suffix, decompress", [(".gz", gzip.decompress), (".bz2", bz2.decompress),
+                                               (".xz", lzma.decompress)])
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_an_output_named_as_compressed_is_written_compressed(tmp_path, samples, fmt, suffix, decompress):
+    plain, packed = tmp_path / f"reports.{fmt}", tmp_path / f"reports.{fmt}{suffix}"
+    assert run("score", str(samples), "-q", "--format", fmt, "-o", str(plain)).exit_code == 0
+    assert run("score", str(samples), "-q", "--format", fmt, "-o", str(packed), "--jobs", "2").exit_code == 0
+    first = packed.read_bytes()
+    assert decompress(first) == plain.read_bytes()
+    assert run("score", str(samples), "-q", "--format", fmt, "-o", str(packed), "--jobs", "1").exit_code == 0
+    assert packed.read_bytes() == first  # the same bytes every run (no time in a gzip header)
+    assert sorted(os.listdir(tmp_path)) == sorted([plain.name, packed.name])
+
+
+def test_a_compressed_output_that_fails_midway_leaves_nothing(tmp_path, monkeypatch):
+    from transcript_coach import reporting
+
+    chat = tmp_path / "c.txt"
+    chat.write_text(GOOD_CHAT, encoding="utf-8")
+
+    def broken(items, out):
+        out.write("a first line\n" * 1000)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setitem(reporting.WRITERS, "csv", broken)
+    out = tmp_path / "out" / "reports.csv.gz"
+    out.parent.mkdir()
+    result = run("score", str(chat), "--format", "csv", "-o", str(out))
+    assert result.exit_code != 0 and "No space left" in result.output
+    assert "Traceback" not in result.output
+    assert os.listdir(out.parent) == []
 
 
 @pytest.mark.parametrize("fmt", ["json", "csv", "table"])

@@ -4,6 +4,7 @@ lines of an uninterrupted run (no duplicates, nothing lost)."""
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 import shutil
@@ -142,6 +143,16 @@ def test_resume_rescores_a_half_done_file_without_writing_its_conversations_twic
         assert out.read_text(encoding="utf-8").splitlines() == clean
         assert _leftovers(tmp_path) == ["out.jsonl"]
         out.unlink()
+
+
+def test_a_resumed_run_into_a_compressed_file_compresses_the_whole_journal_when_it_finishes(small, tmp_path):
+    root, clean, header = small
+    out = tmp_path / "out.jsonl.gz"
+    _half_done_journal(out, header, clean, len(clean) // 2)
+    result = run("score", root, "-o", out, "--resume")
+    assert result.exit_code == 1  # broken.json, recorded once
+    assert gzip.decompress(out.read_bytes()).decode("utf-8").splitlines() == clean
+    assert _leftovers(tmp_path) == ["out.jsonl.gz"]
 
 
 def test_resume_analyses_only_the_conversations_the_journal_lacks(small, tmp_path, monkeypatch):

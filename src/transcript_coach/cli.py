@@ -107,7 +107,9 @@ def _standard_output_as_dash(ctx: click.Context, param: click.Parameter, value: 
 
 _output_option = click.option(
     "-o", "--output", type=click.Path(dir_okay=False, writable=True, allow_dash=True),
-    callback=_standard_output_as_dash, help="Write here (atomically) instead of standard output ('-': standard output).")
+    callback=_standard_output_as_dash,
+    help="Write here (atomically) instead of standard output ('-': standard output); a name ending in .gz, .bz2 or .xz "
+         "is written compressed.")
 
 
 def _check_writable(output: str) -> None:

@@ -2,7 +2,8 @@
 
 While it runs, reports go to ``FILE.partial`` one complete line at a time (flushed after every line, synced to disk
 at least once a second), and ``FILE.partial.done`` records the run's input list and then, in order, each input
-whose reports are all in the journal. A finished run renames the journal to ``FILE`` and removes the sidecar; an
+whose reports are all in the journal. A finished run renames the journal to ``FILE`` (or, for a ``FILE`` named
+``.gz``, ``.bz2`` or ``.xz``, writes it compressed as ``FILE`` and removes it) and removes the sidecar; an
 interrupted one (Ctrl-C, SIGTERM, a crash, a full disk) leaves both behind. Resuming drops a trailing incomplete
 line, skips the inputs already done, reads the input that was half done (and any finished after the last marker)
 without scoring the conversations already in the journal, and appends the rest: the finished file equals an
@@ -20,6 +21,7 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -27,7 +29,8 @@ from typing import IO, Any
 
 from transcript_coach.errors import UsageError
 from transcript_coach.model import Failure, Report, Transcript
-from transcript_coach.reporting import Encoded, jsonl_line
+from transcript_coach.ingest.compression import named
+from transcript_coach.reporting import Encoded, atomic_output, jsonl_line
 
 Item = Report | Failure | Encoded
 Input = Path | str
@@ -228,7 +231,12 @@ class Journal:
         self._journal.close()
         self._done.close()
         self._journal = self._done = None
-        os.replace(self.path, self.output)
+        if named(self.output.name) is None:
+            os.replace(self.path, self.output)
+        else:  # compressed as the name says, at the end: the journal is read and appended to as text
+            with open(self.path, encoding="utf-8", newline="") as journal, atomic_output(self.output) as out:
+                shutil.copyfileobj(journal, out, 1 << 20)
+            os.unlink(self.path)
         with contextlib.suppress(OSError):
             os.unlink(self.done_path)
 

@@ -1,5 +1,6 @@
-"""Compressed inputs: an export compressed with gzip, bzip2 or xz is read through its decompressor, never unpacked to
-disk and never held whole when its format is read a line at a time (``decoding.file_lines``).
+"""Compressed inputs and outputs: an export compressed with gzip, bzip2 or xz is read through its decompressor, never
+unpacked to disk and never held whole when its format is read a line at a time (``decoding.file_lines``); an output
+whose name ends in ``.gz``, ``.bz2`` or ``.xz`` is written compressed (``reporting.atomic_output``).
 
 A compressed input is recognised by its first bytes, whatever its name; its format is then found as for any input,
 from its name without the compression suffix (``chats.jsonl.gz`` is JSON Lines) and the first decompressed bytes.
@@ -28,17 +29,20 @@ class Compression:
     suffixes: tuple[str, ...]  # lower case, with the dot
     starts: Callable[[bytes], bool]  # whether a file's first bytes are this compression's
     open: Callable[[BinaryIO], BinaryIO]  # the decompressed stream of a binary file object
+    write: Callable[[BinaryIO], BinaryIO]  # a stream that writes compressed to a binary file object (left open)
 
 
 _BZIP2_BLOCK = (b"\x31\x41\x59\x26\x53\x59", b"\x17\x72\x45\x38\x50\x90")  # a first block, or the end of no data
 
 COMPRESSIONS: tuple[Compression, ...] = (
     Compression("gzip", (".gz", ".gzip"), lambda head: head.startswith(b"\x1f\x8b\x08"),
-                lambda handle: gzip.GzipFile(fileobj=handle, mode="rb")),
+                lambda handle: gzip.GzipFile(fileobj=handle, mode="rb"),
+                lambda handle: gzip.GzipFile(fileobj=handle, mode="wb", mtime=0)),  # no time: the same bytes each run
     Compression("bzip2", (".bz2",),
                 lambda head: head[:3] == b"BZh" and head[3:4] in b"123456789" and head[4:10] in _BZIP2_BLOCK,
-                bz2.BZ2File),
-    Compression("xz", (".xz",), lambda head: head.startswith(b"\xfd7zXZ\x00"), lzma.LZMAFile),
+                bz2.BZ2File, lambda handle: bz2.BZ2File(handle, "wb")),
+    Compression("xz", (".xz",), lambda head: head.startswith(b"\xfd7zXZ\x00"), lzma.LZMAFile,
+                lambda handle: lzma.LZMAFile(handle, "wb")),
 )
 _SUFFIXES = frozenset(suffix for kind in COMPRESSIONS for suffix in kind.suffixes)
 _ZIP_STARTS = (b"PK\x03\x04", b"PK\x05\x06")  # an archive's first file, or an empty archive
@@ -55,6 +59,12 @@ def compression_of(head: bytes, source: str) -> Compression | None:
                          "score the folder (files compressed one by one with gzip, bzip2 or xz are read as they are)",
                          code="binary")
     return next((kind for kind in COMPRESSIONS if kind.starts(head)), None)
+
+
+def named(name: str) -> Compression | None:
+    """The compression an output's name asks for (``reports.jsonl.gz``: gzip), or None."""
+    suffix = name.rpartition(".")[2].casefold()
+    return next((kind for kind in COMPRESSIONS if f".{suffix}" in kind.suffixes), None) if "." in name else None
 
 
 def inner_name(name: str) -> str:

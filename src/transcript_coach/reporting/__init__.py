@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import io
 import json
 import os
 import signal
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from transcript_coach.ingest.compression import named
 from transcript_coach.model import SKILLS, Failure, Report
 
 Item = Report | Failure
@@ -154,17 +156,28 @@ WRITERS["html"] = write_html
 @contextlib.contextmanager
 def atomic_output(path: str | os.PathLike[str]) -> Iterator[IO[str]]:
     """A text file that appears at ``path`` only when the block completes; on any error or signal nothing is left
-    behind (Ctrl-C and SIGTERM are held off while the temporary file is being created, so it is always cleaned up)."""
+    behind (Ctrl-C and SIGTERM are held off while the temporary file is being created, so it is always cleaned up).
+    A name ending in ``.gz``, ``.bz2`` or ``.xz`` gets the text compressed that way."""
     target = Path(path)
+    kind = named(target.name)
     blocked = _block_signals()
     name = None
     try:
         fd, name = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.", suffix=".tmp")
         _restore_signals(blocked)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
+        with os.fdopen(fd, "wb") as raw:
+            stream = raw if kind is None else kind.write(raw)
+            try:
+                handle = io.TextIOWrapper(stream, encoding="utf-8", newline="")
+                yield handle
+                handle.flush()
+                if stream is not raw:
+                    stream.close()  # the compressed stream's end; the file stays open
+                os.fsync(raw.fileno())
+            finally:
+                if stream is not raw:
+                    with contextlib.suppress(Exception):
+                        stream.close()  # after an error too, before the file it writes to closes
         os.chmod(name, 0o666 & ~_umask())
         os.replace(name, target)
         name = None
