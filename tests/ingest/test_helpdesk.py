@@ -719,3 +719,74 @@ def test_deeply_nested_html_is_read_not_a_crash():
     doc = {"comments": [{"author_id": 1, "html_body": "<div>" * 20000 + "deep"}]}
     (transcript,) = read_bytes(json.dumps(doc).encode(), "export.json")
     assert transcript.turns[0].text == "deep"
+
+
+# --- a JSON list of conversations, read from disk ------------------------------------------------------------------
+
+def _many_generic(count: int) -> list[dict]:
+    return [{"conversation_id": f"c-{n}", "messages": [
+        {"role": "customer", "text": f"Mon colis n'est pas arrivé 🙂 ({n})"},
+        {"role": "agent", "text": "Sorry, it is at the depot and arrives tomorrow."}]} for n in range(count)]
+
+
+_ZENDESK_USERS = fixture("zendesk_ticket_comments_users.json")["users"]
+_ZENDESK = _tickets("zendesk", 20)
+FROM_DISK = {
+    "generic list": json.dumps(_many_generic(30), ensure_ascii=False).encode(),
+    "indented, CRLF, BOM": b"\xef\xbb\xbf" + json.dumps(_many_generic(30), ensure_ascii=False, indent=2).replace(
+        "\n", "\r\n").encode(),
+    "ASCII escapes": json.dumps(_many_generic(30)).encode(),
+    "wrapped conversations": json.dumps({"type": "conversation.list", "conversations": _tickets("intercom", 20)}
+                                        ).encode(),
+    "Zendesk tickets, then users": json.dumps({"tickets": _ZENDESK, "users": _ZENDESK_USERS}).encode(),
+    "Zendesk users, then tickets": json.dumps({"users": _ZENDESK_USERS, "tickets": _ZENDESK}, indent=1).encode(),
+    "Zendesk full export": "\n".join(json.dumps(t, ensure_ascii=False) for t in _ZENDESK).encode(),
+    "Zendesk full export, indented, blank lines": "\r\n\r\n".join(f"  {json.dumps(t)}" for t in _ZENDESK).encode(),
+    "Freshdesk list": json.dumps(_tickets("freshdesk", 20), ensure_ascii=False).encode(),
+    "empty list": b"[ ]",
+}
+AS_TEXT = {  # read as the text path reads them (each gives what it gives there: a document, or its error)
+    "one conversation": json.dumps(_many_generic(1)[0]).encode(),
+    "one wrapped conversation": json.dumps({"conversations": _tickets("intercom", 1)}).encode(),
+    "something after the list": json.dumps(_many_generic(3)).encode() + b"\n oops",
+    "a bad element": json.dumps(_many_generic(3)).encode()[:-1] + b', {"x": }]',
+    "Latin-1": json.dumps(_many_generic(3), ensure_ascii=False).encode("latin-1", errors="replace"),
+    "UTF-16": json.dumps(_many_generic(3), ensure_ascii=False).encode("utf-16"),
+    "a number": b"12",
+}
+
+
+def _disk_or_text(read) -> list[Transcript] | tuple[str, int | None, str]:
+    try:
+        return list(read())
+    except InputError as error:
+        return error.code, error.line, str(error)
+
+
+@pytest.mark.parametrize("name", [*FROM_DISK, *AS_TEXT])
+def test_a_json_file_read_from_disk_gives_what_its_text_gives(tmp_path, name):
+    from transcript_coach.ingest import read_path
+    from transcript_coach.ingest.records import JsonArray, load_json_file
+
+    data = FROM_DISK.get(name) or AS_TEXT[name]
+    path = tmp_path / "export.json"
+    path.write_bytes(data)
+    with open(path, "rb") as handle:
+        document = load_json_file(handle, str(path), str(path))
+    lazy = document.get("conversations", document.get("tickets")) if isinstance(document, dict) else document
+    assert isinstance(lazy, JsonArray) if name in FROM_DISK else document is None
+    from_text = _disk_or_text(lambda: read_bytes(data, str(path)))  # bytes in memory: never read from disk
+    assert _disk_or_text(lambda: read_path(path)) == from_text
+
+
+def test_a_json_list_changed_after_it_was_checked_is_refused(tmp_path):
+    from transcript_coach.ingest import read_path
+
+    path = tmp_path / "export.json"
+    path.write_bytes(json.dumps(_many_generic(5)).encode())
+    reading = read_path(path)
+    assert next(reading).id == "c-0"  # every conversation checked, the first given
+    path.write_bytes(json.dumps(_many_generic(6)).encode())
+    with pytest.raises(InputError) as caught:
+        list(reading)
+    assert caught.value.code == "unreadable" and "changed while it was being read" in str(caught.value)

@@ -34,6 +34,7 @@ from transcript_coach.ingest.compression import (
     read_decompressed,
 )
 from transcript_coach.ingest.decoding import Lines, decode, decode_json, file_lines
+from transcript_coach.ingest.records import LoadedJson, load_json_file
 from transcript_coach.model import Transcript
 
 for _module in ("chat", "records", "helpdesk", "email", "subtitles"):
@@ -158,7 +159,7 @@ def read_path(path: str | os.PathLike[str], options: IngestOptions = IngestOptio
     path = Path(path)
     source = str(path)
     limit = options.max_file_bytes
-    lines: tuple[ParserSpec, Lines] | None = None
+    lines: tuple[ParserSpec, Lines | LoadedJson] | None = None
     try:
         with open(path, "rb") as handle:
             info = os.fstat(handle.fileno())
@@ -169,7 +170,7 @@ def read_path(path: str | os.PathLike[str], options: IngestOptions = IngestOptio
                 raise too_large(source, info.st_size, limit)
             head = handle.read(8192)
             if regular:
-                lines = _file_lines(handle, head, path, source, options)
+                lines = _from_disk(handle, head, path, source, options)
                 handle.seek(0)
                 head = b""
             if lines is None:  # a pipe or device has no size to check first: read no more than the limit
@@ -191,20 +192,24 @@ def read_path(path: str | os.PathLike[str], options: IngestOptions = IngestOptio
     yield from parsed
 
 
-def _file_lines(handle: BinaryIO, head: bytes, path: Path, source: str, options: IngestOptions
-                ) -> tuple[ParserSpec, Lines] | None:
-    """The parser and lines of a regular file in a format read a line at a time, when it is UTF-8 text (compressed
-    or not); None for any other file, which is read whole."""
+def _from_disk(handle: BinaryIO, head: bytes, path: Path, source: str, options: IngestOptions
+               ) -> tuple[ParserSpec, Lines | LoadedJson] | None:
+    """The parser of a regular file and what it reads from disk rather than from the file's text held whole: the
+    lines of a format read a line at a time, when it is UTF-8 text (compressed or not), or a JSON list of
+    conversations in an uncompressed UTF-8 file. None for any other file, which is read whole."""
     kind = compression_of(head, source)
     if kind is not None:
         handle.seek(0)
         head = read_decompressed(kind.open(handle), source, kind, 8192)
     spec = _parser(path.name if kind is None else inner_name(path.name), head, source, options)
-    if not spec.lines:
-        return None
-    handle.seek(0)
-    lines = file_lines(handle, path, source, kind, options.max_file_bytes)
-    return None if lines is None else (spec, lines)
+    if spec.lines:
+        handle.seek(0)
+        lines = file_lines(handle, path, source, kind, options.max_file_bytes)
+        return None if lines is None else (spec, lines)
+    if spec.json and kind is None:
+        document = load_json_file(handle, str(path), source)
+        return None if document is None else (spec, LoadedJson(document))
+    return None
 
 
 def _folder_problem(path: Path) -> str:

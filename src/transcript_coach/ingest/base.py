@@ -93,7 +93,8 @@ def parser(name: str, *, suffixes: tuple[str, ...] = (), binary: bool = False, l
     ``content`` is the decoded text; the raw bytes when ``binary`` is true (email carries its own charsets); a
     ``decoding.Lines`` when ``lines`` is true (a format of many conversations, read a line at a time, and from disk
     when it is a UTF-8 file, so that a big export is never held whole); a JSON document as ASCII text when ``json``
-    is true (``decoding.decode_json``: non-ASCII characters as JSON escapes).
+    is true (``decoding.decode_json``: non-ASCII characters as JSON escapes), or, for a list of conversations in a
+    regular UTF-8 file, the document read from disk (``records.LoadedJson``, see ``records.load_json_file``).
     """
 
     def register(fn: Callable[..., Iterable[Transcript]]) -> Callable[..., Iterable[Transcript]]:

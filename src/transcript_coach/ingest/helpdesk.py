@@ -44,6 +44,7 @@ from transcript_coach.ingest.email import own_text
 from transcript_coach.ingest.records import (
     TIMESTAMP_EXPECTED,
     JsonArray,
+    LoadedJson,
     describe,
     conversations_of,
     html_text,
@@ -850,9 +851,11 @@ def detect_flavour(doc: object) -> str | None:
     return next((name for name, test, _ in _FLAVOURS if test(doc)), None)
 
 
-def _load(content: str, source: str) -> object:
+def _load(content: str | LoadedJson, source: str) -> object:
     """The JSON document, a list as a ``JsonArray`` (see ``load_json_lazily``); a file of one JSON object per line
-    (Zendesk's full export) is a ``JsonArray`` of them."""
+    (Zendesk's full export) is a ``JsonArray`` of them. A document already read from its file comes as it is."""
+    if isinstance(content, LoadedJson):
+        return content.document
     try:
         return load_json_lazily(content, source)
     except InputError as error:
@@ -866,7 +869,7 @@ def _load(content: str, source: str) -> object:
 
 @parser("json", suffixes=(".json",), json=True,
         description="JSON export: Zendesk, Intercom, Freshdesk or generic turns, recognised by structure")
-def read_json(content: str, source: str, options: IngestOptions) -> Iterator[Transcript]:
+def read_json(content: str | LoadedJson, source: str, options: IngestOptions) -> Iterator[Transcript]:
     doc = _load(content, source)
     del content  # a list is kept as UTF-8 (or as the ASCII text with escapes that it is) by ``doc``
     for name, test, parse in _FLAVOURS:

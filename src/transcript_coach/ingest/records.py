@@ -11,15 +11,17 @@ record has been read (``_conversations``).
 
 from __future__ import annotations
 
+import codecs
 import csv
 import functools
 import json
+import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time
 from email.utils import parseaddr
-from typing import Any
+from typing import Any, BinaryIO
 
 from transcript_coach.errors import InputError
 from transcript_coach.ingest.base import (
@@ -168,7 +170,7 @@ class JsonArray(Sequence[object]):
 
     __slots__ = ("_starts", "_text")
 
-    def __init__(self, text: str | bytes, starts: list[int]):
+    def __init__(self, text: str | bytes | FileBytes, starts: list[int]):
         self._text = text
         self._starts = starts  # where each element starts in ``_text``, then where the last one ends
 
@@ -227,9 +229,9 @@ class JsonArray(Sequence[object]):
 
     def _element(self, index: int) -> object:
         text, start = self._text, self._starts[index]
-        if isinstance(text, bytes):
-            return _DECODER.raw_decode(text[start:self._starts[index + 1]].decode("utf-8"))[0]
-        return _DECODER.raw_decode(text, start)[0]
+        if isinstance(text, str):
+            return _DECODER.raw_decode(text, start)[0]
+        return _DECODER.raw_decode(text[start:self._starts[index + 1]].decode("utf-8"))[0]  # bytes, or a FileBytes
 
 
 def _space(text: str, at: int) -> int:
@@ -294,6 +296,187 @@ def _object_of(text: str) -> dict[str, object] | None:
     except (ValueError, RecursionError):
         return None
     return members if _space(text, at + 1) == len(text) else None
+
+
+# --- JSON documents read from disk ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class LoadedJson:
+    """A JSON document already loaded from its file (``load_json_file``), given to a ``json`` parser for its text."""
+
+    document: object
+
+
+@dataclass(frozen=True, slots=True)
+class FileBytes:
+    """The bytes of a regular file between two offsets (``file_bytes[start:end]``), read from disk each time: a file
+    that has changed since it was read first is refused with an ``InputError``."""
+
+    path: str
+    source: str
+    version: tuple[int, ...]  # device, inode, size, modification time
+
+    def __getitem__(self, part: slice) -> bytes:
+        try:
+            with open(self.path, "rb") as handle:
+                info = os.fstat(handle.fileno())
+                if (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns) != self.version:
+                    raise InputError(self.source, "the file changed while it was being read; expected a file that "
+                                     "stays the same until it is scored", code="unreadable")
+                handle.seek(part.start)
+                return handle.read(part.stop - part.start)
+        except OSError as exc:
+            raise InputError(self.source, f"cannot be read again: {exc.strerror or exc}", code="unreadable") from None
+
+
+_SCAN_BLOCK = 1 << 18  # bytes read at a time while a file is scanned
+_UTF8_STEP = 1 << 16  # bytes checked as UTF-8 at a time (the decoded text takes up to four bytes a character)
+
+
+class _Scan:
+    """A regular file's bytes as text of a character a byte (Latin-1), so that a position in the text is an offset in
+    the file, read a block at a time as a scan moves forward (what is behind it is let go), each block checked as
+    UTF-8 on the way. JSON's own characters are ASCII, so ``json`` finds the same values in this text as in the
+    decoded one, and where each begins and ends in the file."""
+
+    def __init__(self, handle: BinaryIO, start: int):
+        self.handle = handle
+        self.text = ""
+        self.base = start  # the file offset of text[0]
+        self.eof = False
+        self.position = start  # where the last array read ends
+        self._utf8 = codecs.getincrementaldecoder("utf-8")()
+
+    def _more(self, at: int) -> bool:
+        """Read on, keeping the text from offset ``at``: a block, or as much again as a value being read has."""
+        kept = self.text[at - self.base:]
+        block = self.handle.read(max(_SCAN_BLOCK, len(kept)))  # a big value is decoded a few times, not n times
+        for step in range(0, len(block), _UTF8_STEP):
+            self._utf8.decode(block[step:step + _UTF8_STEP])  # UnicodeDecodeError: not UTF-8
+        self._utf8.decode(b"", final=not block)
+        self.eof = not block
+        self.text, self.base = kept + block.decode("latin-1"), at
+        return bool(block)
+
+    def space(self, at: int) -> tuple[int, str]:
+        """Where the first character at or after offset ``at`` that is not JSON whitespace is, and that character
+        ("" at the end of the file)."""
+        while True:
+            found = _space(self.text, at - self.base)
+            if found < len(self.text) or not self._more(at):
+                return self.base + found, self.text[found:found + 1]
+
+    def value(self, at: int) -> tuple[object, int]:
+        """The JSON value at offset ``at`` and the offset where it ends (``ValueError`` when there is none)."""
+        while True:
+            try:
+                value, end = _DECODER.raw_decode(self.text, at - self.base)
+                if end < len(self.text) or self.eof:  # a number at the end of a block may go on in the next
+                    return value, self.base + end
+            except ValueError:
+                if self.eof:
+                    raise
+            self._more(at)
+
+    def array(self, at: int) -> list[int] | None:
+        """The element offsets (each element's start, then where the last one ends) of the array at offset ``at``,
+        each element decoded once to check it and let go; the scan is left after the array. None when there is no
+        valid array there."""
+        at, char = self.space(at)
+        if char != "[":
+            return None
+        starts: list[int] = []
+        at, char = self.space(at + 1)
+        end = at
+        while char != "]":
+            if starts:
+                if char != ",":
+                    return None
+                at, char = self.space(at + 1)
+            starts.append(at)
+            end = self.value(at)[1]
+            at, char = self.space(end)
+        self.position = at + 1
+        return [*starts, end]
+
+
+def load_json_file(handle: BinaryIO, path: str, source: str) -> object | None:
+    """What ``load_json_lazily`` gives for the text of the regular file open as ``handle``, read from disk a block
+    at a time rather than held: a document that is an array, or an object that wraps a list of conversations (seen in
+    its first block), as a ``JsonArray`` whose elements are read from the file when asked for; Zendesk's full export
+    (a ticket per line) the same way. None for any other file, or one that is not valid UTF-8 JSON: the caller reads
+    it as text, which also says what is wrong."""
+    info = os.fstat(handle.fileno())
+    version = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+    handle.seek(0)
+    head = handle.read(_SCAN_BLOCK)
+    start = len(codecs.BOM_UTF8) if head.startswith(codecs.BOM_UTF8) else 0
+    wrapped = any(f'"{key}"'.encode() in head for key in _WRAPPED_LISTS)
+    del head
+    try:
+        scan = _Scan(handle, start)
+        handle.seek(start)
+        at, char = scan.space(start)
+        if char == "[":
+            starts = scan.array(at)
+            if starts is None or scan.space(scan.position)[1]:
+                return None
+            return JsonArray(FileBytes(path, source, version), starts)
+        if char == "{" and wrapped:
+            members = _file_object(scan, at, FileBytes(path, source, version))
+            if members is not None:
+                return members
+        return _file_lines_array(handle, start, FileBytes(path, source, version)) if char == "{" else None
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        return None
+
+
+def _file_object(scan: _Scan, at: int, data: FileBytes) -> dict[str, object] | None:
+    """``_object_of`` from disk: the members of the object at offset ``at``, when it holds a wrapped list of
+    conversations and nothing follows it; else None."""
+    members: dict[str, object] = {}
+    lazy = False
+    at, char = scan.space(at + 1)
+    while char != "}":
+        if members:
+            if char != ",":
+                return None
+            at, char = scan.space(at + 1)
+        if char != '"':
+            return None
+        key, at = scan.value(at)
+        at, char = scan.space(at)
+        if char != ":":
+            return None
+        at, char = scan.space(at + 1)
+        if key in _WRAPPED_LISTS and not lazy and char == "[":
+            starts = scan.array(at)
+            if starts is None:
+                return None  # not a valid array
+            elements, at = JsonArray(data, starts), scan.position
+            lazy = len(elements) > 1
+            members[key] = elements if lazy else list(elements)
+        else:
+            members[key], at = scan.value(at)
+        at, char = scan.space(at)
+    if not lazy or scan.space(at + 1)[1]:
+        return None
+    return members
+
+
+def _file_lines_array(handle: BinaryIO, start: int, data: FileBytes) -> JsonArray | None:
+    """``JsonArray.of_lines`` from disk: a JSON object on each line that is not blank, two or more of them."""
+    starts: list[int] = []
+    handle.seek(start)
+    at = start
+    for line in handle:
+        stripped = line.lstrip()
+        if stripped.strip():
+            if not isinstance(json.loads(line.decode("utf-8")), dict):
+                return None
+            starts.append(at + len(line) - len(stripped))
+        at += len(line)
+    return JsonArray(data, [*starts, at]) if len(starts) >= 2 else None
 
 
 def is_array(value: object) -> bool:
@@ -1002,12 +1185,14 @@ def read_json_turns(content: str, source: str, options: IngestOptions) -> Iterat
 
 __all__ = [
     "JsonArray",
+    "LoadedJson",
     "channel_from_value",
     "conversations_of",
     "describe",
     "html_text",
     "is_array",
     "load_json",
+    "load_json_file",
     "load_json_lazily",
     "looks_generic",
     "normalize_key",
