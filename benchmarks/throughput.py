@@ -468,8 +468,8 @@ def measure_all(data_dir: Path, size: int, jobs_files: int, spacy_model: str, pr
     write_list(corpus(base, size * SCALE), lists[f"{SCALE}x"])
     biggest = str(1 + max(p.stat().st_size for p in lists.values()) // 1048576)
     rows.extend(memory_rows(lists, "corpus as one JSON file (a list of conversations)", ["--max-file-size", biggest],
-                            "the list is checked and read a conversation at a time, its text held as ASCII with "
-                            "JSON escapes", work))
+                            "the list is scanned from disk and each conversation read from the file when it is "
+                            "built: its text is not held", work))
     for path in lists.values():
         path.unlink()
 
