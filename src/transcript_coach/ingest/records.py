@@ -412,6 +412,9 @@ def load_json_file(handle: BinaryIO, path: str, source: str) -> object | None:
     head = handle.read(_SCAN_BLOCK)
     start = len(codecs.BOM_UTF8) if head.startswith(codecs.BOM_UTF8) else 0
     wrapped = any(f'"{key}"'.encode() in head for key in _WRAPPED_LISTS)
+    if (len(head) == info.st_size and not wrapped and head[start:].lstrip().startswith(b"{")
+            and sum(1 for line in head.splitlines() if line.strip()) < 2):
+        return None  # one object on one line, as a folder of a conversation a file has: read as text
     del head
     try:
         scan = _Scan(handle, start)
