@@ -200,6 +200,7 @@ def test_formats_lists_every_format():
     assert result.exit_code == 0
     for name in FORMATS:
         assert name in result.output
+    assert "gzip, bzip2 or xz" in result.output
 
 
 def test_unwritable_output_is_a_usage_error_before_any_work(tmp_path):

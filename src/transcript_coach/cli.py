@@ -365,6 +365,7 @@ def formats() -> None:
         spec = PARSERS[name]
         suffixes = " ".join(spec.suffixes) or "(by content or --input-format)"
         click.echo(f"{name:<12} {suffixes:<28} {spec.description.splitlines()[0] if spec.description else ''}")
+    click.echo("\nAny of these compressed with gzip, bzip2 or xz (chats.jsonl.gz, .bz2, .xz) is read as it is.")
 
 
 def _across_reports(inputs: tuple[str, ...], output: str | None, build, text_to_stdout: bool,

@@ -155,11 +155,12 @@ def _parse(data: bytes, source: str, options: IngestOptions, spec: ParserSpec) -
 def read_path(path: str | os.PathLike[str], options: IngestOptions = IngestOptions()) -> Iterator[Transcript]:
     """Parse one file (every conversation in it), compressed (gzip, bzip2, xz) or not. A regular UTF-8 file in a
     format read a line at a time (CSV, JSON Lines) is read from disk on each reading (``decoding.file_lines``),
-    through its decompressor if it is compressed; any other is read whole, once."""
+    through its decompressor if it is compressed, and so is a JSON list of conversations in an uncompressed one
+    (``records.load_json_file``); any other is read whole, once."""
     path = Path(path)
     source = str(path)
     limit = options.max_file_bytes
-    lines: tuple[ParserSpec, Lines | LoadedJson] | None = None
+    from_disk: tuple[ParserSpec, Lines | LoadedJson] | None = None
     try:
         with open(path, "rb") as handle:
             info = os.fstat(handle.fileno())
@@ -170,10 +171,10 @@ def read_path(path: str | os.PathLike[str], options: IngestOptions = IngestOptio
                 raise too_large(source, info.st_size, limit)
             head = handle.read(8192)
             if regular:
-                lines = _from_disk(handle, head, path, source, options)
+                from_disk = _from_disk(handle, head, path, source, options)
                 handle.seek(0)
                 head = b""
-            if lines is None:  # a pipe or device has no size to check first: read no more than the limit
+            if from_disk is None:  # a pipe or device has no size to check first: read no more than the limit
                 data = head + read_at_most(handle, max(0, limit + 1 - len(head)), info.st_size)
     except FileNotFoundError:
         raise InputError(source, "no such file", code="not_found") from None
@@ -181,9 +182,9 @@ def read_path(path: str | os.PathLike[str], options: IngestOptions = IngestOptio
         raise InputError(source, _folder_problem(path), code="unreadable") from None
     except OSError as exc:
         raise InputError(source, f"cannot be read: {exc.strerror or exc}", code="unreadable") from None
-    if lines is not None:
-        spec, text = lines
-        yield from spec.read(text, source, options)
+    if from_disk is not None:
+        spec, content = from_disk
+        yield from spec.read(content, source, options)
         return
     if len(data) > limit:
         raise too_large(source, None, limit)
