@@ -44,7 +44,7 @@ COMPRESSIONS: tuple[Compression, ...] = (
     Compression("xz", (".xz",), lambda head: head.startswith(b"\xfd7zXZ\x00"), lzma.LZMAFile,
                 lambda handle: lzma.LZMAFile(handle, "wb")),
 )
-_SUFFIXES = frozenset(suffix for kind in COMPRESSIONS for suffix in kind.suffixes)
+_BY_SUFFIX = {suffix: kind for kind in COMPRESSIONS for suffix in kind.suffixes}
 _ZIP_STARTS = (b"PK\x03\x04", b"PK\x05\x06")  # an archive's first file, or an empty archive
 
 # what a damaged or cut-short stream raises while it is read (gzip's BadGzipFile and bz2's errors are OSErrors)
@@ -62,15 +62,14 @@ def compression_of(head: bytes, source: str) -> Compression | None:
 
 
 def named(name: str) -> Compression | None:
-    """The compression an output's name asks for (``reports.jsonl.gz``: gzip), or None."""
-    suffix = name.rpartition(".")[2].casefold()
-    return next((kind for kind in COMPRESSIONS if f".{suffix}" in kind.suffixes), None) if "." in name else None
+    """The compression a file name's suffix says (``reports.jsonl.gz``: gzip), or None."""
+    stem, dot, suffix = name.rpartition(".")
+    return _BY_SUFFIX.get(f".{suffix.casefold()}") if dot and stem else None
 
 
 def inner_name(name: str) -> str:
     """``name`` without a compression suffix (``chats.jsonl.gz``: ``chats.jsonl``), for finding the format by name."""
-    stem, dot, suffix = name.rpartition(".")
-    return stem if dot and stem and f".{suffix.casefold()}" in _SUFFIXES else name
+    return name.rpartition(".")[0] if named(name) else name
 
 
 def read_failure(source: str, kind: Compression | None, error: Exception) -> InputError:
