@@ -195,6 +195,21 @@ def test_roster_option_sets_roles(tmp_path):
     assert report["warnings"] == [] or all("roles:" not in w for w in report["warnings"])
 
 
+def test_the_progress_line_counts_conversations_and_their_pace(capsys, monkeypatch):
+    from transcript_coach import cli as cli_module
+    from transcript_coach.reporting import Encoded
+
+    clock = iter([100.0, 100.5, 100.5])  # started; the first after half a second, the second at once
+    monkeypatch.setattr(cli_module.time, "monotonic", lambda: next(clock))
+    progress = cli_module._Progress(quiet=False)
+    progress.enabled = True  # as on a terminal
+    items = [Encoded('{"id": "a"}\n', "chats/a.txt", "a"), Encoded('{"id": "b"}\n', "chats/b.txt", "b")]
+    assert list(progress(items)) == items
+    shown = capsys.readouterr().err
+    assert "scored 1 conversation(s), 0 failed, 2/s: chats/a.txt" in shown
+    assert "scored 2 conversation(s), 0 failed, 4/s: chats/b.txt" in shown
+
+
 def test_formats_lists_every_format():
     result = run("formats")
     assert result.exit_code == 0

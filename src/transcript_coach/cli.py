@@ -12,6 +12,7 @@ import os
 import re
 import signal
 import sys
+import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -137,14 +138,17 @@ def _compile_pattern(ctx: click.Context, param: click.Parameter, value: str | No
 
 
 class _Progress:
-    """Errors and warnings on stderr as they happen, and a one-line counter when stderr is a terminal."""
+    """Errors and warnings on stderr as they happen, and a one-line counter when stderr is a terminal: conversations
+    scored and failed, and how many a second since the first was asked for (a long run's pace)."""
 
     def __init__(self, quiet: bool):
         self.quiet = quiet
         self.enabled = not quiet and sys.stderr.isatty()
         self.done = self.failed = 0
+        self.started: float | None = None
 
     def __call__(self, items: Iterable[Report | Failure | Encoded]) -> Iterator[Report | Failure | Encoded]:
+        self.started = time.monotonic()
         for item in items:
             if isinstance(item, Failure) or (isinstance(item, Encoded) and item.failed):
                 self.failed += 1
@@ -157,8 +161,9 @@ class _Progress:
                     for warning in item.warnings:
                         click.echo(f"warning: {item.source}#{item.id}: {warning}", err=True)
                 if self.enabled:
-                    click.echo(f"\rscored {self.done} conversation(s), {self.failed} failed: {item.source}"[:120],
-                               err=True, nl=False)
+                    pace = self.done / max(time.monotonic() - self.started, 1e-6)
+                    click.echo(f"\rscored {self.done} conversation(s), {self.failed} failed, {pace:,.0f}/s: "
+                               f"{item.source}"[:120], err=True, nl=False)
             yield item
         self._clear()
 
