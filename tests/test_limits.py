@@ -105,6 +105,8 @@ def test_a_limit_far_above_memory_still_reads_every_input(tmp_path, kind):
     if kind == "bytes":
         transcripts = list(read_bytes(text, "chat.txt", options))
     elif kind == "pipe":
+        if not hasattr(os, "mkfifo"):
+            pytest.skip("named pipes are not made this way here")
         fifo = tmp_path / "fifo.txt"
         os.mkfifo(fifo)
         writer = threading.Thread(target=fifo.write_bytes, args=(text,))

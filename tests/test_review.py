@@ -271,7 +271,8 @@ def test_bad_lines_in_a_reports_file_become_error_records(tmp_path):
 def test_a_compressed_reports_file_is_read_as_the_file_it_holds(tmp_path, compress):
     plain = write_jsonl(tmp_path / "r.jsonl", [make_report("x"), error_record()], ["{not json"])
     packed = tmp_path / {gzip.compress: "r.jsonl.gz", bz2.compress: "r.jsonl.bz2", lzma.compress: "r.jsonl.xz"}[compress]
-    data = compress(open(plain, "rb").read())
+    with open(plain, "rb") as handle:
+        data = compress(handle.read())
     packed.write_bytes(data)
     assert is_reports_file(str(packed))
 
