@@ -187,9 +187,8 @@ def file_lines(handle: BinaryIO, path: str | os.PathLike[str], source: str, kind
     file, size or time, or more or fewer bytes than it had) raises an ``InputError`` rather than mixing versions.
     A compressed file (``kind``) is read through its decompressor each time; one that decompresses to more than
     ``limit`` bytes is refused (``too_large``)."""
-    info = os.fstat(handle.fileno())
-    version = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
-    stream, left = (handle, info.st_size) if kind is None else (kind.open(handle), limit + 1)
+    version = file_version(handle)
+    stream, left = (handle, version[2]) if kind is None else (kind.open(handle), limit + 1)
     try:
         head = stream.read(min(4096, left))
         if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _looks_like_utf16(head):
@@ -221,24 +220,39 @@ def file_lines(handle: BinaryIO, path: str | os.PathLike[str], source: str, kind
     return Lines(functools.partial(_read_lines, path, source, encoding, version, size, kind))
 
 
-def _read_lines(path: str | os.PathLike[str], source: str, encoding: str, version: tuple[int, ...], size: int,
-                kind: Compression | None) -> Iterator[str]:
-    changed = InputError(source, "the file changed while it was being read; expected a file that stays the same "
-                         "until it is scored", code="unreadable")
+def file_version(handle: BinaryIO) -> tuple[int, int, int, int]:
+    """What tells a file from another one or from itself changed: device, inode, size and modification time."""
+    info = os.fstat(handle.fileno())
+    return info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns
+
+
+def _changed(source: str) -> InputError:
+    return InputError(source, "the file changed while it was being read; expected a file that stays the same until "
+                      "it is scored", code="unreadable")
+
+
+def reopen(path: str | os.PathLike[str], source: str, version: tuple[int, ...]) -> BinaryIO:
+    """The file at ``path`` open again (binary) for another reading, when it is still the file of ``version``
+    (``file_version``); else an ``InputError``."""
     try:
         handle = open(path, "rb")
     except OSError as exc:
         raise InputError(source, f"cannot be read again: {exc.strerror or exc}", code="unreadable") from None
-    with handle:
-        info = os.fstat(handle.fileno())
-        if (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns) != version:
-            raise changed
+    if file_version(handle) != version:
+        handle.close()
+        raise _changed(source)
+    return handle
+
+
+def _read_lines(path: str | os.PathLike[str], source: str, encoding: str, version: tuple[int, ...], size: int,
+                kind: Compression | None) -> Iterator[str]:
+    with reopen(path, source, version) as handle:
         read = 0
         try:
             for number, raw in enumerate(handle if kind is None else kind.open(handle)):
                 read += len(raw)
                 if read > size:  # written to since it was opened
-                    raise changed
+                    raise _changed(source)
                 line = raw.decode(encoding if number == 0 else "utf-8")
                 if "\r" in line:
                     yield from _text_lines(line.replace("\r\n", "\n").replace("\r", "\n"))
@@ -247,4 +261,4 @@ def _read_lines(path: str | os.PathLike[str], source: str, encoding: str, versio
         except DAMAGED as exc:
             raise read_failure(source, kind, exc) from None
         if read < size:
-            raise changed
+            raise _changed(source)

@@ -15,13 +15,12 @@ import codecs
 import csv
 import functools
 import json
-import os
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time
 from email.utils import parseaddr
-from typing import Any, BinaryIO
+from typing import Any, AnyStr, BinaryIO
 
 from transcript_coach.errors import InputError
 from transcript_coach.ingest.base import (
@@ -36,7 +35,8 @@ from transcript_coach.ingest.base import (
 from transcript_coach.ingest.html import html_to_text
 from transcript_coach.ingest.roles import lexicon, parse_label
 from transcript_coach.ingest.chat import DateOrder, day_first_warning, numeric_date, numeric_date_order
-from transcript_coach.ingest.decoding import Lines
+from transcript_coach.ingest.compression import read_failure
+from transcript_coach.ingest.decoding import Lines, file_version, reopen
 from transcript_coach.ingest.timestamps import parse_clock, parse_timestamp
 from transcript_coach.model import Channel, Role, Timestamp, Transcript
 
@@ -166,7 +166,8 @@ class JsonArray(Sequence[object]):
     """The elements of a document that is a JSON array, each decoded from the document's text when it is asked for:
     an export of thousands of conversations is never held as objects all at once (a decoded document takes about
     ten times its text). ``JsonArray.of`` makes one; ``compact`` keeps the text as UTF-8 instead (Python holds a
-    text with one emoji in it at four bytes a character)."""
+    text with one emoji in it at four bytes a character); over a ``FileBytes``, each element is read from the file
+    when it is asked for (``load_json_file``)."""
 
     __slots__ = ("_starts", "_text")
 
@@ -178,8 +179,12 @@ class JsonArray(Sequence[object]):
     def of(cls, text: str) -> JsonArray | None:
         """``text`` as a ``JsonArray`` when it is a valid JSON document whose top level is an array (each element is
         decoded once to check it, then let go); None otherwise (``load_json`` then says what is wrong)."""
-        scanned = _scan_array(text, _space(text, 0))
-        if scanned is None or _space(text, scanned[1]) != len(text):
+        scan = _Scan.of(text)
+        try:
+            scanned = scan.array(scan.space(0)[0])
+        except (ValueError, RecursionError):
+            return None
+        if scanned is None or scan.space(scanned[1])[1]:
             return None
         return cls(text, scanned[0])
 
@@ -187,24 +192,14 @@ class JsonArray(Sequence[object]):
     def of_lines(cls, text: str) -> JsonArray | None:
         """``text`` as a ``JsonArray`` of its lines when it holds two or more lines and each line that is not blank
         is one JSON object (Zendesk's full export); None otherwise."""
-        starts: list[int] = []
-        at = 0
-        try:
-            for line in Lines.of(text)():  # a line at a time, not the whole text split into a second copy
-                if line.strip():
-                    if not isinstance(json.loads(line), dict):
-                        return None
-                    starts.append(at + len(line) - len(line.lstrip()))
-                at += len(line)
-        except (ValueError, RecursionError):
-            return None
-        return cls(text, [*starts, len(text)]) if len(starts) >= 2 else None
+        starts = _object_lines(Lines.of(text)(), 0)  # a line at a time, not the whole text split into a second copy
+        return None if starts is None else cls(text, starts)
 
     def compact(self) -> JsonArray:
         """The same array over the UTF-8 bytes of its text (unless the text is ASCII, which Python already holds at a
-        byte a character)."""
+        byte a character, or is not held)."""
         text = self._text
-        if isinstance(text, bytes) or text.isascii():
+        if not isinstance(text, str) or text.isascii():
             return self
         starts, at, done = [], 0, 0
         for start in self._starts:
@@ -234,71 +229,23 @@ class JsonArray(Sequence[object]):
         return _DECODER.raw_decode(text[start:self._starts[index + 1]].decode("utf-8"))[0]  # bytes, or a FileBytes
 
 
-def _space(text: str, at: int) -> int:
-    """Where the first character at or after ``at`` that is not JSON whitespace is."""
-    return _JSON_SPACE.match(text, at).end()  # type: ignore[union-attr]
-
-
-def _scan_array(text: str, at: int) -> tuple[list[int], int] | None:
-    """The JSON array at ``text[at]``, each element decoded once to check it: where each element starts followed by
-    where the last one ends, and where the array ends; None when there is no valid array there."""
-    if not text.startswith("[", at):
-        return None
+def _object_lines(lines: Iterable[AnyStr], at: int) -> list[int] | None:
+    """Where each line that is not blank starts (past its leading space), counting from ``at``, then where the last
+    line ends, when there are two or more such lines and each is one JSON object; None otherwise. The lines are text,
+    or UTF-8 bytes read from a file."""
     starts: list[int] = []
-    at = end = _space(text, at + 1)
     try:
-        while not text.startswith("]", at):
-            if starts:
-                if not text.startswith(",", at):
+        for line in lines:
+            stripped = line.lstrip()
+            if stripped.strip():
+                if not isinstance(json.loads(line), dict):
                     return None
-                at = _space(text, at + 1)
-            starts.append(at)
-            end = _DECODER.raw_decode(text, at)[1]
-            at = _space(text, end)
-    except (ValueError, RecursionError):
+                starts.append(at + len(line) - len(stripped))
+            at += len(line)
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
         return None
-    return [*starts, end], at + 1
+    return [*starts, at] if len(starts) >= 2 else None
 
-
-# the keys under which an export wraps its list of conversations ({"tickets": [...]}, {"conversations": [...]})
-_WRAPPED_LISTS = frozenset({"tickets", "conversations"})
-
-
-def _object_of(text: str) -> dict[str, object] | None:
-    """The JSON document ``text`` when its top level is an object, as ``json`` decodes it, except that a list of
-    conversations it holds (``tickets`` or ``conversations`` with more than one element) is a ``JsonArray``; None
-    when it is not a valid object (``load_json`` then says what is wrong)."""
-    at = _space(text, 0)
-    if not text.startswith("{", at):
-        return None
-    members: dict[str, object] = {}
-    lazy = False
-    at = _space(text, at + 1)
-    try:
-        while not text.startswith("}", at):
-            if members:
-                if not text.startswith(",", at):
-                    return None
-                at = _space(text, at + 1)
-            if not text.startswith('"', at):
-                return None
-            key, at = _DECODER.raw_decode(text, at)
-            at = _space(text, at)
-            if not text.startswith(":", at):
-                return None
-            at = _space(text, at + 1)
-            scanned = _scan_array(text, at) if key in _WRAPPED_LISTS and not lazy else None
-            if scanned is not None and len(scanned[0]) > 2:
-                members[key], at, lazy = JsonArray(text, scanned[0]), scanned[1], True
-            else:
-                members[key], at = _DECODER.raw_decode(text, at)
-            at = _space(text, at)
-    except (ValueError, RecursionError):
-        return None
-    return members if _space(text, at + 1) == len(text) else None
-
-
-# --- JSON documents read from disk ------------------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
 class LoadedJson:
@@ -310,23 +257,19 @@ class LoadedJson:
 @dataclass(frozen=True, slots=True)
 class FileBytes:
     """The bytes of a regular file between two offsets (``file_bytes[start:end]``), read from disk each time: a file
-    that has changed since it was read first is refused with an ``InputError``."""
+    that has changed since ``version`` (``decoding.file_version``) is refused with an ``InputError``."""
 
     path: str
     source: str
-    version: tuple[int, ...]  # device, inode, size, modification time
+    version: tuple[int, ...]
 
     def __getitem__(self, part: slice) -> bytes:
-        try:
-            with open(self.path, "rb") as handle:
-                info = os.fstat(handle.fileno())
-                if (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns) != self.version:
-                    raise InputError(self.source, "the file changed while it was being read; expected a file that "
-                                     "stays the same until it is scored", code="unreadable")
+        with reopen(self.path, self.source, self.version) as handle:
+            try:
                 handle.seek(part.start)
                 return handle.read(part.stop - part.start)
-        except OSError as exc:
-            raise InputError(self.source, f"cannot be read again: {exc.strerror or exc}", code="unreadable") from None
+            except OSError as exc:
+                raise read_failure(self.source, None, exc) from None
 
 
 _SCAN_BLOCK = 1 << 18  # bytes read at a time while a file is scanned
@@ -334,21 +277,27 @@ _UTF8_STEP = 1 << 16  # bytes checked as UTF-8 at a time (the decoded text takes
 
 
 class _Scan:
-    """A regular file's bytes as text of a character a byte (Latin-1), so that a position in the text is an offset in
-    the file, read a block at a time as a scan moves forward (what is behind it is let go), each block checked as
-    UTF-8 on the way. JSON's own characters are ASCII, so ``json`` finds the same values in this text as in the
-    decoded one, and where each begins and ends in the file."""
+    """A JSON text read forward from a position, value by value: a text held whole (``_Scan.of``), or a regular
+    file's bytes as text of a character a byte (Latin-1), so that a position in the text is an offset in the file,
+    read a block at a time as the scan moves on (what is behind it is let go), each block checked as UTF-8 on the way.
+    JSON's own characters are ASCII, so ``json`` finds the same values in that text as in the decoded one, and where
+    each begins and ends in the file."""
 
-    def __init__(self, handle: BinaryIO, start: int):
+    def __init__(self, handle: BinaryIO | None, start: int = 0, text: str = ""):
         self.handle = handle
-        self.text = ""
-        self.base = start  # the file offset of text[0]
-        self.eof = False
-        self.position = start  # where the last array read ends
+        self.text = text
+        self.base = start  # the position of text[0]
+        self.eof = handle is None
         self._utf8 = codecs.getincrementaldecoder("utf-8")()
 
+    @classmethod
+    def of(cls, text: str) -> _Scan:
+        return cls(None, 0, text)
+
     def _more(self, at: int) -> bool:
-        """Read on, keeping the text from offset ``at``: a block, or as much again as a value being read has."""
+        """Read on, keeping the text from ``at``: a block, or as much again as a value being read has."""
+        if self.handle is None:
+            return False
         kept = self.text[at - self.base:]
         block = self.handle.read(max(_SCAN_BLOCK, len(kept)))  # a big value is decoded a few times, not n times
         for step in range(0, len(block), _UTF8_STEP):
@@ -359,15 +308,15 @@ class _Scan:
         return bool(block)
 
     def space(self, at: int) -> tuple[int, str]:
-        """Where the first character at or after offset ``at`` that is not JSON whitespace is, and that character
-        ("" at the end of the file)."""
+        """Where the first character at or after ``at`` that is not JSON whitespace is, and that character ("" at the
+        end of the text)."""
         while True:
-            found = _space(self.text, at - self.base)
+            found = _JSON_SPACE.match(self.text, at - self.base).end()  # type: ignore[union-attr]
             if found < len(self.text) or not self._more(at):
                 return self.base + found, self.text[found:found + 1]
 
     def value(self, at: int) -> tuple[object, int]:
-        """The JSON value at offset ``at`` and the offset where it ends (``ValueError`` when there is none)."""
+        """The JSON value at ``at`` and where it ends (``ValueError`` when there is none)."""
         while True:
             try:
                 value, end = _DECODER.raw_decode(self.text, at - self.base)
@@ -378,10 +327,9 @@ class _Scan:
                     raise
             self._more(at)
 
-    def array(self, at: int) -> list[int] | None:
-        """The element offsets (each element's start, then where the last one ends) of the array at offset ``at``,
-        each element decoded once to check it and let go; the scan is left after the array. None when there is no
-        valid array there."""
+    def array(self, at: int) -> tuple[list[int], int] | None:
+        """The array at ``at``, each element decoded once to check it and let go: where each element starts followed
+        by where the last one ends, and where the array ends; None when there is no valid array there."""
         at, char = self.space(at)
         if char != "[":
             return None
@@ -396,8 +344,45 @@ class _Scan:
             starts.append(at)
             end = self.value(at)[1]
             at, char = self.space(end)
-        self.position = at + 1
-        return [*starts, end]
+        return [*starts, end], at + 1
+
+    def members(self, at: int, elements: str | FileBytes) -> dict[str, object] | None:
+        """The members of the object at ``at``, as ``json`` decodes them, except that a list of conversations it
+        holds (``tickets`` or ``conversations`` with more than one element) is a ``JsonArray`` over ``elements``,
+        what the positions are in; None when there is no valid object there or anything but space follows it."""
+        at, char = self.space(at)
+        if char != "{":
+            return None
+        members: dict[str, object] = {}
+        lazy = False
+        at, char = self.space(at + 1)
+        while char != "}":
+            if members:
+                if char != ",":
+                    return None
+                at, char = self.space(at + 1)
+            if char != '"':
+                return None
+            key, at = self.value(at)
+            at, char = self.space(at)
+            if char != ":":
+                return None
+            at, char = self.space(at + 1)
+            if key in _WRAPPED_LISTS and not lazy and char == "[":
+                scanned = self.array(at)
+                if scanned is None:
+                    return None
+                array, at = JsonArray(elements, scanned[0]), scanned[1]
+                lazy = len(array) > 1
+                members[key] = array if lazy else list(array)
+            else:
+                members[key], at = self.value(at)
+            at, char = self.space(at)
+        return None if self.space(at + 1)[1] else members
+
+
+# the keys under which an export wraps its list of conversations ({"tickets": [...]}, {"conversations": [...]})
+_WRAPPED_LISTS = frozenset({"tickets", "conversations"})
 
 
 def load_json_file(handle: BinaryIO, path: str, source: str) -> object | None:
@@ -406,80 +391,33 @@ def load_json_file(handle: BinaryIO, path: str, source: str) -> object | None:
     its first block), as a ``JsonArray`` whose elements are read from the file when asked for; Zendesk's full export
     (a ticket per line) the same way. None for any other file, or one that is not valid UTF-8 JSON: the caller reads
     it as text, which also says what is wrong."""
-    info = os.fstat(handle.fileno())
-    version = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+    version = file_version(handle)
     handle.seek(0)
     head = handle.read(_SCAN_BLOCK)
     start = len(codecs.BOM_UTF8) if head.startswith(codecs.BOM_UTF8) else 0
     wrapped = any(f'"{key}"'.encode() in head for key in _WRAPPED_LISTS)
-    if (len(head) == info.st_size and not wrapped and head[start:].lstrip().startswith(b"{")
+    if (len(head) == version[2] and not wrapped and head[start:].lstrip().startswith(b"{")
             and sum(1 for line in head.splitlines() if line.strip()) < 2):
         return None  # one object on one line, as a folder of a conversation a file has: read as text
     del head
+    data = FileBytes(path, source, version)
     try:
-        scan = _Scan(handle, start)
         handle.seek(start)
+        scan = _Scan(handle, start)
         at, char = scan.space(start)
         if char == "[":
-            starts = scan.array(at)
-            if starts is None or scan.space(scan.position)[1]:
-                return None
-            return JsonArray(FileBytes(path, source, version), starts)
-        if char == "{" and wrapped:
-            members = _file_object(scan, at, FileBytes(path, source, version))
-            if members is not None:
-                return members
-        return _file_lines_array(handle, start, FileBytes(path, source, version)) if char == "{" else None
+            scanned = scan.array(at)
+            return None if scanned is None or scan.space(scanned[1])[1] else JsonArray(data, scanned[0])
+        if char != "{":
+            return None
+        members = scan.members(at, data) if wrapped else None
+        if members is not None and any(isinstance(value, JsonArray) for value in members.values()):
+            return members
+        handle.seek(start)
+        starts = _object_lines(handle, start)
+        return None if starts is None else JsonArray(data, starts)
     except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
         return None
-
-
-def _file_object(scan: _Scan, at: int, data: FileBytes) -> dict[str, object] | None:
-    """``_object_of`` from disk: the members of the object at offset ``at``, when it holds a wrapped list of
-    conversations and nothing follows it; else None."""
-    members: dict[str, object] = {}
-    lazy = False
-    at, char = scan.space(at + 1)
-    while char != "}":
-        if members:
-            if char != ",":
-                return None
-            at, char = scan.space(at + 1)
-        if char != '"':
-            return None
-        key, at = scan.value(at)
-        at, char = scan.space(at)
-        if char != ":":
-            return None
-        at, char = scan.space(at + 1)
-        if key in _WRAPPED_LISTS and not lazy and char == "[":
-            starts = scan.array(at)
-            if starts is None:
-                return None  # not a valid array
-            elements, at = JsonArray(data, starts), scan.position
-            lazy = len(elements) > 1
-            members[key] = elements if lazy else list(elements)
-        else:
-            members[key], at = scan.value(at)
-        at, char = scan.space(at)
-    if not lazy or scan.space(at + 1)[1]:
-        return None
-    return members
-
-
-def _file_lines_array(handle: BinaryIO, start: int, data: FileBytes) -> JsonArray | None:
-    """``JsonArray.of_lines`` from disk: a JSON object on each line that is not blank, two or more of them."""
-    starts: list[int] = []
-    handle.seek(start)
-    at = start
-    for line in handle:
-        stripped = line.lstrip()
-        if stripped.strip():
-            if not isinstance(json.loads(line.decode("utf-8")), dict):
-                return None
-            starts.append(at + len(line) - len(stripped))
-        at += len(line)
-    return JsonArray(data, [*starts, at]) if len(starts) >= 2 else None
 
 
 def is_array(value: object) -> bool:
@@ -493,7 +431,12 @@ def load_json_lazily(text: str, source: str) -> object:
     array = JsonArray.of(text)
     if array is not None:
         return array.compact()
-    members = _object_of(text) if any(f'"{key}"' in text for key in _WRAPPED_LISTS) else None
+    members = None
+    if any(f'"{key}"' in text for key in _WRAPPED_LISTS):
+        try:
+            members = _Scan.of(text).members(0, text)
+        except (ValueError, RecursionError):
+            pass
     if members is None:
         return load_json(text, source)
     return {key: value.compact() if isinstance(value, JsonArray) else value for key, value in members.items()}
