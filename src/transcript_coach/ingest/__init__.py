@@ -32,6 +32,7 @@ from transcript_coach.ingest.compression import (
     inner_name,
     read_at_most,
     read_decompressed,
+    read_failure,
 )
 from transcript_coach.ingest.decoding import Lines, decode, decode_json, file_lines
 from transcript_coach.ingest.records import LoadedJson, load_json_file
@@ -181,7 +182,7 @@ def read_path(path: str | os.PathLike[str], options: IngestOptions = IngestOptio
     except IsADirectoryError:
         raise InputError(source, _folder_problem(path), code="unreadable") from None
     except OSError as exc:
-        raise InputError(source, f"cannot be read: {exc.strerror or exc}", code="unreadable") from None
+        raise read_failure(source, None, exc) from None
     if from_disk is not None:
         spec, content = from_disk
         yield from spec.read(content, source, options)
