@@ -1,4 +1,5 @@
-"""Shared test fixtures: repository paths and a helper that validates reports against the shipped schema."""
+"""Shared test fixtures: repository paths, a helper that validates reports against the shipped schema, and one that
+says what a reading of an input gives."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from transcript_coach.cache import VARIABLE as CACHE_VARIABLE
+from transcript_coach.errors import InputError
 from transcript_coach.schema import schema_errors
 
 REPO = Path(__file__).resolve().parent.parent
@@ -30,6 +32,20 @@ def repo() -> Path:
 @pytest.fixture(scope="session")
 def samples() -> Path:
     return SAMPLES
+
+
+@pytest.fixture(scope="session")
+def reading_outcome():
+    """What a reading gives, to compare two readings of one input: its transcripts, or its ``InputError``'s code,
+    line and message."""
+
+    def outcome(read):
+        try:
+            return list(read())
+        except InputError as error:
+            return error.code, error.line, str(error)
+
+    return outcome
 
 
 @pytest.fixture

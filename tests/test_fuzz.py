@@ -304,18 +304,12 @@ def test_json_and_helpdesk_exports(coach, named):
     check_input(coach, named[1], named[0])
 
 
-def _outcome(read) -> list[Transcript] | tuple[str, int | None, str]:
-    try:
-        return list(read())
-    except InputError as exc:
-        return exc.code, exc.line, str(exc)
-
-
 @FUZZ
 @given(named=json_exports(), shape=st.sampled_from(["list", "wrapped", "lines", "as generated"]),
        indent=st.sampled_from([None, 1]), cut=st.sampled_from([0, 0, 1, 7, 40]),
        last=st.sampled_from(["", "", "{}", "[1]", '"x"', " \t"]))
-def test_a_json_file_read_from_disk_gives_what_its_text_gives(tmp_path, named, shape, indent, cut, last):
+def test_a_json_file_read_from_disk_gives_what_its_text_gives(tmp_path, reading_outcome, named, shape, indent, cut,
+                                                              last):
     """A JSON list of conversations in a file is read from disk (``records.load_json_file``), any other JSON file as
     text: both give what the text reading of the same bytes gives, conversations or the error, cut short or not."""
     from transcript_coach.ingest import read_path
@@ -331,7 +325,7 @@ def test_a_json_file_read_from_disk_gives_what_its_text_gives(tmp_path, named, s
     data = data[:len(data) - cut]
     path = tmp_path / name
     path.write_bytes(data)
-    assert _outcome(lambda: read_path(path)) == _outcome(lambda: read_bytes(data, str(path)))
+    assert reading_outcome(lambda: read_path(path)) == reading_outcome(lambda: read_bytes(data, str(path)))
 
 
 @FUZZ

@@ -756,15 +756,8 @@ AS_TEXT = {  # read as the text path reads them (each gives what it gives there:
 }
 
 
-def _disk_or_text(read) -> list[Transcript] | tuple[str, int | None, str]:
-    try:
-        return list(read())
-    except InputError as error:
-        return error.code, error.line, str(error)
-
-
 @pytest.mark.parametrize("name", [*FROM_DISK, *AS_TEXT])
-def test_a_json_file_read_from_disk_gives_what_its_text_gives(tmp_path, name):
+def test_a_json_file_read_from_disk_gives_what_its_text_gives(tmp_path, name, reading_outcome):
     from transcript_coach.ingest import read_path
     from transcript_coach.ingest.records import JsonArray, load_json_file
 
@@ -775,8 +768,8 @@ def test_a_json_file_read_from_disk_gives_what_its_text_gives(tmp_path, name):
         document = load_json_file(handle, str(path), str(path))
     lazy = document.get("conversations", document.get("tickets")) if isinstance(document, dict) else document
     assert isinstance(lazy, JsonArray) if name in FROM_DISK else document is None
-    from_text = _disk_or_text(lambda: read_bytes(data, str(path)))  # bytes in memory: never read from disk
-    assert _disk_or_text(lambda: read_path(path)) == from_text
+    from_text = reading_outcome(lambda: read_bytes(data, str(path)))  # bytes in memory: never read from disk
+    assert reading_outcome(lambda: read_path(path)) == from_text
 
 
 def test_a_json_list_changed_after_it_was_checked_is_refused(tmp_path):
