@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 from transcript_coach.data import load_json
 from transcript_coach.errors import CoachError, DataFileError
-from transcript_coach.ingest import iter_inputs
+from transcript_coach.ingest import input_size, iter_inputs
 from transcript_coach.language import load_identifier
 from transcript_coach.model import Failure, Report, Transcript
 
@@ -106,7 +106,7 @@ def chunks(paths: Iterable[str | os.PathLike[str]], *, max_files: int, max_bytes
     stdin = False
     for item in iter_inputs(paths):
         name = "-" if item == "-" else str(item)
-        item_bytes = stdin_bytes if item == "-" else _size(name)
+        item_bytes = stdin_bytes if item == "-" else input_size(name)
         if names and size + item_bytes > max_bytes:
             yield Chunk(tuple(names), stdin, size)
             names, size, stdin = [], 0, False
@@ -165,13 +165,6 @@ def skipping_chunks(coach: Coach, paths: Sequence[str | os.PathLike[str]], stdin
             break
     yield from chunks(inputs, max_files=settings.chunk_files, max_bytes=settings.chunk_bytes,
                       stdin_bytes=len(stdin or b""))
-
-
-def _size(path: str) -> int:
-    try:
-        return os.stat(path).st_size
-    except OSError:
-        return 0  # the worker reports what is wrong with it
 
 
 def score_parallel(coach: Coach, paths: Sequence[str | os.PathLike[str]], *, stdin: bytes | None = None,

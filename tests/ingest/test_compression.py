@@ -6,7 +6,6 @@ import bz2
 import dataclasses
 import gzip
 import lzma
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -118,12 +117,3 @@ def test_a_compressed_export_read_a_line_at_a_time_is_checked_before_any_convers
         with pytest.raises(InputError) as caught:
             next(reading)
         assert caught.value.code == "malformed_csv"
-
-
-def test_a_zip_archive_is_refused_with_what_to_do(tmp_path):
-    archive = tmp_path / "export.zip"
-    with zipfile.ZipFile(archive, "w") as z:
-        z.write(SAMPLES / "chat_refund_priya_late.txt", "chat.txt")
-    with pytest.raises(InputError) as caught:
-        list(read_path(archive))
-    assert caught.value.code == "binary" and "unpack it and score the folder" in str(caught.value)

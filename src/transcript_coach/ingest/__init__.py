@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from transcript_coach.errors import InputError
+from transcript_coach.ingest import archive
 from transcript_coach.ingest.base import (
     DEFAULT_MAX_FILE_BYTES,
     PARSERS,
@@ -47,6 +48,7 @@ __all__ = [
     "FORMATS",
     "detect_format",
     "from_records",
+    "input_size",
     "iter_inputs",
     "read_bytes",
     "read_path",
@@ -157,39 +159,59 @@ def read_path(path: str | os.PathLike[str], options: IngestOptions = IngestOptio
     """Parse one file (every conversation in it), compressed (gzip, bzip2, xz) or not. A regular UTF-8 file in a
     format read a line at a time (CSV, JSON Lines) is read from disk on each reading (``decoding.file_lines``),
     through its decompressor if it is compressed, and so is a JSON list of conversations in an uncompressed one
-    (``records.load_json_file``); any other is read whole, once."""
+    (``records.load_json_file``); any other is read whole, once.
+
+    A zip archive gives the conversations of each of its members in turn (``iter_inputs`` lists them as inputs of
+    their own, so that each has its own error record); ``ARCHIVE/MEMBER`` reads one member (``ingest.archive``)."""
     path = Path(path)
     source = str(path)
     limit = options.max_file_bytes
     from_disk: tuple[ParserSpec, Lines | LoadedJson] | None = None
+    members: list[Path] | None = None  # the inputs of a zip archive
+    member: tuple[Path, str] | None = None  # the archive and name of ARCHIVE/MEMBER
+    name = path.name
     try:
         with open(path, "rb") as handle:
             info = os.fstat(handle.fileno())
             if stat.S_ISDIR(info.st_mode):
                 raise IsADirectoryError
             regular = stat.S_ISREG(info.st_mode)
-            if regular and info.st_size > limit:
-                raise too_large(source, info.st_size, limit)
             head = handle.read(8192)
-            if regular:
+            if regular and archive.is_archive(head):
+                members = list(archive.member_inputs(path, _known))
+            elif regular and name.casefold().endswith(archive.SUFFIX):
+                raise InputError(source, "is named .zip but is not a zip archive; expected a zip archive",
+                                 code="unreadable")
+            elif regular and info.st_size > limit:
+                raise too_large(source, info.st_size, limit)
+            elif regular:
                 from_disk = _from_disk(handle, head, path, source, options)
                 handle.seek(0)
                 head = b""
-            if from_disk is None:  # a pipe or device has no size to check first: read no more than the limit
+            if from_disk is None and members is None:  # a pipe or device has no size to check first: read no
+                # more than the limit
                 data = head + read_at_most(handle, max(0, limit + 1 - len(head)), info.st_size)
-    except FileNotFoundError:
-        raise InputError(source, "no such file", code="not_found") from None
+    except (FileNotFoundError, NotADirectoryError):
+        member = archive.locate(path)  # ARCHIVE/MEMBER
+        if member is None:
+            raise InputError(source, "no such file", code="not_found") from None
     except IsADirectoryError:
         raise InputError(source, _folder_problem(path), code="unreadable") from None
     except OSError as exc:
         raise read_failure(source, None, exc) from None
+    if member is not None:
+        data, name = archive.read_member(*member, source, limit), member[1]
+    if members is not None:  # every member in turn, as if each were named (``iter_inputs`` lists them so)
+        for member_path in members:
+            yield from read_path(member_path, options)
+        return
     if from_disk is not None:
         spec, content = from_disk
         yield from spec.read(content, source, options)
         return
     if len(data) > limit:
         raise too_large(source, None, limit)
-    parsed = _read_data(data, source, options, path.name)
+    parsed = _read_data(data, source, options, name)
     del data  # see _parse
     yield from parsed
 
@@ -225,6 +247,9 @@ def _folder_problem(path: Path) -> str:
 def iter_inputs(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path | str]:
     """Files named directly (any extension, links followed), files under folders (recursively, known extensions only,
     also with a compression suffix after them, ``.gz``, ``.bz2`` or ``.xz``; sorted), and ``"-"`` for standard input.
+    A zip archive, named or in a folder (``*.zip``), is walked as a folder: its members' inputs,
+    ``ARCHIVE/MEMBER``, in its place (``ingest.archive``); one that cannot be read is yielded itself, so that
+    ``read_path`` reports it.
 
     In folders, hidden files and folders are skipped silently, and symbolic links (to files or folders) and pipes,
     sockets or devices are skipped with a warning logged on ``transcript_coach.ingest``: a walk never leaves the
@@ -238,7 +263,49 @@ def iter_inputs(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path | str]
         if path.is_dir():
             yield from _walk(path)
         else:
-            yield path
+            yield from _file_inputs(path)
+
+
+def _file_inputs(path: Path) -> Iterator[Path]:
+    """``path``, or the inputs of the zip archive, or of the folder in one (``ARCHIVE/FOLDER``), it is."""
+    members: Iterator[Path] | None = None
+    try:
+        with open(path, "rb") as handle:
+            if stat.S_ISREG(os.fstat(handle.fileno()).st_mode) and archive.is_archive(handle.read(4)):
+                members = archive.member_inputs(path, _known)
+    except (FileNotFoundError, NotADirectoryError):
+        located = archive.locate(path)
+        if located is not None and archive.is_folder(*located):
+            members = archive.member_inputs(located[0], _known, located[1])
+    except OSError:
+        pass  # read_path says what is wrong with it
+    try:
+        first = next(members, None) if members is not None else None
+    except InputError:
+        members = None
+    if members is None:
+        yield path
+    elif first is None:
+        logger.warning("%s: skipped: the zip archive holds no file in a known format (%s)", path,
+                       ", ".join(sorted(SUFFIXES)))
+    else:
+        yield first
+        yield from members
+
+
+def input_size(path: str | os.PathLike[str]) -> int:
+    """The bytes of a file ``iter_inputs`` gives (of a zip archive's member: decompressed, as the archive says), or
+    0 when that cannot be told (``read_path`` says why it cannot be read)."""
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        member = archive.locate(Path(path))
+        return archive.member_size(*member) if member is not None else 0
+
+
+def _known(name: str) -> bool:
+    """Whether a file of this name is read in a folder: a known format, maybe compressed (``chats.jsonl.gz``)."""
+    return Path(inner_name(name)).suffix.casefold() in SUFFIXES
 
 
 def _walk(top: Path) -> Iterator[Path]:
@@ -255,7 +322,8 @@ def _walk(top: Path) -> Iterator[Path]:
         subfolders = []
         for entry in entries:
             path = Path(entry.path)
-            known = Path(inner_name(entry.name)).suffix.casefold() in SUFFIXES  # chats.jsonl.gz is known too
+            zipped = entry.name.casefold().endswith(archive.SUFFIX)
+            known = zipped or _known(entry.name)
             try:
                 if entry.is_symlink():
                     if known or entry.is_dir():
@@ -263,6 +331,8 @@ def _walk(top: Path) -> Iterator[Path]:
                                        "itself to read it)", path)
                 elif entry.is_dir(follow_symlinks=False):
                     subfolders.append(path)
+                elif zipped and entry.is_file(follow_symlinks=False):
+                    yield from _file_inputs(path)
                 elif known and entry.is_file(follow_symlinks=False):
                     yield path
                 elif known:

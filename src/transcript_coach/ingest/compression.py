@@ -5,8 +5,9 @@ whose name ends in ``.gz``, ``.bz2`` or ``.xz`` is written compressed (``reporti
 A compressed input is recognised by its first bytes, whatever its name; its format is then found as for any input,
 from its name without the compression suffix (``chats.jsonl.gz`` is JSON Lines) and the first decompressed bytes.
 The size limit applies to the decompressed bytes, counted as they are read, so a small file that would decompress to
-gigabytes is refused without being held. A zip archive holds files rather than one compressed stream: it is refused
-with a message saying to unpack it and score the folder.
+gigabytes is refused without being held. A zip archive holds files rather than one compressed stream: a zip file on
+disk is read as a folder (``ingest.archive``); one met anywhere else (standard input, inside another archive) is
+refused with a message saying so.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ COMPRESSIONS: tuple[Compression, ...] = (
                 lambda handle: lzma.LZMAFile(handle, "wb")),
 )
 _BY_SUFFIX = {suffix: kind for kind in COMPRESSIONS for suffix in kind.suffixes}
-_ZIP_STARTS = (b"PK\x03\x04", b"PK\x05\x06")  # an archive's first file, or an empty archive
+ZIP_STARTS = (b"PK\x03\x04", b"PK\x05\x06")  # a zip archive's first member, or an empty archive
 
 # what a damaged or cut-short stream raises while it is read (gzip's BadGzipFile and bz2's errors are OSErrors)
 DAMAGED = (OSError, EOFError, zlib.error, lzma.LZMAError)
@@ -54,10 +55,10 @@ DAMAGED = (OSError, EOFError, zlib.error, lzma.LZMAError)
 def compression_of(head: bytes, source: str) -> Compression | None:
     """The compression an input's first bytes (at least ten) show, or None for an uncompressed input. A zip archive
     raises ``InputError``."""
-    if head.startswith(_ZIP_STARTS):
-        raise InputError(source, "is a zip archive, which holds files rather than one transcript; unpack it and "
-                         "score the folder (files compressed one by one with gzip, bzip2 or xz are read as they are)",
-                         code="binary")
+    if head.startswith(ZIP_STARTS):
+        raise InputError(source, "is a zip archive, which holds files rather than one transcript: one is read as a "
+                         "folder when it is a file on disk, not from standard input or from inside another archive; "
+                         "save it to a file, or unpack it", code="binary")
     return next((kind for kind in COMPRESSIONS if kind.starts(head)), None)
 
 
