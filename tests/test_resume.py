@@ -8,6 +8,7 @@ import gzip
 import io
 import json
 import shutil
+import zipfile
 import signal
 import subprocess
 import sys
@@ -375,3 +376,21 @@ def test_resume_refuses_a_journal_line_damaged_in_its_middle_when_it_reads_it_ag
     journal_path(out).write_text("\n".join(lines), encoding="utf-8")
     result = run("score", root, "-o", out, "--resume")
     assert result.exit_code == 2 and f"{journal_path(out)}:{cut} is not a report" in result.stderr
+
+
+def test_an_interrupted_run_over_a_zip_archive_resumes_to_the_same_output(small, tmp_path):
+    """The journal names the archive's members (``ARCHIVE/MEMBER``), and a resumed run reads them by those names."""
+    root = small[0]
+    packed = tmp_path / "small.zip"
+    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as z:
+        for path in sorted(root.iterdir(), reverse=True):
+            z.write(path, f"exports/{path.name}")
+    out = tmp_path / "out.jsonl"
+    clean, header = _stopped_run(packed, out)
+    assert json.loads(header)["inputs"] == [f"{packed}/exports/{p.name}" for p in sorted(root.iterdir())]
+    cut = len(clean) // 2
+    _half_done_journal(out, header, clean, cut)
+    result = run("score", packed, "-o", out, "--resume")
+    assert result.exit_code == 1  # broken.json, recorded once
+    assert f"resuming: {cut} line(s) already in" in result.stderr
+    assert out.read_text(encoding="utf-8").splitlines() == clean

@@ -291,7 +291,8 @@ def cli() -> None:
               "still printed).")
 @click.option("--debug", is_flag=True, hidden=True, help="Let unexpected errors raise with a traceback.")
 def score(paths, output, output_format, models, resume, jobs, quiet, debug, **coach_options) -> None:
-    """Score transcripts in PATHS: files, folders (searched recursively for known extensions) or - for stdin.
+    """Score transcripts in PATHS: files, folders (searched recursively for known extensions), zip archives (read as
+    the folders they hold) or - for stdin.
 
     Formats: plain-text chats (.txt/.log), JSON (generic, Zendesk, Intercom, Freshdesk), CSV and JSONL with a
     conversation id column, email (.eml, .mbox), WebVTT and SRT call transcripts.
@@ -371,6 +372,8 @@ def formats() -> None:
         suffixes = " ".join(spec.suffixes) or "(by content or --input-format)"
         click.echo(f"{name:<12} {suffixes:<28} {spec.description.splitlines()[0] if spec.description else ''}")
     click.echo("\nAny of these compressed with gzip, bzip2 or xz (chats.jsonl.gz, .bz2, .xz) is read as it is.")
+    click.echo("A zip archive is read as the folder it holds: its files are named ARCHIVE.zip/FOLDER/FILE, and can be "
+               "named so.")
 
 
 def _across_reports(inputs: tuple[str, ...], output: str | None, build, text_to_stdout: bool,
