@@ -19,6 +19,7 @@ import csv
 import io
 import json
 import os
+import zipfile
 
 import pytest
 from hypothesis import HealthCheck, event, example, given, settings
@@ -26,7 +27,7 @@ from hypothesis import strategies as st
 
 from transcript_coach import Coach, Transcript
 from transcript_coach.errors import InputError
-from transcript_coach.ingest import read_bytes
+from transcript_coach.ingest import iter_inputs, read_bytes, read_path
 from transcript_coach.schema import schema_errors
 
 settings.register_profile(
@@ -351,6 +352,39 @@ def test_well_formed_inputs_of_every_format(coach, data, named_subtitles, csv_da
                                                               "c.mbox", "c.vtt", "c.srt", "noextension"]))
 def test_random_bytes(coach, data, name):
     check_input(coach, data, name)
+
+
+def _archive() -> bytes:
+    """A zip archive with a member stored and one compressed by each method zipfile reads, in a subfolder too."""
+    out = io.BytesIO()
+    chat = "Customer: my parcel is late\nAgent: I'm sorry, I will check it now\n"
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("a.txt", chat * 3, compress_type=zipfile.ZIP_DEFLATED)
+        archive.writestr("d/b.jsonl", '{"conversation_id": "1", "role": "customer", "text": "hi"}\n',
+                         compress_type=zipfile.ZIP_BZIP2)
+        archive.writestr("c.csv", "conversation_id,speaker,text\n1,Customer,hi\n", compress_type=zipfile.ZIP_LZMA)
+        archive.writestr("e.txt", chat, compress_type=zipfile.ZIP_STORED)
+    return out.getvalue()
+
+
+ARCHIVE = _archive()
+
+
+@FUZZ
+@given(changes=st.lists(st.tuples(st.integers(0, len(ARCHIVE) - 1), st.integers(0, 255)), min_size=1, max_size=6),
+       cut=st.one_of(st.none(), st.integers(0, len(ARCHIVE))))
+def test_a_damaged_zip_archive_gives_error_records_only(tmp_path_factory, changes, cut):
+    """Each input of a damaged archive is read or is an error record; the archive too, when it cannot be listed."""
+    data = bytearray(ARCHIVE)
+    for offset, value in changes:
+        data[offset] = value
+    path = tmp_path_factory.mktemp("zip") / "export.zip"
+    path.write_bytes(bytes(data[:cut]))
+    for item in iter_inputs([path]):
+        try:
+            assert all(isinstance(t, Transcript) for t in read_path(item))
+        except InputError as error:
+            event(error.code)
 
 
 turn_texts = st.one_of(texts, st.text(max_size=300), st.sampled_from(SPECIALS))

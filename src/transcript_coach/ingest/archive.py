@@ -17,23 +17,24 @@ from __future__ import annotations
 import logging
 import os
 import stat
+import struct
 import threading
 import zipfile
-import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from transcript_coach.errors import InputError
 from transcript_coach.ingest.base import too_large
-from transcript_coach.ingest.compression import ZIP_STARTS, read_at_most
+from transcript_coach.ingest.compression import DAMAGED, ZIP_STARTS, read_at_most
 
 logger = logging.getLogger("transcript_coach.ingest")
 
 SUFFIX = ".zip"
 _LINK = 0o120000  # the file type of a symbolic link, in the Unix mode a member may carry
-# what reading a damaged member raises: a bad CRC or header (BadZipFile), cut-short or corrupt deflate data
-_DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, OSError)
+# what zipfile raises on a damaged archive (its table of contents) or member (a bad CRC or header, cut-short or
+# corrupt compressed data), besides BadZipFile: found by reading randomly damaged archives
+_DAMAGED = (zipfile.BadZipFile, zipfile.LargeZipFile, *DAMAGED, ValueError, struct.error, OverflowError)
 
 
 @dataclass(slots=True)
@@ -148,11 +149,11 @@ def _archive(path: Path, source: str) -> _Open:
                 archive = zipfile.ZipFile(path)
                 _open = _Open(key, archive, {item.filename: item for item in archive.infolist()})
             return _open
-    except zipfile.BadZipFile as exc:
-        raise InputError(source, f"is not a readable zip archive ({exc}); expected a complete .zip file",
-                         code="unreadable") from None
     except OSError as exc:
         raise InputError(source, f"cannot be read: {exc.strerror or exc}", code="unreadable") from None
+    except (*_DAMAGED, NotImplementedError) as exc:  # NotImplementedError: a member needs a later zip version
+        raise InputError(source, f"is not a readable zip archive ({exc}); expected a complete .zip file",
+                         code="unreadable") from None
 
 
 def _walk_order(name: str) -> tuple[tuple[int, str], ...]:
