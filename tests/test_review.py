@@ -7,6 +7,7 @@ import gzip
 import json
 import lzma
 import os
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -289,6 +290,9 @@ def test_a_compressed_reports_file_is_read_as_the_file_it_holds(tmp_path, compre
     cut.write_bytes(data[:-10])  # the stream's end is missing, not its first line
     *_, record = load_reports([str(cut)], coach=lambda: pytest.fail("no scoring needed"))
     assert record["error"]["code"] == "unreadable" and "damaged or cut short" in record["error"]["message"]
+    piped = list(load_reports(["-"], stdin=data, coach=lambda: pytest.fail("no scoring needed")))
+    assert piped == list(load_reports(["-"], stdin=Path(plain).read_bytes(), coach=lambda: pytest.fail("no scoring")))
+    assert [d.get("id") for d in piped[:2]] == ["x", None] and len(piped) == 3
 
 
 def test_other_schema_versions_are_refused_clearly(tmp_path):

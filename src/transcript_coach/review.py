@@ -439,6 +439,16 @@ def _text(path: str) -> Iterator[tuple[IO[str], Compression | None]]:
         yield io.TextIOWrapper(handle if kind is None else kind.open(handle), encoding="utf-8", errors="replace"), kind
 
 
+def _decompressed(data: bytes) -> bytes:
+    """Bytes read from standard input, decompressed when they are compressed (``zcat``'s work), else as they are: a
+    damaged stream is passed on as it is, to be reported where it is scored as a transcript."""
+    try:
+        kind = compression_of(data[:16], "<stdin>")
+        return data if kind is None else kind.open(io.BytesIO(data)).read()
+    except (InputError, *DAMAGED):  # a zip archive, a damaged stream
+        return data
+
+
 _REQUIRED = {"id": str, "source": str, "agents": list, "turns": list, "evidence": list, "skills": dict,
              "flags": list}
 
@@ -502,7 +512,7 @@ def load_reports(paths: Sequence[str], *, stdin: bytes | None = None,
     for path in paths:
         if path == "-":
             data = stdin or b""
-            text = data.decode("utf-8", errors="replace")
+            text = _decompressed(data).decode("utf-8", errors="replace")
             kind = _report_kind(_first_object(text.splitlines()))
             if kind == "v1":
                 yield from parse_reports(text.splitlines(), "<stdin>")
