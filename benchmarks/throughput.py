@@ -25,8 +25,9 @@ Measured, on one core unless said otherwise:
   (target: 10x within 1.2x of 1x);
 - the same two memory peaks with the corpus written as one JSON Lines export (a message per line, grouped by
   conversation id, as helpdesk exports are), which ``score`` reads without holding its messages, the same export
-  compressed with gzip, which it reads through the decompressor, and as one JSON document (a list of
-  conversations), which it reads a conversation at a time;
+  compressed with gzip, which it reads through the decompressor, as one JSON document (a list of
+  conversations), which it reads a conversation at a time, and the folder as one zip archive, whose files it reads
+  one at a time;
 - ``score --resume`` on the 1x export after a run of it was interrupted with half of it written, against a whole
   run, and whether it finishes with the same bytes;
 - ``--jobs 1`` against ``--jobs 2`` (CLI subprocesses, wall time including start-up, the best of three runs each)
@@ -59,6 +60,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -194,6 +196,14 @@ def write_list(conversations: Iterable[dict], path: Path) -> None:
         for n, conversation in enumerate(conversations):
             document.write(("[" if n == 0 else ",\n") + json.dumps(conversation, ensure_ascii=False))
         document.write("]\n")
+
+
+def write_archive(folder: Path, path: Path) -> Path:
+    """The files of ``folder`` as one zip archive (deflated), as a helpdesk export may arrive."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for file in sorted(folder.rglob("*.json")):
+            archive.write(file, file.relative_to(folder).as_posix())
+    return path
 
 
 def words(conversations: Iterable[dict]) -> int:
@@ -445,7 +455,13 @@ def measure_all(data_dir: Path, size: int, jobs_files: int, spacy_model: str, pr
     write_corpus(corpus(base, size * SCALE), work / f"{SCALE}x")
     rows.extend(memory_rows({name: work / name for name in ("1x", f"{SCALE}x")}, "corpus", [],
                             "streaming in and out: memory does not grow with the number of files", work))
+    archives = {name: write_archive(work / name, work / f"corpus-{name}.zip") for name in ("1x", f"{SCALE}x")}
     shutil.rmtree(work / f"{SCALE}x")
+    rows.extend(memory_rows(archives, "corpus as one zip archive (a file per conversation)", [],
+                            "its files are read from the archive one at a time: what grows is only its table of "
+                            "contents", work))
+    for path in archives.values():
+        path.unlink()
 
     exports = {name: work / f"export-{name}.jsonl" for name in ("1x", f"{SCALE}x")}
     write_export(corpus(base, size), exports["1x"])
