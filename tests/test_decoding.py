@@ -5,13 +5,14 @@ import gzip
 import io
 import lzma
 import tracemalloc
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from transcript_coach.errors import InputError
-from transcript_coach.ingest import IngestOptions, read_bytes, read_path
+from transcript_coach.ingest import IngestOptions, input_size, read_bytes, read_path
 from transcript_coach.ingest import decoding
 from transcript_coach.ingest.compression import compression_of
 from transcript_coach.ingest.decoding import Lines, decode, decode_json, file_lines
@@ -129,19 +130,23 @@ def test_file_lines_leave_other_encodings_to_decode(tmp_path, data):
         assert file_lines(handle, path, "x.csv") is None
 
 
-@pytest.mark.parametrize("suffix", ["", ".gz", ".xz"])
+@pytest.mark.parametrize("suffix", ["", ".gz", ".xz", ".zip"])
 def test_a_big_export_file_is_never_held_whole(tmp_path, suffix):
     """Reading a UTF-8 export from disk holds a line, the open conversations and where each conversation ends, not
     the text (which, with an emoji in it, Python would hold at four bytes a character, besides the file's bytes):
     four times the conversations cost far less than the bytes added. A compressed export is read the same way,
-    through its decompressor (the bytes added are those it holds)."""
+    through its decompressor (the bytes added are those it holds), and so is one in a zip archive."""
 
     def export(conversations: int) -> Path:
-        path = tmp_path / f"export{conversations}.csv{suffix}"
         rows = ["conversation_id,speaker,text"] + [
             f'c-{n},{speaker},"{text} 🙂 ({n}, {turn})"' for n in range(conversations) for turn in range(5)
             for speaker, text in _TURNS]
         data = ("\n".join(rows) + "\n").encode("utf-8")
+        if suffix == ".zip":
+            with zipfile.ZipFile(tmp_path / f"export{conversations}.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+                archive.writestr("exports/export.csv", data)
+            return tmp_path / f"export{conversations}.zip" / "exports" / "export.csv"
+        path = tmp_path / f"export{conversations}.csv{suffix}"
         path.write_bytes({"": bytes, ".gz": gzip.compress, ".xz": lzma.compress}[suffix](data))
         return path
 
@@ -217,10 +222,13 @@ def _bytes_held_per_byte_added(write: Callable[[int], Path], small: int, large: 
 
     def peak(conversations: int) -> tuple[int, int]:
         path = write(conversations)
-        data = path.read_bytes()
-        kind = compression_of(data, path.name)
-        size = len(data if kind is None else kind.open(io.BytesIO(data)).read())
-        del data
+        if path.is_file():
+            data = path.read_bytes()
+            kind = compression_of(data, path.name)
+            size = len(data if kind is None else kind.open(io.BytesIO(data)).read())
+            del data
+        else:  # ARCHIVE/MEMBER
+            size = input_size(path)
         options = IngestOptions(max_file_bytes=size)
         next(read_path(path, options))  # what is loaded once (role words, patterns) is not what is measured
         tracemalloc.start()

@@ -237,3 +237,35 @@ def test_score_and_jobs_2_give_the_same_bytes_for_an_archive(tmp_path, monkeypat
     assert runs[0].stdout == runs[1].stdout
     lines = runs[0].stdout.splitlines()
     assert len(lines) == 10 + 60 + 1 and f'"source": "{packed}/bad.json"' in lines[0]
+
+
+def _export(conversations: int) -> bytes:
+    return ("conversation_id,speaker,text\n" + "".join(
+        f"x-{n},Customer,parcel {n} is late\nx-{n},Agent (Tom),I will check parcel {n} for you\n"
+        for n in range(conversations))).encode()
+
+
+@pytest.mark.parametrize("inner", ["", ".gz"])
+def test_an_export_in_an_archive_is_read_as_the_same_export_on_disk(tmp_path, inner):
+    data = _export(30)
+    plain = tmp_path / f"export.csv{inner}"
+    plain.write_bytes(gzip.compress(data) if inner else data)
+    packed = _members(tmp_path / "export.zip", {f"2026/export.csv{inner}": plain.read_bytes()})
+    expected = list(read_path(plain))
+    assert len(expected) == 30
+    assert _as_in(expected, tmp_path, packed / "2026") == list(read_path(packed / "2026" / f"export.csv{inner}"))
+    limit = IngestOptions(max_file_bytes=len(data) - 1)  # decompressed, it is over the limit
+    with pytest.raises(InputError) as caught:
+        list(read_path(packed / "2026" / f"export.csv{inner}", limit))
+    assert caught.value.code == "too_large"
+
+
+def test_a_member_is_not_read_from_an_archive_that_changed_since_it_was_checked(tmp_path):
+    packed = _members(tmp_path / "export.zip", {"export.csv": _export(3)})
+    member = archive.member(packed, "export.csv", str(packed / "export.csv"), 1 << 20)
+    with member.open() as stream:
+        assert stream.read() == _export(3)
+    _members(packed, {"export.csv": _export(4)})
+    with pytest.raises(InputError) as caught, member.open():
+        pass
+    assert caught.value.code == "unreadable" and "archive changed while it was being read" in str(caught.value)

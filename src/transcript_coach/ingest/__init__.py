@@ -35,7 +35,7 @@ from transcript_coach.ingest.compression import (
     read_decompressed,
     read_failure,
 )
-from transcript_coach.ingest.decoding import Lines, decode, decode_json, file_lines
+from transcript_coach.ingest.decoding import Lines, decode, decode_json, file_lines, stream_lines
 from transcript_coach.ingest.records import LoadedJson, load_json_file
 from transcript_coach.model import Transcript
 
@@ -169,7 +169,6 @@ def read_path(path: str | os.PathLike[str], options: IngestOptions = IngestOptio
     from_disk: tuple[ParserSpec, Lines | LoadedJson] | None = None
     members: list[Path] | None = None  # the inputs of a zip archive
     member: tuple[Path, str] | None = None  # the archive and name of ARCHIVE/MEMBER
-    name = path.name
     try:
         with open(path, "rb") as handle:
             info = os.fstat(handle.fileno())
@@ -179,7 +178,7 @@ def read_path(path: str | os.PathLike[str], options: IngestOptions = IngestOptio
             head = handle.read(8192)
             if regular and archive.is_archive(head):
                 members = list(archive.member_inputs(path, _known))
-            elif regular and name.casefold().endswith(archive.SUFFIX):
+            elif regular and path.name.casefold().endswith(archive.SUFFIX):
                 raise InputError(source, "is named .zip but is not a zip archive; expected a zip archive",
                                  code="unreadable")
             elif regular and info.st_size > limit:
@@ -200,7 +199,8 @@ def read_path(path: str | os.PathLike[str], options: IngestOptions = IngestOptio
     except OSError as exc:
         raise read_failure(source, None, exc) from None
     if member is not None:
-        data, name = archive.read_member(*member, source, limit), member[1]
+        yield from _read_member(archive.member(*member, source, limit), options)
+        return
     if members is not None:  # every member in turn, as if each were named (``iter_inputs`` lists them so)
         for member_path in members:
             yield from read_path(member_path, options)
@@ -211,9 +211,26 @@ def read_path(path: str | os.PathLike[str], options: IngestOptions = IngestOptio
         return
     if len(data) > limit:
         raise too_large(source, None, limit)
-    parsed = _read_data(data, source, options, name)
+    parsed = _read_data(data, source, options, path.name)
     del data  # see _parse
     yield from parsed
+
+
+def _read_member(member: archive.Member, options: IngestOptions) -> Iterator[Transcript]:
+    """A file in a zip archive: a format read a line at a time, when it is UTF-8 text, from the archive on each
+    reading (``decoding.stream_lines``); any other read whole."""
+    name = member.info.filename
+    with member.open() as stream:
+        head = read_decompressed(stream, member.source, member.kind, 8192)
+    spec = _parser(inner_name(name), head, member.source, options)
+    if spec.lines:
+        with member.open() as stream:
+            lines = stream_lines(stream, member.open, member.source, member.kind, size=member.size,
+                                 limit=options.max_file_bytes)
+        if lines is not None:
+            yield from spec.read(lines, member.source, options)
+            return
+    yield from _read_data(member.read(), member.source, options, name)
 
 
 def _from_disk(handle: BinaryIO, head: bytes, path: Path, source: str, options: IngestOptions

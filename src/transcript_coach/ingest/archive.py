@@ -4,8 +4,9 @@ Helpdesk exports often arrive zipped. Where a folder's files would be read, a zi
 the members of an archive named on the command line or met in a folder (``*.zip``), with the rules of a folder walk
 (known formats only, hidden names skipped, each folder's files before its subfolders, names sorted), and each member
 is an input of its own, named ``ARCHIVE/MEMBER`` (``export.zip/2026/04/chat-17.txt``): it has its own error record
-when it cannot be read, and ``read_path`` reads it by that name. A member is read whole, within ``--max-file-size``
-(of its decompressed bytes); a member compressed again (``chats.jsonl.gz``) is read through its decompressor.
+when it cannot be read, and ``read_path`` reads it by that name. A member in a format read a line at a time (CSV,
+JSON Lines) is read from the archive on each reading, as a file on disk is, never held whole; any other is read whole,
+within ``--max-file-size``. A member compressed again (``chats.jsonl.gz``) is read through its decompressor.
 
 The archive being read stays open, one per process, so that reading its members one by one does not read its table of
 contents again for each (an export can hold hundreds of thousands of files). A process started as a copy of this one
@@ -14,6 +15,7 @@ contents again for each (an export can hold hundreds of thousands of files). A p
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import stat
@@ -23,15 +25,15 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from transcript_coach.errors import InputError
 from transcript_coach.ingest.base import too_large
-from transcript_coach.ingest.compression import DAMAGED, ZIP_STARTS, read_at_most
+from transcript_coach.ingest.compression import DAMAGED, ZIP_STARTS, Compression, compression_of, read_failure
 
 logger = logging.getLogger("transcript_coach.ingest")
 
 SUFFIX = ".zip"
-_LINK = 0o120000  # the file type of a symbolic link, in the Unix mode a member may carry
 # what zipfile raises on a damaged archive (its table of contents) or member (a bad CRC or header, cut-short or
 # corrupt compressed data), besides BadZipFile: found by reading randomly damaged archives
 _DAMAGED = (zipfile.BadZipFile, zipfile.LargeZipFile, *DAMAGED, ValueError, struct.error, OverflowError)
@@ -65,7 +67,7 @@ def member_inputs(archive: Path, known: Callable[[str], bool], folder: str = "")
         parts = name.split("/")
         if any(part.startswith(".") for part in parts) or not known(parts[-1]):
             continue
-        if _mode(members[name]) == _LINK:
+        if stat.S_IFMT(members[name].external_attr >> 16) == stat.S_IFLNK:  # the Unix mode a member may carry
             logger.warning("%s/%s: skipped: a symbolic link inside a zip archive is not followed", archive, name)
         elif not _nameable(name):
             logger.warning("%s: skipped a member named %r: only a relative name without '..' can be read", archive,
@@ -97,11 +99,63 @@ def is_folder(archive: Path, name: str) -> bool:
     return any(member.startswith(f"{name}/") for member in members)
 
 
-def read_member(archive: Path, name: str, source: str, limit: int) -> bytes:
-    """The decompressed bytes of member ``name`` of ``archive``; ``InputError`` when there is no such member, it is
-    over ``limit`` bytes (as its header says: no more is read), or it cannot be read (encrypted, damaged, an unknown
-    compression method)."""
-    with _lock:  # the archive stays open while it is read (another thread may need another one)
+def _unusable(handle: BinaryIO) -> BinaryIO:
+    raise TypeError("a zip archive is read a file at a time (ingest.archive), not as one stream")
+
+
+# how a file in an archive is read, in the terms of a compressed file: what a damaged one's message names
+ZIP = Compression("zip", (SUFFIX,), is_archive, _unusable, _unusable)
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A file in a zip archive, checked (it is there, within the size limit, not encrypted), to be read once or more:
+    ``open`` gives its bytes from their start each time, decompressed by ``inner`` when it is compressed again
+    (``chats.jsonl.gz``)."""
+
+    archive: Path
+    info: zipfile.ZipInfo
+    source: str
+    inner: Compression | None
+
+    @property
+    def kind(self) -> Compression:
+        """The compression a damaged member's message names."""
+        return self.inner or ZIP
+
+    @property
+    def size(self) -> int | None:
+        """Its size as ``open`` gives it, when that is known before it is read."""
+        return self.info.file_size if self.inner is None else None
+
+    @contextlib.contextmanager
+    def open(self) -> Iterator[BinaryIO]:
+        """Its bytes (through ``inner``), from the archive as it was when it was checked: ``InputError`` when the
+        archive has changed since, or the file cannot be read (an unknown compression method, a damaged header)."""
+        with _lock:
+            opened = _archive(self.archive, self.source)
+            if _fingerprint(opened.members.get(self.info.filename)) != _fingerprint(self.info):
+                raise InputError(self.source, "the zip archive changed while it was being read; expected an archive "
+                                 "that stays the same until it is scored", code="unreadable")
+            stream = _opened_member(opened.zip, self.info, self.source)
+        with stream:  # the stream reads on if the archive is closed meanwhile (another one opened)
+            yield stream if self.inner is None else self.inner.open(stream)
+
+    def read(self) -> bytes:
+        """Its bytes as the archive holds them (not through ``inner``)."""
+        with _lock:
+            opened = _archive(self.archive, self.source)
+            try:
+                with _opened_member(opened.zip, self.info, self.source) as stream:
+                    return stream.read()  # no more than the size the archive gives, which is within the limit
+            except _DAMAGED as exc:
+                raise read_failure(self.source, ZIP, exc) from None
+
+
+def member(archive: Path, name: str, source: str, limit: int) -> Member:
+    """Member ``name`` of ``archive``, checked; ``InputError`` when there is no such member, it is over ``limit``
+    bytes (as its header says: zipfile reads no more), it is encrypted, or it cannot be read."""
+    with _lock:
         opened = _archive(archive, source)
         info = opened.members.get(name)
         if info is None or info.is_dir():
@@ -111,19 +165,29 @@ def read_member(archive: Path, name: str, source: str, limit: int) -> bytes:
         if info.flag_bits & 0x1:
             raise InputError(source, "is encrypted in its zip archive; expected a member stored without a "
                              "password", code="unreadable")
-        return _read(opened.zip, info, source, limit)
+        try:
+            with _opened_member(opened.zip, info, source) as stream:
+                head = stream.read(16)
+        except _DAMAGED as exc:
+            raise read_failure(source, ZIP, exc) from None
+    return Member(archive, info, source, compression_of(head, source))  # a zip in the zip: InputError
 
 
-def _read(archive: zipfile.ZipFile, info: zipfile.ZipInfo, source: str, limit: int) -> bytes:
+def _opened_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, source: str) -> BinaryIO:
     try:
-        with archive.open(info) as stream:
-            return read_at_most(stream, limit + 1, info.file_size)  # zipfile reads no more than file_size
+        return archive.open(info)
     except NotImplementedError as exc:  # a compression method zipfile lacks (deflate64, say)
         raise InputError(source, f"cannot be read from its zip archive: {exc}; expected a member stored or "
                          "compressed with deflate, bzip2 or lzma", code="unreadable") from None
     except _DAMAGED as exc:
-        raise InputError(source, f"the zip data is damaged or cut short ({exc}); expected a complete archive",
-                         code="unreadable") from None
+        raise read_failure(source, ZIP, exc) from None
+
+
+def _fingerprint(info: zipfile.ZipInfo | None) -> tuple[object, ...] | None:
+    """What tells a member from another one: where it is, its checksum, sizes and method."""
+    if info is None:
+        return None
+    return info.header_offset, info.CRC, info.compress_size, info.file_size, info.compress_type
 
 
 def member_size(archive: Path, name: str) -> int:
@@ -160,10 +224,6 @@ def _walk_order(name: str) -> tuple[tuple[int, str], ...]:
     """A member's place in a folder walk: depth first, each folder's files before its subfolders, names sorted."""
     parts = name.split("/")
     return (*((1, part) for part in parts[:-1]), (0, parts[-1]))
-
-
-def _mode(info: zipfile.ZipInfo) -> int:
-    return stat.S_IFMT(info.external_attr >> 16)
 
 
 def _nameable(name: str) -> bool:

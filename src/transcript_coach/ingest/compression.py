@@ -15,6 +15,7 @@ from __future__ import annotations
 import bz2
 import gzip
 import lzma
+import zipfile
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -48,8 +49,9 @@ COMPRESSIONS: tuple[Compression, ...] = (
 _BY_SUFFIX = {suffix: kind for kind in COMPRESSIONS for suffix in kind.suffixes}
 ZIP_STARTS = (b"PK\x03\x04", b"PK\x05\x06")  # a zip archive's first member, or an empty archive
 
-# what a damaged or cut-short stream raises while it is read (gzip's BadGzipFile and bz2's errors are OSErrors)
-DAMAGED = (OSError, EOFError, zlib.error, lzma.LZMAError)
+# what a damaged or cut-short stream raises while it is read (gzip's BadGzipFile and bz2's errors are OSErrors; a
+# file in a zip archive raises BadZipFile on a wrong checksum)
+DAMAGED = (OSError, EOFError, zlib.error, lzma.LZMAError, zipfile.BadZipFile)
 
 
 def compression_of(head: bytes, source: str) -> Compression | None:

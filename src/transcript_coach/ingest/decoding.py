@@ -1,20 +1,21 @@
 """Bytes to text: UTF-8 (with or without BOM), UTF-16, then a guessed legacy encoding with a warning.
 
 ``decode`` turns a whole input into text. ``Lines`` gives a text a line at a time, as often as a parser needs to read
-it; ``file_lines`` makes one that reads a UTF-8 file from disk on each reading, so a big export is never held whole,
-neither as bytes nor as text.
+it; ``file_lines`` makes one that reads a UTF-8 file from disk on each reading (``stream_lines``, any stream that can
+be opened again: a file in a zip archive too), so a big export is never held whole, neither as bytes nor as text.
 """
 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import functools
 import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from json.encoder import encode_basestring_ascii
-from typing import BinaryIO
+from typing import BinaryIO, ContextManager
 
 from transcript_coach.errors import InputError
 from transcript_coach.ingest.base import too_large
@@ -181,14 +182,26 @@ _BLOCK = 1 << 16  # bytes checked at a time: small, as a block is held as text t
 def file_lines(handle: BinaryIO, path: str | os.PathLike[str], source: str, kind: Compression | None = None,
                limit: int = 0) -> Lines | None:
     """The lines of the regular file open as ``handle`` (binary, at its start), read again from ``path`` on each
-    reading, when the file is UTF-8 text (with or without a BOM); ``None`` when it is not (``decode`` then reads it
-    whole: UTF-16, a legacy encoding). One pass over the file checks it, a block at a time, and raises the
-    ``InputError`` that ``decode`` would for an empty or binary file. A reading that finds the file changed (another
-    file, size or time, or more or fewer bytes than it had) raises an ``InputError`` rather than mixing versions.
-    A compressed file (``kind``) is read through its decompressor each time; one that decompresses to more than
-    ``limit`` bytes is refused (``too_large``)."""
+    reading (``stream_lines``). A reading that finds the file changed (another file, size or time, or more or fewer
+    bytes than it had) raises an ``InputError`` rather than mixing versions. A compressed file (``kind``) is read
+    through its decompressor each time; one that decompresses to more than ``limit`` bytes is refused
+    (``too_large``)."""
     version = file_version(handle)
-    stream, left = (handle, version[2]) if kind is None else (kind.open(handle), limit + 1)
+    return stream_lines(handle if kind is None else kind.open(handle),
+                        functools.partial(_reopened, path, source, version, kind), source, kind,
+                        size=version[2] if kind is None else None, limit=limit)
+
+
+def stream_lines(stream: BinaryIO, again: Callable[[], ContextManager[BinaryIO]], source: str,
+                 kind: Compression | None = None, *, size: int | None = None, limit: int = 0) -> Lines | None:
+    """The lines of the binary ``stream`` (at its start), when it is UTF-8 text (with or without a BOM), read from
+    ``again()``, the same bytes from their start, on each reading; ``None`` when it is not UTF-8 (``decode`` then
+    reads it whole: UTF-16, a legacy encoding). One pass over ``stream`` checks it, a block at a time, and raises the
+    ``InputError`` that ``decode`` would for an empty or binary input. ``size``: how many bytes it has, when that is
+    known (no more are read, and a reading that finds more or fewer raises ``InputError``); else it is read to its
+    end, and refused (``too_large``) past ``limit`` bytes. ``kind``: the compression it is read through, which a
+    damaged stream's message names."""
+    left = size if size is not None else limit + 1
     try:
         head = stream.read(min(4096, left))
         if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _looks_like_utf16(head):
@@ -198,16 +211,16 @@ def file_lines(handle: BinaryIO, path: str | os.PathLike[str], source: str, kind
         blank = True
         start = ""  # the text's first characters, for the check ``decode`` makes
         block, left = head, left - len(head)  # no further than the size it had: a file may be growing
-        size = 0
+        read = 0
         while block:
-            size += len(block)
+            read += len(block)
             blank = blank and not block.strip()
             text = decoder.decode(block)
             if len(start) < _CHECKED:
                 start += text[:_CHECKED]
             block = stream.read(min(_BLOCK, left))
             left -= len(block)
-        if kind is not None and size > limit:
+        if size is None and read > limit:
             raise too_large(source, None, limit, decompressed=True)
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
@@ -217,7 +230,7 @@ def file_lines(handle: BinaryIO, path: str | os.PathLike[str], source: str, kind
     if blank:
         raise InputError(source, "file is empty; expected a transcript", code="empty")
     _check_text(start, source, encoding)
-    return Lines(functools.partial(_read_lines, path, source, encoding, version, size, kind))
+    return Lines(functools.partial(_read_lines, again, source, encoding, read, kind))
 
 
 def file_version(handle: BinaryIO) -> tuple[int, int, int, int]:
@@ -244,12 +257,20 @@ def reopen(path: str | os.PathLike[str], source: str, version: tuple[int, ...]) 
     return handle
 
 
-def _read_lines(path: str | os.PathLike[str], source: str, encoding: str, version: tuple[int, ...], size: int,
-                kind: Compression | None) -> Iterator[str]:
+@contextlib.contextmanager
+def _reopened(path: str | os.PathLike[str], source: str, version: tuple[int, ...], kind: Compression | None
+              ) -> Iterator[BinaryIO]:
+    """The file at ``path`` open again (``reopen``), through its decompressor when it is compressed."""
     with reopen(path, source, version) as handle:
+        yield handle if kind is None else kind.open(handle)
+
+
+def _read_lines(again: Callable[[], ContextManager[BinaryIO]], source: str, encoding: str, size: int,
+                kind: Compression | None) -> Iterator[str]:
+    with again() as stream:
         read = 0
         try:
-            for number, raw in enumerate(handle if kind is None else kind.open(handle)):
+            for number, raw in enumerate(stream):
                 read += len(raw)
                 if read > size:  # written to since it was opened
                     raise _changed(source)
