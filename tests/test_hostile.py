@@ -8,6 +8,7 @@ import logging
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -121,6 +122,19 @@ def test_folder_walk_skips_links_and_pipes_with_a_warning_and_keeps_its_order(tm
     skipped = sorted(record.getMessage().split(": ")[0] for record in caplog.records)
     assert skipped == [str(tmp_path / "b" / "up"), str(tmp_path / "link.txt")]
     assert list(iter_inputs([tmp_path / "link.txt"])) == [tmp_path / "link.txt"]  # named directly: read
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are not made this way here")
+def test_a_pipe_named_directly_is_listed_without_being_opened(tmp_path):
+    """Listing inputs looks inside a named regular file (a zip archive is walked) but never opens a pipe: opening one
+    waits for a writer, and closing it unread would break the writer's pipe before the pipe is read."""
+    fifo = tmp_path / "chat.txt"
+    os.mkfifo(fifo)
+    listed: list = []
+    lister = threading.Thread(target=lambda: listed.extend(iter_inputs([fifo])), daemon=True)
+    lister.start()
+    lister.join(timeout=10)
+    assert not lister.is_alive() and listed == [fifo]
 
 
 def test_quiet_silences_the_skipped_link_warning(tmp_path):

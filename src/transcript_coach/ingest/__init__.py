@@ -287,9 +287,10 @@ def _file_inputs(path: Path) -> Iterator[Path]:
     """``path``, or the inputs of the zip archive, or of the folder in one (``ARCHIVE/FOLDER``), it is."""
     members: Iterator[Path] | None = None
     try:
-        with open(path, "rb") as handle:
-            if stat.S_ISREG(os.fstat(handle.fileno()).st_mode) and archive.is_archive(handle.read(4)):
-                members = archive.member_inputs(path, _known)
+        if stat.S_ISREG(os.stat(path).st_mode):  # not opened otherwise: a pipe opened and closed unread breaks
+            with open(path, "rb") as handle:
+                if archive.is_archive(handle.read(4)):
+                    members = archive.member_inputs(path, _known)
     except (FileNotFoundError, NotADirectoryError):
         located = archive.locate(path)
         if located is not None and archive.is_folder(*located):
