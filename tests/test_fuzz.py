@@ -16,6 +16,7 @@ higher for a longer campaign. Failures print the input that caused them.
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 import os
@@ -308,13 +309,12 @@ def test_json_and_helpdesk_exports(coach, named):
 @FUZZ
 @given(named=json_exports(), shape=st.sampled_from(["list", "wrapped", "lines", "as generated"]),
        indent=st.sampled_from([None, 1]), cut=st.sampled_from([0, 0, 1, 7, 40]),
-       last=st.sampled_from(["", "", "{}", "[1]", '"x"', " \t"]))
-def test_a_json_file_read_from_disk_gives_what_its_text_gives(tmp_path, reading_outcome, named, shape, indent, cut,
-                                                              last):
-    """A JSON list of conversations in a file is read from disk (``records.load_json_file``), any other JSON file as
-    text: both give what the text reading of the same bytes gives, conversations or the error, cut short or not."""
-    from transcript_coach.ingest import read_path
-
+       last=st.sampled_from(["", "", "{}", "[1]", '"x"', " \t"]), packed=st.sampled_from(["", "", ".gz", ".zip"]))
+def test_a_json_file_read_from_disk_gives_what_its_text_gives(tmp_path_factory, reading_outcome, named, shape, indent,
+                                                              cut, last, packed):
+    """A JSON list of conversations in a file is read from disk (``records.load_json_file``; compressed, or in a zip
+    archive, through its decompressor: ``records.load_json_stream``), any other JSON file as text: all give what the
+    text reading of the same bytes gives, conversations or the error, cut short or not."""
     name, data = named
     if name == "c.json" and shape != "as generated":
         document = json.loads(data)
@@ -324,9 +324,15 @@ def test_a_json_file_read_from_disk_gives_what_its_text_gives(tmp_path, reading_
             listed = [document, document] if shape == "list" else {"conversations": [document, document]}
             data = json.dumps(listed, indent=indent, ensure_ascii=False).encode()
     data = data[:len(data) - cut]
-    path = tmp_path / name
-    path.write_bytes(data)
-    assert reading_outcome(lambda: read_path(path)) == reading_outcome(lambda: read_bytes(data, str(path)))
+    folder = tmp_path_factory.mktemp("json")
+    if packed == ".zip":
+        with zipfile.ZipFile(folder / "export.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr(name, data)
+        path = folder / "export.zip" / name
+    else:
+        path = folder / f"{name}{packed}"
+        path.write_bytes(gzip.compress(data) if packed else data)
+    assert reading_outcome(lambda: read_path(path)) == reading_outcome(lambda: read_bytes(data, str(path), name=name))
 
 
 @FUZZ
@@ -364,6 +370,9 @@ def _archive() -> bytes:
                          compress_type=zipfile.ZIP_BZIP2)
         archive.writestr("c.csv", "conversation_id,speaker,text\n1,Customer,hi\n", compress_type=zipfile.ZIP_LZMA)
         archive.writestr("e.txt", chat, compress_type=zipfile.ZIP_STORED)
+        conversation = {"messages": [{"role": "customer", "text": "my parcel is late"},
+                                     {"role": "agent", "text": "I'm sorry, I will check it now"}]}
+        archive.writestr("f.json", json.dumps([conversation, conversation]), compress_type=zipfile.ZIP_DEFLATED)
     return out.getvalue()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import bz2
 import dataclasses
 import gzip
+import json
 import lzma
 from pathlib import Path
 
@@ -64,17 +65,26 @@ def test_folders_hold_compressed_files_with_a_known_name_inside(tmp_path):
 
 
 def _export(conversations: int, name: str = "export.csv") -> bytes:
-    """A CSV export of that many conversations, or for a ``.txt`` name one long chat."""
+    """A CSV export of that many conversations, for a ``.txt`` name one long chat, for ``list.json`` a JSON list of
+    the conversations and for ``lines.json`` a conversation a line (as Zendesk's full export has a ticket a line)."""
     turns = [(n, speaker, f"{text} ({n})") for n in range(conversations)
              for speaker, text in (("Customer", "My parcel has not arrived"), ("Agent", "Sorry. It arrives tomorrow"))]
     if name.endswith(".txt"):
         return "".join(f"{speaker}: {text}\n" for _, speaker, text in turns).encode()
+    if name.endswith(".json"):
+        listed = [{"conversation_id": f"c-{n}", "messages": [{"role": speaker.lower(), "text": text}
+                                                             for m, speaker, text in turns if m == n]}
+                  for n in range(conversations)]
+        if name == "list.json":
+            return json.dumps(listed).encode()
+        return "".join(json.dumps(conversation) + "\n" for conversation in listed).encode()
     return "".join(["conversation_id,speaker,text\n"] + [f"c-{n},{speaker},{text}\n" for n, speaker, text in turns]
                    ).encode()
 
 
 @pytest.mark.parametrize("suffix", COMPRESS)
-@pytest.mark.parametrize("name", ["export.csv", "chat.txt"])  # read a line at a time / read whole
+@pytest.mark.parametrize("name", ["export.csv", "chat.txt", "list.json", "lines.json"])  # read a line at a time /
+# read whole / a JSON list scanned through the decompressor / its lines scanned
 def test_the_size_limit_is_on_the_decompressed_bytes(tmp_path, suffix, name):
     data = _export(2000, name)
     path = tmp_path / f"{name}{suffix}"
@@ -90,7 +100,7 @@ def test_the_size_limit_is_on_the_decompressed_bytes(tmp_path, suffix, name):
 
 
 @pytest.mark.parametrize("suffix", COMPRESS)
-@pytest.mark.parametrize("name", ["export.csv", "chat.txt"])
+@pytest.mark.parametrize("name", ["export.csv", "chat.txt", "list.json", "lines.json"])
 def test_a_damaged_or_cut_short_file_is_refused_naming_its_compression(tmp_path, suffix, name):
     packed = COMPRESS[suffix](_export(200, name))
     cut = tmp_path / f"cut-{name}{suffix}"

@@ -36,7 +36,7 @@ from transcript_coach.ingest.compression import (
     read_failure,
 )
 from transcript_coach.ingest.decoding import Lines, decode, decode_json, file_lines, stream_lines
-from transcript_coach.ingest.records import LoadedJson, load_json_file
+from transcript_coach.ingest.records import LoadedJson, load_json_file, load_json_stream
 from transcript_coach.model import Transcript
 
 for _module in ("chat", "records", "helpdesk", "email", "subtitles"):
@@ -157,9 +157,9 @@ def _parse(data: bytes, source: str, options: IngestOptions, spec: ParserSpec) -
 
 def read_path(path: str | os.PathLike[str], options: IngestOptions = IngestOptions()) -> Iterator[Transcript]:
     """Parse one file (every conversation in it), compressed (gzip, bzip2, xz) or not. A regular UTF-8 file in a
-    format read a line at a time (CSV, JSON Lines) is read from disk on each reading (``decoding.file_lines``),
-    through its decompressor if it is compressed, and so is a JSON list of conversations in an uncompressed one
-    (``records.load_json_file``); any other is read whole, once.
+    format read a line at a time (CSV, JSON Lines) is read from disk on each reading (``decoding.file_lines``), and
+    so is a JSON list of conversations (``records.load_json_file``), through its decompressor if it is compressed;
+    any other is read whole, once.
 
     A zip archive gives the conversations of each of its members in turn (``iter_inputs`` lists them as inputs of
     their own, so that each has its own error record); ``ARCHIVE/MEMBER`` reads one member (``ingest.archive``)."""
@@ -217,27 +217,32 @@ def read_path(path: str | os.PathLike[str], options: IngestOptions = IngestOptio
 
 
 def _read_member(member: archive.Member, options: IngestOptions) -> Iterator[Transcript]:
-    """A file in a zip archive: a format read a line at a time, when it is UTF-8 text, from the archive on each
-    reading (``decoding.stream_lines``); any other read whole."""
-    name = member.info.filename
+    """A file in a zip archive: a format read a line at a time, or a JSON list of conversations, when it is UTF-8
+    text, from the archive on each reading (``decoding.stream_lines``, ``records.load_json_stream``); any other read
+    whole."""
+    name, source, limit = member.info.filename, member.source, options.max_file_bytes
     with member.open() as stream:
-        head = read_decompressed(stream, member.source, member.kind, 8192)
-    spec = _parser(inner_name(name), head, member.source, options)
+        head = read_decompressed(stream, source, member.kind, 8192)
+    spec = _parser(inner_name(name), head, source, options)
+    content: Lines | LoadedJson | None = None
     if spec.lines:
         with member.open() as stream:
-            lines = stream_lines(stream, member.open, member.source, member.kind, size=member.size,
-                                 limit=options.max_file_bytes)
-        if lines is not None:
-            yield from spec.read(lines, member.source, options)
-            return
-    yield from _read_data(member.read(), member.source, options, name)
+            content = stream_lines(stream, member.open, source, member.kind, size=member.size, limit=limit)
+    elif spec.json:
+        with member.open() as stream:
+            document = load_json_stream(stream, member.open, source, member.kind, limit)
+        content = None if document is None else LoadedJson(document)
+    if content is not None:
+        yield from spec.read(content, source, options)
+    else:
+        yield from _read_data(member.read(), source, options, name)
 
 
 def _from_disk(handle: BinaryIO, head: bytes, path: Path, source: str, options: IngestOptions
                ) -> tuple[ParserSpec, Lines | LoadedJson] | None:
     """The parser of a regular file and what it reads from disk rather than from the file's text held whole: the
-    lines of a format read a line at a time, when it is UTF-8 text (compressed or not), or a JSON list of
-    conversations in an uncompressed UTF-8 file. None for any other file, which is read whole."""
+    lines of a format read a line at a time, or a JSON list of conversations, when it is UTF-8 text (compressed or
+    not). None for any other file, which is read whole."""
     kind = compression_of(head, source)
     if kind is not None:
         handle.seek(0)
@@ -247,8 +252,8 @@ def _from_disk(handle: BinaryIO, head: bytes, path: Path, source: str, options: 
         handle.seek(0)
         lines = file_lines(handle, path, source, kind, options.max_file_bytes)
         return None if lines is None else (spec, lines)
-    if spec.json and kind is None:
-        document = load_json_file(handle, str(path), source)
+    if spec.json:
+        document = load_json_file(handle, str(path), source, kind, options.max_file_bytes)
         return None if document is None else (spec, LoadedJson(document))
     return None
 

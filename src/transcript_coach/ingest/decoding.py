@@ -188,7 +188,7 @@ def file_lines(handle: BinaryIO, path: str | os.PathLike[str], source: str, kind
     (``too_large``)."""
     version = file_version(handle)
     return stream_lines(handle if kind is None else kind.open(handle),
-                        functools.partial(_reopened, path, source, version, kind), source, kind,
+                        functools.partial(reopened, path, source, version, kind), source, kind,
                         size=version[2] if kind is None else None, limit=limit)
 
 
@@ -239,7 +239,8 @@ def file_version(handle: BinaryIO) -> tuple[int, int, int, int]:
     return info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns
 
 
-def _changed(source: str) -> InputError:
+def changed(source: str) -> InputError:
+    """The error of an input found to have changed between two readings."""
     return InputError(source, "the file changed while it was being read; expected a file that stays the same until "
                       "it is scored", code="unreadable")
 
@@ -253,12 +254,12 @@ def reopen(path: str | os.PathLike[str], source: str, version: tuple[int, ...]) 
         raise InputError(source, f"cannot be read again: {exc.strerror or exc}", code="unreadable") from None
     if file_version(handle) != version:
         handle.close()
-        raise _changed(source)
+        raise changed(source)
     return handle
 
 
 @contextlib.contextmanager
-def _reopened(path: str | os.PathLike[str], source: str, version: tuple[int, ...], kind: Compression | None
+def reopened(path: str | os.PathLike[str], source: str, version: tuple[int, ...], kind: Compression | None
               ) -> Iterator[BinaryIO]:
     """The file at ``path`` open again (``reopen``), through its decompressor when it is compressed."""
     with reopen(path, source, version) as handle:
@@ -273,7 +274,7 @@ def _read_lines(again: Callable[[], ContextManager[BinaryIO]], source: str, enco
             for number, raw in enumerate(stream):
                 read += len(raw)
                 if read > size:  # written to since it was opened
-                    raise _changed(source)
+                    raise changed(source)
                 line = raw.decode(encoding if number == 0 else "utf-8")
                 if "\r" in line:
                     yield from _text_lines(line.replace("\r\n", "\n").replace("\r", "\n"))
@@ -282,4 +283,4 @@ def _read_lines(again: Callable[[], ContextManager[BinaryIO]], source: str, enco
         except DAMAGED as exc:
             raise read_failure(source, kind, exc) from None
         if read < size:
-            raise _changed(source)
+            raise changed(source)

@@ -12,6 +12,7 @@ record has been read (``_conversations``).
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import functools
 import json
@@ -20,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time
 from email.utils import parseaddr
-from typing import Any, AnyStr, BinaryIO
+from typing import Any, AnyStr, BinaryIO, ContextManager
 
 from transcript_coach.errors import InputError
 from transcript_coach.ingest.base import (
@@ -31,12 +32,13 @@ from transcript_coach.ingest.base import (
     load_json_document,
     parser,
     source_stem,
+    too_large,
 )
 from transcript_coach.ingest.html import html_to_text
 from transcript_coach.ingest.roles import lexicon, parse_label
 from transcript_coach.ingest.chat import DateOrder, day_first_warning, numeric_date, numeric_date_order
-from transcript_coach.ingest.compression import read_failure
-from transcript_coach.ingest.decoding import Lines, file_version, reopen
+from transcript_coach.ingest.compression import DAMAGED, Compression, read_at_most, read_failure
+from transcript_coach.ingest.decoding import Lines, changed, file_version, reopen, reopened
 from transcript_coach.ingest.timestamps import parse_clock, parse_timestamp
 from transcript_coach.model import Channel, Role, Timestamp, Transcript
 
@@ -272,6 +274,52 @@ class FileBytes:
                 raise read_failure(self.source, None, exc) from None
 
 
+class StreamBytes:
+    """The bytes of a stream between two offsets (``stream_bytes[start:end]``), read forward from ``again()``, the
+    stream from its start, opened anew when an earlier part is asked for: a compressed file, or a file in a zip
+    archive, cannot be read at an offset without reading up to it. Parts asked for in order (the elements of an array
+    as they are read) cost one reading of the stream; the last part is kept, as it is often asked for again (the
+    first element, by the tests that tell an export's flavour)."""
+
+    __slots__ = ("_again", "_source", "_kind", "_open", "_stream", "_at", "_last")
+
+    def __init__(self, again: Callable[[], ContextManager[BinaryIO]], source: str, kind: Compression):
+        self._again, self._source, self._kind = again, source, kind
+        self._open = contextlib.ExitStack()
+        self._stream: BinaryIO | None = None
+        self._at = 0  # where the stream is
+        self._last: tuple[int, int, bytes] | None = None
+
+    def __getitem__(self, part: slice) -> bytes:
+        start, stop = part.start, part.stop
+        if self._last is not None and self._last[:2] == (start, stop):
+            return self._last[2]
+        if self._stream is None or start < self._at:
+            self.close()
+            self._stream, self._at = self._open.enter_context(self._again()), 0
+        try:
+            while self._at < start:  # what lies between the parts asked for
+                skipped = len(self._stream.read(min(start - self._at, _SCAN_BLOCK)))
+                if not skipped:
+                    raise changed(self._source)
+                self._at += skipped
+            data = read_at_most(self._stream, stop - start, stop - start)
+        except DAMAGED as exc:
+            raise read_failure(self._source, self._kind, exc) from None
+        if len(data) < stop - start:
+            raise changed(self._source)
+        self._at = stop
+        self._last = (start, stop, data)
+        return data
+
+    def close(self) -> None:
+        self._open.close()
+        self._stream = None
+
+    def __del__(self) -> None:
+        self.close()
+
+
 _SCAN_BLOCK = 1 << 18  # bytes read at a time while a file is scanned
 _UTF8_STEP = 1 << 16  # bytes checked as UTF-8 at a time (the decoded text takes up to four bytes a character)
 
@@ -283,11 +331,13 @@ class _Scan:
     JSON's own characters are ASCII, so ``json`` finds the same values in that text as in the decoded one, and where
     each begins and ends in the file."""
 
-    def __init__(self, handle: BinaryIO | None, start: int = 0, text: str = ""):
+    def __init__(self, handle: BinaryIO | None, start: int = 0, text: str = "", *,
+                 bound: tuple[int, str] | None = None):
         self.handle = handle
         self.text = text
         self.base = start  # the position of text[0]
         self.eof = handle is None
+        self.bound = bound  # a stream of unknown size is refused past this limit (with the source to name)
         self._utf8 = codecs.getincrementaldecoder("utf-8")()
 
     @classmethod
@@ -300,6 +350,8 @@ class _Scan:
             return False
         kept = self.text[at - self.base:]
         block = self.handle.read(max(_SCAN_BLOCK, len(kept)))  # a big value is decoded a few times, not n times
+        if self.bound is not None and at + len(kept) + len(block) > self.bound[0]:
+            raise too_large(self.bound[1], None, self.bound[0], decompressed=True)
         for step in range(0, len(block), _UTF8_STEP):
             self._utf8.decode(block[step:step + _UTF8_STEP])  # UnicodeDecodeError: not UTF-8
         self._utf8.decode(b"", final=not block)
@@ -385,25 +437,49 @@ class _Scan:
 _WRAPPED_LISTS = frozenset({"tickets", "conversations"})
 
 
-def load_json_file(handle: BinaryIO, path: str, source: str) -> object | None:
+def load_json_file(handle: BinaryIO, path: str, source: str, kind: Compression | None = None, limit: int = 0
+                   ) -> object | None:
     """What ``load_json_lazily`` gives for the text of the regular file open as ``handle``, read from disk a block
     at a time rather than held: a document that is an array, or an object that wraps a list of conversations (seen in
     its first block), as a ``JsonArray`` whose elements are read from the file when asked for; Zendesk's full export
     (a ticket per line) the same way. None for any other file, or one that is not valid UTF-8 JSON: the caller reads
-    it as text, which also says what is wrong."""
+    it as text, which also says what is wrong. A compressed file (``kind``) is read through its decompressor
+    (``load_json_stream``), and refused (``too_large``) past ``limit`` decompressed bytes."""
     version = file_version(handle)
+    if kind is not None:
+        handle.seek(0)
+        return load_json_stream(kind.open(handle), functools.partial(reopened, path, source, version, kind), source,
+                                kind, limit)
+    return _load_json(handle, FileBytes(path, source, version), version[2])
+
+
+def load_json_stream(stream: BinaryIO, again: Callable[[], ContextManager[BinaryIO]], source: str,
+                     kind: Compression, limit: int) -> object | None:
+    """``load_json_file`` for a stream read through a decompressor (``kind``: a compressed file, a file in a zip
+    archive), at its start: the same scan, and the elements read forward from ``again()``, the same bytes from their
+    start (``StreamBytes``). ``too_large`` past ``limit`` bytes, counted as they are read."""
+    try:
+        return _load_json(stream, StreamBytes(again, source, kind), None, (limit, source))
+    except DAMAGED as exc:
+        raise read_failure(source, kind, exc) from None
+
+
+def _load_json(handle: BinaryIO, data: FileBytes | StreamBytes, size: int | None,
+               bound: tuple[int, str] | None = None) -> object | None:
+    """``load_json_file`` over ``handle`` (``size`` bytes, when known), the elements read from ``data``; a stream
+    of unknown size is refused past ``bound`` (a limit, and the source the error names)."""
     handle.seek(0)
     head = handle.read(_SCAN_BLOCK)
     start = len(codecs.BOM_UTF8) if head.startswith(codecs.BOM_UTF8) else 0
     wrapped = any(f'"{key}"'.encode() in head for key in _WRAPPED_LISTS)
-    if (len(head) == version[2] and not wrapped and head[start:].lstrip().startswith(b"{")
+    whole = len(head) == size if size is not None else len(head) < _SCAN_BLOCK
+    if (whole and not wrapped and head[start:].lstrip().startswith(b"{")
             and sum(1 for line in head.splitlines() if line.strip()) < 2):
         return None  # one object on one line, as a folder of a conversation a file has: read as text
     del head
-    data = FileBytes(path, source, version)
     try:
         handle.seek(start)
-        scan = _Scan(handle, start)
+        scan = _Scan(handle, start, bound=bound)
         at, char = scan.space(start)
         if char == "[":
             scanned = scan.array(at)
@@ -414,10 +490,21 @@ def load_json_file(handle: BinaryIO, path: str, source: str) -> object | None:
         if members is not None and any(isinstance(value, JsonArray) for value in members.values()):
             return members
         handle.seek(start)
-        starts = _object_lines(handle, start)
+        starts = _object_lines(handle if bound is None else _bounded_lines(handle, start, *bound), start)
         return None if starts is None else JsonArray(data, starts)
     except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
         return None
+
+
+def _bounded_lines(stream: BinaryIO, start: int, limit: int, source: str) -> Iterator[bytes]:
+    """The lines of ``stream`` (at ``start``), refused (``too_large``) past ``limit`` bytes: no line is read past
+    it either."""
+    left = limit + 1 - start
+    while line := stream.readline(left):
+        left -= len(line)
+        if left <= 0:
+            raise too_large(source, None, limit, decompressed=True)
+        yield line
 
 
 def is_array(value: object) -> bool:
