@@ -69,3 +69,19 @@ def test_stdin_and_bad_partition_sizes_are_refused(folder):
 
 def test_no_inputs_give_an_empty_bag(tmp_path):
     assert score_bag([tmp_path]).compute(scheduler="synchronous") == []
+
+
+def test_a_zip_archive_is_shared_out_by_its_files(folder, expected, tmp_path):
+    """The files of an archive are inputs of their own (``ARCHIVE/MEMBER``), which each worker reads from the archive:
+    the bag gives what ``score`` gives for the archive."""
+    import zipfile
+
+    packed = tmp_path / "export.zip"
+    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(folder.iterdir()):
+            archive.write(path, f"in/{path.name}")
+    files = input_files([packed])
+    assert files == [f"{packed}/in/{Path(name).name}" for name in input_files([folder])]
+    documents = score_bag([packed], files_per_partition=8).compute(scheduler="processes", num_workers=2)
+    assert documents == [item.to_dict() for item in Coach().score([packed])]
+    assert [d["source"] for d in documents] == [d["source"].replace(str(folder), f"{packed}/in", 1) for d in expected]

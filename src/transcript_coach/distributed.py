@@ -2,7 +2,8 @@
 
 Needs the ``dask`` extra (``pip install 'transcript-coach[dask]'``); for a cluster, also ``dask.distributed`` and a
 ``Client`` pointed at the scheduler: the same bag then runs on its workers. The files must be readable at the same
-paths from every worker (a shared file system). Each worker process builds one ``Coach`` from the arguments given
+paths from every worker (a shared file system); a zip archive's files are partitioned like a folder's, and each worker
+reads the ones it is given from the archive. Each worker process builds one ``Coach`` from the arguments given
 here and keeps it for every partition it scores, so a cluster pays for the pipeline once per process, as ``score
 --jobs`` does on one machine::
 
