@@ -26,8 +26,8 @@ Measured, on one core unless said otherwise:
 - the same two memory peaks with the corpus written as one JSON Lines export (a message per line, grouped by
   conversation id, as helpdesk exports are), which ``score`` reads without holding its messages, the same export
   compressed with gzip, which it reads through the decompressor, as one JSON document (a list of
-  conversations), which it reads a conversation at a time, and the folder as one zip archive, whose files it reads
-  one at a time;
+  conversations), which it reads a conversation at a time, compressed or not, and the folder as one zip archive,
+  whose files it reads one at a time;
 - ``score --resume`` on the 1x export after a run of it was interrupted with half of it written, against a whole
   run, and whether it finishes with the same bytes;
 - ``--jobs 1`` against ``--jobs 2`` (CLI subprocesses, wall time including start-up, the best of three runs each)
@@ -486,7 +486,15 @@ def measure_all(data_dir: Path, size: int, jobs_files: int, spacy_model: str, pr
     rows.extend(memory_rows(lists, "corpus as one JSON file (a list of conversations)", ["--max-file-size", biggest],
                             "the list is scanned from disk and each conversation read from the file when it is "
                             "built: its text is not held", work))
-    for path in lists.values():
+    packed = {name: path.with_name(path.name + ".gz") for name, path in lists.items()}
+    for name, path in packed.items():
+        with open(lists[name], "rb") as plain, gzip.open(path, "wb") as out:
+            shutil.copyfileobj(plain, out)
+        lists[name].unlink()
+    rows.extend(memory_rows(packed, "corpus as one gzip-compressed JSON file (a list of conversations)",
+                            ["--max-file-size", biggest], "scanned through the decompressor, and each conversation "
+                            "read from the stream decompressed again, in order", work))
+    for path in packed.values():
         path.unlink()
 
     rows.extend(measure_resume(exports["1x"], megabytes, work))
