@@ -269,3 +269,19 @@ def test_a_member_is_not_read_from_an_archive_that_changed_since_it_was_checked(
     with pytest.raises(InputError) as caught, member.open():
         pass
     assert caught.value.code == "unreadable" and "archive changed while it was being read" in str(caught.value)
+
+
+@pytest.mark.parametrize("mode", ["w", "w:gz", "w:xz"])
+def test_a_tar_archive_is_refused_with_what_to_do(tmp_path, mode):
+    import tarfile
+
+    chat = tmp_path / "chat.txt"
+    chat.write_text(CHAT.format(n=1), encoding="utf-8")
+    packed = tmp_path / f"export.tar{mode[2:] and '.' + mode[2:]}"
+    with tarfile.open(packed, mode) as tar:
+        tar.add(chat, "export/chat.txt")
+    for read in (lambda: list(read_path(packed)), lambda: list(read_bytes(packed.read_bytes(), "<stdin>"))):
+        with pytest.raises(InputError) as caught:
+            read()
+        assert caught.value.code == "binary" and "is a tar archive" in str(caught.value)
+        assert "unpack it (tar -xf)" in str(caught.value)

@@ -34,6 +34,7 @@ from transcript_coach.ingest.compression import (
     read_at_most,
     read_decompressed,
     read_failure,
+    refuse_tar,
 )
 from transcript_coach.ingest.decoding import Lines, decode, decode_json, file_lines, stream_lines
 from transcript_coach.ingest.records import LoadedJson, load_json_file, load_json_stream
@@ -119,7 +120,9 @@ def _read_data(data: bytes, source: str, options: IngestOptions, name: str) -> I
 
 
 def _parser(name: str, head: bytes, source: str, options: IngestOptions) -> ParserSpec:
-    """The parser of an input: the format forced in ``options``, else detected from its name and first bytes."""
+    """The parser of an input: the format forced in ``options``, else detected from its name and first bytes (a tar
+    archive is refused)."""
+    refuse_tar(head, source)
     fmt = options.format or detect_format(name, head)
     spec = PARSERS.get(fmt)
     if spec is None:

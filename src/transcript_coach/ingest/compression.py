@@ -64,6 +64,13 @@ def compression_of(head: bytes, source: str) -> Compression | None:
     return next((kind for kind in COMPRESSIONS if kind.starts(head)), None)
 
 
+def refuse_tar(head: bytes, source: str) -> None:
+    """``InputError`` when an input's first (decompressed) bytes are a tar archive's: many files, not one transcript."""
+    if head[257:262] == b"ustar":  # POSIX tar: the magic word of the first file's header
+        raise InputError(source, "is a tar archive, which holds files rather than one transcript; unpack it (tar -xf) "
+                         "and score the folder (a zip archive is read as the folder it holds)", code="binary")
+
+
 def named(name: str) -> Compression | None:
     """The compression a file name's suffix says (``reports.jsonl.gz``: gzip), or None."""
     stem, dot, suffix = name.rpartition(".")
