@@ -285,3 +285,14 @@ def test_a_tar_archive_is_refused_with_what_to_do(tmp_path, mode):
             read()
         assert caught.value.code == "binary" and "is a tar archive" in str(caught.value)
         assert "unpack it (tar -xf)" in str(caught.value)
+
+
+def test_a_folder_walk_warns_of_archives_it_does_not_read(tmp_path, caplog):
+    (tmp_path / "a.txt").write_text(CHAT.format(n=1), encoding="utf-8")
+    for name in ("export.tar.gz", "old.TGZ", "x.7z", "photos.png"):
+        (tmp_path / name).write_bytes(b"\x00" * 600)
+    with caplog.at_level(logging.WARNING, logger="transcript_coach.ingest"):
+        assert list(iter_inputs([tmp_path])) == [tmp_path / "a.txt"]
+    warned = sorted(record.getMessage().split(": ")[0] for record in caplog.records)
+    assert warned == [str(tmp_path / name) for name in ("export.tar.gz", "old.TGZ", "x.7z")]
+    assert "only zip archives are" in caplog.text

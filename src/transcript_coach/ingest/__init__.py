@@ -363,6 +363,9 @@ def _walk(top: Path) -> Iterator[Path]:
                     yield path
                 elif known:
                     logger.warning("%s: skipped: not a regular file (a pipe, socket or device)", path)
+                elif entry.name.casefold().endswith(archive.UNREAD):
+                    logger.warning("%s: skipped: an archive of a kind that is not read (only zip archives are); "
+                                   "unpack it to score its files", path)
             except OSError as exc:
                 logger.warning("%s: skipped: %s", path, exc.strerror or exc)
         stack.extend(reversed(subfolders))

@@ -34,6 +34,9 @@ from transcript_coach.ingest.compression import DAMAGED, ZIP_STARTS, Compression
 logger = logging.getLogger("transcript_coach.ingest")
 
 SUFFIX = ".zip"
+# archives of other kinds, which a folder walk skips with a warning rather than silently: a tar archive has no table
+# of contents to read one file by (a compressed one would be decompressed up to each file in turn)
+UNREAD = (".tar", ".tgz", ".tar.gz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".7z", ".rar")
 # what zipfile raises on a damaged archive (its table of contents) or member (a bad CRC or header, cut-short or
 # corrupt compressed data), besides BadZipFile: found by reading randomly damaged archives
 _DAMAGED = (zipfile.BadZipFile, zipfile.LargeZipFile, *DAMAGED, ValueError, struct.error, OverflowError)
