@@ -387,3 +387,38 @@ def test_cli_reads_reports_from_stdin(reports_file):
         result = run("-", "--format", "jsonl", "--top", "1", input=handle.read())
     assert result.exit_code == 0
     assert json.loads(result.stdout)["id"] == "m0"
+
+
+def test_review_and_profiles_hold_what_they_need_of_each_report_not_the_report():
+    """A year's reports are read as a stream: the queue keeps each queued report's reasons and the profiles a few
+    figures of each report, not the report (its turns, tens of kilobytes in a real one). Reports made as they are
+    read, each with 20,000 characters of turns: four times as many cost far less than their size."""
+    import tracemalloc
+
+    from transcript_coach.profiles import build_profiles
+
+    flagged = make_report("r", ("Tom",), scores={"empathy": 20.0}, flags=[("dismissive", "high", [(1, "Calm down.")])])
+
+    def reports(n):
+        for k in range(n):
+            report = json.loads(json.dumps(flagged))  # a new report each time, as one read from a file is
+            report["id"] = f"r{k}"
+            report["agents"] = [("Tom", "Priya", "Ann")[k % 3]]
+            report["turns"][0]["text"] += " padding" * 2500
+            yield report
+
+    def peak(build, n):
+        build(reports(10))  # what is loaded once (settings, lexicons) is not what is measured
+        tracemalloc.start()
+        try:
+            result = build(reports(n))
+            return tracemalloc.get_traced_memory()[1], result
+        finally:
+            tracemalloc.stop()
+
+    for build, count in ((review, lambda r: r.queued), (build_profiles, lambda p: p.conversations)):
+        small, result = peak(build, 100)
+        assert count(result) == 100
+        large, result = peak(build, 400)
+        assert count(result) == 400
+        assert (large - small) / 300 < 5_000, build.__name__  # a report here is over 20,000 bytes

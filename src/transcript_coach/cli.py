@@ -394,7 +394,7 @@ def _across_reports(inputs: tuple[str, ...], output: str | None, build, text_to_
 
     with _interruptible(output), _library_warnings(quiet=False):
         coach = redacting_coach if redact is not None else None
-        result, write = build(list(load_reports(inputs, stdin=stdin, coach=coach)))
+        result, write = build(load_reports(inputs, stdin=stdin, coach=coach))  # read as a stream
         if output or not text_to_stdout:  # the text listing on stdout lists them itself
             for failure in result.failures:
                 click.echo(f"could not be scored: {failure_text(failure)}", err=True)

@@ -31,7 +31,7 @@ import math
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import IO, Any
 
@@ -168,6 +168,24 @@ class AgentNames:
     def aliases(self, agent: str) -> tuple[str, ...]:
         """The other spellings counted as ``agent``."""
         return tuple(sorted({m.name for m in self.merges if m.agent == agent and m.name != agent}))
+
+
+class NameTally:
+    """The agent names of reports read one at a time, counted (``add``), for ``resolve_agent_names`` once all are
+    read (``resolve``): the reports need not be held to resolve the names in them, and the names as a report gives
+    them are what ``AgentNames.agents`` reads later."""
+
+    def __init__(self) -> None:
+        self._seen: Counter[tuple[str, ...]] = Counter()
+
+    def add(self, report: Mapping[str, Any]) -> Mapping[str, Any]:
+        """Count the names of ``report``; they, as a report of their own (``{"agents": [...]}``)."""
+        names = tuple(name for name in report.get("agents") or () if isinstance(name, str))
+        self._seen[names] += 1
+        return {"agents": names}
+
+    def resolve(self) -> AgentNames:
+        return resolve_agent_names({"agents": names} for names, count in self._seen.items() for _ in range(count))
 
 
 def resolve_agent_names(reports: Iterable[Mapping[str, Any]]) -> AgentNames:
@@ -549,11 +567,18 @@ def answer_question(question: Question, mine: Sequence[Conversation], everyone: 
 def build_profiles(reports: Iterable[Mapping[str, Any]]) -> Profiles:
     """Profiles of every named agent in ``reports`` (report dicts; error records are counted, not profiled)."""
     config = settings()
-    documents = list(reports)
-    failures = tuple(r for r in documents if "error" in r)
-    scored = [r for r in documents if "error" not in r]
-    names = resolve_agent_names(scored)
-    conversations = [_conversation(r, names.agents(r)) for r in scored]
+    failures: list[Mapping[str, Any]] = []
+    read: list[tuple[Mapping[str, Any], Conversation]] = []  # what each report gives, not the report: a year's
+    # reports are read as a stream, and a report is tens of kilobytes held
+    tally = NameTally()
+    for report in reports:
+        if "error" in report:
+            failures.append(report)
+        else:
+            read.append((tally.add(report), _conversation(report, ())))
+    names = tally.resolve()
+    conversations = [replace(c, agents=names.agents(named)) for named, c in read]
+    del read
     team: dict[str, SkillStat] = {}
     for skill in PROFILE_SKILLS:
         values = [c.scores[skill] for c in conversations if skill in c.scores]
@@ -597,7 +622,7 @@ def build_profiles(reports: Iterable[Mapping[str, Any]]) -> Profiles:
             reports=tuple(f"{c.source}#{c.id}" for c in mine),
         ))
     return Profiles(agents=tuple(profiles), names=names, conversations=len(conversations),
-                    unnamed=sum(not c.agents for c in conversations), failures=failures, team=team)
+                    unnamed=sum(not c.agents for c in conversations), failures=tuple(failures), team=team)
 
 
 def agent_profiles(reports: Iterable[Mapping[str, Any]]) -> list[AgentProfile]:

@@ -36,14 +36,14 @@ import json
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import IO, Any
 
 from transcript_coach.data import load_json
 from transcript_coach.errors import DataFileError, InputError
 from transcript_coach.ingest.compression import DAMAGED, Compression, compression_of, inner_name, read_failure
 from transcript_coach.model import REPORT_SCHEMA, SKILLS
-from transcript_coach.profiles import AgentNames, resolve_agent_names
+from transcript_coach.profiles import AgentNames, NameTally
 
 NO_AGENT = "(no agent)"
 
@@ -300,27 +300,34 @@ def review(reports: Iterable[Mapping[str, Any]], top: int | None = None) -> Revi
     if top is not None and top < 0:
         raise ValueError("top must be 0 or more")
     config = review_settings()
-    documents = list(reports)
-    failures = tuple(r for r in documents if "error" in r)
-    scored = [r for r in documents if "error" not in r]
-    names = resolve_agent_names(scored)
-    candidates = []
-    for report in scored:
+    failures: list[Mapping[str, Any]] = []
+    queued: list[tuple[Mapping[str, Any], QueueItem]] = []  # the reasons of each report, not the report: a year's
+    # reports are read as a stream, and a report is tens of kilobytes held
+    tally = NameTally()
+    clean = 0
+    for report in reports:
+        if "error" in report:
+            failures.append(report)
+            continue
+        named = tally.add(report)
         reasons = reasons_for(report, config)
         urgency = sum(r.weight for r in reasons)
         if urgency <= 0:
+            clean += 1
             continue
-        candidates.append(QueueItem(
+        queued.append((named, QueueItem(
             rank=0, urgency=urgency, report_id=str(report.get("id")), source=str(report.get("source")),
-            agents=tuple(report.get("agents") or ()), buckets=names.agents(report) or (NO_AGENT,),
-            started_at=report.get("started_at"), reasons=reasons,
-        ))
+            agents=tuple(report.get("agents") or ()), buckets=(), started_at=report.get("started_at"),
+            reasons=reasons,
+        )))
+    names = tally.resolve()
+    candidates = [replace(item, buckets=names.agents(named) or (NO_AGENT,)) for named, item in queued]
+    del queued
     chosen = sorted(candidates, key=_order) if top is None or top >= len(candidates) else spread(candidates, top)
     items = tuple(QueueItem(rank=i, urgency=c.urgency, report_id=c.report_id, source=c.source, agents=c.agents,
                             buckets=c.buckets, started_at=c.started_at, reasons=c.reasons)
                   for i, c in enumerate(chosen, 1))
-    return Review(items=items, failures=failures, queued=len(candidates), clean=len(scored) - len(candidates),
-                  names=names)
+    return Review(items=items, failures=tuple(failures), queued=len(candidates), clean=clean, names=names)
 
 
 def review_queue(reports: Iterable[Mapping[str, Any]], top: int | None = None) -> list[QueueItem]:
