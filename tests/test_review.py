@@ -395,6 +395,7 @@ def test_review_and_profiles_hold_what_they_need_of_each_report_not_the_report()
     read, each with 20,000 characters of turns: four times as many cost far less than their size."""
     import tracemalloc
 
+    from transcript_coach.language import load_identifier
     from transcript_coach.profiles import build_profiles
 
     flagged = make_report("r", ("Tom",), scores={"empathy": 20.0}, flags=[("dismissive", "high", [(1, "Calm down.")])])
@@ -409,6 +410,7 @@ def test_review_and_profiles_hold_what_they_need_of_each_report_not_the_report()
 
     def peak(build, n):
         build(reports(10))  # what is loaded once (settings, lexicons) is not what is measured
+        load_identifier()  # nor the language model loading in a thread (a Coach built by an earlier test starts it)
         tracemalloc.start()
         try:
             result = build(reports(n))

@@ -178,11 +178,11 @@ class NameTally:
     def __init__(self) -> None:
         self._seen: Counter[tuple[str, ...]] = Counter()
 
-    def add(self, report: Mapping[str, Any]) -> Mapping[str, Any]:
-        """Count the names of ``report``; they, as a report of their own (``{"agents": [...]}``)."""
+    def add(self, report: Mapping[str, Any]) -> tuple[str, ...]:
+        """Count the names of ``report``, and return them (``{"agents": names}`` stands for the report later)."""
         names = tuple(name for name in report.get("agents") or () if isinstance(name, str))
         self._seen[names] += 1
-        return {"agents": names}
+        return names
 
     def resolve(self) -> AgentNames:
         return resolve_agent_names({"agents": names} for names, count in self._seen.items() for _ in range(count))
@@ -568,7 +568,7 @@ def build_profiles(reports: Iterable[Mapping[str, Any]]) -> Profiles:
     """Profiles of every named agent in ``reports`` (report dicts; error records are counted, not profiled)."""
     config = settings()
     failures: list[Mapping[str, Any]] = []
-    read: list[tuple[Mapping[str, Any], Conversation]] = []  # what each report gives, not the report: a year's
+    read: list[tuple[tuple[str, ...], Conversation]] = []  # what each report gives, not the report: a year's
     # reports are read as a stream, and a report is tens of kilobytes held
     tally = NameTally()
     for report in reports:
@@ -577,7 +577,7 @@ def build_profiles(reports: Iterable[Mapping[str, Any]]) -> Profiles:
         else:
             read.append((tally.add(report), _conversation(report, ())))
     names = tally.resolve()
-    conversations = [replace(c, agents=names.agents(named)) for named, c in read]
+    conversations = [replace(c, agents=names.agents({"agents": named})) for named, c in read]
     del read
     team: dict[str, SkillStat] = {}
     for skill in PROFILE_SKILLS:

@@ -301,7 +301,7 @@ def review(reports: Iterable[Mapping[str, Any]], top: int | None = None) -> Revi
         raise ValueError("top must be 0 or more")
     config = review_settings()
     failures: list[Mapping[str, Any]] = []
-    queued: list[tuple[Mapping[str, Any], QueueItem]] = []  # the reasons of each report, not the report: a year's
+    queued: list[tuple[tuple[str, ...], QueueItem]] = []  # the reasons of each report, not the report: a year's
     # reports are read as a stream, and a report is tens of kilobytes held
     tally = NameTally()
     clean = 0
@@ -321,7 +321,7 @@ def review(reports: Iterable[Mapping[str, Any]], top: int | None = None) -> Revi
             reasons=reasons,
         )))
     names = tally.resolve()
-    candidates = [replace(item, buckets=names.agents(named) or (NO_AGENT,)) for named, item in queued]
+    candidates = [replace(item, buckets=names.agents({"agents": named}) or (NO_AGENT,)) for named, item in queued]
     del queued
     chosen = sorted(candidates, key=_order) if top is None or top >= len(candidates) else spread(candidates, top)
     items = tuple(QueueItem(rank=i, urgency=c.urgency, report_id=c.report_id, source=c.source, agents=c.agents,
