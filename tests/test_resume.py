@@ -22,6 +22,7 @@ from click.testing import CliRunner
 from transcript_coach.cli import cli
 from transcript_coach.coach import Coach
 from transcript_coach.ingest import iter_inputs, read_path
+from transcript_coach.language import load_identifier
 from transcript_coach.model import Failure, Transcript
 from transcript_coach.nlp import BATCH_TURNS
 from transcript_coach.resume import (
@@ -225,6 +226,7 @@ def test_resume_reads_the_journal_a_line_at_a_time(small, tmp_path):
             journal.write("\n".join(clean) + "\n")
     size = journal_path(out).stat().st_size
     assert size > 20_000_000
+    load_identifier()  # a language model loading in another thread would be counted too
     tracemalloc.start()
     try:
         opened = Journal.open(out, inputs=[], command=json.loads(header)["command"], resume=True)
