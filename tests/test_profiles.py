@@ -329,3 +329,21 @@ def test_cli_bad_input_is_a_clear_message(tmp_path):
     assert f"{path}:2: not valid JSON" in result.stderr and "Traceback" not in result.output
     missing = run(str(tmp_path / "missing.jsonl"))
     assert missing.exit_code == 2 and "does not exist" in missing.output
+
+
+def test_files_in_a_zip_archive_can_be_named(tmp_path, samples):
+    """As ``score`` reads them: ``ARCHIVE/MEMBER`` and ``ARCHIVE/FOLDER`` are inputs; a name the archive lacks is an
+    input that could not be scored, and a path with no archive in it is still a usage error."""
+    import zipfile
+
+    packed = tmp_path / "export.zip"
+    with zipfile.ZipFile(packed, "w") as archive:
+        for name in ("chat_refund_priya_early.txt", "chat_refund_priya_late.txt"):
+            archive.write(samples / name, f"april/{name}")
+    both = run(str(packed / "april"), "--format", "json")
+    assert both.exit_code == 0, both.output
+    [priya] = json.loads(both.stdout)
+    assert priya["conversations"] == 2
+    one = run(str(packed / "april" / "chat_refund_priya_late.txt"), str(packed / "april" / "missing.txt"))
+    assert one.exit_code == 1 and "1 conversation(s)" in one.stdout and "no such file in the zip archive" in one.stdout
+    assert run(str(tmp_path / "no" / "such.jsonl")).exit_code == 2

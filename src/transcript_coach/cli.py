@@ -27,6 +27,7 @@ from transcript_coach.ingest import (
     IngestOptions,
     iter_inputs,
 )
+from transcript_coach.ingest.archive import locate
 from transcript_coach.ingest.base import PARSERS
 from transcript_coach.limits import DEFAULT_MAX_TURN_CHARS, DEFAULT_TIMEOUT_SECONDS
 from transcript_coach.model import Failure, Report
@@ -376,6 +377,16 @@ def formats() -> None:
                "named so.")
 
 
+class _Input(click.Path):
+    """An input of ``review``, ``agents``, ``train`` and ``evaluate``: a file or folder that exists, ``-``, or a file
+    or folder in a zip archive (``ARCHIVE/MEMBER``, which ``score`` reads too)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and value != "-" and not os.path.exists(value) and locate(Path(value)):
+            return value  # what is wrong with it, if anything, is its error record
+        return super().convert(value, param, ctx)
+
+
 def _across_reports(inputs: tuple[str, ...], output: str | None, build, text_to_stdout: bool,
                     redact: RedactOptions | None = None) -> None:
     """The shared body of ``review`` and ``agents``: read report files (or score transcripts, redacted with
@@ -405,7 +416,7 @@ def _across_reports(inputs: tuple[str, ...], output: str | None, build, text_to_
 
 
 @cli.command("review")
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, allow_dash=True, path_type=str))
+@click.argument("inputs", nargs=-1, required=True, type=_Input(exists=True, allow_dash=True, path_type=str))
 @click.option("--top", type=click.IntRange(min=0), metavar="N", help="At most N conversations (a reviewer's "
               "budget), spread evenly across agents.")
 @_output_option
@@ -429,7 +440,7 @@ def review_command(inputs, top, output, output_format, **redact_options) -> None
 
 
 @cli.command("agents")
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, allow_dash=True, path_type=str))
+@click.argument("inputs", nargs=-1, required=True, type=_Input(exists=True, allow_dash=True, path_type=str))
 @click.option("--agent", "agent_name", metavar="NAME", help="Only this agent (any spelling seen in the reports).")
 @_output_option
 @click.option("--format", "output_format", type=click.Choice(["text", "json", "csv"]), default="text",
@@ -495,7 +506,7 @@ def _labelled_reports(labels_file: str, inputs: tuple[str, ...], coach_options: 
 
 @cli.command("train")
 @click.argument("labels_file", metavar="LABELS", type=click.Path(exists=True, dir_okay=False))
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, allow_dash=True, path_type=str))
+@click.argument("inputs", nargs=-1, required=True, type=_Input(exists=True, allow_dash=True, path_type=str))
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False), default="models", show_default=True,
               help="Folder to write the models and their cards to (one <skill>.json + <skill>.card.json each).")
 @_coach_options
@@ -541,7 +552,7 @@ def _num(value) -> str:
 
 @cli.command("evaluate")
 @click.argument("labels_file", metavar="LABELS", type=click.Path(exists=True, dir_okay=False))
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, allow_dash=True, path_type=str))
+@click.argument("inputs", nargs=-1, required=True, type=_Input(exists=True, allow_dash=True, path_type=str))
 @click.option("--model", "models", type=click.Path(exists=True, file_okay=False), metavar="DIR",
               help="Evaluate the team models in DIR (from 'train') instead of the rubric.")
 @click.option("--bootstrap", type=click.IntRange(min=0), default=None, metavar="N",
