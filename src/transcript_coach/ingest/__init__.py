@@ -233,7 +233,7 @@ def _read_member(member: archive.Member, options: IngestOptions) -> Iterator[Tra
             content = stream_lines(stream, member.open, source, member.kind, size=member.size, limit=limit)
     elif spec.json:
         with member.open() as stream:
-            document = load_json_stream(stream, member.open, source, member.kind, limit)
+            document = load_json_stream(stream, member.open, source, member.kind, limit, size=member.size)
         content = None if document is None else LoadedJson(document)
     if content is not None:
         yield from spec.read(content, source, options)

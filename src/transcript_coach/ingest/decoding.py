@@ -245,24 +245,29 @@ def changed(source: str) -> InputError:
                       "it is scored", code="unreadable")
 
 
-def reopen(path: str | os.PathLike[str], source: str, version: tuple[int, ...]) -> BinaryIO:
-    """The file at ``path`` open again (binary) for another reading, when it is still the file of ``version``
-    (``file_version``); else an ``InputError``."""
+def check_unchanged(path: str | os.PathLike[str], source: str, version: tuple[int, ...]) -> None:
+    """``InputError`` when the file at ``path`` is no longer the file of ``version`` (``file_version``): replaced,
+    or written to."""
     try:
-        handle = open(path, "rb")
-    except OSError as exc:
-        raise InputError(source, f"cannot be read again: {exc.strerror or exc}", code="unreadable") from None
-    if file_version(handle) != version:
-        handle.close()
+        info = os.stat(path)
+    except OSError:
+        raise changed(source) from None
+    if (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns) != version:
         raise changed(source)
-    return handle
 
 
 @contextlib.contextmanager
 def reopened(path: str | os.PathLike[str], source: str, version: tuple[int, ...], kind: Compression | None
-              ) -> Iterator[BinaryIO]:
-    """The file at ``path`` open again (``reopen``), through its decompressor when it is compressed."""
-    with reopen(path, source, version) as handle:
+             ) -> Iterator[BinaryIO]:
+    """The file at ``path`` open again for another reading (binary, through its decompressor when it is compressed),
+    when it is still the file of ``version`` (``file_version``); else an ``InputError``."""
+    try:
+        handle = open(path, "rb")
+    except OSError as exc:
+        raise InputError(source, f"cannot be read again: {exc.strerror or exc}", code="unreadable") from None
+    with handle:
+        if file_version(handle) != version:
+            raise changed(source)
         yield handle if kind is None else kind.open(handle)
 
 

@@ -38,7 +38,7 @@ from transcript_coach.ingest.html import html_to_text
 from transcript_coach.ingest.roles import lexicon, parse_label
 from transcript_coach.ingest.chat import DateOrder, day_first_warning, numeric_date, numeric_date_order
 from transcript_coach.ingest.compression import DAMAGED, Compression, read_at_most, read_failure
-from transcript_coach.ingest.decoding import Lines, changed, file_version, reopen, reopened
+from transcript_coach.ingest.decoding import Lines, changed, check_unchanged, file_version, reopened
 from transcript_coach.ingest.timestamps import parse_clock, parse_timestamp
 from transcript_coach.model import Channel, Role, Timestamp, Transcript
 
@@ -168,12 +168,12 @@ class JsonArray(Sequence[object]):
     """The elements of a document that is a JSON array, each decoded from the document's text when it is asked for:
     an export of thousands of conversations is never held as objects all at once (a decoded document takes about
     ten times its text). ``JsonArray.of`` makes one; ``compact`` keeps the text as UTF-8 instead (Python holds a
-    text with one emoji in it at four bytes a character); over a ``FileBytes``, each element is read from the file
+    text with one emoji in it at four bytes a character); over a ``StreamBytes``, each element is read from the file
     when it is asked for (``load_json_file``)."""
 
     __slots__ = ("_starts", "_text")
 
-    def __init__(self, text: str | bytes | FileBytes, starts: list[int]):
+    def __init__(self, text: str | bytes | StreamBytes, starts: list[int]):
         self._text = text
         self._starts = starts  # where each element starts in ``_text``, then where the last one ends
 
@@ -228,7 +228,7 @@ class JsonArray(Sequence[object]):
         text, start = self._text, self._starts[index]
         if isinstance(text, str):
             return _DECODER.raw_decode(text, start)[0]
-        return _DECODER.raw_decode(text[start:self._starts[index + 1]].decode("utf-8"))[0]  # bytes, or a FileBytes
+        return _DECODER.raw_decode(text[start:self._starts[index + 1]].decode("utf-8"))[0]  # bytes, or a StreamBytes
 
 
 def _object_lines(lines: Iterable[AnyStr], at: int) -> list[int] | None:
@@ -256,35 +256,21 @@ class LoadedJson:
     document: object
 
 
-@dataclass(frozen=True, slots=True)
-class FileBytes:
-    """The bytes of a regular file between two offsets (``file_bytes[start:end]``), read from disk each time: a file
-    that has changed since ``version`` (``decoding.file_version``) is refused with an ``InputError``."""
-
-    path: str
-    source: str
-    version: tuple[int, ...]
-
-    def __getitem__(self, part: slice) -> bytes:
-        with reopen(self.path, self.source, self.version) as handle:
-            try:
-                handle.seek(part.start)
-                return handle.read(part.stop - part.start)
-            except OSError as exc:
-                raise read_failure(self.source, None, exc) from None
-
-
 class StreamBytes:
     """The bytes of a stream between two offsets (``stream_bytes[start:end]``), read forward from ``again()``, the
-    stream from its start, opened anew when an earlier part is asked for: a compressed file, or a file in a zip
-    archive, cannot be read at an offset without reading up to it. Parts asked for in order (the elements of an array
-    as they are read) cost one reading of the stream; the last part is kept, as it is often asked for again (the
-    first element, by the tests that tell an export's flavour)."""
+    stream from its start (a file opened again, which refuses a file changed since: ``decoding.reopened``), opened
+    anew when an earlier part is asked for: a compressed file, or a file in a zip archive, cannot be read at an offset
+    without reading up to it. Parts asked for in order (the elements of an array as they are read) cost one reading
+    of the stream, and one opening; the last part is kept, as it is often asked for again (the first element, by the
+    tests that tell an export's flavour). ``kind``: the compression read through, which a damaged stream's message
+    names."""
 
-    __slots__ = ("_again", "_source", "_kind", "_open", "_stream", "_at", "_last")
+    __slots__ = ("_again", "_source", "_kind", "_unchanged", "_open", "_stream", "_at", "_last")
 
-    def __init__(self, again: Callable[[], ContextManager[BinaryIO]], source: str, kind: Compression):
+    def __init__(self, again: Callable[[], ContextManager[BinaryIO]], source: str, kind: Compression | None,
+                 unchanged: Callable[[], None] | None = None):
         self._again, self._source, self._kind = again, source, kind
+        self._unchanged = unchanged  # raises InputError when the file was written to or replaced since the scan
         self._open = contextlib.ExitStack()
         self._stream: BinaryIO | None = None
         self._at = 0  # where the stream is
@@ -294,6 +280,8 @@ class StreamBytes:
         start, stop = part.start, part.stop
         if self._last is not None and self._last[:2] == (start, stop):
             return self._last[2]
+        if self._unchanged is not None:  # a stream kept open reads on in a file rewritten where it is
+            self._unchanged()
         if self._stream is None or start < self._at:
             self.close()
             self._stream, self._at = self._open.enter_context(self._again()), 0
@@ -398,7 +386,7 @@ class _Scan:
             at, char = self.space(end)
         return [*starts, end], at + 1
 
-    def members(self, at: int, elements: str | FileBytes) -> dict[str, object] | None:
+    def members(self, at: int, elements: str | StreamBytes) -> dict[str, object] | None:
         """The members of the object at ``at``, as ``json`` decodes them, except that a list of conversations it
         holds (``tickets`` or ``conversations`` with more than one element) is a ``JsonArray`` over ``elements``,
         what the positions are in; None when there is no valid object there or anything but space follows it."""
@@ -443,28 +431,31 @@ def load_json_file(handle: BinaryIO, path: str, source: str, kind: Compression |
     at a time rather than held: a document that is an array, or an object that wraps a list of conversations (seen in
     its first block), as a ``JsonArray`` whose elements are read from the file when asked for; Zendesk's full export
     (a ticket per line) the same way. None for any other file, or one that is not valid UTF-8 JSON: the caller reads
-    it as text, which also says what is wrong. A compressed file (``kind``) is read through its decompressor
-    (``load_json_stream``), and refused (``too_large``) past ``limit`` decompressed bytes."""
+    it as text, which also says what is wrong. A compressed file (``kind``) is read through its decompressor, and
+    refused (``too_large``) past ``limit`` decompressed bytes (``load_json_stream``)."""
     version = file_version(handle)
-    if kind is not None:
-        handle.seek(0)
-        return load_json_stream(kind.open(handle), functools.partial(reopened, path, source, version, kind), source,
-                                kind, limit)
-    return _load_json(handle, FileBytes(path, source, version), version[2])
+    handle.seek(0)
+    return load_json_stream(handle if kind is None else kind.open(handle),
+                            functools.partial(reopened, path, source, version, kind), source, kind, limit,
+                            size=version[2] if kind is None else None,
+                            unchanged=functools.partial(check_unchanged, path, source, version))
 
 
 def load_json_stream(stream: BinaryIO, again: Callable[[], ContextManager[BinaryIO]], source: str,
-                     kind: Compression, limit: int) -> object | None:
-    """``load_json_file`` for a stream read through a decompressor (``kind``: a compressed file, a file in a zip
-    archive), at its start: the same scan, and the elements read forward from ``again()``, the same bytes from their
-    start (``StreamBytes``). ``too_large`` past ``limit`` bytes, counted as they are read."""
+                     kind: Compression | None, limit: int, *, size: int | None = None,
+                     unchanged: Callable[[], None] | None = None) -> object | None:
+    """``load_json_file`` for a stream at its start (``kind``: what it is read through, if anything: a compressed
+    file, a file in a zip archive), of ``size`` bytes when that is known: the scan, and the elements read forward from
+    ``again()``, the same bytes from their start (``StreamBytes``, checking ``unchanged()`` first each time). A stream
+    of unknown size is refused (``too_large``) past ``limit`` bytes, counted as they are read."""
     try:
-        return _load_json(stream, StreamBytes(again, source, kind), None, (limit, source))
+        data = StreamBytes(again, source, kind, unchanged)
+        return _load_json(stream, data, size, None if size is not None else (limit, source))
     except DAMAGED as exc:
         raise read_failure(source, kind, exc) from None
 
 
-def _load_json(handle: BinaryIO, data: FileBytes | StreamBytes, size: int | None,
+def _load_json(handle: BinaryIO, data: StreamBytes, size: int | None,
                bound: tuple[int, str] | None = None) -> object | None:
     """``load_json_file`` over ``handle`` (``size`` bytes, when known), the elements read from ``data``; a stream
     of unknown size is refused past ``bound`` (a limit, and the source the error names)."""
