@@ -156,10 +156,11 @@ class AgentNames:
     ambiguous: tuple[str, ...] = ()
     labels: tuple[str, ...] = ()
 
-    def agents(self, report: Mapping[str, Any]) -> tuple[str, ...]:
-        """The distinct agents of one report, in order of appearance (empty: no named agent)."""
+    def agents(self, names: Iterable[object]) -> tuple[str, ...]:
+        """The distinct agents that one report's names (its ``agents``) stand for, in order of appearance (empty: no
+        named agent)."""
         found: dict[str, None] = {}
-        for name in report.get("agents") or ():
+        for name in names:
             agent = self.agent_of.get(name) if isinstance(name, str) else None
             if agent:
                 found.setdefault(agent, None)
@@ -179,7 +180,7 @@ class NameTally:
         self._seen: Counter[tuple[str, ...]] = Counter()
 
     def add(self, report: Mapping[str, Any]) -> tuple[str, ...]:
-        """Count the names of ``report``, and return them (``{"agents": names}`` stands for the report later)."""
+        """Count the names of ``report``, and return them (for ``AgentNames.agents`` once they are resolved)."""
         names = tuple(name for name in report.get("agents") or () if isinstance(name, str))
         self._seen[names] += 1
         return names
@@ -577,7 +578,7 @@ def build_profiles(reports: Iterable[Mapping[str, Any]]) -> Profiles:
         else:
             read.append((tally.add(report), _conversation(report, ())))
     names = tally.resolve()
-    conversations = [replace(c, agents=names.agents({"agents": named})) for named, c in read]
+    conversations = [replace(c, agents=names.agents(named)) for named, c in read]
     del read
     team: dict[str, SkillStat] = {}
     for skill in PROFILE_SKILLS:

@@ -321,12 +321,10 @@ def review(reports: Iterable[Mapping[str, Any]], top: int | None = None) -> Revi
             reasons=reasons,
         )))
     names = tally.resolve()
-    candidates = [replace(item, buckets=names.agents({"agents": named}) or (NO_AGENT,)) for named, item in queued]
+    candidates = [replace(item, buckets=names.agents(named) or (NO_AGENT,)) for named, item in queued]
     del queued
     chosen = sorted(candidates, key=_order) if top is None or top >= len(candidates) else spread(candidates, top)
-    items = tuple(QueueItem(rank=i, urgency=c.urgency, report_id=c.report_id, source=c.source, agents=c.agents,
-                            buckets=c.buckets, started_at=c.started_at, reasons=c.reasons)
-                  for i, c in enumerate(chosen, 1))
+    items = tuple(replace(c, rank=i) for i, c in enumerate(chosen, 1))
     return Review(items=items, failures=tuple(failures), queued=len(candidates), clean=clean, names=names)
 
 
