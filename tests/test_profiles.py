@@ -250,6 +250,49 @@ def test_error_records_are_counted_not_profiled():
     assert len(result.failures) == 1 and [p.name for p in result.agents] == ["Tom"]
 
 
+def test_a_score_that_is_not_a_finite_number_is_not_counted():
+    """json.loads reads NaN and Infinity; a skill scored so has no score, rather than turning every mean into NaN."""
+    reports = [make_report(f"a{i}", ("Ann",), scores={"empathy": score}) for i, score in enumerate((60.0, 80.0))]
+    reports[1]["skills"]["patience"]["score"] = math.nan
+    reports[0]["skills"]["empathy"]["score"] = math.inf
+    ann = profile(reports, "Ann")
+    assert (ann.skills["empathy"].mean, ann.skills["empathy"].n) == (80.0, 1)
+    assert ann.skills["patience"].n == 0 and ann.weeks[0].mean == 80.0
+
+
+def test_what_is_kept_of_each_report_is_a_few_hundred_bytes():
+    """A year's reports: the profiles keep a few figures of each, not dicts and sets of them. Every skill scored and
+    a dozen features fired, as in a real report, with the names and days of a team's week."""
+    import tracemalloc
+
+    from transcript_coach.language import load_identifier
+
+    features = ["listening.reask", "jargon.acronym", "promise.vague", "empathy.apology", "tone.politeness",
+                "structure.greeting", "structure.closing", "resolution.steps", "listening.detail_reuse",
+                "tone.agent_sentiment", "tone.customer_sentiment", "structure.name_use"]
+    scores = {skill: 40.0 + i * 3.7 for i, skill in enumerate(PROFILE_SKILLS)}
+    template = make_report("t", scores=scores, features=features)
+
+    def reports(n):
+        for k in range(n):
+            report = json.loads(json.dumps(template))  # a new report each time, as one read from a file is
+            report["id"], report["agents"] = f"conversation-{k:07d}", [("Tom", "Priya", "Ann")[k % 3]]
+            report["started_at"] = f"{week(k % 5).isoformat()}T10:00:00+00:00"
+            yield report
+
+    def peak(n):
+        load_identifier()  # not the language model loading in a thread, started by a Coach of an earlier test
+        tracemalloc.start()
+        try:
+            assert build_profiles(reports(n)).conversations == n
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    peak(10)  # settings loaded once are not what is measured
+    assert (peak(2000) - peak(500)) / 1500 < 800  # about 3,000 bytes when each report's figures were dicts and sets
+
+
 def test_profile_dict_is_json_ready():
     ann = profile(series([(0, 70), (1, 72), (2, 74)]), "Ann")
     doc = json.loads(json.dumps(ann.to_dict()))

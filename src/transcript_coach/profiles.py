@@ -29,9 +29,10 @@ import functools
 import json
 import math
 import statistics
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import IO, Any
 
@@ -253,37 +254,58 @@ def _monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Conversation:
-    """What the profiles need from one report."""
+    """What the profiles need from one report, and no more: a year's reports are read as a stream and this is what is
+    kept of each, a few hundred bytes (a report held is tens of kilobytes, its figures as dicts and sets about 3 KB)."""
 
-    id: str
-    source: str
-    agents: tuple[str, ...]
+    report: str  # "source#id", as a profile lists it
+    agents: tuple[str, ...]  # the names as the report gives them, for ``AgentNames.agents``
     day: date | None
-    scores: Mapping[str, float]
-    fired: frozenset[str] | None  # features with evidence; None when features were not extracted (not English)
+    values: array[float]  # the score of each of PROFILE_SKILLS, NaN where the report has none
+    fired: frozenset[str] | None  # the checklist's features with evidence; None when features were not extracted
+    # (not English)
 
     @property
     def overall(self) -> float | None:
         """The conversation's skill score: the mean of its scored skills."""
-        return statistics.fmean(self.scores.values()) if self.scores else None
+        scored = [v for v in self.values if not math.isnan(v)]
+        return statistics.fmean(scored) if scored else None
 
 
-def _conversation(report: Mapping[str, Any], agents: tuple[str, ...]) -> Conversation:
-    scores = {}
+_SKILL_INDEX = {skill: i for i, skill in enumerate(PROFILE_SKILLS)}
+
+
+@functools.cache
+def _checklist_features() -> frozenset[str]:
+    return frozenset(f for q in settings().questions for m in q.measures for f in m.features)
+
+
+def _conversation(report: Mapping[str, Any], agents: tuple[str, ...], shared: dict[Any, Any] | None = None
+                  ) -> Conversation:
+    """``shared``: a dict in which equal values of many conversations (names, days, sets of features) are kept once."""
+    keep = (lambda value: value) if shared is None else (lambda value: shared.setdefault(value, value))
+    values = array("d", [math.nan]) * len(PROFILE_SKILLS)
     for skill, value in (report.get("skills") or {}).items():
         score = value.get("score") if isinstance(value, Mapping) else None
-        if skill in PROFILE_SKILLS and isinstance(score, int | float) and not isinstance(score, bool):
-            scores[skill] = float(score)
+        if (skill in _SKILL_INDEX and isinstance(score, int | float) and not isinstance(score, bool)
+                and math.isfinite(score)):
+            values[_SKILL_INDEX[skill]] = score
     metrics = report.get("metrics") if isinstance(report.get("metrics"), Mapping) else {}
     language = metrics.get("language") if isinstance(metrics.get("language"), Mapping) else {}
     english = language.get("code", "en") == "en"
-    fired = frozenset(e.get("feature") for e in report.get("evidence") or () if isinstance(e, Mapping))
+    fired = _checklist_features().intersection(
+        e.get("feature") for e in report.get("evidence") or () if isinstance(e, Mapping))
     return Conversation(
-        id=str(report.get("id")), source=str(report.get("source")), agents=agents,
-        day=conversation_date(report.get("started_at")), scores=scores, fired=fired if english else None,
+        report=f"{report.get('source')}#{report.get('id')}", agents=keep(agents),
+        day=keep(conversation_date(report.get("started_at"))), values=values, fired=keep(fired) if english else None,
     )
+
+
+def _scores(conversations: Iterable[Conversation], skill: str) -> list[float]:
+    """The scores of ``skill`` in those of ``conversations`` that have one."""
+    i = _SKILL_INDEX[skill]
+    return [value for c in conversations if not math.isnan(value := c.values[i])]
 
 
 # --- results --------------------------------------------------------------------------------------------------------
@@ -483,7 +505,7 @@ def weekly(conversations: Sequence[Conversation]) -> tuple[WeekPoint, ...]:
     points = []
     for monday in sorted(by_week):
         week = by_week[monday]
-        overall = [c.overall for c in week if c.overall is not None]
+        overall = [value for c in week if (value := c.overall) is not None]
         points.append(WeekPoint(week=iso_week(monday), monday=monday, conversations=len(week), scored=len(overall),
                                 mean=statistics.fmean(overall) if overall else None))
     return tuple(points)
@@ -523,7 +545,7 @@ def team_value(measure: Measure, everyone: Sequence[Conversation]) -> float | No
     """The team's figure for a measure: the mean score of a skill, or the share of conversations showing a feature
     measure (each conversation once)."""
     if measure.skill:
-        scores = [c.scores[measure.skill] for c in everyone if measure.skill in c.scores]
+        scores = _scores(everyone, measure.skill)
         return statistics.fmean(scores) if scores else None
     known = [c for c in everyone if c.fired is not None]
     return sum(_shown(measure, c) for c in known) / len(known) if known else None
@@ -531,7 +553,7 @@ def team_value(measure: Measure, everyone: Sequence[Conversation]) -> float | No
 
 def _measure(measure: Measure, mine: Sequence[Conversation], team: float | None, config: Settings) -> MeasureResult:
     if measure.skill:
-        scores = [c.scores[measure.skill] for c in mine if measure.skill in c.scores]
+        scores = _scores(mine, measure.skill)
         return MeasureResult(
             label=measure.label, kind="skill", weight=measure.weight, n=len(scores),
             shown=sum(s >= config.shown_at for s in scores), used=len(scores) >= config.checklist_min_conversations,
@@ -569,33 +591,33 @@ def build_profiles(reports: Iterable[Mapping[str, Any]]) -> Profiles:
     """Profiles of every named agent in ``reports`` (report dicts; error records are counted, not profiled)."""
     config = settings()
     failures: list[Mapping[str, Any]] = []
-    read: list[tuple[tuple[str, ...], Conversation]] = []  # what each report gives, not the report: a year's
-    # reports are read as a stream, and a report is tens of kilobytes held
+    conversations: list[Conversation] = []  # what each report gives, not the report (see Conversation)
+    shared: dict[Any, Any] = {}
     tally = NameTally()
     for report in reports:
         if "error" in report:
             failures.append(report)
         else:
-            read.append((tally.add(report), _conversation(report, ())))
+            conversations.append(_conversation(report, tally.add(report), shared))
+    del shared
     names = tally.resolve()
-    conversations = [replace(c, agents=names.agents(named)) for named, c in read]
-    del read
+    agents_of = functools.cache(names.agents)  # a report's names: the agents they stand for
     team: dict[str, SkillStat] = {}
     for skill in PROFILE_SKILLS:
-        values = [c.scores[skill] for c in conversations if skill in c.scores]
+        values = _scores(conversations, skill)
         mean, sd = _stats(values)
         team[skill] = SkillStat(skill, None, None, 0, mean, sd, len(values))
     team_figures = {m: team_value(m, conversations) for q in config.questions for m in q.measures}
     by_agent: dict[str, list[Conversation]] = defaultdict(list)
     for c in conversations:
-        for agent in c.agents:
+        for agent in agents_of(c.agents):
             by_agent[agent].append(c)
     profiles = []
     for agent in sorted(by_agent, key=str.casefold):
         mine = by_agent[agent]
         skills = {}
         for skill in PROFILE_SKILLS:
-            values = [c.scores[skill] for c in mine if skill in c.scores]
+            values = _scores(mine, skill)
             mean, sd = _stats(values)
             t = team[skill]
             skills[skill] = SkillStat(skill, mean, sd, len(values), t.team_mean, t.team_sd, t.team_n)
@@ -610,7 +632,7 @@ def build_profiles(reports: Iterable[Mapping[str, Any]]) -> Profiles:
             name=agent,
             aliases=names.aliases(agent),
             conversations=len(mine),
-            shared=sum(len(c.agents) > 1 for c in mine),
+            shared=sum(len(agents_of(c.agents)) > 1 for c in mine),
             dated=dated,
             undated=len(mine) - dated,
             skills=skills,
@@ -620,10 +642,10 @@ def build_profiles(reports: Iterable[Mapping[str, Any]]) -> Profiles:
             continuous_learning=learning_trend(weeks, config),
             checklist=tuple(answer_question(q, mine, conversations, config, team_figures)
                             for q in config.questions),
-            reports=tuple(f"{c.source}#{c.id}" for c in mine),
+            reports=tuple(c.report for c in mine),
         ))
     return Profiles(agents=tuple(profiles), names=names, conversations=len(conversations),
-                    unnamed=sum(not c.agents for c in conversations), failures=tuple(failures), team=team)
+                    unnamed=sum(not agents_of(c.agents) for c in conversations), failures=tuple(failures), team=team)
 
 
 def agent_profiles(reports: Iterable[Mapping[str, Any]]) -> list[AgentProfile]:
