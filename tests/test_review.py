@@ -11,10 +11,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from transcript_coach.model import REPORT_SCHEMA, SKILLS
 from transcript_coach.review import (NO_AGENT, is_reports_file, load_reports, review, review_queue,
-                                     review_settings)
+                                     review_settings, spread)
 from transcript_coach.schema import schema_errors
 
 TURNS = (
@@ -219,6 +221,53 @@ def test_shared_conversation_counts_against_both_agents():
 def test_role_label_names_go_to_the_no_agent_bucket():
     (item,) = review_queue([make_report("x", agents=("Agent",), flags=[LOW])])
     assert item.buckets == (NO_AGENT,)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(
+    st.lists(st.sampled_from(["Ann", "ann ", "Priya", "Priya Raman", "Priya Shah", "Bob", "Agent", " ", "Cy"]),
+             max_size=3),
+    st.lists(st.sampled_from([HIGH, MEDIUM, LOW]), min_size=1, max_size=2),
+    st.sampled_from(["a", "b", "c"]),  # report ids repeat, so that ties on urgency and id are common
+), max_size=40), st.integers(0, 6))
+def test_top_picks_what_spread_picks_from_the_whole_queue(conversations, top):
+    """With --top, only a few conversations of each name are kept as the reports are read; the queue is the one the
+    even spread picks from every queued conversation: merged names, role labels, shared conversations, ties."""
+    reports = [make_report(rid, agents=tuple(names), flags=flags, source=f"/data/{k}.txt")
+               for k, (names, flags, rid) in enumerate(conversations)]
+    whole = review(reports).items
+    expected = spread(whole, top) if top < len(whole) else whole
+    assert [(i.source, i.buckets) for i in review_queue(reports, top=top)] == [(i.source, i.buckets) for i in expected]
+
+
+def test_with_top_the_queue_keeps_a_few_conversations_of_each_agent_however_many_are_read():
+    import tracemalloc
+
+    from transcript_coach.language import load_identifier
+
+    made = [make_report("r", agents=(agent,), flags=[flag]) for agent in ("Tom", "Priya", "Ann", "Agent")
+            for flag in (HIGH, MEDIUM, LOW)]
+
+    def reports(n):
+        for k in range(n):
+            report = json.loads(json.dumps(made[k % len(made)]))  # a new report each time, as one read from a file is
+            report["id"] = f"r{k:06d}"
+            yield report
+
+    def peak(n, top):
+        load_identifier()  # not the language model loading in a thread, started by a Coach of an earlier test
+        tracemalloc.start()
+        try:
+            result = review(reports(n), top=top)
+            return tracemalloc.get_traced_memory()[1], result
+        finally:
+            tracemalloc.stop()
+
+    peak(10, 5)  # settings loaded once are not what is measured
+    (small, few), (large, many) = peak(500, 5), peak(2000, 5)
+    assert (few.queued, many.queued, len(many.items)) == (500, 2000, 5)
+    assert (large - small) / 1500 < 100  # over 1,000 bytes a report when every queued one was kept
+    assert len({b for i in many.items for b in i.buckets}) == 4  # Tom, Priya, Ann and the no-agent bucket
 
 
 def test_negative_top_is_refused():

@@ -135,6 +135,14 @@ def _tidy(name: str) -> str:
     return " ".join(name.split())
 
 
+def names_someone(name: str) -> bool:
+    """Whether a name as a report writes it can stand for an agent: it is not blank, nor a role label ("Agent").
+    Which agent it stands for takes every report's names (``resolve_agent_names``); whether it stands for one does
+    not."""
+    key = _tidy(name).casefold()
+    return bool(key) and key not in _role_labels()
+
+
 @dataclass(frozen=True, slots=True)
 class NameMerge:
     """A name as written in a report, the agent it was counted as, and why."""

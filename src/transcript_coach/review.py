@@ -43,7 +43,7 @@ from transcript_coach.data import load_json
 from transcript_coach.errors import DataFileError, InputError
 from transcript_coach.ingest.compression import DAMAGED, Compression, compression_of, inner_name, read_failure
 from transcript_coach.model import REPORT_SCHEMA, SKILLS
-from transcript_coach.profiles import AgentNames, NameTally
+from transcript_coach.profiles import AgentNames, NameTally, names_someone
 
 NO_AGENT = "(no agent)"
 
@@ -295,14 +295,54 @@ def spread(items: Sequence[QueueItem], top: int) -> list[QueueItem]:
     return sorted(picked.values(), key=_order)
 
 
+_Entry = tuple[tuple[float, str, str], int, tuple[str, ...], QueueItem]  # order, reading order, names, item
+
+
+class _Candidates:
+    """The queued conversations, as they are read, that the queue could hold: every one without ``top``; with it,
+    those among the ``top`` most urgent of one of their names, or of the conversations with no named agent. ``spread``
+    gives each pick to a bucket's most urgent conversation not yet picked, so it never looks further than ``top`` down
+    a bucket; a bucket is one or more names (as written) merged, and a name's names-a-person-or-not is known from the
+    name alone, so what ``spread`` can reach is among these. Each name keeps at most ``2 * top`` and is cut back to
+    ``top`` when that is reached: the memory of the queue is then a few conversations a name, however many are read."""
+
+    def __init__(self, top: int | None):
+        self.top = top
+        self._read = 0
+        self._kept: dict[str | None, list[_Entry]] = {}  # by name; None: no named agent, or every one without top
+
+    def add(self, named: tuple[str, ...], item: QueueItem) -> None:
+        """``named``: the report's names (``NameTally.add``)."""
+        entry = (_order(item), self._read, named, item)  # the reading order breaks ties, as a stable sort does
+        self._read += 1
+        if self.top is None:
+            self._kept.setdefault(None, []).append(entry)
+            return
+        for name in [name for name in dict.fromkeys(named) if names_someone(name)] or [None]:
+            kept = self._kept.setdefault(name, [])
+            kept.append(entry)
+            if len(kept) > 2 * self.top:
+                kept.sort()
+                del kept[self.top:]
+
+    def __len__(self) -> int:
+        return self._read
+
+    def entries(self) -> list[tuple[tuple[str, ...], QueueItem]]:
+        """(names, item) of each kept conversation, in the order read."""
+        kept = {read: (named, item) for entries in self._kept.values()
+                for _, read, named, item in (sorted(entries)[:self.top] if self.top is not None else entries)}
+        return [kept[read] for read in sorted(kept)]
+
+
 def review(reports: Iterable[Mapping[str, Any]], top: int | None = None) -> Review:
     """The review queue with what was left out of it (error records, conversations with nothing to review)."""
     if top is not None and top < 0:
         raise ValueError("top must be 0 or more")
     config = review_settings()
     failures: list[Mapping[str, Any]] = []
-    queued: list[tuple[tuple[str, ...], QueueItem]] = []  # the reasons of each report, not the report: a year's
-    # reports are read as a stream, and a report is tens of kilobytes held
+    queued = _Candidates(top)  # the reasons of each report, not the report: a year's reports are read as a stream,
+    # and a report is tens of kilobytes held
     tally = NameTally()
     clean = 0
     for report in reports:
@@ -315,17 +355,16 @@ def review(reports: Iterable[Mapping[str, Any]], top: int | None = None) -> Revi
         if urgency <= 0:
             clean += 1
             continue
-        queued.append((named, QueueItem(
+        queued.add(named, QueueItem(
             rank=0, urgency=urgency, report_id=str(report.get("id")), source=str(report.get("source")),
             agents=tuple(report.get("agents") or ()), buckets=(), started_at=report.get("started_at"),
             reasons=reasons,
-        )))
+        ))
     names = tally.resolve()
-    candidates = [replace(item, buckets=names.agents(named) or (NO_AGENT,)) for named, item in queued]
-    del queued
-    chosen = sorted(candidates, key=_order) if top is None or top >= len(candidates) else spread(candidates, top)
+    candidates = [replace(item, buckets=names.agents(named) or (NO_AGENT,)) for named, item in queued.entries()]
+    chosen = sorted(candidates, key=_order) if top is None or top >= len(queued) else spread(candidates, top)
     items = tuple(replace(c, rank=i) for i, c in enumerate(chosen, 1))
-    return Review(items=items, failures=tuple(failures), queued=len(candidates), clean=clean, names=names)
+    return Review(items=items, failures=tuple(failures), queued=len(queued), clean=clean, names=names)
 
 
 def review_queue(reports: Iterable[Mapping[str, Any]], top: int | None = None) -> list[QueueItem]:
