@@ -344,6 +344,76 @@ def test_a_compressed_reports_file_is_read_as_the_file_it_holds(tmp_path, compre
     assert [d.get("id") for d in piped[:2]] == ["x", None] and len(piped) == 3
 
 
+class Recorder:
+    """A stand-in for a Coach: the names of what it was asked to score, run by run; a report of each says its name."""
+
+    def __init__(self):
+        self.runs = []
+
+    def score(self, paths, stdin=None):
+        run = [os.path.basename(str(p)) for p in paths]
+        self.runs.append(run)
+        return (Scored(name) for name in run)
+
+
+class Scored:
+    def __init__(self, name):
+        self.name = name
+
+    def to_dict(self):
+        return {"scored": self.name}
+
+
+def mixed_folder(tmp_path):
+    """Transcripts and report files side by side, as a QA team's folder of a month holds them."""
+    folder = tmp_path / "month"
+    (folder / "week2").mkdir(parents=True)
+    for name in ("a-chat.txt", "c-chat.txt", "d-chat.txt"):
+        (folder / name).write_text("Customer: hi\nAgent: hello\n", encoding="utf-8")
+    write_jsonl(folder / "b-reports.jsonl", [make_report("r1"), make_report("r2")])
+    (folder / "week2" / "e-reports.jsonl.gz").write_bytes(gzip.compress(
+        (json.dumps(make_report("r3")) + "\n").encode()))
+    return folder
+
+
+def test_report_files_in_a_folder_or_zip_archive_are_read_and_the_rest_scored_in_runs(tmp_path):
+    """A report file met in a folder or zip archive is read as reports, not scored again as a transcript; the
+    transcripts between report files are scored a run at a time, and everything comes in the order of the walk."""
+    import zipfile
+
+    folder = mixed_folder(tmp_path)
+    packed = tmp_path / "month.zip"
+    with zipfile.ZipFile(packed, "w") as archive:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                archive.write(path, path.relative_to(tmp_path).as_posix())
+    for given in (folder, packed, f"{packed}/month"):
+        recorder = Recorder()
+        docs = list(load_reports([str(given)], coach=lambda recorder=recorder: recorder))
+        assert [d.get("id") or d.get("scored") for d in docs] == ["a-chat.txt", "r1", "r2", "c-chat.txt",
+                                                                 "d-chat.txt", "r3"], given
+        assert recorder.runs == [["a-chat.txt"], ["c-chat.txt", "d-chat.txt"]]
+    only_reports = tmp_path / "reports-only"
+    only_reports.mkdir()
+    write_jsonl(only_reports / "r.jsonl", [make_report("r1")])
+    assert [d["id"] for d in load_reports([str(only_reports)], coach=lambda: pytest.fail("no scoring needed"))] == ["r1"]
+
+
+def test_a_damaged_report_file_in_a_zip_archive_is_an_error_record_and_the_rest_is_read(tmp_path):
+    import zipfile
+
+    whole = gzip.compress("".join(json.dumps(make_report(f"r{i}")) + "\n" for i in range(200)).encode())
+    packed = tmp_path / "reports.zip"
+    with zipfile.ZipFile(packed, "w") as archive:
+        archive.writestr("a.jsonl.gz", whole[: len(whole) // 2])  # its first lines read, its end is missing
+        write_jsonl(tmp_path / "b.jsonl", [make_report("b1")])
+        archive.write(tmp_path / "b.jsonl", "b.jsonl")
+    docs = list(load_reports([str(packed)], coach=lambda: pytest.fail("no scoring needed")))
+    record = next(d for d in docs if "error" in d)
+    assert record["source"] == f"{packed}/a.jsonl.gz" and record["error"]["code"] == "unreadable"
+    assert docs[0]["id"] == "r0" and docs[-1]["id"] == "b1"
+
+
 def test_other_schema_versions_are_refused_clearly(tmp_path):
     doc = dict(make_report("x"), schema="transcript-coach/report/v9")
     path = write_jsonl(tmp_path / "r.jsonl", [doc])
@@ -429,6 +499,20 @@ def test_cli_scores_transcripts_first(tmp_path):
     assert result.exit_code == 1  # the empty file could not be scored
     assert "empty.txt" in result.stderr
     assert os.path.exists(chat)
+
+
+def test_cli_reads_a_folder_of_report_files_and_transcripts(tmp_path, samples):
+    """A folder of last month's reports and of new transcripts: the reports as they were written, the new ones
+    scored."""
+    import shutil
+
+    write_jsonl(tmp_path / "reports.jsonl", team_reports())
+    shutil.copy(samples / "call_escalation_rude.vtt", tmp_path)
+    result = run(str(tmp_path), "--format", "jsonl")
+    assert result.exit_code == 0, result.output
+    sources = [json.loads(line)["source"] for line in result.stdout.splitlines()]
+    assert str(tmp_path / "call_escalation_rude.vtt") in sources
+    assert {f"/data/{rid}.txt" for rid in ("m0", "m1", "m2", "m3", "p1", "p2", "n1")} <= set(sources)
 
 
 def test_cli_reads_reports_from_stdin(reports_file):

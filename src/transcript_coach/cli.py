@@ -426,9 +426,10 @@ def _across_reports(inputs: tuple[str, ...], output: str | None, build, text_to_
 def review_command(inputs, top, output, output_format, **redact_options) -> None:
     """The review queue: which conversations to read first, why, and the evidence lines.
 
-    INPUTS are report files written by `score` (.jsonl) or transcripts and folders, which are scored first. Urgency
-    comes from QA flags (by severity), low skill scores and a customer still negative at the end. With --top N the
-    slots go one at a time to the agent with the fewest picked so far. Inputs that could not be scored are listed.
+    INPUTS are report files written by `score` (.jsonl) or transcripts, which are scored first, and folders and zip
+    archives of either. Urgency comes from QA flags (by severity), low skill scores and a customer still negative at
+    the end. With --top N the slots go one at a time to the agent with the fewest picked so far. Inputs that could not
+    be scored are listed.
     """
     from transcript_coach.review import QUEUE_WRITERS, review
 
@@ -451,7 +452,8 @@ def agents_command(inputs, agent_name, output, output_format, **redact_options) 
     """Per-agent profiles: skill means and spread, strengths and weaknesses against the team, the weekly trend and
     continuous_learning, and a self-assessment checklist answered from the numbers.
 
-    INPUTS are report files written by `score` (.jsonl) or transcripts and folders, which are scored first.
+    INPUTS are report files written by `score` (.jsonl) or transcripts, which are scored first, and folders and zip
+    archives of either.
     """
     from transcript_coach.profiles import PROFILE_WRITERS, build_profiles
 

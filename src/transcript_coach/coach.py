@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -187,7 +187,7 @@ class Coach:
             warnings=tuple(warnings),
         )
 
-    def read(self, paths: Sequence[str | os.PathLike[str]], *, stdin: bytes | None = None
+    def read(self, paths: Iterable[str | os.PathLike[str]], *, stdin: bytes | None = None
              ) -> Iterator[Transcript | Failure]:
         """Transcripts from files, folders and ``-`` (the ``stdin`` bytes), with a ``Failure`` per unreadable input."""
         for item in iter_inputs(paths):
@@ -206,7 +206,7 @@ class Coach:
                     raise
                 yield _internal_failure(source, exc)
 
-    def score(self, paths: Sequence[str | os.PathLike[str]], *, stdin: bytes | None = None, jobs: int = 1,
+    def score(self, paths: Iterable[str | os.PathLike[str]], *, stdin: bytes | None = None, jobs: int = 1,
               transform: Callable[[Report | Failure], Any] | None = None,
               skip: Callable[[Transcript | Failure], bool] | None = None) -> Iterator[Any]:
         """Reports (or failures) for every conversation in the given files and folders, streamed in input order.

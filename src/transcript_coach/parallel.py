@@ -36,7 +36,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from multiprocessing.connection import Connection, wait
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -149,7 +149,7 @@ def item_chunks(path: str, items: Iterable[Transcript | Failure], *, max_convers
         yield Chunk((path,), items=tuple(batch))
 
 
-def skipping_chunks(coach: Coach, paths: Sequence[str | os.PathLike[str]], stdin: bytes | None,
+def skipping_chunks(coach: Coach, paths: Iterable[str | os.PathLike[str]], stdin: bytes | None,
                     skip: Callable[[Transcript | Failure], bool], settings: Settings) -> Iterator[Chunk]:
     """The chunks of ``paths`` (as ``chunks`` makes them) without the conversations at their start that ``skip``
     returns True for (see ``Coach.score``): the inputs are read here until ``skip`` first returns False, and the
@@ -167,7 +167,7 @@ def skipping_chunks(coach: Coach, paths: Sequence[str | os.PathLike[str]], stdin
                       stdin_bytes=len(stdin or b""))
 
 
-def score_parallel(coach: Coach, paths: Sequence[str | os.PathLike[str]], *, stdin: bytes | None = None,
+def score_parallel(coach: Coach, paths: Iterable[str | os.PathLike[str]], *, stdin: bytes | None = None,
                    jobs: int, transform: Callable[[Report | Failure], Any] | None = None,
                    skip: Callable[[Transcript | Failure], bool] | None = None) -> Iterator[Any]:
     """What ``coach.score(paths, stdin=stdin, transform=transform, skip=skip)`` yields, computed by up to ``jobs``

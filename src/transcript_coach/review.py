@@ -32,15 +32,19 @@ from __future__ import annotations
 import contextlib
 import functools
 import io
+import itertools
 import json
 import os
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import IO, Any
 
 from transcript_coach.data import load_json
 from transcript_coach.errors import DataFileError, InputError
+from transcript_coach.ingest import archive, iter_inputs
 from transcript_coach.ingest.compression import DAMAGED, Compression, compression_of, inner_name, read_failure
 from transcript_coach.model import REPORT_SCHEMA, SKILLS
 from transcript_coach.profiles import AgentNames, NameTally, names_someone
@@ -460,20 +464,29 @@ def _report_kind(first: Any) -> str | None:
 
 
 def is_reports_file(path: str) -> bool:
-    """A ``.jsonl`` file (or ``.jsonl.gz``, ``.jsonl.bz2``, ``.jsonl.xz``, compressed) whose first non-empty line is a
-    JSON object of a transcript-coach report schema."""
-    if not (inner_name(path).lower().endswith(".jsonl") and os.path.isfile(path)):
+    """A ``.jsonl`` file (or ``.jsonl.gz``, ``.jsonl.bz2``, ``.jsonl.xz``, compressed), on disk or in a zip archive
+    (``ARCHIVE/MEMBER``), whose first non-empty line is a JSON object of a transcript-coach report schema."""
+    if not inner_name(path).lower().endswith(".jsonl"):
         return False
     try:
         with _text(path) as (handle, _):
             return _report_kind(_first_object(handle)) is not None
-    except DAMAGED:
-        return False
+    except (OSError, InputError, *DAMAGED):
+        return False  # scored as a transcript, whose reading says what is wrong with it
 
 
 @contextlib.contextmanager
 def _text(path: str) -> Iterator[tuple[IO[str], Compression | None]]:
-    """The file as UTF-8 text, through its decompressor when it is compressed (and which compression that is)."""
+    """The file as UTF-8 text, through its decompressor when it is compressed (and which compression that is); a
+    file in a zip archive (``ARCHIVE/MEMBER``) too, read from the archive."""
+    if not os.path.isfile(path):
+        located = archive.locate(Path(path))
+        if located is None:
+            raise FileNotFoundError(path)
+        member = archive.member(*located, path, limit=sys.maxsize)  # read a line at a time: no size limit
+        with member.open() as stream:
+            yield io.TextIOWrapper(stream, encoding="utf-8", errors="replace"), member.kind
+        return
     with open(path, "rb") as handle:
         try:
             kind = compression_of(handle.read(16), path)
@@ -566,18 +579,29 @@ def load_reports(paths: Sequence[str], *, stdin: bytes | None = None,
                                     f"this version reads {REPORT_SCHEMA}")
                 continue
             yield from (item.to_dict() for item in scorer().score(["-"], stdin=data))
-        elif is_reports_file(path):
-            kind = None
-            try:
-                with _text(path) as (handle, kind):
-                    first = _report_kind(_first_object(handle))
-                    if first == "other":
-                        yield _error_record(path, "unsupported_schema", f"{path}: reports of another schema version; "
-                                            f"this version reads {REPORT_SCHEMA}")
-                        continue
-                    handle.seek(0)
-                    yield from parse_reports(handle, path)
-            except DAMAGED as exc:
-                yield _error_record(path, "unreadable", str(read_failure(path, kind, exc)))
-        else:
-            yield from (item.to_dict() for item in scorer().score([path]))
+            continue
+        # a folder or zip archive may hold report files too: each is read as reports, and each run of other files
+        # between them is scored (as one batch)
+        for reports, run in itertools.groupby(map(str, iter_inputs([path])), key=is_reports_file):
+            if reports:
+                for name in run:
+                    yield from _read_reports(name)
+            else:
+                yield from (item.to_dict() for item in scorer().score(run))
+
+
+def _read_reports(path: str) -> Iterator[dict[str, Any]]:
+    """The reports of a report file (see ``is_reports_file``); error records for what cannot be read."""
+    kind = None
+    try:
+        with _text(path) as (handle, kind):
+            if _report_kind(_first_object(handle)) == "other":
+                yield _error_record(path, "unsupported_schema", f"{path}: reports of another schema version; "
+                                    f"this version reads {REPORT_SCHEMA}")
+                return
+        with _text(path) as (handle, kind):
+            yield from parse_reports(handle, path)
+    except InputError as exc:  # a file in a zip archive, which changed meanwhile or cannot be read
+        yield _error_record(path, exc.code, str(exc))
+    except DAMAGED as exc:
+        yield _error_record(path, "unreadable", str(read_failure(path, kind, exc)))
