@@ -387,11 +387,11 @@ def test_report_files_in_a_folder_or_zip_archive_are_read_and_the_rest_scored_in
         for path in sorted(folder.rglob("*")):
             if path.is_file():
                 archive.write(path, path.relative_to(tmp_path).as_posix())
-    for given in (folder, packed, f"{packed}/month"):
+    for named in (folder, packed, f"{packed}/month"):
         recorder = Recorder()
-        docs = list(load_reports([str(given)], coach=lambda recorder=recorder: recorder))
+        docs = list(load_reports([str(named)], coach=lambda recorder=recorder: recorder))
         assert [d.get("id") or d.get("scored") for d in docs] == ["a-chat.txt", "r1", "r2", "c-chat.txt",
-                                                                 "d-chat.txt", "r3"], given
+                                                                 "d-chat.txt", "r3"], named
         assert recorder.runs == [["a-chat.txt"], ["c-chat.txt", "d-chat.txt"]]
     only_reports = tmp_path / "reports-only"
     only_reports.mkdir()

@@ -29,23 +29,20 @@ scores first.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import io
 import itertools
 import json
-import os
-import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import IO, Any
 
 from transcript_coach.data import load_json
 from transcript_coach.errors import DataFileError, InputError
-from transcript_coach.ingest import archive, iter_inputs
-from transcript_coach.ingest.compression import DAMAGED, Compression, compression_of, inner_name, read_failure
+from transcript_coach.ingest import iter_inputs
+from transcript_coach.ingest.compression import DAMAGED, compression_of, read_failure
+from transcript_coach.ingest.report_files import first_object, is_reports_file, report_kind, report_text
 from transcript_coach.model import REPORT_SCHEMA, SKILLS
 from transcript_coach.profiles import AgentNames, NameTally, names_someone
 
@@ -443,59 +440,6 @@ def _error_record(source: str, code: str, message: str, line: int | None = None)
     return {"schema": REPORT_SCHEMA, "source": source, "error": {"code": code, "message": message, "line": line}}
 
 
-def _first_object(lines: Iterable[str]) -> Any:
-    for line in lines:
-        if line.strip():
-            try:
-                return json.loads(line)
-            except (ValueError, RecursionError):
-                return None
-    return None
-
-
-def _report_kind(first: Any) -> str | None:
-    """"v1" for a report (or error record) of this schema, "other" for another report schema version, else None."""
-    if isinstance(first, dict) and isinstance(first.get("schema"), str):
-        if first["schema"] == REPORT_SCHEMA:
-            return "v1"
-        if first["schema"].startswith("transcript-coach/report/"):
-            return "other"
-    return None
-
-
-def is_reports_file(path: str) -> bool:
-    """A ``.jsonl`` file (or ``.jsonl.gz``, ``.jsonl.bz2``, ``.jsonl.xz``, compressed), on disk or in a zip archive
-    (``ARCHIVE/MEMBER``), whose first non-empty line is a JSON object of a transcript-coach report schema."""
-    if not inner_name(path).lower().endswith(".jsonl"):
-        return False
-    try:
-        with _text(path) as (handle, _):
-            return _report_kind(_first_object(handle)) is not None
-    except (OSError, InputError, *DAMAGED):
-        return False  # scored as a transcript, whose reading says what is wrong with it
-
-
-@contextlib.contextmanager
-def _text(path: str) -> Iterator[tuple[IO[str], Compression | None]]:
-    """The file as UTF-8 text, through its decompressor when it is compressed (and which compression that is); a
-    file in a zip archive (``ARCHIVE/MEMBER``) too, read from the archive."""
-    if not os.path.isfile(path):
-        located = archive.locate(Path(path))
-        if located is None:
-            raise FileNotFoundError(path)
-        member = archive.member(*located, path, limit=sys.maxsize)  # read a line at a time: no size limit
-        with member.open() as stream:
-            yield io.TextIOWrapper(stream, encoding="utf-8", errors="replace"), member.kind
-        return
-    with open(path, "rb") as handle:
-        try:
-            kind = compression_of(handle.read(16), path)
-        except InputError:  # a zip archive: read as it is, it holds no report
-            kind = None
-        handle.seek(0)
-        yield io.TextIOWrapper(handle if kind is None else kind.open(handle), encoding="utf-8", errors="replace"), kind
-
-
 def _decompressed(data: bytes) -> bytes:
     """Bytes read from standard input, decompressed when they are compressed (``zcat``'s work), else as they are: a
     damaged stream is passed on as it is, to be reported where it is scored as a transcript."""
@@ -570,7 +514,7 @@ def load_reports(paths: Sequence[str], *, stdin: bytes | None = None,
         if path == "-":
             data = stdin or b""
             text = _decompressed(data).decode("utf-8", errors="replace")
-            kind = _report_kind(_first_object(text.splitlines()))
+            kind = report_kind(first_object(text.splitlines()))
             if kind == "v1":
                 yield from parse_reports(text.splitlines(), "<stdin>")
                 continue
@@ -582,7 +526,7 @@ def load_reports(paths: Sequence[str], *, stdin: bytes | None = None,
             continue
         # a folder or zip archive may hold report files too: each is read as reports, and each run of other files
         # between them is scored (as one batch)
-        for reports, run in itertools.groupby(map(str, iter_inputs([path])), key=is_reports_file):
+        for reports, run in itertools.groupby(map(str, iter_inputs([path], report_files=True)), key=is_reports_file):
             if reports:
                 for name in run:
                     yield from _read_reports(name)
@@ -594,12 +538,12 @@ def _read_reports(path: str) -> Iterator[dict[str, Any]]:
     """The reports of a report file (see ``is_reports_file``); error records for what cannot be read."""
     kind = None
     try:
-        with _text(path) as (handle, kind):
-            if _report_kind(_first_object(handle)) == "other":
+        with report_text(path) as (handle, kind):
+            if report_kind(first_object(handle)) == "other":
                 yield _error_record(path, "unsupported_schema", f"{path}: reports of another schema version; "
                                     f"this version reads {REPORT_SCHEMA}")
                 return
-        with _text(path) as (handle, kind):
+        with report_text(path) as (handle, kind):
             yield from parse_reports(handle, path)
     except InputError as exc:  # a file in a zip archive, which changed meanwhile or cannot be read
         yield _error_record(path, exc.code, str(exc))

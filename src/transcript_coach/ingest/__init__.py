@@ -38,6 +38,7 @@ from transcript_coach.ingest.compression import (
 )
 from transcript_coach.ingest.decoding import Lines, decode, decode_json, file_lines, stream_lines
 from transcript_coach.ingest.records import LoadedJson, load_json_file, load_json_stream
+from transcript_coach.ingest.report_files import is_reports_file
 from transcript_coach.model import Transcript
 
 for _module in ("chat", "records", "helpdesk", "email", "subtitles"):
@@ -269,7 +270,7 @@ def _folder_problem(path: Path) -> str:
     return "is a folder; expected a file"
 
 
-def iter_inputs(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path | str]:
+def iter_inputs(paths: Iterable[str | os.PathLike[str]], *, report_files: bool = False) -> Iterator[Path | str]:
     """Files named directly (any extension, links followed), files under folders (recursively, known extensions only,
     also with a compression suffix after them, ``.gz``, ``.bz2`` or ``.xz``; sorted), and ``"-"`` for standard input.
     A zip archive, named or in a folder (``*.zip``), is walked as a folder: its members' inputs,
@@ -279,16 +280,22 @@ def iter_inputs(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path | str]
     In folders, hidden files and folders are skipped silently, and symbolic links (to files or folders) and pipes,
     sockets or devices are skipped with a warning logged on ``transcript_coach.ingest``: a walk never leaves the
     folder it was given and never blocks on a pipe. A folder that cannot be listed is yielded itself, so that
-    ``read_path`` reports it as unreadable."""
+    ``read_path`` reports it as unreadable. A report file (``score``'s output, see ``ingest.report_files``) met in a
+    folder or archive is skipped with a warning too, unless ``report_files`` (for the commands that read reports): a
+    folder scored again with last run's reports written into it is not scored with them as conversations. Named, it
+    is read as any file is."""
     for raw in paths:
         if str(raw) == "-":
             yield "-"
             continue
         path = Path(raw)
-        if path.is_dir():
-            yield from _walk(path)
-        else:
-            yield from _file_inputs(path)
+        walked = _walk(path) if path.is_dir() else _file_inputs(path)
+        for item in walked:
+            if not report_files and item != path and is_reports_file(str(item)):
+                logger.warning("%s: skipped: a report file written by transcript-coach, not transcripts (review and "
+                               "agents read it; name the file itself to score its conversations again)", item)
+                continue
+            yield item
 
 
 def _file_inputs(path: Path) -> Iterator[Path]:

@@ -1,0 +1,79 @@
+"""Report files: the JSON Lines that ``score`` writes, told apart from transcripts.
+
+A report file is a ``.jsonl`` file (or ``.jsonl.gz``, ``.jsonl.bz2``, ``.jsonl.xz``), on disk or in a zip archive
+(``ARCHIVE/MEMBER``), whose first non-empty line is a JSON object of a transcript-coach report schema. ``review`` and
+``agents`` read one as reports; a folder or archive walk for ``score`` passes over one (``iter_inputs``), so that
+scoring a folder again, with last run's output written into it, does not score those reports as conversations.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from transcript_coach.errors import InputError
+from transcript_coach.ingest import archive
+from transcript_coach.ingest.compression import DAMAGED, Compression, compression_of, inner_name
+from transcript_coach.model import REPORT_SCHEMA
+
+REPORT_SCHEMA_PREFIX = "transcript-coach/report/"
+
+
+def first_object(lines: Iterable[str]) -> Any:
+    """The JSON value of the first non-empty line (None when it is not JSON, or there is none)."""
+    for line in lines:
+        if line.strip():
+            try:
+                return json.loads(line)
+            except (ValueError, RecursionError):
+                return None
+    return None
+
+
+def report_kind(first: Any) -> str | None:
+    """"v1" for a report (or error record) of this schema, "other" for another report schema version, else None."""
+    if isinstance(first, dict) and isinstance(first.get("schema"), str):
+        if first["schema"] == REPORT_SCHEMA:
+            return "v1"
+        if first["schema"].startswith(REPORT_SCHEMA_PREFIX):
+            return "other"
+    return None
+
+
+def is_reports_file(path: str) -> bool:
+    """Whether ``path`` is a report file (see the module documentation)."""
+    if not inner_name(path).lower().endswith(".jsonl"):
+        return False
+    try:
+        with report_text(path) as (handle, _):
+            return report_kind(first_object(handle)) is not None
+    except (OSError, InputError, *DAMAGED):
+        return False  # scored as a transcript, whose reading says what is wrong with it
+
+
+@contextlib.contextmanager
+def report_text(path: str) -> Iterator[tuple[IO[str], Compression | None]]:
+    """The file as UTF-8 text, through its decompressor when it is compressed (and which compression that is); a
+    file in a zip archive (``ARCHIVE/MEMBER``) too, read from the archive. Only a regular file is opened: a pipe
+    opened and closed unread breaks its writer."""
+    if not os.path.isfile(path):
+        located = archive.locate(Path(path))
+        if located is None:
+            raise FileNotFoundError(path)
+        member = archive.member(*located, path, limit=sys.maxsize)  # read a line at a time: no size limit
+        with member.open() as stream:
+            yield io.TextIOWrapper(stream, encoding="utf-8", errors="replace"), member.kind
+        return
+    with open(path, "rb") as handle:
+        try:
+            kind = compression_of(handle.read(16), path)
+        except InputError:  # a zip archive: read as it is, it holds no report
+            kind = None
+        handle.seek(0)
+        yield io.TextIOWrapper(handle if kind is None else kind.open(handle), encoding="utf-8", errors="replace"), kind

@@ -1,0 +1,81 @@
+"""Report files (score's output) met where transcripts are looked for: passed over by score, read by review."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import shutil
+import zipfile
+
+from click.testing import CliRunner
+
+from transcript_coach.ingest import iter_inputs
+from transcript_coach.ingest.report_files import is_reports_file
+from transcript_coach.model import REPORT_SCHEMA
+
+CHAT = "Customer: My order 4471 has not arrived.\nAgent (Tom): Sorry about that, let me check it for you.\n"
+
+
+def report_line(rid: str, schema: str = REPORT_SCHEMA) -> str:
+    return json.dumps({"schema": schema, "id": rid, "source": f"/data/{rid}.txt", "turns": []}) + "\n"
+
+
+def folder_with_reports(tmp_path):
+    folder = tmp_path / "chats"
+    (folder / "old").mkdir(parents=True)
+    (folder / "a.txt").write_text(CHAT, encoding="utf-8")
+    (folder / "reports.jsonl").write_text("\n" + report_line("r1"), encoding="utf-8")  # a blank line first
+    (folder / "old" / "reports.jsonl.gz").write_bytes(gzip.compress(report_line("r0", "transcript-coach/report/v0")
+                                                                     .encode()))
+    (folder / "chats.jsonl").write_text(json.dumps({"conversation_id": "c1", "speaker": "Customer", "text": "hi"})
+                                        + "\n", encoding="utf-8")
+    return folder
+
+
+def test_a_walk_passes_over_report_files_with_a_warning_unless_they_are_asked_for(tmp_path, caplog):
+    folder = folder_with_reports(tmp_path)
+    packed = tmp_path / "chats.zip"
+    with zipfile.ZipFile(packed, "w") as archive:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            archive.write(path, path.relative_to(folder).as_posix())
+    with caplog.at_level(logging.WARNING, logger="transcript_coach.ingest"):
+        assert [p.name for p in iter_inputs([folder])] == ["a.txt", "chats.jsonl"]
+        assert [str(p) for p in iter_inputs([packed])] == [f"{packed}/a.txt", f"{packed}/chats.jsonl"]
+    skipped = sorted(r.getMessage().split(": skipped")[0] for r in caplog.records if "a report file" in r.message)
+    assert skipped == sorted([str(folder / "reports.jsonl"), str(folder / "old" / "reports.jsonl.gz"),
+                              f"{packed}/reports.jsonl", f"{packed}/old/reports.jsonl.gz"])
+    assert [p.name for p in iter_inputs([folder], report_files=True)] == ["a.txt", "chats.jsonl", "reports.jsonl",
+                                                                         "reports.jsonl.gz"]
+    named = folder / "reports.jsonl"
+    assert list(iter_inputs([named])) == [named]  # named, it is read as any file is
+    assert list(iter_inputs([f"{packed}/reports.jsonl"])) == [packed / "reports.jsonl"]
+
+
+def test_only_a_jsonl_file_starting_with_a_report_is_a_report_file(tmp_path):
+    folder = folder_with_reports(tmp_path)
+    assert is_reports_file(str(folder / "reports.jsonl")) and is_reports_file(str(folder / "old/reports.jsonl.gz"))
+    assert not is_reports_file(str(folder / "chats.jsonl"))
+    as_text = tmp_path / "reports.txt"
+    shutil.copy(folder / "reports.jsonl", as_text)
+    assert not is_reports_file(str(as_text))
+    other = tmp_path / "other.jsonl"
+    other.write_text(json.dumps({"schema": "someone-else/v1", "turns": []}) + "\n", encoding="utf-8")
+    assert not is_reports_file(str(other)) and not is_reports_file(str(tmp_path / "missing.jsonl"))
+
+
+def test_scoring_a_folder_again_with_its_reports_written_into_it_scores_the_same_conversations(tmp_path, samples):
+    from transcript_coach.cli import cli
+
+    folder = tmp_path / "chats"
+    folder.mkdir()
+    for name in ("chat_refund_priya_early.txt", "call_escalation_rude.vtt"):
+        shutil.copy(samples / name, folder)
+    output = folder / "reports.jsonl"
+    first = CliRunner().invoke(cli, ["score", str(folder), "-o", str(output), "-q"])
+    assert first.exit_code == 0, first.output
+    written = output.read_bytes()
+    again = CliRunner().invoke(cli, ["score", str(folder), "-o", str(output)])
+    assert again.exit_code == 0, again.output
+    assert output.read_bytes() == written
+    assert f"{output}: skipped: a report file written by transcript-coach" in again.stderr
