@@ -3,6 +3,7 @@ lines of an uninterrupted run (no duplicates, nothing lost)."""
 
 from __future__ import annotations
 
+import bz2
 import csv
 import gzip
 import io
@@ -10,6 +11,7 @@ import json
 import shutil
 import zipfile
 import signal
+import struct
 import subprocess
 import sys
 import time
@@ -26,6 +28,7 @@ from transcript_coach.language import load_identifier
 from transcript_coach.model import Failure, Transcript
 from transcript_coach.nlp import BATCH_TURNS
 from transcript_coach.resume import (
+    _STORES,
     InputTracker,
     Journal,
     done_path,
@@ -155,6 +158,66 @@ def test_a_resumed_run_into_a_compressed_file_compresses_the_whole_journal_when_
     assert result.exit_code == 1  # broken.json, recorded once
     assert gzip.decompress(out.read_bytes()).decode("utf-8").splitlines() == clean
     assert _leftovers(tmp_path) == ["out.jsonl.gz"]
+
+
+def _compressed_journal(out: Path, header: str, clean: list[str], cut: int, tail: slice) -> None:
+    """The journal of a compressed FILE, as a run leaves it after writing ``clean[:cut]`` and the ``tail`` bytes of
+    the next line's record."""
+    _half_done_journal(out, header, clean, cut)
+    sidecar = done_path(out).read_text(encoding="utf-8").split("\n")
+    done_path(out).write_text("\n".join([json.dumps({**json.loads(sidecar[0]), "journal": "zlib"}), *sidecar[1:]]),
+                              encoding="utf-8")
+    store = _STORES["zlib"]
+    journal_path(out).write_bytes(b"".join(store.encode(line + "\n") for line in clean[:cut])
+                                  + store.encode(clean[cut] + "\n")[tail])
+
+
+@pytest.mark.parametrize("tail", [slice(0, 2), slice(0, 4), slice(0, 60), slice(0, -1)])  # in the length, the data
+def test_a_compressed_journal_cut_inside_a_line_resumes_to_the_same_output(small, tmp_path, tail):
+    root, clean, header = small
+    out = tmp_path / "out.jsonl.gz"
+    _compressed_journal(out, header, clean, len(clean) // 2, tail)
+    result = run("score", root, "-o", out, "--resume")
+    assert result.exit_code == 1  # broken.json, recorded once
+    assert f"resuming: {len(clean) // 2} line(s) already in" in result.stderr
+    assert gzip.decompress(out.read_bytes()).decode("utf-8").splitlines() == clean
+    assert _leftovers(tmp_path) == ["out.jsonl.gz"]
+
+
+def test_a_damaged_line_of_a_compressed_journal_is_refused(small, tmp_path):
+    root, clean, header = small
+    out = tmp_path / "out.jsonl.xz"
+    _compressed_journal(out, header, clean, 3, slice(0, 0))
+    damaged = bytearray(journal_path(out).read_bytes())
+    second = 4 + struct.unpack(">I", damaged[:4])[0]
+    damaged[second + 30] ^= 0xFF  # inside the second line's compressed data
+    journal_path(out).write_bytes(bytes(damaged))
+    result = run("score", root, "-o", out, "--resume")
+    assert result.exit_code == 2 and f"{journal_path(out)}:2 is not a report" in result.stderr
+
+
+def test_a_killed_run_into_a_compressed_file_keeps_a_compressed_journal_and_resumes(batch, clean, tmp_path):
+    out = tmp_path / "out.jsonl.bz2"
+    journal = journal_path(out)
+    command = [sys.executable, "-m", "transcript_coach.cli", "score", str(batch), "-o", str(out), "-q"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        if journal.exists() and journal.stat().st_size > 20_000:
+            break
+        time.sleep(0.02)
+    assert process.poll() is None, "the run ended before it could be interrupted"
+    process.kill()
+    process.communicate(timeout=60)
+    with open(journal, "rb") as handle:
+        kept = [line for _, line in _STORES["zlib"].read(handle)]
+    whole = [line for line in kept if line.endswith(b"\n")]
+    assert whole and [line.decode("utf-8").rstrip("\n") for line in whole] == clean[:len(whole)]
+    assert journal.stat().st_size < sum(map(len, whole)) / 2  # compressed: far less than the lines as text
+    resumed = subprocess.run(command + ["--resume"], check=False, capture_output=True, timeout=300)
+    assert resumed.returncode == 1, resumed.stderr  # the broken file, recorded once
+    assert bz2.decompress(out.read_bytes()).decode("utf-8").splitlines() == clean
+    assert _leftovers(tmp_path) == ["out.jsonl.bz2"]
 
 
 def test_resume_analyses_only_the_conversations_the_journal_lacks(small, tmp_path, monkeypatch):
