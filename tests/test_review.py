@@ -350,18 +350,10 @@ class Recorder:
     def __init__(self):
         self.runs = []
 
-    def score(self, paths, stdin=None):
+    def score(self, paths, stdin=None, jobs=1, transform=None):
         run = [os.path.basename(str(p)) for p in paths]
         self.runs.append(run)
-        return (Scored(name) for name in run)
-
-
-class Scored:
-    def __init__(self, name):
-        self.name = name
-
-    def to_dict(self):
-        return {"scored": self.name}
+        return ({"scored": name} for name in run)
 
 
 def mixed_folder(tmp_path):
@@ -513,6 +505,16 @@ def test_cli_reads_a_folder_of_report_files_and_transcripts(tmp_path, samples):
     sources = [json.loads(line)["source"] for line in result.stdout.splitlines()]
     assert str(tmp_path / "call_escalation_rude.vtt") in sources
     assert {f"/data/{rid}.txt" for rid in ("m0", "m1", "m2", "m3", "p1", "p2", "n1")} <= set(sources)
+
+
+def test_cli_scores_transcripts_in_worker_processes_with_the_same_output(samples):
+    """review and agents score the transcripts they are given on every core, as score does (--jobs)."""
+    from transcript_coach.cli import cli
+
+    for command in (["review", "--format", "jsonl"], ["agents", "--format", "json"]):
+        one, two = (CliRunner().invoke(cli, [*command, str(samples), "--jobs", jobs]) for jobs in ("1", "2"))
+        assert one.exit_code == two.exit_code == 0, (one.output, two.output)
+        assert one.stdout == two.stdout and len(one.stdout) > 1000
 
 
 def test_cli_reads_reports_from_stdin(reports_file):

@@ -113,6 +113,12 @@ _output_option = click.option(
     help="Write here (atomically) instead of standard output ('-': standard output); a name ending in .gz, .bz2 or .xz "
          "is written compressed.")
 
+_jobs_option = click.option(
+    "-j", "--jobs", type=click.IntRange(min=1), default=default_jobs, metavar="N",
+    show_default=f"every core, here {default_jobs()}",
+    help="Score transcripts in N worker processes; 1 scores in this process. The output is the same, in the same "
+         "order.")
+
 
 def _check_writable(output: str) -> None:
     """Refuse an output path that cannot be written before any work is done (a usage error, exit code 2)."""
@@ -284,10 +290,7 @@ def cli() -> None:
                    "rubric.")
 @click.option("--resume", is_flag=True, help="Continue an interrupted 'score -o FILE' run (JSONL) from FILE.partial: "
               "inputs already done are skipped and nothing is written twice.")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=default_jobs, metavar="N",
-              show_default=f"every core, here {default_jobs()}",
-              help="Score in N worker processes; 1 scores in this process. The output is the same, in the same "
-                   "order.")
+@_jobs_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress line and no warnings on standard error (errors are "
               "still printed).")
 @click.option("--debug", is_flag=True, hidden=True, help="Let unexpected errors raise with a traceback.")
@@ -388,7 +391,7 @@ class _Input(click.Path):
 
 
 def _across_reports(inputs: tuple[str, ...], output: str | None, build, text_to_stdout: bool,
-                    redact: RedactOptions | None = None) -> None:
+                    redact: RedactOptions | None = None, jobs: int = 1) -> None:
     """The shared body of ``review`` and ``agents``: read report files (or score transcripts, redacted with
     ``redact``), ``build(reports)`` -> (result, write), list what could not be scored, write atomically with -o, exit
     0 / 1 as ``score`` does."""
@@ -405,7 +408,7 @@ def _across_reports(inputs: tuple[str, ...], output: str | None, build, text_to_
 
     with _interruptible(output), _library_warnings(quiet=False):
         coach = redacting_coach if redact is not None else None
-        result, write = build(load_reports(inputs, stdin=stdin, coach=coach))  # read as a stream
+        result, write = build(load_reports(inputs, stdin=stdin, coach=coach, jobs=jobs))  # read as a stream
         if output or not text_to_stdout:  # the text listing on stdout lists them itself
             for failure in result.failures:
                 click.echo(f"could not be scored: {failure_text(failure)}", err=True)
@@ -423,7 +426,8 @@ def _across_reports(inputs: tuple[str, ...], output: str | None, build, text_to_
 @click.option("--format", "output_format", type=click.Choice(["text", "jsonl"]), default="text", show_default=True,
               help="A readable listing, or JSONL (one object per queued conversation).")
 @_redact_options
-def review_command(inputs, top, output, output_format, **redact_options) -> None:
+@_jobs_option
+def review_command(inputs, top, output, output_format, jobs, **redact_options) -> None:
     """The review queue: which conversations to read first, why, and the evidence lines.
 
     INPUTS are report files written by `score` (.jsonl) or transcripts, which are scored first, and folders and zip
@@ -437,7 +441,7 @@ def review_command(inputs, top, output, output_format, **redact_options) -> None
         result = review(reports, top)
         return result, lambda out: QUEUE_WRITERS[output_format](result, out, top=top)
 
-    _across_reports(inputs, output, build, output_format == "text", _redact_choice(redact_options))
+    _across_reports(inputs, output, build, output_format == "text", _redact_choice(redact_options), jobs)
 
 
 @cli.command("agents")
@@ -448,7 +452,8 @@ def review_command(inputs, top, output, output_format, **redact_options) -> None
               show_default=True, help="A readable profile per agent, a JSON array (one object per agent) or CSV "
                                       "(one row per agent, one column per skill mean).")
 @_redact_options
-def agents_command(inputs, agent_name, output, output_format, **redact_options) -> None:
+@_jobs_option
+def agents_command(inputs, agent_name, output, output_format, jobs, **redact_options) -> None:
     """Per-agent profiles: skill means and spread, strengths and weaknesses against the team, the weekly trend and
     continuous_learning, and a self-assessment checklist answered from the numbers.
 
@@ -468,10 +473,10 @@ def agents_command(inputs, agent_name, output, output_format, **redact_options) 
             chosen = (found,)
         return result, lambda out: PROFILE_WRITERS[output_format](result, chosen, out)
 
-    _across_reports(inputs, output, build, output_format == "text", _redact_choice(redact_options))
+    _across_reports(inputs, output, build, output_format == "text", _redact_choice(redact_options), jobs)
 
 
-def _labelled_reports(labels_file: str, inputs: tuple[str, ...], coach_options: dict, **extra):
+def _labelled_reports(labels_file: str, inputs: tuple[str, ...], coach_options: dict, jobs: int, **extra):
     """The label file and the reports of ``inputs`` (report files are read, transcripts scored), matched by id."""
     from transcript_coach.calibration import match_reports
     from transcript_coach.errors import InputError
@@ -490,7 +495,7 @@ def _labelled_reports(labels_file: str, inputs: tuple[str, ...], coach_options: 
         return coach[-1]
 
     with _interruptible(None):
-        matched = match_reports(labels, load_reports(inputs, stdin=stdin, coach=make))
+        matched = match_reports(labels, load_reports(inputs, stdin=stdin, coach=make, jobs=jobs))
     for failure in matched.failures:
         click.echo(f"could not be scored: {failure_text(failure)}", err=True)
     if matched.missing:
@@ -512,7 +517,8 @@ def _labelled_reports(labels_file: str, inputs: tuple[str, ...], coach_options: 
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False), default="models", show_default=True,
               help="Folder to write the models and their cards to (one <skill>.json + <skill>.card.json each).")
 @_coach_options
-def train_command(labels_file, inputs, out_dir, **coach_options) -> None:
+@_jobs_option
+def train_command(labels_file, inputs, out_dir, jobs, **coach_options) -> None:
     """Fit one model per skill to a QA team's human scores, for 'score --model DIR'.
 
     LABELS is a CSV with a transcript id, a skill and a score per row (or a column per skill); scores are numbers on
@@ -522,7 +528,7 @@ def train_command(labels_file, inputs, out_dir, **coach_options) -> None:
     """
     from transcript_coach.calibration import train
 
-    labels, matched = _labelled_reports(labels_file, inputs, coach_options)
+    labels, matched = _labelled_reports(labels_file, inputs, coach_options, jobs)
     try:
         os.makedirs(out_dir, exist_ok=True)
     except OSError as exc:
@@ -562,7 +568,8 @@ def _num(value) -> str:
 @_output_option
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @_coach_options
-def evaluate_command(labels_file, inputs, models, bootstrap, output, output_format, **coach_options) -> None:
+@_jobs_option
+def evaluate_command(labels_file, inputs, models, bootstrap, output, output_format, jobs, **coach_options) -> None:
     """How well the scorer agrees with a QA team's human scores, per skill: Spearman, MAE on the team's scale,
     quadratic-weighted kappa (pass/fail: accuracy and the confusion matrix), with bootstrap intervals, and the
     features most associated with the disagreements.
@@ -574,7 +581,7 @@ def evaluate_command(labels_file, inputs, models, bootstrap, output, output_form
 
     if output:
         _check_writable(output)
-    labels, matched = _labelled_reports(labels_file, inputs, coach_options, models=models)
+    labels, matched = _labelled_reports(labels_file, inputs, coach_options, jobs, models=models)
     scorer = f"team models in {models}" if models else f"rubric {coach_options['rubric'] or '(shipped)'}"
     with _interruptible(output):
         result = evaluate(labels, matched, scorer=scorer, bootstrap_rounds=bootstrap)

@@ -29,6 +29,7 @@ scores first.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import itertools
@@ -493,11 +494,11 @@ def parse_reports(lines: Iterable[str], source: str) -> Iterator[dict[str, Any]]
             yield document
 
 
-def load_reports(paths: Sequence[str], *, stdin: bytes | None = None,
-                 coach: Callable[[], Any] | None = None) -> Iterator[dict[str, Any]]:
+def load_reports(paths: Sequence[str], *, stdin: bytes | None = None, coach: Callable[[], Any] | None = None,
+                 jobs: int = 1) -> Iterator[dict[str, Any]]:
     """Report dicts from ``paths``: report files (see ``is_reports_file``) are read; anything else (transcript files,
-    folders, ``-``) is scored with one ``Coach`` made on first need by ``coach()``. Unreadable inputs give error
-    records, never exceptions."""
+    folders, ``-``) is scored, in ``jobs`` processes, with one ``Coach`` made on first need by ``coach()``.
+    Unreadable inputs give error records, never exceptions."""
     made: list[Any] = []
 
     def scorer() -> Any:
@@ -522,7 +523,7 @@ def load_reports(paths: Sequence[str], *, stdin: bytes | None = None,
                 yield _error_record("<stdin>", "unsupported_schema", "<stdin>: reports of another schema version; "
                                     f"this version reads {REPORT_SCHEMA}")
                 continue
-            yield from (item.to_dict() for item in scorer().score(["-"], stdin=data))
+            yield from _scored(scorer().score(["-"], stdin=data, jobs=jobs, transform=report_dict))
             continue
         # a folder or zip archive may hold report files too: each is read as reports, and each run of other files
         # between them is scored (as one batch)
@@ -531,7 +532,18 @@ def load_reports(paths: Sequence[str], *, stdin: bytes | None = None,
                 for name in run:
                     yield from _read_reports(name)
             else:
-                yield from (item.to_dict() for item in scorer().score(run))
+                yield from _scored(scorer().score(run, jobs=jobs, transform=report_dict))
+
+
+def report_dict(item: Any) -> dict[str, Any]:
+    """A report or error record as its dict (made where it is scored: in a worker process with ``jobs`` > 1)."""
+    return item.to_dict()
+
+
+def _scored(results: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """What ``Coach.score`` yields; its worker processes (``jobs`` > 1) are ended however the reading ends."""
+    with contextlib.closing(results):
+        yield from results
 
 
 def _read_reports(path: str) -> Iterator[dict[str, Any]]:
