@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from transcript_coach.model import REPORT_SCHEMA, SKILLS
-from transcript_coach.review import (NO_AGENT, is_reports_file, load_reports, review, review_queue,
-                                     review_settings, spread)
+from transcript_coach.review import (NO_AGENT, Distinct, is_reports_file, load_reports, review,
+                                     review_queue, review_settings, spread)
 from transcript_coach.schema import schema_errors
 
 TURNS = (
@@ -388,7 +388,8 @@ def test_report_files_in_a_folder_or_zip_archive_are_read_and_the_rest_scored_in
     only_reports = tmp_path / "reports-only"
     only_reports.mkdir()
     write_jsonl(only_reports / "r.jsonl", [make_report("r1")])
-    assert [d["id"] for d in load_reports([str(only_reports)], coach=lambda: pytest.fail("no scoring needed"))] == ["r1"]
+    read = load_reports([str(only_reports)], coach=lambda: pytest.fail("no scoring needed"))
+    assert [d["id"] for d in read] == ["r1"]
 
 
 def test_a_damaged_report_file_in_a_zip_archive_is_an_error_record_and_the_rest_is_read(tmp_path):
@@ -515,6 +516,26 @@ def test_cli_scores_transcripts_in_worker_processes_with_the_same_output(samples
         one, two = (CliRunner().invoke(cli, [*command, str(samples), "--jobs", jobs]) for jobs in ("1", "2"))
         assert one.exit_code == two.exit_code == 0, (one.output, two.output)
         assert one.stdout == two.stdout and len(one.stdout) > 1000
+
+
+def test_a_conversation_given_twice_counts_once_with_a_warning(reports_file, tmp_path, samples):
+    once = run(reports_file, "--format", "jsonl")
+    twice = run(reports_file, reports_file, "--format", "jsonl")
+    assert twice.exit_code == 0 and twice.stdout == once.stdout
+    assert "warning: 7 conversation(s) given more than once" in twice.stderr and "warning" not in once.stderr
+    distinct = Distinct([make_report("a"), error_record(), make_report("a"), error_record(), make_report("b")])
+    assert [d.get("id") for d in distinct] == ["a", None, None, "b"] and distinct.repeated == 1
+    # a folder holding transcripts and the report file they were scored into: each conversation once
+    import shutil
+
+    from transcript_coach.cli import cli
+
+    shutil.copy(samples / "call_escalation_rude.vtt", tmp_path)
+    alone = CliRunner().invoke(cli, ["agents", str(tmp_path / "call_escalation_rude.vtt"), "--format", "json"])
+    CliRunner().invoke(cli, ["score", str(tmp_path), "-o", str(tmp_path / "reports.jsonl"), "-q"])
+    both = CliRunner().invoke(cli, ["agents", str(tmp_path), "--format", "json"])
+    assert both.exit_code == alone.exit_code == 0
+    assert json.loads(both.stdout)[0]["conversations"] == json.loads(alone.stdout)[0]["conversations"] == 1
 
 
 def test_cli_reads_reports_from_stdin(reports_file):

@@ -393,9 +393,9 @@ class _Input(click.Path):
 def _across_reports(inputs: tuple[str, ...], output: str | None, build, text_to_stdout: bool,
                     redact: RedactOptions | None = None, jobs: int = 1) -> None:
     """The shared body of ``review`` and ``agents``: read report files (or score transcripts, redacted with
-    ``redact``), ``build(reports)`` -> (result, write), list what could not be scored, write atomically with -o, exit
-    0 / 1 as ``score`` does."""
-    from transcript_coach.review import failure_text, load_reports
+    ``redact``), each conversation once, ``build(reports)`` -> (result, write), list what could not be scored, write
+    atomically with -o, exit 0 / 1 as ``score`` does."""
+    from transcript_coach.review import Distinct, failure_text, load_reports
 
     if output:
         _check_writable(output)
@@ -408,7 +408,12 @@ def _across_reports(inputs: tuple[str, ...], output: str | None, build, text_to_
 
     with _interruptible(output), _library_warnings(quiet=False):
         coach = redacting_coach if redact is not None else None
-        result, write = build(load_reports(inputs, stdin=stdin, coach=coach, jobs=jobs))  # read as a stream
+        reports = Distinct(load_reports(inputs, stdin=stdin, coach=coach, jobs=jobs))
+        result, write = build(reports)  # read as a stream
+        if reports.repeated:
+            click.echo(f"warning: {reports.repeated} conversation(s) given more than once (the same source and id: "
+                       "overlapping report files, or a report file beside the transcripts it was scored from) "
+                       "counted once", err=True)
         if output or not text_to_stdout:  # the text listing on stdout lists them itself
             for failure in result.failures:
                 click.echo(f"could not be scored: {failure_text(failure)}", err=True)

@@ -494,6 +494,29 @@ def parse_reports(lines: Iterable[str], source: str) -> Iterator[dict[str, Any]]
             yield document
 
 
+class Distinct:
+    """The reports of ``reports``, each conversation once: a report whose source and id were met before is the same
+    conversation given twice (two report files that overlap, or a report file and the transcript it was scored from
+    under the same name), and is left out and counted in ``repeated``. Error records all pass. What is kept of each
+    report is the hash of its source and id (about 60 bytes; two different conversations sharing one is a chance of
+    about one in ten million over a million reports)."""
+
+    def __init__(self, reports: Iterable[Mapping[str, Any]]):
+        self._reports = reports
+        self.repeated = 0
+
+    def __iter__(self) -> Iterator[Mapping[str, Any]]:
+        seen: set[int] = set()
+        for report in self._reports:
+            if "error" not in report:
+                key = hash((report.get("source"), report.get("id")))
+                if key in seen:
+                    self.repeated += 1
+                    continue
+                seen.add(key)
+            yield report
+
+
 def load_reports(paths: Sequence[str], *, stdin: bytes | None = None, coach: Callable[[], Any] | None = None,
                  jobs: int = 1) -> Iterator[dict[str, Any]]:
     """Report dicts from ``paths``: report files (see ``is_reports_file``) are read; anything else (transcript files,
