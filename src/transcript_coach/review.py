@@ -24,7 +24,8 @@ Agent names are normalised as in ``profiles.resolve_agent_names`` ("Priya" and "
 
 ``load_reports`` reads what the ``review`` and ``agents`` commands are given: report files written by ``score``
 (``.jsonl`` files, compressed or not, whose first non-empty line is a report of this schema) or transcripts, which it
-scores first.
+scores first, and folders and zip archives of either (``ingest.report_files``). ``Distinct`` passes each conversation
+on once.
 """
 
 from __future__ import annotations
@@ -302,11 +303,12 @@ _Entry = tuple[tuple[float, str, str], int, tuple[str, ...], QueueItem]  # order
 
 class _Candidates:
     """The queued conversations, as they are read, that the queue could hold: every one without ``top``; with it,
-    those among the ``top`` most urgent of one of their names, or of the conversations with no named agent. ``spread``
-    gives each pick to a bucket's most urgent conversation not yet picked, so it never looks further than ``top`` down
-    a bucket; a bucket is one or more names (as written) merged, and a name's names-a-person-or-not is known from the
-    name alone, so what ``spread`` can reach is among these. Each name keeps at most ``2 * top`` and is cut back to
-    ``top`` when that is reached: the memory of the queue is then a few conversations a name, however many are read."""
+    those among the ``top`` most urgent of one of their names (as written), or of the conversations with no named
+    agent. ``spread`` gives each pick to a bucket's most urgent conversation not yet picked, so it never looks further
+    than ``top`` down a bucket. A bucket is one or more names merged, or the conversations none of whose names stands
+    for an agent, which a name tells by itself (``names_someone``): a conversation ``spread`` can reach is among the
+    ``top`` most urgent of one of its names, or of the no-agent ones. Each name keeps at most ``2 * top`` and is cut
+    back to ``top`` when that is reached: the queue holds a few conversations a name, however many are read."""
 
     def __init__(self, top: int | None):
         self.top = top
@@ -582,5 +584,5 @@ def _read_reports(path: str) -> Iterator[dict[str, Any]]:
             yield from parse_reports(handle, path)
     except InputError as exc:  # a file in a zip archive, which changed meanwhile or cannot be read
         yield _error_record(path, exc.code, str(exc))
-    except DAMAGED as exc:
+    except DAMAGED as exc:  # damaged, cut short, or gone or unreadable since it was told to be a report file
         yield _error_record(path, "unreadable", str(read_failure(path, kind, exc)))
