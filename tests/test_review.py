@@ -407,6 +407,29 @@ def test_a_damaged_report_file_in_a_zip_archive_is_an_error_record_and_the_rest_
     assert docs[0]["id"] == "r0" and docs[-1]["id"] == "b1"
 
 
+def test_a_json_array_of_reports_is_read_as_reports_in_a_folder_or_zip_archive(tmp_path):
+    """What score --format json writes: the reports are read as they were written (their own sources), an element
+    that is not a report is an error record naming it, and a file cut short is one."""
+    import zipfile
+
+    docs = [make_report("x"), error_record(), make_report("y"), {"schema": REPORT_SCHEMA, "id": 3}]
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "reports.json").write_text("[\n" + ",\n".join(json.dumps(d, indent=2) for d in docs) + "\n]\n",
+                                         encoding="utf-8")
+    with zipfile.ZipFile(tmp_path / "out.zip", "w") as archive:
+        archive.writestr("reports.json.gz", gzip.compress((folder / "reports.json").read_bytes()))
+    for named in (folder / "reports.json", folder, tmp_path / "out.zip"):
+        read = list(load_reports([str(named)], coach=lambda: pytest.fail("no scoring needed")))
+        assert [d.get("id") or d.get("source") for d in read[:3]] == ["x", "/data/broken.json", "y"], named
+        assert read[3]["error"]["code"] == "malformed_report"
+        assert "element 4 of the array" in read[3]["error"]["message"]
+    text = (folder / "reports.json").read_text(encoding="utf-8")
+    (folder / "reports.json").write_text(text[:text.index('"y"') + 10], encoding="utf-8")  # cut inside the third
+    (record,) = load_reports([str(folder / "reports.json")], coach=lambda: pytest.fail("no scoring needed"))
+    assert record["error"]["code"] == "malformed_report" and "not valid JSON" in record["error"]["message"]
+
+
 def test_other_schema_versions_are_refused_clearly(tmp_path):
     doc = dict(make_report("x"), schema="transcript-coach/report/v9")
     path = write_jsonl(tmp_path / "r.jsonl", [doc])

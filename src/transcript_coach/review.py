@@ -44,7 +44,8 @@ from transcript_coach.data import load_json
 from transcript_coach.errors import DataFileError, InputError
 from transcript_coach.ingest import iter_inputs
 from transcript_coach.ingest.compression import DAMAGED, compression_of, read_failure
-from transcript_coach.ingest.report_files import first_object, is_reports_file, report_kind, report_text
+from transcript_coach.ingest.report_files import (first_element, first_object, is_array_name, is_reports_file,
+                                                  report_array, report_kind, report_text)
 from transcript_coach.model import REPORT_SCHEMA, SKILLS
 from transcript_coach.profiles import AgentNames, NameTally, names_someone
 
@@ -519,6 +520,18 @@ class Distinct:
             yield report
 
 
+def parse_report_array(elements: Iterable[object], source: str) -> Iterator[dict[str, Any]]:
+    """The reports of a JSON array (``score --format json``); an element that is not one becomes an error record
+    naming the file and the element."""
+    for number, element in enumerate(elements, 1):
+        problem = check_report(element)
+        if problem:
+            yield _error_record(source, "malformed_report", f"{source}: element {number} of the array is not a "
+                                f"report: {problem}")
+        else:
+            yield element  # type: ignore[misc]
+
+
 def load_reports(paths: Sequence[str], *, stdin: bytes | None = None, coach: Callable[[], Any] | None = None,
                  jobs: int = 1) -> Iterator[dict[str, Any]]:
     """Report dicts from ``paths``: report files (see ``is_reports_file``) are read; anything else (transcript files,
@@ -572,16 +585,25 @@ def _scored(results: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
 
 
 def _read_reports(path: str) -> Iterator[dict[str, Any]]:
-    """The reports of a report file (see ``is_reports_file``); error records for what cannot be read."""
+    """The reports of a report file (see ``is_reports_file``): JSON Lines, or a JSON array; error records for what
+    cannot be read."""
     kind = None
     try:
         with report_text(path) as (handle, kind):
-            if report_kind(first_object(handle)) == "other":
-                yield _error_record(path, "unsupported_schema", f"{path}: reports of another schema version; "
-                                    f"this version reads {REPORT_SCHEMA}")
-                return
-        with report_text(path) as (handle, kind):
-            yield from parse_reports(handle, path)
+            first = first_element(handle) if is_array_name(path) else first_object(handle)
+        if report_kind(first) == "other":
+            yield _error_record(path, "unsupported_schema", f"{path}: reports of another schema version; "
+                                f"this version reads {REPORT_SCHEMA}")
+        elif is_array_name(path):
+            elements = report_array(path)
+            if elements is None:
+                yield _error_record(path, "malformed_report", f"{path}: not valid JSON; expected a JSON array of "
+                                    "reports, as 'score --format json' writes")
+            else:
+                yield from parse_report_array(elements, path)
+        else:
+            with report_text(path) as (handle, kind):
+                yield from parse_reports(handle, path)
     except InputError as exc:  # a file in a zip archive, which changed meanwhile or cannot be read
         yield _error_record(path, exc.code, str(exc))
     except DAMAGED as exc:  # damaged, cut short, or gone or unreadable since it was told to be a report file

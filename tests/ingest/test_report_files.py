@@ -52,6 +52,21 @@ def test_a_walk_passes_over_report_files_with_a_warning_unless_they_are_asked_fo
     assert list(iter_inputs([f"{packed}/reports.jsonl"])) == [packed / "reports.jsonl"]
 
 
+def test_a_json_array_of_reports_is_a_report_file_and_other_json_is_not(tmp_path):
+    """score --format json writes a JSON array of reports; an export of conversations is a JSON array too."""
+    reports = [json.loads(report_line(rid)) for rid in ("r1", "r2")]
+    (tmp_path / "reports.json").write_text(json.dumps(reports, indent=2), encoding="utf-8")
+    (tmp_path / "reports.json.gz").write_bytes(gzip.compress(json.dumps(reports).encode()))
+    export = [{"id": "c1", "messages": [{"text": "transcript-coach/report/"}]}]  # the words, not a report
+    (tmp_path / "export.json").write_text(json.dumps(export), encoding="utf-8")
+    (tmp_path / "one.json").write_text(json.dumps(reports[0]), encoding="utf-8")  # an object, not an array
+    (tmp_path / "broken.json").write_text("[" + json.dumps(reports[0])[:-5], encoding="utf-8")
+    assert is_reports_file(str(tmp_path / "reports.json")) and is_reports_file(str(tmp_path / "reports.json.gz"))
+    for name in ("export.json", "one.json", "broken.json"):
+        assert not is_reports_file(str(tmp_path / name)), name
+    assert [p.name for p in iter_inputs([tmp_path])] == ["broken.json", "export.json", "one.json"]
+
+
 def test_only_a_jsonl_file_starting_with_a_report_is_a_report_file(tmp_path):
     folder = folder_with_reports(tmp_path)
     assert is_reports_file(str(folder / "reports.jsonl")) and is_reports_file(str(folder / "old/reports.jsonl.gz"))

@@ -1,9 +1,10 @@
-"""Report files: the JSON Lines that ``score`` writes, told apart from transcripts.
+"""Report files: what ``score`` writes in JSON Lines or JSON, told apart from transcripts.
 
-A report file is a ``.jsonl`` file (or ``.jsonl.gz``, ``.jsonl.bz2``, ``.jsonl.xz``), on disk or in a zip archive
-(``ARCHIVE/MEMBER``), whose first non-empty line is a JSON object of a transcript-coach report schema. ``review`` and
-``agents`` read one as reports; a folder or archive walk for ``score`` passes over one (``iter_inputs``), so that
-scoring a folder again, with last run's output written into it, does not score those reports as conversations.
+A report file is a ``.jsonl`` file whose first non-empty line is a JSON object of a transcript-coach report schema, or
+a ``.json`` file that is an array whose first element is one (``score --format json``); compressed too
+(``.jsonl.gz``, ``.json.bz2``, ...), on disk or in a zip archive (``ARCHIVE/MEMBER``). ``review`` and ``agents`` read
+one as reports; a folder or archive walk for ``score`` passes over one (``iter_inputs``), so that scoring a folder
+again, with last run's output written into it, does not score those reports as conversations.
 """
 
 from __future__ import annotations
@@ -12,17 +13,23 @@ import contextlib
 import io
 import json
 import os
+import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
 from transcript_coach.errors import InputError
 from transcript_coach.ingest import archive
 from transcript_coach.ingest.compression import DAMAGED, Compression, compression_of, inner_name
+from transcript_coach.ingest.records import JsonArray, load_json_file, load_json_stream
 from transcript_coach.model import REPORT_SCHEMA
 
 REPORT_SCHEMA_PREFIX = "transcript-coach/report/"
+# How much of a JSON file is read to find its first element: a report is far shorter (a file whose first report is
+# longer is scored as transcripts, as any JSON file is)
+FIRST_ELEMENT_CHARS = 1 << 22
+_SPACE = re.compile(r"[ \t\n\r]*")
 
 
 def first_object(lines: Iterable[str]) -> Any:
@@ -36,6 +43,18 @@ def first_object(lines: Iterable[str]) -> Any:
     return None
 
 
+def first_element(handle: IO[str]) -> Any:
+    """The first element of a JSON array, when the text of ``handle`` is one and that element is a report within
+    its first ``FIRST_ELEMENT_CHARS`` characters; else None (a JSON file that holds no report is not decoded)."""
+    text = handle.read(FIRST_ELEMENT_CHARS).lstrip("\ufeff \t\n\r")
+    if not text.startswith("[") or REPORT_SCHEMA_PREFIX not in text:
+        return None
+    try:
+        return json.JSONDecoder().raw_decode(text, _SPACE.match(text, 1).end())[0]  # type: ignore[union-attr]
+    except (ValueError, RecursionError):
+        return None
+
+
 def report_kind(first: Any) -> str | None:
     """"v1" for a report (or error record) of this schema, "other" for another report schema version, else None."""
     if isinstance(first, dict) and isinstance(first.get("schema"), str):
@@ -46,15 +65,41 @@ def report_kind(first: Any) -> str | None:
     return None
 
 
+def is_array_name(path: str) -> bool:
+    """Whether a report file of this name is a JSON array (``.json``), not JSON Lines (``.jsonl``)."""
+    return inner_name(path).lower().endswith(".json")
+
+
 def is_reports_file(path: str) -> bool:
     """Whether ``path`` is a report file (see the module documentation)."""
-    if not inner_name(path).lower().endswith(".jsonl"):
+    if not inner_name(path).lower().endswith((".jsonl", ".json")):
         return False
     try:
         with report_text(path) as (handle, _):
-            return report_kind(first_object(handle)) is not None
+            return report_kind(first_element(handle) if is_array_name(path) else first_object(handle)) is not None
     except (OSError, InputError, *DAMAGED):
         return False  # scored as a transcript, whose reading says what is wrong with it
+
+
+def report_array(path: str) -> Sequence[object] | None:
+    """The elements of a report file that is a JSON array, each read from the file (through its decompressor, or
+    from its zip archive) when it is asked for, never all held (``records.JsonArray``); None when the file is not a
+    JSON array. Raises ``InputError`` for a file that cannot be read or changed meanwhile."""
+    if not os.path.isfile(path):
+        located = archive.locate(Path(path))
+        if located is None:
+            raise FileNotFoundError(path)
+        member = archive.member(*located, path, limit=sys.maxsize)
+        with member.open() as stream:
+            document = load_json_stream(stream, member.open, path, member.kind, sys.maxsize, size=member.size)
+    else:
+        with open(path, "rb") as handle:
+            try:
+                kind = compression_of(handle.read(16), path)
+            except InputError:  # a zip archive: not a JSON array
+                return None
+            document = load_json_file(handle, path, path, kind, sys.maxsize)
+    return document if isinstance(document, JsonArray) else None
 
 
 @contextlib.contextmanager
