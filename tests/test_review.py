@@ -425,9 +425,13 @@ def test_a_json_array_of_reports_is_read_as_reports_in_a_folder_or_zip_archive(t
         assert read[3]["error"]["code"] == "malformed_report"
         assert "element 4 of the array" in read[3]["error"]["message"]
     text = (folder / "reports.json").read_text(encoding="utf-8")
-    (folder / "reports.json").write_text(text[:text.index('"y"') + 10], encoding="utf-8")  # cut inside the third
-    (record,) = load_reports([str(folder / "reports.json")], coach=lambda: pytest.fail("no scoring needed"))
-    assert record["error"]["code"] == "malformed_report" and "not valid JSON" in record["error"]["message"]
+    piped = list(load_reports(["-"], stdin=gzip.compress(text.encode()), coach=lambda: pytest.fail("no scoring")))
+    assert [d.get("id") for d in piped[:3]] == ["x", None, "y"] and "element 4" in piped[3]["error"]["message"]
+    cut = text[:text.index('"y"') + 10]  # inside the third element
+    (folder / "reports.json").write_text(cut, encoding="utf-8")
+    for record in (*load_reports([str(folder / "reports.json")], coach=lambda: pytest.fail("no scoring needed")),
+                   *load_reports(["-"], stdin=cut.encode(), coach=lambda: pytest.fail("no scoring needed"))):
+        assert record["error"]["code"] == "malformed_report" and "not valid JSON" in record["error"]["message"]
 
 
 def test_other_schema_versions_are_refused_clearly(tmp_path):

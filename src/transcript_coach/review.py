@@ -42,8 +42,9 @@ from typing import IO, Any
 
 from transcript_coach.data import load_json
 from transcript_coach.errors import DataFileError, InputError
-from transcript_coach.ingest import iter_inputs
+from transcript_coach.ingest import iter_inputs, records
 from transcript_coach.ingest.compression import DAMAGED, compression_of, read_failure
+from transcript_coach.ingest.decoding import changed
 from transcript_coach.ingest.report_files import (first_element, first_object, is_array_name, is_reports_file,
                                                   report_array, report_kind, report_text)
 from transcript_coach.model import REPORT_SCHEMA, SKILLS
@@ -553,15 +554,14 @@ def load_reports(paths: Sequence[str], *, stdin: bytes | None = None, coach: Cal
         if path == "-":
             data = stdin or b""
             text = _decompressed(data).decode("utf-8", errors="replace")
-            kind = report_kind(first_object(text.splitlines()))
-            if kind == "v1":
-                yield from parse_reports(text.splitlines(), "<stdin>")
-                continue
-            if kind == "other":
-                yield _error_record("<stdin>", "unsupported_schema", "<stdin>: reports of another schema version; "
-                                    f"this version reads {REPORT_SCHEMA}")
-                continue
-            yield from _scored(scorer().score(["-"], stdin=data, jobs=jobs, transform=report_dict))
+            array = text.lstrip("\ufeff \t\n\r").startswith("[")
+            kind = report_kind(first_element(io.StringIO(text)) if array else first_object(text.splitlines()))
+            if kind is None:
+                yield from _scored(scorer().score(["-"], stdin=data, jobs=jobs, transform=report_dict))
+            elif array:
+                yield from _report_array(kind, records.JsonArray.of(text) if kind == "v1" else None, "<stdin>")
+            else:
+                yield from _report_lines(kind, text.splitlines(), "<stdin>")
             continue
         # a folder or zip archive may hold report files too: each is read as reports, and each run of other files
         # between them is scored (as one batch)
@@ -571,6 +571,32 @@ def load_reports(paths: Sequence[str], *, stdin: bytes | None = None, coach: Cal
                     yield from _read_reports(name)
             else:
                 yield from _scored(scorer().score(run, jobs=jobs, transform=report_dict))
+
+
+def _not_read(kind: str | None, source: str) -> dict[str, Any]:
+    """The error record of reports of another schema version (``kind`` "other"), or of a file that no longer starts
+    with a report (None: it changed since it was told to be a report file)."""
+    if kind is None:
+        return _error_record(source, "unreadable", str(changed(source)))
+    return _error_record(source, "unsupported_schema", f"{source}: reports of another schema version; this version "
+                         f"reads {REPORT_SCHEMA}")
+
+
+def _report_lines(kind: str | None, lines: Iterable[str], source: str) -> Iterator[dict[str, Any]]:
+    """The reports of JSON Lines whose first report is of schema ``kind`` (``report_kind``)."""
+    yield from parse_reports(lines, source) if kind == "v1" else [_not_read(kind, source)]
+
+
+def _report_array(kind: str | None, elements: Sequence[object] | None, source: str) -> Iterator[dict[str, Any]]:
+    """The reports of a JSON array whose first report is of schema ``kind``; ``elements``: the array, None when the
+    text is not valid JSON."""
+    if kind != "v1":
+        yield _not_read(kind, source)
+    elif elements is None:
+        yield _error_record(source, "malformed_report", f"{source}: not valid JSON; expected a JSON array of reports, "
+                            "as 'score --format json' writes")
+    else:
+        yield from parse_report_array(elements, source)
 
 
 def report_dict(item: Any) -> dict[str, Any]:
@@ -589,21 +615,14 @@ def _read_reports(path: str) -> Iterator[dict[str, Any]]:
     cannot be read."""
     kind = None
     try:
+        array = is_array_name(path)
         with report_text(path) as (handle, kind):
-            first = first_element(handle) if is_array_name(path) else first_object(handle)
-        if report_kind(first) == "other":
-            yield _error_record(path, "unsupported_schema", f"{path}: reports of another schema version; "
-                                f"this version reads {REPORT_SCHEMA}")
-        elif is_array_name(path):
-            elements = report_array(path)
-            if elements is None:
-                yield _error_record(path, "malformed_report", f"{path}: not valid JSON; expected a JSON array of "
-                                    "reports, as 'score --format json' writes")
-            else:
-                yield from parse_report_array(elements, path)
+            first = report_kind(first_element(handle) if array else first_object(handle))
+        if array:
+            yield from _report_array(first, report_array(path) if first == "v1" else None, path)
         else:
             with report_text(path) as (handle, kind):
-                yield from parse_reports(handle, path)
+                yield from _report_lines(first, handle, path)
     except InputError as exc:  # a file in a zip archive, which changed meanwhile or cannot be read
         yield _error_record(path, exc.code, str(exc))
     except DAMAGED as exc:  # damaged, cut short, or gone or unreadable since it was told to be a report file
