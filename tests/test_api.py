@@ -88,3 +88,29 @@ def test_a_long_run_renews_the_pipeline_and_no_report_changes(samples, monkeypat
     assert renewing.resources.nlp is renewing.nlp is built[-1]()
     assert len(renewing.nlp.vocab.strings) < len(plain.nlp.vocab.strings)
     assert renewing.resources.word_frequencies() is table  # the word table holds nothing of the pipeline: kept
+
+
+def test_the_docs_of_an_analysed_conversation_go_without_the_garbage_collector(samples, monkeypatch):
+    """A doc keeps its sentences, made once (``nlp.doc_sentences``), and so refers to itself; once its conversation's
+    report is made they are let go, so that each doc goes when it is no longer used, not at the next collection."""
+    import gc
+
+    import transcript_coach.coach as coach_module
+
+    made = []
+    parse = coach_module.parse_stream
+
+    def recorded(nlp, batch, skip):
+        for doc in parse(nlp, batch, skip=skip):
+            made.append(weakref.ref(doc))
+            yield doc
+
+    monkeypatch.setattr(coach_module, "parse_stream", recorded)
+    coach = Coach()
+    gc.disable()
+    try:
+        reports = list(coach.score([samples / "chat_refund_priya_early.txt", samples / "email_thread_outage.mbox"]))
+        assert len(reports) >= 2 and len(made) > 10
+        assert [ref for ref in made if ref() is not None] == []
+    finally:
+        gc.enable()

@@ -28,7 +28,7 @@ from transcript_coach.language import Language, detect_language, load_identifier
 from transcript_coach.limits import PIPELINE_NEW_STRINGS, check_time, time_limit
 from transcript_coach.metrics import conversation_metrics
 from transcript_coach.model import SKILLS, Failure, Report, SkillScore, Transcript
-from transcript_coach.nlp import BATCH_TURNS, TranscriptDocs, batches, load_pipeline, parse_stream
+from transcript_coach.nlp import BATCH_TURNS, TranscriptDocs, batches, load_pipeline, parse_stream, release
 from transcript_coach.parallel import default_jobs, score_parallel
 from transcript_coach.redact import RedactOptions, redact_settings, redact_transcript
 from transcript_coach.satisfaction import estimate_satisfaction
@@ -146,6 +146,8 @@ class Coach:
                 for _ in range(len(transcript.turns) - len(parsed)):
                     next(docs)
                 result = exc
+            finally:
+                release(parsed)
             yield result
 
     def _report(self, docs: TranscriptDocs, language: Language, resources: Resources,

@@ -184,21 +184,29 @@ _SENTENCES_KEY = "transcript_coach.sentences"
 
 def doc_sentences(doc: Doc) -> tuple[Span, ...]:
     """The sentences of ``doc`` as ``doc.sents`` gives them (the whole doc when it has no sentence boundaries; none
-    when it is empty), read from the sentence-start array once per doc rather than token by token on every use. The
-    doc keeps their bounds, not the spans: a span refers to its doc, and a doc referring to itself waits for the
-    garbage collector instead of going as soon as it is no longer used."""
-    bounds = doc.user_data.get(_SENTENCES_KEY)
-    if bounds is None:
+    when it is empty), read from the sentence-start array once per doc rather than token by token on every use, and
+    made once: the doc keeps them. A span refers to its doc, and a doc referring to itself waits for the garbage
+    collector instead of going as soon as it is no longer used: ``release`` lets them go when the doc's analysis is
+    done."""
+    spans = doc.user_data.get(_SENTENCES_KEY)
+    if spans is None:
         n = len(doc)
         if not n:
-            bounds = ()
+            bounds: tuple[tuple[int, int], ...] = ()
         elif not doc.has_annotation("SENT_START"):
             bounds = ((0, n),)
         else:
             starts = [0, *(numpy.flatnonzero(doc.to_array(SENT_START)[1:] == 1) + 1).tolist()]
             bounds = tuple(zip(starts, [*starts[1:], n], strict=True))
-        doc.user_data[_SENTENCES_KEY] = bounds
-    return tuple(Span(doc, start, end) for start, end in bounds)
+        spans = doc.user_data[_SENTENCES_KEY] = tuple(Span(doc, start, end) for start, end in bounds)
+    return spans
+
+
+def release(docs: Iterable[Doc]) -> None:
+    """Let go of what the docs keep that refers back to them (``doc_sentences``), so that each goes as soon as it is
+    no longer used."""
+    for doc in docs:
+        doc.user_data.pop(_SENTENCES_KEY, None)
 
 
 SENTENCIZER = "transcript_coach_sentencizer"
