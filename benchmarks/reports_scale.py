@@ -1,0 +1,101 @@
+"""Memory and time of ``review`` and ``agents`` over many reports: one report file at 1x and at 10x.
+
+    python benchmarks/reports_scale.py [DATA_DIR] [--size N] [--write-results]
+
+The conversations are ``throughput.py``'s (support tweet threads, Ubuntu chats and USS dialogues from DATA_DIR,
+default ../shared/data), ``--size`` of them (default 2,000), scored once with ``score -o reports.jsonl``. The 10x
+file repeats those reports ten times, each copy's ids its own (``ID~k``): ten times the conversations, as a longer
+period of the same team gives. Measured, each command a CLI subprocess reading the file: the peak memory
+(``ru_maxrss``) and wall time of ``agents``, ``review --top 50`` and ``review`` at 1x and 10x, and the ratio of the
+two peaks. ``review`` without ``--top`` lists every queued conversation, so what it keeps grows with them; ``agents``
+keeps a few hundred bytes a conversation; ``review --top N`` a few conversations an agent and a hash of each
+conversation's name. ``--write-results`` rewrites the reports section of ``benchmarks/RESULTS.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from throughput import DEFAULT_DATA, SCALE, conversations, corpus, log, machine, markdown_table, row, run_cli, \
+    write_corpus
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_SIZE = 2000
+COMMANDS = (("agents", ["agents", "--format", "json"]), ("review --top 50", ["review", "--top", "50"]),
+            ("review", ["review", "--format", "jsonl"]))
+
+
+def repeated(reports: Path, copies: int, path: Path) -> None:
+    """The reports of ``reports`` ``copies`` times over, each copy's ids made its own."""
+    lines = reports.read_text(encoding="utf-8").splitlines()
+    with path.open("w", encoding="utf-8") as out:
+        for copy in range(copies):
+            for line in lines:
+                document = json.loads(line)
+                if copy and "id" in document:
+                    document["id"] = f"{document['id']}~{copy}"
+                out.write(json.dumps(document, ensure_ascii=False) + "\n")
+
+
+def measure_all(data_dir: Path, size: int, work: Path) -> list[dict]:
+    write_corpus(corpus(conversations(data_dir), size), work / "corpus")
+    files = {"1x": work / "reports-1x.jsonl", f"{SCALE}x": work / f"reports-{SCALE}x.jsonl"}
+    seconds, _, _ = run_cli(["score", str(work / "corpus"), "-o", str(files["1x"]), "-q"])
+    shutil.rmtree(work / "corpus")
+    repeated(files["1x"], SCALE, files[f"{SCALE}x"])
+    count = sum(1 for _ in files["1x"].open(encoding="utf-8"))
+    log(f"scored {size} conversations in {seconds:.1f} s: {count:,} reports")
+    rows = [row("reports (1x)", count, "reports", note=f"{files['1x'].stat().st_size / 1048576:.1f} MB of JSONL; "
+                f"{SCALE}x: {count * SCALE:,} reports, {files[f'{SCALE}x'].stat().st_size / 1048576:.1f} MB")]
+    for name, command in COMMANDS:
+        peaks = {}
+        for scale, path in files.items():
+            seconds, peaks[scale], _ = run_cli([*command, str(path), "-o", str(work / "out")])
+            rows.append(row(f"{name}, {scale} reports: peak memory", round(peaks[scale] / 1048576, 1), "MB",
+                            note=f"ru_maxrss of the process; {seconds:.1f} s wall"))
+            log(f"{name}, {scale}: {peaks[scale] / 1048576:.1f} MB, {seconds:.1f} s")
+        rows.append(row(f"{name}: peak memory {SCALE}x / 1x", round(peaks[f"{SCALE}x"] / peaks["1x"], 3)))
+    return rows
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("data_dir", nargs="?", type=Path, default=DEFAULT_DATA, help="the shared data folder")
+    parser.add_argument("--size", type=int, default=DEFAULT_SIZE, help="conversations scored for the 1x file")
+    parser.add_argument("--write-results", action="store_true", help="rewrite the reports section of RESULTS.md")
+    args = parser.parse_args(argv)
+    if not args.data_dir.is_dir():
+        print(f"data folder not found: {args.data_dir} (pass the path of shared/data)", file=sys.stderr)
+        return 2
+    if args.size < 1:
+        parser.error("--size must be at least 1")
+    described = machine()
+    work = Path(tempfile.mkdtemp(prefix="transcript-coach-reports-"))
+    try:
+        rows = measure_all(args.data_dir, args.size, work)
+    except FileNotFoundError as exc:
+        print(f"data not found: {exc.filename or exc}", file=sys.stderr)
+        return 2
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    table = markdown_table(rows)
+    print(table)
+    if args.write_results:
+        from harness import write_results_section
+
+        command = "python benchmarks/reports_scale.py" + "".join(
+            f" {a}" for a in argv if a != "--write-results" and not a.startswith("/"))
+        machine_text = "; ".join(f"{key}: {value}" for key, value in described.items())
+        write_results_section(HERE / "RESULTS.md", "reports",
+                              f"## Review and agents over many reports (`{command}`)\n\nMachine: {machine_text}.\n\n"
+                              f"{table}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
