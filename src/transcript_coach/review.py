@@ -309,11 +309,13 @@ class _Candidates:
     agent. ``spread`` gives each pick to a bucket's most urgent conversation not yet picked, so it never looks further
     than ``top`` down a bucket. A bucket is one or more names merged, or the conversations none of whose names stands
     for an agent, which a name tells by itself (``names_someone``): a conversation ``spread`` can reach is among the
-    ``top`` most urgent of one of its names, or of the no-agent ones. Each name keeps at most ``2 * top`` and is cut
-    back to ``top`` when that is reached: the queue holds a few conversations a name, however many are read."""
+    ``top`` most urgent of one of its names, or of the no-agent ones. Each name keeps at most ``top`` and a quarter
+    more (at least 8 more), and is cut back to ``top`` when that is reached: the queue holds a few conversations a
+    name, however many are read."""
 
     def __init__(self, top: int | None):
         self.top = top
+        self._cut_at = None if top is None else top + max(top // 4, 8)
         self._read = 0
         self._kept: dict[str | None, list[_Entry]] = {}  # by name; None: no named agent, or every one without top
 
@@ -327,7 +329,7 @@ class _Candidates:
         for name in [name for name in dict.fromkeys(named) if names_someone(name)] or [None]:
             kept = self._kept.setdefault(name, [])
             kept.append(entry)
-            if len(kept) > 2 * self.top:
+            if len(kept) > self._cut_at:  # type: ignore[operator]
                 kept.sort()
                 del kept[self.top:]
 
