@@ -18,13 +18,11 @@ import argparse
 import json
 import shutil
 import sys
-import tempfile
 from pathlib import Path
 
-from throughput import DEFAULT_DATA, SCALE, conversations, corpus, log, machine, markdown_table, row, run_cli, \
-    write_corpus
+from throughput import (DEFAULT_DATA, SCALE, conversations, corpus, log, machine, markdown_table, measured, row,
+                        run_cli, write_corpus, write_results)
 
-HERE = Path(__file__).resolve().parent
 DEFAULT_SIZE = 2000
 EXPECTED = ("What grows with the reports: `agents` keeps a few hundred bytes a conversation; `review --top N` keeps at "
             "most N and a quarter conversations an agent name (a bound reached once each name has that many queued) "
@@ -79,25 +77,14 @@ def main(argv: list[str]) -> int:
     if args.size < 1:
         parser.error("--size must be at least 1")
     described = machine()
-    work = Path(tempfile.mkdtemp(prefix="transcript-coach-reports-"))
-    try:
-        rows = measure_all(args.data_dir, args.size, work)
-    except FileNotFoundError as exc:
-        print(f"data not found: {exc.filename or exc}", file=sys.stderr)
+    rows = measured(lambda work: measure_all(args.data_dir, args.size, work), "transcript-coach-reports-")
+    if rows is None:
         return 2
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
     table = markdown_table(rows)
     print(table)
     if args.write_results:
-        from harness import write_results_section
-
-        command = "python benchmarks/reports_scale.py" + "".join(
-            f" {a}" for a in argv if a != "--write-results" and not a.startswith("/"))
-        machine_text = "; ".join(f"{key}: {value}" for key, value in described.items())
-        write_results_section(HERE / "RESULTS.md", "reports",
-                              f"## Review and agents over many reports (`{command}`)\n\nMachine: {machine_text}.\n\n"
-                              f"{EXPECTED}\n\n{table}")
+        write_results("reports", "Review and agents over many reports", "reports_scale.py", argv, described,
+                      f"{EXPECTED}\n\n{table}")
     return 0
 
 

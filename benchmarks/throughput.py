@@ -61,7 +61,7 @@ import sys
 import tempfile
 import time
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -633,13 +633,30 @@ def markdown_table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def write_results(table: str, described: dict[str, str], command: str) -> None:
+def measured(measure: Callable[[Path], list[dict]], prefix: str) -> list[dict] | None:
+    """What ``measure`` gives, run in a temporary folder that is removed after; None, said on stderr, when data it
+    needs is missing."""
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        return measure(work)
+    except FileNotFoundError as exc:
+        print(f"data not found: {exc.filename or exc}", file=sys.stderr)
+        return None
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def write_results(section: str, heading: str, script: str, argv: list[str], described: dict[str, str],
+                  body: str) -> None:
+    """``body`` as the ``section`` of RESULTS.md, under ``heading``, the command that made it (``script`` with the
+    arguments ``argv``, data paths left out) and the machine described."""
     from harness import write_results_section  # benchmarks/ is on the path when run as a script
 
+    command = f"python benchmarks/{script}" + "".join(
+        f" {a}" for a in argv if a != "--write-results" and not a.startswith("/"))
     machine_text = "; ".join(f"{key}: {value}" for key, value in described.items())
-    write_results_section(HERE / "RESULTS.md", "throughput",
-                          f"## Throughput (`{command}`)\n\nMachine: {machine_text}.\n\nTimings are wall-clock: on a "
-                          f"machine shared with other work they vary from run to run.\n\n{table}")
+    write_results_section(HERE / "RESULTS.md", section,
+                          f"## {heading} (`{command}`)\n\nMachine: {machine_text}.\n\n{body}")
 
 
 def main(argv: list[str]) -> int:
@@ -657,20 +674,15 @@ def main(argv: list[str]) -> int:
     if args.size < 1 or args.jobs_files < 1:
         parser.error("--size and --jobs-files must be at least 1")
     described = machine()
-    work = Path(tempfile.mkdtemp(prefix="transcript-coach-throughput-"))
-    try:
-        rows = measure_all(args.data_dir, args.size, args.jobs_files, args.spacy_model, args.profile, work)
-    except FileNotFoundError as exc:
-        print(f"data not found: {exc.filename or exc}", file=sys.stderr)
+    rows = measured(lambda work: measure_all(args.data_dir, args.size, args.jobs_files, args.spacy_model,
+                                             args.profile, work), "transcript-coach-throughput-")
+    if rows is None:
         return 2
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
     table = markdown_table(rows)
     print(table)
     if args.write_results:
-        command = "python benchmarks/throughput.py" + "".join(
-            f" {a}" for a in argv if a != "--write-results" and not a.startswith("/"))
-        write_results(table, described, command)
+        write_results("throughput", "Throughput", "throughput.py", argv, described, "Timings are wall-clock: on a "
+                      f"machine shared with other work they vary from run to run.\n\n{table}")
     return 0
 
 
