@@ -316,7 +316,8 @@ def score(paths, output, output_format, models, resume, jobs, quiet, debug, **co
         done, failed = _score_journaled(coach, paths, output, stdin, progress, command, resume, quiet, jobs)
     else:
         # JSONL lines are made where the reports are (in the workers with --jobs): the main process only writes
-        scored = coach.score(paths, stdin=stdin, jobs=jobs, transform=encode if output_format == "jsonl" else None)
+        scored = coach.score(paths, stdin=stdin, jobs=jobs, transform=encode if output_format == "jsonl" else None,
+                             leave_out=output)  # the output file is not an input
         items = progress(scored)
         write = WRITERS[output_format]
         with _interruptible(output), _library_warnings(quiet), contextlib.closing(scored):  # closing: ends workers
@@ -343,7 +344,8 @@ def _score_journaled(coach: Coach, paths, output: str, stdin: bytes | None, prog
     leftover = journal_path(output).exists()
     try:
         with _library_warnings(quiet):
-            journal = Journal.open(output, inputs=iter_inputs(paths), command=command, resume=resume)
+            journal = Journal.open(output, inputs=iter_inputs(paths, leave_out=output), command=command,
+                                   resume=resume)
     except CoachError as exc:
         raise click.UsageError(str(exc)) from None
     except OSError as exc:

@@ -189,10 +189,11 @@ class Coach:
             warnings=tuple(warnings),
         )
 
-    def read(self, paths: Iterable[str | os.PathLike[str]], *, stdin: bytes | None = None
-             ) -> Iterator[Transcript | Failure]:
-        """Transcripts from files, folders and ``-`` (the ``stdin`` bytes), with a ``Failure`` per unreadable input."""
-        for item in iter_inputs(paths):
+    def read(self, paths: Iterable[str | os.PathLike[str]], *, stdin: bytes | None = None,
+             leave_out: str | os.PathLike[str] | None = None) -> Iterator[Transcript | Failure]:
+        """Transcripts from files, folders and ``-`` (the ``stdin`` bytes), with a ``Failure`` per unreadable input;
+        ``leave_out``: a file that a folder walk does not read (the run's own output, see ``iter_inputs``)."""
+        for item in iter_inputs(paths, leave_out=leave_out):
             source = "<stdin>" if item == "-" else str(item)
             try:
                 if item == "-":
@@ -210,7 +211,8 @@ class Coach:
 
     def score(self, paths: Iterable[str | os.PathLike[str]], *, stdin: bytes | None = None, jobs: int = 1,
               transform: Callable[[Report | Failure], Any] | None = None,
-              skip: Callable[[Transcript | Failure], bool] | None = None) -> Iterator[Any]:
+              skip: Callable[[Transcript | Failure], bool] | None = None,
+              leave_out: str | os.PathLike[str] | None = None) -> Iterator[Any]:
         """Reports (or failures) for every conversation in the given files and folders, streamed in input order.
 
         ``jobs`` > 1 scores in that many worker processes (``transcript_coach.parallel``), with the same results in
@@ -220,11 +222,13 @@ class Coach:
 
         ``skip`` is called, in this process, with each conversation read (and each ``Failure`` in its place), in
         order, until it first returns False: those it returned True for are read but neither scored nor yielded.
-        ``--resume`` passes over what an interrupted run wrote with it (``Journal.skip``)."""
+        ``--resume`` passes over what an interrupted run wrote with it (``Journal.skip``). ``leave_out``: a file
+        that a folder walk does not read, such as the file the run writes to (``iter_inputs``)."""
         if jobs != 1:
-            yield from score_parallel(self, paths, stdin=stdin, jobs=jobs, transform=transform, skip=skip)
+            yield from score_parallel(self, paths, stdin=stdin, jobs=jobs, transform=transform, skip=skip,
+                                      leave_out=leave_out)
             return
-        items = self.read(paths, stdin=stdin)
+        items = self.read(paths, stdin=stdin, leave_out=leave_out)
         yield from self.score_read(items if skip is None else itertools.dropwhile(skip, items), transform=transform)
 
     def score_read(self, items: Iterable[Transcript | Failure], *,

@@ -97,14 +97,14 @@ def settings() -> Settings:
     return Settings(**values)
 
 
-def chunks(paths: Iterable[str | os.PathLike[str]], *, max_files: int, max_bytes: int, stdin_bytes: int = 0
-           ) -> Iterator[Chunk]:
-    """The inputs of ``paths`` (as ``iter_inputs`` lists them), in order, in chunks of at most ``max_files`` files
-    and, unless one file alone is bigger, at most ``max_bytes`` bytes."""
+def chunks(paths: Iterable[str | os.PathLike[str]], *, max_files: int, max_bytes: int, stdin_bytes: int = 0,
+           leave_out: str | os.PathLike[str] | None = None) -> Iterator[Chunk]:
+    """The inputs of ``paths`` (as ``iter_inputs`` lists them, ``leave_out`` left out), in order, in chunks of at
+    most ``max_files`` files and, unless one file alone is bigger, at most ``max_bytes`` bytes."""
     names: list[str] = []
     size = 0
     stdin = False
-    for item in iter_inputs(paths):
+    for item in iter_inputs(paths, leave_out=leave_out):
         name = "-" if item == "-" else str(item)
         item_bytes = stdin_bytes if item == "-" else input_size(name)
         if names and size + item_bytes > max_bytes:
@@ -150,11 +150,12 @@ def item_chunks(path: str, items: Iterable[Transcript | Failure], *, max_convers
 
 
 def skipping_chunks(coach: Coach, paths: Iterable[str | os.PathLike[str]], stdin: bytes | None,
-                    skip: Callable[[Transcript | Failure], bool], settings: Settings) -> Iterator[Chunk]:
+                    skip: Callable[[Transcript | Failure], bool], settings: Settings,
+                    leave_out: str | os.PathLike[str] | None = None) -> Iterator[Chunk]:
     """The chunks of ``paths`` (as ``chunks`` makes them) without the conversations at their start that ``skip``
     returns True for (see ``Coach.score``): the inputs are read here until ``skip`` first returns False, and the
     rest of the input where it does is sent as chunks of its conversations."""
-    inputs = iter_inputs(paths)
+    inputs = iter_inputs(paths, leave_out=leave_out)
     for item in inputs:
         name = "-" if item == "-" else str(item)
         rest = itertools.dropwhile(skip, coach.read([name], stdin=stdin if item == "-" else None))
@@ -169,17 +170,18 @@ def skipping_chunks(coach: Coach, paths: Iterable[str | os.PathLike[str]], stdin
 
 def score_parallel(coach: Coach, paths: Iterable[str | os.PathLike[str]], *, stdin: bytes | None = None,
                    jobs: int, transform: Callable[[Report | Failure], Any] | None = None,
-                   skip: Callable[[Transcript | Failure], bool] | None = None) -> Iterator[Any]:
-    """What ``coach.score(paths, stdin=stdin, transform=transform, skip=skip)`` yields, computed by up to ``jobs``
-    worker processes (``transform`` runs in them; ``skip`` here)."""
+                   skip: Callable[[Transcript | Failure], bool] | None = None,
+                   leave_out: str | os.PathLike[str] | None = None) -> Iterator[Any]:
+    """What ``coach.score(paths, stdin=stdin, transform=transform, skip=skip, leave_out=leave_out)`` yields, computed
+    by up to ``jobs`` worker processes (``transform`` runs in them; ``skip`` here)."""
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise ValueError(f"jobs must be a whole number of at least 1, got {jobs!r}")
     config = settings()
     if skip is None:
         pending = chunks(paths, max_files=config.chunk_files, max_bytes=config.chunk_bytes,
-                         stdin_bytes=len(stdin or b""))
+                         stdin_bytes=len(stdin or b""), leave_out=leave_out)
     else:
-        pending = skipping_chunks(coach, paths, stdin, skip, config)
+        pending = skipping_chunks(coach, paths, stdin, skip, config, leave_out)
     if jobs > 1:
         pending = conversation_chunks(coach, pending, stdin, max_conversations=config.chunk_files,
                                       max_bytes=config.chunk_bytes)

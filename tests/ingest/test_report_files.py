@@ -8,6 +8,8 @@ import logging
 import shutil
 import zipfile
 
+import pytest
+
 from click.testing import CliRunner
 
 from transcript_coach.ingest import iter_inputs
@@ -90,7 +92,38 @@ def test_scoring_a_folder_again_with_its_reports_written_into_it_scores_the_same
     first = CliRunner().invoke(cli, ["score", str(folder), "-o", str(output), "-q"])
     assert first.exit_code == 0, first.output
     written = output.read_bytes()
-    again = CliRunner().invoke(cli, ["score", str(folder), "-o", str(output)])
-    assert again.exit_code == 0, again.output
+    again = CliRunner().invoke(cli, ["score", str(folder), "-o", str(output)])  # this run's own output
+    assert again.exit_code == 0 and output.read_bytes() == written, again.output
+    for name, output_format in (("reports-2.jsonl", "jsonl"), ("reports.json", "json")):  # another run's output
+        again = CliRunner().invoke(cli, ["score", str(folder), "-o", str(folder / name), "--format", output_format])
+        assert again.exit_code == 0, again.output
+        assert f"{output}: skipped: a report file written by transcript-coach" in again.stderr
+    assert (folder / "reports-2.jsonl").read_bytes() == written
+    as_json = json.loads((folder / "reports.json").read_text(encoding="utf-8"))
+    assert as_json == [json.loads(line) for line in written.decode("utf-8").splitlines()]
+
+
+def test_a_walk_leaves_out_the_file_the_run_writes_to(tmp_path, caplog):
+    folder = folder_with_reports(tmp_path)
+    (folder / "summary.txt").write_text("conversation  chan  agents\n", encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="transcript_coach.ingest"):
+        listed = [p.name for p in iter_inputs([folder], leave_out=folder / "old" / ".." / "summary.txt")]
+    assert listed == ["a.txt", "chats.jsonl"]
+    assert any("summary.txt: skipped: the file this run writes its output to" in r.message for r in caplog.records)
+    named = folder / "summary.txt"
+    assert list(iter_inputs([named], leave_out=named)) == [named]  # named, it is read as any file is
+
+
+@pytest.mark.parametrize("output_format, name", [("table", "summary.txt"), ("csv", "summary.csv")])
+def test_scoring_a_folder_again_with_its_table_or_csv_written_into_it(tmp_path, samples, output_format, name):
+    from transcript_coach.cli import cli
+
+    shutil.copy(samples / "chat_refund_priya_early.txt", tmp_path)
+    output = tmp_path / name
+    command = ["score", str(tmp_path), "--format", output_format, "-o", str(output), "--jobs", "1"]
+    first = CliRunner().invoke(cli, command)
+    written = output.read_bytes()
+    again = CliRunner().invoke(cli, command)
+    assert first.exit_code == again.exit_code == 0, again.output
     assert output.read_bytes() == written
-    assert f"{output}: skipped: a report file written by transcript-coach" in again.stderr
+    assert f"{output}: skipped: the file this run writes its output to" in again.stderr

@@ -270,7 +270,8 @@ def _folder_problem(path: Path) -> str:
     return "is a folder; expected a file"
 
 
-def iter_inputs(paths: Iterable[str | os.PathLike[str]], *, report_files: bool = False) -> Iterator[Path | str]:
+def iter_inputs(paths: Iterable[str | os.PathLike[str]], *, report_files: bool = False,
+                leave_out: str | os.PathLike[str] | None = None) -> Iterator[Path | str]:
     """Files named directly (any extension, links followed), files under folders (recursively, known extensions only,
     also with a compression suffix after them, ``.gz``, ``.bz2`` or ``.xz``; sorted), and ``"-"`` for standard input.
     A zip archive, named or in a folder (``*.zip``), is walked as a folder: its members' inputs,
@@ -283,7 +284,9 @@ def iter_inputs(paths: Iterable[str | os.PathLike[str]], *, report_files: bool =
     ``read_path`` reports it as unreadable. A report file (``score``'s output, see ``ingest.report_files``) met in a
     folder or archive is skipped with a warning too, unless ``report_files`` (for the commands that read reports): a
     folder scored again with last run's reports written into it is not scored with them as conversations. Named, it
-    is read as any file is."""
+    is read as any file is. So is ``leave_out``, the file a run writes its output to (in whatever format), which a
+    walk skips with a warning."""
+    left_out = None if leave_out is None else os.path.abspath(leave_out)
     for raw in paths:
         if str(raw) == "-":
             yield "-"
@@ -291,6 +294,9 @@ def iter_inputs(paths: Iterable[str | os.PathLike[str]], *, report_files: bool =
         path = Path(raw)
         walked = _walk(path) if path.is_dir() else _file_inputs(path)
         for item in walked:
+            if item != path and left_out is not None and os.path.abspath(item) == left_out:
+                logger.warning("%s: skipped: the file this run writes its output to", item)
+                continue
             if not report_files and item != path and is_reports_file(str(item)):
                 logger.warning("%s: skipped: a report file written by transcript-coach, not transcripts (review and "
                                "agents read it; name the file itself to score its conversations again)", item)

@@ -74,9 +74,16 @@ def is_reports_file(path: str) -> bool:
     """Whether ``path`` is a report file (see the module documentation)."""
     if not inner_name(path).lower().endswith((".jsonl", ".json")):
         return False
+    array = is_array_name(path)
     try:
+        if os.path.isfile(path):  # a folder walk asks of every JSON file: most are told by their first bytes
+            with open(path, "rb") as handle:
+                head = handle.read(64)
+            if compression_of(head, path) is None and not head.lstrip(b"\xef\xbb\xbf \t\n\r").startswith(
+                    b"[" if array else b"{"):
+                return False
         with report_text(path) as (handle, _):
-            return report_kind(first_element(handle) if is_array_name(path) else first_object(handle)) is not None
+            return report_kind(first_element(handle) if array else first_object(handle)) is not None
     except (OSError, InputError, *DAMAGED):
         return False  # scored as a transcript, whose reading says what is wrong with it
 
