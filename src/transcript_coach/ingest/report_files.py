@@ -93,19 +93,12 @@ def report_array(path: str) -> Sequence[object] | None:
     from its zip archive) when it is asked for, never all held (``records.JsonArray``); None when the file is not a
     JSON array. Raises ``InputError`` for a file that cannot be read or changed meanwhile."""
     if not os.path.isfile(path):
-        located = archive.locate(Path(path))
-        if located is None:
-            raise FileNotFoundError(path)
-        member = archive.member(*located, path, limit=sys.maxsize)
+        member = _member(path)
         with member.open() as stream:
             document = load_json_stream(stream, member.open, path, member.kind, sys.maxsize, size=member.size)
     else:
         with open(path, "rb") as handle:
-            try:
-                kind = compression_of(handle.read(16), path)
-            except InputError:  # a zip archive: not a JSON array
-                return None
-            document = load_json_file(handle, path, path, kind, sys.maxsize)
+            document = load_json_file(handle, path, path, _compression(handle, path), sys.maxsize)
     return document if isinstance(document, JsonArray) else None
 
 
@@ -115,17 +108,29 @@ def report_text(path: str) -> Iterator[tuple[IO[str], Compression | None]]:
     file in a zip archive (``ARCHIVE/MEMBER``) too, read from the archive. Only a regular file is opened: a pipe
     opened and closed unread breaks its writer."""
     if not os.path.isfile(path):
-        located = archive.locate(Path(path))
-        if located is None:
-            raise FileNotFoundError(path)
-        member = archive.member(*located, path, limit=sys.maxsize)  # read a line at a time: no size limit
+        member = _member(path)
         with member.open() as stream:
             yield io.TextIOWrapper(stream, encoding="utf-8", errors="replace"), member.kind
         return
     with open(path, "rb") as handle:
-        try:
-            kind = compression_of(handle.read(16), path)
-        except InputError:  # a zip archive: read as it is, it holds no report
-            kind = None
-        handle.seek(0)
+        kind = _compression(handle, path)
         yield io.TextIOWrapper(handle if kind is None else kind.open(handle), encoding="utf-8", errors="replace"), kind
+
+
+def _member(path: str) -> archive.Member:
+    """The file in a zip archive that ``path`` names (``ARCHIVE/MEMBER``), read as it goes: no size limit."""
+    located = archive.locate(Path(path))
+    if located is None:
+        raise FileNotFoundError(path)
+    return archive.member(*located, path, limit=sys.maxsize)
+
+
+def _compression(handle: IO[bytes], path: str) -> Compression | None:
+    """The compression of the file open as ``handle``, which is left at its start (a zip archive, which holds no
+    report, is read as it is)."""
+    try:
+        return compression_of(handle.read(16), path)
+    except InputError:
+        return None
+    finally:
+        handle.seek(0)
