@@ -29,6 +29,7 @@ from transcript_coach.ingest import (
 )
 from transcript_coach.ingest.archive import locate
 from transcript_coach.ingest.base import PARSERS
+from transcript_coach.ingest.report_files import is_reports_file
 from transcript_coach.limits import DEFAULT_MAX_TURN_CHARS, DEFAULT_TIMEOUT_SECONDS
 from transcript_coach.model import Failure, Report
 from transcript_coach.parallel import default_jobs
@@ -310,6 +311,11 @@ def score(paths, output, output_format, models, resume, jobs, quiet, debug, **co
         _check_writable(output)
     command = _command_record(paths, output_format, models, coach_options)
     redact = _redact_choice(coach_options)
+    if not quiet:
+        for path in paths:
+            if path != "-" and is_reports_file(path):
+                click.echo(f"warning: {path} is a report file written by transcript-coach: its conversations are "
+                           "scored again from their turns (review and agents read it as it is)", err=True)
     coach = _make_coach(coach_options, models=models, strict=debug, redact=redact)
     progress = _Progress(quiet=quiet)
     if journaled:

@@ -127,3 +127,16 @@ def test_scoring_a_folder_again_with_its_table_or_csv_written_into_it(tmp_path, 
     assert first.exit_code == again.exit_code == 0, again.output
     assert output.read_bytes() == written
     assert f"{output}: skipped: the file this run writes its output to" in again.stderr
+
+
+def test_a_report_file_named_to_score_is_scored_again_with_one_warning(tmp_path, samples):
+    from transcript_coach.cli import cli
+
+    shutil.copy(samples / "chat_refund_priya_early.txt", tmp_path)
+    reports = tmp_path / "reports.jsonl"
+    assert CliRunner().invoke(cli, ["score", str(tmp_path / "chat_refund_priya_early.txt"), "-o", str(reports),
+                                    "-q"]).exit_code == 0
+    again = CliRunner().invoke(cli, ["score", str(reports), "-o", str(tmp_path / "again.jsonl"), "--jobs", "2"])
+    assert again.exit_code == 0, again.output
+    assert again.stderr.count(f"warning: {reports} is a report file written by transcript-coach") == 1
+    assert len((tmp_path / "again.jsonl").read_text(encoding="utf-8").splitlines()) == 1
