@@ -44,9 +44,9 @@ from transcript_coach.data import load_json
 from transcript_coach.errors import DataFileError, InputError
 from transcript_coach.ingest import iter_inputs, records
 from transcript_coach.ingest.compression import DAMAGED, compression_of, read_failure
-from transcript_coach.ingest.decoding import changed
-from transcript_coach.ingest.report_files import (first_element, first_object, is_array_name, is_reports_file,
-                                                  report_array, report_kind, report_text)
+from transcript_coach.ingest.report_files import is_reports_file  # noqa: F401 (review.is_reports_file, as before)
+from transcript_coach.ingest.report_files import (first_element, first_object, is_array_name, report_array,
+                                                  report_file_kind, report_kind, report_text)
 from transcript_coach.model import REPORT_SCHEMA, SKILLS
 from transcript_coach.profiles import AgentNames, NameTally, names_someone
 
@@ -557,44 +557,35 @@ def load_reports(paths: Sequence[str], *, stdin: bytes | None = None, coach: Cal
             data = stdin or b""
             text = _decompressed(data).decode("utf-8", errors="replace")
             array = text.lstrip("\ufeff \t\n\r").startswith("[")
-            kind = report_kind(first_element(io.StringIO(text)) if array else first_object(text.splitlines()))
-            if kind is None:
+            schema = report_kind(first_element(io.StringIO(text)) if array else first_object(text.splitlines()))
+            if schema is None:
                 yield from _scored(scorer().score(["-"], stdin=data, jobs=jobs, transform=report_dict))
+            elif schema != "v1":
+                yield _other_version("<stdin>")
             elif array:
-                yield from _report_array(kind, records.JsonArray.of(text) if kind == "v1" else None, "<stdin>")
+                yield from _report_array(records.JsonArray.of(text), "<stdin>")
             else:
-                yield from _report_lines(kind, text.splitlines(), "<stdin>")
+                yield from parse_reports(text.splitlines(), "<stdin>")
             continue
         # a folder or zip archive may hold report files too: each is read as reports, and each run of other files
         # between them is scored (as one batch)
-        for reports, run in itertools.groupby(map(str, iter_inputs([path], report_files=True)), key=is_reports_file):
-            if reports:
-                for name in run:
-                    yield from _read_reports(name)
-            else:
+        walked = map(str, iter_inputs([path], report_files=True))
+        for schema, run in itertools.groupby(walked, key=report_file_kind):
+            if schema is None:
                 yield from _scored(scorer().score(run, jobs=jobs, transform=report_dict))
+            else:
+                for name in run:
+                    yield from _read_reports(name, schema)
 
 
-def _not_read(kind: str | None, source: str) -> dict[str, Any]:
-    """The error record of reports of another schema version (``kind`` "other"), or of a file that no longer starts
-    with a report (None: it changed since it was told to be a report file)."""
-    if kind is None:
-        return _error_record(source, "unreadable", str(changed(source)))
+def _other_version(source: str) -> dict[str, Any]:
     return _error_record(source, "unsupported_schema", f"{source}: reports of another schema version; this version "
                          f"reads {REPORT_SCHEMA}")
 
 
-def _report_lines(kind: str | None, lines: Iterable[str], source: str) -> Iterator[dict[str, Any]]:
-    """The reports of JSON Lines whose first report is of schema ``kind`` (``report_kind``)."""
-    yield from parse_reports(lines, source) if kind == "v1" else [_not_read(kind, source)]
-
-
-def _report_array(kind: str | None, elements: Sequence[object] | None, source: str) -> Iterator[dict[str, Any]]:
-    """The reports of a JSON array whose first report is of schema ``kind``; ``elements``: the array, None when the
-    text is not valid JSON."""
-    if kind != "v1":
-        yield _not_read(kind, source)
-    elif elements is None:
+def _report_array(elements: Sequence[object] | None, source: str) -> Iterator[dict[str, Any]]:
+    """The reports of a JSON array; ``elements``: the array, None when the text is not valid JSON."""
+    if elements is None:
         yield _error_record(source, "malformed_report", f"{source}: not valid JSON; expected a JSON array of reports, "
                             "as 'score --format json' writes")
     else:
@@ -612,20 +603,20 @@ def _scored(results: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         yield from results
 
 
-def _read_reports(path: str) -> Iterator[dict[str, Any]]:
-    """The reports of a report file (see ``is_reports_file``): JSON Lines, or a JSON array; error records for what
-    cannot be read."""
-    kind = None
+def _read_reports(path: str, schema: str) -> Iterator[dict[str, Any]]:
+    """The reports of a report file of ``schema`` (``report_file_kind``): JSON Lines, or a JSON array; error records
+    for what cannot be read."""
+    if schema != "v1":
+        yield _other_version(path)
+        return
+    compression = None
     try:
-        array = is_array_name(path)
-        with report_text(path) as (handle, kind):
-            first = report_kind(first_element(handle) if array else first_object(handle))
-        if array:
-            yield from _report_array(first, report_array(path) if first == "v1" else None, path)
+        if is_array_name(path):
+            yield from _report_array(report_array(path), path)
         else:
-            with report_text(path) as (handle, kind):
-                yield from _report_lines(first, handle, path)
+            with report_text(path) as (handle, compression):
+                yield from parse_reports(handle, path)
     except InputError as exc:  # a file in a zip archive, which changed meanwhile or cannot be read
         yield _error_record(path, exc.code, str(exc))
     except DAMAGED as exc:  # damaged, cut short, or gone or unreadable since it was told to be a report file
-        yield _error_record(path, "unreadable", str(read_failure(path, kind, exc)))
+        yield _error_record(path, "unreadable", str(read_failure(path, compression, exc)))

@@ -70,10 +70,11 @@ def is_array_name(path: str) -> bool:
     return inner_name(path).lower().endswith(".json")
 
 
-def is_reports_file(path: str) -> bool:
-    """Whether ``path`` is a report file (see the module documentation)."""
+def report_file_kind(path: str) -> str | None:
+    """The schema of the reports in ``path`` (``report_kind``: "v1" or "other") when it is a report file (see the
+    module documentation); None when it is not."""
     if not inner_name(path).lower().endswith((".jsonl", ".json")):
-        return False
+        return None
     array = is_array_name(path)
     try:
         if os.path.isfile(path):  # a folder walk asks of every JSON file: most are told by their first bytes
@@ -81,11 +82,16 @@ def is_reports_file(path: str) -> bool:
                 head = handle.read(64)
             if compression_of(head, path) is None and not head.lstrip(b"\xef\xbb\xbf \t\n\r").startswith(
                     b"[" if array else b"{"):
-                return False
+                return None
         with report_text(path) as (handle, _):
-            return report_kind(first_element(handle) if array else first_object(handle)) is not None
+            return report_kind(first_element(handle) if array else first_object(handle))
     except (OSError, InputError, *DAMAGED):
-        return False  # scored as a transcript, whose reading says what is wrong with it
+        return None  # scored as a transcript, whose reading says what is wrong with it
+
+
+def is_reports_file(path: str) -> bool:
+    """Whether ``path`` is a report file (see the module documentation)."""
+    return report_file_kind(path) is not None
 
 
 def report_array(path: str) -> Sequence[object] | None:
