@@ -45,29 +45,41 @@ _FORMAT = "transcript-coach/journal/v1"
 _LEVEL = 1  # zlib's fastest: the journal of a compressed FILE is temporary, and written by the main process
 
 
-class _Lines:
-    """How a journal holds its lines on disk: as text (``text``), or each line compressed on its own (``zlib``)."""
+class _TextLines:
+    """A journal of lines as text, as the output file holds them."""
 
-    def __init__(self, name: str):
-        self.name = name
-        self.compressed = name == "zlib"
+    name = "text"
 
     def encode(self, line: str) -> bytes:
-        data = line.encode("utf-8")
-        if not self.compressed:
-            return data
-        packed = zlib.compress(data, _LEVEL)
+        return line.encode("utf-8")
+
+    def read(self, handle: IO[bytes]) -> Iterator[tuple[int, bytes | None]]:
+        """(offset, line) of each line from ``handle``'s position; a line cut short (the run stopped while writing
+        it) without its newline."""
+        offset = handle.tell()
+        for line in iter(handle.readline, b""):
+            yield offset, line
+            offset += len(line)
+
+    def copy(self, journal: IO[bytes], out: IO[str], path: Path, sidecar: Path) -> None:
+        """The journal's text into ``out``."""
+        shutil.copyfileobj(io.TextIOWrapper(journal, encoding="utf-8", newline=""), out, 1 << 20)
+
+
+class _ZlibLines:
+    """A journal of lines each compressed on its own: its length (4 bytes, big-endian), then its zlib stream. A line
+    cut short anywhere is told from a whole one."""
+
+    name = "zlib"
+
+    def encode(self, line: str) -> bytes:
+        packed = zlib.compress(line.encode("utf-8"), _LEVEL)
         return struct.pack(">I", len(packed)) + packed
 
     def read(self, handle: IO[bytes]) -> Iterator[tuple[int, bytes | None]]:
-        """(offset, line) of each line from ``handle``'s position: a line cut short (the run stopped while writing
-        it) without its newline, and nothing after it; None for a compressed line that is damaged."""
+        """(offset, line) of each line from ``handle``'s position: a line cut short without its newline (empty), and
+        nothing after it; None for a line that is damaged."""
         offset = handle.tell()
-        if not self.compressed:
-            for line in iter(handle.readline, b""):
-                yield offset, line
-                offset += len(line)
-            return
         while head := handle.read(4):
             size = struct.unpack(">I", head)[0] if len(head) == 4 else -1
             packed = handle.read(size) if size >= 0 else b""
@@ -81,8 +93,17 @@ class _Lines:
                 return
             offset += 4 + size
 
+    def copy(self, journal: IO[bytes], out: IO[str], path: Path, sidecar: Path) -> None:
+        """The journal's lines, decompressed, into ``out``; ``UsageError`` for one that is not whole (the journal
+        ``path`` was changed meanwhile)."""
+        for number, (_, line) in enumerate(self.read(journal), 1):
+            if line is None or not line.endswith(b"\n"):
+                raise _not_a_report(path, number, sidecar)
+            out.write(line.decode("utf-8"))
 
-_STORES = {name: _Lines(name) for name in ("text", "zlib")}
+
+_Store = _TextLines | _ZlibLines
+_STORES: dict[str, _Store] = {store.name: store for store in (_TextLines(), _ZlibLines())}
 
 
 def journal_path(output: str | os.PathLike[str]) -> Path:
@@ -144,7 +165,7 @@ class Journal:
     it)."""
 
     def __init__(self, output: Path, inputs: list[Input], done: int, kept: int, failed: int, resumed: bool,
-                 written: int = 0, written_from: int = 0, store: _Lines = _STORES["text"]):
+                 written: int = 0, written_from: int = 0, store: _Store = _STORES["text"]):
         self.output = output
         self.store = store
         self.path = journal_path(output)
@@ -186,7 +207,7 @@ class Journal:
         store = _STORES["text" if named(output.name) is None else "zlib"]
         journal = cls(output, inputs, 0, 0, 0, resumed=False, store=store)
         header = {"format": _FORMAT, "command": command, "inputs": [str(i) for i in inputs]}
-        if store.compressed:
+        if store.name != "text":
             header["journal"] = store.name  # a journal without it, of an earlier version, is text
         journal._done = open(journal.done_path, "w", encoding="utf-8", newline="")  # noqa: SIM115
         journal._done.write(json.dumps(header, ensure_ascii=False) + "\n")
@@ -285,17 +306,11 @@ class Journal:
         self._journal.close()
         self._done.close()
         self._journal = self._done = None
-        if named(self.output.name) is None and not self.store.compressed:
+        if named(self.output.name) is None and self.store.name == "text":
             os.replace(self.path, self.output)
-        else:  # compressed as the name says, at the end: the journal is read a line at a time
+        else:  # compressed as the name says, at the end
             with open(self.path, "rb") as journal, atomic_output(self.output) as out:
-                if self.store.compressed:
-                    for number, (_, line) in enumerate(self.store.read(journal), 1):
-                        if line is None or not line.endswith(b"\n"):  # the journal was changed meanwhile
-                            raise _not_a_report(self.path, number, self.done_path)
-                        out.write(line.decode("utf-8"))
-                else:
-                    shutil.copyfileobj(io.TextIOWrapper(journal, encoding="utf-8", newline=""), out, 1 << 20)
+                self.store.copy(journal, out, self.path, self.done_path)
             os.unlink(self.path)
         with contextlib.suppress(OSError):
             os.unlink(self.done_path)
@@ -344,7 +359,7 @@ def _read_sidecar(sidecar: Path, journal: Path) -> tuple[dict[str, Any], list[st
     return header, done
 
 
-def _journal_lines(path: Path, sidecar: Path, store: _Lines) -> Iterator[tuple[int, str, bool]]:
+def _journal_lines(path: Path, sidecar: Path, store: _Store) -> Iterator[tuple[int, str, bool]]:
     """The byte offset where each complete line of a journal starts, with the ``source`` of its report or error record
     and whether it is an error record, read a line at a time; a trailing incomplete line (the run stopped while
     writing it) is then cut off the file, so that what is appended next starts on a line of its own."""
