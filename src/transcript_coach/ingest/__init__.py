@@ -292,16 +292,22 @@ def iter_inputs(paths: Iterable[str | os.PathLike[str]], *, report_files: bool =
             yield "-"
             continue
         path = Path(raw)
-        walked = _walk(path) if path.is_dir() else _file_inputs(path)
-        for item in walked:
-            if item != path and left_out is not None and os.path.abspath(item) == left_out:
-                logger.warning("%s: skipped: the file this run writes its output to", item)
-                continue
-            if not report_files and item != path and is_reports_file(str(item)):
-                logger.warning("%s: skipped: a report file written by transcript-coach, not transcripts (review and "
-                               "agents read it; name the file itself to score its conversations again)", item)
-                continue
-            yield item
+        for item in _walk(path) if path.is_dir() else _file_inputs(path):
+            skipped = item != path and _skipped(item, left_out, report_files)  # met in a walk, not named
+            if skipped:
+                logger.warning("%s: skipped: %s", item, skipped)
+            else:
+                yield item
+
+
+def _skipped(item: Path, left_out: str | None, report_files: bool) -> str | None:
+    """Why ``iter_inputs`` passes over a file a walk met, or None."""
+    if left_out is not None and os.path.abspath(item) == left_out:
+        return "the file this run writes its output to"
+    if not report_files and is_reports_file(str(item)):
+        return ("a report file written by transcript-coach, not transcripts (review and agents read it; name the file "
+                "itself to score its conversations again)")
+    return None
 
 
 def _file_inputs(path: Path) -> Iterator[Path]:

@@ -6,7 +6,8 @@ the members of an archive named on the command line or met in a folder (``*.zip`
 is an input of its own, named ``ARCHIVE/MEMBER`` (``export.zip/2026/04/chat-17.txt``): it has its own error record
 when it cannot be read, and ``read_path`` reads it by that name. A member in a format read a line at a time (CSV,
 JSON Lines), or a JSON list of conversations, is read from the archive on each reading, as a file on disk is, never
-held whole; any other is read whole, within ``--max-file-size``. A member compressed again (``chats.jsonl.gz``) is read through its decompressor.
+held whole; any other is read whole, within ``--max-file-size``. A member compressed again (``chats.jsonl.gz``) is
+read through its decompressor.
 
 The archive being read stays open, one per process, so that reading its members one by one does not read its table of
 contents again for each (an export can hold hundreds of thousands of files). A process started as a copy of this one

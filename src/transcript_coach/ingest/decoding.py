@@ -235,7 +235,10 @@ def stream_lines(stream: BinaryIO, again: Callable[[], ContextManager[BinaryIO]]
 
 def file_version(handle: BinaryIO) -> tuple[int, int, int, int]:
     """What tells a file from another one or from itself changed: device, inode, size and modification time."""
-    info = os.fstat(handle.fileno())
+    return _version(os.fstat(handle.fileno()))
+
+
+def _version(info: os.stat_result) -> tuple[int, int, int, int]:
     return info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns
 
 
@@ -252,7 +255,7 @@ def check_unchanged(path: str | os.PathLike[str], source: str, version: tuple[in
         info = os.stat(path)
     except OSError:
         raise changed(source) from None
-    if (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns) != version:
+    if _version(info) != version:
         raise changed(source)
 
 
