@@ -140,3 +140,57 @@ def test_a_report_file_named_to_score_is_scored_again_with_one_warning(tmp_path,
     assert again.exit_code == 0, again.output
     assert again.stderr.count(f"warning: {reports} is a report file written by transcript-coach") == 1
     assert len((tmp_path / "again.jsonl").read_text(encoding="utf-8").splitlines()) == 1
+
+
+@pytest.mark.parametrize("output_format, name", [("table", "monday.txt"), ("csv", "monday.csv")])
+def test_another_runs_table_or_csv_in_a_folder_is_passed_over_by_score_and_review(tmp_path, samples, output_format,
+                                                                                   name):
+    from transcript_coach.cli import cli
+
+    folder = tmp_path / "chats"
+    folder.mkdir()
+    shutil.copy(samples / "chat_refund_priya_early.txt", folder)
+    first = CliRunner().invoke(cli, ["score", str(folder), "--format", output_format, "-o", str(folder / name), "-q"])
+    assert first.exit_code == 0, first.output
+    written = (folder / name).read_bytes()
+    (folder / "old").mkdir()
+    (folder / "old" / f"{name}.gz").write_bytes(gzip.compress(written))
+    with zipfile.ZipFile(folder / "old" / "week.zip", "w") as archive:
+        archive.writestr(name, written)
+    again = CliRunner().invoke(cli, ["score", str(folder), "--format", output_format, "-o", str(tmp_path / name)])
+    assert again.exit_code == 0, again.output
+    assert (tmp_path / name).read_bytes() == written
+    summary = f"a {'CSV' if output_format == 'csv' else 'table'} summary written by transcript-coach score"
+    for path in (folder / name, folder / "old" / f"{name}.gz", f"{folder / 'old' / 'week.zip'}/{name}"):
+        assert f"{path}: skipped: {summary}" in again.stderr
+    queue = CliRunner().invoke(cli, ["review", str(folder), "--format", "jsonl"])
+    assert queue.exit_code == 0 and f"{folder / name}: skipped: {summary}" in queue.stderr, queue.output
+    assert [json.loads(line)["id"] for line in queue.stdout.splitlines()] == ["chat_refund_priya_early"]
+
+
+def test_a_table_or_csv_summary_named_as_an_input_is_an_error_that_says_what_it_is(tmp_path, samples):
+    from transcript_coach.cli import cli
+
+    for output_format, name in (("table", "summary.txt"), ("csv", "summary.csv")):
+        output = tmp_path / name
+        assert CliRunner().invoke(cli, ["score", str(samples / "chat_refund_priya_early.txt"), "--format",
+                                        output_format, "-o", str(output), "-q"]).exit_code == 0
+        result = CliRunner().invoke(cli, ["score", str(output), "-q"])
+        assert result.exit_code == 1
+        error = json.loads(result.stdout)["error"]
+        assert error["code"] == "unsupported_structure" and error["line"] == 1
+        assert f"summary written by transcript-coach score --format {output_format}" in error["message"]
+    forced = CliRunner().invoke(cli, ["score", str(tmp_path / "summary.csv"), "--input-format", "csv", "-q"])
+    assert "no message text column" in json.loads(forced.stdout)["error"]["message"]  # read as asked
+
+
+def test_a_summary_is_told_by_its_whole_first_line():
+    from transcript_coach.ingest.report_files import summary_kind
+    from transcript_coach.reporting import CSV_HEADER, TABLE_HEADER
+
+    assert summary_kind(b"\xef\xbb\xbf" + CSV_HEADER.encode() + b"\r\n,a.txt\n") == "csv"
+    assert summary_kind(TABLE_HEADER.encode() + b"   \n---") == "table"
+    assert summary_kind(CSV_HEADER.encode()) == "csv"  # a summary of no conversation
+    assert summary_kind(CSV_HEADER.encode() + b",text\n") is None  # a transcript CSV with more columns
+    assert summary_kind(CSV_HEADER.encode()[:-1] + b"\n") is None
+    assert summary_kind(b"conversation,speaker,text\n") is None

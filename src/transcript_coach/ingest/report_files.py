@@ -5,11 +5,15 @@ a ``.json`` file that is an array whose first element is one (``score --format j
 (``.jsonl.gz``, ``.json.bz2``, ...), on disk or in a zip archive (``ARCHIVE/MEMBER``). ``review`` and ``agents`` read
 one as reports; a folder or archive walk for ``score`` passes over one (``iter_inputs``), so that scoring a folder
 again, with last run's output written into it, does not score those reports as conversations.
+
+What ``score --format csv`` and ``--format table`` write is told by its first line (``summary_kind``): such a summary
+holds scores only, so it is neither transcripts nor reports, and a walk passes over it for every command.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import json
 import os
@@ -29,6 +33,7 @@ REPORT_SCHEMA_PREFIX = "transcript-coach/report/"
 # How much of a JSON file is read to find its first element: a report is far shorter (a file whose first report is
 # longer is scored as transcripts, as any JSON file is)
 FIRST_ELEMENT_CHARS = 1 << 22
+SUMMARY_HEAD_BYTES = 1024  # holds the first line of a CSV or table summary (``summary_kind``)
 _SPACE = re.compile(r"[ \t\n\r]*")
 
 
@@ -89,6 +94,29 @@ def report_file_kind(path: str) -> str | None:
         return None  # scored as a transcript, whose reading says what is wrong with it
 
 
+def summary_kind(head: bytes) -> str | None:
+    """"csv" or "table" when ``head``, the first bytes of a file's text, start with the first line of what ``score
+    --format csv`` or ``--format table`` writes: a summary of scores, which is neither transcripts nor reports."""
+    line = head.removeprefix(b"\xef\xbb\xbf").split(b"\n", 1)[0].rstrip()
+    return _summary_lines().get(line)
+
+
+@functools.cache
+def _summary_lines() -> dict[bytes, str]:
+    from transcript_coach import reporting  # imported here: reporting imports ingest
+
+    return {reporting.CSV_HEADER.encode(): "csv", reporting.TABLE_HEADER.encode(): "table"}
+
+
+def summary_file_kind(path: str) -> str | None:
+    """``summary_kind`` of the file ``path`` (compressed too, or in a zip archive); None when it cannot be read."""
+    try:
+        with _report_bytes(path) as (stream, _):
+            return summary_kind(stream.read(SUMMARY_HEAD_BYTES))
+    except (OSError, InputError, *DAMAGED):
+        return None
+
+
 def is_reports_file(path: str) -> bool:
     """Whether ``path`` is a report file (see the module documentation)."""
     return report_file_kind(path) is not None
@@ -111,16 +139,22 @@ def report_array(path: str) -> Sequence[object] | None:
 @contextlib.contextmanager
 def report_text(path: str) -> Iterator[tuple[IO[str], Compression | None]]:
     """The file as UTF-8 text, through its decompressor when it is compressed (and which compression that is); a
-    file in a zip archive (``ARCHIVE/MEMBER``) too, read from the archive. Only a regular file is opened: a pipe
-    opened and closed unread breaks its writer."""
+    file in a zip archive (``ARCHIVE/MEMBER``) too, read from the archive."""
+    with _report_bytes(path) as (stream, kind):
+        yield io.TextIOWrapper(stream, encoding="utf-8", errors="replace"), kind
+
+
+@contextlib.contextmanager
+def _report_bytes(path: str) -> Iterator[tuple[IO[bytes], Compression | None]]:
+    """``report_text``'s bytes. Only a regular file is opened: a pipe opened and closed unread breaks its writer."""
     if not os.path.isfile(path):
         member = _member(path)
         with member.open() as stream:
-            yield io.TextIOWrapper(stream, encoding="utf-8", errors="replace"), member.kind
+            yield stream, member.kind
         return
     with open(path, "rb") as handle:
         kind = _compression(handle, path)
-        yield io.TextIOWrapper(handle if kind is None else kind.open(handle), encoding="utf-8", errors="replace"), kind
+        yield handle if kind is None else kind.open(handle), kind
 
 
 def _member(path: str) -> archive.Member:

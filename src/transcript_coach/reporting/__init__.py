@@ -79,6 +79,7 @@ def write_json(items: Iterable[Item], out: IO[str]) -> None:
 
 CSV_COLUMNS = ("id", "source", "format", "channel", "agents", "started_at", "ended_at", "turns", "flags", "warnings",
                "error") + SKILLS
+CSV_HEADER = ",".join(CSV_COLUMNS)  # the first line of the CSV (no column name needs quoting)
 
 
 def _csv_row(item: Item) -> dict[str, Any]:
@@ -110,6 +111,8 @@ SKILL_ABBREVIATIONS = {
     "conflict_resolution": "CNF", "product_knowledge": "KNW", "professionalism": "PRO", "follow_up": "FUP",
     "teamwork": "TEAM", "cultural_sensitivity": "CUL", "continuous_learning": "LRN",
 }
+TABLE_HEADER = (f"{'conversation':<34} {'chan':<5} {'agents':<16} {'turns':>5} "
+                + " ".join(f"{SKILL_ABBREVIATIONS[s]:>4}" for s in SKILLS) + "  flags")  # the table's first line
 
 
 def _clip(text: str, width: int, *, keep_end: bool = False) -> str:
@@ -120,10 +123,7 @@ def _clip(text: str, width: int, *, keep_end: bool = False) -> str:
 
 def write_table(items: Iterable[Item], out: IO[str]) -> None:
     """One line per conversation: who, how many turns, each skill's score (``-`` = not scored) and the flags."""
-    head = f"{'conversation':<34} {'chan':<5} {'agents':<16} {'turns':>5} " + " ".join(
-        f"{SKILL_ABBREVIATIONS[s]:>4}" for s in SKILLS
-    )
-    out.write(head + "  flags\n" + "-" * (len(head) + 7) + "\n")
+    out.write(TABLE_HEADER + "\n" + "-" * len(TABLE_HEADER) + "\n")
     failures = reports = 0
     for item in items:
         if isinstance(item, Failure):
