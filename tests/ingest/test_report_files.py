@@ -160,37 +160,59 @@ def test_another_runs_table_or_csv_in_a_folder_is_passed_over_by_score_and_revie
     again = CliRunner().invoke(cli, ["score", str(folder), "--format", output_format, "-o", str(tmp_path / name)])
     assert again.exit_code == 0, again.output
     assert (tmp_path / name).read_bytes() == written
-    summary = f"a {'CSV' if output_format == 'csv' else 'table'} summary written by transcript-coach score"
+    skipped = f"skipped: an output of transcript-coach score --format {output_format}: not transcripts"
     for path in (folder / name, folder / "old" / f"{name}.gz", f"{folder / 'old' / 'week.zip'}/{name}"):
-        assert f"{path}: skipped: {summary}" in again.stderr
+        assert f"{path}: {skipped}" in again.stderr
     queue = CliRunner().invoke(cli, ["review", str(folder), "--format", "jsonl"])
-    assert queue.exit_code == 0 and f"{folder / name}: skipped: {summary}" in queue.stderr, queue.output
+    assert queue.exit_code == 0 and f"{folder / name}: {skipped}" in queue.stderr, queue.output
     assert [json.loads(line)["id"] for line in queue.stdout.splitlines()] == ["chat_refund_priya_early"]
 
 
-def test_a_table_or_csv_summary_named_as_an_input_is_an_error_that_says_what_it_is(tmp_path, samples):
+OUTPUTS = [("review", [], "queue.txt"), ("review", ["--format", "jsonl"], "queue.jsonl"),
+           ("agents", [], "agents.txt"), ("agents", ["--format", "json"], "agents.json"),
+           ("agents", ["--format", "csv"], "agents.csv"), ("score", ["--format", "table"], "summary.txt"),
+           ("score", ["--format", "csv"], "summary.csv")]
+
+
+def test_every_other_output_in_a_folder_of_reports_is_passed_over_and_named_is_an_error(tmp_path, samples):
+    """A team keeps its reports and what review and agents made of them in one folder, and reads it again."""
     from transcript_coach.cli import cli
 
-    for output_format, name in (("table", "summary.txt"), ("csv", "summary.csv")):
-        output = tmp_path / name
-        assert CliRunner().invoke(cli, ["score", str(samples / "chat_refund_priya_early.txt"), "--format",
-                                        output_format, "-o", str(output), "-q"]).exit_code == 0
-        result = CliRunner().invoke(cli, ["score", str(output), "-q"])
-        assert result.exit_code == 1
-        error = json.loads(result.stdout)["error"]
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    reports = folder / "reports.jsonl"
+    assert CliRunner().invoke(cli, ["score", str(samples), "-o", str(reports), "-q"]).exit_code == 0
+    for command, options, name in OUTPUTS:
+        given = [str(reports)] if command != "score" else [str(samples / "chat_refund_priya_early.txt")]
+        made = CliRunner().invoke(cli, [command, *given, *options, "-o", str(folder / name)])
+        assert made.exit_code == 0, made.output
+    expected = CliRunner().invoke(cli, ["agents", str(reports), "--format", "json"])
+    again = CliRunner().invoke(cli, ["agents", str(folder), "--format", "json"])
+    assert again.exit_code == 0 and again.stdout == expected.stdout, again.output
+    for command, options, name in OUTPUTS:
+        said = " ".join([command, *options])
+        assert f"{folder / name}: skipped: an output of transcript-coach {said}: not transcripts" in again.stderr
+        named = CliRunner().invoke(cli, ["score", str(folder / name), "-q"])
+        assert named.exit_code == 1
+        error = json.loads(named.stdout)["error"]
         assert error["code"] == "unsupported_structure" and error["line"] == 1
-        assert f"summary written by transcript-coach score --format {output_format}" in error["message"]
-    forced = CliRunner().invoke(cli, ["score", str(tmp_path / "summary.csv"), "--input-format", "csv", "-q"])
+        assert error["message"] == f"{folder / name}:1: is an output of transcript-coach {said}: not transcripts, " \
+            "and not reports (review and agents read the reports score writes as JSON Lines or JSON)"
+    forced = CliRunner().invoke(cli, ["score", str(folder / "summary.csv"), "--input-format", "csv", "-q"])
     assert "no message text column" in json.loads(forced.stdout)["error"]["message"]  # read as asked
 
 
-def test_a_summary_is_told_by_its_whole_first_line():
-    from transcript_coach.ingest.report_files import summary_kind
+def test_an_output_is_told_by_how_it_begins_not_by_a_likeness():
+    from transcript_coach.ingest.report_files import output_kind
     from transcript_coach.reporting import CSV_HEADER, TABLE_HEADER
 
-    assert summary_kind(b"\xef\xbb\xbf" + CSV_HEADER.encode() + b"\r\n,a.txt\n") == "csv"
-    assert summary_kind(TABLE_HEADER.encode() + b"   \n---") == "table"
-    assert summary_kind(CSV_HEADER.encode()) == "csv"  # a summary of no conversation
-    assert summary_kind(CSV_HEADER.encode() + b",text\n") is None  # a transcript CSV with more columns
-    assert summary_kind(CSV_HEADER.encode()[:-1] + b"\n") is None
-    assert summary_kind(b"conversation,speaker,text\n") is None
+    assert output_kind(b"\xef\xbb\xbf" + CSV_HEADER.encode() + b"\r\n,a.txt\n") == "score --format csv"
+    assert output_kind(TABLE_HEADER.encode() + b"   \n---") == "score --format table"
+    assert output_kind(CSV_HEADER.encode()) == "score --format csv"  # a summary of no conversation
+    assert output_kind(CSV_HEADER.encode() + b",text\n") is None  # a transcript CSV with more columns
+    assert output_kind(CSV_HEADER.encode()[:-1] + b"\n") is None
+    assert output_kind(b"conversation,speaker,text\n") is None
+    assert output_kind(b"Review queue: nothing to review.\n") == "review"
+    assert output_kind(b"Review queue: I am still waiting for my refund\n") is None  # a chat could start so
+    assert output_kind(b'[{"agent": "Tom", "text": "Hello"}]') is None  # turns of a JSON transcript
+    assert output_kind(b'{"rank": 1, "text": "hi"}\n') is None

@@ -38,7 +38,7 @@ from transcript_coach.ingest.compression import (
 )
 from transcript_coach.ingest.decoding import Lines, decode, decode_json, file_lines, stream_lines
 from transcript_coach.ingest.records import LoadedJson, load_json_file, load_json_stream
-from transcript_coach.ingest.report_files import is_reports_file, summary_file_kind, summary_kind
+from transcript_coach.ingest.report_files import is_reports_file, output_file_kind, output_kind
 from transcript_coach.model import Transcript
 
 for _module in ("chat", "records", "helpdesk", "email", "subtitles"):
@@ -59,7 +59,7 @@ __all__ = [
 FORMATS: tuple[str, ...] = tuple(sorted(PARSERS))
 logger = logging.getLogger(__name__)
 SUFFIXES: dict[str, str] = {suffix: spec.name for spec in PARSERS.values() for suffix in spec.suffixes}
-_SUMMARY_FORMATS = ("csv", "chat")  # what a summary score writes as CSV or a table is named as (``_skipped``)
+_OUTPUT_FORMATS = ("chat", "csv", "json", "jsonl")  # what transcript-coach's outputs are named as (``_skipped``)
 
 _CORE_HEADERS = frozenset({"from", "to", "date", "subject", "message-id"})
 # [^\S\n]* before the newline, not \s*: two \s* around a \n backtrack quadratically on a run of blank lines
@@ -125,9 +125,9 @@ def _parser(name: str, head: bytes, source: str, options: IngestOptions) -> Pars
     """The parser of an input: the format forced in ``options``, else detected from its name and first bytes (a tar
     archive is refused)."""
     refuse_tar(head, source)
-    summary = None if options.format else summary_kind(head)
-    if summary is not None:
-        raise InputError(source, f"is {_summary_problem(summary)}", line=1, code="unsupported_structure")
+    command = None if options.format else output_kind(head)
+    if command is not None:
+        raise InputError(source, f"is {_output_problem(command)}", line=1, code="unsupported_structure")
     fmt = options.format or detect_format(name, head)
     spec = PARSERS.get(fmt)
     if spec is None:
@@ -289,7 +289,8 @@ def iter_inputs(paths: Iterable[str | os.PathLike[str]], *, report_files: bool =
     folder or archive is skipped with a warning too, unless ``report_files`` (for the commands that read reports): a
     folder scored again with last run's reports written into it is not scored with them as conversations. Named, it
     is read as any file is. So is ``leave_out``, the file a run writes its output to (in whatever format), which a
-    walk skips with a warning, as it does a table or CSV summary ``score`` wrote (``report_files.summary_kind``)."""
+    walk skips with a warning, as it does the other outputs of transcript-coach (``report_files.output_kind``): a
+    table or CSV of scores, a review queue, agent profiles."""
     left_out = None if leave_out is None else os.path.abspath(leave_out)
     for raw in paths:
         if str(raw) == "-":
@@ -311,17 +312,15 @@ def _skipped(item: Path, left_out: str | None, report_files: bool) -> str | None
     if not report_files and is_reports_file(str(item)):
         return ("a report file written by transcript-coach, not transcripts (review and agents read it; name the file "
                 "itself to score its conversations again)")
-    if SUFFIXES.get(Path(inner_name(item.name)).suffix.casefold()) in _SUMMARY_FORMATS:
-        kind = summary_file_kind(str(item))
-        if kind is not None:
-            return _summary_problem(kind)
-    return None
+    command = output_file_kind(str(item)) if SUFFIXES.get(Path(inner_name(item.name)).suffix.casefold()) \
+        in _OUTPUT_FORMATS else None
+    return None if command is None else _output_problem(command)
 
 
-def _summary_problem(kind: str) -> str:
-    """What is said of a summary ``score --format csv`` or ``--format table`` wrote, met as an input."""
-    return (f"a {'CSV' if kind == 'csv' else 'table'} summary written by transcript-coach score --format {kind}: "
-            "scores, not transcripts (review and agents read the reports score writes as JSON Lines or JSON)")
+def _output_problem(command: str) -> str:
+    """What is said of an output of ``command`` (``report_files.output_kind``) met as an input."""
+    return (f"an output of transcript-coach {command}: not transcripts, and not reports (review and agents read the "
+            "reports score writes as JSON Lines or JSON)")
 
 
 def _file_inputs(path: Path) -> Iterator[Path]:

@@ -6,8 +6,9 @@ a ``.json`` file that is an array whose first element is one (``score --format j
 one as reports; a folder or archive walk for ``score`` passes over one (``iter_inputs``), so that scoring a folder
 again, with last run's output written into it, does not score those reports as conversations.
 
-What ``score --format csv`` and ``--format table`` write is told by its first line (``summary_kind``): such a summary
-holds scores only, so it is neither transcripts nor reports, and a walk passes over it for every command.
+The other outputs (``score --format csv`` or ``--format table``, the queue ``review`` writes, the profiles ``agents``
+writes) are told by how they begin (``output_kind``): they are neither transcripts nor reports, and a walk passes over
+them for every command.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ REPORT_SCHEMA_PREFIX = "transcript-coach/report/"
 # How much of a JSON file is read to find its first element: a report is far shorter (a file whose first report is
 # longer is scored as transcripts, as any JSON file is)
 FIRST_ELEMENT_CHARS = 1 << 22
-SUMMARY_HEAD_BYTES = 1024  # holds the first line of a CSV or table summary (``summary_kind``)
+OUTPUT_HEAD_BYTES = 4096  # holds how any output other than reports begins (``output_kind``)
 _SPACE = re.compile(r"[ \t\n\r]*")
 
 
@@ -94,25 +95,39 @@ def report_file_kind(path: str) -> str | None:
         return None  # scored as a transcript, whose reading says what is wrong with it
 
 
-def summary_kind(head: bytes) -> str | None:
-    """"csv" or "table" when ``head``, the first bytes of a file's text, start with the first line of what ``score
-    --format csv`` or ``--format table`` writes: a summary of scores, which is neither transcripts nor reports."""
-    line = head.removeprefix(b"\xef\xbb\xbf").split(b"\n", 1)[0].rstrip()
-    return _summary_lines().get(line)
+def output_kind(head: bytes) -> str | None:
+    """The command that wrote a file whose first bytes are ``head``, when it is one of transcript-coach's outputs
+    other than reports (``score --format csv``, ``review``, ``agents --format json``, ...): scores, a queue or
+    profiles, which are neither transcripts nor reports. None for any other file."""
+    text = head.removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="ignore")
+    return next((command for command, pattern in _output_patterns().items() if pattern.match(text)), None)
 
 
 @functools.cache
-def _summary_lines() -> dict[bytes, str]:
-    from transcript_coach import reporting  # imported here: reporting imports ingest
+def _output_patterns() -> dict[str, re.Pattern[str]]:
+    """How each output begins: a header line as its writer makes it, or the start of its first line."""
+    from transcript_coach import profiles, reporting  # imported here: reporting imports ingest
 
-    return {reporting.CSV_HEADER.encode(): "csv", reporting.TABLE_HEADER.encode(): "table"}
+    def line(text: str) -> str:
+        return re.escape(text) + r"[ \t\r]*$"
+
+    patterns = {
+        "score --format csv": line(reporting.CSV_HEADER),
+        "score --format table": line(reporting.TABLE_HEADER),
+        "review": r"Review queue: (?:\d+ of \d+ conversation\(s\) needing review|nothing to review)",
+        "review --format jsonl": r'\{"rank": \d+, "urgency": ',
+        "agents": r"\d+ conversation\(s\), \d+ agent\(s\)[.;]",
+        "agents --format json": r'\[\s*\{\s*"agent": "(?:[^"\\]|\\.)*",\s*"aliases": \[',
+        "agents --format csv": line(",".join(profiles.csv_columns())),
+    }
+    return {command: re.compile(pattern, re.MULTILINE) for command, pattern in patterns.items()}
 
 
-def summary_file_kind(path: str) -> str | None:
-    """``summary_kind`` of the file ``path`` (compressed too, or in a zip archive); None when it cannot be read."""
+def output_file_kind(path: str) -> str | None:
+    """``output_kind`` of the file ``path`` (compressed too, or in a zip archive); None when it cannot be read."""
     try:
         with _report_bytes(path) as (stream, _):
-            return summary_kind(stream.read(SUMMARY_HEAD_BYTES))
+            return output_kind(stream.read(OUTPUT_HEAD_BYTES))
     except (OSError, InputError, *DAMAGED):
         return None
 
