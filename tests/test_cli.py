@@ -255,6 +255,22 @@ def test_interrupted_run_leaves_no_partial_output(tmp_path, signame, code):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "out.json"]
 
 
+def test_ctrl_c_ends_with_130_under_python_m_when_the_interrupt_came_out_of_exec(tmp_path):
+    """Run as ``python -m``, CPython kills itself with SIGINT at exit, whatever exit code was asked for, once a
+    KeyboardInterrupt came out of ``exec`` of a string (as when Ctrl-C lands while a dataclass is being made)."""
+    import subprocess
+    import sys
+
+    (tmp_path / "interrupted_in_exec.py").write_text(
+        "from transcript_coach.cli import _interruptible\n"
+        "with _interruptible(None):\n"
+        "    exec('import os, signal, time\\nos.kill(os.getpid(), signal.SIGINT)\\ntime.sleep(30)')\n",
+        encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "interrupted_in_exec"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 130 and done.stderr.strip() == "interrupted", done.stderr
+
+
 def test_commands_that_read_reports_start_without_the_nlp_pipeline():
     """spaCy and the word tables take about a second to import: only commands that score transcripts pay for them
     (``review`` and ``agents`` on report files, ``formats`` and ``--help`` do not)."""

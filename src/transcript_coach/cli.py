@@ -61,6 +61,7 @@ def _interruptible(output: str | None, journal: Path | None = None) -> Iterator[
         yield
     except KeyboardInterrupt:
         click.echo("\ninterrupted" + (kept if journal else ": nothing was written" if output else ""), err=True)
+        _forget_interrupt()
         sys.exit(EXIT_INTERRUPTED)
     except _Terminated:
         click.echo("terminated" + (kept if journal else ": nothing was written" if output else ""), err=True)
@@ -74,6 +75,14 @@ def _interruptible(output: str | None, journal: Path | None = None) -> Iterator[
         raise click.ClickException(problem + (kept if journal else "")) from None
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def _forget_interrupt() -> None:
+    """Let the interrupt just handled end the process with ``EXIT_INTERRUPTED``. Run as ``python -m``, CPython kills
+    itself with SIGINT at exit, whatever exit code was asked for, when a ``KeyboardInterrupt`` came out of code it ran
+    from a string with ``exec`` or ``eval`` (a dataclass or named tuple being made, when Ctrl-C lands in a module
+    imported on first use): it notes that in a flag, and it clears the flag whenever it starts running such code."""
+    exec("")
 
 
 class _EchoWarnings(logging.Handler):
