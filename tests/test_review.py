@@ -565,6 +565,27 @@ def test_a_conversation_given_twice_counts_once_with_a_warning(reports_file, tmp
     assert json.loads(both.stdout)[0]["conversations"] == json.loads(alone.stdout)[0]["conversations"] == 1
 
 
+def test_a_source_given_relative_and_absolute_is_one_conversation(tmp_path, monkeypatch, samples):
+    """Reports written by 'score chats -o reports.jsonl' and the same transcripts walked as /full/path/chats."""
+    import shutil
+
+    from transcript_coach.cli import cli
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "chats").mkdir()
+    shutil.copy(samples / "call_escalation_rude.vtt", tmp_path / "chats")
+    assert CliRunner().invoke(cli, ["score", "chats", "-o", "reports.jsonl", "-q"]).exit_code == 0
+    assert json.loads((tmp_path / "reports.jsonl").read_text(encoding="utf-8"))["source"].startswith("chats")
+    both = CliRunner().invoke(cli, ["agents", "reports.jsonl", str(tmp_path / "chats"), "--format", "json"])
+    assert both.exit_code == 0 and json.loads(both.stdout)[0]["conversations"] == 1
+    assert "given more than once" in both.stderr
+    distinct = Distinct([make_report("a", source="chats/a.txt"), make_report("a", source="./chats/../chats/a.txt"),
+                         make_report("a", source=str(tmp_path / "chats" / "a.txt")),
+                         make_report("a", source="other/a.txt"), make_report("b", source="chats/a.txt")])
+    assert [(d["source"], d["id"]) for d in distinct] == [("chats/a.txt", "a"), ("other/a.txt", "a"),
+                                                          ("chats/a.txt", "b")]
+
+
 def test_cli_reads_reports_from_stdin(reports_file):
     with open(reports_file, encoding="utf-8") as handle:
         result = run("-", "--format", "jsonl", "--top", "1", input=handle.read())

@@ -35,6 +35,7 @@ import functools
 import io
 import itertools
 import json
+import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -503,9 +504,10 @@ def parse_reports(lines: Iterable[str], source: str) -> Iterator[dict[str, Any]]
 class Distinct:
     """The reports of ``reports``, each conversation once: a report whose source and id were met before is the same
     conversation given twice (two report files that overlap, or a report file and the transcript it was scored from
-    under the same name), and is left out and counted in ``repeated``. Error records all pass. What is kept of each
-    report is the hash of its source and id (about 60 bytes; two different conversations sharing one is a chance of
-    about one in ten million over a million reports)."""
+    under the same name), and is left out and counted in ``repeated``. A source is compared as a path from the
+    current folder: ``chats/a.txt``, ``./chats/a.txt`` and its absolute path are one file. Error records all pass.
+    What is kept of each report is the hash of its source and id (about 60 bytes; two different conversations sharing
+    one is a chance of about one in ten million over a million reports)."""
 
     def __init__(self, reports: Iterable[Mapping[str, Any]]):
         self._reports = reports
@@ -515,7 +517,10 @@ class Distinct:
         seen: set[int] = set()
         for report in self._reports:
             if "error" not in report:
-                key = hash((report.get("source"), report.get("id")))
+                source = report.get("source")
+                if isinstance(source, str) and source:
+                    source = os.path.abspath(source)
+                key = hash((source, report.get("id")))
                 if key in seen:
                     self.repeated += 1
                     continue
