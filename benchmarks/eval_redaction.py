@@ -350,6 +350,36 @@ def twcs(data: Path, rng: random.Random) -> tuple[int, Counter, dict[str, list[s
     return turns, found, {k: rng.sample(v, min(4, len(v))) for k, v in examples.items()}, seconds
 
 
+def rows(data_dir: Path, *, seed: int = 13, per_kind: int = 400) -> list[dict]:
+    """The numbers of parts 1-3, as rows of ``benchmarks/accuracy.py``'s table."""
+    transcripts = [t for t in Coach().read([SAMPLES]) if isinstance(t, Transcript)]
+    planted, plants = plant(transcripts, per_kind, random.Random(seed))
+    out = []
+    dataset = f"sample_transcripts, values planted (seed {seed})"
+    for kind, (n, removed, typed) in recall(planted, plants).items():
+        uncued = {"order": "; one in 8 of its sentences has no cue word (expected to be missed)",
+                  "account": "; one in 6 of its sentences has no cue word (expected to be missed)"}.get(kind, "")
+        for metric, value, note in (("removed", removed, "share of the planted values no longer in the text"),
+                                    ("typed", typed, f"share replaced by the {kind} placeholder, nothing left")):
+            out.append({"signal": f"redaction.{kind}", "dataset": dataset, "metric": metric, "value": round(value, 4),
+                        "target": None, "n": n, "note": note + uncued})
+    found, wrong, _ = unplanted(transcripts)
+    for kind in KINDS:
+        if found[kind]:
+            out.append({"signal": f"redaction.{kind}", "dataset": "sample_transcripts as written",
+                        "metric": "precision", "value": round(1 - wrong[kind] / found[kind], 4), "target": None,
+                        "n": found[kind],
+                        "note": "spans found that are in the hand-checked list of the samples' personal data"})
+    tally, _ = abcd(Path(data_dir))
+    for kind in KINDS:
+        occurs, removed = tally.get(kind, (0, 0))
+        if occurs:
+            out.append({"signal": f"redaction.{kind}", "dataset": "abcd_sample (3 conversations)", "metric": "recall",
+                        "value": round(removed / occurs, 4), "target": None, "n": occurs,
+                        "note": "occurrences of the scenario's values removed from the text"})
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data", nargs="?", type=Path, default=REPO.parent / "shared" / "data")
