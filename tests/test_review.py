@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import io
 import json
 import lzma
 import os
@@ -15,8 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from transcript_coach.model import REPORT_SCHEMA, SKILLS
-from transcript_coach.review import (NO_AGENT, Distinct, is_reports_file, load_reports, review,
-                                     review_queue, review_settings, spread)
+from transcript_coach.review import (NO_AGENT, Distinct, is_reports_file, load_reports, parse_damaged_array,
+                                     review, review_queue, review_settings, spread)
 from transcript_coach.schema import schema_errors
 
 TURNS = (
@@ -409,7 +410,7 @@ def test_a_damaged_report_file_in_a_zip_archive_is_an_error_record_and_the_rest_
 
 def test_a_json_array_of_reports_is_read_as_reports_in_a_folder_or_zip_archive(tmp_path):
     """What score --format json writes: the reports are read as they were written (their own sources), an element
-    that is not a report is an error record naming it, and a file cut short is one."""
+    that is not a report is an error record naming it, and a file cut short gives the elements before the cut."""
     import zipfile
 
     docs = [make_report("x"), error_record(), make_report("y"), {"schema": REPORT_SCHEMA, "id": 3}]
@@ -427,11 +428,29 @@ def test_a_json_array_of_reports_is_read_as_reports_in_a_folder_or_zip_archive(t
     text = (folder / "reports.json").read_text(encoding="utf-8")
     piped = list(load_reports(["-"], stdin=gzip.compress(text.encode()), coach=lambda: pytest.fail("no scoring")))
     assert [d.get("id") for d in piped[:3]] == ["x", None, "y"] and "element 4" in piped[3]["error"]["message"]
-    cut = text[:text.index('"y"') + 10]  # inside the third element
+
+    cut = text[:text.index('"y"') + 10]  # inside the third element: the two before it are read, as with JSON Lines
     (folder / "reports.json").write_text(cut, encoding="utf-8")
-    for record in (*load_reports([str(folder / "reports.json")], coach=lambda: pytest.fail("no scoring needed")),
-                   *load_reports(["-"], stdin=cut.encode(), coach=lambda: pytest.fail("no scoring needed"))):
-        assert record["error"]["code"] == "malformed_report" and "not valid JSON" in record["error"]["message"]
+    for named_as, stdin in ((folder / "reports.json", None), ("-", cut.encode())):
+        *read, record = load_reports([str(named_as)], stdin=stdin, coach=lambda: pytest.fail("no scoring needed"))
+        assert [d.get("id") or d["error"]["code"] for d in read] == ["x", "malformed_json"], named_as
+        assert record["error"]["code"] == "malformed_report"
+        assert "element 3 of the array is cut short or not valid JSON; the 2 element(s) before it were read" in \
+            record["error"]["message"]
+    (folder / "reports.json").write_text(text.rstrip()[:-1] + ",\n{}\n]\njunk", encoding="utf-8")
+    *read, record = load_reports([str(folder / "reports.json")], coach=lambda: pytest.fail("no scoring needed"))
+    assert [d.get("id") for d in read[:3]] == ["x", None, "y"] and "element 5 of the array is not a report" in \
+        read[-1]["error"]["message"]
+    assert "not valid JSON after the end of the array; its 5 element(s) were read" in record["error"]["message"]
+    many = "[\n" + ",\n".join(json.dumps(make_report(f"r{i}"), indent=2) for i in range(20)) + "\n]\n"
+    packed = gzip.compress(many.encode())
+    (folder / "reports.json.gz").write_bytes(packed[:-12])  # the compressed stream itself cut short
+    (folder / "reports.json").unlink()
+    *read, record = load_reports([str(folder / "reports.json.gz")], coach=lambda: pytest.fail("no scoring needed"))
+    assert [d["id"] for d in read] == [f"r{i}" for i in range(len(read))] and len(read) >= 5
+    assert record["error"]["code"] == "unreadable"
+    (record,) = parse_damaged_array(io.StringIO('{"schema": "transcript-coach/report/v1"}'), "r.json")
+    assert "expected a JSON array of reports" in record["error"]["message"]
 
 
 def test_other_schema_versions_are_refused_clearly(tmp_path):

@@ -36,6 +36,7 @@ import io
 import itertools
 import json
 import os
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -501,6 +502,75 @@ def parse_reports(lines: Iterable[str], source: str) -> Iterator[dict[str, Any]]
             yield document
 
 
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")
+_DECODER = json.JSONDecoder()
+
+
+def parse_damaged_array(handle: IO[str], source: str) -> Iterator[dict[str, Any]]:
+    """The reports of a JSON array that is not valid JSON as a whole (cut short, say, when ``score --format json >
+    FILE`` was stopped): each element before the damage, read as it comes (``parse_report_array``'s checks), then an
+    error record naming the element where the damage is."""
+    reader = _ArrayReader(handle)
+    if reader.next_char() != "[":
+        yield _not_an_array(source)
+        return
+    reader.at += 1
+    for number in itertools.count(1):
+        char = reader.next_char()
+        if char == "]":
+            reader.at += 1
+            if reader.next_char():
+                yield _error_record(source, "malformed_report", f"{source}: not valid JSON after the end of the "
+                                    f"array; its {number - 1} element(s) were read")
+            return
+        if number > 1 and char == ",":
+            reader.at += 1
+        element = reader.value() if number == 1 or char == "," else None
+        if element is None:
+            yield _error_record(source, "malformed_report", f"{source}: element {number} of the array is cut short "
+                                f"or not valid JSON; the {number - 1} element(s) before it were read")
+            return
+        yield _array_report(element[0], number, source)
+
+
+class _ArrayReader:
+    """A JSON text read forward from a text stream, a block at a time, holding only what is not yet read. The blocks
+    are small: a compressed stream cut short raises on the read that meets the cut, and what that read held is lost."""
+
+    BLOCK = 1 << 12
+
+    def __init__(self, handle: IO[str]):
+        self.handle = handle
+        self.text = handle.read(self.BLOCK).removeprefix("\ufeff")
+        self.at = 0
+        self.eof = not self.text
+
+    def _more(self) -> bool:
+        block = self.handle.read(self.BLOCK)
+        self.text, self.at, self.eof = self.text[self.at:] + block, 0, not block
+        return bool(block)
+
+    def next_char(self) -> str:
+        """The next character that is not JSON whitespace, left unread ("" at the end)."""
+        while True:
+            self.at = _JSON_SPACE.match(self.text, self.at).end()  # type: ignore[union-attr]
+            if self.at < len(self.text) or not self._more():
+                return self.text[self.at:self.at + 1]
+
+    def value(self) -> tuple[Any] | None:
+        """The JSON value that starts here (in a tuple), read past; None when there is none (cut short, damaged)."""
+        self.next_char()
+        while True:
+            try:
+                value, self.at = _DECODER.raw_decode(self.text, self.at)
+                return (value,)
+            except ValueError:
+                if self.eof or not self._more():
+                    return None
+            except RecursionError:
+                return None
+
+
 class Distinct:
     """The reports of ``reports``, each conversation once: a report whose source and id were met before is the same
     conversation given twice (two report files that overlap, or a report file and the transcript it was scored from
@@ -532,12 +602,16 @@ def parse_report_array(elements: Iterable[object], source: str) -> Iterator[dict
     """The reports of a JSON array (``score --format json``); an element that is not one becomes an error record
     naming the file and the element."""
     for number, element in enumerate(elements, 1):
-        problem = check_report(element)
-        if problem:
-            yield _error_record(source, "malformed_report", f"{source}: element {number} of the array is not a "
-                                f"report: {problem}")
-        else:
-            yield element  # type: ignore[misc]
+        yield _array_report(element, number, source)
+
+
+def _array_report(element: object, number: int, source: str) -> dict[str, Any]:
+    """Element ``number`` of a JSON array of reports, or an error record saying why it is not a report."""
+    problem = check_report(element)
+    if problem:
+        return _error_record(source, "malformed_report", f"{source}: element {number} of the array is not a report: "
+                             f"{problem}")
+    return element  # type: ignore[return-value]
 
 
 def load_reports(paths: Sequence[str], *, stdin: bytes | None = None, coach: Callable[[], Any] | None = None,
@@ -568,7 +642,9 @@ def load_reports(paths: Sequence[str], *, stdin: bytes | None = None, coach: Cal
             elif schema != "v1":
                 yield _other_version("<stdin>")
             elif array:
-                yield from _report_array(records.JsonArray.of(text), "<stdin>")
+                elements = records.JsonArray.of(text)
+                yield from (parse_damaged_array(io.StringIO(text), "<stdin>") if elements is None
+                            else parse_report_array(elements, "<stdin>"))
             else:
                 yield from parse_reports(text.splitlines(), "<stdin>")
             continue
@@ -588,13 +664,9 @@ def _other_version(source: str) -> dict[str, Any]:
                          f"reads {REPORT_SCHEMA}")
 
 
-def _report_array(elements: Sequence[object] | None, source: str) -> Iterator[dict[str, Any]]:
-    """The reports of a JSON array; ``elements``: the array, None when the text is not valid JSON."""
-    if elements is None:
-        yield _error_record(source, "malformed_report", f"{source}: not valid JSON; expected a JSON array of reports, "
-                            "as 'score --format json' writes")
-    else:
-        yield from parse_report_array(elements, source)
+def _not_an_array(source: str) -> dict[str, Any]:
+    return _error_record(source, "malformed_report", f"{source}: not valid JSON; expected a JSON array of reports, as "
+                         "'score --format json' writes")
 
 
 def report_dict(item: Any) -> dict[str, Any]:
@@ -617,7 +689,15 @@ def _read_reports(path: str, schema: str) -> Iterator[dict[str, Any]]:
     compression = None
     try:
         if is_array_name(path):
-            yield from _report_array(report_array(path), path)
+            try:
+                elements = report_array(path)
+            except (InputError, *DAMAGED):  # a compressed file cut short, say: read up to the damage below
+                elements = None
+            if elements is None:  # not valid JSON as a whole
+                with report_text(path) as (handle, compression):
+                    yield from parse_damaged_array(handle, path)
+            else:
+                yield from parse_report_array(elements, path)
         else:
             with report_text(path) as (handle, compression):
                 yield from parse_reports(handle, path)

@@ -52,13 +52,28 @@ def first_object(lines: Iterable[str]) -> Any:
 def first_element(handle: IO[str]) -> Any:
     """The first element of a JSON array, when the text of ``handle`` is one and that element is a report within
     its first ``FIRST_ELEMENT_CHARS`` characters; else None (a JSON file that holds no report is not decoded)."""
-    text = handle.read(FIRST_ELEMENT_CHARS).lstrip("\ufeff \t\n\r")
+    text = _head(handle, FIRST_ELEMENT_CHARS).lstrip("\ufeff \t\n\r")
     if not text.startswith("[") or REPORT_SCHEMA_PREFIX not in text:
         return None
     try:
         return json.JSONDecoder().raw_decode(text, _SPACE.match(text, 1).end())[0]  # type: ignore[union-attr]
     except (ValueError, RecursionError):
         return None
+
+
+def _head(handle: IO[str], limit: int) -> str:
+    """Up to ``limit`` characters from ``handle``: those before the damage when a compressed file is cut short or
+    damaged within them (its first report may still be whole, and is read as one)."""
+    parts: list[str] = []
+    size = 0
+    with contextlib.suppress(*DAMAGED):
+        while size < limit:
+            block = handle.read(min(1 << 12, limit - size))  # what a read that meets the damage holds is lost
+            if not block:
+                break
+            parts.append(block)
+            size += len(block)
+    return "".join(parts)
 
 
 def report_kind(first: Any) -> str | None:
