@@ -36,7 +36,6 @@ import io
 import itertools
 import json
 import os
-import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -47,8 +46,8 @@ from transcript_coach.errors import DataFileError, InputError
 from transcript_coach.ingest import iter_inputs, records
 from transcript_coach.ingest.compression import DAMAGED, compression_of, read_failure
 from transcript_coach.ingest.report_files import is_reports_file  # noqa: F401 (review.is_reports_file, as before)
-from transcript_coach.ingest.report_files import (first_element, first_object, is_array_name, report_array,
-                                                  report_file_kind, report_kind, report_text)
+from transcript_coach.ingest.report_files import (ArrayReader, first_element, first_object, is_array_name,
+                                                  report_array, report_file_kind, report_kind, report_text)
 from transcript_coach.model import REPORT_SCHEMA, SKILLS
 from transcript_coach.profiles import AgentNames, NameTally, names_someone
 
@@ -502,15 +501,11 @@ def parse_reports(lines: Iterable[str], source: str) -> Iterator[dict[str, Any]]
             yield document
 
 
-_JSON_SPACE = re.compile(r"[ \t\n\r]*")
-_DECODER = json.JSONDecoder()
-
-
 def parse_damaged_array(handle: IO[str], source: str) -> Iterator[dict[str, Any]]:
     """The reports of a JSON array that is not valid JSON as a whole (cut short, say, when ``score --format json >
     FILE`` was stopped): each element before the damage, read as it comes (``parse_report_array``'s checks), then an
     error record naming the element where the damage is."""
-    reader = _ArrayReader(handle)
+    reader = ArrayReader(handle)
     if reader.next_char() != "[":
         yield _not_an_array(source)
         return
@@ -523,52 +518,16 @@ def parse_damaged_array(handle: IO[str], source: str) -> Iterator[dict[str, Any]
                 yield _error_record(source, "malformed_report", f"{source}: not valid JSON after the end of the "
                                     f"array; its {number - 1} element(s) were read")
             return
-        if number > 1 and char == ",":
-            reader.at += 1
-        element = reader.value() if number == 1 or char == "," else None
+        if number > 1 and char != ",":  # two values with no comma between them
+            element = None
+        else:
+            reader.at += number > 1
+            element = reader.value()
         if element is None:
             yield _error_record(source, "malformed_report", f"{source}: element {number} of the array is cut short "
                                 f"or not valid JSON; the {number - 1} element(s) before it were read")
             return
         yield _array_report(element[0], number, source)
-
-
-class _ArrayReader:
-    """A JSON text read forward from a text stream, a block at a time, holding only what is not yet read. The blocks
-    are small: a compressed stream cut short raises on the read that meets the cut, and what that read held is lost."""
-
-    BLOCK = 1 << 12
-
-    def __init__(self, handle: IO[str]):
-        self.handle = handle
-        self.text = handle.read(self.BLOCK).removeprefix("\ufeff")
-        self.at = 0
-        self.eof = not self.text
-
-    def _more(self) -> bool:
-        block = self.handle.read(self.BLOCK)
-        self.text, self.at, self.eof = self.text[self.at:] + block, 0, not block
-        return bool(block)
-
-    def next_char(self) -> str:
-        """The next character that is not JSON whitespace, left unread ("" at the end)."""
-        while True:
-            self.at = _JSON_SPACE.match(self.text, self.at).end()  # type: ignore[union-attr]
-            if self.at < len(self.text) or not self._more():
-                return self.text[self.at:self.at + 1]
-
-    def value(self) -> tuple[Any] | None:
-        """The JSON value that starts here (in a tuple), read past; None when there is none (cut short, damaged)."""
-        self.next_char()
-        while True:
-            try:
-                value, self.at = _DECODER.raw_decode(self.text, self.at)
-                return (value,)
-            except ValueError:
-                if self.eof or not self._more():
-                    return None
-            except RecursionError:
-                return None
 
 
 class Distinct:

@@ -147,6 +147,46 @@ def output_file_kind(path: str) -> str | None:
         return None
 
 
+class ArrayReader:
+    """A JSON text read forward from a text stream, a block at a time, holding only what is not yet read. The blocks
+    are small (a quarter of a long value being read): a compressed stream cut short raises on the read that meets the
+    cut, and what that read held is lost."""
+
+    BLOCK = 1 << 12
+    _decoder = json.JSONDecoder()
+
+    def __init__(self, handle: IO[str]):
+        self.handle = handle
+        self.text = handle.read(self.BLOCK).removeprefix("\ufeff")
+        self.at = 0
+        self.eof = not self.text
+
+    def _more(self) -> bool:
+        block = self.handle.read(max(self.BLOCK, (len(self.text) - self.at) // 4))  # a long value: decoded a few times
+        self.text, self.at, self.eof = self.text[self.at:] + block, 0, not block
+        return bool(block)
+
+    def next_char(self) -> str:
+        """The next character that is not JSON whitespace, left unread ("" at the end)."""
+        while True:
+            self.at = _SPACE.match(self.text, self.at).end()  # type: ignore[union-attr]
+            if self.at < len(self.text) or not self._more():
+                return self.text[self.at:self.at + 1]
+
+    def value(self) -> tuple[Any] | None:
+        """The JSON value that starts here (in a tuple), read past; None when there is none (cut short, damaged)."""
+        self.next_char()
+        while True:
+            try:
+                value, self.at = self._decoder.raw_decode(self.text, self.at)
+                return (value,)
+            except ValueError:
+                if self.eof or not self._more():
+                    return None
+            except RecursionError:
+                return None
+
+
 def is_reports_file(path: str) -> bool:
     """Whether ``path`` is a report file (see the module documentation)."""
     return report_file_kind(path) is not None
