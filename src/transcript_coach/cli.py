@@ -51,17 +51,29 @@ def _terminate(signum, frame) -> None:
     raise _Terminated()
 
 
+class _Interrupted(KeyboardInterrupt):
+    """Ctrl-C during a command. Of its own type: run as ``python -m``, CPython kills itself with SIGINT at exit,
+    whatever exit code was asked for, once a ``KeyboardInterrupt`` itself came out of code it ran with ``exec`` or
+    ``eval`` (a dataclass being made, when Ctrl-C lands in a module imported on first use); not a subclass."""
+
+
+def _interrupt(signum, frame) -> None:
+    raise _Interrupted()
+
+
 @contextlib.contextmanager
 def _interruptible(output: str | None, journal: Path | None = None) -> Iterator[None]:
     """Ctrl-C, SIGTERM and user-fixable errors end the command with a message and the conventional exit code;
     with ``-o`` nothing is left behind (see ``atomic_output``), except the ``journal`` of a resumable run."""
     previous = signal.signal(signal.SIGTERM, _terminate)
+    interrupt = signal.getsignal(signal.SIGINT)
+    if interrupt is signal.default_int_handler:  # not where Ctrl-C is ignored (a job started in the background)
+        signal.signal(signal.SIGINT, _interrupt)
     kept = f": the reports so far are kept in {journal}; rerun the same command with --resume to continue"
     try:
         yield
     except KeyboardInterrupt:
         click.echo("\ninterrupted" + (kept if journal else ": nothing was written" if output else ""), err=True)
-        _forget_interrupt()
         sys.exit(EXIT_INTERRUPTED)
     except _Terminated:
         click.echo("terminated" + (kept if journal else ": nothing was written" if output else ""), err=True)
@@ -75,14 +87,8 @@ def _interruptible(output: str | None, journal: Path | None = None) -> Iterator[
         raise click.ClickException(problem + (kept if journal else "")) from None
     finally:
         signal.signal(signal.SIGTERM, previous)
-
-
-def _forget_interrupt() -> None:
-    """Let the interrupt just handled end the process with ``EXIT_INTERRUPTED``. Run as ``python -m``, CPython kills
-    itself with SIGINT at exit, whatever exit code was asked for, when a ``KeyboardInterrupt`` came out of code it ran
-    from a string with ``exec`` or ``eval`` (a dataclass or named tuple being made, when Ctrl-C lands in a module
-    imported on first use): it notes that in a flag, and it clears the flag whenever it starts running such code."""
-    exec("")
+        if interrupt is signal.default_int_handler:
+            signal.signal(signal.SIGINT, interrupt)
 
 
 class _EchoWarnings(logging.Handler):
