@@ -1,11 +1,12 @@
 """Shared test fixtures: repository paths, a helper that validates reports against the shipped schema, and one that
-says what a reading of an input gives."""
+says what a reading of an input gives; and the Hypothesis settings of every property test."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from transcript_coach.cache import VARIABLE as CACHE_VARIABLE
 from transcript_coach.errors import InputError
@@ -13,6 +14,11 @@ from transcript_coach.schema import schema_errors
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "sample_transcripts"
+
+# Property tests check behaviour, not speed: an example taking over Hypothesis's default 200 ms on a busy machine
+# (a CI runner, say) is no failure. The speed of the pipeline is measured by benchmarks/.
+settings.register_profile("transcript-coach", deadline=None)
+settings.load_profile("transcript-coach")
 
 
 @pytest.fixture(scope="session", autouse=True)
