@@ -312,9 +312,11 @@ def _skipped(item: Path, left_out: str | None, report_files: bool) -> str | None
     if not report_files and is_reports_file(str(item)):
         return ("a report file written by transcript-coach, not transcripts (review and agents read it; name the file "
                 "itself to score its conversations again)")
-    command = output_file_kind(str(item)) if SUFFIXES.get(Path(inner_name(item.name)).suffix.casefold()) \
-        in _OUTPUT_FORMATS else None
-    return None if command is None else _output_problem(command)
+    if SUFFIXES.get(Path(inner_name(item.name)).suffix.casefold()) in _OUTPUT_FORMATS:
+        command = output_file_kind(str(item))
+        if command is not None:
+            return _output_problem(command)
+    return None
 
 
 def _output_problem(command: str) -> str:

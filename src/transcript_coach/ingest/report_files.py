@@ -114,7 +114,7 @@ def output_kind(head: bytes) -> str | None:
     """The command that wrote a file whose first bytes are ``head``, when it is one of transcript-coach's outputs
     other than reports (``score --format csv``, ``review``, ``agents --format json``, ...): scores, a queue or
     profiles, which are neither transcripts nor reports. None for any other file."""
-    text = head.removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="ignore")
+    text = head[:OUTPUT_HEAD_BYTES].removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="ignore")
     return next((command for command, pattern in _output_patterns().items() if pattern.match(text)), None)
 
 
