@@ -7,9 +7,9 @@ default ../shared/data), ``--size`` of them (default 2,000), scored once with ``
 file repeats those reports ten times, each copy's ids its own (``ID~k``): ten times the conversations, as a longer
 period of the same team gives. Measured, each command a CLI subprocess reading the file: the peak memory
 (``ru_maxrss``) and wall time of ``agents``, ``review --top 50`` and ``review`` at 1x and 10x, and the ratio of the
-two peaks. ``review`` without ``--top`` lists every queued conversation, so what it keeps grows with them; ``agents``
-keeps a few hundred bytes a conversation; ``review --top N`` a few conversations an agent and a hash of each
-conversation's name. ``--write-results`` rewrites the reports section of ``benchmarks/RESULTS.md``.
+two peaks. ``review`` without ``--top`` lists every queued conversation, so what it keeps (each one's place in the
+queue) grows with them; ``agents`` keeps a few hundred bytes a conversation; ``review --top N`` a few conversations
+an agent and a hash of each conversation's name. ``--write-results`` rewrites the reports section of ``benchmarks/RESULTS.md``.
 """
 
 from __future__ import annotations
@@ -26,8 +26,9 @@ from throughput import (DEFAULT_DATA, SCALE, conversations, corpus, log, machine
 DEFAULT_SIZE = 2000
 EXPECTED = ("What grows with the reports: `agents` keeps a few hundred bytes a conversation; `review --top N` keeps at "
             "most N and a quarter conversations an agent name (a bound reached once each name has that many queued) "
-            "and a hash of each conversation's name; `review` without `--top` lists every queued conversation, and "
-            "keeps them. Ratios are of the whole process, interpreter and imports included (about 30 MB).")
+            "and a hash of each conversation's name; `review` without `--top` lists every queued conversation: it "
+            "keeps each one's place in the queue (a few hundred bytes), its reasons and evidence lines waiting in a "
+            "temporary file. Ratios are of the whole process, interpreter and imports included (about 30 MB).")
 COMMANDS = (("agents", ["agents", "--format", "json"]), ("review --top 50", ["review", "--top", "50"]),
             ("review", ["review", "--format", "jsonl"]))
 

@@ -8,6 +8,7 @@ import io
 import json
 import lzma
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -610,6 +611,47 @@ def test_cli_reads_reports_from_stdin(reports_file):
         result = run("-", "--format", "jsonl", "--top", "1", input=handle.read())
     assert result.exit_code == 0
     assert json.loads(result.stdout)["id"] == "m0"
+
+
+def test_the_whole_queue_waits_on_disk_and_is_read_back_as_it_was(monkeypatch):
+    """Without --top every queued conversation is listed: its reasons and evidence lines go to a temporary file as
+    the reports are read, and are read back as the queue is written; memory holds its place in the queue only."""
+    import datetime
+    import tracemalloc
+
+    quote = "I have asked three times already and nobody answers. " * 40  # a long evidence line (2,000+ characters)
+
+    def reports(n):
+        for k in range(n):
+            report = make_report(f"r{k}", (("Tom", "Priya", "Ann")[k % 3],), scores={"empathy": 20.0 + k % 7},
+                                 flags=[("dismissive", "high", [(1, "Calm down.")])])
+            report["evidence"][0]["text"] = quote + str(k)
+            yield report
+
+    whole = review(reports(60))
+    held = review(reports(60), top=60)  # a top as long as the queue: kept in memory, ordered as without top
+    assert isinstance(whole.items, Sequence) and not isinstance(whole.items, tuple)
+    assert list(whole.items) == list(held.items) and len(whole.items) == 60
+    assert [i.rank for i in whole.items[1:3]] == [2, 3] and whole.items[-1] == held.items[-1]
+    odd = [dict(r, started_at=datetime.datetime(2026, 3, 2, 10, k)) for k, r in enumerate(reports(3))]  # not JSON
+    assert list(review(odd).items) == list(review(odd, top=3).items)
+    with monkeypatch.context() as patch:  # no temporary folder to write to: kept in memory
+        patch.setattr("tempfile.TemporaryFile", lambda: (_ for _ in ()).throw(PermissionError("read-only")))
+        assert list(review(reports(5)).items) == list(review(reports(5), top=5).items)
+
+    def peak(n):
+        tracemalloc.start()
+        try:
+            result = review(reports(n))
+            return tracemalloc.get_traced_memory()[0], result
+        finally:
+            tracemalloc.stop()
+
+    peak(10)  # settings loaded once are not what is measured
+    small, _ = peak(100)
+    large, result = peak(400)
+    assert result.queued == 400
+    assert (large - small) / 300 < 1_000  # each queued conversation's reasons quote over 2,000 characters
 
 
 def test_review_and_profiles_hold_what_they_need_of_each_report_not_the_report():

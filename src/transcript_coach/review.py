@@ -36,6 +36,7 @@ import io
 import itertools
 import json
 import os
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -167,7 +168,7 @@ class QueueItem:
 class Review:
     """The queue, the error records ("could not be scored") and how many conversations had nothing to review."""
 
-    items: tuple[QueueItem, ...]
+    items: Sequence[QueueItem]  # the whole queue is read back from a temporary file as it is asked for
     failures: tuple[Mapping[str, Any], ...]
     queued: int  # conversations with urgency > 0 (before --top)
     clean: int  # conversations with nothing to review
@@ -305,24 +306,28 @@ _Entry = tuple[tuple[float, str, str], int, tuple[str, ...], QueueItem]  # order
 
 
 class _Candidates:
-    """The queued conversations, as they are read, that the queue could hold: every one without ``top``; with it,
-    those among the ``top`` most urgent of one of their names (as written), or of the conversations with no named
-    agent. ``spread`` gives each pick to a bucket's most urgent conversation not yet picked, so it never looks further
-    than ``top`` down a bucket. A bucket is one or more names merged, or the conversations none of whose names stands
-    for an agent, which a name tells by itself (``names_someone``): a conversation ``spread`` can reach is among the
-    ``top`` most urgent of one of its names, or of the no-agent ones. Each name keeps at most ``top`` and a quarter
-    more (at least 8 more), and is cut back to ``top`` when that is reached: the queue holds a few conversations a
-    name, however many are read."""
+    """The queued conversations, as they are read, that the queue could hold: every one without ``top`` (its reasons
+    and evidence waiting in a temporary file, ``_Spill``); with it, those among the ``top`` most urgent of one of
+    their names (as written), or of the conversations with no named agent. ``spread`` gives each pick to a bucket's
+    most urgent conversation not yet picked, so it never looks further than ``top`` down a bucket. A bucket is one
+    or more names merged, or the conversations none of whose names stands for an agent, which a name tells by itself
+    (``names_someone``): a conversation ``spread`` can reach is among the ``top`` most urgent of one of its names, or
+    of the no-agent ones. Each name keeps at most ``top`` and a quarter more (at least 8 more), and is cut back to
+    ``top`` when that is reached: the queue holds a few conversations a name, however many are read."""
 
     def __init__(self, top: int | None):
         self.top = top
         self._cut_at = None if top is None else top + max(top // 4, 8)
         self._read = 0
         self._kept: dict[str | None, list[_Entry]] = {}  # by name; None: no named agent, or every one without top
+        self._spill = _Spill() if top is None else None
 
     def add(self, named: tuple[str, ...], item: QueueItem) -> None:
         """``named``: the report's names (``NameTally.add``)."""
-        entry = (_order(item), self._read, named, item)  # the reading order breaks ties, as a stable sort does
+        order = _order(item)
+        if self._spill is not None:  # every one is kept: its reasons and evidence wait on disk
+            item = self._spill.put(item)  # type: ignore[assignment]
+        entry = (order, self._read, named, item)  # the reading order breaks ties, as a stable sort does
         self._read += 1
         if self.top is None:
             self._kept.setdefault(None, []).append(entry)
@@ -337,11 +342,88 @@ class _Candidates:
     def __len__(self) -> int:
         return self._read
 
+    def queue(self, names: AgentNames) -> _Queue:
+        """Without ``top``: every conversation, most urgent first, read back from where it waits."""
+        assert self._spill is not None
+        return _Queue([(named, ref) for _, _, named, ref in sorted(self._kept.get(None, []))], self._spill, names)
+
     def entries(self) -> list[tuple[tuple[str, ...], QueueItem]]:
-        """(names, item) of each kept conversation, in the order read."""
+        """With ``top``: (names, item) of each kept conversation, in the order read."""
         kept = {read: (named, item) for entries in self._kept.values()
-                for _, read, named, item in (sorted(entries)[:self.top] if self.top is not None else entries)}
+                for _, read, named, item in sorted(entries)[:self.top]}
         return [kept[read] for read in sorted(kept)]
+
+
+_Ref = tuple[int, int] | QueueItem  # where a spilled item is in its file (offset, length), or the item itself
+
+
+class _Spill:
+    """Queue items in a temporary file, each written as it is read and read back when it is asked for: the whole
+    queue of a year's reports holds its order in memory (about 200 bytes a conversation), not the reasons and
+    evidence lines (a few kilobytes). An item that JSON cannot hold (a report made in Python with other values in
+    it), or that cannot be written (no temporary folder, a full disk), stays in memory."""
+
+    def __init__(self) -> None:
+        self._file: IO[bytes] | None = None
+        self._end = 0
+        with contextlib.suppress(OSError):  # no temporary folder to write to: the queue is kept in memory
+            self._file = tempfile.TemporaryFile()  # gone when closed, or when this process ends
+
+    def put(self, item: QueueItem) -> _Ref:
+        if self._file is None:
+            return item
+        try:
+            data = json.dumps(_item_fields(item), ensure_ascii=False).encode("utf-8")
+            self._file.seek(self._end)
+            self._file.write(data)
+        except (TypeError, ValueError, OSError):  # not JSON; a full disk
+            return item
+        self._end += len(data)
+        return self._end - len(data), len(data)
+
+    def get(self, ref: _Ref) -> QueueItem:
+        if isinstance(ref, QueueItem):
+            return ref
+        assert self._file is not None
+        self._file.seek(ref[0])
+        return _item_from_fields(json.loads(self._file.read(ref[1])))
+
+
+class _Queue(Sequence[QueueItem]):
+    """The whole queue, most urgent first: each item read back from its ``_Spill`` when it is asked for, with its
+    rank and the buckets its names resolved to."""
+
+    def __init__(self, entries: list[tuple[tuple[str, ...], _Ref]], spill: _Spill, names: AgentNames):
+        self._entries = entries
+        self._spill = spill
+        self._names = names
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        named, ref = self._entries[index]
+        rank = range(1, len(self) + 1)[index]
+        return replace(self._spill.get(ref), rank=rank, buckets=self._names.agents(named) or (NO_AGENT,))
+
+
+def _item_fields(item: QueueItem) -> list[Any]:
+    """``item`` as JSON values (``_item_from_fields`` makes it again), without its rank and buckets."""
+    return [item.urgency, item.report_id, item.source, list(item.agents), item.started_at,
+            [[r.kind, r.code, r.severity, r.text, r.weight, list(r.missing),
+              [[e.id, e.turn, e.speaker, e.role, e.feature, e.text, e.start, e.end] for e in r.evidence]]
+             for r in item.reasons]]
+
+
+def _item_from_fields(fields: list[Any]) -> QueueItem:
+    urgency, report_id, source, agents, started_at, reasons = fields
+    return QueueItem(rank=0, urgency=urgency, report_id=report_id, source=source, agents=tuple(agents), buckets=(),
+                     started_at=started_at,
+                     reasons=tuple(Reason(kind, code, severity, text, weight, tuple(EvidenceLine(*e) for e in lines),
+                                          tuple(missing))
+                                   for kind, code, severity, text, weight, missing, lines in reasons))
 
 
 def review(reports: Iterable[Mapping[str, Any]], top: int | None = None) -> Review:
@@ -370,9 +452,12 @@ def review(reports: Iterable[Mapping[str, Any]], top: int | None = None) -> Revi
             reasons=reasons,
         ))
     names = tally.resolve()
-    candidates = [replace(item, buckets=names.agents(named) or (NO_AGENT,)) for named, item in queued.entries()]
-    chosen = sorted(candidates, key=_order) if top is None or top >= len(queued) else spread(candidates, top)
-    items = tuple(replace(c, rank=i) for i, c in enumerate(chosen, 1))
+    if top is None:
+        items: Sequence[QueueItem] = queued.queue(names)
+    else:
+        candidates = [replace(item, buckets=names.agents(named) or (NO_AGENT,)) for named, item in queued.entries()]
+        chosen = sorted(candidates, key=_order) if top >= len(queued) else spread(candidates, top)
+        items = tuple(replace(c, rank=i) for i, c in enumerate(chosen, 1))
     return Review(items=items, failures=tuple(failures), queued=len(queued), clean=clean, names=names)
 
 
