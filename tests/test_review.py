@@ -613,11 +613,22 @@ def test_cli_reads_reports_from_stdin(reports_file):
     assert json.loads(result.stdout)["id"] == "m0"
 
 
+def traced(make):
+    """What ``make()`` returns, with the memory it left allocated and the most it had at once (tracemalloc)."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        result = make()
+        return (result, *tracemalloc.get_traced_memory())
+    finally:
+        tracemalloc.stop()
+
+
 def test_the_whole_queue_waits_on_disk_and_is_read_back_as_it_was(monkeypatch):
     """Without --top every queued conversation is listed: its reasons and evidence lines go to a temporary file as
     the reports are read, and are read back as the queue is written; memory holds its place in the queue only."""
     import datetime
-    import tracemalloc
 
     quote = "I have asked three times already and nobody answers. " * 40  # a long evidence line (2,000+ characters)
 
@@ -639,17 +650,9 @@ def test_the_whole_queue_waits_on_disk_and_is_read_back_as_it_was(monkeypatch):
         patch.setattr("tempfile.TemporaryFile", lambda: (_ for _ in ()).throw(PermissionError("read-only")))
         assert list(review(reports(5)).items) == list(review(reports(5), top=5).items)
 
-    def peak(n):
-        tracemalloc.start()
-        try:
-            result = review(reports(n))
-            return tracemalloc.get_traced_memory()[0], result
-        finally:
-            tracemalloc.stop()
-
-    peak(10)  # settings loaded once are not what is measured
-    small, _ = peak(100)
-    large, result = peak(400)
+    review(reports(10))  # settings loaded once are not what is measured
+    _, small, _ = traced(lambda: review(reports(100)))
+    result, large, _ = traced(lambda: review(reports(400)))
     assert result.queued == 400
     assert (large - small) / 300 < 1_000  # each queued conversation's reasons quote over 2,000 characters
 
@@ -658,8 +661,6 @@ def test_review_and_profiles_hold_what_they_need_of_each_report_not_the_report()
     """A year's reports are read as a stream: the queue keeps each queued report's reasons and the profiles a few
     figures of each report, not the report (its turns, tens of kilobytes in a real one). Reports made as they are
     read, each with 20,000 characters of turns: four times as many cost far less than their size."""
-    import tracemalloc
-
     from transcript_coach.language import load_identifier
     from transcript_coach.profiles import build_profiles
 
@@ -676,12 +677,8 @@ def test_review_and_profiles_hold_what_they_need_of_each_report_not_the_report()
     def peak(build, n):
         build(reports(10))  # what is loaded once (settings, lexicons) is not what is measured
         load_identifier()  # nor the language model loading in a thread (a Coach built by an earlier test starts it)
-        tracemalloc.start()
-        try:
-            result = build(reports(n))
-            return tracemalloc.get_traced_memory()[1], result
-        finally:
-            tracemalloc.stop()
+        result, _, most = traced(lambda: build(reports(n)))
+        return most, result
 
     for build, count in ((review, lambda r: r.queued), (build_profiles, lambda p: p.conversations)):
         small, result = peak(build, 100)
