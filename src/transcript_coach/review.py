@@ -22,10 +22,13 @@ their numbers in ``data/review.json``:
 
 Agent names are normalised as in ``profiles.resolve_agent_names`` ("Priya" and "Priya Raman" are one bucket).
 
-``load_reports`` reads what the ``review`` and ``agents`` commands are given: report files written by ``score``
-(``.jsonl`` files, compressed or not, whose first non-empty line is a report of this schema) or transcripts, which it
-scores first, and folders and zip archives of either (``ingest.report_files``). ``Distinct`` passes each conversation
-on once.
+Reports are read as a stream and only the reasons of a queued one are kept: with ``top``, of the few conversations
+each agent name could still have picked; without, of every one, in a temporary file (``_Spill``), its place in the
+queue in memory.
+
+``load_reports`` reads what the ``review`` and ``agents`` commands are given: report files written by ``score`` (JSON
+Lines or a JSON array, compressed or not, whose first report is of this schema) or transcripts, which it scores first,
+and folders and zip archives of either (``ingest.report_files``). ``Distinct`` passes each conversation on once.
 """
 
 from __future__ import annotations
