@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from transcript_coach.model import REPORT_SCHEMA, SKILLS
-from transcript_coach.review import (NO_AGENT, Distinct, is_reports_file, load_reports, parse_damaged_array,
+from transcript_coach.review import (NO_AGENT, Distinct, is_reports_file, load_reports, read_report_array,
                                      review, review_queue, review_settings, spread)
 from transcript_coach.schema import schema_errors
 
@@ -450,7 +450,7 @@ def test_a_json_array_of_reports_is_read_as_reports_in_a_folder_or_zip_archive(t
     *read, record = load_reports([str(folder / "reports.json.gz")], coach=lambda: pytest.fail("no scoring needed"))
     assert [d["id"] for d in read] == [f"r{i}" for i in range(len(read))] and len(read) >= 5
     assert record["error"]["code"] == "unreadable"
-    (record,) = parse_damaged_array(io.StringIO('{"schema": "transcript-coach/report/v1"}'), "r.json")
+    (record,) = read_report_array(io.StringIO('{"schema": "transcript-coach/report/v1"}'), "r.json")
     assert "expected a JSON array of reports" in record["error"]["message"]
 
 

@@ -47,11 +47,11 @@ from typing import IO, Any
 
 from transcript_coach.data import load_json
 from transcript_coach.errors import DataFileError, InputError
-from transcript_coach.ingest import iter_inputs, records
+from transcript_coach.ingest import iter_inputs
 from transcript_coach.ingest.compression import DAMAGED, compression_of, read_failure
 from transcript_coach.ingest.report_files import is_reports_file  # noqa: F401 (review.is_reports_file, as before)
 from transcript_coach.ingest.report_files import (ArrayReader, first_element, first_object, is_array_name,
-                                                  report_array, report_file_kind, report_kind, report_text)
+                                                  report_file_kind, report_kind, report_text)
 from transcript_coach.model import REPORT_SCHEMA, SKILLS
 from transcript_coach.profiles import AgentNames, NameTally, names_someone
 
@@ -589,10 +589,11 @@ def parse_reports(lines: Iterable[str], source: str) -> Iterator[dict[str, Any]]
             yield document
 
 
-def parse_damaged_array(handle: IO[str], source: str) -> Iterator[dict[str, Any]]:
-    """The reports of a JSON array that is not valid JSON as a whole (cut short, say, when ``score --format json >
-    FILE`` was stopped): each element before the damage, read as it comes (``parse_report_array``'s checks), then an
-    error record naming the element where the damage is."""
+def read_report_array(handle: IO[str], source: str) -> Iterator[dict[str, Any]]:
+    """The reports of a JSON array (``score --format json``), each element read from ``handle`` as it comes and
+    decoded once; an element that is not a report becomes an error record naming it. Where the array is cut short
+    (``score --format json > FILE`` stopped, say) or damaged, an error record naming the element comes after the
+    reports before it, as for a line of JSON Lines."""
     reader = ArrayReader(handle)
     if reader.next_char() != "[":
         yield _not_an_array(source)
@@ -645,13 +646,6 @@ class Distinct:
             yield report
 
 
-def parse_report_array(elements: Iterable[object], source: str) -> Iterator[dict[str, Any]]:
-    """The reports of a JSON array (``score --format json``); an element that is not one becomes an error record
-    naming the file and the element."""
-    for number, element in enumerate(elements, 1):
-        yield _array_report(element, number, source)
-
-
 def _array_report(element: object, number: int, source: str) -> dict[str, Any]:
     """Element ``number`` of a JSON array of reports, or an error record saying why it is not a report."""
     problem = check_report(element)
@@ -689,9 +683,7 @@ def load_reports(paths: Sequence[str], *, stdin: bytes | None = None, coach: Cal
             elif schema != "v1":
                 yield _other_version("<stdin>")
             elif array:
-                elements = records.JsonArray.of(text)
-                yield from (parse_damaged_array(io.StringIO(text), "<stdin>") if elements is None
-                            else parse_report_array(elements, "<stdin>"))
+                yield from read_report_array(io.StringIO(text), "<stdin>")
             else:
                 yield from parse_reports(text.splitlines(), "<stdin>")
             continue
@@ -735,19 +727,8 @@ def _read_reports(path: str, schema: str) -> Iterator[dict[str, Any]]:
         return
     compression = None
     try:
-        if is_array_name(path):
-            try:
-                elements = report_array(path)
-            except (InputError, *DAMAGED):  # a compressed file cut short, say: read up to the damage below
-                elements = None
-            if elements is None:  # not valid JSON as a whole
-                with report_text(path) as (handle, compression):
-                    yield from parse_damaged_array(handle, path)
-            else:
-                yield from parse_report_array(elements, path)
-        else:
-            with report_text(path) as (handle, compression):
-                yield from parse_reports(handle, path)
+        with report_text(path) as (handle, compression):
+            yield from (read_report_array if is_array_name(path) else parse_reports)(handle, path)
     except InputError as exc:  # a file in a zip archive, which changed meanwhile or cannot be read
         yield _error_record(path, exc.code, str(exc))
     except DAMAGED as exc:  # damaged, cut short, or gone or unreadable since it was told to be a report file

@@ -20,14 +20,13 @@ import json
 import os
 import re
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
 from transcript_coach.errors import InputError
 from transcript_coach.ingest import archive
 from transcript_coach.ingest.compression import DAMAGED, Compression, compression_of, inner_name
-from transcript_coach.ingest.records import JsonArray, load_json_file, load_json_stream
 from transcript_coach.model import REPORT_SCHEMA
 
 REPORT_SCHEMA_PREFIX = "transcript-coach/report/"
@@ -148,11 +147,11 @@ def output_file_kind(path: str) -> str | None:
 
 
 class ArrayReader:
-    """A JSON text read forward from a text stream, a block at a time, holding only what is not yet read. The blocks
-    are small (a quarter of a long value being read): a compressed stream cut short raises on the read that meets the
-    cut, and what that read held is lost."""
+    """A JSON text read forward from a text stream, holding only what is not yet read. It is read in small blocks,
+    since a compressed stream cut short raises on the read that meets the cut and what that read held is lost; a value
+    is decoded when what is held has doubled since the last try, so a long one is decoded about twice in all."""
 
-    BLOCK = 1 << 12
+    BLOCK = 1 << 14
     _decoder = json.JSONDecoder()
 
     def __init__(self, handle: IO[str]):
@@ -161,16 +160,23 @@ class ArrayReader:
         self.at = 0
         self.eof = not self.text
 
-    def _more(self) -> bool:
-        block = self.handle.read(max(self.BLOCK, (len(self.text) - self.at) // 4))  # a long value: decoded a few times
-        self.text, self.at, self.eof = self.text[self.at:] + block, 0, not block
-        return bool(block)
+    def _more(self, wanted: int) -> bool:
+        """Read on until ``wanted`` characters are held past the position (or the text ends); whether any were."""
+        parts = [self.text[self.at:]]
+        held = len(parts[0])
+        while held < wanted and not self.eof:
+            block = self.handle.read(self.BLOCK)
+            self.eof = not block
+            parts.append(block)
+            held += len(block)
+        self.text, self.at = "".join(parts), 0
+        return held > len(parts[0])
 
     def next_char(self) -> str:
         """The next character that is not JSON whitespace, left unread ("" at the end)."""
         while True:
             self.at = _SPACE.match(self.text, self.at).end()  # type: ignore[union-attr]
-            if self.at < len(self.text) or not self._more():
+            if self.at < len(self.text) or not self._more(1):
                 return self.text[self.at:self.at + 1]
 
     def value(self) -> tuple[Any] | None:
@@ -181,7 +187,7 @@ class ArrayReader:
                 value, self.at = self._decoder.raw_decode(self.text, self.at)
                 return (value,)
             except ValueError:
-                if self.eof or not self._more():
+                if not self._more(2 * (len(self.text) - self.at)):
                     return None
             except RecursionError:
                 return None
@@ -190,20 +196,6 @@ class ArrayReader:
 def is_reports_file(path: str) -> bool:
     """Whether ``path`` is a report file (see the module documentation)."""
     return report_file_kind(path) is not None
-
-
-def report_array(path: str) -> Sequence[object] | None:
-    """The elements of a report file that is a JSON array, each read from the file (through its decompressor, or
-    from its zip archive) when it is asked for, never all held (``records.JsonArray``); None when the file is not a
-    JSON array. Raises ``InputError`` for a file that cannot be read or changed meanwhile."""
-    if not os.path.isfile(path):
-        member = _member(path)
-        with member.open() as stream:
-            document = load_json_stream(stream, member.open, path, member.kind, sys.maxsize, size=member.size)
-    else:
-        with open(path, "rb") as handle:
-            document = load_json_file(handle, path, path, _compression(handle, path), sys.maxsize)
-    return document if isinstance(document, JsonArray) else None
 
 
 @contextlib.contextmanager
