@@ -30,9 +30,6 @@ from transcript_coach.ingest.compression import DAMAGED, Compression, compressio
 from transcript_coach.model import REPORT_SCHEMA
 
 REPORT_SCHEMA_PREFIX = "transcript-coach/report/"
-# How much of a JSON file is read to find its first element: a report is far shorter (a file whose first report is
-# longer is scored as transcripts, as any JSON file is)
-FIRST_ELEMENT_CHARS = 1 << 22
 OUTPUT_HEAD_BYTES = 4096  # holds how any output other than reports begins (``output_kind``)
 _SPACE = re.compile(r"[ \t\n\r]*")
 
@@ -49,30 +46,14 @@ def first_object(lines: Iterable[str]) -> Any:
 
 
 def first_element(handle: IO[str]) -> Any:
-    """The first element of a JSON array, when the text of ``handle`` is one and that element is a report within
-    its first ``FIRST_ELEMENT_CHARS`` characters; else None (a JSON file that holds no report is not decoded)."""
-    text = _head(handle, FIRST_ELEMENT_CHARS).lstrip("\ufeff \t\n\r")
-    if not text.startswith("[") or REPORT_SCHEMA_PREFIX not in text:
+    """The first element of a JSON array, when the text of ``handle`` is one and that element is whole (in a
+    compressed file cut short further on, too); else None. Only that element is read."""
+    reader = ArrayReader(handle)
+    if reader.next_char() != "[":
         return None
-    try:
-        return json.JSONDecoder().raw_decode(text, _SPACE.match(text, 1).end())[0]  # type: ignore[union-attr]
-    except (ValueError, RecursionError):
-        return None
-
-
-def _head(handle: IO[str], limit: int) -> str:
-    """Up to ``limit`` characters from ``handle``: those before the damage when a compressed file is cut short or
-    damaged within them (its first report may still be whole, and is read as one)."""
-    parts: list[str] = []
-    size = 0
-    with contextlib.suppress(*DAMAGED):
-        while size < limit:
-            block = handle.read(min(1 << 12, limit - size))  # what a read that meets the damage holds is lost
-            if not block:
-                break
-            parts.append(block)
-            size += len(block)
-    return "".join(parts)
+    reader.at += 1
+    element = reader.value()
+    return None if element is None else element[0]
 
 
 def report_kind(first: Any) -> str | None:
