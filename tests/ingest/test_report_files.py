@@ -216,3 +216,14 @@ def test_an_output_is_told_by_how_it_begins_not_by_a_likeness():
     assert output_kind(b"Review queue: I am still waiting for my refund\n") is None  # a chat could start so
     assert output_kind(b'[{"agent": "Tom", "text": "Hello"}]') is None  # turns of a JSON transcript
     assert output_kind(b'{"rank": 1, "text": "hi"}\n') is None
+
+
+def test_only_the_first_element_of_a_json_array_is_read_and_not_past_a_report_s_length():
+    import io
+
+    from transcript_coach.ingest.report_files import FIRST_ELEMENT_CHARS, first_element
+
+    reports = io.StringIO("[" + report_line("r1") + ", " + "7" * 10_000_000 + "]")
+    assert first_element(reports)["id"] == "r1" and reports.tell() < 100_000
+    ticket = io.StringIO(json.dumps([{"comments": ["x" * 100] * (FIRST_ELEMENT_CHARS // 50)}, {"id": "t2"}]))
+    assert first_element(ticket) is None and ticket.tell() <= 3 * FIRST_ELEMENT_CHARS  # one huge ticket: not read whole

@@ -30,6 +30,9 @@ from transcript_coach.ingest.compression import DAMAGED, Compression, compressio
 from transcript_coach.model import REPORT_SCHEMA
 
 REPORT_SCHEMA_PREFIX = "transcript-coach/report/"
+# How long the first element of a JSON file may be to be told a report: a report is far shorter, and a file whose
+# first element is longer (one huge ticket of an export, say) is scored as transcripts without being read twice
+FIRST_ELEMENT_CHARS = 1 << 22
 OUTPUT_HEAD_BYTES = 4096  # holds how any output other than reports begins (``output_kind``)
 _SPACE = re.compile(r"[ \t\n\r]*")
 
@@ -52,7 +55,7 @@ def first_element(handle: IO[str]) -> Any:
     if reader.next_char() != "[":
         return None
     reader.at += 1
-    element = reader.value()
+    element = reader.value(FIRST_ELEMENT_CHARS)
     return None if element is None else element[0]
 
 
@@ -160,15 +163,17 @@ class ArrayReader:
             if self.at < len(self.text) or not self._more(1):
                 return self.text[self.at:self.at + 1]
 
-    def value(self) -> tuple[Any] | None:
-        """The JSON value that starts here (in a tuple), read past; None when there is none (cut short, damaged)."""
+    def value(self, limit: int | None = None) -> tuple[Any] | None:
+        """The JSON value that starts here (in a tuple), read past; None when there is none (cut short, damaged), or
+        none within ``limit`` characters."""
         self.next_char()
         while True:
             try:
                 value, self.at = self._decoder.raw_decode(self.text, self.at)
                 return (value,)
             except ValueError:
-                if not self._more(2 * (len(self.text) - self.at)):
+                held = len(self.text) - self.at
+                if (limit is not None and held > limit) or not self._more(2 * held):
                     return None
             except RecursionError:
                 return None
