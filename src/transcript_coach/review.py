@@ -305,7 +305,8 @@ def spread(items: Sequence[QueueItem], top: int) -> list[QueueItem]:
     return sorted(picked.values(), key=_order)
 
 
-_Entry = tuple[tuple[float, str, str], int, tuple[str, ...], QueueItem]  # order, reading order, names, item
+_Ref = tuple[int, int] | QueueItem  # where a spilled item is in its file (offset, length), or the item itself
+_Entry = tuple[tuple[float, str, str], int, tuple[str, ...], _Ref]  # order, reading order, names, item or where it is
 
 
 class _Candidates:
@@ -327,10 +328,9 @@ class _Candidates:
 
     def add(self, named: tuple[str, ...], item: QueueItem) -> None:
         """``named``: the report's names (``NameTally.add``)."""
-        order = _order(item)
-        if self._spill is not None:  # every one is kept: its reasons and evidence wait on disk
-            item = self._spill.put(item)  # type: ignore[assignment]
-        entry = (order, self._read, named, item)  # the reading order breaks ties, as a stable sort does
+        # the reading order breaks ties, as a stable sort does; without top every one is kept, its reasons and
+        # evidence waiting on disk
+        entry = (_order(item), self._read, named, item if self._spill is None else self._spill.put(item))
         self._read += 1
         if self.top is None:
             self._kept.setdefault(None, []).append(entry)
@@ -355,9 +355,6 @@ class _Candidates:
         kept = {read: (named, item) for entries in self._kept.values()
                 for _, read, named, item in sorted(entries)[:self.top]}
         return [kept[read] for read in sorted(kept)]
-
-
-_Ref = tuple[int, int] | QueueItem  # where a spilled item is in its file (offset, length), or the item itself
 
 
 class _Spill:
