@@ -38,7 +38,7 @@ from transcript_coach.ingest.compression import (
 )
 from transcript_coach.ingest.decoding import Lines, decode, decode_json, file_lines, stream_lines
 from transcript_coach.ingest.records import LoadedJson, load_json_file, load_json_stream
-from transcript_coach.ingest.report_files import is_reports_file, output_file_kind, output_kind
+from transcript_coach.ingest.report_files import REPORT_KINDS, output_kind, written_kind
 from transcript_coach.model import Transcript
 
 for _module in ("chat", "records", "helpdesk", "email", "subtitles"):
@@ -309,14 +309,13 @@ def _skipped(item: Path, left_out: str | None, report_files: bool) -> str | None
     """Why ``iter_inputs`` passes over a file a walk met, or None."""
     if left_out is not None and os.path.abspath(item) == left_out:
         return "the file this run writes its output to"
-    if not report_files and is_reports_file(str(item)):
-        return ("a report file written by transcript-coach, not transcripts (review and agents read it; name the file "
-                "itself to score its conversations again)")
-    if SUFFIXES.get(Path(inner_name(item.name)).suffix.casefold()) in _OUTPUT_FORMATS:
-        command = output_file_kind(str(item))
-        if command is not None:
-            return _output_problem(command)
-    return None
+    if SUFFIXES.get(Path(inner_name(item.name)).suffix.casefold()) not in _OUTPUT_FORMATS:
+        return None
+    written = written_kind(str(item))
+    if written in REPORT_KINDS:
+        return None if report_files else ("a report file written by transcript-coach, not transcripts (review and "
+                                          "agents read it; name the file itself to score its conversations again)")
+    return None if written is None else _output_problem(written)
 
 
 def _output_problem(command: str) -> str:

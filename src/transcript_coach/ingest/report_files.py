@@ -74,23 +74,58 @@ def is_array_name(path: str) -> bool:
     return inner_name(path).lower().endswith(".json")
 
 
+REPORT_KINDS = ("v1", "other")  # what ``report_file_kind`` says of a report file (``report_kind``)
+
+
 def report_file_kind(path: str) -> str | None:
     """The schema of the reports in ``path`` (``report_kind``: "v1" or "other") when it is a report file (see the
     module documentation); None when it is not."""
-    if not inner_name(path).lower().endswith((".jsonl", ".json")):
+    if not _report_name(path):
         return None
-    array = is_array_name(path)
     try:
-        if os.path.isfile(path):  # a folder walk asks of every JSON file: most are told by their first bytes
-            with open(path, "rb") as handle:
-                head = handle.read(64)
-            if compression_of(head, path) is None and not head.lstrip(b"\xef\xbb\xbf \t\n\r").startswith(
-                    b"[" if array else b"{"):
-                return None
-        with report_text(path) as (handle, _):
-            return report_kind(first_element(handle) if array else first_object(handle))
+        with _report_bytes(path) as (stream, _):
+            return _reports_in(stream, path, _head(stream))
     except (OSError, InputError, *DAMAGED):
         return None  # scored as a transcript, whose reading says what is wrong with it
+
+
+def written_kind(path: str) -> str | None:
+    """What transcript-coach wrote ``path`` as, told in one opening of the file: a report file's schema
+    (``report_file_kind``, one of ``REPORT_KINDS``), or the command of another output (``output_kind``); None for any
+    other file, or one that cannot be read (its reading says why)."""
+    try:
+        with _report_bytes(path) as (stream, _):
+            head = _head(stream)
+            return output_kind(head) or (_reports_in(stream, path, head) if _report_name(path) else None)
+    except (OSError, InputError, *DAMAGED):
+        return None
+
+
+def _head(stream: IO[bytes]) -> bytes:
+    """Up to ``OUTPUT_HEAD_BYTES`` from the start of ``stream``: those before the damage when a compressed file is cut
+    short within them (``read1`` gives what is there; ``read`` would raise and give nothing)."""
+    parts: list[bytes] = []
+    size = 0
+    with contextlib.suppress(*DAMAGED):
+        while size < OUTPUT_HEAD_BYTES and (block := stream.read1(OUTPUT_HEAD_BYTES - size)):  # type: ignore
+            parts.append(block)
+            size += len(block)
+    return b"".join(parts)
+
+
+def _report_name(path: str) -> bool:
+    return inner_name(path).lower().endswith((".jsonl", ".json"))
+
+
+def _reports_in(stream: IO[bytes], path: str, head: bytes) -> str | None:
+    """``report_kind`` of the report file ``path`` open as ``stream``, whose first bytes, already read, are ``head``
+    (most JSON files are told by them alone)."""
+    array = is_array_name(path)
+    if not head.lstrip(b"\xef\xbb\xbf \t\n\r").startswith(b"[" if array else b"{"):
+        return None
+    stream.seek(0)
+    text = io.TextIOWrapper(stream, encoding="utf-8", errors="replace")
+    return report_kind(first_element(text) if array else first_object(text))
 
 
 def output_kind(head: bytes) -> str | None:
@@ -119,15 +154,6 @@ def _output_patterns() -> dict[str, re.Pattern[str]]:
         "agents --format csv": line(",".join(profiles.csv_columns())),
     }
     return {command: re.compile(pattern, re.MULTILINE) for command, pattern in patterns.items()}
-
-
-def output_file_kind(path: str) -> str | None:
-    """``output_kind`` of the file ``path`` (compressed too, or in a zip archive); None when it cannot be read."""
-    try:
-        with _report_bytes(path) as (stream, _):
-            return output_kind(stream.read(OUTPUT_HEAD_BYTES))
-    except (OSError, InputError, *DAMAGED):
-        return None
 
 
 class ArrayReader:
