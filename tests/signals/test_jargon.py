@@ -411,3 +411,12 @@ def test_word_frequencies_give_wordfreqs_zipf_frequency(coach):
     assert len(plain) > 5000
     for word in plain + tricky:
         assert table.zipf_frequency(word) == wordfreq.zipf_frequency(word, "en"), word
+
+
+def test_word_frequencies_are_the_table_wordfreq_reads(coach):
+    """One copy of wordfreq's English table in memory: the one ``wordfreq.word_frequency`` reads (lexicons order
+    their checks by it) is the one the signals look words up in."""
+    import wordfreq
+
+    wordfreq.word_frequency("kettle", "en")
+    assert coach.resources.word_frequencies()._freq is wordfreq.get_frequency_dict("en", "best")
