@@ -7,6 +7,7 @@ import io
 import json
 import lzma
 import os
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -208,6 +209,21 @@ def test_the_progress_line_counts_conversations_and_their_pace(capsys, monkeypat
     shown = capsys.readouterr().err
     assert "scored 1 conversation(s), 0 failed, 2/s: chats/a.txt" in shown
     assert "scored 2 conversation(s), 0 failed, 4/s: chats/b.txt" in shown
+
+
+def test_a_run_ends_with_a_line_saying_what_the_output_holds_and_where(broken_folder, tmp_path):
+    out = tmp_path / "reports.jsonl"
+    for extra in ([], ["--format", "csv"]):
+        result = run("score", str(broken_folder), "-o", str(out), *extra)
+        assert result.exit_code == 1
+        last = result.stderr.splitlines()[-1]
+        assert re.fullmatch(rf"scored 1 conversation\(s\), 5 failed, in [\d,]+\.\d s; written to {re.escape(str(out))}",
+                            last), last
+    to_stdout = run("score", str(broken_folder / "good.txt"))
+    assert len(lines(to_stdout.stdout)) == 1
+    assert re.fullmatch(r"scored 1 conversation\(s\), 0 failed, in [\d,]+\.\d s", to_stdout.stderr.strip())
+    quiet = run("score", str(broken_folder), "-o", str(out), "-q")
+    assert "scored" not in quiet.stderr and "empty.txt" in quiet.stderr  # errors are still printed
 
 
 def test_formats_lists_every_format():

@@ -146,6 +146,7 @@ def test_resume_rescores_a_half_done_file_without_writing_its_conversations_twic
         assert result.exit_code == 1  # broken.json, recorded once
         assert f"resuming: {cut} line(s) already in" in result.stderr
         assert out.read_text(encoding="utf-8").splitlines() == clean
+        assert f"scored {len(clean) - 1} conversation(s), 1 failed, in " in result.stderr  # the whole file's counts
         assert _leftovers(tmp_path) == ["out.jsonl"]
         out.unlink()
 

@@ -317,6 +317,7 @@ def score(paths, output, output_format, models, resume, jobs, quiet, debug, **co
     Formats: plain-text chats (.txt/.log), JSON (generic, Zendesk, Intercom, Freshdesk), CSV and JSONL with a
     conversation id column, email (.eml, .mbox), WebVTT and SRT call transcripts.
     """
+    began = time.monotonic()
     journaled = bool(output) and output_format == "jsonl"
     if resume and not journaled:
         raise click.UsageError("--resume continues a JSONL file written with -o FILE: give -o FILE (and --format "
@@ -346,6 +347,10 @@ def score(paths, output, output_format, models, resume, jobs, quiet, debug, **co
         done, failed = progress.done, progress.failed
     if not quiet and done + failed == 0:
         click.echo("warning: no transcripts found in the given paths", err=True)
+    elif not quiet:
+        where = f"; written to {output}" if output and output != "-" else ""
+        click.echo(f"scored {done:,} conversation(s), {failed:,} failed, in {time.monotonic() - began:,.1f} s{where}",
+                   err=True)  # with --resume, what the output holds: the earlier run's too
     sys.exit(EXIT_SOME_FAILED if failed or done == 0 else EXIT_OK)
 
 
