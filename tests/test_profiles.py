@@ -9,6 +9,7 @@ import io
 import json
 import math
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -318,6 +319,20 @@ def reports_file(tmp_path):
     path = tmp_path / "reports.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in reports), encoding="utf-8")
     return str(path)
+
+
+def test_cli_says_what_the_profiles_hold_at_the_end_unless_its_listing_does(reports_file, tmp_path):
+    read = [json.loads(line) for line in Path(reports_file).read_text("utf-8").splitlines()]
+    conversations = sum("error" not in r for r in read)
+    out = tmp_path / "agents.json"
+    result = run(reports_file, "--format", "json", "-o", str(out))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (f"2 agent profile(s) from {conversations} conversation(s), 1 could not "
+                                              f"be scored; written to {out}")
+    one = run(reports_file, "--format", "csv", "--agent", "tom")
+    assert one.stderr.splitlines()[-1] == f"1 agent profile(s) from {conversations} conversation(s), 1 could not be " \
+                                          "scored"
+    assert "agent profile(s)" not in run(reports_file).stderr  # the text listing says it itself
 
 
 def test_cli_text(reports_file):

@@ -513,6 +513,21 @@ def test_cli_output_is_written_atomically(reports_file, tmp_path):
     assert missing.exit_code == 2 and "does not exist" in missing.output
 
 
+def test_cli_says_what_the_queue_holds_at_the_end_unless_its_listing_does(reports_file, tmp_path):
+    full = review(team_reports())
+    assert full.queued > 2
+    out = tmp_path / "queue.jsonl"
+    result = run(reports_file, "--top", "2", "--format", "jsonl", "-o", str(out))
+    assert result.exit_code == 0
+    assert result.stderr.splitlines()[-1] == (f"2 conversation(s) in the review queue, of {full.conversations} read "
+                                              f"({full.queued} with something to review); written to {out}")
+    to_stdout = run(reports_file, "--format", "jsonl")
+    assert f"{full.queued} conversation(s) in the review queue" in to_stdout.stderr
+    assert len(to_stdout.stdout.splitlines()) == full.queued
+    listing = run(reports_file)  # the text listing says it itself
+    assert listing.exit_code == 0 and "in the review queue" not in listing.stderr
+
+
 @pytest.mark.parametrize("args", [["/no/such/file.jsonl"], ["--top", "-1", "x"], ["--format", "xml", "x"], []])
 def test_cli_usage_errors_exit_2(args):
     result = run(*args)

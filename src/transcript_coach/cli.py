@@ -421,8 +421,9 @@ class _Input(click.Path):
 def _across_reports(inputs: tuple[str, ...], output: str | None, build, text_to_stdout: bool,
                     redact: RedactOptions | None = None, jobs: int = 1) -> None:
     """The shared body of ``review`` and ``agents``: read report files (or score transcripts, redacted with
-    ``redact``), each conversation once, ``build(reports)`` -> (result, write), list what could not be scored, write
-    atomically with -o, exit 0 / 1 as ``score`` does."""
+    ``redact``), each conversation once, ``build(reports)`` -> (result, write, what the output holds), list what could
+    not be scored, write atomically with -o, say what the output holds on stderr (unless the text listing on stdout
+    says it), exit 0 / 1 as ``score`` does."""
     from transcript_coach.review import Distinct, failure_text, load_reports
 
     if output:
@@ -437,7 +438,7 @@ def _across_reports(inputs: tuple[str, ...], output: str | None, build, text_to_
     with _interruptible(output), _library_warnings(quiet=False):
         coach = redacting_coach if redact is not None else None
         reports = Distinct(load_reports(inputs, stdin=stdin, coach=coach, jobs=jobs))
-        result, write = build(reports)  # read as a stream
+        result, write, said = build(reports)  # read as a stream
         if reports.repeated:
             click.echo(f"warning: {reports.repeated} conversation(s) given more than once (the same source and id: "
                        "overlapping report files, or a report file beside the transcripts it was scored from) "
@@ -448,6 +449,10 @@ def _across_reports(inputs: tuple[str, ...], output: str | None, build, text_to_
         _write(output, write)
     if not result.conversations and not result.failures:
         click.echo("warning: no conversations found in the given inputs", err=True)
+    elif output or not text_to_stdout:  # the text listing on stdout says it itself
+        failed = f", {len(result.failures):,} could not be scored" if result.failures else ""
+        where = f"; written to {output}" if output and output != "-" else ""
+        click.echo(f"{said}{failed}{where}", err=True)
     sys.exit(EXIT_SOME_FAILED if result.failures or not result.conversations else EXIT_OK)
 
 
@@ -472,7 +477,9 @@ def review_command(inputs, top, output, output_format, jobs, **redact_options) -
 
     def build(reports):
         result = review(reports, top)
-        return result, lambda out: QUEUE_WRITERS[output_format](result, out, top=top)
+        said = (f"{len(result.items):,} conversation(s) in the review queue, of {result.conversations:,} read "
+                f"({result.queued:,} with something to review)")
+        return result, lambda out: QUEUE_WRITERS[output_format](result, out, top=top), said
 
     _across_reports(inputs, output, build, output_format == "text", _redact_choice(redact_options), jobs)
 
@@ -504,7 +511,8 @@ def agents_command(inputs, agent_name, output, output_format, jobs, **redact_opt
                 known = ", ".join(p.name for p in result.agents) or "none"
                 raise click.UsageError(f"no agent named {agent_name!r} in these reports (agents: {known})")
             chosen = (found,)
-        return result, lambda out: PROFILE_WRITERS[output_format](result, chosen, out)
+        said = f"{len(chosen):,} agent profile(s) from {result.conversations:,} conversation(s)"
+        return result, lambda out: PROFILE_WRITERS[output_format](result, chosen, out), said
 
     _across_reports(inputs, output, build, output_format == "text", _redact_choice(redact_options), jobs)
 
