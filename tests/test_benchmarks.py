@@ -34,3 +34,24 @@ def test_redaction_rows_cover_every_kind_on_the_samples_without_the_shared_data(
     assert {row["signal"] for row in produced if row["metric"] == "removed"} == {f"redaction.{k}" for k in KINDS}
     assert all(0 <= row["value"] <= 1 for row in produced)
     assert not any(row["dataset"].startswith("abcd") for row in produced)
+
+
+SHARED_DATA = BENCHMARKS.parent.parent / "shared" / "data"
+
+
+@pytest.mark.skipif(not (SHARED_DATA / "twcs").is_dir(), reason="the shared data is not next to the repository")
+def test_html_render_times_both_pages_of_a_small_report():
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        import html_render
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    try:
+        html_render.browser()
+    except FileNotFoundError as exc:
+        pytest.skip(str(exc))
+    produced = html_render.measured(lambda work: html_render.measure_all(SHARED_DATA, 3, work), "tc-html-test-")
+    by_measure = {row["measure"]: row["value"] for row in produced}
+    assert by_measure["conversations in the report"] == 3
+    assert by_measure["open to first screenshot, report as written"] > 0
+    assert by_measure["open to first screenshot, every section rendered at once"] > 0

@@ -426,3 +426,41 @@ def test_report_renders_in_headless_chromium(browser, cli_report, tmp_path):
     if screenshot:  # for a human to look at; not an assertion
         chromium(browser, tmp_path / "profile2", "--window-size=1366,900", f"--screenshot={screenshot}",
                  cli_report.as_uri())
+
+
+# Run in the page as it settles: which conversation sections the browser has rendered (laid out and painted), by
+# whether their content is visible or skipped (content-visibility).
+RENDERED_PROBE = """<script>
+setInterval(function () {  // the page is read when the browser's time budget is spent: the latest answer counts
+  var sections = document.querySelectorAll("section.conv"), rendered = [];
+  for (var i = 0; i < sections.length; i++) {
+    if (sections[i].lastElementChild.checkVisibility({contentVisibilityAuto: true})) rendered.push(sections[i].id);
+  }
+  document.body.setAttribute("data-rendered", rendered.join(" "));
+}, 100);
+</script>"""
+
+
+def test_a_conversation_is_rendered_only_when_it_comes_on_screen(browser, cli_report, tmp_path):
+    """Off screen, a conversation's section is skipped by the browser (a report of thousands then opens in seconds);
+    a link to evidence in the last one renders that one and highlights the evidence."""
+    page = cli_report.read_text(encoding="utf-8")
+    sections = re.findall(r'<section class="conv" id="([^"]+)"', page)
+    last = sections[-1]
+    anchor = re.search(rf'class="ev-anchor" id="({re.escape(last)}--ev-[^"]+)" data-key="([^"]+)"', page)
+    probed = tmp_path / "probed.html"
+    probed.write_text(page.replace("</body>", RENDERED_PROBE + "</body>"), encoding="utf-8")
+
+    def rendered(url: str, profile: str) -> tuple[list[str], str]:
+        result = chromium(browser, tmp_path / profile, "--window-size=1366,900", "--virtual-time-budget=3000",
+                          "--dump-dom", url)
+        found = re.search(r'<body[^>]*data-rendered="([^"]*)"', result.stdout)
+        assert found, f"the probe did not run ({result.returncode}): {result.stderr[-3000:]}"
+        return found.group(1).split(), result.stdout
+
+    on_load, _ = rendered(probed.as_uri(), "top")
+    assert last not in on_load and len(on_load) < len(sections) // 2, on_load
+    jumped, dom = rendered(f"{probed.as_uri()}#{anchor.group(1)}", "jump")
+    assert last in jumped and len(jumped) < len(sections) // 2, jumped
+    hits = re.findall(r'class="[^"]*\bhit\b[^"]*" data-ev="([^"]*)"', dom)
+    assert hits and all(anchor.group(2) in keys.split() for keys in hits)

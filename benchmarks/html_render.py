@@ -1,0 +1,111 @@
+"""How long a browser takes to open the HTML report of many conversations: headless Chromium's time to its first
+screenshot of the page, for the report as written and for the same page with every conversation section rendered at
+once, side by side in one run.
+
+    python benchmarks/html_render.py [DATA_DIR] [--size N] [--write-results]
+
+The conversations are ``throughput.py``'s (support tweet threads, Ubuntu chats and USS dialogues from DATA_DIR,
+default ../shared/data), ``--size`` of them (default 1,000), scored once with ``score --format html``. The report's
+stylesheet lets the browser skip the sections off screen (``content-visibility: auto``); the second page is the first
+with that undone by one rule at the end of its stylesheet, as the report was before. Each page is opened three times,
+each time in a new browser profile, at 1366x900, and the best time is kept. Needs Chromium (``chromium``,
+``chromium-browser`` or ``google-chrome`` on PATH). ``--write-results`` rewrites the HTML section of
+``benchmarks/RESULTS.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from throughput import (DEFAULT_DATA, conversations, corpus, log, machine, markdown_table, measured, row, run_cli,
+                        write_corpus, write_results)
+
+DEFAULT_SIZE = 1000
+RUNS = 3
+ALL_RENDERED = ".conv { content-visibility: visible; }"  # the report as it was before sections were skipped
+BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+
+
+def browser() -> str:
+    for name in BROWSERS:
+        path = shutil.which(name)
+        if path:
+            return path
+    raise FileNotFoundError(f"no browser on PATH (looked for {', '.join(BROWSERS)})")
+
+
+def seconds_to_screenshot(chrome: str, page: Path, work: Path) -> float:
+    """Wall time from starting a headless browser (a new profile) on ``page`` to its screenshot being written."""
+    with tempfile.TemporaryDirectory(dir=work) as profile:
+        started = time.perf_counter()
+        subprocess.run([chrome, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                        "--no-first-run", "--disable-extensions", f"--user-data-dir={profile}",
+                        "--window-size=1366,900", f"--screenshot={work / 'shot.png'}", page.as_uri()],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, timeout=900)
+        return time.perf_counter() - started
+
+
+def measure_all(data_dir: Path, size: int, work: Path) -> list[dict]:
+    chrome = browser()
+    write_corpus(corpus(conversations(data_dir), size), work / "corpus")
+    page = work / "report.html"
+    seconds, _, _ = run_cli(["score", str(work / "corpus"), "--format", "html", "-o", str(page), "-q"])
+    shutil.rmtree(work / "corpus")
+    text = page.read_text(encoding="utf-8")
+    if text.count("</style>") != 1:
+        raise RuntimeError("expected the report to have one stylesheet")
+    rendered = work / "all-rendered.html"
+    rendered.write_text(text.replace("</style>", ALL_RENDERED + "</style>"), encoding="utf-8")
+    sections = text.count('<section class="conv"')
+    log(f"wrote the report of {sections} conversations in {seconds:.1f} s: {page.stat().st_size / 1048576:.1f} MB")
+    times = {}
+    for name, path in (("as written", page), ("every section rendered at once", rendered)):
+        runs = [seconds_to_screenshot(chrome, path, work) for _ in range(RUNS)]
+        times[name] = min(runs)
+        log(f"{name}: " + ", ".join(f"{s:.1f} s" for s in runs))
+    version = subprocess.run([chrome, "--version"], capture_output=True, text=True).stdout.strip()
+    return [
+        row("conversations in the report", sections, "conversations",
+            note=f"{page.stat().st_size / 1048576:.1f} MB of HTML"),
+        row("open to first screenshot, report as written", round(times["as written"], 2), "s",
+            note=f"{version}, headless, 1366x900; best of {RUNS}, each in a new profile; conversation sections off "
+                 "screen are skipped (content-visibility: auto)"),
+        row("open to first screenshot, every section rendered at once", round(times["every section rendered at once"],
+                                                                              2), "s",
+            note="the same page with one rule added (.conv { content-visibility: visible; }): the report before"),
+        row("speed-up of skipping sections off screen",
+            round(times["every section rendered at once"] / times["as written"], 2), "x"),
+    ]
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("data_dir", nargs="?", type=Path, default=DEFAULT_DATA, help="the shared data folder")
+    parser.add_argument("--size", type=int, default=DEFAULT_SIZE, help="conversations in the report")
+    parser.add_argument("--write-results", action="store_true", help="rewrite the HTML section of RESULTS.md")
+    args = parser.parse_args(argv)
+    if not args.data_dir.is_dir():
+        print(f"data folder not found: {args.data_dir} (pass the path of shared/data)", file=sys.stderr)
+        return 2
+    if args.size < 1:
+        parser.error("--size must be at least 1")
+    described = machine()
+    rows = measured(lambda work: measure_all(args.data_dir, args.size, work), "transcript-coach-html-")
+    if rows is None:
+        return 2
+    table = markdown_table(rows)
+    print(table)
+    if args.write_results:
+        write_results("html", "Opening the HTML report of many conversations", "html_render.py", argv, described,
+                      table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
