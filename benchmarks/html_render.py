@@ -15,7 +15,6 @@ each time in a new browser profile, at 1366x900, and the best time is kept. Need
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import subprocess
 import sys
@@ -23,8 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from throughput import (DEFAULT_DATA, conversations, corpus, log, machine, markdown_table, measured, row, run_cli,
-                        write_corpus, write_results)
+from throughput import conversations, corpus, log, row, run_cli, sized_main, write_corpus
 
 DEFAULT_SIZE = 1000
 RUNS = 3
@@ -85,27 +83,9 @@ def measure_all(data_dir: Path, size: int, work: Path) -> list[dict]:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("data_dir", nargs="?", type=Path, default=DEFAULT_DATA, help="the shared data folder")
-    parser.add_argument("--size", type=int, default=DEFAULT_SIZE, help="conversations in the report")
-    parser.add_argument("--write-results", action="store_true", help="rewrite the HTML section of RESULTS.md")
-    args = parser.parse_args(argv)
-    if not args.data_dir.is_dir():
-        print(f"data folder not found: {args.data_dir} (pass the path of shared/data)", file=sys.stderr)
-        return 2
-    if args.size < 1:
-        parser.error("--size must be at least 1")
-    described = machine()
-    rows = measured(lambda work: measure_all(args.data_dir, args.size, work), "transcript-coach-html-")
-    if rows is None:
-        return 2
-    table = markdown_table(rows)
-    print(table)
-    if args.write_results:
-        write_results("html", "Opening the HTML report of many conversations", "html_render.py", argv, described,
-                      table)
-    return 0
-
+    return sized_main(argv, __doc__, default_size=DEFAULT_SIZE, size_help="conversations in the report",
+                      measure_all=measure_all, section="html", heading="Opening the HTML report of many conversations",
+                      script="html_render.py")
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

@@ -14,14 +14,12 @@ an agent and a hash of each conversation's name. ``--write-results`` rewrites th
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import sys
 from pathlib import Path
 
-from throughput import (DEFAULT_DATA, SCALE, conversations, corpus, log, machine, markdown_table, measured, row,
-                        run_cli, write_corpus, write_results)
+from throughput import SCALE, conversations, corpus, log, row, run_cli, sized_main, write_corpus
 
 DEFAULT_SIZE = 2000
 EXPECTED = ("What grows with the reports: `agents` keeps a few hundred bytes a conversation; `review --top N` keeps at "
@@ -67,27 +65,9 @@ def measure_all(data_dir: Path, size: int, work: Path) -> list[dict]:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("data_dir", nargs="?", type=Path, default=DEFAULT_DATA, help="the shared data folder")
-    parser.add_argument("--size", type=int, default=DEFAULT_SIZE, help="conversations scored for the 1x file")
-    parser.add_argument("--write-results", action="store_true", help="rewrite the reports section of RESULTS.md")
-    args = parser.parse_args(argv)
-    if not args.data_dir.is_dir():
-        print(f"data folder not found: {args.data_dir} (pass the path of shared/data)", file=sys.stderr)
-        return 2
-    if args.size < 1:
-        parser.error("--size must be at least 1")
-    described = machine()
-    rows = measured(lambda work: measure_all(args.data_dir, args.size, work), "transcript-coach-reports-")
-    if rows is None:
-        return 2
-    table = markdown_table(rows)
-    print(table)
-    if args.write_results:
-        write_results("reports", "Review and agents over many reports", "reports_scale.py", argv, described,
-                      f"{EXPECTED}\n\n{table}")
-    return 0
-
+    return sized_main(argv, __doc__, default_size=DEFAULT_SIZE, size_help="conversations scored for the 1x file",
+                      measure_all=measure_all, section="reports", heading="Review and agents over many reports",
+                      script="reports_scale.py", preface=EXPECTED)
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

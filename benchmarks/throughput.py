@@ -659,6 +659,32 @@ def write_results(section: str, heading: str, script: str, argv: list[str], desc
                           f"## {heading} (`{command}`)\n\nMachine: {machine_text}.\n\n{body}")
 
 
+def sized_main(argv: list[str], doc: str, *, default_size: int, size_help: str, measure_all, section: str,
+               heading: str, script: str, preface: str = "") -> int:
+    """The command line of a benchmark that measures ``measure_all(data_dir, size, work)`` (``[DATA_DIR] [--size N]
+    [--write-results]``): its table printed, and with ``--write-results`` put as ``section`` of RESULTS.md after
+    ``preface``."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("data_dir", nargs="?", type=Path, default=DEFAULT_DATA, help="the shared data folder")
+    parser.add_argument("--size", type=int, default=default_size, help=size_help)
+    parser.add_argument("--write-results", action="store_true", help=f"rewrite the {section} section of RESULTS.md")
+    args = parser.parse_args(argv)
+    if not args.data_dir.is_dir():
+        print(f"data folder not found: {args.data_dir} (pass the path of shared/data)", file=sys.stderr)
+        return 2
+    if args.size < 1:
+        parser.error("--size must be at least 1")
+    described = machine()
+    rows = measured(lambda work: measure_all(args.data_dir, args.size, work), f"transcript-coach-{section}-")
+    if rows is None:
+        return 2
+    table = markdown_table(rows)
+    print(table)
+    if args.write_results:
+        write_results(section, heading, script, argv, described, f"{preface}\n\n{table}" if preface else table)
+    return 0
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("data_dir", nargs="?", type=Path, default=DEFAULT_DATA, help="the shared data folder")
