@@ -348,10 +348,14 @@ def score(paths, output, output_format, models, resume, jobs, quiet, debug, **co
     if not quiet and done + failed == 0:
         click.echo("warning: no transcripts found in the given paths", err=True)
     elif not quiet:
-        where = f"; written to {output}" if output and output != "-" else ""
-        click.echo(f"scored {done:,} conversation(s), {failed:,} failed, in {time.monotonic() - began:,.1f} s{where}",
-                   err=True)  # with --resume, what the output holds: the earlier run's too
+        click.echo(f"scored {done:,} conversation(s), {failed:,} failed, in {time.monotonic() - began:,.1f} s"
+                   f"{_written_to(output)}", err=True)  # with --resume, what the output holds: the earlier run's too
     sys.exit(EXIT_SOME_FAILED if failed or done == 0 else EXIT_OK)
+
+
+def _written_to(output: str | None) -> str:
+    """The end of a run's closing line: where its output went, when that is a file."""
+    return f"; written to {output}" if output and output != "-" else ""
 
 
 def _command_record(paths, output_format: str, models: str | None, options: dict) -> dict[str, Any]:
@@ -451,8 +455,7 @@ def _across_reports(inputs: tuple[str, ...], output: str | None, build, text_to_
         click.echo("warning: no conversations found in the given inputs", err=True)
     elif output or not text_to_stdout:  # the text listing on stdout says it itself
         failed = f", {len(result.failures):,} could not be scored" if result.failures else ""
-        where = f"; written to {output}" if output and output != "-" else ""
-        click.echo(f"{said}{failed}{where}", err=True)
+        click.echo(f"{said}{failed}{_written_to(output)}", err=True)
     sys.exit(EXIT_SOME_FAILED if result.failures or not result.conversations else EXIT_OK)
 
 
