@@ -330,8 +330,8 @@ def test_cli_says_what_the_profiles_hold_at_the_end_unless_its_listing_does(repo
     assert result.stderr.splitlines()[-1] == (f"2 agent profile(s) from {conversations} conversation(s), 1 could not "
                                               f"be scored; written to {out}")
     one = run(reports_file, "--format", "csv", "--agent", "tom")
-    assert one.stderr.splitlines()[-1] == f"1 agent profile(s) from {conversations} conversation(s), 1 could not be " \
-                                          "scored"
+    assert one.stderr.splitlines()[-1] == (f"1 agent profile(s) from {conversations} conversation(s), 1 could not be "
+                                           "scored")
     assert "agent profile(s)" not in run(reports_file).stderr  # the text listing says it itself
 
 
