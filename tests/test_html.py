@@ -306,6 +306,23 @@ def test_review_queue_puts_the_most_urgent_first(monkeypatch):
     assert queue_ids(render(queued_reports())) == expected
 
 
+def test_a_long_review_queue_shows_its_first_entries_and_folds_the_rest(monkeypatch):
+    reports = queued_reports()
+    everything = queue_ids(render(reports))
+    folding = '<details class="queue-more">'
+    assert len(everything) == 5 and folding not in render(reports)  # within QUEUE_SHOWN: all open
+    monkeypatch.setattr(html_report, "QUEUE_SHOWN", 2)
+    page = render(reports)
+    assert queue_ids(page) == everything  # the same entries in the same order, the rest folded
+    queue = page.split('id="queue"')[1].split("</section>")[0]
+    shown, folded = queue.split(folding)
+    assert re.findall(r'<span class="q-id">([^<]*)</span>', shown) == everything[:2]
+    assert "<summary>The other 3 queued conversation(s)</summary>" in folded
+    assert '<ol class="queue" start="3">' in folded  # numbered on
+    monkeypatch.setattr(html_report, "QUEUE_SHOWN", 5)
+    assert folding not in render(reports)
+
+
 def test_review_queue_follows_the_review_command(samples):
     review = pytest.importorskip("transcript_coach.review")
     reports = [r for r in Coach().score([samples]) if isinstance(r, Report)]

@@ -1,8 +1,9 @@
 """The self-contained HTML report (``--format html``): one file that opens from disk with no network.
 
 Layout: an overview (counts, team averages per skill, agents, inputs that failed), the review queue (flagged
-conversations, most urgent first), an index of conversations, then one section per conversation with its skill bars,
-coaching notes, flags, promise ledger and the transcript with every piece of evidence highlighted in place.
+conversations, most urgent first: the first ``QUEUE_SHOWN`` open, the rest folded), an index of conversations, then one
+section per conversation with its skill bars, coaching notes, flags, promise ledger and the transcript with every piece
+of evidence highlighted in place (the stylesheet has the browser lay a section out only when it comes near the screen).
 
 The writer streams like the others: each conversation's section is rendered as its report arrives into a spooled
 temporary file, and only a small summary per conversation is kept for the overview, queue and index, which are
@@ -30,6 +31,7 @@ SPOOL_BYTES = 8 * 1024 * 1024  # sections stay in memory up to this size, then m
 
 SEVERITY_RANK = {"high": 3, "medium": 2, "low": 1}
 MORE_REASONS = 3  # reasons listed under the first one in the review queue (the section has them all)
+QUEUE_SHOWN = 50  # review-queue entries shown open; the rest, one click away (a day's batch queues thousands)
 
 # How evidence is shown in the transcript. "quiet" features (sentence-level scores, reply latencies) are not
 # highlighted: they get a hover title and can still be jumped to; the others are coloured marks.
@@ -844,39 +846,48 @@ def _review_queue(summaries: Sequence[Summary], *, by_review: bool = False) -> s
     else:
         out.append('<p class="small">Flagged conversations, most urgent first: highest severity, then number of '
                    'flags, then lowest skill score.</p><ol class="queue">')
-    for s in queue:
-        flags = sorted(s.flags, key=lambda f: -SEVERITY_RANK.get(f[0], 0))
-        worst = flags[0][0] if flags else "none"
-        if by_review and s.reasons:
-            top, others = s.reasons[0], s.reasons[1:]
-            badge = (_badge(top.severity) if top.severity
-                     else f'<span class="sev sev-none">{_e(_reason_kind(top))}</span>')
-            headline, links = _sentence(top.text) or top.code, top.links
-            extra = f" · urgency {s.urgency:.0f}"
-        else:
-            top_flag = flags[0]
-            others = []
-            badge, headline, links, extra = _badge(top_flag[0]), _sentence(top_flag[2]) or top_flag[1], (), ""
-        lowest = s.lowest
-        low_text = f"lowest skill: {_label(lowest[0])} {round(lowest[1])}" if lowest else ""
-        chips = "".join(f'<span class="chip sev-{_e(sev)}" title="{_e(r)}">{_e(c)}</span>' for sev, c, r in flags)
-        out.append(
-            f'<li class="qitem sev-{_e(worst)}"><div class="q-reason">{badge} '
-            f'<a href="#{_e(s.anchor)}">{_e(headline)}</a></div>'
-            + (_queue_links(links) if links else "")
-            + f'<div class="q-meta"><span class="q-id">{_e(s.id)}</span> · '
-            f'{_e(", ".join(s.agents) or "no agent named")} · {s.turns} turns'
-            f'{" · " + _e(low_text) if low_text else ""}'
-            f'{_e(extra)} <span class="chips">{chips}</span></div>'
-            + ('<ul class="q-more">' + "".join(
-                f'<li>{_badge(r.severity) if r.severity else ""} {_e(_sentence(r.text))}'
-                f'{_queue_links(r.links[:1], inline=True) if r.links else ""}</li>' for r in others[:MORE_REASONS])
-               + (f'<li><a href="#{_e(s.anchor)}">and {len(others) - MORE_REASONS} more reason(s)</a></li>'
-                  if len(others) > MORE_REASONS else "") + "</ul>"
-               if others else "")
-            + "</li>")
-    out.append("</ol></section>\n")
+    items = [_queue_item(s, by_review) for s in queue]
+    out.append("".join(items[:QUEUE_SHOWN]) + "</ol>")
+    if len(items) > QUEUE_SHOWN:  # numbered on from the open list (one CSS counter)
+        out.append(f'<details class="queue-more"><summary>The other {len(items) - QUEUE_SHOWN} queued '
+                   f'conversation(s)</summary><ol class="queue" start="{QUEUE_SHOWN + 1}">'
+                   + "".join(items[QUEUE_SHOWN:]) + "</ol></details>")
+    out.append("</section>\n")
     return "".join(out)
+
+
+def _queue_item(s: Summary, by_review: bool) -> str:
+    """One entry of the review queue."""
+    flags = sorted(s.flags, key=lambda f: -SEVERITY_RANK.get(f[0], 0))
+    worst = flags[0][0] if flags else "none"
+    if by_review and s.reasons:
+        top, others = s.reasons[0], s.reasons[1:]
+        badge = (_badge(top.severity) if top.severity
+                 else f'<span class="sev sev-none">{_e(_reason_kind(top))}</span>')
+        headline, links = _sentence(top.text) or top.code, top.links
+        extra = f" · urgency {s.urgency:.0f}"
+    else:
+        top_flag = flags[0]
+        others = []
+        badge, headline, links, extra = _badge(top_flag[0]), _sentence(top_flag[2]) or top_flag[1], (), ""
+    lowest = s.lowest
+    low_text = f"lowest skill: {_label(lowest[0])} {round(lowest[1])}" if lowest else ""
+    chips = "".join(f'<span class="chip sev-{_e(sev)}" title="{_e(r)}">{_e(c)}</span>' for sev, c, r in flags)
+    return (
+        f'<li class="qitem sev-{_e(worst)}"><div class="q-reason">{badge} '
+        f'<a href="#{_e(s.anchor)}">{_e(headline)}</a></div>'
+        + (_queue_links(links) if links else "")
+        + f'<div class="q-meta"><span class="q-id">{_e(s.id)}</span> · '
+        f'{_e(", ".join(s.agents) or "no agent named")} · {s.turns} turns'
+        f'{" · " + _e(low_text) if low_text else ""}'
+        f'{_e(extra)} <span class="chips">{chips}</span></div>'
+        + ('<ul class="q-more">' + "".join(
+            f'<li>{_badge(r.severity) if r.severity else ""} {_e(_sentence(r.text))}'
+            f'{_queue_links(r.links[:1], inline=True) if r.links else ""}</li>' for r in others[:MORE_REASONS])
+           + (f'<li><a href="#{_e(s.anchor)}">and {len(others) - MORE_REASONS} more reason(s)</a></li>'
+              if len(others) > MORE_REASONS else "") + "</ul>"
+           if others else "")
+        + "</li>")
 
 
 def _reason_kind(reason: QueueReason) -> str:
