@@ -31,7 +31,7 @@ SPOOL_BYTES = 8 * 1024 * 1024  # sections stay in memory up to this size, then m
 
 SEVERITY_RANK = {"high": 3, "medium": 2, "low": 1}
 MORE_REASONS = 3  # reasons listed under the first one in the review queue (the section has them all)
-QUEUE_SHOWN = 50  # review-queue entries shown open; the rest, one click away (a day's batch queues thousands)
+QUEUE_SHOWN = 50  # review-queue entries shown open; the rest, one click away (a day's batch queues hundreds)
 
 # How evidence is shown in the transcript. "quiet" features (sentence-level scores, reply latencies) are not
 # highlighted: they get a hover title and can still be jumped to; the others are coloured marks.
