@@ -226,6 +226,36 @@ def test_a_run_ends_with_a_line_saying_what_the_output_holds_and_where(broken_fo
     assert "scored" not in quiet.stderr and "empty.txt" in quiet.stderr  # errors are still printed
 
 
+def test_review_and_agents_count_the_reports_as_they_stream_in_on_a_terminal(capsys, monkeypatch):
+    from transcript_coach import cli as cli_module
+
+    clock = iter([10.0, 10.05, 10.2, 10.25, 10.4])  # started; each report's arrival
+    monkeypatch.setattr(cli_module.time, "monotonic", lambda: next(clock))
+    monkeypatch.setattr(cli_module.sys.stderr, "isatty", lambda: True)  # as a terminal gets it (codes kept)
+    reports = [{"id": "a"}, {"error": {"code": "empty"}}, {"id": "b"}, {"id": "c"}]
+    assert list(cli_module._counted(iter(reports), enabled=True)) == reports
+    shown = capsys.readouterr().err
+    # drawn at most every PACE_EVERY seconds: not at 10.05 nor 10.25
+    assert shown.split("\r") == ["", "read 2 report(s), 1 could not be scored, 10/s",
+                                 "read 4 report(s), 1 could not be scored, 10/s", "\033[K"]
+    monkeypatch.setattr(cli_module.time, "monotonic", lambda: 99.0)
+    assert list(cli_module._counted(iter(reports), enabled=False)) == reports
+    assert capsys.readouterr().err == ""
+
+
+def test_a_library_warning_erases_a_progress_line_first_on_a_terminal(capsys, monkeypatch):
+    import logging
+
+    from transcript_coach import cli as cli_module
+
+    record = logging.LogRecord("transcript_coach.ingest", logging.WARNING, __file__, 1, "x: skipped", None, None)
+    cli_module._EchoWarnings().emit(record)
+    assert capsys.readouterr().err == "warning: x: skipped\n"
+    monkeypatch.setattr(cli_module.sys.stderr, "isatty", lambda: True)
+    cli_module._EchoWarnings().emit(record)
+    assert capsys.readouterr().err == "\r\033[Kwarning: x: skipped\n"
+
+
 def test_formats_lists_every_format():
     result = run("formats")
     assert result.exit_code == 0

@@ -13,7 +13,7 @@ import re
 import signal
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -91,11 +91,16 @@ def _interruptible(output: str | None, journal: Path | None = None) -> Iterator[
             signal.signal(signal.SIGINT, interrupt)
 
 
+ERASE_LINE = "\r\033[K"  # back to the start of a terminal line, and clear it
+
+
 class _EchoWarnings(logging.Handler):
-    """Warnings the library logs (a link or pipe skipped in a folder) go to standard error like the others."""
+    """Warnings the library logs (a link or pipe skipped in a folder) go to standard error like the others, on a line
+    of their own: on a terminal, a progress line being drawn is erased first (it is drawn again on its next update)."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        click.echo(f"{record.levelname.lower()}: {record.getMessage()}", err=True)
+        erase = ERASE_LINE if sys.stderr.isatty() else ""
+        click.echo(f"{erase}{record.levelname.lower()}: {record.getMessage()}", err=True)
 
 
 @contextlib.contextmanager
@@ -192,7 +197,31 @@ class _Progress:
 
     def _clear(self) -> None:
         if self.enabled:
-            click.echo("\r\033[K", err=True, nl=False)
+            click.echo(ERASE_LINE, err=True, nl=False)
+
+
+PACE_EVERY = 0.1  # seconds between updates of the counter while reports stream in
+
+
+def _counted(reports: Iterable[Mapping[str, Any]], enabled: bool) -> Iterator[Mapping[str, Any]]:
+    """``reports`` as they stream in, and when ``enabled`` (stderr is a terminal) a line counting them, the inputs
+    that could not be scored and the pace, renewed at most every ``PACE_EVERY`` seconds and erased at the end:
+    ``review`` and ``agents`` over a year's reports, or over transcripts they score first, take minutes."""
+    started = shown = time.monotonic()
+    read = failed = 0
+    try:
+        for report in reports:
+            read += 1
+            failed += "error" in report
+            now = time.monotonic()
+            if enabled and now - shown >= PACE_EVERY:
+                click.echo(f"\rread {read:,} report(s), {failed:,} could not be scored, "
+                           f"{read / max(now - started, 1e-6):,.0f}/s", err=True, nl=False)
+                shown = now
+            yield report
+    finally:  # interrupted too: what follows starts on a clean line
+        if enabled:
+            click.echo(ERASE_LINE, err=True, nl=False)
 
 
 def _coach_options(command: Callable) -> Callable:
@@ -441,7 +470,7 @@ def _across_reports(inputs: tuple[str, ...], output: str | None, build, text_to_
 
     with _interruptible(output), _library_warnings(quiet=False):
         coach = redacting_coach if redact is not None else None
-        reports = Distinct(load_reports(inputs, stdin=stdin, coach=coach, jobs=jobs))
+        reports = Distinct(_counted(load_reports(inputs, stdin=stdin, coach=coach, jobs=jobs), sys.stderr.isatty()))
         result, write, said = build(reports)  # read as a stream
         if reports.repeated:
             click.echo(f"warning: {reports.repeated} conversation(s) given more than once (the same source and id: "
