@@ -93,5 +93,6 @@ def main(argv: list[str]) -> int:
                       measure_all=measure_all, section="html", heading="Opening the HTML report of many conversations",
                       script="html_render.py")
 
+
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

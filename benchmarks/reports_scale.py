@@ -69,5 +69,6 @@ def main(argv: list[str]) -> int:
                       measure_all=measure_all, section="reports", heading="Review and agents over many reports",
                       script="reports_scale.py", preface=EXPECTED)
 
+
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
