@@ -190,7 +190,7 @@ class _Progress:
                         click.echo(f"warning: {item.source}#{item.id}: {warning}", err=True)
                 if self.enabled:
                     pace = self.done / max(time.monotonic() - self.started, 1e-6)
-                    click.echo(f"\rscored {self.done} conversation(s), {self.failed} failed, {pace:,.0f}/s: "
+                    click.echo(f"\rscored {self.done:,} conversation(s), {self.failed:,} failed, {pace:,.0f}/s: "
                                f"{item.source}"[:120], err=True, nl=False)
             yield item
         self._clear()
