@@ -592,23 +592,17 @@ def read_report_array(handle: IO[str], source: str) -> Iterator[dict[str, Any]]:
     (``score --format json > FILE`` stopped, say) or damaged, an error record naming the element comes after the
     reports before it, as for a line of JSON Lines."""
     reader = ArrayReader(handle)
-    if reader.next_char() != "[":
+    if not reader.take("["):
         yield _not_an_array(source)
         return
-    reader.at += 1
     for number in itertools.count(1):
-        char = reader.next_char()
-        if char == "]":
-            reader.at += 1
+        if reader.take("]"):
             if reader.next_char():
                 yield _error_record(source, "malformed_report", f"{source}: not valid JSON after the end of the "
                                     f"array; its {number - 1} element(s) were read")
             return
-        if number > 1 and char != ",":  # two values with no comma between them
-            element = None
-        else:
-            reader.at += number > 1
-            element = reader.value()
+        # after the first element, a comma before each (two values with none between them are damage)
+        element = reader.value() if number == 1 or reader.take(",") else None
         if element is None:
             yield _error_record(source, "malformed_report", f"{source}: element {number} of the array is cut short "
                                 f"or not valid JSON; the {number - 1} element(s) before it were read")

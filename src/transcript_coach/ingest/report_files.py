@@ -52,9 +52,8 @@ def first_element(handle: IO[str]) -> Any:
     """The first element of a JSON array, when the text of ``handle`` is one and that element is whole (in a
     compressed file cut short further on, too); else None. Only that element is read."""
     reader = ArrayReader(handle)
-    if reader.next_char() != "[":
+    if not reader.take("["):
         return None
-    reader.at += 1
     element = reader.value(FIRST_ELEMENT_CHARS)
     return None if element is None else element[0]
 
@@ -188,6 +187,13 @@ class ArrayReader:
             self.at = _SPACE.match(self.text, self.at).end()  # type: ignore[union-attr]
             if self.at < len(self.text) or not self._more(1):
                 return self.text[self.at:self.at + 1]
+
+    def take(self, char: str) -> bool:
+        """Whether ``char`` comes next (JSON whitespace aside); if so, it is read past."""
+        if self.next_char() != char:
+            return False
+        self.at += 1
+        return True
 
     def value(self, limit: int | None = None) -> tuple[Any] | None:
         """The JSON value that starts here (in a tuple), read past; None when there is none (cut short, damaged), or
