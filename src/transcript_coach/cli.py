@@ -213,8 +213,7 @@ def _counted(reports: Iterable[Mapping[str, Any]], enabled: bool) -> Iterator[Ma
         for report in reports:
             read += 1
             failed += "error" in report
-            now = time.monotonic()
-            if enabled and now - shown >= PACE_EVERY:
+            if enabled and (now := time.monotonic()) - shown >= PACE_EVERY:
                 click.echo(f"\rread {read:,} report(s), {failed:,} could not be scored, "
                            f"{read / max(now - started, 1e-6):,.0f}/s", err=True, nl=False)
                 shown = now
