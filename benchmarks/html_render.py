@@ -89,6 +89,11 @@ def measure_all(data_dir: Path, size: int, work: Path) -> list[dict]:
 
 
 def main(argv: list[str]) -> int:
+    try:
+        browser()
+    except FileNotFoundError as exc:  # said as it is, before any work (not as missing data)
+        print(f"{exc}: install Chromium (the Debian package 'chromium') to run this benchmark", file=sys.stderr)
+        return 2
     return sized_main(argv, __doc__, default_size=DEFAULT_SIZE, size_help="conversations in the report",
                       measure_all=measure_all, section="html", heading="Opening the HTML report of many conversations",
                       script="html_render.py")

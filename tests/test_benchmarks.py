@@ -56,3 +56,15 @@ def test_html_render_times_both_pages_of_a_small_report():
     assert by_measure["conversations in the report"] == 3
     assert by_measure["open to first screenshot, report as written"] > 0
     assert by_measure["open to first screenshot, every section rendered and the queue open"] > 0
+
+
+def test_html_render_without_a_browser_says_so_before_any_work(monkeypatch, capsys):
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        import html_render
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    monkeypatch.setattr(html_render.shutil, "which", lambda name: None)
+    assert html_render.main(["--size", "2"]) == 2
+    error = capsys.readouterr().err
+    assert "no browser on PATH" in error and "install Chromium" in error and "data not found" not in error
