@@ -8,7 +8,7 @@ file repeats those reports ten times, each copy's ids its own (``ID~k``): ten ti
 period of the same team gives. Measured, each command a CLI subprocess reading the file: the peak memory
 (``ru_maxrss``) and wall time of ``agents``, ``review --top 50`` and ``review`` at 1x and 10x, and the ratio of the
 two peaks. ``review`` without ``--top`` lists every queued conversation, so what it keeps (each one's place in the
-queue) grows with them; ``agents`` keeps a few hundred bytes a conversation; ``review --top N`` a few conversations
+queue) grows with them; ``agents`` keeps under 300 bytes a conversation; ``review --top N`` a few conversations
 an agent and a hash of each conversation's name. ``--write-results`` rewrites the reports section of ``benchmarks/RESULTS.md``.
 """
 
@@ -22,7 +22,7 @@ from pathlib import Path
 from throughput import SCALE, conversations, corpus, log, row, run_cli, sized_main, write_corpus
 
 DEFAULT_SIZE = 2000
-EXPECTED = ("What grows with the reports: `agents` keeps a few hundred bytes a conversation; `review --top N` keeps at "
+EXPECTED = ("What grows with the reports: `agents` keeps under 300 bytes a conversation; `review --top N` keeps at "
             "most N and a quarter conversations an agent name (a bound reached once each name has that many queued) "
             "and a hash of each conversation's name; `review` without `--top` lists every queued conversation: it "
             "keeps each one's place in the queue (a few hundred bytes), its reasons and evidence lines waiting in a "

@@ -8,6 +8,7 @@ import dataclasses
 import io
 import json
 import math
+import statistics
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -15,8 +16,8 @@ import pytest
 from click.testing import CliRunner
 
 from transcript_coach.model import REPORT_SCHEMA, SKILLS
-from transcript_coach.profiles import (PROFILE_SKILLS, agent_profiles, build_profiles, learning_trend,
-                                       resolve_agent_names, settings, weekly)
+from transcript_coach.profiles import (PROFILE_SKILLS, ConversationTable, agent_profiles, build_profiles,
+                                       learning_trend, resolve_agent_names, settings, weekly)
 from transcript_coach.schema import schema_errors
 
 TEXT = "Sorry, as I already said, could you give me the order number again?"
@@ -134,6 +135,33 @@ def test_single_conversation_has_no_spread():
     assert stat.sd is None and stat.n == 1
 
 
+
+@pytest.mark.parametrize("later", [72.35, 1 / 3, 99.99, 4000.5, -3276.9, 1e308])
+def test_scores_stay_exact_when_one_is_not_a_whole_number_of_tenths(later):
+    """Scores are kept as tenths while they all are: one that is not (a skill model's, a hand-made report's, one out
+    of range) must leave every score, earlier ones included, as it was."""
+    earlier = [72.3, 0.1, 100, 0, 33.3]
+    reports = [make_report(f"a{i}", ("Ann",), scores={"empathy": s}) for i, s in enumerate(earlier)]
+    late = make_report("late", ("Ann",), scores={"empathy": 50, "patience": 12.5})
+    late["skills"]["empathy"]["score"] = later  # beyond 0-100 too: the profiles read any report dict
+    reports.append(late)
+    table = build_conversations(reports)
+    assert table.scores(range(len(table)), "empathy") == [*earlier, later]
+    assert table.scores(range(len(table)), "patience") == [12.5]
+    assert [table.overall(row) for row in range(len(table))] == [*earlier, statistics.fmean([later, 12.5])]
+    assert profile(reports, "Ann").skills["empathy"].mean == pytest.approx(statistics.fmean([*earlier, later]))
+
+
+def test_the_table_keeps_day_names_and_features_of_each_conversation():
+    reports = [make_report("a", ("Ann", "Bob"), features=("listening.reask", "empathy.apology")),
+               make_report("b", ("Ann", "Bob"), day=None, language="fr", features=("listening.reask", "empathy.apology")),
+               make_report("c", (), day=MONDAY + timedelta(days=9))]
+    table = build_conversations(reports)
+    assert [table.day(row) for row in range(3)] == [MONDAY, None, MONDAY + timedelta(days=9)]
+    assert [table.agents(row) for row in range(3)] == [("Ann", "Bob"), ("Ann", "Bob"), ()]
+    assert table.fired(0) == {"listening.reask"} and table.fired(1) is None and table.fired(2) == frozenset()
+    assert table.reports == ["/data/a.txt#a", "/data/b.txt#b", "/data/c.txt#c"]
+
 # --- weekly trend and continuous_learning ---------------------------------------------------------------------------
 
 def series(scores_by_week, agent="Ann"):
@@ -178,7 +206,7 @@ def test_continuous_learning_is_null_without_enough_history(reports, reason):
 
 
 def test_continuous_learning_needs_enough_conversations():
-    weeks = weekly([c for c in []])  # no weeks at all
+    weeks = weekly(ConversationTable())  # no weeks at all
     assert learning_trend(weeks).score is None
     strict = dataclasses.replace(settings(), trend_min_conversations=4)
     points = weekly(build_conversations(series([(0, 40), (1, 50), (2, 60)])))
@@ -187,9 +215,10 @@ def test_continuous_learning_needs_enough_conversations():
 
 
 def build_conversations(reports):
-    from transcript_coach.profiles import _conversation
-
-    return [_conversation(r, tuple(r["agents"])) for r in reports]
+    table = ConversationTable()
+    for report in reports:
+        table.add(report, tuple(report["agents"]))
+    return table
 
 
 def test_priya_like_history_rises_and_marcus_like_history_falls():

@@ -262,26 +262,8 @@ def _monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-@dataclass(frozen=True, slots=True)
-class Conversation:
-    """What the profiles need from one report, and no more: a year's reports are read as a stream and this is what is
-    kept of each, a few hundred bytes (a report held is tens of kilobytes, its figures as dicts and sets about 3 KB)."""
-
-    report: str  # "source#id", as a profile lists it
-    agents: tuple[str, ...]  # the names as the report gives them, for ``AgentNames.agents``
-    day: date | None
-    values: array[float]  # the score of each of PROFILE_SKILLS, NaN where the report has none
-    fired: frozenset[str] | None  # the checklist's features with evidence; None when features were not extracted
-    # (not English)
-
-    @property
-    def overall(self) -> float | None:
-        """The conversation's skill score: the mean of its scored skills."""
-        scored = [v for v in self.values if not math.isnan(v)]
-        return statistics.fmean(scored) if scored else None
-
-
 _SKILL_INDEX = {skill: i for i, skill in enumerate(PROFILE_SKILLS)}
+_NO_SCORE = -32768  # in a table of tenths: the report has no score for that skill
 
 
 @functools.cache
@@ -289,31 +271,111 @@ def _checklist_features() -> frozenset[str]:
     return frozenset(f for q in settings().questions for m in q.measures for f in m.features)
 
 
-def _conversation(report: Mapping[str, Any], agents: tuple[str, ...], shared: dict[Any, Any] | None = None
-                  ) -> Conversation:
-    """``shared``: a dict in which equal values of many conversations (names, days, sets of features) are kept once."""
-    keep = (lambda value: value) if shared is None else (lambda value: shared.setdefault(value, value))
-    values = array("d", [math.nan]) * len(PROFILE_SKILLS)
-    for skill, value in (report.get("skills") or {}).items():
-        score = value.get("score") if isinstance(value, Mapping) else None
-        if (skill in _SKILL_INDEX and isinstance(score, int | float) and not isinstance(score, bool)
-                and math.isfinite(score)):
-            values[_SKILL_INDEX[skill]] = score
-    metrics = report.get("metrics") if isinstance(report.get("metrics"), Mapping) else {}
-    language = metrics.get("language") if isinstance(metrics.get("language"), Mapping) else {}
-    english = language.get("code", "en") == "en"
-    fired = _checklist_features().intersection(
-        e.get("feature") for e in report.get("evidence") or () if isinstance(e, Mapping))
-    return Conversation(
-        report=f"{report.get('source')}#{report.get('id')}", agents=keep(agents),
-        day=keep(conversation_date(report.get("started_at"))), values=values, fired=keep(fired) if english else None,
-    )
+class _Numbered:
+    """Equal values kept once, each by a number."""
+
+    def __init__(self) -> None:
+        self.values: list[Any] = []
+        self._numbers: dict[Any, int] = {}
+
+    def number(self, value: Any) -> int:
+        found = self._numbers.get(value)
+        if found is None:
+            found = self._numbers[value] = len(self.values)
+            self.values.append(value)
+        return found
 
 
-def _scores(conversations: Iterable[Conversation], skill: str) -> list[float]:
-    """The scores of ``skill`` in those of ``conversations`` that have one."""
-    i = _SKILL_INDEX[skill]
-    return [value for c in conversations if not math.isnan(value := c.values[i])]
+def _tenths(value: float) -> int | None:
+    """``value`` (a score, or NaN for none) as a table of tenths keeps it, or None when such a table cannot."""
+    if math.isnan(value):
+        return _NO_SCORE
+    if abs(value) < 3276:
+        tenths = round(value * 10)
+        if tenths / 10 == value:
+            return tenths
+    return None
+
+
+class ConversationTable:
+    """What the profiles need from each report, and no more, a column per field: a year's reports are read as a
+    stream (``add``) and this is what is kept of each. Besides its name ("source#id", as a profile lists it), that is
+    about 40 bytes: its day, a number for the agent names it gives and one for the checklist's features with
+    evidence (equal name lists and feature sets are kept once), and its score for each of PROFILE_SKILLS, kept as
+    tenths of a point in two bytes while every score is a whole number of tenths, as ``score`` writes them (as
+    eight-byte floats from the first that is not). A report held is tens of kilobytes. Rows are numbered from 0 in the
+    order added; the functions below take the table and the rows they are about."""
+
+    def __init__(self) -> None:
+        self.reports: list[str] = []
+        self._scores = array("h")  # len(PROFILE_SKILLS) a row: tenths, _NO_SCORE where none; or floats, NaN where none
+        self._days = array("i")  # date.toordinal(); 0 for an undated conversation
+        self._agents = array("i")
+        self._fired = array("i")
+        self._agent_names = _Numbered()
+        self._fired_sets = _Numbered()
+
+    def __len__(self) -> int:
+        return len(self.reports)
+
+    def add(self, report: Mapping[str, Any], agents: tuple[str, ...]) -> None:
+        """Keep what the profiles need of ``report``, whose agent names (as it gives them) are ``agents``."""
+        scores = [math.nan] * len(PROFILE_SKILLS)
+        for skill, value in (report.get("skills") or {}).items():
+            score = value.get("score") if isinstance(value, Mapping) else None
+            if (skill in _SKILL_INDEX and isinstance(score, int | float) and not isinstance(score, bool)
+                    and math.isfinite(score)):
+                scores[_SKILL_INDEX[skill]] = float(score)
+        self._add_scores(scores)
+        metrics = report.get("metrics") if isinstance(report.get("metrics"), Mapping) else {}
+        language = metrics.get("language") if isinstance(metrics.get("language"), Mapping) else {}
+        fired = None
+        if language.get("code", "en") == "en":  # features were extracted
+            fired = _checklist_features().intersection(
+                e.get("feature") for e in report.get("evidence") or () if isinstance(e, Mapping))
+        day = conversation_date(report.get("started_at"))
+        self.reports.append(f"{report.get('source')}#{report.get('id')}")
+        self._days.append(day.toordinal() if day is not None else 0)
+        self._agents.append(self._agent_names.number(agents))
+        self._fired.append(self._fired_sets.number(fired))
+
+    def _add_scores(self, scores: list[float]) -> None:
+        if self._scores.typecode == "h":
+            tenths = [_tenths(value) for value in scores]
+            if None not in tenths:
+                self._scores.extend(tenths)  # type: ignore[arg-type]
+                return
+            self._scores = array("d", (math.nan if t == _NO_SCORE else t / 10 for t in self._scores))
+        self._scores.extend(scores)
+
+    def scores(self, rows: Iterable[int], skill: str) -> list[float]:
+        """The scores of ``skill`` in those of ``rows`` that have one."""
+        width, at, column = len(PROFILE_SKILLS), _SKILL_INDEX[skill], self._scores
+        return self._present(column[row * width + at] for row in rows)
+
+    def overall(self, row: int) -> float | None:
+        """The conversation's skill score: the mean of its scored skills."""
+        width = len(PROFILE_SKILLS)
+        scored = self._present(self._scores[row * width:(row + 1) * width])
+        return statistics.fmean(scored) if scored else None
+
+    def _present(self, stored: Iterable[float]) -> list[float]:
+        """The scores among values of the score column, leaving out those that say "no score"."""
+        if self._scores.typecode == "h":
+            return [tenths / 10 for tenths in stored if tenths != _NO_SCORE]
+        return [value for value in stored if not math.isnan(value)]
+
+    def day(self, row: int) -> date | None:
+        ordinal = self._days[row]
+        return date.fromordinal(ordinal) if ordinal else None
+
+    def agents(self, row: int) -> tuple[str, ...]:
+        """The agent names the report gives, for ``AgentNames.agents``."""
+        return self._agent_names.values[self._agents[row]]
+
+    def fired(self, row: int) -> frozenset[str] | None:
+        """The checklist's features with evidence; None when features were not extracted (not English)."""
+        return self._fired_sets.values[self._fired[row]]
 
 
 # --- results --------------------------------------------------------------------------------------------------------
@@ -504,16 +566,17 @@ def slope(points: Sequence[tuple[float, float]]) -> float:
     return sum((x - mx) * (y - my) for x, y in points) / sxx if sxx else 0.0
 
 
-def weekly(conversations: Sequence[Conversation]) -> tuple[WeekPoint, ...]:
-    """Dated conversations grouped by ISO week, oldest first."""
-    by_week: dict[date, list[Conversation]] = defaultdict(list)
-    for c in conversations:
-        if c.day is not None:
-            by_week[_monday(c.day)].append(c)
+def weekly(table: ConversationTable, rows: Iterable[int] | None = None) -> tuple[WeekPoint, ...]:
+    """The dated conversations of ``rows`` (default: the whole table) grouped by ISO week, oldest first."""
+    by_week: dict[date, array[int]] = {}
+    for row in range(len(table)) if rows is None else rows:
+        day = table.day(row)
+        if day is not None:
+            by_week.setdefault(_monday(day), array("I")).append(row)
     points = []
     for monday in sorted(by_week):
         week = by_week[monday]
-        overall = [value for c in week if (value := c.overall) is not None]
+        overall = [value for row in week if (value := table.overall(row)) is not None]
         points.append(WeekPoint(week=iso_week(monday), monday=monday, conversations=len(week), scored=len(overall),
                                 mean=statistics.fmean(overall) if overall else None))
     return tuple(points)
@@ -544,44 +607,50 @@ def learning_trend(weeks: Sequence[WeekPoint], config: Settings | None = None) -
     return Trend(score, reason, slope=rate, direction=direction, weeks=len(scored), conversations=n)
 
 
-def _shown(measure: Measure, conversation: Conversation) -> bool:
-    fired = bool(conversation.fired & set(measure.features))  # type: ignore[operator]
-    return fired if measure.shown_when == "present" else not fired
+def _shown(measure: Measure, fired: frozenset[str]) -> bool:
+    shown = not fired.isdisjoint(measure.features)
+    return shown if measure.shown_when == "present" else not shown
 
 
-def team_value(measure: Measure, everyone: Sequence[Conversation]) -> float | None:
+def _known(table: ConversationTable, rows: Iterable[int]) -> list[frozenset[str]]:
+    """The checklist features with evidence of each of ``rows`` whose features were extracted."""
+    return [fired for row in rows if (fired := table.fired(row)) is not None]
+
+
+def team_value(measure: Measure, table: ConversationTable) -> float | None:
     """The team's figure for a measure: the mean score of a skill, or the share of conversations showing a feature
     measure (each conversation once)."""
     if measure.skill:
-        scores = _scores(everyone, measure.skill)
+        scores = table.scores(range(len(table)), measure.skill)
         return statistics.fmean(scores) if scores else None
-    known = [c for c in everyone if c.fired is not None]
-    return sum(_shown(measure, c) for c in known) / len(known) if known else None
+    known = _known(table, range(len(table)))
+    return sum(_shown(measure, fired) for fired in known) / len(known) if known else None
 
 
-def _measure(measure: Measure, mine: Sequence[Conversation], team: float | None, config: Settings) -> MeasureResult:
+def _measure(measure: Measure, table: ConversationTable, mine: Sequence[int], team: float | None,
+             config: Settings) -> MeasureResult:
     if measure.skill:
-        scores = _scores(mine, measure.skill)
+        scores = table.scores(mine, measure.skill)
         return MeasureResult(
             label=measure.label, kind="skill", weight=measure.weight, n=len(scores),
             shown=sum(s >= config.shown_at for s in scores), used=len(scores) >= config.checklist_min_conversations,
             mean=statistics.fmean(scores) if scores else None, team_mean=team,
         )
-    known = [c for c in mine if c.fired is not None]
+    known = _known(table, mine)
     return MeasureResult(
         label=measure.label, kind="feature", weight=measure.weight, n=len(known),
-        shown=sum(_shown(measure, c) for c in known), used=len(known) >= config.checklist_min_conversations,
+        shown=sum(_shown(measure, fired) for fired in known), used=len(known) >= config.checklist_min_conversations,
         team_share=team,
     )
 
 
-def answer_question(question: Question, mine: Sequence[Conversation], everyone: Sequence[Conversation],
+def answer_question(question: Question, table: ConversationTable, mine: Sequence[int],
                     config: Settings | None = None, team: Mapping[Measure, float | None] | None = None
                     ) -> ChecklistAnswer:
-    """Answer one checklist question for the conversations ``mine`` against the team ``everyone`` (``team``: the
-    team figures of the measures, when already computed)."""
+    """Answer one checklist question for the conversations ``mine`` (rows of ``table``) against the whole table, the
+    team (``team``: the team figures of the measures, when already computed)."""
     config = config or settings()
-    results = tuple(_measure(m, mine, team[m] if team is not None else team_value(m, everyone), config)
+    results = tuple(_measure(m, table, mine, team[m] if team is not None else team_value(m, table), config)
                     for m in question.measures)
     used = [r for r in results if r.used]
     if not used:
@@ -599,33 +668,32 @@ def build_profiles(reports: Iterable[Mapping[str, Any]]) -> Profiles:
     """Profiles of every named agent in ``reports`` (report dicts; error records are counted, not profiled)."""
     config = settings()
     failures: list[Mapping[str, Any]] = []
-    conversations: list[Conversation] = []  # what each report gives, not the report (see Conversation)
-    shared: dict[Any, Any] = {}
+    table = ConversationTable()  # what each report gives, not the report
     tally = NameTally()
     for report in reports:
         if "error" in report:
             failures.append(report)
         else:
-            conversations.append(_conversation(report, tally.add(report), shared))
-    del shared
+            table.add(report, tally.add(report))
     names = tally.resolve()
     agents_of = functools.cache(names.agents)  # a report's names: the agents they stand for
+    everyone = range(len(table))
     team: dict[str, SkillStat] = {}
     for skill in PROFILE_SKILLS:
-        values = _scores(conversations, skill)
+        values = table.scores(everyone, skill)
         mean, sd = _stats(values)
         team[skill] = SkillStat(skill, None, None, 0, mean, sd, len(values))
-    team_figures = {m: team_value(m, conversations) for q in config.questions for m in q.measures}
-    by_agent: dict[str, list[Conversation]] = defaultdict(list)
-    for c in conversations:
-        for agent in agents_of(c.agents):
-            by_agent[agent].append(c)
+    team_figures = {m: team_value(m, table) for q in config.questions for m in q.measures}
+    by_agent: dict[str, array[int]] = {}
+    for row in everyone:
+        for agent in agents_of(table.agents(row)):
+            by_agent.setdefault(agent, array("I")).append(row)
     profiles = []
     for agent in sorted(by_agent, key=str.casefold):
         mine = by_agent[agent]
         skills = {}
         for skill in PROFILE_SKILLS:
-            values = _scores(mine, skill)
+            values = table.scores(mine, skill)
             mean, sd = _stats(values)
             t = team[skill]
             skills[skill] = SkillStat(skill, mean, sd, len(values), t.team_mean, t.team_sd, t.team_n)
@@ -634,13 +702,13 @@ def build_profiles(reports: Iterable[Mapping[str, Any]]) -> Profiles:
                           if s.difference >= config.min_difference)
         weaknesses = tuple(s.skill for s in sorted(comparable, key=lambda s: (s.difference, s.skill))
                            if s.difference <= -config.min_difference)
-        weeks = weekly(mine)
-        dated = sum(c.day is not None for c in mine)
+        weeks = weekly(table, mine)
+        dated = sum(table.day(row) is not None for row in mine)
         profiles.append(AgentProfile(
             name=agent,
             aliases=names.aliases(agent),
             conversations=len(mine),
-            shared=sum(len(agents_of(c.agents)) > 1 for c in mine),
+            shared=sum(len(agents_of(table.agents(row))) > 1 for row in mine),
             dated=dated,
             undated=len(mine) - dated,
             skills=skills,
@@ -648,12 +716,12 @@ def build_profiles(reports: Iterable[Mapping[str, Any]]) -> Profiles:
             weaknesses=weaknesses,
             weeks=weeks,
             continuous_learning=learning_trend(weeks, config),
-            checklist=tuple(answer_question(q, mine, conversations, config, team_figures)
-                            for q in config.questions),
-            reports=tuple(c.report for c in mine),
+            checklist=tuple(answer_question(q, table, mine, config, team_figures) for q in config.questions),
+            reports=tuple(table.reports[row] for row in mine),
         ))
-    return Profiles(agents=tuple(profiles), names=names, conversations=len(conversations),
-                    unnamed=sum(not agents_of(c.agents) for c in conversations), failures=tuple(failures), team=team)
+    return Profiles(agents=tuple(profiles), names=names, conversations=len(table),
+                    unnamed=sum(not agents_of(table.agents(row)) for row in everyone), failures=tuple(failures),
+                    team=team)
 
 
 def agent_profiles(reports: Iterable[Mapping[str, Any]]) -> list[AgentProfile]:
