@@ -526,6 +526,8 @@ def test_cli_says_what_the_queue_holds_at_the_end_unless_its_listing_does(report
     assert len(to_stdout.stdout.splitlines()) == full.queued
     listing = run(reports_file)  # the text listing says it itself
     assert listing.exit_code == 0 and "in the review queue" not in listing.stderr
+    quiet = run(reports_file, "--top", "2", "--format", "jsonl", "-o", str(out), "--quiet")
+    assert quiet.exit_code == 0 and quiet.stderr == "" and len(out.read_text("utf-8").splitlines()) == 2
 
 
 @pytest.mark.parametrize("args", [["/no/such/file.jsonl"], ["--top", "-1", "x"], ["--format", "xml", "x"], []])

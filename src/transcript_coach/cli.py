@@ -223,6 +223,10 @@ def _counted(reports: Iterable[Mapping[str, Any]], enabled: bool) -> Iterator[Ma
             click.echo(ERASE_LINE, err=True, nl=False)
 
 
+_quiet_option = click.option("-q", "--quiet", is_flag=True, help="No progress line, no warnings and no closing line "
+                             "on standard error (errors, and inputs that could not be scored, are still printed).")
+
+
 def _coach_options(command: Callable) -> Callable:
     """The options that say how to read and score transcripts, shared by every command that scores them."""
     options = [
@@ -335,8 +339,7 @@ def cli() -> None:
 @click.option("--resume", is_flag=True, help="Continue an interrupted 'score -o FILE' run (JSONL) from FILE.partial: "
               "inputs already done are skipped and nothing is written twice.")
 @_jobs_option
-@click.option("-q", "--quiet", is_flag=True, help="No progress line and no warnings on standard error (errors are "
-              "still printed).")
+@_quiet_option
 @click.option("--debug", is_flag=True, hidden=True, help="Let unexpected errors raise with a traceback.")
 def score(paths, output, output_format, models, resume, jobs, quiet, debug, **coach_options) -> None:
     """Score transcripts in PATHS: files, folders (searched recursively for known extensions), zip archives (read as
@@ -451,11 +454,11 @@ class _Input(click.Path):
 
 
 def _across_reports(inputs: tuple[str, ...], output: str | None, build, text_to_stdout: bool,
-                    redact: RedactOptions | None = None, jobs: int = 1) -> None:
+                    redact: RedactOptions | None = None, jobs: int = 1, quiet: bool = False) -> None:
     """The shared body of ``review`` and ``agents``: read report files (or score transcripts, redacted with
     ``redact``), each conversation once, ``build(reports)`` -> (result, write, what the output holds), list what could
     not be scored, write atomically with -o, say what the output holds on stderr (unless the text listing on stdout
-    says it), exit 0 / 1 as ``score`` does."""
+    says it, or ``quiet``), exit 0 / 1 as ``score`` does."""
     from transcript_coach.review import Distinct, failure_text, load_reports
 
     if output:
@@ -467,11 +470,12 @@ def _across_reports(inputs: tuple[str, ...], output: str | None, build, text_to_
 
         return Coach(redact=redact)
 
-    with _interruptible(output), _library_warnings(quiet=False):
+    with _interruptible(output), _library_warnings(quiet):
         coach = redacting_coach if redact is not None else None
-        reports = Distinct(_counted(load_reports(inputs, stdin=stdin, coach=coach, jobs=jobs), sys.stderr.isatty()))
+        reports = Distinct(_counted(load_reports(inputs, stdin=stdin, coach=coach, jobs=jobs),
+                                    not quiet and sys.stderr.isatty()))
         result, write, said = build(reports)  # read as a stream
-        if reports.repeated:
+        if reports.repeated and not quiet:
             click.echo(f"warning: {reports.repeated} conversation(s) given more than once (the same source and id: "
                        "overlapping report files, or a report file beside the transcripts it was scored from) "
                        "counted once", err=True)
@@ -479,9 +483,9 @@ def _across_reports(inputs: tuple[str, ...], output: str | None, build, text_to_
             for failure in result.failures:
                 click.echo(f"could not be scored: {failure_text(failure)}", err=True)
         _write(output, write)
-    if not result.conversations and not result.failures:
+    if not quiet and not result.conversations and not result.failures:
         click.echo("warning: no conversations found in the given inputs", err=True)
-    elif output or not text_to_stdout:  # the text listing on stdout says it itself
+    elif not quiet and (output or not text_to_stdout):  # the text listing on stdout says it itself
         failed = f", {len(result.failures):,} could not be scored" if result.failures else ""
         click.echo(f"{said}{failed}{_written_to(output)}", err=True)
     sys.exit(EXIT_SOME_FAILED if result.failures or not result.conversations else EXIT_OK)
@@ -496,7 +500,8 @@ def _across_reports(inputs: tuple[str, ...], output: str | None, build, text_to_
               help="A readable listing, or JSONL (one object per queued conversation).")
 @_redact_options
 @_jobs_option
-def review_command(inputs, top, output, output_format, jobs, **redact_options) -> None:
+@_quiet_option
+def review_command(inputs, top, output, output_format, jobs, quiet, **redact_options) -> None:
     """The review queue: which conversations to read first, why, and the evidence lines.
 
     INPUTS are report files written by `score` (.jsonl) or transcripts, which are scored first, and folders and zip
@@ -512,7 +517,7 @@ def review_command(inputs, top, output, output_format, jobs, **redact_options) -
                 f"({result.queued:,} with something to review)")
         return result, lambda out: QUEUE_WRITERS[output_format](result, out, top=top), said
 
-    _across_reports(inputs, output, build, output_format == "text", _redact_choice(redact_options), jobs)
+    _across_reports(inputs, output, build, output_format == "text", _redact_choice(redact_options), jobs, quiet)
 
 
 @cli.command("agents")
@@ -524,7 +529,8 @@ def review_command(inputs, top, output, output_format, jobs, **redact_options) -
                                       "(one row per agent, one column per skill mean).")
 @_redact_options
 @_jobs_option
-def agents_command(inputs, agent_name, output, output_format, jobs, **redact_options) -> None:
+@_quiet_option
+def agents_command(inputs, agent_name, output, output_format, jobs, quiet, **redact_options) -> None:
     """Per-agent profiles: skill means and spread, strengths and weaknesses against the team, the weekly trend and
     continuous_learning, and a self-assessment checklist answered from the numbers.
 
@@ -545,7 +551,7 @@ def agents_command(inputs, agent_name, output, output_format, jobs, **redact_opt
         said = f"{len(chosen):,} agent profile(s) from {result.conversations:,} conversation(s)"
         return result, lambda out: PROFILE_WRITERS[output_format](result, chosen, out), said
 
-    _across_reports(inputs, output, build, output_format == "text", _redact_choice(redact_options), jobs)
+    _across_reports(inputs, output, build, output_format == "text", _redact_choice(redact_options), jobs, quiet)
 
 
 def _labelled_reports(labels_file: str, inputs: tuple[str, ...], coach_options: dict, jobs: int, **extra):
