@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import io
+import json
 import os
 import re
 import shutil
@@ -481,3 +482,28 @@ def test_a_conversation_is_rendered_only_when_it_comes_on_screen(browser, cli_re
     assert last in jumped and len(jumped) < len(sections) // 2, jumped
     hits = re.findall(r'class="[^"]*\bhit\b[^"]*" data-ev="([^"]*)"', dom)
     assert hits and all(anchor.group(2) in keys.split() for keys in hits)
+
+
+HOVER_PROBE = """<script>
+(function () {  // the pointer comes over the first conversation's first skill name
+  var name = document.querySelector("section.conv .skill-name");
+  var before = name.hasAttribute("title");
+  name.dispatchEvent(new MouseEvent("mouseover", {bubbles: true}));
+  document.body.setAttribute("data-hovered", name.textContent + "|" + before + "|"
+                             + (name.getAttribute("title") || ""));
+})();
+</script>"""
+
+
+def test_a_skill_definition_is_written_once_and_shown_on_hover(browser, cli_report, tmp_path):
+    page = cli_report.read_text(encoding="utf-8")
+    definition = html_report._skill_definition("active_listening")
+    table = re.search(r'<script type="application/json" id="skill-definitions">(.*?)</script>', page).group(1)
+    assert definition and json.loads(table)["Active listening"] == definition  # the page's one table of definitions
+    assert page.count(definition) == 2 and page.count(f'title="{html.escape(definition)}"') == 1  # and the overview
+    probed = tmp_path / "probed.html"
+    probed.write_text(page.replace("</body>", HOVER_PROBE + "</body>"), encoding="utf-8")
+    result = chromium(browser, tmp_path / "profile", "--dump-dom", probed.as_uri())
+    found = re.search(r'<body[^>]*data-hovered="([^"]*)"', result.stdout)
+    assert found, f"the probe did not run ({result.returncode}): {result.stderr[-3000:]}"
+    assert html.unescape(found.group(1)) == f"Active listening|false|{definition}"

@@ -53,6 +53,17 @@
     });
   }
 
+  // The skills' definitions are in the page once: a skill's name shows its definition when the pointer comes over it.
+  var definitions = {};
+  var data = document.getElementById("skill-definitions");
+  try { definitions = data ? JSON.parse(data.textContent) : {}; } catch (e) { definitions = {}; }
+  document.addEventListener("mouseover", function (event) {
+    var name = event.target.closest ? event.target.closest(".skill-name") : null;
+    if (!name || name.hasAttribute("title")) return;
+    var shown = name.textContent;
+    if (Object.prototype.hasOwnProperty.call(definitions, shown)) name.setAttribute("title", definitions[shown]);
+  });
+
   showTarget();
   document.body.setAttribute("data-ready", "1");
 })();
