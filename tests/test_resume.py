@@ -197,6 +197,31 @@ def test_a_damaged_line_of_a_compressed_journal_is_refused(small, tmp_path):
     assert result.exit_code == 2 and f"{journal_path(out)}:2 is not a report" in result.stderr
 
 
+@pytest.mark.parametrize("length", [0xFFFFFFF0, 5])  # far past the journal's end; inside the line's own stream
+def test_a_damaged_length_in_a_compressed_journal_is_refused_without_reading_on(small, tmp_path, length):
+    """A damaged length is damage, not a line cut short: before, the rest of the journal was read at once (gigabytes
+    for a year's run), taken as a cut and dropped."""
+    root, clean, header = small
+    out = tmp_path / "out.jsonl.gz"
+    _compressed_journal(out, header, clean, len(clean) // 2, slice(0, 0))
+    damaged = bytearray(journal_path(out).read_bytes())
+    second = 4 + struct.unpack(">I", damaged[:4])[0]
+    damaged[second:second + 4] = struct.pack(">I", length)
+    journal_path(out).write_bytes(bytes(damaged))
+    asked: list[int] = []
+
+    class Journal(io.BytesIO):
+        def read(self, size=-1):
+            asked.append(size)
+            return super().read(size)
+
+    lines = list(_STORES["zlib"].read(Journal(bytes(damaged))))
+    assert lines[0][1] == clean[0].encode("utf-8") + b"\n" and lines[1:] == [(second, None)]
+    assert max(asked) <= 1 << 20
+    result = run("score", root, "-o", out, "--resume")
+    assert result.exit_code == 2 and f"{journal_path(out)}:2 is not a report" in result.stderr
+
+
 def test_a_killed_run_into_a_compressed_file_keeps_a_compressed_journal_and_resumes(batch, clean, tmp_path):
     out = tmp_path / "out.jsonl.bz2"
     journal = journal_path(out)

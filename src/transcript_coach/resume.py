@@ -43,6 +43,7 @@ Input = Path | str
 SYNC_SECONDS = 1.0
 _FORMAT = "transcript-coach/journal/v1"
 _LEVEL = 1  # zlib's fastest: the journal of a compressed FILE is temporary, and written by the main process
+_CHUNK = 1 << 20  # bytes of a compressed journal line read at a time
 
 
 class _TextLines:
@@ -78,20 +79,14 @@ class _ZlibLines:
 
     def read(self, handle: IO[bytes]) -> Iterator[tuple[int, bytes | None]]:
         """(offset, line) of each line from ``handle``'s position: a line cut short without its newline (empty), and
-        nothing after it; None for a line that is damaged."""
+        nothing after it; None for a line that is damaged, and nothing after it."""
         offset = handle.tell()
         while head := handle.read(4):
-            size = struct.unpack(">I", head)[0] if len(head) == 4 else -1
-            packed = handle.read(size) if size >= 0 else b""
-            if len(packed) < size or size < 0:
-                yield offset, b""  # cut short
+            line = _unpacked(handle, struct.unpack(">I", head)[0]) if len(head) == 4 else b""
+            yield offset, line
+            if not line or not line.endswith(b"\n"):
                 return
-            try:
-                yield offset, zlib.decompress(packed)
-            except zlib.error:
-                yield offset, None
-                return
-            offset += 4 + size
+            offset = handle.tell()
 
     def copy(self, journal: IO[bytes], out: IO[str], path: Path, sidecar: Path) -> None:
         """The journal's lines, decompressed, into ``out``; ``UsageError`` for one that is not whole (the journal
@@ -100,6 +95,26 @@ class _ZlibLines:
             if line is None or not line.endswith(b"\n"):
                 raise _not_a_report(path, number, sidecar)
             out.write(line.decode("utf-8"))
+
+
+def _unpacked(handle: IO[bytes], size: int) -> bytes | None:
+    """The line whose zlib stream is the next ``size`` bytes of ``handle``: empty when the journal ends first (the
+    run stopped while writing it), None when the stream is damaged or does not end where its length says. Read a
+    chunk at a time: a damaged length (up to 4 GB) costs no more than the stream that follows it."""
+    unpack = zlib.decompressobj()
+    parts = []
+    while size:
+        chunk = handle.read(min(size, _CHUNK))
+        if not chunk:
+            return b""
+        size -= len(chunk)
+        try:
+            parts.append(unpack.decompress(chunk))
+        except zlib.error:
+            return None
+        if unpack.eof and (size or unpack.unused_data):
+            return None
+    return b"".join(parts) if unpack.eof else None
 
 
 _Store = _TextLines | _ZlibLines
