@@ -350,6 +350,25 @@ def test_resume_refuses_a_damaged_journal(small, tmp_path):
     assert result.exit_code == 2 and "missing or damaged" in result.stderr
 
 
+@pytest.mark.parametrize("sidecar, message", [
+    (lambda header, inputs: header, "missing or damaged"),  # the header cut short
+    (lambda header, inputs: json.dumps({**json.loads(header), "inputs": [*inputs, 5]}) + "\n", "missing or damaged"),
+    (lambda header, inputs: f"{header}\n5\n", "missing or damaged"),  # a marker that is not an input
+    (lambda header, inputs: f"{header}\n{json.dumps(inputs[1])}\n", "does not match its input list"),  # not in order
+    (lambda header, inputs: "\n".join([header, *map(json.dumps, inputs * 2)]) + "\n", "does not match its input list"),
+])
+def test_resume_refuses_a_sidecar_that_does_not_list_its_inputs_in_order(small, tmp_path, sidecar, message):
+    """The sidecar is read a line at a time (a year's run lists a million inputs); whatever damage it holds is
+    refused with a message, never a traceback."""
+    root, clean, header = small
+    out = tmp_path / "out.jsonl"
+    _half_done_journal(out, header, clean, 3)
+    done_path(out).write_text(sidecar(header, json.loads(header)["inputs"]), encoding="utf-8")
+    result = run("score", root, "-o", out, "--resume")
+    assert result.exit_code == 2 and message in result.stderr, result.stderr
+    assert "Traceback" not in result.output
+
+
 def test_resume_without_a_journal_scores_everything(tmp_path):
     chat = tmp_path / "chat.txt"
     chat.write_text("Customer: my order is late\nAgent: Sorry, let me check it for you.\n", encoding="utf-8")

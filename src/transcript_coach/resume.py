@@ -179,13 +179,14 @@ class Journal:
     score) with ``Coach.score(..., skip=journal.skip)``, ``write`` every item, and ``finish`` (or ``close`` to keep
     it)."""
 
-    def __init__(self, output: Path, inputs: list[Input], done: int, kept: int, failed: int, resumed: bool,
+    def __init__(self, output: Path, inputs: list[str], done: int, kept: int, failed: int, resumed: bool,
                  written: int = 0, written_from: int = 0, store: _Store = _STORES["text"]):
         self.output = output
         self.store = store
         self.path = journal_path(output)
         self.done_path = done_path(output)
-        self.inputs = inputs
+        self.inputs = inputs  # as the sidecar lists them: paths as text ("-": standard input), 300 bytes a file less
+        # than Path objects (a year's export: hundreds of megabytes); Coach.score takes either
         self.pending = inputs[done:]
         self.kept = kept  # lines kept from the interrupted run
         self.failed_before = failed  # error records among them
@@ -214,14 +215,14 @@ class Journal:
         if resume and journal_path(output).exists():
             journal = cls._continue(output, command)
         else:
-            journal = cls._start(output, list(inputs), command)
+            journal = cls._start(output, [str(i) for i in inputs], command)
         return journal
 
     @classmethod
-    def _start(cls, output: Path, inputs: list[Input], command: dict[str, Any]) -> Journal:
+    def _start(cls, output: Path, inputs: list[str], command: dict[str, Any]) -> Journal:
         store = _STORES["text" if named(output.name) is None else "zlib"]
         journal = cls(output, inputs, 0, 0, 0, resumed=False, store=store)
-        header = {"format": _FORMAT, "command": command, "inputs": [str(i) for i in inputs]}
+        header = {"format": _FORMAT, "command": command, "inputs": inputs}
         if store.name != "text":
             header["journal"] = store.name  # a journal without it, of an earlier version, is text
         journal._done = open(journal.done_path, "w", encoding="utf-8", newline="")  # noqa: SIM115
@@ -234,26 +235,22 @@ class Journal:
     @classmethod
     def _continue(cls, output: Path, command: dict[str, Any]) -> Journal:
         path, sidecar = journal_path(output), done_path(output)
-        header, done_keys = _read_sidecar(sidecar, path)
+        header, done = _read_sidecar(sidecar, path)
         if header.get("command") != command:
             raise UsageError(f"cannot resume: {path} was left by a run with other inputs or options; rerun that "
                              "command with --resume, or leave out --resume to start over")
-        inputs: list[Input] = [raw if raw == "-" else Path(raw) for raw in header["inputs"]]
-        keys = [input_key(i) for i in inputs]
-        if done_keys != keys[:len(done_keys)]:
-            raise UsageError(f"cannot resume: {sidecar} does not match its input list; delete {path} and {sidecar} "
-                             "and start over")
+        inputs: list[str] = header["inputs"]
         store = _STORES[header.get("journal", "text")]
-        tracker = InputTracker(keys)
+        tracker = InputTracker([input_key(i) for i in inputs])
         kept = failed = written = written_from = 0
         for offset, source, error in _journal_lines(path, sidecar, store):
             kept += 1
             failed += error
             tracker.advance(source)
-            if tracker.position >= len(done_keys):
+            if tracker.position >= done:
                 written_from = written_from if written else offset
                 written += 1
-        journal = cls(output, inputs, len(done_keys), kept, failed, resumed=True, written=written,
+        journal = cls(output, inputs, done, kept, failed, resumed=True, written=written,
                       written_from=written_from, store=store)
         journal._done = open(sidecar, "a", encoding="utf-8", newline="")  # noqa: SIM115
         journal._journal = open(path, "ab")  # noqa: SIM115
@@ -355,22 +352,32 @@ class Journal:
         self._last_sync = time.monotonic()
 
 
-def _read_sidecar(sidecar: Path, journal: Path) -> tuple[dict[str, Any], list[str]]:
-    """The header and the completed inputs recorded beside a journal (a trailing incomplete line is ignored)."""
+def _read_sidecar(sidecar: Path, journal: Path) -> tuple[dict[str, Any], int]:
+    """The header recorded beside a journal, and how many of its inputs are recorded as done, read a line at a time
+    (a trailing incomplete line is ignored): each must be the next input of the header's list."""
     problem = f"cannot resume: {sidecar} is missing or damaged; delete {journal} and start over"
     try:
-        text = sidecar.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        with open(sidecar, encoding="utf-8", newline="\n") as handle:
+            first = handle.readline()
+            header = json.loads(first) if first.endswith("\n") else None
+            if (not isinstance(header, dict) or header.get("format") != _FORMAT
+                    or not isinstance(header.get("inputs"), list) or header.get("journal", "text") not in _STORES
+                    or not all(isinstance(item, str) for item in header["inputs"])):
+                raise UsageError(problem)
+            keys = [input_key(item) for item in header["inputs"]]
+            done = 0
+            for line in handle:
+                if not line.endswith("\n"):
+                    break  # being written when the run stopped
+                key = json.loads(line)
+                if not isinstance(key, str):
+                    raise UsageError(problem)
+                if done >= len(keys) or key != keys[done]:
+                    raise UsageError(f"cannot resume: {sidecar} does not match its input list; delete {journal} and "
+                                     f"{sidecar} and start over")
+                done += 1
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
         raise UsageError(problem) from None
-    lines = text.split("\n")[:-1]  # whatever follows the last newline was being written when the run stopped
-    try:
-        header = json.loads(lines[0])
-        done = [json.loads(line) for line in lines[1:]]
-    except (IndexError, ValueError, RecursionError):
-        raise UsageError(problem) from None
-    if (not isinstance(header, dict) or header.get("format") != _FORMAT or not isinstance(header.get("inputs"), list)
-            or header.get("journal", "text") not in _STORES or not all(isinstance(key, str) for key in done)):
-        raise UsageError(problem)
     return header, done
 
 
