@@ -124,6 +124,25 @@ def test_folder_walk_skips_links_and_pipes_with_a_warning_and_keeps_its_order(tm
     assert list(iter_inputs([tmp_path / "link.txt"])) == [tmp_path / "link.txt"]  # named directly: read
 
 
+def test_a_walk_in_a_flat_folder_holds_the_names_only(tmp_path):
+    """A helpdesk dump can be one folder of a million files; while its files are scored the walk holds that folder's
+    listing: its names (about 120 bytes a file here), not an ``os.DirEntry`` per file (320 here)."""
+    import tracemalloc
+
+    names = [f"ticket-{n:07d}.json" for n in range(20_000)]
+    for name in names:
+        (tmp_path / name).touch()
+    tracemalloc.start()
+    try:
+        walk = iter_inputs([tmp_path])
+        assert next(walk) == tmp_path / names[0]
+        held = tracemalloc.get_traced_memory()[0] / len(names)
+    finally:
+        tracemalloc.stop()
+    assert held < 170, f"{held:.0f} bytes a file"
+    assert [p.name for p in walk] == names[1:]
+
+
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are not made this way here")
 def test_a_pipe_named_directly_is_listed_without_being_opened(tmp_path):
     """Listing inputs looks inside a named regular file (a zip archive is walked) but never opens a pipe: opening one

@@ -373,35 +373,54 @@ def _walk(top: Path) -> Iterator[Path]:
     while stack:
         folder = stack.pop()
         try:
-            with os.scandir(folder) as listing:
-                entries = sorted((e for e in listing if not e.name.startswith(".")), key=lambda e: e.name)
+            files, subfolders = _listing(folder)
         except OSError:
             yield folder
             continue
-        subfolders = []
-        for entry in entries:
-            path = Path(entry.path)
-            zipped = entry.name.casefold().endswith(archive.SUFFIX)
-            known = zipped or _known(entry.name)
+        for name in files:
+            path = folder / name
+            if name.casefold().endswith(archive.SUFFIX):
+                yield from _file_inputs(path)
+            else:
+                yield path
+        stack.extend(folder / name for name in reversed(subfolders))
+
+
+def _listing(folder: Path) -> tuple[list[str], list[str]]:
+    """The names of the files a walk reads in ``folder`` (known formats and zip archives) and of its subfolders,
+    each sorted; what it skips is logged, in name order. Only names are kept: while the files of a flat folder of a
+    million are scored, its listing takes about 120 MB, where an ``os.DirEntry`` per file took 230-320 MB."""
+    files: list[str] = []
+    folders: list[str] = []
+    skipped: list[tuple[str, str]] = []
+    with os.scandir(folder) as listing:
+        for entry in listing:
+            name = entry.name
+            if name.startswith("."):
+                continue
+            zipped = name.casefold().endswith(archive.SUFFIX)
+            known = zipped or _known(name)
             try:
                 if entry.is_symlink():
                     if known or entry.is_dir():
-                        logger.warning("%s: skipped: a symbolic link inside a folder is not followed (name the file "
-                                       "itself to read it)", path)
+                        skipped.append((name, "a symbolic link inside a folder is not followed (name the file "
+                                              "itself to read it)"))
                 elif entry.is_dir(follow_symlinks=False):
-                    subfolders.append(path)
-                elif zipped and entry.is_file(follow_symlinks=False):
-                    yield from _file_inputs(path)
+                    folders.append(name)
                 elif known and entry.is_file(follow_symlinks=False):
-                    yield path
+                    files.append(name)
                 elif known:
-                    logger.warning("%s: skipped: not a regular file (a pipe, socket or device)", path)
-                elif entry.name.casefold().endswith(archive.UNREAD):
-                    logger.warning("%s: skipped: an archive of a kind that is not read (only zip archives are); "
-                                   "unpack it to score its files", path)
+                    skipped.append((name, "not a regular file (a pipe, socket or device)"))
+                elif name.casefold().endswith(archive.UNREAD):
+                    skipped.append((name, "an archive of a kind that is not read (only zip archives are); unpack it "
+                                          "to score its files"))
             except OSError as exc:
-                logger.warning("%s: skipped: %s", path, exc.strerror or exc)
-        stack.extend(reversed(subfolders))
+                skipped.append((name, str(exc.strerror or exc)))
+    for name, why in sorted(skipped):
+        logger.warning("%s: skipped: %s", folder / name, why)
+    files.sort()
+    folders.sort()
+    return files, folders
 
 
 def from_records(
