@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from transcript_coach import Coach
 from transcript_coach.cli import cli
@@ -296,3 +298,37 @@ def test_a_folder_walk_warns_of_archives_it_does_not_read(tmp_path, caplog):
     warned = sorted(record.getMessage().split(": ")[0] for record in caplog.records)
     assert warned == [str(tmp_path / name) for name in ("export.tar.gz", "old.TGZ", "x.7z")]
     assert "only zip archives are" in caplog.text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet="ab/.", max_size=8), max_size=12))
+def test_an_archive_folder_is_a_name_some_member_starts_with_then_a_slash(names):
+    expected = {name[:i] for name in names for i, char in enumerate(name) if char == "/"}
+    assert archive._folders(names) == expected
+
+
+def test_naming_each_member_of_a_big_archive_does_not_scan_it_each_time(tmp_path, monkeypatch):
+    """A run given an archive's members one by one (``--jobs``, ``-o FILE``: each worker and the journal name them)
+    asks of each whether it is a folder of the archive: once a scan of every member, so 10,000 members took 100
+    million comparisons and 100,000 members hours."""
+    path = tmp_path / "export.zip"
+    with zipfile.ZipFile(path, "w") as zipped:
+        for n in range(2000):
+            zipped.writestr(f"2026/{n // 500:02d}/chat-{n:05d}.txt", "Customer: hi\nAgent: hello\n")
+    inputs = [str(p) for p in iter_inputs([path])]
+    assert len(inputs) == 2000
+    compared = 0
+    real_startswith = str.startswith
+
+    class Name(str):
+        def startswith(self, *args):
+            nonlocal compared
+            compared += 1
+            return real_startswith(self, *args)
+
+    opened = archive._archive(path, str(path))
+    monkeypatch.setattr(opened, "members", {Name(name): info for name, info in opened.members.items()})
+    assert [str(p) for p in iter_inputs(inputs)] == inputs  # each named: a member, not a folder
+    assert list(iter_inputs([path / "2026" / "01"])) == [path / "2026" / "01" / f"chat-{n:05d}.txt"
+                                                        for n in range(500, 1000)]
+    assert compared < 10_000

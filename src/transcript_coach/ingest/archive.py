@@ -23,7 +23,7 @@ import stat
 import struct
 import threading
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
@@ -45,11 +45,13 @@ _DAMAGED = (zipfile.BadZipFile, zipfile.LargeZipFile, *DAMAGED, ValueError, stru
 
 @dataclass(slots=True)
 class _Open:
-    """The archive this process has open: its file's identity, and its members by name."""
+    """The archive this process has open: its file's identity, its members by name, and its folders (every name
+    that some member's name starts with, followed by "/")."""
 
     key: tuple[object, ...]
     zip: zipfile.ZipFile
     members: dict[str, zipfile.ZipInfo]
+    folders: frozenset[str]
 
 
 _open: _Open | None = None
@@ -97,10 +99,9 @@ def locate(path: Path) -> tuple[Path, str] | None:
 def is_folder(archive: Path, name: str) -> bool:
     """Whether ``name`` is a folder of ``archive`` (has members under it); False when it cannot be read."""
     try:
-        members = _archive(archive, str(archive)).members
+        return name in _archive(archive, str(archive)).folders  # asked of each member a run is given: never a scan
     except InputError:
         return False
-    return any(member.startswith(f"{name}/") for member in members)
 
 
 def _unusable(handle: BinaryIO) -> BinaryIO:
@@ -215,13 +216,27 @@ def _archive(path: Path, source: str) -> _Open:
                     _open.zip.close()
                 _open = None
                 archive = zipfile.ZipFile(path)
-                _open = _Open(key, archive, {item.filename: item for item in archive.infolist()})
+                members = {item.filename: item for item in archive.infolist()}
+                _open = _Open(key, archive, members, _folders(members))
             return _open
     except OSError as exc:
         raise InputError(source, f"cannot be read: {exc.strerror or exc}", code="unreadable") from None
     except (*_DAMAGED, NotImplementedError) as exc:  # NotImplementedError: a member needs a later zip version
         raise InputError(source, f"is not a readable zip archive ({exc}); expected a complete .zip file",
                          code="unreadable") from None
+
+
+def _folders(names: Iterable[str]) -> frozenset[str]:
+    """The folders of members named ``names``: each name's parents ("a/b/c.txt": "a" and "a/b")."""
+    folders: set[str] = set()
+    for name in names:
+        parts = name.split("/")[:-1]
+        for end in range(len(parts), 0, -1):
+            folder = "/".join(parts[:end])
+            if folder in folders:
+                break  # and so are its parents
+            folders.add(folder)
+    return frozenset(folders)
 
 
 def _walk_order(name: str) -> tuple[tuple[int, str], ...]:
