@@ -507,3 +507,21 @@ def test_a_skill_definition_is_written_once_and_shown_on_hover(browser, cli_repo
     found = re.search(r'<body[^>]*data-hovered="([^"]*)"', result.stdout)
     assert found, f"the probe did not run ({result.returncode}): {result.stderr[-3000:]}"
     assert html.unescape(found.group(1)) == f"Active listening|false|{definition}"
+
+
+def test_names_get_the_first_free_suffix_without_trying_the_taken_ones_again():
+    tries = 0
+
+    class Taken(set):
+        def __contains__(self, name):
+            nonlocal tries
+            tries += 1
+            return super().__contains__(name)
+
+    names = html_report._Names()
+    names.taken = Taken({"c-x-3"})  # an id that looks like a suffixed one
+    given = [names.unique(name) for name in ["c-x", "c-y", "c-x", "c-x", "c-x-2", "c-x"]]
+    assert given == ["c-x", "c-y", "c-x-2", "c-x-4", "c-x-2-2", "c-x-5"]
+    tries = 0
+    assert [names.unique("c-z") for _ in range(3000)][-1] == "c-z-3000"
+    assert tries < 6000  # trying every suffix from -2 each time: 4.5 million
