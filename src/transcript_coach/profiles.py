@@ -177,7 +177,16 @@ class AgentNames:
 
     def aliases(self, agent: str) -> tuple[str, ...]:
         """The other spellings counted as ``agent``."""
-        return tuple(sorted({m.name for m in self.merges if m.agent == agent and m.name != agent}))
+        return self._aliases.get(agent, ())
+
+    @functools.cached_property
+    def _aliases(self) -> dict[str, tuple[str, ...]]:
+        """Every agent's other spellings, found in one pass over the merges (not one per agent: a year's names)."""
+        spellings: dict[str, set[str]] = defaultdict(set)
+        for merge in self.merges:
+            if merge.name != merge.agent:
+                spellings[merge.agent].add(merge.name)
+        return {agent: tuple(sorted(names)) for agent, names in spellings.items()}
 
 
 class NameTally:
@@ -212,14 +221,18 @@ def resolve_agent_names(reports: Iterable[Mapping[str, Any]]) -> AgentNames:
     display = {key: min(counts, key=lambda s: (-counts[s], s)) for key, counts in spellings.items()}
     labels = sorted(display[k] for k in display if k in _role_labels())
     people = {k: v for k, v in display.items() if k not in _role_labels()}
-    full_names = [k for k in people if len(k.split()) > 1]
+    full_names: dict[str, list[str]] = defaultdict(list)  # by first name
+    for key in people:
+        words = key.split()
+        if len(words) > 1:
+            full_names[words[0]].append(key)
     target: dict[str, str] = {}
     reasons: dict[str, str] = {}
     ambiguous = []
     for key in people:
         target[key] = people[key]
         if len(key.split()) == 1:
-            matches = sorted(k for k in full_names if k.split()[0] == key)
+            matches = sorted(full_names.get(key, ()))
             if len(matches) == 1:
                 target[key] = people[matches[0]]
                 reasons[key] = f"first name of the only full name starting with {people[key]!r}"
