@@ -444,3 +444,22 @@ def test_files_in_a_zip_archive_can_be_named(tmp_path, samples):
     one = run(str(packed / "april" / "chat_refund_priya_late.txt"), str(packed / "april" / "missing.txt"))
     assert one.exit_code == 1 and "1 conversation(s)" in one.stdout and "no such file in the zip archive" in one.stdout
     assert run(str(tmp_path / "no" / "such.jsonl")).exit_code == 2
+
+
+@pytest.mark.parametrize("count", [0, 1, 3])
+def test_json_profiles_are_written_an_agent_at_a_time_as_one_array(count, monkeypatch):
+    """Thousands of agents make an array of hundreds of megabytes: it is written an agent at a time (no write holds
+    more than one profile), laid out exactly as one ``json.dumps(..., indent=2)`` of the array."""
+    from transcript_coach.profiles import write_json
+
+    names = ["Zoë Ångström", 'Ann "the\nfixer"', "Bob"][:count]
+    result = build_profiles([r for name in names for r in series([(0, 60), (1, 70)], agent=name)])
+    out = io.StringIO()
+    writes: list[int] = []
+    real_write = out.write
+    monkeypatch.setattr(out, "write", lambda text: writes.append(len(text)) or real_write(text))
+    write_json(result, result.agents, out)
+    expected = json.dumps([p.to_dict() for p in result.agents], ensure_ascii=False, indent=2) + "\n"
+    assert out.getvalue() == expected
+    if count > 1:
+        assert max(writes) < 2 * max(len(json.dumps(p.to_dict(), ensure_ascii=False)) for p in result.agents)

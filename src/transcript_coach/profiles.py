@@ -807,8 +807,17 @@ def _failure_text(failure: Mapping[str, Any]) -> str:
 
 
 def write_json(result: Profiles, agents: Sequence[AgentProfile], out: IO[str]) -> None:
-    """A JSON array, one object per agent."""
-    out.write(json.dumps([p.to_dict() for p in agents], ensure_ascii=False, indent=2) + "\n")
+    """A JSON array, one object per agent (laid out as ``json.dumps(array, indent=2)`` would), written an agent at a
+    time: the profiles of thousands of agents make an array of hundreds of megabytes."""
+    if not agents:
+        out.write("[]\n")
+        return
+    out.write("[\n")
+    for number, profile in enumerate(agents):
+        if number:
+            out.write(",\n")
+        out.write("  " + json.dumps(profile.to_dict(), ensure_ascii=False, indent=2).replace("\n", "\n  "))
+    out.write("\n]\n")
 
 
 def csv_columns() -> tuple[str, ...]:
