@@ -394,6 +394,31 @@ def test_report_files_in_a_folder_or_zip_archive_are_read_and_the_rest_scored_in
     assert [d["id"] for d in read] == ["r1"]
 
 
+def test_a_walk_opens_each_report_file_once_to_tell_it_and_once_to_read_it(tmp_path, monkeypatch):
+    """What a folder walk told of a file (a report file, and of which schema) is not asked of the file again: a
+    folder of 10,000 report files was opened and its first reports decoded three times, not twice."""
+    import zipfile
+
+    from transcript_coach.ingest import report_files
+
+    folder = mixed_folder(tmp_path)
+    packed = tmp_path / "month.zip"
+    with zipfile.ZipFile(packed, "w") as archive:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                archive.write(path, path.relative_to(tmp_path).as_posix())
+    opened: list[str] = []
+    real = report_files._report_bytes
+    monkeypatch.setattr(report_files, "_report_bytes", lambda path: opened.append(path) or real(path))
+    for named in (folder, packed):
+        opened.clear()
+        docs = list(load_reports([str(named)], coach=lambda: Recorder()))
+        assert [d.get("id") or d.get("scored") for d in docs] == ["a-chat.txt", "r1", "r2", "c-chat.txt",
+                                                                 "d-chat.txt", "r3"], named
+        reports = [name for name in opened if name.endswith(".jsonl")]
+        assert reports and all(reports.count(name) == 2 for name in reports), opened
+
+
 def test_a_damaged_report_file_in_a_zip_archive_is_an_error_record_and_the_rest_is_read(tmp_path):
     import zipfile
 

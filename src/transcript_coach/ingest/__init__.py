@@ -275,7 +275,8 @@ def _folder_problem(path: Path) -> str:
 
 
 def iter_inputs(paths: Iterable[str | os.PathLike[str]], *, report_files: bool = False,
-                leave_out: str | os.PathLike[str] | None = None) -> Iterator[Path | str]:
+                leave_out: str | os.PathLike[str] | None = None,
+                told: dict[str, str | None] | None = None) -> Iterator[Path | str]:
     """Files named directly (any extension, links followed), files under folders (recursively, known extensions only,
     also with a compression suffix after them, ``.gz``, ``.bz2`` or ``.xz``; sorted), and ``"-"`` for standard input.
     A zip archive, named or in a folder (``*.zip``), is walked as a folder: its members' inputs,
@@ -298,24 +299,30 @@ def iter_inputs(paths: Iterable[str | os.PathLike[str]], *, report_files: bool =
             continue
         path = Path(raw)
         for item in _walk(path) if path.is_dir() else _file_inputs(path):
-            skipped = item != path and _skipped(item, left_out, report_files)  # met in a walk, not named
+            skipped = item != path and _skipped(item, left_out, report_files, told)  # met in a walk, not named
             if skipped:
                 logger.warning("%s: skipped: %s", item, skipped)
             else:
                 yield item
 
 
-def _skipped(item: Path, left_out: str | None, report_files: bool) -> str | None:
-    """Why ``iter_inputs`` passes over a file a walk met, or None."""
+def _skipped(item: Path, left_out: str | None, report_files: bool, told: dict[str, str | None] | None
+             ) -> str | None:
+    """Why ``iter_inputs`` passes over a file a walk met, or None (and then, in ``told``, what the file was told to
+    be, when it was opened to tell)."""
     if left_out is not None and os.path.abspath(item) == left_out:
         return "the file this run writes its output to"
     if SUFFIXES.get(Path(inner_name(item.name)).suffix.casefold()) not in _OUTPUT_FORMATS:
         return None
     written = written_kind(str(item))
-    if written in REPORT_KINDS:
-        return None if report_files else ("a report file written by transcript-coach, not transcripts (review and "
-                                          "agents read it; name the file itself to score its conversations again)")
-    return None if written is None else _output_problem(written)
+    if written in REPORT_KINDS and not report_files:
+        return ("a report file written by transcript-coach, not transcripts (review and agents read it; name the "
+                "file itself to score its conversations again)")
+    if written is not None and written not in REPORT_KINDS:
+        return _output_problem(written)
+    if told is not None:
+        told[str(item)] = written  # what report_file_kind would say of it
+    return None
 
 
 def _output_problem(command: str) -> str:
