@@ -291,7 +291,9 @@ def iter_inputs(paths: Iterable[str | os.PathLike[str]], *, report_files: bool =
     folder scored again with last run's reports written into it is not scored with them as conversations. Named, it
     is read as any file is. So is ``leave_out``, the file a run writes its output to (in whatever format), which a
     walk skips with a warning, as it does the other outputs of transcript-coach (``report_files.output_kind``): a
-    table or CSV of scores, a review queue, agent profiles."""
+    table or CSV of scores, a review queue, agent profiles. ``told``, when given, receives what a walk opened a file
+    it yields to tell, by the file's path as text: ``report_files.report_file_kind``'s answer, without opening it
+    again."""
     left_out = None if leave_out is None else os.path.abspath(leave_out)
     for raw in paths:
         if str(raw) == "-":
