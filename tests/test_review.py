@@ -370,9 +370,8 @@ def mixed_folder(tmp_path):
     return folder
 
 
-def test_report_files_in_a_folder_or_zip_archive_are_read_and_the_rest_scored_in_runs(tmp_path):
-    """A report file met in a folder or zip archive is read as reports, not scored again as a transcript; the
-    transcripts between report files are scored a run at a time, and everything comes in the order of the walk."""
+def mixed_folder_and_zip(tmp_path):
+    """``mixed_folder``, and a zip archive of it (``month.zip``, holding ``month/...``)."""
     import zipfile
 
     folder = mixed_folder(tmp_path)
@@ -381,6 +380,13 @@ def test_report_files_in_a_folder_or_zip_archive_are_read_and_the_rest_scored_in
         for path in sorted(folder.rglob("*")):
             if path.is_file():
                 archive.write(path, path.relative_to(tmp_path).as_posix())
+    return folder, packed
+
+
+def test_report_files_in_a_folder_or_zip_archive_are_read_and_the_rest_scored_in_runs(tmp_path):
+    """A report file met in a folder or zip archive is read as reports, not scored again as a transcript; the
+    transcripts between report files are scored a run at a time, and everything comes in the order of the walk."""
+    folder, packed = mixed_folder_and_zip(tmp_path)
     for named in (folder, packed, f"{packed}/month"):
         recorder = Recorder()
         docs = list(load_reports([str(named)], coach=lambda recorder=recorder: recorder))
@@ -397,16 +403,9 @@ def test_report_files_in_a_folder_or_zip_archive_are_read_and_the_rest_scored_in
 def test_a_walk_opens_each_report_file_once_to_tell_it_and_once_to_read_it(tmp_path, monkeypatch):
     """What a folder walk told of a file (a report file, and of which schema) is not asked of the file again: a
     folder of 10,000 report files was opened and its first reports decoded three times, not twice."""
-    import zipfile
-
     from transcript_coach.ingest import report_files
 
-    folder = mixed_folder(tmp_path)
-    packed = tmp_path / "month.zip"
-    with zipfile.ZipFile(packed, "w") as archive:
-        for path in sorted(folder.rglob("*")):
-            if path.is_file():
-                archive.write(path, path.relative_to(tmp_path).as_posix())
+    folder, packed = mixed_folder_and_zip(tmp_path)
     opened: list[str] = []
     real = report_files._report_bytes
     monkeypatch.setattr(report_files, "_report_bytes", lambda path: opened.append(path) or real(path))
