@@ -28,6 +28,9 @@ class Matched:
 
 
 def match_reports(labels: LabelSet, reports: Iterable[Mapping[str, Any]]) -> Matched:
+    """The reports of the labelled conversations among ``reports`` (read as a stream: only those a label's id matches
+    are kept, so a year's reports against a few hundred labels hold a few hundred reports)."""
+    ids = labels.ids
     by_key: dict[str, list[Mapping[str, Any]]] = {}
     failures = []
     for report in reports:
@@ -35,11 +38,11 @@ def match_reports(labels: LabelSet, reports: Iterable[Mapping[str, Any]]) -> Mat
             failures.append(report)
             continue
         source = os.path.basename(str(report.get("source") or ""))
-        keys = {str(report.get("id")), source, os.path.splitext(source)[0]} - {""}
+        keys = {str(report.get("id")), source, os.path.splitext(source)[0]} & ids
         for key in keys:
             by_key.setdefault(key, []).append(report)
     matched, missing, ambiguous = {}, [], []
-    for ident in sorted(labels.ids):
+    for ident in sorted(ids):
         found = by_key.get(ident, [])
         exact = [r for r in found if str(r.get("id")) == ident]
         candidates = exact or found
