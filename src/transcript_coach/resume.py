@@ -151,15 +151,15 @@ class InputTracker:
     """Follows a stream of items through the ordered input list: an input is complete once an item of a later input
     arrives (items come in input order), or when the stream ends."""
 
-    def __init__(self, keys: Sequence[str], start: int = 0):
-        self.keys = keys
+    def __init__(self, inputs: Sequence[str], start: int = 0):
+        self.inputs = inputs  # as text; each one's key (``input_key``) is made when it is looked at
         self.position = start
 
     def owner(self, source: str) -> int | None:
         """The index of the input (at or after the current one) that an item with this ``source`` came from; an
         analysis error record's source is ``<file>#<conversation id>``."""
-        for index in range(self.position, len(self.keys)):
-            key = self.keys[index]
+        for index in range(self.position, len(self.inputs)):
+            key = input_key(self.inputs[index])
             if source == key or source.startswith(key + "#"):
                 return index
         return None
@@ -169,7 +169,7 @@ class InputTracker:
         index = self.owner(source)
         if index is None or index == self.position:
             return []
-        completed = list(self.keys[self.position:index])
+        completed = [input_key(item) for item in self.inputs[self.position:index]]
         self.position = index
         return completed
 
@@ -196,7 +196,7 @@ class Journal:
         self._written_from = written_from  # where the first of them starts in the journal, in bytes
         self._reader: IO[bytes] | None = None
         self._read: Iterator[tuple[int, bytes | None]] | None = None
-        self._tracker = InputTracker([input_key(i) for i in inputs], done)
+        self._tracker = InputTracker(inputs, done)
         self._completed: list[str] = []
         self._last_sync = time.monotonic()
         self._journal: IO[bytes] | None = None
@@ -241,7 +241,7 @@ class Journal:
                              "command with --resume, or leave out --resume to start over")
         inputs: list[str] = header["inputs"]
         store = _STORES[header.get("journal", "text")]
-        tracker = InputTracker([input_key(i) for i in inputs])
+        tracker = InputTracker(inputs)
         kept = failed = written = written_from = 0
         for offset, source, error in _journal_lines(path, sidecar, store):
             kept += 1
@@ -364,7 +364,7 @@ def _read_sidecar(sidecar: Path, journal: Path) -> tuple[dict[str, Any], int]:
                     or not isinstance(header.get("inputs"), list) or header.get("journal", "text") not in _STORES
                     or not all(isinstance(item, str) for item in header["inputs"])):
                 raise UsageError(problem)
-            keys = [input_key(item) for item in header["inputs"]]
+            inputs = header["inputs"]
             done = 0
             for line in handle:
                 if not line.endswith("\n"):
@@ -372,7 +372,7 @@ def _read_sidecar(sidecar: Path, journal: Path) -> tuple[dict[str, Any], int]:
                 key = json.loads(line)
                 if not isinstance(key, str):
                     raise UsageError(problem)
-                if done >= len(keys) or key != keys[done]:
+                if done >= len(inputs) or key != input_key(inputs[done]):
                     raise UsageError(f"cannot resume: {sidecar} does not match its input list; delete {journal} and "
                                      f"{sidecar} and start over")
                 done += 1
