@@ -95,7 +95,8 @@ def main(argv: list[str]) -> int:
         print(f"{exc}: install Chromium (the Debian package 'chromium') to run this benchmark", file=sys.stderr)
         return 2
     return sized_main(argv, __doc__, default_size=DEFAULT_SIZE, size_help="conversations in the report",
-                      measure_all=measure_all, section="html", heading="Opening the HTML report of many conversations",
+                      measure=lambda args, work: measure_all(args.data_dir, args.size, work),
+                      section="html", heading="Opening the HTML report of many conversations",
                       script="html_render.py")
 
 

@@ -66,7 +66,8 @@ def measure_all(data_dir: Path, size: int, work: Path) -> list[dict]:
 
 def main(argv: list[str]) -> int:
     return sized_main(argv, __doc__, default_size=DEFAULT_SIZE, size_help="conversations scored for the 1x file",
-                      measure_all=measure_all, section="reports", heading="Review and agents over many reports",
+                      measure=lambda args, work: measure_all(args.data_dir, args.size, work),
+                      section="reports", heading="Review and agents over many reports",
                       script="reports_scale.py", preface=EXPECTED)
 
 
