@@ -3,6 +3,7 @@ nothing hangs, crashes or leaves the folder."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -20,6 +21,7 @@ GOOD_CHAT = ("[2026-04-03 09:14:02] Customer: Hi, my parcel 48213 has not arrive
              "[2026-04-03 09:15:10] Agent (Tom): Sorry to hear that! Let me check parcel 48213 for you.\n")
 SECRET = "the contents of a file outside the folder"
 ROOT = hasattr(os, "geteuid") and os.geteuid() == 0  # permissions do not stop root
+NOT_UTF8_NAME = os.fsdecode(b"caf\xe9.txt")  # a Latin-1 name: Python holds its byte 0xE9 as a lone surrogate
 
 
 def _email(from_header: str) -> bytes:
@@ -58,6 +60,11 @@ def hostile(tmp_path) -> tuple[Path, dict[str, str | None]]:
     put("mixed_encoding.txt", "Customer: the café is closed\n".encode() + "Agent: désolé, sorry\n".encode("latin-1"),
         None)
     put("long_turn.txt", "Customer: " + "my parcel is late " * 20_000 + "\nAgent: Sorry about that.\n", None)
+    half_emoji = [{"conversation_id": "c\ud83d", "role": role, "author": "Ann\udc00", "text": "my parcel \ud83d came"}
+                  for role in ("customer", "agent")]  # a lone surrogate's escape (half an emoji's) in an id, name, text
+    put("half_emoji.jsonl", "\n".join(map(json.dumps, half_emoji)), None)
+    with contextlib.suppress(OSError):  # a file system that takes only UTF-8 names (macOS) refuses it
+        put(NOT_UTF8_NAME, GOOD_CHAT, None)
     secret = tmp_path / "secret.txt"
     secret.write_text(f"Customer: {SECRET}\nAgent: noted\n", encoding="utf-8")
     os.symlink(secret, folder / "outside.txt")  # a link out of the folder: not followed
@@ -81,7 +88,8 @@ def test_score_over_a_folder_of_hostile_files(hostile, assert_valid):
     folder, expected = hostile
     start = time.perf_counter()
     result = subprocess.run([sys.executable, "-m", "transcript_coach.cli", "score", str(folder)],
-                            capture_output=True, text=True, timeout=600, check=False)
+                            capture_output=True, text=True, timeout=600, check=False,
+                            env={**os.environ, "PYTHONIOENCODING": "utf-8:strict"})  # as under a UTF-8 locale
     took = time.perf_counter() - start
     assert result.returncode == 1, result.stderr[-2000:]
     assert "Traceback" not in result.stderr
@@ -103,6 +111,9 @@ def test_score_over_a_folder_of_hostile_files(hostile, assert_valid):
     if hasattr(os, "mkfifo"):
         assert "pipe.txt: skipped: not a regular file" in result.stderr
     (long_turn,) = by_name["long_turn.txt"]
+    (half_emoji,) = by_name["half_emoji.jsonl"]
+    assert half_emoji["id"] == "c\ufffd" and half_emoji["agents"] == ["Ann\ufffd"]
+    assert any("not valid Unicode" in w for w in half_emoji["warnings"])
     assert len(long_turn["turns"][0]["text"]) <= 100_000 and any("--max-turn-chars" in w for w in long_turn["warnings"])
     assert took < 300, f"{took:.0f} s"
 
@@ -168,3 +179,25 @@ def test_quiet_silences_the_skipped_link_warning(tmp_path):
     assert loud.exit_code == quiet.exit_code == 0
     assert "link.txt: skipped" in loud.stderr and "link.txt" not in quiet.stderr
     assert len(loud.stdout.splitlines()) == 1
+
+
+@pytest.mark.parametrize("output_format", ["jsonl", "json", "csv", "table", "html"])
+def test_a_file_name_that_is_not_utf8_is_written_as_its_escape_in_every_format(tmp_path, output_format):
+    from click.testing import CliRunner
+
+    from transcript_coach.cli import cli
+
+    try:
+        (tmp_path / NOT_UTF8_NAME).write_text(GOOD_CHAT, encoding="utf-8")
+    except OSError:
+        pytest.skip("this file system takes only UTF-8 file names")
+    out = tmp_path / f"out.{output_format}"
+    result = CliRunner().invoke(cli, ["score", str(tmp_path), "--format", output_format, "-o", str(out)],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    text = out.read_bytes().decode("utf-8")
+    assert "caf\\udce9" in text  # in a JSON string, the JSON escape of the name's lone surrogate
+    if output_format == "jsonl":
+        (report,) = map(json.loads, text.splitlines())
+        assert os.fsencode(report["source"]) == os.fsencode(tmp_path) + b"/caf\xe9.txt"  # the name, byte for byte
+        assert report["id"] == "caf\ufffd"

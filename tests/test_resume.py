@@ -7,6 +7,7 @@ import bz2
 import csv
 import gzip
 import io
+import os
 import json
 import shutil
 import zipfile
@@ -503,4 +504,28 @@ def test_an_interrupted_run_over_a_zip_archive_resumes_to_the_same_output(small,
     result = run("score", packed, "-o", out, "--resume")
     assert result.exit_code == 1  # broken.json, recorded once
     assert f"resuming: {cut} line(s) already in" in result.stderr
+    assert out.read_text(encoding="utf-8").splitlines() == clean
+
+
+def test_an_input_whose_name_is_not_utf8_is_listed_in_the_journal_and_resumed(tmp_path, monkeypatch):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    chat = "Customer: my order is late\nAgent: Sorry, let me check it for you.\n"
+    try:
+        (folder / os.fsdecode(b"caf\xe9.txt")).write_text(chat, encoding="utf-8")  # a Latin-1 name
+    except OSError:
+        pytest.skip("this file system takes only UTF-8 file names")
+    (folder / "later.txt").write_text(chat, encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert run("score", folder, "-o", out, "-q").exit_code == 0
+    clean = out.read_text(encoding="utf-8").splitlines()
+    out.unlink()
+    with monkeypatch.context() as patch:
+        patch.setattr(Journal, "finish", _stop)
+        assert run("score", folder, "-o", out, "-q").exit_code == 130
+    inputs = json.loads(done_path(out).read_text(encoding="utf-8").splitlines()[0])["inputs"]
+    assert os.fsencode(inputs[0]).endswith(b"/caf\xe9.txt")  # the sidecar's JSON escape gives the name back
+    journal_path(out).write_text(clean[0] + "\n", encoding="utf-8")  # stopped after the first file
+    result = run("score", folder, "-o", out, "--resume")
+    assert result.exit_code == 0 and "resuming: 1 line(s)" in result.stderr
     assert out.read_text(encoding="utf-8").splitlines() == clean

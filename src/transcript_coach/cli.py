@@ -34,7 +34,7 @@ from transcript_coach.limits import DEFAULT_MAX_TURN_CHARS, DEFAULT_TIMEOUT_SECO
 from transcript_coach.model import Failure, Report
 from transcript_coach.parallel import default_jobs
 from transcript_coach.redact import RedactOptions, read_allow_file, redact_settings
-from transcript_coach.reporting import WRITERS, Encoded, atomic_output, encode
+from transcript_coach.reporting import TEXT_ERRORS, WRITERS, Encoded, atomic_output, encode
 
 if TYPE_CHECKING:
     from transcript_coach.coach import Coach
@@ -323,6 +323,9 @@ def _redact_choice(options: dict) -> RedactOptions | None:
 @click.version_option(__version__, prog_name="transcript-coach")
 def cli() -> None:
     """Score customer-support conversations for fifteen customer-service skills, with evidence."""
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure is not None:  # as every file this writes (``TEXT_ERRORS``): the same bytes as with -o FILE
+        reconfigure(errors=TEXT_ERRORS)
 
 
 @cli.command()

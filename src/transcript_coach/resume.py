@@ -35,7 +35,7 @@ from typing import IO, Any
 from transcript_coach.errors import UsageError
 from transcript_coach.model import Failure, Report, Transcript
 from transcript_coach.ingest.compression import named
-from transcript_coach.reporting import Encoded, atomic_output, jsonl_line
+from transcript_coach.reporting import TEXT_ERRORS, Encoded, atomic_output, jsonl_line
 
 Item = Report | Failure | Encoded
 Input = Path | str
@@ -52,7 +52,7 @@ class _TextLines:
     name = "text"
 
     def encode(self, line: str) -> bytes:
-        return line.encode("utf-8")
+        return line.encode("utf-8", TEXT_ERRORS)
 
     def read(self, handle: IO[bytes]) -> Iterator[tuple[int, bytes | None]]:
         """(offset, line) of each line from ``handle``'s position; a line cut short (the run stopped while writing
@@ -74,7 +74,7 @@ class _ZlibLines:
     name = "zlib"
 
     def encode(self, line: str) -> bytes:
-        packed = zlib.compress(line.encode("utf-8"), _LEVEL)
+        packed = zlib.compress(line.encode("utf-8", TEXT_ERRORS), _LEVEL)
         return struct.pack(">I", len(packed)) + packed
 
     def read(self, handle: IO[bytes]) -> Iterator[tuple[int, bytes | None]]:
@@ -225,7 +225,7 @@ class Journal:
         header = {"format": _FORMAT, "command": command, "inputs": inputs}
         if store.name != "text":
             header["journal"] = store.name  # a journal without it, of an earlier version, is text
-        journal._done = open(journal.done_path, "w", encoding="utf-8", newline="")  # noqa: SIM115
+        journal._done = open(journal.done_path, "w", encoding="utf-8", errors=TEXT_ERRORS, newline="")  # noqa: SIM115
         journal._done.write(json.dumps(header, ensure_ascii=False) + "\n")
         journal._done.flush()
         journal._journal = open(journal.path, "wb")  # noqa: SIM115
@@ -252,7 +252,7 @@ class Journal:
                 written += 1
         journal = cls(output, inputs, done, kept, failed, resumed=True, written=written,
                       written_from=written_from, store=store)
-        journal._done = open(sidecar, "a", encoding="utf-8", newline="")  # noqa: SIM115
+        journal._done = open(sidecar, "a", encoding="utf-8", errors=TEXT_ERRORS, newline="")  # noqa: SIM115
         journal._journal = open(path, "ab")  # noqa: SIM115
         return journal
 

@@ -58,3 +58,35 @@ def test_a_conversation_without_text_is_an_error():
     with pytest.raises(InputError) as info:
         list(read_bytes(jsonl({"conversation_id": "c1", "role": "agent", "text": "  "}), "x.jsonl"))
     assert info.value.code == "no_turns"
+
+
+HALF_EMOJI = "\ud83d"  # the first half of an escape pair, as a JSON export cut inside an emoji holds it ("\ud83d")
+
+
+@pytest.mark.parametrize("name, data", [
+    ("export.jsonl", jsonl(
+        {"conversation_id": f"c1{HALF_EMOJI}", "role": "customer", "author": f"Ann{HALF_EMOJI}",
+         "text": f"my parcel never came {HALF_EMOJI}"},
+        {"conversation_id": f"c1{HALF_EMOJI}", "role": "agent", "author": "Bob", "text": "Sorry! \U0001F600 On it."})),
+    ("ticket.json", json.dumps({"id": "t1", "turns": [
+        {"role": "customer", "author": "Ann", "text": f"\udc00{HALF_EMOJI} my parcel never came"},
+        {"role": "agent", "author": "Bob", "text": "Sorry! \U0001F600 On it."}]}).encode()),
+])
+def test_half_of_an_escape_pair_in_json_becomes_a_replacement_character_with_a_warning(name, data):
+    assert b"\\ud83d" in data  # ASCII JSON, the half pair as its escape
+    (transcript,) = read_bytes(data, name)
+    strings = [transcript.id, *transcript.warnings, *(t.text for t in transcript.turns),
+               *(t.speaker or "" for t in transcript.turns)]
+    for text in strings:
+        text.encode("utf-8")  # no lone surrogate left: UTF-8 and spaCy take every string
+    assert "\ufffd" in "".join(t.text for t in transcript.turns)
+    assert transcript.turns[1].text == "Sorry! \U0001F600 On it."  # a whole pair is one character, kept
+    (warning,) = [w for w in transcript.warnings if "not valid Unicode" in w]
+    assert warning.startswith("2 character(s)" if name == "ticket.json" else "3 character(s)")
+
+
+def test_an_export_without_lone_surrogates_has_no_such_warning():
+    (transcript,) = read_bytes(jsonl({"conversation_id": "c1", "role": "customer", "text": "caf\u00e9 \U0001F600"},
+                                     {"conversation_id": "c1", "role": "agent", "text": "ok"}), "export.jsonl")
+    assert transcript.turns[0].text == "caf\u00e9 \U0001F600"
+    assert not any("not valid Unicode" in w for w in transcript.warnings)

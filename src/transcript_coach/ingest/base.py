@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -37,12 +37,17 @@ class IngestOptions:
     max_turn_chars: int = DEFAULT_MAX_TURN_CHARS
 
 
+# What Python holds for half of an escape pair in JSON ("\\ud83d") and for the bytes of a file name that are not UTF-8
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def source_stem(source: str) -> str:
     """The conversation id for a file that does not name one: its name without the extension (and without a
-    compression suffix: ``chats.txt.gz`` gives ``chats``), or ``stdin``."""
+    compression suffix: ``chats.txt.gz`` gives ``chats``), or ``stdin``. Bytes of the name that are not UTF-8 are
+    U+FFFD in it."""
     if source in ("", "-", "<stdin>", "stdin"):
         return "stdin"
-    return Path(inner_name(Path(source).name)).stem or "stdin"
+    return _LONE_SURROGATE.sub("\N{REPLACEMENT CHARACTER}", Path(inner_name(Path(source).name)).stem) or "stdin"
 
 
 def too_large(source: str, size: int | None, limit: int, *, decompressed: bool = False) -> InputError:
@@ -120,13 +125,18 @@ class Conversation:
 
 
 def finish(conversation: Conversation, *, source: str, format: str, options: IngestOptions) -> Transcript:
-    """Resolve roles, drop empty messages and number the turns; raise ``InputError`` if nothing is left."""
+    """Replace what is not valid Unicode, resolve roles, drop empty messages and number the turns; raise
+    ``InputError`` if nothing is left."""
     from transcript_coach.ingest.roles import resolve_roles
 
+    conversation, replaced = _valid_unicode(conversation)
     raw = [t for t in conversation.turns if t.text.strip()]
     if not raw:
         raise InputError(source, f"conversation {conversation.id!r} has no messages with text", code="no_turns")
     warnings = list(conversation.warnings)
+    if replaced:
+        warnings.append(f"{replaced} character(s) that are not valid Unicode (lone UTF-16 surrogates, such as half of "
+                        "an emoji cut off by the system that exported it) replaced with \N{REPLACEMENT CHARACTER}")
     ordered = _in_time_order(raw)
     if ordered is not raw:
         raw = ordered
@@ -159,6 +169,37 @@ def finish(conversation: Conversation, *, source: str, format: str, options: Ing
         warnings=tuple(warnings),
         ended=conversation.ended_at,
     )
+
+
+def _valid_unicode(conversation: Conversation) -> tuple[Conversation, int]:
+    """``conversation`` with every lone surrogate in its texts, names and id replaced by U+FFFD, and how many there
+    were. A JSON export may hold half of an emoji's escape pair (``"\\ud83d"``, the text cut by the system that
+    exported it), which Python decodes to a lone surrogate: UTF-8 has no bytes for one, and spaCy refuses it."""
+    found = 0
+
+    def valid(text: str) -> str:
+        nonlocal found
+        if _LONE_SURROGATE.search(text) is None:
+            return text
+        text, count = _LONE_SURROGATE.subn("\N{REPLACEMENT CHARACTER}", text)
+        found += count
+        return text
+
+    def valid_turn(turn: RawTurn) -> RawTurn:
+        text, label, address = valid(turn.text), _maybe(valid, turn.label), _maybe(valid, turn.address)
+        if (text, label, address) == (turn.text, turn.label, turn.address):
+            return turn
+        return replace(turn, text=text, label=label, address=address)
+
+    turns = tuple(valid_turn(turn) for turn in conversation.turns)
+    cleaned = replace(conversation, turns=turns, id=valid(conversation.id),
+                      agents=tuple(valid(name) for name in conversation.agents),
+                      warnings=tuple(valid(warning) for warning in conversation.warnings))
+    return (cleaned, found) if found else (conversation, 0)
+
+
+def _maybe(function: Callable[[str], str], text: str | None) -> str | None:
+    return None if text is None else function(text)
 
 
 def _cut(text: str, index: int, line: int | None, limit: int, warnings: list[str]) -> str:

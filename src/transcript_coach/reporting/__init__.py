@@ -25,6 +25,11 @@ from transcript_coach.model import SKILLS, Failure, Report
 Item = Report | Failure
 Writer = Callable[[Iterable[Item], IO[str]], None]
 
+# How every text written as UTF-8 (outputs, journals, standard output) takes a character UTF-8 has no bytes for: a
+# lone surrogate, which is how Python holds the bytes of a file name that are not UTF-8 (a report's source). It is
+# written as its escape (\udce9), which inside a JSON string is the JSON escape and reads back as the same name.
+TEXT_ERRORS = "backslashreplace"
+
 
 def _dumps(document: dict[str, Any]) -> str:
     return json.dumps(document, ensure_ascii=False)
@@ -168,7 +173,7 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[IO[str]]:
         with os.fdopen(fd, "wb") as raw:
             stream = raw if kind is None else kind.write(raw)
             try:
-                handle = io.TextIOWrapper(stream, encoding="utf-8", newline="")
+                handle = io.TextIOWrapper(stream, encoding="utf-8", errors=TEXT_ERRORS, newline="")
                 yield handle
                 handle.flush()
                 if stream is not raw:

@@ -26,6 +26,7 @@ from importlib import resources
 from typing import IO, Any
 
 from transcript_coach.model import SKILLS, Failure, Report
+from transcript_coach.reporting import TEXT_ERRORS
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
 SPOOL_BYTES = 8 * 1024 * 1024  # sections stay in memory up to this size, then move to a temporary file
@@ -683,7 +684,8 @@ def write_html(items: Iterable[Report | Failure], out: IO[str]) -> None:
     summaries: list[Summary] = []
     anchors = _Names()
     reasons_for = _review_module()
-    with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES, mode="w+", encoding="utf-8", newline="") as sections:
+    with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES, mode="w+", encoding="utf-8",
+                                     errors=TEXT_ERRORS, newline="") as sections:
         for item in items:
             if isinstance(item, Failure):
                 totals.failures.append((item.source, item.code, item.message, item.line))
