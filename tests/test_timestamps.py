@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import time as clock
+import warnings
 from datetime import datetime, time, timezone
 
 import pytest
@@ -37,6 +39,20 @@ UTC = timezone.utc
 )
 def test_parse_timestamp(value, expected):
     assert parse_timestamp(value) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("2026-04-03 09:14:02 CEST", datetime(2026, 4, 3, 9, 14, 2)),
+    ("3 April 2026 9:14 PDT", datetime(2026, 4, 3, 9, 14)),
+    ("Fri, 3 Apr 2026 09:14:02 GMT", datetime(2026, 4, 3, 9, 14, 2, tzinfo=UTC)),
+    ("Fri, 3 Apr 2026 09:14:02 +0200", datetime(2026, 4, 3, 7, 14, 2, tzinfo=UTC)),
+])
+def test_a_zone_named_only_by_its_abbreviation_is_left_out_silently_on_every_machine(text, expected, monkeypatch):
+    monkeypatch.setattr(clock, "tzname", ("CEST", "PDT"))  # as on a machine in one of those zones
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing on standard error
+        parsed = parse_timestamp(text)
+    assert parsed == expected and (parsed.tzinfo is None) == (expected.tzinfo is None)
 
 
 @pytest.mark.parametrize("text", ["24:00", "13:00 PM", "9:60", "1:2"])

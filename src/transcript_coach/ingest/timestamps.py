@@ -7,7 +7,7 @@ it never invents a date. Unreadable values give ``None`` and the caller decides 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timezone, tzinfo
 
 from transcript_coach.model import Timestamp
 
@@ -91,9 +91,20 @@ def parse_timestamp(value: object) -> Timestamp | None:
     from dateutil import parser as dateparser
 
     try:
-        return dateparser.parse(text)
+        return dateparser.parse(text, tzinfos=_zone)
     except (ValueError, OverflowError, TypeError):
         return None
+
+
+def _zone(name: str | None, offset: int | None) -> tzinfo | None:
+    """The zone dateutil gives a date-time it parses: from its offset in seconds (0 for "UTC", "GMT", "Z"); None, no
+    zone, for a zone named only by an abbreviation ("CEST", "PDT"; some stand for several zones), where dateutil
+    would warn on standard error, or take the machine's own zone when the abbreviation is that zone's."""
+    from dateutil import tz
+
+    if offset is None:
+        return None
+    return tz.UTC if offset == 0 else tz.tzoffset(name, offset)
 
 
 def _formats_for(text: str) -> tuple[str, ...]:
