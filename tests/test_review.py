@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from transcript_coach.model import REPORT_SCHEMA, SKILLS
-from transcript_coach.review import (NO_AGENT, Distinct, is_reports_file, load_reports, read_report_array,
-                                     review, review_queue, review_settings, spread)
+from transcript_coach.review import (NO_AGENT, Distinct, check_report, is_reports_file, load_reports,
+                                     read_report_array, review, review_queue, review_settings, spread)
 from transcript_coach.schema import schema_errors
 
 TURNS = (
@@ -317,6 +317,44 @@ def test_bad_lines_in_a_reports_file_become_error_records(tmp_path):
     assert docs[0]["id"] == "x" and "error" in docs[1]
     assert [d["error"]["line"] for d in docs[2:]] == [3, 4]
     assert all(d["error"]["code"] == "malformed_report" for d in docs[2:])
+
+
+def _damaged(damage):
+    doc = make_report("x", flags=(HIGH,), scores={"empathy": 20}, skill_evidence={"empathy": [(1, "Calm down")]})
+    doc["notes"] = [{"skill": "empathy", "kind": "improvement", "evidence": ["e1"], "text": "t"}]
+    damage(doc)
+    return doc
+
+
+# each a report damaged in a way that once stopped review or agents with a traceback (found by a mutation fuzzer)
+DAMAGES = {
+    "notes not a list": lambda d: d.update(notes=5),
+    "a note's evidence not a list": lambda d: d["notes"][0].update(evidence=7),
+    "a flag's evidence not a list": lambda d: d["flags"][0].update(evidence=1.5),
+    "an agent name not a string": lambda d: d.update(agents=[True]),
+    "an agent name a list": lambda d: d.update(agents=[["Tom"]]),
+    "an evidence feature a list": lambda d: d["evidence"][0].update(feature=["tone.blame"]),
+    "an evidence id an object": lambda d: d["evidence"][0].update(id={"e": 1}),
+    "a flag's severity a list": lambda d: d["flags"][0].update(severity=["high"]),
+    "a skill's evidence a string": lambda d: d["skills"]["empathy"].update(evidence="e1"),
+    "started_at a number": lambda d: d.update(started_at=5),
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGES.values(), ids=DAMAGES.keys())
+@pytest.mark.parametrize("command", [["review"], ["review", "--format", "jsonl", "--top", "1"], ["agents"],
+                                     ["agents", "--format", "json"], ["agents", "--format", "csv"]])
+def test_a_report_damaged_inside_is_an_error_record_naming_its_line(tmp_path, damage, command):
+    from transcript_coach.cli import cli
+
+    assert check_report(_damaged(lambda d: None)) is None
+    damaged = _damaged(damage)
+    assert schema_errors(damaged)  # not a report of the contract either
+    path = write_jsonl(tmp_path / "r.jsonl", [make_report("y", flags=(HIGH,)), damaged])
+    result = CliRunner().invoke(cli, [*command, path])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code == 1  # the damaged line, reported; the other report is read
+    assert f"{path}:2: not a report" in result.output + result.stderr
 
 
 @pytest.mark.parametrize("compress", [gzip.compress, bz2.compress, lzma.compress])

@@ -560,11 +560,28 @@ def check_report(document: Any) -> str | None:
     wrong = [key for key, kind in _REQUIRED.items() if not isinstance(document.get(key), kind)]
     if wrong:
         return "missing or invalid " + ", ".join(repr(k) for k in wrong)
+    if not isinstance(document.get("notes", []), list):
+        return "'notes' must be a list"
     if not all(isinstance(v, dict) for v in document["skills"].values()):
         return "'skills' values must be objects"
-    for key in ("turns", "evidence", "flags"):
-        if not all(isinstance(v, dict) for v in document[key]):
+    for key in ("turns", "evidence", "flags", "notes"):
+        if not all(isinstance(v, dict) for v in document.get(key, ())):
             return f"'{key}' items must be objects"
+    if not all(isinstance(name, str) for name in document["agents"]):
+        return "'agents' items must be strings"
+    if not isinstance(document.get("started_at"), str | None):
+        return "'started_at' must be a string or null"
+    for item in document["evidence"]:  # their ids and features are looked up and counted
+        if not isinstance(item.get("id"), str) or not isinstance(item.get("feature"), str | None):
+            return "'evidence' items need a string 'id' (and a string 'feature')"
+    for key, items in (("flags", document["flags"]), ("notes", document.get("notes", ())),
+                       ("skills", document["skills"].values())):
+        for item in items:  # the evidence each one cites, by id
+            if not isinstance(item.get("evidence", []), list) or not all(isinstance(i, str) for i in item.get(
+                    "evidence", ())):
+                return f"'{key}' items' 'evidence' must be a list of evidence ids"
+    if not all(isinstance(flag.get("severity"), str | None) for flag in document["flags"]):
+        return "'flags' items' 'severity' must be a string"
     return None
 
 
