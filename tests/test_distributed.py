@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 from pathlib import Path
 
@@ -41,7 +43,10 @@ def test_bag_gives_the_reports_of_score_in_order(folder, expected):
 
 def test_process_workers_write_the_bytes_of_the_cli(folder, tmp_path):
     """Local mode with worker processes (what a cluster's workers do): the part files, concatenated, are the file
-    ``score -o`` writes."""
+    ``score -o`` writes, a file name that is not UTF-8 included."""
+    folder = shutil.copytree(folder, tmp_path / "in")
+    with contextlib.suppress(OSError):  # a file system that takes only UTF-8 file names refuses it
+        shutil.copy(folder / "chat_refund_priya_late.txt", folder / os.fsdecode(b"caf\xe9.txt"))  # a Latin-1 name
     out = tmp_path / "cli.jsonl"
     result = CliRunner().invoke(cli, ["score", str(folder), "-o", str(out), "-q", "--jobs", "1"])
     assert result.exit_code == 1, result.stderr  # the two unreadable files

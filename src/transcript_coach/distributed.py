@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from transcript_coach.ingest import iter_inputs
+from transcript_coach.reporting import TEXT_ERRORS
 
 if TYPE_CHECKING:
     import dask.bag
@@ -99,14 +100,14 @@ def write_jsonl_parts(bag: dask.bag.Bag, folder: str | os.PathLike[str], **compu
 
     target = Path(folder)
     target.mkdir(parents=True, exist_ok=True)
-    writes = bag.map(_jsonl_line).to_textfiles(str(target / "*.jsonl"), name_function=_part_name, last_endline=True,
-                                               compute=False)
+    writes = bag.map(_jsonl_line).to_textfiles(str(target / "*.jsonl"), name_function=_part_name, encoding=None,
+                                               last_endline=True, compute=False)
     dask.compute(*writes, **compute)
     return [target / f"{_part_name(i)}.jsonl" for i in range(bag.npartitions)]
 
 
-def _jsonl_line(document: dict[str, Any]) -> str:
-    return json.dumps(document, ensure_ascii=False)  # as reporting.write_jsonl writes it
+def _jsonl_line(document: dict[str, Any]) -> bytes:
+    return json.dumps(document, ensure_ascii=False).encode("utf-8", TEXT_ERRORS)  # as reporting.write_jsonl writes it
 
 
 def _part_name(index: int) -> str:
