@@ -60,6 +60,14 @@ def test_shipped_rubric_covers_every_skill():
         (lambda d: d["skills"]["empathy"]["requires"].append("moon"), "unknown condition 'moon'"),
         (lambda d: d["skills"]["empathy"]["signals"][0].__setitem__("target", 0), "target: must not be 0"),
         (lambda d: d["flags"]["TC101"].__setitem__("severity", "urgent"), "flags.TC101.severity"),
+        (lambda d: d["coaching"].__setitem__("suggestions", 0.5), "coaching.suggestions: expected an object"),
+        (lambda d: d["coaching"]["suggestions"].__setitem__("listening.reask", 5),
+         "coaching.suggestions.listening.reask: expected a string"),
+        (lambda d: d["coaching"]["suggestions"].__setitem__("listening.reask", "Thanks{nmae}"),
+         "{nmae} is not a field a suggestion can use"),
+        (lambda d: d["coaching"]["suggestions"].__setitem__("listening.reask", "Say {text:>999999999}"),
+         "{text:>999999999} is not a field"),
+        (lambda d: d["coaching"]["suggestions"].__setitem__("listening.reask", "a { b"), "a brace itself is written"),
     ],
 )
 def test_broken_rubric_names_the_key(mutate, message):
@@ -68,6 +76,13 @@ def test_broken_rubric_names_the_key(mutate, message):
     with pytest.raises(DataFileError) as info:
         parse_rubric(document, "team.json")
     assert message in str(info.value) and "team.json" in str(info.value)
+
+
+def test_every_suggestion_field_is_made_by_the_coaching_notes():
+    from transcript_coach.coaching import _Values
+    from transcript_coach.scoring.rubric import SUGGESTION_FIELDS
+
+    assert all(callable(getattr(_Values, f"_{field}", None)) for field in SUGGESTION_FIELDS)
 
 
 def test_rubric_file_option(tmp_path, coach):

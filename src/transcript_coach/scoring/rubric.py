@@ -12,6 +12,7 @@ the condition's reason; one where nothing relevant fired scores ``null`` as "no 
 from __future__ import annotations
 
 import math
+import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,8 @@ from transcript_coach.model import SKILLS, SkillScore
 from transcript_coach.scoring.conditions import CONDITIONS, Analysed
 
 RUBRIC_FILE = "rubric.json"
+# the fields a coaching suggestion may fill in ("Thanks{name}, ..."), made by ``coaching._Values``
+SUGGESTION_FIELDS = ("text", "plain", "name", "issue")
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,11 +118,31 @@ def parse_rubric(document: Any, name: str) -> Rubric:
     coaching = document.get("coaching", {})
     if not isinstance(coaching, Mapping):
         raise DataFileError(f"{name}: coaching: expected an object")
+    suggestions = coaching.get("suggestions", {})
+    if not isinstance(suggestions, Mapping):
+        raise DataFileError(f"{name}: coaching.suggestions: expected an object")
+    for key, template in suggestions.items():
+        _check_suggestion(template, f"{name}: coaching.suggestions.{key}")
     conditions = document.get("conditions", {})
     if not isinstance(conditions, Mapping) or not all(
             isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in conditions.values()):
         raise DataFileError(f"{name}: conditions: expected an object of finite numbers")
     return Rubric(name, version, dict(bands), skills, dict(flags), dict(coaching), dict(conditions))
+
+
+def _check_suggestion(template: Any, where: str) -> None:
+    """A suggestion is text with ``{field}`` names from ``SUGGESTION_FIELDS`` (no format spec or conversion)."""
+    if not isinstance(template, str):
+        raise DataFileError(f"{where}: expected a string, got {type(template).__name__}")
+    try:
+        fields = [part[1:] for part in string.Formatter().parse(template) if part[1] is not None]
+    except ValueError as exc:
+        raise DataFileError(f"{where}: not a valid template ({exc}); a brace itself is written {{{{ or }}}}") from None
+    for field, spec, conversion in fields:
+        if field not in SUGGESTION_FIELDS or spec or conversion:
+            written = "{" + field + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+            raise DataFileError(f"{where}: {written} is not a field a suggestion can use; expected one of "
+                                + ", ".join("{" + known + "}" for known in SUGGESTION_FIELDS))
 
 
 def parse_skill(skill: str, spec: Any, where: str) -> SkillRubric:
