@@ -11,6 +11,7 @@ the condition's reason; one where nothing relevant fired scores ``null`` as "no 
 
 from __future__ import annotations
 
+import json
 import math
 import string
 from collections.abc import Mapping
@@ -115,6 +116,9 @@ def parse_rubric(document: Any, name: str) -> Rubric:
         if severity not in ("low", "medium", "high"):
             raise DataFileError(f"{where}.severity: expected low, medium or high, got {severity!r}")
         _need(spec, "reason", str, where)
+        if "threshold" in spec:
+            _check_threshold(spec["threshold"], load_json(RUBRIC_FILE)["flags"].get(code, {}).get("threshold"),
+                             f"{where}.threshold")
     coaching = document.get("coaching", {})
     if not isinstance(coaching, Mapping):
         raise DataFileError(f"{name}: coaching: expected an object")
@@ -128,6 +132,19 @@ def parse_rubric(document: Any, name: str) -> Rubric:
             isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in conditions.values()):
         raise DataFileError(f"{name}: conditions: expected an object of finite numbers")
     return Rubric(name, version, dict(bands), skills, dict(flags), dict(coaching), dict(conditions))
+
+
+def _check_threshold(value: Any, shipped: Any, where: str) -> None:
+    """A flag's threshold takes the form the shipped rubric gives it: a number, or an object of numbers by channel."""
+    def number(x: Any) -> bool:
+        return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
+
+    if isinstance(shipped, Mapping):
+        if not isinstance(value, Mapping) or not all(number(v) for v in value.values()):
+            raise DataFileError(f"{where}: expected an object of numbers by channel, like "
+                                f"{json.dumps(shipped)}, got {json.dumps(value)[:60]}")
+    elif not number(value):
+        raise DataFileError(f"{where}: expected a finite number, got {json.dumps(value)[:60]}")
 
 
 def _check_suggestion(template: Any, where: str) -> None:
