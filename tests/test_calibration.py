@@ -194,6 +194,20 @@ def test_a_model_over_features_this_version_does_not_compute_is_refused(tmp_path
         load_skill_models(tmp_path)
 
 
+@pytest.mark.parametrize("transform", ["cube", ["raw"], {"raw": 1}])
+def test_a_model_with_an_unknown_transform_is_refused_naming_the_key(tmp_path, transform):
+    import sklearn
+
+    card = {"name": "x", "sklearn_version": sklearn.__version__, "n": 20, "metrics": {"spearman": 0.5}}
+    extractor = {"feature_set": "transcript-coach/skill-features/v1", "skill": "empathy", "transform": transform,
+                 "metric_features": [], "scale": {"kind": "numeric", "low": 1, "high": 5, "levels": [1, 5]},
+                 "feature_means": [0.0]}
+    save_linear_model(tmp_path / "empathy.json", task="skill:empathy", feature_names=["empathy.apology"],
+                      coef=[1.0], intercept=1.0, card=card, link="identity", extractor=extractor)
+    with pytest.raises(DataFileError, match="key 'extractor.transform'"):
+        load_skill_models(tmp_path)
+
+
 def test_train_reports_labels_it_cannot_match_and_refuses_when_none_match(tmp_path, samples):
     labels = tmp_path / "labels.csv"
     labels.write_text("id,skill,score\nnobody-1,empathy,3\nnobody-2,empathy,4\n", encoding="utf-8")

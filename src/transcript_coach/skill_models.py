@@ -377,11 +377,11 @@ def _load_one(path: Path, skill: str) -> SkillModel:
                             f"{extractor.get('feature_set')!r}: trained by another version; retrain it")
     trained_with = model.card.get("sklearn_version")
     installed = _sklearn_version()
-    if not trained_with or _minor(trained_with) != _minor(installed):
+    if not isinstance(trained_with, str) or _minor(trained_with) != _minor(installed):
         raise DataFileError(f"{card_path(path)}: key 'sklearn_version': trained with scikit-learn {trained_with}, "
                             f"installed {installed}: retrain with 'transcript-coach train'")
     transform = extractor.get("transform")
-    if transform not in TRANSFORMS:
+    if not isinstance(transform, str) or transform not in TRANSFORMS:
         raise DataFileError(f"{where}: key 'extractor.transform': expected one of {sorted(TRANSFORMS)}, "
                             f"found {transform!r}")
     metric_names = extractor.get("metric_features")
