@@ -574,15 +574,16 @@ def check_report(document: Any) -> str | None:
     for item in document["evidence"]:  # their ids and features are looked up and counted
         if not isinstance(item.get("id"), str) or not isinstance(item.get("feature"), str | None):
             return "'evidence' items need a string 'id' (and a string 'feature')"
-    for key, items in (("flags", document["flags"]), ("notes", document.get("notes", ())),
-                       ("skills", document["skills"].values())):
-        for item in items:  # the evidence each one cites, by id
-            if not isinstance(item.get("evidence", []), list) or not all(isinstance(i, str) for i in item.get(
-                    "evidence", ())):
-                return f"'{key}' items' 'evidence' must be a list of evidence ids"
+    citing = [*document["flags"], *document.get("notes", ()), *document["skills"].values()]
+    if not all(_evidence_ids(item.get("evidence", [])) for item in citing):
+        return "the 'evidence' of flags, notes and skills must be lists of evidence ids"
     if not all(isinstance(flag.get("severity"), str | None) for flag in document["flags"]):
         return "'flags' items' 'severity' must be a string"
     return None
+
+
+def _evidence_ids(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(i, str) for i in value)
 
 
 def parse_reports(lines: Iterable[str], source: str) -> Iterator[dict[str, Any]]:
