@@ -154,6 +154,11 @@ def test_unstamped_line_in_a_stamped_log_only_starts_a_message_for_a_known_speak
         ("[Apr 3, 2026 9:14 AM] Tom: hi", datetime(2026, 4, 3, 9, 14)),
         ("[3 Apr 2026, 09:14] Tom: hi", datetime(2026, 4, 3, 9, 14)),
         ("03/04/2026, 10:42 AM - Tom: hi", datetime(2026, 4, 3, 10, 42)),  # day first, AM/PM or not
+        # a zone named by its abbreviation, in brackets: the time without a zone (CST is US or China time)
+        ("[2026-04-03 09:14:02 CEST] Tom: hi", datetime(2026, 4, 3, 9, 14, 2)),
+        ("[3 Apr 2026 09:14 PDT] Tom: hi", datetime(2026, 4, 3, 9, 14)),
+        ("[10:42 AM CST] Tom: hi", time(10, 42)),
+        ("Tom [09:14 CEST]: hi", time(9, 14)),
     ],
 )
 def test_timestamp_forms(line, expected):
@@ -189,6 +194,11 @@ def test_numeric_dates_are_read_one_way_for_the_whole_file(lines, expected, warn
     if warned:
         assert day_first[0] in ("dates like 03/04/2026 were read day-first (3 April)",
                                 "dates like 05/06/2026 were read day-first (5 June)")
+
+
+def test_a_capitalised_word_after_an_unbracketed_time_is_the_speaker_not_a_zone():
+    turn = read("09:14 TOM: hi\n").turns[0]
+    assert (turn.speaker, turn.timestamp) == ("TOM", time(9, 14))
 
 
 def test_timestamp_not_a_time_stays_in_the_label_check():

@@ -48,19 +48,23 @@ _NUMERIC = r"\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})"
 _SLASH = rf"{_NUMERIC},?\s{_CLOCK}"
 _NAMED = rf"(?:{_MONTHS}\s\d{{1,2}},?\s\d{{4}}|\d{{1,2}}\s{_MONTHS}\s\d{{4}}),?\s(?:at\s)?{_CLOCK}{_ZONE}?"
 _STAMP = rf"(?P<ts>{_ISO}|{_SLASH}|{_NAMED}|{_CLOCK})"
-# "[09:14] ", "(2026-04-03T09:14:02Z) ", "[10:42 AM] - ", "[3/14/26, 9:14:11 AM] "
-_BRACKET_TS = re.compile(rf"\s*[\[(]\s?{_STAMP}\s?[\])](?:\s*[-\u2013\u2014|](?=\s))?\s*")
+# a zone named by its abbreviation ("CEST", "PDT"): only inside brackets, where it cannot be a speaker's name
+_ZONE_NAME = r"\s(?!AM\b|PM\b)[A-Z]{2,5}"
+_BRACKETED_STAMP = rf"(?P<ts>(?:{_ISO}|{_SLASH}|{_NAMED}|{_CLOCK})(?:{_ZONE_NAME})?)"
+# "[09:14] ", "(2026-04-03T09:14:02Z) ", "[10:42 AM] - ", "[3/14/26, 9:14:11 AM] ", "[2026-04-03 09:14 CEST] "
+_BRACKET_TS = re.compile(rf"\s*[\[(]\s?{_BRACKETED_STAMP}\s?[\])](?:\s*[-\u2013\u2014|](?=\s))?\s*")
 # "09:14 ", "10:42 AM ", "2026-04-03 09:14:02 ", "03/04/2026, 09:14 - ", "3/14/26, 9:14 AM - "
 _PLAIN_TS = re.compile(rf"\s*{_STAMP}(?:\s*[-\u2013\u2014|])?\s+")
 # "Tom [09:14]: hi", "Tom (09:14): hi", "Agent (Tom) [09:14]: hi"
 _LABEL_TS = re.compile(
     r"(?P<label>[^\s:\[\]()][^:\[\]()]{0,39}?(?:\s?[(\[][^:\[\]()]{1,30}[)\]])?)"
-    rf"\s*[\[(]\s?{_STAMP}\s?[\])]\s*:(?=\s|$)"
+    rf"\s*[\[(]\s?{_BRACKETED_STAMP}\s?[\])]\s*:(?=\s|$)"
 )
 _CLOCK_ONLY = re.compile(rf"{_CLOCK}")
 _NUMERIC_DATE_CLOCK = re.compile(rf"(?P<date>{_NUMERIC}),?\s(?P<clock>{_CLOCK})")
 _NUMERIC_DATE = re.compile(r"(?P<a>\d{1,2})[/.-](?P<b>\d{1,2})[/.-](?P<y>\d{4}|\d{2})")
 _TRAILING_ZONE = re.compile(r"\s?(?:UTC|GMT)$")
+_TRAILING_ZONE_NAME = re.compile(rf"{_ZONE_NAME}$")
 # Where a log's own dates are: at the start of a line (a message stamp) or in a Date:/Started: header.
 _LEADING_NUMERIC_DATE = re.compile(
     r"^[ \t]*(?:[\[(][ \t]?|(?:date|started|start time|started at|created|created at)[ \t]*:[ \t]*)?"
@@ -354,8 +358,11 @@ def day_first_warning(example: str) -> str:
 
 
 def read_timestamp(text: str, day_first: bool = True) -> Timestamp | None:
-    """A message timestamp: a clock time, or a date and time (fast paths for the common forms)."""
+    """A message timestamp: a clock time, or a date and time (fast paths for the common forms). A zone named by an
+    abbreviation other than UTC or GMT ("CEST"; some stand for several zones) is left out: the time has no zone."""
     text = text.strip()
+    if _TRAILING_ZONE.search(text) is None:
+        text = _TRAILING_ZONE_NAME.sub("", text)
     if _CLOCK_ONLY.fullmatch(text):
         return parse_clock(text)
     match = _NUMERIC_DATE_CLOCK.fullmatch(text)
