@@ -20,14 +20,13 @@ The bag holds one JSON document per conversation (or per unreadable input: its e
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from transcript_coach.ingest import iter_inputs
-from transcript_coach.reporting import TEXT_ERRORS
+from transcript_coach.reporting import TEXT_ERRORS, report_json
 
 if TYPE_CHECKING:
     import dask.bag
@@ -107,7 +106,7 @@ def write_jsonl_parts(bag: dask.bag.Bag, folder: str | os.PathLike[str], **compu
 
 
 def _jsonl_line(document: dict[str, Any]) -> bytes:
-    return json.dumps(document, ensure_ascii=False).encode("utf-8", TEXT_ERRORS)  # as reporting.write_jsonl writes it
+    return report_json(document).encode("utf-8", TEXT_ERRORS)  # as score -o writes it
 
 
 def _part_name(index: int) -> str:

@@ -31,7 +31,8 @@ Writer = Callable[[Iterable[Item], IO[str]], None]
 TEXT_ERRORS = "backslashreplace"
 
 
-def _dumps(document: dict[str, Any]) -> str:
+def report_json(document: dict[str, Any]) -> str:
+    """A report document (``to_dict()``) as the one line of JSON every JSONL output writes (without its newline)."""
     return json.dumps(document, ensure_ascii=False)
 
 
@@ -39,7 +40,7 @@ def jsonl_line(item: Item | Encoded) -> str:
     """One report (or error record) as a line of JSONL, newline included."""
     if isinstance(item, Encoded):
         return item.line
-    return _dumps(item.to_dict()) + "\n"
+    return report_json(item.to_dict()) + "\n"
 
 
 @dataclass(frozen=True, slots=True)
