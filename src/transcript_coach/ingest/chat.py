@@ -48,8 +48,9 @@ _NUMERIC = r"\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})"
 _SLASH = rf"{_NUMERIC},?\s{_CLOCK}"
 _NAMED = rf"(?:{_MONTHS}\s\d{{1,2}},?\s\d{{4}}|\d{{1,2}}\s{_MONTHS}\s\d{{4}}),?\s(?:at\s)?{_CLOCK}{_ZONE}?"
 _STAMP = rf"(?P<ts>{_ISO}|{_SLASH}|{_NAMED}|{_CLOCK})"
-# a zone named by its abbreviation ("CEST", "PDT"): only inside brackets, where it cannot be a speaker's name
-_ZONE_NAME = r"\s(?!AM\b|PM\b)[A-Z]{2,5}"
+# a zone named by its abbreviation ("CEST", "PDT"; UTC and GMT are _ZONE's): only inside brackets, where it cannot be
+# a speaker's name
+_ZONE_NAME = r"\s(?!(?:AM|PM|UTC|GMT)\b)[A-Z]{2,5}"
 _BRACKETED_STAMP = rf"(?P<ts>(?:{_ISO}|{_SLASH}|{_NAMED}|{_CLOCK})(?:{_ZONE_NAME})?)"
 # "[09:14] ", "(2026-04-03T09:14:02Z) ", "[10:42 AM] - ", "[3/14/26, 9:14:11 AM] ", "[2026-04-03 09:14 CEST] "
 _BRACKET_TS = re.compile(rf"\s*[\[(]\s?{_BRACKETED_STAMP}\s?[\])](?:\s*[-\u2013\u2014|](?=\s))?\s*")
@@ -360,9 +361,7 @@ def day_first_warning(example: str) -> str:
 def read_timestamp(text: str, day_first: bool = True) -> Timestamp | None:
     """A message timestamp: a clock time, or a date and time (fast paths for the common forms). A zone named by an
     abbreviation other than UTC or GMT ("CEST"; some stand for several zones) is left out: the time has no zone."""
-    text = text.strip()
-    if _TRAILING_ZONE.search(text) is None:
-        text = _TRAILING_ZONE_NAME.sub("", text)
+    text = _TRAILING_ZONE_NAME.sub("", text.strip())
     if _CLOCK_ONLY.fullmatch(text):
         return parse_clock(text)
     match = _NUMERIC_DATE_CLOCK.fullmatch(text)
