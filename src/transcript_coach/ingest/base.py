@@ -192,10 +192,12 @@ def _valid_unicode(conversation: Conversation) -> tuple[Conversation, int]:
         return replace(turn, text=text, label=label, address=address)
 
     turns = tuple(valid_turn(turn) for turn in conversation.turns)
-    cleaned = replace(conversation, turns=turns, id=valid(conversation.id),
-                      agents=tuple(valid(name) for name in conversation.agents),
-                      warnings=tuple(valid(warning) for warning in conversation.warnings))
-    return (cleaned, found) if found else (conversation, 0)
+    ident = valid(conversation.id)
+    agents = tuple(valid(name) for name in conversation.agents)
+    warnings = tuple(valid(warning) for warning in conversation.warnings)
+    if not found:  # nearly always: nothing is rebuilt
+        return conversation, 0
+    return replace(conversation, turns=turns, id=ident, agents=agents, warnings=warnings), found
 
 
 def _maybe(function: Callable[[str], str], text: str | None) -> str | None:
