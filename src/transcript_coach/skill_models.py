@@ -377,7 +377,7 @@ def _load_one(path: Path, skill: str) -> SkillModel:
                             f"{extractor.get('feature_set')!r}: trained by another version; retrain it")
     trained_with = model.card.get("sklearn_version")
     installed = _sklearn_version()
-    if not isinstance(trained_with, str) or _minor(trained_with) != _minor(installed):
+    if not trained_with or _minor(trained_with) != _minor(installed):
         raise DataFileError(f"{card_path(path)}: key 'sklearn_version': trained with scikit-learn {trained_with}, "
                             f"installed {installed}: retrain with 'transcript-coach train'")
     transform = extractor.get("transform")
