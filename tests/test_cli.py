@@ -8,6 +8,8 @@ import json
 import lzma
 import os
 import re
+import stat
+import threading
 
 import pytest
 from click.testing import CliRunner
@@ -342,3 +344,72 @@ def test_output_dash_is_standard_output_not_a_file_named_dash(tmp_path, monkeypa
     assert result.exit_code == 0, result.stderr
     assert [doc["id"] for doc in lines(result.stdout)] == ["chat"]
     assert not (tmp_path / "-").exists()
+
+
+def _read_fifo_in_background(fifo) -> tuple[threading.Thread, list[bytes]]:
+    got: list[bytes] = []
+
+    def read() -> None:
+        with open(fifo, "rb") as pipe:  # blocks until a writer opens the pipe
+            got.append(pipe.read())
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    return reader, got
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are a POSIX feature")
+@pytest.mark.parametrize("args", [("score", "--format", "jsonl"), ("score", "--format", "csv")])
+def test_an_output_that_is_a_named_pipe_is_written_into_not_replaced_by_a_file(tmp_path, args):
+    chat = tmp_path / "c.txt"
+    chat.write_text(GOOD_CHAT, encoding="utf-8")
+    fifo = tmp_path / "reports.pipe"
+    os.mkfifo(fifo)
+    reader, got = _read_fifo_in_background(fifo)
+    result = run(*args, str(chat), "-o", str(fifo), "-q")
+    assert result.exit_code == 0, result.output
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)  # still the pipe, not a file put in its place
+    reader.join(timeout=30)
+    assert b"Tom" in got[0]
+    assert sorted(os.listdir(tmp_path)) == ["c.txt", "reports.pipe"]  # no temporary file, no resume journal
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are a POSIX feature")
+def test_resume_needs_an_output_file_rather_than_a_pipe(tmp_path):
+    chat = tmp_path / "c.txt"
+    chat.write_text(GOOD_CHAT, encoding="utf-8")
+    fifo = tmp_path / "reports.pipe"
+    os.mkfifo(fifo)
+    result = run("score", str(chat), "-o", str(fifo), "--resume")
+    assert result.exit_code == 2 and "a file rather than a pipe" in result.output
+
+
+@pytest.mark.parametrize("command, written", [("score", '"agents": ["Tom"]'), ("review", "Review queue")])
+def test_an_output_that_is_a_symbolic_link_keeps_the_link_and_replaces_its_file(tmp_path, command, written):
+    chat = tmp_path / "c.txt"
+    chat.write_text(GOOD_CHAT, encoding="utf-8")
+    (tmp_path / "runs").mkdir()
+    real = tmp_path / "runs" / "today.jsonl"
+    real.write_text("yesterday's\n", encoding="utf-8")
+    link = tmp_path / "latest.jsonl"
+    link.symlink_to(real)
+    result = run(command, str(chat), "-o", str(link), "-q")
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    assert written in real.read_text("utf-8") and "yesterday" not in real.read_text("utf-8")
+    assert sorted(os.listdir(tmp_path / "runs")) == ["today.jsonl"]  # no journal or temporary file left
+
+
+def test_a_reader_that_stops_early_ends_the_run_quietly_with_141(samples):
+    """``score ... | head``: when standard output's reader goes, the run stops at once, without a message or a
+    traceback, with the status a shell gives a command ended by SIGPIPE (128 + 13)."""
+    import subprocess
+    import sys
+
+    process = subprocess.Popen([sys.executable, "-m", "transcript_coach.cli", "score", str(samples), "--jobs", "1"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout.read(100)  # the first report has come
+    process.stdout.close()
+    stderr = process.stderr.read()
+    assert process.wait(timeout=120) == 141
+    assert b"Traceback" not in stderr and b"Error" not in stderr and b"Broken pipe" not in stderr, stderr

@@ -1,6 +1,7 @@
 """The ``transcript-coach`` command: a thin layer over the library.
 
-Exit codes: 0 every input scored; 1 some inputs failed (the rest were still scored and written); 2 usage error.
+Exit codes: 0 every input scored; 1 some inputs failed (the rest were still scored and written); 2 usage error;
+130 Ctrl-C, 141 standard output's reader stopped early, 143 SIGTERM.
 """
 
 from __future__ import annotations
@@ -34,13 +35,13 @@ from transcript_coach.limits import DEFAULT_MAX_TURN_CHARS, DEFAULT_TIMEOUT_SECO
 from transcript_coach.model import Failure, Report
 from transcript_coach.parallel import default_jobs
 from transcript_coach.redact import RedactOptions, read_allow_file, redact_settings
-from transcript_coach.reporting import TEXT_ERRORS, WRITERS, Encoded, atomic_output, encode
+from transcript_coach.reporting import TEXT_ERRORS, WRITERS, Encoded, atomic_output, encode, is_stream
 
 if TYPE_CHECKING:
     from transcript_coach.coach import Coach
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
-EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143  # the shell's convention: 128 + signal number
+EXIT_INTERRUPTED, EXIT_BROKEN_PIPE, EXIT_TERMINATED = 130, 141, 143  # the shell's convention: 128 + signal number
 
 
 class _Terminated(BaseException):
@@ -82,6 +83,11 @@ def _interruptible(output: str | None, journal: Path | None = None) -> Iterator[
         raise click.UsageError(str(exc)) from None
     except CoachError as exc:
         raise click.ClickException(str(exc)) from None
+    except BrokenPipeError:
+        if output not in (None, "-"):
+            raise click.ClickException(f"cannot write {output}: the program reading it has stopped") from None
+        _stdout_closed()
+        sys.exit(EXIT_BROKEN_PIPE)
     except OSError as exc:
         problem = f"cannot write {journal or output or 'standard output'}: {exc.strerror or exc}"
         raise click.ClickException(problem + (kept if journal else "")) from None
@@ -89,6 +95,15 @@ def _interruptible(output: str | None, journal: Path | None = None) -> Iterator[
         signal.signal(signal.SIGTERM, previous)
         if interrupt is signal.default_int_handler:
             signal.signal(signal.SIGINT, interrupt)
+
+
+def _stdout_closed() -> None:
+    """Standard output is a pipe whose reader has stopped (``| head``): end quietly, as Unix tools do. What is left
+    in its buffer goes nowhere, rather than raising again, with a message, when Python flushes it at exit."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 ERASE_LINE = "\r\033[K"  # back to the start of a terminal line, and clear it
@@ -124,15 +139,19 @@ def _write(output: str | None, write: Callable[[IO[str]], None]) -> None:
         write(sys.stdout)
 
 
-def _standard_output_as_dash(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    return None if value == "-" else value
+def _output_path(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """None for standard output (``-``); a symbolic link to a file as the file it points to, which is what the output
+    replaces (and what a resumable run keeps its journal beside), so that the link stays."""
+    if value is None or value == "-":
+        return None
+    return os.path.realpath(value) if os.path.islink(value) and not is_stream(value) else value
 
 
 _output_option = click.option(
     "-o", "--output", type=click.Path(dir_okay=False, writable=True, allow_dash=True),
-    callback=_standard_output_as_dash,
+    callback=_output_path,
     help="Write here (atomically) instead of standard output ('-': standard output); a name ending in .gz, .bz2 or .xz "
-         "is written compressed.")
+         "is written compressed; a pipe or device (/dev/stdout) is written into as it is.")
 
 _jobs_option = click.option(
     "-j", "--jobs", type=click.IntRange(min=1), default=default_jobs, metavar="N",
@@ -143,6 +162,8 @@ _jobs_option = click.option(
 
 def _check_writable(output: str) -> None:
     """Refuse an output path that cannot be written before any work is done (a usage error, exit code 2)."""
+    if is_stream(output):
+        return  # a pipe or device, written as it is: the option's own check found it writable
     folder = os.path.dirname(os.path.abspath(output))
     if not os.path.isdir(folder):
         raise click.UsageError(f"cannot write {output}: folder {folder} does not exist")
@@ -352,10 +373,10 @@ def score(paths, output, output_format, models, resume, jobs, quiet, debug, **co
     conversation id column, email (.eml, .mbox), WebVTT and SRT call transcripts.
     """
     began = time.monotonic()
-    journaled = bool(output) and output_format == "jsonl"
+    journaled = bool(output) and output_format == "jsonl" and not is_stream(output)
     if resume and not journaled:
-        raise click.UsageError("--resume continues a JSONL file written with -o FILE: give -o FILE (and --format "
-                               "jsonl)")
+        raise click.UsageError("--resume continues a JSONL file written with -o FILE: give -o FILE, a file rather than "
+                               "a pipe or device (and --format jsonl)")
     stdin = sys.stdin.buffer.read() if "-" in paths else None
     if output:
         _check_writable(output)

@@ -12,6 +12,7 @@ import io
 import json
 import os
 import signal
+import stat
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from transcript_coach.ingest.compression import named
+from transcript_coach.ingest.compression import Compression, named
 from transcript_coach.model import SKILLS, Failure, Report
 
 Item = Report | Failure
@@ -159,31 +160,37 @@ from transcript_coach.reporting.html import write_html  # noqa: E402  (after WRI
 WRITERS["html"] = write_html
 
 
+def is_stream(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is a pipe, terminal or device (``/dev/stdout``, a FIFO, ``/dev/null``, ``>(gzip > f.gz)``)
+    rather than a file or folder: what is written to it goes at once to whatever reads it."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
+
+
 @contextlib.contextmanager
 def atomic_output(path: str | os.PathLike[str]) -> Iterator[IO[str]]:
     """A text file that appears at ``path`` only when the block completes; on any error or signal nothing is left
     behind (Ctrl-C and SIGTERM are held off while the temporary file is being created, so it is always cleaned up).
-    A name ending in ``.gz``, ``.bz2`` or ``.xz`` gets the text compressed that way."""
+    A name ending in ``.gz``, ``.bz2`` or ``.xz`` gets the text compressed that way. A pipe or device (``is_stream``)
+    is written to as it is, since there is no file to replace (what was written before an error has gone to its
+    reader)."""
+    if is_stream(path):
+        with open(path, "wb") as raw, _text_writer(raw, named(Path(path).name)) as handle:
+            yield handle
+        return
     target = Path(path)
-    kind = named(target.name)
     blocked = _block_signals()
     name = None
     try:
         fd, name = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.", suffix=".tmp")
         _restore_signals(blocked)
         with os.fdopen(fd, "wb") as raw:
-            stream = raw if kind is None else kind.write(raw)
-            try:
-                handle = io.TextIOWrapper(stream, encoding="utf-8", errors=TEXT_ERRORS, newline="")
+            with _text_writer(raw, named(target.name)) as handle:
                 yield handle
-                handle.flush()
-                if stream is not raw:
-                    stream.close()  # the compressed stream's end; the file stays open
-                os.fsync(raw.fileno())
-            finally:
-                if stream is not raw:
-                    with contextlib.suppress(Exception):
-                        stream.close()  # after an error too, before the file it writes to closes
+            os.fsync(raw.fileno())
         os.chmod(name, 0o666 & ~_umask())
         os.replace(name, target)
         name = None
@@ -192,6 +199,23 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[IO[str]]:
         if name is not None:
             with contextlib.suppress(OSError):
                 os.unlink(name)
+
+
+@contextlib.contextmanager
+def _text_writer(raw: IO[bytes], kind: Compression | None) -> Iterator[IO[str]]:
+    """UTF-8 text written to ``raw``, compressed as ``kind`` says; flushed, and the compressed stream ended, when the
+    block completes (``raw`` stays open)."""
+    stream = raw if kind is None else kind.write(raw)
+    try:
+        handle = io.TextIOWrapper(stream, encoding="utf-8", errors=TEXT_ERRORS, newline="")
+        yield handle
+        handle.detach()  # flushed, and let go without closing ``stream`` when it is collected
+        if stream is not raw:
+            stream.close()  # the compressed stream's end; the file stays open
+    finally:
+        if stream is not raw:
+            with contextlib.suppress(Exception):
+                stream.close()  # after an error too, before the file it writes to closes
 
 
 def _block_signals() -> set[int] | None:
