@@ -413,3 +413,44 @@ def test_a_reader_that_stops_early_ends_the_run_quietly_with_141(samples):
     stderr = process.stderr.read()
     assert process.wait(timeout=120) == 141
     assert b"Traceback" not in stderr and b"Error" not in stderr and b"Broken pipe" not in stderr, stderr
+
+
+def _run_with_closed(fd: int, *args: str):
+    """The command run as its own process, started with standard stream ``fd`` closed (as ``<&-``, ``>&-``, ``2>&-``
+    leave it); its exit code and what it wrote to the streams left open."""
+    import subprocess
+    import sys
+
+    files = {0: subprocess.DEVNULL, 1: subprocess.PIPE, 2: subprocess.PIPE}
+    done = subprocess.run([sys.executable, "-m", "transcript_coach.cli", *args], stdin=files[0], stdout=files[1],
+                          stderr=files[2], preexec_fn=lambda: os.close(fd), timeout=120)
+    return done.returncode, (done.stdout or b"").decode(), (done.stderr or b"").decode()
+
+
+@pytest.mark.parametrize("command", ["score", "review", "agents"])
+def test_a_closed_standard_output_is_a_usage_error_unless_there_is_an_output_file(tmp_path, command):
+    chat = tmp_path / "c.txt"
+    chat.write_text(GOOD_CHAT, encoding="utf-8")
+    code, _, stderr = _run_with_closed(1, command, str(chat))
+    assert code == 2 and "cannot write standard output: it is closed; give -o FILE" in stderr, stderr
+    assert "Traceback" not in stderr
+    code, _, stderr = _run_with_closed(1, command, str(chat), "-o", str(tmp_path / "out.txt"), "-q")
+    assert code == 0, stderr
+    assert (tmp_path / "out.txt").stat().st_size > 0
+
+
+def test_a_closed_standard_input_named_as_dash_is_a_usage_error(tmp_path):
+    code, _, stderr = _run_with_closed(0, "score", "-")
+    assert code == 2 and "cannot read standard input ('-'): it is closed" in stderr, stderr
+    assert "Traceback" not in stderr
+
+
+def test_a_run_with_standard_error_closed_still_writes_its_output(tmp_path):
+    chat = tmp_path / "c.txt"
+    chat.write_text(GOOD_CHAT, encoding="utf-8")
+    out = tmp_path / "reports.jsonl"
+    code, stdout, _ = _run_with_closed(2, "score", str(chat), "-o", str(out))
+    assert code == 0
+    assert [doc["id"] for doc in lines(out.read_text("utf-8"))] == ["c"]
+    code, stdout, _ = _run_with_closed(2, "review", str(out))
+    assert code == 0 and stdout.startswith("Review queue")

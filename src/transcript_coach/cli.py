@@ -160,8 +160,13 @@ _jobs_option = click.option(
          "order.")
 
 
-def _check_writable(output: str) -> None:
-    """Refuse an output path that cannot be written before any work is done (a usage error, exit code 2)."""
+def _check_writable(output: str | None) -> None:
+    """Refuse an output path that cannot be written, or a closed standard output (``>&-``) when there is none, before
+    any work is done (a usage error, exit code 2)."""
+    if output is None:
+        if sys.stdout is None:
+            raise click.UsageError("cannot write standard output: it is closed; give -o FILE")
+        return
     if is_stream(output):
         return  # a pipe or device, written as it is: the option's own check found it writable
     folder = os.path.dirname(os.path.abspath(output))
@@ -171,6 +176,18 @@ def _check_writable(output: str) -> None:
         raise click.UsageError(f"cannot write {output}: it is a folder")
     if not os.access(folder, os.W_OK):
         raise click.UsageError(f"cannot write {output}: folder {folder} is not writable")
+
+
+def _standard_input(paths: Iterable[str]) -> bytes | None:
+    """The bytes of standard input when ``-`` is among ``paths`` (read whole: they travel with the work)."""
+    if "-" not in paths:
+        return None
+    try:
+        return sys.stdin.buffer.read()
+    except AttributeError:  # Python's standard input is None when the command started with it closed (<&-)
+        raise click.UsageError("cannot read standard input ('-'): it is closed") from None
+    except OSError as exc:
+        raise click.UsageError(f"cannot read standard input ('-'): {exc.strerror or exc}") from None
 
 
 def _split_names(values: Iterable[str]) -> tuple[str, ...]:
@@ -377,9 +394,8 @@ def score(paths, output, output_format, models, resume, jobs, quiet, debug, **co
     if resume and not journaled:
         raise click.UsageError("--resume continues a JSONL file written with -o FILE: give -o FILE, a file rather than "
                                "a pipe or device (and --format jsonl)")
-    stdin = sys.stdin.buffer.read() if "-" in paths else None
-    if output:
-        _check_writable(output)
+    stdin = _standard_input(paths)
+    _check_writable(output)
     command = _command_record(paths, output_format, models, coach_options)
     redact = _redact_choice(coach_options)
     if not quiet:
@@ -485,9 +501,8 @@ def _across_reports(inputs: tuple[str, ...], output: str | None, build, text_to_
     says it, or ``quiet``), exit 0 / 1 as ``score`` does."""
     from transcript_coach.review import Distinct, failure_text, load_reports
 
-    if output:
-        _check_writable(output)
-    stdin = sys.stdin.buffer.read() if "-" in inputs else None
+    _check_writable(output)
+    stdin = _standard_input(inputs)
 
     def redacting_coach() -> Coach:
         from transcript_coach.coach import Coach  # see _make_coach
@@ -590,7 +605,7 @@ def _labelled_reports(labels_file: str, inputs: tuple[str, ...], coach_options: 
     except InputError as exc:
         raise click.ClickException(str(exc)) from None
     coach = []  # made on first need: report files alone need no pipeline
-    stdin = sys.stdin.buffer.read() if "-" in inputs else None
+    stdin = _standard_input(inputs)
 
     def make() -> Coach:
         coach.append(_make_coach(coach_options, **extra))
@@ -681,8 +696,7 @@ def evaluate_command(labels_file, inputs, models, bootstrap, output, output_form
     """
     from transcript_coach.calibration import EVALUATION_WRITERS, evaluate
 
-    if output:
-        _check_writable(output)
+    _check_writable(output)
     labels, matched = _labelled_reports(labels_file, inputs, coach_options, jobs, models=models)
     scorer = f"team models in {models}" if models else f"rubric {coach_options['rubric'] or '(shipped)'}"
     with _interruptible(output):
@@ -699,6 +713,8 @@ _YOUNG_COLLECTION_ALLOCATIONS = 10_000
 
 def main() -> None:
     gc.set_threshold(_YOUNG_COLLECTION_ALLOCATIONS, *gc.get_threshold()[1:])
+    if sys.stderr is None:  # started with standard error closed (2>&-): its messages go nowhere rather than fail
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115  (for as long as the process lives)
     try:
         cli(prog_name="transcript-coach")
     finally:
