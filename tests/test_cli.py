@@ -454,3 +454,23 @@ def test_a_run_with_standard_error_closed_still_writes_its_output(tmp_path):
     assert [doc["id"] for doc in lines(out.read_text("utf-8"))] == ["c"]
     code, stdout, _ = _run_with_closed(2, "review", str(out))
     assert code == 0 and stdout.startswith("Review queue")
+
+
+@pytest.mark.parametrize("command, fmt", [("score", "jsonl"), ("score", "csv"), ("review", "jsonl"),
+                                          ("agents", "json")])
+def test_standard_output_redirected_is_utf8_whatever_the_locale_says(tmp_path, command, fmt):
+    """Written to a file or pipe, the output is the bytes ``-o FILE`` writes, in UTF-8, even where Python's standard
+    output would encode otherwise (a Latin-1 locale, or a Windows code page): a report in Latin-1 would not read back."""
+    import subprocess
+    import sys
+
+    chat = tmp_path / "c.txt"
+    chat.write_text("Customer (Zoë Wiśniewska): My £40 refund for the café order hasn't arrived.\n"
+                    "Agent (Łukasz): Calm down, the £40 is not my department.\n", encoding="utf-8")
+    out = tmp_path / f"out.{fmt}"
+    assert run(command, str(chat), "--format", fmt, "-o", str(out), "-q").exit_code == 0
+    done = subprocess.run([sys.executable, "-m", "transcript_coach.cli", command, str(chat), "--format", fmt, "-q"],
+                          capture_output=True, timeout=120, env={**os.environ, "PYTHONIOENCODING": "latin-1"})
+    assert done.returncode == 0, done.stderr
+    assert "Łukasz" in done.stdout.decode("utf-8")
+    assert done.stdout == out.read_bytes()

@@ -362,8 +362,10 @@ def _redact_choice(options: dict) -> RedactOptions | None:
 def cli() -> None:
     """Score customer-support conversations for fifteen customer-service skills, with evidence."""
     reconfigure = getattr(sys.stdout, "reconfigure", None)
-    if reconfigure is not None:  # as every file this writes (``TEXT_ERRORS``): the same bytes as with -o FILE
-        reconfigure(errors=TEXT_ERRORS)
+    if reconfigure is not None:
+        # redirected to a file or pipe, UTF-8 as every file this writes (``TEXT_ERRORS``): the same bytes as with -o
+        # FILE, whatever the locale says (a report in Latin-1 would not read back); a terminal keeps its encoding
+        reconfigure(errors=TEXT_ERRORS, **({} if sys.stdout.isatty() else {"encoding": "utf-8"}))
 
 
 @cli.command()
