@@ -474,3 +474,41 @@ def test_standard_output_redirected_is_utf8_whatever_the_locale_says(tmp_path, c
     assert done.returncode == 0, done.stderr
     assert "Łukasz" in done.stdout.decode("utf-8")
     assert done.stdout == out.read_bytes()
+
+
+def test_running_out_of_memory_on_one_conversation_is_its_error_record_and_the_batch_goes_on(tmp_path, monkeypatch):
+    from transcript_coach import coach as coach_module
+
+    scored = coach_module.score_skills
+
+    def score_skills(analysed, rubric):
+        if any("enormous" in turn.text for turn in analysed.transcript.turns):
+            raise MemoryError
+        return scored(analysed, rubric)
+
+    monkeypatch.setattr(coach_module, "score_skills", score_skills)
+    (tmp_path / "a.txt").write_text(GOOD_CHAT.replace("has not arrived", "is enormous"), encoding="utf-8")
+    (tmp_path / "b.txt").write_text(GOOD_CHAT, encoding="utf-8")
+    result = run("score", str(tmp_path), "--jobs", "1")
+    assert result.exit_code == 1
+    first, second = lines(result.stdout)
+    assert first["error"]["code"] == "out_of_memory" and "ran out of memory" in first["error"]["message"]
+    assert "please report" not in first["error"]["message"]
+    assert second["id"] == "b"
+
+
+def test_running_out_of_memory_at_start_up_is_a_message_not_a_traceback(tmp_path, monkeypatch, capsys):
+    from transcript_coach import cli as cli_module
+
+    def out_of_memory(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(cli_module, "_make_coach", out_of_memory)
+    (tmp_path / "a.txt").write_text(GOOD_CHAT, encoding="utf-8")
+    out = tmp_path / "out.json"
+    monkeypatch.setattr("sys.argv", ["transcript-coach", "score", str(tmp_path / "a.txt"), "-o", str(out)])
+    with pytest.raises(SystemExit) as ended:
+        cli_module.main()
+    assert ended.value.code == 1
+    assert capsys.readouterr().err.startswith("Error: out of memory:")
+    assert not out.exists()

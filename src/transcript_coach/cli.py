@@ -719,6 +719,10 @@ def main() -> None:
         sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115  (for as long as the process lives)
     try:
         cli(prog_name="transcript-coach")
+    except MemoryError:  # under a memory limit (ulimit -v), most likely while loading the language tables
+        click.echo("Error: out of memory: transcript-coach needs about 300 MB for its language tables, and more for "
+                   "each worker process (--jobs); give it more memory, or use --jobs 1", err=True)
+        sys.exit(EXIT_SOME_FAILED)
     finally:
         # Every output is closed by now, and what is left the operating system frees at exit: spare the
         # interpreter's last garbage collection a walk over every object of the pipeline and lexicons (0.2 s).

@@ -279,6 +279,11 @@ def _timeout_failure(exc: AnalysisTimeout) -> Failure:
 
 
 def _internal_failure(source: str, exc: Exception) -> Failure:
-    """A bug met on one input becomes that input's error record, so the rest of the batch is still scored."""
+    """A bug met on one input becomes that input's error record, so the rest of the batch is still scored; so does
+    running out of memory on it (under a memory limit), which is not a bug."""
+    if isinstance(exc, MemoryError):
+        return Failure(source=source, code="out_of_memory",
+                       message=f"{source}: ran out of memory while scoring it; give transcript-coach more memory, or "
+                               "use --jobs 1")
     return Failure(source=source, code="internal_error",
                    message=f"{source}: unexpected error, please report it: {type(exc).__name__}: {exc}")
