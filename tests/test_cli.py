@@ -173,7 +173,9 @@ def test_other_output_formats(tmp_path, fmt):
 @pytest.mark.parametrize(
     "args",
     [["score"], ["score", "x.txt", "--format", "yaml"], ["score", "x.txt", "--agent-pattern", "(unclosed"],
-     ["score", "x.txt", "--input-format", "docx"], ["nonsense"]],
+     ["score", "x.txt", "--input-format", "docx"], ["nonsense"],
+     ["score", "x.txt", "--max-file-size", "nan"], ["score", "x.txt", "--max-file-size", "inf"],
+     ["score", "x.txt", "--timeout", "nan"], ["score", "x.txt", "--timeout", "infinity"]],
 )
 def test_usage_errors_exit_2(args):
     result = run(*args)

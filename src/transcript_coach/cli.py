@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
+import math
 import os
 import re
 import signal
@@ -160,6 +161,17 @@ _jobs_option = click.option(
          "order.")
 
 
+class _Amount(click.FloatRange):
+    """A number in a range, and finite: ``nan`` compares false with any bound, so a ``FloatRange`` lets it by (and
+    infinity, where there is no upper bound), to fail later as a traceback."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return number
+
+
 def _check_writable(output: str | None) -> None:
     """Refuse an output path that cannot be written, or a closed standard output (``>&-``) when there is none, before
     any work is done (a usage error, exit code 2)."""
@@ -276,12 +288,12 @@ def _coach_options(command: Callable) -> Callable:
                      help="Speaker labels matching this regular expression (case-insensitive) are agents."),
         click.option("--agent-domain", "agent_domains", multiple=True, metavar="DOMAIN",
                      help="Email senders at this domain (or its subdomains) are agents; repeatable."),
-        click.option("--max-file-size", type=click.FloatRange(min=0.001), default=DEFAULT_MAX_FILE_BYTES / 1048576,
+        click.option("--max-file-size", type=_Amount(min=0.001), default=DEFAULT_MAX_FILE_BYTES / 1048576,
                      show_default=True, metavar="MB", help="Refuse input files larger than this many megabytes."),
         click.option("--max-turn-chars", type=click.IntRange(min=1), default=DEFAULT_MAX_TURN_CHARS,
                      show_default=True, metavar="N", help="Cut a longer message to its first N characters (with a "
                      "warning in the report naming the turn)."),
-        click.option("--timeout", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT_SECONDS, show_default=True,
+        click.option("--timeout", type=_Amount(min=0), default=DEFAULT_TIMEOUT_SECONDS, show_default=True,
                      metavar="SECONDS", help="Give up on a conversation whose analysis takes longer (an error record "
                      "with code 'timeout'; the batch goes on); 0 means no limit."),
         click.option("--spacy-model", metavar="NAME", help="Use this installed trained spaCy pipeline (e.g. "
