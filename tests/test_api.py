@@ -114,3 +114,29 @@ def test_the_docs_of_an_analysed_conversation_go_without_the_garbage_collector(s
         assert [ref for ref in made if ref() is not None] == []
     finally:
         gc.enable()
+
+
+def test_one_path_given_as_a_string_or_path_is_that_path_not_its_characters(samples, tmp_path, monkeypatch):
+    """A string is iterable: read as the paths of its characters, a "/" among them would have the walk search the
+    whole disk. (Relative names here, so that code taking the characters fails at once rather than walk the disk.)"""
+    from pathlib import Path
+
+    from transcript_coach.reporting import jsonl_line
+    from transcript_coach.review import load_reports
+
+    monkeypatch.chdir(samples)
+    name = "chat_late_delivery_parcelpoint.txt"
+    coach = Coach()
+    for given in (name, Path(name)):
+        (report,) = coach.score(given)
+        assert report.transcript.source == name
+        (read,) = coach.read(given)
+        assert read.id == "chat_late_delivery_parcelpoint"
+    monkeypatch.chdir(tmp_path)
+    Path("reports.jsonl").write_text(jsonl_line(report), encoding="utf-8")
+    for given in ("reports.jsonl", Path("reports.jsonl")):
+        (document,) = load_reports(given)
+        assert document["id"] == "chat_late_delivery_parcelpoint"
+    monkeypatch.chdir(samples.parent)
+    assert [r.transcript.id for r in coach.score(samples.name, jobs=2)] == [r.transcript.id for r in
+                                                                           coach.score([samples.name])]

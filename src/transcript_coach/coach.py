@@ -213,7 +213,8 @@ class Coach:
               transform: Callable[[Report | Failure], Any] | None = None,
               skip: Callable[[Transcript | Failure], bool] | None = None,
               leave_out: str | os.PathLike[str] | None = None) -> Iterator[Any]:
-        """Reports (or failures) for every conversation in the given files and folders, streamed in input order.
+        """Reports (or failures) for every conversation in the given files and folders (or the one path given),
+        streamed in input order.
 
         ``jobs`` > 1 scores in that many worker processes (``transcript_coach.parallel``), with the same results in
         the same order; close the iterator if you stop before its end (``contextlib.closing``). ``transform``, a

@@ -47,7 +47,7 @@ from typing import IO, Any
 
 from transcript_coach.data import load_json
 from transcript_coach.errors import DataFileError, InputError
-from transcript_coach.ingest import iter_inputs
+from transcript_coach.ingest import iter_inputs, one_or_many
 from transcript_coach.ingest.compression import DAMAGED, compression_of, read_failure
 from transcript_coach.ingest.report_files import is_reports_file  # noqa: F401 (review.is_reports_file, as before)
 from transcript_coach.ingest.report_files import (ArrayReader, first_element, first_object, is_array_name,
@@ -666,9 +666,9 @@ def _array_report(element: object, number: int, source: str) -> dict[str, Any]:
 
 def load_reports(paths: Sequence[str], *, stdin: bytes | None = None, coach: Callable[[], Any] | None = None,
                  jobs: int = 1) -> Iterator[dict[str, Any]]:
-    """Report dicts from ``paths``: report files (see ``is_reports_file``) are read; anything else (transcript files,
-    folders, ``-``) is scored, in ``jobs`` processes, with one ``Coach`` made on first need by ``coach()``.
-    Unreadable inputs give error records, never exceptions."""
+    """Report dicts from ``paths`` (or one path): report files (see ``is_reports_file``) are read; anything else
+    (transcript files, folders, ``-``) is scored, in ``jobs`` processes, with one ``Coach`` made on first need by
+    ``coach()``. Unreadable inputs give error records, never exceptions."""
     made: list[Any] = []
 
     def scorer() -> Any:
@@ -681,7 +681,7 @@ def load_reports(paths: Sequence[str], *, stdin: bytes | None = None, coach: Cal
                 made.append(coach())
         return made[0]
 
-    for path in paths:
+    for path in one_or_many(paths):
         if path == "-":
             data = stdin or b""
             text = _decompressed(data).decode("utf-8", errors="replace")

@@ -52,6 +52,7 @@ __all__ = [
     "from_records",
     "input_size",
     "iter_inputs",
+    "one_or_many",
     "read_bytes",
     "read_path",
 ]
@@ -274,6 +275,12 @@ def _folder_problem(path: Path) -> str:
     return "is a folder; expected a file"
 
 
+def one_or_many(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str]) -> Iterable[str | os.PathLike[str]]:
+    """``paths``, or a list of it when it is one path: a string is a path, never the paths of its characters (one of
+    which, "/", would have a folder walk search the whole disk)."""
+    return [paths] if isinstance(paths, (str, os.PathLike)) else paths
+
+
 def iter_inputs(paths: Iterable[str | os.PathLike[str]], *, report_files: bool = False,
                 leave_out: str | os.PathLike[str] | None = None,
                 told: dict[str, str | None] | None = None) -> Iterator[Path | str]:
@@ -281,7 +288,7 @@ def iter_inputs(paths: Iterable[str | os.PathLike[str]], *, report_files: bool =
     also with a compression suffix after them, ``.gz``, ``.bz2`` or ``.xz``; sorted), and ``"-"`` for standard input.
     A zip archive, named or in a folder (``*.zip``), is walked as a folder: its members' inputs,
     ``ARCHIVE/MEMBER``, in its place (``ingest.archive``); one that cannot be read is yielded itself, so that
-    ``read_path`` reports it.
+    ``read_path`` reports it. ``paths`` may be one path (``one_or_many``).
 
     In folders, hidden files and folders are skipped silently, and symbolic links (to files or folders) and pipes,
     sockets or devices are skipped with a warning logged on ``transcript_coach.ingest``: a walk never leaves the
@@ -295,7 +302,7 @@ def iter_inputs(paths: Iterable[str | os.PathLike[str]], *, report_files: bool =
     it yields to tell, by the file's path as text: ``report_files.report_file_kind``'s answer, without opening it
     again."""
     left_out = None if leave_out is None else os.path.abspath(leave_out)
-    for raw in paths:
+    for raw in one_or_many(paths):
         if str(raw) == "-":
             yield "-"
             continue
