@@ -4,6 +4,8 @@ import re
 import weakref
 from datetime import datetime, timezone
 
+import pytest
+
 from transcript_coach import SKILLS, Coach, Transcript
 from transcript_coach.nlp import BATCH_TURNS, load_pipeline
 
@@ -140,3 +142,31 @@ def test_one_path_given_as_a_string_or_path_is_that_path_not_its_characters(samp
     monkeypatch.chdir(samples.parent)
     assert [r.transcript.id for r in coach.score(samples.name, jobs=2)] == [r.transcript.id for r in
                                                                            coach.score([samples.name])]
+
+
+def test_transcript_from_turns_takes_a_ticket_number_and_one_agent_name():
+    turns = [{"speaker": "Tom", "text": "Hi, thanks for waiting."}, {"speaker": "Dana", "text": "My order is late."}]
+    transcript = Transcript.from_turns(turns, id=48213, agents="Tom")
+    assert transcript.id == "48213"
+    assert [t.role for t in transcript.turns] == ["agent", "customer"]
+    assert not any("no role label" in w for w in transcript.warnings)  # the roster named Tom, not T, o and m
+
+
+@pytest.mark.parametrize("turns, options, error", [
+    ({"speaker": "Tom", "text": "hi"}, {}, "expected a list of messages"),
+    ("Tom: hi", {}, "expected a list of messages"),
+    ([{"speaker": "Tom", "text": "hi"}], {"id": None}, "id must be a string or a whole number"),
+    ([{"speaker": "Tom", "text": "hi"}], {"channel": "fax"}, "channel must be one of chat, email, voice"),
+])
+def test_transcript_from_turns_says_what_is_wrong_with_its_arguments(turns, options, error):
+    with pytest.raises((TypeError, ValueError), match=error):
+        Transcript.from_turns(turns, **options)
+
+
+def test_analyze_refuses_anything_but_a_transcript_with_a_clear_error():
+    coach = Coach()
+    for wrong in ("Customer: hi", {"turns": []}):
+        with pytest.raises(TypeError, match="expected a Transcript"):
+            coach.analyze(wrong)
+    with pytest.raises(TypeError, match="expected a Transcript"):
+        list(coach.analyze_many(["Customer: hi"]))

@@ -110,7 +110,7 @@ class Coach:
     def analyze_many(self, transcripts: Iterable[Transcript]) -> Iterator[Report]:
         """Reports for many transcripts, streamed in input order (spaCy sees a batch of turns at a time). A
         transcript over the time limit raises ``AnalysisTimeout`` (``score`` records it and goes on)."""
-        for result in self._analyze(transcripts):
+        for result in self._analyze(map(_transcript, transcripts)):
             if isinstance(result, AnalysisTimeout):
                 raise result
             yield result
@@ -272,6 +272,14 @@ class Coach:
             raise
         except Exception as exc:
             return _internal_failure(f"{transcript.source}#{transcript.id}", exc)
+
+
+def _transcript(item: Any) -> Transcript:
+    """``item``, which must be a ``Transcript``: a clear error for anything else (a string, a dict of turns)."""
+    if not isinstance(item, Transcript):
+        raise TypeError(f"expected a Transcript (made with Transcript.from_turns, or read with Coach.read), got "
+                        f"{type(item).__name__} {item!r:.80}")
+    return item
 
 
 def _timeout_failure(exc: AnalysisTimeout) -> Failure:

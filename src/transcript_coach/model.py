@@ -127,19 +127,20 @@ class Transcript:
         cls,
         turns: Iterable[Mapping[str, Any]],
         *,
-        id: str = "conversation",
+        id: str | int = "conversation",
         channel: Channel = "chat",
         source: str = "<python>",
-        agents: Iterable[str] = (),
+        agents: Iterable[str] | str = (),
     ) -> Transcript:
-        """Build a transcript from plain Python data: dicts with ``text`` and ``role`` and/or ``speaker``.
+        """Build a transcript from plain Python data: dicts with ``text`` and ``role`` and/or ``speaker``; ``id`` may
+        be a ticket number, ``agents`` (a roster) one name.
 
         Optional keys: ``timestamp`` (ISO 8601 text, epoch seconds, ``datetime`` or ``time``) and ``internal``.
         Roles missing from the dicts are resolved as for files (labels, the ``agents`` roster, cue phrases).
         """
         from transcript_coach.ingest import from_records
 
-        return from_records(list(turns), id=id, channel=channel, source=source, agents=tuple(agents))
+        return from_records(turns, id=id, channel=channel, source=source, agents=agents)
 
 
 @_compact_pickle

@@ -12,9 +12,9 @@ import logging
 import os
 import re
 import stat
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeVar, get_args
 
 from transcript_coach.errors import InputError
 from transcript_coach.ingest import archive
@@ -39,7 +39,7 @@ from transcript_coach.ingest.compression import (
 from transcript_coach.ingest.decoding import Lines, decode, decode_json, file_lines, stream_lines
 from transcript_coach.ingest.records import LoadedJson, load_json_file, load_json_stream
 from transcript_coach.ingest.report_files import REPORT_KINDS, output_kind, written_kind
-from transcript_coach.model import Transcript
+from transcript_coach.model import Channel, Transcript
 
 for _module in ("chat", "records", "helpdesk", "email", "subtitles"):
     importlib.import_module(f"{__name__}.{_module}")
@@ -59,6 +59,7 @@ __all__ = [
 
 FORMATS: tuple[str, ...] = tuple(sorted(PARSERS))
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 SUFFIXES: dict[str, str] = {suffix: spec.name for spec in PARSERS.values() for suffix in spec.suffixes}
 _OUTPUT_FORMATS = ("chat", "csv", "json", "jsonl")  # what transcript-coach's outputs are named as (``_skipped``)
 
@@ -275,10 +276,10 @@ def _folder_problem(path: Path) -> str:
     return "is a folder; expected a file"
 
 
-def one_or_many(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str]) -> Iterable[str | os.PathLike[str]]:
-    """``paths``, or a list of it when it is one path: a string is a path, never the paths of its characters (one of
-    which, "/", would have a folder walk search the whole disk)."""
-    return [paths] if isinstance(paths, (str, os.PathLike)) else paths
+def one_or_many(items: Iterable[T] | T) -> Iterable[T]:
+    """``items``, or a list of it when it is one: a string or path is one path (or name), never its characters (one
+    of which, "/", would have a folder walk search the whole disk)."""
+    return [items] if isinstance(items, (str, os.PathLike)) else items  # type: ignore[list-item,return-value]
 
 
 def iter_inputs(paths: Iterable[str | os.PathLike[str]], *, report_files: bool = False,
@@ -440,20 +441,27 @@ def _listing(folder: Path) -> tuple[list[str], list[str]]:
 
 
 def from_records(
-    records: Sequence[Mapping[str, Any]],
+    records: Iterable[Mapping[str, Any]],
     *,
-    id: str = "conversation",
+    id: str | int = "conversation",
     channel: str = "chat",
     source: str = "<python>",
-    agents: Sequence[str] = (),
+    agents: Iterable[str] | str = (),
     options: IngestOptions = IngestOptions(),
 ) -> Transcript:
-    """A transcript from plain dicts (the Python API's ``Transcript.from_turns``)."""
+    """A transcript from plain dicts (the Python API's ``Transcript.from_turns``). ``id`` may be a whole number (a
+    ticket number), ``agents`` one name."""
     from transcript_coach.ingest.records import raw_turn_from_record
 
+    if isinstance(records, (Mapping, str, bytes)):
+        raise TypeError(f"expected a list of messages (dicts with 'text'), got one {type(records).__name__}")
+    if isinstance(id, bool) or not isinstance(id, (str, int)):
+        raise TypeError(f"id must be a string or a whole number, got {id!r}")
+    if channel not in get_args(Channel):
+        raise ValueError(f"channel must be one of {', '.join(get_args(Channel))}, got {channel!r}")
     turns = tuple(raw_turn_from_record(r, source, i + 1) for i, r in enumerate(records))
     return finish(
-        Conversation(turns, id=id, channel=channel, agents=tuple(agents)),  # type: ignore[arg-type]
+        Conversation(turns, id=str(id), channel=channel, agents=tuple(one_or_many(agents))),  # type: ignore[arg-type]
         source=source,
         format="python",
         options=options,
