@@ -170,3 +170,28 @@ def test_analyze_refuses_anything_but_a_transcript_with_a_clear_error():
             coach.analyze(wrong)
     with pytest.raises(TypeError, match="expected a Transcript"):
         list(coach.analyze_many(["Customer: hi"]))
+
+
+@pytest.mark.parametrize("options, error", [
+    ({"agents": "Tom"}, "agents takes a sequence of strings"),
+    ({"agent_domains": "support.example.com"}, "agent_domains takes a sequence of strings"),
+    ({"agent_pattern": "(unclosed"}, "agent_pattern is not a valid regular expression"),
+    ({"agent_pattern": 5}, "agent_pattern must be a regular expression"),
+    ({"format": "docx"}, "unknown format 'docx'"),
+    ({"max_file_bytes": 0}, "max_file_bytes must be a whole number of at least 1"),
+    ({"max_turn_chars": 2.5}, "max_turn_chars must be a whole number of at least 1"),
+])
+def test_ingest_options_say_what_is_wrong_when_made_not_on_every_file(options, error):
+    from transcript_coach.ingest import IngestOptions
+
+    with pytest.raises((TypeError, ValueError), match=error):
+        IngestOptions(**options)
+
+
+def test_ingest_options_take_lists_and_a_pattern_as_text(samples):
+    from transcript_coach.ingest import IngestOptions
+
+    options = IngestOptions(agents=["Tom"], agent_pattern=r"^Agent\b")
+    assert options.agents == ("Tom",) and options.agent_pattern.search("Agent Smith")
+    (report,) = Coach(options=options).score([samples / "chat_late_delivery_parcelpoint.txt"])
+    assert report.transcript.agents == ("Tom",)

@@ -36,6 +36,29 @@ class IngestOptions:
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     max_turn_chars: int = DEFAULT_MAX_TURN_CHARS
 
+    def __post_init__(self) -> None:
+        """Options given from Python, checked here rather than met as an error on every file: lists become tuples,
+        a pattern given as text is compiled."""
+        for name in ("agents", "agent_domains"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                raise TypeError(f"IngestOptions: {name} takes a sequence of strings, not one string")
+            object.__setattr__(self, name, tuple(value))
+        if isinstance(self.agent_pattern, str):
+            try:
+                object.__setattr__(self, "agent_pattern", re.compile(self.agent_pattern))
+            except re.error as exc:
+                raise ValueError(f"IngestOptions: agent_pattern is not a valid regular expression: {exc}") from None
+        elif self.agent_pattern is not None and not isinstance(self.agent_pattern, re.Pattern):
+            raise TypeError(f"IngestOptions: agent_pattern must be a regular expression, got {self.agent_pattern!r}")
+        if self.format is not None and PARSERS and self.format not in PARSERS:
+            raise ValueError(f"IngestOptions: unknown format {self.format!r}; expected one of "
+                             f"{', '.join(sorted(PARSERS))}")
+        for name in ("max_file_bytes", "max_turn_chars"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"IngestOptions: {name} must be a whole number of at least 1, got {value!r}")
+
 
 # What Python holds for half of an escape pair in JSON ("\\ud83d") and for the bytes of a file name that are not UTF-8
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
