@@ -195,3 +195,24 @@ def test_ingest_options_take_lists_and_a_pattern_as_text(samples):
     assert options.agents == ("Tom",) and options.agent_pattern.search("Agent Smith")
     (report,) = Coach(options=options).score([samples / "chat_late_delivery_parcelpoint.txt"])
     assert report.transcript.agents == ("Tom",)
+
+
+@pytest.mark.parametrize("arguments, error", [
+    ({"timeout": -1}, "timeout must be a number of seconds"),
+    ({"timeout": "30"}, "timeout must be a number of seconds"),
+    ({"timeout": float("nan")}, "timeout must be a number of seconds"),
+    ({"redact": "yes"}, "redact must be a RedactOptions"),
+    ({"options": {"agents": ["Tom"]}}, "options must be an IngestOptions"),
+])
+def test_coach_says_what_is_wrong_with_its_arguments_when_made(arguments, error):
+    with pytest.raises((TypeError, ValueError), match=error):
+        Coach(**arguments)
+
+
+def test_coach_redact_true_is_redaction_with_the_default_options(samples):
+    chat = samples / "chat_late_delivery_parcelpoint.txt"
+    (plain,) = Coach().score([chat])
+    (redacted,) = Coach(redact=True).score([chat])
+    assert "Dana" in plain.transcript.turns[0].speaker
+    assert "Dana" not in " ".join(t.speaker + " " + t.text for t in redacted.transcript.turns)
+    assert redacted.metrics["redactions"]

@@ -49,9 +49,10 @@ class Coach:
     raise instead of becoming error records.
     ``models`` is a folder of a team's own skill models (``transcript-coach train``) that score the skills they cover
     instead of the rubric.
-    ``redact`` replaces personal data (e-mails, phone numbers, card numbers, names, ...) by placeholders before each
-    transcript is analysed, so no report text contains it (see ``transcript_coach.redact``).
-    ``timeout`` is a per-conversation time limit in seconds (None: no limit): past it, ``analyze`` raises
+    ``redact`` (a ``RedactOptions``, or True for its defaults) replaces personal data (e-mails, phone numbers, card
+    numbers, names, ...) by placeholders before each transcript is analysed, so no report text contains it (see
+    ``transcript_coach.redact``).
+    ``timeout`` is a per-conversation time limit in seconds (None or 0: no limit): past it, ``analyze`` raises
     ``AnalysisTimeout`` and ``score`` gives that conversation a ``timeout`` error record and goes on.
 
     With more than one core, building a ``Coach`` also starts loading the language model (py3langid's, about 70 MB)
@@ -66,14 +67,16 @@ class Coach:
         glossary: str | Path | None = None,
         rubric: str | Path | None = None,
         strict: bool = False,
-        redact: RedactOptions | None = None,
+        redact: RedactOptions | bool | None = None,
         models: str | Path | None = None,
         timeout: float | None = None,
     ):
         # every constructor argument, first thing: worker processes build the same Coach from it (parallel.py)
         self.arguments: dict[str, Any] = {name: value for name, value in locals().items() if name != "self"}
+        _check_arguments(options, timeout, redact)
         if default_jobs() > 1:
             load_identifier_in_background()  # on another core, while the pipeline is built below
+        redact = RedactOptions() if redact is True else redact or None
         self.options = options
         self.strict = strict
         self.timeout = timeout
@@ -272,6 +275,17 @@ class Coach:
             raise
         except Exception as exc:
             return _internal_failure(f"{transcript.source}#{transcript.id}", exc)
+
+
+def _check_arguments(options: Any, timeout: Any, redact: Any) -> None:
+    """A clear error at once for a constructor argument of the wrong kind, rather than one on every conversation."""
+    if not isinstance(options, IngestOptions):
+        raise TypeError(f"options must be an IngestOptions, got {type(options).__name__}")
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
+                                or not 0 <= timeout < float("inf")):
+        raise ValueError(f"timeout must be a number of seconds of at least 0 (0 or None: no limit), got {timeout!r}")
+    if not isinstance(redact, (RedactOptions, bool, type(None))):
+        raise TypeError(f"redact must be a RedactOptions (or True for the defaults), got {type(redact).__name__}")
 
 
 def _transcript(item: Any) -> Transcript:
