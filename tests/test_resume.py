@@ -23,6 +23,7 @@ import pytest
 from click.testing import CliRunner
 
 from transcript_coach.cli import cli
+from transcript_coach.errors import UsageError
 from transcript_coach.coach import Coach
 from transcript_coach.ingest import iter_inputs, read_path
 from transcript_coach.language import load_identifier
@@ -529,3 +530,35 @@ def test_an_input_whose_name_is_not_utf8_is_listed_in_the_journal_and_resumed(tm
     result = run("score", folder, "-o", out, "--resume")
     assert result.exit_code == 0 and "resuming: 1 line(s)" in result.stderr
     assert out.read_text(encoding="utf-8").splitlines() == clean
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="journals are locked with flock, a POSIX call")
+def test_a_second_run_writing_the_same_file_is_refused_while_the_first_runs(small, tmp_path):
+    """Two runs with one -o FILE at once (a scheduled job started again before the last one ended) would each
+    truncate the other's journal: the second is refused, and the first's journal is left as it was."""
+    folder, out = small[0], tmp_path / "out.jsonl"
+    first = Journal.open(out, inputs=["a.txt", "b.txt"], command={"paths": ["x"]}, resume=False)
+    first.write(Failure("a.txt", "empty", "a.txt: file is empty"))
+    first._sync()
+    held = journal_path(out).read_bytes(), done_path(out).read_bytes()
+    with pytest.raises(UsageError, match="another transcript-coach run is writing it now"):
+        Journal.open(out, inputs=["c.txt"], command={"paths": ["y"]}, resume=False)
+    result = run("score", folder, "-o", out, "-q")
+    assert result.exit_code == 2 and "another transcript-coach run is writing it now" in result.output
+    result = run("score", folder, "-o", out, "-q", "--resume")
+    assert result.exit_code == 2 and "another transcript-coach run is writing it now" in result.output
+    assert (journal_path(out).read_bytes(), done_path(out).read_bytes()) == held
+    first.close()  # interrupted: its journal is kept, and another run may take it over
+    second = Journal.open(out, inputs=["c.txt"], command={"paths": ["y"]}, resume=False)
+    second.write(Failure("c.txt", "empty", "c.txt: file is empty"))
+    second.finish()
+    assert _leftovers(tmp_path) == ["out.jsonl"]
+    assert run("score", folder, "-o", out, "-q").exit_code in (0, 1)  # finished: its lock is gone too
+
+
+def test_a_refused_resume_leaves_no_sidecar_behind(small, tmp_path):
+    folder, out = small[0], tmp_path / "out.jsonl"
+    journal_path(out).write_text('{"schema": "transcript-coach/report/v1"', encoding="utf-8")
+    result = run("score", folder, "-o", out, "--resume")
+    assert result.exit_code == 2 and "missing or damaged" in result.output
+    assert _leftovers(tmp_path) == ["out.jsonl.partial"]

@@ -121,6 +121,37 @@ _Store = _TextLines | _ZlibLines
 _STORES: dict[str, _Store] = {store.name: store for store in (_TextLines(), _ZlibLines())}
 
 
+def _lock(output: Path) -> int | None:
+    """An exclusive lock on ``output``'s sidecar (made empty if missing, never truncated here), held by the returned
+    descriptor: two runs writing the same ``-o FILE`` at once would each truncate the other's journal, so the second
+    is refused instead. None where the system or file system offers no locks (the runs are then not guarded)."""
+    try:
+        import fcntl
+    except ImportError:  # not on a POSIX system
+        return None
+    path = done_path(output)
+    try:
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    except OSError:
+        return None  # _start or _continue says what is wrong with the folder
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(descriptor)
+        raise UsageError(f"cannot write {output}: another transcript-coach run is writing it now ({path} is in use); "
+                         "wait for that run to end, or write elsewhere") from None
+    except OSError:  # a file system without locks
+        os.close(descriptor)
+        return None
+    return descriptor
+
+
+def _unlock(descriptor: int | None) -> None:
+    if descriptor is not None:
+        with contextlib.suppress(OSError):
+            os.close(descriptor)
+
+
 def journal_path(output: str | os.PathLike[str]) -> Path:
     return Path(f"{os.fspath(output)}.partial")
 
@@ -201,6 +232,7 @@ class Journal:
         self._last_sync = time.monotonic()
         self._journal: IO[bytes] | None = None
         self._done: IO[str] | None = None
+        self._lock: int | None = None  # held from opening to finishing or closing (``_lock``)
 
     # ---- opening -------------------------------------------------------------------------------------------------
 
@@ -212,10 +244,20 @@ class Journal:
         Raises ``UsageError`` when the earlier journal cannot be continued."""
         output = Path(output)
         command = json.loads(json.dumps(command))  # as it reads back from the sidecar
-        if resume and journal_path(output).exists():
-            journal = cls._continue(output, command)
-        else:
-            journal = cls._start(output, [str(i) for i in inputs], command)
+        made = not done_path(output).exists()
+        lock = _lock(output)
+        try:
+            if resume and journal_path(output).exists():
+                journal = cls._continue(output, command)
+            else:
+                journal = cls._start(output, [str(i) for i in inputs], command)
+        except BaseException:
+            if made and lock is not None:  # the sidecar the lock made, still empty: not left behind
+                with contextlib.suppress(OSError):
+                    os.unlink(done_path(output))
+            _unlock(lock)
+            raise
+        journal._lock = lock
         return journal
 
     @classmethod
@@ -326,18 +368,21 @@ class Journal:
             os.unlink(self.path)
         with contextlib.suppress(OSError):
             os.unlink(self.done_path)
+        _unlock(self._lock)  # only now: another run could otherwise start a journal while this one became FILE
+        self._lock = None
 
     def close(self) -> None:
         """Stop without finishing: keep the journal and the sidecar, synced, for ``--resume``."""
         self._stop_reading()
-        if self._journal is None:
-            return
-        with contextlib.suppress(OSError):
-            self._sync()
-        for handle in (self._journal, self._done):
+        if self._journal is not None:
             with contextlib.suppress(OSError):
-                handle.close()  # type: ignore[union-attr]
-        self._journal = self._done = None
+                self._sync()
+            for handle in (self._journal, self._done):
+                with contextlib.suppress(OSError):
+                    handle.close()  # type: ignore[union-attr]
+            self._journal = self._done = None
+        _unlock(self._lock)
+        self._lock = None
 
     def _sync(self) -> None:
         """Journal lines reach the disk before the markers that say their inputs are done."""
