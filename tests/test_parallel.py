@@ -447,3 +447,30 @@ def test_workers_exit_when_the_main_process_is_killed(tmp_path):
     while _session_processes(process.pid) and time.time() < deadline:
         time.sleep(0.1)
     assert _session_processes(process.pid) == []
+
+
+@pytest.mark.parametrize("files, cores", [
+    ({"cpu.max": "200000 100000\n"}, 2),
+    ({"cpu.max": "150000 100000\n"}, 2),  # one and a half cores' worth: two workers
+    ({"cpu.max": "50000 100000\n"}, 1),
+    ({"cpu.max": "max 100000\n"}, None),
+    ({"cpu/cpu.cfs_quota_us": "400000\n", "cpu/cpu.cfs_period_us": "100000\n"}, 4),
+    ({"cpu/cpu.cfs_quota_us": "-1\n", "cpu/cpu.cfs_period_us": "100000\n"}, None),
+    ({"cpu/cpu.cfs_quota_us": "garbage\n", "cpu/cpu.cfs_period_us": "100000\n"}, None),
+    ({"cpu.max": ""}, None),
+    ({}, None),
+])
+def test_a_container_cpu_limit_is_read_from_its_control_group(tmp_path, files, cores):
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="ascii")
+    assert parallel.cgroup_cores(tmp_path) == cores
+
+
+def test_the_default_jobs_are_no_more_than_a_container_cpu_limit(monkeypatch):
+    """On a 64-core machine, a container limited to 2 CPUs must not start 64 workers (and their memory)."""
+    monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda pid: set(range(64)), raising=False)
+    monkeypatch.setattr(parallel, "cgroup_cores", lambda: 2)
+    assert parallel.default_jobs() == 2
+    monkeypatch.setattr(parallel, "cgroup_cores", lambda: None)
+    assert parallel.default_jobs() == 64

@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import itertools
+import math
 import multiprocessing
 import os
 import signal
@@ -39,6 +40,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from multiprocessing.connection import Connection, wait
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from transcript_coach.data import load_json
@@ -79,11 +81,36 @@ class Chunk:
 
 
 def default_jobs() -> int:
-    """Every core this process may run on."""
+    """Every core this process may run on: those it is allowed (its CPU affinity), and no more than the CPU time its
+    control group may use (a container's CPU limit, ``cgroup_cores``), which a machine's core count ignores: a
+    container limited to 2 CPUs on a 64-core machine would otherwise start 64 workers and their memory."""
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        cores = max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):  # not on Linux
-        return max(1, os.cpu_count() or 1)
+        cores = max(1, os.cpu_count() or 1)
+    limit = cgroup_cores()
+    return cores if limit is None else max(1, min(cores, limit))
+
+
+def cgroup_cores(root: Path = Path("/sys/fs/cgroup")) -> int | None:
+    """The cores' worth of CPU time (rounded up) that the control group mounted at ``root`` may use per period:
+    cgroup v2's ``cpu.max`` ("QUOTA PERIOD", or "max" for no limit) or v1's ``cpu.cfs_quota_us`` and
+    ``cpu.cfs_period_us`` (a quota of -1 for none). None when there is no limit, or no control group to read."""
+    try:
+        quota, period = (root / "cpu.max").read_text(encoding="ascii").split()[:2]
+    except (OSError, ValueError):
+        try:
+            quota = (root / "cpu" / "cpu.cfs_quota_us").read_text(encoding="ascii").strip()
+            period = (root / "cpu" / "cpu.cfs_period_us").read_text(encoding="ascii").strip()
+        except (OSError, ValueError):
+            return None
+    try:
+        quota_us, period_us = int(quota), int(period)
+    except ValueError:  # "max": no limit
+        return None
+    if quota_us <= 0 or period_us <= 0:
+        return None
+    return max(1, math.ceil(quota_us / period_us))
 
 
 def settings() -> Settings:
