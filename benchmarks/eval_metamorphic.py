@@ -86,7 +86,8 @@ def conversations(data_dir: Path) -> list[Transcript]:
     found = [t for t in transcripts(read_threads(data_dir / "twcs" / "twcs_head5000.csv"))
              if t.has_role("agent") and t.has_role("customer")]
     for path in iter_inputs([HERE.parent / "sample_transcripts"]):
-        found.extend(t for t in read_path(path) if t.has_role("agent") and t.has_role("customer"))
+        found.extend(t for t in read_path(path) if isinstance(t, Transcript) and t.has_role("agent")
+                     and t.has_role("customer"))
     return found
 
 

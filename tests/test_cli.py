@@ -514,3 +514,28 @@ def test_running_out_of_memory_at_start_up_is_a_message_not_a_traceback(tmp_path
     assert ended.value.code == 1
     assert capsys.readouterr().err.startswith("Error: out of memory:")
     assert not out.exists()
+
+
+@pytest.mark.parametrize("name, text", [
+    ("export.csv", "conversation_id,speaker,text\nc1,Customer,my parcel never came\nc1,Agent,Sorry - checking now\n"
+                   "c2,Customer,\nc2,Agent,\nc3,Customer,where is my refund\nc3,Agent,It was sent today\n"),
+    ("export.json", json.dumps([
+        {"id": "c1", "turns": [{"role": "customer", "text": "my parcel never came"},
+                               {"role": "agent", "text": "Sorry - checking now"}]},
+        {"id": "c2", "turns": [{"role": "customer", "text": " "}]},
+        {"id": "c3", "turns": [{"role": "customer", "text": "where is my refund"},
+                               {"role": "agent", "text": "It was sent today"}]}])),
+])
+def test_a_conversation_without_text_in_an_export_is_its_own_error_record(tmp_path, name, text):
+    """The conversations after it are still scored (they were lost with the rest of the export), with any --jobs."""
+    export = tmp_path / name
+    export.write_text(text, encoding="utf-8")
+    outputs = []
+    for jobs in ("1", "2"):
+        result = run("score", str(export), "--jobs", jobs, "-q")
+        assert result.exit_code == 1
+        documents = lines(result.stdout)
+        assert [d.get("id") or d["error"]["code"] for d in documents] == ["c1", "no_turns", "c3"]
+        assert "conversation 'c2' has no messages with text" in documents[1]["error"]["message"]
+        outputs.append(result.stdout)
+    assert outputs[0] == outputs[1]

@@ -266,11 +266,16 @@ def check_reports(coach: Coach, transcripts: list[Transcript]) -> None:
 
 def check_input(coach: Coach, data: bytes, name: str) -> None:
     try:
-        transcripts = list(read_bytes(data, name, name=name))
+        items = list(read_bytes(data, name, name=name))
     except InputError as exc:
         assert exc.code and str(exc).startswith(name)
         event(f"refused: {exc.code} {str(exc)[len(name):][:90]}")
         return
+    transcripts = [item for item in items if isinstance(item, Transcript)]
+    for failed in items:  # a conversation without text, in place
+        if not isinstance(failed, Transcript):
+            assert failed.code == "no_turns" and failed.message.startswith(name), failed
+            event("a conversation refused: no_turns")
     event(f"read: {min(len(transcripts), 3)} transcript(s)")
     for transcript in transcripts:
         assert transcript.turns and [t.index for t in transcript.turns] == list(range(len(transcript.turns)))

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from transcript_coach.errors import InputError
 from transcript_coach.ingest import read_bytes
+from transcript_coach.model import Failure, Transcript
 
 
 def jsonl(*rows):
@@ -54,10 +54,17 @@ def test_json_saved_as_txt_is_read_as_json():
     assert [t.role for t in transcript.turns] == ["customer", "agent"]
 
 
-def test_a_conversation_without_text_is_an_error():
-    with pytest.raises(InputError) as info:
-        list(read_bytes(jsonl({"conversation_id": "c1", "role": "agent", "text": "  "}), "x.jsonl"))
-    assert info.value.code == "no_turns"
+def test_a_conversation_without_text_is_an_error_in_its_place_and_the_file_is_read_on():
+    """A ticket with only attachments, in an export of thousands, must not take the rest of the export with it."""
+    (failure,) = read_bytes(jsonl({"conversation_id": "c1", "role": "agent", "text": "  "}), "x.jsonl")
+    assert isinstance(failure, Failure) and failure.code == "no_turns" and "'c1'" in failure.message
+    items = list(read_bytes(jsonl(
+        {"conversation_id": "c1", "role": "customer", "text": "my parcel never came"},
+        {"conversation_id": "c1", "role": "agent", "text": "Sorry, checking now."},
+        {"conversation_id": "c2", "role": "customer", "text": " "},
+        {"conversation_id": "c3", "role": "customer", "text": "where is my refund"},
+        {"conversation_id": "c3", "role": "agent", "text": "It was sent today."}), "x.jsonl"))
+    assert [item.id if isinstance(item, Transcript) else item.code for item in items] == ["c1", "no_turns", "c3"]
 
 
 HALF_EMOJI = "\ud83d"  # the first half of an escape pair, as a JSON export cut inside an emoji holds it ("\ud83d")

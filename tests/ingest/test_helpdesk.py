@@ -13,7 +13,7 @@ import pytest
 from transcript_coach.errors import InputError
 from transcript_coach.ingest import IngestOptions, read_bytes
 from transcript_coach.ingest.helpdesk import detect_flavour
-from transcript_coach.model import Transcript
+from transcript_coach.model import Failure, Transcript
 
 FIXTURES = Path(__file__).parent / "fixtures" / "helpdesk"
 UTC = timezone.utc
@@ -28,10 +28,16 @@ def read(doc: object, name: str = "export.json", *, raw: bytes | None = None, **
     return list(read_bytes(data, name, IngestOptions(**options)))
 
 
-def failure(doc: object, name: str = "export.json", **options) -> InputError:
-    with pytest.raises(InputError) as info:
-        read(doc, name, **options)
-    return info.value
+def failure(doc: object, name: str = "export.json", **options) -> InputError | Failure:
+    """What reading refuses: the ``InputError`` the file raises, or the ``Failure`` given in place of its one
+    conversation (one without text)."""
+    try:
+        items = read(doc, name, **options)
+    except InputError as error:
+        return error
+    (failed,) = items
+    assert isinstance(failed, Failure), failed
+    return failed
 
 
 def summary(transcript: Transcript) -> list[tuple]:

@@ -15,7 +15,7 @@ from transcript_coach.errors import InputError
 from transcript_coach.ingest import IngestOptions, read_bytes
 from transcript_coach.ingest import records
 from transcript_coach.ingest.records import looks_generic, raw_turn_from_record
-from transcript_coach.model import Transcript
+from transcript_coach.model import Failure, Transcript
 
 UTC = timezone.utc
 
@@ -28,10 +28,16 @@ def read(data: str | bytes | object, name: str, **options) -> list[Transcript]:
     return list(read_bytes(data, name, IngestOptions(**options)))
 
 
-def failure(data: str | bytes | object, name: str, **options) -> InputError:
-    with pytest.raises(InputError) as info:
-        read(data, name, **options)
-    return info.value
+def failure(data: str | bytes | object, name: str, **options) -> InputError | Failure:
+    """What reading refuses: the ``InputError`` the file raises, or the ``Failure`` given in place of its one
+    conversation (one without text)."""
+    try:
+        items = read(data, name, **options)
+    except InputError as error:
+        return error
+    (failed,) = items
+    assert isinstance(failed, Failure), failed
+    return failed
 
 
 def jsonl(*records: dict) -> str:

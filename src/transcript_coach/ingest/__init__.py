@@ -39,7 +39,7 @@ from transcript_coach.ingest.compression import (
 from transcript_coach.ingest.decoding import Lines, decode, decode_json, file_lines, stream_lines
 from transcript_coach.ingest.records import LoadedJson, load_json_file, load_json_stream
 from transcript_coach.ingest.report_files import REPORT_KINDS, output_kind, written_kind
-from transcript_coach.model import Channel, Transcript
+from transcript_coach.model import Channel, Failure, Transcript
 
 for _module in ("chat", "records", "helpdesk", "email", "subtitles"):
     importlib.import_module(f"{__name__}.{_module}")
@@ -105,13 +105,13 @@ def sniff_format(head: bytes) -> str:
 
 def read_bytes(
     data: bytes, source: str, options: IngestOptions = IngestOptions(), *, name: str | None = None
-) -> Iterator[Transcript]:
+) -> Iterator[Transcript | Failure]:
     """Parse one input's content, compressed (gzip, bzip2, xz) or not; ``name`` (default: ``source``) is used to
-    detect the format by extension."""
+    detect the format by extension. As ``read_path``, a ``Failure`` in place of a conversation without text."""
     yield from _read_data(data, source, options, name or source)
 
 
-def _read_data(data: bytes, source: str, options: IngestOptions, name: str) -> Iterator[Transcript]:
+def _read_data(data: bytes, source: str, options: IngestOptions, name: str) -> Iterator[Transcript | Failure]:
     """``read_bytes``, as a generator that holds the decompressed content only (``data`` is let go on return)."""
     limit = options.max_file_bytes
     kind = compression_of(data[:16], source)
@@ -137,7 +137,7 @@ def _parser(name: str, head: bytes, source: str, options: IngestOptions) -> Pars
     return spec
 
 
-def _parse(data: bytes, source: str, options: IngestOptions, spec: ParserSpec) -> Iterator[Transcript]:
+def _parse(data: bytes, source: str, options: IngestOptions, spec: ParserSpec) -> Iterator[Transcript | Failure]:
     if spec.binary:
         if not data.strip():
             raise InputError(source, "file is empty; expected a transcript", code="empty")
@@ -160,13 +160,16 @@ def _parse(data: bytes, source: str, options: IngestOptions, spec: ParserSpec) -
     del data, decoded  # held no longer than decoding it takes (the caller lets go of it too); the parser holds the
     # text only as long as it needs it
     for transcript in transcripts:
-        if warnings:
+        if warnings and isinstance(transcript, Transcript):
             transcript = _with_warnings(transcript, warnings)
         yield transcript
 
 
-def read_path(path: str | os.PathLike[str], options: IngestOptions = IngestOptions()) -> Iterator[Transcript]:
-    """Parse one file (every conversation in it), compressed (gzip, bzip2, xz) or not. A regular UTF-8 file in a
+def read_path(path: str | os.PathLike[str], options: IngestOptions = IngestOptions()
+              ) -> Iterator[Transcript | Failure]:
+    """Parse one file (every conversation in it), compressed (gzip, bzip2, xz) or not: a ``Transcript`` per
+    conversation, and a ``Failure`` in place of one that has no text (the file's other conversations are still read);
+    ``InputError`` when the file itself cannot be read. A regular UTF-8 file in a
     format read a line at a time (CSV, JSON Lines) is read from disk on each reading (``decoding.file_lines``), and
     so is a JSON list of conversations (``records.load_json_file``), through its decompressor if it is compressed;
     any other is read whole, once.
@@ -226,7 +229,7 @@ def read_path(path: str | os.PathLike[str], options: IngestOptions = IngestOptio
     yield from parsed
 
 
-def _read_member(member: archive.Member, options: IngestOptions) -> Iterator[Transcript]:
+def _read_member(member: archive.Member, options: IngestOptions) -> Iterator[Transcript | Failure]:
     """A file in a zip archive: a format read a line at a time, or a JSON list of conversations, when it is UTF-8
     text, from the archive on each reading (``decoding.stream_lines``, ``records.load_json_stream``); any other read
     whole."""

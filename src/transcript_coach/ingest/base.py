@@ -16,7 +16,7 @@ from pathlib import Path
 from transcript_coach.errors import InputError
 from transcript_coach.ingest.compression import inner_name
 from transcript_coach.limits import DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_TURN_CHARS
-from transcript_coach.model import Channel, Role, Timestamp, Transcript, Turn
+from transcript_coach.model import Channel, Failure, Role, Timestamp, Transcript, Turn
 
 __all__ = ["DEFAULT_MAX_FILE_BYTES", "DEFAULT_MAX_TURN_CHARS"]  # re-exported: the limits ingest applies
 
@@ -103,7 +103,7 @@ class RawTurn:
 @dataclass(frozen=True, slots=True)
 class ParserSpec:
     name: str
-    read: Callable[..., Iterable[Transcript]]
+    read: Callable[..., Iterable[Transcript | Failure]]
     suffixes: tuple[str, ...]
     binary: bool
     description: str
@@ -116,7 +116,7 @@ PARSERS: dict[str, ParserSpec] = {}
 
 def parser(name: str, *, suffixes: tuple[str, ...] = (), binary: bool = False, lines: bool = False,
            json: bool = False, description: str = ""):
-    """Register ``fn(content, source, options) -> Iterable[Transcript]`` as the parser for format ``name``.
+    """Register ``fn(content, source, options) -> Iterable[Transcript | Failure]`` as the parser for format ``name``.
 
     ``content`` is the decoded text; the raw bytes when ``binary`` is true (email carries its own charsets); a
     ``decoding.Lines`` when ``lines`` is true (a format of many conversations, read a line at a time, and from disk
@@ -125,7 +125,7 @@ def parser(name: str, *, suffixes: tuple[str, ...] = (), binary: bool = False, l
     regular UTF-8 file, the document read from disk (``records.LoadedJson``, see ``records.load_json_file``).
     """
 
-    def register(fn: Callable[..., Iterable[Transcript]]) -> Callable[..., Iterable[Transcript]]:
+    def register(fn: Callable[..., Iterable[Transcript | Failure]]) -> Callable[..., Iterable[Transcript | Failure]]:
         if name in PARSERS:
             raise ValueError(f"parser {name!r} registered twice")
         PARSERS[name] = ParserSpec(name, fn, suffixes, binary, description or (fn.__doc__ or "").strip(), lines,
@@ -251,9 +251,14 @@ def _in_time_order(turns: list[RawTurn]) -> list[RawTurn]:
 
 def finish_all(
     conversations: Iterable[Conversation], *, source: str, format: str, options: IngestOptions
-) -> Iterator[Transcript]:
+) -> Iterator[Transcript | Failure]:
+    """``finish`` for each conversation of a file; one that has no text (a ticket with only attachments, say) gives
+    a ``Failure`` in its place, naming it, and the file's other conversations are still read."""
     for conversation in conversations:
-        yield finish(conversation, source=source, format=format, options=options)
+        try:
+            yield finish(conversation, source=source, format=format, options=options)
+        except InputError as exc:
+            yield Failure(source=exc.source, code=exc.code, message=str(exc), line=exc.line)
 
 
 def load_json_document(text: str, source: str) -> object:

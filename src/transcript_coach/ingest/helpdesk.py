@@ -56,7 +56,7 @@ from transcript_coach.ingest.records import (
     read_time_value,
     show_keys,
 )
-from transcript_coach.model import Channel, Role, Timestamp, Transcript
+from transcript_coach.model import Channel, Failure, Role, Timestamp, Transcript
 
 SUPPORTED = (
     "Zendesk ({\"ticket\", \"comments\", \"users\"}, {\"comments\": [...]}, {\"tickets\": [tickets with "
@@ -524,7 +524,7 @@ def _zendesk_chat_transcript(comment: _Reader, context: _ZendeskTicket) -> list[
     return turns
 
 
-def parse_zendesk(doc: object, source: str, options: IngestOptions) -> Iterator[Transcript]:
+def parse_zendesk(doc: object, source: str, options: IngestOptions) -> Iterator[Transcript | Failure]:
     """Zendesk: ticket + comments (+ sideloaded users), comments alone, a ticket with embedded comments, a
     ``tickets`` list of those, or a list of tickets (one per line in Zendesk's full JSON export)."""
     pairs: list[tuple[_Reader | None, list[_Reader] | None]]
@@ -676,7 +676,7 @@ def _intercom_body(item: _Reader, by_email: bool) -> str:
     return item.html("body") or ""
 
 
-def parse_intercom(doc: object, source: str, options: IngestOptions) -> Iterator[Transcript]:
+def parse_intercom(doc: object, source: str, options: IngestOptions) -> Iterator[Transcript | Failure]:
     """Intercom: a conversation object (REST API), ``{"conversations": [...]}``, or a list of conversations."""
     elements: Sequence[object] | None
     path: str | None = ""
@@ -799,7 +799,7 @@ def _freshdesk_text(item: _Reader, text_key: str, html_key: str, by_email: bool)
     return item.html(html_key) or ""
 
 
-def parse_freshdesk(doc: object, source: str, options: IngestOptions) -> Iterator[Transcript]:
+def parse_freshdesk(doc: object, source: str, options: IngestOptions) -> Iterator[Transcript | Failure]:
     """Freshdesk: ``{"ticket", "conversations"}``, a ticket with embedded ``conversations``
     (``GET /tickets/{id}?include=conversations``), ``{"tickets": [...]}`` or a list of those."""
     elements: Sequence[object] | None
@@ -834,11 +834,11 @@ def _freshdesk_item(item: _Reader, source: str, index: int, count: int) -> Conve
 
 # --- the dispatcher ---------------------------------------------------------------------------------------------------
 
-def _generic(doc: object, source: str, options: IngestOptions) -> Iterator[Transcript]:
+def _generic(doc: object, source: str, options: IngestOptions) -> Iterator[Transcript | Failure]:
     return parse_generic(doc, source, options, format="json-turns")
 
 
-_FLAVOURS: tuple[tuple[str, Callable[[object], bool], Callable[..., Iterator[Transcript]]], ...] = (
+_FLAVOURS: tuple[tuple[str, Callable[[object], bool], Callable[..., Iterator[Transcript | Failure]]], ...] = (
     ("zendesk", is_zendesk, parse_zendesk),
     ("freshdesk", is_freshdesk, parse_freshdesk),
     ("intercom", is_intercom, parse_intercom),
@@ -869,7 +869,7 @@ def _load(content: str | LoadedJson, source: str) -> object:
 
 @parser("json", suffixes=(".json",), json=True,
         description="JSON export: Zendesk, Intercom, Freshdesk or generic turns, recognised by structure")
-def read_json(content: str | LoadedJson, source: str, options: IngestOptions) -> Iterator[Transcript]:
+def read_json(content: str | LoadedJson, source: str, options: IngestOptions) -> Iterator[Transcript | Failure]:
     doc = _load(content, source)
     del content  # a list is kept as UTF-8 (or as the ASCII text with escapes that it is) by ``doc``
     for name, test, parse in _FLAVOURS:
@@ -883,21 +883,21 @@ def read_json(content: str | LoadedJson, source: str, options: IngestOptions) ->
 
 
 @parser("zendesk", description="Zendesk ticket + comments JSON (API or export)")
-def read_zendesk(content: str, source: str, options: IngestOptions) -> Iterator[Transcript]:
+def read_zendesk(content: str, source: str, options: IngestOptions) -> Iterator[Transcript | Failure]:
     doc = _load(content, source)
     del content  # a list is kept as UTF-8 by ``doc``
     yield from parse_zendesk(doc, source, options)
 
 
 @parser("intercom", description="Intercom conversation JSON (REST API)")
-def read_intercom(content: str, source: str, options: IngestOptions) -> Iterator[Transcript]:
+def read_intercom(content: str, source: str, options: IngestOptions) -> Iterator[Transcript | Failure]:
     doc = _load(content, source)
     del content  # a list is kept as UTF-8 by ``doc``
     yield from parse_intercom(doc, source, options)
 
 
 @parser("freshdesk", description="Freshdesk ticket + conversations JSON (REST API)")
-def read_freshdesk(content: str, source: str, options: IngestOptions) -> Iterator[Transcript]:
+def read_freshdesk(content: str, source: str, options: IngestOptions) -> Iterator[Transcript | Failure]:
     doc = _load(content, source)
     del content  # a list is kept as UTF-8 by ``doc``
     yield from parse_freshdesk(doc, source, options)

@@ -40,7 +40,7 @@ from transcript_coach.ingest.chat import DateOrder, day_first_warning, numeric_d
 from transcript_coach.ingest.compression import DAMAGED, Compression, read_at_most, read_failure
 from transcript_coach.ingest.decoding import Lines, changed, check_unchanged, file_version, reopened
 from transcript_coach.ingest.timestamps import parse_clock, parse_timestamp
-from transcript_coach.model import Channel, Role, Timestamp, Transcript
+from transcript_coach.model import Channel, Failure, Role, Timestamp, Transcript
 
 TEXT_KEYS = ("text", "message", "body", "content", "comment", "msg", "utterance", "transcript", "plain_body",
              "body_text")
@@ -979,7 +979,7 @@ def _jsonl_records(content: Lines, source: str) -> Iterator[_Record]:
 
 @parser("jsonl", suffixes=(".jsonl", ".ndjson"), lines=True,
         description="JSON Lines: one message per line (grouped by a conversation id), or one conversation per line")
-def read_jsonl(content: Lines, source: str, options: IngestOptions) -> Iterator[Transcript]:
+def read_jsonl(content: Lines, source: str, options: IngestOptions) -> Iterator[Transcript | Failure]:
     records = functools.partial(_jsonl_records, content, source)
     names: dict[str, str] = {}  # every message key, as the first message with it writes it
     for record in records():  # one more reading, for the id column: the first alias any message has
@@ -1013,7 +1013,7 @@ def _sniff_delimiter(content: Lines, source: str) -> str:
 
 @parser("csv", suffixes=(".csv", ".tsv"), lines=True,
         description="CSV/TSV with a header: one message per row, grouped by a conversation id column")
-def read_csv(content: Lines, source: str, options: IngestOptions) -> Iterator[Transcript]:
+def read_csv(content: Lines, source: str, options: IngestOptions) -> Iterator[Transcript | Failure]:
     csv.field_size_limit(_CSV_FIELD_LIMIT)
     delimiter = _sniff_delimiter(content, source)
 
@@ -1128,7 +1128,7 @@ def looks_generic(obj: object) -> bool:
 
 
 def parse_generic(obj: object, source: str, options: IngestOptions, *,
-                  format: str = "json-turns") -> Iterator[Transcript]:
+                  format: str = "json-turns") -> Iterator[Transcript | Failure]:
     """Transcripts from a generic JSON document (see ``looks_generic``); bad structure raises ``InputError``
     naming the key path (``conversations[2].turns[5]``)."""
     stem = source_stem(source)
@@ -1197,7 +1197,7 @@ def _conversation_from_turns(turns: list[Any], meta: _Fields, source: str, path:
 
 
 @parser("json-turns", description="Generic JSON: a list of turns, {\"turns\": [...]}, or a list of conversations")
-def read_json_turns(content: str, source: str, options: IngestOptions) -> Iterator[Transcript]:
+def read_json_turns(content: str, source: str, options: IngestOptions) -> Iterator[Transcript | Failure]:
     doc = load_json_lazily(content, source)
     del content  # a list is kept as UTF-8 by ``doc``
     if not looks_generic(doc):
