@@ -543,7 +543,10 @@ def measure_resume(export: Path, megabytes: str, work: Path) -> list[dict]:
     out = work / "resumed.jsonl"
     journal = Path(f"{out}.partial")
     process = subprocess.Popen([sys.executable, "-m", "transcript_coach.cli", "score", str(export), "-o", str(out),
-                                *options], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                *options], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               # started in the background, this benchmark's children inherit Ctrl-C ignored, and
+                               # the command leaves it so: as a terminal would have it, it ends the run
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     while process.poll() is None and (not journal.exists() or
                                       journal.read_bytes().count(b"\n") < conversations / 2):
         time.sleep(0.05)

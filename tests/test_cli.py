@@ -539,3 +539,19 @@ def test_a_conversation_without_text_in_an_export_is_its_own_error_record(tmp_pa
         assert "conversation 'c2' has no messages with text" in documents[1]["error"]["message"]
         outputs.append(result.stdout)
     assert outputs[0] == outputs[1]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are a POSIX feature")
+def test_a_named_pipe_whose_reader_stops_early_is_an_error_naming_it(tmp_path, samples):
+    fifo = tmp_path / "reports.pipe"
+    os.mkfifo(fifo)
+
+    def read_a_little() -> None:
+        with open(fifo, "rb") as pipe:
+            pipe.read(10)
+
+    reader = threading.Thread(target=read_a_little, daemon=True)
+    reader.start()
+    result = run("score", str(samples), "-o", str(fifo), "-q", "--jobs", "1")
+    assert result.exit_code == 1
+    assert f"cannot write {fifo}: the program reading it has stopped" in result.output

@@ -85,7 +85,7 @@ def _interruptible(output: str | None, journal: Path | None = None) -> Iterator[
     except CoachError as exc:
         raise click.ClickException(str(exc)) from None
     except BrokenPipeError:
-        if output not in (None, "-"):
+        if output is not None:
             raise click.ClickException(f"cannot write {output}: the program reading it has stopped") from None
         _stdout_closed()
         sys.exit(EXIT_BROKEN_PIPE)
