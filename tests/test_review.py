@@ -765,3 +765,18 @@ def test_review_and_profiles_hold_what_they_need_of_each_report_not_the_report()
         large, result = peak(build, 400)
         assert count(result) == 400
         assert (large - small) / 300 < 5_000, build.__name__  # a report here is over 20,000 bytes
+
+
+@pytest.mark.parametrize("started_at, shown", [
+    ("2026-05-05T17:42:01.200000", "date: 2026-05-05 17:42\n"),
+    ("2026-03-20T17:31:05+00:00", "date: 2026-03-20 17:31 +00:00\n"),
+    ("2026-03-20T09:00:00-05:30", "date: 2026-03-20 09:00 -05:30\n"),
+    ("14:02:00", "date: 14:02:00\n"),  # a clock time without a date, as it is
+])
+def test_the_text_queue_shows_a_conversation_start_to_the_minute(started_at, shown):
+    from transcript_coach.review import write_text
+
+    report = make_report("x", started_at=started_at, flags=[("rude_language", "high", [(1, "Calm down")])])
+    out = io.StringIO()
+    write_text(review([report]), out)
+    assert shown in out.getvalue()

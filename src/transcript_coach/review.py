@@ -43,6 +43,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import IO, Any
 
 from transcript_coach.data import load_json
@@ -480,6 +481,17 @@ def failure_text(failure: Mapping[str, Any]) -> str:
     return message if source and source in message else f"{source}: {message}"
 
 
+def _readable_time(started_at: str) -> str:
+    """An ISO 8601 start for a person to read: to the minute, with its offset from UTC when it has one
+    ("2026-05-05 17:42 +02:00"); anything else (a bare clock time) as it is."""
+    try:
+        moment = datetime.fromisoformat(started_at)
+    except ValueError:
+        return started_at
+    offset = moment.strftime("%z")
+    return moment.strftime("%Y-%m-%d %H:%M") + (f" {offset[:3]}:{offset[3:5]}" if offset else "")
+
+
 def write_text(result: Review, out: IO[str], *, top: int | None = None) -> None:
     """The queue for a person: rank, urgency, where, who, why, and the evidence lines under each reason."""
     config = review_settings()
@@ -496,7 +508,7 @@ def write_text(result: Review, out: IO[str], *, top: int | None = None) -> None:
         if item.agents and item.buckets == (NO_AGENT,):
             named += " (a role label, no named agent)"
         out.write(f"    agents: {named}"
-                  + (f"  date: {item.started_at}" if item.started_at else "") + "\n")
+                  + (f"  date: {_readable_time(item.started_at)}" if item.started_at else "") + "\n")
         for reason in item.reasons:
             label = f"{reason.severity} " if reason.severity else ""
             out.write(f"    - [{label}{reason.code}] {reason.text}  (+{reason.weight:.1f})\n")
