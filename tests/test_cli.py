@@ -462,7 +462,8 @@ def test_a_run_with_standard_error_closed_still_writes_its_output(tmp_path):
                                           ("agents", "json")])
 def test_standard_output_redirected_is_utf8_whatever_the_locale_says(tmp_path, command, fmt):
     """Written to a file or pipe, the output is the bytes ``-o FILE`` writes, in UTF-8, even where Python's standard
-    output would encode otherwise (a Latin-1 locale, or a Windows code page): a report in Latin-1 would not read back."""
+    output would encode otherwise (a Latin-1 locale, or a Windows code page): a report in Latin-1 would not read
+    back."""
     import subprocess
     import sys
 
@@ -555,3 +556,37 @@ def test_a_named_pipe_whose_reader_stops_early_is_an_error_naming_it(tmp_path, s
     result = run("score", str(samples), "-o", str(fifo), "-q", "--jobs", "1")
     assert result.exit_code == 1
     assert f"cannot write {fifo}: the program reading it has stopped" in result.output
+
+
+def test_a_file_named_twice_or_also_in_a_named_folder_is_scored_once(tmp_path, monkeypatch):
+    """``score exports/*.txt exports`` (a glob and its folder) must not count a conversation twice."""
+    folder = tmp_path / "exports"
+    (folder / "2026").mkdir(parents=True)
+    (folder / "a.txt").write_text(GOOD_CHAT, encoding="utf-8")
+    (folder / "2026" / "b.txt").write_text(GOOD_CHAT, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = run("score", "exports/a.txt", "./exports/a.txt", "exports", "exports/2026")
+    assert result.exit_code == 0, result.output
+    assert sorted(doc["id"] for doc in lines(result.stdout)) == ["a", "b"]
+    assert "warning: ./exports/a.txt: skipped: it is in exports, also named, which reads it" in result.stderr
+    assert "warning: exports/2026: skipped: it is in exports, also named, which reads it" in result.stderr
+
+
+def test_distinct_inputs_leaves_out_only_what_a_walk_reads_again(tmp_path):
+    from transcript_coach.ingest import distinct_inputs
+
+    folder = tmp_path / "exports"
+    (folder / ".drafts").mkdir(parents=True)
+    for name in ("a.txt", "notes.md", ".drafts/c.txt"):
+        (folder / name).write_text(GOOD_CHAT, encoding="utf-8")
+    a, notes, draft = str(folder / "a.txt"), str(folder / "notes.md"), str(folder / ".drafts" / "c.txt")
+    other = str(tmp_path / "other.txt")
+    again = f"{tmp_path}/exports/../other.txt"
+    kept, left = distinct_inputs([a, a, str(folder), notes, draft, "-", "-", other, again])
+    # notes.md and the hidden folder's file are not read by the walk of exports: named, they are read
+    assert kept == [str(folder), notes, draft, "-", other]
+    assert [(path, why.split(";")[0].split(",")[0]) for path, why in left] == [
+        (a, f"it is in {folder}"), (a, f"it is in {folder}"), ("-", "named more than once"),
+        (again, "named more than once")]
+    assert distinct_inputs([str(tmp_path / "x.zip"), str(tmp_path / "x.zip" / "2026" / "a.txt")])[0] == [
+        str(tmp_path / "x.zip")]

@@ -27,6 +27,7 @@ from transcript_coach.ingest import (
     DEFAULT_MAX_FILE_BYTES,
     FORMATS,
     IngestOptions,
+    distinct_inputs,
     iter_inputs,
 )
 from transcript_coach.ingest.archive import locate
@@ -404,6 +405,10 @@ def score(paths, output, output_format, models, resume, jobs, quiet, debug, **co
     conversation id column, email (.eml, .mbox), WebVTT and SRT call transcripts.
     """
     began = time.monotonic()
+    paths, repeated = distinct_inputs(paths)  # a file named twice, or also in a folder named, is scored once
+    if not quiet:
+        for path, why in repeated:
+            click.echo(f"warning: {path}: skipped: {why}", err=True)
     journaled = bool(output) and output_format == "jsonl" and not is_stream(output)
     if resume and not journaled:
         raise click.UsageError("--resume continues a JSONL file written with -o FILE: give -o FILE, a file rather than "

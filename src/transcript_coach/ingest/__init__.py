@@ -49,6 +49,7 @@ __all__ = [
     "IngestOptions",
     "FORMATS",
     "detect_format",
+    "distinct_inputs",
     "from_records",
     "input_size",
     "iter_inputs",
@@ -283,6 +284,43 @@ def one_or_many(items: Iterable[T] | T) -> Iterable[T]:
     """``items``, or a list of it when it is one: a string or path is one path (or name), never its characters (one
     of which, "/", would have a folder walk search the whole disk)."""
     return [items] if isinstance(items, (str, os.PathLike)) else items  # type: ignore[list-item,return-value]
+
+
+def distinct_inputs(paths: Iterable[str]) -> tuple[list[str], list[tuple[str, str]]]:
+    """``paths`` as a user named them, less those that would give conversations twice: a path named again (the same
+    file or folder, however written), and a path inside a folder or zip archive also named whose walk reads it (not
+    under a hidden folder; a file in a format a walk reads). Also the paths left out, each with why. ``-`` counts
+    once."""
+    named = list(paths)
+    reals = ["-" if p == "-" else os.path.realpath(p) for p in named]
+    position = {real: index for index, real in reversed(list(enumerate(reals)))}  # each real path's first naming
+    kept: list[str] = []
+    left: list[tuple[str, str]] = []
+    for index, (path, real) in enumerate(zip(named, reals)):
+        container = None if real == "-" else next(
+            (parent for parent in _ancestors(real) if parent in position and _walk_reads(parent, real)), None)
+        if container is not None:
+            left.append((path, f"it is in {named[position[container]]}, also named, which reads it"))
+        elif position[real] != index:
+            left.append((path, "named more than once; read once"))
+        else:
+            kept.append(path)
+    return kept, left
+
+
+def _ancestors(real: str) -> Iterator[str]:
+    parent = os.path.dirname(real)
+    while parent != real:
+        yield parent
+        real, parent = parent, os.path.dirname(parent)
+
+
+def _walk_reads(top: str, real: str) -> bool:
+    """Whether a walk of the folder or zip archive ``top`` reaches ``real``, a path under it: no hidden part on the
+    way, and a file in a format a walk reads (a folder's own files are judged as its walk meets them)."""
+    parts = os.path.relpath(real, top).split(os.sep)
+    return not any(part.startswith(".") for part in parts) and (
+        os.path.isdir(real) or _known(parts[-1]) or parts[-1].casefold().endswith(archive.SUFFIX))
 
 
 def iter_inputs(paths: Iterable[str | os.PathLike[str]], *, report_files: bool = False,
