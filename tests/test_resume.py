@@ -402,19 +402,21 @@ def _stop(self):
     raise KeyboardInterrupt
 
 
-def test_the_same_file_named_twice_is_resumed_twice(tmp_path, monkeypatch):
-    chat = tmp_path / "chat.txt"
+def test_the_same_file_named_twice_is_scored_once_and_resumed_once(tmp_path, monkeypatch):
+    chat, other = tmp_path / "chat.txt", tmp_path / "other.txt"
     chat.write_text("Customer: my order is late\nAgent: Sorry, let me check it for you.\n", encoding="utf-8")
+    other.write_text("Customer: where is my refund\nAgent: It was sent today.\n", encoding="utf-8")
     out = tmp_path / "out.jsonl"
-    assert run("score", chat, chat, "-o", out).exit_code == 0
+    result = run("score", chat, other, chat, "-o", out)
+    assert result.exit_code == 0 and "named more than once" in result.stderr
     clean = out.read_text(encoding="utf-8").splitlines()
-    assert len(clean) == 2 and clean[0] == clean[1]
+    assert [json.loads(line)["id"] for line in clean] == ["chat", "other"]
     out.unlink()
     with monkeypatch.context() as patch:
         patch.setattr(Journal, "finish", _stop)
-        assert run("score", chat, chat, "-o", out).exit_code == 130
-    journal_path(out).write_text(clean[0] + "\n", encoding="utf-8")  # stopped after the first copy
-    result = run("score", chat, chat, "-o", out, "--resume")
+        assert run("score", chat, other, chat, "-o", out).exit_code == 130
+    journal_path(out).write_text(clean[0] + "\n", encoding="utf-8")  # stopped after the first file
+    result = run("score", chat, other, chat, "-o", out, "--resume")
     assert result.exit_code == 0 and "resuming: 1 line(s)" in result.stderr
     assert out.read_text(encoding="utf-8").splitlines() == clean
 
