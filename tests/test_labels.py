@@ -60,3 +60,17 @@ def test_empty_and_binary_files(tmp_path):
     binary.write_bytes(bytes(range(256)) * 10)
     with pytest.raises(InputError, match="binary"):
         read_labels(binary)
+
+
+def test_a_spreadsheet_saved_with_semicolons_and_decimal_commas_is_read():
+    """Excel where a comma is the decimal point saves CSV with semicolons: 4,5 is four and a half."""
+    labels = parse_labels("Ticket ID;Skill;Score\nt1;Empathy;4,5\nt2;empathy;3\nt3;Empathy;5\n", "qa.csv")
+    assert labels.skills["empathy"].scores == {"t1": 4.5, "t2": 3.0, "t3": 5.0}
+    wide = parse_labels("ticket_id;empathy;patience\nt1;4,5;\nt2;2;3,5\n", "qa.csv")
+    assert wide.skills["empathy"].scores == {"t1": 4.5, "t2": 2.0}
+    assert wide.skills["patience"].scores == {"t2": 3.5}
+
+
+def test_a_comma_in_a_score_of_a_comma_separated_file_is_not_a_decimal_point():
+    with pytest.raises(InputError, match="neither a number nor pass/fail"):
+        parse_labels('ticket_id,skill,score\nt1,empathy,"4,5"\n', "qa.csv")

@@ -22,6 +22,7 @@ from pathlib import Path
 from transcript_coach.data import load_json
 from transcript_coach.errors import InputError
 from transcript_coach.ingest.decoding import decode
+from transcript_coach.ingest.records import header_delimiter
 from transcript_coach.model import SKILLS
 
 MAX_LABEL_FILE_BYTES = 200 * 1048576
@@ -98,8 +99,10 @@ def read_labels(path: str | os.PathLike[str]) -> LabelSet:
 
 def parse_labels(text: str, source: str) -> LabelSet:
     conf = settings()
-    dialect = "excel-tab" if source.endswith(".tsv") else "excel"
-    reader = csv.reader(io.StringIO(text), dialect=dialect)
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    delimiter = "\t" if source.endswith(".tsv") else header_delimiter(first)
+    decimal_comma = delimiter == ";"  # a spreadsheet saved where a comma is the decimal point: 4,5 is four and a half
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     try:
         header = next(reader)
     except StopIteration:
@@ -138,7 +141,7 @@ def parse_labels(text: str, source: str) -> LabelSet:
         for skill, cell in cells:
             if not cell.strip() and skill_col is None:
                 continue  # wide format: this transcript was not scored on this skill
-            value, passfail = _score(cell, conf, source, line, skill)
+            value, passfail = _score(cell, conf, source, line, skill, decimal_comma)
             collected[skill][ident].append((value, passfail, line))
     if not collected:
         raise InputError(source, "no scores found below the header")
@@ -188,14 +191,18 @@ def _cell(row: list[str], index: int) -> str:
     return row[index] if index < len(row) else ""
 
 
-def _score(cell: str, conf: Mapping, source: str, line: int, skill: str) -> tuple[float, bool]:
+def _score(cell: str, conf: Mapping, source: str, line: int, skill: str, decimal_comma: bool = False
+           ) -> tuple[float, bool]:
     word = _norm(cell)
     if word in conf["pass_words"]:
         return 1.0, True
     if word in conf["fail_words"]:
         return 0.0, True
+    number = word.rstrip("%")
+    if decimal_comma and number.count(",") == 1:
+        number = number.replace(",", ".")
     try:
-        value = float(word.rstrip("%"))
+        value = float(number)
     except ValueError:
         value = math.nan
     if not math.isfinite(value):
