@@ -39,6 +39,7 @@ from spacy.tokens import Doc, Span, Token
 
 from transcript_coach.data import load_json, parse_json_text
 from transcript_coach.errors import DataFileError
+from transcript_coach.ingest.records import header_delimiter
 from transcript_coach.nlp import TranscriptDocs, doc_sentences, span_text, without_capitals_words
 from transcript_coach.redact import placeholder_tokens
 from transcript_coach.signals import Hit, extractor
@@ -328,8 +329,7 @@ def _validate_entry(item: Any, where: str, source: str, *, company: bool, allow_
 
 
 def _parse_csv(text: str, name: str) -> list[GlossaryEntry]:
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    delimiter = next((d for d in ",\t;" if d in first), ",")  # comma, else tab, else semicolon (spreadsheets)
+    delimiter = header_delimiter(next((line for line in text.splitlines() if line.strip()), ""))
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     columns: dict[str, int] = {"term": 0, "plain": 1, "aliases": 2}
     entries: list[GlossaryEntry] = []
