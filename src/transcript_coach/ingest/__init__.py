@@ -170,10 +170,9 @@ def read_path(path: str | os.PathLike[str], options: IngestOptions = IngestOptio
               ) -> Iterator[Transcript | Failure]:
     """Parse one file (every conversation in it), compressed (gzip, bzip2, xz) or not: a ``Transcript`` per
     conversation, and a ``Failure`` in place of one that has no text (the file's other conversations are still read);
-    ``InputError`` when the file itself cannot be read. A regular UTF-8 file in a
-    format read a line at a time (CSV, JSON Lines) is read from disk on each reading (``decoding.file_lines``), and
-    so is a JSON list of conversations (``records.load_json_file``), through its decompressor if it is compressed;
-    any other is read whole, once.
+    ``InputError`` when the file itself cannot be read. A regular UTF-8 file in a format read a line at a time (CSV,
+    JSON Lines) is read from disk on each reading (``decoding.file_lines``), and so is a JSON list of conversations
+    (``records.load_json_file``), through its decompressor if it is compressed; any other is read whole, once.
 
     A zip archive gives the conversations of each of its members in turn (``iter_inputs`` lists them as inputs of
     their own, so that each has its own error record); ``ARCHIVE/MEMBER`` reads one member (``ingest.archive``)."""
