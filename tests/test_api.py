@@ -180,6 +180,7 @@ def test_analyze_refuses_anything_but_a_transcript_with_a_clear_error():
     ({"format": "docx"}, "unknown format 'docx'"),
     ({"max_file_bytes": 0}, "max_file_bytes must be a whole number of at least 1"),
     ({"max_turn_chars": 2.5}, "max_turn_chars must be a whole number of at least 1"),
+    ({"max_turns": 0}, "max_turns must be a whole number of at least 1"),
 ])
 def test_ingest_options_say_what_is_wrong_when_made_not_on_every_file(options, error):
     from transcript_coach.ingest import IngestOptions

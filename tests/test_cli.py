@@ -590,3 +590,14 @@ def test_distinct_inputs_leaves_out_only_what_a_walk_reads_again(tmp_path):
         (again, "named more than once")]
     assert distinct_inputs([str(tmp_path / "x.zip"), str(tmp_path / "x.zip" / "2026" / "a.txt")])[0] == [
         str(tmp_path / "x.zip")]
+
+
+def test_max_turns_refuses_a_longer_conversation_with_its_own_error_record(tmp_path):
+    chat = tmp_path / "c.txt"
+    chat.write_text(GOOD_CHAT, encoding="utf-8")  # three messages
+    result = run("score", str(chat), "--max-turns", "2")
+    assert result.exit_code == 1
+    (record,) = lines(result.stdout)
+    assert record["error"]["code"] == "too_long" and "has 3 messages, over the limit of 2" in record["error"]["message"]
+    assert run("score", str(chat), "--max-turns", "3").exit_code == 0
+    assert run("score", str(chat), "--max-turns", "0").exit_code == 2

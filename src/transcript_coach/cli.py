@@ -33,7 +33,7 @@ from transcript_coach.ingest import (
 from transcript_coach.ingest.archive import locate
 from transcript_coach.ingest.base import PARSERS
 from transcript_coach.ingest.report_files import is_reports_file
-from transcript_coach.limits import DEFAULT_MAX_TURN_CHARS, DEFAULT_TIMEOUT_SECONDS
+from transcript_coach.limits import DEFAULT_MAX_TURN_CHARS, DEFAULT_MAX_TURNS, DEFAULT_TIMEOUT_SECONDS
 from transcript_coach.model import Failure, Report
 from transcript_coach.parallel import default_jobs
 from transcript_coach.redact import RedactOptions, read_allow_file, redact_settings
@@ -291,6 +291,10 @@ def _coach_options(command: Callable) -> Callable:
                      help="Email senders at this domain (or its subdomains) are agents; repeatable."),
         click.option("--max-file-size", type=_Amount(min=0.001), default=DEFAULT_MAX_FILE_BYTES / 1048576,
                      show_default=True, metavar="MB", help="Refuse input files larger than this many megabytes."),
+        click.option("--max-turns", type=click.IntRange(min=1), default=DEFAULT_MAX_TURNS, show_default=True,
+                     metavar="N", help="Refuse a conversation of more messages (an error record with code "
+                     "'too_long'; the file's other conversations are still scored): an export whose conversations "
+                     "are not told apart reads as one."),
         click.option("--max-turn-chars", type=click.IntRange(min=1), default=DEFAULT_MAX_TURN_CHARS,
                      show_default=True, metavar="N", help="Cut a longer message to its first N characters (with a "
                      "warning in the report naming the turn)."),
@@ -323,6 +327,7 @@ def _make_coach(options: dict, **extra) -> Coach:
         format=options["input_format"],
         max_file_bytes=int(options["max_file_size"] * 1048576),
         max_turn_chars=options["max_turn_chars"],
+        max_turns=options["max_turns"],
     )
     try:
         coach = Coach(options=ingest, spacy_model=options["spacy_model"], glossary=options["glossary"],

@@ -1,7 +1,7 @@
 """Limits that keep one hostile or enormous input from stalling a batch.
 
-The defaults live in ``data/limits.json``. A file over the size limit is refused and a turn over the length limit
-is cut (both in ``ingest``). The time limit is cooperative: ``Coach`` runs each transcript's analysis inside
+The defaults live in ``data/limits.json``. A file over the size limit is refused, so is a conversation of more
+messages than the turn limit, and a turn over the length limit is cut (all in ``ingest``). The time limit is cooperative: ``Coach`` runs each transcript's analysis inside
 ``time_limit``, and the analysis calls ``check_time`` between steps (per turn parsed, per extractor, per piece of
 evidence); past the deadline it raises ``AnalysisTimeout``, which ``Coach.score`` turns into that conversation's
 error record while the batch goes on. No thread is ever killed.
@@ -31,6 +31,7 @@ def _setting(name: str, minimum: float) -> float:
 
 
 DEFAULT_MAX_FILE_BYTES = int(_setting("max_file_megabytes", 0.001) * 1024 * 1024)
+DEFAULT_MAX_TURNS = int(_setting("max_turns", 1))
 DEFAULT_MAX_TURN_CHARS = int(_setting("max_turn_chars", 1))
 DEFAULT_TIMEOUT_SECONDS = float(_setting("timeout_seconds", 0))
 PIPELINE_NEW_STRINGS = int(_setting("pipeline_new_strings", 1))

@@ -97,3 +97,19 @@ def test_an_export_without_lone_surrogates_has_no_such_warning():
                                      {"conversation_id": "c1", "role": "agent", "text": "ok"}), "export.jsonl")
     assert transcript.turns[0].text == "caf\u00e9 \U0001F600"
     assert not any("not valid Unicode" in w for w in transcript.warnings)
+
+
+def test_a_conversation_over_the_turn_limit_is_refused_in_its_place():
+    """An export whose conversations are not told apart reads as one enormous conversation: refused at once (it held
+    gigabytes while it was analysed), and the file's other conversations are still read."""
+    from transcript_coach.ingest import IngestOptions
+
+    rows = [{"conversation_id": "big", "role": "customer" if i % 2 else "agent", "text": f"message {i}"}
+            for i in range(7)]
+    rows += [{"conversation_id": "small", "role": "customer", "text": "hi"},
+             {"conversation_id": "small", "role": "agent", "text": "hello"}]
+    big, small = read_bytes(jsonl(*rows), "x.jsonl", IngestOptions(max_turns=6))
+    assert isinstance(big, Failure) and big.code == "too_long"
+    assert "'big' has 7 messages, over the limit of 6 (raise it with --max-turns)" in big.message
+    assert isinstance(small, Transcript) and small.id == "small"
+    assert all(isinstance(t, Transcript) for t in read_bytes(jsonl(*rows), "x.jsonl", IngestOptions(max_turns=7)))

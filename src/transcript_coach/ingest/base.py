@@ -15,10 +15,11 @@ from pathlib import Path
 
 from transcript_coach.errors import InputError
 from transcript_coach.ingest.compression import inner_name
-from transcript_coach.limits import DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_TURN_CHARS
+from transcript_coach.limits import DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_TURN_CHARS, DEFAULT_MAX_TURNS
 from transcript_coach.model import Channel, Failure, Role, Timestamp, Transcript, Turn
 
-__all__ = ["DEFAULT_MAX_FILE_BYTES", "DEFAULT_MAX_TURN_CHARS"]  # re-exported: the limits ingest applies
+# re-exported: the limits ingest applies
+__all__ = ["DEFAULT_MAX_FILE_BYTES", "DEFAULT_MAX_TURNS", "DEFAULT_MAX_TURN_CHARS"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +27,7 @@ class IngestOptions:
     """How to read inputs: role rosters, limits and an optional forced format.
 
     ``max_file_bytes``: a larger file (decompressed, for a compressed one) is refused (``too_large``);
+    ``max_turns``: a conversation of more messages is refused (``too_long``; a file's other conversations are read);
     ``max_turn_chars``: a longer message is cut to this many characters, with a warning in the report naming the turn.
     """
 
@@ -35,6 +37,7 @@ class IngestOptions:
     format: str | None = None
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     max_turn_chars: int = DEFAULT_MAX_TURN_CHARS
+    max_turns: int = DEFAULT_MAX_TURNS
 
     def __post_init__(self) -> None:
         """Options given from Python, checked here rather than met as an error on every file: lists become tuples,
@@ -54,7 +57,7 @@ class IngestOptions:
         if self.format is not None and PARSERS and self.format not in PARSERS:
             raise ValueError(f"IngestOptions: unknown format {self.format!r}; expected one of "
                              f"{', '.join(sorted(PARSERS))}")
-        for name in ("max_file_bytes", "max_turn_chars"):
+        for name in ("max_file_bytes", "max_turn_chars", "max_turns"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"IngestOptions: {name} must be a whole number of at least 1, got {value!r}")
@@ -156,6 +159,11 @@ def finish(conversation: Conversation, *, source: str, format: str, options: Ing
     raw = [t for t in conversation.turns if t.text.strip()]
     if not raw:
         raise InputError(source, f"conversation {conversation.id!r} has no messages with text", code="no_turns")
+    if len(raw) > options.max_turns:
+        raise InputError(source, f"conversation {conversation.id!r} has {len(raw):,} messages, over the limit of "
+                         f"{options.max_turns:,} (raise it with --max-turns): is it one conversation? An export "
+                         "whose conversations are not told apart (no conversation id column) reads as one",
+                         code="too_long")
     warnings = list(conversation.warnings)
     if replaced:
         warnings.append(f"{replaced} character(s) that are not valid Unicode (lone UTF-16 surrogates, such as half of "
