@@ -1,10 +1,11 @@
 """Limits that keep one hostile or enormous input from stalling a batch.
 
 The defaults live in ``data/limits.json``. A file over the size limit is refused, so is a conversation of more
-messages than the turn limit, and a turn over the length limit is cut (all in ``ingest``). The time limit is cooperative: ``Coach`` runs each transcript's analysis inside
-``time_limit``, and the analysis calls ``check_time`` between steps (per turn parsed, per extractor, per piece of
-evidence); past the deadline it raises ``AnalysisTimeout``, which ``Coach.score`` turns into that conversation's
-error record while the batch goes on. No thread is ever killed.
+messages than the turn limit, and a turn over the length limit is cut (all in ``ingest``). The time limit is
+cooperative: ``Coach`` runs each transcript's analysis inside ``time_limit``, and the analysis calls ``check_time``
+between steps (per turn parsed, per extractor, per piece of evidence); past the deadline it raises
+``AnalysisTimeout``, which ``Coach.score`` turns into that conversation's error record while the batch goes on. No
+thread is ever killed.
 
 A long run is bounded too: ``PIPELINE_NEW_STRINGS`` is how many word forms spaCy's vocabulary may gather before a
 ``Coach`` builds its pipeline anew (``Coach._analyze``), so memory does not grow with the number of conversations.
