@@ -292,3 +292,20 @@ def test_only_the_reports_of_labelled_conversations_are_kept_while_matching():
     matched = match_reports(labels, reports())
     assert sorted(matched.reports) == ["c42.txt", "c7"] and matched.missing == ("nowhere",)
     assert [name for name in held if name != "c299"] == ["c42", "c7"]  # and the last one read, still in hand
+
+
+def test_training_into_a_folder_with_other_skills_models_says_they_are_used_too(trained, tmp_path):
+    """A model left by an earlier training stays in the folder, and 'score --model' uses it: say so."""
+    import shutil
+
+    models = tmp_path / "models"
+    shutil.copytree(trained / "models", models)
+    labels = trained / "train_labels.csv"
+    only_empathy = tmp_path / "empathy_labels.csv"
+    only_empathy.write_text("".join(line for line in labels.read_text(encoding="utf-8").splitlines(keepends=True)
+                                    if ",follow_up," not in line), encoding="utf-8")
+    result = run("train", only_empathy, trained / "train_reports.jsonl", "-o", models)
+    assert result.exit_code == 0, result.output
+    assert (f"warning: {models} also holds a model for follow_up from an earlier training (on train_labels.csv, "
+            f"{int(0.7 * CONVERSATIONS)} conversations), which 'score --model {models}' uses too") in result.stderr
+    assert "a model for empathy" not in result.stderr  # written by this run

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import json
 import logging
 import math
 import os
@@ -34,7 +35,7 @@ from transcript_coach.ingest.archive import locate
 from transcript_coach.ingest.base import PARSERS
 from transcript_coach.ingest.report_files import is_reports_file
 from transcript_coach.limits import DEFAULT_MAX_TURN_CHARS, DEFAULT_MAX_TURNS, DEFAULT_TIMEOUT_SECONDS
-from transcript_coach.model import Failure, Report
+from transcript_coach.model import SKILLS, Failure, Report
 from transcript_coach.parallel import default_jobs
 from transcript_coach.redact import RedactOptions, read_allow_file, redact_settings
 from transcript_coach.reporting import TEXT_ERRORS, WRITERS, Encoded, atomic_output, encode, is_stream
@@ -692,7 +693,28 @@ def train_command(labels_file, inputs, out_dir, jobs, **coach_options) -> None:
     if trained:
         click.echo(f"wrote {len(trained)} model(s) to {out_dir}; use them with: transcript-coach score --model "
                    f"{out_dir} ...", err=True)
+    for skill, path, origin in _earlier_models(out_dir, {r.skill for r in trained}):
+        click.echo(f"warning: {out_dir} also holds a model for {skill} from an earlier training{origin}, which "
+                   f"'score --model {out_dir}' uses too: delete {path} (and its card) to score {skill} with the "
+                   "rubric", err=True)
     sys.exit(EXIT_OK if trained and not matched.failures else EXIT_SOME_FAILED)
+
+
+def _earlier_models(folder: str, written: set[str]) -> Iterator[tuple[str, Path, str]]:
+    """The skill models in ``folder`` that a training run did not write (``written``): each skill, its model file and
+    what its card says it was trained on ("" when the card cannot be read)."""
+    from transcript_coach.linear_model import card_path
+
+    for skill in SKILLS:
+        path = Path(folder) / f"{skill}.json"
+        if skill in written or not path.is_file():
+            continue
+        try:
+            data = json.loads(card_path(path).read_text(encoding="utf-8"))["training_data"]
+            origin = f" (on {data['labels_file']}, {data['n_conversations']} conversations)"
+        except (OSError, ValueError, KeyError, TypeError):
+            origin = ""
+        yield skill, path, origin
 
 
 def _num(value) -> str:
