@@ -780,3 +780,12 @@ def test_the_text_queue_shows_a_conversation_start_to_the_minute(started_at, sho
     out = io.StringIO()
     write_text(review([report]), out)
     assert shown in out.getvalue()
+
+
+def test_top_0_gives_the_count_of_conversations_needing_review_not_nothing_to_review():
+    from transcript_coach.review import write_text
+
+    report = make_report("x", flags=[("rude_language", "high", [(1, "Calm down")])])
+    out = io.StringIO()
+    write_text(review([report], top=0), out, top=0)
+    assert out.getvalue().startswith("Review queue: 1 conversation(s) needing review, none shown (top 0).")

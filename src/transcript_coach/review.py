@@ -500,6 +500,8 @@ def write_text(result: Review, out: IO[str], *, top: int | None = None) -> None:
         out.write(f"Review queue: {shown} of {result.queued} conversation(s) needing review, most urgent first"
                   + (f" (top {top}, spread across agents)" if top is not None and shown < result.queued else "")
                   + ".\n")
+    elif result.queued:  # --top 0: the count alone
+        out.write(f"Review queue: {result.queued} conversation(s) needing review, none shown (top 0).\n")
     else:
         out.write("Review queue: nothing to review.\n")
     for item in result.items:

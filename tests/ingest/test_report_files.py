@@ -213,6 +213,7 @@ def test_an_output_is_told_by_how_it_begins_not_by_a_likeness():
     assert output_kind(CSV_HEADER.encode()[:-1] + b"\n") is None
     assert output_kind(b"conversation,speaker,text\n") is None
     assert output_kind(b"Review queue: nothing to review.\n") == "review"
+    assert output_kind(b"Review queue: 15 conversation(s) needing review, none shown (top 0).\n") == "review"
     assert output_kind(b"Review queue: I am still waiting for my refund\n") is None  # a chat could start so
     assert output_kind(b'[{"agent": "Tom", "text": "Hello"}]') is None  # turns of a JSON transcript
     assert output_kind(b'{"rank": 1, "text": "hi"}\n') is None

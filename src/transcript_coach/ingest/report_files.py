@@ -146,7 +146,7 @@ def _output_patterns() -> dict[str, re.Pattern[str]]:
     patterns = {
         "score --format csv": line(reporting.CSV_HEADER),
         "score --format table": line(reporting.TABLE_HEADER),
-        "review": r"Review queue: (?:\d+ of \d+ conversation\(s\) needing review|nothing to review)",
+        "review": r"Review queue: (?:\d+ (?:of \d+ )?conversation\(s\) needing review|nothing to review)",
         "review --format jsonl": r'\{"rank": \d+, "urgency": ',
         "agents": r"\d+ conversation\(s\), \d+ agent\(s\)[.;]",
         "agents --format json": r'\[\s*\{\s*"agent": "(?:[^"\\]|\\.)*",\s*"aliases": \[',
