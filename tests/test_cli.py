@@ -601,3 +601,27 @@ def test_max_turns_refuses_a_longer_conversation_with_its_own_error_record(tmp_p
     assert record["error"]["code"] == "too_long" and "has 3 messages, over the limit of 2" in record["error"]["message"]
     assert run("score", str(chat), "--max-turns", "3").exit_code == 0
     assert run("score", str(chat), "--max-turns", "0").exit_code == 2
+
+
+def test_csv_outputs_do_not_let_conversation_text_run_as_spreadsheet_formulas(tmp_path):
+    """A customer can name themselves "=HYPERLINK(...)" in a chat widget; QA opens the CSV in a spreadsheet."""
+    export = tmp_path / "export.csv"
+    export.write_text('conversation_id,speaker,role,text\n"=HYPERLINK(""http://x.example"",""hi"")",@Tom,agent,'
+                      'Hello how can I help\n"=HYPERLINK(""http://x.example"",""hi"")",+Bob,customer,My order\n',
+                      encoding="utf-8")
+    scores = run("score", str(export), "--format", "csv", "-q")
+    rows = list(csv.DictReader(io.StringIO(scores.stdout)))
+    assert rows[0]["id"] == "'=HYPERLINK(\"http://x.example\",\"hi\")" and rows[0]["agents"] == "'@Tom"
+    assert rows[0]["patience"] and not rows[0]["patience"].startswith("'")  # numbers as they are
+    reports = tmp_path / "reports.jsonl"
+    assert run("score", str(export), "-q", "-o", str(reports)).exit_code == 0
+    profiles = list(csv.DictReader(io.StringIO(run("agents", str(reports), "--format", "csv").stdout)))
+    assert [row["agent"] for row in profiles] == ["'@Tom"]
+
+
+def test_spreadsheet_row_leaves_numbers_and_plain_text_alone():
+    from transcript_coach.reporting import spreadsheet_row
+
+    row = {"a": "-3", "b": "+4.5", "c": -2.0, "d": "=1+1", "e": "-x", "f": "plain", "g": "", "h": "\tcmd"}
+    assert spreadsheet_row(row) == {"a": "-3", "b": "+4.5", "c": -2.0, "d": "'=1+1", "e": "'-x", "f": "plain",
+                                    "g": "", "h": "'\tcmd"}

@@ -39,6 +39,7 @@ from typing import IO, Any
 from transcript_coach.data import load_json
 from transcript_coach.errors import DataFileError
 from transcript_coach.model import SKILLS
+from transcript_coach.reporting import spreadsheet_row
 
 TREND_SKILL = "continuous_learning"
 PROFILE_SKILLS: tuple[str, ...] = tuple(s for s in SKILLS if s != TREND_SKILL)
@@ -829,6 +830,7 @@ def csv_columns() -> tuple[str, ...]:
 
 def write_csv(result: Profiles, agents: Sequence[AgentProfile], out: IO[str]) -> None:
     """One row per agent: counts, a column per skill mean, continuous_learning, strengths, checklist answers."""
+
     writer = csv.DictWriter(out, fieldnames=csv_columns(), lineterminator="\n")
     writer.writeheader()
     for p in agents:
@@ -843,7 +845,7 @@ def write_csv(result: Profiles, agents: Sequence[AgentProfile], out: IO[str]) ->
             row[skill] = "" if stat.mean is None else round(stat.mean, 1)
         for answer in p.checklist:
             row[f"checklist_{answer.id}"] = answer.answer
-        writer.writerow(row)
+        writer.writerow(spreadsheet_row(row))
 
 
 PROFILE_WRITERS = {"text": write_text, "json": write_json, "csv": write_csv}

@@ -109,7 +109,26 @@ def write_csv(items: Iterable[Item], out: IO[str]) -> None:
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for item in items:
-        writer.writerow(_csv_row(item))
+        writer.writerow(spreadsheet_row(_csv_row(item)))
+
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A CSV row that a spreadsheet shows rather than runs: text that begins as a formula would (a customer can name
+    themselves "=HYPERLINK(...)" in a chat widget, and names reach the agents and id columns) gets a leading
+    apostrophe, which spreadsheets do not show. Numbers, and text that reads as one ("-3"), are left as they are."""
+    return {key: "'" + value if isinstance(value, str) and value.startswith(_FORMULA_STARTS)
+            and not _number(value) else value for key, value in row.items()}
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 SKILL_ABBREVIATIONS = {
