@@ -113,3 +113,18 @@ def test_a_conversation_over_the_turn_limit_is_refused_in_its_place():
     assert "'big' has 7 messages, over the limit of 6 (raise it with --max-turns)" in big.message
     assert isinstance(small, Transcript) and small.id == "small"
     assert all(isinstance(t, Transcript) for t in read_bytes(jsonl(*rows), "x.jsonl", IngestOptions(max_turns=7)))
+
+
+def test_control_characters_from_an_export_are_replaced_so_no_terminal_obeys_them():
+    """A customer's name chosen as an escape code would clear, retitle or write the clipboard of the terminal that
+    shows the table or review queue."""
+    data = json.dumps({"turns": [
+        {"role": "customer", "speaker": "Dana\u001b[2J", "text": "my order is late \u001b]52;c;cHduZWQ=\u0007 ok"},
+        {"role": "agent", "speaker": "Tom\u009b5m", "text": "Sorry,\tchecking\nnow\r\n\u0085done"}]}).encode()
+    (transcript,) = read_bytes(data, "export.json")
+    customer, agent = transcript.turns
+    assert customer.speaker == "Dana\ufffd[2J"
+    assert customer.text == "my order is late \ufffd]52;c;cHduZWQ=\ufffd ok"
+    assert agent.speaker == "Tom\ufffd5m" and "\t" in agent.text and "\n" in agent.text and "\u0085" in agent.text
+    assert "4 control character(s) (such as the escape codes that drive a terminal) replaced" in " ".join(
+        transcript.warnings)

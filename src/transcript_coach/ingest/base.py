@@ -65,6 +65,10 @@ class IngestOptions:
 
 # What Python holds for half of an escape pair in JSON ("\\ud83d") and for the bytes of a file name that are not UTF-8
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# Control characters but tab, line breaks and form feeds (\t \n \v \f \r, NEL): escape codes (ESC, CSI) that would
+# drive the terminal a table or review queue is read in, and the rest, which no support conversation means
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
+_UNSHOWABLE = re.compile("[\ud800-\udfff\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
 
 
 def source_stem(source: str) -> str:
@@ -155,7 +159,7 @@ def finish(conversation: Conversation, *, source: str, format: str, options: Ing
     ``InputError`` if nothing is left."""
     from transcript_coach.ingest.roles import resolve_roles
 
-    conversation, replaced = _valid_unicode(conversation)
+    conversation, replaced, controls = _valid_unicode(conversation)
     raw = [t for t in conversation.turns if t.text.strip()]
     if not raw:
         raise InputError(source, f"conversation {conversation.id!r} has no messages with text", code="no_turns")
@@ -168,6 +172,9 @@ def finish(conversation: Conversation, *, source: str, format: str, options: Ing
     if replaced:
         warnings.append(f"{replaced} character(s) that are not valid Unicode (lone UTF-16 surrogates, such as half of "
                         "an emoji cut off by the system that exported it) replaced with \N{REPLACEMENT CHARACTER}")
+    if controls:
+        warnings.append(f"{controls} control character(s) (such as the escape codes that drive a terminal) replaced "
+                        "with \N{REPLACEMENT CHARACTER}")
     ordered = _in_time_order(raw)
     if ordered is not raw:
         raw = ordered
@@ -202,18 +209,22 @@ def finish(conversation: Conversation, *, source: str, format: str, options: Ing
     )
 
 
-def _valid_unicode(conversation: Conversation) -> tuple[Conversation, int]:
-    """``conversation`` with every lone surrogate in its texts, names and id replaced by U+FFFD, and how many there
-    were. A JSON export may hold half of an emoji's escape pair (``"\\ud83d"``, the text cut by the system that
-    exported it), which Python decodes to a lone surrogate: UTF-8 has no bytes for one, and spaCy refuses it."""
-    found = 0
+def _valid_unicode(conversation: Conversation) -> tuple[Conversation, int, int]:
+    """``conversation`` with every lone surrogate and control character in its texts, names and id replaced by
+    U+FFFD, and how many of each there were. A JSON export may hold half of an emoji's escape pair (``"\\ud83d"``, the
+    text cut by the system that exported it), which Python decodes to a lone surrogate: UTF-8 has no bytes for one,
+    and spaCy refuses it. It may hold a control character too (``"\\u001b[2J"``, a customer's name chosen to clear
+    the screen of whoever reads the table or review queue in a terminal)."""
+    found = controls = 0
 
     def valid(text: str) -> str:
-        nonlocal found
-        if _LONE_SURROGATE.search(text) is None:
+        nonlocal found, controls
+        if _UNSHOWABLE.search(text) is None:
             return text
         text, count = _LONE_SURROGATE.subn("\N{REPLACEMENT CHARACTER}", text)
         found += count
+        text, count = _CONTROL.subn("\N{REPLACEMENT CHARACTER}", text)
+        controls += count
         return text
 
     def valid_turn(turn: RawTurn) -> RawTurn:
@@ -226,9 +237,9 @@ def _valid_unicode(conversation: Conversation) -> tuple[Conversation, int]:
     ident = valid(conversation.id)
     agents = tuple(valid(name) for name in conversation.agents)
     warnings = tuple(valid(warning) for warning in conversation.warnings)
-    if not found:  # nearly always: nothing is rebuilt
-        return conversation, 0
-    return replace(conversation, turns=turns, id=ident, agents=agents, warnings=warnings), found
+    if not found and not controls:  # nearly always: nothing is rebuilt
+        return conversation, 0, 0
+    return replace(conversation, turns=turns, id=ident, agents=agents, warnings=warnings), found, controls
 
 
 def _maybe(function: Callable[[str], str], text: str | None) -> str | None:
