@@ -402,6 +402,7 @@ def test_an_output_that_is_a_symbolic_link_keeps_the_link_and_replaces_its_file(
     assert sorted(os.listdir(tmp_path / "runs")) == ["today.jsonl"]  # no journal or temporary file left
 
 
+@pytest.mark.skipif(os.name != "posix", reason="closed standard streams and SIGPIPE are POSIX behaviours")
 def test_a_reader_that_stops_early_ends_the_run_quietly_with_141(samples):
     """``score ... | head``: when standard output's reader goes, the run stops at once, without a message or a
     traceback, with the status a shell gives a command ended by SIGPIPE (128 + 13)."""
@@ -429,6 +430,7 @@ def _run_with_closed(fd: int, *args: str):
     return done.returncode, (done.stdout or b"").decode(), (done.stderr or b"").decode()
 
 
+@pytest.mark.skipif(os.name != "posix", reason="closed standard streams and SIGPIPE are POSIX behaviours")
 @pytest.mark.parametrize("command", ["score", "review", "agents"])
 def test_a_closed_standard_output_is_a_usage_error_unless_there_is_an_output_file(tmp_path, command):
     chat = tmp_path / "c.txt"
@@ -441,12 +443,14 @@ def test_a_closed_standard_output_is_a_usage_error_unless_there_is_an_output_fil
     assert (tmp_path / "out.txt").stat().st_size > 0
 
 
+@pytest.mark.skipif(os.name != "posix", reason="closed standard streams and SIGPIPE are POSIX behaviours")
 def test_a_closed_standard_input_named_as_dash_is_a_usage_error(tmp_path):
     code, _, stderr = _run_with_closed(0, "score", "-")
     assert code == 2 and "cannot read standard input ('-'): it is closed" in stderr, stderr
     assert "Traceback" not in stderr
 
 
+@pytest.mark.skipif(os.name != "posix", reason="closed standard streams and SIGPIPE are POSIX behaviours")
 def test_a_run_with_standard_error_closed_still_writes_its_output(tmp_path):
     chat = tmp_path / "c.txt"
     chat.write_text(GOOD_CHAT, encoding="utf-8")
