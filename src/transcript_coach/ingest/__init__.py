@@ -318,8 +318,7 @@ def _walk_reads(top: str, real: str) -> bool:
     """Whether a walk of the folder or zip archive ``top`` reaches ``real``, a path under it: no hidden part on the
     way, and a file in a format a walk reads (a folder's own files are judged as its walk meets them)."""
     parts = os.path.relpath(real, top).split(os.sep)
-    return not any(part.startswith(".") for part in parts) and (
-        os.path.isdir(real) or _known(parts[-1]) or parts[-1].casefold().endswith(archive.SUFFIX))
+    return not any(part.startswith(".") for part in parts) and (os.path.isdir(real) or _walked(parts[-1]))
 
 
 def iter_inputs(paths: Iterable[str | os.PathLike[str]], *, report_files: bool = False,
@@ -424,6 +423,11 @@ def _known(name: str) -> bool:
     return Path(inner_name(name)).suffix.casefold() in SUFFIXES
 
 
+def _walked(name: str) -> bool:
+    """Whether a folder walk reads a file of this name: a known format, or a zip archive (as a folder)."""
+    return name.casefold().endswith(archive.SUFFIX) or _known(name)
+
+
 def _walk(top: Path) -> Iterator[Path]:
     """Depth first, each folder's files before its subfolders, names sorted (the order of ``os.walk``)."""
     stack = [top]
@@ -455,8 +459,7 @@ def _listing(folder: Path) -> tuple[list[str], list[str]]:
             name = entry.name
             if name.startswith("."):
                 continue
-            zipped = name.casefold().endswith(archive.SUFFIX)
-            known = zipped or _known(name)
+            known = _walked(name)
             try:
                 if entry.is_symlink():
                     if known or entry.is_dir():

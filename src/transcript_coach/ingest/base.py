@@ -64,11 +64,13 @@ class IngestOptions:
 
 
 # What Python holds for half of an escape pair in JSON ("\\ud83d") and for the bytes of a file name that are not UTF-8
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATES = "\ud800-\udfff"
 # Control characters but tab, line breaks and form feeds (\t \n \v \f \r, NEL): escape codes (ESC, CSI) that would
 # drive the terminal a table or review queue is read in, and the rest, which no support conversation means
-_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
-_UNSHOWABLE = re.compile("[\ud800-\udfff\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
+_CONTROLS = "\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f"
+_LONE_SURROGATE = re.compile(f"[{_SURROGATES}]")
+_CONTROL = re.compile(f"[{_CONTROLS}]")
+_UNSHOWABLE = re.compile(f"[{_SURROGATES}{_CONTROLS}]")
 
 
 def source_stem(source: str) -> str:
@@ -155,11 +157,11 @@ class Conversation:
 
 
 def finish(conversation: Conversation, *, source: str, format: str, options: IngestOptions) -> Transcript:
-    """Replace what is not valid Unicode, resolve roles, drop empty messages and number the turns; raise
-    ``InputError`` if nothing is left."""
+    """Replace what cannot be shown (``_showable``), resolve roles, drop empty messages and number the turns; raise
+    ``InputError`` if nothing is left, or too much is."""
     from transcript_coach.ingest.roles import resolve_roles
 
-    conversation, replaced, controls = _valid_unicode(conversation)
+    conversation, replaced, controls = _showable(conversation)
     raw = [t for t in conversation.turns if t.text.strip()]
     if not raw:
         raise InputError(source, f"conversation {conversation.id!r} has no messages with text", code="no_turns")
@@ -209,7 +211,7 @@ def finish(conversation: Conversation, *, source: str, format: str, options: Ing
     )
 
 
-def _valid_unicode(conversation: Conversation) -> tuple[Conversation, int, int]:
+def _showable(conversation: Conversation) -> tuple[Conversation, int, int]:
     """``conversation`` with every lone surrogate and control character in its texts, names and id replaced by
     U+FFFD, and how many of each there were. A JSON export may hold half of an emoji's escape pair (``"\\ud83d"``, the
     text cut by the system that exported it), which Python decodes to a lone surrogate: UTF-8 has no bytes for one,
