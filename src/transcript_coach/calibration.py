@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import IO, Any
 
 from transcript_coach.labels import LabelSet
+from transcript_coach.linear_model import card_path
 from transcript_coach.model import SKILLS
 from transcript_coach.skill_models import TrainResult, example_from_report, settings, train_skill
 
@@ -64,6 +66,21 @@ def train(labels: LabelSet, matched: Matched, out_dir: str | os.PathLike[str]) -
         results.append(train_skill(skill_labels, examples, out_dir, labels_sha256=labels.sha256,
                                    labels_name=os.path.basename(labels.source)))
     return results
+
+
+def earlier_models(out_dir: str | os.PathLike[str], written: set[str]) -> Iterator[tuple[str, Path, str]]:
+    """The skill models in ``out_dir`` that a training run did not write (``written``), which ``score --model`` uses
+    too: each skill, its model file and what its card says it was trained on ("" when the card cannot be read)."""
+    for skill in SKILLS:
+        path = Path(out_dir) / f"{skill}.json"
+        if skill in written or not path.is_file():
+            continue
+        try:
+            data = json.loads(card_path(path).read_text(encoding="utf-8"))["training_data"]
+            origin = f" (on {data['labels_file']}, {data['n_conversations']} conversations)"
+        except (OSError, ValueError, KeyError, TypeError):
+            origin = ""
+        yield skill, path, origin
 
 
 # --- evaluate ---------------------------------------------------------------------------------------------------

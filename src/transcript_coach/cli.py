@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import json
 import logging
 import math
 import os
@@ -35,7 +34,7 @@ from transcript_coach.ingest.archive import locate
 from transcript_coach.ingest.base import PARSERS
 from transcript_coach.ingest.report_files import is_reports_file
 from transcript_coach.limits import DEFAULT_MAX_TURN_CHARS, DEFAULT_MAX_TURNS, DEFAULT_TIMEOUT_SECONDS
-from transcript_coach.model import SKILLS, Failure, Report
+from transcript_coach.model import Failure, Report
 from transcript_coach.parallel import default_jobs
 from transcript_coach.redact import RedactOptions, read_allow_file, redact_settings
 from transcript_coach.reporting import TEXT_ERRORS, WRITERS, Encoded, atomic_output, encode, is_stream
@@ -196,10 +195,10 @@ def _standard_input(paths: Iterable[str]) -> bytes | None:
     """The bytes of standard input when ``-`` is among ``paths`` (read whole: they travel with the work)."""
     if "-" not in paths:
         return None
+    if sys.stdin is None:  # what Python makes of a standard input closed when the command started (<&-)
+        raise click.UsageError("cannot read standard input ('-'): it is closed")
     try:
         return sys.stdin.buffer.read()
-    except AttributeError:  # Python's standard input is None when the command started with it closed (<&-)
-        raise click.UsageError("cannot read standard input ('-'): it is closed") from None
     except OSError as exc:
         raise click.UsageError(f"cannot read standard input ('-'): {exc.strerror or exc}") from None
 
@@ -668,7 +667,7 @@ def train_command(labels_file, inputs, out_dir, jobs, **coach_options) -> None:
     model is chosen and measured by cross-validation; its card records the agreement on conversations it did not
     see.
     """
-    from transcript_coach.calibration import train
+    from transcript_coach.calibration import earlier_models, train
 
     labels, matched = _labelled_reports(labels_file, inputs, coach_options, jobs)
     try:
@@ -693,28 +692,11 @@ def train_command(labels_file, inputs, out_dir, jobs, **coach_options) -> None:
     if trained:
         click.echo(f"wrote {len(trained)} model(s) to {out_dir}; use them with: transcript-coach score --model "
                    f"{out_dir} ...", err=True)
-    for skill, path, origin in _earlier_models(out_dir, {r.skill for r in trained}):
+    for skill, path, origin in earlier_models(out_dir, {r.skill for r in trained}):
         click.echo(f"warning: {out_dir} also holds a model for {skill} from an earlier training{origin}, which "
                    f"'score --model {out_dir}' uses too: delete {path} (and its card) to score {skill} with the "
                    "rubric", err=True)
     sys.exit(EXIT_OK if trained and not matched.failures else EXIT_SOME_FAILED)
-
-
-def _earlier_models(folder: str, written: set[str]) -> Iterator[tuple[str, Path, str]]:
-    """The skill models in ``folder`` that a training run did not write (``written``): each skill, its model file and
-    what its card says it was trained on ("" when the card cannot be read)."""
-    from transcript_coach.linear_model import card_path
-
-    for skill in SKILLS:
-        path = Path(folder) / f"{skill}.json"
-        if skill in written or not path.is_file():
-            continue
-        try:
-            data = json.loads(card_path(path).read_text(encoding="utf-8"))["training_data"]
-            origin = f" (on {data['labels_file']}, {data['n_conversations']} conversations)"
-        except (OSError, ValueError, KeyError, TypeError):
-            origin = ""
-        yield skill, path, origin
 
 
 def _num(value) -> str:

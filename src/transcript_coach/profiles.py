@@ -830,7 +830,6 @@ def csv_columns() -> tuple[str, ...]:
 
 def write_csv(result: Profiles, agents: Sequence[AgentProfile], out: IO[str]) -> None:
     """One row per agent: counts, a column per skill mean, continuous_learning, strengths, checklist answers."""
-
     writer = csv.DictWriter(out, fieldnames=csv_columns(), lineterminator="\n")
     writer.writeheader()
     for p in agents:
