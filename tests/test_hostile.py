@@ -201,3 +201,69 @@ def test_a_file_name_that_is_not_utf8_is_written_as_its_escape_in_every_format(t
         (report,) = map(json.loads, text.splitlines())
         assert os.fsencode(report["source"]) == os.fsencode(tmp_path) + b"/caf\xe9.txt"  # the name, byte for byte
         assert report["id"] == "caf\ufffd"
+
+
+def test_printable_escapes_what_would_break_a_line_or_drive_a_terminal():
+    from transcript_coach.reporting import printable
+
+    assert printable("two\nlines\r.txt") == "two\\nlines\\r.txt"
+    assert printable("red\x1b[31m.txt\x07") == "red\\x1b[31m.txt\\x07"
+    assert printable("a\x85b\u2028c\u202ed") == "a\\x85b\\u2028c\\u202ed"  # C1, line separator, right-to-left override
+    assert printable("Zoë's café ✓ 日本") == "Zoë's café ✓ 日本"  # letters and symbols of any script are kept
+
+
+CONTROL_NAMES = ("two\nlines.txt", "red\x1b[31m.txt")
+
+
+@pytest.fixture
+def control_names(tmp_path) -> Path:
+    """A folder whose file names hold a newline and a terminal escape sequence (zip members and attachments are
+    named by whoever made them), one a transcript, one not."""
+    folder = tmp_path / "named"
+    folder.mkdir()
+    try:
+        (folder / CONTROL_NAMES[0]).write_text("nothing a transcript would say\n", encoding="utf-8")
+        (folder / CONTROL_NAMES[1]).write_text(GOOD_CHAT, encoding="utf-8")
+    except OSError:
+        pytest.skip("this file system refuses control characters in file names")
+    return folder
+
+
+def test_file_names_with_control_characters_are_shown_escaped_on_standard_error(control_names):
+    from click.testing import CliRunner
+
+    from transcript_coach.cli import cli
+
+    result = CliRunner().invoke(cli, ["score", str(control_names), "-o", str(control_names.parent / "out.jsonl")],
+                                catch_exceptions=False)
+    assert result.exit_code == 1
+    assert "\x1b" not in result.stderr
+    (error,) = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert "two\\nlines.txt:1: no 'Speaker: message' lines found" in error  # one line, the name escaped
+    sources = sorted(json.loads(line)["source"] for line in (control_names.parent / "out.jsonl").open())
+    assert sources == sorted(str(control_names / name) for name in CONTROL_NAMES)  # the reports keep the names
+
+
+def test_a_usage_error_shows_the_file_name_escaped(tmp_path):
+    from click.testing import CliRunner
+
+    from transcript_coach.cli import cli
+
+    (tmp_path / "good.txt").write_text(GOOD_CHAT, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["score", str(tmp_path / "good.txt"), "-o", str(tmp_path / "new\x1b]0;x\x07" / "o")])
+    assert result.exit_code == 2
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+    assert "new\\x1b]0;x\\x07 does not exist" in result.stderr
+
+
+@pytest.mark.parametrize("command", [["score", "--format", "table"], ["review"], ["agents"]])
+def test_text_listings_show_file_names_escaped(control_names, command):
+    from click.testing import CliRunner
+
+    from transcript_coach.cli import cli
+
+    result = CliRunner().invoke(cli, [*command, str(control_names)], catch_exceptions=False)
+    assert result.exit_code == 1
+    assert "\x1b" not in result.stdout
+    assert "two\\nlines.txt" in result.stdout + result.stderr
+    assert not any(line.startswith("lines.txt") for line in result.stdout.splitlines())

@@ -37,7 +37,7 @@ from transcript_coach.limits import DEFAULT_MAX_TURN_CHARS, DEFAULT_MAX_TURNS, D
 from transcript_coach.model import Failure, Report
 from transcript_coach.parallel import default_jobs
 from transcript_coach.redact import RedactOptions, read_allow_file, redact_settings
-from transcript_coach.reporting import TEXT_ERRORS, WRITERS, Encoded, atomic_output, encode, is_stream
+from transcript_coach.reporting import TEXT_ERRORS, WRITERS, Encoded, atomic_output, encode, is_stream, printable
 
 if TYPE_CHECKING:
     from transcript_coach.coach import Coach
@@ -72,7 +72,7 @@ def _interruptible(output: str | None, journal: Path | None = None) -> Iterator[
     interrupt = signal.getsignal(signal.SIGINT)
     if interrupt is signal.default_int_handler:  # not where Ctrl-C is ignored (a job started in the background)
         signal.signal(signal.SIGINT, _interrupt)
-    kept = f": the reports so far are kept in {journal}; rerun the same command with --resume to continue"
+    kept = f": the reports so far are kept in {printable(str(journal))}; rerun the same command with --resume to continue"
     try:
         yield
     except KeyboardInterrupt:
@@ -108,6 +108,11 @@ def _stdout_closed() -> None:
         os.close(devnull)
 
 
+def _say(message: str) -> None:
+    """A line on standard error. It is made ``printable``: the file names and texts in it come from the inputs."""
+    click.echo(printable(message), err=True)
+
+
 ERASE_LINE = "\r\033[K"  # back to the start of a terminal line, and clear it
 
 
@@ -117,7 +122,7 @@ class _EchoWarnings(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         erase = ERASE_LINE if sys.stderr.isatty() else ""
-        click.echo(f"{erase}{record.levelname.lower()}: {record.getMessage()}", err=True)
+        click.echo(f"{erase}{record.levelname.lower()}: {printable(record.getMessage())}", err=True)
 
 
 @contextlib.contextmanager
@@ -232,17 +237,17 @@ class _Progress:
             if isinstance(item, Failure) or (isinstance(item, Encoded) and item.failed):
                 self.failed += 1
                 self._clear()
-                click.echo(f"error: {item.message}", err=True)
+                _say(f"error: {item.message}")
             else:
                 self.done += 1
                 if item.warnings and not self.quiet:
                     self._clear()
                     for warning in item.warnings:
-                        click.echo(f"warning: {item.source}#{item.id}: {warning}", err=True)
+                        _say(f"warning: {item.source}#{item.id}: {warning}")
                 if self.enabled:
                     pace = self.done / max(time.monotonic() - self.started, 1e-6)
                     click.echo(f"\rscored {self.done:,} conversation(s), {self.failed:,} failed, {pace:,.0f}/s: "
-                               f"{item.source}"[:120], err=True, nl=False)
+                               f"{printable(item.source)}"[:120], err=True, nl=False)
             yield item
         self._clear()
 
@@ -375,7 +380,29 @@ def _redact_choice(options: dict) -> RedactOptions | None:
     return options
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The command group, whose errors (a usage error, a file that cannot be read) are shown ``printable``: their
+    messages name files and quote arguments as they were given."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        with _printable_errors():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with _printable_errors():
+            return super().invoke(ctx)
+
+
+@contextlib.contextmanager
+def _printable_errors() -> Iterator[None]:
+    try:
+        yield
+    except click.ClickException as exc:
+        exc.message = printable(exc.message)
+        raise
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="transcript-coach")
 def cli() -> None:
     """Score customer-support conversations for fifteen customer-service skills, with evidence."""
@@ -413,7 +440,7 @@ def score(paths, output, output_format, models, resume, jobs, quiet, debug, **co
     paths, repeated = distinct_inputs(paths)  # a file named twice, or also in a folder named, is scored once
     if not quiet:
         for path, why in repeated:
-            click.echo(f"warning: {path}: skipped: {why}", err=True)
+            _say(f"warning: {path}: skipped: {why}")
     journaled = bool(output) and output_format == "jsonl" and not is_stream(output)
     if resume and not journaled:
         raise click.UsageError("--resume continues a JSONL file written with -o FILE: give -o FILE, a file rather than "
@@ -425,8 +452,8 @@ def score(paths, output, output_format, models, resume, jobs, quiet, debug, **co
     if not quiet:
         for path in paths:
             if path != "-" and is_reports_file(path):
-                click.echo(f"warning: {path} is a report file written by transcript-coach: its conversations are "
-                           "scored again from their turns (review and agents read it as it is)", err=True)
+                _say(f"warning: {path} is a report file written by transcript-coach: its conversations are "
+                           "scored again from their turns (review and agents read it as it is)")
     coach = _make_coach(coach_options, models=models, strict=debug, redact=redact)
     progress = _Progress(quiet=quiet)
     if journaled:
@@ -443,8 +470,8 @@ def score(paths, output, output_format, models, resume, jobs, quiet, debug, **co
     if not quiet and done + failed == 0:
         click.echo("warning: no transcripts found in the given paths", err=True)
     elif not quiet:
-        click.echo(f"scored {done:,} conversation(s), {failed:,} failed, in {time.monotonic() - began:,.1f} s"
-                   f"{_written_to(output)}", err=True)  # with --resume, what the output holds: the earlier run's too
+        _say(f"scored {done:,} conversation(s), {failed:,} failed, in {time.monotonic() - began:,.1f} s"
+                   f"{_written_to(output)}")  # with --resume, what the output holds: the earlier run's too
     sys.exit(EXIT_SOME_FAILED if failed or done == 0 else EXIT_OK)
 
 
@@ -477,13 +504,13 @@ def _score_journaled(coach: Coach, paths, output: str, stdin: bytes | None, prog
         raise click.UsageError(f"cannot write {journal_path(output)}: {exc.strerror or exc}") from None
     if not quiet:
         if journal.resumed:
-            click.echo(f"resuming: {journal.kept} line(s) already in {journal.path}; {len(journal.pending)} of "
-                       f"{len(journal.inputs)} input(s) left to score", err=True)
+            _say(f"resuming: {journal.kept} line(s) already in {journal.path}; {len(journal.pending)} of "
+                       f"{len(journal.inputs)} input(s) left to score")
         elif resume:
-            click.echo(f"nothing to resume ({journal.path} not found): scoring everything", err=True)
+            _say(f"nothing to resume ({journal.path} not found): scoring everything")
         elif leftover:
-            click.echo(f"warning: replaced {journal.path}, left by an unfinished run (use --resume to continue such "
-                       "a run)", err=True)
+            _say(f"warning: replaced {journal.path}, left by an unfinished run (use --resume to continue such "
+                       "a run)")
     scored = coach.score(journal.pending, stdin=stdin, jobs=jobs, transform=encode, skip=journal.skip)
     with _interruptible(output, journal=journal.path), _library_warnings(quiet), contextlib.closing(scored):
         try:
@@ -539,18 +566,18 @@ def _across_reports(inputs: tuple[str, ...], output: str | None, build, text_to_
                                     not quiet and sys.stderr.isatty()))
         result, write, said = build(reports)  # read as a stream
         if reports.repeated and not quiet:
-            click.echo(f"warning: {reports.repeated} conversation(s) given more than once (the same source and id: "
+            _say(f"warning: {reports.repeated} conversation(s) given more than once (the same source and id: "
                        "overlapping report files, or a report file beside the transcripts it was scored from) "
-                       "counted once", err=True)
+                       "counted once")
         if output or not text_to_stdout:  # the text listing on stdout lists them itself
             for failure in result.failures:
-                click.echo(f"could not be scored: {failure_text(failure)}", err=True)
+                _say(f"could not be scored: {failure_text(failure)}")
         _write(output, write)
     if not quiet and not result.conversations and not result.failures:
         click.echo("warning: no conversations found in the given inputs", err=True)
     elif not quiet and (output or not text_to_stdout):  # the text listing on stdout says it itself
         failed = f", {len(result.failures):,} could not be scored" if result.failures else ""
-        click.echo(f"{said}{failed}{_written_to(output)}", err=True)
+        _say(f"{said}{failed}{_written_to(output)}")
     sys.exit(EXIT_SOME_FAILED if result.failures or not result.conversations else EXIT_OK)
 
 
@@ -638,14 +665,13 @@ def _labelled_reports(labels_file: str, inputs: tuple[str, ...], coach_options: 
     with _interruptible(None):
         matched = match_reports(labels, load_reports(inputs, stdin=stdin, coach=make, jobs=jobs))
     for failure in matched.failures:
-        click.echo(f"could not be scored: {failure_text(failure)}", err=True)
+        _say(f"could not be scored: {failure_text(failure)}")
     if matched.missing:
         shown = ", ".join(matched.missing[:10]) + (" ..." if len(matched.missing) > 10 else "")
-        click.echo(f"warning: {len(matched.missing)} labelled conversation(s) not found in the inputs: {shown}",
-                   err=True)
+        _say(f"warning: {len(matched.missing)} labelled conversation(s) not found in the inputs: {shown}")
     if matched.ambiguous:
-        click.echo(f"warning: {len(matched.ambiguous)} labelled id(s) match several conversations and are left "
-                   f"out: {', '.join(matched.ambiguous[:10])}", err=True)
+        _say(f"warning: {len(matched.ambiguous)} labelled id(s) match several conversations and are left "
+                   f"out: {', '.join(matched.ambiguous[:10])}")
     if not matched.reports:
         raise click.ClickException(f"none of the {len(labels.ids)} labelled conversations in {labels_file} was found "
                                    "in the inputs (ids are matched to the report id or the file name)")
@@ -690,12 +716,12 @@ def train_command(labels_file, inputs, out_dir, jobs, **coach_options) -> None:
                    f"{_num(m.get('mae')):>6} {_num(m.get('kappa')):>6} {_num(m.get('accuracy')):>5}  -> {r.path}")
     trained = [r for r in results if not r.skipped]
     if trained:
-        click.echo(f"wrote {len(trained)} model(s) to {out_dir}; use them with: transcript-coach score --model "
-                   f"{out_dir} ...", err=True)
+        _say(f"wrote {len(trained)} model(s) to {out_dir}; use them with: transcript-coach score --model "
+                   f"{out_dir} ...")
     for skill, path, origin in earlier_models(out_dir, {r.skill for r in trained}):
-        click.echo(f"warning: {out_dir} also holds a model for {skill} from an earlier training{origin}, which "
+        _say(f"warning: {out_dir} also holds a model for {skill} from an earlier training{origin}, which "
                    f"'score --model {out_dir}' uses too: delete {path} (and its card) to score {skill} with the "
-                   "rubric", err=True)
+                   "rubric")
     sys.exit(EXIT_OK if trained and not matched.failures else EXIT_SOME_FAILED)
 
 

@@ -39,7 +39,7 @@ from typing import IO, Any
 from transcript_coach.data import load_json
 from transcript_coach.errors import DataFileError
 from transcript_coach.model import SKILLS
-from transcript_coach.reporting import spreadsheet_row
+from transcript_coach.reporting import printable, spreadsheet_row
 
 TREND_SKILL = "continuous_learning"
 PROFILE_SKILLS: tuple[str, ...] = tuple(s for s in SKILLS if s != TREND_SKILL)
@@ -753,7 +753,7 @@ def _num(value: float | None, digits: int = 0, *, sign: bool = False) -> str:
 
 
 def write_text(result: Profiles, agents: Sequence[AgentProfile], out: IO[str]) -> None:
-    """A readable profile per agent."""
+    """A readable profile per agent (names and messages ``printable``: they come from the inputs)."""
     config = settings()
     out.write(f"{result.conversations} conversation(s), {len(result.agents)} agent(s)")
     if result.unnamed:
@@ -762,14 +762,14 @@ def write_text(result: Profiles, agents: Sequence[AgentProfile], out: IO[str]) -
     for merge in result.names.merges:
         out.write(f"merged name: {merge.name!r} -> {merge.agent!r} ({merge.reason})\n")
     for note in result.names.ambiguous:
-        out.write(f"not merged: {note}\n")
+        out.write(f"not merged: {printable(note)}\n")
     if result.names.labels:
         out.write("not agent names (role labels): " + ", ".join(repr(n) for n in result.names.labels) + "\n")
     for failure in result.failures:
-        out.write(f"could not be scored: {_failure_text(failure)}\n")
+        out.write(f"could not be scored: {printable(_failure_text(failure))}\n")
     for profile in agents:
         out.write("\n" + "=" * 78 + "\n")
-        out.write(profile.name)
+        out.write(printable(profile.name))
         if profile.aliases:
             out.write(" (also written " + ", ".join(repr(a) for a in profile.aliases) + ")")
         out.write(f"\n{profile.conversations} conversation(s)")

@@ -55,6 +55,7 @@ from transcript_coach.ingest.report_files import (ArrayReader, first_element, fi
                                                   report_file_kind, report_kind, report_text)
 from transcript_coach.model import REPORT_SCHEMA, SKILLS
 from transcript_coach.profiles import AgentNames, NameTally, names_someone
+from transcript_coach.reporting import printable
 
 NO_AGENT = "(no agent)"
 
@@ -493,43 +494,49 @@ def _readable_time(started_at: str) -> str:
 
 
 def write_text(result: Review, out: IO[str], *, top: int | None = None) -> None:
-    """The queue for a person: rank, urgency, where, who, why, and the evidence lines under each reason."""
+    """The queue for a person: rank, urgency, where, who, why, and the evidence lines under each reason. Each line is
+    ``printable``: the file names and texts it shows come from the inputs."""
     config = review_settings()
+
+    def line(text: str = "") -> None:
+        out.write(printable(text) + "\n")
+
     shown = len(result.items)
     if shown:
-        out.write(f"Review queue: {shown} of {result.queued} conversation(s) needing review, most urgent first"
-                  + (f" (top {top}, spread across agents)" if top is not None and shown < result.queued else "")
-                  + ".\n")
+        line(f"Review queue: {shown} of {result.queued} conversation(s) needing review, most urgent first"
+             + (f" (top {top}, spread across agents)" if top is not None and shown < result.queued else "") + ".")
     elif result.queued:  # --top 0: the count alone
-        out.write(f"Review queue: {result.queued} conversation(s) needing review, none shown (top 0).\n")
+        line(f"Review queue: {result.queued} conversation(s) needing review, none shown (top 0).")
     else:
-        out.write("Review queue: nothing to review.\n")
+        line("Review queue: nothing to review.")
     for item in result.items:
-        out.write("\n" + f"#{item.rank}  urgency {item.urgency:.1f}  {item.source}#{item.report_id}\n")
+        line()
+        line(f"#{item.rank}  urgency {item.urgency:.1f}  {item.source}#{item.report_id}")
         named = ", ".join(item.agents) or NO_AGENT
         if item.agents and item.buckets == (NO_AGENT,):
             named += " (a role label, no named agent)"
-        out.write(f"    agents: {named}"
-                  + (f"  date: {_readable_time(item.started_at)}" if item.started_at else "") + "\n")
+        line(f"    agents: {named}" + (f"  date: {_readable_time(item.started_at)}" if item.started_at else ""))
         for reason in item.reasons:
             label = f"{reason.severity} " if reason.severity else ""
-            out.write(f"    - [{label}{reason.code}] {reason.text}  (+{reason.weight:.1f})\n")
+            line(f"    - [{label}{reason.code}] {reason.text}  (+{reason.weight:.1f})")
             spans = list({(e.turn, e.start, e.end, e.text): e for e in reason.evidence}.values())
-            for line in spans[: config.max_evidence_lines]:
-                who = line.speaker or line.role or "?"
-                where = f"turn {line.turn}" if line.turn is not None else "turn ?"
-                out.write(f"        {where}, {who}: \"{_clip(line.text, 110)}\"\n")
+            for evidence in spans[: config.max_evidence_lines]:
+                who = evidence.speaker or evidence.role or "?"
+                where = f"turn {evidence.turn}" if evidence.turn is not None else "turn ?"
+                line(f"        {where}, {who}: \"{_clip(evidence.text, 110)}\"")
             extra = len(spans) - config.max_evidence_lines
             if extra > 0:
-                out.write(f"        (+{extra} more evidence)\n")
+                line(f"        (+{extra} more evidence)")
             if reason.missing:
-                out.write(f"        (evidence not in the report: {', '.join(reason.missing)})\n")
+                line(f"        (evidence not in the report: {', '.join(reason.missing)})")
     if result.clean:
-        out.write(f"\n{result.clean} conversation(s) had nothing to review.\n")
+        line()
+        line(f"{result.clean} conversation(s) had nothing to review.")
     if result.failures:
-        out.write(f"\nCould not be scored ({len(result.failures)}):\n")
+        line()
+        line(f"Could not be scored ({len(result.failures)}):")
         for failure in result.failures:
-            out.write(f"    {failure_text(failure)}\n")
+            line(f"    {failure_text(failure)}")
 
 
 def write_jsonl(result: Review, out: IO[str], *, top: int | None = None) -> None:

@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import os
+import re
 import signal
 import stat
 import tempfile
@@ -30,6 +31,20 @@ Writer = Callable[[Iterable[Item], IO[str]], None]
 # lone surrogate, which is how Python holds the bytes of a file name that are not UTF-8 (a report's source). It is
 # written as its escape (\udce9), which inside a JSON string is the JSON escape and reads back as the same name.
 TEXT_ERRORS = "backslashreplace"
+
+# C0 and C1 controls, the line and paragraph separators and the bidirectional overrides (which reorder what follows)
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` for a line of a terminal or of a text listing: its control characters (a newline or an escape sequence
+    in a file name, say) written as a Python string writes them (``\\n``, ``\\x1b``), so that one message stays on
+    one line and cannot restyle or retitle the terminal it is shown on."""
+    return _UNPRINTABLE.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    return repr(match.group())[1:-1]
 
 
 def report_json(document: dict[str, Any]) -> str:
@@ -148,25 +163,27 @@ def _clip(text: str, width: int, *, keep_end: bool = False) -> str:
 
 
 def write_table(items: Iterable[Item], out: IO[str]) -> None:
-    """One line per conversation: who, how many turns, each skill's score (``-`` = not scored) and the flags."""
+    """One line per conversation: who, how many turns, each skill's score (``-`` = not scored) and the flags (names and
+    messages ``printable``: they come from the inputs)."""
     out.write(TABLE_HEADER + "\n" + "-" * len(TABLE_HEADER) + "\n")
     failures = reports = 0
     for item in items:
         if isinstance(item, Failure):
             failures += 1
-            out.write(f"{_clip(item.source, 34, keep_end=True):<34} ERROR {item.message}\n")
+            out.write(f"{_clip(printable(item.source), 34, keep_end=True):<34} ERROR {printable(item.message)}\n")
             continue
         reports += 1
         doc = item.to_dict()
         name = Path(doc["source"]).name
         if doc["id"] != Path(doc["source"]).stem:  # several conversations in one file
             name = f"{name}#{doc['id']}"
+        name, agents = printable(name), printable(", ".join(doc["agents"]))
         scores = " ".join(
             f"{'-' if v['score'] is None else round(v['score']):>4}"
             for v in (doc["skills"][s] for s in SKILLS)
         )
         flags = ",".join(f["code"] for f in doc["flags"])
-        out.write(f"{_clip(name, 34, keep_end=True):<34} {doc['channel']:<5} {_clip(', '.join(doc['agents']) or '-', 16):<16} "
+        out.write(f"{_clip(name, 34, keep_end=True):<34} {doc['channel']:<5} {_clip(agents or '-', 16):<16} "
                   f"{len(doc['turns']):>5} {scores}  {flags}\n")
     out.write(f"\n{reports} conversation(s) scored, {failures} input(s) failed. Skills: "
               + ", ".join(f"{SKILL_ABBREVIATIONS[s]}={s}" for s in SKILLS) + "\n")
