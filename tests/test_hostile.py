@@ -250,7 +250,8 @@ def test_a_usage_error_shows_the_file_name_escaped(tmp_path):
     from transcript_coach.cli import cli
 
     (tmp_path / "good.txt").write_text(GOOD_CHAT, encoding="utf-8")
-    result = CliRunner().invoke(cli, ["score", str(tmp_path / "good.txt"), "-o", str(tmp_path / "new\x1b]0;x\x07" / "o")])
+    output = tmp_path / "new\x1b]0;x\x07" / "out.jsonl"  # in a folder that does not exist
+    result = CliRunner().invoke(cli, ["score", str(tmp_path / "good.txt"), "-o", str(output)])
     assert result.exit_code == 2
     assert "\x1b" not in result.stderr and "\x07" not in result.stderr
     assert "new\\x1b]0;x\\x07 does not exist" in result.stderr

@@ -72,7 +72,8 @@ def _interruptible(output: str | None, journal: Path | None = None) -> Iterator[
     interrupt = signal.getsignal(signal.SIGINT)
     if interrupt is signal.default_int_handler:  # not where Ctrl-C is ignored (a job started in the background)
         signal.signal(signal.SIGINT, _interrupt)
-    kept = f": the reports so far are kept in {printable(str(journal))}; rerun the same command with --resume to continue"
+    kept = (f": the reports so far are kept in {printable(str(journal))}; rerun the same command with --resume to "
+            "continue")
     try:
         yield
     except KeyboardInterrupt:
