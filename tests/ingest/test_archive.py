@@ -177,6 +177,18 @@ def test_links_and_names_that_cannot_be_named_back_are_skipped_with_a_warning(tm
     assert "export.zip/link.txt: skipped: a symbolic link" in warned and "'/abs.txt'" in warned
 
 
+def test_archives_inside_an_archive_are_skipped_with_a_warning(tmp_path, caplog):
+    """A month's export zipped by week: the weeks are not read, and the run says so rather than scoring less."""
+    inner = _members(tmp_path / "week1.zip", {"a.txt": CHAT.format(n=1).encode()}).read_bytes()
+    packed = _members(tmp_path / "month.zip", {"week1.ZIP": inner, "old/week0.tar.gz": b"\x1f\x8b" + b"\x00" * 40,
+                                               "ok.txt": CHAT.format(n=2).encode(), "notes.pdf": b"%PDF"})
+    with caplog.at_level(logging.WARNING, logger="transcript_coach.ingest"):
+        assert list(iter_inputs([packed])) == [packed / "ok.txt"]
+    warned = sorted(record.getMessage().split(": ")[0] for record in caplog.records)
+    assert warned == [f"{packed}/old/week0.tar.gz", f"{packed}/week1.ZIP"]  # not the PDF: not a transcript's place
+    assert all("archive inside a zip archive is not read; unpack it" in r.getMessage() for r in caplog.records)
+
+
 def test_an_archive_without_transcripts_is_skipped_with_a_warning(tmp_path, caplog):
     packed = _members(tmp_path / "photos.zip", {"a.png": b"\x89PNG", "b.pdf": b"%PDF"})
     with caplog.at_level(logging.WARNING, logger="transcript_coach.ingest"):

@@ -65,13 +65,19 @@ def is_archive(head: bytes) -> bool:
 
 def member_inputs(archive: Path, known: Callable[[str], bool], folder: str = "") -> Iterator[Path]:
     """The inputs of ``archive`` (of its ``folder``, if not ""): ``ARCHIVE/MEMBER`` for each member whose name
-    ``known`` accepts, in the order a folder walk gives. Members skipped with a warning: symbolic links, and names
-    that cannot be named back (absolute, with ``..``). ``InputError`` when the archive cannot be read."""
+    ``known`` accepts, in the order a folder walk gives. Members skipped with a warning: symbolic links, names that
+    cannot be named back (absolute, with ``..``), and archives (a zip or tar archive in the zip archive).
+    ``InputError`` when the archive cannot be read."""
     members = _archive(archive, str(archive)).members
     within = f"{folder}/" if folder else ""
     for name in sorted((name for name in members if name.startswith(within)), key=_walk_order):
         parts = name.split("/")
-        if any(part.startswith(".") for part in parts) or not known(parts[-1]):
+        if any(part.startswith(".") for part in parts):
+            continue
+        if not known(parts[-1]):
+            if parts[-1].casefold().endswith((SUFFIX, *UNREAD)):  # most likely transcripts: say they were not read
+                logger.warning("%s/%s: skipped: an archive inside a zip archive is not read; unpack it to a folder to "
+                               "score its files", archive, name)
             continue
         if stat.S_IFMT(members[name].external_attr >> 16) == stat.S_IFLNK:  # the Unix mode a member may carry
             logger.warning("%s/%s: skipped: a symbolic link inside a zip archive is not followed", archive, name)
