@@ -309,3 +309,19 @@ def test_training_into_a_folder_with_other_skills_models_says_they_are_used_too(
     assert (f"warning: {models} also holds a model for follow_up from an earlier training (on train_labels.csv, "
             f"{int(0.7 * CONVERSATIONS)} conversations), which 'score --model {models}' uses too") in result.stderr
     assert "a model for empathy" not in result.stderr  # written by this run
+
+
+def test_a_transcript_named_again_inside_a_folder_named_is_one_labelled_conversation(tmp_path, monkeypatch):
+    """'evaluate labels.csv /abs/chats chats/a.txt': the file is read once, not as two conversations whose label would
+    match both and be left out as ambiguous."""
+    labels = tmp_path / "labels.csv"
+    labels.write_text("conversation_id,skill,score\nchat_refund_priya_late,empathy,4\nchat_refund_priya_early,empathy,2\n"
+                      "call_escalation_rude,empathy,1\n", encoding="utf-8")
+    monkeypatch.chdir(REPO)
+    result = run("evaluate", labels, REPO / "sample_transcripts", "sample_transcripts/chat_refund_priya_late.txt",
+                 "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert "match several conversations" not in result.stderr
+    assert "chat_refund_priya_late.txt: skipped: it is in" in result.stderr
+    (empathy,) = [skill for skill in json.loads(result.stdout)["skills"] if skill["skill"] == "empathy"]
+    assert empathy["n"] == 3

@@ -371,7 +371,7 @@ def test_cli_quiet_leaves_only_what_could_not_be_scored_on_stderr(reports_file, 
     result = run(reports_file, reports_file, "--format", "json", "-o", str(out), "-q")  # given twice: a warning
     assert result.exit_code == 1 and len(json.loads(out.read_text("utf-8"))) == 2
     assert set(result.stderr.splitlines()) == {"could not be scored: /data/bad.json: file is empty"}
-    assert "given more than once" in run(reports_file, reports_file, "--format", "json").stderr
+    assert "skipped: named more than once; read once" in run(reports_file, reports_file, "--format", "json").stderr
 
 
 def test_cli_text(reports_file):

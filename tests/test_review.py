@@ -8,6 +8,7 @@ import io
 import json
 import lzma
 import os
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -648,12 +649,11 @@ def test_a_conversation_given_twice_counts_once_with_a_warning(reports_file, tmp
     once = run(reports_file, "--format", "jsonl")
     twice = run(reports_file, reports_file, "--format", "jsonl")
     assert twice.exit_code == 0 and twice.stdout == once.stdout
-    assert "warning: 7 conversation(s) given more than once" in twice.stderr and "warning" not in once.stderr
+    assert "skipped: named more than once; read once" in twice.stderr and "warning" not in once.stderr
+    assert "given more than once" not in twice.stderr  # the file is read once
     distinct = Distinct([make_report("a"), error_record(), make_report("a"), error_record(), make_report("b")])
     assert [d.get("id") for d in distinct] == ["a", None, None, "b"] and distinct.repeated == 1
     # a folder holding transcripts and the report file they were scored into: each conversation once
-    import shutil
-
     from transcript_coach.cli import cli
 
     shutil.copy(samples / "call_escalation_rude.vtt", tmp_path)
@@ -662,6 +662,15 @@ def test_a_conversation_given_twice_counts_once_with_a_warning(reports_file, tmp
     both = CliRunner().invoke(cli, ["agents", str(tmp_path), "--format", "json"])
     assert both.exit_code == alone.exit_code == 0
     assert json.loads(both.stdout)[0]["conversations"] == json.loads(alone.stdout)[0]["conversations"] == 1
+
+
+def test_the_same_reports_in_two_files_count_once_with_a_warning(reports_file, tmp_path_factory):
+    copy = tmp_path_factory.mktemp("copy") / "reports.jsonl"
+    shutil.copy(reports_file, copy)
+    once = run(str(reports_file), "--format", "jsonl")
+    both = run(str(reports_file), str(copy), "--format", "jsonl")
+    assert both.exit_code == 0 and both.stdout == once.stdout
+    assert "warning: 7 conversation(s) given more than once" in both.stderr
 
 
 def test_a_source_given_relative_and_absolute_is_one_conversation(tmp_path, monkeypatch, samples):

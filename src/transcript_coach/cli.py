@@ -438,10 +438,7 @@ def score(paths, output, output_format, models, resume, jobs, quiet, debug, **co
     conversation id column, email (.eml, .mbox), WebVTT and SRT call transcripts.
     """
     began = time.monotonic()
-    paths, repeated = distinct_inputs(paths)  # a file named twice, or also in a folder named, is scored once
-    if not quiet:
-        for path, why in repeated:
-            _say(f"warning: {path}: skipped: {why}")
+    paths = _distinct(paths, quiet)
     journaled = bool(output) and output_format == "jsonl" and not is_stream(output)
     if resume and not journaled:
         raise click.UsageError("--resume continues a JSONL file written with -o FILE: give -o FILE, a file rather than "
@@ -474,6 +471,16 @@ def score(paths, output, output_format, models, resume, jobs, quiet, debug, **co
         _say(f"scored {done:,} conversation(s), {failed:,} failed, in {time.monotonic() - began:,.1f} s"
                    f"{_written_to(output)}")  # with --resume, what the output holds: the earlier run's too
     sys.exit(EXIT_SOME_FAILED if failed or done == 0 else EXIT_OK)
+
+
+def _distinct(paths: Iterable[str], quiet: bool = False) -> list[str]:
+    """``paths`` less those that would give conversations twice (``distinct_inputs``): a file named twice, or also in
+    a folder or zip archive named, is read once; each left out is a warning (unless ``quiet``)."""
+    kept, repeated = distinct_inputs(paths)
+    if not quiet:
+        for path, why in repeated:
+            _say(f"warning: {path}: skipped: {why}")
+    return kept
 
 
 def _written_to(output: str | None) -> str:
@@ -554,6 +561,7 @@ def _across_reports(inputs: tuple[str, ...], output: str | None, build, text_to_
     from transcript_coach.review import Distinct, failure_text, load_reports
 
     _check_writable(output)
+    inputs = _distinct(inputs, quiet)
     stdin = _standard_input(inputs)
 
     def redacting_coach() -> Coach:
@@ -657,6 +665,7 @@ def _labelled_reports(labels_file: str, inputs: tuple[str, ...], coach_options: 
     except InputError as exc:
         raise click.ClickException(str(exc)) from None
     coach = []  # made on first need: report files alone need no pipeline
+    inputs = _distinct(inputs)
     stdin = _standard_input(inputs)
 
     def make() -> Coach:
