@@ -315,8 +315,8 @@ def test_a_transcript_named_again_inside_a_folder_named_is_one_labelled_conversa
     """'evaluate labels.csv /abs/chats chats/a.txt': the file is read once, not as two conversations whose label would
     match both and be left out as ambiguous."""
     labels = tmp_path / "labels.csv"
-    labels.write_text("conversation_id,skill,score\nchat_refund_priya_late,empathy,4\nchat_refund_priya_early,empathy,2\n"
-                      "call_escalation_rude,empathy,1\n", encoding="utf-8")
+    labels.write_text("conversation_id,skill,score\nchat_refund_priya_late,empathy,4\n"
+                      "chat_refund_priya_early,empathy,2\ncall_escalation_rude,empathy,1\n", encoding="utf-8")
     monkeypatch.chdir(REPO)
     result = run("evaluate", labels, REPO / "sample_transcripts", "sample_transcripts/chat_refund_priya_late.txt",
                  "--format", "json")
