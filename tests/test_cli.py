@@ -462,6 +462,31 @@ def test_a_run_with_standard_error_closed_still_writes_its_output(tmp_path):
     assert code == 0 and stdout.startswith("Review queue")
 
 
+@pytest.mark.skipif(os.name != "posix", reason="a limit on a process's address space (ulimit -v) is a POSIX feature")
+def test_a_memory_limit_too_small_to_load_the_language_tables_is_named_without_a_traceback(tmp_path):
+    """Under ``ulimit -v``, loading spaCy and its libraries fails in many ways as the limit rises (a shared object
+    that cannot be mapped, thinc finding no BLIS, a table that cannot be reserved, a MemoryError): each ends the run
+    with a message that names memory, never a traceback."""
+    import resource
+    import subprocess
+    import sys
+
+    chat = tmp_path / "c.txt"
+    chat.write_text(GOOD_CHAT, encoding="utf-8")
+    failed = 0
+    for megabytes in (180, 200, 220, 240, 260, 280, 300):
+        limit = megabytes * 1048576
+        done = subprocess.run([sys.executable, "-m", "transcript_coach.cli", "score", str(chat), "--jobs", "1"],
+                              capture_output=True, text=True, timeout=120,
+                              preexec_fn=lambda limit=limit: resource.setrlimit(resource.RLIMIT_AS, (limit, limit)))
+        if done.returncode == 0:  # enough here
+            continue
+        failed += 1
+        assert "Traceback" not in done.stderr, (megabytes, done.stderr[-3000:])
+        assert "memory" in done.stderr.lower(), (megabytes, done.stderr)
+    assert failed, "every limit was enough to score: the test no longer exercises a failure"
+
+
 @pytest.mark.parametrize("command, fmt", [("score", "jsonl"), ("score", "csv"), ("review", "jsonl"),
                                           ("agents", "json")])
 def test_standard_output_redirected_is_utf8_whatever_the_locale_says(tmp_path, command, fmt):

@@ -21,6 +21,11 @@ from typing import IO, TYPE_CHECKING, Any
 
 import click
 
+try:  # imported now: under a tight memory limit, a module loaded after the failure it is to explain may fail too
+    import resource
+except ImportError:  # not on Unix
+    resource = None  # type: ignore[assignment]
+
 from transcript_coach import __version__
 from transcript_coach.errors import CoachError, UsageError
 from transcript_coach.ingest import (
@@ -775,6 +780,18 @@ def evaluate_command(labels_file, inputs, models, bootstrap, output, output_form
 _YOUNG_COLLECTION_ALLOCATIONS = 10_000
 
 
+_MEMORY_NEEDED = ("transcript-coach needs about 300 MB for its language tables (and, as address space, about twice "
+                  "that), and more for each worker process (--jobs); give it more memory, or use --jobs 1")
+
+
+def _address_space_limit() -> int | None:
+    """The limit on this process's address space in bytes (``ulimit -v``), or None when there is none."""
+    if resource is None:
+        return None
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    return None if soft == resource.RLIM_INFINITY else soft
+
+
 def main() -> None:
     gc.set_threshold(_YOUNG_COLLECTION_ALLOCATIONS, *gc.get_threshold()[1:])
     if sys.stderr is None:  # started with standard error closed (2>&-): its messages go nowhere rather than fail
@@ -782,8 +799,17 @@ def main() -> None:
     try:
         cli(prog_name="transcript-coach")
     except MemoryError:  # under a memory limit (ulimit -v), most likely while loading the language tables
-        click.echo("Error: out of memory: transcript-coach needs about 300 MB for its language tables, and more for "
-                   "each worker process (--jobs); give it more memory, or use --jobs 1", err=True)
+        click.echo(f"Error: out of memory: {_MEMORY_NEEDED}", err=True)
+        sys.exit(EXIT_SOME_FAILED)
+    except Exception as exc:
+        # Under a limit on its address space (ulimit -v), a library fails to load in whatever way it fails (a shared
+        # object that cannot be mapped, thinc finding no BLIS): that limit is the cause to name, not a traceback
+        limit = _address_space_limit()
+        if limit is None:
+            raise
+        click.echo(f"Error: {printable(str(exc)) or type(exc).__name__}: most likely for want of memory: this "
+                   f"process may use no more than {limit / 1048576:,.0f} MB of address space (ulimit -v); "
+                   f"{_MEMORY_NEEDED}", err=True)
         sys.exit(EXIT_SOME_FAILED)
     finally:
         # Every output is closed by now, and what is left the operating system frees at exit: spare the

@@ -163,8 +163,12 @@ def load_identifier_in_background() -> None:
     with _loading:
         if _background is not None or _load.cache_info().currsize:
             return
-        _background = threading.Thread(target=_load_quietly, name="language-model", daemon=True)
-        _background.start()
+        thread = threading.Thread(target=_load_quietly, name="language-model", daemon=True)
+        try:
+            thread.start()
+        except RuntimeError:  # no thread to be had (short of memory): the model is loaded where it is first needed
+            return
+        _background = thread
 
 
 def _load_quietly() -> None:

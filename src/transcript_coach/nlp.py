@@ -261,8 +261,9 @@ def _lookup_lemmatizer(nlp: Language, name: str) -> LookupLemmatizer:
     try:
         table = load_lookups(lang=nlp.vocab.lang, tables=["lemma_lookup"]).get_table("lemma_lookup")
     except (ImportError, ValueError, OSError) as exc:
-        raise UsageError(f"the lemma tables could not be loaded ({exc}); reinstall transcript-coach, which "
-                         "depends on spacy-lookups-data") from None
+        raise UsageError(f"the lemma tables could not be loaded ({exc}): short of memory (a memory limit, ulimit -v)? "
+                         "give it more; otherwise reinstall transcript-coach, which depends on spacy-lookups-data") \
+            from None
     return LookupLemmatizer(nlp.vocab, table)
 
 
