@@ -796,25 +796,35 @@ def main() -> None:
     gc.set_threshold(_YOUNG_COLLECTION_ALLOCATIONS, *gc.get_threshold()[1:])
     if sys.stderr is None:  # started with standard error closed (2>&-): its messages go nowhere rather than fail
         sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115  (for as long as the process lives)
+    failure: Exception | None = None
     try:
         cli(prog_name="transcript-coach")
-    except MemoryError:  # under a memory limit (ulimit -v), most likely while loading the language tables
-        click.echo(f"Error: out of memory: {_MEMORY_NEEDED}", err=True)
-        sys.exit(EXIT_SOME_FAILED)
+    except MemoryError as exc:  # under a memory limit (ulimit -v), most likely while loading the language tables
+        failure = exc.with_traceback(None)
     except Exception as exc:
         # Under a limit on its address space (ulimit -v), a library fails to load in whatever way it fails (a shared
         # object that cannot be mapped, thinc finding no BLIS): that limit is the cause to name, not a traceback
-        limit = _address_space_limit()
-        if limit is None:
+        if _address_space_limit() is None:
             raise
-        click.echo(f"Error: {printable(str(exc)) or type(exc).__name__}: most likely for want of memory: this "
-                   f"process may use no more than {limit / 1048576:,.0f} MB of address space (ulimit -v); "
-                   f"{_MEMORY_NEEDED}", err=True)
-        sys.exit(EXIT_SOME_FAILED)
+        failure = exc.with_traceback(None)
     finally:
-        # Every output is closed by now, and what is left the operating system frees at exit: spare the
-        # interpreter's last garbage collection a walk over every object of the pipeline and lexicons (0.2 s).
-        gc.freeze()
+        if failure is None:
+            # Every output is closed by now, and what is left the operating system frees at exit: spare the
+            # interpreter's last garbage collection a walk over every object of the pipeline and lexicons (0.2 s).
+            gc.freeze()
+    # Told out of the handler, once what the failure held (its frames, what they had built) is let go: memory may be
+    # too short even to write the message and exit before
+    gc.collect()
+    click.echo(f"Error: {_memory_problem(failure)}", err=True)
+    sys.exit(EXIT_SOME_FAILED)
+
+
+def _memory_problem(failure: Exception) -> str:
+    if isinstance(failure, MemoryError):
+        return f"out of memory: {_MEMORY_NEEDED}"
+    limit = _address_space_limit() or 0
+    return (f"{printable(str(failure)) or type(failure).__name__}: most likely for want of memory: this process may "
+            f"use no more than {limit / 1048576:,.0f} MB of address space (ulimit -v); {_MEMORY_NEEDED}")
 
 
 if __name__ == "__main__":
