@@ -456,7 +456,7 @@ def score(paths, output, output_format, models, resume, jobs, quiet, debug, **co
         for path in paths:
             if path != "-" and is_reports_file(path):
                 _say(f"warning: {path} is a report file written by transcript-coach: its conversations are "
-                           "scored again from their turns (review and agents read it as it is)")
+                     "scored again from their turns (review and agents read it as it is)")
     coach = _make_coach(coach_options, models=models, strict=debug, redact=redact)
     progress = _Progress(quiet=quiet)
     if journaled:
@@ -474,7 +474,7 @@ def score(paths, output, output_format, models, resume, jobs, quiet, debug, **co
         click.echo("warning: no transcripts found in the given paths", err=True)
     elif not quiet:
         _say(f"scored {done:,} conversation(s), {failed:,} failed, in {time.monotonic() - began:,.1f} s"
-                   f"{_written_to(output)}")  # with --resume, what the output holds: the earlier run's too
+             f"{_written_to(output)}")  # with --resume, what the output holds: the earlier run's too
     sys.exit(EXIT_SOME_FAILED if failed or done == 0 else EXIT_OK)
 
 
@@ -518,12 +518,12 @@ def _score_journaled(coach: Coach, paths, output: str, stdin: bytes | None, prog
     if not quiet:
         if journal.resumed:
             _say(f"resuming: {journal.kept} line(s) already in {journal.path}; {len(journal.pending)} of "
-                       f"{len(journal.inputs)} input(s) left to score")
+                 f"{len(journal.inputs)} input(s) left to score")
         elif resume:
             _say(f"nothing to resume ({journal.path} not found): scoring everything")
         elif leftover:
             _say(f"warning: replaced {journal.path}, left by an unfinished run (use --resume to continue such "
-                       "a run)")
+                 "a run)")
     scored = coach.score(journal.pending, stdin=stdin, jobs=jobs, transform=encode, skip=journal.skip)
     with _interruptible(output, journal=journal.path), _library_warnings(quiet), contextlib.closing(scored):
         try:
@@ -581,8 +581,8 @@ def _across_reports(inputs: tuple[str, ...], output: str | None, build, text_to_
         result, write, said = build(reports)  # read as a stream
         if reports.repeated and not quiet:
             _say(f"warning: {reports.repeated} conversation(s) given more than once (the same source and id: "
-                       "overlapping report files, or a report file beside the transcripts it was scored from) "
-                       "counted once")
+                 "overlapping report files, or a report file beside the transcripts it was scored from) "
+                 "counted once")
         if output or not text_to_stdout:  # the text listing on stdout lists them itself
             for failure in result.failures:
                 _say(f"could not be scored: {failure_text(failure)}")
@@ -686,7 +686,7 @@ def _labelled_reports(labels_file: str, inputs: tuple[str, ...], coach_options: 
         _say(f"warning: {len(matched.missing)} labelled conversation(s) not found in the inputs: {shown}")
     if matched.ambiguous:
         _say(f"warning: {len(matched.ambiguous)} labelled id(s) match several conversations and are left "
-                   f"out: {', '.join(matched.ambiguous[:10])}")
+             f"out: {', '.join(matched.ambiguous[:10])}")
     if not matched.reports:
         raise click.ClickException(f"none of the {len(labels.ids)} labelled conversations in {labels_file} was found "
                                    "in the inputs (ids are matched to the report id or the file name)")
@@ -732,11 +732,11 @@ def train_command(labels_file, inputs, out_dir, jobs, **coach_options) -> None:
     trained = [r for r in results if not r.skipped]
     if trained:
         _say(f"wrote {len(trained)} model(s) to {out_dir}; use them with: transcript-coach score --model "
-                   f"{out_dir} ...")
+             f"{out_dir} ...")
     for skill, path, origin in earlier_models(out_dir, {r.skill for r in trained}):
         _say(f"warning: {out_dir} also holds a model for {skill} from an earlier training{origin}, which "
-                   f"'score --model {out_dir}' uses too: delete {path} (and its card) to score {skill} with the "
-                   "rubric")
+             f"'score --model {out_dir}' uses too: delete {path} (and its card) to score {skill} with the "
+             "rubric")
     sys.exit(EXIT_OK if trained and not matched.failures else EXIT_SOME_FAILED)
 
 
