@@ -291,6 +291,19 @@ def test_a_model_that_fails_to_load_in_the_background_fails_where_it_is_needed(f
         language.load_identifier()
 
 
+def test_a_loading_thread_that_cannot_be_started_leaves_the_model_to_load_where_needed(fresh_language_model,
+                                                                                       monkeypatch):
+    """Short of memory (a ulimit), no thread can be started: the run goes on, and at exit there is none to wait for
+    (joining a thread that never started raises)."""
+    def no_thread(self):
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(language.threading.Thread, "start", no_thread)
+    language.load_identifier_in_background()
+    language._finish_saving()  # what runs at exit
+    assert language._identifier().classify(_LANGUAGE_SAMPLES[1])[0] == "fr"
+
+
 @pytest.mark.parametrize("platform, environment, expected", [
     ("linux", {"HOME": "/home/qa"}, "/home/qa/.cache/transcript-coach"),
     ("linux", {"HOME": "/home/qa", "XDG_CACHE_HOME": "/var/cache/qa"}, "/var/cache/qa/transcript-coach"),
