@@ -21,7 +21,7 @@ from pathlib import Path
 
 from transcript_coach.data import load_json
 from transcript_coach.errors import InputError
-from transcript_coach.ingest.decoding import decode
+from transcript_coach.ingest.decoding import Lines, decode
 from transcript_coach.ingest.records import header_delimiter
 from transcript_coach.model import SKILLS
 
@@ -99,8 +99,7 @@ def read_labels(path: str | os.PathLike[str]) -> LabelSet:
 
 def parse_labels(text: str, source: str) -> LabelSet:
     conf = settings()
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    delimiter = "\t" if source.endswith(".tsv") else header_delimiter(first)
+    delimiter = "\t" if source.endswith(".tsv") else header_delimiter(Lines.of(text)())
     decimal_comma = delimiter == ";"  # a spreadsheet saved where a comma is the decimal point: 4,5 is four and a half
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     try:

@@ -999,12 +999,14 @@ def read_jsonl(content: Lines, source: str, options: IngestOptions) -> Iterator[
 def _sniff_delimiter(content: Lines, source: str) -> str:
     if source.casefold().endswith(".tsv"):
         return "\t"
-    return header_delimiter(next((line for line in content() if line != "\n"), "").removesuffix("\n"))
+    return header_delimiter(content())
 
 
-def header_delimiter(header: str) -> str:
-    """The delimiter of a CSV file whose header line is ``header``: the commonest of comma, tab and semicolon (the
-    one spreadsheets save with where a comma is the decimal point) outside quotes; a comma when there is none."""
+def header_delimiter(lines: Iterable[str]) -> str:
+    """The delimiter of a CSV file of ``lines``, read from its header, the first line that is not blank (the others
+    are not read): the commonest of comma, tab and semicolon (the one spreadsheets save with where a comma is the
+    decimal point) outside quotes; a comma when there is none."""
+    header = next((line for line in lines if line.strip()), "")
     counts = {d: 0 for d in (",", "\t", ";")}
     quoted = False
     for ch in header:

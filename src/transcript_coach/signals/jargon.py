@@ -39,6 +39,7 @@ from spacy.tokens import Doc, Span, Token
 
 from transcript_coach.data import load_json, parse_json_text
 from transcript_coach.errors import DataFileError
+from transcript_coach.ingest.decoding import Lines
 from transcript_coach.ingest.records import header_delimiter
 from transcript_coach.nlp import TranscriptDocs, doc_sentences, span_text, without_capitals_words
 from transcript_coach.redact import placeholder_tokens
@@ -329,7 +330,7 @@ def _validate_entry(item: Any, where: str, source: str, *, company: bool, allow_
 
 
 def _parse_csv(text: str, name: str) -> list[GlossaryEntry]:
-    delimiter = header_delimiter(next((line for line in text.splitlines() if line.strip()), ""))
+    delimiter = header_delimiter(Lines.of(text)())
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     columns: dict[str, int] = {"term": 0, "plain": 1, "aliases": 2}
     entries: list[GlossaryEntry] = []
