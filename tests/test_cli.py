@@ -495,6 +495,27 @@ def test_a_memory_limit_too_small_to_load_the_language_tables_is_named_without_a
     assert failed, "no limit made the run fail: the test no longer exercises a failure"
 
 
+@pytest.mark.skipif(os.name != "posix", reason="a limit on a process's address space (ulimit -v) is a POSIX feature")
+def test_under_a_limit_large_enough_to_load_a_bug_keeps_its_traceback(tmp_path):
+    """A limit on address space as a cluster sets one (gigabytes) is not why a run fails: an unexpected error there is
+    a bug to report, with its traceback, not a memory message."""
+    import resource
+    import subprocess
+    import sys
+
+    chat = tmp_path / "c.txt"
+    chat.write_text(GOOD_CHAT, encoding="utf-8")
+    bug = ("import sys; from transcript_coach import cli; "
+           "cli._make_coach = lambda *args, **kwargs: {}['a bug']; sys.argv[0] = 'transcript-coach'; cli.main()")
+    limit = 4096 * 1048576
+    done = subprocess.run([sys.executable, "-c", bug, "score", str(chat)], capture_output=True, text=True,
+                          timeout=120,
+                          preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (limit, limit)))
+    assert done.returncode == 1
+    assert "Traceback" in done.stderr and "KeyError: 'a bug'" in done.stderr, done.stderr
+    assert "want of memory" not in done.stderr
+
+
 @pytest.mark.parametrize("command, fmt", [("score", "jsonl"), ("score", "csv"), ("review", "jsonl"),
                                           ("agents", "json")])
 def test_standard_output_redirected_is_utf8_whatever_the_locale_says(tmp_path, command, fmt):

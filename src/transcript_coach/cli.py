@@ -38,7 +38,12 @@ from transcript_coach.ingest import (
 from transcript_coach.ingest.archive import locate
 from transcript_coach.ingest.base import PARSERS
 from transcript_coach.ingest.report_files import is_reports_file
-from transcript_coach.limits import DEFAULT_MAX_TURN_CHARS, DEFAULT_MAX_TURNS, DEFAULT_TIMEOUT_SECONDS
+from transcript_coach.limits import (
+    ADDRESS_SPACE_NEEDED,
+    DEFAULT_MAX_TURN_CHARS,
+    DEFAULT_MAX_TURNS,
+    DEFAULT_TIMEOUT_SECONDS,
+)
 from transcript_coach.model import Failure, Report
 from transcript_coach.parallel import default_jobs
 from transcript_coach.redact import RedactOptions, read_allow_file, redact_settings
@@ -802,9 +807,11 @@ def main() -> None:
     except MemoryError as exc:  # under a memory limit (ulimit -v), most likely while loading the language tables
         failure = exc.with_traceback(None)
     except Exception as exc:
-        # Under a limit on its address space (ulimit -v), a library fails to load in whatever way it fails (a shared
-        # object that cannot be mapped, thinc finding no BLIS): that limit is the cause to name, not a traceback
-        if _address_space_limit() is None:
+        # Under a limit on its address space (ulimit -v) smaller than loading needs, a library fails to load in
+        # whatever way it fails (a shared object that cannot be mapped, thinc finding no BLIS): that limit is the
+        # cause to name, not a traceback. Under no limit, or a larger one, a failure is more likely a bug.
+        limit = _address_space_limit()
+        if limit is None or limit >= ADDRESS_SPACE_NEEDED:
             raise
         failure = exc.with_traceback(None)
     finally:

@@ -36,6 +36,7 @@ DEFAULT_MAX_TURNS = int(_setting("max_turns", 1))
 DEFAULT_MAX_TURN_CHARS = int(_setting("max_turn_chars", 1))
 DEFAULT_TIMEOUT_SECONDS = float(_setting("timeout_seconds", 0))
 PIPELINE_NEW_STRINGS = int(_setting("pipeline_new_strings", 1))
+ADDRESS_SPACE_NEEDED = int(_setting("address_space_megabytes", 1) * 1024 * 1024)
 
 
 @dataclass(frozen=True, slots=True)
