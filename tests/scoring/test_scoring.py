@@ -144,6 +144,13 @@ def test_kept_specific_promise_beats_a_vague_one_on_follow_up(coach):
     assert score(coach, specific, "follow_up") > score(coach, vague, "follow_up")
 
 
+def test_a_fix_made_scores_higher_on_problem_solving_than_the_problem_seen(coach):
+    problem = ("customer", "I was charged twice for March.")
+    fixed = chat(problem, ("agent", "I've refunded the second charge of $49.00."), ("customer", "OK."))
+    seen = chat(problem, ("agent", "I can see the second charge of $49.00."), ("customer", "OK."))
+    assert score(coach, fixed, "problem_solving") > score(coach, seen, "problem_solving")
+
+
 def test_blame_lowers_professionalism(coach):
     calm = chat(UPSET, ("agent", FIX), THANKS)
     blame = chat(UPSET, ("agent", "You should have checked the address before ordering. " + FIX), THANKS)

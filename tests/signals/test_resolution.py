@@ -198,3 +198,48 @@ def test_refusal(hits, text, matched):
 ])
 def test_not_refusal(hits, text):
     assert _agent(hits, text, "resolution.refusal") == []
+
+
+@pytest.mark.parametrize("text, done", [
+    ("I've refunded the second charge.", ["I've refunded the second charge"]),
+    ("I have gone ahead and cancelled the order.", ["I have gone ahead and cancelled the order"]),
+    ("I went ahead and reset your password.", ["I went ahead and reset your password"]),
+    ("We already cancelled the renewal.", ["We already cancelled the renewal"]),
+    ("I’ve reissued the voucher.", ["I’ve reissued the voucher"]),
+    ("Okay, I've updated the address on the order.", ["I've updated the address on the order"]),
+    ("Your account has been unlocked.", ["Your account has been unlocked"]),
+    ("The duplicate charge is now reversed.", ["The duplicate charge is now reversed"]),
+    ("I can confirm your refund has been processed.", ["I can confirm your refund has been processed"]),
+    ("I've asked the driver to collect it today.", ["I've asked the driver to collect it today"]),
+])
+def test_action_taken(hits, text, done):
+    assert _agent(hits, text, "resolution.action") == done
+
+
+@pytest.mark.parametrize("text", [
+    "I haven't refunded it yet.",
+    "I have not cancelled the order.",
+    "I don't think we've refunded it.",
+    "Once I've processed the refund you'll get an email.",
+    "If it has been shipped, I'll stop it.",
+    "As soon as we've fixed the outage, I'll let you know.",
+    "We want to make sure this has been resolved for you.",
+    "It should have been refunded by now.",
+    "You'll have been credited by Friday.",
+    "We've just sent you a DM.",
+    "I have sent you a direct message with the details.",
+    "I just asked you for the order number.",
+    "I've escalated this to our billing team.",
+    "I've checked your account and I can see the charge.",
+    "We have issues with the courier today.",
+    "Has it been fixed?",
+    "We sent the parcel to the wrong address.",
+])
+def test_not_action_taken(hits, text):
+    assert _agent(hits, text, "resolution.action") == []
+
+
+def test_action_taken_is_an_agent_signal(hits):
+    found = hits(("customer", "I've cancelled the order myself and reset my password."), ("agent", "Thanks."),
+                 family="resolution")
+    assert [f for f, _, _ in found if f == "resolution.action"] == []

@@ -19,6 +19,13 @@
   complaint".
 - ``resolution.refusal`` (agent): "there's nothing I can do", "that's not possible", "not my department".
 - ``resolution.alternative`` (agent): another route offered ("alternatively", "if you'd prefer", "I can also").
+- ``resolution.action`` (agent): something already put right for the customer, in perfect or past phrasing ("I've
+  refunded the second charge", "I went ahead and cancelled it", "your account has been unlocked", "it's now fixed",
+  "I've asked the driver to collect it"); evidence from the start of its clause to the end of the sentence. Not when
+  negated ("I haven't refunded it yet"), in a clause of condition, time or doubt ("once I've processed it, ...", "if
+  it has been shipped", "to make sure it has been fixed"), after a modal ("it should have been refunded", "you'll
+  have been credited by then"), or when only a message was sent ("we've sent you a DM"). Escalating and transferring
+  have their own features; checking and noting are not actions here.
 - ``resolution.warm_handoff`` / ``resolution.cold_transfer`` (agent): a handoff that carries the context over
   ("I can see from the notes", "you won't need to repeat") vs one that leaves the customer to start again ("not my
   department", "you'll have to call").
@@ -39,18 +46,31 @@ from transcript_coach.signals.resources import Resources
 
 AGENT_FEATURES = frozenset({"resolution.steps", "resolution.confirmation_asked", "resolution.escalation",
                             "resolution.transfer", "resolution.refusal", "resolution.alternative",
-                            "resolution.warm_handoff", "resolution.cold_transfer"})
+                            "resolution.warm_handoff", "resolution.cold_transfer", "resolution.action"})
 CUSTOMER_FEATURES = frozenset({"resolution.confirmed", "resolution.unresolved", "resolution.manager_request"})
 
+Phrases = tuple[tuple[str, ...], ...]  # word sequences, each a phrase split on spaces
 # A list number at the start of a line or after whitespace ("1. Restart", "2) Try"), or "Step 3:".
 _NUMBERED = re.compile(r"(?<![^\s])(\d{1,2})[.)](?=[ \t]+\S)|\b[Ss]tep[ \t]?(\d{1,2})[ \t]?[:.)-]")
 
 
 @functools.cache
-def _settings() -> tuple[frozenset[str], tuple[tuple[str, ...], ...], int]:
+def _settings() -> tuple[frozenset[str], Phrases, int]:
     s = load_json("lexicons/resolution.json")["settings"]
     blockers = tuple(tuple(b.split()) for b in s["imperative_blockers"])
     return frozenset(s["sentence_openers"]), blockers, int(s["list_min_items"])
+
+
+@functools.cache
+def _action_blockers() -> tuple[Phrases, frozenset[str], Phrases, frozenset[str]]:
+    s = load_json("lexicons/resolution.json")["settings"]["action_blockers"]
+    return (tuple(tuple(b.split()) for b in s["clause"]), frozenset(s["before"]),
+            tuple(tuple(b.split()) for b in s["channel"]), frozenset(s["channel_fillers"]))
+
+
+def _starts(words: list[str], phrases: Phrases, at: int) -> bool:
+    """Whether one of ``phrases`` begins at ``words[at]``."""
+    return any(tuple(words[at:at + len(p)]) == p for p in phrases)
 
 
 def _instruction_verbs() -> frozenset[str]:
@@ -110,6 +130,26 @@ def _sentence_span(doc: Doc, sent: Span, start: int | None = None) -> tuple[int,
     return doc[first].idx, doc[end - 1].idx + len(doc[end - 1].text)
 
 
+def _done(doc: Doc, span: Span) -> int | None:
+    """Where the clause of an action match starts, when it states something done; None in a clause that opens with a
+    condition, time or doubt ("once I've processed it", "if it has been shipped", "make sure it has been fixed"),
+    after a modal ("it should have been refunded") or when what was sent is only a message ("we've sent you a DM")."""
+    clause, modals, channel, fillers = _action_blockers()
+    start = span.start
+    if start > span.sent.start and doc[start - 1].lower_ in modals:
+        return None
+    while start > span.sent.start and not doc[start - 1].is_punct:
+        start -= 1
+    before = [t.lower_ for t in doc[start:span.start]]
+    if any(_starts(before, clause, k) for k in range(len(before))):
+        return None
+    after = [t.lower_ for t in doc[span.end:min(span.end + 6, span.sent.end)]]
+    k = 0
+    while k < len(after) and k < 3 and after[k] in fillers:
+        k += 1
+    return None if _starts(after, channel, k) else start
+
+
 def _imperative(doc: Doc, span: Span, openers: frozenset[str], blockers, verbs: frozenset[str]) -> int | None:
     """Where an instruction starts when ``span`` is an instruction verb opening its sentence or a clause after a
     colon ("Here's what to do: unplug it"), after openers like "please", "now", "could you"; else None."""
@@ -123,7 +163,7 @@ def _imperative(doc: Doc, span: Span, openers: frozenset[str], blockers, verbs: 
         if not (token.is_punct or token.is_space or token.lower_ in openers or token.like_num):
             return None
     words = [t.lower_ for t in doc[span.start:min(span.start + 3, sent.end)]]
-    if any(tuple(words[:len(b)]) == b for b in blockers):
+    if _starts(words, blockers, 0):
         return None
     if words[0] == "try" and len(words) > 1 and words[1] in ("to", "and", "not"):
         # "try to restart it" is a step, "try to get some rest" is a kind word
@@ -173,6 +213,10 @@ def resolution(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
                 step_spans.append((*_sentence_span(doc, span.sent, span.start), rule))
             elif entry.feature == "resolution.steps":
                 step_spans.append((span.start_char, span.end_char, rule))
+            elif entry.feature == "resolution.action":
+                start = _done(doc, span)
+                if start is not None:
+                    yield Hit(entry.feature, turn.index, *_sentence_span(doc, span.sent, start), rule)
             elif entry.feature in AGENT_FEATURES:
                 if entry.feature == "resolution.confirmation_asked":
                     steps_seen = True
