@@ -211,6 +211,7 @@ def test_not_refusal(hits, text):
     ("The duplicate charge is now reversed.", ["The duplicate charge is now reversed"]),
     ("I can confirm your refund has been processed.", ["I can confirm your refund has been processed"]),
     ("I've asked the driver to collect it today.", ["I've asked the driver to collect it today"]),
+    ("We have reshipped it with express delivery.", ["We have reshipped it with express delivery"]),
 ])
 def test_action_taken(hits, text, done):
     assert _agent(hits, text, "resolution.action") == done
