@@ -56,6 +56,7 @@ def _read(name: str, data: bytes) -> None:
 
 
 MONEY = re.compile(load_json("lexicons/knowledge.json")["settings"]["money"])
+PERIOD = re.compile(load_json("lexicons/knowledge.json")["settings"]["period"])
 
 CASES = {
     "speaker label: run of opening brackets": (parse_label, "(" * N),
@@ -69,6 +70,8 @@ CASES = {
     "money amounts: '1,' repeated": (lambda s: list(MONEY.finditer(s)), "1," * (N // 2)),
     "money amounts: '11,' repeated": (lambda s: list(MONEY.finditer(s)), "11," * (N // 3)),
     "money amounts: '$1,' repeated": (lambda s: list(MONEY.finditer(s)), "$" + "1," * (N // 2)),
+    "periods: '1 to ' repeated": (lambda s: list(PERIOD.finditer(s)), "1 to " * (N // 5)),
+    "periods: '111 ' repeated": (lambda s: list(PERIOD.finditer(s)), "111 " * (N // 4)),
     "email From header of quotes": (_read, "c.eml", _email().replace(b"Dana <dana@example.com>", b'"' * N)),
     "email From header of dots": (_read, "c.eml", _email().replace(b"Dana <dana@example.com>", b"." * N)),
     "email To header of commas": (_read, "c.eml", _email().replace(b"support@example.com", b"a," * (N // 2))),

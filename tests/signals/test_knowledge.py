@@ -108,6 +108,11 @@ def test_not_guess(hits, text):
     ("The SM-G991B supports fast charging.", "SM-G991B", "regex:model-number"),
     ("That is error code E-102.", "error code E-102", "regex:error-code"),
     ("It costs 30 dollars a month.", "30 dollars", "regex:money"),
+    ("The refund shows in 3-5 business days.", "3-5 business days", "regex:period"),
+    ("It has a two-year warranty.", "two-year", "regex:period"),
+    ("Returns are free for 30 days.", "30 days", "regex:period"),
+    ("Descale it every three months.", "three months", "regex:period"),
+    ("Repairs take three to five working days.", "three to five working days", "regex:period"),
 ])
 def test_specific(analyze, text, specific, rule):
     report = analyze(("customer", "Help please."), ("agent", text))
@@ -122,9 +127,12 @@ def test_specific(analyze, text, specific, rule):
     "Share your story with #175stories!",
     "We're here from 8:00 am-9:00 pm ET.",
     "Your order ABC12345 failed with error 0x80070005.",  # echoed from the customer
+    "Give me 5 minutes to check.",  # minutes are process talk, not a fact
+    "It's been a day or two, I know.",
+    "You said it stopped 2 weeks ago.",  # echoed from the customer
 ])
 def test_not_specific(analyze, text):
-    report = analyze(("customer", "Order ABC12345 failed with error 0x80070005."), ("agent", text))
+    report = analyze(("customer", "Order ABC12345 failed with error 0x80070005 2 weeks ago."), ("agent", text))
     assert [e.text for e in report.evidence if e.feature == "knowledge.specific"] == []
 
 

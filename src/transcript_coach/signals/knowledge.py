@@ -9,8 +9,9 @@
 - ``knowledge.guess``: an uncertain diagnosis or trial and error - "it could be X or Y", "my guess is", "not sure but
   try", "worth a try". Where a guess and a hedge overlap ("it might be the router"), only the guess counts.
 - ``knowledge.specific``: exact, checkable answers: money amounts, percentages, version numbers, error codes, menu
-  paths ("Settings > Privacy > Location") and model or part numbers (letters and digits mixed, "SM-G991B"), with the
-  pattern as the rule (``regex:money`` ...). Figures the customer already wrote earlier do not count (echoing an
+  paths ("Settings > Privacy > Location"), periods of hours to years ("3-5 business days", "a two-year warranty",
+  "every three months"; minutes and seconds are process talk, "give me 5 minutes") and model or part numbers (letters
+  and digits mixed, "SM-G991B"), with the pattern as the rule (``regex:money`` ...). Figures the customer already wrote earlier do not count (echoing an
   order number is not product knowledge); times and ordinals ("5pm", "24h", "3rd") are not model numbers.
 
 Only agent turns are read: a customer's "I don't know" is not the agent's knowledge.
@@ -27,7 +28,7 @@ from transcript_coach.nlp import TranscriptDocs, doc_text
 from transcript_coach.signals import Hit, extractor, span_hit
 from transcript_coach.signals.resources import Resources
 
-_PATTERNS = ("money", "percent", "version", "error_code", "menu_path", "model_number")
+_PATTERNS = ("money", "percent", "version", "error_code", "menu_path", "period", "model_number")
 
 
 @functools.cache
