@@ -91,11 +91,18 @@ def test_no_paraphrase(analyze, agent):
     assert rules(analyze, *turns, feature="listening.paraphrase") == []
 
 
-def test_paraphrase_reads_the_latest_customer_block(analyze):
-    turns = (("customer", "My blender arrived with a cracked jug."), ("agent", "Let me look."),
-             ("customer", "Also the lid is missing."),
-             ("agent", "I'm sorry the blender arrived with a cracked jug."))
-    assert rules(analyze, *turns, feature="listening.paraphrase") == []
+def test_paraphrase_reads_the_opening_and_the_latest_customer_block(analyze):
+    opening = (("customer", "My blender arrived with a cracked jug."), ("agent", "What's the order number?"),
+               ("customer", "It's 55120."))
+    summed_up = ("agent", "I'm sorry the blender arrived with a cracked jug.")
+    assert [t for t, _, turn, _ in rules(analyze, *opening, summed_up, feature="listening.paraphrase")] == [
+        "I'm sorry the blender arrived with a cracked jug."]
+    greeted_first = (("customer", "Hello there."), ("agent", "Hi, how can I help?"), *opening)
+    assert len(rules(analyze, *greeted_first, summed_up, feature="listening.paraphrase")) == 1
+    middle = (("customer", "My toaster is fine but the kettle leaks."), ("agent", "Let me look."),
+              ("customer", "My blender arrived with a cracked jug."), ("agent", "Let me look."),
+              ("customer", "Also the lid is missing."))
+    assert rules(analyze, *middle, summed_up, feature="listening.paraphrase") == []
 
 
 # --- reuse of details ----------------------------------------------------------------------------------------------

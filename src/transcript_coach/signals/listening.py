@@ -7,10 +7,11 @@ Positive signals (agent turns):
   do not count after a negation in the same clause (``negation_before``: "I don't see", "I dont understand"; a lone
   "no," as in "Oh no, ..." is not a negation).
 - ``listening.paraphrase``: an agent sentence that reflects the customer's own words: it shares at least
-  ``paraphrase_min_overlap`` content lemmas with the customer's latest block of turns, and those shared lemmas are at
-  least ``paraphrase_min_ratio`` of the sentence's content lemmas. Content lemmas are lemmas of tokens that are not
-  stop words, punctuation, numbers, words in ``ignore_lemmas`` or very common English words (wordfreq Zipf frequency
-  at least ``common_zipf``). Evidence: the agent sentence; value: the ratio.
+  ``paraphrase_min_overlap`` content lemmas with the customer's latest block of turns or their first block with
+  content words (the problem as first told, often summed up only after an order number was asked for), and those
+  shared lemmas are at least ``paraphrase_min_ratio`` of the sentence's content lemmas. Content lemmas are lemmas of
+  tokens that are not stop words, punctuation, numbers, words in ``ignore_lemmas`` or very common English words
+  (wordfreq Zipf frequency at least ``common_zipf``). Evidence: the agent sentence; value: the ratio.
 - ``listening.clarifying``: clarifying and confirming questions ("just to confirm", "do you mean").
 - ``listening.detail_reuse``: the agent uses a detail the customer gave first: an order/reference code, an email, a
   phone number, a date, the customer's name (from "my name is ..." or the chat's speaker label) or a product name
@@ -376,6 +377,7 @@ def listening_signals(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
 
 def _agent_signals(turns, res: Resources, w: Words, content: dict[int, set[str]]) -> Iterator[Hit]:
     block: list[int] = []  # the customer's latest block of consecutive turns (their indexes)
+    opening: list[int] = []  # the customer's first block with content words: the problem as first told
     block_open = False
     given: dict[str, str] = {}  # detail key -> kind, for details the customer gave first
     agent_said: set[str] = set()
@@ -411,7 +413,9 @@ def _agent_signals(turns, res: Resources, w: Words, content: dict[int, set[str]]
         if turn.role == "agent":
             found = matches(res, FAMILY, doc)
             yield from _phrases(turn, doc, found)
-            context = set().union(*(content[i] for i in block))
+            if not any(content[i] for i in opening):  # "Hi" alone is no opening
+                opening = block
+            context = set().union(*(content[i] for i in set(opening + block)))
             yield from _paraphrase(turn, doc, context, res)
             yield from _reuse(turn, doc, said[turn.index], given, names, products)
             yield from _reask(turn, doc, w, found, fields, said[turn.index])
