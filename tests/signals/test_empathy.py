@@ -158,6 +158,8 @@ def test_exploration_negatives(agent, text):
     ("I'm sorry, I can't find that order.", ["sorry"]),
     ("We're sorry your order is late.", ["sorry your order is late"]),
     ("Sorry you had to wait so long.", ["Sorry you had to wait"]),
+    ("I'm sorry you didn't hear back, that's not okay.", ["sorry you didn't hear back"]),
+    ("So sorry you haven’t received the refund yet.", ["sorry you haven’t received the refund yet"]),
     ("My bad, I sent the wrong link.", ["My bad"]),
     ("I'm so sorry about that, let me fix it.", ["sorry about that"]),
 ])
