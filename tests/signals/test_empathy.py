@@ -237,9 +237,14 @@ def test_empathy_after_customer_emotion_is_responsive(analyze):
     assert found == [("sorry to hear that", "context:customer-emotion", 1)]
 
 
-def test_empathy_after_a_problem_is_responsive(analyze):
-    found = rules(analyze, ("customer", "The app keeps crashing when I upload photos."),
-                  ("agent", "I understand, let me check."), feature="empathy.responsive")
+@pytest.mark.parametrize("problem", [
+    "The app keeps crashing when I upload photos.",
+    "I ordered a large jacket but received a medium.",
+    "Hello, my parcel is for my trip next week. Can you help?",
+])
+def test_empathy_after_a_problem_is_responsive(analyze, problem):
+    found = rules(analyze, ("customer", problem), ("agent", "I understand, let me check."),
+                  feature="empathy.responsive")
     assert found == [("I understand", "context:customer-problem", 1)]
 
 
