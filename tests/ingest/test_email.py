@@ -439,6 +439,27 @@ def test_a_support_mailbox_is_the_agent_without_any_roster(sender, speaker):
     assert summary(t) == [("customer", "Mia Novak"), ("agent", speaker)]
 
 
+@pytest.mark.parametrize(
+    "sender, sign_off, speaker",
+    [
+        ("Brightwave Support Team <help@brightwave.example>", "Kind regards,\nJordan", "Jordan"),
+        ("help@brightwave.example", "Thanks, Jordan Lee", "Jordan Lee"),
+        ("Brightwave Customer Care <care@brightwave.example>", "Best,\nThe Brightwave Team",
+         "Brightwave Customer Care"),  # a team signed it: no person to name
+        ("Sam Reyes <customer.support@brightwave.example>", "Kind regards,\nSam", "Sam Reyes"),  # a person already
+        ("Brightwave Support <help@brightwave.example>", "Jordan", "Brightwave Support"),  # a name, no sign-off
+    ],
+)
+def test_an_agent_writing_as_a_team_is_named_by_the_sign_off(sender, sign_off, speaker):
+    data = (f"From: {sender}\nTo: Mia Novak <mia@example.net>\nSubject: Re: Router\n"
+            "Date: Mon, 3 Mar 2025 10:00:00 +0000\n\nThe engineer comes on Friday.\n\n"
+            f"{sign_off}\nBrightwave Broadband\nTel: 0800 000 000\n\n"
+            "On Mon, 3 Mar 2025 at 09:00, Mia Novak <mia@example.net> wrote:\n> When does the engineer come?\n")
+    [t] = read_text(data)
+    assert summary(t) == [("customer", "Mia Novak"), ("agent", speaker)]
+    assert t.agents == (speaker,)
+
+
 def test_a_support_role_in_the_signature_makes_the_agent_and_the_other_domain_the_customer():
     # the customer's text has an agent cue ("my name is"), the agent's text none: the signature decides
     data = ("From: Ines Duarte <ines.duarte@harbourline.example>\nTo: Siobhan Kelly <siobhan@example.org>\n"

@@ -69,7 +69,10 @@ Roles
     agent; in a thread with an agent, authors from other organisations are customers; and in a thread of two
     people, once one side is decided the other is the opposite. A decided author's label gets ``(Support)`` or
     ``(Customer)`` (read by ``finish`` as a role word), so rosters and ``--agent-domain`` still win; with a roster
-    naming someone in the file no ``(Support)`` is added (the roster names the agents). Everyone else is left to
+    naming someone in the file no ``(Support)`` is added (the roster names the agents). An agent whose display name is
+    a team (``Support Team``, ``ShopFast Customer Care``) or who has none is named by the reply's sign-off
+    (``Kind regards,`` / ``Jordan``; not ``The ShopFast Team``), so that per-agent profiles follow the person who
+    wrote; the address is unchanged, for ``--agent-domain``. Everyone else is left to
     ``finish``'s cue phrases (a lone outbound email from ``support@`` is the agent, with ``finish``'s one-sided
     warning).
 
@@ -1544,11 +1547,14 @@ def _in_roster(entry: _Entry, options: IngestOptions) -> bool:
 def _raw_turn(entry: _Entry, roles: dict[str, Role], options: IngestOptions, named_roster: bool) -> RawTurn:
     """The turn of an entry: its author's name as label, with ``(Support)`` or ``(Customer)`` added when the mail
     decided the role (a roster still wins in ``finish``; when a roster names someone in the file, it names the
-    agents and no ``(Support)`` is added)."""
+    agents and no ``(Support)`` is added). An agent writing as a team (``Support Team``, or an address with no
+    display name) is named by the reply's sign-off (``Kind regards,`` / ``Jordan``) when there is one."""
     name, address = entry.name, entry.address
-    label = name or address
     role: Role | None = None
     decided = roles.get(entry.key)
+    if decided == "agent" and (not name or _support_name(name)):
+        name = _signed_name(entry.text) or name  # a shared mailbox: the agent is who signed the reply
+    label = name or address
     if address and _rostered(address, options):
         role = "agent"
     elif label and decided is not None and parse_label(label).role is None:
@@ -1559,6 +1565,22 @@ def _raw_turn(entry: _Entry, roles: dict[str, Role], options: IngestOptions, nam
         else:
             label = f"{label} ({'Support' if decided == 'agent' else 'Customer'})"
     return RawTurn(text=entry.text, label=label, role=role, timestamp=entry.date, line=entry.line, address=address)
+
+
+def _signed_name(text: str) -> str | None:
+    """The person's name an email ends with after its sign-off (``Kind regards,`` / ``Jordan``, ``Thanks, Jordan``),
+    when it names a person rather than a team (``The ShopFast Team``)."""
+    lines = [line.strip() for line in text.splitlines()[-3:] if line.strip()][-2:]
+    if not lines:
+        return None
+    match = _CLOSING.match(lines[-1]) if len(lines[-1]) <= 80 else None
+    if match:
+        name = (match["name"] or "").strip(" .-")
+    elif len(lines) == 2 and len(lines[0]) <= 80 and (closing := _CLOSING.match(lines[0])) and not closing["name"]:
+        name = lines[1].strip(" .-")
+    else:
+        return None
+    return name if name and _name_like(name) and not _support_name(name) else None
 
 
 def _rostered(address: str, options: IngestOptions) -> bool:
