@@ -279,6 +279,10 @@ def test_ledger_kept_beats_overdue(analyze):
     ("I'll send it by Friday.", datetime(2024, 5, 10, 18), datetime(2024, 5, 17, 17)),
     ("I'll send it next Friday.", datetime(2024, 5, 10, 9), datetime(2024, 5, 17, 17)),
     ("I'll call you on Monday afternoon.", datetime(2024, 5, 8, 10), datetime(2024, 5, 13, 17)),
+    # a window: its end
+    ("A courier will collect it on Thursday between 9am and 1pm.", datetime(2024, 5, 8, 10), datetime(2024, 5, 9, 13)),
+    ("We'll deliver it tomorrow from 9 to 1pm.", datetime(2024, 5, 8, 10), datetime(2024, 5, 9, 13)),
+    ("I'll call you on Monday between you and me.", datetime(2024, 5, 8, 10), datetime(2024, 5, 13, 17)),
     # relative: exactly that long
     ("I'll call you within the hour.", datetime(2024, 5, 8, 9, 14), datetime(2024, 5, 8, 10, 14)),
     ("You'll get a reply within 24 hours.", datetime(2024, 5, 8, 9, 14), datetime(2024, 5, 9, 9, 14)),

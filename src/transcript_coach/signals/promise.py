@@ -35,7 +35,8 @@ Decisions (documented here because tests and the ledger rely on them)
   end of business (``settings.due.end_of_business``, 17:00) - today if said on a Friday before 17:00, otherwise the
   next Friday; "next Friday" is the next Friday strictly after today; "tomorrow" 17:00 of the next day, "tomorrow
   morning" 12:00, "afternoon" 17:00, "evening" 21:00, "tonight" / "before you go to sleep" 23:59 today; "end of day"
-  / "today" 17:00 (23:59 when said after 17:00); "by 5pm" today at 17:00 (tomorrow if 17:00 has passed); "within
+  / "today" 17:00 (23:59 when said after 17:00); "by 5pm" today at 17:00 (tomorrow if 17:00 has passed); a day
+  with a window ("Thursday between 9am and 1pm", "tomorrow from 9 to 1pm") at the window's end; "within
   the hour" / "within 24 hours" exactly that long after the turn; "in 3-5 business days" the end of business of the
   5th business day after (ranges take the upper bound, business days skip Saturdays and Sundays, no holidays);
   "in 2 days" / "within a week" the end of business of that day; "this week" / "end of the week" Friday 17:00, "next
@@ -426,8 +427,17 @@ def _clock(words, j: int, v: _Vocab) -> tuple[int, tuple[int, int]] | None:
 
 
 def _clock_after(words, end: int, v: _Vocab) -> tuple[int, tuple[int, int]] | None:
-    if end < len(words) and words[end] in ("at", "by", "before", "around"):
+    """A time after a day: "at 10am", "by 3pm", or a window ("between 9am and 1pm", "from 9 to 1pm"), whose end is
+    the deadline."""
+    if end >= len(words):
+        return None
+    if words[end] in ("at", "by", "before", "around"):
         return _clock(words, end + 1, v)
+    if words[end] in ("between", "from") and end + 1 < len(words):
+        start = _clock(words, end + 1, v)
+        k = start[0] if start else end + 2 if words[end + 1].isdigit() and len(words[end + 1]) <= 2 else None
+        if k is not None and k < len(words) and words[k] in ("and", "to", "until", "till", "-", "\u2013"):
+            return _clock(words, k + 1, v)
     return None
 
 
