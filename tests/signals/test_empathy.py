@@ -241,6 +241,7 @@ def test_empathy_after_customer_emotion_is_responsive(analyze):
     "The app keeps crashing when I upload photos.",
     "I ordered a large jacket but received a medium.",
     "Hello, my parcel is for my trip next week. Can you help?",
+    "Hi, yeah, my bill this month is double what it normally is.",
 ])
 def test_empathy_after_a_problem_is_responsive(analyze, problem):
     found = rules(analyze, ("customer", problem), ("agent", "I understand, let me check."),

@@ -88,6 +88,7 @@ def _customer_after_steps(hits, text):
     ("Sorted, thanks.", "Sorted, thanks"),
     ("Perfect, that did the trick.", "that did the trick"),
     ("ok all good now", "all good now"),
+    ("Oh great, that's much better. Thanks.", "that's much better"),
 ])
 def test_confirmed(hits, text, confirmed):
     assert _customer_after_steps(hits, text) == [("resolution.confirmed", confirmed)]
@@ -212,6 +213,7 @@ def test_not_refusal(hits, text):
     ("I can confirm your refund has been processed.", ["I can confirm your refund has been processed"]),
     ("I've asked the driver to collect it today.", ["I've asked the driver to collect it today"]),
     ("We have reshipped it with express delivery.", ["We have reshipped it with express delivery"]),
+    ("Done. I've rebilled it with the actual reading.", ["I've rebilled it with the actual reading"]),
 ])
 def test_action_taken(hits, text, done):
     assert _agent(hits, text, "resolution.action") == done
