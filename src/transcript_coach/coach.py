@@ -37,6 +37,7 @@ from transcript_coach.signals import extract
 from transcript_coach.signals.jargon import plain_language
 from transcript_coach.signals.promise import ledger
 from transcript_coach.signals.resources import Resources
+from transcript_coach.signals.structure import name_introduced_agents
 from transcript_coach.skill_models import load_skill_models
 
 
@@ -173,6 +174,8 @@ class Coach:
                 warnings=tuple(warnings),
             )
         evidence = extract(docs, resources)
+        transcript, named = name_introduced_agents(transcript, evidence)
+        warnings.extend(named)
         features = vectorize(evidence)
         metrics["features"] = features
         analysed = Analysed(transcript, evidence, features, self.rubric.conditions)

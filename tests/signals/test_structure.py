@@ -75,6 +75,47 @@ def test_introduction_uses_the_agent_speaker_name(analyze, text, intro):
     assert [e.text for e in report.evidence if e.feature == "structure.introduction"] == [intro]
 
 
+def _speakers(report):
+    return [(t.role, t.speaker) for t in report.transcript.turns]
+
+
+@pytest.mark.parametrize("label, text, name", [
+    ("SPEAKER_00", "Thank you for calling Northwind, my name is Priti, how can I help?", "Priti"),
+    ("Agent", "Hi, my name's Priya Shah.", "Priya Shah"),
+    ("Rep", "Hello! Bea here from billing.", "Bea"),
+    ("Speaker 1", "You're speaking with Lucia today.", "Lucia"),
+    (None, "Hi, I'm Sam, your support agent.", "Sam"),
+])
+def test_an_agent_labelled_without_a_name_is_named_after_their_introduction(analyze, label, text, name):
+    report = analyze({"role": "customer", "speaker": "SPEAKER_01", "text": "hi, my bill is wrong"},
+                     {"role": "agent", "speaker": label, "text": text},
+                     {"role": "customer", "speaker": "SPEAKER_01", "text": "ok"},
+                     {"role": "agent", "speaker": label, "text": "Let me check."})
+    assert _speakers(report) == [("customer", "SPEAKER_01"), ("agent", name)] * 2
+    assert report.transcript.agents == (name,)
+    assert [w for w in report.warnings if "introduction" in w] == [
+        f"roles: agent {label or '(no name)'!r} named {name!r} after their introduction in turn 2"]
+
+
+def test_a_second_introduction_under_the_same_label_names_the_turns_from_there_on(analyze):
+    report = analyze(("customer", "my bill is wrong"), ("agent", "Let me look."),
+                     ("agent", "Hi, I'm Sam from billing."), ("customer", "ok"),
+                     ("agent", "Hi, this is Priya, taking over from Sam."), ("customer", "thanks"))
+    assert [t.speaker for t in report.transcript.turns if t.role == "agent"] == ["Sam", "Sam", "Priya"]
+    assert report.transcript.agents == ("Sam", "Priya")
+
+
+@pytest.mark.parametrize("label, text", [
+    ("Tom", "Hi, this is Ravi from Acme."),  # the label names someone already
+    ("Agent", "Thank you for calling, you've reached Northwind."),  # the company, not the agent
+    ("Agent", "I'm happy to help with that."),
+])
+def test_agents_are_not_renamed_without_an_introduction_of_their_own(analyze, label, text):
+    report = analyze({"role": "customer", "text": "hi"}, {"role": "agent", "speaker": label, "text": text})
+    assert _speakers(report)[1] == ("agent", label)
+    assert not [w for w in report.warnings if "introduction" in w]
+
+
 def test_name_use_from_speaker_label(analyze):
     report = analyze({"role": "customer", "speaker": "Maria Lopez", "text": "my parcel is lost"},
                      {"role": "agent", "speaker": "Sam", "text": "Sorry Maria, let me check. Ms Lopez, is that right?"})

@@ -16,16 +16,24 @@
   there's anything else"; negated ones ("there isn't anything else I can do") do not count.
 - ``structure.thanks``: "thank you for contacting us / your patience / waiting / choosing ...".
 - ``structure.farewell``: "have a great day", "take care", "goodbye", "kind regards".
+
+``name_introduced_agents`` then names an agent whose speaker label names nobody ("Agent", "Rep", "SPEAKER_00",
+"Speaker 1", an e-mail address) after their introduction ("my name is Priti", "this is Ravi"): every turn of that
+speaker from the introduction on (and the turns before the first one), with a warning saying so. A second
+introduction under the same label ("Hi, this is Sam taking over") names the turns from there on.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
 
 from spacy.tokens import Doc, Span
 
 from transcript_coach.data import load_json
+from transcript_coach.model import Evidence, Transcript
 from transcript_coach.nlp import TranscriptDocs, doc_sentences, doc_text
 from transcript_coach.redact import placeholder_spans
 from transcript_coach.signals import Hit, extractor, span_hit
@@ -151,3 +159,49 @@ def _starts_sentence(doc: Doc, span: Span, opening: set[int]) -> bool:
         return False
     return all(t.is_punct or t.is_space or t.lower_ in ("hi", "hello", "hey", "and", "oh", "well") for t in
                doc[sentence.start:span.start])
+
+
+_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+_MY_NAME = re.compile(r"^\W*my\s+name(?:\s+is|\s*['’]s)\s*", re.IGNORECASE)
+
+
+def _introduced(evidence: Evidence) -> str | None:
+    """The name an introduction's evidence gives ("my name is Priti Shah" -> "Priti Shah", "Sam here" -> "Sam"), or
+    None when it reads as the company ("you've reached Northwind")."""
+    entry = evidence.rule.rpartition("#")[2]
+    text = _MY_NAME.sub("", evidence.text) if entry == "intro.my_name" else evidence.text
+    words = _WORD.findall(text)
+    if not words or "reached" in (w.lower() for w in words):
+        return None
+    name = words if entry == "intro.my_name" else words[:1] if entry == "intro.name_here" else words[-1:]
+    return " ".join(name) if name and all(w[0].isupper() for w in name) else None
+
+
+def name_introduced_agents(transcript: Transcript, evidence: Sequence[Evidence]) -> tuple[Transcript, tuple[str, ...]]:
+    """The transcript with agents whose speaker label names nobody named after their own introduction, and a warning
+    for each naming (see the module docstring)."""
+    generic = _settings()[1]
+    agents = {t.index: t for t in transcript.turns if t.role == "agent" and not _speaker_names(t.speaker, generic)}
+    names: dict[int, str] = {}
+    for e in evidence:
+        if e.feature == "structure.introduction" and e.turn in agents and e.turn not in names:
+            name = _introduced(e)
+            if name is not None:
+                names[e.turn] = name
+    if not names:
+        return transcript, ()
+    first: dict[str | None, str] = {}
+    for index in sorted(names):
+        first.setdefault(agents[index].speaker, names[index])
+    current: dict[str | None, str] = {}
+    turns, warnings = [], []
+    for turn in transcript.turns:
+        label = turn.speaker
+        if turn.index in agents and label in first:
+            if turn.index in names and names[turn.index] != current.get(label):
+                current[label] = names[turn.index]
+                warnings.append(f"roles: agent {label or '(no name)'!r} named {names[turn.index]!r} after their "
+                                f"introduction in turn {turn.index + 1}")
+            turn = replace(turn, speaker=current.get(label, first[label]))
+        turns.append(turn)
+    return replace(transcript, turns=tuple(turns)), tuple(warnings)
