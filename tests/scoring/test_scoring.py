@@ -151,6 +151,12 @@ def test_a_fix_made_scores_higher_on_problem_solving_than_the_problem_seen(coach
     assert score(coach, fixed, "problem_solving") > score(coach, seen, "problem_solving")
 
 
+def test_an_update_that_keeps_an_earlier_promise_scores_follow_up(coach):
+    update = chat(("agent", "Hi Dana, as promised when we spoke on Tuesday, I've checked your refund: it went out "
+                            "yesterday."), start=None)
+    assert score(coach, update, "follow_up") > 55
+
+
 def test_blame_lowers_professionalism(coach):
     calm = chat(UPSET, ("agent", FIX), THANKS)
     blame = chat(UPSET, ("agent", "You should have checked the address before ordering. " + FIX), THANKS)

@@ -189,6 +189,23 @@ def test_keeping_in_the_same_turn_does_not_count(hits):
     assert [f for f, _, _ in found if f == "promise.kept"] == []
 
 
+@pytest.mark.parametrize("text, found", [
+    ("As promised, I've checked on your refund this morning.", ["As promised"]),
+    ("Hi Chris, just following up on the refund we talked about.", ["just following up"]),
+    ("Further to our call yesterday, the engineer is booked.", ["Further to our call"]),
+    ("Thanks for your email. Further to your question, the fee is $5.", []),  # a reply, not a follow-up
+    ("I'm not following up on that, sorry.", []),
+])
+def test_follow_through_on_an_earlier_contact(hits, text, found):
+    turns = hits(("agent", text), family="promise")
+    assert [t for f, t, _ in turns if f == "promise.follow_through"] == found
+
+
+def test_follow_through_is_the_agents(hits):
+    turns = hits(("customer", "As promised, here's the photo."), ("agent", "Thanks."), family="promise")
+    assert [f for f, _, _ in turns if f == "promise.follow_through"] == []
+
+
 def test_the_best_matching_promise_is_kept(analyze):
     report = analyze(("customer", "Two problems."),
                      ("agent", "I'll email you the return label. I'll also refund the shipping fee."),

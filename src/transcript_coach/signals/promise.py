@@ -15,6 +15,9 @@ Features
 - ``promise.due``: the due expression of a commitment ("by Friday", "within the hour", "in 3-5 business days").
 - ``promise.kept``: the later agent sentence that keeps an earlier commitment ("I've just sent the confirmation",
   "Done - the refund is processed", "as promised, ...").
+- ``promise.follow_through``: the agent coming back to an earlier contact or promise, which may lie in another
+  conversation ("As promised when we chatted on Tuesday, ...", "just following up on", "as agreed"): an outbound
+  update that keeps a promise from last week's chat has no commitment of its own to keep.
 
 Decisions (documented here because tests and the ledger rely on them)
 - Actors (named in the rule: ``commitment:i``, ``:we``, ``:team``, ``:someone``, ``:you-will``, ``:let-me``): "I",
@@ -72,7 +75,7 @@ from transcript_coach.data import load_json
 from transcript_coach.ingest.timestamps import seconds_between
 from transcript_coach.model import Evidence, Promise, Timestamp
 from transcript_coach.nlp import TranscriptDocs, doc_sentences
-from transcript_coach.signals import Hit, extractor
+from transcript_coach.signals import Hit, extractor, span_hit
 from transcript_coach.signals.resources import Resources
 
 COMMITMENT_FEATURES = ("promise.specific", "promise.vague", "promise.conditional", "promise.immediate")
@@ -976,6 +979,9 @@ def promises(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
     found: list[_Commitment] = []
     for turn, doc in docs.turns(role="agent"):
         found.extend(_find(turn.index, doc, lexicon, v))
+        for match in lexicon.matches(doc):
+            if match.entry.feature == "promise.follow_through":
+                yield span_hit(match.entry.feature, turn.index, match.span, f"lexicon:promise#{match.entry.id}")
     for c in found:
         yield Hit(c.feature, c.turn, c.start, c.end, c.rule)
         if c.due:
