@@ -246,3 +246,27 @@ def test_action_taken_is_an_agent_signal(hits):
     found = hits(("customer", "I've cancelled the order myself and reset my password."), ("agent", "Thanks."),
                  family="resolution")
     assert [f for f, _, _ in found if f == "resolution.action"] == []
+
+
+@pytest.mark.parametrize("text, handoff", [
+    ("I can see from the notes that the router was replaced.", "I can see from the notes"),
+    ("Hi, I'm Priya. I can see from your chat with our assistant that the account is locked.",
+     "I can see from your chat"),
+    ("I'm passing this to billing, so you won't need to repeat anything.", "you won't need to repeat"),
+])
+def test_warm_handoff(hits, text, handoff):
+    assert _agent(hits, text, "resolution.warm_handoff") == [handoff]
+
+
+@pytest.mark.parametrize("text, transfer", [
+    ("That's not my department.", "not my department"),
+    ("You'll have to call the other number and explain it again.", "You'll have to call"),
+])
+def test_cold_transfer(hits, text, transfer):
+    assert _agent(hits, text, "resolution.cold_transfer")[:1] == [transfer]
+
+
+def test_a_handoff_phrase_from_the_customer_is_not_the_agents(hits):
+    found = hits(("customer", "I can see from your chat history that nobody answered."), ("agent", "Sorry."),
+                 family="resolution")
+    assert [f for f, _, _ in found if f in ("resolution.warm_handoff", "resolution.cold_transfer")] == []
