@@ -76,6 +76,15 @@ def test_closing_wishes_are_weak(analyze):
     assert [e.value for e in report.evidence if e.feature == "empathy.emotional_reaction"] == [0.5]
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("Thanks for your patience.\n\nBest wishes,\nElena Varga", []),  # an email's sign-off: a farewell
+    ("Take care,\nSam", []),
+    ("All the best with the new flat, and take care.\n\nKind regards,\nSam", ["All the best", "take care"]),
+])
+def test_a_sign_off_is_no_closing_wish(agent, text, expected):
+    assert agent(text, "empathy.emotional_reaction") == expected
+
+
 # --- interpretations -----------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("text, expected", [
@@ -92,6 +101,16 @@ def test_closing_wishes_are_weak(analyze):
     ("We understand your frustration.", ["We understand", "your frustration"]),
 ])
 def test_interpretation_positives(agent, text, expected):
+    assert agent(text, "empathy.interpretation") == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("I've also switched on an add-on block, so nothing new can be added.", []),  # an action
+    ("I'm also sending you the label by email.", []),
+    ("I also checked the courier's records.", []),
+    ("I've also been through a broken boiler in winter.", ["I've also"]),  # a shared experience
+])
+def test_i_also_is_shared_experience_only_before_no_action(agent, text, expected):
     assert agent(text, "empathy.interpretation") == expected
 
 

@@ -6,9 +6,10 @@ awful" does):
 
 - ``empathy.emotional_reaction``: warmth, compassion, concern, sympathy ("I'm so sorry to hear that", "that sounds
   really stressful", "oh no", "hang in there"). Evidence: the phrase; value: 1, or 0.5 for closing wishes ("good
-  luck", "take care").
+  luck", "take care"; not an email's sign-off, "Best wishes," on a line of its own above the name).
 - ``empathy.interpretation``: understanding of the customer's feelings or experience, inferred or shared ("I
-  understand how frustrating", "it sounds like you've been let down", "that must be hard", "I've been there").
+  understand how frustrating", "it sounds like you've been let down", "that must be hard", "I've been there"; not
+  "I've also" before an action, ``shared_not_before``: "I've also switched on a block").
   Also, as a sentence (rule ``self-disclosure``), the agent sharing an experience of their own: a feeling,
   mental-health or family word (``disclosure_words``) whose nearest pronoun before it, within ``disclosure_window``
   tokens, is first person singular and not negated ("My mum struggled with this too"; not "I hope you feel better").
@@ -68,6 +69,7 @@ class Settings:
     other_words: frozenset[str]
     disclosure_words: frozenset[str]
     disclosure_window: int
+    shared_not_before: tuple[tuple[str, ...], ...]  # "I've also sent ...": an action, not a shared experience
     skip: PhraseMatcher  # identifier requests and offers/checks: not exploration
 
 
@@ -94,6 +96,7 @@ def settings(res: Resources) -> Settings:
             other_words=frozenset(w.lower() for w in get("other_words")),
             disclosure_words=frozenset(w.lower() for w in get("disclosure_words")),
             disclosure_window=int(get("disclosure_window")),
+            shared_not_before=tuple(tuple(p.lower().split()) for p in get("shared_not_before")),
             skip=skip,
         )
 
@@ -139,6 +142,8 @@ def _turn_hits(turn: Turn, doc: Doc, found: list[Match], cfg: Settings, w: Words
     by_feature: dict[str, list[Match]] = {}
     bare: list[Match] = []
     for m in found:
+        if _not_empathy(m, doc, cfg):
+            continue
         if m.entry.feature == "empathy.exploration":
             cue_sentences.setdefault(starts[bisect_right(starts, m.span.start) - 1], m.entry.id)
         elif m.entry.id == "sorry.any":
@@ -175,6 +180,25 @@ def _turn_hits(turn: Turn, doc: Doc, found: list[Match], cfg: Settings, w: Words
             yield span_hit("empathy.exploration", turn.index, trimmed(sent), rule), ""
         if sent.start not in interpreted and _self_disclosure(sent, cfg):
             yield span_hit("empathy.interpretation", turn.index, trimmed(sent), "self-disclosure"), ""
+
+
+def _not_empathy(m: Match, doc: Doc, cfg: Settings) -> bool:
+    """A closing wish that is an email's sign-off ("Best wishes," / "Elena" on lines of their own: a farewell, not a
+    reaction), or "I've also" / "I'm also" before an action ("I've also switched on a block"), not a shared
+    experience."""
+    span = m.span
+    if m.entry.id == "er.closing":
+        before = doc[span.start - 1] if span.start else None
+        end = span.end
+        while end < len(doc) and doc[end].is_punct:
+            end += 1
+        after = doc[end] if end < len(doc) else None
+        return ((before is None or (before.is_space and "\n" in before.text))
+                and (after is None or (after.is_space and "\n" in after.text)))
+    if m.entry.id == "ip.shared":
+        following = [t.lower_ for t in doc[span.end:span.end + 3]]
+        return any(tuple(following[:len(p)]) == p for p in cfg.shared_not_before)
+    return False
 
 
 def _extend(span: Span, sent_end: int, cfg: Settings) -> Span:
