@@ -2,8 +2,9 @@
 conversation; improvements come with a better phrasing that fits this conversation.
 
 Which skills get a note follows from the scores (strongest and weakest first); what the note quotes follows from the
-contribution that moved the score most; the suggested phrasing comes from templates in the rubric (``coaching``),
-filled with this conversation's own words: the jargon term's plain word, the customer's name, their problem.
+contribution that moved the score most (for a strength, the agent's strongest evidence of it); the suggested phrasing
+comes from templates in the rubric (``coaching``), filled with this conversation's own words: the jargon term's plain
+word, the customer's name, their problem.
 """
 
 from __future__ import annotations
@@ -77,13 +78,21 @@ def _first(analysed: Analysed, feature: str, *, lowest: bool = False) -> Evidenc
     return min(found, key=lambda e: e.value) if lowest else found[0]
 
 
+def _best_of_agent(analysed: Analysed, feature: str) -> Evidence | None:
+    """The agent's strongest evidence of a feature (the first of equals): a warm reaction rather than a closing
+    wish, the most polite sentence rather than the first."""
+    turns = analysed.transcript.turns
+    found = [e for e in analysed.evidence if e.feature == feature and turns[e.turn].role == "agent"]
+    return max(found, key=lambda e: e.value) if found else None
+
+
 def _strength(skill: str, analysed: Analysed, rubric: Rubric) -> Note | None:
     spec = rubric.skills[skill]
     positive = sorted((p for p in contributions(spec, analysed) if p.points > 0 and not p.signal.missing),
                       key=lambda p: -p.points)
     for part in positive:
-        evidence = _first(analysed, part.signal.base_feature)
-        if evidence is None or analysed.transcript.turns[evidence.turn].role != "agent":
+        evidence = _best_of_agent(analysed, part.signal.base_feature)
+        if evidence is None:
             continue
         template = spec.notes.get("strength", "{quote}")
         return Note(skill=skill, kind="strength", text=template.format(quote=_quote(evidence, analysed)),

@@ -204,6 +204,15 @@ def test_notes_quote_the_conversation_and_differ_by_weakness(coach):
                                                                          "adaptability", "patience", "empathy"}
 
 
+def test_a_strength_quotes_the_agents_strongest_evidence_not_the_first(coach):
+    report = coach.analyze(chat(UPSET, ("agent", "Good luck with the party anyway! Let me check the tracking."),
+                                ("customer", "ok"),
+                                ("agent", "Oh no, I'm so sorry to hear that. I understand how upsetting this must be. "
+                                          + FIX), THANKS))
+    (empathy,) = [n for n in report.notes if n.skill == "empathy"]
+    assert empathy.kind == "strength" and "Oh no" in empathy.text and "Good luck" not in empathy.text
+
+
 def test_flags_for_a_rude_escalated_call_and_none_for_a_warm_resolved_chat(coach):
     rude = coach.analyze(chat(
         ("customer", "This is the third time my internet has gone down this week!"),
