@@ -270,3 +270,22 @@ def test_a_handoff_phrase_from_the_customer_is_not_the_agents(hits):
     found = hits(("customer", "I can see from your chat history that nobody answered."), ("agent", "Sorry."),
                  family="resolution")
     assert [f for f, _, _ in found if f in ("resolution.warm_handoff", "resolution.cold_transfer")] == []
+
+
+@pytest.mark.parametrize("note, found", [
+    ("Misdelivery: GPS drop at 14 Elm Row, customer is at 41. Emailed the depot lead to recover it today.",
+     ["Misdelivery: GPS drop at 14 Elm Row, customer is at 41"]),
+    ("cust wants supervisor. leaving for TL", []),  # too short to tell a colleague anything
+    ("prob needs a swap. not sure if the Hub 5 warranty is 12 or 24 months?? check later", []),  # a guess
+])
+def test_case_note_left_for_colleagues(analyze, note, found):
+    report = analyze({"role": "customer", "text": "My parcel went to the wrong house."},
+                     {"role": "agent", "text": "I'm on it.", "speaker": "Kenji"},
+                     {"role": "agent", "text": note, "speaker": "Kenji", "internal": True})
+    assert [e.text for e in report.evidence if e.feature == "resolution.case_note"] == found
+
+
+def test_a_customer_facing_reply_is_no_case_note(analyze):
+    report = analyze(("customer", "My parcel went to the wrong house."),
+                     ("agent", "The driver left it at 14 Elm Row instead of 41; I've asked the depot to recover it."))
+    assert [e for e in report.evidence if e.feature == "resolution.case_note"] == []

@@ -26,6 +26,10 @@
   it has been shipped", "to make sure it has been fixed"), after a modal ("it should have been refunded", "you'll
   have been credited by then"), or when only a message was sent ("we've sent you a DM"). Escalating and transferring
   have their own features; checking and noting are not actions here.
+- ``resolution.case_note`` (agent, internal): a case note left for colleagues, an internal note of at least
+  ``case_note_min_words`` words that records rather than guesses ("Misdelivery: GPS drop at 14 Elm Row ... flagged
+  to the depot lead"; not "prob needs a swap, not sure if the warranty is 12 or 24 months, check later": no hedge,
+  guess or don't-know of the knowledge lexicon); evidence: the note up to the end of its first sentence.
 - ``resolution.warm_handoff`` / ``resolution.cold_transfer`` (agent): a handoff that carries the context over
   ("I can see from the notes", "you won't need to repeat") vs one that leaves the customer to start again ("not my
   department", "you'll have to call").
@@ -40,7 +44,7 @@ from collections.abc import Iterator
 from spacy.tokens import Doc, Span
 
 from transcript_coach.data import load_json
-from transcript_coach.nlp import TranscriptDocs, doc_text
+from transcript_coach.nlp import TranscriptDocs, doc_sentences, doc_text
 from transcript_coach.signals import Hit, extractor, span_hit
 from transcript_coach.signals.resources import Resources
 
@@ -55,10 +59,10 @@ _NUMBERED = re.compile(r"(?<![^\s])(\d{1,2})[.)](?=[ \t]+\S)|\b[Ss]tep[ \t]?(\d{
 
 
 @functools.cache
-def _settings() -> tuple[frozenset[str], Phrases, int]:
+def _settings() -> tuple[frozenset[str], Phrases, int, int]:
     s = load_json("lexicons/resolution.json")["settings"]
     blockers = tuple(tuple(b.split()) for b in s["imperative_blockers"])
-    return frozenset(s["sentence_openers"]), blockers, int(s["list_min_items"])
+    return frozenset(s["sentence_openers"]), blockers, int(s["list_min_items"]), int(s["case_note_min_words"])
 
 
 @functools.cache
@@ -172,12 +176,21 @@ def _imperative(doc: Doc, span: Span, openers: frozenset[str], blockers, verbs: 
     return start
 
 
+def _guessing(doc: Doc, res: Resources) -> bool:
+    """Whether a note guesses rather than records ("not sure if ...", "probably", "no idea"): the knowledge lexicon's
+    hedges, guesses and don't-knows."""
+    return any(True for _ in res.lexicon("knowledge").matches(doc))
+
+
 @extractor("resolution")
 def resolution(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
     lexicon = res.lexicon("resolution")
-    openers, blockers, min_items = _settings()
+    openers, blockers, min_items, min_note_words = _settings()
     verbs = res.cached("resolution.instruction_verbs", _instruction_verbs)
     steps_seen = False
+    for turn, doc in docs.turns("agent", internal=True):
+        if turn.internal and sum(t.is_alpha for t in doc) >= min_note_words and not _guessing(doc, res):
+            yield Hit("resolution.case_note", turn.index, *_sentence_span(doc, doc_sentences(doc)[0]), "internal:note")
     for turn, doc in docs.turns():
         if turn.role == "system":
             for match in lexicon.matches(doc):
