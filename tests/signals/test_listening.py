@@ -227,6 +227,19 @@ def test_answered_questions(analyze, agent):
     assert rules(analyze, *turns, feature="listening.unanswered_question") == []
 
 
+@pytest.mark.parametrize("question, reply, unanswered", [
+    ("When will my order arrive?", "It's due on Friday by 6pm.", False),  # a time answers "when"
+    ("When will my order arrive?", "Let me check that now. Have a good morning!", True),
+    ("Why was I charged twice?", "The first payment failed and the retry went through.", False),  # a cause
+    ("Why was I charged twice?", "I'm so sorry about that.", True),
+    ("How much is the upgrade?", "It's $4.99 a month.", False),  # a price
+    ("How much is the upgrade?", "Thanks for your patience.", True),
+])
+def test_a_reply_of_the_kind_asked_for_answers(analyze, question, reply, unanswered):
+    found = rules(analyze, ("customer", question), ("agent", reply), feature="listening.unanswered_question")
+    assert bool(found) is unanswered
+
+
 def test_question_left_when_the_customer_asks_again(analyze):
     turns = (("customer", "Do you ship to Canada?"), ("agent", "Thanks for your message."),
              ("customer", "Can I pay with PayPal?"), ("agent", "Yes, PayPal works."))

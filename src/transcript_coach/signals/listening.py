@@ -33,8 +33,9 @@ Negative signals:
 - ``listening.unanswered_question``: a customer question (a sentence ending in "?", or starting with a wh-word and an
   auxiliary, or with an auxiliary and a subject) that no agent or bot reply addresses before the customer asks another
   question (after a reply) or the conversation ends. A reply addresses the question when it shares a content lemma
-  with it or one of its sentences starts with an answer word ("yes", "no", "unfortunately", ...); a question without
-  content words is addressed by any reply. Evidence: the customer's question; value: how many replies came without
+  with it, one of its sentences starts with an answer word ("yes", "no", "unfortunately", ...), or it gives the kind
+  of answer asked for (``answer_types``: a time for "when will it arrive?", a number or price for "how much?", a cause
+  for "why?"); a question without content words is addressed by any reply. Evidence: the customer's question; value: how many replies came without
   addressing it (0: no reply at all).
 """
 
@@ -100,6 +101,7 @@ class Words:
     product_max_zipf: float
     reask_exempt: tuple[str, ...]
     fields: dict[str, tuple[frozenset[str], str]]
+    answer_types: tuple[tuple[tuple[tuple[str, ...], ...], bool, frozenset[str]], ...]  # (asks, numbers, cues)
 
 
 def words(res: Resources) -> Words:
@@ -118,6 +120,10 @@ def words(res: Resources) -> Words:
             product_max_zipf=float(res.setting(FAMILY, "product_max_zipf")),
             reask_exempt=tuple(x.lower() for x in res.setting(FAMILY, "reask_exempt")),
             fields=fields,
+            answer_types=tuple(
+                (tuple(tuple(a.lower().split()) for a in spec["asks"]), bool(spec["numbers"]),
+                 frozenset(c.lower() for c in spec["cues"]))
+                for spec in res.setting(FAMILY, "answer_types").values()),
         )
 
     return res.cached("listening.words", build)
@@ -611,13 +617,28 @@ def _unanswered(turns, res: Resources, w: Words, content: dict[int, set[str]]) -
                     continue
                 if later.role not in ("agent", "bot"):
                     continue
-                if not wanted or (content[later.index] & wanted) or _answer_lead(later_doc, w):
+                if (not wanted or (content[later.index] & wanted) or _answer_lead(later_doc, w)
+                        or _answer_of_type(sent, later_doc, w)):
                     answered = True
                     break
                 replies += 1
             if not answered:
                 rule = "question:no-reply" if replies == 0 else "question:unaddressed"
                 yield span_hit("listening.unanswered_question", turn.index, trimmed(sent), rule, float(replies))
+
+
+def _answer_of_type(question: Span, reply: Doc, w: Words) -> bool:
+    """A reply that gives the kind of answer the question asks for: a time for "when" / "how long" ("It's due on
+    Friday"), a number or price for "how much" ("$12", "free"), a cause for "why" ("the first payment failed, so
+    ..."): ``answer_types``."""
+    asked = [t.lower_.replace("\u2019", "'") for t in question if not (t.is_punct or t.is_space)]
+    found = [t for t in reply if not (t.is_punct or t.is_space)]
+    lowers = {t.lower_ for t in found}
+    for asks, numbers, cues in w.answer_types:
+        if any(tuple(asked[k:k + len(a)]) == a for a in asks for k in range(len(asked))):
+            if (numbers and any(t.like_num or any(ch.isdigit() for ch in t.text) for t in found)) or lowers & cues:
+                return True
+    return False
 
 
 def _answer_lead(doc: Doc, w: Words) -> bool:
