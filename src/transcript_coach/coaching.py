@@ -52,6 +52,7 @@ def write_notes(analysed: Analysed, skills: Mapping[str, SkillScore], rubric: Ru
 
 
 _SENTENCES = ("tone.agent_sentiment", "tone.customer_sentiment")
+_SECONDS = "timing."  # evidence whose value is a wait in seconds
 
 
 def _sentence(e: Evidence, analysed: Analysed) -> str:
@@ -122,6 +123,9 @@ def _evidence_for(part: Contribution, analysed: Analysed) -> Evidence | None:
     if part.signal.feature.endswith((".mean", ".min")):  # a low average: quote the worst sentence, if clearly bad
         worst = _first(analysed, part.signal.base_feature, lowest=True)
         return worst if worst is not None and worst.value <= CLEARLY_NEGATIVE else None
+    if part.signal.base_feature.startswith(_SECONDS):  # a wait: the longest one
+        found = [e for e in analysed.evidence if e.feature == part.signal.base_feature]
+        return max(found, key=lambda e: e.value) if found else None
     return _first(analysed, part.signal.base_feature)
 
 

@@ -213,6 +213,17 @@ def test_a_strength_quotes_the_agents_strongest_evidence_not_the_first(coach):
     assert empathy.kind == "strength" and "Oh no" in empathy.text and "Good luck" not in empathy.text
 
 
+def test_a_wait_note_quotes_the_longest_wait(coach):
+    stamps = ["10:00", "10:03", "10:04", "10:20", "10:21", "10:24"]  # waits of 3 and 16 minutes before replies
+    texts = [("customer", "My internet is down."), ("agent", "Hi, sorry about that. Let me check."),
+             ("customer", "ok"), ("agent", "There is an outage in your area; it should be fixed by 2pm."),
+             ("customer", "ok thanks"), ("agent", "You're welcome.")]
+    report = coach.analyze(Transcript.from_turns(
+        [{"role": r, "text": t, "timestamp": f"2026-03-02T{s}:00+00:00"} for (r, t), s in zip(texts, stamps)]))
+    (note,) = [n for n in report.notes if n.skill == "time_management"]
+    assert "outage" in note.text
+
+
 def test_flags_for_a_rude_escalated_call_and_none_for_a_warm_resolved_chat(coach):
     rude = coach.analyze(chat(
         ("customer", "This is the third time my internet has gone down this week!"),
