@@ -66,6 +66,8 @@ CORRECTIONS = [
     ("agent", "I have escalated your complaint.", "negative", "neutral"),
     ("agent", "I understand how frustrating this is.", "negative", "neutral"),
     ("agent", "I understand your frustration.", "negative", "neutral"),
+    ("agent", "I'm really sorry your parcel has gone missing.", "negative", "neutral"),
+    ("agent", "I can hear how frustrating this is.", "negative", "neutral"),
     ("customer", "Sorry for the trouble, thanks for checking.", "neutral", "positive"),
     ("customer", "I need to cancel my order.", "negative", "neutral"),
     # already right before the correction, and must stay right
@@ -100,6 +102,22 @@ def test_corrections_apply_in_longer_sentences_and_keep_the_rest(evidence):
     sentence = "Sorry for the wait, the replacement is great and ships today."
     value = values(evidence(("agent", sentence)), "tone.agent_sentiment")[0]
     assert raw(sentence) < value and value > 0.3  # the apology no longer drags "great" down
+
+
+@pytest.mark.parametrize("customer, name, greeting", [("Rob", "Rob", "Hi Rob, I'm Mina."),
+                                                      ("Grace Lee", "Grace", "Thanks, Grace.")])
+def test_the_participants_names_carry_no_sentiment(analyze, customer, name, greeting):
+    unnamed = raw(greeting.replace(name, "Sam"))
+    assert raw(greeting) != unnamed  # VADER reads "rob" and "grace" as words
+    report = analyze({"role": "customer", "speaker": customer, "text": "Hello there."},
+                     {"role": "agent", "speaker": "Mina", "text": greeting})
+    assert values(report.evidence, "tone.agent_sentiment") == [round(unnamed, 4)]
+
+
+def test_a_name_word_said_by_someone_of_another_name_keeps_its_sentiment(analyze):
+    report = analyze({"role": "customer", "speaker": "Dana", "text": "They rob you blind with these fees."},
+                     {"role": "agent", "speaker": "Mina", "text": "Hi Dana."})
+    assert values(report.evidence, "tone.customer_sentiment")[0] < -0.3
 
 
 def test_sentiment_is_per_sentence_with_the_sentence_as_evidence(evidence):

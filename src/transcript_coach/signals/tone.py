@@ -6,7 +6,8 @@ Features (evidence = the sentence for sentence-level scores, the exact words oth
   has words (punctuation-only sentences are skipped), with the support-specific corrections of ``tone.json``
   (``sentiment``): word valences overriding VADER's lexicon ("kindly", "cancel", ...; agent speech also "problem",
   "complaint", ...) and phrases rewritten to a placeholder word of the given valence before scoring ("sorry for the
-  wait" -> neutral, "no need to worry" -> positive). Sentences are cut at ``sentiment_max_chars`` and keep at most
+  wait" -> neutral, "no need to worry" -> positive). The participants' names are no words here ("Hi Rob", "Thanks,
+  Grace": VADER would read "rob" and "grace"). Sentences are cut at ``sentiment_max_chars`` and keep at most
   ``sentiment_max_emoji`` emoji, because vaderSentiment 3.3.x is quadratic in the number of emoji.
 - ``tone.politeness``: each agent sentence scored by the shipped politeness model (``politeness.py``), in [-1, 1].
 - ``tone.polite_please|gratitude|hedge|greeting|apology|deference|indirect_request``: politeness strategies in agent
@@ -35,6 +36,7 @@ from spacy.tokens import Doc, Span
 from transcript_coach.data import load_json
 from transcript_coach.errors import DataFileError
 from transcript_coach.lexicon import Lexicon, Match
+from transcript_coach.model import Transcript
 from transcript_coach.nlp import TranscriptDocs, doc_sentences, span_text, without_capitals_words
 from transcript_coach.politeness import (CUE_FEATURE, PolitenessFeaturizer, PolitenessModel, corrected_lexicon,
                                          load_politeness_model)
@@ -45,6 +47,7 @@ from transcript_coach.signals.resources import Resources
 FAMILY = "tone"
 APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 _PHRASE_CHARS = re.compile(r"[a-z0-9' \-]+")
+_NAME_PARTS = re.compile(r"[^\W\d_]{2,}")
 
 
 def compile_phrases(phrases: Mapping[str, float], where: str) -> tuple[re.Pattern[str] | None, dict[str, float]]:
@@ -296,7 +299,17 @@ class ToneKit:
 
     # --- one turn -----------------------------------------------------------------------------------------------
 
-    def agent_turn(self, index: int, doc: Doc) -> Iterator[Hit]:
+    def valenced_names(self, transcript: Transcript) -> re.Pattern[str] | None:
+        """The participants' names that VADER reads as words with a valence ("Rob", "Grace", "Joy"), as one pattern
+        of whole words, or None (most conversations): "Hi Rob" is a greeting, not a theft."""
+        lexicon = self.customer_sentiment.analyzer.lexicon
+        names = {part for turn in transcript.turns if turn.speaker and turn.role in ("agent", "customer")
+                 for part in _NAME_PARTS.findall(turn.speaker) if part[0].isupper() and part.lower() in lexicon}
+        if not names:
+            return None
+        return re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, names))) + r")\b", re.IGNORECASE)
+
+    def agent_turn(self, index: int, doc: Doc, names: re.Pattern[str] | None = None) -> Iterator[Hit]:
         matches = self.featurizer.matches(doc)
         for match in matches:
             if match.entry.feature != CUE_FEATURE:
@@ -310,11 +323,12 @@ class ToneKit:
             if not self.agent_sentiment.has_content(span):
                 continue
             yield span_hit("tone.agent_sentiment", index, span, "vader:sentence",
-                           round(self.agent_sentiment.score(span_text(span)), 4))
+                           round(self.agent_sentiment.score(_unnamed(span_text(span), names)), 4))
             yield span_hit("tone.politeness", index, span, "model:politeness",
                            round(self.politeness.score(span, within(span)), 4))
 
-    def customer_turn(self, index: int, doc: Doc, scores: list[float]) -> Iterator[Hit]:
+    def customer_turn(self, index: int, doc: Doc, scores: list[float],
+                      names: re.Pattern[str] | None = None) -> Iterator[Hit]:
         """Customer evidence; appends each scored sentence's sentiment to ``scores``."""
         for match in self.customer_lexicon.matches(doc) if self.customer_lexicon else ():
             feature = self.customer_features[match.entry.feature]
@@ -326,7 +340,7 @@ class ToneKit:
                           shout[1], "caps:shouting")
             if not self.customer_sentiment.has_content(span):
                 continue
-            value = round(self.customer_sentiment.score(span_text(span)), 4)
+            value = round(self.customer_sentiment.score(_unnamed(span_text(span), names)), 4)
             scores.append(value)
             yield span_hit("tone.customer_sentiment", index, span, "vader:sentence", value)
 
@@ -341,6 +355,11 @@ class ToneKit:
         yield Hit("tone.customer_trajectory", index, start, end, "trajectory:customer-sentiment",
                   round(last - first, 4))
         yield Hit("tone.customer_end_sentiment", index, start, end, "trajectory:customer-end", round(last, 4))
+
+
+def _unnamed(text: str, names: re.Pattern[str] | None) -> str:
+    """``text`` with the participants' valenced names replaced by a word VADER does not know."""
+    return text if names is None else names.sub("Name", text)
 
 
 def sentences(doc: Doc) -> Iterator[Span]:
@@ -383,13 +402,14 @@ def tone_kit(res: Resources) -> ToneKit:
 @extractor(FAMILY)
 def tone(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
     kit = tone_kit(res)
+    names = kit.valenced_names(docs.transcript)
     customer: list[tuple[int, float, int, int]] = []
     for turn, doc in docs.turns():
         if turn.role == "agent":
-            yield from kit.agent_turn(turn.index, doc)
+            yield from kit.agent_turn(turn.index, doc, names)
         elif turn.role == "customer":
             scores: list[float] = []
-            hits = list(kit.customer_turn(turn.index, doc, scores))
+            hits = list(kit.customer_turn(turn.index, doc, scores, names))
             yield from hits
             scored = [h for h in hits if h.feature == "tone.customer_sentiment"]
             if scored:
