@@ -259,10 +259,17 @@ def test_question_at_the_end_of_the_conversation(analyze):
         ("Great, can I change the delivery address later?", "question:no-reply", 1, 0.0)]
 
 
-@pytest.mark.parametrize("customer", ["How are you?", "I wonder why.", "When I log in, it crashes."])
+@pytest.mark.parametrize("customer", ["How are you?", "I wonder why.", "When I log in, it crashes.",
+                                      "are you stupid? I gave it last time.", "Seriously?",
+                                      "What is wrong with you people?"])
 def test_not_flagged_as_unanswered_questions(analyze, customer):
     turns = (("customer", customer), ("agent", "Thanks for the message."))
     assert rules(analyze, *turns, feature="listening.unanswered_question") == []
+
+
+def test_a_real_question_with_an_emphatic_word_still_needs_an_answer(analyze):
+    turns = (("customer", "Can you really refund the delivery fee?"), ("agent", "Thanks for the message."))
+    assert len(rules(analyze, *turns, feature="listening.unanswered_question")) == 1
 
 
 def test_question_without_content_words_is_answered_by_any_reply(analyze):

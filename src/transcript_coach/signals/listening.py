@@ -35,7 +35,8 @@ Negative signals:
   question (after a reply) or the conversation ends. A reply addresses the question when it shares a content lemma
   with it, one of its sentences starts with an answer word ("yes", "no", "unfortunately", ...), or it gives the kind
   of answer asked for (``answer_types``: a time for "when will it arrive?", a number or price for "how much?", a cause
-  for "why?"); a question without content words is addressed by any reply. Evidence: the customer's question; value: how many replies came without
+  for "why?"); a question without content words is addressed by any reply. Small talk (``phatic_questions``, "how
+  are you?") and questions asked for effect (``rhetorical_questions``, "are you stupid?", "seriously?") need none. Evidence: the customer's question; value: how many replies came without
   addressing it (0: no reply at all).
 """
 
@@ -88,6 +89,7 @@ class Words:
     aux: frozenset[str]
     subjects: frozenset[str]
     phatic: frozenset[str]
+    rhetorical: tuple[str, ...]  # " are you stupid ": a question asked for effect, squashed and padded
     answer: frozenset[str]
     answer_lead: int
     ignore: frozenset[str]
@@ -112,6 +114,7 @@ def words(res: Resources) -> Words:
         return Words(
             wh=s("wh_words"), aux=s("aux_words"), subjects=s("subject_words"),
             phatic=frozenset(_squash(p) for p in res.setting(FAMILY, "phatic_questions")),
+            rhetorical=tuple(f" {_squash(p)} " for p in res.setting(FAMILY, "rhetorical_questions")),
             answer=s("answer_words"), answer_lead=int(res.setting(FAMILY, "answer_lead_tokens")),
             ignore=s("ignore_lemmas"), common_zipf=float(res.setting(FAMILY, "common_zipf")),
             min_chars=int(res.setting(FAMILY, "min_content_chars")),
@@ -604,7 +607,8 @@ def _unanswered(turns, res: Resources, w: Words, content: dict[int, set[str]]) -
         if turn.role != "customer":
             continue
         for sent in doc_sentences(doc):
-            if not is_question(sent, w) or _squash(sent.text) in w.phatic:
+            squashed = _squash(sent.text)
+            if not is_question(sent, w) or squashed in w.phatic or any(r in f" {squashed} " for r in w.rhetorical):
                 continue
             wanted = content_lemmas(sent, res)
             replies, answered = 0, False
