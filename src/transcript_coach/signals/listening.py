@@ -103,7 +103,7 @@ class Words:
     product_max_zipf: float
     reask_exempt: tuple[str, ...]
     fields: dict[str, tuple[frozenset[str], str]]
-    answer_types: tuple[tuple[tuple[tuple[str, ...], ...], bool, frozenset[str]], ...]  # (asks, numbers, cues)
+    answer_types: tuple[tuple[tuple[str, ...], bool, frozenset[str]], ...]  # (" how much ", ...), numbers, cues
 
 
 def words(res: Resources) -> Words:
@@ -124,7 +124,7 @@ def words(res: Resources) -> Words:
             reask_exempt=tuple(x.lower() for x in res.setting(FAMILY, "reask_exempt")),
             fields=fields,
             answer_types=tuple(
-                (tuple(tuple(a.lower().split()) for a in spec["asks"]), bool(spec["numbers"]),
+                (tuple(f" {_squash(a)} " for a in spec["asks"]), bool(spec["numbers"]),
                  frozenset(c.lower() for c in spec["cues"]))
                 for spec in res.setting(FAMILY, "answer_types").values()),
         )
@@ -607,10 +607,13 @@ def _unanswered(turns, res: Resources, w: Words, content: dict[int, set[str]]) -
         if turn.role != "customer":
             continue
         for sent in doc_sentences(doc):
+            if not is_question(sent, w):
+                continue
             squashed = _squash(sent.text)
-            if not is_question(sent, w) or squashed in w.phatic or any(r in f" {squashed} " for r in w.rhetorical):
+            if squashed in w.phatic or any(r in f" {squashed} " for r in w.rhetorical):
                 continue
             wanted = content_lemmas(sent, res)
+            kinds = _answer_kinds(f" {squashed} ", w)
             replies, answered = 0, False
             for later, later_doc in turns[k + 1:]:
                 if later.role == "customer":
@@ -622,7 +625,7 @@ def _unanswered(turns, res: Resources, w: Words, content: dict[int, set[str]]) -
                 if later.role not in ("agent", "bot"):
                     continue
                 if (not wanted or (content[later.index] & wanted) or _answer_lead(later_doc, w)
-                        or _answer_of_type(sent, later_doc, w)):
+                        or (kinds and _answer_of_kind(later_doc, kinds))):
                     answered = True
                     break
                 replies += 1
@@ -631,18 +634,19 @@ def _unanswered(turns, res: Resources, w: Words, content: dict[int, set[str]]) -
                 yield span_hit("listening.unanswered_question", turn.index, trimmed(sent), rule, float(replies))
 
 
-def _answer_of_type(question: Span, reply: Doc, w: Words) -> bool:
-    """A reply that gives the kind of answer the question asks for: a time for "when" / "how long" ("It's due on
-    Friday"), a number or price for "how much" ("$12", "free"), a cause for "why" ("the first payment failed, so
-    ..."): ``answer_types``."""
-    asked = [t.lower_.replace("\u2019", "'") for t in question if not (t.is_punct or t.is_space)]
+def _answer_kinds(question: str, w: Words) -> list[tuple[bool, frozenset[str]]]:
+    """The kinds of answer a question (squashed and padded with spaces) asks for (``answer_types``: "when" wants a
+    time, "how much" a number or price, "why" a cause), as (a number answers, cue words that answer)."""
+    return [(numbers, cues) for asks, numbers, cues in w.answer_types if any(a in question for a in asks)]
+
+
+def _answer_of_kind(reply: Doc, kinds: list[tuple[bool, frozenset[str]]]) -> bool:
+    """A reply that gives an answer of one of these kinds, though it shares no word with the question ("It's due on
+    Friday" to "when will it arrive?", "$12" to "how much?", "the first payment failed" to "why?")."""
     found = [t for t in reply if not (t.is_punct or t.is_space)]
     lowers = {t.lower_ for t in found}
-    for asks, numbers, cues in w.answer_types:
-        if any(tuple(asked[k:k + len(a)]) == a for a in asks for k in range(len(asked))):
-            if (numbers and any(t.like_num or any(ch.isdigit() for ch in t.text) for t in found)) or lowers & cues:
-                return True
-    return False
+    return any((numbers and any(t.like_num or any(ch.isdigit() for ch in t.text) for t in found)) or lowers & cues
+               for numbers, cues in kinds)
 
 
 def _answer_lead(doc: Doc, w: Words) -> bool:
