@@ -234,6 +234,8 @@ def test_answered_questions(analyze, agent):
     ("Why was I charged twice?", "I'm so sorry about that.", True),
     ("How much is the upgrade?", "It's $4.99 a month.", False),  # a price
     ("How much is the upgrade?", "Thanks for your patience.", True),
+    ("ok, any news?", "There is an outage in your area; it should be fixed by 2pm.", False),  # a status
+    ("ok, any news?", "Thank you for waiting.", True),
 ])
 def test_a_reply_of_the_kind_asked_for_answers(analyze, question, reply, unanswered):
     found = rules(analyze, ("customer", question), ("agent", reply), feature="listening.unanswered_question")
