@@ -35,9 +35,10 @@ Negative signals:
   question (after a reply) or the conversation ends. A reply addresses the question when it shares a content lemma
   with it, one of its sentences starts with an answer word ("yes", "no", "unfortunately", ...), or it gives the kind
   of answer asked for (``answer_types``: a time for "when will it arrive?", a number or price for "how much?", a cause
-  for "why?", news for "any update?"); a question without content words is addressed by any reply. Small talk (``phatic_questions``, "how
-  are you?") and questions asked for effect (``rhetorical_questions``, "are you stupid?", "seriously?") need none. Evidence: the customer's question; value: how many replies came without
-  addressing it (0: no reply at all).
+  for "why?", news for "any update?"); a question without content words is addressed by any reply. Small talk
+  (``phatic_questions``, "how are you?") and questions asked for effect (``rhetorical_questions``, "are you stupid?",
+  "seriously?") need none. Evidence: the customer's question; value: how many replies came without addressing it (0:
+  no reply at all).
 """
 
 from __future__ import annotations
