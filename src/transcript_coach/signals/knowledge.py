@@ -11,8 +11,9 @@
 - ``knowledge.specific``: exact, checkable answers: money amounts, percentages, version numbers, error codes, menu
   paths ("Settings > Privacy > Location"), periods of hours to years ("3-5 business days", "a two-year warranty",
   "every three months"; minutes and seconds are process talk, "give me 5 minutes") and model or part numbers (letters
-  and digits mixed, "SM-G991B"), with the pattern as the rule (``regex:money`` ...). Figures the customer already wrote earlier do not count (echoing an
-  order number is not product knowledge); times and ordinals ("5pm", "24h", "3rd") are not model numbers.
+  and digits mixed, "SM-G991B"), with the pattern as the rule (``regex:money`` ...). Figures the customer already
+  wrote earlier do not count (echoing an order number is not product knowledge); times and ordinals ("5pm", "24h",
+  "3rd") are not model numbers.
 
 Only agent turns are read: a customer's "I don't know" is not the agent's knowledge.
 """
