@@ -179,7 +179,7 @@ def _imperative(doc: Doc, span: Span, openers: frozenset[str], blockers, verbs: 
 def _guessing(doc: Doc, res: Resources) -> bool:
     """Whether a note guesses rather than records ("not sure if ...", "probably", "no idea"): the knowledge lexicon's
     hedges, guesses and don't-knows."""
-    return any(True for _ in res.lexicon("knowledge").matches(doc))
+    return any(res.lexicon("knowledge").matches(doc))
 
 
 @extractor("resolution")
