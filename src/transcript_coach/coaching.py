@@ -52,7 +52,7 @@ def write_notes(analysed: Analysed, skills: Mapping[str, SkillScore], rubric: Ru
 
 
 _SENTENCES = ("tone.agent_sentiment", "tone.customer_sentiment")
-_SECONDS = "timing."  # evidence whose value is a wait in seconds
+_SECONDS = "timing."  # evidence whose value is a wait in seconds: the longest is quoted
 
 
 def _sentence(e: Evidence, analysed: Analysed) -> str:
@@ -72,19 +72,18 @@ def _quote(e: Evidence, analysed: Analysed) -> str:
     return f"“{text}” ({who}, turn {e.turn + 1})"
 
 
-def _first(analysed: Analysed, feature: str, *, lowest: bool = False) -> Evidence | None:
-    found = [e for e in analysed.evidence if e.feature == feature]
+def _first(analysed: Analysed, feature: str, *, lowest: bool = False, highest: bool = False,
+           agent: bool = False) -> Evidence | None:
+    """The first evidence of a feature, or the one of lowest or highest value (the first of equals): the worst
+    sentence, the longest wait, the agent's strongest evidence rather than a closing wish. ``agent``: the agent's
+    evidence only."""
+    turns = analysed.transcript.turns
+    found = [e for e in analysed.evidence if e.feature == feature and (not agent or turns[e.turn].role == "agent")]
     if not found:
         return None
-    return min(found, key=lambda e: e.value) if lowest else found[0]
-
-
-def _best_of_agent(analysed: Analysed, feature: str) -> Evidence | None:
-    """The agent's strongest evidence of a feature (the first of equals): a warm reaction rather than a closing
-    wish, the most polite sentence rather than the first."""
-    turns = analysed.transcript.turns
-    found = [e for e in analysed.evidence if e.feature == feature and turns[e.turn].role == "agent"]
-    return max(found, key=lambda e: e.value) if found else None
+    if lowest or highest:
+        return (min if lowest else max)(found, key=lambda e: e.value)
+    return found[0]
 
 
 def _strength(skill: str, analysed: Analysed, rubric: Rubric) -> Note | None:
@@ -92,7 +91,7 @@ def _strength(skill: str, analysed: Analysed, rubric: Rubric) -> Note | None:
     positive = sorted((p for p in contributions(spec, analysed) if p.points > 0 and not p.signal.missing),
                       key=lambda p: -p.points)
     for part in positive:
-        evidence = _best_of_agent(analysed, part.signal.base_feature)
+        evidence = _first(analysed, part.signal.base_feature, highest=True, agent=True)
         if evidence is None:
             continue
         template = spec.notes.get("strength", "{quote}")
@@ -123,10 +122,7 @@ def _evidence_for(part: Contribution, analysed: Analysed) -> Evidence | None:
     if part.signal.feature.endswith((".mean", ".min")):  # a low average: quote the worst sentence, if clearly bad
         worst = _first(analysed, part.signal.base_feature, lowest=True)
         return worst if worst is not None and worst.value <= CLEARLY_NEGATIVE else None
-    if part.signal.base_feature.startswith(_SECONDS):  # a wait: the longest one
-        found = [e for e in analysed.evidence if e.feature == part.signal.base_feature]
-        return max(found, key=lambda e: e.value) if found else None
-    return _first(analysed, part.signal.base_feature)
+    return _first(analysed, part.signal.base_feature, highest=part.signal.base_feature.startswith(_SECONDS))
 
 
 def _customer_trouble(analysed: Analysed) -> Evidence | None:
