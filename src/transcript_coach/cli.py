@@ -819,6 +819,8 @@ def main() -> None:
             # Every output is closed by now, and what is left the operating system frees at exit: spare the
             # interpreter's last garbage collection a walk over every object of the pipeline and lexicons (0.2 s).
             gc.freeze()
+    if failure is None:  # click ends a run with SystemExit: this is not reached, but a run that returns is done
+        return
     # Told out of the handler, once what the failure held (its frames, what they had built) is let go: memory may be
     # too short even to write the message and exit before
     gc.collect()
