@@ -46,6 +46,7 @@ from spacy.tokens import Doc, Span
 from transcript_coach.lexicon import Match
 from transcript_coach.model import Turn
 from transcript_coach.nlp import TranscriptDocs, doc_sentences
+from transcript_coach.phrases import Phrases, norm
 from transcript_coach.signals import Hit, extractor, span_hit
 from transcript_coach.signals.listening import Words, is_question, matches, trimmed, words
 from transcript_coach.signals.resources import Resources
@@ -69,7 +70,7 @@ class Settings:
     other_words: frozenset[str]
     disclosure_words: frozenset[str]
     disclosure_window: int
-    shared_not_before: tuple[tuple[str, ...], ...]  # "I've also sent ...": an action, not a shared experience
+    shared_not_before: Phrases  # "I've also sent ...": an action, not a shared experience
     skip: PhraseMatcher  # identifier requests and offers/checks: not exploration
 
 
@@ -96,7 +97,7 @@ def settings(res: Resources) -> Settings:
             other_words=frozenset(w.lower() for w in get("other_words")),
             disclosure_words=frozenset(w.lower() for w in get("disclosure_words")),
             disclosure_window=int(get("disclosure_window")),
-            shared_not_before=tuple(tuple(p.lower().split()) for p in get("shared_not_before")),
+            shared_not_before=Phrases(get("shared_not_before")),
             skip=skip,
         )
 
@@ -196,8 +197,7 @@ def _not_empathy(m: Match, doc: Doc, cfg: Settings) -> bool:
         return ((before is None or (before.is_space and "\n" in before.text))
                 and (after is None or (after.is_space and "\n" in after.text)))
     if m.entry.id == "ip.shared":
-        following = [t.lower_ for t in doc[span.end:span.end + 3]]
-        return any(tuple(following[:len(p)]) == p for p in cfg.shared_not_before)
+        return bool(cfg.shared_not_before.longest([norm(t.text) for t in doc[span.end:span.end + 3]], 0))
     return False
 
 

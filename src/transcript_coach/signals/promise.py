@@ -75,6 +75,7 @@ from transcript_coach.data import load_json
 from transcript_coach.ingest.timestamps import seconds_between
 from transcript_coach.model import Evidence, Promise, Timestamp
 from transcript_coach.nlp import TranscriptDocs, doc_sentences
+from transcript_coach.phrases import Phrases, norm, split_phrase
 from transcript_coach.signals import Hit, extractor, span_hit
 from transcript_coach.signals.resources import Resources
 
@@ -83,7 +84,6 @@ LEDGER_RULES = ("commitment:", "conditional:")
 _KEEP_RULES = ("commitment:", "conditional:", "immediate:")  # what a later turn can keep (offers cannot)
 _KEEP_WINDOW = 50  # a later sentence keeps one of the 50 most recent open commitments, not any from hours before
 
-_CLITIC = re.compile(r"^(.+?)(n't|'s|'d|'ll|'re|'ve|'m)$")
 _CLOCK = re.compile(r"^(\d{1,2})(?::(\d{2}))?(am|pm|a\.m\.?|p\.m\.?)?$")
 _NUM_UNIT = re.compile(r"^(\d{1,3}(?:\.\d)?)([a-z]{1,5})$")
 _ORDINAL = re.compile(r"^(\d{1,2})(st|nd|rd|th)?$")
@@ -94,90 +94,50 @@ _SUBORDINATORS = frozenset({"once", "when", "after", "if", "until", "unless", "b
 
 # --- word tables (from data/lexicons/promise.json) -------------------------------------------------------------------
 
-def _norm(text: str) -> str:
-    return text.lower().replace("\u2019", "'").replace("\u2018", "'")
-
-
-def _split(phrase: str) -> tuple[str, ...]:
-    """A phrase as the tokenizer would split it (clitics apart): "if you'd like" -> (if, you, 'd, like)."""
-    words: list[str] = []
-    for piece in _norm(phrase).split():
-        match = _CLITIC.match(piece)
-        words.extend((match[1], match[2]) if match else (piece,))
-    return tuple(words)
-
-
-class _Phrases:
-    """Longest-match lookup of word sequences at a position of a word list."""
-
-    def __init__(self, phrases: Iterable[str | Sequence[str]], values: Iterable[object] | None = None):
-        self.by_first: dict[str, list[tuple[str, ...]]] = {}
-        self.value: dict[tuple[str, ...], object] = {}
-        values = list(values) if values is not None else None
-        for position, phrase in enumerate(phrases):
-            words = _split(phrase) if isinstance(phrase, str) else tuple(_norm(w) for w in phrase)
-            self.by_first.setdefault(words[0], []).append(words)
-            self.value[words] = values[position] if values is not None else True
-        for group in self.by_first.values():
-            group.sort(key=len, reverse=True)
-
-    def longest(self, words: Sequence[str], i: int, stop: int | None = None) -> int:
-        stop = len(words) if stop is None else stop
-        if i >= stop:
-            return 0
-        for phrase in self.by_first.get(words[i], ()):
-            if i + len(phrase) <= stop and tuple(words[i:i + len(phrase)]) == phrase:
-                return len(phrase)
-        return 0
-
-    def get(self, words: Sequence[str], i: int, length: int) -> object:
-        return self.value[tuple(words[i:i + length])]
-
-
 @dataclass(frozen=True)
 class _Vocab:
     modals: frozenset[str]
     skip: frozenset[str]
-    skip_phrases: _Phrases
+    skip_phrases: Phrases
     negations: frozenset[str]
     non_actions: frozenset[str]
-    be_phrases: _Phrases
+    be_phrases: Phrases
     be_ing_lemmas: frozenset[str]
     verbs_only_before: dict[str, frozenset[str]]
     not_verbs: frozenset[str]
     clause_openers: frozenset[str]
-    immediate_actions: _Phrases
-    hedges: _Phrases
+    immediate_actions: Phrases
+    hedges: Phrases
     question_openers: frozenset[str]
     not_due_after: frozenset[str]
-    vague_actions: _Phrases
+    vague_actions: Phrases
     concrete: frozenset[str]
     deliverables: frozenset[str]
-    conditionals: _Phrases
+    conditionals: Phrases
     embedded_verbs: frozenset[str]
-    offer_conditions: _Phrases
+    offer_conditions: Phrases
     breaks: frozenset[str]
     break_only_before: dict[str, frozenset[str]]
     embedded_before_actor: frozenset[str]
     # due expressions
-    prefixes: _Phrases
+    prefixes: Phrases
     prefixes_for: dict[str, frozenset[str]]
     relative_prefixes: frozenset[str]
     number_words: dict[str, float]
-    units: _Phrases
+    units: Phrases
     unit_suffixes: dict[str, object]
     weekdays: dict[str, int]
     weekday_abbreviations: frozenset[str]
     months: dict[str, int]
-    day_phrases: _Phrases
+    day_phrases: Phrases
     parts: dict[str, tuple[int, int]]
     end_of_business: tuple[int, int]
     end_of_day: tuple[int, int]
     clock_words: dict[str, tuple[int, int]]
     ampm: dict[str, str]
-    trailing: _Phrases
-    vague_times: _Phrases
-    immediate_times: _Phrases
+    trailing: Phrases
+    vague_times: Phrases
+    immediate_times: Phrases
     # keeping
     keep_subjects: frozenset[str]
     keep_perfect: frozenset[str]
@@ -185,8 +145,8 @@ class _Vocab:
     keep_copula: frozenset[str]
     keep_negations: frozenset[str]
     aux_lemmas: frozenset[str]
-    keep_markers: _Phrases
-    keep_start_markers: _Phrases
+    keep_markers: Phrases
+    keep_start_markers: Phrases
     generic: frozenset[str]
     keep_stopwords: frozenset[str]
     synonyms: dict[str, str]
@@ -196,58 +156,58 @@ class _Vocab:
 def _vocab() -> _Vocab:
     s = load_json("lexicons/promise.json")["settings"]
     due, keep = s["due"], s["keep"]
-    synonyms = {_norm(word): group[0] for group in keep["synonyms"] for word in group}
+    synonyms = {norm(word): group[0] for group in keep["synonyms"] for word in group}
     units = due["units"]
     return _Vocab(
-        modals=frozenset(map(_norm, s["modals"])),
-        skip=frozenset(map(_norm, s["skip_after_modal"])),
-        skip_phrases=_Phrases(s["skip_phrases_after_modal"]),
-        negations=frozenset(map(_norm, s["negations"])),
+        modals=frozenset(map(norm, s["modals"])),
+        skip=frozenset(map(norm, s["skip_after_modal"])),
+        skip_phrases=Phrases(s["skip_phrases_after_modal"]),
+        negations=frozenset(map(norm, s["negations"])),
         non_actions=frozenset(s["non_actions"]),
-        be_phrases=_Phrases(s["be_phrases"]),
+        be_phrases=Phrases(s["be_phrases"]),
         be_ing_lemmas=frozenset(s["be_ing_lemmas"]),
         verbs_only_before={k: frozenset(v) for k, v in s["verbs_only_before"].items()},
         not_verbs=frozenset(s["not_verbs"]),
         clause_openers=frozenset(s["clause_openers"]),
-        immediate_actions=_Phrases(s["immediate_actions"]),
-        hedges=_Phrases(s["hedges_before_actor"]),
+        immediate_actions=Phrases(s["immediate_actions"]),
+        hedges=Phrases(s["hedges_before_actor"]),
         question_openers=frozenset(s["question_openers"]),
         not_due_after=frozenset(s["not_due_after"]),
-        vague_actions=_Phrases(s["vague_actions"]),
+        vague_actions=Phrases(s["vague_actions"]),
         concrete=frozenset(s["concrete_actions"]),
         deliverables=frozenset(s["deliverables"]),
-        conditionals=_Phrases(s["conditionals"]),
+        conditionals=Phrases(s["conditionals"]),
         embedded_verbs=frozenset(s["embedded_question_verbs"]),
-        offer_conditions=_Phrases(s["offer_conditions"]),
-        breaks=frozenset(map(_norm, s["clause_breaks"])),
+        offer_conditions=Phrases(s["offer_conditions"]),
+        breaks=frozenset(map(norm, s["clause_breaks"])),
         break_only_before={k: frozenset(v) for k, v in s["break_only_before"].items()},
         embedded_before_actor=frozenset(s["embedded_before_actor"]),
-        prefixes=_Phrases(due["prefixes"]),
-        prefixes_for={k: frozenset(" ".join(_split(p)) for p in v) for k, v in due["prefixes_for"].items()},
+        prefixes=Phrases(due["prefixes"]),
+        prefixes_for={k: frozenset(" ".join(split_phrase(p)) for p in v) for k, v in due["prefixes_for"].items()},
         relative_prefixes=frozenset(due["relative_prefixes"]),
         number_words={k: float(v) for k, v in due["number_words"].items()},
-        units=_Phrases(list(units), list(units.values())),
+        units=Phrases(list(units), list(units.values())),
         unit_suffixes=dict(due["unit_suffixes"]),
         weekdays=dict(due["weekdays"]),
         weekday_abbreviations=frozenset(due["weekday_abbreviations"]),
         months=dict(due["months"]),
-        day_phrases=_Phrases(list(due["day_phrases"]), list(due["day_phrases"].values())),
+        day_phrases=Phrases(list(due["day_phrases"]), list(due["day_phrases"].values())),
         parts={k: (int(v[0]), int(v[1])) for k, v in due["parts_of_day"].items()},
         end_of_business=(int(due["end_of_business"][0]), int(due["end_of_business"][1])),
         end_of_day=(int(due["end_of_day"][0]), int(due["end_of_day"][1])),
         clock_words={k: (int(v[0]), int(v[1])) for k, v in due["clock_words"].items()},
         ampm=dict(due["ampm"]),
-        trailing=_Phrases(due["trailing"]),
-        vague_times=_Phrases(due["vague"]),
-        immediate_times=_Phrases(s["immediate_times"]),
+        trailing=Phrases(due["trailing"]),
+        vague_times=Phrases(due["vague"]),
+        immediate_times=Phrases(s["immediate_times"]),
         keep_subjects=frozenset(keep["subject"]),
-        keep_perfect=frozenset(map(_norm, keep["perfect_aux"])),
+        keep_perfect=frozenset(map(norm, keep["perfect_aux"])),
         keep_fillers=frozenset(keep["fillers"]),
-        keep_copula=frozenset(map(_norm, keep["copula"])),
-        keep_negations=frozenset(map(_norm, keep["negations"])),
+        keep_copula=frozenset(map(norm, keep["copula"])),
+        keep_negations=frozenset(map(norm, keep["negations"])),
         aux_lemmas=frozenset(keep["aux_lemmas"]),
-        keep_markers=_Phrases(keep["markers"]),
-        keep_start_markers=_Phrases(keep["start_markers"]),
+        keep_markers=Phrases(keep["markers"]),
+        keep_start_markers=Phrases(keep["start_markers"]),
         generic=frozenset(keep["generic"]),
         keep_stopwords=frozenset(keep["keep_stopwords"]),
         synonyms=synonyms,
@@ -255,7 +215,7 @@ def _vocab() -> _Vocab:
 
 
 def _words(tokens: Sequence[Token] | Span | Doc) -> list[str]:
-    return [_norm(t.text) for t in tokens]
+    return [norm(t.text) for t in tokens]
 
 
 # --- due expressions -------------------------------------------------------------------------------------------------

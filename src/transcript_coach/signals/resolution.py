@@ -45,6 +45,7 @@ from spacy.tokens import Doc, Span
 
 from transcript_coach.data import load_json
 from transcript_coach.nlp import TranscriptDocs, doc_sentences, doc_text
+from transcript_coach.phrases import Phrases, norm
 from transcript_coach.signals import Hit, extractor, span_hit
 from transcript_coach.signals.resources import Resources
 
@@ -53,7 +54,6 @@ AGENT_FEATURES = frozenset({"resolution.steps", "resolution.confirmation_asked",
                             "resolution.warm_handoff", "resolution.cold_transfer", "resolution.action"})
 CUSTOMER_FEATURES = frozenset({"resolution.confirmed", "resolution.unresolved", "resolution.manager_request"})
 
-Phrases = tuple[tuple[str, ...], ...]  # word sequences, each a phrase split on spaces
 # A list number at the start of a line or after whitespace ("1. Restart", "2) Try"), or "Step 3:".
 _NUMBERED = re.compile(r"(?<![^\s])(\d{1,2})[.)](?=[ \t]+\S)|\b[Ss]tep[ \t]?(\d{1,2})[ \t]?[:.)-]")
 
@@ -61,20 +61,15 @@ _NUMBERED = re.compile(r"(?<![^\s])(\d{1,2})[.)](?=[ \t]+\S)|\b[Ss]tep[ \t]?(\d{
 @functools.cache
 def _settings() -> tuple[frozenset[str], Phrases, int, int]:
     s = load_json("lexicons/resolution.json")["settings"]
-    blockers = tuple(tuple(b.split()) for b in s["imperative_blockers"])
-    return frozenset(s["sentence_openers"]), blockers, int(s["list_min_items"]), int(s["case_note_min_words"])
+    return (frozenset(s["sentence_openers"]), Phrases(s["imperative_blockers"]), int(s["list_min_items"]),
+            int(s["case_note_min_words"]))
 
 
 @functools.cache
 def _action_blockers() -> tuple[Phrases, frozenset[str], Phrases, frozenset[str]]:
     s = load_json("lexicons/resolution.json")["settings"]["action_blockers"]
-    return (tuple(tuple(b.split()) for b in s["clause"]), frozenset(s["before"]),
-            tuple(tuple(b.split()) for b in s["channel"]), frozenset(s["channel_fillers"]))
-
-
-def _starts(words: list[str], phrases: Phrases, at: int) -> bool:
-    """Whether one of ``phrases`` begins at ``words[at]``."""
-    return any(tuple(words[at:at + len(p)]) == p for p in phrases)
+    return (Phrases(s["clause"]), frozenset(map(norm, s["before"])), Phrases(s["channel"]),
+            frozenset(map(norm, s["channel_fillers"])))
 
 
 def _instruction_verbs() -> frozenset[str]:
@@ -140,21 +135,21 @@ def _done(doc: Doc, span: Span) -> int | None:
     after a modal ("it should have been refunded") or when what was sent is only a message ("we've sent you a DM")."""
     clause, modals, channel, fillers = _action_blockers()
     start = span.start
-    if start > span.sent.start and doc[start - 1].lower_ in modals:
+    if start > span.sent.start and norm(doc[start - 1].text) in modals:
         return None
     while start > span.sent.start and not doc[start - 1].is_punct:
         start -= 1
-    before = [t.lower_ for t in doc[start:span.start]]
-    if any(_starts(before, clause, k) for k in range(len(before))):
+    if clause.anywhere([norm(t.text) for t in doc[start:span.start]]):
         return None
-    after = [t.lower_ for t in doc[span.end:min(span.end + 6, span.sent.end)]]
+    after = [norm(t.text) for t in doc[span.end:min(span.end + 6, span.sent.end)]]
     k = 0
     while k < len(after) and k < 3 and after[k] in fillers:
         k += 1
-    return None if _starts(after, channel, k) else start
+    return None if channel.longest(after, k) else start
 
 
-def _imperative(doc: Doc, span: Span, openers: frozenset[str], blockers, verbs: frozenset[str]) -> int | None:
+def _imperative(doc: Doc, span: Span, openers: frozenset[str], blockers: Phrases, verbs: frozenset[str]
+                ) -> int | None:
     """Where an instruction starts when ``span`` is an instruction verb opening its sentence or a clause after a
     colon ("Here's what to do: unplug it"), after openers like "please", "now", "could you"; else None."""
     sent = span.sent
@@ -167,7 +162,7 @@ def _imperative(doc: Doc, span: Span, openers: frozenset[str], blockers, verbs: 
         if not (token.is_punct or token.is_space or token.lower_ in openers or token.like_num):
             return None
     words = [t.lower_ for t in doc[span.start:min(span.start + 3, sent.end)]]
-    if _starts(words, blockers, 0):
+    if blockers.longest(words, 0):
         return None
     if words[0] == "try" and len(words) > 1 and words[1] in ("to", "and", "not"):
         # "try to restart it" is a step, "try to get some rest" is a kind word
