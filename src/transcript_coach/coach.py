@@ -174,7 +174,7 @@ class Coach:
                 warnings=tuple(warnings),
             )
         evidence = extract(docs, resources)
-        transcript, named = name_introduced_agents(transcript, evidence)
+        transcript, named = name_introduced_agents(docs, evidence)
         warnings.extend(named)
         features = vectorize(evidence)
         metrics["features"] = features

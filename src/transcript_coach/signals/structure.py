@@ -26,7 +26,6 @@ introduction under the same label ("Hi, this is Sam taking over") names the turn
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
@@ -65,14 +64,21 @@ def _name_ok(token, not_names: frozenset[str]) -> bool:
     return token.is_alpha and len(token.text) >= 2 and token.lower_ not in not_names and not token.is_stop
 
 
+def _name_words(span: Span, entry: str) -> Span:
+    """The words of an introduction match that are the name: "my name is [Priya Shah]", "this is [Sam]", "[Sam]
+    here", "you're speaking with [Sam]"."""
+    if entry == "intro.my_name":
+        return span[3:]
+    return span[:1] if entry == "intro.name_here" else span[-1:]
+
+
 def _introduced_name(match, doc: Doc, own: list[str], followers: frozenset[str], not_names: frozenset[str]):
     """The name token a self-introduction match names, or None when the match is not an introduction."""
     span, entry = match.span, match.entry.id
     following = doc[span.end].lower_ if span.end < len(doc) else "."
+    name = _name_words(span, entry)[-1]
     if entry in ("intro.my_name", "intro.speaking_with"):
-        name = span[-1]
         return name if _name_ok(name, not_names) else None
-    name = span[-1] if entry != "intro.name_here" else span[0]
     if not _name_ok(name, not_names):
         return None
     if entry == "intro.name_here":  # "Sam here!" - only with the agent's own name, or "Sam here from billing"
@@ -161,31 +167,26 @@ def _starts_sentence(doc: Doc, span: Span, opening: set[int]) -> bool:
                doc[sentence.start:span.start])
 
 
-_WORD = re.compile(r"[^\W\d_][\w'’-]*")
-_MY_NAME = re.compile(r"^\W*my\s+name(?:\s+is|\s*['’]s)\s*", re.IGNORECASE)
-
-
-def _introduced(evidence: Evidence) -> str | None:
-    """The name an introduction's evidence gives ("my name is Priti Shah" -> "Priti Shah", "Sam here" -> "Sam"), or
+def _introduced(evidence: Evidence, doc: Doc) -> str | None:
+    """The name an introduction's evidence gives ("my name is Priya Shah" -> "Priya Shah", "Sam here" -> "Sam"), or
     None when it reads as the company ("you've reached Northwind")."""
-    entry = evidence.rule.rpartition("#")[2]
-    text = _MY_NAME.sub("", evidence.text) if entry == "intro.my_name" else evidence.text
-    words = _WORD.findall(text)
-    if not words or "reached" in (w.lower() for w in words):
+    span = doc.char_span(evidence.start, evidence.end)
+    if span is None or any(t.lower_ == "reached" for t in span):
         return None
-    name = words if entry == "intro.my_name" else words[:1] if entry == "intro.name_here" else words[-1:]
-    return " ".join(name) if name and all(w[0].isupper() for w in name) else None
+    words = _name_words(span, evidence.rule.rpartition("#")[2])
+    return words.text if len(words) and all(t.is_title for t in words) else None
 
 
-def name_introduced_agents(transcript: Transcript, evidence: Sequence[Evidence]) -> tuple[Transcript, tuple[str, ...]]:
+def name_introduced_agents(docs: TranscriptDocs, evidence: Sequence[Evidence]) -> tuple[Transcript, tuple[str, ...]]:
     """The transcript with agents whose speaker label names nobody named after their own introduction, and a warning
     for each naming (see the module docstring)."""
+    transcript = docs.transcript
     generic = _settings()[1]
     agents = {t.index: t for t in transcript.turns if t.role == "agent" and not _speaker_names(t.speaker, generic)}
     names: dict[int, str] = {}
     for e in evidence:
         if e.feature == "structure.introduction" and e.turn in agents and e.turn not in names:
-            name = _introduced(e)
+            name = _introduced(e, docs.docs[e.turn])
             if name is not None:
                 names[e.turn] = name
     if not names:
