@@ -14,6 +14,10 @@ A lexicon file (``data/lexicons/<name>.json``) is::
 ("I'm *not* sorry", "I *don't* understand"). Optional keys: ``value`` (the evidence value, default 1),
 ``suggestion`` (a better phrasing or plain word that notes may quote), ``exclude`` (phrases that, when a match
 lies inside one of them, cancel it).
+
+A word list that several patterns share is written once, under ``words``, and named with a ``$`` where a pattern
+token would list it: ``"words": {"intensifiers": ["really", "so", "very"]}`` and then
+``{"LOWER": {"IN": "$intensifiers"}}`` (also for ``NOT_IN``).
 """
 
 from __future__ import annotations
@@ -97,6 +101,7 @@ class Lexicon:
         entries = document.get("entries") if isinstance(document, Mapping) else None
         if not isinstance(entries, list) or not entries:
             raise DataFileError(f"{name}: expected a non-empty list under 'entries'")
+        self._words = _word_lists(name, document.get("words", {}))
         for position, raw in enumerate(entries):
             self._add(raw, position, nlp)
         self._anchors = _anchors(self._requirements)
@@ -125,7 +130,7 @@ class Lexicon:
             raise DataFileError(f"{where}: feature {entry.feature!r} must be 'family.detail'")
         self.entries[entry.id] = entry
         phrases = raw.get("phrases", [])
-        patterns = raw.get("patterns", [raw["pattern"]] if "pattern" in raw else [])
+        patterns = _named_lists(raw.get("patterns", [raw["pattern"]] if "pattern" in raw else []), self._words, where)
         if not phrases and not patterns:
             raise DataFileError(f"{where}: needs 'phrases' or 'pattern'/'patterns'")
         if not isinstance(phrases, list) or not all(isinstance(p, str) and p.strip() for p in phrases):
@@ -224,6 +229,32 @@ class WordPattern:
     column: int  # of ``_doc_words``
     words: frozenset[int]
     sent_start: bool | None
+
+
+def _word_lists(name: str, raw: Any) -> dict[str, list[str]]:
+    """A lexicon's shared word lists (its ``words``), checked: names to non-empty lists of strings."""
+    if not isinstance(raw, Mapping) or not all(
+            isinstance(words, list) and words and all(isinstance(w, str) and w for w in words) for words in raw.values()):
+        raise DataFileError(f"{name}: 'words' must map names to non-empty lists of words")
+    return {str(key): list(words) for key, words in raw.items()}
+
+
+def _named_lists(value: Any, words: Mapping[str, list[str]], where: str) -> Any:
+    """``value`` (patterns, or a part of one) with each ``"$name"`` given to ``IN`` or ``NOT_IN`` replaced by the
+    shared word list of that name."""
+    if isinstance(value, list):
+        return [_named_lists(item, words, where) for item in value]
+    if not isinstance(value, Mapping):
+        return value
+    out = {}
+    for key, item in value.items():
+        if key in ("IN", "NOT_IN") and isinstance(item, str) and item.startswith("$"):
+            if item[1:] not in words:
+                raise DataFileError(f"{where}: {item!r} names no list under 'words' (it has: "
+                                    f"{', '.join(sorted(words)) or 'none'})")
+            item = words[item[1:]]
+        out[key] = _named_lists(item, words, where)
+    return out
 
 
 def word_pattern(entry_id: str, pattern: Any) -> WordPattern | None:

@@ -30,11 +30,22 @@ def _shipped(name: str) -> dict:
 
 
 def _patterns(document: dict) -> dict[str, list]:
+    """Each entry's token patterns, as a plain Matcher takes them: shared word lists ("$name") written out."""
+    words = document.get("words", {})
+
+    def written_out(value):
+        if isinstance(value, list):
+            return [written_out(item) for item in value]
+        if isinstance(value, dict):
+            return {key: words[item[1:]] if isinstance(item, str) and item.startswith("$") else written_out(item)
+                    for key, item in value.items()}
+        return value
+
     out = {}
     for entry in document["entries"]:
         patterns = entry.get("patterns", [entry["pattern"]] if "pattern" in entry else [])
         if patterns:
-            out[entry["id"]] = patterns
+            out[entry["id"]] = written_out(patterns)
     return out
 
 
@@ -88,6 +99,27 @@ def test_word_patterns_with_sentence_starts_match_as_the_matcher(coach, docs):
         assert sorted(lexicon.pattern_matches(doc)) == expected, doc.text
         total += len(expected)
     assert total >= 10
+
+
+def test_shared_word_lists_are_named_in_patterns(coach):
+    document = {"words": {"sorry": ["sorry", "apologies"], "not_me": ["i", "we"]},
+                "entries": [{"id": "x", "feature": "test.x", "patterns": [
+                    [{"LOWER": {"NOT_IN": "$not_me"}}, {"LOWER": "am"}, {"LOWER": {"IN": "$sorry"}}],
+                    [{"LOWER": "my"}, {"LOWER": {"IN": "$sorry"}}]]}]}
+    lexicon = Lexicon("test", document, coach.nlp)
+    doc = coach.nlp("My apologies. He am sorry. I am sorry. So sorry.")
+    assert [m.span.text for m in lexicon.matches(doc)] == ["My apologies", "He am sorry"]
+
+
+@pytest.mark.parametrize("words, reference, message", [
+    ({"sorry": ["sorry"]}, "$sory", r"'\$sory' names no list under 'words' \(it has: sorry\)"),
+    ({"sorry": []}, "$sorry", "'words' must map names to non-empty lists of words"),
+    ({"sorry": "sorry"}, "$sorry", "'words' must map names to non-empty lists of words"),
+])
+def test_shared_word_lists_are_checked(coach, words, reference, message):
+    document = {"words": words, "entries": [{"id": "x", "feature": "test.x", "pattern": [{"LOWER": {"IN": reference}}]}]}
+    with pytest.raises(DataFileError, match=message):
+        Lexicon("test", document, coach.nlp)
 
 
 def test_a_bad_word_pattern_is_still_refused(coach):
