@@ -164,6 +164,8 @@ def _kept(hits, promise_text, later_text, later_role="agent"):
      "As promised, here it is: example.com/reset"),
     ("We'll cancel the duplicate order.", "The duplicate order has been cancelled.",
      "The duplicate order has been cancelled"),
+    ("If IT emails the certificate, I'll paste it in for you.", "I've uploaded the new certificate.",
+     "I've uploaded the new certificate"),  # a synonym of the verb
 ])
 def test_kept(hits, promise_text, later, kept):
     assert _kept(hits, promise_text, later) == [kept]
@@ -359,6 +361,14 @@ def test_conditional_in_ledger_without_due(analyze):
                          last=datetime(2024, 5, 20, 9, 0))
     assert promise.due is None and promise.status == "open"
     assert promise.text == "If it doesn't arrive by Friday, I'll refund you"
+
+
+def test_conditional_time_frame_runs_from_the_condition_so_it_is_never_overdue(analyze):
+    # the 15 minutes start when the colleague's email arrives, which the transcript does not say
+    (promise,) = _ledger(analyze, "If your colleague emails it to us, I'll add it within 15 minutes of receiving it.",
+                         last=WEDNESDAY + timedelta(hours=2))
+    assert promise.due is None and promise.status == "open"
+    assert len(promise.evidence) == 2  # the time frame stays in the evidence
 
 
 def test_offers_and_immediate_actions_are_not_in_the_ledger(analyze):

@@ -54,7 +54,9 @@ Decisions (documented here because tests and the ledger rely on them)
   nothing; only the 50 most recent open commitments can be kept.
 - Ledger status: kept (a later turn keeps it); overdue (its due time passed before the transcript's last timestamp);
   open (not kept, not overdue, and the transcript has timestamps); unknown (no timestamps and not kept). Conditional
-  commitments have no due time (the date in "if it doesn't arrive by Friday" belongs to the condition); offers and
+  commitments have no due time, so they are never overdue: the date in "if it doesn't arrive by Friday" belongs to
+  the condition, and the time frame in "if he emails it, I'll add it within 15 minutes" runs from when the condition
+  is met, which the transcript does not say (the time frame stays in the evidence as ``promise.due``); offers and
   immediate actions are not in the ledger.
 """
 
@@ -997,7 +999,7 @@ def ledger(docs: TranscriptDocs, evidence: tuple[Evidence, ...]) -> tuple[Promis
         said = transcript.turns[e.turn].timestamp
         due_evidence = due_of.get(e.id)
         due_time = None
-        if due_evidence is not None and said is not None:
+        if due_evidence is not None and said is not None and e.feature != "promise.conditional":
             parsed = _parse_span(docs.docs[e.turn], due_evidence)
             due_time = resolve_due(parsed, said) if parsed else None
         ids = [e.id] + ([due_evidence.id] if due_evidence else [])
