@@ -214,6 +214,12 @@ def test_not_refusal(hits, text):
     ("I've asked the driver to collect it today.", ["I've asked the driver to collect it today"]),
     ("We have reshipped it with express delivery.", ["We have reshipped it with express delivery"]),
     ("Done. I've rebilled it with the actual reading.", ["I've rebilled it with the actual reading"]),
+    ("I've turned on a temporary password login for you.", ["I've turned on a temporary password login for you"]),
+    ("I've uploaded the new certificate.", ["I've uploaded the new certificate"]),
+    ("Booking was successful. Reference number is 0013.", ["Booking was successful"]),
+    ("Your reservation has been confirmed for Friday.", ["Your reservation has been confirmed for Friday"]),
+    ("The transfer is now complete.", ["The transfer is now complete"]),
+    ("Your payment has gone through.", ["Your payment has gone through"]),
 ])
 def test_action_taken(hits, text, done):
     assert _agent(hits, text, "resolution.action") == done
@@ -237,6 +243,11 @@ def test_action_taken(hits, text, done):
     "We have issues with the courier today.",
     "Has it been fixed?",
     "We sent the parcel to the wrong address.",
+    "Was the booking successful?",
+    "Is your booking confirmed?",
+    "Once your booking is confirmed you'll get an email.",
+    "I'm afraid the booking wasn't successful.",
+    "If the payment goes through, you'll see it.",
 ])
 def test_not_action_taken(hits, text):
     assert _agent(hits, text, "resolution.action") == []

@@ -21,7 +21,8 @@
 - ``resolution.alternative`` (agent): another route offered ("alternatively", "if you'd prefer", "I can also").
 - ``resolution.action`` (agent): something already put right for the customer, in perfect or past phrasing ("I've
   refunded the second charge", "I went ahead and cancelled it", "your account has been unlocked", "it's now fixed",
-  "I've asked the driver to collect it"); evidence from the start of its clause to the end of the sentence. Not when
+  "I've asked the driver to collect it"), or a booking, payment, refund... reported done ("Booking was successful",
+  "your reservation is confirmed", "the payment has gone through"); evidence from the start of its clause to the end of the sentence. Not when
   negated ("I haven't refunded it yet"), in a clause of condition, time or doubt ("once I've processed it, ...", "if
   it has been shipped", "to make sure it has been fixed"), after a modal ("it should have been refunded", "you'll
   have been credited by then"), or when only a message was sent ("we've sent you a DM"). Escalating and transferring
