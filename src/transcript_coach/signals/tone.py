@@ -38,6 +38,7 @@ from transcript_coach.errors import DataFileError
 from transcript_coach.lexicon import Lexicon, Match
 from transcript_coach.model import Transcript
 from transcript_coach.nlp import TranscriptDocs, doc_sentences, span_text, without_capitals_words
+from transcript_coach.phrases import Phrases, norm, split_phrase
 from transcript_coach.politeness import (CUE_FEATURE, PolitenessFeaturizer, PolitenessModel, corrected_lexicon,
                                          load_politeness_model)
 from transcript_coach.redact import placeholder_tokens
@@ -296,6 +297,10 @@ class ToneKit:
         entries = [e for e in document["entries"] if e.get("feature") in self.customer_features]
         self.customer_lexicon = Lexicon(f"{where}#customer", {"entries": entries}, res.nlp) if entries else None
         self.trajectory_turns = int(setting("trajectory_turns"))
+        offer = setting("offer_after_cannot")
+        self.offer_entries = frozenset(offer["entries"])
+        self.offers = Phrases(offer["phrases"])
+        self.not_offered = frozenset(word for phrase in offer["not_offered"] for word in split_phrase(phrase))
 
     # --- one turn -----------------------------------------------------------------------------------------------
 
@@ -309,10 +314,30 @@ class ToneKit:
             return None
         return re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, names))) + r")\b", re.IGNORECASE)
 
+    def offered_instead(self, match: Match) -> bool:
+        """Whether a "can't" or "unable to" goes on to what the agent can do: later in its sentence ("I can't change
+        your Okta settings, but I can take the certificate from IT") or at the start of the next ("What I can do is
+        ..."). Not "but I can see why" or "but I can assure you": no offer. Such a "can't" is not negative phrasing
+        (for the politeness model it still is: its features stay those it was trained with)."""
+        if match.entry.id not in self.offer_entries:
+            return False
+        doc, sentence = match.span.doc, match.span.sent
+        later = [norm(t.text) for t in doc[match.span.end:sentence.end] if not t.is_punct]
+        if any(self._offer_at(later, i) for i in range(len(later))):
+            return True
+        if sentence.end == len(doc):
+            return False
+        opening = [norm(t.text) for t in doc[sentence.end].sent[:8] if not t.is_punct]
+        return self._offer_at(opening, 0)
+
+    def _offer_at(self, words: list[str], i: int) -> bool:
+        length = self.offers.longest(words, i)
+        return bool(length) and (i + length == len(words) or words[i + length] not in self.not_offered)
+
     def agent_turn(self, index: int, doc: Doc, names: re.Pattern[str] | None = None) -> Iterator[Hit]:
         matches = self.featurizer.matches(doc)
         for match in matches:
-            if match.entry.feature != CUE_FEATURE:
+            if match.entry.feature != CUE_FEATURE and not self.offered_instead(match):
                 yield span_hit(match.entry.feature, index, match.span, f"lexicon:tone#{match.entry.id}",
                                match.entry.value)
         within = _Within(matches)
