@@ -89,6 +89,9 @@ def _customer_after_steps(hits, text):
     ("Perfect, that did the trick.", "that did the trick"),
     ("ok all good now", "all good now"),
     ("Oh great, that's much better. Thanks.", "that's much better"),
+    ("It works!! You're a lifesaver.", "It works!"),
+    ("Yes, it works, thank you", "Yes, it works"),
+    ("I'm back in, cheers.", "I'm back in"),
 ])
 def test_confirmed(hits, text, confirmed):
     assert _customer_after_steps(hits, text) == [("resolution.confirmed", confirmed)]
@@ -112,6 +115,8 @@ def test_unresolved_after_steps(hits, text, unresolved):
     "Is it fixed on your side?",
     "After two hours we finally fixed it ourselves, no thanks to you.",
     "Get my app up and running NOW.",
+    "It works on my phone but not on the laptop.",
+    "It works, but only on wifi.",
 ])
 def test_not_confirmed(hits, text):
     assert [f for f, _ in _customer_after_steps(hits, text) if f == "resolution.confirmed"] == []
