@@ -25,6 +25,11 @@ def _agent(hits, text, feature):
     ("Step 1: open the app. Step 2: tap Settings.", ["Step 1: open the app.", "Step 2: tap Settings."]),
     ("You'll need to sign out and back in.", ["You'll need to sign out and back in"]),
     ("Try to restart it once more.", ["Try to restart it once more"]),
+    ("Here's the fix: 1. In Okta, open the app and copy the certificate. 2. In our dashboard, go to Settings and "
+     "paste it.", ["Here's the fix", "1. In Okta, open the app and copy the certificate.",
+                   "2. In our dashboard, go to Settings and paste it."]),
+    ("On your phone, tap Settings.", ["On your phone, tap Settings"]),
+    ("If you can't log in, reset your password.", ["If you can't log in, reset your password"]),
 ])
 def test_steps(hits, text, steps):
     assert _agent(hits, text, "resolution.steps") == steps
@@ -40,6 +45,9 @@ def test_steps(hits, text, steps):
     "Try to get some rest, and safe travels!",
     "Try not to worry about it.",
     "1. Your parcel was mis-sorted on Monday.\n2. The driver brought it back today.",  # a numbered explanation
+    "In that case, we'll send a new one.",  # a lead phrase, then no instruction
+    "When you called yesterday, check-in was closed.",
+    "Check-in is at 3pm.",  # a noun
 ])
 def test_not_steps(hits, text):
     assert _agent(hits, text, "resolution.steps") == []

@@ -3,9 +3,10 @@
 - ``resolution.steps`` (agent): instructions offered - numbered steps ("1. Restart the router 2. ...", "Step 1: ...",
   one hit per item that starts with an instruction verb; "1. Your parcel was mis-sorted" explains, it is no step),
   instruction sentences that start with an action verb ("Clear your cache", "Please go to Settings", "Could you try
-  restarting the app?", "You'll need to sign out", "Try to restart it" but not "try to get some rest"),
+  restarting the app?", "You'll need to sign out", "Try to restart it" but not "try to get some rest"), also after a
+  short lead phrase ending in a comma ("In Okta, open the app", "If you can't log in, reset your password"),
   recommendations ("I'd recommend ...", evidence from the cue to the end of the sentence) and cue phrases ("here's
-  what to do", "follow these steps"). One hit per sentence. Requests for information ("could you send me your
+  what to do", "here's the fix", "follow these steps"). One hit per sentence. Requests for information ("could you send me your
   order number?") are not steps.
 - ``resolution.confirmation_asked`` (agent): "did that work?", "is it working now?", "let me know if that helps".
 - ``resolution.confirmed`` (customer): "that worked", "it's working now", "all sorted, thanks"; negated ("it's still
@@ -22,11 +23,11 @@
 - ``resolution.action`` (agent): something already put right for the customer, in perfect or past phrasing ("I've
   refunded the second charge", "I went ahead and cancelled it", "your account has been unlocked", "it's now fixed",
   "I've asked the driver to collect it"), or a booking, payment, refund... reported done ("Booking was successful",
-  "your reservation is confirmed", "the payment has gone through"); evidence from the start of its clause to the end of the sentence. Not when
-  negated ("I haven't refunded it yet"), in a clause of condition, time or doubt ("once I've processed it, ...", "if
-  it has been shipped", "to make sure it has been fixed"), after a modal ("it should have been refunded", "you'll
-  have been credited by then"), or when only a message was sent ("we've sent you a DM"). Escalating and transferring
-  have their own features; checking and noting are not actions here.
+  "your reservation is confirmed", "the payment has gone through"); evidence from the start of its clause to the
+  end of the sentence. Not when negated ("I haven't refunded it yet"), in a clause of condition, time or doubt
+  ("once I've processed it, ...", "if it has been shipped", "to make sure it has been fixed"), after a modal ("it
+  should have been refunded", "you'll have been credited by then"), or when only a message was sent ("we've sent
+  you a DM"). Escalating and transferring have their own features; checking and noting are not actions here.
 - ``resolution.case_note`` (agent, internal): a case note left for colleagues, an internal note of at least
   ``case_note_min_words`` words that records rather than guesses ("Misdelivery: GPS drop at 14 Elm Row ... flagged
   to the depot lead"; not "prob needs a swap, not sure if the warranty is 12 or 24 months, check later": no hedge,
@@ -41,6 +42,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span
 
@@ -59,11 +61,32 @@ CUSTOMER_FEATURES = frozenset({"resolution.confirmed", "resolution.unresolved", 
 _NUMBERED = re.compile(r"(?<![^\s])(\d{1,2})[.)](?=[ \t]+\S)|\b[Ss]tep[ \t]?(\d{1,2})[ \t]?[:.)-]")
 
 
+@dataclass(frozen=True, slots=True)
+class _Settings:
+    openers: frozenset[str]  # words an instruction may follow ("please", "now", "could you")
+    blockers: Phrases  # instruction verbs in phrases that are no instruction ("hold on", "go ahead")
+    leads: frozenset[str]  # first words of a short phrase before an instruction ("in Okta, open ...")
+    lead_max_tokens: int
+    list_min_items: int
+    case_note_min_words: int
+
+
 @functools.cache
-def _settings() -> tuple[frozenset[str], Phrases, int, int]:
+def _settings() -> _Settings:
     s = load_json("lexicons/resolution.json")["settings"]
-    return (frozenset(s["sentence_openers"]), Phrases(s["imperative_blockers"]), int(s["list_min_items"]),
-            int(s["case_note_min_words"]))
+    return _Settings(frozenset(s["sentence_openers"]), Phrases(s["imperative_blockers"]),
+                     frozenset(s["instruction_leads"]["words"]), int(s["instruction_leads"]["max_tokens"]),
+                     int(s["list_min_items"]), int(s["case_note_min_words"]))
+
+
+def _past_lead(doc: Doc, k: int, stop: int, settings: _Settings) -> int:
+    """The position after the comma of a short phrase that starts at ``k`` and leads into an instruction ("In Okta,
+    open the app", "Once it restarts, sign in", "If you can't log in, reset ..."); ``k`` itself when none does."""
+    if doc[k].lower_ in settings.leads:
+        for j in range(k + 1, min(stop, k + settings.lead_max_tokens + 1)):
+            if doc[j].text == ",":
+                return j + 1
+    return k
 
 
 @functools.cache
@@ -101,17 +124,25 @@ def numbered_steps(text: str, min_items: int = 2) -> list[tuple[int, int]]:
     return items
 
 
-def _instruction_item(doc: Doc, start: int, end: int, openers: frozenset[str], verbs: frozenset[str]) -> bool:
-    """A list item that tells the reader what to do: its first word (after openers) is an instruction verb
-    ("2. Tap Settings", "3. Then restart"), not a report ("1. Your parcel was mis-sorted")."""
+def _instruction_item(doc: Doc, start: int, end: int, settings: _Settings, verbs: frozenset[str]) -> bool:
+    """A list item that tells the reader what to do: its first word (after openers and a lead phrase) is an
+    instruction verb ("2. Tap Settings", "3. Then restart", "1. In Okta, copy ..."), not a report ("1. Your parcel
+    was mis-sorted")."""
     span = doc.char_span(start, end, alignment_mode="expand")
-    for token in span if span is not None else ():
+    if span is None:
+        return False
+    k = span.start
+    while k < span.end:
+        token = doc[k]
         if token.is_punct or token.is_space or token.like_num or token.lower_ in ("step",):
+            k += 1
             continue
         if token.lower_ in verbs:
             return True
-        if token.lower_ not in openers:
+        after = _past_lead(doc, k, span.end, settings)
+        if after == k and token.lower_ not in settings.openers:
             return False
+        k = max(after, k + 1)
     return False
 
 
@@ -149,21 +180,27 @@ def _done(doc: Doc, span: Span) -> int | None:
     return None if channel.longest(after, k) else start
 
 
-def _imperative(doc: Doc, span: Span, openers: frozenset[str], blockers: Phrases, verbs: frozenset[str]
-                ) -> int | None:
+def _imperative(doc: Doc, span: Span, settings: _Settings, verbs: frozenset[str]) -> int | None:
     """Where an instruction starts when ``span`` is an instruction verb opening its sentence or a clause after a
-    colon ("Here's what to do: unplug it"), after openers like "please", "now", "could you"; else None."""
+    colon ("Here's what to do: unplug it"), after openers like "please", "now", "could you" or a short lead phrase
+    ("In the app, tap ..."); else None."""
     sent = span.sent
     start = sent.start
     for k in range(span.start - 1, sent.start - 1, -1):
         if doc[k].text in (":", ";", "\u2014", "\u2013"):
             start = k + 1
             break
-    for token in doc[start:span.start]:
-        if not (token.is_punct or token.is_space or token.lower_ in openers or token.like_num):
+    k = start
+    while k < span.start:
+        after = _past_lead(doc, k, span.start, settings)
+        token = doc[k]
+        if after == k and not (token.is_punct or token.is_space or token.lower_ in settings.openers or token.like_num):
             return None
+        k = max(after, k + 1)
+    if span.end < sent.end and not doc[span.start].whitespace_ and doc[span.end].text == "-":
+        return None  # "Check-in is at 3pm": a noun
     words = [t.lower_ for t in doc[span.start:min(span.start + 3, sent.end)]]
-    if blockers.longest(words, 0):
+    if settings.blockers.longest(words, 0):
         return None
     if words[0] == "try" and len(words) > 1 and words[1] in ("to", "and", "not"):
         # "try to restart it" is a step, "try to get some rest" is a kind word
@@ -181,11 +218,11 @@ def _guessing(doc: Doc, res: Resources) -> bool:
 @extractor("resolution")
 def resolution(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
     lexicon = res.lexicon("resolution")
-    openers, blockers, min_items, min_note_words = _settings()
+    settings = _settings()
     verbs = res.cached("resolution.instruction_verbs", _instruction_verbs)
     steps_seen = False
     for turn, doc in docs.turns("agent", internal=True):
-        if turn.internal and sum(t.is_alpha for t in doc) >= min_note_words and not _guessing(doc, res):
+        if turn.internal and sum(t.is_alpha for t in doc) >= settings.case_note_min_words and not _guessing(doc, res):
             yield Hit("resolution.case_note", turn.index, *_sentence_span(doc, doc_sentences(doc)[0]), "internal:note")
     for turn, doc in docs.turns():
         if turn.role == "system":
@@ -209,13 +246,13 @@ def resolution(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
         if turn.role != "agent":
             continue
         step_spans: list[tuple[int, int, str]] = [
-            (a, b, "regex:numbered-step") for a, b in numbered_steps(doc_text(doc), min_items)
-            if _instruction_item(doc, a, b, openers, verbs)]
+            (a, b, "regex:numbered-step") for a, b in numbered_steps(doc_text(doc), settings.list_min_items)
+            if _instruction_item(doc, a, b, settings, verbs)]
         for match in lexicon.matches(doc):
             entry, span = match.entry, match.span
             rule = f"lexicon:resolution#{entry.id}"
             if entry.id == "steps.imperative":
-                start = _imperative(doc, span, openers, blockers, verbs)
+                start = _imperative(doc, span, settings, verbs)
                 if start is not None:
                     step_spans.append((*_sentence_span(doc, span.sent, start), rule))
             elif entry.id == "steps.suggest":
