@@ -6,8 +6,8 @@
   restarting the app?", "You'll need to sign out", "Try to restart it" but not "try to get some rest"), also after a
   short lead phrase ending in a comma ("In Okta, open the app", "If you can't log in, reset your password"),
   recommendations ("I'd recommend ...", evidence from the cue to the end of the sentence) and cue phrases ("here's
-  what to do", "here's the fix", "follow these steps"). One hit per sentence. Requests for information ("could you send me your
-  order number?") are not steps.
+  what to do", "here's the fix", "follow these steps"). One hit per sentence. Requests for information ("could you
+  send me your order number?") and a verb joined to a hyphen ("Check-in is at 3pm") are not steps.
 - ``resolution.confirmation_asked`` (agent): "did that work?", "is it working now?", "let me know if that helps".
 - ``resolution.confirmed`` (customer): "that worked", "it's working now", "all sorted, thanks"; negated ("it's still
   not working" does not match "it's working"; "not fixed") and questions ("it worked?") do not count.
