@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import time
 
@@ -43,6 +44,9 @@ def test_lookup_lemmatizer_keeps_lemmas_set_before_it():
     assert [t.lemma_ for t in doc] == ["ROUTER-SET-BEFORE", "be", "restart"]
 
 
+_LIST_NUMBER = re.compile(r"(?:^|\n|:\s*|[.!?]\s+)\d{1,2}\.\s")
+
+
 def test_sentence_boundaries_are_those_of_spacys_sentencizer(samples):
     ours = load_pipeline()
     reference = spacy.blank("en")
@@ -50,10 +54,25 @@ def test_sentence_boundaries_are_those_of_spacys_sentencizer(samples):
     reference.add_pipe("sentencizer")
     texts = [line for path in sorted(samples.glob("*.txt")) for line in path.read_text(encoding="utf-8").splitlines()]
     texts += ["", " ", "Hi!!! ok", "...", "Hello . . world", "Wait?! What.", "a\n\nb. c", "'Done.' Then he left",
-              "x.", "No end", "。你好。", "Really?!?!  (yes.) Then: fine"]
+              "x.", "No end", "。你好。", "Really?!?!  (yes.) Then: fine", "We have 2. Then again", "Call 1. Thanks"]
+    texts = [text for text in texts if not _LIST_NUMBER.search(text)]  # numbered lists: the test below
     assert len(texts) > 150
     for doc, expected in zip(ours.pipe(texts), reference.pipe(texts), strict=True):
         assert [t.is_sent_start for t in doc] == [t.is_sent_start for t in expected], doc.text
+
+
+@pytest.mark.parametrize("text, sentences", [
+    ("Here's the fix: 1. In Okta, open it. 2. In the app, paste it.",
+     ["Here's the fix:", "1. In Okta, open it.", "2. In the app, paste it."]),
+    ("1. Restart the router\n2. Wait", ["1. Restart the router\n", "2. Wait"]),
+    ("Steps:\n1. Open it.\n2. Close it.", ["Steps:\n", "1. Open it.", "\n2. Close it."]),
+    ("Done. 2. Then", ["Done.", "2. Then"]),
+    ("We have 2. Then again", ["We have 2.", "Then again"]),  # a number ending a sentence
+    ("It costs 12. OK?", ["It costs 12.", "OK?"]),
+    ("Version 1.2 is out.", ["Version 1.2 is out."]),
+])
+def test_a_numbered_list_item_is_a_sentence(text, sentences):
+    assert [s.text for s in load_pipeline()(text).sents] == sentences
 
 
 def test_doc_sentences_are_doc_sents(samples):

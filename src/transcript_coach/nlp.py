@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy
 import spacy
-from spacy.attrs import IS_PUNCT, LEMMA, ORTH, SENT_START
+from spacy.attrs import IS_PUNCT, IS_SPACE, LEMMA, LIKE_NUM, ORTH, SENT_START
 from spacy.language import Language
 from spacy.lookups import load_lookups
 from spacy.pipeline import Sentencizer
@@ -222,22 +222,32 @@ class ArraySentencizer:
     same boundaries, read from the doc's token arrays: spaCy's own builds a ``Token`` for every token.
 
     A sentence ends after a run of sentence-final characters (a token that is exactly one of them) at the first
-    token that is neither punctuation nor one of them."""
+    token that is neither punctuation nor one of them. One change: the number of a numbered list item ("1. Restart
+    the router", "Here's the fix: 1. In the app, ...") starts a sentence and its full stop ends none, where spaCy's
+    would cut "Here's the fix: 1." and "Restart the router\n2." apart. A list number is one or two digits followed
+    by a full stop and a space, at the start of the text or a line, after a colon or after a sentence's end."""
 
     def __init__(self, vocab, punct_chars: Iterable[str]) -> None:
         self.enders = frozenset(vocab.strings.add(c) for c in punct_chars)
+        self.full_stop = vocab.strings.add(".")
+        self.colon = vocab.strings.add(":")
 
     def __call__(self, doc: Doc) -> Doc:
         n = len(doc)
         if not n:
             return doc
-        orths, puncts, current = doc.to_array([ORTH, IS_PUNCT, SENT_START]).T.tolist()
+        columns = doc.to_array([ORTH, IS_PUNCT, IS_SPACE, LIKE_NUM, SENT_START]).T.tolist()
+        orths, puncts, spaces, numbers, current = columns
         starts = [-1] * n
         starts[0] = 1
         seen_end = False
         for i, orth in enumerate(orths):
             ender = orth in self.enders
-            if seen_end and not ender and not puncts[i]:
+            if orth == self.full_stop and i and numbers[i - 1] and self._list_number(doc, i - 1, orths, spaces, starts):
+                if not (i > 1 and spaces[i - 2] and starts[i - 2] == 1):  # else it starts at the line break before
+                    starts[i - 1] = 1
+                seen_end = False
+            elif seen_end and not ender and not puncts[i]:
                 starts[i] = 1
                 seen_end = False
             elif ender:
@@ -246,6 +256,15 @@ class ArraySentencizer:
             starts = [new if not old else 1 if old == 1 else -1 for old, new in zip(current, starts, strict=True)]
         doc.from_array([SENT_START], numpy.asarray(starts, dtype="int64").astype("uint64").reshape(-1, 1))
         return doc
+
+    def _list_number(self, doc: Doc, i: int, orths: list[int], spaces: list[int], starts: list[int]) -> bool:
+        """Whether token ``i``, a number followed by a full stop, numbers a list item (see the class)."""
+        number = doc[i]
+        if not (number.text.isdigit() and len(number.text) <= 2 and doc[i + 1].whitespace_ and i + 2 < len(orths)):
+            return False
+        if i == 0 or starts[i] == 1 or orths[i - 1] == self.colon:
+            return True
+        return bool(spaces[i - 1]) and "\n" in doc[i - 1].text
 
 
 def _add_lookup_lemmatizer(nlp: Language) -> None:
