@@ -28,6 +28,7 @@ def _agent(hits, text, feature):
     ("Here's the fix: 1. In Okta, open the app and copy the certificate. 2. In our dashboard, go to Settings and "
      "paste it.", ["Here's the fix", "1. In Okta, open the app and copy the certificate.",
                    "2. In our dashboard, go to Settings and paste it."]),
+    ("1. Open the app. 2. Tap Settings. That should clear it up.", ["1. Open the app.", "2. Tap Settings."]),
     ("On your phone, tap Settings.", ["On your phone, tap Settings"]),
     ("If you can't log in, reset your password.", ["If you can't log in, reset your password"]),
 ])

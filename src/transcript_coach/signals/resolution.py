@@ -146,6 +146,16 @@ def _instruction_item(doc: Doc, start: int, end: int, settings: _Settings, verbs
     return False
 
 
+def _item_end(doc: Doc, start: int, end: int) -> int:
+    """Where a numbered item from ``start`` to ``end`` (the next number or the end of its line) ends: at the end of
+    its first sentence if that comes first ("2. Paste it. Since nobody can log in, I've ..." on one line)."""
+    span = doc.char_span(start, end, alignment_mode="expand")
+    if span is None or not len(span):
+        return end
+    stop = min(end, span[0].sent.end_char)
+    return start + len(doc_text(doc)[start:stop].rstrip())
+
+
 def _line_end(text: str, start: int) -> int:
     end = text.find("\n", start)
     return len(text) if end < 0 else end
@@ -246,7 +256,8 @@ def resolution(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
         if turn.role != "agent":
             continue
         step_spans: list[tuple[int, int, str]] = [
-            (a, b, "regex:numbered-step") for a, b in numbered_steps(doc_text(doc), settings.list_min_items)
+            (a, _item_end(doc, a, b), "regex:numbered-step")
+            for a, b in numbered_steps(doc_text(doc), settings.list_min_items)
             if _instruction_item(doc, a, b, settings, verbs)]
         for match in lexicon.matches(doc):
             entry, span = match.entry, match.span
