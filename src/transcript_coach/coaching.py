@@ -19,6 +19,7 @@ from transcript_coach.scoring.rubric import Contribution, Rubric, contributions
 MAX_NOTES = 3
 CLEARLY_NEGATIVE = -0.5  # a sentence score (sentiment, politeness) low enough to quote as the problem
 _QUOTE_CHARS = 160
+_QUOTE_MIN_WORDS = 5  # a strength quotes, of equally strong evidence, the first sentence at least this long
 _FIRST_TO_SECOND = {
     "i": "you", "i'm": "you're", "im": "you're", "i've": "you've", "i'd": "you'd", "i'll": "you'll", "me": "you",
     "my": "your", "mine": "yours", "myself": "yourself", "we": "you", "we're": "you're", "we've": "you've",
@@ -40,10 +41,12 @@ def write_notes(analysed: Analysed, skills: Mapping[str, SkillScore], rubric: Ru
     if len(weak) < 2:  # fewer than two clear weaknesses: the weakest fair skills are the next things to work on
         weak += sorted((x for x in scored if rubric.band(x[1]) == "fair"), key=lambda x: x[1])[: 2 - len(weak)]
     notes: list[Note] = []
+    quoted: set[str] = set()
     for name, _ in strong:
-        note = _strength(name, analysed, rubric)
+        note = _strength(name, analysed, rubric, frozenset(quoted))
         if note is not None and len([n for n in notes if n.kind == "strength"]) < MAX_NOTES:
             notes.append(note)
+            quoted.update(_sentence(e, analysed) for e in analysed.evidence if e.id in note.evidence)
     for name, _ in weak:
         note = _improvement(name, analysed, rubric, plain)
         if note is not None and len([n for n in notes if n.kind == "improvement"]) < MAX_NOTES:
@@ -73,30 +76,37 @@ def _quote(e: Evidence, analysed: Analysed) -> str:
 
 
 def _first(analysed: Analysed, feature: str, *, lowest: bool = False, highest: bool = False,
-           agent: bool = False) -> Evidence | None:
-    """The first evidence of a feature, or the one of lowest or highest value (the first of equals): the worst
-    sentence, the longest wait, the agent's strongest evidence rather than a closing wish. ``agent``: the agent's
-    evidence only."""
+           agent: bool = False, besides: frozenset[str] = frozenset()) -> Evidence | None:
+    """The first evidence of a feature, or the one of lowest or highest value: the worst sentence, the longest
+    wait, the agent's strongest evidence rather than a closing wish. Of equals, the first; for the highest, the first
+    whose sentence says something ("Here's the fix:" is a heading of what follows). ``agent``: the agent's evidence
+    only; ``besides``: not evidence in these sentences (quoted already)."""
     turns = analysed.transcript.turns
-    found = [e for e in analysed.evidence if e.feature == feature and (not agent or turns[e.turn].role == "agent")]
+    found = [e for e in analysed.evidence if e.feature == feature and (not agent or turns[e.turn].role == "agent")
+             and not (besides and _sentence(e, analysed) in besides)]
     if not found:
         return None
-    if lowest or highest:
-        return (min if lowest else max)(found, key=lambda e: e.value)
+    if lowest:
+        return min(found, key=lambda e: e.value)
+    if highest:
+        return max(found, key=lambda e: (e.value, len(_sentence(e, analysed).split()) >= _QUOTE_MIN_WORDS))
     return found[0]
 
 
-def _strength(skill: str, analysed: Analysed, rubric: Rubric) -> Note | None:
+def _strength(skill: str, analysed: Analysed, rubric: Rubric, quoted: frozenset[str] = frozenset()) -> Note | None:
+    """A strength of ``skill``: the agent's strongest evidence of its largest positive contribution, in a sentence
+    not ``quoted`` by another note if one will do."""
     spec = rubric.skills[skill]
     positive = sorted((p for p in contributions(spec, analysed) if p.points > 0 and not p.signal.missing),
                       key=lambda p: -p.points)
-    for part in positive:
-        evidence = _first(analysed, part.signal.base_feature, highest=True, agent=True)
-        if evidence is None:
-            continue
-        template = spec.notes.get("strength", "{quote}")
-        return Note(skill=skill, kind="strength", text=template.format(quote=_quote(evidence, analysed)),
-                    evidence=(evidence.id,))
+    for besides in (quoted, frozenset()) if quoted else (quoted,):
+        for part in positive:
+            evidence = _first(analysed, part.signal.base_feature, highest=True, agent=True, besides=besides)
+            if evidence is None:
+                continue
+            template = spec.notes.get("strength", "{quote}")
+            return Note(skill=skill, kind="strength", text=template.format(quote=_quote(evidence, analysed)),
+                        evidence=(evidence.id,))
     return None
 
 

@@ -213,6 +213,21 @@ def test_a_strength_quotes_the_agents_strongest_evidence_not_the_first(coach):
     assert empathy.kind == "strength" and "Oh no" in empathy.text and "Good luck" not in empathy.text
 
 
+def test_strengths_quote_sentences_that_say_something_and_not_the_same_one_twice(coach):
+    report = coach.analyze(chat(
+        ("customer", "My router keeps dropping the wifi every evening and I work from home, it's so frustrating."),
+        ("agent", "I'm sorry, that sounds really frustrating when you work from home. Here's the fix: "
+                  "1. In the router app, open Settings and tap Channel. 2. In the list, choose channel 6 and tap Save. "
+                  "3. Restart the router from the same page."),
+        ("customer", "It works!! Thank you so much."),
+        ("agent", "Great to hear! Is there anything else I can help with?")))
+    strengths = [n for n in report.notes if n.kind == "strength"]
+    assert {"problem_solving", "clear_communication"} <= {n.skill for n in strengths}
+    quotes = [n.text[n.text.index("\u201c"):] for n in strengths]
+    assert not [q for q in quotes if q.startswith("\u201cHere's the fix")]  # a heading, not what was said
+    assert len(set(quotes)) == len(quotes)
+
+
 def test_a_wait_note_quotes_the_longest_wait(coach):
     stamps = ["10:00", "10:03", "10:04", "10:20", "10:21", "10:24"]  # waits of 3 and 16 minutes before replies
     texts = [("customer", "My internet is down."), ("agent", "Hi, sorry about that. Let me check."),
