@@ -267,6 +267,37 @@ def test_not_action_taken(hits, text):
     assert _agent(hits, text, "resolution.action") == []
 
 
+@pytest.mark.parametrize("text, asked", [
+    ("Is it everyone on the team, or only people using single sign-on?",
+     ["Is it everyone on the team, or only people using single sign-on"]),
+    ("Thanks. Did anything change on your side recently, like a new certificate?",
+     ["Did anything change on your side recently, like a new certificate"]),
+    ("How long has this been happening? Which device are you using?",
+     ["How long has this been happening", "Which device are you using"]),
+    ("Is it only on wifi, or is it the same on mobile data?", ["Is it only on wifi, or is it the same on mobile data"]),
+    ("Let me know which device you're using.", []),  # not asked as a question
+    ("Is there anything else I can help with?", []),
+])
+def test_diagnostic_questions(hits, text, asked):
+    assert _agent(hits, text, "resolution.diagnosis") == asked
+
+
+@pytest.mark.parametrize("text, cause", [
+    ("That's because the signing certificate changed.", ["That's because"]),
+    ("This happens when the router picks a busy channel.", ["This happens when"]),
+    ("The loop is caused by an expired certificate.", ["caused by"]),
+    ("That's not because of anything you did.", []),
+])
+def test_cause_explained(hits, text, cause):
+    assert _agent(hits, text, "resolution.cause") == cause
+
+
+def test_questions_and_causes_are_agent_signals(hits):
+    found = hits(("customer", "Did anything change? It's because of the update, I think."), ("agent", "Thanks."),
+                 family="resolution")
+    assert [f for f, _, _ in found if f in ("resolution.diagnosis", "resolution.cause")] == []
+
+
 def test_action_taken_is_an_agent_signal(hits):
     found = hits(("customer", "I've cancelled the order myself and reset my password."), ("agent", "Thanks."),
                  family="resolution")

@@ -86,7 +86,7 @@ def _history(a: Analysed) -> str | None:
 
 
 def _knowledge_question(a: Analysed) -> str | None:
-    if a.count("knowledge.*") or a.count("resolution.steps"):
+    if a.count("knowledge.*") or a.count("resolution.steps") or a.count("resolution.cause"):
         return None
     return "the agent gave no product or procedure information to judge"
 

@@ -20,6 +20,11 @@
   complaint".
 - ``resolution.refusal`` (agent): "there's nothing I can do", "that's not possible", "not my department".
 - ``resolution.alternative`` (agent): another route offered ("alternatively", "if you'd prefer", "I can also").
+- ``resolution.diagnosis`` (agent): a question that narrows down the cause ("Did anything change recently?", "Is it
+  only on wifi?", "Which browser are you using?", "When did it start?"), one hit per question sentence (ending in
+  "?").
+- ``resolution.cause`` (agent): the cause explained ("that's because ...", "this happens when ...", "the reason is
+  ...", "caused by ...").
 - ``resolution.action`` (agent): something already put right for the customer, in perfect or past phrasing ("I've
   refunded the second charge", "I went ahead and cancelled it", "your account has been unlocked", "it's now fixed",
   "I've asked the driver to collect it"), or a booking, payment, refund... reported done ("Booking was successful",
@@ -54,7 +59,8 @@ from transcript_coach.signals.resources import Resources
 
 AGENT_FEATURES = frozenset({"resolution.steps", "resolution.confirmation_asked", "resolution.escalation",
                             "resolution.transfer", "resolution.refusal", "resolution.alternative",
-                            "resolution.warm_handoff", "resolution.cold_transfer", "resolution.action"})
+                            "resolution.warm_handoff", "resolution.cold_transfer", "resolution.action",
+                            "resolution.cause"})
 CUSTOMER_FEATURES = frozenset({"resolution.confirmed", "resolution.unresolved", "resolution.manager_request"})
 
 # A list number at the start of a line or after whitespace ("1. Restart", "2) Try"), or "Step 3:".
@@ -154,6 +160,11 @@ def _item_end(doc: Doc, start: int, end: int) -> int:
         return end
     stop = min(end, span[0].sent.end_char)
     return start + len(doc_text(doc)[start:stop].rstrip())
+
+
+def _is_question(sentence: Span) -> bool:
+    words = [t for t in sentence if not t.is_space]
+    return bool(words) and words[-1].text.endswith("?")
 
 
 def _line_end(text: str, start: int) -> int:
@@ -259,6 +270,7 @@ def resolution(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
             (a, _item_end(doc, a, b), "regex:numbered-step")
             for a, b in numbered_steps(doc_text(doc), settings.list_min_items)
             if _instruction_item(doc, a, b, settings, verbs)]
+        asked: set[int] = set()  # sentences with a diagnostic question: one hit each
         for match in lexicon.matches(doc):
             entry, span = match.entry, match.span
             rule = f"lexicon:resolution#{entry.id}"
@@ -274,6 +286,10 @@ def resolution(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
                 start = _done(doc, span)
                 if start is not None:
                     yield Hit(entry.feature, turn.index, *_sentence_span(doc, span.sent, start), rule)
+            elif entry.feature == "resolution.diagnosis":
+                if span.sent.start not in asked and _is_question(span.sent):
+                    asked.add(span.sent.start)
+                    yield Hit(entry.feature, turn.index, *_sentence_span(doc, span.sent), rule)
             elif entry.feature in AGENT_FEATURES:
                 if entry.feature == "resolution.confirmation_asked":
                     steps_seen = True
