@@ -88,6 +88,21 @@ def test_long_gap_while_the_customer_waits_on_hold(analyze):
     assert ("timing.long_gap", 2, "OK, it went out yesterday", float(CHAT_GAP + 60)) in found
 
 
+@pytest.mark.parametrize("hold, minutes, long", [
+    ("Give me two minutes to upload it.", 2.2, False),  # back in about the time named
+    ("This may take a few minutes, bear with me.", 5.5, False),
+    ("Give me two minutes to upload it.", 4, True),  # twice as long as named
+    ("Let me check.", 2.2, True),  # no time named: the channel's threshold
+])
+def test_a_hold_that_names_its_length_is_long_only_past_it(analyze, hold, minutes, long):
+    assert CHAT_GAP < 2.2 * 60  # the case this test is about
+    found = _timing(analyze,
+                    _turn("customer", "Can you check my refund?", T0),
+                    _turn("agent", hold, T0 + timedelta(seconds=20)),
+                    _turn("agent", "Done, it went out yesterday.", T0 + timedelta(seconds=20 + minutes * 60)))
+    assert bool([f for f, *_ in found if f == "timing.long_gap"]) is long
+
+
 def test_long_gap_when_the_customer_chases(analyze):
     found = _timing(analyze,
                     _turn("customer", "Can you check my refund?", T0),

@@ -7,8 +7,9 @@
 - ``timing.long_gap``: a wait longer than ``settings.long_gap_seconds[channel]`` (chat, voice, email: e-mail gaps are
   measured in days): a reply latency over it (rule ``timestamps:gap-reply``), or a silence after the agent put the
   customer on hold ("let me check", "one moment") ended by the agent's next turn or by the customer chasing
-  ("hello? are you there?") (rule ``timestamps:gap-hold``). Value = seconds; evidence on the first sentence of the
-  turn after the gap.
+  ("hello? are you there?") (rule ``timestamps:gap-hold``); a hold that names its length ("give me two minutes",
+  ``settings.hold_minutes``) is long only past that length with ``settings.hold_slack`` to spare. Value = seconds;
+  evidence on the first sentence of the turn after the gap.
 - ``timing.wait_acknowledged``: "thanks for waiting", "sorry for the wait", "thank you for your patience", "bear with
   me", "give me a minute" in an agent turn (needs no timestamps).
 
@@ -21,7 +22,7 @@ crossed backwards) are skipped rather than guessed. Without timestamps there is 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 
 from spacy.tokens import Doc
@@ -29,6 +30,7 @@ from spacy.tokens import Doc
 from transcript_coach.ingest.timestamps import seconds_between
 from transcript_coach.model import Timestamp, Turn
 from transcript_coach.nlp import TranscriptDocs, doc_sentences
+from transcript_coach.phrases import Phrases, norm
 from transcript_coach.signals import Hit, extractor, span_hit
 from transcript_coach.signals.resources import Resources
 
@@ -39,11 +41,12 @@ _CLOCK_ONLY_LIMIT = 12 * 3600
 def timing(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
     lexicon = res.lexicon("timing")
     hold_entries = frozenset(res.setting("timing", "hold_entries"))
-    holds: set[int] = set()
+    durations = res.cached("timing.hold_durations", lambda: _durations(res.setting("timing", "hold_minutes")))
+    holds: dict[int, float] = {}  # agent turns that put the customer on hold: the minutes they named (0: none)
     for turn, doc in docs.turns(role="agent"):
         for match in lexicon.matches(doc):
             if match.entry.id in hold_entries:
-                holds.add(turn.index)
+                holds[turn.index] = _named_minutes(doc, durations)
             if match.entry.feature == "timing.wait_acknowledged":
                 yield span_hit(match.entry.feature, turn.index, match.span, f"lexicon:timing#{match.entry.id}")
     transcript = docs.transcript
@@ -51,7 +54,24 @@ def timing(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
         return
     thresholds = res.setting("timing", "long_gap_seconds")
     threshold = float(thresholds.get(transcript.channel, thresholds["chat"]))
-    yield from _gaps(docs, holds, threshold)
+    slack = float(res.setting("timing", "hold_slack"))
+    yield from _gaps(docs, {turn: max(threshold, minutes * 60 * slack) for turn, minutes in holds.items()}, threshold)
+
+
+def _durations(minutes: Mapping[str, float]) -> Phrases:
+    return Phrases(list(minutes), [float(m) for m in minutes.values()])
+
+
+def _named_minutes(doc: Doc, durations: Phrases) -> float:
+    """The longest time a hold names ("give me two minutes", "this may take a few minutes"), in minutes; 0 for
+    none."""
+    words = [norm(t.text) for t in doc]
+    found = 0.0
+    for i in range(len(words)):
+        length = durations.longest(words, i)
+        if length:
+            found = max(found, float(durations.get(words, i, length)))  # type: ignore[arg-type]
+    return found
 
 
 def _elapsed(earlier: Timestamp | None, later: Timestamp | None) -> float | None:
@@ -82,7 +102,8 @@ def _hit(docs: TranscriptDocs, feature: str, turn: Turn, rule: str, value: float
     return Hit(feature, turn.index, start, end, rule, round(value, 3))
 
 
-def _gaps(docs: TranscriptDocs, holds: set[int], threshold: float) -> Iterator[Hit]:
+def _gaps(docs: TranscriptDocs, holds: Mapping[int, float], threshold: float) -> Iterator[Hit]:
+    """Waits longer than ``threshold`` seconds; after a hold, longer than the seconds ``holds`` allows that turn."""
     turns = [t for t in docs.transcript.turns if t.customer_facing and t.role in ("agent", "customer")]
     first_customer = next((t for t in turns if t.role == "customer"), None)
     first_reply = next((t for t in turns if first_customer and t.role == "agent" and t.index > first_customer.index),
@@ -93,11 +114,12 @@ def _gaps(docs: TranscriptDocs, holds: set[int], threshold: float) -> Iterator[H
             yield _hit(docs, "timing.first_response", first_reply, "timestamps:first-response", seconds)
     waiting, waiting_since = False, None
     hold_at: Timestamp | None = None
+    allowed = threshold
     for turn in turns:
         if turn.role == "customer":
             if hold_at is not None:  # the customer chases while the agent is away ("hello? are you there?")
                 seconds = _elapsed(hold_at, turn.timestamp)
-                if seconds is not None and seconds > threshold:
+                if seconds is not None and seconds > allowed:
                     yield _hit(docs, "timing.long_gap", turn, "timestamps:gap-hold", seconds)
                 hold_at = None
             if not waiting or waiting_since is None:
@@ -112,7 +134,8 @@ def _gaps(docs: TranscriptDocs, holds: set[int], threshold: float) -> Iterator[H
                     yield _hit(docs, "timing.long_gap", turn, "timestamps:gap-reply", seconds)
         elif hold_at is not None:
             seconds = _elapsed(hold_at, turn.timestamp)
-            if seconds is not None and seconds > threshold:
+            if seconds is not None and seconds > allowed:
                 yield _hit(docs, "timing.long_gap", turn, "timestamps:gap-hold", seconds)
         waiting, waiting_since = False, None
         hold_at = turn.timestamp if turn.index in holds else None
+        allowed = holds.get(turn.index, threshold)
