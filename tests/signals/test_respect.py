@@ -1,0 +1,49 @@
+"""Respect in the agent's words: care with the customer's name, language and time zone; remarks about their
+background; condescension and impatience."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def _agent(hits, text, feature):
+    family = feature.split(".")[0]
+    return [t for f, t, turn in hits(("customer", "Where is my parcel?"), ("agent", text), family=family)
+            if f == feature and turn == 1]
+
+
+@pytest.mark.parametrize("text, found", [
+    ("Calm down, please.", ["Calm down"]),
+    ("How many times do I have to explain this?", ["How many times"]),
+    ("As per my previous message, standard shipping has limited tracking.", ["As per my previous message"]),
+    ("As previously mentioned, the refund takes 5 days.", ["As previously mentioned"]),
+    ("Per my last email, the form is attached.", ["Per my last email"]),
+    ("Thanks for your message, the parcel is on its way.", []),
+    ("I mentioned it to the courier this morning.", []),
+])
+def test_dismissive(hits, text, found):
+    assert _agent(hits, text, "tone.dismissive") == found
+
+
+@pytest.mark.parametrize("text, found", [
+    ("Your English is a bit hard to follow.", ["Your English"]),
+    ("9am our time obviously.", ["our time obviously"]),
+    ("I can arrange an interpreter if that helps.", []),
+])
+def test_insensitive(hits, text, found):
+    assert _agent(hits, text, "tone.insensitive") == found
+
+
+@pytest.mark.parametrize("text, found", [
+    ("How would you like me to address you?", ["How would you like me to address you"]),
+    ("I can book it for 9am in your time zone.", ["in your time zone"]),
+    ("Our office opens at 9am.", []),
+])
+def test_personalisation(hits, text, found):
+    assert _agent(hits, text, "structure.personalisation") == found
+
+
+def test_only_the_agents_words_count(hits):
+    found = hits(("customer", "Calm down, I only asked as per my previous message."), ("agent", "Sure."),
+                 family="tone")
+    assert [f for f, _, _ in found if f == "tone.dismissive"] == []
