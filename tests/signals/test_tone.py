@@ -226,6 +226,7 @@ AGENT_FEATURES = [
     ("tone.blame", "You were supposed to return it within 30 days.", "You were supposed to"),
     ("tone.blame", "As I said, the store is closed.", "As I said"),
     ("tone.blame", "You forgot to attach the file.", "You forgot to"),
+    ("tone.blame", "Unfortunately you didn't choose tracked shipping.", "you didn't choose"),
     ("tone.blame", "You should have received an email.", None),
     ("tone.blame", "It's not your fault at all.", None),
     ("tone.blame", "If you didn't get the email, check spam.", None),
@@ -241,6 +242,7 @@ AGENT_FEATURES = [
     ("tone.negative_phrasing", "It's not possible to change the date.", "not possible"),
     ("tone.negative_phrasing", "I can't wait to help you!", None),
     ("tone.negative_phrasing", "If you can't log in, reset your password.", None),
+    ("tone.negative_phrasing", "As per our terms, delivery dates are estimates only.", "As per our terms"),
     ("tone.negative_phrasing", "Please read our privacy policy.", None),
     ("tone.negative_phrasing", "What I can do is send a replacement.", None),
     # a "can't" that goes on to what the agent can do is the phrasing coaching asks for
