@@ -163,6 +163,8 @@ def test_exploration_positives(agent, text, expected):
     "Don't worry about it.",  # imperative, not a question
     "Do your best.",
     "I wonder where it went.",
+    "What's happening is the line to your home is re-syncing.",  # a statement that opens like a question
+    "What I can do is send you a new one",
 ])
 def test_exploration_negatives(agent, text):
     assert agent(text, "empathy.exploration") == []

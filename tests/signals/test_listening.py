@@ -217,6 +217,12 @@ def test_question_with_an_unrelated_reply_is_unanswered(analyze):
         ("When will my refund arrive?", "question:unaddressed", 0, 1.0)]
 
 
+def test_a_statement_that_opens_like_a_question_is_none(analyze):
+    turns = (("customer", "What is happening is the app keeps crashing on my phone"),
+             ("agent", "Thanks for contacting us, have a nice day."))
+    assert rules(analyze, *turns, feature="listening.unanswered_question") == []
+
+
 @pytest.mark.parametrize("agent", [
     "Your refund will arrive within five days.",  # shares a content word
     "Unfortunately that takes a while.",  # answer word

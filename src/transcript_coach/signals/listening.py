@@ -57,6 +57,7 @@ from transcript_coach.data import load_json
 from transcript_coach.lexicon import Match, lower_hashes
 from transcript_coach.model import Turn
 from transcript_coach.nlp import TranscriptDocs, doc_sentences, doc_text, span_text
+from transcript_coach.phrases import Phrases, norm
 from transcript_coach.redact import placeholder, placeholder_spans
 from transcript_coach.signals import Hit, extractor, span_hit
 from transcript_coach.signals.resources import Resources
@@ -91,6 +92,7 @@ class Words:
     subjects: frozenset[str]
     phatic: frozenset[str]
     rhetorical: tuple[str, ...]  # " are you stupid ": a question asked for effect, squashed and padded
+    clefts: Phrases  # statements that open like a question: "what's happening is ..."
     answer: frozenset[str]
     answer_lead: int
     ignore: frozenset[str]
@@ -116,6 +118,7 @@ def words(res: Resources) -> Words:
             wh=s("wh_words"), aux=s("aux_words"), subjects=s("subject_words"),
             phatic=frozenset(_squash(p) for p in res.setting(FAMILY, "phatic_questions")),
             rhetorical=tuple(f" {_squash(p)} " for p in res.setting(FAMILY, "rhetorical_questions")),
+            clefts=Phrases(res.setting(FAMILY, "cleft_statements")),
             answer=s("answer_words"), answer_lead=int(res.setting(FAMILY, "answer_lead_tokens")),
             ignore=s("ignore_lemmas"), common_zipf=float(res.setting(FAMILY, "common_zipf")),
             min_chars=int(res.setting(FAMILY, "min_content_chars")),
@@ -142,19 +145,20 @@ def _squash(text: str) -> str:
 
 def is_question(sent: Span, w: Words) -> bool:
     """A sentence that ends in "?" (trailing "!", quotes or emoji aside), or opens like a question: a wh-word then an
-    auxiliary ("when will", "how do"), or an auxiliary then a subject ("can you", "is it", "did my")."""
+    auxiliary ("when will", "how do"), or an auxiliary then a subject ("can you", "is it", "did my"); not a statement
+    that only opens like one ("What's happening is the line is re-syncing.")."""
     for token in reversed(sent):
         if "?" in token.text:
             return True
         if token.is_space or token.is_punct or not (token.is_alpha or token.like_num):
             continue
         break
-    words_ = list(itertools.islice((t for t in sent if not (t.is_punct or t.is_space or t.text.startswith("@"))), 2))
+    words_ = list(itertools.islice((t for t in sent if not (t.is_punct or t.is_space or t.text.startswith("@"))), 6))
     if len(words_) < 2:
         return False
     first, second = words_[0].lower_, words_[1].lower_
     if first in w.wh:
-        return second in w.aux or words_[1].norm_ in w.aux
+        return (second in w.aux or words_[1].norm_ in w.aux) and not w.clefts.longest([norm(t.text) for t in words_], 0)
     return first in w.aux and second in w.subjects
 
 
