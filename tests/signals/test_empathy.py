@@ -36,6 +36,8 @@ def rules(analyze, *turns, feature: str) -> list[tuple[str, str, int]]:
     ("Oh no, that sounds really stressful!", ["Oh no", "that sounds really stressful"]),
     ("That's awful, thank you for telling us.", ["That's awful"]),
     ("How frustrating!", ["How frustrating"]),
+    ("That's really disruptive when you're working from home.", ["That's really disruptive when"]),
+    ("That's so frustrating for you.", ["That's so frustrating for you"]),
     ("I'm glad to hear the new router works.", ["I'm glad to hear"]),
     ("Take care and have a lovely evening.", ["Take care"]),
     # peer-support style (written for this test)
@@ -63,6 +65,8 @@ def test_emotional_reaction_positives(agent, text, expected):
     "Sorry, what?",
     "It's hard to say when it will arrive.",
     "That is a hard drive issue.",
+    "That's hard for me to say.",
+    "This is difficult to answer without the order number.",
 ])
 def test_emotional_reaction_negatives(agent, text):
     assert agent(text, "empathy.emotional_reaction") == []

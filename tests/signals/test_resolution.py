@@ -275,6 +275,7 @@ def test_not_action_taken(hits, text):
     ("How long has this been happening? Which device are you using?",
      ["How long has this been happening", "Which device are you using"]),
     ("Is it only on wifi, or is it the same on mobile data?", ["Is it only on wifi, or is it the same on mobile data"]),
+    ("Does it drop on every device, or only on wifi?", ["Does it drop on every device, or only on wifi"]),
     ("Let me know which device you're using.", []),  # not asked as a question
     ("Is there anything else I can help with?", []),
 ])
