@@ -25,6 +25,8 @@ def rules(analyze, *turns, feature: str) -> list[tuple[str, str, int, float]]:
     ("That makes sense.", ["That makes sense"]),
     ("Thank you for letting me know.", ["Thank you for letting me know"]),
     ("Ah, I see what you mean.", ["I see what you mean"]),
+    ("Right, so it's the line, not the wifi. That's useful.", ["That's useful"]),
+    ("Thanks, that helps narrow it down.", ["that helps"]),
 ])
 def test_acknowledgement_positives(hits, text, expected):
     assert [t for t, _ in found(hits, ("customer", NEUTRAL), ("agent", text),
@@ -38,6 +40,8 @@ def test_acknowledgement_positives(hits, text, expected):
     "I haven't got it yet.",
     "It doesn't make sense to reinstall.",
     "I'll follow up tomorrow.",
+    "I hope that helps!",  # a closing line
+    "Is that helpful?",
 ])
 def test_acknowledgement_negatives(hits, text):
     assert found(hits, ("customer", NEUTRAL), ("agent", text), feature="listening.acknowledgement") == []
