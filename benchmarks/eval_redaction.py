@@ -267,7 +267,7 @@ KNOWN_SAMPLE_PII = {
     "email": {"bookings@harbourline.example", "lan.nguyen@example.net", "m.lindqvist@example.net",
               "marta.lindqvist@example.com", "mei.ling.tan@example.com", "no-reply@lumora.example",
               "ola.adeyemi@example.com", "peter.lindgren@example.net", "rosa.bianchi@example.com",
-              "support@lumora.example"},
+              "support@ledgerly.example", "support@lumora.example"},
     "name": {"Ahmed Rahimi", "Ahmed", "Amara", "Beth Calloway", "Beth", "Bhriain", "Chris", "Dana Kim", "Dana",
              "Grace Liu", "Grace", "Hannah Osei", "Hannah", "Jordan", "Kwame", "Lan", "Leila", "Leo", "Marta",
              "Mei Ling", "Nguyen Thi Lan", "Nguyen", "Okoro", "Ola", "Owen", "Peter Lindgren", "Peter", "Robin",
