@@ -103,6 +103,19 @@ def test_a_hold_that_names_its_length_is_long_only_past_it(analyze, hold, minute
     assert bool([f for f, *_ in found if f == "timing.long_gap"]) is long
 
 
+@pytest.mark.parametrize("reply", [
+    "I've refunded it. I'll check on Tuesday that it has gone through.",
+    "I'll look into it and reply within 24 hours.",
+])
+def test_a_check_promised_for_later_is_no_hold(analyze, reply):
+    found = _timing(analyze,
+                    _turn("customer", "I was charged twice.", T0),
+                    _turn("agent", reply, T0 + timedelta(hours=2)),
+                    _turn("customer", "Any news?", T0 + timedelta(days=6)),
+                    _turn("agent", "Yes, it left us on Monday.", T0 + timedelta(days=6, hours=1)), channel="email")
+    assert [f for f, *_ in found if f == "timing.long_gap"] == []
+
+
 def test_long_gap_when_the_customer_chases(analyze):
     found = _timing(analyze,
                     _turn("customer", "Can you check my refund?", T0),

@@ -8,7 +8,8 @@
   measured in days): a reply latency over it (rule ``timestamps:gap-reply``), or a silence after the agent put the
   customer on hold ("let me check", "one moment") ended by the agent's next turn or by the customer chasing
   ("hello? are you there?") (rule ``timestamps:gap-hold``); a hold that names its length ("give me two minutes",
-  ``settings.hold_minutes``) is long only past that length with ``settings.hold_slack`` to spare. Value = seconds;
+  ``settings.hold_minutes``) is long only past that length with ``settings.hold_slack`` to spare, and one that
+  names a later time ("I'll check on Tuesday", "within 24 hours") is a commitment, not a hold. Value = seconds;
   evidence on the first sentence of the turn after the gap.
 - ``timing.wait_acknowledged``: "thanks for waiting", "sorry for the wait", "thank you for your patience", "bear with
   me", "give me a minute" in an agent turn (needs no timestamps).
@@ -25,13 +26,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
 from transcript_coach.ingest.timestamps import seconds_between
 from transcript_coach.model import Timestamp, Turn
 from transcript_coach.nlp import TranscriptDocs, doc_sentences
 from transcript_coach.phrases import Phrases, norm
 from transcript_coach.signals import Hit, extractor, span_hit
+from transcript_coach.signals.promise import parse_due
 from transcript_coach.signals.resources import Resources
 
 _CLOCK_ONLY_LIMIT = 12 * 3600
@@ -42,10 +44,11 @@ def timing(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
     lexicon = res.lexicon("timing")
     hold_entries = frozenset(res.setting("timing", "hold_entries"))
     durations = res.cached("timing.hold_durations", lambda: _durations(res.setting("timing", "hold_minutes")))
+    later = float(res.setting("timing", "hold_max_seconds"))
     holds: dict[int, float] = {}  # agent turns that put the customer on hold: the minutes they named (0: none)
     for turn, doc in docs.turns(role="agent"):
         for match in lexicon.matches(doc):
-            if match.entry.id in hold_entries:
+            if match.entry.id in hold_entries and not _names_a_later_time(match.span.sent, later):
                 holds[turn.index] = _named_minutes(doc, durations)
             if match.entry.feature == "timing.wait_acknowledged":
                 yield span_hit(match.entry.feature, turn.index, match.span, f"lexicon:timing#{match.entry.id}")
@@ -56,6 +59,23 @@ def timing(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
     threshold = float(thresholds.get(transcript.channel, thresholds["chat"]))
     slack = float(res.setting("timing", "hold_slack"))
     yield from _gaps(docs, {turn: max(threshold, minutes * 60 * slack) for turn, minutes in holds.items()}, threshold)
+
+
+_LATER_KINDS = frozenset({"days", "bdays", "weeks", "months", "day", "weekday", "date", "clock"})
+
+
+def _names_a_later_time(sentence: Span, later: float) -> bool:
+    """Whether a sentence names a time beyond a hold ("I'll check on Tuesday", "I'll look into it and reply within
+    24 hours"): a day, a date, a clock time or more than ``later`` seconds from now. That is a commitment for later
+    (promise.*), not a wait the customer sits through."""
+    words = [norm(t.text) for t in sentence]
+    for k in range(len(words)):
+        parsed = parse_due(words, k)
+        if parsed is not None:
+            due = parsed[1]
+            if due.kind in _LATER_KINDS or (due.kind == "relative" and due.amount > later):
+                return True
+    return False
 
 
 def _durations(minutes: Mapping[str, float]) -> Phrases:
