@@ -448,6 +448,9 @@ def test_a_support_mailbox_is_the_agent_without_any_roster(sender, speaker):
          "Brightwave Customer Care"),  # a team signed it: no person to name
         ("Sam Reyes <customer.support@brightwave.example>", "Kind regards,\nSam", "Sam Reyes"),  # a person already
         ("Brightwave Support <help@brightwave.example>", "Jordan", "Brightwave Support"),  # a name, no sign-off
+        # a support mailbox under the company's name: the display name is no person
+        ("Brightwave Broadband <help@brightwave.example>", "Kind regards,\nElif Yilmaz", "Elif Yilmaz"),
+        ("Brightwave <support@brightwave.example>", "Cheers,\nJordan", "Jordan"),
     ],
 )
 def test_an_agent_writing_as_a_team_is_named_by_the_sign_off(sender, sign_off, speaker):

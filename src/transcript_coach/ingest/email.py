@@ -70,9 +70,10 @@ Roles
     people, once one side is decided the other is the opposite. A decided author's label gets ``(Support)`` or
     ``(Customer)`` (read by ``finish`` as a role word), so rosters and ``--agent-domain`` still win; with a roster
     naming someone in the file no ``(Support)`` is added (the roster names the agents). An agent whose display name is
-    a team (``Support Team``, ``ShopFast Customer Care``) or who has none is named by the reply's sign-off
-    (``Kind regards,`` / ``Jordan``; not ``The ShopFast Team``), so that per-agent profiles follow the person who
-    wrote; the address is unchanged, for ``--agent-domain``. Everyone else is left to
+    a team (``Support Team``, ``ShopFast Customer Care``), who writes from a support mailbox (``Harbourline Stays
+    <help@...>``) or who has none is named by the reply's sign-off (``Kind regards,`` / ``Jordan``; not ``The
+    ShopFast Team``), so that per-agent profiles follow the person who wrote; the address is unchanged, for
+    ``--agent-domain``. Everyone else is left to
     ``finish``'s cue phrases (a lone outbound email from ``support@`` is the agent, with ``finish``'s one-sided
     warning).
 
@@ -1547,13 +1548,16 @@ def _in_roster(entry: _Entry, options: IngestOptions) -> bool:
 def _raw_turn(entry: _Entry, roles: dict[str, Role], options: IngestOptions, named_roster: bool) -> RawTurn:
     """The turn of an entry: its author's name as label, with ``(Support)`` or ``(Customer)`` added when the mail
     decided the role (a roster still wins in ``finish``; when a roster names someone in the file, it names the
-    agents and no ``(Support)`` is added). An agent writing as a team (``Support Team``, or an address with no
-    display name) is named by the reply's sign-off (``Kind regards,`` / ``Jordan``) when there is one."""
+    agents and no ``(Support)`` is added). An agent writing as a team (``Support Team``, a support mailbox such as
+    ``help@`` whatever its display name, or an address with no display name) is named by the reply's sign-off
+    (``Kind regards,`` / ``Jordan``) when there is one and it is not the display name's own person."""
     name, address = entry.name, entry.address
     role: Role | None = None
     decided = roles.get(entry.key)
-    if decided == "agent" and (not name or _support_name(name)):
-        name = _signed_name(entry.text) or name  # a shared mailbox: the agent is who signed the reply
+    if decided == "agent" and (not name or _support_name(name) or (address and _support_address(address))):
+        signed = _signed_name(entry.text)  # a shared mailbox: the agent is who signed the reply
+        if signed and not (name and _first_name_in(signed, name)):
+            name = signed
     label = name or address
     if address and _rostered(address, options):
         role = "agent"
@@ -1607,6 +1611,11 @@ def _support_address(address: str) -> bool:
 
 def _support_name(name: str | None) -> bool:
     return bool(name and _SUPPORT_NAME.search(name))
+
+
+def _first_name_in(signed: str, name: str) -> bool:
+    """Whether the first word of a signed name is a word of a display name ("Jordan" signing as "Jordan Lee")."""
+    return signed.split()[0].casefold() in name.casefold().split()
 
 
 class _Text:
