@@ -150,7 +150,7 @@ def _customer_trouble(analysed: Analysed) -> Evidence | None:
 def _suggest(part: Contribution, evidence: Evidence, analysed: Analysed, rubric: Rubric, plain: Plain) -> str | None:
     suggestions = rubric.coaching.get("suggestions", {})
     key = f"missing:{part.signal.feature}" if part.signal.missing else part.signal.base_feature
-    template = suggestions.get(key)
+    template = suggestions.get(f"{key}@{analysed.transcript.channel}", suggestions.get(key))  # by channel, if given
     if template is None:
         return None
     values = _Values(evidence, analysed, plain)

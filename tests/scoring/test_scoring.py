@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -237,6 +238,20 @@ def test_a_wait_note_quotes_the_longest_wait(coach):
         [{"role": r, "text": t, "timestamp": f"2026-03-02T{s}:00+00:00"} for (r, t), s in zip(texts, stamps)]))
     (note,) = [n for n in report.notes if n.skill == "time_management"]
     assert "outage" in note.text
+
+
+@pytest.mark.parametrize("channel, advice", [("chat", "Check in during long waits"), ("email", "holding reply"),
+                                             ("voice", "during a silence")])
+def test_a_wait_note_suggests_what_fits_the_channel(coach, channel, advice):
+    gap = {"chat": timedelta(minutes=20), "email": timedelta(days=3), "voice": timedelta(minutes=5)}[channel]
+    start = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
+    report = coach.analyze(Transcript.from_turns([
+        {"role": "customer", "text": "My internet is down.", "timestamp": start},
+        {"role": "agent", "text": "There is an outage in your area; it should be fixed by 2pm.",
+         "timestamp": start + gap},
+        {"role": "customer", "text": "ok thanks", "timestamp": start + gap + timedelta(minutes=1)}], channel=channel))
+    (note,) = [n for n in report.notes if n.skill == "time_management"]
+    assert advice in note.suggestion
 
 
 def test_flags_for_a_rude_escalated_call_and_none_for_a_warm_resolved_chat(coach):
