@@ -179,6 +179,17 @@ def test_email_gaps_are_measured_in_days(analyze):
     assert ("timing.long_gap", 1, "Thanks, I have corrected it", 3 * 86400.0) in days
 
 
+def test_the_queue_after_a_handover_is_no_long_gap(analyze):
+    found = _timing(analyze, _turn("customer", "Human please", T0),
+                    {"role": "bot", "text": "Connecting you to an agent. The wait is about 3 minutes.",
+                     "timestamp": T0 + timedelta(seconds=2)},
+                    _turn("agent", "Hi, Rosa here.", T0 + timedelta(seconds=CHAT_GAP * 2)),
+                    _turn("customer", "Hi, I was charged twice.", T0 + timedelta(seconds=CHAT_GAP * 2 + 30)),
+                    _turn("agent", "Sorry, checking now.", T0 + timedelta(seconds=CHAT_GAP * 5)))
+    assert sorted((f, turn) for f, turn, *_ in found if f in ("timing.reply_latency", "timing.long_gap")) == [
+        ("timing.long_gap", 4), ("timing.reply_latency", 2), ("timing.reply_latency", 4)]  # the agent's own wait counts
+
+
 def test_bot_and_system_turns_are_not_replies(analyze):
     found = _timing(analyze, _turn("customer", "Hi", T0),
                     {"role": "bot", "text": "An agent will be with you shortly.",

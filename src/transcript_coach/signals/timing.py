@@ -15,15 +15,16 @@
   me", "give me a minute" in an agent turn (needs no timestamps).
 
 Only agent and customer turns that the customer saw count (bot and system lines and internal notes are skipped);
-measurements need a timestamp on both ends (``seconds_between`` handles clock-only times and mixed naive/aware
-datetimes). Out-of-order times (a negative gap, or a clock-only gap over 12 hours, which would mean midnight was
-crossed backwards) are skipped rather than guessed. Without timestamps there is no timing evidence except
-``timing.wait_acknowledged``.
+the wait before the first agent turn after a bot or system line (the queue after a handover or transfer) is measured
+but is no long gap: the agent was not there yet. Measurements need a timestamp on both ends (``seconds_between``
+handles clock-only times and mixed naive/aware datetimes). Out-of-order times (a negative gap, or a clock-only gap
+over 12 hours, which would mean midnight was crossed backwards) are skipped rather than guessed. Without timestamps
+there is no timing evidence except ``timing.wait_acknowledged``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 
 from spacy.tokens import Doc, Span
@@ -117,6 +118,23 @@ def _lead(docs: TranscriptDocs, turn: Turn) -> tuple[int, int]:
     return 0, len(turn.text)
 
 
+def _after_handover(turns: Sequence[Turn]) -> frozenset[int]:
+    """Agent turns that come after a bot or system line and before any other agent turn since ("Connecting you to an
+    agent", "Transferred to Billing"): the wait before them is the queue, not the agent's."""
+    found = set()
+    handed = False
+    for turn in turns:
+        if not turn.customer_facing:
+            continue
+        if turn.role in ("bot", "system"):
+            handed = True
+        elif turn.role == "agent":
+            if handed:
+                found.add(turn.index)
+            handed = False
+    return frozenset(found)
+
+
 def _hit(docs: TranscriptDocs, feature: str, turn: Turn, rule: str, value: float) -> Hit:
     start, end = _lead(docs, turn)
     return Hit(feature, turn.index, start, end, rule, round(value, 3))
@@ -125,6 +143,7 @@ def _hit(docs: TranscriptDocs, feature: str, turn: Turn, rule: str, value: float
 def _gaps(docs: TranscriptDocs, holds: Mapping[int, float], threshold: float) -> Iterator[Hit]:
     """Waits longer than ``threshold`` seconds; after a hold, longer than the seconds ``holds`` allows that turn."""
     turns = [t for t in docs.transcript.turns if t.customer_facing and t.role in ("agent", "customer")]
+    queued = _after_handover(docs.transcript.turns)
     first_customer = next((t for t in turns if t.role == "customer"), None)
     first_reply = next((t for t in turns if first_customer and t.role == "agent" and t.index > first_customer.index),
                        None)
@@ -150,7 +169,7 @@ def _gaps(docs: TranscriptDocs, holds: Mapping[int, float], threshold: float) ->
             seconds = _elapsed(waiting_since, turn.timestamp)
             if seconds is not None:
                 yield _hit(docs, "timing.reply_latency", turn, "timestamps:reply", seconds)
-                if seconds > threshold:
+                if seconds > threshold and turn.index not in queued:
                     yield _hit(docs, "timing.long_gap", turn, "timestamps:gap-reply", seconds)
         elif hold_at is not None:
             seconds = _elapsed(hold_at, turn.timestamp)
