@@ -310,6 +310,7 @@ def test_action_taken_is_an_agent_signal(hits):
     ("Hi, I'm Priya. I can see from your chat with our assistant that the account is locked.",
      "I can see from your chat"),
     ("I'm passing this to billing, so you won't need to repeat anything.", "you won't need to repeat"),
+    ("Hi Kofi, I can see you told our assistant you were charged after cancelling.", "you told our assistant"),
 ])
 def test_warm_handoff(hits, text, handoff):
     assert _agent(hits, text, "resolution.warm_handoff") == [handoff]
