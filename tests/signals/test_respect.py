@@ -18,6 +18,8 @@ def _agent(hits, text, feature):
     ("As per my previous message, standard shipping has limited tracking.", ["As per my previous message"]),
     ("As previously mentioned, the refund takes 5 days.", ["As previously mentioned"]),
     ("Per my last email, the form is attached.", ["Per my last email"]),
+    ("Could you try writing in full sentences?", ["in full sentences"]),
+    ("It's not rocket science.", ["not rocket science"]),
     ("Thanks for your message, the parcel is on its way.", []),
     ("I mentioned it to the courier this morning.", []),
 ])
