@@ -38,6 +38,7 @@ def _dues(hits, text):
     ("i'll check with the warehouse and get back to you by Friday", "promise.specific",
      "i'll check with the warehouse and get back to you by Friday"),
     # vague: no time frame, vague action, unnamed owner, hedged
+    ("It should be processed soon. You will get an email.", "promise.vague", "You will get an email"),
     ("We'll look into it.", "promise.vague", "We'll look into it"),
     ("Someone will be in touch.", "promise.vague", "Someone will be in touch"),
     ("We'll get back to you soon.", "promise.vague", "We'll get back to you soon"),

@@ -23,9 +23,10 @@ Decisions (documented here because tests and the ledger rely on them)
 - Actors (named in the rule: ``commitment:i``, ``:we``, ``:team``, ``:someone``, ``:you-will``, ``:let-me``): "I",
   "we", "the/our/a ... team/department/colleague/specialist/engineer/courier...", "someone" (always vague), and "you
   will/'ll/should receive|get|hear|be contacted|be refunded..." - a statement made on the company's behalf,
-  classified like any other commitment ("you'll receive an email within 24 hours" is specific, "you'll hear from us
-  soon" vague; "you'll get charged" is no promise). "they will ..." and "it will arrive tomorrow" are predictions,
-  not commitments. The action is the rest of the evidence span (the verb phrase up to the end of its clause).
+  classified like any other commitment except that it is specific only with a time frame ("you'll receive an email
+  within 24 hours" is specific, "you'll get an email" and "you'll hear from us soon" vague; "you'll get charged" is no
+  promise). "they will ..." and "it will arrive tomorrow" are predictions, not commitments. The action is the rest
+  of the evidence span (the verb phrase up to the end of its clause).
 - Not commitments: negated ones ("I won't be able to", "we will not", "I'll never"), inverted or embedded questions
   ("will you ...?", "I'm not sure when we'll get stock"), non-actions ("I'll need your order number", "I'll be happy
   to help"), customer sentences, bot and system turns, internal notes.
@@ -796,8 +797,8 @@ def _classify(turn: int, doc: Doc, words: list[str], c: _Candidate, v: _Vocab) -
         return _Commitment(turn, start, end, "promise.immediate", f"immediate:{c.actor}")
     elif due is not None:
         feature = "promise.specific"
-    elif v.vague_actions.longest(words, c.verb, c.clause_end):
-        feature = "promise.vague"
+    elif c.actor == "you-will" or v.vague_actions.longest(words, c.verb, c.clause_end):
+        feature = "promise.vague"  # "you'll get an email": what and when the customer gets is the specific part"
     elif doc[c.verb].lemma_.lower() in v.concrete or any(
             doc[k].lemma_.lower() in v.deliverables or words[k] in v.deliverables for k in range(c.verb, c.clause_end)):
         feature = "promise.specific"
