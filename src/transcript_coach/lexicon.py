@@ -233,8 +233,8 @@ class WordPattern:
 
 def _word_lists(name: str, raw: Any) -> dict[str, list[str]]:
     """A lexicon's shared word lists (its ``words``), checked: names to non-empty lists of strings."""
-    if not isinstance(raw, Mapping) or not all(
-            isinstance(words, list) and words and all(isinstance(w, str) and w for w in words) for words in raw.values()):
+    if not isinstance(raw, Mapping) or not all(isinstance(words, list) and words and all(
+            isinstance(w, str) and w for w in words) for words in raw.values()):
         raise DataFileError(f"{name}: 'words' must map names to non-empty lists of words")
     return {str(key): list(words) for key, words in raw.items()}
 

@@ -117,7 +117,8 @@ def test_shared_word_lists_are_named_in_patterns(coach):
     ({"sorry": "sorry"}, "$sorry", "'words' must map names to non-empty lists of words"),
 ])
 def test_shared_word_lists_are_checked(coach, words, reference, message):
-    document = {"words": words, "entries": [{"id": "x", "feature": "test.x", "pattern": [{"LOWER": {"IN": reference}}]}]}
+    document = {"words": words,
+                "entries": [{"id": "x", "feature": "test.x", "pattern": [{"LOWER": {"IN": reference}}]}]}
     with pytest.raises(DataFileError, match=message):
         Lexicon("test", document, coach.nlp)
 

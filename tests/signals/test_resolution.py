@@ -25,8 +25,8 @@ def _agent(hits, text, feature):
     ("Step 1: open the app. Step 2: tap Settings.", ["Step 1: open the app.", "Step 2: tap Settings."]),
     ("You'll need to sign out and back in.", ["You'll need to sign out and back in"]),
     ("Try to restart it once more.", ["Try to restart it once more"]),
-    ("Here's the fix: 1. In Okta, open the app and copy the certificate. 2. In our dashboard, go to Settings and "
-     "paste it.", ["Here's the fix", "1. In Okta, open the app and copy the certificate.",
+    ("Here's the fix: 1. In KeyGate, open the app and copy the certificate. 2. In our dashboard, go to Settings and "
+     "paste it.", ["Here's the fix", "1. In KeyGate, open the app and copy the certificate.",
                    "2. In our dashboard, go to Settings and paste it."]),
     ("1. Open the app. 2. Tap Settings. That should clear it up.", ["1. Open the app.", "2. Tap Settings."]),
     ("On your phone, tap Settings.", ["On your phone, tap Settings"]),

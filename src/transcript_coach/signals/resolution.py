@@ -4,7 +4,7 @@
   one hit per item that starts with an instruction verb; "1. Your parcel was mis-sorted" explains, it is no step),
   instruction sentences that start with an action verb ("Clear your cache", "Please go to Settings", "Could you try
   restarting the app?", "You'll need to sign out", "Try to restart it" but not "try to get some rest"), also after a
-  short lead phrase ending in a comma ("In Okta, open the app", "If you can't log in, reset your password"),
+  short lead phrase ending in a comma ("In KeyGate, open the app", "If you can't log in, reset your password"),
   recommendations ("I'd recommend ...", evidence from the cue to the end of the sentence) and cue phrases ("here's
   what to do", "here's the fix", "follow these steps"). One hit per sentence. Requests for information ("could you
   send me your order number?") and a verb joined to a hyphen ("Check-in is at 3pm") are not steps.
@@ -71,7 +71,7 @@ _NUMBERED = re.compile(r"(?<![^\s])(\d{1,2})[.)](?=[ \t]+\S)|\b[Ss]tep[ \t]?(\d{
 class _Settings:
     openers: frozenset[str]  # words an instruction may follow ("please", "now", "could you")
     blockers: Phrases  # instruction verbs in phrases that are no instruction ("hold on", "go ahead")
-    leads: frozenset[str]  # first words of a short phrase before an instruction ("in Okta, open ...")
+    leads: frozenset[str]  # first words of a short phrase before an instruction ("in KeyGate, open ...")
     lead_max_tokens: int
     list_min_items: int
     case_note_min_words: int
@@ -86,7 +86,7 @@ def _settings() -> _Settings:
 
 
 def _past_lead(doc: Doc, k: int, stop: int, settings: _Settings) -> int:
-    """The position after the comma of a short phrase that starts at ``k`` and leads into an instruction ("In Okta,
+    """The position after the comma of a short phrase that starts at ``k`` and leads into an instruction ("In KeyGate,
     open the app", "Once it restarts, sign in", "If you can't log in, reset ..."); ``k`` itself when none does."""
     if doc[k].lower_ in settings.leads:
         for j in range(k + 1, min(stop, k + settings.lead_max_tokens + 1)):
@@ -132,7 +132,7 @@ def numbered_steps(text: str, min_items: int = 2) -> list[tuple[int, int]]:
 
 def _instruction_item(doc: Doc, start: int, end: int, settings: _Settings, verbs: frozenset[str]) -> bool:
     """A list item that tells the reader what to do: its first word (after openers and a lead phrase) is an
-    instruction verb ("2. Tap Settings", "3. Then restart", "1. In Okta, copy ..."), not a report ("1. Your parcel
+    instruction verb ("2. Tap Settings", "3. Then restart", "1. In KeyGate, copy ..."), not a report ("1. Your parcel
     was mis-sorted")."""
     span = doc.char_span(start, end, alignment_mode="expand")
     if span is None:

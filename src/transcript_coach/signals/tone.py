@@ -316,7 +316,7 @@ class ToneKit:
 
     def offered_instead(self, match: Match) -> bool:
         """Whether a "can't" or "unable to" goes on to what the agent can do: later in its sentence ("I can't change
-        your Okta settings, but I can take the certificate from IT") or at the start of the next ("What I can do is
+        your KeyGate settings, but I can take the certificate from IT") or at the start of the next ("What I can do is
         ..."). Not "but I can see why" or "but I can assure you": no offer. Such a "can't" is not negative phrasing
         (for the politeness model it still is: its features stay those it was trained with)."""
         if match.entry.id not in self.offer_entries:
