@@ -110,6 +110,8 @@ def test_confirmed(hits, text, confirmed):
     ("It's still not working.", "still not working"),
     ("That didn't help.", "didn't help"),
     ("No luck, same error.", "No luck"),
+    ("You didn't answer my question. Forget it.", "You didn't answer my question"),
+    ("Forget it, this is a waste of time.", "Forget it"),
 ])
 def test_unresolved_after_steps(hits, text, unresolved):
     found = _customer_after_steps(hits, text)
@@ -135,6 +137,11 @@ def test_not_confirmed(hits, text):
 def test_problem_statement_is_not_unresolved(hits):
     found = hits(("customer", "My wifi doesn't work."), ("agent", "Sorry to hear that."), family="resolution")
     assert found == []
+
+
+def test_a_reminder_is_not_giving_up(hits):
+    found = _customer_after_steps(hits, "Ok, I'll try that. Please don't forget it, I need it by Friday.")
+    assert [f for f, _ in found if f == "resolution.unresolved"] == []
 
 
 @pytest.mark.parametrize("text, matched", [
