@@ -144,6 +144,18 @@ def test_a_reminder_is_not_giving_up(hits):
     assert [f for f, _ in found if f == "resolution.unresolved"] == []
 
 
+@pytest.mark.parametrize("text, offered", [
+    ("Alternatively, I can send a replacement.", ["Alternatively"]),
+    ("Just so you have all the options: you don't need to cancel to stop a delivery.",
+     ["all the options", "you don't need to cancel"]),
+    ("Which would suit you best?", ["Which would suit you"]),
+    ("I can pause it instead of cancelling, if you like.", ["instead of cancelling"]),
+    ("I can't change the date.", []),
+])
+def test_alternatives(hits, text, offered):
+    assert _agent(hits, text, "resolution.alternative") == offered
+
+
 @pytest.mark.parametrize("text, matched", [
     ("I'll escalate this to our network team.", "escalate"),
     ("I've raised this with the billing team.", "raised this with"),
