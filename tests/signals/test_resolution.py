@@ -76,6 +76,7 @@ def test_numbered_steps_helper(text, items):
     ("Let me know if that helps!", "Let me know if that helps"),
     ("Are you able to log in now?", "Are you able to log in now"),
     ("Does that answer your question?", "Does that answer your question"),
+    ("It should arrive within a minute. Could you let me know when you see it?", "let me know when you see it"),
 ])
 def test_confirmation_asked(hits, text, asked):
     assert _agent(hits, text, "resolution.confirmation_asked") == [asked]
@@ -101,6 +102,7 @@ def _customer_after_steps(hits, text):
     ("It works!! You're a lifesaver.", "It works!"),
     ("Yes, it works, thank you", "Yes, it works"),
     ("I'm back in, cheers.", "I'm back in"),
+    ("got it. ok I set a new password and I'm in", "and I'm in"),
 ])
 def test_confirmed(hits, text, confirmed):
     assert _customer_after_steps(hits, text) == [("resolution.confirmed", confirmed)]
@@ -308,6 +310,7 @@ def test_diagnostic_questions(hits, text, asked):
     ("That's because the signing certificate changed.", ["That's because"]),
     ("This happens when the router picks a busy channel.", ["This happens when"]),
     ("The loop is caused by an expired certificate.", ["caused by"]),
+    ("Thanks, Marta. I think I've found the problem: the account has an old address.", ["I've found the problem"]),
     ("That's not because of anything you did.", []),
 ])
 def test_cause_explained(hits, text, cause):
