@@ -368,12 +368,18 @@ def test_conditional_in_ledger_without_due(analyze):
     assert promise.text == "If it doesn't arrive by Friday, I'll refund you"
 
 
-def test_conditional_time_frame_runs_from_the_condition_so_it_is_never_overdue(analyze):
+def test_a_conditional_time_frame_anchored_to_an_event_has_no_due_time(analyze):
     # the 15 minutes start when the colleague's email arrives, which the transcript does not say
     (promise,) = _ledger(analyze, "If your colleague emails it to us, I'll add it within 15 minutes of receiving it.",
                          last=WEDNESDAY + timedelta(hours=2))
     assert promise.due is None and promise.status == "open"
     assert len(promise.evidence) == 2  # the time frame stays in the evidence
+
+
+def test_a_conditional_time_frame_without_an_anchor_runs_from_the_turn(analyze):
+    (promise,) = _ledger(analyze, "If that doesn't help, someone from our team will call you within 24 hours.",
+                         last=WEDNESDAY + timedelta(days=3))
+    assert promise.due == WEDNESDAY + timedelta(hours=24) and promise.status == "overdue"
 
 
 def test_offers_and_immediate_actions_are_not_in_the_ledger(analyze):

@@ -54,11 +54,13 @@ Decisions (documented here because tests and the ledger rely on them)
   shares words. Negated sentences ("I haven't sent it yet") and future conditions ("once it's delivered") keep
   nothing; only the 50 most recent open commitments can be kept.
 - Ledger status: kept (a later turn keeps it); overdue (its due time passed before the transcript's last timestamp);
-  open (not kept, not overdue, and the transcript has timestamps); unknown (no timestamps and not kept). Conditional
-  commitments have no due time, so they are never overdue: the date in "if it doesn't arrive by Friday" belongs to
-  the condition, and the time frame in "if he emails it, I'll add it within 15 minutes" runs from when the condition
-  is met, which the transcript does not say (the time frame stays in the evidence as ``promise.due``); offers and
-  immediate actions are not in the ledger.
+  open (not kept, not overdue, and the transcript has timestamps); unknown (no timestamps and not kept). A date in
+  the condition belongs to the condition ("if it doesn't arrive by Friday, I'll refund you": no due time), and a
+  conditional commitment's time frame anchored to an event ("if he emails it, I'll add it within 15 minutes of
+  receiving it": ``settings.due.anchors`` after the time frame) runs from when that happens, which the transcript
+  does not say: no due time either (the time frame stays in the evidence as ``promise.due``). Otherwise ("if that
+  doesn't help, someone will call you within 24 hours") it runs from the turn. Offers and immediate actions are not
+  in the ledger.
 """
 
 from __future__ import annotations
@@ -126,6 +128,7 @@ class _Vocab:
     prefixes: Phrases
     prefixes_for: dict[str, frozenset[str]]
     relative_prefixes: frozenset[str]
+    anchors: frozenset[str]  # after a time frame: it runs from the event named next ("15 minutes of receiving it")
     number_words: dict[str, float]
     units: Phrases
     unit_suffixes: dict[str, object]
@@ -188,6 +191,7 @@ def _vocab() -> _Vocab:
         prefixes=Phrases(due["prefixes"]),
         prefixes_for={k: frozenset(" ".join(split_phrase(p)) for p in v) for k, v in due["prefixes_for"].items()},
         relative_prefixes=frozenset(due["relative_prefixes"]),
+        anchors=frozenset(due["anchors"]),
         number_words={k: float(v) for k, v in due["number_words"].items()},
         units=Phrases(list(units), list(units.values())),
         unit_suffixes=dict(due["unit_suffixes"]),
@@ -1000,7 +1004,8 @@ def ledger(docs: TranscriptDocs, evidence: tuple[Evidence, ...]) -> tuple[Promis
         said = transcript.turns[e.turn].timestamp
         due_evidence = due_of.get(e.id)
         due_time = None
-        if due_evidence is not None and said is not None and e.feature != "promise.conditional":
+        if due_evidence is not None and said is not None and not (
+                e.feature == "promise.conditional" and _anchored(docs.docs[e.turn], due_evidence, v)):
             parsed = _parse_span(docs.docs[e.turn], due_evidence)
             due_time = resolve_due(parsed, said) if parsed else None
         ids = [e.id] + ([due_evidence.id] if due_evidence else [])
@@ -1016,6 +1021,13 @@ def ledger(docs: TranscriptDocs, evidence: tuple[Evidence, ...]) -> tuple[Promis
             status = "unknown"
         out.append(Promise(turn=e.turn, text=e.text, due=due_time, status=status, evidence=tuple(ids)))
     return tuple(out)
+
+
+def _anchored(doc: Doc, due: Evidence, v: _Vocab) -> bool:
+    """Whether a time frame runs from an event named right after it ("within 15 minutes of receiving it", "two days
+    after it arrives") rather than from when it was said."""
+    span = doc.char_span(due.start, due.end, alignment_mode="expand")
+    return span is not None and span.end < len(doc) and norm(doc[span.end].text) in v.anchors
 
 
 def _parse_span(doc: Doc, e: Evidence) -> Due | None:
