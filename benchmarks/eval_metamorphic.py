@@ -4,7 +4,9 @@ Conversations: the support-tweet threads of TWCS (real brand replies) and our sa
 
 - remove empathy: drop every agent sentence that carries empathy evidence -> empathy must score lower;
 - inject jargon: add an unexplained jargon sentence to the first agent reply -> clear_communication lower;
-- vague promise: the same reply ending with a specific promise vs a vague one -> follow_up higher for the specific;
+- vague promise: the same reply ending with a specific promise vs a vague one -> follow_up higher for the specific
+  (the phrasing only: the last agent reply, and a promise without a date, so that neither can fall due unkept in
+  later turns, which the ledger rightly counts against follow-up);
 - add blame: start the first agent reply with a blaming sentence -> professionalism lower;
 - remove the closing: drop the agent's final turn when it holds the goodbye -> professionalism lower.
 
@@ -27,7 +29,7 @@ sys.path.insert(0, str(HERE))
 
 JARGON = "Your RMA is pending in our CRM until the SLA window closes."
 BLAME = "You should have checked this before contacting us."
-SPECIFIC = "I'll email you the tracking number by 5pm today."
+SPECIFIC = "I'll email you the tracking number."  # specific by what it delivers; a dated one could fall due unkept
 VAGUE = "We'll look into it and someone will get back to you."
 TARGET = 0.95
 
@@ -40,10 +42,6 @@ def _records(t: Transcript) -> list[dict]:
 def _rebuild(t: Transcript, records: list[dict]) -> Transcript:
     return Transcript.from_turns([r for r in records if r["text"].strip()], id=t.id, channel=t.channel,
                                  source=t.source)
-
-
-def _first_agent(records: list[dict]) -> int | None:
-    return next((i for i, r in enumerate(records) if r["role"] == "agent" and not r["internal"]), None)
 
 
 def remove_empathy(report: Report) -> Transcript | None:
@@ -61,12 +59,14 @@ def remove_empathy(report: Report) -> Transcript | None:
     return edited if edited.has_role("agent") else None  # the reply was nothing but empathy: no pair
 
 
-def _edit_first_agent(report: Report, edit: Callable[[str], str]) -> Transcript | None:
+def _edit_agent_reply(report: Report, edit: Callable[[str], str], *, last: bool = False) -> Transcript | None:
+    """The conversation with the first (or ``last``) customer-facing agent reply edited."""
     records = _records(report.transcript)
-    first = _first_agent(records)
-    if first is None:
+    agent = [i for i, r in enumerate(records) if r["role"] == "agent" and not r["internal"]]
+    if not agent:
         return None
-    records[first]["text"] = edit(records[first]["text"])
+    chosen = agent[-1] if last else agent[0]
+    records[chosen]["text"] = edit(records[chosen]["text"])
     return _rebuild(report.transcript, records)
 
 
@@ -96,11 +96,13 @@ def evaluate(data_dir: Path) -> dict[str, tuple[int, int]]:
     originals = list(coach.analyze_many(conversations(data_dir)))
     checks: dict[str, tuple[str, Callable[[Report], tuple[Transcript | None, Transcript | None]], int]] = {
         "remove empathy": ("empathy", lambda r: (r.transcript, remove_empathy(r)), -1),
-        "inject jargon": ("clear_communication", lambda r: (r.transcript, _edit_first_agent(r, lambda x: x + " " + JARGON)), -1),
-        "add blame": ("professionalism", lambda r: (r.transcript, _edit_first_agent(r, lambda x: BLAME + " " + x)), -1),
+        "inject jargon": ("clear_communication",
+                          lambda r: (r.transcript, _edit_agent_reply(r, lambda x: x + " " + JARGON)), -1),
+        "add blame": ("professionalism", lambda r: (r.transcript, _edit_agent_reply(r, lambda x: BLAME + " " + x)), -1),
         "remove closing": ("professionalism", lambda r: (r.transcript, remove_closing(r)), -1),
-        "specific vs vague promise": ("follow_up", lambda r: (_edit_first_agent(r, lambda x: x + " " + VAGUE),
-                                                               _edit_first_agent(r, lambda x: x + " " + SPECIFIC)), 1),
+        "specific vs vague promise": ("follow_up",
+                                      lambda r: (_edit_agent_reply(r, lambda x: x + " " + VAGUE, last=True),
+                                                 _edit_agent_reply(r, lambda x: x + " " + SPECIFIC, last=True)), 1),
     }
     results: dict[str, tuple[int, int]] = {}
     for name, (skill, make, direction) in checks.items():

@@ -35,7 +35,7 @@ from transcript_coach.satisfaction import estimate_satisfaction
 from transcript_coach.scoring import Analysed, load_rubric, score_skills
 from transcript_coach.signals import extract
 from transcript_coach.signals.jargon import plain_language
-from transcript_coach.signals.promise import ledger
+from transcript_coach.signals.promise import ledger, ledger_features
 from transcript_coach.signals.resources import Resources
 from transcript_coach.signals.structure import name_introduced_agents
 from transcript_coach.skill_models import load_skill_models
@@ -176,11 +176,11 @@ class Coach:
         evidence = extract(docs, resources)
         transcript, named = name_introduced_agents(docs, evidence)
         warnings.extend(named)
-        features = vectorize(evidence)
+        promises = ledger(docs, evidence)
+        features = {**vectorize(evidence), **ledger_features(promises)}
         metrics["features"] = features
         analysed = Analysed(transcript, evidence, features, self.rubric.conditions)
         metrics["satisfaction"] = estimate_satisfaction(analysed)
-        promises = ledger(docs, evidence)
         skills = score_skills(analysed, self.rubric)
         if self.skill_models is not None:
             skills = self.skill_models.apply(analysed, metrics, skills)

@@ -254,6 +254,27 @@ def test_a_wait_note_suggests_what_fits_the_channel(coach, channel, advice):
     assert advice in note.suggestion
 
 
+def test_a_commitment_not_kept_by_its_due_time_lowers_follow_up(coach):
+    start = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
+
+    def follow_up(last_agent_text):
+        report = coach.analyze(Transcript.from_turns([
+            {"role": "customer", "text": "My router keeps rebooting.", "timestamp": start},
+            {"role": "agent", "text": "I'll call you tomorrow at 10am to arrange a replacement.",
+             "timestamp": start + timedelta(minutes=5)},
+            {"role": "customer", "text": "Nobody called. When will someone call?", "timestamp": start + timedelta(days=3)},
+            {"role": "agent", "text": last_agent_text, "timestamp": start + timedelta(days=3, hours=1)}],
+            channel="email"))
+        return report, report.skills["follow_up"]
+
+    broken, broken_score = follow_up("Apologies for the delay.")
+    kept, kept_score = follow_up("As promised, I called you yesterday at 10am and the replacement is booked.")
+    assert [p.status for p in broken.promises] == ["overdue"] and [p.status for p in kept.promises] == ["kept"]
+    assert "commitments not kept by their due time (1)" in broken_score.reason
+    assert broken.metrics["features"]["promise.overdue"] == 1 and "promise.overdue" not in kept.metrics["features"]
+    assert broken_score.score < kept_score.score
+
+
 def test_flags_for_a_rude_escalated_call_and_none_for_a_warm_resolved_chat(coach):
     rude = coach.analyze(chat(
         ("customer", "This is the third time my internet has gone down this week!"),

@@ -962,6 +962,13 @@ def promises(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
         yield Hit("promise.kept", turn, start, end, rule)
 
 
+def ledger_features(promises: Iterable[Promise]) -> dict[str, float]:
+    """What the ledger adds to a conversation's features: ``promise.overdue``, how many commitments passed their due
+    time unkept (left out when none did, as a feature that never fired is)."""
+    overdue = sum(1 for p in promises if p.status == "overdue")
+    return {"promise.overdue": float(overdue)} if overdue else {}
+
+
 def ledger(docs: TranscriptDocs, evidence: tuple[Evidence, ...]) -> tuple[Promise, ...]:
     """One ``Promise`` per commitment in ``evidence``, with its due time and status (see the module docstring)."""
     v = _vocab()
