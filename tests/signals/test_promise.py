@@ -39,6 +39,8 @@ def _dues(hits, text):
      "i'll check with the warehouse and get back to you by Friday"),
     # vague: no time frame, vague action, unnamed owner, hedged
     ("It should be processed soon. You will get an email.", "promise.vague", "You will get an email"),
+    ("We're looking into it and will be in touch once we have an update.", "promise.vague", "will be in touch"),
+    ("I've passed this on and will call you by Friday.", "promise.specific", "will call you by Friday"),
     ("We'll look into it.", "promise.vague", "We'll look into it"),
     ("Someone will be in touch.", "promise.vague", "Someone will be in touch"),
     ("We'll get back to you soon.", "promise.vague", "We'll get back to you soon"),
@@ -94,6 +96,7 @@ def test_commitments(hits, text, feature, matched):
     "It allows me to see your order history.",
     "I can see the order on my side.",
     "To make sure that you will receive our emails, add us to your contacts.",
+    "The parcel was damaged and will be replaced.",  # "and will" with no one of ours before it
     "You'll get charged for the extra bag.",
     "I'll just call you Tom, if that's okay.",
 ])

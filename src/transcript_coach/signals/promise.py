@@ -21,7 +21,8 @@ Features
 
 Decisions (documented here because tests and the ledger rely on them)
 - Actors (named in the rule: ``commitment:i``, ``:we``, ``:team``, ``:someone``, ``:you-will``, ``:let-me``): "I",
-  "we", "the/our/a ... team/department/colleague/specialist/engineer/courier...", "someone" (always vague), and "you
+  "we" (also when said before "and will": "we're looking into it and will be in touch"),
+  "the/our/a ... team/department/colleague/specialist/engineer/courier...", "someone" (always vague), and "you
   will/'ll/should receive|get|hear|be contacted|be refunded..." - a statement made on the company's behalf,
   classified like any other commitment except that it is specific only with a time frame ("you'll receive an email
   within 24 hours" is specific, "you'll get an email" and "you'll hear from us soon" vague; "you'll get charged" is no
@@ -731,6 +732,11 @@ def _candidate(doc: Doc, words: list[str], match, sent: Span, cue_starts: frozen
         verb = span.end - 1 if words[span.start] == "let" else span.end
         if words[verb] == "just":
             verb += 1
+    elif entry == "actor.and_will":  # "I've passed this on and will let you know": the subject said before
+        actor = next((words[k] for k in range(span.start - 1, sent.start - 1, -1) if words[k] in ("i", "we")), "")
+        if not actor:
+            return None  # "the parcel was damaged and will be replaced": no one of ours commits
+        verb = span.end
     else:
         actor = {"actor.i": "i", "actor.we": "we", "actor.team": "team", "actor.someone": "someone",
                  "actor.you_receive": "you-will"}[entry]
@@ -783,7 +789,8 @@ def _candidate(doc: Doc, words: list[str], match, sent: Span, cue_starts: frozen
     span_end = _strip_end(doc, span.start, clause_end)
     if span_end <= verb:
         span_end = verb + 1
-    return _Candidate(actor, span.start, verb, clause_end, span_end, hedged=hedged, immediate=immediate,
+    start = span.start + (entry == "actor.and_will")  # the commitment starts at "will", not at "and"
+    return _Candidate(actor, start, verb, clause_end, span_end, hedged=hedged, immediate=immediate,
                       someone=actor == "someone")
 
 
