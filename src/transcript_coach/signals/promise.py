@@ -809,7 +809,7 @@ def _classify(turn: int, doc: Doc, words: list[str], c: _Candidate, v: _Vocab) -
     elif due is not None:
         feature = "promise.specific"
     elif c.actor == "you-will" or v.vague_actions.longest(words, c.verb, c.clause_end):
-        feature = "promise.vague"  # "you'll get an email": what and when the customer gets is the specific part"
+        feature = "promise.vague"  # "you'll get an email": for the customer's side only a time frame is specific
     elif doc[c.verb].lemma_.lower() in v.concrete or any(
             doc[k].lemma_.lower() in v.deliverables or words[k] in v.deliverables for k in range(c.verb, c.clause_end)):
         feature = "promise.specific"
