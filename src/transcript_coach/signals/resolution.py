@@ -21,8 +21,8 @@
 - ``resolution.refusal`` (agent): "there's nothing I can do", "that's not possible", "not my department".
 - ``resolution.alternative`` (agent): another route offered ("alternatively", "if you'd prefer", "I can also").
 - ``resolution.diagnosis`` (agent): a question that narrows down the cause ("Did anything change recently?", "Is it
-  only on wifi?", "Which browser are you using?", "When did it start?"), one hit per question sentence (ending in
-  "?").
+  only on wifi?", "Which browser are you using?", "When did it start?"), one hit per question sentence (as
+  listening.is_question reads them).
 - ``resolution.cause`` (agent): the cause explained ("that's because ...", "this happens when ...", "the reason is
   ...", "caused by ...").
 - ``resolution.action`` (agent): something already put right for the customer, in perfect or past phrasing ("I've
@@ -55,6 +55,7 @@ from transcript_coach.data import load_json
 from transcript_coach.nlp import TranscriptDocs, doc_sentences, doc_text
 from transcript_coach.phrases import Phrases, norm
 from transcript_coach.signals import Hit, extractor, span_hit
+from transcript_coach.signals.listening import is_question, words
 from transcript_coach.signals.resources import Resources
 
 AGENT_FEATURES = frozenset({"resolution.steps", "resolution.confirmation_asked", "resolution.escalation",
@@ -162,11 +163,6 @@ def _item_end(doc: Doc, start: int, end: int) -> int:
     return start + len(doc_text(doc)[start:stop].rstrip())
 
 
-def _is_question(sentence: Span) -> bool:
-    words = [t for t in sentence if not t.is_space]
-    return bool(words) and words[-1].text.endswith("?")
-
-
 def _line_end(text: str, start: int) -> int:
     end = text.find("\n", start)
     return len(text) if end < 0 else end
@@ -240,6 +236,7 @@ def _guessing(doc: Doc, res: Resources) -> bool:
 def resolution(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
     lexicon = res.lexicon("resolution")
     settings = _settings()
+    question_words = words(res)
     verbs = res.cached("resolution.instruction_verbs", _instruction_verbs)
     steps_seen = False
     for turn, doc in docs.turns("agent", internal=True):
@@ -287,7 +284,7 @@ def resolution(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
                 if start is not None:
                     yield Hit(entry.feature, turn.index, *_sentence_span(doc, span.sent, start), rule)
             elif entry.feature == "resolution.diagnosis":
-                if span.sent.start not in asked and _is_question(span.sent):
+                if span.sent.start not in asked and is_question(span.sent, question_words):
                     asked.add(span.sent.start)
                     yield Hit(entry.feature, turn.index, *_sentence_span(doc, span.sent), rule)
             elif entry.feature in AGENT_FEATURES:
