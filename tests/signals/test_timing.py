@@ -190,6 +190,20 @@ def test_the_queue_after_a_handover_is_no_long_gap(analyze):
         ("timing.long_gap", 4), ("timing.reply_latency", 2), ("timing.reply_latency", 4)]  # the agent's own wait counts
 
 
+@pytest.mark.parametrize("customer, long", [
+    ("That works, thanks. Can't believe it was across the road!", False),  # asked for nothing: the update came
+    ("Thanks. Will it arrive today?", True),  # a question waited two hours
+])
+def test_a_promised_update_ends_no_wait_unless_the_customer_asked(analyze, customer, long):
+    found = _timing(analyze,
+                    _turn("customer", "My parcel never came.", T0),
+                    _turn("agent", "I'll ask the driver to collect it and update you by 6pm.",
+                          T0 + timedelta(minutes=1)),
+                    _turn("customer", customer, T0 + timedelta(minutes=2)),
+                    _turn("agent", "Hi Leo, as promised: the driver collected your parcel.", T0 + timedelta(hours=2)))
+    assert bool([f for f, *_ in found if f == "timing.long_gap"]) is long
+
+
 def test_bot_and_system_turns_are_not_replies(analyze):
     found = _timing(analyze, _turn("customer", "Hi", T0),
                     {"role": "bot", "text": "An agent will be with you shortly.",

@@ -16,7 +16,9 @@
 
 Only agent and customer turns that the customer saw count (bot and system lines and internal notes are skipped);
 the wait before the first agent turn after a bot or system line (the queue after a handover or transfer) is measured
-but is no long gap: the agent was not there yet. Measurements need a timestamp on both ends (``seconds_between``
+but is no long gap: the agent was not there yet; nor is the wait before an update the agent promised ("as promised,
+the driver collected your parcel") when the customer asked nothing meanwhile ("That works, thanks!"): whether the
+update came on time is the promise ledger's question. Measurements need a timestamp on both ends (``seconds_between``
 handles clock-only times and mixed naive/aware datetimes). Out-of-order times (a negative gap, or a clock-only gap
 over 12 hours, which would mean midnight was crossed backwards) are skipped rather than guessed. Without timestamps
 there is no timing evidence except ``timing.wait_acknowledged``.
@@ -59,7 +61,11 @@ def timing(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
     thresholds = res.setting("timing", "long_gap_seconds")
     threshold = float(thresholds.get(transcript.channel, thresholds["chat"]))
     slack = float(res.setting("timing", "hold_slack"))
-    yield from _gaps(docs, {turn: max(threshold, minutes * 60 * slack) for turn, minutes in holds.items()}, threshold)
+    promise = res.lexicon("promise")
+    promised = frozenset(turn.index for turn, doc in docs.turns(role="agent")
+                         if any(m.entry.feature == "promise.follow_through" for m in promise.matches(doc)))
+    yield from _gaps(docs, {turn: max(threshold, minutes * 60 * slack) for turn, minutes in holds.items()}, threshold,
+                     promised)
 
 
 _LATER_KINDS = frozenset({"days", "bdays", "weeks", "months", "day", "weekday", "date", "clock"})
@@ -140,8 +146,11 @@ def _hit(docs: TranscriptDocs, feature: str, turn: Turn, rule: str, value: float
     return Hit(feature, turn.index, start, end, rule, round(value, 3))
 
 
-def _gaps(docs: TranscriptDocs, holds: Mapping[int, float], threshold: float) -> Iterator[Hit]:
-    """Waits longer than ``threshold`` seconds; after a hold, longer than the seconds ``holds`` allows that turn."""
+def _gaps(docs: TranscriptDocs, holds: Mapping[int, float], threshold: float,
+          promised: frozenset[int] = frozenset()) -> Iterator[Hit]:
+    """Waits longer than ``threshold`` seconds; after a hold, longer than the seconds ``holds`` allows that turn. A
+    ``promised`` agent turn (an update the agent said would come: "as promised, ...") after customer turns that asked
+    nothing ends no wait for a reply."""
     turns = [t for t in docs.transcript.turns if t.customer_facing and t.role in ("agent", "customer")]
     queued = _after_handover(docs.transcript.turns)
     first_customer = next((t for t in turns if t.role == "customer"), None)
@@ -151,11 +160,12 @@ def _gaps(docs: TranscriptDocs, holds: Mapping[int, float], threshold: float) ->
         seconds = _elapsed(first_customer.timestamp, first_reply.timestamp)
         if seconds is not None:
             yield _hit(docs, "timing.first_response", first_reply, "timestamps:first-response", seconds)
-    waiting, waiting_since = False, None
+    waiting, waiting_since, asked = False, None, False
     hold_at: Timestamp | None = None
     allowed = threshold
     for turn in turns:
         if turn.role == "customer":
+            asked = asked or "?" in turn.text
             if hold_at is not None:  # the customer chases while the agent is away ("hello? are you there?")
                 seconds = _elapsed(hold_at, turn.timestamp)
                 if seconds is not None and seconds > allowed:
@@ -169,12 +179,12 @@ def _gaps(docs: TranscriptDocs, holds: Mapping[int, float], threshold: float) ->
             seconds = _elapsed(waiting_since, turn.timestamp)
             if seconds is not None:
                 yield _hit(docs, "timing.reply_latency", turn, "timestamps:reply", seconds)
-                if seconds > threshold and turn.index not in queued:
+                if seconds > threshold and turn.index not in queued and (asked or turn.index not in promised):
                     yield _hit(docs, "timing.long_gap", turn, "timestamps:gap-reply", seconds)
         elif hold_at is not None:
             seconds = _elapsed(hold_at, turn.timestamp)
             if seconds is not None and seconds > allowed:
                 yield _hit(docs, "timing.long_gap", turn, "timestamps:gap-hold", seconds)
-        waiting, waiting_since = False, None
+        waiting, waiting_since, asked = False, None, False
         hold_at = turn.timestamp if turn.index in holds else None
         allowed = holds.get(turn.index, threshold)
