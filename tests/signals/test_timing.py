@@ -193,6 +193,7 @@ def test_the_queue_after_a_handover_is_no_long_gap(analyze):
 @pytest.mark.parametrize("customer, long", [
     ("That works, thanks. Can't believe it was across the road!", False),  # asked for nothing: the update came
     ("Thanks. Will it arrive today?", True),  # a question waited two hours
+    ("Thanks. When will it get here", True),  # a question without its question mark
 ])
 def test_a_promised_update_ends_no_wait_unless_the_customer_asked(analyze, customer, long):
     found = _timing(analyze,

@@ -36,6 +36,7 @@ from transcript_coach.model import Timestamp, Turn
 from transcript_coach.nlp import TranscriptDocs, doc_sentences
 from transcript_coach.phrases import Phrases, norm
 from transcript_coach.signals import Hit, extractor, span_hit
+from transcript_coach.signals.listening import is_question, words
 from transcript_coach.signals.promise import parse_due
 from transcript_coach.signals.resources import Resources
 
@@ -64,8 +65,11 @@ def timing(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
     promise = res.lexicon("promise")
     promised = frozenset(turn.index for turn, doc in docs.turns(role="agent")
                          if any(m.entry.feature == "promise.follow_through" for m in promise.matches(doc)))
+    question_words = words(res)
+    asking = frozenset(turn.index for turn, doc in docs.turns(role="customer")
+                       if promised and any(is_question(s, question_words) for s in doc_sentences(doc)))
     yield from _gaps(docs, {turn: max(threshold, minutes * 60 * slack) for turn, minutes in holds.items()}, threshold,
-                     promised)
+                     promised, asking)
 
 
 _LATER_KINDS = frozenset({"days", "bdays", "weeks", "months", "day", "weekday", "date", "clock"})
@@ -147,10 +151,10 @@ def _hit(docs: TranscriptDocs, feature: str, turn: Turn, rule: str, value: float
 
 
 def _gaps(docs: TranscriptDocs, holds: Mapping[int, float], threshold: float,
-          promised: frozenset[int] = frozenset()) -> Iterator[Hit]:
+          promised: frozenset[int] = frozenset(), asking: frozenset[int] = frozenset()) -> Iterator[Hit]:
     """Waits longer than ``threshold`` seconds; after a hold, longer than the seconds ``holds`` allows that turn. A
-    ``promised`` agent turn (an update the agent said would come: "as promised, ...") after customer turns that asked
-    nothing ends no wait for a reply."""
+    ``promised`` agent turn (an update the agent said would come: "as promised, ...") after customer turns none of
+    which is ``asking`` (asks a question) ends no wait for a reply."""
     turns = [t for t in docs.transcript.turns if t.customer_facing and t.role in ("agent", "customer")]
     queued = _after_handover(docs.transcript.turns)
     first_customer = next((t for t in turns if t.role == "customer"), None)
@@ -165,7 +169,7 @@ def _gaps(docs: TranscriptDocs, holds: Mapping[int, float], threshold: float,
     allowed = threshold
     for turn in turns:
         if turn.role == "customer":
-            asked = asked or "?" in turn.text
+            asked = asked or turn.index in asking
             if hold_at is not None:  # the customer chases while the agent is away ("hello? are you there?")
                 seconds = _elapsed(hold_at, turn.timestamp)
                 if seconds is not None and seconds > allowed:
