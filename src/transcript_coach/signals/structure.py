@@ -28,6 +28,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
+from typing import NamedTuple
 
 from spacy.tokens import Doc, Span
 
@@ -39,11 +40,18 @@ from transcript_coach.signals import Hit, extractor, span_hit
 from transcript_coach.signals.resources import Resources
 
 
+class _Settings(NamedTuple):
+    greeting_sentences: int
+    generic: frozenset[str]  # speaker labels that name nobody ("Agent", "Customer", "Speaker")
+    followers: frozenset[str]
+    not_names: frozenset[str]
+
+
 @functools.cache
-def _settings() -> tuple[int, frozenset[str], frozenset[str], frozenset[str]]:
+def _settings() -> _Settings:
     s = load_json("lexicons/structure.json")["settings"]
-    return (int(s["greeting_sentences"]), frozenset(s["generic_speakers"]), frozenset(s["intro_followers"]),
-            frozenset(s["not_names"]))
+    return _Settings(int(s["greeting_sentences"]), frozenset(s["generic_speakers"]), frozenset(s["intro_followers"]),
+                     frozenset(s["not_names"]))
 
 
 def _speaker_names(speaker: str | None, generic: frozenset[str]) -> list[str]:
@@ -181,7 +189,7 @@ def name_introduced_agents(docs: TranscriptDocs, evidence: Sequence[Evidence]) -
     """The transcript with agents whose speaker label names nobody named after their own introduction, and a warning
     for each naming (see the module docstring)."""
     transcript = docs.transcript
-    generic = _settings()[1]
+    generic = _settings().generic
     agents = {t.index: t for t in transcript.turns if t.role == "agent" and not _speaker_names(t.speaker, generic)}
     names: dict[int, str] = {}
     for e in evidence:
