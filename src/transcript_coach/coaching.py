@@ -9,6 +9,7 @@ word, the customer's name, their problem.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Mapping
 
@@ -59,10 +60,21 @@ _SECONDS = "timing."  # evidence whose value is a wait in seconds: the longest i
 
 
 def _sentence(e: Evidence, analysed: Analysed) -> str:
-    """The whole sentence an evidence span sits in (sentence-level evidence marks sentences), else the span."""
-    for other in analysed.evidence:
-        if other.feature in _SENTENCES and other.turn == e.turn and other.start <= e.start and e.end <= other.end:
-            return other.text
+    """The whole sentence an evidence span sits in (sentence-level evidence marks sentences), else the span. The
+    evidence is in extraction order (by turn, then position), so the sentence is found by bisection and a short walk
+    back through the same turn, not a pass over every item of a long conversation."""
+    evidence = analysed.evidence
+    k = bisect.bisect_right(evidence, (e.turn, e.start), key=lambda x: (x.turn, x.start))
+    while k > 0:
+        k -= 1
+        other = evidence[k]
+        if other.turn != e.turn:
+            break
+        if other.feature in _SENTENCES:
+            if e.end <= other.end:
+                return other.text
+            if other.end <= e.start:
+                break  # a sentence before this one: none earlier can hold it
     return e.text
 
 
