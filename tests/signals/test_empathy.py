@@ -112,7 +112,12 @@ def test_interpretation_positives(agent, text, expected):
     ("I've also switched on an add-on block, so nothing new can be added.", []),  # an action
     ("I'm also sending you the label by email.", []),
     ("I also checked the courier's records.", []),
+    ("I'm also sharing this case with our team so we can make the page clearer.", []),
+    ("I also have the Cambridge Belfry, which is cheap.", []),  # another option
+    ("Yes, I also found Dr. Hunt, who's an ophthalmologist.", []),
+    ("I will be happy to cancel that if you need me too.", []),  # "to" mistyped
     ("I've also been through a broken boiler in winter.", ["I've also"]),  # a shared experience
+    ("I also have a similar problem with my phone.", ["I also"]),
 ])
 def test_i_also_is_shared_experience_only_before_no_action(agent, text, expected):
     assert agent(text, "empathy.interpretation") == expected
