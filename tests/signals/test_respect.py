@@ -31,6 +31,9 @@ def test_dismissive(hits, text, found):
     ("Your English is a bit hard to follow.", ["Your English"]),
     ("9am our time obviously.", ["our time obviously"]),
     ("I can arrange an interpreter if that helps.", []),
+    ("Your English is very clear, no need to apologise.", []),  # reassurance after the customer apologised
+    ("No need to apologize for your English!", []),
+    ("Your English is not very good, so keep it short.", ["Your English"]),
 ])
 def test_insensitive(hits, text, found):
     assert _agent(hits, text, "tone.insensitive") == found
@@ -40,6 +43,9 @@ def test_insensitive(hits, text, found):
     ("How would you like me to address you?", ["How would you like me to address you"]),
     ("I can book it for 9am in your time zone.", ["in your time zone"]),
     ("Our office opens at 9am.", []),
+    ("If it's easier, my colleague Marta speaks Polish and I can transfer you to her.", ["colleague Marta speaks Polish"]),
+    ("Our team speaks Spanish too.", ["team speaks Spanish"]),
+    ("My colleague speaks English as well.", []),
 ])
 def test_personalisation(hits, text, found):
     assert _agent(hits, text, "structure.personalisation") == found
