@@ -186,6 +186,16 @@ def test_transfer_by_agent(hits, text, matched):
     assert _agent(hits, text, "resolution.transfer") == [matched]
 
 
+@pytest.mark.parametrize("text", [
+    "If it's easier, my colleague Marta speaks Polish and I can transfer you to her.",
+    "Would you like me to transfer you to our billing team?",
+    "Do you want me to connect you with a specialist?",
+    "I can put you through to a colleague if you'd like.",
+])
+def test_a_transfer_offered_is_no_transfer(hits, text):
+    assert _agent(hits, text, "resolution.transfer") == []
+
+
 def test_transfer_from_system_line(hits):
     found = hits(("customer", "I need billing."), ("agent", "One moment."), ("system", "Chat transferred to Priya."),
                  ("agent", "Hi, Priya here."), family="resolution")

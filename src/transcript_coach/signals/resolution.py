@@ -15,7 +15,9 @@
   offered steps or asked whether it worked (before that, "it doesn't work" is the problem statement).
 - ``resolution.escalation`` (agent): "I'll escalate", "I've raised this with", "pass this to our ... team".
 - ``resolution.transfer``: the agent transferring ("I'll transfer you to billing") and system lines ("Chat
-  transferred to Priya", "Ticket reassigned to Tier 2"; rule ``system:transfer``).
+  transferred to Priya", "Ticket reassigned to Tier 2"; rule ``system:transfer``). A transfer only offered, in a
+  question or after a condition or offer cue (``transfer_offer_cues``: "Would you like me to transfer you?", "If
+  it's easier, I can transfer you to her"), is none.
 - ``resolution.manager_request`` (customer): "let me speak to your manager", "escalate this", "I want to make a
   complaint".
 - ``resolution.refusal`` (agent): "there's nothing I can do", "that's not possible", "not my department".
@@ -76,6 +78,7 @@ class _Settings:
     lead_max_tokens: int
     list_min_items: int
     case_note_min_words: int
+    transfer_offers: Phrases  # "would you like me to", "if it's easier": a transfer offered, not made
 
 
 @functools.cache
@@ -83,7 +86,7 @@ def _settings() -> _Settings:
     s = load_json("lexicons/resolution.json")["settings"]
     return _Settings(frozenset(s["sentence_openers"]), Phrases(s["imperative_blockers"]),
                      frozenset(s["instruction_leads"]["words"]), int(s["instruction_leads"]["max_tokens"]),
-                     int(s["list_min_items"]), int(s["case_note_min_words"]))
+                     int(s["list_min_items"]), int(s["case_note_min_words"]), Phrases(s["transfer_offer_cues"]))
 
 
 def _past_lead(doc: Doc, k: int, stop: int, settings: _Settings) -> int:
@@ -226,6 +229,13 @@ def _imperative(doc: Doc, span: Span, settings: _Settings, verbs: frozenset[str]
     return start
 
 
+def _offered(sent: Span, settings: _Settings) -> bool:
+    """Whether a sentence offers something rather than doing it: a question ("Would you like me to transfer you?") or
+    a condition or offer cue ("If it's easier, I can transfer you to her", "... if you'd like")."""
+    words = [norm(t.text) for t in sent if not t.is_space]
+    return bool(words) and (words[-1] == "?" or settings.transfer_offers.anywhere(words))
+
+
 def _guessing(doc: Doc, res: Resources) -> bool:
     """Whether a note guesses rather than records ("not sure if ...", "probably", "no idea"): the knowledge lexicon's
     hedges, guesses and don't-knows."""
@@ -288,6 +298,8 @@ def resolution(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
                     asked.add(span.sent.start)
                     yield Hit(entry.feature, turn.index, *_sentence_span(doc, span.sent), rule)
             elif entry.feature in AGENT_FEATURES:
+                if entry.feature == "resolution.transfer" and _offered(span.sent, settings):
+                    continue
                 if entry.feature == "resolution.confirmation_asked":
                     steps_seen = True
                 yield span_hit(entry.feature, turn.index, span, rule)
