@@ -85,6 +85,26 @@ def test_guess(hits, text, guess):
     assert ("knowledge.guess", guess) in _agent(hits, text)
 
 
+@pytest.mark.parametrize("text, found", [
+    ("I'm not sure why, so I'll ask our billing team.", "I'm not sure why, so I'll ask"),
+    ("I don't know, but I'll find out for you.", "I don't know, but I'll find out"),
+    ("I don't know. Let me check with my supervisor.", "I don't know. Let me check"),
+    ("Not sure, but let me look into it.", "Not sure, but let me look into"),
+])
+def test_not_knowing_and_finding_out_is_no_hedge(hits, text, found):
+    assert _agent(hits, text) == [("knowledge.find_out", found)]
+
+
+@pytest.mark.parametrize("text, feature", [
+    ("I'm not sure. Maybe try restarting it.", "knowledge.hedge"),  # unsure, and guessing rather than finding out
+    ("Not sure but try clearing the cache.", "knowledge.guess"),
+    ("I don't know. You could ask the shop.", "knowledge.dont_know"),
+])
+def test_not_knowing_without_finding_out(hits, text, feature):
+    assert feature in [f for f, _ in _agent(hits, text)]
+    assert "knowledge.find_out" not in [f for f, _ in _agent(hits, text)]
+
+
 def test_guess_takes_precedence_over_the_hedge_inside_it(hits):
     assert _agent(hits, "It might be the router.") == [("knowledge.guess", "It might be")]
 

@@ -242,6 +242,8 @@ def test_answered_questions(analyze, agent):
     ("When will my order arrive?", "Let me check that now. Have a good morning!", True),
     ("Why was I charged twice?", "The first payment failed and the retry went through.", False),  # a cause
     ("Why was I charged twice?", "I'm so sorry about that.", True),
+    ("but why this happen?", "My colleague explained it: the shop is registered in Spain.", False),
+    ("but why this happen?", "I'm not sure why the notice didn't stop it, so I'll ask our team.", False),
     ("How much is the upgrade?", "It's $4.99 a month.", False),  # a price
     ("How much is the upgrade?", "Thanks for your patience.", True),
     ("ok, any news?", "There is an outage in your area; it should be fixed by 2pm.", False),  # a status

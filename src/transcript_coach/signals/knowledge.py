@@ -8,6 +8,11 @@
   new app" and "I can't tell you how sorry I am" are not).
 - ``knowledge.guess``: an uncertain diagnosis or trial and error - "it could be X or Y", "my guess is", "not sure but
   try", "worth a try". Where a guess and a hedge overlap ("it might be the router"), only the guess counts.
+- ``knowledge.find_out``: not knowing or being unsure, then finding out rather than guessing: a hedge, guess or
+  don't-know followed, in the rest of its sentence or the next one, by a commitment to find out (``find_out``: "I'm
+  not sure why, so I'll ask our billing team", "I don't know. Let me check with my supervisor"). Evidence from the
+  first such admission to the end of the commitment, once per sentence; the admissions it covers count as no hedge,
+  guess or don't-know.
 - ``knowledge.specific``: exact, checkable answers: money amounts, percentages, version numbers, error codes, menu
   paths ("Settings > Privacy > Location"), periods of hours to years ("3-5 business days", "a two-year warranty",
   "every three months"; minutes and seconds are process talk, "give me 5 minutes") and model or part numbers (letters
@@ -25,17 +30,42 @@ import re
 from collections.abc import Iterator
 
 from transcript_coach.data import load_json
+from transcript_coach.lexicon import Match
 from transcript_coach.nlp import TranscriptDocs, doc_text
+from transcript_coach.phrases import Phrases, norm
 from transcript_coach.signals import Hit, extractor, span_hit
 from transcript_coach.signals.resources import Resources
 
 _PATTERNS = ("money", "percent", "version", "error_code", "menu_path", "period", "model_number")
+_UNSURE = ("knowledge.hedge", "knowledge.guess", "knowledge.dont_know")
 
 
 @functools.cache
 def _regexes() -> tuple[tuple[tuple[str, re.Pattern[str]], ...], re.Pattern[str]]:
     s = load_json("lexicons/knowledge.json")["settings"]
     return tuple((name, re.compile(s[name])) for name in _PATTERNS), re.compile(s["not_model"], re.IGNORECASE)
+
+
+@functools.cache
+def _finders() -> Phrases:
+    return Phrases(load_json("lexicons/knowledge.json")["settings"]["find_out"])
+
+
+def _found_out(match: Match, finders: Phrases) -> int | None:
+    """Where a commitment to find out ends (a character offset) that follows an admission of not knowing in the rest
+    of its sentence or in the next one ("I don't know, but I'll find out", "Not sure. Let me check."); None if none
+    does."""
+    span = match.span
+    doc, sent = span.doc, span.sent
+    stop = doc[sent.end].sent.end if sent.end < len(doc) else sent.end
+    tokens = [t for t in doc[span.end:stop] if not t.is_space]
+    said = [norm(t.text) for t in tokens]
+    for i in range(len(said)):
+        length = finders.longest(said, i)
+        if length:
+            last = tokens[i + length - 1]
+            return last.idx + len(last.text)
+    return None
 
 
 @extractor("knowledge")
@@ -51,8 +81,17 @@ def knowledge(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
             continue
         matches = list(lexicon.matches(doc))
         guesses = [m.span for m in matches if m.entry.feature == "knowledge.guess"]
+        finding_out: set[int] = set()  # sentences (their first token) already credited with finding out
         for match in matches:
             span = match.span
+            if match.entry.feature in _UNSURE:
+                end = _found_out(match, _finders())
+                if end is not None:
+                    if span.sent.start not in finding_out:
+                        finding_out.add(span.sent.start)
+                        yield Hit("knowledge.find_out", turn.index, span.start_char, end,
+                                  f"lexicon:knowledge#{match.entry.id}+find-out")
+                    continue
             if match.entry.feature == "knowledge.hedge" and any(span.start < g.end and g.start < span.end
                                                                  for g in guesses):
                 continue
