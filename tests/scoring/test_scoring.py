@@ -57,7 +57,8 @@ def test_shipped_rubric_covers_every_skill():
         (lambda d: d["skills"].pop("empathy"), "skills.empathy: missing"),
         (lambda d: d["skills"].__setitem__("charm", {}), "skills.charm: not a skill"),
         (lambda d: d["skills"]["empathy"].__setitem__("base", "high"), "skills.empathy.base: expected"),
-        (lambda d: d["skills"]["empathy"]["signals"][0].pop("weight"), "skills.empathy.signals[0]: missing key 'weight'"),
+        (lambda d: d["skills"]["empathy"]["signals"][0].pop("weight"),
+         "skills.empathy.signals[0]: missing key 'weight'"),
         (lambda d: d["skills"]["empathy"]["requires"].append("moon"), "unknown condition 'moon'"),
         (lambda d: d["skills"]["empathy"]["signals"][0].__setitem__("target", 0), "target: must not be 0"),
         (lambda d: d["flags"]["TC101"].__setitem__("severity", "urgent"), "flags.TC101.severity"),
@@ -174,6 +175,16 @@ def test_skills_without_evidence_are_null_with_a_reason(coach):
     assert skills["teamwork"].score is None and "handoff" in skills["teamwork"].reason
 
 
+def test_a_colleague_consulted_is_teamwork_and_not_knowing_then_finding_out_costs_no_knowledge(coach):
+    alone = chat(("customer", "Why was I charged twice?"), ("agent", "I don't know. It happens sometimes."))
+    consulted = chat(("customer", "Why was I charged twice?"),
+                     ("agent", "I don't know, so I'll ask our billing team."),
+                     ("agent", "Our billing team confirmed the second charge is a hold; it drops off in 3 days."))
+    assert score(coach, alone, "teamwork") is None
+    assert score(coach, consulted, "teamwork") > 60
+    assert score(coach, consulted, "product_knowledge") > score(coach, alone, "product_knowledge")
+
+
 def test_scores_explain_themselves_and_link_evidence(coach):
     report = coach.analyze(chat(UPSET, ("agent", EMPATHY + " " + FIX), THANKS))
     empathy = report.skills["empathy"]
@@ -262,7 +273,8 @@ def test_a_commitment_not_kept_by_its_due_time_lowers_follow_up(coach):
             {"role": "customer", "text": "My router keeps rebooting.", "timestamp": start},
             {"role": "agent", "text": "I'll call you tomorrow at 10am to arrange a replacement.",
              "timestamp": start + timedelta(minutes=5)},
-            {"role": "customer", "text": "Nobody called. When will someone call?", "timestamp": start + timedelta(days=3)},
+            {"role": "customer", "text": "Nobody called. When will someone call?",
+             "timestamp": start + timedelta(days=3)},
             {"role": "agent", "text": last_agent_text, "timestamp": start + timedelta(days=3, hours=1)}],
             channel="email"))
         return report, report.skills["follow_up"]

@@ -196,6 +196,26 @@ def test_a_transfer_offered_is_no_transfer(hits, text):
     assert _agent(hits, text, "resolution.transfer") == []
 
 
+@pytest.mark.parametrize("text, found", [
+    ("I'm not sure, so I'll ask our card security team.", ["I'll ask our card security team"]),
+    ("Let me check with my colleague in billing.", ["Let me check with my colleague"]),
+    ("I've just spoken to my supervisor and she agrees.", ["I've just spoken to my supervisor"]),
+    ("I checked with the warehouse team this morning.", ["I checked with the warehouse team"]),
+    ("My colleague in card security explained it: the shop is registered in Spain.",
+     ["My colleague in card security explained"]),
+    ("Our engineers confirmed the line is fixed.", ["Our engineers confirmed"]),
+    ("I'll still be checking with the development team to find out more.",
+     ["I'll still be checking with the development team"]),
+    ("I spoke to store and they told me the freezer was faulty.", ["I spoke to store"]),
+    ("You can ask our team in store.", []),  # the customer is sent elsewhere
+    ("Please check with your bank.", []),
+    ("I'll ask you to send a photo to the team.", []),
+    ("Our team is working on it.", []),
+])
+def test_consulting_a_colleague(hits, text, found):
+    assert _agent(hits, text, "resolution.consult") == found
+
+
 def test_transfer_from_system_line(hits):
     found = hits(("customer", "I need billing."), ("agent", "One moment."), ("system", "Chat transferred to Priya."),
                  ("agent", "Hi, Priya here."), family="resolution")

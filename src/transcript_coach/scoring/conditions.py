@@ -69,15 +69,18 @@ def _frustration(a: Analysed) -> str | None:
     return "the customer showed no frustration or disagreement, so there was no conflict to resolve"
 
 
+_HANDOFFS = ("resolution.transfer", "resolution.escalation", "resolution.warm_handoff", "resolution.cold_transfer",
+             "resolution.consult")
+
+
 def _handoff(a: Analysed) -> str | None:
     internal = any(t.internal for t in a.transcript.turns)
     system = any(t.role == "system" for t in a.transcript.turns)
     bot = a.transcript.has_role("bot") and a.transcript.has_role("agent")  # a bot handing over to a person
-    if len(a.transcript.agents) > 1 or internal or system or bot or a.count("resolution.transfer") \
-            or a.count("resolution.escalation") or a.count("resolution.warm_handoff") \
-            or a.count("resolution.cold_transfer"):
+    if len(a.transcript.agents) > 1 or internal or system or bot or any(a.count(f) for f in _HANDOFFS):
         return None
-    return "no handoff, transfer, escalation, bot handover or internal note: teamwork is not visible here"
+    return ("no handoff, transfer, escalation, colleague consulted, bot handover or internal note: teamwork is not "
+            "visible here")
 
 
 def _history(a: Analysed) -> str | None:

@@ -18,6 +18,10 @@
   transferred to Priya", "Ticket reassigned to Tier 2"; rule ``system:transfer``). A transfer only offered, in a
   question or after a condition or offer cue (``transfer_offer_cues``: "Would you like me to transfer you?", "If
   it's easier, I can transfer you to her"), is none.
+- ``resolution.consult`` (agent): a colleague or team consulted for the customer ("I'll ask our card security
+  team", "let me check with my colleague", "I've spoken to my supervisor") or what they said passed on ("my colleague
+  in card security explained", "our engineers confirmed"). Sending the customer to them ("you can ask our team")
+  is not consulting.
 - ``resolution.manager_request`` (customer): "let me speak to your manager", "escalate this", "I want to make a
   complaint".
 - ``resolution.refusal`` (agent): "there's nothing I can do", "that's not possible", "not my department".
@@ -63,7 +67,7 @@ from transcript_coach.signals.resources import Resources
 AGENT_FEATURES = frozenset({"resolution.steps", "resolution.confirmation_asked", "resolution.escalation",
                             "resolution.transfer", "resolution.refusal", "resolution.alternative",
                             "resolution.warm_handoff", "resolution.cold_transfer", "resolution.action",
-                            "resolution.cause"})
+                            "resolution.cause", "resolution.consult"})
 CUSTOMER_FEATURES = frozenset({"resolution.confirmed", "resolution.unresolved", "resolution.manager_request"})
 
 # A list number at the start of a line or after whitespace ("1. Restart", "2) Try"), or "Step 3:".
