@@ -56,7 +56,7 @@ def write_notes(analysed: Analysed, skills: Mapping[str, SkillScore], rubric: Ru
 
 
 _SENTENCES = ("tone.agent_sentiment", "tone.customer_sentiment")
-_SECONDS = "timing."  # evidence whose value is a wait in seconds: the longest is quoted
+_SECONDS = "timing."  # evidence valued in seconds of waiting: the longest is quoted as a fault
 
 
 def _sentence(e: Evidence, analysed: Analysed) -> str:
@@ -87,12 +87,13 @@ def _quote(e: Evidence, analysed: Analysed) -> str:
     return f"“{text}” ({who}, turn {e.turn + 1})"
 
 
-def _first(analysed: Analysed, feature: str, *, lowest: bool = False, highest: bool = False,
+def _first(analysed: Analysed, feature: str, *, lowest: bool = False, highest: bool = False, telling: bool = False,
            agent: bool = False, besides: frozenset[str] = frozenset()) -> Evidence | None:
     """The first evidence of a feature, or the one of lowest or highest value: the worst sentence, the longest
     wait, the agent's strongest evidence rather than a closing wish. Of equals, the first; for the highest, the first
-    whose sentence says something ("Here's the fix:" is a heading of what follows). ``agent``: the agent's evidence
-    only; ``besides``: not evidence in these sentences (quoted already)."""
+    whose sentence says something ("Here's the fix:" is a heading of what follows). ``telling``: the first whose
+    sentence says something, whatever its value ("Thanks for waiting." after the slowest reply shows no pace).
+    ``agent``: the agent's evidence only; ``besides``: not evidence in these sentences (quoted already)."""
     turns = analysed.transcript.turns
     found = [e for e in analysed.evidence if e.feature == feature and (not agent or turns[e.turn].role == "agent")
              and not (besides and _sentence(e, analysed) in besides)]
@@ -101,8 +102,14 @@ def _first(analysed: Analysed, feature: str, *, lowest: bool = False, highest: b
     if lowest:
         return min(found, key=lambda e: e.value)
     if highest:
-        return max(found, key=lambda e: (e.value, len(_sentence(e, analysed).split()) >= _QUOTE_MIN_WORDS))
+        return max(found, key=lambda e: (e.value, _says_something(e, analysed)))
+    if telling:
+        return next((e for e in found if _says_something(e, analysed)), found[0])
     return found[0]
+
+
+def _says_something(e: Evidence, analysed: Analysed) -> bool:
+    return len(_sentence(e, analysed).split()) >= _QUOTE_MIN_WORDS
 
 
 def _strength(skill: str, analysed: Analysed, rubric: Rubric, quoted: frozenset[str] = frozenset()) -> Note | None:
@@ -113,7 +120,9 @@ def _strength(skill: str, analysed: Analysed, rubric: Rubric, quoted: frozenset[
                       key=lambda p: -p.points)
     for besides in (quoted, frozenset()) if quoted else (quoted,):
         for part in positive:
-            evidence = _first(analysed, part.signal.base_feature, highest=True, agent=True, besides=besides)
+            pace = part.signal.base_feature.startswith(_SECONDS)  # a reply in good time, not the slowest
+            evidence = _first(analysed, part.signal.base_feature, highest=not pace, telling=pace, agent=True,
+                              besides=besides)
             if evidence is None:
                 continue
             template = spec.notes.get("strength", "{quote}")

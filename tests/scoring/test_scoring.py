@@ -251,6 +251,19 @@ def test_a_wait_note_quotes_the_longest_wait(coach):
     assert "outage" in note.text
 
 
+def test_a_pace_strength_quotes_a_reply_that_says_something_not_the_slowest(coach):
+    stamps = ["10:00:00", "10:00:30", "10:01:00", "10:02:30", "10:03:00", "10:03:20"]
+    texts = [("customer", "My parcel is late."),
+             ("agent", "I've found your order and rebooked it for tomorrow morning."),
+             ("customer", "Can you check the time slot?"),
+             ("agent", "Thanks for waiting. The courier has confirmed the morning slot for you."),
+             ("customer", "Great, thanks"), ("agent", "You're welcome, have a lovely day.")]
+    report = coach.analyze(Transcript.from_turns(
+        [{"role": r, "text": t, "timestamp": f"2026-03-02T{s}+00:00"} for (r, t), s in zip(texts, stamps)]))
+    (note,) = [n for n in report.notes if n.skill == "time_management"]
+    assert note.kind == "strength" and "rebooked" in note.text
+
+
 @pytest.mark.parametrize("channel, advice", [("chat", "Check in during long waits"), ("email", "holding reply"),
                                              ("voice", "during a silence")])
 def test_a_wait_note_suggests_what_fits_the_channel(coach, channel, advice):
