@@ -38,6 +38,9 @@ def rules(analyze, *turns, feature: str) -> list[tuple[str, str, int]]:
     ("How frustrating!", ["How frustrating"]),
     ("That's really disruptive when you're working from home.", ["That's really disruptive when"]),
     ("That's so frustrating for you.", ["That's so frustrating for you"]),
+    ("Being declined at a pharmacy abroad is stressful.", ["Being declined at a pharmacy abroad is stressful"]),
+    ("Having to chase us twice is really frustrating, I know.", ["Having to chase us twice is really frustrating"]),
+    ("I'm sorry, being declined abroad is stressful.", ["being declined abroad is stressful"]),
     ("I'm glad to hear the new router works.", ["I'm glad to hear"]),
     ("Take care and have a lovely evening.", ["Take care"]),
     # peer-support style (written for this test)
@@ -232,13 +235,15 @@ def test_bare_sorry_after_a_plain_problem_is_an_apology(analyze):
     ("I would be annoyed too.", ["I would be annoyed too"]),
     ("It's not your fault.", ["not your fault"]),
     ("Your feelings are valid.", ["Your feelings are valid"]),
+    ("It's completely normal to feel nervous about this.", ["completely normal"]),
 ])
 def test_validation_positives(agent, text, expected):
     assert agent(text, "empathy.validation") == expected
 
 
 @pytest.mark.parametrize("text", ["That isn't understandable to me.", "Please validate your email.",
-                                  "Anyone can sign up online."])
+                                  "Anyone can sign up online.",
+                                  "If it asks for your PIN, that's normal."])  # about the card, not a feeling
 def test_validation_negatives(agent, text):
     assert agent(text, "empathy.validation") == []
 
