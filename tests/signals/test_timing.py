@@ -93,6 +93,7 @@ def test_long_gap_while_the_customer_waits_on_hold(analyze):
     ("This may take a few minutes, bear with me.", 5.5, False),
     ("Give me two minutes to upload it.", 4, True),  # twice as long as named
     ("Let me check.", 2.2, True),  # no time named: the channel's threshold
+    ("Can I put you on hold for two minutes?", 4, True),  # a hold, though no "let me check"
 ])
 def test_a_hold_that_names_its_length_is_long_only_past_it(analyze, hold, minutes, long):
     assert CHAT_GAP < 2.2 * 60  # the case this test is about
@@ -100,6 +101,17 @@ def test_a_hold_that_names_its_length_is_long_only_past_it(analyze, hold, minute
                     _turn("customer", "Can you check my refund?", T0),
                     _turn("agent", hold, T0 + timedelta(seconds=20)),
                     _turn("agent", "Done, it went out yesterday.", T0 + timedelta(seconds=20 + minutes * 60)))
+    assert bool([f for f, *_ in found if f == "timing.long_gap"]) is long
+
+
+@pytest.mark.parametrize("back_after, long", [(4, False), (7, True)])
+def test_the_customer_agreeing_to_a_hold_does_not_end_it(analyze, back_after, long):
+    found = _timing(analyze,
+                    _turn("customer", "Can you check my refund?", T0),
+                    _turn("agent", "Can I put you on hold for five minutes?", T0 + timedelta(seconds=20)),
+                    _turn("customer", "Fine.", T0 + timedelta(seconds=25)),
+                    _turn("agent", "Thanks for holding, it went out yesterday.",
+                          T0 + timedelta(seconds=20 + back_after * 60)))
     assert bool([f for f, *_ in found if f == "timing.long_gap"]) is long
 
 

@@ -170,11 +170,12 @@ def _gaps(docs: TranscriptDocs, holds: Mapping[int, float], threshold: float,
     for turn in turns:
         if turn.role == "customer":
             asked = asked or turn.index in asking
-            if hold_at is not None:  # the customer chases while the agent is away ("hello? are you there?")
+            if hold_at is not None:
                 seconds = _elapsed(hold_at, turn.timestamp)
-                if seconds is not None and seconds > allowed:
+                if seconds is not None and seconds > allowed:  # chasing an agent away too long ("are you there?")
                     yield _hit(docs, "timing.long_gap", turn, "timestamps:gap-hold", seconds)
-                hold_at = None
+                    hold_at = None
+                # else the hold goes on: the customer's "Fine." or a question meanwhile waits within it
             if not waiting or waiting_since is None:
                 waiting_since = turn.timestamp if waiting_since is None else waiting_since
             waiting = True
@@ -183,9 +184,10 @@ def _gaps(docs: TranscriptDocs, holds: Mapping[int, float], threshold: float,
             seconds = _elapsed(waiting_since, turn.timestamp)
             if seconds is not None:
                 yield _hit(docs, "timing.reply_latency", turn, "timestamps:reply", seconds)
-                if seconds > threshold and turn.index not in queued and (asked or turn.index not in promised):
+                if (hold_at is None and seconds > threshold and turn.index not in queued
+                        and (asked or turn.index not in promised)):
                     yield _hit(docs, "timing.long_gap", turn, "timestamps:gap-reply", seconds)
-        elif hold_at is not None:
+        if hold_at is not None:
             seconds = _elapsed(hold_at, turn.timestamp)
             if seconds is not None and seconds > allowed:
                 yield _hit(docs, "timing.long_gap", turn, "timestamps:gap-hold", seconds)
