@@ -90,6 +90,8 @@ def test_guess(hits, text, guess):
     ("I don't know, but I'll find out for you.", "I don't know, but I'll find out"),
     ("I don't know. Let me check with my supervisor.", "I don't know. Let me check"),
     ("Not sure, but let me look into it.", "Not sure, but let me look into"),
+    ("I'm not sure why the app skipped it, so I'd like to check with my team lead.",
+     "I'm not sure why the app skipped it, so I'd like to check"),
 ])
 def test_not_knowing_and_finding_out_is_no_hedge(hits, text, found):
     assert _agent(hits, text) == [("knowledge.find_out", found)]

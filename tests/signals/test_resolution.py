@@ -207,6 +207,7 @@ def test_a_transfer_offered_is_no_transfer(hits, text):
     ("I'll still be checking with the development team to find out more.",
      ["I'll still be checking with the development team"]),
     ("I spoke to store and they told me the freezer was faulty.", ["I spoke to store"]),
+    ("So I'd like to check with my team lead.", ["I'd like to check with my team lead"]),
     ("You can ask our team in store.", []),  # the customer is sent elsewhere
     ("Please check with your bank.", []),
     ("I'll ask you to send a photo to the team.", []),
