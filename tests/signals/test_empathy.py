@@ -41,6 +41,7 @@ def rules(analyze, *turns, feature: str) -> list[tuple[str, str, int]]:
     ("Being declined at a pharmacy abroad is stressful.", ["Being declined at a pharmacy abroad is stressful"]),
     ("Having to chase us twice is really frustrating, I know.", ["Having to chase us twice is really frustrating"]),
     ("I'm sorry, being declined abroad is stressful.", ["being declined abroad is stressful"]),
+    ("That's a horrible surprise to find on your statement.", ["That's a horrible surprise"]),
     ("I'm glad to hear the new router works.", ["I'm glad to hear"]),
     ("Take care and have a lovely evening.", ["Take care"]),
     # peer-support style (written for this test)
