@@ -68,6 +68,16 @@ def _questions_unanswered(a, skills, promises, spec):
     return (f"{len(ids)} questions", ids) if len(ids) >= spec.get("threshold", 1) else None
 
 
+def _unresolved(a, skills, promises, spec):
+    """A refusal or a "still not fixed" that nothing put right later in the conversation (an action done, or the
+    customer confirming a fix): the flag is about how it ended."""
+    fixed = [e.turn for e in a.evidence if e.feature in ("resolution.action", "resolution.confirmed")]
+    last_fix = max(fixed, default=-1)
+    ids = tuple(e.id for e in a.evidence
+                if e.feature in ("resolution.refusal", "resolution.unresolved") and e.turn >= last_fix)
+    return ("", ids) if ids else None
+
+
 def _low_skill(a, skills, promises, spec):
     low = {name: s for name, s in skills.items() if s.score is not None and s.score < spec.get("threshold", 35)}
     if not low:
@@ -88,7 +98,7 @@ RULES: dict[str, Rule] = {
     "TC108": lambda a, s, p, spec: _fired(a, "listening.customer_repeat", "listening.reask"),
     "TC109": _questions_unanswered,
     "TC110": _low_skill,
-    "TC111": lambda a, s, p, spec: _fired(a, "resolution.refusal", "resolution.unresolved"),
+    "TC111": _unresolved,
 }
 
 

@@ -300,6 +300,22 @@ def test_a_commitment_not_kept_by_its_due_time_lowers_follow_up(coach):
     assert broken_score.score < kept_score.score
 
 
+@pytest.mark.parametrize("last_agent, last_customer, flagged", [
+    ("I've ordered a replacement panel; it arrives on Thursday.", None, False),  # put right after all
+    ("I've ordered a replacement panel; it arrives on Thursday.", "It still hasn't arrived, this didn't help.", True),
+    ("We'll be in touch.", None, True),
+])
+def test_unresolved_flag_is_about_the_end(coach, last_agent, last_customer, flagged):
+    turns = [("customer", "The wardrobe panel arrived split. How long does a replacement take?"),
+             ("agent", "Your request has been forwarded. Kindly allow 5-7 working days for a response."),
+             ("customer", "That doesn't answer my question."),
+             ("agent", last_agent)]
+    if last_customer:
+        turns.append(("customer", last_customer))
+    report = coach.analyze(chat(*turns))
+    assert ("TC111" in {f.code for f in report.flags}) is flagged
+
+
 def test_flags_for_a_rude_escalated_call_and_none_for_a_warm_resolved_chat(coach):
     rude = coach.analyze(chat(
         ("customer", "This is the third time my internet has gone down this week!"),

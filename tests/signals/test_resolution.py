@@ -114,6 +114,8 @@ def test_confirmed(hits, text, confirmed):
     ("No luck, same error.", "No luck"),
     ("You didn't answer my question. Forget it.", "You didn't answer my question"),
     ("Forget it, this is a waste of time.", "Forget it"),
+    ("It still hasn't arrived.", "still hasn't arrived"),
+    ("I still haven't received the refund.", "still haven't received"),
 ])
 def test_unresolved_after_steps(hits, text, unresolved):
     found = _customer_after_steps(hits, text)
