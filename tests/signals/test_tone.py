@@ -219,6 +219,7 @@ AGENT_FEATURES = [
     ("tone.imperative", "Do you need to change the address?", None),
     ("tone.imperative", "You must be so frustrated.", None),
     ("tone.imperative", "All you need to do is click the link.", None),
+    ("tone.imperative", "The panel is split, so there's nothing more you need to send.", None),
     ("tone.blame", "You should have checked the manual.", "You should have checked"),
     ("tone.blame", "You didn't read the instructions.", "You didn't read"),
     ("tone.blame", "You didn\u2019t follow the steps.", "You didn\u2019t follow"),
