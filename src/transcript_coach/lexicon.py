@@ -13,11 +13,13 @@ A lexicon file (``data/lexicons/<name>.json``) is::
 ``Matcher``. ``negatable`` entries do not count when a negation comes shortly before them in the same sentence
 ("I'm *not* sorry", "I *don't* understand"). Optional keys: ``value`` (the evidence value, default 1),
 ``suggestion`` (a better phrasing or plain word that notes may quote), ``exclude`` (phrases that, when a match
-lies inside one of them, cancel it).
+lies inside one of them, cancel it). A phrase or exclude written with a straight apostrophe ("don't") also stands
+for the typographic one ("don\u2019t").
 
 A word list that several patterns share is written once, under ``words``, and named with a ``$`` where a pattern
 token would list it: ``"words": {"intensifiers": ["really", "so", "very"]}`` and then
-``{"LOWER": {"IN": "$intensifiers"}}`` (also for ``NOT_IN``).
+``{"LOWER": {"IN": "$intensifiers"}}`` (also for ``NOT_IN``); a ``phrases`` or ``exclude`` list may name one the same
+way, as one of its items (``"exclude": ["$formulaic_apologies"]``), for phrases several entries share.
 """
 
 from __future__ import annotations
@@ -129,15 +131,14 @@ class Lexicon:
         if "." not in entry.feature:
             raise DataFileError(f"{where}: feature {entry.feature!r} must be 'family.detail'")
         self.entries[entry.id] = entry
-        phrases = raw.get("phrases", [])
+        phrases = _phrase_list(raw.get("phrases", []), self._words, where)
         patterns = _named_lists(raw.get("patterns", [raw["pattern"]] if "pattern" in raw else []), self._words, where)
         if not phrases and not patterns:
             raise DataFileError(f"{where}: needs 'phrases' or 'pattern'/'patterns'")
         if not isinstance(phrases, list) or not all(isinstance(p, str) and p.strip() for p in phrases):
             raise DataFileError(f"{where}: 'phrases' must be a list of non-empty strings")
         if phrases:
-            phrases = phrases + [p.replace("'", "\u2019") for p in phrases if "'" in p]  # typographic apostrophes
-            self._phrases.add(entry.id, list(nlp.tokenizer.pipe(phrases)))
+            self._phrases.add(entry.id, list(nlp.tokenizer.pipe(_with_curly_twins(phrases))))
         if patterns:
             try:
                 Matcher(nlp.vocab, validate=True).add(entry.id, patterns)  # validated as the Matcher sees them
@@ -151,11 +152,11 @@ class Lexicon:
             if others:
                 self._patterns.add(entry.id, others)
                 self._requirements.extend(required_words(pattern) for pattern in others)
-        excludes = raw.get("exclude", [])
+        excludes = _phrase_list(raw.get("exclude", []), self._words, where)
         if excludes:
             if not isinstance(excludes, list) or not all(isinstance(p, str) for p in excludes):
                 raise DataFileError(f"{where}: 'exclude' must be a list of strings")
-            self._excludes.add(entry.id, list(nlp.tokenizer.pipe(excludes)))
+            self._excludes.add(entry.id, list(nlp.tokenizer.pipe(_with_curly_twins(excludes))))
 
     def matches(self, doc: Doc) -> Iterator[Match]:
         """Every match in ``doc`` (longest first where matches of one entry overlap), negations removed."""
@@ -237,6 +238,25 @@ def _word_lists(name: str, raw: Any) -> dict[str, list[str]]:
             isinstance(w, str) and w for w in words) for words in raw.values()):
         raise DataFileError(f"{name}: 'words' must map names to non-empty lists of words")
     return {str(key): list(words) for key, words in raw.items()}
+
+
+def _with_curly_twins(phrases: list[str]) -> list[str]:
+    """The phrases, and each one with a straight apostrophe also with a typographic one ("don't" and "don\u2019t")."""
+    return list(dict.fromkeys(phrases + [p.replace("'", "\u2019") for p in phrases if "'" in p]))
+
+
+def _phrase_list(value: Any, words: Mapping[str, list[str]], where: str) -> Any:
+    """A list of phrases with each ``"$name"`` item replaced by the shared word list of that name; anything else as
+    it is (checked by the caller)."""
+    if not isinstance(value, list):
+        return value
+    out: list[Any] = []
+    for item in value:
+        if isinstance(item, str) and item.startswith("$"):
+            out.extend(_named_lists({"IN": item}, words, where)["IN"])
+        else:
+            out.append(item)
+    return out
 
 
 def _named_lists(value: Any, words: Mapping[str, list[str]], where: str) -> Any:

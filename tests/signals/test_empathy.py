@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from importlib import resources
-
 import pytest
 
 NEUTRAL = "Hi, I have a question about my account settings."
@@ -208,6 +205,9 @@ def test_apology_positives(agent, text, expected):
     "Sorry?",
     "My bad experiences with this brand are over.",
     "I feel sorry for anyone stuck in that queue.",
+    "We apologise for any inconvenience this may have caused.",  # a formula that names nothing
+    "Sorry for any inconvenience.",
+    "Our apologies for any inconvenience.",
 ])
 def test_apology_negatives(agent, text):
     assert agent(text, "empathy.apology", customer=PROBLEM) == []
@@ -363,13 +363,3 @@ def test_offsets_point_at_the_evidence_text(analyze):
     for e in found:
         assert report.transcript.turns[e.turn].text[e.start:e.end] == e.text
         assert e.text == e.text.strip() and e.text
-
-
-def test_every_straight_apostrophe_phrase_has_a_curly_twin():
-    for name in ("empathy", "listening", "customer"):
-        document = json.loads(resources.files("transcript_coach.data").joinpath(f"lexicons/{name}.json").read_text())
-        for entry in document["entries"]:
-            for key in ("phrases", "exclude"):
-                phrases = set(entry.get(key, []))
-                missing = [p for p in phrases if "'" in p and p.replace("'", "\u2019") not in phrases]
-                assert not missing, f"{name}.json {entry['id']} {key}: {missing}"

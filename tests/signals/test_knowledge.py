@@ -38,6 +38,7 @@ def test_hedge(hits, text, hedge):
     "Please make sure the cable is plugged in.",
     "I'm not sure I understand, could you explain?",
     "Send us a DM so we might be able to help.",
+    "We apologise for any inconvenience this may have caused.",  # a formula, not doubt about a fact
     # plain statements
     "The store closes at 6pm.",
     "Your refund was issued yesterday.",

@@ -111,6 +111,27 @@ def test_shared_word_lists_are_named_in_patterns(coach):
     assert [m.span.text for m in lexicon.matches(doc)] == ["My apologies", "He am sorry"]
 
 
+def test_shared_phrase_lists_are_named_in_phrases_and_excludes(coach):
+    document = {"words": {"formula": ["sorry for any inconvenience", "sorry about any inconvenience"]},
+                "entries": [{"id": "a", "feature": "test.a", "phrases": ["sorry"], "exclude": ["$formula"]},
+                            {"id": "b", "feature": "test.b", "phrases": ["$formula"]}]}
+    lexicon = Lexicon("test", document, coach.nlp)
+    doc = coach.nlp("Sorry for any inconvenience. I'm so sorry about the delay.")
+    assert sorted((m.entry.id, m.span.text) for m in lexicon.matches(doc)) == [
+        ("a", "sorry"), ("b", "Sorry for any inconvenience")]
+    with pytest.raises(DataFileError, match="names no list"):
+        Lexicon("test", {"entries": [{"id": "a", "feature": "test.a", "phrases": ["x"], "exclude": ["$nope"]}]},
+                coach.nlp)
+
+
+def test_a_straight_apostrophe_stands_for_a_typographic_one_in_phrases_and_excludes(coach):
+    document = {"entries": [{"id": "a", "feature": "test.a", "phrases": ["doesn't work"],
+                             "exclude": ["it doesn't work for me either"]}]}
+    lexicon = Lexicon("test", document, coach.nlp)
+    doc = coach.nlp("It doesn\u2019t work. It doesn\u2019t work for me either.")
+    assert [m.span.text for m in lexicon.matches(doc)] == ["doesn\u2019t work"]
+
+
 @pytest.mark.parametrize("words, reference, message", [
     ({"sorry": ["sorry"]}, "$sory", r"'\$sory' names no list under 'words' \(it has: sorry\)"),
     ({"sorry": []}, "$sorry", "'words' must map names to non-empty lists of words"),
