@@ -296,6 +296,14 @@ def test_responsiveness_reads_the_most_recent_customer_turn(analyze):
     assert rules(analyze, *turns, feature="empathy.responsive") == []  # ...but "Ok, thanks." expressed nothing
 
 
+@pytest.mark.parametrize("customer", ["That doesn't answer my question. Is anyone actually reading these?",
+                                      "5-7 days just to get a response? Did you even read my email?"])
+def test_a_customer_ignored_is_upset(analyze, customer):
+    found = rules(analyze, ("customer", customer), ("agent", "You're right, and I'm sorry."),
+                  feature="empathy.responsive")
+    assert [rule for _, rule, _ in found] == ["context:customer-emotion"] * len(found) and found
+
+
 def test_negated_customer_emotion_is_no_cue(analyze):
     found = rules(analyze, ("customer", "I'm not angry, just curious about the plans."),
                   ("agent", "I understand."), feature="empathy.responsive")
