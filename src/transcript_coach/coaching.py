@@ -205,11 +205,19 @@ class _Values(dict):
 
     def _name(self) -> str:
         """", Dana" when the customer's first name is known, else nothing: "Thanks{name}." reads either way."""
+        try:
+            return ", " + self._first_name()
+        except KeyError:
+            return ""
+
+    def _first_name(self) -> str:
+        """The customer's first name from their speaker label ("Dana"); a template asking for it when it is not known
+        gives no suggestion."""
         turns = [t for t in self.analysed.transcript.turns if t.role == "customer" and t.speaker]
         name = turns[0].speaker if turns else ""
         if not name or name.casefold() in _GENERIC_NAMES or "@" in name or any(c.isdigit() for c in name):
-            return ""
-        return ", " + name.split()[0]
+            raise KeyError("first_name")
+        return name.split()[0]
 
     def _issue(self) -> str:
         """The customer's problem in their own words, turned to the second person: 'my parcel is late' -> 'your

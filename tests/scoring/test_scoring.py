@@ -10,9 +10,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from transcript_coach import SKILLS, Coach, Transcript
+from transcript_coach import SKILLS, Coach, Transcript, coaching
 from transcript_coach.data import load_json
 from transcript_coach.errors import DataFileError
+from transcript_coach.scoring.conditions import Analysed
 from transcript_coach.scoring.rubric import load_rubric, parse_rubric
 
 
@@ -183,6 +184,20 @@ def test_a_colleague_consulted_is_teamwork_and_not_knowing_then_finding_out_cost
     assert score(coach, alone, "teamwork") is None
     assert score(coach, consulted, "teamwork") > 60
     assert score(coach, consulted, "product_knowledge") > score(coach, alone, "product_knowledge")
+
+
+def test_a_generic_salutation_costs_professionalism_and_the_note_names_the_customer(coach):
+    def email(salutation):
+        return Transcript.from_turns([
+            {"role": "customer", "speaker": "Olu Adeyemi", "text": "The wardrobe panel arrived split."},
+            {"role": "agent", "speaker": "Grace", "text": salutation + ",\n\nI'm sorry. I've ordered a new panel."}],
+            channel="email")
+    generic, named = coach.analyze(email("Dear Customer")), coach.analyze(email("Dear Olu"))
+    assert generic.skills["professionalism"].score < named.skills["professionalism"].score
+    analysed = Analysed(generic.transcript, generic.evidence, generic.metrics["features"])
+    note = coaching._improvement("professionalism", analysed, load_rubric(), lambda term: None)
+    assert "Dear Customer" in note.text
+    assert "\u201cDear Olu,\u201d" in note.suggestion and "\u201cDear Customer\u201d" in note.suggestion
 
 
 def test_scores_explain_themselves_and_link_evidence(coach):

@@ -144,6 +144,18 @@ def test_generic_speaker_labels_are_not_names(analyze, speaker):
     assert [e.text for e in report.evidence if e.feature == "structure.name_use"] == []
 
 
+@pytest.mark.parametrize("speaker, text, found", [
+    ("Olu Adeyemi", "Dear Customer,\n\nThank you for contacting Larkspur Home.", ["Dear Customer"]),
+    ("Olu Adeyemi", "Dear Sir or Madam, your request has been forwarded.", ["Dear Sir or Madam"]),
+    ("Customer", "Dear Customer, thank you for your email.", []),  # the name is not known
+    ("Olu Adeyemi", "Dear Olu, thank you for your email.", []),
+])
+def test_a_generic_salutation_when_the_name_is_known(analyze, speaker, text, found):
+    report = analyze({"role": "customer", "speaker": speaker, "text": "The panel is split."},
+                     {"role": "agent", "text": text})
+    assert [e.text for e in report.evidence if e.feature == "structure.generic_address"] == found
+
+
 def test_names_that_are_common_words_need_capitals_and_not_sentence_start(analyze):
     report = analyze({"role": "customer", "speaker": "Will Turner", "text": "hi"},
                      {"role": "agent", "text": "Will you check your email? I will. Thanks, Will."})

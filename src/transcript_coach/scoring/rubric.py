@@ -27,7 +27,7 @@ from transcript_coach.scoring.conditions import CONDITIONS, Analysed
 
 RUBRIC_FILE = "rubric.json"
 # the fields a coaching suggestion may fill in ("Thanks{name}, ..."), made by ``coaching._Values``
-SUGGESTION_FIELDS = ("text", "plain", "name", "issue")
+SUGGESTION_FIELDS = ("text", "plain", "name", "first_name", "issue")
 
 
 @dataclass(frozen=True, slots=True)

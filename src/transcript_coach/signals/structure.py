@@ -16,6 +16,8 @@
   there's anything else"; negated ones ("there isn't anything else I can do") do not count.
 - ``structure.thanks``: "thank you for contacting us / your patience / waiting / choosing ...".
 - ``structure.farewell``: "have a great day", "take care", "goodbye", "kind regards".
+- ``structure.generic_address``: a salutation to nobody in particular ("Dear Customer", "Dear Sir or Madam") in an
+  agent turn when the customer's name is already known.
 
 ``name_introduced_agents`` then names an agent whose speaker label names nobody ("Agent", "Rep", "SPEAKER_00",
 "Speaker 1", an e-mail address) after their introduction ("my name is Priti", "this is Ravi"): every turn of that
@@ -133,6 +135,9 @@ def structure(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
                 if name is not None:
                     intro_spans.append(span)
                     yield span_hit("structure.introduction", turn.index, span, f"lexicon:structure#{entry.id}")
+            elif entry.feature == "structure.generic_address":
+                if any(at < turn.index for at, _ in known_from.values()):
+                    yield span_hit(entry.feature, turn.index, span, f"lexicon:structure#{entry.id}")
             elif entry.feature != "structure.cue":
                 yield span_hit(entry.feature, turn.index, span, f"lexicon:structure#{entry.id}")
         if known_from:
