@@ -49,6 +49,8 @@ def test_steps(hits, text, steps):
     "In that case, we'll send a new one.",  # a lead phrase, then no instruction
     "When you called yesterday, check-in was closed.",
     "Check-in is at 3pm.",  # a noun
+    "Kindly allow 5-7 working days for a response.",  # a wait, not a step
+    "Please allow up to 10 days for the refund to appear.",
 ])
 def test_not_steps(hits, text):
     assert _agent(hits, text, "resolution.steps") == []

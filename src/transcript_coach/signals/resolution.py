@@ -78,6 +78,7 @@ _NUMBERED = re.compile(r"(?<![^\s])(\d{1,2})[.)](?=[ \t]+\S)|\b[Ss]tep[ \t]?(\d{
 class _Settings:
     openers: frozenset[str]  # words an instruction may follow ("please", "now", "could you")
     blockers: Phrases  # instruction verbs in phrases that are no instruction ("hold on", "go ahead")
+    timeline_verbs: frozenset[str]  # before a number, a timeline to wait out, not a step ("allow 5-7 days")
     leads: frozenset[str]  # first words of a short phrase before an instruction ("in KeyGate, open ...")
     lead_max_tokens: int
     list_min_items: int
@@ -88,7 +89,8 @@ class _Settings:
 @functools.cache
 def _settings() -> _Settings:
     s = load_json("lexicons/resolution.json")["settings"]
-    return _Settings(frozenset(s["sentence_openers"]), Phrases(s["imperative_blockers"]),
+    blockers, timeline = Phrases(s["imperative_blockers"]), frozenset(s["timeline_verbs"])
+    return _Settings(frozenset(s["sentence_openers"]), blockers, timeline,
                      frozenset(s["instruction_leads"]["words"]), int(s["instruction_leads"]["max_tokens"]),
                      int(s["list_min_items"]), int(s["case_note_min_words"]), Phrases(s["transfer_offer_cues"]))
 
@@ -226,6 +228,8 @@ def _imperative(doc: Doc, span: Span, settings: _Settings, verbs: frozenset[str]
     words = [t.lower_ for t in doc[span.start:min(span.start + 3, sent.end)]]
     if settings.blockers.longest(words, 0):
         return None
+    if words[0] in settings.timeline_verbs and span.end < sent.end and doc[span.end].like_num:
+        return None  # "Kindly allow 5-7 working days for a response": a wait, not a step
     if words[0] == "try" and len(words) > 1 and words[1] in ("to", "and", "not"):
         # "try to restart it" is a step, "try to get some rest" is a kind word
         if len(words) < 3 or words[1] == "not" or words[2] not in verbs:
