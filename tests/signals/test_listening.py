@@ -275,7 +275,8 @@ def test_question_at_the_end_of_the_conversation(analyze):
 
 @pytest.mark.parametrize("customer", ["How are you?", "I wonder why.", "When I log in, it crashes.",
                                       "are you stupid? I gave it last time.", "Seriously?",
-                                      "What is wrong with you people?", "Is anyone actually reading these?"])
+                                      "What is wrong with you people?", "Is anyone actually reading these?",
+                                      "5-7 days just to get a response?"])
 def test_not_flagged_as_unanswered_questions(analyze, customer):
     turns = (("customer", customer), ("agent", "Thanks for the message."))
     assert rules(analyze, *turns, feature="listening.unanswered_question") == []
