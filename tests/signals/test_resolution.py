@@ -145,6 +145,18 @@ def test_problem_statement_is_not_unresolved(hits):
     assert found == []
 
 
+@pytest.mark.parametrize("agent, customer, unresolved", [
+    ("Your request has been forwarded to the relevant department.", "That doesn't answer my question.",
+     ["That doesn't answer my question"]),  # giving up needs no steps before it
+    ("Your request has been forwarded to the relevant department.", "It still doesn't work.", []),  # the problem
+    ("I've reset your router from our side.", "It still doesn't work.", ["still doesn't work"]),  # after a fix
+])
+def test_unresolved_after_a_reply(hits, agent, customer, unresolved):
+    found = hits(("customer", "My wifi keeps dropping."), ("agent", agent), ("customer", customer),
+                 family="resolution")
+    assert [t for f, t, turn in found if f == "resolution.unresolved"] == unresolved
+
+
 def test_a_reminder_is_not_giving_up(hits):
     found = _customer_after_steps(hits, "Ok, I'll try that. Please don't forget it, I need it by Friday.")
     assert [f for f, _ in found if f == "resolution.unresolved"] == []

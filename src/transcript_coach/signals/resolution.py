@@ -12,7 +12,8 @@
 - ``resolution.confirmed`` (customer): "that worked", "it's working now", "all sorted, thanks"; negated ("it's still
   not working" does not match "it's working"; "not fixed") and questions ("it worked?") do not count.
 - ``resolution.unresolved`` (customer): "still not working", "that didn't help", "no luck" - only after the agent has
-  offered steps or asked whether it worked (before that, "it doesn't work" is the problem statement).
+  offered steps, reported a fix or asked whether it worked (before that, "it doesn't work" is the problem
+  statement); giving up ("forget it", "that doesn't answer my question") after any reply.
 - ``resolution.escalation`` (agent): "I'll escalate", "I've raised this with", "pass this to our ... team".
 - ``resolution.transfer``: the agent transferring ("I'll transfer you to billing") and system lines ("Chat
   transferred to Priya", "Ticket reassigned to Tier 2"; rule ``system:transfer``). A transfer only offered, in a
@@ -256,7 +257,8 @@ def resolution(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
     settings = _settings()
     question_words = words(res)
     verbs = res.cached("resolution.instruction_verbs", _instruction_verbs)
-    steps_seen = False
+    fix_offered = False  # steps given, a fix reported or whether it worked asked: "still not working" is news
+    replied = False
     for turn, doc in docs.turns("agent", internal=True):
         if turn.internal and sum(t.is_alpha for t in doc) >= settings.case_note_min_words and not _guessing(doc, res):
             yield Hit("resolution.case_note", turn.index, *_sentence_span(doc, doc_sentences(doc)[0]), "internal:note")
@@ -275,12 +277,14 @@ def resolution(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
                     continue
                 if feature == "resolution.confirmed" and doc[match.span.sent.end - 1].text.endswith("?"):
                     continue
-                if feature == "resolution.unresolved" and not steps_seen:
+                if feature == "resolution.unresolved" and not (
+                        fix_offered or (replied and match.entry.id == "unresolved.gave_up")):
                     continue
                 yield span_hit(feature, turn.index, match.span, f"lexicon:resolution#{match.entry.id}")
             continue
         if turn.role != "agent":
             continue
+        replied = True
         step_spans: list[tuple[int, int, str]] = [
             (a, _item_end(doc, a, b), "regex:numbered-step")
             for a, b in numbered_steps(doc_text(doc), settings.list_min_items)
@@ -300,6 +304,7 @@ def resolution(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
             elif entry.feature == "resolution.action":
                 start = _done(doc, span)
                 if start is not None:
+                    fix_offered = True
                     yield Hit(entry.feature, turn.index, *_sentence_span(doc, span.sent, start), rule)
             elif entry.feature == "resolution.diagnosis":
                 if span.sent.start not in asked and is_question(span.sent, question_words):
@@ -309,12 +314,12 @@ def resolution(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
                 if entry.feature == "resolution.transfer" and _offered(span.sent, settings):
                     continue
                 if entry.feature == "resolution.confirmation_asked":
-                    steps_seen = True
+                    fix_offered = True
                 yield span_hit(entry.feature, turn.index, span, rule)
         taken: list[tuple[int, int]] = []
         for start, end, rule in step_spans:  # numbered items first, then one hit per sentence
             if any(start < e and s < end for s, e in taken):
                 continue
             taken.append((start, end))
-            steps_seen = True
+            fix_offered = True
             yield Hit("resolution.steps", turn.index, start, end, rule)
