@@ -236,6 +236,9 @@ AGENT_FEATURES = [
     ("tone.negative_phrasing", "I can't do that.", "can't"),
     ("tone.negative_phrasing", "I can\u2019t do that.", "can\u2019t"),
     ("tone.negative_phrasing", "We cannot refund opened items.", "cannot"),
+    ("tone.negative_phrasing", "So they can hear you but can't see you.", None),  # the customer's problem, told back
+    ("tone.negative_phrasing", "I can't imagine how stressful that was.", None),
+    ("tone.negative_phrasing", "That can't have been easy.", None),
     ("tone.negative_phrasing", "I'm unable to change it.", "unable to"),
     ("tone.negative_phrasing", "That's our policy.", "policy"),
     ("tone.negative_phrasing", "There's nothing I can do.", "nothing I can do"),
