@@ -185,6 +185,7 @@ def test_kept(hits, promise_text, later, kept):
     ("I'll send you the confirmation email.", "I will send the confirmation now."),  # future, not fulfilment
     ("I'll call you tomorrow.", "I've updated your address."),  # a different action
     ("I'll email you the tracking link.", "You'll get a text once it's emailed."),  # a future condition
+    ("We'll get your video calls going again together.", "Tap the grey cog. It's called Settings."),  # naming
 ])
 def test_not_kept(hits, promise_text, later):
     assert _kept(hits, promise_text, later) == []

@@ -157,6 +157,7 @@ class _Vocab:
     generic: frozenset[str]
     keep_stopwords: frozenset[str]
     synonyms: dict[str, str]
+    keep_not_done: frozenset[str]  # "it's called Settings", "I'm pleased": naming or feeling, nothing done
 
 
 @functools.cache
@@ -219,6 +220,7 @@ def _vocab() -> _Vocab:
         generic=frozenset(keep["generic"]),
         keep_stopwords=frozenset(keep["keep_stopwords"]),
         synonyms=synonyms,
+        keep_not_done=frozenset(keep["not_done"]),
     )
 
 
@@ -879,13 +881,13 @@ def _fulfilment(tokens: Sequence[Token], v: _Vocab) -> tuple[bool, bool]:
             j = i + 1
             while j < n and j <= i + 4 and (words[j] in v.keep_perfect or words[j] in v.keep_fillers):
                 j += 1
-            if j < n and _past(tokens[j], v):
+            if j < n and words[j] not in v.keep_not_done and _past(tokens[j], v):
                 return True, marker
         elif word in v.keep_copula and i > 0:  # "the refund is processed" (regular participles only: "is fine" no)
             j = i + 1
             while j < n and j <= i + 3 and words[j] in v.keep_fillers:
                 j += 1
-            if j < n and words[j].endswith("ed") and _past(tokens[j], v):
+            if j < n and words[j].endswith("ed") and words[j] not in v.keep_not_done and _past(tokens[j], v):
                 return True, marker
     return False, marker
 
