@@ -359,6 +359,9 @@ def test_diagnostic_questions(hits, text, asked):
     ("The loop is caused by an expired certificate.", ["caused by"]),
     ("Thanks, Marta. I think I've found the problem: the account has an old address.", ["I've found the problem"]),
     ("That's not because of anything you did.", []),
+    ("That usually means the tablet hasn't been given permission to use its camera.", ["That usually means"]),
+    ("My team lead confirmed the app had a bug for November cancellations.", ["had a bug"]),
+    ("That means your refund is on its way.", []),  # what follows, not why
 ])
 def test_cause_explained(hits, text, cause):
     assert _agent(hits, text, "resolution.cause") == cause
