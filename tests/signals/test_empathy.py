@@ -254,6 +254,9 @@ def test_validation_negatives(agent, text):
     ("You're in good hands.", ["You're in good hands"]),
     ("I'll make sure the refund goes through today.", ["I'll make sure"]),
     ("Rest assured the charge will be reversed.", ["Rest assured"]),
+    ("Take your time.", ["Take your time"]),
+    ("You're not slow at all, you're doing really well.", ["You're not slow", "you're doing really well"]),
+    ("Your money is safe.", ["Your money is safe"]),
 ])
 def test_reassurance_positives(agent, text, expected):
     assert agent(text, "empathy.reassurance") == expected
