@@ -307,6 +307,18 @@ def test_a_customer_ignored_is_upset(analyze, customer):
     assert [rule for _, rule, _ in found] == ["context:customer-emotion"] * len(found) and found
 
 
+@pytest.mark.parametrize("customer, upset", [
+    ("I can see myself now in the little box!! oh thank you", False),  # joy
+    ("Thank you so much, you are the best!!", False),
+    ("Your support is useless!!", True),
+    ("Raw meat!!!! It does not say unwrapped raw meat!!!", True),
+])
+def test_exclamations_are_upset_only_when_not_glad(analyze, customer, upset):
+    found = rules(analyze, ("customer", customer), ("agent", "Thanks for letting me know."),
+                  feature="tone.customer_emotion")
+    assert bool(found) is upset
+
+
 def test_negated_customer_emotion_is_no_cue(analyze):
     found = rules(analyze, ("customer", "I'm not angry, just curious about the plans."),
                   ("agent", "I understand."), feature="empathy.responsive")

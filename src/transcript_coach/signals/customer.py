@@ -3,7 +3,9 @@
 ``tone.customer_emotion`` ("I'm furious", "not happy") and ``tone.customer_problem`` ("it doesn't work", "never
 arrived") point at the customer's own words. They tell scoring when empathy was called for and when there was a
 grievance to resolve: sentiment scores alone miss most complaints, which are written in neutral words ("It's been
-two weeks. Nobody answers my emails.").
+two weeks. Nobody answers my emails."). Exclamation marks ("!!", "?!") are no upset in a message that reads glad:
+sentiment at least ``glad_min_sentiment``, a word of ``glad_words`` and no other cue of upset or a problem ("I can see
+myself now!! oh thank you"; not "please help, it's not arrived!! no help at all!!" nor "you could do better!!").
 """
 
 from __future__ import annotations
@@ -14,14 +16,23 @@ from transcript_coach.nlp import TranscriptDocs
 from transcript_coach.signals import Hit, extractor, span_hit
 from transcript_coach.signals.listening import matches
 from transcript_coach.signals.resources import Resources
+from transcript_coach.signals.tone import tone_kit
 
 _FEATURES = {"customer.emotion": "tone.customer_emotion", "customer.problem": "tone.customer_problem"}
 
 
+_PUNCTUATION_ONLY = "emotion.shout"  # "!!": upset, or glad
+
+
 @extractor("tone")
 def customer_cues(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
+    glad_sentiment = float(res.setting("customer", "glad_min_sentiment"))
+    glad_words = res.cached("customer.glad_words", lambda: frozenset(res.setting("customer", "glad_words")))
     for turn, doc in docs.turns("customer"):
-        for match in matches(res, "customer", doc):
-            feature = _FEATURES.get(match.entry.feature)
-            if feature is not None:
+        found = [(m, _FEATURES[m.entry.feature]) for m in matches(res, "customer", doc) if m.entry.feature in _FEATURES]
+        punctuation = [m for m, _ in found if m.entry.id == _PUNCTUATION_ONLY]
+        glad = (punctuation and len(punctuation) == len(found) and any(t.lower_ in glad_words for t in doc)
+                and tone_kit(res).customer_sentiment.score(turn.text) >= glad_sentiment)
+        for match, feature in found:
+            if not (glad and match.entry.id == _PUNCTUATION_ONLY):
                 yield span_hit(feature, turn.index, match.span, f"lexicon:customer#{match.entry.id}")
