@@ -186,6 +186,7 @@ def test_kept(hits, promise_text, later, kept):
     ("I'll call you tomorrow.", "I've updated your address."),  # a different action
     ("I'll email you the tracking link.", "You'll get a text once it's emailed."),  # a future condition
     ("We'll get your video calls going again together.", "Tap the grey cog. It's called Settings."),  # naming
+    ("We'll get your video calls going again together.", "Well done. Now scroll down to Apps."),  # praise
 ])
 def test_not_kept(hits, promise_text, later):
     assert _kept(hits, promise_text, later) == []

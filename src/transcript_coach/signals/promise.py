@@ -157,6 +157,7 @@ class _Vocab:
     generic: frozenset[str]
     keep_stopwords: frozenset[str]
     synonyms: dict[str, str]
+    keep_praise: Phrases  # "Well done.": praise for the customer, not "Done."
     keep_not_done: frozenset[str]  # "it's called Settings", "I'm pleased": naming or feeling, nothing done
 
 
@@ -220,6 +221,7 @@ def _vocab() -> _Vocab:
         generic=frozenset(keep["generic"]),
         keep_stopwords=frozenset(keep["keep_stopwords"]),
         synonyms=synonyms,
+        keep_praise=Phrases(keep["praise"]),
         keep_not_done=frozenset(keep["not_done"]),
     )
 
@@ -873,7 +875,9 @@ def _fulfilment(tokens: Sequence[Token], v: _Vocab) -> tuple[bool, bool]:
     while k < n and (words[k] in ("ok", "okay", "alright", "great", "right", "so", "and", "well")
                      or tokens[k].is_punct):
         k += 1
-    marker = bool(v.keep_start_markers.longest(words, k)) or any(v.keep_markers.longest(words, i) for i in range(n))
+    praised = bool(v.keep_praise.longest(words, 0))
+    marker = (not praised and bool(v.keep_start_markers.longest(words, k))) or any(
+        v.keep_markers.longest(words, i) for i in range(n))
     for i, word in enumerate(words):
         if any(words[p] in _SUBORDINATORS for p in range(max(0, i - 2), i)):
             continue  # "... once it's delivered": a future condition, not something done
