@@ -16,6 +16,7 @@ def _found(hits, *turns, feature):
     ("Welcome to Acme support.", "Welcome to"),
     ("Dear Mr Jones,\n\nThank you for your email.", "Dear"),
     ("Thanks for waiting. Hey, how can I help?", "Hey"),
+    ("Thanks for calling Nimbus Fit, this is Dev.", "Thanks for calling"),  # how a call opens
 ])
 def test_greeting_in_first_agent_turn(hits, text, greeting):
     assert _found(hits, ("customer", "my order is late"), ("agent", text), feature="structure.greeting") == [
@@ -32,7 +33,7 @@ def test_not_a_greeting(hits, text):
 
 
 def test_greeting_only_counts_in_the_first_agent_turn(hits):
-    found = _found(hits, ("agent", "Thanks for contacting Acme."), ("customer", "hi"), ("agent", "Hello again!"),
+    found = _found(hits, ("agent", "Your order is on its way."), ("customer", "hi"), ("agent", "Hello again!"),
                    feature="structure.greeting")
     assert found == []
 
