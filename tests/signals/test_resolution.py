@@ -303,6 +303,7 @@ def test_not_refusal(hits, text):
     ("Your reservation has been confirmed for Friday.", ["Your reservation has been confirmed for Friday"]),
     ("The transfer is now complete.", ["The transfer is now complete"]),
     ("Your payment has gone through.", ["Your payment has gone through"]),
+    ("You've been refunded in full.", ["You've been refunded in full"]),  # done for the customer
 ])
 def test_action_taken(hits, text, done):
     assert _agent(hits, text, "resolution.action") == done
@@ -331,6 +332,7 @@ def test_action_taken(hits, text, done):
     "Once your booking is confirmed you'll get an email.",
     "I'm afraid the booking wasn't successful.",
     "If the payment goes through, you'll see it.",
+    "As you've already changed the batteries, I won't ask you to do that again.",  # the customer did it
 ])
 def test_not_action_taken(hits, text):
     assert _agent(hits, text, "resolution.action") == []

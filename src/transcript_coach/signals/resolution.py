@@ -55,6 +55,7 @@ import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from spacy.tokens import Doc, Span
 
@@ -106,11 +107,19 @@ def _past_lead(doc: Doc, k: int, stop: int, settings: _Settings) -> int:
     return k
 
 
+class _ActionBlockers(NamedTuple):
+    clause: Phrases  # a clause of condition, time or doubt ("once", "if", "make sure")
+    modals: frozenset[str]  # "it should have been refunded"
+    channel: Phrases  # only a message was sent ("we've sent you a DM")
+    channel_fillers: frozenset[str]
+    other_subjects: frozenset[str]  # "you've already changed the batteries": done, but not by the agent
+
+
 @functools.cache
-def _action_blockers() -> tuple[Phrases, frozenset[str], Phrases, frozenset[str]]:
+def _action_blockers() -> _ActionBlockers:
     s = load_json("lexicons/resolution.json")["settings"]["action_blockers"]
-    return (Phrases(s["clause"]), frozenset(map(norm, s["before"])), Phrases(s["channel"]),
-            frozenset(map(norm, s["channel_fillers"])))
+    return _ActionBlockers(Phrases(s["clause"]), frozenset(map(norm, s["before"])), Phrases(s["channel"]),
+                           frozenset(map(norm, s["channel_fillers"])), frozenset(map(norm, s["other_subjects"])))
 
 
 def _instruction_verbs() -> frozenset[str]:
@@ -191,11 +200,16 @@ def _sentence_span(doc: Doc, sent: Span, start: int | None = None) -> tuple[int,
 def _done(doc: Doc, span: Span) -> int | None:
     """Where the clause of an action match starts, when it states something done; None in a clause that opens with a
     condition, time or doubt ("once I've processed it", "if it has been shipped", "make sure it has been fixed"),
-    after a modal ("it should have been refunded") or when what was sent is only a message ("we've sent you a DM")."""
-    clause, modals, channel, fillers = _action_blockers()
+    after a modal ("it should have been refunded"), when what was sent is only a message ("we've sent you a DM") or
+    when the customer or someone else did it ("you've already changed the batteries"; "you've been refunded" is
+    done for them)."""
+    clause, modals, channel, fillers, others = _action_blockers()
     start = span.start
-    if start > span.sent.start and norm(doc[start - 1].text) in modals:
+    before = norm(doc[start - 1].text) if start > span.sent.start else ""
+    if before in modals:
         return None
+    if before in others and span[0].norm_ in ("have", "has") and not any(t.lower_ == "been" for t in span):
+        return None  # "you've already changed the batteries": active, and not the agent
     while start > span.sent.start and not doc[start - 1].is_punct:
         start -= 1
     if clause.anywhere([norm(t.text) for t in doc[start:span.start]]):
