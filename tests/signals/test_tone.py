@@ -239,6 +239,9 @@ AGENT_FEATURES = [
     ("tone.negative_phrasing", "So they can hear you but can't see you.", None),  # the customer's problem, told back
     ("tone.negative_phrasing", "I can't imagine how stressful that was.", None),
     ("tone.negative_phrasing", "That can't have been easy.", None),
+    ("tone.negative_phrasing", "The magnet has shifted, so the lock can't confirm the door is closed.", None),
+    ("tone.negative_phrasing", "The app is unable to reach the server.", None),  # the device, not a refusal
+    ("tone.negative_phrasing", "The hotel can't accommodate you that night.", "can't"),
     ("tone.negative_phrasing", "I'm unable to change it.", "unable to"),
     ("tone.negative_phrasing", "That's our policy.", "policy"),
     ("tone.negative_phrasing", "There's nothing I can do.", "nothing I can do"),

@@ -297,6 +297,9 @@ class ToneKit:
         entries = [e for e in document["entries"] if e.get("feature") in self.customer_features]
         self.customer_lexicon = Lexicon(f"{where}#customer", {"entries": entries}, res.nlp) if entries else None
         self.trajectory_turns = int(setting("trajectory_turns"))
+        things = setting("cannot_of_a_thing")
+        self.thing_entries = frozenset(things["entries"])
+        self.things = frozenset(things["things"])
         offer = setting("offer_after_cannot")
         self.offer_entries = frozenset(offer["entries"])
         self.offers = Phrases(offer["phrases"])
@@ -330,6 +333,16 @@ class ToneKit:
         opening = [norm(t.text) for t in doc[sentence.end].sent[:8] if not t.is_punct]
         return self._offer_at(opening, 0)
 
+    def of_a_thing(self, match: Match) -> bool:
+        """Whether a "can't" or "unable to" is said of a device, not of the company or the agent: "so the lock can't
+        confirm the door is closed", "the app is unable to connect" (``cannot_of_a_thing``). An explanation of the
+        fault, not negative phrasing (for the politeness model it still is, as in ``offered_instead``)."""
+        if match.entry.id not in self.thing_entries:
+            return False
+        span = match.span
+        before = span.doc[max(span.sent.start, span.start - 2):span.start]
+        return any(t.lower_ in self.things for t in before)
+
     def _offer_at(self, words: list[str], i: int) -> bool:
         length = self.offers.longest(words, i)
         return bool(length) and (i + length == len(words) or words[i + length] not in self.not_offered)
@@ -337,7 +350,7 @@ class ToneKit:
     def agent_turn(self, index: int, doc: Doc, names: re.Pattern[str] | None = None) -> Iterator[Hit]:
         matches = self.featurizer.matches(doc)
         for match in matches:
-            if match.entry.feature != CUE_FEATURE and not self.offered_instead(match):
+            if match.entry.feature != CUE_FEATURE and not self.offered_instead(match) and not self.of_a_thing(match):
                 yield span_hit(match.entry.feature, index, match.span, f"lexicon:tone#{match.entry.id}",
                                match.entry.value)
         within = _Within(matches)
