@@ -158,14 +158,17 @@ def _evidence_for(part: Contribution, analysed: Analysed) -> Evidence | None:
 
 def _customer_trouble(analysed: Analysed) -> Evidence | None:
     """The customer's clearest statement of a problem or feeling: a cue phrase, else their most negative
-    statement (questions left out: they ask, they don't tell)."""
+    statement (questions left out: they ask, they don't tell), in what they wrote before the first reply if that
+    holds one (a later "no jammed message, thank you!" reads negative to a sentiment lexicon, but is good news)."""
     for feature in ("tone.customer_emotion", "tone.customer_problem"):
         found = _first(analysed, feature)
         if found is not None:
             return found
     statements = [e for e in analysed.evidence
                   if e.feature == "tone.customer_sentiment" and not e.text.rstrip().endswith("?")]
-    return min(statements, key=lambda e: e.value) if statements else None
+    replied = next((t.index for t in analysed.transcript.turns if t.role == "agent"), None)
+    opening = [e for e in statements if replied is None or e.turn < replied]
+    return min(opening or statements, key=lambda e: e.value) if statements else None
 
 
 def _suggest(part: Contribution, evidence: Evidence, analysed: Analysed, rubric: Rubric, plain: Plain) -> str | None:

@@ -200,6 +200,15 @@ def test_a_generic_salutation_costs_professionalism_and_the_note_names_the_custo
     assert "\u201cDear Olu,\u201d" in note.suggestion and "\u201cDear Customer\u201d" in note.suggestion
 
 
+def test_missing_empathy_quotes_the_problem_as_first_told_not_later_good_news(coach):
+    report = coach.analyze(chat(
+        ("customer", "The lock shows jammed after I lock the front door from the app. The bolt goes fully across."),
+        ("agent", "Please check the magnet on the door frame."),
+        ("customer", "Updated overnight, no jammed message now. Thank you!")))
+    (note,) = [n for n in report.notes if n.skill == "empathy"]
+    assert "The lock shows jammed" in note.text and "no jammed message" not in note.text
+
+
 def test_scores_explain_themselves_and_link_evidence(coach):
     report = coach.analyze(chat(UPSET, ("agent", EMPATHY + " " + FIX), THANKS))
     empathy = report.skills["empathy"]
