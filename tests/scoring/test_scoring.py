@@ -200,6 +200,15 @@ def test_a_generic_salutation_costs_professionalism_and_the_note_names_the_custo
     assert "\u201cDear Olu,\u201d" in note.suggestion and "\u201cDear Customer\u201d" in note.suggestion
 
 
+def test_no_empathy_costs_more_when_the_customer_was_upset(coach):
+    calm = chat(("customer", "The lock says jammed every time I lock the door. Firmware is 3.4.1."),
+                ("agent", "Please check the magnet on the door frame is lined up."))
+    upset = chat(("customer", "The lock says jammed every time I lock the door and I'm really upset about it."),
+                 ("agent", "Please check the magnet on the door frame is lined up."))
+    calm_score, upset_score = score(coach, calm, "empathy"), score(coach, upset, "empathy")
+    assert upset_score < calm_score < 50
+
+
 def test_missing_empathy_quotes_the_problem_as_first_told_not_later_good_news(coach):
     report = coach.analyze(chat(
         ("customer", "The lock shows jammed after I lock the front door from the app. The bolt goes fully across."),
