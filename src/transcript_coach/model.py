@@ -173,7 +173,8 @@ class Evidence:
 @_compact_pickle
 @dataclass(frozen=True, slots=True)
 class SkillScore:
-    """A 0-100 score, or ``None`` with the reason there was nothing to score."""
+    """A 0-100 score, or ``None`` with the reason there was nothing to score; ``evidence``: the ids of the evidence
+    behind it, what cost the most points first."""
 
     score: float | None
     confidence: float

@@ -218,6 +218,17 @@ def test_missing_empathy_quotes_the_problem_as_first_told_not_later_good_news(co
     assert "The lock shows jammed" in note.text and "no jammed message" not in note.text
 
 
+def test_a_skills_evidence_lists_what_cost_points_first(coach):
+    report = coach.analyze(chat(("customer", "I was charged for a renewal I didn't expect. Can I get a refund?"),
+                                ("agent", "Renewals are charged 7 days after the reminder. There's nothing I can do."),
+                                ("customer", "That doesn't help.")))
+    features = {e.id: e.feature for e in report.evidence}
+    listed = [features[i] for i in report.skills["problem_solving"].evidence]
+    assert "knowledge.specific" in listed  # "7 days" comes first in the text, and earns points
+    assert listed[0] in ("resolution.refusal", "resolution.unresolved")
+    assert all(features[f.evidence[0]] != "knowledge.specific" for f in report.flags if f.code == "TC110")
+
+
 def test_scores_explain_themselves_and_link_evidence(coach):
     report = coach.analyze(chat(UPSET, ("agent", EMPATHY + " " + FIX), THANKS))
     empathy = report.skills["empathy"]

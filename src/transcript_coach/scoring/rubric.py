@@ -247,8 +247,10 @@ def score_skill(rubric: SkillRubric, analysed: Analysed) -> SkillScore:
         return SkillScore(score=None, confidence=0.0,
                           reason="no evidence either way in this conversation")
     score = max(0.0, min(100.0, rubric.base + sum(p.points for p in parts)))
-    features = {p.signal.base_feature for p in parts if not p.signal.missing}
-    evidence = tuple(e.id for e in analysed.evidence if e.feature in features)
+    points = {p.signal.base_feature: p.points for p in parts if not p.signal.missing}
+    # what cost the most points first (a flag or a reviewer reads the start), then the rest in the order said
+    evidence = tuple(e.id for e in sorted((e for e in analysed.evidence if e.feature in points),
+                                          key=lambda e: min(0.0, points[e.feature])))
     observations = len(evidence) + sum(1 for p in parts if p.signal.missing)
     confidence = round(1 - math.exp(-observations / 3), 2)
     reason = f"base {rubric.base:g}; " + "; ".join(_describe(p) for p in parts) + f" = {score:.0f}"
