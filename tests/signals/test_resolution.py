@@ -400,6 +400,14 @@ def test_cold_transfer(hits, text, transfer):
     assert _agent(hits, text, "resolution.cold_transfer")[:1] == [transfer]
 
 
+@pytest.mark.parametrize("text", [
+    "I've passed on everything, so you won't need to explain it again.",
+    "You don't have to start over, my colleague has your notes.",
+])
+def test_no_cold_transfer_when_it_is_ruled_out(hits, text):
+    assert _agent(hits, text, "resolution.cold_transfer") == []
+
+
 def test_a_handoff_phrase_from_the_customer_is_not_the_agents(hits):
     found = hits(("customer", "I can see from your chat history that nobody answered."), ("agent", "Sorry."),
                  family="resolution")
