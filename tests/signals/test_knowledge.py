@@ -154,6 +154,7 @@ def test_specific(analyze, text, specific, rule):
     "Kindly allow 5-7 working days for a response.",  # how long we take to answer: process, not the product
     "It's been a day or two, I know.",
     "You said it stopped 2 weeks ago.",  # echoed from the customer
+    "Two weeks with no refund is far too long.",  # echoed, in words
 ])
 def test_not_specific(analyze, text):
     report = analyze(("customer", "Order ABC12345 failed with error 0x80070005 2 weeks ago."), ("agent", text))

@@ -18,7 +18,8 @@
   "every three months"; minutes and seconds are process talk, "give me 5 minutes") and model or part numbers (letters
   and digits mixed, "SM-G991B"), with the pattern as the rule (``regex:money`` ...). Figures the customer already
   wrote earlier do not count (echoing an order number is not product knowledge); times and ordinals ("5pm", "24h",
-  "3rd") are not model numbers.
+  "3rd") are not model numbers. A number the customer wrote in digits and the agent in words counts as echoed too
+  ("3 weeks" / "Three weeks", ``number_words``).
 
 Only agent turns are read: a customer's "I don't know" is not the agent's knowledge.
 """
@@ -44,6 +45,19 @@ _UNSURE = ("knowledge.hedge", "knowledge.guess", "knowledge.dont_know")
 def _regexes() -> tuple[tuple[tuple[str, re.Pattern[str]], ...], re.Pattern[str]]:
     s = load_json("lexicons/knowledge.json")["settings"]
     return tuple((name, re.compile(s[name])) for name in _PATTERNS), re.compile(s["not_model"], re.IGNORECASE)
+
+
+@functools.cache
+def _number_words() -> tuple[re.Pattern[str], dict[str, str]]:
+    words = {w: str(n) for w, n in load_json("lexicons/knowledge.json")["settings"]["number_words"].items()}
+    longest_first = sorted(words, key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, longest_first)) + r")\b"), words
+
+
+def _in_digits(text: str) -> str:
+    """Lower-case text with number words as digits ("Three weeks" -> "3 weeks"), to compare figures as written."""
+    pattern, words = _number_words()
+    return pattern.sub(lambda m: words[m.group()], text.lower())
 
 
 @functools.cache
@@ -75,7 +89,7 @@ def knowledge(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
     customer_text = ""
     for turn, doc in docs.turns():
         if turn.role == "customer":
-            customer_text += "\n" + turn.text.lower()
+            customer_text += "\n" + _in_digits(turn.text)
             continue
         if turn.role != "agent":
             continue
@@ -104,7 +118,7 @@ def knowledge(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
                     taken = [(t.idx, t.idx + len(t.text)) for t in doc if t.like_url or t.like_email]
                 start, end = found.span()
                 value = found.group()
-                if any(start < e and s < end for s, e in taken) or value.lower() in customer_text:
+                if any(start < e and s < end for s, e in taken) or _in_digits(value) in customer_text:
                     continue
                 if name == "model_number" and not_model.search(value):
                     continue
