@@ -37,6 +37,12 @@ def _dues(hits, text):
     ("I\u2019ll resend the link tonight.", "promise.specific", "I\u2019ll resend the link tonight"),
     ("i'll check with the warehouse and get back to you by Friday", "promise.specific",
      "i'll check with the warehouse and get back to you by Friday"),
+    # arranged with a colleague on the customer's behalf
+    ("I've asked my team lead, Chris, to call you tomorrow before 12pm about compensation.", "promise.specific",
+     "I've asked my team lead, Chris, to call you tomorrow before 12pm about compensation"),
+    ("We've booked an engineer to visit on Friday.", "promise.specific",
+     "We've booked an engineer to visit on Friday"),
+    ("I've asked the warehouse to look into it.", "promise.vague", "I've asked the warehouse to look into it"),
     # vague: no time frame, vague action, unnamed owner, hedged
     ("It should be processed soon. You will get an email.", "promise.vague", "You will get an email"),
     ("We're looking into it and will be in touch once we have an update.", "promise.vague", "will be in touch"),
@@ -72,6 +78,7 @@ def test_commitments(hits, text, feature, matched):
 
 
 @pytest.mark.parametrize("text", [
+    "I've asked you to send the photo twice now.",  # asked the customer: no one of ours commits
     # negated
     "I won't be able to do that.",
     "We will not charge you twice.",

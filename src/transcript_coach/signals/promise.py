@@ -20,8 +20,10 @@ Features
   update that keeps a promise from last week's chat has no commitment of its own to keep.
 
 Decisions (documented here because tests and the ledger rely on them)
-- Actors (named in the rule: ``commitment:i``, ``:we``, ``:team``, ``:someone``, ``:you-will``, ``:let-me``): "I",
-  "we" (also when said before "and will": "we're looking into it and will be in touch"),
+- Actors (named in the rule: ``commitment:i``, ``:we``, ``:team``, ``:someone``, ``:you-will``, ``:let-me``,
+  ``:arranged``): "I", "we" (also when said before "and will": "we're looking into it and will be in touch"),
+  a colleague the agent has arranged it with ("I've asked my team lead to call you tomorrow", "we've booked an
+  engineer to visit on Friday"; asking the customer is none),
   "the/our/a ... team/department/colleague/specialist/engineer/courier...", "someone" (always vague), and "you
   will/'ll/should receive|get|hear|be contacted|be refunded..." - a statement made on the company's behalf,
   classified like any other commitment except that it is specific only with a time frame ("you'll receive an email
@@ -743,7 +745,7 @@ def _candidate(doc: Doc, words: list[str], match, sent: Span, cue_starts: frozen
         verb = span.end
     else:
         actor = {"actor.i": "i", "actor.we": "we", "actor.team": "team", "actor.someone": "someone",
-                 "actor.you_receive": "you-will"}[entry]
+                 "actor.you_receive": "you-will", "actor.arranged": "arranged"}[entry]
         if previous in v.embedded_before_actor:
             return None  # "I'm not sure when we'll get stock", "what will I ..."
         if actor == "you-will" and previous in ("that", "so", "ensure", "sure"):
