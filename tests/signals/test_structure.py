@@ -138,6 +138,19 @@ def test_name_use_from_what_the_customer_says_counts_from_then_on(analyze):
         ("Grace", 2, "name:stated")]
 
 
+@pytest.mark.parametrize("signed, found", [
+    ("Thanks,\nOlu", [("Olu", "name:signed")]),
+    ("Kind regards,\nOlu Adeyemi", [("Olu", "name:signed")]),
+    ("Thanks!", []),  # no name
+    ("Sent from my iPhone", []),
+])
+def test_a_customer_named_by_their_sign_off(analyze, signed, found):
+    report = analyze({"role": "customer", "speaker": "olu.adeyemi@example.org",
+                      "text": "Hi,\n\nMy wardrobe arrived with a split panel.\n\n" + signed},
+                     {"role": "agent", "speaker": "Grace", "text": "Hi Olu, I'm sorry about the panel."})
+    assert [(e.text, e.rule) for e in report.evidence if e.feature == "structure.name_use"] == found
+
+
 @pytest.mark.parametrize("speaker", ["Customer", "Visitor 1234", "jane.doe@example.com", "Guest"])
 def test_generic_speaker_labels_are_not_names(analyze, speaker):
     report = analyze({"role": "customer", "speaker": speaker, "text": "hello"},
