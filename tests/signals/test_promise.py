@@ -43,6 +43,8 @@ def _dues(hits, text):
     ("We've booked an engineer to visit on Friday.", "promise.specific",
      "We've booked an engineer to visit on Friday"),
     ("I've asked the warehouse to look into it.", "promise.vague", "I've asked the warehouse to look into it"),
+    ("I've booked ClearView to replace the windscreen on Friday.", "promise.specific",
+     "I've booked ClearView to replace the windscreen on Friday"),
     # vague: no time frame, vague action, unnamed owner, hedged
     ("It should be processed soon. You will get an email.", "promise.vague", "You will get an email"),
     ("We're looking into it and will be in touch once we have an update.", "promise.vague", "will be in touch"),
