@@ -319,6 +319,15 @@ def test_exclamations_are_upset_only_when_not_glad(analyze, customer, upset):
     assert bool(found) is upset
 
 
+@pytest.mark.parametrize("customer, cue", [("A stone cracked my windscreen on the motorway.", "cracked"),
+                                           ("The tap under the sink is leaking again.", "leaking"),
+                                           ("Every time I log in it logs me out.", "Every time I log")])
+def test_problem_statements(analyze, customer, cue):
+    found = rules(analyze, ("customer", customer), ("agent", "Thanks for letting me know."),
+                  feature="tone.customer_problem")
+    assert cue in [text for text, _, _ in found]
+
+
 def test_negated_customer_emotion_is_no_cue(analyze):
     found = rules(analyze, ("customer", "I'm not angry, just curious about the plans."),
                   ("agent", "I understand."), feature="empathy.responsive")
