@@ -156,11 +156,13 @@ def _evidence_for(part: Contribution, analysed: Analysed) -> Evidence | None:
     return _first(analysed, part.signal.base_feature, highest=part.signal.base_feature.startswith(_SECONDS))
 
 
-def _customer_trouble(analysed: Analysed) -> Evidence | None:
-    """The customer's clearest statement of a problem or feeling: a cue phrase, else their most negative
-    statement (questions left out: they ask, they don't tell), in what they wrote before the first reply if that
-    holds one (a later "no jammed message, thank you!" reads negative to a sentiment lexicon, but is good news)."""
-    for feature in ("tone.customer_emotion", "tone.customer_problem"):
+def _customer_trouble(analysed: Analysed, problem_first: bool = False) -> Evidence | None:
+    """The customer's clearest statement of a feeling or a problem (``problem_first``: of the problem, for a
+    suggestion that names it): a cue phrase, else their most negative statement (questions left out: they ask, they
+    don't tell), in what they wrote before the first reply if that holds one (a later "no jammed message, thank you!"
+    reads negative to a sentiment lexicon, but is good news)."""
+    cues = ("tone.customer_emotion", "tone.customer_problem")
+    for feature in reversed(cues) if problem_first else cues:
         found = _first(analysed, feature)
         if found is not None:
             return found
@@ -225,7 +227,7 @@ class _Values(dict):
     def _issue(self) -> str:
         """The customer's problem in their own words, turned to the second person: 'my parcel is late' -> 'your
         parcel is late'."""
-        trouble = _customer_trouble(self.analysed)
+        trouble = _customer_trouble(self.analysed, problem_first=True)
         if trouble is None:
             raise KeyError("issue")
         words = " ".join(_sentence(trouble, self.analysed).split()).rstrip(".!?")

@@ -229,6 +229,20 @@ def test_a_skills_evidence_lists_what_cost_points_first(coach):
     assert all(features[f.evidence[0]] != "knowledge.specific" for f in report.flags if f.code == "TC110")
 
 
+def test_the_same_fix_sent_again_costs_and_the_suggestion_names_the_problem_not_the_outburst(coach):
+    step = "Please restart your router by unplugging it for 30 seconds."
+    report = coach.analyze(chat(("customer", "My internet has been dropping every evening for a week."),
+                                ("agent", "Thank you for contacting us. " + step),
+                                ("customer", "I've done that every night. It doesn't help."),
+                                ("agent", "Thank you for contacting us. " + step),
+                                ("customer", "Are you even reading my messages? I said I already restarted it."),
+                                ("agent", "Apologies. " + step)))
+    assert "the same fix offered again" in report.skills["adaptability"].reason
+    listening = [n for n in report.notes if n.skill == "active_listening"]
+    assert listening and "your internet has been dropping" in listening[0].suggestion
+    assert "reading" not in listening[0].suggestion
+
+
 def test_scores_explain_themselves_and_link_evidence(coach):
     report = coach.analyze(chat(UPSET, ("agent", EMPATHY + " " + FIX), THANKS))
     empathy = report.skills["empathy"]

@@ -328,6 +328,12 @@ def test_problem_statements(analyze, customer, cue):
     assert cue in [text for text, _, _ in found]
 
 
+def test_dropping_off_is_no_problem(analyze):
+    found = rules(analyze, ("customer", "Which station would I be dropping off at?"), ("agent", "Kings Cross."),
+                  feature="tone.customer_problem")
+    assert found == []
+
+
 def test_negated_customer_emotion_is_no_cue(analyze):
     found = rules(analyze, ("customer", "I'm not angry, just curious about the plans."),
                   ("agent", "I understand."), feature="empathy.responsive")

@@ -186,6 +186,8 @@ def test_reask_later_in_the_conversation(hits):
     ("I already told you my address!", ["I already told"]),
     ("Again, the refund hasn't arrived.", ["Again,"]),
     ("Like I said before, it does not turn on.", ["Like I said"]),
+    ("Are you even reading my messages? I said I already restarted it.", ["I said I already"]),
+    ("I've already tried that, twice.", ["I've already tried"]),
 ])
 def test_repeat_markers(hits, text, expected):
     turns = (("agent", "Hello, how can I help?"), ("customer", text))

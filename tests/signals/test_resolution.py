@@ -117,6 +117,7 @@ def test_confirmed(hits, text, confirmed):
     ("You didn't answer my question. Forget it.", "You didn't answer my question"),
     ("Forget it, this is a waste of time.", "Forget it"),
     ("It still hasn't arrived.", "still hasn't arrived"),
+    ("I've done that every night. It doesn't help.", "doesn't help"),
     ("I still haven't received the refund.", "still haven't received"),
 ])
 def test_unresolved_after_steps(hits, text, unresolved):
@@ -406,6 +407,27 @@ def test_cold_transfer(hits, text, transfer):
 ])
 def test_no_cold_transfer_when_it_is_ruled_out(hits, text):
     assert _agent(hits, text, "resolution.cold_transfer") == []
+
+
+STEP = "Please restart your router by unplugging it for 30 seconds."
+
+
+def test_the_same_step_sent_again_after_the_customer_answered(hits):
+    found = hits(("customer", "My internet drops every evening."), ("agent", "Thank you for contacting us. " + STEP),
+                 ("customer", "I've done that every night. It doesn't help."), ("agent", "Apologies. " + STEP),
+                 family="resolution")
+    assert [(f, t, turn) for f, t, turn in found if f in ("resolution.steps", "resolution.repeated_step")] == [
+        ("resolution.steps", STEP.rstrip("."), 1), ("resolution.repeated_step", STEP.rstrip("."), 3)]
+
+
+@pytest.mark.parametrize("later", [
+    "Please restart your router by unplugging it for 2 minutes.",  # a different step
+    "Please check the cable is firmly in.",
+])
+def test_a_different_step_is_no_repeat(hits, later):
+    found = hits(("customer", "My internet drops."), ("agent", STEP), ("customer", "Done, still dropping."),
+                 ("agent", later), family="resolution")
+    assert [f for f, _, _ in found if f == "resolution.repeated_step"] == []
 
 
 def test_a_handoff_phrase_from_the_customer_is_not_the_agents(hits):

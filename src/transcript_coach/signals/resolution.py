@@ -8,6 +8,9 @@
   recommendations ("I'd recommend ...", evidence from the cue to the end of the sentence) and cue phrases ("here's
   what to do", "here's the fix", "follow these steps"). One hit per sentence. Requests for information ("could you
   send me your order number?") and a verb joined to a hyphen ("Check-in is at 3pm") are not steps.
+- ``resolution.repeated_step`` (agent): a step sent again, word for word and figure for figure (case and punctuation
+  aside), in a later turn after the customer has answered it ("Please restart your router ..." pasted again after
+  "I've done that, it doesn't help"): the same fix offered again instead of another. It is not counted as a step.
 - ``resolution.confirmation_asked`` (agent): "did that work?", "is it working now?", "let me know if that helps".
 - ``resolution.confirmed`` (customer): "that worked", "it's working now", "all sorted, thanks"; negated ("it's still
   not working" does not match "it's working"; "not fixed") and questions ("it worked?") do not count.
@@ -252,6 +255,13 @@ def _imperative(doc: Doc, span: Span, settings: _Settings, verbs: frozenset[str]
     return start
 
 
+def _words_of(doc: Doc, start: int, end: int) -> tuple[str, ...]:
+    """The words and figures between two character offsets, lower case, without punctuation: what makes two steps
+    the same step."""
+    span = doc.char_span(start, end, alignment_mode="expand")
+    return tuple(t.lower_ for t in span if not (t.is_punct or t.is_space)) if span is not None else ()
+
+
 def _offered(sent: Span, settings: _Settings) -> bool:
     """Whether a sentence offers something rather than doing it: a question ("Would you like me to transfer you?") or
     a condition or offer cue ("If it's easier, I can transfer you to her", "... if you'd like")."""
@@ -273,6 +283,8 @@ def resolution(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
     verbs = res.cached("resolution.instruction_verbs", _instruction_verbs)
     fix_offered = False  # steps given, a fix reported or whether it worked asked: "still not working" is news
     replied = False
+    steps_given: dict[tuple[str, ...], int] = {}  # a step's words -> the agent turn it was first given in
+    last_customer = -1
     for turn, doc in docs.turns("agent", internal=True):
         if turn.internal and sum(t.is_alpha for t in doc) >= settings.case_note_min_words and not _guessing(doc, res):
             yield Hit("resolution.case_note", turn.index, *_sentence_span(doc, doc_sentences(doc)[0]), "internal:note")
@@ -285,6 +297,7 @@ def resolution(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
                     break
             continue
         if turn.role == "customer":
+            last_customer = turn.index
             for match in lexicon.matches(doc):
                 feature = match.entry.feature
                 if feature not in CUSTOMER_FEATURES:
@@ -336,4 +349,8 @@ def resolution(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
                 continue
             taken.append((start, end))
             fix_offered = True
-            yield Hit("resolution.steps", turn.index, start, end, rule)
+            said = _words_of(doc, start, end)
+            if said and steps_given.setdefault(said, turn.index) < last_customer:
+                yield Hit("resolution.repeated_step", turn.index, start, end, "repeat:step")
+            else:
+                yield Hit("resolution.steps", turn.index, start, end, rule)
