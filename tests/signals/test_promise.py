@@ -262,6 +262,15 @@ def test_ledger_kept_links_the_evidence(analyze):
     assert ids[promise.evidence[2]].turn == 3
 
 
+def test_a_report_keeps_the_promise_to_report_as_well_as_what_it_reports(analyze):
+    report = analyze(("customer", "The parcel went to the wrong house."),
+                     ("agent", "I've asked the driver to collect it this afternoon. "
+                               "I'll message you here by 6pm to confirm it's been picked up."),
+                     ("customer", "Thanks"),
+                     ("agent", "As promised: the driver collected your parcel at 4:52pm."))
+    assert [p.status for p in report.promises] == ["kept", "kept"]
+
+
 def test_ledger_due_by_friday_from_wednesday_is_friday_end_of_business(analyze):
     (promise,) = _ledger(analyze, "I'll email you the label by Friday.")
     assert promise.due == datetime(2024, 5, 10, 17, 0)

@@ -160,6 +160,7 @@ class _Vocab:
     keep_stopwords: frozenset[str]
     synonyms: dict[str, str]
     keep_praise: Phrases  # "Well done.": praise for the customer, not "Done."
+    keep_reports: frozenset[str]  # a commitment to report ("I'll message you to confirm ..."): kept by the report
     keep_not_done: frozenset[str]  # "it's called Settings", "I'm pleased": naming or feeling, nothing done
 
 
@@ -224,6 +225,7 @@ def _vocab() -> _Vocab:
         keep_stopwords=frozenset(keep["keep_stopwords"]),
         synonyms=synonyms,
         keep_praise=Phrases(keep["praise"]),
+        keep_reports=frozenset(keep["reports"]),
         keep_not_done=frozenset(keep["not_done"]),
     )
 
@@ -906,12 +908,15 @@ def _past(token: Token, v: _Vocab) -> bool:
 
 
 def _link(commitments: Sequence[tuple[_Commitment, frozenset[str]]],
-          candidates: Sequence[tuple[int, int, int, bool, bool, frozenset[str]]]) -> dict[int, tuple[int, str]]:
+          candidates: Sequence[tuple[int, int, int, bool, bool, frozenset[str]]],
+          reports: frozenset[str] = frozenset()) -> dict[int, tuple[int, str]]:
     """Which candidate keeps which commitment: {commitment index: (candidate index, rule)}.
 
     Candidates are (turn, start, end, phrasing, marker, lemmas); in text order, each keeps the open commitments of
     earlier turns (the ``_KEEP_WINDOW`` most recent) that share the most words with it, given past/perfect phrasing
-    or a marker, or, with a marker and no shared words, the most recent open one.
+    or a marker, or, with a marker and no shared words, the most recent open one. A candidate with a marker is also
+    the report an open commitment to report promised (its words among ``reports``: "I'll message you by 6pm to
+    confirm it's been picked up", kept by "As promised: the driver collected your parcel").
     """
     order = sorted(range(len(commitments)), key=lambda i: (commitments[i][0].turn, commitments[i][0].start))
     kept: dict[int, tuple[int, str]] = {}
@@ -930,6 +935,8 @@ def _link(commitments: Sequence[tuple[_Commitment, frozenset[str]]],
         if best > 0:
             chosen = {i for i in window if scores[i] == best}
             rule = "keep:overlap"
+            if marker:
+                chosen.update([i for i in window if i not in chosen and commitments[i][1] & reports][-1:])
         elif marker:
             chosen, rule = {window[-1]}, "keep:marker"
         else:
@@ -972,7 +979,7 @@ def promises(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
     if not keepable:
         return
     candidates = list(_keep_candidates(docs, v))
-    for ci, rule in set(_link(keepable, candidates).values()):
+    for ci, rule in set(_link(keepable, candidates, v.keep_reports).values()):
         turn, start, end = candidates[ci][:3]
         yield Hit("promise.kept", turn, start, end, rule)
 
@@ -1016,7 +1023,7 @@ def ledger(docs: TranscriptDocs, evidence: tuple[Evidence, ...]) -> tuple[Promis
         span = docs.docs[e.turn].char_span(e.start, e.end, alignment_mode="expand")
         tokens = list(span) if span is not None else []
         candidates.append((e.turn, e.start, e.end, *_fulfilment(tokens, v), _content(tokens, v)))
-    kept = _link(rebuilt, candidates)
+    kept = _link(rebuilt, candidates, v.keep_reports)
     transcript = docs.transcript
     ended = transcript.ended_at
     out = []
