@@ -20,6 +20,10 @@ def _agent(hits, text, feature):
     ("Per my last email, the form is attached.", ["Per my last email"]),
     ("Could you try writing in full sentences?", ["in full sentences"]),
     ("It's not rocket science.", ["not rocket science"]),
+    ("As I've already explained twice, the charge is for the annual plan.", ["As I've already explained"]),
+    ("I'm not sure how else to say this, the charge is correct.", ["I'm not sure how else"]),
+    ("With all due respect, you should read the emails we send.", ["With all due respect", "you should read"]),
+    ("Like I said, it's the annual plan. Not sure what's unclear.", ["Not sure what's unclear"]),
     ("Thanks for your message, the parcel is on its way.", []),
     ("I mentioned it to the courier this morning.", []),
 ])
