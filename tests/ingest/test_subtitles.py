@@ -278,6 +278,17 @@ def test_srt_agents_roster_applies():
     assert transcript.turns[-1].role == "agent"
 
 
+@pytest.mark.parametrize("labels", [("SPEAKER_00", "SPEAKER_01"), ("Speaker 1", "Speaker 2"), ("spk-0", "spk-1")])
+def test_srt_diarised_speaker_labels(labels):
+    agent, caller = labels
+    transcript = read(
+        f"1\n00:00:01,000 --> 00:00:04,000\n{agent}: Good afternoon, you're through to Fernway, I'm Joel.\n\n"
+        f"2\n00:00:04,500 --> 00:00:08,000\n{caller}: Hi Joel, I've been locked out of online banking.\n",
+        "call.srt",
+    )
+    assert [(t.speaker, t.text[:12]) for t in transcript.turns] == [(agent, "Good afterno"), (caller, "Hi Joel, I'v")]
+
+
 def test_srt_colon_lines_continue_and_blank_line_inside_a_cue():
     transcript = read(
         "1\n00:00:01,000 --> 00:00:02,000\nAgent: Do this:\nStep 1: unplug it\n\nthen wait.\n\n"

@@ -100,7 +100,7 @@ _EVENTS = (
 # --- labels ----------------------------------------------------------------------------------------------------
 _SPACES = re.compile(r"\s+")
 _TRAILING_GROUP = re.compile(r"\s*[(\[](?P<inner>[^()\[\]]{1,30})[)\]]$")
-_NUMBERED_SPEAKER = re.compile(r"(?:speaker|participant|person|voice|spk|party)\s?\d{1,3}", re.IGNORECASE)
+_NUMBERED_SPEAKER = re.compile(r"(?:speaker|participant|person|voice|spk|party)[\s_-]?\d{1,3}", re.IGNORECASE)
 _LOOSE_WORD = re.compile(r"[\w.'\u2019@\-]+")
 _FORBIDDEN = frozenset('?!;,"\u201c\u201d\u2026*<>{}=+\\~^%$/`|#')
 _PARTICLES = frozenset(
