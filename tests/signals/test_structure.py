@@ -86,6 +86,7 @@ def _speakers(report):
     ("Rep", "Hello! Bea here from billing.", "Bea"),
     ("Speaker 1", "You're speaking with Lucia today.", "Lucia"),
     (None, "Hi, I'm Sam, your support agent.", "Sam"),
+    ("SPEAKER_00", "Good afternoon, you're through to Fernway Bank, my name is Joel.", "Joel"),  # not the bank
 ])
 def test_an_agent_labelled_without_a_name_is_named_after_their_introduction(analyze, label, text, name):
     report = analyze({"role": "customer", "speaker": "SPEAKER_01", "text": "hi, my bill is wrong"},

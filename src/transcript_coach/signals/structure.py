@@ -214,8 +214,11 @@ def name_introduced_agents(docs: TranscriptDocs, evidence: Sequence[Evidence]) -
     generic = _settings().generic
     agents = {t.index: t for t in transcript.turns if t.role == "agent" and not _speaker_names(t.speaker, generic)}
     names: dict[int, str] = {}
-    for e in evidence:
-        if e.feature == "structure.introduction" and e.turn in agents and e.turn not in names:
+    # "my name is Joel" over "you're through to Fernway Bank" in the same turn: that may name the company
+    introductions = sorted((e for e in evidence if e.feature == "structure.introduction" and e.turn in agents),
+                           key=lambda e: (e.turn, not e.rule.endswith("#intro.my_name")))
+    for e in introductions:
+        if e.turn not in names:
             name = _introduced(e, docs.docs[e.turn])
             if name is not None:
                 names[e.turn] = name
