@@ -225,7 +225,8 @@ def test_quiet_features_are_not_marked_and_kinds_follow_the_signal():
     assert evidence_kind("tone.agent_sentiment") == "quiet"
     assert evidence_kind("tone.customer_sentiment") == "quiet"
     for feature in ("listening.reask", "tone.blame", "jargon.acronym", "knowledge.hedge", "promise.vague",
-                    "resolution.refusal", "timing.long_gap", "empathy.over_apology", "tone.profanity"):
+                    "resolution.refusal", "timing.long_gap", "empathy.over_apology", "tone.profanity",
+                    "resolution.repeated_step", "structure.generic_address", "listening.customer_repeat_earlier"):
         assert evidence_kind(feature) == "neg", feature
     for feature in ("empathy.apology", "listening.paraphrase", "structure.greeting", "resolution.steps"):
         assert evidence_kind(feature) == "pos", feature

@@ -194,6 +194,26 @@ def test_repeat_markers(hits, text, expected):
     assert [t for t, _ in found(hits, *turns, feature="listening.customer_repeat")] == expected
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("I've given it to you people three times already. KL-77120", ["given it to you people three times already"]),
+    ("I gave you my order number twice already.", ["gave you my order number twice already"]),
+    ("I've restarted it three times already.", []),
+])
+def test_repeats_from_earlier_contacts_are_their_own_signal(hits, text, expected):
+    turns = (("agent", "Could you give me the order number?"), ("customer", text))
+    assert [t for t, _ in found(hits, *turns, feature="listening.customer_repeat_earlier")] == expected
+    assert found(hits, *turns, feature="listening.customer_repeat") == []  # not this agent's doing
+
+
+def test_a_repeat_from_earlier_contacts_flags_but_costs_no_skill(analyze):
+    asked = (("customer", "My refund never came."), ("agent", "I'm sorry. Could you give me the order number?"))
+    plain = analyze(*asked, ("customer", "It's KL-77120."))
+    again = analyze(*asked, ("customer", "I've given it to you people three times already. KL-77120"))
+    assert "TC108" in {f.code for f in again.flags} and "TC108" not in {f.code for f in plain.flags}
+    for skill in ("active_listening", "adaptability", "teamwork"):
+        assert again.skills[skill].score == plain.skills[skill].score
+
+
 @pytest.mark.parametrize("text", ["I tried again, still broken.", "Can you say that again?",
                                   "I said thanks to the driver."])
 def test_repeat_marker_near_misses(hits, text):

@@ -46,6 +46,7 @@ CONTEXT_FEATURES = frozenset({
 })
 NEGATIVE_FEATURES = frozenset({
     "listening.reask", "listening.unanswered_question", "listening.customer_repeat",
+    "listening.customer_repeat_earlier",
     "tone.blame", "tone.negative_phrasing", "tone.profanity", "tone.shouting", "tone.imperative", "tone.insensitive",
     "tone.informal", "knowledge.hedge", "knowledge.dont_know", "knowledge.guess", "promise.vague", "promise.overdue",
     "resolution.refusal", "resolution.unresolved", "resolution.cold_transfer", "timing.long_gap",

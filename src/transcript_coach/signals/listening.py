@@ -30,6 +30,9 @@ Negative signals:
   ``customer.json``, and a customer turn whose content lemmas are mostly (``repeat_min_ratio``, at least
   ``repeat_min_shared`` of them) those of an earlier customer turn that an agent or bot turn already followed.
   Evidence: the marker, or the repeating sentence (value: the ratio).
+- ``listening.customer_repeat_earlier``: the customer saying they have given something in earlier contacts ("I've
+  given it to you people three times already"): a failure of the process, not of this agent, so it raises TC108 but
+  is in no skill's rubric.
 - ``listening.unanswered_question``: a customer question (a sentence ending in "?", or starting with a wh-word and an
   auxiliary, or with an auxiliary and a subject) that no agent or bot reply addresses before the customer asks another
   question (after a reply) or the conversation ends. A reply addresses the question when it shares a content lemma
@@ -579,6 +582,10 @@ def _reask(turn: Turn, doc: Doc, w: Words, found: list[Match], fields: dict[str,
                 yield span_hit("listening.reask", turn.index, trimmed(sent), f"reask:{field}")
 
 
+_REPEATS = {"customer.repeat": "listening.customer_repeat",
+            "customer.repeat_earlier": "listening.customer_repeat_earlier"}  # a marker's kind -> its feature
+
+
 def _customer_repeats(turns, res: Resources, content: dict[int, set[str]]) -> Iterator[Hit]:
     min_shared = int(res.setting(FAMILY, "repeat_min_shared"))
     min_ratio = float(res.setting(FAMILY, "repeat_min_ratio"))
@@ -592,8 +599,8 @@ def _customer_repeats(turns, res: Resources, content: dict[int, set[str]]) -> It
         if turn.role != "customer":
             continue
         for m in matches(res, "customer", doc):
-            if m.entry.feature == "customer.repeat":
-                yield span_hit("listening.customer_repeat", turn.index, m.span, f"lexicon:customer#{m.entry.id}")
+            if m.entry.feature in _REPEATS:
+                yield span_hit(_REPEATS[m.entry.feature], turn.index, m.span, f"lexicon:customer#{m.entry.id}")
         own = content[turn.index]
         if len(own) >= min_shared and earlier:
             best = max(earlier, key=lambda e: len(own & e))
