@@ -1555,7 +1555,7 @@ def _raw_turn(entry: _Entry, roles: dict[str, Role], options: IngestOptions, nam
     role: Role | None = None
     decided = roles.get(entry.key)
     if decided == "agent" and (not name or _support_name(name) or (address and _support_address(address))):
-        signed = _signed_name(entry.text)  # a shared mailbox: the agent is who signed the reply
+        signed = signed_name(entry.text)  # a shared mailbox: the agent is who signed the reply
         if signed and not (name and _first_name_in(signed, name)):
             name = signed
     label = name or address
@@ -1571,9 +1571,10 @@ def _raw_turn(entry: _Entry, roles: dict[str, Role], options: IngestOptions, nam
     return RawTurn(text=entry.text, label=label, role=role, timestamp=entry.date, line=entry.line, address=address)
 
 
-def _signed_name(text: str) -> str | None:
-    """The person's name an email ends with after its sign-off (``Kind regards,`` / ``Jordan``, ``Thanks, Jordan``),
-    when it names a person rather than a team (``The ShopFast Team``)."""
+def signed_name(text: str) -> str | None:
+    """The person's name a message ends with after its sign-off (``Kind regards,`` / ``Jordan``, ``Thanks, Jordan``),
+    when it names a person rather than a team (``The ShopFast Team``). Also read by the signals, for customers known
+    only by an e-mail address."""
     lines = [line.strip() for line in text.splitlines()[-3:] if line.strip()][-2:]
     if not lines:
         return None

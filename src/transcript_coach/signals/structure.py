@@ -10,9 +10,10 @@
 - ``structure.name_use``: the customer's name in an agent turn (one hit per use; "Mei Ling" is one use). The name
   comes from the customer's speaker label (not generic labels like "Customer" or "Visitor" or an e-mail address),
   from "my name is X" / "this is X" in a customer turn or from the name a customer message is signed with ("Thanks,"
-  then "Olu" on the last line; rule ``name:signed``), counted from that turn on. Names that are also common words ("Will", "May")
-  count only capitalised and not at the start of a sentence. In a redacted transcript the name placeholder
-  ("[NAME]") counts too (rule ``name:redacted``): only customers' names are redacted.
+  then "Olu" on the last line, as the e-mail reader finds sign-offs; rule ``name:signed``), counted from that turn
+  on. Names that are also common words ("Will", "May") count only capitalised and not at the start of a sentence.
+  In a redacted transcript the name placeholder ("[NAME]") counts too (rule ``name:redacted``): only customers'
+  names are redacted.
 - ``structure.closing_question``: "is there anything else I can help with?", "anything else today?", "let me know if
   there's anything else"; negated ones ("there isn't anything else I can do") do not count.
 - ``structure.thanks``: "thank you for contacting us / your patience / waiting / choosing ...".
@@ -36,6 +37,7 @@ from typing import NamedTuple
 from spacy.tokens import Doc, Span
 
 from transcript_coach.data import load_json
+from transcript_coach.ingest.email import signed_name
 from transcript_coach.model import Evidence, Transcript
 from transcript_coach.nlp import TranscriptDocs, doc_sentences, doc_text
 from transcript_coach.redact import placeholder_spans
@@ -121,7 +123,7 @@ def structure(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
                 name = _introduced_name(match, doc, [], followers, not_names)
                 if name is not None and name.lower_ not in agent_names:
                     known_from.setdefault(name.lower_, (turn.index, "name:stated"))
-        signed = _signed_name(turn.text, generic, not_names)
+        signed = _signed_first_name(turn.text, generic, not_names)
         if signed is not None and signed not in agent_names:
             known_from.setdefault(signed, (turn.index, "name:signed"))
     first_agent = True
@@ -171,17 +173,11 @@ def structure(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
         first_agent = False
 
 
-def _signed_name(text: str, generic: frozenset[str], not_names: frozenset[str]) -> str | None:
-    """The first name (lower case) a message is signed with: a last line of one or two capitalised words after a line
-    ending in a comma ("Thanks," / "Kind regards," then "Olu Adeyemi"), or None."""
-    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    if len(lines) < 2 or not lines[-2].endswith(","):
-        return None
-    words = lines[-1].split()
-    if not 1 <= len(words) <= 2 or not all(w.isalpha() and w[0].isupper() for w in words):
-        return None
-    first = words[0].lower()
-    return None if first in generic or first in not_names else first
+def _signed_first_name(text: str, generic: frozenset[str], not_names: frozenset[str]) -> str | None:
+    """The first name (lower case) a message is signed with ("Thanks," then "Olu Adeyemi"), or None."""
+    signed = signed_name(text)
+    first = signed.split()[0].lower() if signed else None
+    return None if first is None or first in generic or first in not_names else first
 
 
 def _name_hit(doc: Doc, turn: int, use: tuple[int, int, str]) -> Hit:
