@@ -633,16 +633,32 @@ def _find(turn: int, doc: Doc, lexicon, v: _Vocab) -> list[_Commitment]:
     return sorted(found, key=lambda c: (c.start, c.end))
 
 
+def _offer_rule(entry: str, has_offer_condition: bool) -> str | None:
+    """The rule of an offer match: "would you like me to ...?", or "I can ..." in a sentence with an offer condition
+    ("if you'd like", "if it's easier"); None when the match offers nothing."""
+    if entry == "offer.question":
+        return "offer:question"
+    return "offer:if-you-like" if entry == "offer.can" and has_offer_condition else None
+
+
+def offers_something(sent: Span, res: Resources) -> bool:
+    """Whether a sentence offers the customer something rather than doing it, as commitments are read ("Would you
+    like me to transfer you?", "If it's easier, I can transfer you to her")."""
+    v = _vocab()
+    words = _words(sent)
+    condition = any(v.offer_conditions.longest(words, k) for k in range(len(words)))
+    return any(_offer_rule(m.entry.id, condition) for m in res.lexicon("promise").matches(sent.doc)
+               if sent.start <= m.span.start < sent.end)
+
+
 def _sentence(turn: int, doc: Doc, words: list[str], sent: Span, matches, v: _Vocab) -> list[_Commitment]:
     s_start, s_end = sent.start, _strip_end(doc, sent.start, sent.end)
     offers: list[tuple[int, int, str]] = []
     has_offer_condition = any(v.offer_conditions.longest(words, k, sent.end) for k in range(s_start, sent.end))
     for match in sorted(matches, key=lambda m: m.span.start):
-        entry = match.entry.id
-        if entry == "offer.question" or (entry == "offer.can" and has_offer_condition):
-            if not any(a <= match.span.start < b for a, b, _ in offers):
-                rule = "offer:question" if entry == "offer.question" else "offer:if-you-like"
-                offers.append((s_start if entry == "offer.can" else match.span.start, s_end, rule))
+        rule = _offer_rule(match.entry.id, has_offer_condition)
+        if rule and not any(a <= match.span.start < b for a, b, _ in offers):
+            offers.append((s_start if match.entry.id == "offer.can" else match.span.start, s_end, rule))
     question = doc[sent.end - 1].text.endswith("?") and words[s_start] in v.question_openers
     cues = sorted((m for m in matches if m.entry.id.startswith(("actor.", "let_me")) and not question),
                   key=lambda m: m.span.start)  # "when do you think we'll get it?" commits to nothing

@@ -20,8 +20,8 @@
 - ``resolution.escalation`` (agent): "I'll escalate", "I've raised this with", "pass this to our ... team".
 - ``resolution.transfer``: the agent transferring ("I'll transfer you to billing") and system lines ("Chat
   transferred to Priya", "Ticket reassigned to Tier 2"; rule ``system:transfer``). A transfer only offered, in a
-  question or after a condition or offer cue (``transfer_offer_cues``: "Would you like me to transfer you?", "If
-  it's easier, I can transfer you to her"), is none.
+  question or an offer as promise.* reads offers ("Would you like me to transfer you?", "If it's easier, I can
+  transfer you to her"), is none.
 - ``resolution.consult`` (agent): a colleague or team consulted for the customer ("I'll ask our card security
   team", "let me check with my colleague", "I've spoken to my supervisor") or what they said passed on ("my colleague
   in card security explained", "our engineers confirmed"). Sending the customer to them ("you can ask our team")
@@ -67,6 +67,7 @@ from transcript_coach.nlp import TranscriptDocs, doc_sentences, doc_text
 from transcript_coach.phrases import Phrases, norm
 from transcript_coach.signals import Hit, extractor, span_hit
 from transcript_coach.signals.listening import is_question, words
+from transcript_coach.signals.promise import offers_something
 from transcript_coach.signals.resources import Resources
 
 AGENT_FEATURES = frozenset({"resolution.steps", "resolution.confirmation_asked", "resolution.escalation",
@@ -88,7 +89,6 @@ class _Settings:
     lead_max_tokens: int
     list_min_items: int
     case_note_min_words: int
-    transfer_offers: Phrases  # "would you like me to", "if it's easier": a transfer offered, not made
 
 
 @functools.cache
@@ -97,7 +97,7 @@ def _settings() -> _Settings:
     blockers, timeline = Phrases(s["imperative_blockers"]), frozenset(s["timeline_verbs"])
     return _Settings(frozenset(s["sentence_openers"]), blockers, timeline,
                      frozenset(s["instruction_leads"]["words"]), int(s["instruction_leads"]["max_tokens"]),
-                     int(s["list_min_items"]), int(s["case_note_min_words"]), Phrases(s["transfer_offer_cues"]))
+                     int(s["list_min_items"]), int(s["case_note_min_words"]))
 
 
 def _past_lead(doc: Doc, k: int, stop: int, settings: _Settings) -> int:
@@ -262,11 +262,10 @@ def _words_of(doc: Doc, start: int, end: int) -> tuple[str, ...]:
     return tuple(t.lower_ for t in span if not (t.is_punct or t.is_space)) if span is not None else ()
 
 
-def _offered(sent: Span, settings: _Settings) -> bool:
-    """Whether a sentence offers something rather than doing it: a question ("Would you like me to transfer you?") or
-    a condition or offer cue ("If it's easier, I can transfer you to her", "... if you'd like")."""
-    words = [norm(t.text) for t in sent if not t.is_space]
-    return bool(words) and (words[-1] == "?" or settings.transfer_offers.anywhere(words))
+def _offered(sent: Span, res: Resources) -> bool:
+    """Whether a sentence offers something rather than doing it: a question ("Can I transfer you to billing?") or an
+    offer as commitments are read ("Would you like me to transfer you?", "If it's easier, I can transfer you")."""
+    return sent.text.rstrip().endswith("?") or offers_something(sent, res)
 
 
 def _guessing(doc: Doc, res: Resources) -> bool:
@@ -338,7 +337,7 @@ def resolution(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
                     asked.add(span.sent.start)
                     yield Hit(entry.feature, turn.index, *_sentence_span(doc, span.sent), rule)
             elif entry.feature in AGENT_FEATURES:
-                if entry.feature == "resolution.transfer" and _offered(span.sent, settings):
+                if entry.feature == "resolution.transfer" and _offered(span.sent, res):
                     continue
                 if entry.feature == "resolution.confirmation_asked":
                     fix_offered = True
