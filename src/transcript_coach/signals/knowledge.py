@@ -19,7 +19,7 @@
   and digits mixed, "SM-G991B"), with the pattern as the rule (``regex:money`` ...). Figures the customer already
   wrote earlier do not count (echoing an order number is not product knowledge); times and ordinals ("5pm", "24h",
   "3rd") are not model numbers. A number the customer wrote in digits and the agent in words counts as echoed too
-  ("3 weeks" / "Three weeks", ``number_words``).
+  ("3 weeks" / "Three weeks": the exact number words of promise.json's ``due.number_words``).
 
 Only agent turns are read: a customer's "I don't know" is not the agent's knowledge.
 """
@@ -49,7 +49,8 @@ def _regexes() -> tuple[tuple[tuple[str, re.Pattern[str]], ...], re.Pattern[str]
 
 @functools.cache
 def _number_words() -> tuple[re.Pattern[str], dict[str, str]]:
-    words = {w: str(n) for w, n in load_json("lexicons/knowledge.json")["settings"]["number_words"].items()}
+    exact = load_json("lexicons/promise.json")["settings"]["due"]["number_words"]  # the one list of number words
+    words = {w: str(n) for w, n in exact.items()}
     longest_first = sorted(words, key=len, reverse=True)
     return re.compile(r"\b(?:" + "|".join(map(re.escape, longest_first)) + r")\b"), words
 

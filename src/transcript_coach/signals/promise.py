@@ -198,7 +198,7 @@ def _vocab() -> _Vocab:
         prefixes_for={k: frozenset(" ".join(split_phrase(p)) for p in v) for k, v in due["prefixes_for"].items()},
         relative_prefixes=frozenset(due["relative_prefixes"]),
         anchors=frozenset(due["anchors"]),
-        number_words={k: float(v) for k, v in due["number_words"].items()},
+        number_words={k: float(v) for k, v in {**due["number_words"], **due["approximate_numbers"]}.items()},
         units=Phrases(list(units), list(units.values())),
         unit_suffixes=dict(due["unit_suffixes"]),
         weekdays=dict(due["weekdays"]),
