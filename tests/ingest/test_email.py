@@ -734,3 +734,43 @@ def test_a_mailbox_not_starting_with_a_separator_is_refused_at_its_first_line_wi
     with pytest.raises(InputError, match="expected an mbox file that starts with a 'From ' separator") as caught:
         read_text("\n \n\x0c\nFrom: Mia <mia@example.net>\nSubject: Hi\n\nHello\n", "box.mbox")
     assert caught.value.line == 4
+
+
+def _message(sender: str, to: str, when: str, ident: str, body: str, reply_to: str = "") -> str:
+    return (f"From - {when}\nFrom: {sender}\nTo: {to}\nSubject: Invoice\nDate: {when}\nMessage-ID: <{ident}>\n"
+            + (f"In-Reply-To: <{reply_to}>\n" if reply_to else "") + f"\n{body}\n\n")
+
+
+def _shared_mailbox_thread(second_agent: str) -> str:
+    return "".join([
+        _message("Alison Reid <finance@joinery.example>", "Billing <billing@ledger.example>",
+                 "Mon, 07 Sep 2026 08:30:00 +0100", "a1@joinery.example",
+                 "Our invoice charges us for 25 seats, we have 12. Please correct it and refund the difference."),
+        _message("Graham Pike <billing@ledger.example>", "Alison Reid <finance@joinery.example>",
+                 "Tue, 08 Sep 2026 16:45:00 +0100", "b1@ledger.example",
+                 "Dear Alison,\n\nI will look into it and get back to you by Friday.\n\nKind regards,\nGraham",
+                 "a1@joinery.example"),
+        _message("Alison Reid <finance@joinery.example>", "Billing <billing@ledger.example>",
+                 "Mon, 14 Sep 2026 09:02:00 +0100", "a2@joinery.example",
+                 "It is Monday and I have heard nothing. Please can someone deal with this today.",
+                 "b1@ledger.example"),
+        _message(f"{second_agent} <billing@ledger.example>", "Alison Reid <finance@joinery.example>",
+                 "Mon, 14 Sep 2026 15:20:00 +0100", "b2@ledger.example",
+                 "Dear Alison,\n\nI'm sorry you had to chase us. I have refunded the difference to your card.",
+                 "a2@joinery.example"),
+    ])
+
+
+def test_two_people_writing_from_one_shared_mailbox_keep_their_own_names_and_one_role():
+    # billing@ is no support mailbox by its name: finish guesses the roles, once for the address, not per person
+    [t] = read_text(_shared_mailbox_thread("Priya Shah"), "billing.mbox")
+    assert summary(t) == [("customer", "Alison Reid"), ("agent", "Graham Pike"), ("customer", "Alison Reid"),
+                          ("agent", "Priya Shah")]
+    assert t.agents == ("Graham Pike", "Priya Shah")
+    assert any("'Graham Pike' and 'Priya Shah' (one e-mail address) have no role label" in w for w in t.warnings)
+
+
+@pytest.mark.parametrize("written", ["Graham", "\"Pike, Graham\"", "graham pike"])
+def test_one_person_written_two_ways_from_one_address_is_one_speaker(written):
+    [t] = read_text(_shared_mailbox_thread(written), "billing.mbox")
+    assert [turn.speaker for turn in t.turns if turn.role == "agent"] == ["Graham Pike", "Graham Pike"]

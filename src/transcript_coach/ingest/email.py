@@ -57,8 +57,10 @@ Threads
 
 Roles
     The format states no roles, so ``finish`` resolves them: the label is the sender's display name (or address),
-    the same for every message from one address, and ``RawTurn.address`` is set so that ``--agent-domain`` decides
-    agent/customer. An address listed in ``--agents`` or matched by ``--agent-pattern`` is stated as the agent.
+    the same for every message from one address unless a message names another person (two agents writing from a
+    shared ``billing@``: each keeps their own name, and ``finish`` gives both one role), and ``RawTurn.address`` is
+    set so that ``--agent-domain`` decides agent/customer. An address listed in ``--agents`` or matched by
+    ``--agent-pattern`` is stated as the agent.
     Without those, what the mail itself says decides, once per file (``_decide_roles``), so that one address keeps
     one role in every thread of an mbox: a support mailbox (a local part such as ``support``, ``help``,
     ``helpdesk``, ``service``, ``care``, ``team``, ``noreply``...), a display name with ``Support``, ``Team``,
@@ -134,6 +136,7 @@ _SUBJECT_PREFIX = re.compile(
     re.IGNORECASE,
 )
 _SPACES = re.compile(r"\s+")
+_WORDS = re.compile(r"\w+")
 _NON_WORD = re.compile(r"[\W_]+")
 
 # --- zoning patterns (applied to single lines of bounded length) -------------------------------------------------
@@ -1395,10 +1398,17 @@ def _thread_entries(thread: list[_Message]) -> tuple[list[_Entry], list[str], _P
     for entry in entries:
         if entry.address is None and entry.name:
             entry.address = people.addresses.get(entry.name.casefold())
-        if entry.address:
-            entry.name = people.names.get(entry.address) or entry.name
+        known = people.names.get(entry.address) if entry.address else None
+        if known and not (entry.name and _other_person(entry.name, known)):
+            entry.name = known  # one name per address ("Sam" quoted, "Sam Porter" writing)
         entry.key = entry.address or (f"name:{entry.name.casefold()}" if entry.name else "")
     return entries, warnings, people
+
+
+def _other_person(name: str, other: str) -> bool:
+    """Whether two display names of one address name different people (no word in common: "Graham Pike" and "Priya
+    Shah" writing from a shared billing@ mailbox), not one person written two ways ("Sam", "Porter, Sam")."""
+    return not set(_WORDS.findall(name.casefold())) & set(_WORDS.findall(other.casefold()))
 
 
 def _flatten(quotes: list[_Quote], depth: int, m: _Message) -> list[_Entry]:

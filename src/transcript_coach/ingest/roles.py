@@ -182,33 +182,46 @@ def resolve_roles(
     for turn, lab, name in zip(turns, labels, names, strict=True):
         roles.append(_stated_role(turn, lab, name, roster, options, closed))
 
-    # The same speaker keeps one role across the conversation.
+    # The same speaker keeps one role across the conversation; so do the people writing from one e-mail address (a
+    # shared mailbox: "Graham Pike" and "Priya Shah" at billing@).
+    keys = [_speaker_key(t, n) for t, n in zip(turns, names, strict=True)]
     by_name: dict[str, Role] = {}
-    for name, role in zip(names, roles, strict=True):
-        if name and role in ("agent", "customer") and _norm(name) not in by_name:
-            by_name[_norm(name)] = role
-    roles = [r if r is not None or not n else by_name.get(_norm(n)) for r, n in zip(roles, names, strict=True)]
+    for key, role in zip(keys, roles, strict=True):
+        if key and role in ("agent", "customer") and key not in by_name:
+            by_name[key] = role
+    roles = [r if r is not None or not k else by_name.get(k) for r, k in zip(roles, keys, strict=True)]
 
-    unknown = list(dict.fromkeys(_norm(n) for n, r in zip(names, roles, strict=True) if r is None and n))
+    unknown = list(dict.fromkeys(k for k, r in zip(keys, roles, strict=True) if r is None and k))
     if unknown:
-        display = {_norm(n): n for n in names if n}
-        texts = {key: [t.text for t, n in zip(turns, names, strict=True) if n and _norm(n) == key] for key in unknown}
+        display: dict[str, list[str]] = {}
+        for key, name in zip(keys, names, strict=True):
+            if key and name and name not in display.setdefault(key, []):
+                display[key].append(name)
+        texts = {key: [t.text for t, k in zip(turns, keys, strict=True) if k == key] for key in unknown}
         scores = {key: cue_score(texts[key]) for key in unknown}
         known = set(by_name.values())
         guessed = _guess(unknown, scores, known)
         for key in unknown:
             role, why = guessed[key]
             by_name[key] = role
-            warnings.append(
-                f"roles: speaker {display[key]!r} has no role label; taken as {role} ({why}). "
-                "Name the agents with --agents or --agent-pattern to be sure."
-            )
-        roles = [r if r is not None or not n else by_name[_norm(n)] for r, n in zip(roles, names, strict=True)]
+            who = display[key]
+            speaker = (f"speaker {who[0]!r} has" if len(who) == 1 else
+                       f"speakers {' and '.join(map(repr, who))} (one e-mail address) have")
+            warnings.append(f"roles: {speaker} no role label; taken as {role} ({why}). "
+                            "Name the agents with --agents or --agent-pattern to be sure.")
+        roles = [r if r is not None or not k else by_name[k] for r, k in zip(roles, keys, strict=True)]
     internal = [t.internal or bool(lab and lab.internal) for t, lab in zip(turns, labels, strict=True)]
     final = [(r or "customer", n, i) for r, n, i in zip(roles, names, internal, strict=True)]
     if any(r is None for r in roles):
         warnings.append("roles: some messages have no speaker; taken as the customer's")
     return final, warnings
+
+
+def _speaker_key(turn, name: str | None) -> str | None:
+    """Who a named turn is from, for keeping one role per speaker: its e-mail address when known, else its name."""
+    if not name:
+        return None
+    return "address:" + turn.address.strip().casefold() if turn.address else _norm(name)
 
 
 def _stated_role(turn, lab: Label | None, name: str | None, roster, options, closed: bool) -> Role | None:
