@@ -15,7 +15,8 @@ from transcript_coach.errors import DataFileError, UsageError
 from transcript_coach import cache, language
 from transcript_coach.cache import VARIABLE as CACHE_VARIABLE
 from transcript_coach.language import detect_language
-from transcript_coach.nlp import doc_sentences, doc_text, load_pipeline, span_text, without_capitals_words
+from transcript_coach.nlp import (annotate, doc_sentences, doc_text, load_pipeline, span_text, unwrapped,
+                                  without_capitals_words)
 
 
 def test_default_pipeline_splits_sentences_and_lemmatises_without_a_model():
@@ -45,6 +46,7 @@ def test_lookup_lemmatizer_keeps_lemmas_set_before_it():
 
 
 _LIST_NUMBER = re.compile(r"(?:^|\n|:\s*|[.!?]\s+)\d{1,2}\.\s")
+_BLANK_LINE = re.compile(r"\n\s*\n")
 
 
 def test_sentence_boundaries_are_those_of_spacys_sentencizer(samples):
@@ -56,7 +58,8 @@ def test_sentence_boundaries_are_those_of_spacys_sentencizer(samples):
     texts += ["", " ", "Hi!!! ok", "...", "Hello . . world", "Wait?! What.", "a\n\nb. c", "'Done.' Then he left",
               "x.", "No end", "。你好。", "Really?!?!  (yes.) Then: fine", "We have 2. Then again",
               "Call 1. Thanks"]
-    texts = [text for text in texts if not _LIST_NUMBER.search(text)]  # numbered lists: the test below
+    # numbered lists and blank lines: the tests below
+    texts = [text for text in texts if not _LIST_NUMBER.search(text) and not _BLANK_LINE.search(text)]
     assert len(texts) > 150
     for doc, expected in zip(ours.pipe(texts), reference.pipe(texts), strict=True):
         assert [t.is_sent_start for t in doc] == [t.is_sent_start for t in expected], doc.text
@@ -74,6 +77,39 @@ def test_sentence_boundaries_are_those_of_spacys_sentencizer(samples):
 ])
 def test_a_numbered_list_item_is_a_sentence(text, sentences):
     assert [s.text for s in load_pipeline()(text).sents] == sentences
+
+
+@pytest.mark.parametrize("text, sentences", [
+    ("Dear Alison,\n\nOur records show 25 seats. Sorry.", ["Dear Alison,", "\n\nOur records show 25 seats.", "Sorry."]),
+    ("a\n\nb. c", ["a", "\n\nb. c"]),  # "b." is one token, as spaCy reads it
+    ("Thanks.\n\nKind regards,\nGraham", ["Thanks.", "\n\nKind regards,\nGraham"]),
+    ("Kind regards,\nGraham", ["Kind regards,\nGraham"]),  # one line break ends no sentence
+    ("See below:\n\n1. Open it.", ["See below:", "\n\n1. Open it."]),
+])
+def test_a_blank_line_ends_a_sentence(text, sentences):
+    assert [s.text for s in load_pipeline()(text).sents] == sentences
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("You should\nhave checked", "You should have checked"),  # a hand-wrapped sentence
+    ("payment,\nand refund", "payment, and refund"),
+    ("Kind regards,\nGraham", "Kind regards,\nGraham"),  # a name on its own line
+    ("You can:\n- pause it", "You can:\n- pause it"),  # a list item
+    ("Restart it\n2. Wait", "Restart it\n2. Wait"),
+    ("Done.\nthen", "Done.\nthen"),  # after a sentence's end: left as written
+    ("one\n\ntwo", "one\n\ntwo"),  # a blank line
+    ("no breaks", "no breaks"),
+])
+def test_unwrapped_reads_a_hand_wrapped_line_break_as_a_space(text, expected):
+    assert unwrapped(text) == expected
+    assert len(unwrapped(text)) == len(text)
+
+
+def test_phrases_match_across_a_hand_wrapped_line_break():
+    nlp = load_pipeline()
+    [docs] = annotate(nlp, [Transcript.from_turns([{"role": "agent", "text": "You should\nhave checked it."}])], ["en"])
+    assert [t.text for t in docs.docs[0]] == ["You", "should", "have", "checked", "it", "."]
+    assert doc_text(docs.docs[0]) == "You should have checked it."
 
 
 def test_doc_sentences_are_doc_sents(samples):

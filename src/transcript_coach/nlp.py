@@ -222,7 +222,8 @@ class ArraySentencizer:
     same boundaries, read from the doc's token arrays: spaCy's own builds a ``Token`` for every token.
 
     A sentence ends after a run of sentence-final characters (a token that is exactly one of them) at the first
-    token that is neither punctuation nor one of them. One change: the number of a numbered list item ("1. Restart
+    token that is neither punctuation nor one of them. Two changes. A blank line ends a sentence, as it ends a
+    paragraph ("Dear Alison,\n\nOur records show ..." is two sentences). And the number of a numbered list item ("1. Restart
     the router", "Here's the fix: 1. In the app, ...") starts a sentence and its full stop ends none, where spaCy's
     would cut "Here's the fix: 1." and "Restart the router\n2." apart. A list number is one or two digits followed
     by a full stop and a space, at the start of the text or a line, after a colon or after a sentence's end."""
@@ -246,6 +247,9 @@ class ArraySentencizer:
             if orth == self.full_stop and i and numbers[i - 1] and self._list_number(doc, i - 1, orths, spaces, starts):
                 if not (i > 1 and spaces[i - 2] and starts[i - 2] == 1):  # else it starts at the line break before
                     starts[i - 1] = 1
+                seen_end = False
+            elif spaces[i] and doc[i].text.count("\n") > 1:  # a blank line: a new paragraph
+                starts[i] = 1
                 seen_end = False
             elif seen_end and not ender and not puncts[i]:
                 starts[i] = 1
@@ -329,11 +333,24 @@ class TranscriptDocs:
                 yield turn, doc
 
 
+# A line break inside a sentence that was wrapped by hand, as e-mail is: after a word or a comma, before a lower-case
+# letter ("You should\nhave checked"). Read as a space, so that phrases and patterns match across it; a line that
+# starts a list item, a sign-off's name or a new sentence starts with something else and keeps its break.
+_WRAPPED_LINE_BREAK = re.compile(r"(?<=[^\W_]|,)\n(?=[a-z])")
+
+
+def unwrapped(text: str) -> str:
+    """``text`` with each line break of a hand-wrapped sentence read as a space: the same length, so every character
+    offset into it is one into ``text``."""
+    return _WRAPPED_LINE_BREAK.sub(" ", text) if "\n" in text else text
+
+
 def parse_stream(nlp: Language, transcripts: Sequence[Transcript], skip: Container[int] = ()) -> Iterator[Doc]:
-    """One ``Doc`` per turn of every transcript, in order, from one lazy ``nlp.pipe`` stream. The turns of the
-    transcript at position ``i`` parse as empty text if ``i`` is in ``skip`` by the time spaCy reaches them (a
-    transcript given up on, e.g. over its time limit, costs no more parsing)."""
-    texts = ("" if i in skip else turn.text[:MAX_ANALYSED_CHARS] for i, t in enumerate(transcripts) for turn in t.turns)
+    """One ``Doc`` per turn of every transcript, in order, from one lazy ``nlp.pipe`` stream, of the turn's text
+    ``unwrapped``. The turns of the transcript at position ``i`` parse as empty text if ``i`` is in ``skip`` by the
+    time spaCy reaches them (a transcript given up on, e.g. over its time limit, costs no more parsing)."""
+    texts = ("" if i in skip else unwrapped(turn.text[:MAX_ANALYSED_CHARS])
+             for i, t in enumerate(transcripts) for turn in t.turns)
     return iter(nlp.pipe(texts, batch_size=256))
 
 

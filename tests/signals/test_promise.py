@@ -188,6 +188,12 @@ def test_kept(hits, promise_text, later, kept):
     assert _kept(hits, promise_text, later) == [kept]
 
 
+@pytest.mark.parametrize("later", ["Hi Kwame,\n\nAs promised, I've sent the confirmation.",
+                                   "Thanks for waiting.\nAs promised, I've sent the confirmation."])
+def test_kept_after_a_line_break_quotes_the_sentence_without_it(hits, later):
+    assert _kept(hits, "I'll send you the confirmation email.", later) == ["As promised, I've sent the confirmation"]
+
+
 @pytest.mark.parametrize("promise_text, later", [
     ("I'll send you the confirmation email.", "I haven't sent the confirmation yet, sorry."),  # negated
     ("I'll send you the confirmation email.", "Your parcel was delivered yesterday."),  # shares nothing

@@ -221,6 +221,8 @@ AGENT_FEATURES = [
     ("tone.imperative", "All you need to do is click the link.", None),
     ("tone.imperative", "The panel is split, so there's nothing more you need to send.", None),
     ("tone.blame", "You should have checked the manual.", "You should have checked"),
+    ("tone.blame", "Our records show 25 seats. You should\nhave checked the invoice before paying.",
+     "You should\nhave checked"),  # an e-mail's hand-wrapped line
     ("tone.blame", "You didn't read the instructions.", "You didn't read"),
     ("tone.blame", "You didn\u2019t follow the steps.", "You didn\u2019t follow"),
     ("tone.blame", "That is your fault.", "your fault"),

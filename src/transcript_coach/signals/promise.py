@@ -966,10 +966,13 @@ def _link(commitments: Sequence[tuple[_Commitment, frozenset[str]]],
 def _keep_candidates(docs: TranscriptDocs, v: _Vocab):
     for turn, doc in docs.turns(role="agent"):
         for sent in doc_sentences(doc):
-            end = _strip_end(doc, sent.start, sent.end)
-            if end <= sent.start:
+            start = sent.start
+            while start < sent.end and doc[start].is_space:  # a sentence after a line break starts with it
+                start += 1
+            end = _strip_end(doc, start, sent.end)
+            if end <= start:
                 continue
-            tokens = list(doc[sent.start:end])
+            tokens = list(doc[start:end])
             phrasing, marker = _fulfilment(tokens, v)
             if phrasing or marker:
                 yield (turn.index, tokens[0].idx, _end_char(doc, end), phrasing, marker, _content(tokens, v))
