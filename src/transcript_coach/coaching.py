@@ -93,7 +93,9 @@ def _first(analysed: Analysed, feature: str, *, lowest: bool = False, highest: b
     wait, the agent's strongest evidence rather than a closing wish. Of equals, the first; for the highest, the first
     whose sentence says something ("Here's the fix:" is a heading of what follows). ``telling``: the first whose
     sentence says something, whatever its value ("Thanks for waiting." after the slowest reply shows no pace).
-    ``agent``: the agent's evidence only; ``besides``: not evidence in these sentences (quoted already)."""
+    Neither quotes a greeting or a sign-off when there is something else ("Best regards, Priya Shah" is warm words,
+    not warmth), except of a wait (a reply's first words stand for it). ``agent``: the agent's evidence only; ``besides``: not evidence in these sentences (quoted
+    already)."""
     turns = analysed.transcript.turns
     found = [e for e in analysed.evidence if e.feature == feature and (not agent or turns[e.turn].role == "agent")
              and not (besides and _sentence(e, analysed) in besides)]
@@ -101,6 +103,9 @@ def _first(analysed: Analysed, feature: str, *, lowest: bool = False, highest: b
         return None
     if lowest:
         return min(found, key=lambda e: e.value)
+    if (highest or telling) and feature not in _FORMULAS and not feature.startswith(_SECONDS):
+        formulas = _formula_sentences(analysed)
+        found = [e for e in found if (e.turn, _sentence(e, analysed)) not in formulas] or found
     if highest:
         return max(found, key=lambda e: (e.value, _says_something(e, analysed)))
     if telling:
@@ -110,6 +115,14 @@ def _first(analysed: Analysed, feature: str, *, lowest: bool = False, highest: b
 
 def _says_something(e: Evidence, analysed: Analysed) -> bool:
     return len(_sentence(e, analysed).split()) >= _QUOTE_MIN_WORDS
+
+
+_FORMULAS = ("structure.greeting", "structure.farewell")  # a hello or a sign-off says nothing of a skill
+
+
+def _formula_sentences(analysed: Analysed) -> frozenset[tuple[int, str]]:
+    """(turn, sentence) of each greeting and farewell."""
+    return frozenset((e.turn, _sentence(e, analysed)) for e in analysed.evidence if e.feature in _FORMULAS)
 
 
 def _strength(skill: str, analysed: Analysed, rubric: Rubric, quoted: frozenset[str] = frozenset()) -> Note | None:

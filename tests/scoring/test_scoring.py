@@ -62,6 +62,10 @@ def test_shipped_rubric_covers_every_skill():
          "skills.empathy.signals[0]: missing key 'weight'"),
         (lambda d: d["skills"]["empathy"]["requires"].append("moon"), "unknown condition 'moon'"),
         (lambda d: d["skills"]["empathy"]["signals"][0].__setitem__("target", 0), "target: must not be 0"),
+        (lambda d: d["skills"]["empathy"]["signals"][0].__setitem__("cites", ["tone.customer_emotion"]),
+         "skills.empathy.signals[0].cites: only a 'missing' signal cites evidence"),
+        (lambda d: next(s for s in d["skills"]["empathy"]["signals"] if s.get("missing")).__setitem__("cites", "x"),
+         "cites: expected a list of feature names"),
         (lambda d: d["flags"]["TC101"].__setitem__("severity", "urgent"), "flags.TC101.severity"),
         (lambda d: d["flags"]["TC109"].__setitem__("threshold", ""), "flags.TC109.threshold: expected a finite number"),
         (lambda d: d["flags"]["TC107"].__setitem__("threshold", 600), "flags.TC107.threshold: expected an object"),
@@ -218,6 +222,18 @@ def test_missing_empathy_quotes_the_problem_as_first_told_not_later_good_news(co
     assert "The lock shows jammed" in note.text and "no jammed message" not in note.text
 
 
+def test_missing_empathy_links_the_customers_words_that_called_for_it(coach):
+    report = coach.analyze(chat(("customer", "My parcel says delivered but I never got it. How am I supposed to "
+                                             "contact the driver?"),
+                                ("agent", "You need to contact the driver.")))
+    features = {e.id: e.feature for e in report.evidence}
+    empathy = report.skills["empathy"]
+    assert empathy.score is not None and empathy.score < 35
+    assert [features[i] for i in empathy.evidence] == ["tone.customer_emotion"]
+    (flag,) = [f for f in report.flags if f.code == "TC110"]
+    assert flag.evidence == empathy.evidence
+
+
 def test_a_skills_evidence_lists_what_cost_points_first(coach):
     report = coach.analyze(chat(("customer", "I was charged for a renewal I didn't expect. Can I get a refund?"),
                                 ("agent", "Renewals are charged 7 days after the reminder. There's nothing I can do."),
@@ -296,6 +312,15 @@ def test_strengths_quote_sentences_that_say_something_and_not_the_same_one_twice
     quotes = [n.text[n.text.index("\u201c"):] for n in strengths]
     assert not [q for q in quotes if q.startswith("\u201cHere's the fix")]  # a heading, not what was said
     assert len(set(quotes)) == len(quotes)
+
+
+def test_a_warmth_strength_quotes_no_sign_off(coach):
+    report = coach.analyze(chat(
+        ("customer", "Our invoice charges us for 25 seats but we have 12. Please refund the difference."),
+        ("agent", "Dear Alison,\n\nYou are right: your seat change should have applied to the invoice. I have "
+                  "refunded the difference to your card.\n\nBest regards,\nPriya Shah")))
+    (warmth,) = [n.text for n in report.notes if n.skill == "positive_attitude"]  # warm words are no warmth
+    assert "You are right" in warmth and "Best regards" not in warmth
 
 
 def test_a_wait_note_quotes_the_longest_wait(coach):

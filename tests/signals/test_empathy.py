@@ -117,6 +117,7 @@ def test_interpretation_positives(agent, text, expected):
     ("I also have the Cambridge Belfry, which is cheap.", []),  # another option
     ("Yes, I also found Dr. Hunt, who's an ophthalmologist.", []),
     ("I will be happy to cancel that if you need me too.", []),  # "to" mistyped
+    ("I have also corrected the seat count on your account.", []),
     ("I've also been through a broken boiler in winter.", ["I've also"]),  # a shared experience
     ("I also have a similar problem with my phone.", ["I also"]),
 ])
@@ -175,6 +176,8 @@ def test_exploration_positives(agent, text, expected):
     "I wonder where it went.",
     "What's happening is the line to your home is re-syncing.",  # a statement that opens like a question
     "What I can do is send you a new one",
+    "Before we go any further, did you know you can get 50% off if you stay?",  # a sales pitch
+    "Have you considered our Basic plan at £4.99?",
 ])
 def test_exploration_negatives(agent, text):
     assert agent(text, "empathy.exploration") == []
@@ -312,6 +315,10 @@ def test_a_customer_ignored_is_upset(analyze, customer):
     ("Thank you so much, you are the best!!", False),
     ("Your support is useless!!", True),
     ("Raw meat!!!! It does not say unwrapped raw meat!!!", True),
+    ("Why has my order not been emailed yet???", True),
+    ("Do you ship to Canada??", False),  # eager, not upset
+    ("How am I supposed to contact the driver? You're the courier.", True),
+    ("It is Monday and I have heard nothing since your email of Tuesday.", True),
 ])
 def test_exclamations_are_upset_only_when_not_glad(analyze, customer, upset):
     found = rules(analyze, ("customer", customer), ("agent", "Thanks for letting me know."),

@@ -188,6 +188,11 @@ def test_reask_later_in_the_conversation(hits):
     ("Like I said before, it does not turn on.", ["Like I said"]),
     ("Are you even reading my messages? I said I already restarted it.", ["I said I already"]),
     ("I've already tried that, twice.", ["I've already tried"]),
+    ("Please just cancel it. This is the third time I'm asking.", ["third time I'm asking"]),
+    ("This is the 2nd time I have requested a refund.", ["2nd time I have requested"]),
+    ("Are you even listening to me? CANCEL IT.", ["Are you even listening"]),
+    ("You're not listening, I want a refund.", ["You're not listening"]),
+    ("It was the third time I flew with you this year.", []),  # no asking again
 ])
 def test_repeat_markers(hits, text, expected):
     turns = (("agent", "Hello, how can I help?"), ("customer", text))
@@ -342,3 +347,9 @@ def test_long_hostile_input_is_fast(analyze):
     start = time.perf_counter()
     analyze(("customer", text + "?"), ("agent", text))
     assert time.perf_counter() - start < 10
+
+
+def test_are_you_even_listening_is_no_question_to_answer(hits):
+    turns = (("customer", "I want to cancel."), ("agent", "Have you seen our Basic plan?"),
+             ("customer", "Are you even listening to me? Cancel it."), ("agent", "Okay, I'll process that."))
+    assert found(hits, *turns, feature="listening.unanswered_question") == []

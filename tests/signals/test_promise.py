@@ -74,6 +74,8 @@ def _dues(hits, text):
     ("Let me check that for you.", "promise.immediate", "Let me check that for you"),
     ("I'll pull up your account right now.", "promise.immediate", "I'll pull up your account right now"),
     ("I'll be with you in a moment.", "promise.immediate", "I'll be with you in a moment"),
+    ("I'll take you through it, there's no rush at all.", "promise.immediate", "I'll take you through it"),
+    ("I'll walk you through the settings.", "promise.immediate", "I'll walk you through the settings"),
 ])
 def test_commitments(hits, text, feature, matched):
     assert (feature, matched) in _commitments(hits, text)

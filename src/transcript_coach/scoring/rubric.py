@@ -4,7 +4,8 @@ For each skill the rubric gives the conditions under which it can be judged, a b
 on. A signal contributes ``weight x clamp(value / target, -1, 1)`` where ``value`` is a feature from
 ``features.vectorize`` (a count, or a ``.mean``/``.min``/``.max``), optionally per agent turn; a ``missing`` signal
 contributes its weight when the feature did not fire at all (an expected behaviour that did not happen), optionally
-only ``when`` a condition holds. The score is the base plus the contributions, clamped to 0-100; the reason lists
+only ``when`` a condition holds, and links the evidence of the features it ``cites`` (what called for it: the
+customer's problem or feelings, for missing empathy). The score is the base plus the contributions, clamped to 0-100; the reason lists
 every contribution, and the evidence behind it is linked by id. A skill that cannot be judged scores ``null`` with
 the condition's reason; one where nothing relevant fired scores ``null`` as "no evidence".
 """
@@ -39,6 +40,7 @@ class Signal:
     per_turn: bool = False
     missing: bool = False
     when: str | None = None
+    cites: tuple[str, ...] = ()  # of a missing signal: the features of the evidence that called for it
 
     @property
     def base_feature(self) -> str:
@@ -178,6 +180,11 @@ def parse_skill(skill: str, spec: Any, where: str) -> SkillRubric:
         target = float(_need(raw, "target", (int, float), at)) if "target" in raw else 1.0
         if target == 0:
             raise DataFileError(f"{at}.target: must not be 0")
+        cites = raw.get("cites", [])
+        if not isinstance(cites, list) or not all(isinstance(c, str) for c in cites):
+            raise DataFileError(f"{at}.cites: expected a list of feature names")
+        if cites and not raw.get("missing", False):
+            raise DataFileError(f"{at}.cites: only a 'missing' signal cites evidence (a found one links its own)")
         signals.append(Signal(
             feature=feature,
             weight=float(_need(raw, "weight", (int, float), at)),
@@ -186,6 +193,7 @@ def parse_skill(skill: str, spec: Any, where: str) -> SkillRubric:
             per_turn=bool(raw.get("per_turn", False)),
             missing=bool(raw.get("missing", False)),
             when=when,
+            cites=tuple(cites),
         ))
     notes = spec.get("notes", {})
     if not isinstance(notes, Mapping) or not all(isinstance(v, str) for v in notes.values()):
@@ -248,10 +256,13 @@ def score_skill(rubric: SkillRubric, analysed: Analysed) -> SkillScore:
                           reason="no evidence either way in this conversation")
     score = max(0.0, min(100.0, rubric.base + sum(p.points for p in parts)))
     points = {p.signal.base_feature: p.points for p in parts if not p.signal.missing}
+    observations = sum(1 for e in analysed.evidence if e.feature in points) + sum(1 for p in parts if p.signal.missing)
+    for part in parts:  # the customer's words that called for what is missing cost what it costs
+        for feature in part.signal.cites if part.signal.missing else ():
+            points[feature] = min(points.get(feature, 0.0), part.points)
     # what cost the most points first (a flag or a reviewer reads the start), then the rest in the order said
     evidence = tuple(e.id for e in sorted((e for e in analysed.evidence if e.feature in points),
                                           key=lambda e: min(0.0, points[e.feature])))
-    observations = len(evidence) + sum(1 for p in parts if p.signal.missing)
     confidence = round(1 - math.exp(-observations / 3), 2)
     reason = f"base {rubric.base:g}; " + "; ".join(_describe(p) for p in parts) + f" = {score:.0f}"
     return SkillScore(score=round(score, 1), confidence=confidence, reason=reason, evidence=evidence)
