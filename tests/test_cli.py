@@ -495,6 +495,25 @@ def test_a_memory_limit_too_small_to_load_the_language_tables_is_named_without_a
     assert failed, "no limit made the run fail: the test no longer exercises a failure"
 
 
+def test_out_of_memory_even_for_the_message_still_says_so_without_a_traceback(monkeypatch, capfd):
+    """Memory may be too short even to make the message (seen under ulimit -v at 240 MB): it is written as made at
+    import."""
+    import click
+
+    from transcript_coach import cli as cli_module
+
+    def no_memory(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(cli_module, "cli", no_memory)
+    monkeypatch.setattr(click, "echo", no_memory)
+    with pytest.raises(SystemExit) as exited:
+        cli_module.main()
+    assert exited.value.code == cli_module.EXIT_SOME_FAILED
+    err = capfd.readouterr().err
+    assert err.startswith("Error: out of memory") and "Traceback" not in err
+
+
 @pytest.mark.skipif(os.name != "posix", reason="a limit on a process's address space (ulimit -v) is a POSIX feature")
 def test_under_a_limit_large_enough_to_load_a_bug_keeps_its_traceback(tmp_path):
     """A limit on address space as a cluster sets one (gigabytes) is not why a run fails: an unexpected error there is

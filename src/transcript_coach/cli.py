@@ -787,6 +787,8 @@ _YOUNG_COLLECTION_ALLOCATIONS = 10_000
 
 _MEMORY_NEEDED = ("transcript-coach needs about 300 MB for its language tables (and, as address space, about twice "
                   "that), and more for each worker process (--jobs); give it more memory, or use --jobs 1")
+# written as it is when even the message cannot be made: made now, while there is memory
+_OUT_OF_MEMORY = f"Error: out of memory: {_MEMORY_NEEDED}\n".encode()
 
 
 def _address_space_limit() -> int | None:
@@ -824,7 +826,11 @@ def main() -> None:
     # Told out of the handler, once what the failure held (its frames, what they had built) is let go: memory may be
     # too short even to write the message and exit before
     gc.collect()
-    click.echo(f"Error: {_memory_problem(failure)}", err=True)
+    try:
+        click.echo(f"Error: {_memory_problem(failure)}", err=True)
+    except MemoryError:
+        with contextlib.suppress(OSError):
+            os.write(2, _OUT_OF_MEMORY)
     sys.exit(EXIT_SOME_FAILED)
 
 
