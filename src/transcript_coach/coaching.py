@@ -28,6 +28,9 @@ _FIRST_TO_SECOND = {
 }
 _I_VERB = re.compile(r"\b[Ii] (am|was)\b")
 _GENERIC_NAMES = frozenset({"customer", "caller", "user", "client", "visitor", "guest", "member", "contact"})
+# a hello or filler before the customer's problem ("Hi, some websites won't load"): not part of the issue
+_OPENER = re.compile(r"^(?:(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening)|ok|okay|so|well|um|erm)"
+                     r"(?: there)?\b[,!.]*\s+)+", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z']+|[^A-Za-z']+")
 
 Plain = Callable[[str], str | None]
@@ -243,7 +246,7 @@ class _Values(dict):
         trouble = _customer_trouble(self.analysed, problem_first=True)
         if trouble is None:
             raise KeyError("issue")
-        words = " ".join(_sentence(trouble, self.analysed).split()).rstrip(".!?")
+        words = _OPENER.sub("", " ".join(_sentence(trouble, self.analysed).split())).rstrip(".!?")
         if len(words.split()) > 14:
             words = " ".join(words.split()[:14]) + "…"
         words = _I_VERB.sub(lambda m: "you " + ("are" if m.group(1) == "am" else "were"), words)

@@ -234,6 +234,18 @@ def test_missing_empathy_links_the_customers_words_that_called_for_it(coach):
     assert flag.evidence == empathy.evidence
 
 
+def test_a_customer_lost_in_jargon_costs_clear_communication_and_a_simpler_way_is_adaptability(coach):
+    plain = chat(("customer", "Hi, some websites won't load."), ("agent", "Please flush your DNS cache."),
+                 ("customer", "Ok, done."), ("agent", "Great."))
+    lost = chat(("customer", "Hi, some websites won't load."), ("agent", "Please flush your DNS cache."),
+                ("customer", "Sorry, I don't understand any of that."),
+                ("agent", "No worries, let's do it a simpler way: switch the router off and on again."))
+    assert score(coach, lost, "clear_communication") < score(coach, plain, "clear_communication")
+    assert score(coach, plain, "adaptability") is None and score(coach, lost, "adaptability") > 55
+    (note,) = [n for n in coach.analyze(lost).notes if n.skill == "empathy"]
+    assert "I'm sorry some websites won't load" in note.suggestion  # the customer's "Hi," is not the problem
+
+
 def test_a_skills_evidence_lists_what_cost_points_first(coach):
     report = coach.analyze(chat(("customer", "I was charged for a renewal I didn't expect. Can I get a refund?"),
                                 ("agent", "Renewals are charged 7 days after the reminder. There's nothing I can do."),

@@ -420,3 +420,32 @@ def test_word_frequencies_are_the_table_wordfreq_reads(coach):
 
     wordfreq.word_frequency("kettle", "en")
     assert coach.resources.word_frequencies()._freq is wordfreq.get_frequency_dict("en", "best")
+
+
+# --- the customer saying they did not follow --------------------------------------------------------------------
+
+def _confused(hits, customer, agent="Please flush your DNS cache and renew the DHCP lease."):
+    found = hits(("customer", "Some websites won't load."), ("agent", agent), ("customer", customer),
+                 family="jargon")
+    return [t for f, t, turn in found if f == "jargon.customer_confused"]
+
+
+@pytest.mark.parametrize("customer, said", [
+    ("Sorry, I don't understand any of that. What's a DNS?", ["I don't understand", "What's a DNS?"]),
+    ("I don't know what an elevated command prompt is. I'm not very technical.",
+     ["don't know what an elevated command prompt is", "I'm not very technical"]),
+    ("What do you mean by lease?", ["What do you mean by"]),
+    ("You've lost me, sorry.", ["You've lost me"]),
+    ("Ok, done. Websites load now.", []),
+    ("I don't understand why it stopped working.", []),  # the problem, not the wording
+    ("Please let me know what the entrance fee is.", []),
+    ("You've lost me as a customer.", []),
+])
+def test_customer_confused(hits, customer, said):
+    assert _confused(hits, customer) == said
+
+
+def test_confusion_before_any_reply_is_the_problem_not_the_agents_wording(hits):
+    found = hits(("customer", "I don't understand this bill at all."), ("agent", "Let me explain it."),
+                 family="jargon")
+    assert [f for f, _, _ in found if f == "jargon.customer_confused"] == []

@@ -76,6 +76,8 @@ def _dues(hits, text):
     ("I'll be with you in a moment.", "promise.immediate", "I'll be with you in a moment"),
     ("I'll take you through it, there's no rush at all.", "promise.immediate", "I'll take you through it"),
     ("I'll walk you through the settings.", "promise.immediate", "I'll walk you through the settings"),
+    ("That's billing, I'll put you through to them.", "promise.immediate", "I'll put you through to them"),
+    ("Home moves aren't my department. I'll transfer you.", "promise.immediate", "I'll transfer you"),
 ])
 def test_commitments(hits, text, feature, matched):
     assert (feature, matched) in _commitments(hits, text)

@@ -170,6 +170,8 @@ def test_a_reminder_is_not_giving_up(hits):
     ("Which would suit you best?", ["Which would suit you"]),
     ("I can pause it instead of cancelling, if you like.", ["instead of cancelling"]),
     ("I can't change the date.", []),
+    ("No worries, let's do it a simpler way.", ["a simpler way"]),
+    ("Let me put it more simply: switch the router off and on.", ["Let me put it more simply"]),
 ])
 def test_alternatives(hits, text, offered):
     assert _agent(hits, text, "resolution.alternative") == offered
@@ -396,6 +398,9 @@ def test_warm_handoff(hits, text, handoff):
 @pytest.mark.parametrize("text, transfer", [
     ("That's not my department.", "not my department"),
     ("You'll have to call the other number and explain it again.", "You'll have to call"),
+    ("Not sure. You need to contact the driver.", "You need to contact the"),
+    ("That's billing, I'll put you through to them.", "That's billing"),
+    ("You can return it to the shop you bought it from.", "return it to the shop you"),
 ])
 def test_cold_transfer(hits, text, transfer):
     assert _agent(hits, text, "resolution.cold_transfer")[:1] == [transfer]
@@ -404,6 +409,7 @@ def test_cold_transfer(hits, text, transfer):
 @pytest.mark.parametrize("text", [
     "I've passed on everything, so you won't need to explain it again.",
     "You don't have to start over, my colleague has your notes.",
+    "You're all set. If you need to contact the driver, you can call 07073603005.",  # for later, if needed
 ])
 def test_no_cold_transfer_when_it_is_ruled_out(hits, text):
     assert _agent(hits, text, "resolution.cold_transfer") == []

@@ -26,6 +26,10 @@ def _agent(hits, text, feature):
     ("Like I said, it's the annual plan. Not sure what's unclear.", ["Not sure what's unclear"]),
     ("Thanks for your message, the parcel is on its way.", []),
     ("I mentioned it to the courier this morning.", []),
+    ("Well, obviously it won't work if the socket is switched off.", ["Well, obviously"]),
+    ("Whatever. You can return it to the shop.", ["Whatever."]),
+    ("Whatever works best for you.", []),
+    ("It's just a formality, nothing to worry about.", []),
 ])
 def test_dismissive(hits, text, found):
     assert _agent(hits, text, "tone.dismissive") == found
@@ -38,6 +42,8 @@ def test_dismissive(hits, text, found):
     ("Your English is very clear, no need to apologise.", []),  # reassurance after the customer apologised
     ("No need to apologize for your English!", []),
     ("Your English is not very good, so keep it short.", ["Your English"]),
+    ("Your English is very good by the way, where are you from originally?", ["where are you from originally"]),
+    ("Wow that's a mouthful haha. Can you spell it?", ["that's a mouthful"]),
 ])
 def test_insensitive(hits, text, found):
     assert _agent(hits, text, "tone.insensitive") == found

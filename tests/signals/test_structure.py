@@ -171,6 +171,30 @@ def test_a_generic_salutation_when_the_name_is_known(analyze, speaker, text, fou
     assert [e.text for e in report.evidence if e.feature == "structure.generic_address"] == found
 
 
+@pytest.mark.parametrize("asked, later, found", [
+    ("Please use my full name, Oluwaseun.", "Sure Olu. Done, Morenike is on the booking.", ["Olu"]),
+    ("It's Tomasz, not Tom.", "Thanks Tom, let me check.", ["Tom"]),
+    ("It's Tomasz. It's spelled right there on the account.", "Okay Tom.", ["Tom"]),
+    ("Call me Christopher, please.", "Thanks, Chris. And thanks, Christopher.", ["Chris"]),
+    ("Please use my full name, Oluwaseun.", "Sure, Oluwaseun. Done.", []),  # as asked
+    ("My order is late.", "Sure Olu, let me check.", []),  # no name asked for
+])
+def test_a_name_shortened_after_the_customer_asked_for_it_in_full(analyze, asked, later, found):
+    report = analyze({"role": "customer", "speaker": "Oluwaseun Adebayo", "text": "Hi, I need to add a name."},
+                     {"role": "agent", "text": "Hi! What's the name?"},
+                     {"role": "customer", "speaker": "Oluwaseun Adebayo", "text": asked},
+                     {"role": "agent", "text": later})
+    assert [e.text for e in report.evidence if e.feature == "structure.name_shortened"] == found
+
+
+def test_a_shortened_name_before_the_customer_asked_is_not_counted(analyze):
+    report = analyze({"role": "customer", "speaker": "Oluwaseun Adebayo", "text": "Hi."},
+                     {"role": "agent", "text": "Hi Olu!"},
+                     {"role": "customer", "text": "Please use my full name, Oluwaseun."},
+                     {"role": "agent", "text": "Of course, Oluwaseun."})
+    assert [e.text for e in report.evidence if e.feature == "structure.name_shortened"] == []
+
+
 def test_names_that_are_common_words_need_capitals_and_not_sentence_start(analyze):
     report = analyze({"role": "customer", "speaker": "Will Turner", "text": "hi"},
                      {"role": "agent", "text": "Will you check your email? I will. Thanks, Will."})

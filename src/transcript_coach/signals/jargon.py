@@ -13,6 +13,9 @@ Features (evidence on the term itself, once per term per conversation, at its fi
 - ``jargon.explained``: the agent used such a term and explained it (a parenthesis, "which means", "that's", its
   expansion given earlier: "the Power Supply Unit ... the PSU"); rule ``explained:<how>``. A strength, not a
   fault.
+- ``jargon.customer_confused``: the customer saying, after an agent's reply, that they did not follow it ("Sorry, I
+  don't understand any of that", "What's a DNS?", "I'm not very technical"; entries of kind ``customer.confused`` in
+  ``data/lexicons/customer.json``); rule ``lexicon:customer#<entry>``. On the customer's words, whatever the term.
 
 Not jargon: a term the customer used in an earlier turn (same lower-case form or lemma); numbers, URLs, e-mail
 addresses, handles, codes with digits, words with apostrophes, short words, proper names (capitalised inside a
@@ -43,10 +46,11 @@ from transcript_coach.ingest.decoding import Lines
 from transcript_coach.ingest.records import header_delimiter
 from transcript_coach.nlp import TranscriptDocs, doc_sentences, span_text, without_capitals_words
 from transcript_coach.redact import placeholder_tokens
-from transcript_coach.signals import Hit, extractor
+from transcript_coach.signals import Hit, extractor, span_hit
 from transcript_coach.signals.resources import WARMERS, Resources, WordFrequencies
 
 FAMILY = "jargon"
+CONFUSED = "customer.confused"  # the kind of customer.json entry that says the customer did not follow
 GLOSSARY_FILE = "glossary.json"
 
 # 2-6 characters: capitals with at most one digit at either end (2FA, MP3), optionally a plural "s" (RMAs).
@@ -603,14 +607,20 @@ def jargon(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
     said: set[str] = set()  # what the customer has said so far (words, lemmas, glossary keys)
     unread: list[Doc] = []  # customer turns not yet added to ``said`` (read only when a candidate needs them)
     decided: set[str] = set()
+    replied = False  # an agent has spoken: what the customer then does not follow is the agent's wording
     for i, (turn, doc) in enumerate(zip(turns, docs.docs, strict=True)):
         if turn.internal:
             continue
         if turn.role == "customer":
             unread.append(doc)
+            if replied:
+                for m in res.lexicon("customer").matches(doc):
+                    if m.entry.feature == CONFUSED:
+                        yield span_hit("jargon.customer_confused", i, m.span, f"lexicon:customer#{m.entry.id}")
             continue
         if turn.role != "agent":
             continue
+        replied = True
         for cand in candidates(res, doc, names=names):
             if cand.key in decided:
                 continue

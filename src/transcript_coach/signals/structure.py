@@ -20,6 +20,9 @@
 - ``structure.farewell``: "have a great day", "take care", "goodbye", "kind regards".
 - ``structure.generic_address``: a salutation to nobody in particular ("Dear Customer", "Dear Sir or Madam") in an
   agent turn when the customer's name is already known.
+- ``structure.name_shortened``: the agent calling the customer by a shortened form of the name they asked to be
+  called ("Please use my full name, Oluwaseun" / "call me Tomasz" / "It's Tomasz, not Tom", then "Sure, Olu"): one
+  hit per use after the request, on the short form.
 
 ``name_introduced_agents`` then names an agent whose speaker label names nobody ("Agent", "Rep", "SPEAKER_00",
 "Speaker 1", an e-mail address) after their introduction ("my name is Priti", "this is Ravi"): every turn of that
@@ -117,8 +120,12 @@ def structure(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
             for name in _speaker_names(turn.speaker, generic):
                 known_from.setdefault(name, (-1, "name:speaker"))
     agent_names = {n for t in transcript.turns if t.role == "agent" for n in _speaker_names(t.speaker, generic)}
+    asked_for: dict[str, int] = {}  # a name the customer asked to be called -> the turn they asked in
     for turn, doc in docs.turns(role="customer"):
         for match in lexicon.matches(doc):
+            if match.entry.id == "name.asked_for":
+                name = next(t for t in reversed(match.span) if t.is_title and t.is_alpha)
+                asked_for.setdefault(name.text, turn.index)
             if match.entry.id in ("intro.my_name", "intro.this_is", "intro.i_am"):
                 name = _introduced_name(match, doc, [], followers, not_names)
                 if name is not None and name.lower_ not in agent_names:
@@ -128,6 +135,7 @@ def structure(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
             known_from.setdefault(signed, (turn.index, "name:signed"))
     first_agent = True
     for turn, doc in docs.turns(role="agent"):
+        yield from _shortened(turn.index, doc, asked_for)
         own = _speaker_names(turn.speaker, generic)
         intro_spans: list[Span] = []
         opening = {s.start for s in doc_sentences(doc)[:greeting_sentences]} if first_agent else set()
@@ -171,6 +179,18 @@ def structure(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
             if span is not None and not any(s.start <= span.start < s.end for s in intro_spans):
                 yield span_hit("structure.name_use", turn.index, span, "name:redacted")
         first_agent = False
+
+
+def _shortened(turn: int, doc: Doc, asked_for: dict[str, int]) -> Iterator[Hit]:
+    """Each use of a shortened form ("Olu", "Tom") of a name the customer asked to be called, after they asked."""
+    names = [name for name, at in asked_for.items() if at < turn]
+    if not names:
+        return
+    for token in doc:
+        text = token.text
+        if (token.is_title and token.is_alpha and len(text) >= 2
+                and any(len(text) < len(name) and name.startswith(text) for name in names)):
+            yield span_hit("structure.name_shortened", turn, token, "name:shortened")
 
 
 def _signed_first_name(text: str, generic: frozenset[str], not_names: frozenset[str]) -> str | None:
