@@ -97,8 +97,8 @@ def _first(analysed: Analysed, feature: str, *, lowest: bool = False, highest: b
     whose sentence says something ("Here's the fix:" is a heading of what follows). ``telling``: the first whose
     sentence says something, whatever its value ("Thanks for waiting." after the slowest reply shows no pace).
     Neither quotes a greeting or a sign-off when there is something else ("Best regards, Priya Shah" is warm words,
-    not warmth), except of a wait (a reply's first words stand for it). ``agent``: the agent's evidence only; ``besides``: not evidence in these sentences (quoted
-    already)."""
+    not warmth), except of a wait (a reply's first words stand for it). ``agent``: the agent's evidence only;
+    ``besides``: not evidence in these sentences (quoted already)."""
     turns = analysed.transcript.turns
     found = [e for e in analysed.evidence if e.feature == feature and (not agent or turns[e.turn].role == "agent")
              and not (besides and _sentence(e, analysed) in besides)]
@@ -167,9 +167,16 @@ def _evidence_for(part: Contribution, analysed: Analysed) -> Evidence | None:
     if part.signal.missing:
         return _customer_trouble(analysed)
     if part.signal.feature.endswith((".mean", ".min")):  # a low average: quote the worst sentence, if clearly bad
-        worst = _first(analysed, part.signal.base_feature, lowest=True)
+        worst = _first(analysed, part.signal.base_feature, lowest=True, besides=_sympathy_sentences(analysed))
         return worst if worst is not None and worst.value <= CLEARLY_NEGATIVE else None
     return _first(analysed, part.signal.base_feature, highest=part.signal.base_feature.startswith(_SECONDS))
+
+
+def _sympathy_sentences(analysed: Analysed) -> frozenset[str]:
+    """Sentences with empathy in them ("I'm sorry, a leak through the ceiling is stressful"): they name the trouble,
+    so they read negative, and they are what the agent should say, not a tone to correct."""
+    return frozenset(_sentence(e, analysed) for e in analysed.evidence
+                     if e.feature.startswith("empathy.") and e.feature != "empathy.responsive")
 
 
 def _customer_trouble(analysed: Analysed, problem_first: bool = False) -> Evidence | None:

@@ -223,10 +223,11 @@ class ArraySentencizer:
 
     A sentence ends after a run of sentence-final characters (a token that is exactly one of them) at the first
     token that is neither punctuation nor one of them. Two changes. A blank line ends a sentence, as it ends a
-    paragraph ("Dear Alison,\n\nOur records show ..." is two sentences). And the number of a numbered list item ("1. Restart
-    the router", "Here's the fix: 1. In the app, ...") starts a sentence and its full stop ends none, where spaCy's
-    would cut "Here's the fix: 1." and "Restart the router\n2." apart. A list number is one or two digits followed
-    by a full stop and a space, at the start of the text or a line, after a colon or after a sentence's end."""
+    paragraph ("Dear Alison,\n\nOur records show ..." is two sentences). And the number of a numbered list item
+    ("1. Restart the router", "Here's the fix: 1. In the app, ...") starts a sentence and its full stop ends none, where
+    spaCy's would cut "Here's the fix: 1." and "Restart the router\n2." apart. A list number is one or two digits
+    followed by a full stop and a space, at the start of the text or a line, after a colon or after a sentence's
+    end."""
 
     def __init__(self, vocab, punct_chars: Iterable[str]) -> None:
         self.enders = frozenset(vocab.strings.add(c) for c in punct_chars)

@@ -335,6 +335,15 @@ def test_a_warmth_strength_quotes_no_sign_off(coach):
     assert "You are right" in warmth and "Best regards" not in warmth
 
 
+def test_a_warmth_note_does_not_quote_sympathy(coach):
+    report = coach.analyze(chat(
+        ("customer", "My flight was cancelled and I lost my hotel booking. I am furious."),
+        ("agent", "Oh no, that is a terrible, awful nightmare and a disaster, I am so sorry. The fare rules mean no "
+                  "refund is due."), ("customer", "ok")))
+    assert report.skills["positive_attitude"].score < 40
+    assert not [n for n in report.notes if "nightmare" in n.text]  # what to say, not a tone to correct
+
+
 def test_a_wait_note_quotes_the_longest_wait(coach):
     stamps = ["10:00", "10:03", "10:04", "10:20", "10:21", "10:24"]  # waits of 3 and 16 minutes before replies
     texts = [("customer", "My internet is down."), ("agent", "Hi, sorry about that. Let me check."),

@@ -319,6 +319,8 @@ def test_a_customer_ignored_is_upset(analyze, customer):
     ("Do you ship to Canada??", False),  # eager, not upset
     ("How am I supposed to contact the driver? You're the courier.", True),
     ("It is Monday and I have heard nothing since your email of Tuesday.", True),
+    ("Nobody called this morning. The ceiling is bulging now.", True),
+    ("Still nothing. This is the second day.", True),
 ])
 def test_exclamations_are_upset_only_when_not_glad(analyze, customer, upset):
     found = rules(analyze, ("customer", customer), ("agent", "Thanks for letting me know."),

@@ -449,3 +449,10 @@ def test_confusion_before_any_reply_is_the_problem_not_the_agents_wording(hits):
     found = hits(("customer", "I don't understand this bill at all."), ("agent", "Let me explain it."),
                  family="jargon")
     assert [f for f, _, _ in found if f == "jargon.customer_confused"] == []
+
+
+def test_the_letters_of_a_reference_are_no_acronym(hits):
+    found = hits(("customer", "My book arrived torn."),
+                 ("agent", "Could you tell me your order number? It starts with PW."), ("customer", "PW-208844"),
+                 family="jargon")
+    assert [t for f, t, _ in found if f == "jargon.acronym"] == []

@@ -353,3 +353,10 @@ def test_are_you_even_listening_is_no_question_to_answer(hits):
     turns = (("customer", "I want to cancel."), ("agent", "Have you seen our Basic plan?"),
              ("customer", "Are you even listening to me? Cancel it."), ("agent", "Okay, I'll process that."))
     assert found(hits, *turns, feature="listening.unanswered_question") == []
+
+
+def test_an_instruction_answers_what_to_do(hits):
+    turns = (("customer", "The cover arrived torn."), ("agent", "I've sent a new copy."),
+             ("customer", "That's amazing, thank you! What do I do with the torn one?"),
+             ("agent", "Please keep it, there's no need to send it back."))
+    assert found(hits, *turns, feature="listening.unanswered_question") == []

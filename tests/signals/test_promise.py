@@ -74,6 +74,8 @@ def _dues(hits, text):
     ("Let me check that for you.", "promise.immediate", "Let me check that for you"),
     ("I'll pull up your account right now.", "promise.immediate", "I'll pull up your account right now"),
     ("I'll be with you in a moment.", "promise.immediate", "I'll be with you in a moment"),
+    ("I've opened claim HG-55120 and an emergency plumber will call you back tomorrow by 10am.", "promise.specific",
+     "an emergency plumber will call you back tomorrow by 10am"),  # a third party the agent arranged
     ("I'll take you through it, there's no rush at all.", "promise.immediate", "I'll take you through it"),
     ("I'll walk you through the settings.", "promise.immediate", "I'll walk you through the settings"),
     ("That's billing, I'll put you through to them.", "promise.immediate", "I'll put you through to them"),

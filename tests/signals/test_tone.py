@@ -68,6 +68,10 @@ CORRECTIONS = [
     ("agent", "I understand your frustration.", "negative", "neutral"),
     ("agent", "I'm really sorry your parcel has gone missing.", "negative", "neutral"),
     ("agent", "I can hear how frustrating this is.", "negative", "neutral"),
+    ("agent", "I'm sorry, a leak through the ceiling is stressful.", "negative", "neutral"),  # sympathy
+    ("agent", "That's so disappointing for a birthday present.", "negative", "neutral"),
+    ("agent", "An emergency plumber will call you back tomorrow.", "negative", "neutral"),  # the facts
+    ("agent", "The payment failed because the card was blocked.", "negative", "neutral"),
     ("customer", "Sorry for the trouble, thanks for checking.", "neutral", "positive"),
     ("customer", "I need to cancel my order.", "negative", "neutral"),
     # already right before the correction, and must stay right
@@ -82,6 +86,7 @@ CORRECTIONS = [
     ("customer", "I have a problem with my order.", "negative", "negative"),
     ("customer", "This is so frustrating.", "negative", "negative"),
     ("customer", "This is terrible, the parcel is damaged!", "negative", "negative"),
+    ("customer", "The pipe has a leak and it is stressful.", "negative", "negative"),
 ]
 
 
@@ -440,3 +445,13 @@ def test_extraction_is_fast_per_turn(coach):
     started = time.perf_counter()
     extract(docs, coach.resources, ["tone"])
     assert (time.perf_counter() - started) / 400 < 0.002  # ~0.2 ms per turn measured; generous for slow machines
+
+
+@pytest.mark.parametrize("customer, sarcastic", [
+    ("Oh great, another estimated bill. Brilliant.", True),
+    ("Sure, because the last three readings I sent clearly worked so well.", True),
+    ("Oh great, that worked. Brilliant, thank you!", False),
+])
+def test_praise_in_a_sarcastic_customer_turn_reads_negative(evidence, customer, sarcastic):
+    scores = values(evidence(("customer", customer), ("agent", "I'm sorry about that.")), "tone.customer_sentiment")
+    assert scores and (max(scores) <= 0) is sarcastic

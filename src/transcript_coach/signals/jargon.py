@@ -639,9 +639,13 @@ def jargon(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
                 yield Hit(cand.feature, i, span.start_char, span.end_char, cand.rule, cand.value)
 
 
+_REFERENCE_PREFIX = re.compile(r"\b([A-Z]{2,6})-?(?=\d{3})")  # "PW-208844", "HG55120": the letters
+
+
 class _Names:
-    """Lower-case words that are names in this conversation (built on first use): speakers' names, and words written
-    capitalised inside a sentence in any customer-facing turn ("... thanks Priya", "my Kindle")."""
+    """Lower-case words that are names in this conversation (built on first use): speakers' names, words written
+    capitalised inside a sentence in any customer-facing turn ("... thanks Priya", "my Kindle"), and the letters that
+    start a reference anywhere in it ("PW" of "PW-208844": "It starts with PW" names the kind of reference)."""
 
     def __init__(self, docs: TranscriptDocs):
         self._docs = docs
@@ -657,6 +661,7 @@ class _Names:
         for turn in self._docs.transcript.turns:
             if turn.speaker:
                 names.update(w.casefold() for w in re.findall(r"[^\W\d_]{2,}", turn.speaker))
+            names.update(prefix.casefold() for prefix in _REFERENCE_PREFIX.findall(turn.text))
         for _, doc in self._docs.turns():
             if len(doc) < 2:
                 continue

@@ -7,8 +7,10 @@ Features (evidence = the sentence for sentence-level scores, the exact words oth
   (``sentiment``): word valences overriding VADER's lexicon ("kindly", "cancel", ...; agent speech also "problem",
   "complaint", ...) and phrases rewritten to a placeholder word of the given valence before scoring ("sorry for the
   wait" -> neutral, "no need to worry" -> positive). The participants' names are no words here ("Hi Rob", "Thanks,
-  Grace": VADER would read "rob" and "grace"). Sentences are cut at ``sentiment_max_chars`` and keep at most
-  ``sentiment_max_emoji`` emoji, because vaderSentiment 3.3.x is quadratic in the number of emoji.
+  Grace": VADER would read "rob" and "grace"). In a customer turn with sarcasm in it (``emotion.sarcasm`` of
+  ``customer.json``: "Oh great, another estimated bill. Brilliant.") a positive score counts as negative. Sentences
+  are cut at ``sentiment_max_chars`` and keep at most ``sentiment_max_emoji`` emoji, because vaderSentiment 3.3.x
+  is quadratic in the number of emoji.
 - ``tone.politeness``: each agent sentence scored by the shipped politeness model (``politeness.py``), in [-1, 1].
 - ``tone.polite_please|gratitude|hedge|greeting|apology|deference|indirect_request``: politeness strategies in agent
   speech; and their opposites ``tone.imperative`` ("you need to"), ``tone.blame`` ("you should have checked"),
@@ -46,6 +48,7 @@ from transcript_coach.signals import Hit, extractor, span_hit
 from transcript_coach.signals.resources import Resources
 
 FAMILY = "tone"
+SARCASM = "emotion.sarcasm"  # the customer.json entry whose match turns a customer turn's praise negative
 APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 _PHRASE_CHARS = re.compile(r"[a-z0-9' \-]+")
 _NAME_PARTS = re.compile(r"[^\W\d_]{2,}")
@@ -254,7 +257,7 @@ class Shouting:
 class ToneKit:
     """Everything the tone extractor needs, built once per process: use ``tone_kit(res)``."""
 
-    def __init__(self, res: Resources, lexicon: Lexicon):
+    def __init__(self, res: Resources, lexicon: Lexicon, customer_cues: Lexicon):
         from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
         document = load_json("lexicons/tone.json")
@@ -296,6 +299,7 @@ class ToneKit:
         self.customer_features: dict[str, str] = dict(setting("customer_features"))
         entries = [e for e in document["entries"] if e.get("feature") in self.customer_features]
         self.customer_lexicon = Lexicon(f"{where}#customer", {"entries": entries}, res.nlp) if entries else None
+        self.customer_cues = customer_cues
         self.trajectory_turns = int(setting("trajectory_turns"))
         things = setting("cannot_of_a_thing")
         self.thing_entries = frozenset(things["entries"])
@@ -371,6 +375,7 @@ class ToneKit:
         for match in self.customer_lexicon.matches(doc) if self.customer_lexicon else ():
             feature = self.customer_features[match.entry.feature]
             yield span_hit(feature, index, match.span, f"lexicon:tone#{match.entry.id}", match.entry.value)
+        sarcastic = any(m.entry.id == SARCASM for m in self.customer_cues.matches(doc))
         for span in sentences(doc):
             shout = self.shouting.find(span)
             if shout:
@@ -379,6 +384,8 @@ class ToneKit:
             if not self.customer_sentiment.has_content(span):
                 continue
             value = round(self.customer_sentiment.score(_unnamed(span_text(span), names)), 4)
+            if sarcastic and value > 0:  # "Oh great, another estimated bill. Brilliant.": praise meant the other way
+                value = -value
             scores.append(value)
             yield span_hit("tone.customer_sentiment", index, span, "vader:sentence", value)
 
@@ -433,8 +440,8 @@ class _Within:
 def tone_kit(res: Resources) -> ToneKit:
     """The process-wide ``ToneKit``. The compiled lexicon is fetched first: ``res.cached`` holds a lock that is not
     re-entrant while it builds, so a build must not call ``res.cached`` itself."""
-    lexicon = res.lexicon(FAMILY)
-    return res.cached("tone.kit", lambda: ToneKit(res, lexicon))
+    lexicon, customer_cues = res.lexicon(FAMILY), res.lexicon("customer")
+    return res.cached("tone.kit", lambda: ToneKit(res, lexicon, customer_cues))
 
 
 @extractor(FAMILY)
