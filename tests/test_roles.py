@@ -88,6 +88,16 @@ def test_cue_phrases_guess_roles_with_a_warning():
     assert len(warnings) == 2 and all("--agents" in w for w in warnings)
 
 
+def test_colleagues_labelled_with_one_organisation_are_one_side():
+    raw = turns(("Fiona", "I want to speak to a manager. My boiler has been broken for 9 days."),
+                ("Luca (Arbor Homes)", "Nine days without heating is awful. I'll get my manager on this chat now."),
+                ("Priya (Arbor Homes)", "Hi Fiona, I'm Priya, Luca's manager. I've booked our senior engineer."),
+                ("Fiona", "Thank you."))
+    roles, warnings = roles_of(raw)
+    assert roles == ["customer", "agent", "agent", "customer"]
+    assert any("'Luca (Arbor Homes)' and 'Priya (Arbor Homes)' (one organisation) have" in w for w in warnings)
+
+
 def test_no_cues_takes_first_speaker_as_customer_and_says_so():
     roles, warnings = roles_of(turns(("A", "hello"), ("B", "hi")))
     assert roles == ["customer", "agent"]

@@ -13,6 +13,7 @@ import bisect
 import re
 from collections.abc import Callable, Mapping
 
+from transcript_coach.features import STAT_SUFFIXES
 from transcript_coach.model import Evidence, Note, SkillScore
 from transcript_coach.scoring.conditions import Analysed
 from transcript_coach.scoring.rubric import Contribution, Rubric, contributions
@@ -134,9 +135,13 @@ def _strength(skill: str, analysed: Analysed, rubric: Rubric, quoted: frozenset[
     spec = rubric.skills[skill]
     positive = sorted((p for p in contributions(spec, analysed) if p.points > 0 and not p.signal.missing),
                       key=lambda p: -p.points)
+    faulty: frozenset[str] | None = None
     for besides in (quoted, frozenset()) if quoted else (quoted,):
         for part in positive:
             pace = part.signal.base_feature.startswith(_SECONDS)  # a reply in good time, not the slowest
+            if part.signal.feature.endswith(STAT_SUFFIXES):  # the best sentence by a score: not one with a fault
+                faulty = _faulty_sentences(analysed, rubric) if faulty is None else faulty
+                besides |= faulty
             evidence = _first(analysed, part.signal.base_feature, highest=not pace, telling=pace, agent=True,
                               besides=besides)
             if evidence is None:
@@ -170,6 +175,14 @@ def _evidence_for(part: Contribution, analysed: Analysed) -> Evidence | None:
         worst = _first(analysed, part.signal.base_feature, lowest=True, besides=_sympathy_sentences(analysed))
         return worst if worst is not None and worst.value <= CLEARLY_NEGATIVE else None
     return _first(analysed, part.signal.base_feature, highest=part.signal.base_feature.startswith(_SECONDS))
+
+
+def _faulty_sentences(analysed: Analysed, rubric: Rubric) -> frozenset[str]:
+    """Sentences with evidence that costs some skill points ("I'm not 100% sure though, it might depend on the
+    network" reads polite, and is a hedge): no strength quotes one for its score alone."""
+    costly = {signal.base_feature for spec in rubric.skills.values() for signal in spec.signals
+              if signal.weight < 0 and not signal.missing}
+    return frozenset(_sentence(e, analysed) for e in analysed.evidence if e.feature in costly)
 
 
 def _sympathy_sentences(analysed: Analysed) -> frozenset[str]:

@@ -344,6 +344,26 @@ def test_a_warmth_note_does_not_quote_sympathy(coach):
     assert not [n for n in report.notes if "nightmare" in n.text]  # what to say, not a tone to correct
 
 
+def test_a_manager_asked_for_before_any_reply_costs_the_agent_nothing(coach):
+    opening = chat(("customer", "I want to speak to a manager. My boiler has been broken for 9 days."),
+                   ("agent", "I'm so sorry, nine days is awful. I've booked our senior engineer for 8am tomorrow."),
+                   ("customer", "Thank you."))
+    later = chat(("customer", "My boiler has been broken for 9 days."),
+                 ("agent", "I'm so sorry, nine days is awful. I've booked our senior engineer for 8am tomorrow."),
+                 ("customer", "I want to speak to a manager."))
+    reasons = [coach.analyze(t).skills["conflict_resolution"].reason for t in (opening, later)]
+    assert "manager" not in reasons[0] and "requests for a manager after a reply" in reasons[1]
+    assert [f.code for f in coach.analyze(opening).flags if f.code == "TC102"] == ["TC102"]  # still for QA
+
+
+def test_a_strength_by_a_score_quotes_no_sentence_with_a_fault(coach):
+    report = coach.analyze(chat(("customer", "Will my phone work in Japan next month?"),
+                                ("agent", "Hi Ruth, thanks for asking. I'm not 100% sure though, it might depend on "
+                                          "the network there, I would kindly suggest checking the website."),
+                                ("customer", "Ok thanks.")))
+    assert not [n for n in report.notes if n.kind == "strength" and "not 100% sure" in n.text]
+
+
 def test_a_wait_note_quotes_the_longest_wait(coach):
     stamps = ["10:00", "10:03", "10:04", "10:20", "10:21", "10:24"]  # waits of 3 and 16 minutes before replies
     texts = [("customer", "My internet is down."), ("agent", "Hi, sorry about that. Let me check."),

@@ -166,6 +166,10 @@ def test_no_due_expression(hits, text):
     assert _dues(hits, text) == []
 
 
+def test_a_due_time_inside_the_commitment_wins_over_one_before_it(hits):
+    assert _dues(hits, "I've booked our senior engineer for 8am tomorrow, and I'll call you at 7:30am.") == ["at 7:30am"]
+
+
 # --- keeping ---------------------------------------------------------------------------------------------------------
 
 def _kept(hits, promise_text, later_text, later_role="agent"):

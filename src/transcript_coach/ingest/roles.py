@@ -183,7 +183,7 @@ def resolve_roles(
         roles.append(_stated_role(turn, lab, name, roster, options, closed))
 
     # The same speaker keeps one role across the conversation; so do the people writing from one e-mail address (a
-    # shared mailbox: "Graham Pike" and "Priya Shah" at billing@).
+    # shared mailbox: "Graham Pike" and "Priya Shah" at billing@) and those labelled with one organisation.
     keys = [_speaker_key(t, n) for t, n in zip(turns, names, strict=True)]
     by_name: dict[str, Role] = {}
     for key, role in zip(keys, roles, strict=True):
@@ -205,8 +205,9 @@ def resolve_roles(
             role, why = guessed[key]
             by_name[key] = role
             who = display[key]
+            shared = "one e-mail address" if key.startswith("address:") else "one organisation"
             speaker = (f"speaker {who[0]!r} has" if len(who) == 1 else
-                       f"speakers {' and '.join(map(repr, who))} (one e-mail address) have")
+                       f"speakers {' and '.join(map(repr, who))} ({shared}) have")
             warnings.append(f"roles: {speaker} no role label; taken as {role} ({why}). "
                             "Name the agents with --agents or --agent-pattern to be sure.")
         roles = [r if r is not None or not k else by_name[k] for r, k in zip(roles, keys, strict=True)]
@@ -217,11 +218,19 @@ def resolve_roles(
     return final, warnings
 
 
+_AFFILIATION = re.compile(r"[(\[]([^()\[\]]+)[)\]]\s*$")  # "Luca (Arbor Homes)", "Ade [ParcelPal]"
+
+
 def _speaker_key(turn, name: str | None) -> str | None:
-    """Who a named turn is from, for keeping one role per speaker: its e-mail address when known, else its name."""
+    """Who a named turn is from, for keeping one role per speaker (or side): its e-mail address when known, else the
+    organisation its label names in brackets (colleagues "Luca (Arbor Homes)" and "Priya (Arbor Homes)" are one
+    side), else its name."""
     if not name:
         return None
-    return "address:" + turn.address.strip().casefold() if turn.address else _norm(name)
+    if turn.address:
+        return "address:" + turn.address.strip().casefold()
+    affiliation = _AFFILIATION.search(name)
+    return "with:" + _norm(affiliation.group(1)) if affiliation else _norm(name)
 
 
 def _stated_role(turn, lab: Label | None, name: str | None, roster, options, closed: bool) -> Role | None:

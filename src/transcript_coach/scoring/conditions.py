@@ -83,6 +83,16 @@ def _handoff(a: Analysed) -> str | None:
             "visible here")
 
 
+def _manager_asked_after_a_reply(a: Analysed) -> str | None:
+    """A request for a manager after an agent had replied (one in the opening message came before the agent could do
+    anything)."""
+    first_reply = next((t.index for t in a.transcript.turns if t.role == "agent" and not t.internal), None)
+    if first_reply is not None and any(e.feature == "resolution.manager_request" and e.turn > first_reply
+                                       for e in a.evidence):
+        return None
+    return "the customer asked for a manager before any reply"
+
+
 def _history(a: Analysed) -> str | None:
     return ("continuous learning shows only across an agent's conversations over time: see "
             "'transcript-coach agents'")
@@ -101,6 +111,7 @@ CONDITIONS: dict[str, Condition] = {
     "frustration": _frustration,
     "upset": _upset,
     "handoff": _handoff,
+    "manager_asked_after_a_reply": _manager_asked_after_a_reply,
     "history": _history,
     "product_information": _knowledge_question,
 }

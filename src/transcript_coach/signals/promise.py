@@ -721,7 +721,11 @@ def _sentence(turn: int, doc: Doc, words: list[str], sent: Span, matches, v: _Vo
                 candidates[near].immediate = True
         elif due.deadline and not blocked[k - s_start] and candidates:
             c = candidates[_owner(starts, doc[k].idx)]
-            if c.due is None and not (c.conditional and not c.start <= k < c.span_end):
+            inside = c.start <= k < c.span_end
+            # the first due wins, unless it lay outside the commitment and this one is inside ("I've booked the
+            # engineer for 8am tomorrow, and I'll call you at 7:30am")
+            if (c.due is None or (inside and not c.start <= c.due[0] < c.span_end)) \
+                    and not (c.conditional and not inside):
                 c.due = (k, end, due)
         k = max(end, k + 1)
     out: list[_Commitment] = []
