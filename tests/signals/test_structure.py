@@ -87,6 +87,7 @@ def _speakers(report):
     ("Speaker 1", "You're speaking with Lucia today.", "Lucia"),
     (None, "Hi, I'm Sam, your support agent.", "Sam"),
     ("SPEAKER_00", "Good afternoon, you're through to Fernway Bank, my name is Joel.", "Joel"),  # not the bank
+    ("Speaker 1", "thanks for calling northwind energy my name is dev how can i help you today", "Dev"),  # speech
 ])
 def test_an_agent_labelled_without_a_name_is_named_after_their_introduction(analyze, label, text, name):
     report = analyze({"role": "customer", "speaker": "SPEAKER_01", "text": "hi, my bill is wrong"},
@@ -97,6 +98,12 @@ def test_an_agent_labelled_without_a_name_is_named_after_their_introduction(anal
     assert report.transcript.agents == (name,)
     assert [w for w in report.warnings if "introduction" in w] == [
         f"roles: agent {label or '(no name)'!r} named {name!r} after their introduction in turn 2"]
+
+
+def test_a_lower_case_name_names_the_agent_only_in_text_all_in_lower_case(analyze):
+    report = analyze({"role": "customer", "speaker": "SPEAKER_01", "text": "hi"},
+                     {"role": "agent", "speaker": "Agent", "text": "Hello, my name is dev and I work in Billing."})
+    assert _speakers(report)[1] == ("agent", "Agent")
 
 
 def test_a_second_introduction_under_the_same_label_names_the_turns_from_there_on(analyze):

@@ -215,12 +215,20 @@ def _starts_sentence(doc: Doc, span: Span, opening: set[int]) -> bool:
 
 def _introduced(evidence: Evidence, doc: Doc) -> str | None:
     """The name an introduction's evidence gives ("my name is Priya Shah" -> "Priya Shah", "Sam here" -> "Sam"), or
-    None when it reads as the company ("you've reached Northwind")."""
+    None when it reads as the company ("you've reached Northwind"). In a turn written all in lower case, as speech
+    recognition writes calls, "my name is dev" gives "Dev"."""
     span = doc.char_span(evidence.start, evidence.end)
     if span is None or any(t.lower_ == "reached" for t in span):
         return None
-    words = _name_words(span, evidence.rule.rpartition("#")[2])
-    return words.text if len(words) and all(t.is_title for t in words) else None
+    entry = evidence.rule.rpartition("#")[2]
+    words = _name_words(span, entry)
+    if not len(words):
+        return None
+    if all(t.is_title for t in words):
+        return words.text
+    if entry == "intro.my_name" and doc_text(doc).islower():
+        return words.text.title()
+    return None
 
 
 def name_introduced_agents(docs: TranscriptDocs, evidence: Sequence[Evidence]) -> tuple[Transcript, tuple[str, ...]]:
