@@ -51,6 +51,8 @@ def test_steps(hits, text, steps):
     "Check-in is at 3pm.",  # a noun
     "Kindly allow 5-7 working days for a response.",  # a wait, not a step
     "Please allow up to 10 days for the refund to appear.",
+    "Search revealed 10 results. 100 Greenwich Street has a 4.0 rating.",  # "search" names what was done
+    "Search found 8 results for you.",
 ])
 def test_not_steps(hits, text):
     assert _agent(hits, text, "resolution.steps") == []
