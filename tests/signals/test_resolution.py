@@ -369,6 +369,11 @@ def test_diagnostic_questions(hits, text, asked):
     ("That usually means the tablet hasn't been given permission to use its camera.", ["That usually means"]),
     ("My team lead confirmed the app had a bug for November cancellations.", ["had a bug"]),
     ("That means your refund is on its way.", []),  # what follows, not why
+    ("Your readings were received but weren't applied because the serial number on your account is wrong.",
+     ["applied because the"]),
+    ("Our system retried the payment because your bank was slow to confirm the first one.",
+     ["retried the payment because your"]),
+    ("I'm calling because your parcel has arrived.", []),  # why the agent calls, not why it went wrong
 ])
 def test_cause_explained(hits, text, cause):
     assert _agent(hits, text, "resolution.cause") == cause
