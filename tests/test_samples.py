@@ -113,3 +113,16 @@ def test_every_sample_gets_scores_notes_and_a_reason_for_every_null(reports):
         if "outbound" not in document["source"]:
             assert any(s["score"] is not None for s in document["skills"].values())
             assert document["notes"], document["source"]
+
+
+def test_two_agents_writing_from_one_shared_mailbox_are_told_apart(samples):
+    (transcript,) = read_path(samples / "email_invoice_shared_mailbox.mbox")
+    assert [(t.role, t.speaker) for t in transcript.turns] == [
+        ("customer", "Alison Reid"), ("agent", "Graham Pike"), ("customer", "Alison Reid"), ("agent", "Priya Shah")]
+    assert "You should have checked the invoice" not in transcript.turns[1].text  # wrapped: "should\nhave"
+
+
+def test_colleagues_under_one_company_label_are_both_agents(samples):
+    (transcript,) = read_path(samples / "chat_boiler_manager_arbor.txt")
+    assert {t.speaker: t.role for t in transcript.turns} == {
+        "Fiona": "customer", "Luca (Arbor Homes)": "agent", "Priya (Arbor Homes)": "agent"}
