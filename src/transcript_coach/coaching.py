@@ -139,11 +139,12 @@ def _strength(skill: str, analysed: Analysed, rubric: Rubric, quoted: frozenset[
     for besides in (quoted, frozenset()) if quoted else (quoted,):
         for part in positive:
             pace = part.signal.base_feature.startswith(_SECONDS)  # a reply in good time, not the slowest
+            left_out = besides
             if part.signal.feature.endswith(STAT_SUFFIXES):  # the best sentence by a score: not one with a fault
                 faulty = _faulty_sentences(analysed, rubric) if faulty is None else faulty
-                besides |= faulty
+                left_out = besides | faulty
             evidence = _first(analysed, part.signal.base_feature, highest=not pace, telling=pace, agent=True,
-                              besides=besides)
+                              besides=left_out)
             if evidence is None:
                 continue
             template = spec.notes.get("strength", "{quote}")
