@@ -72,6 +72,7 @@ CORRECTIONS = [
     ("agent", "That's so disappointing for a birthday present.", "negative", "neutral"),
     ("agent", "An emergency plumber will call you back tomorrow.", "negative", "neutral"),  # the facts
     ("agent", "The payment failed because the card was blocked.", "negative", "neutral"),
+    ("agent", "Our system shows 25 active seats on your account.", "positive", "neutral"),  # a state, not warmth
     ("customer", "Sorry for the trouble, thanks for checking.", "neutral", "positive"),
     ("customer", "I need to cancel my order.", "negative", "neutral"),
     # already right before the correction, and must stay right
