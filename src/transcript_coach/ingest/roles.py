@@ -218,9 +218,6 @@ def resolve_roles(
     return final, warnings
 
 
-_AFFILIATION = re.compile(r"[(\[]([^()\[\]]+)[)\]]\s*$")  # "Luca (Arbor Homes)", "Ade [ParcelPal]"
-
-
 def _speaker_key(turn, name: str | None) -> str | None:
     """Who a named turn is from, for keeping one role per speaker (or side): its e-mail address when known, else the
     organisation its label names in brackets (colleagues "Luca (Arbor Homes)" and "Priya (Arbor Homes)" are one
@@ -229,8 +226,10 @@ def _speaker_key(turn, name: str | None) -> str | None:
         return None
     if turn.address:
         return "address:" + turn.address.strip().casefold()
-    affiliation = _AFFILIATION.search(name)
-    return "with:" + _norm(affiliation.group(1)) if affiliation else _norm(name)
+    bracketed = _bracketed(name)  # "Luca (Arbor Homes)", "Ade [ParcelPal]": a name, then who they are with
+    if bracketed and bracketed[0] and bracketed[1] and not bracketed[2]:
+        return "with:" + _norm(bracketed[1])
+    return _norm(name)
 
 
 def _stated_role(turn, lab: Label | None, name: str | None, roster, options, closed: bool) -> Role | None:
