@@ -108,8 +108,8 @@ def _first(analysed: Analysed, feature: str, *, lowest: bool = False, highest: b
     if lowest:
         return min(found, key=lambda e: e.value)
     if (highest or telling) and feature not in _FORMULAS and not feature.startswith(_SECONDS):
-        formulas = _formula_sentences(analysed)
-        found = [e for e in found if (e.turn, _sentence(e, analysed)) not in formulas] or found
+        formulas = _sentences_with(analysed, lambda f: f in _FORMULAS)
+        found = [e for e in found if _sentence(e, analysed) not in formulas] or found
     if highest:
         return max(found, key=lambda e: (e.value, _says_something(e, analysed)))
     if telling:
@@ -124,9 +124,9 @@ def _says_something(e: Evidence, analysed: Analysed) -> bool:
 _FORMULAS = ("structure.greeting", "structure.farewell")  # a hello or a sign-off says nothing of a skill
 
 
-def _formula_sentences(analysed: Analysed) -> frozenset[tuple[int, str]]:
-    """(turn, sentence) of each greeting and farewell."""
-    return frozenset((e.turn, _sentence(e, analysed)) for e in analysed.evidence if e.feature in _FORMULAS)
+def _sentences_with(analysed: Analysed, wanted: Callable[[str], bool]) -> frozenset[str]:
+    """The sentences that hold evidence of a feature ``wanted`` accepts."""
+    return frozenset(_sentence(e, analysed) for e in analysed.evidence if wanted(e.feature))
 
 
 def _strength(skill: str, analysed: Analysed, rubric: Rubric, quoted: frozenset[str] = frozenset()) -> Note | None:
@@ -183,14 +183,13 @@ def _faulty_sentences(analysed: Analysed, rubric: Rubric) -> frozenset[str]:
     network" reads polite, and is a hedge): no strength quotes one for its score alone."""
     costly = {signal.base_feature for spec in rubric.skills.values() for signal in spec.signals
               if signal.weight < 0 and not signal.missing}
-    return frozenset(_sentence(e, analysed) for e in analysed.evidence if e.feature in costly)
+    return _sentences_with(analysed, costly.__contains__)
 
 
 def _sympathy_sentences(analysed: Analysed) -> frozenset[str]:
     """Sentences with empathy in them ("I'm sorry, a leak through the ceiling is stressful"): they name the trouble,
     so they read negative, and they are what the agent should say, not a tone to correct."""
-    return frozenset(_sentence(e, analysed) for e in analysed.evidence
-                     if e.feature.startswith("empathy.") and e.feature != "empathy.responsive")
+    return _sentences_with(analysed, lambda f: f.startswith("empathy.") and f != "empathy.responsive")
 
 
 def _customer_trouble(analysed: Analysed, problem_first: bool = False) -> Evidence | None:
