@@ -16,7 +16,7 @@ from transcript_coach.lexicon import Lexicon
 from transcript_coach.nlp import annotate
 from transcript_coach.politeness import PolitenessFeaturizer, load_politeness_model
 from transcript_coach.signals import extract
-from transcript_coach.signals.tone import ToneKit, compile_phrases, tone_kit
+from transcript_coach.signals.tone import ToneKit, compile_answers, compile_phrases, tone_kit
 
 RAW = SentimentIntensityAnalyzer()
 
@@ -75,6 +75,13 @@ CORRECTIONS = [
     ("agent", "Our system shows 25 active seats on your account.", "positive", "neutral"),  # a state, not warmth
     ("customer", "Sorry for the trouble, thanks for checking.", "neutral", "positive"),
     ("customer", "I need to cancel my order.", "negative", "neutral"),
+    ("customer", "Nope, all good", "negative", "positive"),  # an answer to "anything else?", not a complaint
+    ("customer", "No that's all.", "negative", "neutral"),
+    ("customer", "No thanks.", "negative", "positive"),
+    ("customer", "This is a joke.", "positive", "negative"),
+    ("customer", "What a complete joke", "positive", "negative"),
+    ("customer", "Fix it, you clowns.", "neutral", "negative"),
+    ("agent", "Please be advised that a repair request can be raised.", "positive", "neutral"),  # a formula
     # already right before the correction, and must stay right
     ("agent", "No problem!", "positive", "positive"),
     ("agent", "No worries at all.", "positive", "positive"),
@@ -88,6 +95,9 @@ CORRECTIONS = [
     ("customer", "This is so frustrating.", "negative", "negative"),
     ("customer", "This is terrible, the parcel is damaged!", "negative", "negative"),
     ("customer", "The pipe has a leak and it is stressful.", "negative", "negative"),
+    # a "no" that belongs to what follows, or corrects, is no answer word
+    ("customer", "No one answers the phone.", "negative", "negative"),
+    ("customer", "No response.", "negative", "negative"),
 ]
 
 
@@ -187,6 +197,24 @@ def test_corrections_regex_finds_what_it_would_without_its_first_character_looka
 def test_bad_correction_phrases_are_data_errors(phrases):
     with pytest.raises(DataFileError, match="test"):
         compile_phrases(phrases, "test")
+
+
+def test_an_answers_opening_no_is_found_only_before_the_words_given():
+    regex = compile_answers({"words": ["no", "Nope"], "before": ["that's", "thanks"]}, "test")
+    assert [bool(regex.match(t)) for t in ("No, that's all", "nope - thanks", "\"No thanks", "No  that's it")] == [
+        True, True, True, True]
+    assert not any(regex.match(t) for t in ("No one answers", "No thanksgiving", "I said no, thanks", "Nobody, thanks",
+                                            "No", "No, that"))
+    assert regex.match("No, that's all").group() == "No"
+    assert compile_answers(None, "test") is None
+
+
+@pytest.mark.parametrize("spec", [{"words": ["no"]}, {"words": [], "before": ["thanks"]}, ["no"],
+                                  {"words": ["no way"], "before": ["thanks"]}, {"words": ["no"], "before": [3]},
+                                  {"words": ["n.*"], "before": ["thanks"]}])
+def test_bad_answer_words_are_data_errors(spec):
+    with pytest.raises(DataFileError, match="test: 'words' and 'before'"):
+        compile_answers(spec, "test")
 
 
 # --- lexicon features: positives, negations, near misses ------------------------------------------------------

@@ -6,7 +6,9 @@ Features (evidence = the sentence for sentence-level scores, the exact words oth
   has words (punctuation-only sentences are skipped), with the support-specific corrections of ``tone.json``
   (``sentiment``): word valences overriding VADER's lexicon ("kindly", "cancel", ...; agent speech also "problem",
   "complaint", ...) and phrases rewritten to a placeholder word of the given valence before scoring ("sorry for the
-  wait" -> neutral, "no need to worry" -> positive). The participants' names are no words here ("Hi Rob", "Thanks,
+  wait" -> neutral, "no need to worry" -> positive, "this is a joke" -> negative); the "no" that opens an answer ("No,
+  that's all", "Nope, all good", "No thanks": ``sentiment.answers``) is neutral: VADER reads it as negative, and
+  "Nope" turns "all good" negative. The participants' names are no words here ("Hi Rob", "Thanks,
   Grace": VADER would read "rob" and "grace"). In a customer turn with sarcasm in it (``emotion.sarcasm`` of
   ``customer.json``: "Oh great, another estimated bill. Brilliant.") a positive score counts as negative. Sentences
   are cut at ``sentiment_max_chars`` and keep at most ``sentiment_max_emoji`` emoji, because vaderSentiment 3.3.x
@@ -50,6 +52,7 @@ from transcript_coach.signals.resources import Resources
 FAMILY = "tone"
 SARCASM = "emotion.sarcasm"  # the customer.json entry whose match turns a customer turn's praise negative
 APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
+NEUTRAL_WORD = "tcneutral"  # not in VADER's lexicon: read as a neutral word
 _PHRASE_CHARS = re.compile(r"[a-z0-9' \-]+")
 _NAME_PARTS = re.compile(r"[^\W\d_]{2,}")
 
@@ -78,6 +81,20 @@ def compile_phrases(phrases: Mapping[str, float], where: str) -> tuple[re.Patter
     start = "(?=[" + "".join(re.escape(c) for c in sorted(initials)) + "])"
     pattern = r"(?<![\w'])" + start + "(?:" + "|".join(alternatives) + r")(?![\w'])"
     return re.compile(pattern, re.IGNORECASE), valences
+
+
+def compile_answers(spec: object, where: str) -> re.Pattern[str] | None:
+    """The regex of an answer's opening word ("No, that's all", "Nope, all good", "No thanks"): one of
+    ``spec["words"]`` at the start of a sentence, alone or followed by one of ``spec["before"]`` (not "No one answers",
+    "No response": there "no" belongs to what follows; nor "No, make it 11:30": a correction)."""
+    if spec is None:
+        return None
+    lists = [spec.get(k) if isinstance(spec, Mapping) else None for k in ("words", "before")]
+    if not all(isinstance(x, list) and x and all(isinstance(w, str) and _PHRASE_CHARS.fullmatch(w.lower())
+                                                 and " " not in w for w in x) for x in lists):
+        raise DataFileError(f"{where}: 'words' and 'before' must be non-empty lists of single words")
+    words, before = ("|".join(sorted(map(re.escape, {w.lower() for w in x}), key=len, reverse=True)) for x in lists)
+    return re.compile(rf"^[^\w']*(?:{words})(?=[\s,.!;:-]+(?:{before})(?![\w']))", re.IGNORECASE)
 
 
 def _phrase_regex(phrase: str, where: str) -> tuple[str, set[str]]:
@@ -136,15 +153,15 @@ class SentimentScorer:
     """VADER's compound score with corrections. ``analyzer`` must be this scorer's own (its lexicon is extended)."""
 
     def __init__(self, analyzer, phrases: Mapping[str, float], where: str, *, max_chars: int, max_emoji: int,
-                 cache_size: int):
+                 cache_size: int, answers: re.Pattern[str] | None = None):
         self.analyzer = analyzer
         self.regex, valences = compile_phrases(phrases, where)
+        self.answers = answers
         self.replacement: dict[str, str] = {}
-        neutral = "tcneutral"  # not in the lexicon: VADER reads it as a neutral word
         words: dict[float, str] = {}
         for name, valence in valences.items():
             if valence == 0:
-                self.replacement[name] = f" {neutral} "
+                self.replacement[name] = f" {NEUTRAL_WORD} "
             else:
                 word = words.setdefault(valence, _placeholder(len(words)))
                 analyzer.lexicon[word] = valence
@@ -159,7 +176,8 @@ class SentimentScorer:
         return float(self.analyzer.polarity_scores(text)["compound"])
 
     def prepare(self, text: str) -> str:
-        """The text VADER sees: cut, straight apostrophes, emoji capped, correction phrases replaced."""
+        """The text VADER sees: cut, straight apostrophes, emoji capped, an answer's opening "no" made neutral,
+        correction phrases replaced."""
         if len(text) > self.max_chars:
             cut = text.rfind(" ", 0, self.max_chars)
             text = text[: cut if cut > self.max_chars // 2 else self.max_chars]
@@ -173,6 +191,8 @@ class SentimentScorer:
                 return match.group() if seen <= self.max_emoji else ""
 
             text = self.emoji.sub(keep, text)
+        if self.answers is not None:
+            text = self.answers.sub(NEUTRAL_WORD, text, count=1)
         if self.regex is not None:
             text = self.regex.sub(lambda m: self.replacement[m.lastgroup], text)
         return text
@@ -265,9 +285,9 @@ class ToneKit:
         sentiment = document.get("sentiment")
         if not isinstance(sentiment, Mapping) or not all(
                 isinstance(sentiment.get(k, {}), Mapping)
-                for k in ("words", "phrases", "agent_words", "agent_phrases")):
+                for k in ("words", "phrases", "agent_words", "agent_phrases", "answers")):
             raise DataFileError(f"{where}: 'sentiment' must be an object of objects (words, phrases, agent_words, "
-                                "agent_phrases)")
+                                "agent_phrases, answers)")
         for key in ("words", "agent_words"):
             for word, valence in sentiment.get(key, {}).items():
                 if isinstance(valence, bool) or not isinstance(valence, (int, float)):
@@ -284,7 +304,8 @@ class ToneKit:
         self.featurizer = PolitenessFeaturizer(lexicon, document, dict(customer.lexicon))
         self.politeness: PolitenessModel = load_politeness_model(self.featurizer)
         limits = dict(max_chars=int(setting("sentiment_max_chars")), max_emoji=int(setting("sentiment_max_emoji")),
-                      cache_size=int(setting("sentiment_cache_size")))
+                      cache_size=int(setting("sentiment_cache_size")),
+                      answers=compile_answers(sentiment.get("answers"), f"{where}: sentiment.answers"))
         customer_phrases = dict(sentiment.get("phrases", {}))
         agent_phrases = {**customer_phrases, **sentiment.get("agent_phrases", {})}
         self.customer_sentiment = SentimentScorer(customer, customer_phrases, f"{where}: sentiment.phrases", **limits)
