@@ -217,8 +217,29 @@ def test_not_kept(hits, promise_text, later):
     assert _kept(hits, promise_text, later) == []
 
 
-def test_customer_cannot_keep_an_agent_promise(hits):
-    assert _kept(hits, "I'll send you the label.", "I've received the label, thanks.", later_role="customer") == []
+@pytest.mark.parametrize("promise_text, later, kept", [
+    ("I'll send you the label.", "I've received the label, thanks.", "I've received the label, thanks"),
+    ("You'll get a confirmation email in a minute.", "ok. got the email. thanks", "got the email"),
+    ("I'll refund the £42 today.", "The refund has arrived, cheers!", "The refund has arrived, cheers"),
+    ("We'll credit your account.", "Yes, I can see the credit now.", "Yes, I can see the credit now"),
+])
+def test_the_customer_saying_a_promised_thing_came_keeps_the_promise(analyze, hits, promise_text, later, kept):
+    assert _kept(hits, promise_text, later, later_role="customer") == [kept]
+    report = analyze(("customer", "Can you help?"), ("agent", promise_text), ("customer", later))
+    (promise,) = report.promises
+    by_id = {e.id: e for e in report.evidence}
+    assert promise.status == "kept" and by_id[promise.evidence[-1]].rule == "keep:customer"
+
+
+@pytest.mark.parametrize("promise_text, later", [
+    ("I'll send you the label.", "I haven't received the label yet."),  # negated
+    ("I'll send you the label.", "Have you sent the label?"),  # a question
+    ("I'll send you the confirmation email.", "Got it, thanks!"),  # understood: nothing named came
+    ("I'll refund the charge today.", "I got charged again this morning."),  # "got charged": no receipt
+    ("I'll send you the label.", "I got a letter from the bank."),  # something else came
+])
+def test_the_customer_saying_something_else_keeps_nothing(hits, promise_text, later):
+    assert _kept(hits, promise_text, later, later_role="customer") == []
 
 
 def test_keeping_in_the_same_turn_does_not_count(hits):
@@ -327,6 +348,16 @@ def test_ledger_clock_time_cannot_place_a_weekday(analyze):
     (promise,) = report.promises
     assert promise.due is None and promise.status == "open"
     assert "by Friday" in [e.text for e in report.evidence if e.id in promise.evidence]
+
+
+def test_ledger_a_due_time_just_passed_as_the_conversation_ends_is_no_overdue(analyze):
+    said = datetime(2026, 11, 7, 10, 0, 40)
+    (promise,) = _ledger(analyze, "You'll get an updated confirmation email in a minute.", said=said,
+                         last=said + timedelta(seconds=85))  # the chat closed 25 s after the minute
+    assert promise.status == "open"
+    (promise,) = _ledger(analyze, "You'll get an updated confirmation email in a minute.", said=said,
+                         last=said + timedelta(minutes=4))
+    assert promise.status == "overdue"
 
 
 def test_ledger_kept_beats_overdue(analyze):

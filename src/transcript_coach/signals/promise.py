@@ -14,7 +14,8 @@ Features
   future time) is a commitment; "our team will reach out right away" is a (vague) commitment of someone else.
 - ``promise.due``: the due expression of a commitment ("by Friday", "within the hour", "in 3-5 business days").
 - ``promise.kept``: the later agent sentence that keeps an earlier commitment ("I've just sent the confirmation",
-  "Done - the refund is processed", "as promised, ...").
+  "Done - the refund is processed", "as promised, ..."), or the customer's saying the promised thing came ("ok. got
+  the email", "the refund has arrived"; rule ``keep:customer``).
 - ``promise.follow_through``: the agent coming back to an earlier contact or promise, which may lie in another
   conversation ("As promised when we chatted on Tuesday, ...", "just following up on", "as agreed"): an outbound
   update that keeps a promise from last week's chat has no commitment of its own to keep.
@@ -55,8 +56,12 @@ Decisions (documented here because tests and the ledger rely on them)
   processed") that shares a content word or its verb (lemmas, with synonym groups such as send/email/forward) with
   the commitment keeps it; "as promised", "Done", "here's the ..." keep the most recent open commitment when nothing
   shares words. Negated sentences ("I haven't sent it yet") and future conditions ("once it's delivered") keep
-  nothing; only the 50 most recent open commitments can be kept.
-- Ledger status: kept (a later turn keeps it); overdue (its due time passed before the transcript's last timestamp);
+  nothing; only the 50 most recent open commitments can be kept. A customer sentence keeps a commitment when a word
+  of receipt (``keep.received``: "got", "received", "arrived", "see") has near it a content word the commitment
+  shares ("got the email" keeps "you'll get a confirmation email"); not "Got it, thanks" (nothing named), "I got
+  charged again" (a participle), a question or a negated sentence.
+- Ledger status: kept (a later turn keeps it); overdue (its due time passed more than ``due.overdue_grace_minutes``
+  before the transcript's last timestamp: an e-mail promised "in a minute" as a chat closes is not shown late);
   open (not kept, not overdue, and the transcript has timestamps); unknown (no timestamps and not kept). A date in
   the condition belongs to the condition ("if it doesn't arrive by Friday, I'll refund you": no due time), and a
   conditional commitment's time frame anchored to an event ("if he emails it, I'll add it within 15 minutes of
@@ -91,6 +96,7 @@ COMMITMENT_FEATURES = ("promise.specific", "promise.vague", "promise.conditional
 LEDGER_RULES = ("commitment:", "conditional:")
 _KEEP_RULES = ("commitment:", "conditional:", "immediate:")  # what a later turn can keep (offers cannot)
 _KEEP_WINDOW = 50  # a later sentence keeps one of the 50 most recent open commitments, not any from hours before
+CUSTOMER_KEEP = "keep:customer"  # the rule of a customer's sentence saying a promised thing came
 
 _CLOCK = re.compile(r"^(\d{1,2})(?::(\d{2}))?(am|pm|a\.m\.?|p\.m\.?)?$")
 _NUM_UNIT = re.compile(r"^(\d{1,3}(?:\.\d)?)([a-z]{1,5})$")
@@ -162,6 +168,8 @@ class _Vocab:
     keep_praise: Phrases  # "Well done.": praise for the customer, not "Done."
     keep_reports: frozenset[str]  # a commitment to report ("I'll message you to confirm ..."): kept by the report
     keep_not_done: frozenset[str]  # "it's called Settings", "I'm pleased": naming or feeling, nothing done
+    received: frozenset[str]  # the customer saying a thing came: "got the email", "the refund arrived"
+    overdue_grace: float  # seconds past a due time before an unkept commitment is overdue
 
 
 @functools.cache
@@ -227,6 +235,8 @@ def _vocab() -> _Vocab:
         keep_praise=Phrases(keep["praise"]),
         keep_reports=frozenset(keep["reports"]),
         keep_not_done=frozenset(keep["not_done"]),
+        received=frozenset(keep["received"]),
+        overdue_grace=float(due["overdue_grace_minutes"]) * 60,
     )
 
 
@@ -967,19 +977,50 @@ def _link(commitments: Sequence[tuple[_Commitment, frozenset[str]]],
     return kept
 
 
-def _keep_candidates(docs: TranscriptDocs, v: _Vocab):
-    for turn, doc in docs.turns(role="agent"):
-        for sent in doc_sentences(doc):
-            start = sent.start
-            while start < sent.end and doc[start].is_space:  # a sentence after a line break starts with it
-                start += 1
-            end = _strip_end(doc, start, sent.end)
-            if end <= start:
+def _received(tokens: Sequence[Token], v: _Vocab) -> frozenset[str]:
+    """What a customer sentence says has come ("ok. got the email", "the refund has arrived", "I can see the
+    credit now"): the content words of the few tokens after a word of receipt, or nothing. Not in a question or a
+    negated sentence ("I still haven't got the email"), and not "got charged" (a participle after it)."""
+    words = _words(tokens)
+    if not words or words[-1] == "?" or any(w in v.keep_negations for w in words):
+        return frozenset()
+    for i, word in enumerate(words):
+        if word in v.received:
+            after = tokens[i + 1:i + 5]
+            if after and _past(after[0], v):
                 continue
-            tokens = list(doc[start:end])
+            found = _content(after, v) | _content(tokens[max(0, i - 3):i], v)  # "the refund has arrived"
+            if found:
+                return found
+    return frozenset()
+
+
+def _sentence_tokens(doc: Doc) -> Iterator[tuple[list[Token], int]]:
+    """Each sentence's tokens without leading space or trailing punctuation, and the sentence's end character."""
+    for sent in doc_sentences(doc):
+        start = sent.start
+        while start < sent.end and doc[start].is_space:  # a sentence after a line break starts with it
+            start += 1
+        end = _strip_end(doc, start, sent.end)
+        if end > start:
+            yield list(doc[start:end]), _end_char(doc, end)
+
+
+def _keep_candidates(docs: TranscriptDocs, v: _Vocab):
+    """(turn, start, end, phrasing, marker, lemmas, by the customer) of each sentence that may keep a commitment: an
+    agent's saying it was done, or a customer's saying it came."""
+    for turn, doc in docs.turns():
+        if turn.role not in ("agent", "customer"):
+            continue
+        for tokens, end in _sentence_tokens(doc):
+            if turn.role == "customer":
+                received = _received(tokens, v)
+                if received:
+                    yield turn.index, tokens[0].idx, end, True, False, received, True
+                continue
             phrasing, marker = _fulfilment(tokens, v)
             if phrasing or marker:
-                yield (turn.index, tokens[0].idx, _end_char(doc, end), phrasing, marker, _content(tokens, v))
+                yield turn.index, tokens[0].idx, end, phrasing, marker, _content(tokens, v), False
 
 
 # --- extractor and ledger --------------------------------------------------------------------------------------------
@@ -1002,9 +1043,9 @@ def promises(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
     if not keepable:
         return
     candidates = list(_keep_candidates(docs, v))
-    for ci, rule in set(_link(keepable, candidates, v.keep_reports).values()):
+    for ci, rule in set(_link(keepable, [c[:6] for c in candidates], v.keep_reports).values()):
         turn, start, end = candidates[ci][:3]
-        yield Hit("promise.kept", turn, start, end, rule)
+        yield Hit("promise.kept", turn, start, end, CUSTOMER_KEEP if candidates[ci][6] else rule)
 
 
 def ledger_features(promises: Iterable[Promise]) -> dict[str, float]:
@@ -1045,7 +1086,10 @@ def ledger(docs: TranscriptDocs, evidence: tuple[Evidence, ...]) -> tuple[Promis
     for e in kept_evidence:
         span = docs.docs[e.turn].char_span(e.start, e.end, alignment_mode="expand")
         tokens = list(span) if span is not None else []
-        candidates.append((e.turn, e.start, e.end, *_fulfilment(tokens, v), _content(tokens, v)))
+        if e.rule == CUSTOMER_KEEP:
+            candidates.append((e.turn, e.start, e.end, True, False, _received(tokens, v)))
+        else:
+            candidates.append((e.turn, e.start, e.end, *_fulfilment(tokens, v), _content(tokens, v)))
     kept = _link(rebuilt, candidates, v.keep_reports)
     transcript = docs.transcript
     ended = transcript.ended_at
@@ -1066,7 +1110,8 @@ def ledger(docs: TranscriptDocs, evidence: tuple[Evidence, ...]) -> tuple[Promis
             ids.append(kept_evidence[kept[index][0]].id)
         elif due_time is not None and ended is not None and said is not None:
             horizon, elapsed = seconds_between(said, due_time), seconds_between(said, ended)
-            status = "overdue" if horizon is not None and elapsed is not None and elapsed > horizon else "open"
+            status = ("overdue" if horizon is not None and elapsed is not None and elapsed > horizon + v.overdue_grace
+                      else "open")
         elif ended is not None:
             status = "open"
         else:
