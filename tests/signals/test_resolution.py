@@ -407,6 +407,8 @@ def test_warm_handoff(hits, text, handoff):
     ("You'll have to call the other number and explain it again.", "You'll have to call"),
     ("Not sure. You need to contact the driver.", "You need to contact the"),
     ("That's billing, I'll put you through to them.", "That's billing"),
+    ("You'll have to ring the courier. I don't have their number.", "You'll have to ring"),
+    ("You need to phone the bank yourself.", "You need to phone"),
     ("You can return it to the shop you bought it from.", "return it to the shop you"),
 ])
 def test_cold_transfer(hits, text, transfer):

@@ -36,6 +36,28 @@ def test_dismissive(hits, text, found):
 
 
 @pytest.mark.parametrize("text, found", [
+    ("The delivery team messed up again, that's not on us.", ["team messed up", "not on us"]),
+    ("The warehouse has screwed up your order.", ["warehouse has screwed up"]),
+    ("Honestly it's the courier's fault, not mine.", ["the courier's fault"]),
+    ("That's not my fault, billing set it up.", ["not my fault"]),
+    ("It isn't the courier's fault: the address label was smudged.", []),  # defending a partner
+    ("It's not your fault at all.", []),
+    ("We messed up your order, and I'm sorry.", []),  # owning it
+    ("I've asked the delivery team to call you today.", []),
+])
+def test_blame_passed_to_colleagues_or_partners(hits, text, found):
+    assert _agent(hits, text, "tone.blame_others") == found
+
+
+def test_blame_passed_on_raises_tc106_and_makes_teamwork_visible(analyze):
+    report = analyze(("customer", "My sofa delivery didn't turn up today."),
+                     ("agent", "The delivery team messed up again, that's not on us."))
+    assert "TC106" in [f.code for f in report.flags]
+    assert report.skills["teamwork"].score is not None and report.skills["teamwork"].score < 60
+    assert report.skills["professionalism"].score < 62
+
+
+@pytest.mark.parametrize("text, found", [
     ("Your English is a bit hard to follow.", ["Your English"]),
     ("9am our time obviously.", ["our time obviously"]),
     ("I can arrange an interpreter if that helps.", []),

@@ -70,7 +70,7 @@ def _frustration(a: Analysed) -> str | None:
 
 
 _HANDOFFS = ("resolution.transfer", "resolution.escalation", "resolution.warm_handoff", "resolution.cold_transfer",
-             "resolution.consult")
+             "resolution.consult", "tone.blame_others")  # blaming a colleague shows how the agent works with them
 
 
 def _handoff(a: Analysed) -> str | None:

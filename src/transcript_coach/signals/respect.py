@@ -3,8 +3,10 @@
 ``structure.personalisation``: care with the customer's name (asking how to address or pronounce it), language
 (offering another language or an interpreter), time zone and holidays. ``tone.insensitive``: remarks about the
 customer's language, accent, name or background, and assumptions. ``tone.dismissive``: condescension and
-impatience ("calm down", "as I already said", "how many times"). Both read agent turns only; negations ("I'm not
-saying your English ...") do not cancel a remark, because the remark itself is the problem.
+impatience ("calm down", "as I already said", "how many times"). ``tone.blame_others``: blame passed to colleagues,
+other teams or partners in front of the customer ("the delivery team messed up again", "that's not on us"). All read
+agent turns only; negations ("I'm not saying your English ...") do not cancel a remark, because the remark itself is
+the problem (except "it isn't the courier's fault": the entry says so).
 """
 
 from __future__ import annotations
@@ -33,3 +35,4 @@ def personalisation(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
 def disrespect(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
     yield from _matches(docs, res, "tone.insensitive")
     yield from _matches(docs, res, "tone.dismissive")
+    yield from _matches(docs, res, "tone.blame_others")
