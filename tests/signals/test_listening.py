@@ -273,6 +273,9 @@ def test_answered_questions(analyze, agent):
     ("Why was I charged twice?", "I'm so sorry about that.", True),
     ("but why this happen?", "My colleague explained it: the shop is registered in Spain.", False),
     ("but why this happen?", "I'm not sure why the notice didn't stop it, so I'll ask our team.", False),
+    ("Can it export a whole year at once?", "I'm not sure, to be honest. Let me check with our product team.", False),
+    ("Can it export a whole year at once?", "Let me find out and email you today.", False),  # not known yet
+    ("Can it export a whole year at once?", "Let me check that now. Have a good morning!", True),
     ("How much is the upgrade?", "It's $4.99 a month.", False),  # a price
     ("How much is the upgrade?", "Thanks for your patience.", True),
     ("ok, any news?", "There is an outage in your area; it should be fixed by 2pm.", False),  # a status
@@ -305,7 +308,8 @@ def test_question_at_the_end_of_the_conversation(analyze):
 @pytest.mark.parametrize("customer", ["How are you?", "I wonder why.", "When I log in, it crashes.",
                                       "are you stupid? I gave it last time.", "Seriously?",
                                       "What is wrong with you people?", "Is anyone actually reading these?",
-                                      "5-7 days just to get a response?"])
+                                      "5-7 days just to get a response?", "Are you people idiots?",
+                                      "Fix it. Are you guys incompetent?"])
 def test_not_flagged_as_unanswered_questions(analyze, customer):
     turns = (("customer", customer), ("agent", "Thanks for the message."))
     assert rules(analyze, *turns, feature="listening.unanswered_question") == []
