@@ -33,6 +33,9 @@ _GENERIC_NAMES = frozenset({"customer", "caller", "user", "client", "visitor", "
 _OPENER = re.compile(r"^(?:(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening)|ok|okay|so|well|um|erm)"
                      r"(?: there)?\b[,!.]*\s+)+", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z']+|[^A-Za-z']+")
+# a request for help, not the problem itself ("can someone help quickly please", "Please fix this?")
+_REQUEST = re.compile(r"(?:please|help|(?:can|could|would|will) (?:you|u|someone|somebody|anyone|anybody))\b|.*\?\W*$",
+                      re.IGNORECASE)
 
 Plain = Callable[[str], str | None]
 
@@ -194,12 +197,15 @@ def _sympathy_sentences(analysed: Analysed) -> frozenset[str]:
 
 def _customer_trouble(analysed: Analysed, problem_first: bool = False) -> Evidence | None:
     """The customer's clearest statement of a feeling or a problem (``problem_first``: of the problem, for a
-    suggestion that names it): a cue phrase, else their most negative statement (questions left out: they ask, they
+    suggestion that names it, in a sentence that is not a request for help): a cue phrase, else their most negative statement (questions left out: they ask, they
     don't tell), in what they wrote before the first reply if that holds one (a later "no jammed message, thank you!"
     reads negative to a sentiment lexicon, but is good news)."""
     cues = ("tone.customer_emotion", "tone.customer_problem")
     for feature in reversed(cues) if problem_first else cues:
         found = _first(analysed, feature)
+        if found is not None and problem_first:  # the problem told, not a plea for help: "I'm sorry can someone help"
+            found = next((e for e in analysed.evidence if e.feature == feature and not _REQUEST.match(
+                _OPENER.sub("", " ".join(_sentence(e, analysed).split())))), None)
         if found is not None:
             return found
     statements = [e for e in analysed.evidence

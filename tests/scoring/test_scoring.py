@@ -246,6 +246,17 @@ def test_a_customer_lost_in_jargon_costs_clear_communication_and_a_simpler_way_i
     assert "I'm sorry some websites won't load" in note.suggestion  # the customer's "Hi," is not the problem
 
 
+def test_the_suggestion_names_the_problem_told_not_the_plea_for_help(coach):
+    report = coach.analyze(chat(
+        ("customer", "hi my son is really upset. can someone help quickly please"),
+        ("agent", "Please provide your order number and the model of your device."),
+        ("customer", "It's the Tab 8 Kids. It won't charge at all, the light doesn't come on."),
+        ("agent", "Please try a different cable.")))
+    (note,) = [n for n in report.notes if n.skill == "empathy"]
+    assert "I'm sorry it won't charge at all" in note.suggestion
+    assert "help quickly" not in note.suggestion
+
+
 def test_a_skills_evidence_lists_what_cost_points_first(coach):
     report = coach.analyze(chat(("customer", "I was charged for a renewal I didn't expect. Can I get a refund?"),
                                 ("agent", "Renewals are charged 7 days after the reminder. There's nothing I can do."),
