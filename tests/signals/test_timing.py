@@ -104,6 +104,18 @@ def test_a_hold_that_names_its_length_is_long_only_past_it(analyze, hold, minute
     assert bool([f for f, *_ in found if f == "timing.long_gap"]) is long
 
 
+@pytest.mark.parametrize("seconds, long", [(158, False), (200, True)])
+def test_a_named_hold_has_at_least_a_minute_to_spare(analyze, seconds, long):
+    found = _timing(analyze,
+                    _turn("customer", "My bill still says it's estimated.", T0),
+                    _turn("agent", "Would it be okay if I put you on hold for about two minutes while I check?",
+                          T0 + timedelta(seconds=10)),
+                    _turn("customer", "Yes, that's fine.", T0 + timedelta(seconds=16)),
+                    _turn("agent", "Thanks for holding. I've moved the reading.", T0 + timedelta(seconds=16 + seconds)),
+                    channel="voice")
+    assert bool([f for f, *_ in found if f == "timing.long_gap"]) is long
+
+
 @pytest.mark.parametrize("back_after, long", [(4, False), (7, True)])
 def test_the_customer_agreeing_to_a_hold_does_not_end_it(analyze, back_after, long):
     found = _timing(analyze,

@@ -8,8 +8,9 @@
   measured in days): a reply latency over it (rule ``timestamps:gap-reply``), or a silence after the agent put the
   customer on hold ("let me check", "one moment") ended by the agent's next turn or by the customer chasing
   ("hello? are you there?") (rule ``timestamps:gap-hold``); a hold that names its length ("give me two minutes",
-  ``settings.hold_minutes``) is long only past that length with ``settings.hold_slack`` to spare, and one that
-  names a later time ("I'll check on Tuesday", "within 24 hours") is a commitment, not a hold. Value = seconds;
+  ``settings.hold_minutes``) is long only past that length with ``settings.hold_slack`` (a share of it) or
+  ``settings.hold_slack_seconds`` to spare, whichever is more ("about two minutes" that took 2:44 is not long), and
+  one that names a later time ("I'll check on Tuesday", "within 24 hours") is a commitment, not a hold. Value = seconds;
   evidence on the first sentence of the turn after the gap.
 - ``timing.wait_acknowledged``: "thanks for waiting", "sorry for the wait", "thank you for your patience", "bear with
   me", "give me a minute" in an agent turn (needs no timestamps).
@@ -62,14 +63,16 @@ def timing(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
     thresholds = res.setting("timing", "long_gap_seconds")
     threshold = float(thresholds.get(transcript.channel, thresholds["chat"]))
     slack = float(res.setting("timing", "hold_slack"))
+    slack_seconds = float(res.setting("timing", "hold_slack_seconds"))
     promise = res.lexicon("promise")
     promised = frozenset(turn.index for turn, doc in docs.turns(role="agent")
                          if any(m.entry.feature == "promise.follow_through" for m in promise.matches(doc)))
     question_words = words(res)
     asking = frozenset(turn.index for turn, doc in docs.turns(role="customer")
                        if promised and any(is_question(s, question_words) for s in doc_sentences(doc)))
-    yield from _gaps(docs, {turn: max(threshold, minutes * 60 * slack) for turn, minutes in holds.items()}, threshold,
-                     promised, asking)
+    allowed = {turn: max(threshold, minutes * 60 * slack, minutes * 60 + slack_seconds) if minutes else threshold
+               for turn, minutes in holds.items()}
+    yield from _gaps(docs, allowed, threshold, promised, asking)
 
 
 _LATER_KINDS = frozenset({"days", "bdays", "weeks", "months", "day", "weekday", "date", "clock"})
