@@ -75,6 +75,26 @@ def test_customer_not_knowing_is_not_the_agents(hits):
     assert found == []
 
 
+@pytest.mark.parametrize("text, found", [
+    ("Yes, 100% guaranteed, it will definitely arrive tomorrow.", ["100% guaranteed", "it will definitely arrive"]),
+    ("I promise it'll arrive before Friday.", ["I promise it'll arrive"]),
+    ("I can't guarantee it will arrive by Friday, but it's due Thursday.", []),  # the honest answer
+    ("It won't definitely arrive tomorrow; it's due Thursday.", []),
+    ("The refund is guaranteed under our Money Back Guarantee.", []),  # the company's own promise
+])
+def test_certainty_about_what_is_out_of_the_agents_hands(hits, text, found):
+    assert [t for _, t in _agent(hits, text, "knowledge.overpromise")] == found
+
+
+def test_an_overpromise_costs_product_knowledge_and_is_no_strength(analyze):
+    turns = [("customer", "Will my passport documents arrive before Friday? I fly on Saturday."),
+             ("agent", "Hi! Yes, 100% guaranteed, it will definitely arrive tomorrow, don't worry about it.")]
+    report = analyze(*turns)
+    skill = report.skills["product_knowledge"]
+    assert skill.score is not None and skill.score < 62 and "certainty promised" in skill.reason
+    assert not any("100% guaranteed" in n.text for n in report.notes if n.kind == "strength")
+
+
 @pytest.mark.parametrize("text, guess", [
     ("It could be the cable or the adapter.", "It could be"),
     ("My guess is the battery is worn out.", "My guess is"),

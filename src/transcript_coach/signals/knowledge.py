@@ -13,6 +13,9 @@
   not sure why, so I'll ask our billing team", "I don't know. Let me check with my supervisor"). Evidence from the
   first such admission to the end of the commitment, once per sentence; the admissions it covers count as no hedge,
   guess or don't-know.
+- ``knowledge.overpromise``: certainty about what is out of the agent's hands - "100% guaranteed", "it will
+  definitely arrive tomorrow", "I promise it'll arrive" (not after a negation: "I can't guarantee it will arrive by
+  Friday" is the honest answer).
 - ``knowledge.specific``: exact, checkable answers: money amounts, percentages, version numbers, error codes, menu
   paths ("Settings > Privacy > Location"), periods of hours to years ("3-5 business days", "a two-year warranty",
   "every three months"; minutes and seconds are process talk, "give me 5 minutes") and model or part numbers (letters
