@@ -321,6 +321,9 @@ def test_a_customer_ignored_is_upset(analyze, customer):
     ("It is Monday and I have heard nothing since your email of Tuesday.", True),
     ("Nobody called this morning. The ceiling is bulging now.", True),
     ("Still nothing. This is the second day.", True),
+    ("I still haven't received it. You said it would be back within 48 hours.", True),  # a promise broken
+    ("It's been three weeks and nobody has told me anything.", True),
+    ("You said you would call me.", True),
 ])
 def test_exclamations_are_upset_only_when_not_glad(analyze, customer, upset):
     found = rules(analyze, ("customer", customer), ("agent", "Thanks for letting me know."),
@@ -330,11 +333,23 @@ def test_exclamations_are_upset_only_when_not_glad(analyze, customer, upset):
 
 @pytest.mark.parametrize("customer, cue", [("A stone cracked my windscreen on the motorway.", "cracked"),
                                            ("The tap under the sink is leaking again.", "leaking"),
-                                           ("Every time I log in it logs me out.", "Every time I log")])
+                                           ("Every time I log in it logs me out.", "Every time I log"),
+                                           ("My order #5531 arrived without the charger.", "arrived without"),
+                                           ("My partner's old laptop barely works.", "barely works"),
+                                           ("It's now been almost three weeks.", "been almost three weeks"),
+                                           ("I've been waiting a week for the engineer.", "waiting a week")])
 def test_problem_statements(analyze, customer, cue):
     found = rules(analyze, ("customer", customer), ("agent", "Thanks for letting me know."),
                   feature="tone.customer_problem")
     assert cue in [text for text, _, _ in found]
+
+
+@pytest.mark.parametrize("customer", ["It's been a pleasure, thanks.", "It has been 3 years since I moved.",
+                                      "Perfect, thanks for waiting with me."])
+def test_time_that_passed_is_no_problem_by_itself(analyze, customer):
+    found = rules(analyze, ("customer", customer), ("agent", "Thanks for letting me know."),
+                  feature="tone.customer_problem")
+    assert found == []
 
 
 def test_dropping_off_is_no_problem(analyze):
