@@ -287,6 +287,9 @@ AGENT_FEATURES = [
     ("tone.negative_phrasing", "If you can't log in, reset your password.", None),
     ("tone.negative_phrasing", "As per our terms, delivery dates are estimates only.", "As per our terms"),
     ("tone.negative_phrasing", "Please read our privacy policy.", None),
+    ("tone.negative_phrasing", "It's company policy.", "company policy"),
+    ("tone.negative_phrasing", "Under our delay policy we cover taxis up to 50 euros.", None),  # an entitlement
+    ("tone.negative_phrasing", "Our returns policy gives you 30 days.", None),
     ("tone.negative_phrasing", "What I can do is send a replacement.", None),
     # a "can't" that goes on to what the agent can do is the phrasing coaching asks for
     ("tone.negative_phrasing", "I can't change your KeyGate settings, but I can take the certificate from IT.", None),
