@@ -203,6 +203,16 @@ def test_email_gaps_are_measured_in_days(analyze):
     assert ("timing.long_gap", 1, "Thanks, I have corrected it", 3 * 86400.0) in days
 
 
+def test_an_email_replys_wait_is_quoted_past_its_salutation(analyze):
+    found = _timing(analyze, _turn("customer", "My invoice is wrong.", T0),
+                    _turn("agent", "Hi Greta,\n\nYou're right, and I'm sorry: I have corrected it.",
+                          T0 + timedelta(days=3)), channel="email")
+    assert ("timing.long_gap", 1, "You're right, and I'm sorry: I have corrected it", 3 * 86400.0) in found
+    only = _timing(analyze, _turn("customer", "My invoice is wrong.", T0),
+                   _turn("agent", "Hi Greta,", T0 + timedelta(days=3)), channel="email")
+    assert ("timing.long_gap", 1, "Hi Greta", 3 * 86400.0) in only
+
+
 def test_the_queue_after_a_handover_is_no_long_gap(analyze):
     found = _timing(analyze, _turn("customer", "Human please", T0),
                     {"role": "bot", "text": "Connecting you to an agent. The wait is about 3 minutes.",

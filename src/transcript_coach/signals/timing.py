@@ -11,7 +11,8 @@
   ``settings.hold_minutes``) is long only past that length with ``settings.hold_slack`` (a share of it) or
   ``settings.hold_slack_seconds`` to spare, whichever is more ("about two minutes" that took 2:44 is not long), and
   one that names a later time ("I'll check on Tuesday", "within 24 hours") is a commitment, not a hold. Value = seconds;
-  evidence on the first sentence of the turn after the gap.
+  evidence on the first sentence of the turn after the gap, past an e-mail's salutation line ("Hi Greta,": at most
+  ``settings.salutation_max_words`` words ending in a comma).
 - ``timing.wait_acknowledged``: "thanks for waiting", "sorry for the wait", "thank you for your patience", "bear with
   me", "give me a minute" in an agent turn (needs no timestamps).
 
@@ -72,7 +73,7 @@ def timing(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
                        if promised and any(is_question(s, question_words) for s in doc_sentences(doc)))
     allowed = {turn: max(threshold, minutes * 60 * slack, minutes * 60 + slack_seconds) if minutes else threshold
                for turn, minutes in holds.items()}
-    yield from _gaps(docs, allowed, threshold, promised, asking)
+    yield from _gaps(docs, allowed, threshold, int(res.setting("timing", "salutation_max_words")), promised, asking)
 
 
 _LATER_KINDS = frozenset({"days", "bdays", "weeks", "months", "day", "weekday", "date", "clock"})
@@ -119,16 +120,22 @@ def _elapsed(earlier: Timestamp | None, later: Timestamp | None) -> float | None
     return seconds
 
 
-def _lead(docs: TranscriptDocs, turn: Turn) -> tuple[int, int]:
-    """Character span of a turn's first sentence (without its end punctuation)."""
+def _lead(docs: TranscriptDocs, turn: Turn, salutation: int) -> tuple[int, int]:
+    """Character span of a turn's first sentence (without its end punctuation), past an e-mail's salutation line
+    ("Hi Greta,", "Dear Mr Holm,": at most ``salutation`` words ending in a comma greet, and say nothing)."""
     doc: Doc = docs.docs[turn.index]
+    first: tuple[int, int] | None = None
     for sentence in doc_sentences(doc):
         tokens = [t for t in sentence if not t.is_space]
+        greets = len(tokens) <= salutation and bool(tokens) and tokens[-1].text == ","
         while len(tokens) > 1 and tokens[-1].is_punct:
             tokens.pop()
         if tokens:
-            return tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
-    return 0, len(turn.text)
+            span = tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
+            if not greets:
+                return span
+            first = first or span
+    return first or (0, len(turn.text))
 
 
 def _after_handover(turns: Sequence[Turn]) -> frozenset[int]:
@@ -148,12 +155,12 @@ def _after_handover(turns: Sequence[Turn]) -> frozenset[int]:
     return frozenset(found)
 
 
-def _hit(docs: TranscriptDocs, feature: str, turn: Turn, rule: str, value: float) -> Hit:
-    start, end = _lead(docs, turn)
+def _hit(docs: TranscriptDocs, feature: str, turn: Turn, rule: str, value: float, salutation: int) -> Hit:
+    start, end = _lead(docs, turn, salutation)
     return Hit(feature, turn.index, start, end, rule, round(value, 3))
 
 
-def _gaps(docs: TranscriptDocs, holds: Mapping[int, float], threshold: float,
+def _gaps(docs: TranscriptDocs, holds: Mapping[int, float], threshold: float, salutation: int,
           promised: frozenset[int] = frozenset(), asking: frozenset[int] = frozenset()) -> Iterator[Hit]:
     """Waits longer than ``threshold`` seconds; after a hold, longer than the seconds ``holds`` allows that turn. A
     ``promised`` agent turn (an update the agent said would come: "as promised, ...") after customer turns none of
@@ -166,7 +173,7 @@ def _gaps(docs: TranscriptDocs, holds: Mapping[int, float], threshold: float,
     if first_customer is not None and first_reply is not None:
         seconds = _elapsed(first_customer.timestamp, first_reply.timestamp)
         if seconds is not None:
-            yield _hit(docs, "timing.first_response", first_reply, "timestamps:first-response", seconds)
+            yield _hit(docs, "timing.first_response", first_reply, "timestamps:first-response", seconds, salutation)
     waiting, waiting_since, asked = False, None, False
     hold_at: Timestamp | None = None
     allowed = threshold
@@ -176,7 +183,7 @@ def _gaps(docs: TranscriptDocs, holds: Mapping[int, float], threshold: float,
             if hold_at is not None:
                 seconds = _elapsed(hold_at, turn.timestamp)
                 if seconds is not None and seconds > allowed:  # chasing an agent away too long ("are you there?")
-                    yield _hit(docs, "timing.long_gap", turn, "timestamps:gap-hold", seconds)
+                    yield _hit(docs, "timing.long_gap", turn, "timestamps:gap-hold", seconds, salutation)
                     hold_at = None
                 # else the hold goes on: the customer's "Fine." or a question meanwhile waits within it
             if not waiting or waiting_since is None:
@@ -186,14 +193,14 @@ def _gaps(docs: TranscriptDocs, holds: Mapping[int, float], threshold: float,
         if waiting:
             seconds = _elapsed(waiting_since, turn.timestamp)
             if seconds is not None:
-                yield _hit(docs, "timing.reply_latency", turn, "timestamps:reply", seconds)
+                yield _hit(docs, "timing.reply_latency", turn, "timestamps:reply", seconds, salutation)
                 if (hold_at is None and seconds > threshold and turn.index not in queued
                         and (asked or turn.index not in promised)):
-                    yield _hit(docs, "timing.long_gap", turn, "timestamps:gap-reply", seconds)
+                    yield _hit(docs, "timing.long_gap", turn, "timestamps:gap-reply", seconds, salutation)
         if hold_at is not None:
             seconds = _elapsed(hold_at, turn.timestamp)
             if seconds is not None and seconds > allowed:
-                yield _hit(docs, "timing.long_gap", turn, "timestamps:gap-hold", seconds)
+                yield _hit(docs, "timing.long_gap", turn, "timestamps:gap-hold", seconds, salutation)
         waiting, waiting_since, asked = False, None, False
         hold_at = turn.timestamp if turn.index in holds else None
         allowed = holds.get(turn.index, threshold)
