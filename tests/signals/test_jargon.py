@@ -108,6 +108,7 @@ def test_explained_acronym_is_not_jargon(hits, text):
     "I think A is the right option, and I will call at 8PM.",
     "You will get an SMS with a link to our FAQ.",
     "Please DM us your details ASAP.",
+    "Your laptop will ship tomorrow by DPD, or GLS if DPD is full.",  # carriers are names, not jargon
 ])
 def test_common_acronyms_and_single_letters(hits, text):
     assert agent_hits(hits, text) == []
