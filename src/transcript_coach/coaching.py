@@ -139,6 +139,7 @@ def _strength(skill: str, analysed: Analysed, rubric: Rubric, quoted: frozenset[
     positive = sorted((p for p in contributions(spec, analysed) if p.points > 0 and not p.signal.missing),
                       key=lambda p: -p.points)
     faulty: frozenset[str] | None = None
+    signature: Evidence | None = None  # "Best wishes, Priya Raman": quoted only when nothing else will do
     for besides in (quoted, frozenset()) if quoted else (quoted,):
         for part in positive:
             pace = part.signal.base_feature.startswith(_SECONDS)  # a reply in good time, not the slowest
@@ -150,10 +151,25 @@ def _strength(skill: str, analysed: Analysed, rubric: Rubric, quoted: frozenset[
                               besides=left_out)
             if evidence is None:
                 continue
-            template = spec.notes.get("strength", "{quote}")
-            return Note(skill=skill, kind="strength", text=template.format(quote=_quote(evidence, analysed)),
-                        evidence=(evidence.id,))
-    return None
+            if part.signal.base_feature in _FORMULAS and _signed(evidence, analysed):
+                signature = signature or evidence
+                continue
+            return _strength_note(skill, spec, evidence, analysed)
+    return _strength_note(skill, spec, signature, analysed) if signature is not None else None
+
+
+def _strength_note(skill: str, spec, evidence: Evidence, analysed: Analysed) -> Note:
+    template = spec.notes.get("strength", "{quote}")
+    return Note(skill=skill, kind="strength", text=template.format(quote=_quote(evidence, analysed)),
+                evidence=(evidence.id,))
+
+
+def _signed(e: Evidence, analysed: Analysed) -> bool:
+    """Whether the evidence's sentence holds its speaker's own name: a written sign-off ("Kind regards, Jonas")."""
+    speaker = analysed.transcript.turns[e.turn].speaker or ""
+    names = [part.casefold() for part in speaker.split() if len(part) > 1]
+    words = {w.casefold() for w in _WORD.findall(_sentence(e, analysed))}
+    return any(name in words for name in names)
 
 
 def _improvement(skill: str, analysed: Analysed, rubric: Rubric, plain: Plain) -> Note | None:
@@ -197,9 +213,9 @@ def _sympathy_sentences(analysed: Analysed) -> frozenset[str]:
 
 def _customer_trouble(analysed: Analysed, problem_first: bool = False) -> Evidence | None:
     """The customer's clearest statement of a feeling or a problem (``problem_first``: of the problem, for a
-    suggestion that names it, in a sentence that is not a request for help): a cue phrase, else their most negative statement (questions left out: they ask, they
-    don't tell), in what they wrote before the first reply if that holds one (a later "no jammed message, thank you!"
-    reads negative to a sentiment lexicon, but is good news)."""
+    suggestion that names it, in a sentence that is not a request for help): a cue phrase, else their most negative
+    statement (questions left out: they ask, they don't tell), in what they wrote before the first reply if that holds
+    one (a later "no jammed message, thank you!" reads negative to a sentiment lexicon, but is good news)."""
     cues = ("tone.customer_emotion", "tone.customer_problem")
     for feature in reversed(cues) if problem_first else cues:
         found = _first(analysed, feature)

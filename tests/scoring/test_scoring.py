@@ -257,6 +257,17 @@ def test_the_suggestion_names_the_problem_told_not_the_plea_for_help(coach):
     assert "help quickly" not in note.suggestion
 
 
+def test_a_professionalism_strength_quotes_what_was_said_not_the_signature(coach):
+    signed = "Hi Dana,\n\nThank you so much for your patience while I checked this.\n\n{}\n\nKind regards,\nTom"
+    report = coach.analyze(chat(("customer", "Where is my refund?"),
+                                ("agent", signed.format("Your refund was sent today."))))
+    (note,) = [n for n in report.notes if n.skill == "professionalism" and n.kind == "strength"]
+    assert "regards" not in note.text and "patience" in note.text
+    only = coach.analyze(chat(("customer", "Where is my refund?"), ("agent", "Kind regards,\nTom")))
+    assert [n.text for n in only.notes if n.skill == "professionalism"] in ([], [
+        "Professional and courteous: \u201cKind regards, Tom\u201d (Tom, turn 2)"])
+
+
 def test_a_skills_evidence_lists_what_cost_points_first(coach):
     report = coach.analyze(chat(("customer", "I was charged for a renewal I didn't expect. Can I get a refund?"),
                                 ("agent", "Renewals are charged 7 days after the reminder. There's nothing I can do."),
