@@ -32,6 +32,7 @@ HOSTILE_JSON = {
     "binary": bytes(range(256)),
     "empty": "",
     "a list": "[1, 2]",
+    "a key twice": '{"version": 1, "skills": {}, "version": 2}',
 }
 
 
@@ -72,6 +73,13 @@ def test_hostile_rubric_file_is_refused_naming_it(tmp_path, name):
     path = _write(tmp_path / "rubric.json", HOSTILE_JSON[name])
     with pytest.raises(DataFileError, match=str(path).replace(".", r"\.")):
         load_rubric(path)
+
+
+def test_a_key_given_twice_is_refused_naming_it(tmp_path):
+    path = _write(tmp_path / "rubric.json", _rubric(lambda r: None).replace('"skills":', '"flags": {}, "skills":', 1))
+    with pytest.raises(DataFileError, match="key 'flags' is given twice in one object") as caught:
+        load_rubric(path)
+    assert str(path) in str(caught.value)
 
 
 @pytest.mark.parametrize("name", RUBRIC_CHANGES)

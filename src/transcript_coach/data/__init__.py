@@ -19,9 +19,11 @@ def load_json(name: str) -> Any:
     except FileNotFoundError:
         raise DataFileError(f"package data file {name!r} is missing: reinstall transcript-coach") from None
     try:
-        return json.loads(text)
+        return json.loads(text, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as exc:
         raise DataFileError(f"{name}:{exc.lineno}: not valid JSON: {exc.msg}") from None
+    except ValueError as exc:
+        raise DataFileError(f"{name}: {exc}") from None
 
 
 def read_json_file(path: str | Path) -> Any:
@@ -39,15 +41,27 @@ def read_json_file(path: str | Path) -> Any:
 def parse_json_text(text: str, where: str, what: str = "") -> Any:
     """JSON from a user's file, strictly: ``NaN`` and ``Infinity`` (which Python's json accepts) are refused, and
     so are integers over Python's digit limit and nesting deep enough to exhaust the stack, each with a
-    ``DataFileError`` naming the file (``where``; ``what`` may say what it is) instead of a traceback."""
+    ``DataFileError`` naming the file (``where``; ``what`` may say what it is) instead of a traceback. A key given
+    twice in one object is refused too: JSON would keep the second silently, and a lexicon entry's second "exclude"
+    list would drop the first."""
     try:
-        return json.loads(text, parse_constant=_refuse_constant)
+        return json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as exc:
         raise DataFileError(f"{where}:{exc.lineno}: {what}not valid JSON: {exc.msg}") from None
     except ValueError as exc:  # NaN / Infinity, or an integer of more than 4300 digits
         raise DataFileError(f"{where}: {what}not valid JSON: {exc}") from None
     except RecursionError:
         raise DataFileError(f"{where}: {what}not valid JSON: nested too deeply") from None
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are each given once (``json.loads``' ``object_pairs_hook``)."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"key {key!r} is given twice in one object")
+        out[key] = value
+    return out
 
 
 def _refuse_constant(name: str) -> Any:
