@@ -173,6 +173,16 @@ def test_no_reask(analyze, customer, agent):
     assert rules(analyze, ("customer", customer), ("agent", agent), feature="listening.reask") == []
 
 
+def test_a_code_given_in_answer_to_the_bot_is_given(analyze):
+    turns = (("customer", "My parcel says delivered but it's not here"),
+             ("bot", "Sorry to hear that! Can you give me your tracking number?"), ("customer", "PX-4421907"),
+             ("agent", "Hi Lena, I'm Chris. Can I have your tracking number please?"))
+    assert [(t, r) for t, r, _, _ in rules(analyze, *turns, feature="listening.reask")] == [
+        ("Can I have your tracking number please?", "reask:order_number")]
+    unasked = (turns[0], ("bot", "Sorry to hear that!"), turns[2], turns[3])
+    assert rules(analyze, *unasked, feature="listening.reask") == []  # nothing said what the code was
+
+
 def test_reask_later_in_the_conversation(hits):
     turns = (("customer", "Hi, my order 48213 arrived broken."), ("agent", "I'm sorry about that."),
              ("customer", "What can you do?"), ("agent", "Sure, what is the order number?"))

@@ -23,7 +23,9 @@ Positive signals (agent turns):
 Negative signals:
 
 - ``listening.reask``: an agent request ("can I have", "what's your", "please confirm") for a field the customer
-  already gave (order number, email, phone, account, address, device, name). Evidence: the agent's sentence; the field
+  already gave (order number, email, phone, account, address, device, name), named in their sentence ("my order
+  number is 4471") or in answer to an agent or bot that asked for it ("PX-4421907" after the bot's "Can you give me
+  your tracking number?"). Evidence: the agent's sentence; the field
   is in the rule, ``reask:<field>`` (a float ``value`` cannot name it). A sentence that contains the given value (a
   confirmation) is not a re-ask, nor one that says it is for security or verification (``reask_exempt``).
 - ``listening.customer_repeat``: customer repetition markers ("as I said", "I already told you", "Again, ...") from
@@ -406,6 +408,7 @@ def _agent_signals(turns, res: Resources, w: Words, content: dict[int, set[str]]
     products: dict[str, bool] = {}  # product word -> must be capitalised in the agent's text
     fields: dict[str, set[str]] = {}  # field -> keys of the values the customer gave for it
     said: dict[int, list[Detail]] = {}  # details per turn, found once
+    requested: frozenset[str] = frozenset()  # fields the latest agent or bot turn asked for: "PX-4421907" answers
     for turn, doc in turns:
         if turn.role == "customer":
             if not block_open:
@@ -424,15 +427,17 @@ def _agent_signals(turns, res: Resources, w: Words, content: dict[int, set[str]]
             for p, title in product_words(doc, w, names | turn_names, res).items():
                 if p not in agent_said:
                     products[p] = products.get(p, True) and title
-            for field, keys in _given_fields(doc, found, stated, w).items():
+            for field, keys in _given_fields(doc, found, stated, w, requested).items():
                 fields.setdefault(field, set()).update(keys)
             continue
         if turn.role not in ("agent", "bot"):
             continue
         block_open = False
         said[turn.index] = details(doc, w)
+        found = matches(res, FAMILY, doc)
+        requested = frozenset(m.entry.id[len("ask."):] for m in found
+                              if m.entry.id.startswith("ask.") and m.entry.id != "ask.request")
         if turn.role == "agent":
-            found = matches(res, FAMILY, doc)
             yield from _phrases(turn, doc, found)
             if not any(content[i] for i in opening):  # "Hi" alone is no opening
                 opening = block
@@ -518,8 +523,11 @@ def _reuse(turn: Turn, doc: Doc, found: list[Detail], given: dict[str, str], nam
             yield span_hit("listening.detail_reuse", turn.index, t, "reuse:product")
 
 
-def _given_fields(doc: Doc, found: list[Detail], stated_names: set[str], w: Words) -> dict[str, set[str]]:
-    """Which fields a customer turn gives, with the keys of their values (to tell a confirmation from a re-ask)."""
+def _given_fields(doc: Doc, found: list[Detail], stated_names: set[str], w: Words,
+                  requested: frozenset[str] = frozenset()) -> dict[str, set[str]]:
+    """Which fields a customer turn gives, with the keys of their values (to tell a confirmation from a re-ask): a
+    value named by a cue in its sentence ("my order number is 4471"), or a code given in answer to an agent or bot
+    that asked for a field (``requested``: "Can you give me your tracking number?" / "PX-4421907")."""
     out: dict[str, set[str]] = {}
     for d in found:
         if d.kind == "email":
@@ -531,6 +539,11 @@ def _given_fields(doc: Doc, found: list[Detail], stated_names: set[str], w: Word
     if stated_names:
         out.setdefault("name", set()).update(stated_names)
     codes = [d for d in found if d.kind in ("code", "email")]
+    for field in requested:
+        value = w.fields[field][1] if field in w.fields else None
+        keys = {d.key for d in codes if d.kind == "code" or value == "code_or_email"}
+        if value in ("code", "code_or_email") and keys:
+            out.setdefault(field, set()).update(keys)
     for sent in doc_sentences(doc):
         lowers = {t.lower_ for t in sent}
         in_sent = [d for d in codes if sent.start_char <= d.start < sent.end_char]
