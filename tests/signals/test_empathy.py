@@ -337,7 +337,10 @@ def test_exclamations_are_upset_only_when_not_glad(analyze, customer, upset):
                                            ("My order #5531 arrived without the charger.", "arrived without"),
                                            ("My partner's old laptop barely works.", "barely works"),
                                            ("It's now been almost three weeks.", "been almost three weeks"),
-                                           ("I've been waiting a week for the engineer.", "waiting a week")])
+                                           ("I've been waiting a week for the engineer.", "waiting a week"),
+                                           ("Your price went up again and I found a cheaper deal.", "price went up"),
+                                           ("i got a bill for four hundred pounds and it's normally about ninety",
+                                            "it's normally")])
 def test_problem_statements(analyze, customer, cue):
     found = rules(analyze, ("customer", customer), ("agent", "Thanks for letting me know."),
                   feature="tone.customer_problem")

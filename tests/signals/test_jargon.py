@@ -439,6 +439,7 @@ def _confused(hits, customer, agent="Please flush your DNS cache and renew the D
     ("You've lost me, sorry.", ["You've lost me"]),
     ("Ok, done. Websites load now.", []),
     ("I don't understand why it stopped working.", []),  # the problem, not the wording
+    ("I don't understand my bill at all.", []),
     ("Please let me know what the entrance fee is.", []),
     ("You've lost me as a customer.", []),
 ])
@@ -450,6 +451,16 @@ def test_confusion_before_any_reply_is_the_problem_not_the_agents_wording(hits):
     found = hits(("customer", "I don't understand this bill at all."), ("agent", "Let me explain it."),
                  family="jargon")
     assert [f for f, _, _ in found if f == "jargon.customer_confused"] == []
+
+
+def test_a_calls_opening_question_is_no_wording_to_follow(hits):
+    found = hits(("agent", "thank you for calling northpoint energy how can i help"),
+                 ("customer", "i got a bill for four hundred pounds and it's normally ninety i don't understand it"),
+                 ("agent", "oh i'm sorry that must have been a shock"), family="jargon")
+    assert [f for f, _, _ in found if f == "jargon.customer_confused"] == []
+    after = hits(("agent", "thank you for calling, how can i help"), ("customer", "my internet is down"),
+                 ("agent", "please renew the DHCP lease"), ("customer", "i don't understand"), family="jargon")
+    assert [t for f, t, _ in after if f == "jargon.customer_confused"] == ["i don't understand"]
 
 
 def test_the_letters_of_a_reference_are_no_acronym(hits):

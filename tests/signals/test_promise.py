@@ -459,6 +459,21 @@ def test_offers_and_immediate_actions_are_not_in_the_ledger(analyze):
     assert report.promises == ()
 
 
+def test_an_offer_for_the_customer_to_take_up_is_not_in_the_ledger(analyze):
+    report = analyze(("customer", "I want to cancel."),
+                     ("agent", "I can match that price. If you'd still rather leave, I'll cancel it now."))
+    assert report.promises == ()
+
+
+def test_a_delivery_reported_keeps_the_promise_to_bring_it(analyze):
+    report = analyze(("customer", "My parcel went to number 14."),
+                     ("agent", "I've asked the driver to collect it and bring it to you by 6pm today, and I'll "
+                               "message you here once it's done."),
+                     ("customer", "ok thank you"),
+                     ("agent", "As promised: your parcel was delivered to number 41 at 5:12pm."))
+    assert [p.status for p in report.promises] == ["kept", "kept"]
+
+
 def test_two_commitments_in_one_sentence_take_their_own_due(analyze):
     report = analyze({"role": "customer", "text": "Hi", "timestamp": WEDNESDAY},
                      {"role": "agent", "text": "I'll check today and I'll call you on Friday.", "timestamp": WEDNESDAY})

@@ -15,7 +15,9 @@ Features (evidence on the term itself, once per term per conversation, at its fi
   fault.
 - ``jargon.customer_confused``: the customer saying, after an agent's reply, that they did not follow it ("Sorry, I
   don't understand any of that", "What's a DNS?", "I'm not very technical"; entries of kind ``customer.confused`` in
-  ``data/lexicons/customer.json``); rule ``lexicon:customer#<entry>``. On the customer's words, whatever the term.
+  ``data/lexicons/customer.json``); rule ``lexicon:customer#<entry>``. On the customer's words, whatever the term. A
+  call's opening "how can I help?" is no reply ("i got a bill for four hundred pounds ... i don't understand it" is
+  about the bill), nor is "I don't understand why ..." or "... my bill" about the agent's words.
 
 Not jargon: a term the customer used in an earlier turn (same lower-case form or lemma); numbers, URLs, e-mail
 addresses, handles, codes with digits, words with apostrophes, short words, proper names (capitalised inside a
@@ -607,12 +609,14 @@ def jargon(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
     said: set[str] = set()  # what the customer has said so far (words, lemmas, glossary keys)
     unread: list[Doc] = []  # customer turns not yet added to ``said`` (read only when a candidate needs them)
     decided: set[str] = set()
-    replied = False  # an agent has spoken: what the customer then does not follow is the agent's wording
+    replied = False  # an agent has answered the customer: what the customer then does not follow is its wording
+    customer_spoke = False  # a call's opening "how can I help?" is no wording to follow
     for i, (turn, doc) in enumerate(zip(turns, docs.docs, strict=True)):
         if turn.internal:
             continue
         if turn.role == "customer":
             unread.append(doc)
+            customer_spoke = True
             if replied:
                 for m in res.lexicon("customer").matches(doc):
                     if m.entry.feature == CONFUSED:
@@ -620,7 +624,7 @@ def jargon(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
             continue
         if turn.role != "agent":
             continue
-        replied = True
+        replied = replied or customer_spoke
         for cand in candidates(res, doc, names=names):
             if cand.key in decided:
                 continue
