@@ -199,6 +199,15 @@ def test_bad_correction_phrases_are_data_errors(phrases):
         compile_phrases(phrases, "test")
 
 
+@pytest.mark.parametrize("agent, neutral", [("Is there anything else I can help with today?", True),
+                                             ("Did that fix it?", False)])
+def test_a_lone_no_answers_the_closing_question(evidence, agent, neutral):
+    found = evidence(("customer", "Hi, my card was charged twice."), ("agent", "I've refunded it. " + agent),
+                     ("customer", "no"))  # VADER: -0.3 ("No." with its full stop reads 0)
+    (last,) = [e for e in found if e.feature == "tone.customer_sentiment" and e.turn == 2]
+    assert (last.value == 0) is neutral
+
+
 def test_an_answers_opening_no_is_found_only_before_the_words_given():
     regex = compile_answers({"words": ["no", "Nope"], "before": ["that's", "thanks"]}, "test")
     assert [bool(regex.match(t)) for t in ("No, that's all", "nope - thanks", "\"No thanks", "No  that's it")] == [

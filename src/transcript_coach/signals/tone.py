@@ -8,7 +8,8 @@ Features (evidence = the sentence for sentence-level scores, the exact words oth
   "complaint", ...) and phrases rewritten to a placeholder word of the given valence before scoring ("sorry for the
   wait" -> neutral, "no need to worry" -> positive, "this is a joke" -> negative); the "no" that opens an answer ("No,
   that's all", "Nope, all good", "No thanks": ``sentiment.answers``) is neutral: VADER reads it as negative, and
-  "Nope" turns "all good" negative. The participants' names are no words here ("Hi Rob", "Thanks,
+  "Nope" turns "all good" negative; so is a lone "No." right after the agent's closing question ("Anything else I
+  can help with?"; elsewhere it may answer "Did that fix it?"). The participants' names are no words here ("Hi Rob", "Thanks,
   Grace": VADER would read "rob" and "grace"). In a customer turn with sarcasm in it (``emotion.sarcasm`` of
   ``customer.json``: "Oh great, another estimated bill. Brilliant.") a positive score counts as negative. Sentences
   are cut at ``sentiment_max_chars`` and keep at most ``sentiment_max_emoji`` emoji, because vaderSentiment 3.3.x
@@ -51,6 +52,7 @@ from transcript_coach.signals.resources import Resources
 
 FAMILY = "tone"
 SARCASM = "emotion.sarcasm"  # the customer.json entry whose match turns a customer turn's praise negative
+CLOSING_QUESTION = "structure.closing_question"  # "Anything else I can help with?": a lone "No." answers it
 APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 NEUTRAL_WORD = "tcneutral"  # not in VADER's lexicon: read as a neutral word
 _PHRASE_CHARS = re.compile(r"[a-z0-9' \-]+")
@@ -95,6 +97,14 @@ def compile_answers(spec: object, where: str) -> re.Pattern[str] | None:
         raise DataFileError(f"{where}: 'words' and 'before' must be non-empty lists of single words")
     words, before = ("|".join(sorted(map(re.escape, {w.lower() for w in x}), key=len, reverse=True)) for x in lists)
     return re.compile(rf"^[^\w']*(?:{words})(?=[\s,.!;:-]+(?:{before})(?![\w']))", re.IGNORECASE)
+
+
+def _lone_answer(spec: object) -> re.Pattern[str] | None:
+    """A sentence that is nothing but an answer word ("No.", "nope!"), of a ``compile_answers`` spec (checked)."""
+    if not isinstance(spec, Mapping):
+        return None
+    words = "|".join(sorted(map(re.escape, {str(w).lower() for w in spec["words"]}), key=len, reverse=True))
+    return re.compile(rf"[^\w']*(?:{words})[^\w']*", re.IGNORECASE)
 
 
 def _phrase_regex(phrase: str, where: str) -> tuple[str, set[str]]:
@@ -322,6 +332,7 @@ class ToneKit:
         self.customer_lexicon = Lexicon(f"{where}#customer", {"entries": entries}, res.nlp) if entries else None
         self.customer_cues = customer_cues
         self.trajectory_turns = int(setting("trajectory_turns"))
+        self.answer_words = _lone_answer(sentiment.get("answers"))
         things = setting("cannot_of_a_thing")
         self.thing_entries = frozenset(things["entries"])
         self.things = frozenset(things["things"])
@@ -391,8 +402,9 @@ class ToneKit:
                            round(self.politeness.score(span, within(span)), 4))
 
     def customer_turn(self, index: int, doc: Doc, scores: list[float],
-                      names: re.Pattern[str] | None = None) -> Iterator[Hit]:
-        """Customer evidence; appends each scored sentence's sentiment to ``scores``."""
+                      names: re.Pattern[str] | None = None, after_closing: bool = False) -> Iterator[Hit]:
+        """Customer evidence; appends each scored sentence's sentiment to ``scores``. ``after_closing``: the turn
+        answers the agent's closing question ("Anything else I can help with?"), so a lone "No." is an answer."""
         for match in self.customer_lexicon.matches(doc) if self.customer_lexicon else ():
             feature = self.customer_features[match.entry.feature]
             yield span_hit(feature, index, match.span, f"lexicon:tone#{match.entry.id}", match.entry.value)
@@ -404,7 +416,9 @@ class ToneKit:
                           shout[1], "caps:shouting")
             if not self.customer_sentiment.has_content(span):
                 continue
-            value = round(self.customer_sentiment.score(_unnamed(span_text(span), names)), 4)
+            text = span_text(span)
+            lone_answer = after_closing and self.answer_words is not None and self.answer_words.fullmatch(text)
+            value = 0.0 if lone_answer else round(self.customer_sentiment.score(_unnamed(text, names)), 4)
             if sarcastic and value > 0:  # "Oh great, another estimated bill. Brilliant.": praise meant the other way
                 value = -value
             scores.append(value)
@@ -470,12 +484,15 @@ def tone(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
     kit = tone_kit(res)
     names = kit.valenced_names(docs.transcript)
     customer: list[tuple[int, float, int, int]] = []
+    closing = False  # the latest agent turn asked "anything else?"
+    structure = res.lexicon("structure")
     for turn, doc in docs.turns():
         if turn.role == "agent":
             yield from kit.agent_turn(turn.index, doc, names)
+            closing = any(m.entry.feature == CLOSING_QUESTION for m in structure.matches(doc))
         elif turn.role == "customer":
             scores: list[float] = []
-            hits = list(kit.customer_turn(turn.index, doc, scores, names))
+            hits = list(kit.customer_turn(turn.index, doc, scores, names, after_closing=closing))
             yield from hits
             scored = [h for h in hits if h.feature == "tone.customer_sentiment"]
             if scored:
