@@ -88,6 +88,8 @@ def _speakers(report):
     (None, "Hi, I'm Sam, your support agent.", "Sam"),
     ("SPEAKER_00", "Good afternoon, you're through to Fernway Bank, my name is Joel.", "Joel"),  # not the bank
     ("Speaker 1", "thanks for calling northwind energy my name is dev how can i help you today", "Dev"),  # speech
+    ("Agent", "thank you for calling northpoint energy this is maria how can i help", "Maria"),
+    ("Agent", "northpoint energy this is maria speaking", "Maria"),
 ])
 def test_an_agent_labelled_without_a_name_is_named_after_their_introduction(analyze, label, text, name):
     report = analyze({"role": "customer", "speaker": "SPEAKER_01", "text": "hi, my bill is wrong"},
@@ -103,6 +105,16 @@ def test_an_agent_labelled_without_a_name_is_named_after_their_introduction(anal
 def test_a_lower_case_name_names_the_agent_only_in_text_all_in_lower_case(analyze):
     report = analyze({"role": "customer", "speaker": "SPEAKER_01", "text": "hi"},
                      {"role": "agent", "speaker": "Agent", "text": "Hello, my name is dev and I work in Billing."})
+    assert _speakers(report)[1] == ("agent", "Agent")
+
+
+@pytest.mark.parametrize("text", ["thank you for calling this is great how can i help",  # a common word
+                                  "ok this is checking how long it takes",  # a verb form
+                                  "this is maria's account how can i help",
+                                  "Thank you for calling, this is maria how can I help"])  # not all lower case
+def test_a_lower_case_this_is_names_nobody_unless_it_reads_as_a_name(analyze, text):
+    report = analyze({"role": "customer", "speaker": "SPEAKER_01", "text": "hi"},
+                     {"role": "agent", "speaker": "Agent", "text": text})
     assert _speakers(report)[1] == ("agent", "Agent")
 
 

@@ -38,6 +38,7 @@ from dataclasses import replace
 from typing import NamedTuple
 
 from spacy.tokens import Doc, Span
+from wordfreq import zipf_frequency
 
 from transcript_coach.data import load_json
 from transcript_coach.ingest.email import signed_name
@@ -53,13 +54,16 @@ class _Settings(NamedTuple):
     generic: frozenset[str]  # speaker labels that name nobody ("Agent", "Customer", "Speaker")
     followers: frozenset[str]
     not_names: frozenset[str]
+    lower_followers: frozenset[str]  # after "this is maria" in speech written in lower case, without punctuation
+    lower_max_zipf: float  # and "maria" is no very common word ("this is great how ...")
 
 
 @functools.cache
 def _settings() -> _Settings:
     s = load_json("lexicons/structure.json")["settings"]
     return _Settings(int(s["greeting_sentences"]), frozenset(s["generic_speakers"]), frozenset(s["intro_followers"]),
-                     frozenset(s["not_names"]))
+                     frozenset(s["not_names"]), frozenset(s["lower_case_intro_followers"]),
+                     float(s["lower_case_name_max_zipf"]))
 
 
 def _speaker_names(speaker: str | None, generic: frozenset[str]) -> list[str]:
@@ -105,13 +109,26 @@ def _introduced_name(match, doc: Doc, own: list[str], followers: frozenset[str],
         return name
     if name.is_title and following in followers:
         return name
+    if entry == "intro.this_is" and _spoken_name(name, following, doc):
+        return name
     return None
+
+
+def _spoken_name(name, following: str, doc: Doc) -> bool:
+    """"this is maria how can i help": a name in a turn written all in lower case, as speech recognition writes
+    calls, followed by what follows a name there, and no very common word (nor a verb form: "this is checking")."""
+    s = _settings()
+    word = name.lower_
+    return (following in s.lower_followers and not word.endswith(("ing", "ed")) and doc_text(doc).islower()
+            and zipf_frequency(word, "en") < s.lower_max_zipf)
 
 
 @extractor("structure")
 def structure(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
     lexicon = res.lexicon("structure")
-    greeting_sentences, generic, followers, not_names = _settings()
+    settings = _settings()
+    greeting_sentences, generic, followers, not_names = (settings.greeting_sentences, settings.generic,
+                                                         settings.followers, settings.not_names)
     transcript = docs.transcript
     # the customer's names: from speaker labels (known from the start) and from what they say (known from then on)
     known_from: dict[str, tuple[int, str]] = {}
@@ -216,7 +233,7 @@ def _starts_sentence(doc: Doc, span: Span, opening: set[int]) -> bool:
 def _introduced(evidence: Evidence, doc: Doc) -> str | None:
     """The name an introduction's evidence gives ("my name is Priya Shah" -> "Priya Shah", "Sam here" -> "Sam"), or
     None when it reads as the company ("you've reached Northwind"). In a turn written all in lower case, as speech
-    recognition writes calls, "my name is dev" gives "Dev"."""
+    recognition writes calls, "my name is dev" gives "Dev" and "this is maria how can i help" "Maria"."""
     span = doc.char_span(evidence.start, evidence.end)
     if span is None or any(t.lower_ == "reached" for t in span):
         return None
@@ -226,7 +243,7 @@ def _introduced(evidence: Evidence, doc: Doc) -> str | None:
         return None
     if all(t.is_title for t in words):
         return words.text
-    if entry == "intro.my_name" and doc_text(doc).islower():
+    if entry in ("intro.my_name", "intro.this_is") and doc_text(doc).islower():
         return words.text.title()
     return None
 
