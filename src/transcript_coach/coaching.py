@@ -20,6 +20,7 @@ from transcript_coach.scoring.rubric import Contribution, Rubric, contributions
 
 MAX_NOTES = 3
 CLEARLY_NEGATIVE = -0.5  # a sentence score (sentiment, politeness) low enough to quote as the problem
+CLEARLY_POSITIVE = 0.5  # and one high enough to quote as a strength, if it says something, over a higher "Thanks."
 _QUOTE_CHARS = 160
 _QUOTE_MIN_WORDS = 5  # a strength quotes, of equally strong evidence, the first sentence at least this long
 _FIRST_TO_SECOND = {
@@ -98,7 +99,8 @@ def _first(analysed: Analysed, feature: str, *, lowest: bool = False, highest: b
            agent: bool = False, besides: frozenset[str] = frozenset()) -> Evidence | None:
     """The first evidence of a feature, or the one of lowest or highest value: the worst sentence, the longest
     wait, the agent's strongest evidence rather than a closing wish. Of equals, the first; for the highest, the first
-    whose sentence says something ("Here's the fix:" is a heading of what follows). ``telling``: the first whose
+    whose sentence says something ("Here's the fix:" is a heading of what follows), and of a sentence score, the
+    highest that says something among those at least ``CLEARLY_POSITIVE`` ("Thanks." is polite, and says nothing). ``telling``: the first whose
     sentence says something, whatever its value ("Thanks for waiting." after the slowest reply shows no pace).
     Neither quotes a greeting or a sign-off when there is something else ("Best regards, Priya Shah" is warm words,
     not warmth), except of a wait (a reply's first words stand for it). ``agent``: the agent's evidence only;
@@ -114,6 +116,8 @@ def _first(analysed: Analysed, feature: str, *, lowest: bool = False, highest: b
         formulas = _sentences_with(analysed, lambda f: f in _FORMULAS)
         found = [e for e in found if _sentence(e, analysed) not in formulas] or found
     if highest:
+        if not feature.startswith(_SECONDS):  # of the clearly good, one that says something ("Thanks." says nothing)
+            found = [e for e in found if e.value >= CLEARLY_POSITIVE and _says_something(e, analysed)] or found
         return max(found, key=lambda e: (e.value, _says_something(e, analysed)))
     if telling:
         return next((e for e in found if _says_something(e, analysed)), found[0])

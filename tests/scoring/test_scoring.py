@@ -268,6 +268,14 @@ def test_a_professionalism_strength_quotes_what_was_said_not_the_signature(coach
         "Professional and courteous: \u201cKind regards, Tom\u201d (Tom, turn 2)"])
 
 
+def test_a_strength_by_a_sentence_score_quotes_a_good_sentence_that_says_something(coach):
+    report = coach.analyze(chat(("customer", "My parcel is late."),
+                                ("agent", "Brilliant, thanks so much! I am glad to help you with this today. "
+                                          "The parcel left the depot at 9am."), ("customer", "ok")))
+    (note,) = [n for n in report.notes if n.skill == "positive_attitude"]
+    assert "I am glad to help you with this today" in note.text  # not the warmer, emptier "Brilliant, thanks so much!"
+
+
 def test_a_skills_evidence_lists_what_cost_points_first(coach):
     report = coach.analyze(chat(("customer", "I was charged for a renewal I didn't expect. Can I get a refund?"),
                                 ("agent", "Renewals are charged 7 days after the reminder. There's nothing I can do."),
