@@ -398,6 +398,9 @@ def test_action_taken_is_an_agent_signal(hits):
      "I can see from your chat"),
     ("I'm passing this to billing, so you won't need to repeat anything.", "you won't need to repeat"),
     ("Hi Kofi, I can see you told our assistant you were charged after cancelling.", "you told our assistant"),
+    ("I've told her the booking number and that the refund is due.", "I've told her"),
+    ("Refunds are with our payments team, so you won't need to explain it again.", "you won't need to explain"),
+    ("Hi, I'm Ana from payments. Lars has filled me in on HB-20931.", "filled me in"),
 ])
 def test_warm_handoff(hits, text, handoff):
     assert _agent(hits, text, "resolution.warm_handoff") == [handoff]
