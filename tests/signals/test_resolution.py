@@ -276,6 +276,8 @@ def test_not_manager_request(hits, text):
     ("That's not possible, sorry.", "That's not possible"),
     ("That's not my department.", "not my department"),
     ("I'm unable to help with refunds.", "I'm unable to help"),
+    ("Worn footwear can only be returned if it's faulty, so please keep them.", "can only be returned if"),
+    ("I'm unable to refund worn boots. I can see why that's annoying.", "I'm unable to"),  # no offer follows
 ])
 def test_refusal(hits, text, matched):
     assert _agent(hits, text, "resolution.refusal") == [matched]
@@ -288,6 +290,15 @@ def test_refusal(hits, text, matched):
 ])
 def test_not_refusal(hits, text):
     assert _agent(hits, text, "resolution.refusal") == []
+
+
+@pytest.mark.parametrize("text, offer", [
+    ("I'm unable to refund worn boots. What I can do is give you a 15% discount code.", "What I can do is"),
+    ("Nothing I can do about the fee, but I can offer you a free month instead.", "but I can offer"),
+])
+def test_a_no_paired_with_what_the_agent_can_do_is_an_alternative_not_a_refusal(hits, text, offer):
+    assert _agent(hits, text, "resolution.refusal") == []
+    assert offer in _agent(hits, text, "resolution.alternative")
 
 
 @pytest.mark.parametrize("text, done", [

@@ -358,10 +358,13 @@ class ToneKit:
         your KeyGate settings, but I can take the certificate from IT") or at the start of the next ("What I can do is
         ..."). Not "but I can see why" or "but I can assure you": no offer. Such a "can't" is not negative phrasing
         (for the politeness model it still is: its features stay those it was trained with)."""
-        if match.entry.id not in self.offer_entries:
-            return False
-        doc, sentence = match.span.doc, match.span.sent
-        later = [norm(t.text) for t in doc[match.span.end:sentence.end] if not t.is_punct]
+        return match.entry.id in self.offer_entries and self.offers_after(match.span)
+
+    def offers_after(self, span: Span) -> bool:
+        """Whether what the agent can do follows ``span`` (a "can't", a refusal) in its sentence or at the start of
+        the next (see ``offered_instead``)."""
+        doc, sentence = span.doc, span.sent
+        later = [norm(t.text) for t in doc[span.end:sentence.end] if not t.is_punct]
         if any(self._offer_at(later, i) for i in range(len(later))):
             return True
         if sentence.end == len(doc):
