@@ -38,9 +38,9 @@ Negative signals:
 - ``listening.unanswered_question``: a customer question (a sentence ending in "?", or starting with a wh-word and an
   auxiliary, or with an auxiliary and a subject) that no agent or bot reply addresses before the customer asks another
   question (after a reply) or the conversation ends. A reply addresses the question when it shares a content lemma
-  with it, one of its sentences starts with an answer word ("yes", "no", "unfortunately", ...) or by saying the answer
-  is not known yet ("I'm not sure", "let me find out": ``answer_deferrals``; whether that was then followed up is the
-  promise ledger's question), or it gives the kind
+  with it, one of its sentences starts with an answer word ("yes", "no", "unfortunately", ...) or an answer's opening
+  (``answer_openers``: "good news", or the answer not known yet, "I'm not sure", "let me find out": whether that was
+  then followed up is the promise ledger's question), or it gives the kind
   of answer asked for (``answer_types``: a time for "when will it arrive?", a number or price for "how much?", a cause
   for "why?", news for "any update?"); a question without content words is addressed by any reply. Small talk
   (``phatic_questions``, "how are you?") and questions asked for effect (``rhetorical_questions``, "are you stupid?",
@@ -102,7 +102,7 @@ class Words:
     clefts: Phrases  # statements that open like a question: "what's happening is ..."
     answer: frozenset[str]
     answer_lead: int
-    deferrals: Phrases  # a reply that opens by saying the answer is not known yet ("I'm not sure, let me find out")
+    openers: Phrases  # a reply sentence that opens as an answer does ("Good news, ...", "I'm not sure, let me find out")
     ignore: frozenset[str]
     common_zipf: float
     min_chars: int
@@ -128,7 +128,7 @@ def words(res: Resources) -> Words:
             rhetorical=tuple(f" {_squash(p)} " for p in res.setting(FAMILY, "rhetorical_questions")),
             clefts=Phrases(res.setting(FAMILY, "cleft_statements")),
             answer=s("answer_words"), answer_lead=int(res.setting(FAMILY, "answer_lead_tokens")),
-            deferrals=Phrases(res.setting(FAMILY, "answer_deferrals")),
+            openers=Phrases(res.setting(FAMILY, "answer_openers")),
             ignore=s("ignore_lemmas"), common_zipf=float(res.setting(FAMILY, "common_zipf")),
             min_chars=int(res.setting(FAMILY, "min_content_chars")),
             min_code_digits=int(res.setting(FAMILY, "min_code_digits")), months=s("months"),
@@ -679,10 +679,10 @@ def _answer_of_kind(reply: Doc, kinds: list[tuple[bool, frozenset[str]]]) -> boo
 
 
 def _answer_lead(doc: Doc, w: Words) -> bool:
-    """A reply sentence that opens with an answer word ("Yes, ...", "Unfortunately ...") or by saying the answer is
-    not known yet ("I'm not sure, to be honest. Let me check with the product team ...")."""
+    """A reply sentence that opens with an answer word ("Yes, ...", "Unfortunately ...") or as an answer does ("Good
+    news, it was posted yesterday", "I'm not sure, to be honest. Let me check with the product team ...")."""
     for sent in doc_sentences(doc):
         lead = [norm(t.text) for t in sent if not (t.is_punct or t.is_space)]
-        if any(x in w.answer for x in lead[: w.answer_lead]) or w.deferrals.longest(lead, 0):
+        if any(x in w.answer for x in lead[: w.answer_lead]) or w.openers.longest(lead, 0):
             return True
     return False
