@@ -20,6 +20,7 @@ from transcript_coach.scoring.rubric import Contribution, Rubric, contributions
 
 MAX_NOTES = 3
 CLEARLY_NEGATIVE = -0.5  # a sentence score (sentiment, politeness) low enough to quote as the problem
+_NOTE_MIN_POINTS = 0.5  # a cost that rounds to "-0" in the score's reason is no thing to improve
 CLEARLY_POSITIVE = 0.5  # and one high enough to quote as a strength, if it says something, over a higher "Thanks."
 _QUOTE_CHARS = 160
 _QUOTE_MIN_WORDS = 5  # a strength quotes, of equally strong evidence, the first sentence at least this long
@@ -34,6 +35,8 @@ _GENERIC_NAMES = frozenset({"customer", "caller", "user", "client", "visitor", "
 _OPENER = re.compile(r"^(?:(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening)|ok|okay|so|well|um|erm)"
                      r"(?: there)?\b[,!.]*\s+)+", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z']+|[^A-Za-z']+")
+# cues of a feeling whose sentence says nothing of the problem: "Thanks for nothing.", "???"
+_NO_ISSUE = ("#emotion.sarcasm", "#emotion.shout")
 # a request for help, not the problem itself ("can someone help quickly please", "Please fix this?")
 _REQUEST = re.compile(r"(?:please|help|(?:can|could|would|will) (?:you|u|someone|somebody|anyone|anybody))\b|.*\?\W*$",
                       re.IGNORECASE)
@@ -100,8 +103,9 @@ def _first(analysed: Analysed, feature: str, *, lowest: bool = False, highest: b
     """The first evidence of a feature, or the one of lowest or highest value: the worst sentence, the longest
     wait, the agent's strongest evidence rather than a closing wish. Of equals, the first; for the highest, the first
     whose sentence says something ("Here's the fix:" is a heading of what follows), and of a sentence score, the
-    highest that says something among those at least ``CLEARLY_POSITIVE`` ("Thanks." is polite, and says nothing). ``telling``: the first whose
-    sentence says something, whatever its value ("Thanks for waiting." after the slowest reply shows no pace).
+    highest that says something among those at least ``CLEARLY_POSITIVE`` ("Thanks." is polite, and says nothing).
+    ``telling``: the first whose sentence says something, whatever its value ("Thanks for waiting." after the slowest
+    reply shows no pace).
     Neither quotes a greeting or a sign-off when there is something else ("Best regards, Priya Shah" is warm words,
     not warmth), except of a wait (a reply's first words stand for it). ``agent``: the agent's evidence only;
     ``besides``: not evidence in these sentences (quoted already)."""
@@ -178,7 +182,8 @@ def _signed(e: Evidence, analysed: Analysed) -> bool:
 
 def _improvement(skill: str, analysed: Analysed, rubric: Rubric, plain: Plain) -> Note | None:
     spec = rubric.skills[skill]
-    negative = sorted((p for p in contributions(spec, analysed) if p.points < 0), key=lambda p: p.points)
+    negative = sorted((p for p in contributions(spec, analysed) if p.points <= -_NOTE_MIN_POINTS),
+                      key=lambda p: p.points)
     for part in negative:
         evidence = _evidence_for(part, analysed)
         if evidence is None:
@@ -224,8 +229,8 @@ def _customer_trouble(analysed: Analysed, problem_first: bool = False) -> Eviden
     for feature in reversed(cues) if problem_first else cues:
         found = _first(analysed, feature)
         if found is not None and problem_first:  # the problem told, not a plea for help: "I'm sorry can someone help"
-            found = next((e for e in analysed.evidence if e.feature == feature and not _REQUEST.match(
-                _OPENER.sub("", " ".join(_sentence(e, analysed).split())))), None)
+            found = next((e for e in analysed.evidence if e.feature == feature and not e.rule.endswith(_NO_ISSUE)
+                          and not _REQUEST.match(_OPENER.sub("", " ".join(_sentence(e, analysed).split())))), None)
         if found is not None:
             return found
     statements = [e for e in analysed.evidence
@@ -293,6 +298,8 @@ class _Values(dict):
         if trouble is None:
             raise KeyError("issue")
         words = _OPENER.sub("", " ".join(_sentence(trouble, self.analysed).split())).rstrip(".!?")
+        if len(words.split()) < 2:  # "Wow.": a feeling, no problem to name
+            raise KeyError("issue")
         if len(words.split()) > 14:
             words = " ".join(words.split()[:14]) + "…"
         words = _I_VERB.sub(lambda m: "you " + ("are" if m.group(1) == "am" else "were"), words)

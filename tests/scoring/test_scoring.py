@@ -276,6 +276,25 @@ def test_a_strength_by_a_sentence_score_quotes_a_good_sentence_that_says_somethi
     assert "I am glad to help you with this today" in note.text  # not the warmer, emptier "Brilliant, thanks so much!"
 
 
+def test_no_note_for_a_cost_that_rounds_to_nothing_nor_a_suggestion_without_a_problem_to_name(coach):
+    report = coach.analyze(chat(("customer", "How do I reset the thermostat schedule?"),
+                                ("agent", "Well, that's what the manual is for. Page 12."),
+                                ("customer", "I don't have the manual."), ("agent", "It's online. Just google it."),
+                                ("customer", "Wow. Thanks for nothing.")))
+    notes = {n.skill: n for n in report.notes}
+    assert notes["empathy"].suggestion is None  # not "I'm sorry thanks for nothing" nor "I'm sorry wow"
+    assert "manual" in notes["patience"].text and "Give the answer itself" in notes["patience"].suggestion
+    promo = coach.analyze(chat(("customer", "hey, my promo code SAVE20 isn't working at checkout"),
+                               ("bot", "I'm the virtual assistant. Promo codes can be entered on the payment page. "
+                                       "Did you want to talk to a person?"),
+                               ("customer", "yes please"),
+                               ("agent", "Hi, Kim here. I can see SAVE20 expired on 28 November, which is why it's "
+                                         "being rejected. I've applied a 20% discount to your basket manually "
+                                         "instead.")))
+    assert "-0 politeness" in promo.skills["patience"].reason  # a cost of a fraction of a point...
+    assert [n.skill for n in promo.notes if n.skill == "patience"] == []  # ...is no thing to coach
+
+
 def test_a_skills_evidence_lists_what_cost_points_first(coach):
     report = coach.analyze(chat(("customer", "I was charged for a renewal I didn't expect. Can I get a refund?"),
                                 ("agent", "Renewals are charged 7 days after the reminder. There's nothing I can do."),

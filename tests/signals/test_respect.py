@@ -29,6 +29,8 @@ def _agent(hits, text, feature):
     ("Well, obviously it won't work if the socket is switched off.", ["Well, obviously"]),
     ("Whatever. You can return it to the shop.", ["Whatever."]),
     ("Whatever works best for you.", []),
+    ("Well, that's what the manual is for. Page 12.", ["that's what the manual is for"]),
+    ("It's online. Just google it.", ["Just google it"]),
     ("It's just a formality, nothing to worry about.", []),
 ])
 def test_dismissive(hits, text, found):

@@ -73,6 +73,7 @@ CORRECTIONS = [
     ("agent", "An emergency plumber will call you back tomorrow.", "negative", "neutral"),  # the facts
     ("agent", "The payment failed because the card was blocked.", "negative", "neutral"),
     ("agent", "Our system shows 25 active seats on your account.", "positive", "neutral"),  # a state, not warmth
+    ("agent", "SAVE20 expired on 28 November, so it's being rejected.", "negative", "neutral"),  # the cause told
     ("customer", "Sorry for the trouble, thanks for checking.", "neutral", "positive"),
     ("customer", "I need to cancel my order.", "negative", "neutral"),
     ("customer", "Nope, all good", "negative", "positive"),  # an answer to "anything else?", not a complaint
