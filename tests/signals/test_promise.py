@@ -47,6 +47,8 @@ def _dues(hits, text):
      "I've booked ClearView to replace the windscreen on Friday"),
     # vague: no time frame, vague action, unnamed owner, hedged
     ("It should be processed soon. You will get an email.", "promise.vague", "You will get an email"),
+    ("The engineer is booked for 18 February. You'll get a text the day before.", "promise.specific",
+     "You'll get a text the day before"),  # a time frame from the visit
     ("We're looking into it and will be in touch once we have an update.", "promise.vague", "will be in touch"),
     ("I've passed this on and will call you by Friday.", "promise.specific", "will call you by Friday"),
     ("We'll look into it.", "promise.vague", "We'll look into it"),
@@ -375,6 +377,8 @@ def test_ledger_kept_beats_overdue(analyze):
     ("I'll call you on Monday afternoon.", datetime(2024, 5, 8, 10), datetime(2024, 5, 13, 17)),
     # a window: its end
     ("A courier will collect it on Thursday between 9am and 1pm.", datetime(2024, 5, 8, 10), datetime(2024, 5, 9, 13)),
+    ("The engineer will come on 18 May between 8am and 12pm.", datetime(2024, 5, 8, 10), datetime(2024, 5, 18, 12)),
+    ("I'll send it by the 15th at 3pm.", datetime(2024, 5, 8, 10), datetime(2024, 5, 15, 15)),
     ("We'll deliver it tomorrow from 9 to 1pm.", datetime(2024, 5, 8, 10), datetime(2024, 5, 9, 13)),
     ("I'll call you on Monday between you and me.", datetime(2024, 5, 8, 10), datetime(2024, 5, 13, 17)),
     # relative: exactly that long

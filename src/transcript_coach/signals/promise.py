@@ -37,15 +37,16 @@ Decisions (documented here because tests and the ledger rely on them)
 - Specific vs vague: vague when the actor is "someone", the commitment is hedged, or the action is a vague one
   ("look into", "get back to you", "keep you posted", "check", "see what we can do") without a time frame; specific
   when it has a time frame, a concrete action verb ("send", "refund", "call"...) or a deliverable ("label", "link").
-  "soon", "shortly", "asap" are not time frames. A bare weekday before the commitment is an object, not a deadline
-  ("Saturday and Sunday, I'll refund"); "by Friday, I'll ..." is a deadline.
+  "soon", "shortly", "asap" are not time frames; "the day before", "the morning of" (the visit, dated elsewhere:
+  ``due.event_relative``) are, without a due time of their own. A bare weekday before the commitment is an object,
+  not a deadline ("Saturday and Sunday, I'll refund"); "by Friday, I'll ..." is a deadline.
 - Due times are normalised against the promise turn's timestamp (``resolve_due``): "by/on Friday" means Friday at the
   end of business (``settings.due.end_of_business``, 17:00) - today if said on a Friday before 17:00, otherwise the
   next Friday; "next Friday" is the next Friday strictly after today; "tomorrow" 17:00 of the next day, "tomorrow
   morning" 12:00, "afternoon" 17:00, "evening" 21:00, "tonight" / "before you go to sleep" 23:59 today; "end of day"
   / "today" 17:00 (23:59 when said after 17:00); "by 5pm" today at 17:00 (tomorrow if 17:00 has passed); a day
-  with a window ("Thursday between 9am and 1pm", "tomorrow from 9 to 1pm") at the window's end; "within
-  the hour" / "within 24 hours" exactly that long after the turn; "in 3-5 business days" the end of business of the
+  or date with a window ("Thursday between 9am and 1pm", "tomorrow from 9 to 1pm", "18 February between 8am and
+  12pm") at the window's end; "within the hour" / "within 24 hours" exactly that long after the turn; "in 3-5 business days" the end of business of the
   5th business day after (ranges take the upper bound, business days skip Saturdays and Sundays, no holidays);
   "in 2 days" / "within a week" the end of business of that day; "this week" / "end of the week" Friday 17:00, "next
   week" the Friday after; "this weekend" Sunday 23:59. Times without am/pm are read as 24-hour; time-zone names are
@@ -79,7 +80,7 @@ import functools
 import math
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from spacy.tokens import Doc, Span, Token
@@ -152,6 +153,7 @@ class _Vocab:
     ampm: dict[str, str]
     trailing: Phrases
     vague_times: Phrases
+    event_times: Phrases  # "the day before" (the visit): a time frame that runs from an event the text dates elsewhere
     immediate_times: Phrases
     # keeping
     keep_subjects: frozenset[str]
@@ -220,6 +222,7 @@ def _vocab() -> _Vocab:
         ampm=dict(due["ampm"]),
         trailing=Phrases(due["trailing"]),
         vague_times=Phrases(due["vague"]),
+        event_times=Phrases(due["event_relative"]),
         immediate_times=Phrases(s["immediate_times"]),
         keep_subjects=frozenset(keep["subject"]),
         keep_perfect=frozenset(map(norm, keep["perfect_aux"])),
@@ -285,6 +288,9 @@ def parse_due(words: Sequence[str], i: int) -> tuple[int, Due] | None:
     length = v.vague_times.longest(words, i)
     if length:
         return i + length, Due("vague")
+    length = v.event_times.longest(words, i)
+    if length:
+        return i + length, Due("event")  # a time frame with no due time of its own
     return None
 
 
@@ -440,9 +446,9 @@ def _date(words, j: int, v: _Vocab) -> tuple[int, Due] | None:
         if k < n and words[k] == "of":
             k += 1
         if k < n and words[k] in v.months:
-            return k + 1, Due("date", month=v.months[words[k]], mday=day)
+            return _with_clock(words, k + 1, Due("date", month=v.months[words[k]], mday=day), v)
         if match[2] and w > j:
-            return w + 1, Due("date", mday=day)  # "by the 15th"
+            return _with_clock(words, w + 1, Due("date", mday=day), v)  # "by the 15th"
         return None
     if w < n and words[w] in v.months:
         k = w + 1
@@ -450,8 +456,14 @@ def _date(words, j: int, v: _Vocab) -> tuple[int, Due] | None:
             k += 1
         match = _ORDINAL.match(words[k]) if k < n else None
         if match:
-            return k + 1, Due("date", month=v.months[words[w]], mday=int(match[1]))
+            return _with_clock(words, k + 1, Due("date", month=v.months[words[w]], mday=int(match[1])), v)
     return None
+
+
+def _with_clock(words, end: int, due: Due, v: _Vocab) -> tuple[int, Due]:
+    """A date and the time after it, if any: "on 18 February between 8am and 12pm" is due at noon."""
+    clock = _clock_after(words, end, v)
+    return (clock[0], replace(due, hm=clock[1])) if clock else (end, due)
 
 
 def resolve_due(due: Due, timestamp: Timestamp | None) -> Timestamp | None:
