@@ -437,6 +437,7 @@ def _confused(hits, customer, agent="Please flush your DNS cache and renew the D
      ["don't know what an elevated command prompt is", "I'm not very technical"]),
     ("What do you mean by lease?", ["What do you mean by"]),
     ("You've lost me, sorry.", ["You've lost me"]),
+    ("I not understand well. Non refund mean I lose all money?", ["I not understand"]),  # written in a second language
     ("Ok, done. Websites load now.", []),
     ("I don't understand why it stopped working.", []),  # the problem, not the wording
     ("I don't understand my bill at all.", []),
