@@ -3,8 +3,9 @@ minutes. Each case is the worst input found for a pattern, used the way the code
 within a second (a hang check with a generous bound, not a speed benchmark).
 
 How the patterns were reviewed: every ``re.compile`` / ``re.*`` call in ``src/`` and the regular expressions in
-``data/lexicons/knowledge.json`` were timed on runs of 60 characters and short strings (spaces, digits, brackets,
-quotes, ``<a``, ``1,`` ...) at two lengths, and the ones whose time grew faster than the input were rewritten:
+``data/lexicons/knowledge.json`` (and later ``structure.json``'s template fields) were timed on runs of 60
+characters and short strings (spaces, digits, brackets, quotes, ``<a``, ``1,`` ...) at two lengths, and the ones
+whose time grew faster than the input were rewritten:
 
 - overlapping ``\\s*`` around a separator used with ``split`` (roster lists, subtitle name lists, glossary aliases);
 - ``\\s*\\n\\s*`` (SRT sniffing), lazy groups around brackets (speaker labels), ``<[a-z][^>]*>`` (HTML sniffing);
@@ -57,6 +58,7 @@ def _read(name: str, data: bytes) -> None:
 
 MONEY = re.compile(load_json("lexicons/knowledge.json")["settings"]["money"])
 PERIOD = re.compile(load_json("lexicons/knowledge.json")["settings"]["period"])
+TEMPLATE = re.compile("|".join(f"(?:{p})" for p in load_json("lexicons/structure.json")["settings"]["template_fields"]))
 
 CASES = {
     "speaker label: run of opening brackets": (parse_label, "(" * N),
@@ -72,6 +74,9 @@ CASES = {
     "money amounts: '$1,' repeated": (lambda s: list(MONEY.finditer(s)), "$" + "1," * (N // 2)),
     "periods: '1 to ' repeated": (lambda s: list(PERIOD.finditer(s)), "1 to " * (N // 5)),
     "periods: '111 ' repeated": (lambda s: list(PERIOD.finditer(s)), "111 " * (N // 4)),
+    "template fields: '{{a' repeated": (lambda s: list(TEMPLATE.finditer(s)), "{{a" * (N // 3)),
+    "template fields: '<<a ' repeated": (lambda s: list(TEMPLATE.finditer(s)), "<<a " * (N // 4)),
+    "template fields: '%AAA' repeated": (lambda s: list(TEMPLATE.finditer(s)), "%AAA" * (N // 4)),
     "email From header of quotes": (_read, "c.eml", _email().replace(b"Dana <dana@example.com>", b'"' * N)),
     "email From header of dots": (_read, "c.eml", _email().replace(b"Dana <dana@example.com>", b"." * N)),
     "email To header of commas": (_read, "c.eml", _email().replace(b"support@example.com", b"a," * (N // 2))),

@@ -302,3 +302,24 @@ def test_full_conversation_frame(hits):
         ("structure.introduction", "My name is Tom"), ("structure.name_use", "Ana"),
         ("structure.closing_question", "Is there anything else I can help with"),
         ("structure.farewell", "Have a lovely day")]
+
+
+@pytest.mark.parametrize("text, fields", [
+    ("Hi {{first_name}}, thanks for reaching out!", ["{{first_name}}"]),
+    ("Dear %FIRSTNAME%, your order ${order.id} has shipped.", ["%FIRSTNAME%", "${order.id}"]),
+    ("Hello {customer_name}, and <<Agent Name>> here.", ["{customer_name}", "<<Agent Name>>"]),
+    ("Hi [NAME], your order [ORDER] is on its way.", []),  # redaction placeholders
+    ("Use the code {2} or 50% off, 100%!", []),
+])
+def test_a_template_field_sent_unfilled(analyze, text, fields):
+    report = analyze(("customer", "Hi, where is my order?"), ("agent", text))
+    assert [e.text for e in report.evidence if e.feature == "structure.template_field"] == fields
+    if fields:
+        assert "template fields sent unfilled" in report.skills["professionalism"].reason
+
+
+def test_a_template_field_in_an_internal_note_is_none(analyze):
+    report = analyze({"role": "customer", "text": "Hi"},
+                     {"role": "agent", "text": "Use macro 'refund' with {{first_name}} filled in.", "internal": True},
+                     {"role": "agent", "text": "Hi Dana, I've refunded it."})
+    assert [e for e in report.evidence if e.feature == "structure.template_field"] == []

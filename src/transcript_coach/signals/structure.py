@@ -17,6 +17,9 @@
 - ``structure.closing_question``: "is there anything else I can help with?", "anything else today?", "let me know if
   there's anything else"; negated ones ("there isn't anything else I can do") do not count.
 - ``structure.thanks``: "thank you for contacting us / your patience / waiting / choosing ...".
+- ``structure.template_field``: a template's merge field sent unfilled in a customer-facing agent turn ("Hi
+  {{first_name}},", "Dear %FIRSTNAME%", "${customer.name}", "<<Name>>"; the regexes of ``settings.template_fields``);
+  a redaction placeholder ("[NAME]") is none.
 - ``structure.farewell``: "have a great day", "take care", "goodbye", "kind regards".
 - ``structure.generic_address``: a salutation to nobody in particular ("Dear Customer", "Dear Sir or Madam") in an
   agent turn when the customer's name is already known.
@@ -33,6 +36,7 @@ introduction under the same label ("Hi, this is Sam taking over") names the turn
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import NamedTuple
@@ -121,6 +125,17 @@ def _spoken_name(name, following: str, doc: Doc) -> bool:
     word = name.lower_
     return (following in s.lower_followers and not word.endswith(("ing", "ed")) and doc_text(doc).islower()
             and zipf_frequency(word, "en") < s.lower_max_zipf)
+
+
+@extractor("structure")
+def template_fields(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
+    fields = res.cached("structure.template_fields", lambda: re.compile(
+        "|".join(f"(?:{p})" for p in res.setting("structure", "template_fields"))))
+    for turn, doc in docs.turns(role="agent"):
+        text = doc_text(doc)
+        if "{" in text or "%" in text or "<<" in text or "[[" in text:  # most turns hold none of these
+            for m in fields.finditer(text):
+                yield Hit("structure.template_field", turn.index, m.start(), m.end(), "regex:template-field")
 
 
 @extractor("structure")
