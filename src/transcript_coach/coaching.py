@@ -106,8 +106,8 @@ def _first(analysed: Analysed, feature: str, *, lowest: bool = False, highest: b
     highest that says something among those at least ``CLEARLY_POSITIVE`` ("Thanks." is polite, and says nothing).
     ``telling``: the first whose sentence says something, whatever its value ("Thanks for waiting." after the slowest
     reply shows no pace).
-    Neither quotes a greeting or a sign-off when there is something else ("Best regards, Priya Shah" is warm words,
-    not warmth), except of a wait (a reply's first words stand for it). ``agent``: the agent's evidence only;
+    Neither quotes a greeting or a sign-off when there is something else ("Best regards, Priya Shah" or "Best,
+    Priti" is warm words, not warmth), except of a wait (a reply's first words stand for it). ``agent``: the agent's evidence only;
     ``besides``: not evidence in these sentences (quoted already)."""
     turns = analysed.transcript.turns
     found = [e for e in analysed.evidence if e.feature == feature and (not agent or turns[e.turn].role == "agent")
@@ -118,7 +118,7 @@ def _first(analysed: Analysed, feature: str, *, lowest: bool = False, highest: b
         return min(found, key=lambda e: e.value)
     if (highest or telling) and feature not in _FORMULAS and not feature.startswith(_SECONDS):
         formulas = _sentences_with(analysed, lambda f: f in _FORMULAS)
-        found = [e for e in found if _sentence(e, analysed) not in formulas] or found
+        found = [e for e in found if _sentence(e, analysed) not in formulas and not _signed(e, analysed)] or found
     if highest:
         if not feature.startswith(_SECONDS):  # of the clearly good, one that says something ("Thanks." says nothing)
             found = [e for e in found if e.value >= CLEARLY_POSITIVE and _says_something(e, analysed)] or found

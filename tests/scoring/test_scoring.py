@@ -268,6 +268,13 @@ def test_a_professionalism_strength_quotes_what_was_said_not_the_signature(coach
         "Professional and courteous: \u201cKind regards, Tom\u201d (Tom, turn 2)"])
 
 
+def test_a_strength_by_a_sentence_score_is_no_sign_off(coach):
+    report = coach.analyze(chat(("customer", "How long does installation take?"),
+                                ("agent", "Hi Dana,\n\nInstallation usually takes one day.\n\n"
+                                          "Let me know if you'd like to book.\n\nBest,\nTom")))
+    assert not any("Best" in n.text for n in report.notes if n.kind == "strength")
+
+
 def test_a_strength_by_a_sentence_score_quotes_a_good_sentence_that_says_something(coach):
     report = coach.analyze(chat(("customer", "My parcel is late."),
                                 ("agent", "Brilliant, thanks so much! I am glad to help you with this today. "

@@ -76,6 +76,7 @@ CORRECTIONS = [
     ("agent", "SAVE20 expired on 28 November, so it's being rejected.", "negative", "neutral"),  # the cause told
     ("customer", "Sorry for the trouble, thanks for checking.", "neutral", "positive"),
     ("customer", "I need to cancel my order.", "negative", "neutral"),
+    ("customer", "Can I pay in instalments?", "negative", "neutral"),  # a question, not a grievance
     ("customer", "Nope, all good", "negative", "positive"),  # an answer to "anything else?", not a complaint
     ("customer", "No that's all.", "negative", "neutral"),
     ("customer", "No thanks.", "negative", "positive"),
