@@ -77,6 +77,9 @@ CORRECTIONS = [
     ("customer", "Sorry for the trouble, thanks for checking.", "neutral", "positive"),
     ("customer", "I need to cancel my order.", "negative", "neutral"),
     ("customer", "Can I pay in instalments?", "negative", "neutral"),  # a question, not a grievance
+    ("customer", "My credit card was declined.", "positive", "neutral"),  # support's nouns: a card, not praise
+    ("customer", "What is the interest rate on the loan?", "positive", "neutral"),
+    ("agent", "The bus stops at York and you leave at 5pm.", "negative", "neutral"),
     ("customer", "Nope, all good", "negative", "positive"),  # an answer to "anything else?", not a complaint
     ("customer", "No that's all.", "negative", "neutral"),
     ("customer", "No thanks.", "negative", "positive"),
