@@ -324,6 +324,8 @@ def test_a_customer_ignored_is_upset(analyze, customer):
     ("I still haven't received it. You said it would be back within 48 hours.", True),  # a promise broken
     ("It's been three weeks and nobody has told me anything.", True),
     ("You said you would call me.", True),
+    ("I was told an engineer would call me on Monday to book a visit.", True),
+    ("I was told to restart it, and it works now.", False),
 ])
 def test_exclamations_are_upset_only_when_not_glad(analyze, customer, upset):
     found = rules(analyze, ("customer", customer), ("agent", "Thanks for letting me know."),
