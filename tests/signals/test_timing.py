@@ -213,6 +213,18 @@ def test_an_email_replys_wait_is_quoted_past_its_salutation(analyze):
     assert ("timing.long_gap", 1, "Hi Greta", 3 * 86400.0) in only
 
 
+@pytest.mark.parametrize("customer, long", [("Thank you both, that was quick.", False), ("ok thanks", False),
+                                             ("Thanks. Will it retry?", True), ("Why was I charged twice?", True),
+                                             ("Booking no YIUBPF. Thanks.", True),  # a detail to act on
+                                             ("I did not receive anything. Thanks", True)])  # a problem
+def test_a_reply_after_the_customer_only_said_thanks_ends_no_wait(analyze, customer, long):
+    found = _timing(analyze, _turn("customer", "Was I refunded?", T0),
+                    _turn("agent", "Yes, I've refunded the charge.", T0 + timedelta(seconds=30)),
+                    _turn("customer", customer, T0 + timedelta(seconds=60)),
+                    _turn("agent", "You're welcome! Anything else?", T0 + timedelta(seconds=60 + CHAT_GAP * 3)))
+    assert bool([f for f, *_ in found if f == "timing.long_gap"]) is long
+
+
 def test_the_queue_after_a_handover_is_no_long_gap(analyze):
     found = _timing(analyze, _turn("customer", "Human please", T0),
                     {"role": "bot", "text": "Connecting you to an agent. The wait is about 3 minutes.",

@@ -35,10 +35,10 @@ from spacy.tokens import Doc, Span
 
 from transcript_coach.ingest.timestamps import seconds_between
 from transcript_coach.model import Timestamp, Turn
-from transcript_coach.nlp import TranscriptDocs, doc_sentences
+from transcript_coach.nlp import TranscriptDocs, doc_sentences, doc_text
 from transcript_coach.phrases import Phrases, norm
 from transcript_coach.signals import Hit, extractor, span_hit
-from transcript_coach.signals.listening import is_question, words
+from transcript_coach.signals.listening import details, is_question, words
 from transcript_coach.signals.promise import parse_due
 from transcript_coach.signals.resources import Resources
 
@@ -71,11 +71,23 @@ def timing(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
     question_words = words(res)
     asking = frozenset(turn.index for turn, doc in docs.turns(role="customer")
                        if promised and any(is_question(s, question_words) for s in doc_sentences(doc)))
+    thanks = frozenset(res.setting("timing", "thanks_words"))
+    short = int(res.setting("timing", "thanks_max_words"))
+    customer_cues = res.lexicon("customer")
+    cues = frozenset().union(*(c for c, value in question_words.fields.values() if value != "word"))
+    thanking = frozenset(turn.index for turn, doc in docs.turns(role="customer")
+                         if len(doc_text(doc).split()) <= short and any(t.lower_ in thanks for t in doc)
+                         and not details(doc, question_words)  # a booking code, a number, an e-mail to act on
+                         and not any(t.lower_ in cues for t in doc)  # "Booking no YIUBPF. Thanks."
+                         and not any(m.entry.feature == PROBLEM for m in customer_cues.matches(doc))
+                         and not any(is_question(s, question_words) for s in doc_sentences(doc)))
     allowed = {turn: max(threshold, minutes * 60 * slack, minutes * 60 + slack_seconds) if minutes else threshold
                for turn, minutes in holds.items()}
-    yield from _gaps(docs, allowed, threshold, int(res.setting("timing", "salutation_max_words")), promised, asking)
+    yield from _gaps(docs, allowed, threshold, int(res.setting("timing", "salutation_max_words")), promised, asking,
+                     thanking)
 
 
+PROBLEM = "customer.problem"  # the customer.json kind of cue that tells a problem ("did not receive")
 _LATER_KINDS = frozenset({"days", "bdays", "weeks", "months", "day", "weekday", "date", "clock"})
 
 
@@ -161,10 +173,13 @@ def _hit(docs: TranscriptDocs, feature: str, turn: Turn, rule: str, value: float
 
 
 def _gaps(docs: TranscriptDocs, holds: Mapping[int, float], threshold: float, salutation: int,
-          promised: frozenset[int] = frozenset(), asking: frozenset[int] = frozenset()) -> Iterator[Hit]:
+          promised: frozenset[int] = frozenset(), asking: frozenset[int] = frozenset(),
+          thanking: frozenset[int] = frozenset()) -> Iterator[Hit]:
     """Waits longer than ``threshold`` seconds; after a hold, longer than the seconds ``holds`` allows that turn. A
     ``promised`` agent turn (an update the agent said would come: "as promised, ...") after customer turns none of
-    which is ``asking`` (asks a question) ends no wait for a reply."""
+    which is ``asking`` (asks a question) ends no wait for a reply, nor does any reply after customer turns that are
+    all ``thanking`` ("Thank you both, that was quick.": short, with thanks, and no question, detail to act on
+    or problem in it): the customer waited for nothing."""
     turns = [t for t in docs.transcript.turns if t.customer_facing and t.role in ("agent", "customer")]
     queued = _after_handover(docs.transcript.turns)
     first_customer = next((t for t in turns if t.role == "customer"), None)
@@ -174,12 +189,13 @@ def _gaps(docs: TranscriptDocs, holds: Mapping[int, float], threshold: float, sa
         seconds = _elapsed(first_customer.timestamp, first_reply.timestamp)
         if seconds is not None:
             yield _hit(docs, "timing.first_response", first_reply, "timestamps:first-response", seconds, salutation)
-    waiting, waiting_since, asked = False, None, False
+    waiting, waiting_since, asked, thanked = False, None, False, True
     hold_at: Timestamp | None = None
     allowed = threshold
     for turn in turns:
         if turn.role == "customer":
             asked = asked or turn.index in asking
+            thanked = thanked and turn.index in thanking
             if hold_at is not None:
                 seconds = _elapsed(hold_at, turn.timestamp)
                 if seconds is not None and seconds > allowed:  # chasing an agent away too long ("are you there?")
@@ -194,13 +210,13 @@ def _gaps(docs: TranscriptDocs, holds: Mapping[int, float], threshold: float, sa
             seconds = _elapsed(waiting_since, turn.timestamp)
             if seconds is not None:
                 yield _hit(docs, "timing.reply_latency", turn, "timestamps:reply", seconds, salutation)
-                if (hold_at is None and seconds > threshold and turn.index not in queued
+                if (hold_at is None and seconds > threshold and turn.index not in queued and not thanked
                         and (asked or turn.index not in promised)):
                     yield _hit(docs, "timing.long_gap", turn, "timestamps:gap-reply", seconds, salutation)
         if hold_at is not None:
             seconds = _elapsed(hold_at, turn.timestamp)
             if seconds is not None and seconds > allowed:
                 yield _hit(docs, "timing.long_gap", turn, "timestamps:gap-hold", seconds, salutation)
-        waiting, waiting_since, asked = False, None, False
+        waiting, waiting_since, asked, thanked = False, None, False, True
         hold_at = turn.timestamp if turn.index in holds else None
         allowed = holds.get(turn.index, threshold)
