@@ -31,6 +31,7 @@ _FIRST_TO_SECOND = {
 }
 _I_VERB = re.compile(r"\b[Ii] (am|was)\b")
 _GENERIC_NAMES = frozenset({"customer", "caller", "user", "client", "visitor", "guest", "member", "contact"})
+_ROLE_NAMES = _GENERIC_NAMES | {"agent", "rep", "advisor", "adviser", "support", "team", "bot", "assistant"}
 # a hello or filler before the customer's problem ("Hi, some websites won't load"): not part of the issue
 _OPENER = re.compile(r"^(?:(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening)|ok|okay|so|well|um|erm)"
                      r"(?: there)?\b[,!.]*\s+)+", re.IGNORECASE)
@@ -107,8 +108,8 @@ def _first(analysed: Analysed, feature: str, *, lowest: bool = False, highest: b
     ``telling``: the first whose sentence says something, whatever its value ("Thanks for waiting." after the slowest
     reply shows no pace).
     Neither quotes a greeting or a sign-off when there is something else ("Best regards, Priya Shah" or "Best,
-    Priti" is warm words, not warmth), except of a wait (a reply's first words stand for it). ``agent``: the agent's evidence only;
-    ``besides``: not evidence in these sentences (quoted already)."""
+    Priti" is warm words, not warmth), except of a wait (a reply's first words stand for it). ``agent``: the agent's
+    evidence only; ``besides``: not evidence in these sentences (quoted already)."""
     turns = analysed.transcript.turns
     found = [e for e in analysed.evidence if e.feature == feature and (not agent or turns[e.turn].role == "agent")
              and not (besides and _sentence(e, analysed) in besides)]
@@ -173,10 +174,11 @@ def _strength_note(skill: str, spec, evidence: Evidence, analysed: Analysed) -> 
 
 
 def _signed(e: Evidence, analysed: Analysed) -> bool:
-    """Whether the evidence's sentence holds its speaker's own name: a written sign-off ("Kind regards, Jonas")."""
+    """Whether the evidence's sentence holds its speaker's own name as written: a sign-off ("Kind regards, Jonas"). A
+    label that names a role ("Agent") names nobody: "Let me get an agent" is no signature."""
     speaker = analysed.transcript.turns[e.turn].speaker or ""
-    names = [part.casefold() for part in speaker.split() if len(part) > 1]
-    words = {w.casefold() for w in _WORD.findall(_sentence(e, analysed))}
+    names = [part for part in speaker.split() if len(part) > 1 and part.casefold() not in _ROLE_NAMES]
+    words = set(_WORD.findall(_sentence(e, analysed)))
     return any(name in words for name in names)
 
 

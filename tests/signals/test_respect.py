@@ -80,7 +80,8 @@ def test_insensitive(hits, text, found):
     ("I'll call you at 11:30am your time (6am here).", ["11:30am your time"]),
     ("Shall we say 9 am your time?", ["am your time"]),
     ("Thank you for your time.", []),
-    ("If it's easier, my colleague Marta speaks Polish and I can transfer you to her.", ["colleague Marta speaks Polish"]),
+    ("If it's easier, my colleague Marta speaks Polish and I can transfer you to her.",
+     ["colleague Marta speaks Polish"]),
     ("Our team speaks Spanish too.", ["team speaks Spanish"]),
     ("My colleague speaks English as well.", []),
 ])

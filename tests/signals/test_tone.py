@@ -214,12 +214,13 @@ def test_a_lone_no_answers_the_closing_question(evidence, agent, neutral):
 
 
 def test_an_answers_opening_no_is_found_only_before_the_words_given():
-    regex = compile_answers({"words": ["no", "Nope"], "before": ["that's", "thanks"]}, "test")
+    regex, lone = compile_answers({"words": ["no", "Nope"], "before": ["that's", "thanks"]}, "test")
     assert [bool(regex.match(t)) for t in ("No, that's all", "nope - thanks", "\"No thanks", "No  that's it")] == [
         True, True, True, True]
     assert not any(regex.match(t) for t in ("No one answers", "No thanksgiving", "I said no, thanks", "Nobody, thanks",
                                             "No", "No, that"))
     assert regex.match("No, that's all").group() == "No"
+    assert [bool(lone.fullmatch(t)) for t in ("No.", " nope!", "No thanks", "Nobody")] == [True, True, False, False]
     assert compile_answers(None, "test") is None
 
 

@@ -102,7 +102,7 @@ class Words:
     clefts: Phrases  # statements that open like a question: "what's happening is ..."
     answer: frozenset[str]
     answer_lead: int
-    openers: Phrases  # a reply sentence that opens as an answer does ("Good news, ...", "I'm not sure, let me find out")
+    openers: Phrases  # a reply sentence that opens as an answer does ("Good news, ...", "I'm not sure, I'll find out")
     ignore: frozenset[str]
     common_zipf: float
     min_chars: int

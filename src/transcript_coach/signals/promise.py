@@ -43,14 +43,14 @@ Decisions (documented here because tests and the ledger rely on them)
 - Due times are normalised against the promise turn's timestamp (``resolve_due``): "by/on Friday" means Friday at the
   end of business (``settings.due.end_of_business``, 17:00) - today if said on a Friday before 17:00, otherwise the
   next Friday; "next Friday" is the next Friday strictly after today; "tomorrow" 17:00 of the next day, "tomorrow
-  morning" 12:00, "afternoon" 17:00, "evening" 21:00, "tonight" / "before you go to sleep" 23:59 today; "end of day"
-  / "today" 17:00 (23:59 when said after 17:00); "by 5pm" today at 17:00 (tomorrow if 17:00 has passed); a day
-  or date with a window ("Thursday between 9am and 1pm", "tomorrow from 9 to 1pm", "18 February between 8am and
-  12pm") at the window's end; "within the hour" / "within 24 hours" exactly that long after the turn; "in 3-5 business days" the end of business of the
-  5th business day after (ranges take the upper bound, business days skip Saturdays and Sundays, no holidays);
-  "in 2 days" / "within a week" the end of business of that day; "this week" / "end of the week" Friday 17:00, "next
-  week" the Friday after; "this weekend" Sunday 23:59. Times without am/pm are read as 24-hour; time-zone names are
-  ignored (the turn's own time zone is used, aware timestamps stay aware). With a clock-only timestamp
+  morning" 12:00, "afternoon" 17:00, "evening" 21:00, "tonight" / "before you go to sleep" 23:59 today; "end of day" /
+  "today" 17:00 (23:59 when said after 17:00); "by 5pm" today at 17:00 (tomorrow if 17:00 has passed); a day or date
+  with a window ("Thursday between 9am and 1pm", "tomorrow from 9 to 1pm", "18 February between 8am and 12pm") at the
+  window's end; "within the hour" / "within 24 hours" exactly that long after the turn; "in 3-5 business days" the end
+  of business of the 5th business day after (ranges take the upper bound, business days skip Saturdays and Sundays, no
+  holidays); "in 2 days" / "within a week" the end of business of that day; "this week" / "end of the week" Friday
+  17:00, "next week" the Friday after; "this weekend" Sunday 23:59. Times without am/pm are read as 24-hour; time-zone
+  names are ignored (the turn's own time zone is used, aware timestamps stay aware). With a clock-only timestamp
   (``datetime.time``) only same-day, clock-relative expressions are normalised ("within the hour", "by 5pm", "end of
   day"); otherwise ``due`` is None and the expression stays in the evidence.
 - Keeping: a later agent sentence in past or perfect phrasing ("I've sent", "we processed", "has been issued", "is

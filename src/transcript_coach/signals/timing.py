@@ -43,6 +43,7 @@ from transcript_coach.signals.promise import parse_due
 from transcript_coach.signals.resources import Resources
 
 _CLOCK_ONLY_LIMIT = 12 * 3600
+PROBLEM = "customer.problem"  # the customer.json kind of cue that tells a problem ("did not receive")
 
 
 @extractor("timing")
@@ -71,24 +72,31 @@ def timing(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
     question_words = words(res)
     asking = frozenset(turn.index for turn, doc in docs.turns(role="customer")
                        if promised and any(is_question(s, question_words) for s in doc_sentences(doc)))
-    thanks = frozenset(res.setting("timing", "thanks_words"))
-    short = int(res.setting("timing", "thanks_max_words"))
-    customer_cues = res.lexicon("customer")
-    cues = frozenset().union(*(c for c, value in question_words.fields.values() if value != "word"))
-    thanking = frozenset(turn.index for turn, doc in docs.turns(role="customer")
-                         if len(doc_text(doc).split()) <= short and any(t.lower_ in thanks for t in doc)
-                         and not details(doc, question_words)  # a booking code, a number, an e-mail to act on
-                         and not any(t.lower_ in cues for t in doc)  # "Booking no YIUBPF. Thanks."
-                         and not any(m.entry.feature == PROBLEM for m in customer_cues.matches(doc))
-                         and not any(is_question(s, question_words) for s in doc_sentences(doc)))
+    thanking = frozenset(turn.index for turn, doc in docs.turns(role="customer") if _only_thanks(doc, res))
     allowed = {turn: max(threshold, minutes * 60 * slack, minutes * 60 + slack_seconds) if minutes else threshold
                for turn, minutes in holds.items()}
     yield from _gaps(docs, allowed, threshold, int(res.setting("timing", "salutation_max_words")), promised, asking,
                      thanking)
 
 
-PROBLEM = "customer.problem"  # the customer.json kind of cue that tells a problem ("did not receive")
 _LATER_KINDS = frozenset({"days", "bdays", "weeks", "months", "day", "weekday", "date", "clock"})
+
+
+def _only_thanks(doc: Doc, res: Resources) -> bool:
+    """A customer turn that only thanks ("Thank you both, that was quick.", "Cheers"): short, with a thanks word, and
+    no question, no detail to act on (a code, a number, an e-mail, a field's cue: "Booking no YIUBPF. Thanks.") and no
+    problem cue ("I did not receive anything. Thanks")."""
+    if len(doc_text(doc).split()) > int(res.setting("timing", "thanks_max_words")):
+        return False
+    thanks = frozenset(res.setting("timing", "thanks_words"))
+    if not any(t.lower_ in thanks for t in doc):
+        return False
+    w = words(res)
+    cues = res.cached("timing.field_cues", lambda: frozenset().union(
+        *(c for c, value in w.fields.values() if value != "word")))
+    return (not details(doc, w) and not any(t.lower_ in cues for t in doc)
+            and not any(m.entry.feature == PROBLEM for m in res.lexicon("customer").matches(doc))
+            and not any(is_question(s, w) for s in doc_sentences(doc)))
 
 
 def _names_a_later_time(sentence: Span, later: float) -> bool:

@@ -9,11 +9,11 @@ Features (evidence = the sentence for sentence-level scores, the exact words oth
   wait" -> neutral, "no need to worry" -> positive, "this is a joke" -> negative); the "no" that opens an answer ("No,
   that's all", "Nope, all good", "No thanks": ``sentiment.answers``) is neutral: VADER reads it as negative, and
   "Nope" turns "all good" negative; so is a lone "No." right after the agent's closing question ("Anything else I
-  can help with?"; elsewhere it may answer "Did that fix it?"). The participants' names are no words here ("Hi Rob", "Thanks,
-  Grace": VADER would read "rob" and "grace"). In a customer turn with sarcasm in it (``emotion.sarcasm`` of
-  ``customer.json``: "Oh great, another estimated bill. Brilliant.") a positive score counts as negative. Sentences
-  are cut at ``sentiment_max_chars`` and keep at most ``sentiment_max_emoji`` emoji, because vaderSentiment 3.3.x
-  is quadratic in the number of emoji.
+  can help with?"; elsewhere it may answer "Did that fix it?"). The participants' names are no words here ("Hi
+  Rob", "Thanks, Grace": VADER would read "rob" and "grace"). In a customer turn with sarcasm in it
+  (``emotion.sarcasm`` of ``customer.json``: "Oh great, another estimated bill. Brilliant.") a positive score counts
+  as negative. Sentences are cut at ``sentiment_max_chars`` and keep at most ``sentiment_max_emoji`` emoji, because
+  vaderSentiment 3.3.x is quadratic in the number of emoji.
 - ``tone.politeness``: each agent sentence scored by the shipped politeness model (``politeness.py``), in [-1, 1].
 - ``tone.polite_please|gratitude|hedge|greeting|apology|deference|indirect_request``: politeness strategies in agent
   speech; and their opposites ``tone.imperative`` ("you need to"), ``tone.blame`` ("you should have checked"),
@@ -85,10 +85,11 @@ def compile_phrases(phrases: Mapping[str, float], where: str) -> tuple[re.Patter
     return re.compile(pattern, re.IGNORECASE), valences
 
 
-def compile_answers(spec: object, where: str) -> re.Pattern[str] | None:
-    """The regex of an answer's opening word ("No, that's all", "Nope, all good", "No thanks"): one of
-    ``spec["words"]`` at the start of a sentence, alone or followed by one of ``spec["before"]`` (not "No one answers",
-    "No response": there "no" belongs to what follows; nor "No, make it 11:30": a correction)."""
+def compile_answers(spec: object, where: str) -> tuple[re.Pattern[str], re.Pattern[str]] | None:
+    """The regexes of an answer's opening word ("No, that's all", "Nope, all good", "No thanks": one of
+    ``spec["words"]`` at the start of a sentence followed by one of ``spec["before"]``; not "No one answers", "No
+    response": there "no" belongs to what follows; nor "No, make it 11:30": a correction), and of a sentence that is
+    nothing but one ("No.", "nope!"); None without a spec."""
     if spec is None:
         return None
     lists = [spec.get(k) if isinstance(spec, Mapping) else None for k in ("words", "before")]
@@ -96,15 +97,8 @@ def compile_answers(spec: object, where: str) -> re.Pattern[str] | None:
                                                  and " " not in w for w in x) for x in lists):
         raise DataFileError(f"{where}: 'words' and 'before' must be non-empty lists of single words")
     words, before = ("|".join(sorted(map(re.escape, {w.lower() for w in x}), key=len, reverse=True)) for x in lists)
-    return re.compile(rf"^[^\w']*(?:{words})(?=[\s,.!;:-]+(?:{before})(?![\w']))", re.IGNORECASE)
-
-
-def _lone_answer(spec: object) -> re.Pattern[str] | None:
-    """A sentence that is nothing but an answer word ("No.", "nope!"), of a ``compile_answers`` spec (checked)."""
-    if not isinstance(spec, Mapping):
-        return None
-    words = "|".join(sorted(map(re.escape, {str(w).lower() for w in spec["words"]}), key=len, reverse=True))
-    return re.compile(rf"[^\w']*(?:{words})[^\w']*", re.IGNORECASE)
+    return (re.compile(rf"^[^\w']*(?:{words})(?=[\s,.!;:-]+(?:{before})(?![\w']))", re.IGNORECASE),
+            re.compile(rf"[^\w']*(?:{words})[^\w']*", re.IGNORECASE))
 
 
 def _phrase_regex(phrase: str, where: str) -> tuple[str, set[str]]:
@@ -313,9 +307,10 @@ class ToneKit:
         agent.lexicon = corrected_lexicon(base, sentiment.get("words", {}), sentiment.get("agent_words", {}))
         self.featurizer = PolitenessFeaturizer(lexicon, document, dict(customer.lexicon))
         self.politeness: PolitenessModel = load_politeness_model(self.featurizer)
+        answers = compile_answers(sentiment.get("answers"), f"{where}: sentiment.answers")
+        opening, self.lone_answer = answers if answers is not None else (None, None)
         limits = dict(max_chars=int(setting("sentiment_max_chars")), max_emoji=int(setting("sentiment_max_emoji")),
-                      cache_size=int(setting("sentiment_cache_size")),
-                      answers=compile_answers(sentiment.get("answers"), f"{where}: sentiment.answers"))
+                      cache_size=int(setting("sentiment_cache_size")), answers=opening)
         customer_phrases = dict(sentiment.get("phrases", {}))
         agent_phrases = {**customer_phrases, **sentiment.get("agent_phrases", {})}
         self.customer_sentiment = SentimentScorer(customer, customer_phrases, f"{where}: sentiment.phrases", **limits)
@@ -332,7 +327,6 @@ class ToneKit:
         self.customer_lexicon = Lexicon(f"{where}#customer", {"entries": entries}, res.nlp) if entries else None
         self.customer_cues = customer_cues
         self.trajectory_turns = int(setting("trajectory_turns"))
-        self.answer_words = _lone_answer(sentiment.get("answers"))
         things = setting("cannot_of_a_thing")
         self.thing_entries = frozenset(things["entries"])
         self.things = frozenset(things["things"])
@@ -420,8 +414,8 @@ class ToneKit:
             if not self.customer_sentiment.has_content(span):
                 continue
             text = span_text(span)
-            lone_answer = after_closing and self.answer_words is not None and self.answer_words.fullmatch(text)
-            value = 0.0 if lone_answer else round(self.customer_sentiment.score(_unnamed(text, names)), 4)
+            answered = after_closing and self.lone_answer is not None and self.lone_answer.fullmatch(text)
+            value = 0.0 if answered else round(self.customer_sentiment.score(_unnamed(text, names)), 4)
             if sarcastic and value > 0:  # "Oh great, another estimated bill. Brilliant.": praise meant the other way
                 value = -value
             scores.append(value)
