@@ -275,6 +275,14 @@ def test_a_strength_by_a_sentence_score_is_no_sign_off(coach):
     assert not any("Best" in n.text for n in report.notes if n.kind == "strength")
 
 
+def test_a_role_label_is_no_signature(coach):
+    report = coach.analyze(Transcript.from_turns([
+        {"role": "customer", "speaker": "Dana", "text": "My router died."},
+        {"role": "agent", "speaker": "Agent",
+         "text": "I'm really happy to say our agent will bring a new router today. It is due at 5pm."}]))
+    assert any("our agent will bring a new router" in n.text for n in report.notes if n.kind == "strength")
+
+
 def test_a_strength_by_a_sentence_score_quotes_a_good_sentence_that_says_something(coach):
     report = coach.analyze(chat(("customer", "My parcel is late."),
                                 ("agent", "Brilliant, thanks so much! I am glad to help you with this today. "
