@@ -366,6 +366,17 @@ def test_shouting_on_both_sides_with_distinct_features(hits, sentence, matched):
     assert not [f for f, _, turn in found if f == "tone.shouting" and turn == 0]
 
 
+@pytest.mark.parametrize("sentence, customer, agent", [
+    ("No vegetarian options are currently at THE MISSING SOCK.", ["THE MISSING SOCK"], []),  # a venue's name
+    ("There is no parking at AYLESBRAY LODGE GUEST HOUSE.", ["AYLESBRAY LODGE GUEST HOUSE"], []),
+    ("I told you it IS NOT POSSIBLE today.", ["IS NOT POSSIBLE"], ["IS NOT POSSIBLE"]),
+])
+def test_an_agent_may_write_a_name_in_capitals(hits, sentence, customer, agent):
+    found = hits(("customer", sentence), ("agent", sentence), family="tone")
+    assert [t for f, t, turn in found if f == "tone.customer_shouting" and turn == 0] == customer
+    assert [t for f, t, turn in found if f == "tone.shouting" and turn == 1] == agent
+
+
 def test_profanity_on_both_sides_with_distinct_features(hits):
     found = hits(("customer", "This is fucking ridiculous."), ("agent", "Damn, that's a shame."), family="tone")
     assert ("tone.customer_profanity", "fucking", 0) in found

@@ -18,7 +18,8 @@ Features (evidence = the sentence for sentence-level scores, the exact words oth
 - ``tone.polite_please|gratitude|hedge|greeting|apology|deference|indirect_request``: politeness strategies in agent
   speech; and their opposites ``tone.imperative`` ("you need to"), ``tone.blame`` ("you should have checked"),
   ``tone.negative_phrasing`` ("I can't", "policy"), ``tone.informal`` ("mate", "lol"), ``tone.profanity`` and
-  ``tone.shouting`` (a run of ALL-CAPS words or a mostly upper-case sentence; acronyms such as PIN or UK do not count).
+  ``tone.shouting`` (a run of ALL-CAPS words or a mostly upper-case sentence; acronyms such as PIN or UK do not count,
+  nor, in agent speech, a run that may be a name written in capitals: "No vegetarian options at THE MISSING SOCK").
 - ``tone.customer_profanity`` / ``tone.customer_shouting``: the same on the customer's side.
 - ``tone.customer_trajectory``: mean sentiment of the customer's last turn(s) minus their first turn(s), and
   ``tone.customer_end_sentiment``: the mean of the last turn(s); both on the last customer turn, when the customer
@@ -237,16 +238,20 @@ class Shouting:
     min_letters: int
     upper_ratio: float
     short_words: frozenset[str]  # 2-3 letter words that count as words when in caps (besides stop words)
+    name_words: frozenset[str]  # the only stop words of a name in capitals ("HOME FROM HOME", "THE MISSING SOCK")
 
-    def find(self, span: Span) -> tuple[int, int] | None:
+    def find(self, span: Span, names: bool = False) -> tuple[int, int] | None:
         """Character offsets of shouting in ``span``: the whole sentence when it is mostly upper case, else the longest
         run of at least ``min_run`` consecutive ALL-CAPS words. Acronyms, one-letter words ("I", "A"), tokens without
         letters and two- or three-letter words that are neither stop words nor sentiment words (codes such as "LHR",
-        "KY") neither count nor break a run; any word with a lower-case letter breaks it."""
+        "KY") neither count nor break a run; any word with a lower-case letter breaks it. ``names``: a run may be a
+        name written in capitals, as an agent quotes a venue or product ("at THE MISSING SOCK"), unless it holds a
+        stop word no name has ("I AM NOT ABLE TO DO THAT")."""
         if self.min_run > 0 and without_capitals_words(span_text(span)):
             return None  # no word here can count
         run = best = 0  # lengths of the current and the longest run of caps words
         run_start = best_start = best_end = 0  # character offsets
+        spoken = best_spoken = False  # the run holds a word no name has
         upper = lower = 0
         caps_words = 0
         placeholders: frozenset[int] | None = None  # found once, and only when needed
@@ -262,18 +267,19 @@ class Shouting:
                 if token.i in placeholders:
                     continue  # "[EMAIL]": a redaction placeholder
                 if not run:
-                    run_start = token.idx
+                    run_start, spoken = token.idx, False
                 run += 1
+                spoken = spoken or (token.is_stop and token.lower_ not in self.name_words)
                 upper += len(text)
                 caps_words += 1
                 if run > best:
-                    best, best_start, best_end = run, run_start, token.idx + len(text)
+                    best, best_start, best_end, best_spoken = run, run_start, token.idx + len(text), spoken
             else:
                 lower += len(text)
                 run = 0
         if caps_words >= 2 and upper >= self.min_letters and upper >= self.upper_ratio * (upper + lower):
             return span.start_char, span.end_char
-        if best >= self.min_run:
+        if best >= self.min_run and (best_spoken or not names):
             return best_start, best_end
         return None
 
@@ -321,6 +327,7 @@ class ToneKit:
             min_letters=int(setting("shouting_min_letters")),
             upper_ratio=float(setting("shouting_upper_ratio")),
             short_words=frozenset(w for w in customer.lexicon if len(w) < 4 and w.isalpha()),
+            name_words=frozenset(str(w) for w in setting("shouting_name_words")),
         )
         self.customer_features: dict[str, str] = dict(setting("customer_features"))
         entries = [e for e in document["entries"] if e.get("feature") in self.customer_features]
@@ -388,7 +395,7 @@ class ToneKit:
                                match.entry.value)
         within = _Within(matches)
         for span in sentences(doc):
-            shout = self.shouting.find(span)
+            shout = self.shouting.find(span, names=True)
             if shout:
                 yield Hit("tone.shouting", index, shout[0], shout[1], "caps:shouting")
             if not self.agent_sentiment.has_content(span):
