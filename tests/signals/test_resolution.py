@@ -301,6 +301,15 @@ def test_a_no_paired_with_what_the_agent_can_do_is_an_alternative_not_a_refusal(
     assert offer in _agent(hits, text, "resolution.alternative")
 
 
+@pytest.mark.parametrize("text", [
+    "I'm unable to book you a table at 16:15. Would you like to try another time?",
+    "I'm afraid not. Would you like to try a different price range?",
+    "I am unable to get a reservation for 2 at 17:45. Should I try a different time?",
+])
+def test_a_no_followed_by_an_offer_to_try_another_way_is_no_refusal(hits, text):
+    assert _agent(hits, text, "resolution.refusal") == []
+
+
 @pytest.mark.parametrize("text, done", [
     ("I've refunded the second charge.", ["I've refunded the second charge"]),
     ("I have gone ahead and cancelled the order.", ["I have gone ahead and cancelled the order"]),

@@ -311,6 +311,7 @@ AGENT_FEATURES = [
     ("tone.negative_phrasing", "I can't refund it. What I can do is send a replacement today.", None),
     ("tone.negative_phrasing", "I'm unable to cancel it now, however, I can pause it for a month.", None),
     ("tone.negative_phrasing", "We cannot waive the fee, but we'll extend your trial by a week.", None),
+    ("tone.negative_phrasing", "I'm unable to book 16:15. Would you like to try another time?", None),
     ("tone.negative_phrasing", "I can't change that, but I can see why you're upset.", "can't"),
     ("tone.negative_phrasing", "I can't change that, but I can assure you it's safe.", "can't"),
     ("tone.negative_phrasing", "I can't do that. I can see why that's annoying.", "can't"),
