@@ -168,6 +168,7 @@ def test_reask_for_a_given_field(analyze, customer, agent, rule):
     ("Hi, my email is sam@example.com.", "For security, can you confirm your email address?"),
     ("My order 48213 never arrived.", "Your order number is noted."),  # not a request
     ("My Galaxy tablet won't charge.", "Please restart your device."),
+    ("My iPhone keeps restarting.", "Which model do you have and is iOS 11.1 installed on it?"),  # more than said
 ])
 def test_no_reask(analyze, customer, agent):
     assert rules(analyze, ("customer", customer), ("agent", agent), feature="listening.reask") == []
