@@ -317,6 +317,7 @@ def test_a_customer_ignored_is_upset(analyze, customer):
     ("Raw meat!!!! It does not say unwrapped raw meat!!!", True),
     ("Why has my order not been emailed yet???", True),
     ("Do you ship to Canada??", False),  # eager, not upset
+    ("yes please!! \U0001F64F", False),  # taking up an offer
     ("How am I supposed to contact the driver? You're the courier.", True),
     ("It is Monday and I have heard nothing since your email of Tuesday.", True),
     ("Nobody called this morning. The ceiling is bulging now.", True),
