@@ -312,6 +312,8 @@ def test_a_no_followed_by_an_offer_to_try_another_way_is_no_refusal(hits, text):
 
 @pytest.mark.parametrize("text, done", [
     ("I've refunded the second charge.", ["I've refunded the second charge"]),
+    ("First, I've frozen your card so no more payments can go out.",
+     ["I've frozen your card so no more payments can go out"]),
     ("I have gone ahead and cancelled the order.", ["I have gone ahead and cancelled the order"]),
     ("I went ahead and reset your password.", ["I went ahead and reset your password"]),
     ("We already cancelled the renewal.", ["We already cancelled the renewal"]),
