@@ -378,6 +378,15 @@ def test_an_agent_may_write_a_name_in_capitals(hits, sentence, customer, agent):
     assert [t for f, t, turn in found if f == "tone.shouting" and turn == 1] == agent
 
 
+@pytest.mark.parametrize("customer, informal", [("omg it's PERFECT but the card is wrong lol", False),
+                                                ("The card in my order is wrong.", True)])
+def test_slang_answering_a_customer_who_wrote_it_first_is_no_fault(hits, customer, informal):
+    found = hits(("customer", customer), ("agent", "Haha, so sorry about the card! I'll send the right one."),
+                 family="tone")
+    assert bool([t for f, t, turn in found if f == "tone.informal" and turn == 1]) is informal
+    assert bool([t for f, t, turn in found if f == "tone.customer_informal"]) is not informal
+
+
 def test_profanity_on_both_sides_with_distinct_features(hits):
     found = hits(("customer", "This is fucking ridiculous."), ("agent", "Damn, that's a shame."), family="tone")
     assert ("tone.customer_profanity", "fucking", 0) in found

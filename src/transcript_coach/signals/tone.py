@@ -20,7 +20,9 @@ Features (evidence = the sentence for sentence-level scores, the exact words oth
   ``tone.negative_phrasing`` ("I can't", "policy"), ``tone.informal`` ("mate", "lol"), ``tone.profanity`` and
   ``tone.shouting`` (a run of ALL-CAPS words or a mostly upper-case sentence; acronyms such as PIN or UK do not count,
   nor, in agent speech, a run that may be a name written in capitals: "No vegetarian options at THE MISSING SOCK").
-- ``tone.customer_profanity`` / ``tone.customer_shouting``: the same on the customer's side.
+- ``tone.customer_profanity`` / ``tone.customer_shouting`` / ``tone.customer_informal``: the same on the customer's
+  side. The agent's slang that answers the customer's in kind (a word they wrote first, or "haha" after their "omg"
+  or "lol": ``informal_laughter``) is no ``tone.informal``.
 - ``tone.customer_trajectory``: mean sentiment of the customer's last turn(s) minus their first turn(s), and
   ``tone.customer_end_sentiment``: the mean of the last turn(s); both on the last customer turn, when the customer
   spoke at least twice.
@@ -43,7 +45,7 @@ from transcript_coach.data import load_json
 from transcript_coach.errors import DataFileError
 from transcript_coach.lexicon import Lexicon, Match
 from transcript_coach.model import Transcript
-from transcript_coach.nlp import TranscriptDocs, doc_sentences, span_text, without_capitals_words
+from transcript_coach.nlp import TranscriptDocs, doc_sentences, doc_text, span_text, without_capitals_words
 from transcript_coach.phrases import Phrases, norm, split_phrase
 from transcript_coach.politeness import (CUE_FEATURE, PolitenessFeaturizer, PolitenessModel, corrected_lexicon,
                                          load_politeness_model)
@@ -54,6 +56,7 @@ from transcript_coach.signals.resources import Resources
 FAMILY = "tone"
 SARCASM = "emotion.sarcasm"  # the customer.json entry whose match turns a customer turn's praise negative
 CLOSING_QUESTION = "structure.closing_question"  # "Anything else I can help with?": a lone "No." answers it
+INFORMAL = "tone.informal"  # slang the agent may use back to a customer who wrote it first ("omg" ... "haha")
 APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 NEUTRAL_WORD = "tcneutral"  # not in VADER's lexicon: read as a neutral word
 _PHRASE_CHARS = re.compile(r"[a-z0-9' \-]+")
@@ -330,6 +333,7 @@ class ToneKit:
             name_words=frozenset(str(w) for w in setting("shouting_name_words")),
         )
         self.customer_features: dict[str, str] = dict(setting("customer_features"))
+        self.laughter = frozenset(str(w).lower() for w in setting("informal_laughter"))
         entries = [e for e in document["entries"] if e.get("feature") in self.customer_features]
         self.customer_lexicon = Lexicon(f"{where}#customer", {"entries": entries}, res.nlp) if entries else None
         self.customer_cues = customer_cues
@@ -387,9 +391,15 @@ class ToneKit:
         length = self.offers.longest(words, i)
         return bool(length) and (i + length == len(words) or words[i + length] not in self.not_offered)
 
-    def agent_turn(self, index: int, doc: Doc, names: re.Pattern[str] | None = None) -> Iterator[Hit]:
+    def agent_turn(self, index: int, doc: Doc, names: re.Pattern[str] | None = None,
+                   mirrored: frozenset[str] = frozenset()) -> Iterator[Hit]:
+        """Agent evidence. ``mirrored``: the informal words the customer has written so far; the agent's slang answers
+        in kind when it is one of them, or laughter ("haha") after theirs ("omg", "lol"): no ``tone.informal`` (for
+        the politeness model it still counts)."""
         matches = self.featurizer.matches(doc)
         for match in matches:
+            if match.entry.feature == INFORMAL and self.answers_in_kind(match.span.text.lower(), mirrored):
+                continue
             if match.entry.feature != CUE_FEATURE and not self.offered_instead(match) and not self.of_a_thing(match):
                 yield span_hit(match.entry.feature, index, match.span, f"lexicon:tone#{match.entry.id}",
                                match.entry.value)
@@ -404,6 +414,9 @@ class ToneKit:
                            round(self.agent_sentiment.score(_unnamed(span_text(span), names)), 4))
             yield span_hit("tone.politeness", index, span, "model:politeness",
                            round(self.politeness.score(span, within(span)), 4))
+
+    def answers_in_kind(self, word: str, mirrored: frozenset[str]) -> bool:
+        return word in mirrored or (word in self.laughter and not self.laughter.isdisjoint(mirrored))
 
     def customer_turn(self, index: int, doc: Doc, scores: list[float],
                       names: re.Pattern[str] | None = None, after_closing: bool = False) -> Iterator[Hit]:
@@ -489,14 +502,17 @@ def tone(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
     names = kit.valenced_names(docs.transcript)
     customer: list[tuple[int, float, int, int]] = []
     closing = False  # the latest agent turn asked "anything else?"
+    informal: frozenset[str] = frozenset()  # the informal words the customer has written so far
     structure = res.lexicon("structure")
     for turn, doc in docs.turns():
         if turn.role == "agent":
-            yield from kit.agent_turn(turn.index, doc, names)
+            yield from kit.agent_turn(turn.index, doc, names, mirrored=informal)
             closing = any(m.entry.feature == CLOSING_QUESTION for m in structure.matches(doc))
         elif turn.role == "customer":
             scores: list[float] = []
             hits = list(kit.customer_turn(turn.index, doc, scores, names, after_closing=closing))
+            informal |= {doc_text(doc)[h.start:h.end].lower() for h in hits
+                         if h.feature == kit.customer_features.get(INFORMAL)}
             yield from hits
             scored = [h for h in hits if h.feature == "tone.customer_sentiment"]
             if scored:
