@@ -275,6 +275,18 @@ def test_a_strength_by_a_sentence_score_is_no_sign_off(coach):
     assert not any("Best" in n.text for n in report.notes if n.kind == "strength")
 
 
+def test_missing_empathy_without_a_cue_cites_the_customers_most_negative_sentence(coach):
+    report = coach.analyze(chat(("customer", "Hi, I'm trying to set up the app but I'm not very good with phones. "
+                                             "Where do I put the code?"),
+                                ("agent", "It's on the first screen.")))
+    features = {e.id: e for e in report.evidence}
+    assert report.skills["empathy"].score is not None and report.skills["empathy"].score < 50
+    cited = [features[i] for i in report.skills["empathy"].evidence]
+    assert cited and cited[0].feature == "tone.customer_sentiment" and cited[0].value < 0
+    (flag,) = [f for f in report.flags if f.code == "TC110"]
+    assert flag.evidence
+
+
 def test_a_role_label_is_no_signature(coach):
     report = coach.analyze(Transcript.from_turns([
         {"role": "customer", "speaker": "Dana", "text": "My router died."},

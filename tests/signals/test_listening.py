@@ -287,6 +287,8 @@ def test_answered_questions(analyze, agent):
     ("Can it export a whole year at once?", "I'm not sure, to be honest. Let me check with our product team.", False),
     ("Can it export a whole year at once?", "Let me find out and email you today.", False),  # not known yet
     ("Did my replacement card get sent?", "Hi! GREAT NEWS, it was posted yesterday.", False),  # an answer's opening
+    ("Where do I put the code?", "It's on the first screen.", False),  # a place answers "where"
+    ("Where do I put the code?", "Thanks for your patience.", True),
     ("Can it export a whole year at once?", "Let me check that now. Have a good morning!", True),
     ("How much is the upgrade?", "It's $4.99 a month.", False),  # a price
     ("How much is the upgrade?", "Thanks for your patience.", True),

@@ -5,7 +5,7 @@ on. A signal contributes ``weight x clamp(value / target, -1, 1)`` where ``value
 ``features.vectorize`` (a count, or a ``.mean``/``.min``/``.max``), optionally per agent turn; a ``missing`` signal
 contributes its weight when the feature did not fire at all (an expected behaviour that did not happen), optionally
 only ``when`` a condition holds, and links the evidence of the features it ``cites`` (what called for it: the
-customer's problem or feelings, for missing empathy). The score is the base plus the contributions, clamped to
+customer's problem or feelings, for missing empathy; without such a cue, the customer's most negative sentence). The score is the base plus the contributions, clamped to
 0-100; the reason lists every contribution, and the evidence behind it is linked by id. A skill that cannot be
 judged scores ``null`` with the condition's reason; one where nothing relevant fired scores ``null`` as "no
 evidence".
@@ -30,6 +30,7 @@ from transcript_coach.scoring.conditions import CONDITIONS, Analysed
 RUBRIC_FILE = "rubric.json"
 # the fields a coaching suggestion may fill in ("Thanks{name}, ..."), made by ``coaching._Values``
 SUGGESTION_FIELDS = ("text", "plain", "name", "first_name", "issue")
+CUSTOMER_SENTIMENT = "tone.customer_sentiment"  # cited for something missing when no cue called for it
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +42,8 @@ class Signal:
     per_turn: bool = False
     missing: bool = False
     when: str | None = None
-    cites: tuple[str, ...] = ()  # of a missing signal: the features of the evidence that called for it
+    cites: tuple[str, ...] = ()  # of a missing signal: the features of the evidence that called for it (none found:
+    # the customer's most negative sentence, which made the condition hold)
 
     @property
     def base_feature(self) -> str:
@@ -258,12 +260,19 @@ def score_skill(rubric: SkillRubric, analysed: Analysed) -> SkillScore:
     score = max(0.0, min(100.0, rubric.base + sum(p.points for p in parts)))
     points = {p.signal.base_feature: p.points for p in parts if not p.signal.missing}
     observations = sum(1 for e in analysed.evidence if e.feature in points) + sum(1 for p in parts if p.signal.missing)
+    cited_worst: list[str] = []
     for part in parts:  # the customer's words that called for what is missing cost what it costs
-        for feature in part.signal.cites if part.signal.missing else ():
+        cites = part.signal.cites if part.signal.missing else ()
+        for feature in cites:
             points[feature] = min(points.get(feature, 0.0), part.points)
+        if cites and not any(analysed.count(f) for f in cites):  # no cue: the sentence that read upset called for it
+            worst = min((e for e in analysed.evidence if e.feature == CUSTOMER_SENTIMENT and e.value < 0),
+                        key=lambda e: e.value, default=None)
+            if worst is not None and worst.id not in cited_worst:
+                cited_worst.append(worst.id)
     # what cost the most points first (a flag or a reviewer reads the start), then the rest in the order said
-    evidence = tuple(e.id for e in sorted((e for e in analysed.evidence if e.feature in points),
-                                          key=lambda e: min(0.0, points[e.feature])))
+    evidence = tuple(cited_worst) + tuple(e.id for e in sorted((e for e in analysed.evidence if e.feature in points),
+                                                               key=lambda e: min(0.0, points[e.feature])))
     confidence = round(1 - math.exp(-observations / 3), 2)
     reason = f"base {rubric.base:g}; " + "; ".join(_describe(p) for p in parts) + f" = {score:.0f}"
     return SkillScore(score=round(score, 1), confidence=confidence, reason=reason, evidence=evidence)
