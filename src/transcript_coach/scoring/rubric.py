@@ -5,10 +5,10 @@ on. A signal contributes ``weight x clamp(value / target, -1, 1)`` where ``value
 ``features.vectorize`` (a count, or a ``.mean``/``.min``/``.max``), optionally per agent turn; a ``missing`` signal
 contributes its weight when the feature did not fire at all (an expected behaviour that did not happen), optionally
 only ``when`` a condition holds, and links the evidence of the features it ``cites`` (what called for it: the
-customer's problem or feelings, for missing empathy; without such a cue, the customer's most negative sentence). The score is the base plus the contributions, clamped to
-0-100; the reason lists every contribution, and the evidence behind it is linked by id. A skill that cannot be
-judged scores ``null`` with the condition's reason; one where nothing relevant fired scores ``null`` as "no
-evidence".
+customer's problem or feelings, for missing empathy; without such a cue, the customer's most negative sentence). The
+score is the base plus the contributions, clamped to 0-100; the reason lists every contribution, and the evidence
+behind it is linked by id. A skill that cannot be judged scores ``null`` with the condition's reason; one where
+nothing relevant fired scores ``null`` as "no evidence".
 """
 
 from __future__ import annotations
