@@ -203,7 +203,7 @@ def _evidence_for(part: Contribution, analysed: Analysed) -> Evidence | None:
     if part.signal.missing:
         return _customer_trouble(analysed)
     if part.signal.feature.endswith((".mean", ".min")):  # a low average: quote the worst sentence, if clearly bad
-        worst = _first(analysed, part.signal.base_feature, lowest=True, besides=_sympathy_sentences(analysed))
+        worst = _first(analysed, part.signal.base_feature, lowest=True, besides=_trouble_sentences(analysed))
         return worst if worst is not None and worst.value <= CLEARLY_NEGATIVE else None
     return _first(analysed, part.signal.base_feature, highest=part.signal.base_feature.startswith(_SECONDS))
 
@@ -216,10 +216,12 @@ def _faulty_sentences(analysed: Analysed, rubric: Rubric) -> frozenset[str]:
     return _sentences_with(analysed, costly.__contains__)
 
 
-def _sympathy_sentences(analysed: Analysed) -> frozenset[str]:
-    """Sentences with empathy in them ("I'm sorry, a leak through the ceiling is stressful"): they name the trouble,
-    so they read negative, and they are what the agent should say, not a tone to correct."""
-    return _sentences_with(analysed, lambda f: f.startswith("empathy.") and f != "empathy.responsive")
+def _trouble_sentences(analysed: Analysed) -> frozenset[str]:
+    """Sentences with empathy in them ("I'm sorry, a leak through the ceiling is stressful") or the cause explained
+    ("the refund was never released because the return was attached to the wrong order line"): they name the
+    trouble, so they read negative, and they are what the agent should say, not a tone to correct."""
+    return _sentences_with(analysed, lambda f: (f.startswith("empathy.") and f != "empathy.responsive")
+                           or f == "resolution.cause")
 
 
 def _customer_trouble(analysed: Analysed, problem_first: bool = False) -> Evidence | None:

@@ -392,6 +392,8 @@ def test_diagnostic_questions(hits, text, asked):
     ("Our system retried the payment because your bank was slow to confirm the first one.",
      ["retried the payment because your"]),
     ("I'm calling because your parcel has arrived.", []),  # why the agent calls, not why it went wrong
+    ("The refund was never released because the return was attached to the wrong order line.",
+     ["released because the"]),
 ])
 def test_cause_explained(hits, text, cause):
     assert _agent(hits, text, "resolution.cause") == cause
