@@ -1019,8 +1019,8 @@ def _sentence_tokens(doc: Doc) -> Iterator[tuple[list[Token], int]]:
 
 
 def _keep_candidates(docs: TranscriptDocs, v: _Vocab):
-    """(turn, start, end, phrasing, marker, lemmas, by the customer) of each sentence that may keep a commitment: an
-    agent's saying it was done, or a customer's saying it came."""
+    """(turn, start, end, phrasing, marker, lemmas) of each sentence that may keep a commitment: an agent's saying
+    it was done, or a customer's saying it came."""
     for turn, doc in docs.turns():
         if turn.role not in ("agent", "customer"):
             continue
@@ -1028,11 +1028,11 @@ def _keep_candidates(docs: TranscriptDocs, v: _Vocab):
             if turn.role == "customer":
                 received = _received(tokens, v)
                 if received:
-                    yield turn.index, tokens[0].idx, end, True, False, received, True
+                    yield turn.index, tokens[0].idx, end, True, False, received
                 continue
             phrasing, marker = _fulfilment(tokens, v)
             if phrasing or marker:
-                yield turn.index, tokens[0].idx, end, phrasing, marker, _content(tokens, v), False
+                yield turn.index, tokens[0].idx, end, phrasing, marker, _content(tokens, v)
 
 
 # --- extractor and ledger --------------------------------------------------------------------------------------------
@@ -1055,9 +1055,10 @@ def promises(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
     if not keepable:
         return
     candidates = list(_keep_candidates(docs, v))
-    for ci, rule in set(_link(keepable, [c[:6] for c in candidates], v.keep_reports).values()):
+    turns = docs.transcript.turns
+    for ci, rule in set(_link(keepable, candidates, v.keep_reports).values()):
         turn, start, end = candidates[ci][:3]
-        yield Hit("promise.kept", turn, start, end, CUSTOMER_KEEP if candidates[ci][6] else rule)
+        yield Hit("promise.kept", turn, start, end, CUSTOMER_KEEP if turns[turn].role == "customer" else rule)
 
 
 def ledger_features(promises: Iterable[Promise]) -> dict[str, float]:

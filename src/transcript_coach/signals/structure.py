@@ -132,10 +132,8 @@ def template_fields(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
     fields = res.cached("structure.template_fields", lambda: re.compile(
         "|".join(f"(?:{p})" for p in res.setting("structure", "template_fields"))))
     for turn, doc in docs.turns(role="agent"):
-        text = doc_text(doc)
-        if "{" in text or "%" in text or "<<" in text or "[[" in text:  # most turns hold none of these
-            for m in fields.finditer(text):
-                yield Hit("structure.template_field", turn.index, m.start(), m.end(), "regex:template-field")
+        for m in fields.finditer(doc_text(doc)):
+            yield Hit("structure.template_field", turn.index, m.start(), m.end(), "regex:template-field")
 
 
 @extractor("structure")
