@@ -632,6 +632,13 @@ def _customer_repeats(turns, res: Resources, content: dict[int, set[str]]) -> It
 
 def _unanswered(turns, res: Resources, w: Words, content: dict[int, set[str]]) -> Iterator[Hit]:
     asks: dict[int, bool] = {}
+    leads: dict[int, bool] = {}  # replies that open as an answer, read once each however many questions they follow
+
+    def opens_as_answer(index: int, doc: Doc) -> bool:
+        if index not in leads:
+            leads[index] = _answer_lead(doc, w)
+        return leads[index]
+
     for k, (turn, doc) in enumerate(turns):
         if turn.role != "customer":
             continue
@@ -653,7 +660,7 @@ def _unanswered(turns, res: Resources, w: Words, content: dict[int, set[str]]) -
                     continue
                 if later.role not in ("agent", "bot"):
                     continue
-                if (not wanted or (content[later.index] & wanted) or _answer_lead(later_doc, w)
+                if (not wanted or (content[later.index] & wanted) or opens_as_answer(later.index, later_doc)
                         or (kinds and _answer_of_kind(later_doc, kinds))):
                     answered = True
                     break
