@@ -196,6 +196,9 @@ def _kept(hits, promise_text, later_text, later_role="agent"):
      "The duplicate order has been cancelled"),
     ("If IT emails the certificate, I'll paste it in for you.", "I've uploaded the new certificate.",
      "I've uploaded the new certificate"),  # a synonym of the verb
+    ("Let me look for a dentist near you.", "I found a dentist's office in Sunnyvale.",
+     "I found a dentist's office in Sunnyvale"),  # found: what a search promised
+    ("I'll check whether it's in stock.", "Good news, it's in stock.", "Good news, it's in stock"),
 ])
 def test_kept(hits, promise_text, later, kept):
     assert _kept(hits, promise_text, later) == [kept]
@@ -215,6 +218,11 @@ def test_kept_after_a_line_break_quotes_the_sentence_without_it(hits, later):
     ("I'll email you the tracking link.", "You'll get a text once it's emailed."),  # a future condition
     ("We'll get your video calls going again together.", "Tap the grey cog. It's called Settings."),  # naming
     ("We'll get your video calls going again together.", "Well done. Now scroll down to Apps."),  # praise
+    ("I will book the room for you.", "My apologies, it appears that I forgot to book your room."),  # a failure
+    ("I'll make the appointment for you.", "I'm sorry, I failed to make the appointment."),
+    ("I'll book the Delta flight to Sydney.", "I found a flight to Sydney with Alaska Airlines."),  # found, not booked
+    ("You'll get an email confirmation.", "Good news, admission is free."),  # a marker, and nothing the agent owed
+    ("You will receive an email confirmation.", "Here is your reference number: PIS9UFX2."),
 ])
 def test_not_kept(hits, promise_text, later):
     assert _kept(hits, promise_text, later) == []

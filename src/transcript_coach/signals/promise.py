@@ -55,9 +55,11 @@ Decisions (documented here because tests and the ledger rely on them)
   day"); otherwise ``due`` is None and the expression stays in the evidence.
 - Keeping: a later agent sentence in past or perfect phrasing ("I've sent", "we processed", "has been issued", "is
   processed") that shares a content word or its verb (lemmas, with synonym groups such as send/email/forward) with
-  the commitment keeps it; "as promised", "Done", "here's the ..." keep the most recent open commitment when nothing
-  shares words. Negated sentences ("I haven't sent it yet") and future conditions ("once it's delivered") keep
-  nothing; only the 50 most recent open commitments can be kept. A customer sentence keeps a commitment when a word
+  the commitment keeps it; "as promised", "Done", "here's the ..." keep the most recent open commitment the agent
+  owed when nothing shares words (not a "you'll get an email confirmation", for the customer to receive). Negated
+  sentences ("I haven't sent it yet"), failures ("I forgot to book it", ``keep.failures``) and future conditions
+  ("once it's delivered") keep nothing; a search ("I found a flight", ``keep.search_verbs``) keeps only a commitment
+  to look ("let me check flights"), not one to book; only the 50 most recent open commitments can be kept. A customer sentence keeps a commitment when a word
   of receipt (``keep.received``: "got", "received", "arrived", "see") has near it a content word the commitment
   shares ("got the email" keeps "you'll get a confirmation email"); not "Got it, thanks" (nothing named), "I got
   charged again" (a participle), a question or a negated sentence.
@@ -82,6 +84,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 
 from spacy.tokens import Doc, Span, Token
 
@@ -98,6 +101,7 @@ LEDGER_RULES = ("commitment:", "conditional:")
 _KEEP_RULES = ("commitment:", "conditional:", "immediate:")  # what a later turn can keep (offers cannot)
 _KEEP_WINDOW = 50  # a later sentence keeps one of the 50 most recent open commitments, not any from hours before
 CUSTOMER_KEEP = "keep:customer"  # the rule of a customer's sentence saying a promised thing came
+_RECEIVE_RULE = "commitment:you-will"  # "you'll get an email confirmation": for the customer to receive
 
 _CLOCK = re.compile(r"^(\d{1,2})(?::(\d{2}))?(am|pm|a\.m\.?|p\.m\.?)?$")
 _NUM_UNIT = re.compile(r"^(\d{1,3}(?:\.\d)?)([a-z]{1,5})$")
@@ -161,6 +165,8 @@ class _Vocab:
     keep_fillers: frozenset[str]
     keep_copula: frozenset[str]
     keep_negations: frozenset[str]
+    keep_failures: Phrases  # "I forgot to book it", "I failed to make the appointment": not done
+    keep_search: frozenset[str]  # "I found a flight": done only if the commitment was a search, not a booking
     aux_lemmas: frozenset[str]
     keep_markers: Phrases
     keep_start_markers: Phrases
@@ -229,6 +235,8 @@ def _vocab() -> _Vocab:
         keep_fillers=frozenset(keep["fillers"]),
         keep_copula=frozenset(map(norm, keep["copula"])),
         keep_negations=frozenset(map(norm, keep["negations"])),
+        keep_failures=Phrases(keep["failures"]),
+        keep_search=frozenset(keep["search_verbs"]),
         aux_lemmas=frozenset(keep["aux_lemmas"]),
         keep_markers=Phrases(keep["markers"]),
         keep_start_markers=Phrases(keep["start_markers"]),
@@ -588,6 +596,18 @@ class _Commitment:
     due_rule: str | None = None
 
 
+class _Keeper(NamedTuple):
+    """A sentence that may keep a commitment: an agent's saying it was done, or a customer's saying it came."""
+
+    turn: int
+    start: int  # character offsets in the turn text
+    end: int
+    phrasing: bool  # past or perfect phrasing ("I've sent", "the refund is processed", "got the email")
+    marker: bool  # a keeping marker ("as promised", "Done", "here's the ...")
+    lemmas: frozenset[str]
+    needs: str | None = None  # a lemma the kept commitment must have: "I found a flight" keeps a search ("check")
+
+
 @dataclass(slots=True)
 class _Candidate:
     """A commitment being read: token positions in the doc, filled in step by step."""
@@ -911,12 +931,14 @@ def _commitment_lemmas(doc: Doc, c: _Commitment, v: _Vocab) -> frozenset[str]:
     return _content(tokens, v, c.due)
 
 
-def _fulfilment(tokens: Sequence[Token], v: _Vocab) -> tuple[bool, bool]:
-    """(past or perfect phrasing, a keeping marker) in a sentence; negated sentences have neither."""
+def _fulfilment(tokens: Sequence[Token], v: _Vocab) -> tuple[bool, bool, str | None]:
+    """(past or perfect phrasing, a keeping marker, the lemma a kept commitment needs) in a sentence; negated
+    sentences and failures ("I forgot to book it") have neither. What was done is a search ("I found a flight")
+    when its verb is one of ``keep.search_verbs``: that keeps a commitment to look, not one to book."""
     words = _words(tokens)
     n = len(words)
-    if any(w in v.keep_negations for w in words):
-        return False, False
+    if any(w in v.keep_negations for w in words) or any(v.keep_failures.longest(words, i) for i in range(n)):
+        return False, False, None
     k = 0
     while k < n and (words[k] in ("ok", "okay", "alright", "great", "right", "so", "and", "well")
                      or tokens[k].is_punct):
@@ -932,14 +954,21 @@ def _fulfilment(tokens: Sequence[Token], v: _Vocab) -> tuple[bool, bool]:
             while j < n and j <= i + 4 and (words[j] in v.keep_perfect or words[j] in v.keep_fillers):
                 j += 1
             if j < n and words[j] not in v.keep_not_done and _past(tokens[j], v):
-                return True, marker
+                return True, marker, _searched(tokens[j], v)
         elif word in v.keep_copula and i > 0:  # "the refund is processed" (regular participles only: "is fine" no)
             j = i + 1
             while j < n and j <= i + 3 and words[j] in v.keep_fillers:
                 j += 1
             if j < n and words[j].endswith("ed") and words[j] not in v.keep_not_done and _past(tokens[j], v):
-                return True, marker
-    return False, marker
+                return True, marker, _searched(tokens[j], v)
+    return False, marker, None
+
+
+def _searched(token: Token, v: _Vocab) -> str | None:
+    if token.lower_ not in v.keep_search:
+        return None
+    lemma = token.lemma_.lower()
+    return v.synonyms.get(lemma, lemma)
 
 
 def _past(token: Token, v: _Vocab) -> bool:
@@ -949,27 +978,29 @@ def _past(token: Token, v: _Vocab) -> bool:
     return not (word.endswith("ing") or word == lemma + "s" or word == lemma + "es")
 
 
-def _link(commitments: Sequence[tuple[_Commitment, frozenset[str]]],
-          candidates: Sequence[tuple[int, int, int, bool, bool, frozenset[str]]],
+def _link(commitments: Sequence[tuple[_Commitment, frozenset[str]]], candidates: Sequence[_Keeper],
           reports: frozenset[str] = frozenset()) -> dict[int, tuple[int, str]]:
     """Which candidate keeps which commitment: {commitment index: (candidate index, rule)}.
 
-    Candidates are (turn, start, end, phrasing, marker, lemmas); in text order, each keeps the open commitments of
-    earlier turns (the ``_KEEP_WINDOW`` most recent) that share the most words with it, given past/perfect phrasing
-    or a marker, or, with a marker and no shared words, the most recent open one. A candidate with a marker is also
-    the report an open commitment to report promised (its words among ``reports``: "I'll message you by 6pm to
-    confirm it's been picked up", kept by "As promised: the driver collected your parcel").
+    In text order, each candidate keeps the open commitments of earlier turns (the ``_KEEP_WINDOW`` most recent,
+    those with the lemma it ``needs``) that share the most words with it, given past/perfect phrasing or a marker,
+    or, with a marker and no shared words, the most recent open one the agent owed (not "you'll get an email
+    confirmation", which the customer is to receive: "Here is your reference number" does not keep it). A
+    candidate with a marker is also the report an open commitment to report promised (its words among ``reports``:
+    "I'll message you by 6pm to confirm it's been picked up", kept by "As promised: the driver collected your
+    parcel").
     """
     order = sorted(range(len(commitments)), key=lambda i: (commitments[i][0].turn, commitments[i][0].start))
     kept: dict[int, tuple[int, str]] = {}
     open_: list[int] = []
     pending = 0
     for ci in sorted(range(len(candidates)), key=lambda i: candidates[i][:2]):
-        turn, _start, _end, phrasing, marker, lemmas = candidates[ci]
+        turn, _start, _end, phrasing, marker, lemmas, needs = candidates[ci]
         while pending < len(order) and commitments[order[pending]][0].turn < turn:
             open_.append(order[pending])
             pending += 1
-        window = open_[-_KEEP_WINDOW:]
+        recent = open_[-_KEEP_WINDOW:]
+        window = [i for i in recent if needs is None or needs in commitments[i][1]]
         if not (phrasing or marker) or not window:
             continue
         scores = {i: len(commitments[i][1] & lemmas) for i in window}
@@ -979,13 +1010,13 @@ def _link(commitments: Sequence[tuple[_Commitment, frozenset[str]]],
             rule = "keep:overlap"
             if marker:
                 chosen.update([i for i in window if i not in chosen and commitments[i][1] & reports][-1:])
-        elif marker:
-            chosen, rule = {window[-1]}, "keep:marker"
+        elif marker and (owed := [i for i in window if commitments[i][0].rule != _RECEIVE_RULE]):
+            chosen, rule = {owed[-1]}, "keep:marker"
         else:
             continue
         for i in chosen:
             kept[i] = (ci, rule)
-        open_[-_KEEP_WINDOW:] = [i for i in window if i not in chosen]
+        open_[-_KEEP_WINDOW:] = [i for i in recent if i not in chosen]
     return kept
 
 
@@ -1018,9 +1049,8 @@ def _sentence_tokens(doc: Doc) -> Iterator[tuple[list[Token], int]]:
             yield list(doc[start:end]), _end_char(doc, end)
 
 
-def _keep_candidates(docs: TranscriptDocs, v: _Vocab):
-    """(turn, start, end, phrasing, marker, lemmas) of each sentence that may keep a commitment: an agent's saying
-    it was done, or a customer's saying it came."""
+def _keep_candidates(docs: TranscriptDocs, v: _Vocab) -> Iterator[_Keeper]:
+    """Each sentence that may keep a commitment: an agent's saying it was done, or a customer's saying it came."""
     for turn, doc in docs.turns():
         if turn.role not in ("agent", "customer"):
             continue
@@ -1028,11 +1058,11 @@ def _keep_candidates(docs: TranscriptDocs, v: _Vocab):
             if turn.role == "customer":
                 received = _received(tokens, v)
                 if received:
-                    yield turn.index, tokens[0].idx, end, True, False, received
+                    yield _Keeper(turn.index, tokens[0].idx, end, True, False, received)
                 continue
-            phrasing, marker = _fulfilment(tokens, v)
+            phrasing, marker, needs = _fulfilment(tokens, v)
             if phrasing or marker:
-                yield turn.index, tokens[0].idx, end, phrasing, marker, _content(tokens, v)
+                yield _Keeper(turn.index, tokens[0].idx, end, phrasing, marker, _content(tokens, v), needs)
 
 
 # --- extractor and ledger --------------------------------------------------------------------------------------------
@@ -1100,9 +1130,10 @@ def ledger(docs: TranscriptDocs, evidence: tuple[Evidence, ...]) -> tuple[Promis
         span = docs.docs[e.turn].char_span(e.start, e.end, alignment_mode="expand")
         tokens = list(span) if span is not None else []
         if e.rule == CUSTOMER_KEEP:
-            candidates.append((e.turn, e.start, e.end, True, False, _received(tokens, v)))
+            candidates.append(_Keeper(e.turn, e.start, e.end, True, False, _received(tokens, v)))
         else:
-            candidates.append((e.turn, e.start, e.end, *_fulfilment(tokens, v), _content(tokens, v)))
+            phrasing, marker, needs = _fulfilment(tokens, v)
+            candidates.append(_Keeper(e.turn, e.start, e.end, phrasing, marker, _content(tokens, v), needs))
     kept = _link(rebuilt, candidates, v.keep_reports)
     transcript = docs.transcript
     ended = transcript.ended_at
