@@ -199,6 +199,12 @@ def _kept(hits, promise_text, later_text, later_role="agent"):
     ("Let me look for a dentist near you.", "I found a dentist's office in Sunnyvale.",
      "I found a dentist's office in Sunnyvale"),  # found: what a search promised
     ("I'll check whether it's in stock.", "Good news, it's in stock.", "Good news, it's in stock"),
+    ("I'll ring the courier for you.", "I've called the courier and he's on his way.",
+     "I've called the courier and he's on his way"),  # "called" after "I": done, not a name ("it's called")
+    ("Our collection team will remove the broken table.", "I can see our team collected the table at 9:15am.",
+     "I can see our team collected the table at 9:15am"),  # seen done by someone else
+    ("The engineer will replace the boiler part.", "I've checked and the engineer replaced the part yesterday.",
+     "I've checked and the engineer replaced the part yesterday"),
 ])
 def test_kept(hits, promise_text, later, kept):
     assert _kept(hits, promise_text, later) == [kept]
@@ -223,6 +229,8 @@ def test_kept_after_a_line_break_quotes_the_sentence_without_it(hits, later):
     ("I'll book the Delta flight to Sydney.", "I found a flight to Sydney with Alaska Airlines."),  # found, not booked
     ("You'll get an email confirmation.", "Good news, admission is free."),  # a marker, and nothing the agent owed
     ("You will receive an email confirmation.", "Here is your reference number: PIS9UFX2."),
+    ("I'll refund the duplicate charge.", "I can see you were charged twice."),  # what the customer said, seen
+    ("I'll retry the payment.", "I can see the payment failed again."),  # a failure, seen
 ])
 def test_not_kept(hits, promise_text, later):
     assert _kept(hits, promise_text, later) == []
@@ -372,6 +380,24 @@ def test_ledger_a_due_time_just_passed_as_the_conversation_ends_is_no_overdue(an
     (promise,) = _ledger(analyze, "You'll get an updated confirmation email in a minute.", said=said,
                          last=said + timedelta(minutes=4))
     assert promise.status == "overdue"
+
+
+@pytest.mark.parametrize("promise_text, later, day, kept", [
+    # scheduled for a later day: what the agent did earlier that day is something else
+    ("On Friday I'll check that your bank has accepted the refund and email you.",
+     "I've flagged both emails to my team lead so we can find out how they were missed.", 0, False),
+    ("Tomorrow I'll call you with the engineer's report.", "I've called the engineer to book him in.", 0, False),
+    ("Tomorrow I'll call you with the engineer's report.", "As promised, I called you this morning.", 1, True),
+    # a deadline, not a day: kept early
+    ("I'll email you the label by Friday.", "I've emailed the label.", 0, True),
+])
+def test_a_commitment_for_a_later_day_is_kept_only_from_that_day(analyze, promise_text, later, day, kept):
+    (promise,) = _ledger(analyze, promise_text, last=WEDNESDAY + timedelta(days=day, hours=1), later=later)
+    assert (promise.status == "kept") is kept
+    report = analyze({"role": "customer", "text": "Where is my refund?", "timestamp": WEDNESDAY},
+                     {"role": "agent", "text": promise_text, "timestamp": WEDNESDAY},
+                     {"role": "agent", "text": later, "timestamp": WEDNESDAY + timedelta(days=day, hours=1)})
+    assert any(e.feature == "promise.kept" for e in report.evidence) is kept
 
 
 def test_ledger_kept_beats_overdue(analyze):

@@ -54,15 +54,17 @@ Decisions (documented here because tests and the ledger rely on them)
   (``datetime.time``) only same-day, clock-relative expressions are normalised ("within the hour", "by 5pm", "end of
   day"); otherwise ``due`` is None and the expression stays in the evidence.
 - Keeping: a later agent sentence in past or perfect phrasing ("I've sent", "we processed", "has been issued", "is
-  processed") that shares a content word or its verb (lemmas, with synonym groups such as send/email/forward) with
+  processed"; or seen done by someone else: "I can see our team collected the table", ``keep.seen``) that shares a content word or its verb (lemmas, with synonym groups such as send/email/forward) with
   the commitment keeps it; "as promised", "Done", "here's the ..." keep the most recent open commitment the agent
   owed when nothing shares words (not a "you'll get an email confirmation", for the customer to receive). Negated
   sentences ("I haven't sent it yet"), failures ("I forgot to book it", ``keep.failures``) and future conditions
   ("once it's delivered") keep nothing; a search ("I found a flight", ``keep.search_verbs``) keeps only a commitment
-  to look ("let me check flights"), not one to book; only the 50 most recent open commitments can be kept. A customer sentence keeps a commitment when a word
-  of receipt (``keep.received``: "got", "received", "arrived", "see") has near it a content word the commitment
-  shares ("got the email" keeps "you'll get a confirmation email"); not "Got it, thanks" (nothing named), "I got
-  charged again" (a participle), a question or a negated sentence.
+  to look ("let me check flights"), not one to book; only the 50 most recent open commitments can be kept. A
+  commitment for a later day ("On Friday I'll check ...", "Tomorrow I'll call you"; not a deadline: "by Friday") is
+  kept only by what is said from that day on. A customer sentence keeps a commitment when a word of receipt
+  (``keep.received``: "got", "received", "arrived", "see") has near it a content word the commitment shares ("got
+  the email" keeps "you'll get a confirmation email"); not "Got it, thanks" (nothing named), "I got charged again" (a
+  participle), a question or a negated sentence.
 - Ledger status: kept (a later turn keeps it); overdue (its due time passed more than ``due.overdue_grace_minutes``
   before the transcript's last timestamp: an e-mail promised "in a minute" as a chat closes is not shown late);
   open (not kept, not overdue, and the transcript has timestamps); unknown (no timestamps and not kept). A date in
@@ -108,6 +110,7 @@ _NUM_UNIT = re.compile(r"^(\d{1,3}(?:\.\d)?)([a-z]{1,5})$")
 _ORDINAL = re.compile(r"^(\d{1,2})(st|nd|rd|th)?$")
 _NUMBER = re.compile(r"^\d{1,3}(?:\.\d{1,2})?$")
 _PUNCT_END = frozenset({".", "!", "?", ",", ";", ":", "...", "\u2026"})
+_LATER_DAYS = frozenset({"tomorrow", "next", "day+2"})  # named days (Due.day) that are a day, not a window
 _SUBORDINATORS = frozenset({"once", "when", "after", "if", "until", "unless", "before", "whenever", "as"})
 
 
@@ -142,6 +145,7 @@ class _Vocab:
     prefixes: Phrases
     prefixes_for: dict[str, frozenset[str]]
     relative_prefixes: frozenset[str]
+    deadline_prefixes: Phrases  # "by Friday" is a deadline, "on Friday" / "Friday" a day: see _first_keeper
     anchors: frozenset[str]  # after a time frame: it runs from the event named next ("15 minutes of receiving it")
     number_words: dict[str, float]
     units: Phrases
@@ -176,6 +180,9 @@ class _Vocab:
     keep_praise: Phrases  # "Well done.": praise for the customer, not "Done."
     keep_reports: frozenset[str]  # a commitment to report ("I'll message you to confirm ..."): kept by the report
     keep_not_done: frozenset[str]  # "it's called Settings", "I'm pleased": naming or feeling, nothing done
+    keep_done_after: frozenset[str]  # those that are done after "I"/"we": "I've called the courier"
+    keep_seen: Phrases  # "I can see", "our records show": what follows was done, whoever did it
+    keep_seen_not_subjects: frozenset[str]  # "I can see you were charged twice": the customer's problem, not a keep
     received: frozenset[str]  # the customer saying a thing came: "got the email", "the refund arrived"
     overdue_grace: float  # seconds past a due time before an unkept commitment is overdue
 
@@ -213,6 +220,7 @@ def _vocab() -> _Vocab:
         prefixes=Phrases(due["prefixes"]),
         prefixes_for={k: frozenset(" ".join(split_phrase(p)) for p in v) for k, v in due["prefixes_for"].items()},
         relative_prefixes=frozenset(due["relative_prefixes"]),
+        deadline_prefixes=Phrases(due["deadline_prefixes"]),
         anchors=frozenset(due["anchors"]),
         number_words={k: float(v) for k, v in {**due["number_words"], **due["approximate_numbers"]}.items()},
         units=Phrases(list(units), list(units.values())),
@@ -246,6 +254,9 @@ def _vocab() -> _Vocab:
         keep_praise=Phrases(keep["praise"]),
         keep_reports=frozenset(keep["reports"]),
         keep_not_done=frozenset(keep["not_done"]),
+        keep_done_after=frozenset(keep["done_after_subject"]),
+        keep_seen=Phrases(keep["seen"]),
+        keep_seen_not_subjects=frozenset(keep["seen_not_subjects"]),
         received=frozenset(keep["received"]),
         overdue_grace=float(due["overdue_grace_minutes"]) * 60,
     )
@@ -921,6 +932,30 @@ def _main_clause(tokens: Sequence[Token], v: _Vocab) -> Sequence[Token]:
     return tokens
 
 
+def _first_keeper(docs: TranscriptDocs, c: _Commitment, v: _Vocab) -> int:
+    """The first turn that can keep ``c``: the next one, or, for a commitment scheduled for a later day ("On Friday
+    I'll check that your bank has the refund", "Tomorrow I'll call you"; not a deadline: "by Friday"), the first
+    one said on that day (what the agent did earlier is something else). A turn without a timestamp can keep it."""
+    turns = docs.transcript.turns
+    said = turns[c.turn].timestamp
+    if c.due is None or not isinstance(said, datetime):
+        return c.turn + 1
+    span = docs.docs[c.turn].char_span(c.due[0], c.due[1], alignment_mode="expand")
+    words = _words(span) if span is not None else []
+    parsed = parse_due(words, 0) if words and not v.deadline_prefixes.longest(words, 0) else None
+    day = parsed[1] if parsed else None
+    if day is None or not (day.kind in ("weekday", "date") or (day.day or "").partition(" ")[0] in _LATER_DAYS):
+        return c.turn + 1
+    due = resolve_due(day, said)
+    if not isinstance(due, datetime) or due.date() <= said.date():
+        return c.turn + 1
+    for k in range(c.turn + 1, len(turns)):
+        ts = turns[k].timestamp
+        if not isinstance(ts, datetime) or ts.date() >= due.date():
+            return k
+    return len(turns)
+
+
 def _commitment_lemmas(doc: Doc, c: _Commitment, v: _Vocab) -> frozenset[str]:
     span = doc.char_span(c.start, c.end, alignment_mode="expand")
     if span is None:
@@ -949,11 +984,18 @@ def _fulfilment(tokens: Sequence[Token], v: _Vocab) -> tuple[bool, bool, str | N
     for i, word in enumerate(words):
         if any(words[p] in _SUBORDINATORS for p in range(max(0, i - 2), i)):
             continue  # "... once it's delivered": a future condition, not something done
+        seen = v.keep_seen.longest(words, i)
+        if seen:  # "I can see our team collected the table": done by someone else, and not "you were charged"
+            k = i + seen + (i + seen < n and words[i + seen] == "that")
+            if k < n and words[k] not in v.keep_seen_not_subjects and any(
+                    _past(tokens[j], v) and words[j] not in v.keep_not_done for j in range(k + 1, min(n, k + 5))):
+                return True, marker, None
         if word in v.keep_subjects or word in v.keep_perfect:  # "I've sent", "we processed", "it has been issued"
             j = i + 1
             while j < n and j <= i + 4 and (words[j] in v.keep_perfect or words[j] in v.keep_fillers):
                 j += 1
-            if j < n and words[j] not in v.keep_not_done and _past(tokens[j], v):
+            if j < n and _past(tokens[j], v) and (words[j] not in v.keep_not_done or (
+                    word in v.keep_subjects and words[j] in v.keep_done_after)):
                 return True, marker, _searched(tokens[j], v)
         elif word in v.keep_copula and i > 0:  # "the refund is processed" (regular participles only: "is fine" no)
             j = i + 1
@@ -978,17 +1020,17 @@ def _past(token: Token, v: _Vocab) -> bool:
     return not (word.endswith("ing") or word == lemma + "s" or word == lemma + "es")
 
 
-def _link(commitments: Sequence[tuple[_Commitment, frozenset[str]]], candidates: Sequence[_Keeper],
+def _link(commitments: Sequence[tuple[_Commitment, frozenset[str], int]], candidates: Sequence[_Keeper],
           reports: frozenset[str] = frozenset()) -> dict[int, tuple[int, str]]:
     """Which candidate keeps which commitment: {commitment index: (candidate index, rule)}.
 
-    In text order, each candidate keeps the open commitments of earlier turns (the ``_KEEP_WINDOW`` most recent,
-    those with the lemma it ``needs``) that share the most words with it, given past/perfect phrasing or a marker,
-    or, with a marker and no shared words, the most recent open one the agent owed (not "you'll get an email
-    confirmation", which the customer is to receive: "Here is your reference number" does not keep it). A
-    candidate with a marker is also the report an open commitment to report promised (its words among ``reports``:
-    "I'll message you by 6pm to confirm it's been picked up", kept by "As promised: the driver collected your
-    parcel").
+    Commitments come with their lemmas and the first turn that can keep them (``_first_keeper``). In text order,
+    each candidate keeps the open commitments of earlier turns (the ``_KEEP_WINDOW`` most recent, those it can keep
+    by its turn and with the lemma it ``needs``) that share the most words with it, given past/perfect phrasing or a
+    marker, or, with a marker and no shared words, the most recent open one the agent owed (not "you'll get an email
+    confirmation", which the customer is to receive: "Here is your reference number" does not keep it). A candidate
+    with a marker is also the report an open commitment to report promised (its words among ``reports``: "I'll
+    message you by 6pm to confirm it's been picked up", kept by "As promised: the driver collected your parcel").
     """
     order = sorted(range(len(commitments)), key=lambda i: (commitments[i][0].turn, commitments[i][0].start))
     kept: dict[int, tuple[int, str]] = {}
@@ -1000,7 +1042,7 @@ def _link(commitments: Sequence[tuple[_Commitment, frozenset[str]]], candidates:
             open_.append(order[pending])
             pending += 1
         recent = open_[-_KEEP_WINDOW:]
-        window = [i for i in recent if needs is None or needs in commitments[i][1]]
+        window = [i for i in recent if commitments[i][2] <= turn and (needs is None or needs in commitments[i][1])]
         if not (phrasing or marker) or not window:
             continue
         scores = {i: len(commitments[i][1] & lemmas) for i in window}
@@ -1081,7 +1123,8 @@ def promises(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
         yield Hit(c.feature, c.turn, c.start, c.end, c.rule)
         if c.due:
             yield Hit("promise.due", c.turn, c.due[0], c.due[1], c.due_rule or "due")
-    keepable = [(c, _commitment_lemmas(docs.docs[c.turn], c, v)) for c in found if c.rule.startswith(_KEEP_RULES)]
+    keepable = [(c, _commitment_lemmas(docs.docs[c.turn], c, v), _first_keeper(docs, c, v))
+                for c in found if c.rule.startswith(_KEEP_RULES)]
     if not keepable:
         return
     candidates = list(_keep_candidates(docs, v))
@@ -1123,7 +1166,7 @@ def ledger(docs: TranscriptDocs, evidence: tuple[Evidence, ...]) -> tuple[Promis
     for e in commitments:
         due = due_of.get(e.id)
         c = _Commitment(e.turn, e.start, e.end, e.feature, e.rule, (due.start, due.end) if due else None)
-        rebuilt.append((c, _commitment_lemmas(docs.docs[e.turn], c, v)))
+        rebuilt.append((c, _commitment_lemmas(docs.docs[e.turn], c, v), _first_keeper(docs, c, v)))
     kept_evidence = [e for e in evidence if e.feature == "promise.kept"]
     candidates = []
     for e in kept_evidence:
