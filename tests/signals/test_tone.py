@@ -293,6 +293,11 @@ AGENT_FEATURES = [
     ("tone.negative_phrasing", "The magnet has shifted, so the lock can't confirm the door is closed.", None),
     ("tone.negative_phrasing", "The app is unable to reach the server.", None),  # the device, not a refusal
     ("tone.negative_phrasing", "The hotel can't accommodate you that night.", "can't"),
+    # of the customer's situation, in a clause that names what: no refusal
+    ("tone.negative_phrasing", "And the two nights you can't use, Saturday and Sunday, I'll refund in full.", None),
+    ("tone.negative_phrasing", "Any items you cannot return in person can go back by post.", None),
+    ("tone.negative_phrasing", "Sorry, you can't return opened items.", "can't"),
+    ("tone.negative_phrasing", "The nights you booked can't be refunded.", "can't"),
     ("tone.negative_phrasing", "I'm unable to change it.", "unable to"),
     ("tone.negative_phrasing", "That's our policy.", "policy"),
     ("tone.negative_phrasing", "There's nothing I can do.", "nothing I can do"),

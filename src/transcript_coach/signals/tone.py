@@ -341,6 +341,10 @@ class ToneKit:
         things = setting("cannot_of_a_thing")
         self.thing_entries = frozenset(things["entries"])
         self.things = frozenset(things["things"])
+        clause = setting("cannot_in_a_clause")
+        self.clause_entries = frozenset(clause["entries"])
+        self.clause_subjects = frozenset(clause["subjects"])
+        self.determiners = frozenset(clause["determiners"])
         offer = setting("offer_after_cannot")
         self.offer_entries = frozenset(offer["entries"])
         self.offers = Phrases(offer["phrases"])
@@ -387,6 +391,19 @@ class ToneKit:
         before = span.doc[max(span.sent.start, span.start - 2):span.start]
         return any(t.lower_ in self.things for t in before)
 
+    def in_a_clause(self, match: Match) -> bool:
+        """Whether a "can't" is the customer's, in a clause that names what they can't do it with: "the two nights
+        you can't use", "any items you cannot return" (``cannot_in_a_clause``: a determiner, a word, "you", "can't").
+        Their situation, told back, not a refusal ("Sorry, you can't return opened items" is one)."""
+        if match.entry.id not in self.clause_entries:
+            return False
+        doc, start = match.span.doc, match.span.start
+        before = doc[max(match.span.sent.start, start - 5):start]
+        if len(before) < 3 or before[-1].lower_ not in self.clause_subjects:
+            return False
+        noun = before[-2]
+        return noun.is_alpha and not noun.is_stop and any(t.lower_ in self.determiners for t in before[:-2])
+
     def _offer_at(self, words: list[str], i: int) -> bool:
         length = self.offers.longest(words, i)
         return bool(length) and (i + length == len(words) or words[i + length] not in self.not_offered)
@@ -400,7 +417,8 @@ class ToneKit:
         for match in matches:
             if match.entry.feature == INFORMAL and self.answers_in_kind(match.span.text.lower(), mirrored):
                 continue
-            if match.entry.feature != CUE_FEATURE and not self.offered_instead(match) and not self.of_a_thing(match):
+            if match.entry.feature != CUE_FEATURE and not (
+                    self.offered_instead(match) or self.of_a_thing(match) or self.in_a_clause(match)):
                 yield span_hit(match.entry.feature, index, match.span, f"lexicon:tone#{match.entry.id}",
                                match.entry.value)
         within = _Within(matches)
