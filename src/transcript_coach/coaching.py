@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Mapping
 
 from transcript_coach.features import STAT_SUFFIXES
+from transcript_coach.ingest.timestamps import duration_text
 from transcript_coach.model import Evidence, Note, SkillScore
 from transcript_coach.scoring.conditions import Analysed
 from transcript_coach.scoring.rubric import Contribution, Rubric, contributions
@@ -69,6 +70,7 @@ def write_notes(analysed: Analysed, skills: Mapping[str, SkillScore], rubric: Ru
 
 _SENTENCES = ("tone.agent_sentiment", "tone.customer_sentiment")
 _SECONDS = "timing."  # evidence valued in seconds of waiting: the longest is quoted as a fault
+_WAITS = ("timing.first_response", "timing.reply_latency", "timing.long_gap")  # their value is what was waited
 
 
 def _sentence(e: Evidence, analysed: Analysed) -> str:
@@ -96,7 +98,8 @@ def _quote(e: Evidence, analysed: Analysed) -> str:
         text = text[: _QUOTE_CHARS - 1].rstrip() + "…"
     turn = analysed.transcript.turns[e.turn]
     who = turn.speaker or turn.role
-    return f"“{text}” ({who}, turn {e.turn + 1})"
+    waited = f", after {duration_text(e.value)}" if e.feature in _WAITS else ""  # a reply quoted for its timing
+    return f"“{text}” ({who}, turn {e.turn + 1}{waited})"
 
 
 def _first(analysed: Analysed, feature: str, *, lowest: bool = False, highest: bool = False, telling: bool = False,
@@ -134,6 +137,7 @@ def _says_something(e: Evidence, analysed: Analysed) -> bool:
 
 
 _FORMULAS = ("structure.greeting", "structure.farewell")  # a hello or a sign-off says nothing of a skill
+_NAME_REUSE = "reuse:name"  # the rule of listening.detail_reuse for the customer's name: manners more than listening
 
 
 def _sentences_with(analysed: Analysed, wanted: Callable[[str], bool]) -> frozenset[str]:
@@ -143,12 +147,14 @@ def _sentences_with(analysed: Analysed, wanted: Callable[[str], bool]) -> frozen
 
 def _strength(skill: str, analysed: Analysed, rubric: Rubric, quoted: frozenset[str] = frozenset()) -> Note | None:
     """A strength of ``skill``: the agent's strongest evidence of its largest positive contribution, in a sentence
-    not ``quoted`` by another note if one will do."""
+    not ``quoted`` by another note if one will do, and not a greeting, a sign-off or the customer's name used again
+    ("You're welcome, Leo." is no proof of listening) while another contribution has something better."""
     spec = rubric.skills[skill]
     positive = sorted((p for p in contributions(spec, analysed) if p.points > 0 and not p.signal.missing),
                       key=lambda p: -p.points)
     faulty: frozenset[str] | None = None
-    signature: Evidence | None = None  # "Best wishes, Priya Raman": quoted only when nothing else will do
+    formulas: frozenset[str] | None = None
+    fallback: Evidence | None = None  # "Best wishes, Priya Raman", "Hi Leo, I'm Kenji.": if nothing else will do
     for besides in (quoted, frozenset()) if quoted else (quoted,):
         for part in positive:
             pace = part.signal.base_feature.startswith(_SECONDS)  # a reply in good time, not the slowest
@@ -160,11 +166,16 @@ def _strength(skill: str, analysed: Analysed, rubric: Rubric, quoted: frozenset[
                               besides=left_out)
             if evidence is None:
                 continue
-            if part.signal.base_feature in _FORMULAS and _signed(evidence, analysed):
-                signature = signature or evidence
+            if part.signal.base_feature in _FORMULAS:
+                formulaic = _signed(evidence, analysed)  # a sign-off with a name: warm words of no one in particular
+            else:  # a name in "Hi Leo, I'm Kenji." or "You're welcome, Leo.": a formula, not listening
+                formulas = _sentences_with(analysed, _FORMULAS.__contains__) if formulas is None else formulas
+                formulaic = _sentence(evidence, analysed) in formulas or evidence.rule == _NAME_REUSE
+            if formulaic:
+                fallback = fallback or evidence
                 continue
             return _strength_note(skill, spec, evidence, analysed)
-    return _strength_note(skill, spec, signature, analysed) if signature is not None else None
+    return _strength_note(skill, spec, fallback, analysed) if fallback is not None else None
 
 
 def _strength_note(skill: str, spec, evidence: Evidence, analysed: Analysed) -> Note:

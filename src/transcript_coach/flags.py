@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from transcript_coach.ingest.timestamps import duration_text
 from transcript_coach.model import Flag, Promise, SkillScore
 from transcript_coach.scoring.conditions import Analysed
 from transcript_coach.scoring.rubric import Rubric
@@ -52,15 +53,7 @@ def _long_gap(a, skills, promises, spec):
     gaps = [e for e in a.evidence if e.feature == "timing.long_gap" and e.value >= limit]
     if not gaps:
         return None
-    return f"longest {_duration(max(e.value for e in gaps))}", tuple(e.id for e in gaps)
-
-
-def _duration(seconds: float) -> str:
-    if seconds >= 86400:
-        return f"{seconds / 86400:.1f} days"
-    if seconds >= 3600:
-        return f"{seconds / 3600:.1f} hours"
-    return f"{seconds / 60:.0f} minutes"
+    return f"longest {duration_text(max(e.value for e in gaps))}", tuple(e.id for e in gaps)
 
 
 def _questions_unanswered(a, skills, promises, spec):

@@ -472,6 +472,36 @@ def test_a_pace_strength_quotes_a_reply_that_says_something_not_the_slowest(coac
     assert note.kind == "strength" and "rebooked" in note.text
 
 
+def test_a_wait_note_says_how_long_the_customer_waited(coach):
+    texts = [("customer", "Hi Sam here, my parcel is late."),
+             ("agent", "I'm sorry about that, Sam. I've found your order and rebooked it for tomorrow morning."),
+             ("customer", "Can you check the time slot?"),
+             ("agent", "Thanks for bearing with me. The courier has confirmed the morning slot, between 8 and 12.")]
+
+    def analyze(*stamps):
+        return coach.analyze(Transcript.from_turns(
+            [{"role": r, "text": t, "timestamp": f"2026-03-02T{s}+00:00"} for (r, t), s in zip(texts, stamps)]))
+
+    (note,) = [n for n in analyze("10:00:00", "10:00:12", "10:01:00", "10:01:40").notes if n.skill == "time_management"]
+    assert note.kind == "strength" and note.text.endswith(", turn 2, after 12 seconds)")
+    (note,) = [n for n in analyze("10:00:00", "10:00:12", "10:01:00", "10:27:00").notes if n.skill == "time_management"]
+    assert note.kind == "improvement" and note.text.endswith(", turn 4, after 26 minutes)")
+
+
+def test_a_listening_strength_quotes_no_greeting_when_something_else_shows_it(coach):
+    turns = [("customer", "My parcel went to number 41 instead of 14, the house with the blue door."),
+             ("agent", "Hi Leo, I'm Kenji."),
+             ("agent", "Just to confirm, the parcel was left at number 41, the house with the blue door, rather than "
+                       "at 14? I've asked the driver to collect it today."),
+             ("customer", "Yes, exactly. Thanks."),
+             ("agent", "You're welcome, Leo. Have a great day!")]
+    report = coach.analyze(Transcript.from_turns(
+        [{"role": role, "speaker": "Leo Marsh" if role == "customer" else "Kenji", "text": text}
+         for role, text in turns]))
+    (note,) = [n for n in report.notes if n.skill == "active_listening"]
+    assert note.kind == "strength" and "blue door" in note.text and "Hi Leo" not in note.text
+
+
 @pytest.mark.parametrize("channel, advice", [("chat", "Check in during long waits"), ("email", "holding reply"),
                                              ("voice", "during a silence")])
 def test_a_wait_note_suggests_what_fits_the_channel(coach, channel, advice):

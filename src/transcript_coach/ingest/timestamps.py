@@ -133,6 +133,17 @@ def seconds_between(earlier: Timestamp, later: Timestamp) -> float | None:
     return delta + 86400 if delta < 0 else delta
 
 
+def duration_text(seconds: float) -> str:
+    """A wait as a reader says it: "12 seconds", "26 minutes", "4.1 hours", "3.4 days"."""
+    if seconds >= 86400:
+        return f"{seconds / 86400:.1f} days"
+    if seconds >= 3600:
+        return f"{seconds / 3600:.1f} hours"
+    if seconds >= 90:
+        return f"{seconds / 60:.0f} minutes"
+    return f"{seconds:.0f} second{'' if round(seconds) == 1 else 's'}"
+
+
 def _clock_seconds(value: Timestamp) -> float:
     clock = value.timetz() if isinstance(value, datetime) else value
     return clock.hour * 3600 + clock.minute * 60 + clock.second + clock.microsecond / 1e6
