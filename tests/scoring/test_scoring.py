@@ -289,8 +289,8 @@ def test_missing_empathy_without_a_cue_cites_the_customers_most_negative_sentenc
 
 def test_the_cause_told_is_no_negative_framing_to_correct(coach):
     report = coach.analyze(chat(("customer", "Where is my refund? It's been two weeks."),
-                                ("agent", "Our warehouse logged the sofa back in on April 16th, but the refund was never "
-                                          "released because the return was attached to the wrong order line."),
+                                ("agent", "Our warehouse logged the sofa back in on April 16th, but the refund was "
+                                          "never released because the return was attached to the wrong order line."),
                                 ("customer", "ok")))
     assert not any("wrong order line" in n.text for n in report.notes if n.kind == "improvement")
 
