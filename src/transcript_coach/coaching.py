@@ -13,7 +13,6 @@ import bisect
 import re
 from collections.abc import Callable, Mapping
 
-from transcript_coach.features import STAT_SUFFIXES
 from transcript_coach.ingest.timestamps import duration_text
 from transcript_coach.model import Evidence, Note, SkillScore
 from transcript_coach.scoring.conditions import Analysed
@@ -147,23 +146,22 @@ def _sentences_with(analysed: Analysed, wanted: Callable[[str], bool]) -> frozen
 
 def _strength(skill: str, analysed: Analysed, rubric: Rubric, quoted: frozenset[str] = frozenset()) -> Note | None:
     """A strength of ``skill``: the agent's strongest evidence of its largest positive contribution, in a sentence
-    not ``quoted`` by another note if one will do, and not a greeting, a sign-off or the customer's name used again
-    ("You're welcome, Leo." is no proof of listening) while another contribution has something better."""
+    not ``quoted`` by another note if one will do, never one with a fault that costs points ("Yes, 100% guaranteed,
+    don't worry about it" reassures, and overpromises), and not a greeting, a sign-off or the customer's name used
+    again ("You're welcome, Leo." is no proof of listening) while another contribution has something better."""
     spec = rubric.skills[skill]
     positive = sorted((p for p in contributions(spec, analysed) if p.points > 0 and not p.signal.missing),
                       key=lambda p: -p.points)
-    faulty: frozenset[str] | None = None
+    if not positive:
+        return None
+    faulty = _faulty_sentences(analysed, rubric)
     formulas: frozenset[str] | None = None
     fallback: Evidence | None = None  # "Best wishes, Priya Raman", "Hi Leo, I'm Kenji.": if nothing else will do
     for besides in (quoted, frozenset()) if quoted else (quoted,):
         for part in positive:
             pace = part.signal.base_feature.startswith(_SECONDS)  # a reply in good time, not the slowest
-            left_out = besides
-            if part.signal.feature.endswith(STAT_SUFFIXES):  # the best sentence by a score: not one with a fault
-                faulty = _faulty_sentences(analysed, rubric) if faulty is None else faulty
-                left_out = besides | faulty
             evidence = _first(analysed, part.signal.base_feature, highest=not pace, telling=pace, agent=True,
-                              besides=left_out)
+                              besides=besides | faulty)
             if evidence is None:
                 continue
             if part.signal.base_feature in _FORMULAS:
@@ -221,9 +219,9 @@ def _evidence_for(part: Contribution, analysed: Analysed) -> Evidence | None:
 
 def _faulty_sentences(analysed: Analysed, rubric: Rubric) -> frozenset[str]:
     """Sentences with evidence that costs some skill points ("I'm not 100% sure though, it might depend on the
-    network" reads polite, and is a hedge): no strength quotes one for its score alone."""
+    network" reads polite, and is a hedge): no strength quotes one. A wait is no fault of the words that end it."""
     costly = {signal.base_feature for spec in rubric.skills.values() for signal in spec.signals
-              if signal.weight < 0 and not signal.missing}
+              if signal.weight < 0 and not signal.missing and not signal.base_feature.startswith(_SECONDS)}
     return _sentences_with(analysed, costly.__contains__)
 
 
