@@ -570,3 +570,18 @@ def test_flags_for_a_rude_escalated_call_and_none_for_a_warm_resolved_chat(coach
                               ("agent", "You're welcome, Dana. Is there anything else I can help with?"),
                               ("customer", "No, that's all. Thanks!")))
     assert not [f for f in warm.flags if f.severity in ("medium", "high")], warm.flags
+
+
+def test_patience_rises_with_calm_replies_to_an_angry_customer_and_an_unhurried_pace(coach):
+    angry = ("customer", "This is the THIRD time I'm telling you, the router keeps dropping!! Absolutely useless.")
+    calm = chat(angry, ("agent", "I'm sorry you've had to repeat it. Let's get this fixed properly today."),
+                ("customer", "I don't understand what a line test even is."),
+                ("agent", "No problem, it's a check we run from here. Take your time, I'll be right here."))
+    curt = chat(angry, ("agent", "Calm down. Let's get this fixed properly today."),
+                ("customer", "I don't understand what a line test even is."),
+                ("agent", "No problem, it's a check we run from here. Take your time, I'll be right here."))
+    report = coach.analyze(calm)
+    patience = report.skills["patience"]
+    assert "calm replies to an angry, repeating or confused customer (2)" in patience.reason
+    assert "unhurried pace" in patience.reason
+    assert patience.score > 75 and score(coach, curt, "patience") < patience.score - 25

@@ -94,3 +94,16 @@ def test_only_the_agents_words_count(hits):
     found = hits(("customer", "Calm down, I only asked as per my previous message."), ("agent", "Sure."),
                  family="tone")
     assert [f for f, _, _ in found if f == "tone.dismissive"] == []
+
+
+@pytest.mark.parametrize("text, found", [
+    ("Take your time, I'll be right here.", ["Take your time", "I'll be right here"]),
+    ("No rush at all, send it whenever you're ready.", ["No rush", "whenever you're ready"]),
+    ("We can go as slowly as you like.", ["as slowly as you like"]),
+    ("Happy to go through it again.", ["Happy to go through it again"]),
+    ("Let's take it one step at a time.", ["one step at a time"]),
+    ("Please reply within 5 minutes or the chat will close.", []),
+    ("Are you ready to place the order?", []),
+])
+def test_unhurried(hits, text, found):
+    assert _agent(hits, text, "tone.unhurried") == found

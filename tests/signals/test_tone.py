@@ -528,3 +528,37 @@ def test_extraction_is_fast_per_turn(coach):
 def test_praise_in_a_sarcastic_customer_turn_reads_negative(evidence, customer, sarcastic):
     scores = values(evidence(("customer", customer), ("agent", "I'm sorry about that.")), "tone.customer_sentiment")
     assert scores and (max(scores) <= 0) is sarcastic
+
+
+def _composed(hits, customer, agent):
+    return [t for f, t, turn in hits(("customer", "Hi, my broadband keeps dropping."), ("agent", "Sorry about that."),
+                                     ("customer", customer), ("agent", agent), family="tone")
+            if f == "tone.composure"]
+
+
+@pytest.mark.parametrize("customer, agent, found", [
+    # an angry, repeating or confused customer answered calmly: the reply's first sentence
+    ("This is the THIRD time I'm telling you this!!", "I understand, and I'm sorry you've had to repeat it. "
+     "I've logged a fault.", ["I understand, and I'm sorry you've had to repeat it."]),
+    ("As I said, I already restarted the router.", "Thanks for trying that. Let's check the line instead.",
+     ["Thanks for trying that."]),
+    ("I don't understand what that means.", "No problem, let me put it another way.",
+     ["No problem, let me put it another way."]),
+    ("This is f***ing useless, what a joke.", "I'm sorry it's been so frustrating. I'll book an engineer.",
+     ["I'm sorry it's been so frustrating."]),
+    # answered in kind, or curtly: no composure
+    ("This is the THIRD time I'm telling you this!!", "Calm down. I've logged a fault.", []),
+    ("As I said, I already restarted the router.", "You need to restart it again.", []),
+    ("This is f***ing useless, what a joke.", "THERE IS NOTHING WRONG ON OUR SIDE.", []),
+    # nothing to be patient about
+    ("Ok, what should I try next?", "Let's check the line instead.", []),
+])
+def test_composure_is_a_calm_reply_to_an_angry_repeating_or_confused_customer(hits, customer, agent, found):
+    assert _composed(hits, customer, agent) == found
+
+
+def test_an_agent_who_snapped_once_shows_no_composure(hits):
+    found = hits(("customer", "This is the THIRD time I'm telling you this!!"), ("agent", "I'm sorry, let me look."),
+                 ("customer", "As I said, the router is already restarted."), ("agent", "Calm down, I'm checking."),
+                 family="tone")
+    assert [f for f, _, _ in found if f == "tone.composure"] == []

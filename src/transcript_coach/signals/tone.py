@@ -23,6 +23,11 @@ Features (evidence = the sentence for sentence-level scores, the exact words oth
 - ``tone.customer_profanity`` / ``tone.customer_shouting`` / ``tone.customer_informal``: the same on the customer's
   side. The agent's slang that answers the customer's in kind (a word they wrote first, or "haha" after their "omg"
   or "lol": ``informal_laughter``) is no ``tone.informal``.
+- ``tone.composure``: the first sentence of an agent turn that answers a customer who tried the agent's patience
+  (angry, sarcastic, repeating themselves, confused, swearing or shouting: ``composure`` in ``tone.json``), in a
+  conversation where no agent turn has any of the faults listed there (blame, commands, shouting, swearing, "calm
+  down", "as I said", remarks about the customer, blame passed on): staying calm and courteous under pressure, the
+  heart of patience. An agent who snapped once stayed calm in none of it.
 - ``tone.customer_trajectory``: mean sentiment of the customer's last turn(s) minus their first turn(s), and
   ``tone.customer_end_sentiment``: the mean of the last turn(s); both on the last customer turn, when the customer
   spoke at least twice.
@@ -341,6 +346,11 @@ class ToneKit:
         things = setting("cannot_of_a_thing")
         self.thing_entries = frozenset(things["entries"])
         self.things = frozenset(things["things"])
+        composure = setting("composure")
+        self.pressure_cues = frozenset(composure["customer_cues"])
+        self.pressure_words = Phrases(composure["customer_words"])
+        self.pressure_features = frozenset(composure["customer_features"])
+        self.faults = frozenset(composure["agent_faults"])
         clause = setting("cannot_in_a_clause")
         self.clause_entries = frozenset(clause["entries"])
         self.clause_subjects = frozenset(clause["subjects"])
@@ -433,6 +443,25 @@ class ToneKit:
             yield span_hit("tone.politeness", index, span, "model:politeness",
                            round(self.politeness.score(span, within(span)), 4))
 
+    def pressed(self, doc: Doc, hits: list[Hit]) -> bool:
+        """Whether a customer turn tries the agent's patience: anger (``composure.customer_words``), sarcasm,
+        repeating themselves, confusion (``composure.customer_cues`` of ``customer.json``), swearing or shouting."""
+        if any(h.feature in self.pressure_features for h in hits) or any(
+                m.entry.id in self.pressure_cues for m in self.customer_cues.matches(doc)):
+            return True
+        return self.pressure_words.anywhere([norm(t.text) for t in doc if not t.is_space])
+
+    def faulty(self, doc: Doc, hits: list[Hit], respect: Lexicon) -> bool:
+        """Whether an agent turn holds any of ``composure.agent_faults``: its own evidence in ``hits``, or the
+        respect lexicon's ("calm down", "as I said")."""
+        return any(h.feature in self.faults for h in hits) or any(
+            m.entry.feature in self.faults for m in respect.matches(doc))
+
+    def composed(self, index: int, doc: Doc) -> Hit | None:
+        """``tone.composure`` on the first sentence of an agent turn."""
+        first = next((span for span in sentences(doc) if self.agent_sentiment.has_content(span)), None)
+        return span_hit("tone.composure", index, first, "calm:reply") if first is not None else None
+
     def answers_in_kind(self, word: str, mirrored: frozenset[str]) -> bool:
         return word in mirrored or (word in self.laughter and not self.laughter.isdisjoint(mirrored))
 
@@ -521,18 +550,30 @@ def tone(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
     customer: list[tuple[int, float, int, int]] = []
     closing = False  # the latest agent turn asked "anything else?"
     informal: frozenset[str] = frozenset()  # the informal words the customer has written so far
-    structure = res.lexicon("structure")
+    structure, respect = res.lexicon("structure"), res.lexicon("respect")
+    pressed = False  # the customer tried the agent's patience since the agent's last turn
+    calm: list[Hit] = []  # agent turns that answered such a customer without a fault
+    snapped = False  # an agent turn with a fault: then no reply shows composure
     for turn, doc in docs.turns():
         if turn.role == "agent":
-            yield from kit.agent_turn(turn.index, doc, names, mirrored=informal)
+            hits = list(kit.agent_turn(turn.index, doc, names, mirrored=informal))
+            yield from hits
+            if kit.faulty(doc, hits, respect):
+                snapped = True
+            elif pressed:
+                calm.append(kit.composed(turn.index, doc))
+            pressed = False
             closing = any(m.entry.feature == CLOSING_QUESTION for m in structure.matches(doc))
         elif turn.role == "customer":
             scores: list[float] = []
             hits = list(kit.customer_turn(turn.index, doc, scores, names, after_closing=closing))
             informal |= {doc_text(doc)[h.start:h.end].lower() for h in hits
                          if h.feature == kit.customer_features.get(INFORMAL)}
+            pressed = pressed or kit.pressed(doc, hits)
             yield from hits
             scored = [h for h in hits if h.feature == "tone.customer_sentiment"]
             if scored:
                 customer.append((turn.index, sum(scores) / len(scores), scored[0].start, scored[-1].end))
     yield from kit.trajectory(customer)
+    if not snapped:
+        yield from (hit for hit in calm if hit is not None)
