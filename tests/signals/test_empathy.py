@@ -327,6 +327,12 @@ def test_a_customer_ignored_is_upset(analyze, customer):
     ("You said you would call me.", True),
     ("I was told an engineer would call me on Monday to book a visit.", True),
     ("I was told to restart it, and it works now.", False),
+    # words of feeling that, in a support conversation, mostly are not
+    ("Just the postcode and entrance fee I am afraid.", False),  # the polite "I'm afraid"
+    ("I'll be traveling alone on Sunday, for 2 nights.", False),
+    ("The box arrived empty.", False),  # a problem, not a feeling
+    ("My watch died at the gym tonight.", False),
+    ("Since my husband passed away I feel so alone.", True),
 ])
 def test_exclamations_are_upset_only_when_not_glad(analyze, customer, upset):
     found = rules(analyze, ("customer", customer), ("agent", "Thanks for letting me know."),
