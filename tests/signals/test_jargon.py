@@ -454,6 +454,17 @@ def test_confusion_before_any_reply_is_the_problem_not_the_agents_wording(hits):
     assert [f for f, _, _ in found if f == "jargon.customer_confused"] == []
 
 
+@pytest.mark.parametrize("customer", [
+    "It says something about permissions? I don't understand what that means",
+    "The screen says error 0x80070005, what does that mean?",
+    "I got a letter saying my tariff is changing and I don't understand it",
+])
+def test_confusion_about_what_a_screen_or_letter_says_is_not_about_the_agents_wording(hits, customer):
+    assert _confused(hits, customer, agent="Hello, I'm Sunil. Take your time, there's no rush.") == []
+    assert _confused(hits, "I don't understand what that means",
+                     agent="Hello, I'm Sunil. Take your time, there's no rush.") == ["I don't understand"]
+
+
 def test_a_calls_opening_question_is_no_wording_to_follow(hits):
     found = hits(("agent", "thank you for calling northpoint energy how can i help"),
                  ("customer", "i got a bill for four hundred pounds and it's normally ninety i don't understand it"),

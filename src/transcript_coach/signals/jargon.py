@@ -17,7 +17,9 @@ Features (evidence on the term itself, once per term per conversation, at its fi
   don't understand any of that", "What's a DNS?", "I'm not very technical"; entries of kind ``customer.confused`` in
   ``data/lexicons/customer.json``); rule ``lexicon:customer#<entry>``. On the customer's words, whatever the term. A
   call's opening "how can I help?" is no reply ("i got a bill for four hundred pounds ... i don't understand it" is
-  about the bill), nor is "I don't understand why ..." or "... my bill" about the agent's words.
+  about the bill), nor is "I don't understand why ..." or "... my bill" about the agent's words, nor confusion after
+  the customer reports what a screen, a message or a letter says (``settings.reported_wording``: "It says something
+  about permissions? I don't understand what that means").
 
 Not jargon: a term the customer used in an earlier turn (same lower-case form or lemma); numbers, URLs, e-mail
 addresses, handles, codes with digits, words with apostrophes, short words, proper names (capitalised inside a
@@ -47,6 +49,7 @@ from transcript_coach.errors import DataFileError
 from transcript_coach.ingest.decoding import Lines
 from transcript_coach.ingest.records import header_delimiter
 from transcript_coach.nlp import TranscriptDocs, doc_sentences, span_text, without_capitals_words
+from transcript_coach.phrases import Phrases, norm
 from transcript_coach.redact import placeholder_tokens
 from transcript_coach.signals import Hit, extractor, span_hit
 from transcript_coach.signals.resources import WARMERS, Resources, WordFrequencies
@@ -83,6 +86,7 @@ class Settings:
     transparent_part_min_zipf: float
     common_acronyms: frozenset[str]
     not_jargon: frozenset[str]
+    reported_wording: Phrases  # "it says", "a letter saying": what the customer then does not follow is not ours
 
 
 def settings(res: Resources) -> Settings:
@@ -115,6 +119,7 @@ def settings(res: Resources) -> Settings:
             transparent_part_min_zipf=get("transparent_part_min_zipf", float),
             common_acronyms=frozenset(w.upper() for w in words("common_acronyms")),
             not_jargon=frozenset(w.lower() for w in words("not_jargon")),
+            reported_wording=Phrases(words("reported_wording")),
         )
 
     return res.cached("jargon.settings", build)
@@ -596,6 +601,13 @@ def _proper_name(token: Token, prev: Token | None, tagged: bool) -> bool:
     return token.i + 1 < len(doc) and doc[token.i + 1].text in (",", "!")
 
 
+def _reported_at(doc: Doc, reported: Phrases) -> int:
+    """The token where the customer first reports what a screen, a message or a letter says ("It says something
+    about permissions", "I got a letter saying ..."), or the doc's length: confusion after it is about that."""
+    words = [norm(t.text) for t in doc]
+    return next((k for k in range(len(words)) if reported.longest(words, k)), len(words))
+
+
 # --- the extractor -----------------------------------------------------------------------------------------------
 
 @extractor(FAMILY)
@@ -617,10 +629,12 @@ def jargon(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
         if turn.role == "customer":
             unread.append(doc)
             customer_spoke = True
-            if replied:
-                for m in res.lexicon("customer").matches(doc):
-                    if m.entry.feature == CONFUSED:
-                        yield span_hit("jargon.customer_confused", i, m.span, f"lexicon:customer#{m.entry.id}")
+            matches = res.lexicon("customer").matches(doc) if replied else ()
+            confused = [m for m in matches if m.entry.feature == CONFUSED]
+            reported = _reported_at(doc, settings(res).reported_wording) if confused else 0
+            for m in confused:
+                if m.span.start < reported:
+                    yield span_hit("jargon.customer_confused", i, m.span, f"lexicon:customer#{m.entry.id}")
             continue
         if turn.role != "agent":
             continue
