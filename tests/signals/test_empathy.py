@@ -240,6 +240,11 @@ def test_bare_sorry_after_a_plain_problem_is_an_apology(analyze):
     ("It's not your fault.", ["not your fault"]),
     ("Your feelings are valid.", ["Your feelings are valid"]),
     ("It's completely normal to feel nervous about this.", ["completely normal"]),
+    # the customer is not the only one: a mistake made ordinary
+    ("You're not hopeless at all, lots of people press that one.", ["You're not hopeless", "lots of people press"]),
+    ("Honestly, you're not the only one who's missed it.", ["you're not the only one"]),
+    ("It's an easy mistake to make.", ["easy mistake to make"]),
+    ("That happens to the best of us.", ["happens to the best of us"]),
 ])
 def test_validation_positives(agent, text, expected):
     assert agent(text, "empathy.validation") == expected
@@ -247,7 +252,10 @@ def test_validation_positives(agent, text, expected):
 
 @pytest.mark.parametrize("text", ["That isn't understandable to me.", "Please validate your email.",
                                   "Anyone can sign up online.",
-                                  "If it asks for your PIN, that's normal."])  # about the card, not a feeling
+                                  "If it asks for your PIN, that's normal.",  # about the card, not a feeling
+                                  "Lots of people have booked it already, so act fast.",
+                                  "How many people do you need it for?",
+                                  "It's easy to do: tap Settings, then Apps."])
 def test_validation_negatives(agent, text):
     assert agent(text, "empathy.validation") == []
 
