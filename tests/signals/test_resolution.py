@@ -305,6 +305,23 @@ def test_a_no_paired_with_what_the_agent_can_do_is_an_alternative_not_a_refusal(
     assert offer in _agent(hits, text, "resolution.alternative")
 
 
+@pytest.mark.parametrize("follow_up, paired", [
+    ("One more thing: I can freeze your membership for up to three months at no cost.", True),
+    ("Would you like me to set up a freeze instead?", True),
+    ("I can see why that's disappointing.", False),  # sympathy, no offer
+    ("Have a good day.", False),
+])
+def test_a_no_followed_by_an_offer_in_the_agents_next_message_is_no_refusal(analyze, follow_up, paired):
+    refusal = "Unfortunately I'm unable to refund a month that has already passed."
+    at_once = analyze(("customer", "I'd like a refund for October."), ("agent", refusal), ("agent", follow_up))
+    features = {e.feature for e in at_once.evidence if e.turn == 1}
+    assert ("resolution.refusal" in features) is not paired
+    assert ("tone.negative_phrasing" in features) is not paired
+    later = analyze(("customer", "I'd like a refund for October."), ("agent", refusal), ("customer", "Why not?"),
+                    ("agent", follow_up))  # the customer had to push: the no stood on its own
+    assert "resolution.refusal" in {e.feature for e in later.evidence if e.turn == 1}
+
+
 @pytest.mark.parametrize("text, done", [
     ("I've refunded the second charge.", ["I've refunded the second charge"]),
     ("First, I've frozen your card so no more payments can go out.",

@@ -62,6 +62,7 @@ FAMILY = "tone"
 SARCASM = "emotion.sarcasm"  # the customer.json entry whose match turns a customer turn's praise negative
 CLOSING_QUESTION = "structure.closing_question"  # "Anything else I can help with?": a lone "No." answers it
 INFORMAL = "tone.informal"  # slang the agent may use back to a customer who wrote it first ("omg" ... "haha")
+_NOT_OFFERING = frozenset({"as", "if", "whether", "how", "what", "so"})  # "as soon as we can", "if we can"
 APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 NEUTRAL_WORD = "tcneutral"  # not in VADER's lexicon: read as a neutral word
 _PHRASE_CHARS = re.compile(r"[a-z0-9' \-]+")
@@ -358,6 +359,7 @@ class ToneKit:
         offer = setting("offer_after_cannot")
         self.offer_entries = frozenset(offer["entries"])
         self.offers = Phrases(offer["phrases"])
+        self.next_offers = Phrases(offer["phrases"] + offer["next_message"])
         self.not_offered = frozenset(word for phrase in offer["not_offered"] for word in split_phrase(phrase))
 
     # --- one turn -----------------------------------------------------------------------------------------------
@@ -372,24 +374,30 @@ class ToneKit:
             return None
         return re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, names))) + r")\b", re.IGNORECASE)
 
-    def offered_instead(self, match: Match) -> bool:
+    def offered_instead(self, match: Match, then: Doc | None = None) -> bool:
         """Whether a "can't" or "unable to" goes on to what the agent can do: later in its sentence ("I can't change
-        your KeyGate settings, but I can take the certificate from IT") or at the start of the next ("What I can do is
-        ..."). Not "but I can see why" or "but I can assure you": no offer. Such a "can't" is not negative phrasing
-        (for the politeness model it still is: its features stay those it was trained with)."""
-        return match.entry.id in self.offer_entries and self.offers_after(match.span)
+        your KeyGate settings, but I can take the certificate from IT"), at the start of the next ("What I can do is
+        ..."), or in ``then``, the agent's next message sent before the customer spoke ("One more thing: I can freeze
+        your membership"). Not "but I can see why" or "but I can assure you": no offer. Such a "can't" is not negative
+        phrasing (for the politeness model it still is: its features stay those it was trained with)."""
+        return match.entry.id in self.offer_entries and self.offers_after(match.span, then)
 
-    def offers_after(self, span: Span) -> bool:
-        """Whether what the agent can do follows ``span`` (a "can't", a refusal) in its sentence or at the start of
-        the next (see ``offered_instead``)."""
+    def offers_after(self, span: Span, then: Doc | None = None) -> bool:
+        """Whether what the agent can do follows ``span`` (a "can't", a refusal) in its sentence, at the start of the
+        next, or anywhere in ``then`` (see ``offered_instead``)."""
         doc, sentence = span.doc, span.sent
         later = [norm(t.text) for t in doc[span.end:sentence.end] if not t.is_punct]
         if any(self._offer_at(later, i) for i in range(len(later))):
             return True
-        if sentence.end == len(doc):
+        if sentence.end < len(doc):
+            opening = [norm(t.text) for t in doc[sentence.end].sent[:8] if not t.is_punct]
+            if self._offer_at(opening, 0):
+                return True
+        if then is None:
             return False
-        opening = [norm(t.text) for t in doc[sentence.end].sent[:8] if not t.is_punct]
-        return self._offer_at(opening, 0)
+        words = [norm(t.text) for t in then if not t.is_space]
+        return any(self._offer_at(words, i, self.next_offers, then_what=True) for i in range(len(words))
+                   if not (i and words[i - 1] in _NOT_OFFERING))
 
     def of_a_thing(self, match: Match) -> bool:
         """Whether a "can't" or "unable to" is said of a device, not of the company or the agent: "so the lock can't
@@ -414,21 +422,26 @@ class ToneKit:
         noun = before[-2]
         return noun.is_alpha and not noun.is_stop and any(t.lower_ in self.determiners for t in before[:-2])
 
-    def _offer_at(self, words: list[str], i: int) -> bool:
-        length = self.offers.longest(words, i)
-        return bool(length) and (i + length == len(words) or words[i + length] not in self.not_offered)
+    def _offer_at(self, words: list[str], i: int, offers: Phrases | None = None, then_what: bool = False) -> bool:
+        """Whether an offer starts at ``words[i]``, not followed by a word that makes it none ("but I can see why");
+        ``then_what``: and followed by what is offered ("as soon as we can." offers nothing)."""
+        length = (offers or self.offers).longest(words, i)
+        if not length or (then_what and not (i + length < len(words) and words[i + length].isalpha())):
+            return False
+        return i + length == len(words) or words[i + length] not in self.not_offered
 
     def agent_turn(self, index: int, doc: Doc, names: re.Pattern[str] | None = None,
-                   mirrored: frozenset[str] = frozenset()) -> Iterator[Hit]:
+                   mirrored: frozenset[str] = frozenset(), then: Doc | None = None) -> Iterator[Hit]:
         """Agent evidence. ``mirrored``: the informal words the customer has written so far; the agent's slang answers
         in kind when it is one of them, or laughter ("haha") after theirs ("omg", "lol"): no ``tone.informal`` (for
-        the politeness model it still counts)."""
+        the politeness model it still counts). ``then``: the agent's next message, if sent before the customer spoke
+        (``follow_up``)."""
         matches = self.featurizer.matches(doc)
         for match in matches:
             if match.entry.feature == INFORMAL and self.answers_in_kind(match.span.text.lower(), mirrored):
                 continue
             if match.entry.feature != CUE_FEATURE and not (
-                    self.offered_instead(match) or self.of_a_thing(match) or self.in_a_clause(match)):
+                    self.offered_instead(match, then) or self.of_a_thing(match) or self.in_a_clause(match)):
                 yield span_hit(match.entry.feature, index, match.span, f"lexicon:tone#{match.entry.id}",
                                match.entry.value)
         within = _Within(matches)
@@ -536,6 +549,16 @@ class _Within:
         return [self.matches[i] for i in inside]
 
 
+def follow_up(docs: TranscriptDocs, index: int) -> Doc | None:
+    """The agent's next message when it comes before the customer says anything (internal notes skipped): a second
+    message sent straight after the first, which may hold what the first left out."""
+    turns = docs.transcript.turns
+    for k in range(index + 1, len(turns)):
+        if not turns[k].internal:
+            return docs.docs[k] if turns[k].role == "agent" else None
+    return None
+
+
 def tone_kit(res: Resources) -> ToneKit:
     """The process-wide ``ToneKit``. The compiled lexicon is fetched first: ``res.cached`` holds a lock that is not
     re-entrant while it builds, so a build must not call ``res.cached`` itself."""
@@ -556,7 +579,7 @@ def tone(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
     snapped = False  # an agent turn with a fault: then no reply shows composure
     for turn, doc in docs.turns():
         if turn.role == "agent":
-            hits = list(kit.agent_turn(turn.index, doc, names, mirrored=informal))
+            hits = list(kit.agent_turn(turn.index, doc, names, mirrored=informal, then=follow_up(docs, turn.index)))
             yield from hits
             if kit.faulty(doc, hits, respect):
                 snapped = True
