@@ -267,6 +267,9 @@ def test_plain_thanks_is_not_structure(hits, text):
     ("Take care.", "Take care"),
     ("Bye for now!", "Bye for now"),
     ("Kind regards,\nSam", "Kind regards"),
+    ("Done! Your membership is frozen. Get well soon.", "Get well soon"),
+    ("Good luck with the move!", "Good luck with the move"),
+    ("Safe travels, and enjoy Lisbon.", "Safe travels"),
 ])
 def test_farewell(hits, text, farewell):
     assert _found(hits, ("customer", "thanks"), ("agent", text), feature="structure.farewell") == [(farewell, 1)]
@@ -277,6 +280,7 @@ def test_farewell(hits, text, farewell):
     "Have a look at the attached guide.",
     "Did you have a problem with the day pass?",
     "You can have a one-time refund.",
+    "Good luck finding that on our website, it's hidden.",  # sarcasm is no wish
 ])
 def test_not_a_farewell(hits, text):
     assert _found(hits, ("customer", "thanks"), ("agent", text), feature="structure.farewell") == []
