@@ -526,3 +526,20 @@ def test_names_get_the_first_free_suffix_without_trying_the_taken_ones_again():
     tries = 0
     assert [names.unique("c-z") for _ in range(3000)][-1] == "c-z-3000"
     assert tries < 6000  # trying every suffix from -2 each time: 4.5 million
+
+
+def test_turns_are_counted_from_1_as_the_notes_and_the_review_count_them():
+    from transcript_coach.review import review, write_text
+
+    report = Coach().analyze(Transcript.from_turns(
+        [{"role": "customer", "speaker": "Robin", "text": "I was charged twice for my renewal."},
+         {"role": "agent", "speaker": "Dev", "text": "You should have cancelled before the renewal date."},
+         {"role": "customer", "speaker": "Robin", "text": "Not happy."}], id="twice"))
+    blame = next(e for e in report.evidence if e.feature == "tone.blame")
+    assert blame.turn == 1  # the contract counts from 0
+    assert any("(Dev, turn 2)" in n.text for n in report.notes if "You should have cancelled" in n.text)
+    page = render([report])
+    assert re.search(r'id="[^"]*--t1"><div class="turn-meta">.*?aria-label="Turn 2">#2</a>', page)
+    queue = io.StringIO()
+    write_text(review([report.to_dict()]), queue)
+    assert 'turn 2, Dev: "You should have cancelled' in queue.getvalue()

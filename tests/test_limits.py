@@ -68,7 +68,7 @@ def test_a_long_turn_is_cut_with_a_warning_naming_it(coach, assert_valid):
     assert max(lengths) <= 60 and lengths[2] >= 55
     warnings = [w for w in transcript.warnings if "--max-turn-chars" in w]
     assert len(warnings) == 3  # all three turns are longer than 60 characters
-    assert warnings[2].startswith(f"turn 2 (line 3) is {len(last)} characters long; only its first 60 were kept")
+    assert warnings[2].startswith(f"turn 3 (line 3) is {len(last)} characters long; only its first 60 were kept")
     report = coach.analyze(transcript).to_dict()
     assert_valid(report)
     for e in report["evidence"]:
@@ -88,7 +88,7 @@ def test_cli_max_turn_chars(tmp_path):
     assert result.exit_code == 0
     report = json.loads(result.stdout)
     assert all(len(t["text"]) <= 20 for t in report["turns"])
-    assert "turn 0 (line 1)" in result.stderr and "--max-turn-chars" in result.stderr
+    assert "turn 1 (line 1)" in result.stderr and "--max-turn-chars" in result.stderr
     assert run("score", path, "--max-turn-chars", "0").exit_code == 2
 
 

@@ -544,7 +544,7 @@ def test_cli_text_listing(reports_file):
     out = result.stdout
     assert "#1  urgency 70.0  /data/m0.txt#m0" in out
     assert "agents: Marcus" in out and "[high rude_language] rude_language happened" in out
-    assert 'turn 1, Marcus: "Calm down"' in out
+    assert 'turn 2, Marcus: "Calm down"' in out  # the report's turn 1, counted from 1 as notes count
     assert "#4" not in out
 
 

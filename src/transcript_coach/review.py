@@ -522,7 +522,7 @@ def write_text(result: Review, out: IO[str], *, top: int | None = None) -> None:
             spans = list({(e.turn, e.start, e.end, e.text): e for e in reason.evidence}.values())
             for evidence in spans[: config.max_evidence_lines]:
                 who = evidence.speaker or evidence.role or "?"
-                where = f"turn {evidence.turn}" if evidence.turn is not None else "turn ?"
+                where = f"turn {evidence.turn + 1}" if evidence.turn is not None else "turn ?"  # counted from 1
                 line(f"        {where}, {who}: \"{_clip(evidence.text, 110)}\"")
             extra = len(spans) - config.max_evidence_lines
             if extra > 0:

@@ -252,7 +252,7 @@ def _cut(text: str, index: int, line: int | None, limit: int, warnings: list[str
     """The text of turn ``index``, cut to ``limit`` characters with a warning when it is longer."""
     if len(text) <= limit:
         return text
-    where = f"turn {index}" + (f" (line {line})" if line is not None else "")
+    where = f"turn {index + 1}" + (f" (line {line})" if line is not None else "")  # counted from 1, as notes do
     warnings.append(f"{where} is {len(text):,} characters long; only its first {limit:,} were kept "
                     "(raise the limit with --max-turn-chars)")
     return text[:limit].rstrip()

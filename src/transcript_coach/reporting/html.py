@@ -438,7 +438,7 @@ def render_conversation(doc: Mapping[str, Any], anchor: str) -> str:
                 continue
             kind = evidence_kind(str(ev.get("feature", "")))
             links.append(f'<a class="ev-link {kind}" href="#{_e(anchor)}--ev-{_e(keys[raw])}" '
-                         f'title="{_e(_evidence_title(ev, kind))} — turn {_e(ev.get("turn"))}">'
+                         f'title="{_e(_evidence_title(ev, kind))} — turn {_e(_shown_turn(ev.get("turn")))}">'
                          f'“{_e(_clip(str(ev.get("text", "")), 80))}”</a>')
         more = f'<span class="more">and {len(ids) - limit} more</span>' if len(ids) > limit else ""
         return f'<span class="ev-links">{"".join(links)}{more}</span>'
@@ -565,6 +565,11 @@ def _notes_block(notes: Sequence[Any], ev_links) -> str:
     return "".join(out)
 
 
+def _shown_turn(turn: Any) -> Any:
+    """A turn as people count it, from 1 (the report's ``turn`` and ``index`` count from 0), as notes quote it."""
+    return turn + 1 if isinstance(turn, int) and not isinstance(turn, bool) else turn
+
+
 def _promises_block(promises: Sequence[Any], ev_links, anchor: str, keys: Mapping[str, str]) -> str:
     promises = [p for p in promises if isinstance(p, Mapping)]
     if not promises:
@@ -572,7 +577,7 @@ def _promises_block(promises: Sequence[Any], ev_links, anchor: str, keys: Mappin
     rows = []
     for p in promises:
         turn = p.get("turn")
-        turn_link = (f'<a href="#{_e(anchor)}--t{turn}">{turn}</a>' if isinstance(turn, int) else _e(turn))
+        turn_link = (f'<a href="#{_e(anchor)}--t{turn}">{_shown_turn(turn)}</a>' if isinstance(turn, int) else _e(turn))
         status = str(p.get("status") or "unknown")
         ids = [str(i) for i in p.get("evidence") or ()]
         text = _e(p.get("text"))
@@ -618,7 +623,7 @@ def _transcript_block(doc: Mapping[str, Any], turns: Sequence[Any], spans_by_tur
             last_day = day or last_day
             meta.append(f'<time datetime="{_e(stamp)}" title="{_e(stamp)}">{_e(shown)}</time>')
         meta.append(_latency(spans))
-        meta.append(f'<a class="tnum" href="#{_e(anchor)}--t{index}" aria-label="Turn {index}">#{index}</a>')
+        meta.append(f'<a class="tnum" href="#{_e(anchor)}--t{index}" aria-label="Turn {index + 1}">#{index + 1}</a>')
         out.append(f'<li class="{classes}" id="{_e(anchor)}--t{index}"><div class="turn-meta">{"".join(meta)}</div>'
                    f'<div class="text">{highlight(str(turn.get("text") or ""), spans)}</div></li>')
     out.append("</ol>")
