@@ -17,9 +17,9 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from transcript_coach.model import REPORT_SCHEMA, SKILLS
+from transcript_coach.model import REPORT_SCHEMA, SKILLS, Transcript
 from transcript_coach.review import (NO_AGENT, Distinct, check_report, is_reports_file, load_reports,
-                                     read_report_array, review, review_queue, review_settings, spread)
+                                     read_report_array, review, review_queue, review_settings, spread, write_text)
 from transcript_coach.schema import schema_errors
 
 TURNS = (
@@ -291,7 +291,25 @@ def test_to_dict_is_json_ready():
     doc = json.loads(json.dumps(item.to_dict()))
     assert {"rank", "urgency", "id", "source", "agents", "reasons", "evidence"} <= set(doc)
     assert doc["evidence"][0] == {"id": "e1", "turn": 1, "speaker": "Tom", "role": "agent",
-                                  "feature": "tone.negative_phrasing", "text": "Calm down", "start": 33, "end": 42}
+                                  "feature": "tone.negative_phrasing", "text": "Calm down", "start": 33, "end": 42,
+                                  "sentence": None}  # no sentence evidence in this report to show it in
+
+
+def test_a_word_or_two_of_evidence_is_shown_in_its_sentence():
+    from transcript_coach import Coach
+
+    report = Coach().analyze(Transcript.from_turns([
+        {"role": "customer", "speaker": "Robin", "text": "Hi. I didn't know it was going to renew. Can I get a refund?"},
+        {"role": "agent", "speaker": "Dev", "text": "You should have cancelled it. There's nothing I can do."},
+        {"role": "customer", "speaker": "Robin", "text": "Not happy. Cancel my account."}], id="renewal"))
+    result = review([report.to_dict()])
+    lines = [e for item in result.items for r in item.reasons for e in r.evidence]
+    cue = next(e for e in lines if e.text == "didn't")
+    assert cue.sentence == "I didn't know it was going to renew." and cue.to_dict()["sentence"] == cue.sentence
+    out = io.StringIO()
+    write_text(result, out)
+    assert 'turn 1, Robin: "I didn\'t know it was going to renew."' in out.getvalue()
+    assert 'Robin: "didn\'t"' not in out.getvalue()
 
 
 # --- reading inputs -------------------------------------------------------------------------------------------------

@@ -101,7 +101,8 @@ def review_settings() -> ReviewSettings:
 
 @dataclass(frozen=True, slots=True)
 class EvidenceLine:
-    """One piece of evidence, located: the turn it is in, who spoke, the exact words."""
+    """One piece of evidence, located: the turn it is in, who spoke, the exact words, and for a word or two ("didn't",
+    "refund") the sentence they are in, which is what a reviewer needs to read."""
 
     id: str
     turn: int | None
@@ -111,10 +112,16 @@ class EvidenceLine:
     text: str
     start: int | None = None
     end: int | None = None
+    sentence: str | None = None
+
+    @property
+    def shown(self) -> str:
+        return self.sentence or self.text
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "turn": self.turn, "speaker": self.speaker, "role": self.role,
-                "feature": self.feature, "text": self.text, "start": self.start, "end": self.end}
+                "feature": self.feature, "text": self.text, "start": self.start, "end": self.end,
+                "sentence": self.sentence}
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,20 +194,35 @@ class Review:
 
 # --- urgency --------------------------------------------------------------------------------------------------------
 
+_SENTENCES = ("tone.customer_sentiment", "tone.agent_sentiment")  # evidence that marks whole sentences
+_FEW_WORDS = 3  # evidence shorter than this many words is shown in its sentence
+
+
 def _lines(report: Mapping[str, Any], ids: Iterable[Any]) -> tuple[tuple[EvidenceLine, ...], tuple[str, ...]]:
-    evidence = {e.get("id"): e for e in report.get("evidence") or () if isinstance(e, Mapping)}
+    items = [e for e in report.get("evidence") or () if isinstance(e, Mapping)]
+    evidence = {e.get("id"): e for e in items}
     turns = report.get("turns") or []
+    sentences: dict[Any, list[tuple[Any, Any, str]]] | None = None
     found, missing = [], []
     for eid in dict.fromkeys(ids):
         item = evidence.get(eid)
         if item is None:
             missing.append(str(eid))
             continue
-        index = item.get("turn")
+        index, start, end, text = item.get("turn"), item.get("start"), item.get("end"), str(item.get("text", ""))
         turn = turns[index] if isinstance(index, int) and 0 <= index < len(turns) else {}
+        sentence = None
+        if len(text.split()) < _FEW_WORDS and isinstance(start, int) and isinstance(end, int):
+            if sentences is None:
+                sentences = {}
+                for e in items:
+                    if e.get("feature") in _SENTENCES:
+                        sentences.setdefault(e.get("turn"), []).append((e.get("start"), e.get("end"), e.get("text")))
+            sentence = next((str(t) for a, b, t in sentences.get(index, ()) if isinstance(a, int) and isinstance(
+                b, int) and a <= start and end <= b and t != text), None)
         found.append(EvidenceLine(id=str(eid), turn=index if isinstance(index, int) else None,
                                   speaker=turn.get("speaker"), role=turn.get("role"), feature=item.get("feature"),
-                                  text=str(item.get("text", "")), start=item.get("start"), end=item.get("end")))
+                                  text=text, start=start, end=end, sentence=sentence))
     return tuple(found), tuple(missing)
 
 
@@ -415,7 +437,7 @@ def _item_fields(item: QueueItem) -> list[Any]:
     """``item`` as JSON values (``_item_from_fields`` makes it again), without its rank and buckets."""
     return [item.urgency, item.report_id, item.source, list(item.agents), item.started_at,
             [[r.kind, r.code, r.severity, r.text, r.weight, list(r.missing),
-              [[e.id, e.turn, e.speaker, e.role, e.feature, e.text, e.start, e.end] for e in r.evidence]]
+              [[e.id, e.turn, e.speaker, e.role, e.feature, e.text, e.start, e.end, e.sentence] for e in r.evidence]]
              for r in item.reasons]]
 
 
@@ -519,11 +541,11 @@ def write_text(result: Review, out: IO[str], *, top: int | None = None) -> None:
         for reason in item.reasons:
             label = f"{reason.severity} " if reason.severity else ""
             line(f"    - [{label}{reason.code}] {reason.text}  (+{reason.weight:.1f})")
-            spans = list({(e.turn, e.start, e.end, e.text): e for e in reason.evidence}.values())
+            spans = list({(e.turn, e.shown): e for e in reason.evidence}.values())
             for evidence in spans[: config.max_evidence_lines]:
                 who = evidence.speaker or evidence.role or "?"
                 where = f"turn {evidence.turn + 1}" if evidence.turn is not None else "turn ?"  # counted from 1
-                line(f"        {where}, {who}: \"{_clip(evidence.text, 110)}\"")
+                line(f"        {where}, {who}: \"{_clip(evidence.shown, 110)}\"")
             extra = len(spans) - config.max_evidence_lines
             if extra > 0:
                 line(f"        (+{extra} more evidence)")
