@@ -299,7 +299,8 @@ def test_a_word_or_two_of_evidence_is_shown_in_its_sentence():
     from transcript_coach import Coach
 
     report = Coach().analyze(Transcript.from_turns([
-        {"role": "customer", "speaker": "Robin", "text": "Hi. I didn't know it was going to renew. Can I get a refund?"},
+        {"role": "customer", "speaker": "Robin",
+         "text": "Hi. I didn't know it was going to renew. Can I get a refund?"},
         {"role": "agent", "speaker": "Dev", "text": "You should have cancelled it. There's nothing I can do."},
         {"role": "customer", "speaker": "Robin", "text": "Not happy. Cancel my account."}], id="renewal"))
     result = review([report.to_dict()])
