@@ -509,6 +509,21 @@ def test_intercom_parts_with_a_body_are_messages_and_only_notes_are_internal(par
     assert summary(t)[1:] == expected
 
 
+@pytest.mark.parametrize(("body", "internal"), [
+    ("<p>Subscription change, over to you Noah.</p>", True),  # to the teammate, by name
+    ("<p>Noah, can you take this one? Billing question.</p>", True),
+    ("<p>@Noah billing question for you</p>", True),
+    ("<p>I'm passing you to Noah, who looks after subscriptions.</p>", False),  # to the customer, about Noah
+    ("<p>Passing you to billing.</p>", False),
+])
+def test_an_intercom_assignment_that_speaks_to_the_new_assignee_is_an_internal_note(body, internal):
+    parts = [{"part_type": "assignment", "body": body, "created_at": 1709543600,
+              "author": {"type": "admin", "id": "a1", "name": "Ola"},
+              "assigned_to": {"type": "admin", "id": "a2", "name": "Noah Clarke"}}]
+    [t] = read(_intercom(parts))
+    assert summary(t)[1:] == [("agent", "Ola", internal)]
+
+
 def test_intercom_email_conversation_is_zoned_like_email():
     parts = [{"part_type": "comment", "created_at": 1709543600, "author": {"type": "user", "name": "Kit"},
               "body": '<p>Thanks, all fixed.</p><div class="gmail_quote"><div>On Mon, Ola wrote:</div>'

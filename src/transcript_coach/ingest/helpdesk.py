@@ -26,8 +26,9 @@ transcript (at least two ``(08:01:15 AM) Dana Kim: ...`` lines) becomes one turn
 assignee.
 
 Intercom: ``comment`` parts and any other part with a body (``close``, ``assignment``, ``open``, ``snoozed``: a
-"reply and close") are messages the customer saw; only ``note`` parts are internal; parts without a body are events
-and skipped.
+"reply and close") are messages the customer saw; only ``note`` parts are internal, and an assignment whose message
+speaks to the teammate it assigns to by name ("Subscription change, over to you Noah."); parts without a body are
+events and skipped.
 """
 
 from __future__ import annotations
@@ -656,13 +657,24 @@ def _intercom_conversation(conv: _Reader, fallback_id: str) -> Conversation:
         if not body.strip():
             continue  # open, close, snoozed, assignment, participant_added... without a message: events
         # Only notes are internal. A close, assignment, open or snooze with a body is Intercom's "reply and close"
-        # (or assign, snooze): the customer saw it.
-        internal = kind in _INTERCOM_NOTES
+        # (or assign, snooze): the customer saw it; unless an assignment speaks to the teammate it assigns to.
+        internal = kind in _INTERCOM_NOTES or (kind == "assignment" and _to_assignee(body, part.child("assigned_to")))
         label, role, address = _intercom_author(part.child("author"))
         turns.append(RawTurn(body, label=label, role="agent" if internal else role, timestamp=part.time("created_at"),
                              internal=internal, address=address))
     return Conversation(tuple(turns), id=conv.ident("id") or fallback_id, channel=_intercom_channel(first),
                         warnings=tuple(warnings))
+
+
+def _to_assignee(body: str, assignee: _Reader | None) -> bool:
+    """Whether an assignment's message speaks to the teammate it assigns to, by name ("over to you Noah", "Noah, can
+    you take this one?", "@Noah"): a note to them, not a reply to the customer ("I'm passing you to Noah")."""
+    name = ((assignee.text("name") if assignee is not None else None) or "").split()
+    if not name or len(name[0]) < 2:
+        return False
+    first = re.escape(name[0])
+    return bool(re.search(rf"@{first}\b|(?:^|[.!?]\s+){first}\s*,|(?:,|\byou)\s+{first}\s*(?:[.!?]|$)", body.strip(),
+                          re.IGNORECASE))
 
 
 def _intercom_body(item: _Reader, by_email: bool) -> str:
