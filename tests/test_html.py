@@ -543,3 +543,19 @@ def test_turns_are_counted_from_1_as_the_notes_and_the_review_count_them():
     queue = io.StringIO()
     write_text(review([report.to_dict()]), queue)
     assert 'turn 2, Dev: "You should have cancelled' in queue.getvalue()
+
+
+def test_a_conversation_several_agents_handled_shows_each_agents_part():
+    coach = Coach()
+    shared = coach.analyze(Transcript.from_turns(
+        [{"role": "customer", "speaker": "Dev", "text": "I was charged twice for October."},
+         {"role": "agent", "speaker": "Kim", "text": "what is your account number"},
+         {"role": "agent", "speaker": "Rosa", "text": "I'm so sorry, Dev. I've refunded the second charge."}],
+        id="shared"))
+    page = render([shared])
+    assert "<h4>By agent</h4>" in page and ">Kim</th>" in page and ">Rosa</th>" in page
+    assert len(parse(page).errors) == 0
+    single = coach.analyze(Transcript.from_turns(
+        [{"role": "customer", "speaker": "Dev", "text": "I was charged twice."},
+         {"role": "agent", "speaker": "Rosa", "text": "I've refunded the second charge."}], id="single"))
+    assert "By agent" not in render([single])

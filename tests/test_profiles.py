@@ -95,6 +95,30 @@ def test_two_agents_in_one_conversation_count_for_both_and_variants_once():
     assert profiles["Marcus Bell"].conversations == 1 and profiles["Marcus Bell"].shared == 0
 
 
+def _in_parts(report, parts):
+    report["metrics"]["by_agent"] = {name: {"turns": 1, "skills": {k: {"score": v, "reason": "test"}
+                                                                   for k, v in skills.items()}}
+                                     for name, skills in parts.items()}
+    return report
+
+
+def test_a_conversation_scored_in_parts_counts_for_each_agent_on_their_own_part():
+    shared = _in_parts(make_report("a", ("Kim", "Rosa"), scores={"empathy": 55, "patience": 60}),
+                       {"Kim": {"empathy": 37, "patience": None}, "Rosa": {"empathy": 80, "patience": 65}})
+    result = build_profiles([shared, make_report("b", ("Tom",), scores={"empathy": 70})])
+    profiles = {p.name: p for p in result.agents}
+    assert profiles["Kim"].skills["empathy"].mean == 37 and profiles["Rosa"].skills["empathy"].mean == 80
+    assert profiles["Kim"].skills["patience"].n == 0 and profiles["Rosa"].skills["patience"].mean == 65
+    assert profiles["Kim"].conversations == profiles["Kim"].shared == 1
+    assert profiles["Kim"].reports == ("/data/a.txt#a",)
+    assert result.conversations == 2 and result.unnamed == 0
+    assert result.team["empathy"].team_mean == 62.5  # each conversation once, as a whole
+    same = _in_parts(make_report("c", ("Marcus", "Marcus Bell"), scores={"empathy": 40}),
+                     {"Marcus": {"empathy": 30}, "Marcus Bell": {"empathy": 50}})  # one person, two spellings
+    (marcus,) = build_profiles([same]).agents
+    assert marcus.conversations == 1 and marcus.skills["empathy"].mean == 30
+
+
 def test_unnamed_conversations_count_in_the_team_only():
     result = build_profiles([make_report("a", ("Agent",), scores={"empathy": 20}),
                              make_report("b", ("Tom",), scores={"empathy": 80})])

@@ -35,6 +35,7 @@ from transcript_coach.satisfaction import estimate_satisfaction
 from transcript_coach.scoring import Analysed, load_rubric, score_skills
 from transcript_coach.signals import extract
 from transcript_coach.signals.jargon import plain_language
+from transcript_coach.scoring.by_agent import score_by_agent
 from transcript_coach.signals.promise import ledger, ledger_features
 from transcript_coach.signals.resources import Resources
 from transcript_coach.signals.structure import name_introduced_agents
@@ -184,6 +185,9 @@ class Coach:
         skills = score_skills(analysed, self.rubric)
         if self.skill_models is not None:
             skills = self.skill_models.apply(analysed, metrics, skills)
+        by_agent = score_by_agent(transcript, evidence, promises, self.rubric, ledger_features)
+        if by_agent is not None:
+            metrics["by_agent"] = by_agent
         return Report(
             transcript=transcript,
             skills=skills,

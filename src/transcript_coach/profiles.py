@@ -8,7 +8,9 @@ counted and otherwise ignored. The rules, with their numbers in ``data/self_asse
   shown. A single first name is merged into a full name when exactly one full name among all the reports starts with
   it ("Priya" -> "Priya Raman"); with two candidates it stays apart and the ambiguity is reported. Names that are only
   a role label ("Agent", "Rep") name nobody: such conversations count in the team figures but make no profile. A
-  conversation with two agents counts in full for each of them (its scores are the conversation's, not split).
+  conversation with two agents counts for each of them on their own part (``metrics.by_agent``: a transfer's first
+  agent is not credited with the specialist's fix, nor the specialist blamed for the wait), or, in reports without
+  that breakdown, in full for each.
 - **Team.** Each conversation counts once in the team mean and standard deviation of a skill.
 - **Strengths and weaknesses.** A skill scored in at least ``min_conversations`` of the agent's conversations whose
   mean is at least ``min_difference`` points above (below) the team mean; ``z`` (difference over the team standard
@@ -326,6 +328,8 @@ class ConversationTable:
         self._days = array("i")  # date.toordinal(); 0 for an undated conversation
         self._agents = array("i")
         self._fired = array("i")
+        self._whole = array("i")  # an agent's part: the row of its whole conversation; -1 for a whole conversation
+        self._parts = 0  # rows of agents' parts
         self._agent_names = _Numbered()
         self._fired_sets = _Numbered()
 
@@ -333,14 +337,9 @@ class ConversationTable:
         return len(self.reports)
 
     def add(self, report: Mapping[str, Any], agents: tuple[str, ...]) -> None:
-        """Keep what the profiles need of ``report``, whose agent names (as it gives them) are ``agents``."""
-        scores = [math.nan] * len(PROFILE_SKILLS)
-        for skill, value in (report.get("skills") or {}).items():
-            score = value.get("score") if isinstance(value, Mapping) else None
-            if (skill in _SKILL_INDEX and isinstance(score, int | float) and not isinstance(score, bool)
-                    and math.isfinite(score)):
-                scores[_SKILL_INDEX[skill]] = float(score)
-        self._add_scores(scores)
+        """Keep what the profiles need of ``report``, whose agent names (as it gives them) are ``agents``: a row for
+        the conversation and, when it gives each agent's part (``metrics.by_agent``), a row for each part, which
+        those agents are profiled on instead."""
         metrics = report.get("metrics") if isinstance(report.get("metrics"), Mapping) else {}
         language = metrics.get("language") if isinstance(metrics.get("language"), Mapping) else {}
         fired = None
@@ -348,10 +347,43 @@ class ConversationTable:
             fired = _checklist_features().intersection(
                 e.get("feature") for e in report.get("evidence") or () if isinstance(e, Mapping))
         day = conversation_date(report.get("started_at"))
-        self.reports.append(f"{report.get('source')}#{report.get('id')}")
+        name = f"{report.get('source')}#{report.get('id')}"
+        parts = metrics.get("by_agent") if isinstance(metrics.get("by_agent"), Mapping) else {}
+        parts = {a: part for a, part in parts.items() if a in agents and isinstance(part, Mapping)}
+        whole = len(self)
+        self._add_row(name, report.get("skills"), day, tuple(a for a in agents if a not in parts), fired, -1)
+        for agent, part in parts.items():
+            self._add_row(name, part.get("skills"), day, (agent,), fired, whole)
+
+    def _add_row(self, name: str, skills: Any, day: date | None, agents: tuple[str, ...],
+                 fired: frozenset[str] | None, whole: int) -> None:
+        scores = [math.nan] * len(PROFILE_SKILLS)
+        for skill, value in (skills if isinstance(skills, Mapping) else {}).items():
+            score = value.get("score") if isinstance(value, Mapping) else None
+            if (skill in _SKILL_INDEX and isinstance(score, int | float) and not isinstance(score, bool)
+                    and math.isfinite(score)):
+                scores[_SKILL_INDEX[skill]] = float(score)
+        self._add_scores(scores)
+        self.reports.append(name)
         self._days.append(day.toordinal() if day is not None else 0)
         self._agents.append(self._agent_names.number(agents))
         self._fired.append(self._fired_sets.number(fired))
+        self._whole.append(whole)
+        self._parts += whole >= 0
+
+    def conversations(self) -> Sequence[int]:
+        """The rows of whole conversations (each counts once in the team figures), not of agents' parts."""
+        if self._parts == 0:
+            return range(len(self))
+        return array("I", (row for row in range(len(self)) if self._whole[row] < 0))
+
+    def whole(self, row: int) -> int:
+        """The row of the conversation ``row`` is about: itself, or for an agent's part, its whole conversation."""
+        return row if self._whole[row] < 0 else self._whole[row]
+
+    def split(self, row: int) -> bool:
+        """Whether ``row`` is an agent's part of a conversation several agents handled."""
+        return self._whole[row] >= 0
 
     def _add_scores(self, scores: list[float]) -> None:
         if self._scores.typecode == "h":
@@ -510,7 +542,7 @@ class AgentProfile:
     name: str
     aliases: tuple[str, ...]
     conversations: int
-    shared: int  # conversations with another agent too (counted in full for each)
+    shared: int  # conversations with another agent too (on the agent's own part, where the report gives it)
     dated: int
     undated: int
     skills: Mapping[str, SkillStat]
@@ -581,9 +613,10 @@ def slope(points: Sequence[tuple[float, float]]) -> float:
 
 
 def weekly(table: ConversationTable, rows: Iterable[int] | None = None) -> tuple[WeekPoint, ...]:
-    """The dated conversations of ``rows`` (default: the whole table) grouped by ISO week, oldest first."""
+    """The dated conversations of ``rows`` (default: every conversation of the table) grouped by ISO week, oldest
+    first."""
     by_week: dict[date, array[int]] = {}
-    for row in range(len(table)) if rows is None else rows:
+    for row in table.conversations() if rows is None else rows:
         day = table.day(row)
         if day is not None:
             by_week.setdefault(_monday(day), array("I")).append(row)
@@ -634,10 +667,11 @@ def _known(table: ConversationTable, rows: Iterable[int]) -> list[frozenset[str]
 def team_value(measure: Measure, table: ConversationTable) -> float | None:
     """The team's figure for a measure: the mean score of a skill, or the share of conversations showing a feature
     measure (each conversation once)."""
+    everyone = table.conversations()
     if measure.skill:
-        scores = table.scores(range(len(table)), measure.skill)
+        scores = table.scores(everyone, measure.skill)
         return statistics.fmean(scores) if scores else None
-    known = _known(table, range(len(table)))
+    known = _known(table, everyone)
     return sum(_shown(measure, fired) for fired in known) / len(known) if known else None
 
 
@@ -691,7 +725,7 @@ def build_profiles(reports: Iterable[Mapping[str, Any]]) -> Profiles:
             table.add(report, tally.add(report))
     names = tally.resolve()
     agents_of = functools.cache(names.agents)  # a report's names: the agents they stand for
-    everyone = range(len(table))
+    everyone = table.conversations()
     team: dict[str, SkillStat] = {}
     for skill in PROFILE_SKILLS:
         values = table.scores(everyone, skill)
@@ -699,8 +733,13 @@ def build_profiles(reports: Iterable[Mapping[str, Any]]) -> Profiles:
         team[skill] = SkillStat(skill, None, None, 0, mean, sd, len(values))
     team_figures = {m: team_value(m, table) for q in config.questions for m in q.measures}
     by_agent: dict[str, array[int]] = {}
-    for row in everyone:
+    counted: set[tuple[str, int]] = set()  # (agent, conversation) of parts, once: one person, two spellings
+    for row in range(len(table)):
         for agent in agents_of(table.agents(row)):
+            if table.split(row):
+                if (agent, table.whole(row)) in counted:
+                    continue
+                counted.add((agent, table.whole(row)))
             by_agent.setdefault(agent, array("I")).append(row)
     profiles = []
     for agent in sorted(by_agent, key=str.casefold):
@@ -722,7 +761,7 @@ def build_profiles(reports: Iterable[Mapping[str, Any]]) -> Profiles:
             name=agent,
             aliases=names.aliases(agent),
             conversations=len(mine),
-            shared=sum(len(agents_of(table.agents(row))) > 1 for row in mine),
+            shared=sum(table.split(row) or len(agents_of(table.agents(row))) > 1 for row in mine),
             dated=dated,
             undated=len(mine) - dated,
             skills=skills,
@@ -733,8 +772,10 @@ def build_profiles(reports: Iterable[Mapping[str, Any]]) -> Profiles:
             checklist=tuple(answer_question(q, table, mine, config, team_figures) for q in config.questions),
             reports=tuple(table.reports[row] for row in mine),
         ))
-    return Profiles(agents=tuple(profiles), names=names, conversations=len(table),
-                    unnamed=sum(not agents_of(table.agents(row)) for row in everyone), failures=tuple(failures),
+    named_in_parts = {whole for _, whole in counted}
+    return Profiles(agents=tuple(profiles), names=names, conversations=len(everyone),
+                    unnamed=sum(not agents_of(table.agents(row)) and row not in named_in_parts for row in everyone),
+                    failures=tuple(failures),
                     team=team)
 
 
@@ -774,7 +815,8 @@ def write_text(result: Profiles, agents: Sequence[AgentProfile], out: IO[str]) -
             out.write(" (also written " + ", ".join(repr(a) for a in profile.aliases) + ")")
         out.write(f"\n{profile.conversations} conversation(s)")
         if profile.shared:
-            out.write(f", {profile.shared} shared with another agent (counted in full for each)")
+            out.write(f", {profile.shared} shared with another agent (scored on their own part where the report "
+                      "gives it, else in full)")
         out.write(f"; {profile.dated} dated, {profile.undated} undated\n\n")
         out.write(f"  {'skill':<22}{'mean':>6}{'sd':>6}{'n':>4}{'team':>7}{'diff':>7}{'z':>7}\n")
         for skill, stat in profile.skills.items():

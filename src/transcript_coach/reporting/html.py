@@ -453,6 +453,8 @@ def render_conversation(doc: Mapping[str, Any], anchor: str) -> str:
 
     parts.append('<div class="conv-body"><div class="col skills-col">')
     parts.append(_skills_block(doc.get("skills") or {}, ev_links))
+    metrics = doc.get("metrics") if isinstance(doc.get("metrics"), Mapping) else {}
+    parts.append(_by_agent_block(metrics.get("by_agent")))
     parts.append('</div><div class="col findings-col">')
     parts.append(_flags_block(doc.get("flags") or [], ev_links))
     parts.append(_notes_block(doc.get("notes") or [], ev_links))
@@ -523,6 +525,28 @@ def _skills_block(skills: Mapping[str, Any], ev_links) -> str:
     if not rows:
         return '<h4>Skills</h4><p class="empty">No skills in this report.</p>'
     return '<h4>Skills</h4><ul class="skills">' + "".join(rows) + "</ul>"
+
+
+def _by_agent_block(by_agent: Any) -> str:
+    """Each agent's own part of a conversation several agents handled (``metrics.by_agent``): a score per skill, its
+    reason on hover. Nothing for a conversation one agent handled."""
+    if not isinstance(by_agent, Mapping) or len(by_agent) < 2:
+        return ""
+    agents = [(str(name), part) for name, part in by_agent.items() if isinstance(part, Mapping)]
+    head = "".join(f'<th scope="col">{_e(name)}</th>' for name, _ in agents)
+    rows = []
+    for skill in SKILLS:
+        cells = []
+        for _, part in agents:
+            entry = (part.get("skills") or {}).get(skill) if isinstance(part.get("skills"), Mapping) else None
+            entry = entry if isinstance(entry, Mapping) else {}
+            score = _number(entry.get("score"))
+            cells.append(f'<td class="band-{_band(score)}" title="{_e(entry.get("reason") or "")}">'
+                         f'{_fmt_score(score)}</td>')
+        rows.append(f'<tr><th scope="row">{_e(_label(skill))}</th>{"".join(cells)}</tr>')
+    return ('<h4>By agent</h4><p class="small">Each agent scored on their own part of the conversation.</p>'
+            f'<table class="by-agent"><thead><tr><th scope="col">Skill</th>{head}</tr></thead><tbody>'
+            + "".join(rows) + "</tbody></table>")
 
 
 def _flags_block(flags: Sequence[Any], ev_links) -> str:
