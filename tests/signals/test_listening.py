@@ -294,6 +294,8 @@ def test_answered_questions(analyze, agent):
     ("How much is the upgrade?", "Thanks for your patience.", True),
     ("ok, any news?", "There is an outage in your area; it should be fixed by 2pm.", False),  # a status
     ("ok, any news?", "Thank you for waiting.", True),
+    ("Ok. So what happens now?", "I've booked an engineer for Thursday between 8am and 1pm.", False),  # next steps
+    ("So what happens now?", "Thanks for your patience.", True),
 ])
 def test_a_reply_of_the_kind_asked_for_answers(analyze, question, reply, unanswered):
     found = rules(analyze, ("customer", question), ("agent", reply), feature="listening.unanswered_question")
@@ -332,6 +334,15 @@ def test_not_flagged_as_unanswered_questions(analyze, customer):
 def test_a_real_question_with_an_emphatic_word_still_needs_an_answer(analyze):
     turns = (("customer", "Can you really refund the delivery fee?"), ("agent", "Thanks for the message."))
     assert len(rules(analyze, *turns, feature="listening.unanswered_question")) == 1
+
+
+def test_a_question_that_echoes_the_agent_is_a_reaction_answered_by_any_reply(analyze):
+    turns = (("customer", "My line keeps dropping."), ("agent", "I've booked an engineer for Thursday."),
+             ("customer", "Thursday? That's three more nights."), ("agent", "I know, and I'm sorry."))
+    assert rules(analyze, *turns, feature="listening.unanswered_question") == []
+    asked = (("customer", "My line keeps dropping."), ("agent", "I've booked an engineer for Thursday."),
+             ("customer", "Friday? Can it be Friday instead?"), ("agent", "I know, and I'm sorry."))
+    assert len(rules(analyze, *asked, feature="listening.unanswered_question")) == 2  # not an echo: a request
 
 
 def test_question_without_content_words_is_answered_by_any_reply(analyze):

@@ -313,6 +313,8 @@ AGENT_FEATURES = [
     ("tone.negative_phrasing", "What I can do is send a replacement.", None),
     # a "can't" that goes on to what the agent can do is the phrasing coaching asks for
     ("tone.negative_phrasing", "I can't change your KeyGate settings, but I can take the certificate from IT.", None),
+    ("tone.negative_phrasing", "I'm sorry it can't be sooner. In the meantime I've added 30GB of free data.", None),
+    ("tone.negative_phrasing", "It can't be sooner. In the meantime, please keep the old router.", "can't"),
     ("tone.negative_phrasing", "I can't refund it. What I can do is send a replacement today.", None),
     ("tone.negative_phrasing", "I'm unable to cancel it now, however, I can pause it for a month.", None),
     ("tone.negative_phrasing", "We cannot waive the fee, but we'll extend your trial by a week.", None),

@@ -42,10 +42,12 @@ Negative signals:
   (``answer_openers``: "good news", or the answer not known yet, "I'm not sure", "let me find out": whether that was
   then followed up is the promise ledger's question), or it gives the kind
   of answer asked for (``answer_types``: a time for "when will it arrive?", a number or price for "how much?", a cause
-  for "why?", news for "any update?"); a question without content words is addressed by any reply. Small talk
-  (``phatic_questions``, "how are you?") and questions asked for effect (``rhetorical_questions``, "are you stupid?",
-  "seriously?") need none. Evidence: the customer's question; value: how many replies came without addressing it (0:
-  no reply at all).
+  for "why?", news for "any update?", next steps for "what happens now?"); a question without content words is
+  addressed by any reply. Small talk (``phatic_questions``, "how are you?") and questions asked for effect
+  (``rhetorical_questions``, "are you stupid?", "seriously?") need none, and a short question of only words the agent
+  just said ("Thursday?" after "I've booked an engineer for Thursday": ``echo_max_words``) is a reaction that any
+  reply answers. Evidence: the customer's question; value: how many replies came without addressing it (0: no reply
+  at all).
 """
 
 from __future__ import annotations
@@ -99,6 +101,7 @@ class Words:
     subjects: frozenset[str]
     phatic: frozenset[str]
     rhetorical: tuple[str, ...]  # " are you stupid ": a question asked for effect, squashed and padded
+    echo_max_words: int  # a question this short of only words the agent just said echoes them ("Thursday?")
     clefts: Phrases  # statements that open like a question: "what's happening is ..."
     answer: frozenset[str]
     answer_lead: int
@@ -126,6 +129,7 @@ def words(res: Resources) -> Words:
             wh=s("wh_words"), aux=s("aux_words"), subjects=s("subject_words"),
             phatic=frozenset(_squash(p) for p in res.setting(FAMILY, "phatic_questions")),
             rhetorical=tuple(f" {_squash(p)} " for p in res.setting(FAMILY, "rhetorical_questions")),
+            echo_max_words=int(res.setting(FAMILY, "echo_max_words")),
             clefts=Phrases(res.setting(FAMILY, "cleft_statements")),
             answer=s("answer_words"), answer_lead=int(res.setting(FAMILY, "answer_lead_tokens")),
             openers=Phrases(res.setting(FAMILY, "answer_openers")),
@@ -639,7 +643,10 @@ def _unanswered(turns, res: Resources, w: Words, content: dict[int, set[str]]) -
             leads[index] = _answer_lead(doc, w)
         return leads[index]
 
+    said: set[str] = set()  # the content of the latest agent or bot turn
     for k, (turn, doc) in enumerate(turns):
+        if turn.role in ("agent", "bot"):
+            said = content[turn.index]
         if turn.role != "customer":
             continue
         for sent in doc_sentences(doc):
@@ -649,6 +656,8 @@ def _unanswered(turns, res: Resources, w: Words, content: dict[int, set[str]]) -
             if squashed in w.phatic or any(r in f" {squashed} " for r in w.rhetorical):
                 continue
             wanted = content_lemmas(sent, res)
+            if wanted <= said and len(squashed.split()) <= w.echo_max_words:
+                wanted = set()  # "Thursday?" after "I've booked an engineer for Thursday": a reaction, not a request
             kinds = _answer_kinds(f" {squashed} ", w)
             replies, answered = 0, False
             for later, later_doc in turns[k + 1:]:
