@@ -62,7 +62,6 @@ FAMILY = "tone"
 SARCASM = "emotion.sarcasm"  # the customer.json entry whose match turns a customer turn's praise negative
 CLOSING_QUESTION = "structure.closing_question"  # "Anything else I can help with?": a lone "No." answers it
 INFORMAL = "tone.informal"  # slang the agent may use back to a customer who wrote it first ("omg" ... "haha")
-_NOT_OFFERING = frozenset({"as", "if", "whether", "how", "what", "so"})  # "as soon as we can", "if we can"
 APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 NEUTRAL_WORD = "tcneutral"  # not in VADER's lexicon: read as a neutral word
 _PHRASE_CHARS = re.compile(r"[a-z0-9' \-]+")
@@ -360,6 +359,7 @@ class ToneKit:
         self.offer_entries = frozenset(offer["entries"])
         self.offers = Phrases(offer["phrases"])
         self.next_offers = Phrases(offer["phrases"] + offer["next_message"])
+        self.not_offering = frozenset(offer["not_after"])  # "as soon as we can", "if we can"
         self.not_offered = frozenset(word for phrase in offer["not_offered"] for word in split_phrase(phrase))
 
     # --- one turn -----------------------------------------------------------------------------------------------
@@ -397,7 +397,7 @@ class ToneKit:
             return False
         words = [norm(t.text) for t in then if not t.is_space]
         return any(self._offer_at(words, i, self.next_offers, then_what=True) for i in range(len(words))
-                   if not (i and words[i - 1] in _NOT_OFFERING))
+                   if not (i and words[i - 1] in self.not_offering))
 
     def of_a_thing(self, match: Match) -> bool:
         """Whether a "can't" or "unable to" is said of a device, not of the company or the agent: "so the lock can't
