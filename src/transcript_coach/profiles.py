@@ -316,10 +316,11 @@ def _tenths(value: float) -> int | None:
 class ConversationTable:
     """What the profiles need from each report, and no more, a column per field: a year's reports are read as a
     stream (``add``) and this is what is kept of each. Besides its name ("source#id", as a profile lists it), that is
-    about 40 bytes: its day, a number for the agent names it gives and one for the checklist's features with
+    about 44 bytes: its day, a number for the agent names it gives and one for the checklist's features with
     evidence (equal name lists and feature sets are kept once), and its score for each of PROFILE_SKILLS, kept as
     tenths of a point in two bytes while every score is a whole number of tenths, as ``score`` writes them (as
-    eight-byte floats from the first that is not). A report held is tens of kilobytes. Rows are numbered from 0 in the
+    eight-byte floats from the first that is not), and, for a conversation several agents handled, as much again for
+    each agent's part (a row that points at its whole conversation's). A report held is tens of kilobytes. Rows are numbered from 0 in the
     order added; the functions below take the table and the rows they are about."""
 
     def __init__(self) -> None:
