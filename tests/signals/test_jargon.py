@@ -443,9 +443,21 @@ def _confused(hits, customer, agent="Please flush your DNS cache and renew the D
     ("I don't understand my bill at all.", []),
     ("Please let me know what the entrance fee is.", []),
     ("You've lost me as a customer.", []),
+    ("The light goes orange. I don't know what DSL means.", ["don't know what DSL means"]),
+    ("I don't know what it is, but the app keeps crashing.", []),  # the problem, not a word not followed
 ])
 def test_customer_confused(hits, customer, said):
     assert _confused(hits, customer) == said
+
+
+def test_a_term_the_customer_asked_about_and_the_agent_explained_is_explained(hits):
+    turns = (("customer", "The one that says DSL goes orange. I don't know what DSL means."),
+             ("agent", "No problem. DSL is the light that shows the connection coming in over your phone line."))
+    found = hits(("agent", "Which light is on?"), *turns, family="jargon")
+    assert [(f, t) for f, t, _ in found if f == "jargon.explained"] == [("jargon.explained", "DSL")]
+    unasked = hits(("agent", "Which light is on?"), ("customer", "The one that says DSL goes orange."),
+                   ("agent", "DSL is the light that shows the connection coming in."), family="jargon")
+    assert [f for f, _, _ in unasked if f == "jargon.explained"] == []  # the customer's own word, not asked about
 
 
 def test_confusion_before_any_reply_is_the_problem_not_the_agents_wording(hits):
@@ -458,6 +470,7 @@ def test_confusion_before_any_reply_is_the_problem_not_the_agents_wording(hits):
     "It says something about permissions? I don't understand what that means",
     "The screen says error 0x80070005, what does that mean?",
     "I got a letter saying my tariff is changing and I don't understand it",
+    "The light that says DSL goes orange. I don't know what DSL means.",
 ])
 def test_confusion_about_what_a_screen_or_letter_says_is_not_about_the_agents_wording(hits, customer):
     assert _confused(hits, customer, agent="Hello, I'm Sunil. Take your time, there's no rush.") == []

@@ -11,7 +11,9 @@ Features (evidence on the term itself, once per term per conversation, at its fi
 - ``jargon.rare_word``: a word rare in everyday English (wordfreq Zipf frequency below ``settings.max_zipf``); rule
   ``wordfreq:rare``, value = the word's Zipf frequency.
 - ``jargon.explained``: the agent used such a term and explained it (a parenthesis, "which means", "that's", its
-  expansion given earlier: "the Power Supply Unit ... the PSU"); rule ``explained:<how>``. A strength, not a
+  expansion given earlier: "the Power Supply Unit ... the PSU"), or one the customer asked about and the agent
+  explained ("I don't know what DSL means" ... "DSL is the light that ...": ``explained:asked``); rule
+  ``explained:<how>``. A strength, not a
   fault.
 - ``jargon.customer_confused``: the customer saying, after an agent's reply, that they did not follow it ("Sorry, I
   don't understand any of that", "What's a DNS?", "I'm not very technical"; entries of kind ``customer.confused`` in
@@ -621,6 +623,7 @@ def jargon(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
     said: set[str] = set()  # what the customer has said so far (words, lemmas, glossary keys)
     unread: list[Doc] = []  # customer turns not yet added to ``said`` (read only when a candidate needs them)
     decided: set[str] = set()
+    asked: set[str] = set()  # words of customer turns that say they did not follow something
     replied = False  # an agent has answered the customer: what the customer then does not follow is its wording
     customer_spoke = False  # a call's opening "how can I help?" is no wording to follow
     for i, (turn, doc) in enumerate(zip(turns, docs.docs, strict=True)):
@@ -635,6 +638,8 @@ def jargon(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
             for m in confused:
                 if m.span.start < reported:
                     yield span_hit("jargon.customer_confused", i, m.span, f"lexicon:customer#{m.entry.id}")
+            if any(m.entry.feature == CONFUSED for m in res.lexicon("customer").matches(doc)):
+                asked |= _said(doc, gl)  # "I don't know what DSL means": an explanation of it is owed
             continue
         if turn.role != "agent":
             continue
@@ -646,6 +651,9 @@ def jargon(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
             while unread:
                 said.update(_said(unread.pop(), gl))
             if _customer_used(cand, doc, said):
+                if _customer_used(cand, doc, asked) and context.explanation(cand, i) is not None:
+                    span = doc[cand.start:cand.end]  # a term the customer asked about, explained
+                    yield Hit("jargon.explained", i, span.start_char, span.end_char, "explained:asked")
                 continue
             how = context.explanation(cand, i)
             if how is None and cand.feature == "jargon.acronym":
