@@ -79,6 +79,13 @@ def _low_skill(a, skills, promises, spec):
     return detail, tuple(dict.fromkeys(i for s in low.values() for i in s.evidence))[:10]
 
 
+def _no_human(a, skills, promises, spec):
+    """The customer asked for a person (``resolution.human_request``) and no agent wrote to them after it."""
+    last_agent = max((t.index for t in a.transcript.turns if t.role == "agent" and not t.internal), default=-1)
+    ids = tuple(e.id for e in a.evidence if e.feature == "resolution.human_request" and e.turn > last_agent)
+    return ("", ids) if ids else None
+
+
 RULES: dict[str, Rule] = {
     "TC101": _customer_negative_at_end,
     "TC102": lambda a, s, p, spec: _fired(a, "resolution.manager_request"),
@@ -93,6 +100,7 @@ RULES: dict[str, Rule] = {
     "TC109": _questions_unanswered,
     "TC110": _low_skill,
     "TC111": _unresolved,
+    "TC113": _no_human,
 }
 
 

@@ -585,3 +585,17 @@ def test_patience_rises_with_calm_replies_to_an_angry_customer_and_an_unhurried_
     assert "calm replies to an angry, repeating or confused customer (2)" in patience.reason
     assert "unhurried pace" in patience.reason
     assert patience.score > 75 and score(coach, curt, "patience") < patience.score - 25
+
+
+def test_a_customer_who_asked_for_a_human_and_got_none_is_flagged(coach):
+    asked = [{"role": "customer", "text": "hi i need to change my delivery address"},
+             {"role": "bot", "speaker": "Assistant", "text": "Please enter your order number."},
+             {"role": "customer", "text": "KT-55120"},
+             {"role": "bot", "speaker": "Assistant",
+              "text": "Sorry, I couldn't find that order. Would you like to talk to an agent?"},
+             {"role": "customer", "text": "yes"}]
+    bot_only = Transcript.from_turns([*asked, {"role": "system", "text": "Chat ended: no agents available"}])
+    (flag,) = [f for f in coach.analyze(bot_only).flags if f.code == "TC113"]
+    assert flag.severity == "medium" and flag.evidence
+    handed = Transcript.from_turns([*asked, {"role": "agent", "speaker": "Mia", "text": "Hi, I'm Mia. Let me look."}])
+    assert not [f for f in coach.analyze(handed).flags if f.code == "TC113"]

@@ -252,7 +252,6 @@ def test_system_lines_without_transfer_are_ignored(hits):
 @pytest.mark.parametrize("text, matched", [
     ("Let me speak to your manager.", "speak to your manager"),
     ("I want to talk to a supervisor now!", "talk to a supervisor"),
-    ("Can I speak with a real person?", "speak with a real person"),
     ("Please escalate this.", "escalate this"),
     ("I want to make a complaint.", "make a complaint"),
     ("Get me your manager.", "Get me your manager"),
@@ -508,3 +507,21 @@ def test_a_customer_facing_reply_is_no_case_note(analyze):
     report = analyze(("customer", "My parcel went to the wrong house."),
                      ("agent", "The driver left it at 14 Elm Row instead of 41; I've asked the depot to recover it."))
     assert [e for e in report.evidence if e.feature == "resolution.case_note"] == []
+
+
+@pytest.mark.parametrize("customer", ["Can I talk to a human please?", "agent please",
+                                      "I want to speak to a real person", "Let me speak to a live agent.",
+                                      "Can I speak with a real person?"])
+def test_asking_for_a_human_is_no_manager_request(hits, customer):
+    found = hits(("bot", "Hi! I'm the virtual assistant. How can I help?"), ("customer", customer),
+                 family="resolution")
+    assert [f for f, _, _ in found] == ["resolution.human_request"]
+
+
+def test_a_yes_to_the_bots_offer_of_an_agent_asks_for_a_human(hits):
+    found = hits(("customer", "KT-55120"),
+                 ("bot", "Sorry, I couldn't find that order. Would you like to talk to an agent?"),
+                 ("customer", "yes"), family="resolution")
+    assert [(f, t) for f, t, _ in found] == [("resolution.human_request", "yes")]
+    declined = hits(("bot", "Would you like to talk to an agent?"), ("customer", "no thanks"), family="resolution")
+    assert declined == []

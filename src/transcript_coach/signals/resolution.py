@@ -28,6 +28,9 @@
   is not consulting.
 - ``resolution.manager_request`` (customer): "let me speak to your manager", "escalate this", "I want to make a
   complaint".
+- ``resolution.human_request`` (customer): asking for a person rather than a bot ("agent please", "can I talk to a
+  human?", "a real person"), or taking up a bot's offer of one ("Would you like to talk to an agent?" "yes":
+  ``human_offers``, ``human_offer_accepted``; rule ``answer:agent-offer``). TC113 when no agent wrote after it.
 - ``resolution.refusal`` (agent): "there's nothing I can do", "that's not possible", "not my department"; not when
   what the agent can do follows in the sentence or opens the next ("I'm unable to refund worn boots. What I can do
   is ...", tone.json's ``offer_after_cannot``: the no paired with an offer, as coaching asks), or comes in the
@@ -63,7 +66,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 
 from transcript_coach.data import load_json
 from transcript_coach.nlp import TranscriptDocs, doc_sentences, doc_text
@@ -78,7 +81,8 @@ AGENT_FEATURES = frozenset({"resolution.steps", "resolution.confirmation_asked",
                             "resolution.transfer", "resolution.refusal", "resolution.alternative",
                             "resolution.warm_handoff", "resolution.cold_transfer", "resolution.action",
                             "resolution.cause", "resolution.consult"})
-CUSTOMER_FEATURES = frozenset({"resolution.confirmed", "resolution.unresolved", "resolution.manager_request"})
+CUSTOMER_FEATURES = frozenset({"resolution.confirmed", "resolution.unresolved", "resolution.manager_request",
+                               "resolution.human_request"})
 
 # A list number at the start of a line or after whitespace ("1. Restart", "2) Try"), or "Step 3:".
 _NUMBERED = re.compile(r"(?<![^\s])(\d{1,2})[.)](?=[ \t]+\S)|\b[Ss]tep[ \t]?(\d{1,2})[ \t]?[:.)-]")
@@ -93,6 +97,8 @@ class _Settings:
     lead_max_tokens: int
     list_min_items: int
     case_note_min_words: int
+    human_offers: Phrases  # a bot's "Would you like to talk to an agent?"
+    human_offer_accepted: frozenset[str]  # the first word of a reply that takes it up: "yes", "please", "agent"
 
 
 @functools.cache
@@ -101,7 +107,15 @@ def _settings() -> _Settings:
     blockers, timeline = Phrases(s["imperative_blockers"]), frozenset(s["timeline_verbs"])
     return _Settings(frozenset(s["sentence_openers"]), blockers, timeline,
                      frozenset(s["instruction_leads"]["words"]), int(s["instruction_leads"]["max_tokens"]),
-                     int(s["list_min_items"]), int(s["case_note_min_words"]))
+                     int(s["list_min_items"]), int(s["case_note_min_words"]), Phrases(s["human_offers"]),
+                     frozenset(map(norm, s["human_offer_accepted"])))
+
+
+def _takes_up(doc: Doc, settings: _Settings) -> Token | None:
+    """The first word of a customer turn that takes up a bot's offer of an agent ("yes", "yes please", "agent"), or
+    None ("no thanks", "what are your opening hours?")."""
+    first = next((t for t in doc if not (t.is_space or t.is_punct)), None)
+    return first if first is not None and norm(first.text) in settings.human_offer_accepted else None
 
 
 def _past_lead(doc: Doc, k: int, stop: int, settings: _Settings) -> int:
@@ -291,7 +305,12 @@ def resolution(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
     for turn, doc in docs.turns("agent", internal=True):
         if turn.internal and sum(t.is_alpha for t in doc) >= settings.case_note_min_words and not _guessing(doc, res):
             yield Hit("resolution.case_note", turn.index, *_sentence_span(doc, doc_sentences(doc)[0]), "internal:note")
+    human_offered = False  # the latest bot turn asked whether the customer wants an agent
     for turn, doc in docs.turns():
+        if turn.role == "bot":
+            said = [norm(t.text) for t in doc if not t.is_space]
+            human_offered = "?" in said and settings.human_offers.anywhere(said)
+            continue
         if turn.role == "system":
             for match in lexicon.matches(doc):
                 if match.entry.id == "transfer.system":
@@ -301,6 +320,11 @@ def resolution(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
             continue
         if turn.role == "customer":
             last_customer = turn.index
+            accepted = _takes_up(doc, settings) if human_offered else None
+            if accepted is not None:
+                yield Hit("resolution.human_request", turn.index, accepted.idx, accepted.idx + len(accepted.text),
+                          "answer:agent-offer")
+            human_offered = False
             for match in lexicon.matches(doc):
                 feature = match.entry.feature
                 if feature not in CUSTOMER_FEATURES:
