@@ -107,6 +107,8 @@ def _customer_after_steps(hits, text):
     ("Yes, it works, thank you", "Yes, it works"),
     ("I'm back in, cheers.", "I'm back in"),
     ("got it. ok I set a new password and I'm in", "and I'm in"),
+    ("The web app works, thanks Ben.", "The web app works,"),  # what they were pointed to works
+    ("My new card works now!", "My new card works now!"),
 ])
 def test_confirmed(hits, text, confirmed):
     assert _customer_after_steps(hits, text) == [("resolution.confirmed", confirmed)]
@@ -137,6 +139,8 @@ def test_unresolved_after_steps(hits, text, unresolved):
     "Get my app up and running NOW.",
     "It works on my phone but not on the laptop.",
     "It works, but only on wifi.",
+    "The web app works but the phone app still doesn't.",
+    "The old card worked fine until yesterday.",
     "Ok, done. It's back on. Speed test says 4.1 Mbps.",  # the router, restarted
 ])
 def test_not_confirmed(hits, text):
