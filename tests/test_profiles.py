@@ -31,7 +31,8 @@ def make_report(rid, agents=("Tom",), *, day=MONDAY, started_at=None, scores=Non
          "text": "Where is my refund?"},
         {"index": 1, "role": "agent", "speaker": agents[0] if agents else None, "timestamp": None, "internal": False,
          "text": TEXT},
-    ]
+    ] + [{"index": i, "role": "agent", "speaker": name, "timestamp": None, "internal": False, "text": "Thanks."}
+         for i, name in enumerate(agents[1:], 2)]  # every agent named wrote to the customer
     evidence = [{"id": f"e{i}", "feature": feature, "turn": 1, "start": 0, "end": 5, "text": "Sorry", "rule": "test",
                  "value": 1.0} for i, feature in enumerate(features, 1)]
     skills = {s: {"score": None, "confidence": 0.0, "reason": "not scored", "evidence": []} for s in SKILLS}
@@ -117,6 +118,15 @@ def test_a_conversation_scored_in_parts_counts_for_each_agent_on_their_own_part(
                      {"Marcus": {"empathy": 30}, "Marcus Bell": {"empathy": 50}})  # one person, two spellings
     (marcus,) = build_profiles([same]).agents
     assert marcus.conversations == 1 and marcus.skills["empathy"].mean == 30
+
+
+def test_a_colleague_who_only_left_an_internal_note_is_not_profiled_on_the_conversation():
+    report = make_report("a", ("Tom", "Cara"), scores={"empathy": 70})
+    report["turns"][2].update(internal=True, text="FYI this is the known SSO bug, fix ships Friday.")
+    result = build_profiles([report, make_report("b", ("Cara",), scores={"empathy": 40})])
+    profiles = {p.name: p for p in result.agents}
+    assert profiles["Tom"].conversations == 1 and profiles["Tom"].shared == 0
+    assert profiles["Cara"].conversations == 1 and profiles["Cara"].skills["empathy"].mean == 40
 
 
 def test_unnamed_conversations_count_in_the_team_only():

@@ -10,7 +10,7 @@ counted and otherwise ignored. The rules, with their numbers in ``data/self_asse
   a role label ("Agent", "Rep") name nobody: such conversations count in the team figures but make no profile. A
   conversation with two agents counts for each of them on their own part (``metrics.by_agent``: a transfer's first
   agent is not credited with the specialist's fix, nor the specialist blamed for the wait), or, in reports without
-  that breakdown, in full for each.
+  that breakdown, in full for each; a colleague who only left an internal note in it is not profiled on it.
 - **Team.** Each conversation counts once in the team mean and standard deviation of a skill.
 - **Strengths and weaknesses.** A skill scored in at least ``min_conversations`` of the agent's conversations whose
   mean is at least ``min_difference`` points above (below) the team mean; ``z`` (difference over the team standard
@@ -349,6 +349,10 @@ class ConversationTable:
                 e.get("feature") for e in report.get("evidence") or () if isinstance(e, Mapping))
         day = conversation_date(report.get("started_at"))
         name = f"{report.get('source')}#{report.get('id')}"
+        facing = {t.get("speaker") for t in report.get("turns") or () if isinstance(t, Mapping)
+                  and t.get("role") == "agent" and not t.get("internal")}
+        if facing.intersection(agents):  # a colleague who only left an internal note did not handle it
+            agents = tuple(a for a in agents if a in facing)
         parts = metrics.get("by_agent") if isinstance(metrics.get("by_agent"), Mapping) else {}
         parts = {a: part for a, part in parts.items() if a in agents and isinstance(part, Mapping)}
         whole = len(self)
