@@ -320,8 +320,8 @@ class ConversationTable:
     evidence (equal name lists and feature sets are kept once), and its score for each of PROFILE_SKILLS, kept as
     tenths of a point in two bytes while every score is a whole number of tenths, as ``score`` writes them (as
     eight-byte floats from the first that is not), and, for a conversation several agents handled, as much again for
-    each agent's part (a row that points at its whole conversation's). A report held is tens of kilobytes. Rows are numbered from 0 in the
-    order added; the functions below take the table and the rows they are about."""
+    each agent's part (a row that points at its whole conversation's). A report held is tens of kilobytes. Rows are
+    numbered from 0 in the order added; the functions below take the table and the rows they are about."""
 
     def __init__(self) -> None:
         self.reports: list[str] = []
