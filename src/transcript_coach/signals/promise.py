@@ -54,10 +54,11 @@ Decisions (documented here because tests and the ledger rely on them)
   (``datetime.time``) only same-day, clock-relative expressions are normalised ("within the hour", "by 5pm", "end of
   day"); otherwise ``due`` is None and the expression stays in the evidence.
 - Keeping: a later agent sentence in past or perfect phrasing ("I've sent", "we processed", "has been issued", "is
-  processed"; or seen done by someone else: "I can see our team collected the table", ``keep.seen``) that shares a content word or its verb (lemmas, with synonym groups such as send/email/forward) with
-  the commitment keeps it; "as promised", "Done", "here's the ..." keep the most recent open commitment the agent
-  owed when nothing shares words (not a "you'll get an email confirmation", for the customer to receive). Negated
-  sentences ("I haven't sent it yet"), failures ("I forgot to book it", ``keep.failures``) and future conditions
+  processed"; or seen done by someone else: "I can see our team collected the table", ``keep.seen``) that shares a
+  content word or its verb (lemmas, with synonym groups such as send/email/forward) with the commitment keeps it; "as
+  promised", "Done", "here's the ..." keep the most recent open commitment the agent owed when nothing shares words
+  (not a "you'll get an email confirmation", for the customer to receive). Negated sentences ("I haven't sent it
+  yet"), failures ("I forgot to book it", ``keep.failures``) and future conditions
   ("once it's delivered") keep nothing; a search ("I found a flight", ``keep.search_verbs``) keeps only a commitment
   to look ("let me check flights"), not one to book; only the 50 most recent open commitments can be kept. A
   commitment for a later day ("On Friday I'll check ...", "Tomorrow I'll call you"; not a deadline: "by Friday") is
