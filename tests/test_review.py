@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 
 from transcript_coach.model import REPORT_SCHEMA, SKILLS, Transcript
 from transcript_coach.review import (NO_AGENT, Distinct, check_report, is_reports_file, load_reports,
-                                     read_report_array, review, review_queue, review_settings, spread, write_text)
+                                     read_report_array, reasons_for, review, review_queue, review_settings, spread,
+                                     write_text)
 from transcript_coach.schema import schema_errors
 
 TURNS = (
@@ -817,3 +818,16 @@ def test_top_0_gives_the_count_of_conversations_needing_review_not_nothing_to_re
     out = io.StringIO()
     write_text(review([report], top=0), out, top=0)
     assert out.getvalue().startswith("Review queue: 1 conversation(s) needing review, none shown (top 0).")
+
+
+def test_a_low_skill_in_a_conversation_several_agents_handled_names_each_agents_part():
+    report = make_report("t", agents=("Kim", "Rosa"), scores={"active_listening": 30, "empathy": 70},
+                         skill_evidence={"active_listening": [(1, "Calm down")]})
+    report["metrics"]["by_agent"] = {
+        "Kim": {"turns": 1, "skills": {"active_listening": {"score": 21.0, "reason": "x"}}},
+        "Rosa": {"turns": 1, "skills": {"active_listening": {"score": 67.0, "reason": "y"}}}}
+    (reason,) = [r for r in reasons_for(report) if r.kind == "low_skill"]
+    assert reason.text.endswith("active listening 30 (Kim 21, Rosa 67)")
+    del report["metrics"]["by_agent"]
+    (reason,) = [r for r in reasons_for(report) if r.kind == "low_skill"]
+    assert reason.text.endswith("active listening 30")

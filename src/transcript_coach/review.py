@@ -226,6 +226,21 @@ def _lines(report: Mapping[str, Any], ids: Iterable[Any]) -> tuple[tuple[Evidenc
     return tuple(found), tuple(missing)
 
 
+def _parts(report: Mapping[str, Any], skill: str) -> str:
+    """" (Kim 21, Rosa 67)": each agent's score of ``skill`` on their own part of a conversation several agents
+    handled (``metrics.by_agent``), which says whose part it was; nothing otherwise."""
+    metrics = report.get("metrics") if isinstance(report.get("metrics"), Mapping) else {}
+    parts = metrics.get("by_agent") if isinstance(metrics.get("by_agent"), Mapping) else {}
+    shown = []
+    for agent, part in parts.items():
+        skills = part.get("skills") if isinstance(part, Mapping) and isinstance(part.get("skills"), Mapping) else {}
+        entry = skills.get(skill) if isinstance(skills.get(skill), Mapping) else {}
+        score = entry.get("score")
+        if isinstance(score, int | float) and not isinstance(score, bool):
+            shown.append(f"{agent} {score:.0f}")
+    return f" ({', '.join(shown)})" if shown else ""
+
+
 def _low_skills(report: Mapping[str, Any], config: ReviewSettings) -> list[tuple[str, float, float]]:
     """(skill, score, weight) of each skill scored below the threshold, lowest score first."""
     low = []
@@ -284,7 +299,7 @@ def reasons_for(report: Mapping[str, Any], config: ReviewSettings | None = None)
         weight = sum(w for _, _, w in low)
         ids = _interleave([_telling_evidence(report, skill) for skill, _, _ in low])
         found, missing = _lines(report, ids)
-        listed = ", ".join(f"{skill.replace('_', ' ')} {score:.0f}" for skill, score, _ in low)
+        listed = ", ".join(f"{skill.replace('_', ' ')} {score:.0f}{_parts(report, skill)}" for skill, score, _ in low)
         reasons.append(Reason(kind="low_skill", code="low_skills", severity=None,
                               text=f"{len(low)} skill(s) below {config.low_skill_below:.0f}: {listed}",
                               weight=weight, evidence=found, missing=missing))
