@@ -33,9 +33,9 @@ from transcript_coach.parallel import default_jobs, score_parallel
 from transcript_coach.redact import RedactOptions, redact_settings, redact_transcript
 from transcript_coach.satisfaction import estimate_satisfaction
 from transcript_coach.scoring import Analysed, load_rubric, score_skills
+from transcript_coach.scoring.by_agent import score_by_agent
 from transcript_coach.signals import extract
 from transcript_coach.signals.jargon import plain_language
-from transcript_coach.scoring.by_agent import score_by_agent
 from transcript_coach.signals.promise import ledger, ledger_features
 from transcript_coach.signals.resources import Resources
 from transcript_coach.signals.structure import name_introduced_agents

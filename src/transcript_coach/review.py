@@ -202,7 +202,7 @@ def _lines(report: Mapping[str, Any], ids: Iterable[Any]) -> tuple[tuple[Evidenc
     items = [e for e in report.get("evidence") or () if isinstance(e, Mapping)]
     evidence = {e.get("id"): e for e in items}
     turns = report.get("turns") or []
-    sentences: dict[Any, list[tuple[Any, Any, str]]] | None = None
+    sentences: dict[Any, list[tuple[int, int, str]]] | None = None  # built when a short cue needs it
     found, missing = [], []
     for eid in dict.fromkeys(ids):
         item = evidence.get(eid)
@@ -213,17 +213,22 @@ def _lines(report: Mapping[str, Any], ids: Iterable[Any]) -> tuple[tuple[Evidenc
         turn = turns[index] if isinstance(index, int) and 0 <= index < len(turns) else {}
         sentence = None
         if len(text.split()) < _FEW_WORDS and isinstance(start, int) and isinstance(end, int):
-            if sentences is None:
-                sentences = {}
-                for e in items:
-                    if e.get("feature") in _SENTENCES:
-                        sentences.setdefault(e.get("turn"), []).append((e.get("start"), e.get("end"), e.get("text")))
-            sentence = next((str(t) for a, b, t in sentences.get(index, ()) if isinstance(a, int) and isinstance(
-                b, int) and a <= start and end <= b and t != text), None)
+            sentences = _sentence_spans(items) if sentences is None else sentences
+            sentence = next((t for a, b, t in sentences.get(index, ()) if a <= start and end <= b and t != text), None)
         found.append(EvidenceLine(id=str(eid), turn=index if isinstance(index, int) else None,
                                   speaker=turn.get("speaker"), role=turn.get("role"), feature=item.get("feature"),
                                   text=text, start=start, end=end, sentence=sentence))
     return tuple(found), tuple(missing)
+
+
+def _sentence_spans(items: Iterable[Mapping[str, Any]]) -> dict[Any, list[tuple[int, int, str]]]:
+    """Turn -> (start, end, text) of each sentence that sentence-level evidence marks in it."""
+    spans: dict[Any, list[tuple[int, int, str]]] = {}
+    for e in items:
+        start, end = e.get("start"), e.get("end")
+        if e.get("feature") in _SENTENCES and isinstance(start, int) and isinstance(end, int):
+            spans.setdefault(e.get("turn"), []).append((start, end, str(e.get("text", ""))))
+    return spans
 
 
 def _parts(report: Mapping[str, Any], skill: str) -> str:

@@ -75,7 +75,7 @@ from transcript_coach.signals import Hit, extractor, span_hit
 from transcript_coach.signals.listening import is_question, words
 from transcript_coach.signals.promise import offers_something
 from transcript_coach.signals.resources import Resources
-from transcript_coach.signals.tone import follow_up, tone_kit
+from transcript_coach.signals.tone import next_message, tone_kit
 
 AGENT_FEATURES = frozenset({"resolution.steps", "resolution.confirmation_asked", "resolution.escalation",
                             "resolution.transfer", "resolution.refusal", "resolution.alternative",
@@ -368,7 +368,7 @@ def resolution(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
                 if entry.feature == "resolution.transfer" and _offered(span.sent, res):
                     continue
                 if entry.feature == "resolution.refusal" and tone_kit(res).offers_after(
-                        span, follow_up(docs, turn.index)):
+                        span, next_message(docs, turn.index)):
                     continue  # the no paired with what the agent can do, as coaching asks
                 if entry.feature == "resolution.confirmation_asked":
                     fix_offered = True

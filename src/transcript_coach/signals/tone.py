@@ -435,7 +435,7 @@ class ToneKit:
         """Agent evidence. ``mirrored``: the informal words the customer has written so far; the agent's slang answers
         in kind when it is one of them, or laughter ("haha") after theirs ("omg", "lol"): no ``tone.informal`` (for
         the politeness model it still counts). ``then``: the agent's next message, if sent before the customer spoke
-        (``follow_up``)."""
+        (``next_message``)."""
         matches = self.featurizer.matches(doc)
         for match in matches:
             if match.entry.feature == INFORMAL and self.answers_in_kind(match.span.text.lower(), mirrored):
@@ -549,7 +549,7 @@ class _Within:
         return [self.matches[i] for i in inside]
 
 
-def follow_up(docs: TranscriptDocs, index: int) -> Doc | None:
+def next_message(docs: TranscriptDocs, index: int) -> Doc | None:
     """The agent's next message when it comes before the customer says anything (internal notes skipped): a second
     message sent straight after the first, which may hold what the first left out."""
     turns = docs.transcript.turns
@@ -579,7 +579,7 @@ def tone(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
     snapped = False  # an agent turn with a fault: then no reply shows composure
     for turn, doc in docs.turns():
         if turn.role == "agent":
-            hits = list(kit.agent_turn(turn.index, doc, names, mirrored=informal, then=follow_up(docs, turn.index)))
+            hits = list(kit.agent_turn(turn.index, doc, names, mirrored=informal, then=next_message(docs, turn.index)))
             yield from hits
             if kit.faulty(doc, hits, respect):
                 snapped = True
