@@ -348,7 +348,6 @@ class ToneKit:
         self.things = frozenset(things["things"])
         composure = setting("composure")
         self.pressure_cues = frozenset(composure["customer_cues"])
-        self.pressure_words = Phrases(composure["customer_words"])
         self.pressure_features = frozenset(composure["customer_features"])
         self.faults = frozenset(composure["agent_faults"])
         clause = setting("cannot_in_a_clause")
@@ -457,12 +456,11 @@ class ToneKit:
                            round(self.politeness.score(span, within(span)), 4))
 
     def pressed(self, doc: Doc, hits: list[Hit]) -> bool:
-        """Whether a customer turn tries the agent's patience: anger (``composure.customer_words``), sarcasm,
-        repeating themselves, confusion (``composure.customer_cues`` of ``customer.json``), swearing or shouting."""
-        if any(h.feature in self.pressure_features for h in hits) or any(
-                m.entry.id in self.pressure_cues for m in self.customer_cues.matches(doc)):
-            return True
-        return self.pressure_words.anywhere([norm(t.text) for t in doc if not t.is_space])
+        """Whether a customer turn tries the agent's patience: anger, sarcasm, repeating themselves, confusion
+        (``composure.customer_cues``, entries of ``customer.json``, whose matches the turn has already), swearing or
+        shouting."""
+        return any(h.feature in self.pressure_features for h in hits) or any(
+            m.entry.id in self.pressure_cues for m in self.customer_cues.matches(doc))
 
     def faulty(self, doc: Doc, hits: list[Hit], respect: Lexicon) -> bool:
         """Whether an agent turn holds any of ``composure.agent_faults``: its own evidence in ``hits``, or the
