@@ -55,8 +55,9 @@ def write_notes(analysed: Analysed, skills: Mapping[str, SkillScore], rubric: Ru
         weak += sorted((x for x in scored if rubric.band(x[1]) == "fair"), key=lambda x: x[1])[: 2 - len(weak)]
     notes: list[Note] = []
     quoted: set[str] = set()
+    faulty = _faulty_sentences(analysed, rubric) if strong else frozenset()
     for name, _ in strong:
-        note = _strength(name, analysed, rubric, frozenset(quoted))
+        note = _strength(name, analysed, rubric, faulty, frozenset(quoted))
         if note is not None and len([n for n in notes if n.kind == "strength"]) < MAX_NOTES:
             notes.append(note)
             quoted.update(_sentence(e, analysed) for e in analysed.evidence if e.id in note.evidence)
@@ -144,17 +145,16 @@ def _sentences_with(analysed: Analysed, wanted: Callable[[str], bool]) -> frozen
     return frozenset(_sentence(e, analysed) for e in analysed.evidence if wanted(e.feature))
 
 
-def _strength(skill: str, analysed: Analysed, rubric: Rubric, quoted: frozenset[str] = frozenset()) -> Note | None:
+def _strength(skill: str, analysed: Analysed, rubric: Rubric, faulty: frozenset[str],
+              quoted: frozenset[str] = frozenset()) -> Note | None:
     """A strength of ``skill``: the agent's strongest evidence of its largest positive contribution, in a sentence
-    not ``quoted`` by another note if one will do, never one with a fault that costs points ("Yes, 100% guaranteed,
-    don't worry about it" reassures, and overpromises), and not a greeting, a sign-off or the customer's name used
-    again ("You're welcome, Leo." is no proof of listening) while another contribution has something better."""
+    not ``quoted`` by another note if one will do, never one of the ``faulty`` sentences, with a fault that costs
+    points ("Yes, 100% guaranteed, don't worry about it" reassures, and overpromises), and not a greeting, a sign-off
+    or the customer's name used again ("You're welcome, Leo." is no proof of listening) while another contribution
+    has something better."""
     spec = rubric.skills[skill]
     positive = sorted((p for p in contributions(spec, analysed) if p.points > 0 and not p.signal.missing),
                       key=lambda p: -p.points)
-    if not positive:
-        return None
-    faulty = _faulty_sentences(analysed, rubric)
     formulas: frozenset[str] | None = None
     fallback: Evidence | None = None  # "Best wishes, Priya Raman", "Hi Leo, I'm Kenji.": if nothing else will do
     for besides in (quoted, frozenset()) if quoted else (quoted,):
