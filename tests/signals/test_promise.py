@@ -70,6 +70,11 @@ def _dues(hits, text):
     ("I'll refund you if it doesn't arrive by Friday.", "promise.conditional",
      "I'll refund you if it doesn't arrive by Friday"),
     ("I can resend the invoice if you'd like.", "promise.conditional", "I can resend the invoice if you'd like"),
+    ("If it fails, call us and I'll send an engineer.", "promise.conditional",
+     "If it fails, call us and I'll send an engineer"),  # the sending waits on the call
+    # the condition governs the clause after it, not a commitment joined on with ", and"
+    ("If food is spoiled, you can claim for it too, and I'll text you the form link straight after this call.",
+     "promise.specific", "I'll text you the form link straight after this call"),
     ("Would you like me to send a replacement?", "promise.conditional", "Would you like me to send a replacement"),
     ("Shall I book the engineer for Tuesday?", "promise.conditional", "Shall I book the engineer for Tuesday"),
     # immediate actions: process talk, not follow-ups

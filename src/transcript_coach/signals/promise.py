@@ -137,6 +137,7 @@ class _Vocab:
     concrete: frozenset[str]
     deliverables: frozenset[str]
     conditionals: Phrases
+    clause_subjects: frozenset[str]  # "If ..., you can claim, and I'll text you": the condition has its own clause
     embedded_verbs: frozenset[str]
     offer_conditions: Phrases
     breaks: frozenset[str]
@@ -213,6 +214,7 @@ def _vocab() -> _Vocab:
         concrete=frozenset(s["concrete_actions"]),
         deliverables=frozenset(s["deliverables"]),
         conditionals=Phrases(s["conditionals"]),
+        clause_subjects=frozenset(s["clause_subjects"]),
         embedded_verbs=frozenset(s["embedded_question_verbs"]),
         offer_conditions=Phrases(s["offer_conditions"]),
         breaks=frozenset(map(norm, s["clause_breaks"])),
@@ -667,6 +669,16 @@ def _conditional_at(words: Sequence[str], k: int, v: _Vocab) -> int:
     return length
 
 
+def _governs_another_clause(words: Sequence[str], k: int, actor: int, v: _Vocab) -> bool:
+    """Whether the condition at ``k`` governs a clause of its own, to which the commitment at ``actor`` is joined by
+    ", and": "If food is spoiled, you can claim for it, and I'll text you the form" (the texting is unconditional;
+    not "If it fails, call us and I'll send an engineer", whose sending waits on the call)."""
+    if actor < 2 or words[actor - 1] != "and" or words[actor - 2] != ",":
+        return False
+    comma = next((p for p in range(k + 1, actor - 2) if words[p] == ","), None)
+    return comma is not None and words[comma + 1] in v.clause_subjects
+
+
 def _sentences(doc: Doc) -> list[Span]:
     return list(doc_sentences(doc)) or [doc[:]]
 
@@ -734,7 +746,7 @@ def _sentence(turn: int, doc: Doc, words: list[str], sent: Span, matches, v: _Vo
     for c in candidates:
         for k in range(previous_end, c.start):
             length = _conditional_at(words, k, v)
-            if length:
+            if length and not _governs_another_clause(words, k, c.start, v):
                 c.conditional, c.start = True, k
                 c.offer = bool(v.offer_conditions.longest(words, k, sent.end))
                 break
