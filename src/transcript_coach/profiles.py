@@ -331,6 +331,7 @@ class ConversationTable:
         self._fired = array("i")
         self._whole = array("i")  # an agent's part: the row of its whole conversation; -1 for a whole conversation
         self._parts = 0  # rows of agents' parts
+        self._conversations: array[int] | None = None  # the rows of whole conversations, kept until a row is added
         self._agent_names = _Numbered()
         self._fired_sets = _Numbered()
 
@@ -375,12 +376,15 @@ class ConversationTable:
         self._fired.append(self._fired_sets.number(fired))
         self._whole.append(whole)
         self._parts += whole >= 0
+        self._conversations = None
 
     def conversations(self) -> Sequence[int]:
         """The rows of whole conversations (each counts once in the team figures), not of agents' parts."""
         if self._parts == 0:
             return range(len(self))
-        return array("I", (row for row in range(len(self)) if self._whole[row] < 0))
+        if self._conversations is None:  # read for every checklist measure: made once
+            self._conversations = array("I", (row for row in range(len(self)) if self._whole[row] < 0))
+        return self._conversations
 
     def whole(self, row: int) -> int:
         """The row of the conversation ``row`` is about: itself, or for an agent's part, its whole conversation."""

@@ -632,14 +632,14 @@ def jargon(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
         if turn.role == "customer":
             unread.append(doc)
             customer_spoke = True
-            matches = res.lexicon("customer").matches(doc) if replied else ()
-            confused = [m for m in matches if m.entry.feature == CONFUSED]
-            reported = _reported_at(doc, settings(res).reported_wording) if confused else 0
+            confused = [m for m in res.lexicon("customer").matches(doc) if m.entry.feature == CONFUSED]
+            if not confused:
+                continue
+            asked |= _said(doc, gl)  # "I don't know what DSL means": an explanation of it is owed
+            reported = _reported_at(doc, settings(res).reported_wording) if replied else 0
             for m in confused:
-                if m.span.start < reported:
+                if m.span.start < reported:  # after a reply, and not about what a screen or letter says
                     yield span_hit("jargon.customer_confused", i, m.span, f"lexicon:customer#{m.entry.id}")
-            if any(m.entry.feature == CONFUSED for m in res.lexicon("customer").matches(doc)):
-                asked |= _said(doc, gl)  # "I don't know what DSL means": an explanation of it is owed
             continue
         if turn.role != "agent":
             continue
