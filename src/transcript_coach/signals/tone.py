@@ -581,8 +581,8 @@ def tone(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
             yield from hits
             if kit.faulty(doc, hits, respect):
                 snapped = True
-            elif pressed:
-                calm.append(kit.composed(turn.index, doc))
+            elif pressed and (hit := kit.composed(turn.index, doc)) is not None:
+                calm.append(hit)
             pressed = False
             closing = any(m.entry.feature == CLOSING_QUESTION for m in structure.matches(doc))
         elif turn.role == "customer":
@@ -597,4 +597,4 @@ def tone(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
                 customer.append((turn.index, sum(scores) / len(scores), scored[0].start, scored[-1].end))
     yield from kit.trajectory(customer)
     if not snapped:
-        yield from (hit for hit in calm if hit is not None)
+        yield from calm
