@@ -45,6 +45,15 @@ def _dues(hits, text):
     ("I've asked the warehouse to look into it.", "promise.vague", "I've asked the warehouse to look into it"),
     ("I've booked ClearView to replace the windscreen on Friday.", "promise.specific",
      "I've booked ClearView to replace the windscreen on Friday"),
+    # a dated booking: the visit, call or collection is the commitment
+    ("I've booked an engineer for Thursday.", "promise.specific", "I've booked an engineer for Thursday"),
+    ("I've scheduled a callback for tomorrow at 10am.", "promise.specific",
+     "I've scheduled a callback for tomorrow at 10am"),
+    ("I've booked you a technician for Monday morning.", "promise.specific",
+     "I've booked you a technician for Monday morning"),
+    ("The engineer is booked for 18 February.", "promise.specific", "The engineer is booked for 18 February"),
+    ("Your collection has been rescheduled for next week.", "promise.specific",
+     "Your collection has been rescheduled for next week"),
     # vague: no time frame, vague action, unnamed owner, hedged
     ("It should be processed soon. You will get an email.", "promise.vague", "You will get an email"),
     ("The engineer is booked for 18 February. You'll get a text the day before.", "promise.specific",
@@ -94,6 +103,11 @@ def test_commitments(hits, text, feature, matched):
 
 @pytest.mark.parametrize("text", [
     "I've asked you to send the photo twice now.",  # asked the customer: no one of ours commits
+    # a booking without a time of its own is done, not promised; a booking of the customer's trip is no visit of ours
+    "I've booked a callback.",
+    "I've booked the engineer for you.",
+    "I've booked your flight for Thursday.",
+    "I booked the appointment for next Tuesday at 12 pm.",  # the customer's own appointment, at a salon
     # negated
     "I won't be able to do that.",
     "We will not charge you twice.",
@@ -173,9 +187,13 @@ def test_no_due_expression(hits, text):
     assert _dues(hits, text) == []
 
 
-def test_a_due_time_inside_the_commitment_wins_over_one_before_it(hits):
-    said = "I've booked our senior engineer for 8am tomorrow, and I'll call you at 7:30am."
-    assert _dues(hits, said) == ["at 7:30am"]
+def test_a_due_time_inside_the_commitment_wins_over_one_before_it(analyze):
+    report = analyze(("customer", "Hi"), ("agent", "I've booked our senior engineer for 8am tomorrow, and I'll call "
+                                                   "you at 7:30am."))
+    by_id = {e.id: e for e in report.evidence}
+    assert [(p.text, [by_id[i].text for i in p.evidence if by_id[i].feature == "promise.due"])
+            for p in report.promises] == [("I've booked our senior engineer for 8am tomorrow", ["8am tomorrow"]),
+                                          ("I'll call you at 7:30am", ["at 7:30am"])]
 
 
 # --- keeping ---------------------------------------------------------------------------------------------------------
@@ -403,6 +421,14 @@ def test_a_commitment_for_a_later_day_is_kept_only_from_that_day(analyze, promis
                      {"role": "agent", "text": promise_text, "timestamp": WEDNESDAY},
                      {"role": "agent", "text": later, "timestamp": WEDNESDAY + timedelta(days=day, hours=1)})
     assert any(e.feature == "promise.kept" for e in report.evidence) is kept
+
+
+def test_a_dated_booking_is_in_the_ledger_and_kept_when_the_visit_happens(analyze):
+    (promise,) = _ledger(analyze, "I've booked an engineer for Friday.", last=WEDNESDAY + timedelta(days=2),
+                         later="I can see the engineer visited this morning and replaced the valve.")
+    assert promise.due == datetime(2024, 5, 10, 17, 0) and promise.status == "kept"
+    (promise,) = _ledger(analyze, "I've booked an engineer for Friday.", last=WEDNESDAY + timedelta(days=3))
+    assert promise.status == "overdue"
 
 
 def test_ledger_kept_beats_overdue(analyze):

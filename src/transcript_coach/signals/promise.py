@@ -24,7 +24,9 @@ Decisions (documented here because tests and the ledger rely on them)
 - Actors (named in the rule: ``commitment:i``, ``:we``, ``:team``, ``:someone``, ``:you-will``, ``:let-me``,
   ``:arranged``): "I", "we" (also when said before "and will": "we're looking into it and will be in touch"),
   a colleague the agent has arranged it with ("I've asked my team lead to call you tomorrow", "we've booked an
-  engineer to visit on Friday"; asking the customer is none),
+  engineer to visit on Friday"; asking the customer is none), or a visit, call or collection booked for a time of
+  its own ("I've booked an engineer for Thursday", "your collection is rescheduled for Monday"; the words are
+  ``booking`` and ``booked_things``; undated, "I've booked a callback" is done, not promised),
   "the/our/a ... team/department/colleague/specialist/engineer/courier...", "someone" (always vague), and "you
   will/'ll/should receive|get|hear|be contacted|be refunded..." - a statement made on the company's behalf,
   classified like any other commitment except that it is specific only with a time frame ("you'll receive an email
@@ -143,6 +145,7 @@ class _Vocab:
     breaks: frozenset[str]
     break_only_before: dict[str, frozenset[str]]
     embedded_before_actor: frozenset[str]
+    booking: frozenset[str]  # "booked", "scheduled": the action of a dated booking ("I've booked a courier for 9am")
     # due expressions
     prefixes: Phrases
     prefixes_for: dict[str, frozenset[str]]
@@ -191,7 +194,8 @@ class _Vocab:
 
 @functools.cache
 def _vocab() -> _Vocab:
-    s = load_json("lexicons/promise.json")["settings"]
+    lexicon = load_json("lexicons/promise.json")
+    s = lexicon["settings"]
     due, keep = s["due"], s["keep"]
     synonyms = {norm(word): group[0] for group in keep["synonyms"] for word in group}
     units = due["units"]
@@ -220,6 +224,7 @@ def _vocab() -> _Vocab:
         breaks=frozenset(map(norm, s["clause_breaks"])),
         break_only_before={k: frozenset(v) for k, v in s["break_only_before"].items()},
         embedded_before_actor=frozenset(s["embedded_before_actor"]),
+        booking=frozenset(lexicon["words"]["booking"]),
         prefixes=Phrases(due["prefixes"]),
         prefixes_for={k: frozenset(" ".join(split_phrase(p)) for p in v) for k, v in due["prefixes_for"].items()},
         relative_prefixes=frozenset(due["relative_prefixes"]),
@@ -636,6 +641,7 @@ class _Candidate:
     hedged: bool = False
     immediate: bool = False
     someone: bool = False
+    dated: bool = False  # a booking ("I've booked an engineer"): a commitment only with a time of its own
     due: tuple[int, int, Due] | None = None
 
 
@@ -795,6 +801,7 @@ def _sentence(turn: int, doc: Doc, words: list[str], sent: Span, matches, v: _Vo
                 c.due = (k, end, due)
         k = max(end, k + 1)
     out: list[_Commitment] = []
+    candidates = [c for c in candidates if not c.dated or (c.due is not None and c.start <= c.due[0] < c.span_end)]
     for a, b, rule in offers:
         out.append(_Commitment(turn, doc[a].idx, _end_char(doc, b), "promise.conditional", rule))
     for c in candidates:
@@ -817,6 +824,7 @@ def _candidate(doc: Doc, words: list[str], match, sent: Span, cue_starts: frozen
                ) -> _Candidate | None:
     span, entry = match.span, match.entry.id
     previous = words[span.start - 1] if span.start > sent.start else ""
+    dated = False
     if previous in v.negations or previous in ("do", "did"):
         return None  # "don't let me down"
     if entry == "let_me":
@@ -831,6 +839,12 @@ def _candidate(doc: Doc, words: list[str], match, sent: Span, cue_starts: frozen
         if not actor:
             return None  # "the parcel was damaged and will be replaced": no one of ours commits
         verb = span.end
+    elif entry == "actor.booked":  # "I've booked an engineer for Thursday": the booking is the action, when dated
+        if span.end < sent.end and words[span.end] == "to":
+            return None  # "I've booked an engineer to visit on Friday": the arranged actor reads it
+        actor = "arranged"
+        verb = next(k for k in range(span.end - 1, span.start - 1, -1) if words[k] in v.booking)
+        dated = True
     else:
         actor = {"actor.i": "i", "actor.we": "we", "actor.team": "team", "actor.someone": "someone",
                  "actor.you_receive": "you-will", "actor.arranged": "arranged"}[entry]
@@ -841,7 +855,7 @@ def _candidate(doc: Doc, words: list[str], match, sent: Span, cue_starts: frozen
         modal = next((k for k in range(span.start + 1, span.end) if words[k] in v.modals), span.end - 1)
         verb = modal + 1
     hedged = False
-    while verb < sent.end:
+    while not dated and verb < sent.end:
         length = v.skip_phrases.longest(words, verb, sent.end)
         if length:
             hedged = hedged or words[verb] == "try"
@@ -885,7 +899,7 @@ def _candidate(doc: Doc, words: list[str], match, sent: Span, cue_starts: frozen
         span_end = verb + 1
     start = span.start + (entry == "actor.and_will")  # the commitment starts at "will", not at "and"
     return _Candidate(actor, start, verb, clause_end, span_end, hedged=hedged, immediate=immediate,
-                      someone=actor == "someone")
+                      someone=actor == "someone", dated=dated)
 
 
 def _classify(turn: int, doc: Doc, words: list[str], c: _Candidate, v: _Vocab) -> _Commitment:
