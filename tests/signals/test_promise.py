@@ -54,6 +54,8 @@ def _dues(hits, text):
     ("The engineer is booked for 18 February.", "promise.specific", "The engineer is booked for 18 February"),
     ("Your collection has been rescheduled for next week.", "promise.specific",
      "Your collection has been rescheduled for next week"),
+    ("I've booked a check for Friday to make sure the readings come through.", "promise.specific",
+     "I've booked a check for Friday to make sure the readings come through"),
     # vague: no time frame, vague action, unnamed owner, hedged
     ("It should be processed soon. You will get an email.", "promise.vague", "You will get an email"),
     ("The engineer is booked for 18 February. You'll get a text the day before.", "promise.specific",
@@ -108,6 +110,7 @@ def test_commitments(hits, text, feature, matched):
     "I've booked the engineer for you.",
     "I've booked your flight for Thursday.",
     "I booked the appointment for next Tuesday at 12 pm.",  # the customer's own appointment, at a salon
+    "The courier has confirmed the morning slot for Friday.",  # the courier confirmed: no booking passive
     # negated
     "I won't be able to do that.",
     "We will not charge you twice.",
