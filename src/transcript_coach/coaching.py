@@ -176,8 +176,14 @@ def _strength(skill: str, analysed: Analysed, rubric: Rubric, faulty: frozenset[
     return _strength_note(skill, spec, fallback, analysed) if fallback is not None else None
 
 
+def _template(spec, kind: str, feature: str) -> str:
+    """The skill's note template of ``kind`` ("strength", "improvement") for evidence of ``feature``: its own
+    ("improvement:tone.language_unadapted") if the rubric has one, else the skill's."""
+    return spec.notes.get(f"{kind}:{feature}", spec.notes.get(kind, "{quote}"))
+
+
 def _strength_note(skill: str, spec, evidence: Evidence, analysed: Analysed) -> Note:
-    template = spec.notes.get("strength", "{quote}")
+    template = _template(spec, "strength", evidence.feature)
     return Note(skill=skill, kind="strength", text=template.format(quote=_quote(evidence, analysed)),
                 evidence=(evidence.id,))
 
@@ -199,7 +205,7 @@ def _improvement(skill: str, analysed: Analysed, rubric: Rubric, plain: Plain) -
         evidence = _evidence_for(part, analysed)
         if evidence is None:
             continue
-        template = spec.notes.get("improvement", "{quote}")
+        template = _template(spec, "improvement", part.signal.base_feature)
         suggestion = _suggest(part, evidence, analysed, rubric, plain)
         return Note(skill=skill, kind="improvement", text=template.format(quote=_quote(evidence, analysed)),
                     suggestion=suggestion, evidence=(evidence.id,))
@@ -236,8 +242,9 @@ def _trouble_sentences(analysed: Analysed) -> frozenset[str]:
 def _customer_trouble(analysed: Analysed, problem_first: bool = False) -> Evidence | None:
     """The customer's clearest statement of a feeling or a problem (``problem_first``: of the problem, for a
     suggestion that names it, in a sentence that is not a request for help): a cue phrase, else their most negative
-    statement (questions left out: they ask, they don't tell), in what they wrote before the first reply if that holds
-    one (a later "no jammed message, thank you!" reads negative to a sentiment lexicon, but is good news)."""
+    statement (questions left out: they ask, they don't tell; so is a short one that reads neutral, "hello."),
+    in what they wrote before the first reply if that holds one (a later "no jammed message, thank you!" reads
+    negative to a sentiment lexicon, but is good news)."""
     cues = ("tone.customer_emotion", "tone.customer_problem")
     for feature in reversed(cues) if problem_first else cues:
         found = _first(analysed, feature)
@@ -248,6 +255,7 @@ def _customer_trouble(analysed: Analysed, problem_first: bool = False) -> Eviden
             return found
     statements = [e for e in analysed.evidence
                   if e.feature == "tone.customer_sentiment" and not e.text.rstrip().endswith("?")]
+    statements = [e for e in statements if e.value < 0 or _says_something(e, analysed)]  # "hello." tells nothing
     replied = next((t.index for t in analysed.transcript.turns if t.role == "agent"), None)
     opening = [e for e in statements if replied is None or e.turn < replied]
     return min(opening or statements, key=lambda e: e.value) if statements else None

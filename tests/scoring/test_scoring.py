@@ -78,6 +78,9 @@ def test_shipped_rubric_covers_every_skill():
         (lambda d: d["coaching"]["suggestions"].__setitem__("listening.reask", "Say {text:>999999999}"),
          "{text:>999999999} is not a field"),
         (lambda d: d["coaching"]["suggestions"].__setitem__("listening.reask", "a { b"), "a brace itself is written"),
+        (lambda d: d["skills"]["empathy"]["notes"].__setitem__("strength:tone.plain_language", "{quote}"),
+         "skills.empathy.notes.strength:tone.plain_language: expected 'strength' or 'improvement'"),
+        (lambda d: d["skills"]["empathy"]["notes"].__setitem__("praise", "{quote}"), "skills.empathy.notes.praise"),
     ],
 )
 def test_broken_rubric_names_the_key(mutate, message):
@@ -328,6 +331,16 @@ def test_no_note_for_a_cost_that_rounds_to_nothing_nor_a_suggestion_without_a_pr
                                          "instead.")))
     assert "-0 politeness" in promo.skills["patience"].reason  # a cost of a fraction of a point...
     assert [n.skill for n in promo.notes if n.skill == "patience"] == []  # ...is no thing to coach
+
+
+def test_a_missing_empathy_note_quotes_no_neutral_greeting(coach):
+    report = coach.analyze(chat(("customer", "hello. i bought the monthly plan and my bank shows two payments."),
+                                ("agent", "The first one is a temporary hold."),
+                                ("customer", "sorry, what is a temporary hold?"),
+                                ("agent", "It is a check that your card works.")))
+    assert "no empathy" in report.skills["empathy"].reason  # the sorry question read upset
+    (note,) = [n.text for n in report.notes if n.skill == "empathy"]
+    assert "“i bought the monthly plan and my bank shows two payments.”" in note  # what they said, not "hello."
 
 
 def test_a_skills_evidence_lists_what_cost_points_first(coach):

@@ -198,6 +198,24 @@ def test_glossary_term_not_flagged(hits, text):
     assert [h for h in agent_hits(hits, text) if h[0] == "jargon.glossary_term"] == []
 
 
+@pytest.mark.parametrize("text, found", [
+    ("No worries, that's a piece of cake to sort out.", ["piece of cake"]),
+    ("Just sit tight and it'll all come out in the wash.", ["sit tight", "all come out in the wash"]),
+    ("It should be back in 3-5 business days, give or take.", ["give or take"]),
+    ("Let me take a gander at your account.", ["take a gander"]),
+    ("Please wait while I check your account.", []),
+])
+def test_idioms(hits, text, found):
+    assert [t for f, t in agent_hits(hits, text) if f == "jargon.idiom"] == found
+    assert [f for f, t in agent_hits(hits, text) if f == "jargon.glossary_term"] == []  # an idiom is no support term
+
+
+def test_an_idiom_suggests_its_plain_words_and_is_not_charged_when_the_customer_said_it_first(coach, hits):
+    assert plain_language(coach.resources, "sit tight") == "please wait"
+    assert plain_language(coach.resources, "glossary:piece of cake") == "easy"
+    assert agent_hits(hits, "Yes, a piece of cake.", ("customer", "Is it a piece of cake to cancel?")) == []
+
+
 def test_customer_used_another_form_of_the_glossary_term(hits):
     found = hits(("customer", "Will the bill be pro rata?"), ("agent", "Yes, it is prorated."), family="jargon")
     assert found == []
@@ -217,7 +235,7 @@ def test_every_shipped_glossary_term_is_found_with_its_suggestion(coach):
     gl = glossary(res)
     for key, entry in gl.entries.items():
         doc = res.nlp(f"Please note: {entry.term} applies here.")
-        found = [c for c in candidates(res, doc) if c.feature == "jargon.glossary_term"]
+        found = [c for c in candidates(res, doc) if c.feature == entry.feature]
         assert [c.key for c in found] == ["g:" + key], entry.term
         assert plain_language(res, found[0].rule) == entry.plain
 
@@ -261,6 +279,14 @@ def test_company_json_glossary_adds_and_overrides_terms(tmp_path):
                      ("jargon.glossary_term", "RMA", "glossary:RMA")]
 
 
+def test_company_json_glossary_adds_an_idiom(tmp_path):
+    coach = company_coach(tmp_path, "company.json", json.dumps({"terms": [
+        {"term": "chuffed to bits", "plain": "very pleased", "kind": "idiom"}]}))
+    found = company_hits(coach, CUSTOMER, ("agent", "I'm chuffed to bits it works."))
+    assert found == [("jargon.idiom", "chuffed to bits", "glossary:chuffed to bits")]
+    assert plain_language(coach.resources, "chuffed to bits") == "very pleased"
+
+
 def test_company_json_glossary_as_a_term_to_plain_object(tmp_path):
     coach = company_coach(tmp_path, "terms.json", json.dumps({"KettlePass": "your loyalty card",
                                                                "prorated": "charged for the days you used"}))
@@ -296,6 +322,7 @@ def test_company_csv_glossary(tmp_path, content):
     ("g.json", '[{"term": "RMA", "plain": "x", "aliases": "y"}, "SLA"]', r"entry 2: expected an object"),
     ("g.json", '[{"term": "RMA", "plain": "x", "aliases": [1]}]', r"entry 1 \('RMA'\): 'aliases' must be a list"),
     ("g.json", '[{"term": "RMA", "plain": "x", "acronym": "yes"}]', r"'acronym' must be true or false"),
+    ("g.json", '[{"term": "RMA", "plain": "x", "kind": "slang"}]', r"'kind' must be one of \['idiom', 'term'\]"),
     ("g.json", '[{"term": "RMA", "plain": "x"}, {"term": "rma", "plain": "y"}]',
      r"entry 2 \('rma'\): duplicate term, already defined by entry 1 \('RMA'\)"),
     ("g.json", '{"RMA": ""}', r"g\.json: entry 'RMA': 'plain' must be a non-empty string"),

@@ -107,3 +107,57 @@ def test_only_the_agents_words_count(hits):
 ])
 def test_unhurried(hits, text, found):
     assert _agent(hits, text, "tone.unhurried") == found
+
+
+# --- a customer who says English is hard for them -----------------------------------------------------------------
+
+LIMITED = ("customer", "sorry my english is not good. my bank show two payment, why?")
+
+
+def _language(analyze, *turns):
+    report = analyze(*turns)
+    return report, [(e.feature, e.text, e.turn) for e in report.evidence
+                    if e.feature in ("tone.language_unadapted", "tone.plain_language")]
+
+
+def test_idioms_and_slang_after_the_customer_said_english_is_hard_for_them(analyze):
+    report, found = _language(
+        analyze, ("agent", "Hiya! Sit tight."), LIMITED,
+        ("agent", "No worries mate, it's just a hold, it'll drop off in a few days, give or take."),
+        ("customer", "ok lol. when?"), ("agent", "By Friday lol, easy peasy."))
+    assert found == [("tone.language_unadapted", "mate", 2), ("tone.language_unadapted", "give or take", 2),
+                     ("tone.language_unadapted", "easy peasy", 4)]  # not "Sit tight" before it, nor "lol" after theirs
+    assert report.skills["cultural_sensitivity"].score < 65
+
+
+def test_plain_words_after_the_customer_said_english_is_hard_for_them(analyze):
+    report, found = _language(
+        analyze, LIMITED,
+        ("agent", "Hello. I can see one payment. The second line is a temporary check. It is not a payment."),
+        ("customer", "ok thank you"))
+    assert found == [("tone.plain_language", "The second line is a temporary check.", 1)]
+    assert report.skills["cultural_sensitivity"].score > 65
+    note = next(n for n in report.notes if n.skill == "cultural_sensitivity")
+    assert note.text.startswith("Plain words for a customer who said English is hard for them:")
+
+
+@pytest.mark.parametrize("turns", [
+    # long sentences are not plain
+    (LIMITED, ("agent", "Thanks for getting in touch with us today, I have had a look at your account and I can "
+                        "confirm that the second line you are seeing on your statement is a temporary authorisation "
+                        "which your bank will release automatically within a few working days.")),
+    # no word about their English: nothing to adapt to
+    (("customer", "My bank shows two payments, why?"), ("agent", "The second line is a temporary check.")),
+    # no reply after it
+    (("agent", "Hello."), LIMITED),
+])
+def test_no_plain_words_credit(analyze, turns):
+    assert _language(analyze, *turns)[1] == []
+
+
+def test_an_apology_for_their_english_is_no_feeling_that_calls_for_empathy(analyze):
+    report = analyze(("customer", "Sorry for my bad English. Where is the invoice for October?"),
+                     ("agent", "Hello, here is the invoice for October: example.com/inv/10"),
+                     ("customer", "Thank you"))
+    assert [e.value for e in report.evidence if e.feature == "tone.customer_sentiment"][0] == 0
+    assert report.skills["empathy"].score is None

@@ -167,6 +167,9 @@ def _check_suggestion(template: Any, where: str) -> None:
                                 + ", ".join("{" + known + "}" for known in SUGGESTION_FIELDS))
 
 
+NOTE_KINDS = ("strength", "improvement")
+
+
 def parse_skill(skill: str, spec: Any, where: str) -> SkillRubric:
     requires = tuple(_need(spec, "requires", list, where))
     for i, condition in enumerate(requires):
@@ -201,6 +204,12 @@ def parse_skill(skill: str, spec: Any, where: str) -> SkillRubric:
     notes = spec.get("notes", {})
     if not isinstance(notes, Mapping) or not all(isinstance(v, str) for v in notes.values()):
         raise DataFileError(f"{where}.notes: expected an object of text templates")
+    features = {signal.base_feature for signal in signals}
+    for key in notes:
+        kind, _, feature = key.partition(":")
+        if kind not in NOTE_KINDS or (feature and feature not in features):
+            raise DataFileError(f"{where}.notes.{key}: expected 'strength' or 'improvement', optionally followed by "
+                                f"':' and a feature of this skill's signals ({', '.join(sorted(features)) or 'none'})")
     return SkillRubric(
         skill=skill,
         definition=_need(spec, "definition", str, where),

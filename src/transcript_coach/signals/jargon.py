@@ -6,6 +6,9 @@ Features (evidence on the term itself, once per term per conversation, at its fi
 - ``jargon.glossary_term``: a term from the support glossary (``data/glossary.json``, merged with the company glossary
   given as ``Coach(glossary=FILE)``); rule ``glossary:<term>``, and ``plain_language(res, term)`` gives the plain
   words a note may suggest.
+- ``jargon.idiom``: an idiom or figure of speech from the same glossary (entries of ``"kind": "idiom"``: "sit tight",
+  "a piece of cake", "touch base"), with its plain words: everyday to a native speaker, a puzzle to a customer reading
+  in a second language. Rule ``glossary:<phrase>``.
 - ``jargon.acronym``: 2-6 capitals (``RMA``, ``2FA``, plural ``RMAs``) that customers do not commonly know; rule
   ``regex:acronym``.
 - ``jargon.rare_word``: a word rare in everyday English (wordfreq Zipf frequency below ``settings.max_zipf``); rule
@@ -70,7 +73,8 @@ _NAME_LINKS = frozenset({",", "&", "-"})
 _SIGN_MARKS = frozenset({"*", "^", "-", "\u2013", "\u2014", "~", "=", "/", "|"})
 _ELONGATED = re.compile(r"([a-zA-Z])\1\1")  # noooo, Mmmmm: an interjection, not a word to look up
 _INFLECTIONS = ("ing", "ed", "es", "s", "d", "er", "ers", "est", "ly")
-_ENTRY_KEYS = frozenset({"term", "plain", "aliases", "acronym"})
+_ENTRY_KEYS = frozenset({"term", "plain", "aliases", "acronym", "kind"})
+KINDS = {"term": "jargon.glossary_term", "idiom": "jargon.idiom"}  # a glossary entry's kind -> the feature it fires
 
 
 # --- settings and the word-frequency table ----------------------------------------------------------------------
@@ -139,6 +143,11 @@ class GlossaryEntry:
     acronym: bool | None = None  # None: capitals-only forms (RMA, 2FA) match case-sensitively, others do not
     source: str = GLOSSARY_FILE
     company: bool = False
+    kind: str = "term"  # "idiom": a figure of speech ("sit tight"), not support jargon
+
+    @property
+    def feature(self) -> str:
+        return KINDS[self.kind]
 
     @property
     def key(self) -> str:
@@ -339,7 +348,10 @@ def _validate_entry(item: Any, where: str, source: str, *, company: bool, allow_
     acronym = item.get("acronym")
     if acronym is not None and not isinstance(acronym, bool):
         raise DataFileError(f"{where}: 'acronym' must be true or false")
-    return GlossaryEntry(term, plain, tuple(" ".join(a.split()) for a in aliases), acronym, source, company)
+    kind = item.get("kind", "term")
+    if kind not in KINDS:
+        raise DataFileError(f"{where}: 'kind' must be one of {sorted(KINDS)}, got {kind!r}")
+    return GlossaryEntry(term, plain, tuple(" ".join(a.split()) for a in aliases), acronym, source, company, kind)
 
 
 def _parse_csv(text: str, name: str) -> list[GlossaryEntry]:
@@ -430,7 +442,7 @@ def candidates(res: Resources, doc: Doc, *, names: Container[str] = frozenset(),
     found: list[Candidate] = []
     covered: set[int] = set()
     for start, end, entry in gl.phrase_spans(doc):
-        found.append(Candidate("jargon.glossary_term", start, end, "g:" + entry.key, f"glossary:{entry.term}"))
+        found.append(Candidate(entry.feature, start, end, "g:" + entry.key, f"glossary:{entry.term}"))
         covered.update(range(start, end))
     last_word = _last_word(doc)
     codes: set[int] | None = None  # built on the first acronym-shaped token
@@ -457,7 +469,7 @@ def candidates(res: Resources, doc: Doc, *, names: Container[str] = frozenset(),
                     continue  # "... Thanks! *TJF", "- Ceri": an agent's sign-off
                 entry = gl.token_entry(token, caps=not loud)
                 if entry is not None:
-                    judged = ("jargon.glossary_term", "g:" + entry.key, f"glossary:{entry.term}", 1.0)
+                    judged = (entry.feature, "g:" + entry.key, f"glossary:{entry.term}", 1.0)
                 elif not loud and _ACRONYM.fullmatch(text):  # depends on the neighbours: judged every time
                     stem = text[:-1] if text.endswith("s") else text
                     if codes is None:

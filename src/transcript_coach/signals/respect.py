@@ -8,15 +8,26 @@ pace respected ("take your time", "happy to go through it again"). ``tone.blame_
 other teams or partners in front of the customer ("the delivery team messed up again", "that's not on us"). All read
 agent turns only; negations ("I'm not saying your English ...") do not cancel a remark, because the remark itself is
 the problem (except "it isn't the courier's fault": the entry says so).
+
+Once the customer says English is hard for them ("sorry for my english", "english is not my first language": entries
+of kind ``customer.language`` in ``data/lexicons/customer.json``), the agent's later replies are read for it:
+``tone.language_unadapted`` on each idiom (glossary entries of kind ``idiom``: "sit tight") or slang word (``tone.json``
+``tone.informal`` entries, unless the customer wrote the word first) in them, rule ``language:idiom`` or
+``language:slang``; without any, and with sentences of at most ``settings.plain_max_words`` words on average,
+``tone.plain_language`` on the longest sentence of the first reply after the cue (rule ``language:plain``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from transcript_coach.nlp import TranscriptDocs
+from spacy.tokens import Doc
+
+from transcript_coach.nlp import TranscriptDocs, doc_sentences
 from transcript_coach.signals import Hit, extractor, span_hit
+from transcript_coach.signals.jargon import glossary
 from transcript_coach.signals.resources import Resources
+from transcript_coach.signals.tone import INFORMAL, LANGUAGE
 
 
 def _matches(docs: TranscriptDocs, res: Resources, feature: str) -> Iterator[Hit]:
@@ -38,3 +49,38 @@ def disrespect(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
     yield from _matches(docs, res, "tone.dismissive")
     yield from _matches(docs, res, "tone.blame_others")
     yield from _matches(docs, res, "tone.unhurried")
+
+
+@extractor("tone")
+def language_care(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
+    cue = next((turn.index for turn, doc in docs.turns("customer")
+                if any(m.entry.feature == LANGUAGE for m in res.lexicon("customer").matches(doc))), None)
+    if cue is None:
+        return
+    replies = [(turn, doc) for turn, doc in docs.turns("agent") if turn.index > cue]
+    if not replies:
+        return
+    customer_words = {t.lower_ for turn, doc in docs.turns("customer") for t in doc}
+    unadapted = [hit for turn, doc in replies for hit in _unadapted(turn.index, doc, res, customer_words)]
+    yield from unadapted
+    sentences = [s for _, doc in replies for s in doc_sentences(doc)]
+    words = sum(1 for s in sentences for t in s if not t.is_punct)
+    if unadapted or words > float(res.setting("respect", "plain_max_words")) * len(sentences):
+        return
+    turn, doc = replies[0]
+    yield span_hit("tone.plain_language", turn.index, max(doc_sentences(doc), key=len), "language:plain")
+
+
+def _unadapted(turn: int, doc: Doc, res: Resources, customer_words: set[str]) -> Iterator[Hit]:
+    """Idioms and slang (that the customer did not write first) in one agent reply."""
+    gl = glossary(res)
+    for start, end, entry in gl.phrase_spans(doc):
+        if entry.kind == "idiom":
+            yield span_hit("tone.language_unadapted", turn, doc[start:end], "language:idiom")
+    for token in doc:
+        entry = gl.token_entry(token)
+        if entry is not None and entry.kind == "idiom":
+            yield span_hit("tone.language_unadapted", turn, token, "language:idiom")
+    for match in res.lexicon("tone").matches(doc):
+        if match.entry.feature == INFORMAL and match.span.text.lower() not in customer_words:
+            yield span_hit("tone.language_unadapted", turn, match.span, "language:slang")

@@ -62,6 +62,7 @@ FAMILY = "tone"
 SARCASM = "emotion.sarcasm"  # the customer.json entry whose match turns a customer turn's praise negative
 CLOSING_QUESTION = "structure.closing_question"  # "Anything else I can help with?": a lone "No." answers it
 INFORMAL = "tone.informal"  # slang the agent may use back to a customer who wrote it first ("omg" ... "haha")
+LANGUAGE = "customer.language"  # the customer.json kind of cue that says English is hard for them ("sorry my english")
 APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 NEUTRAL_WORD = "tcneutral"  # not in VADER's lexicon: read as a neutral word
 _PHRASE_CHARS = re.compile(r"[a-z0-9' \-]+")
@@ -483,7 +484,9 @@ class ToneKit:
         for match in self.customer_lexicon.matches(doc) if self.customer_lexicon else ():
             feature = self.customer_features[match.entry.feature]
             yield span_hit(feature, index, match.span, f"lexicon:tone#{match.entry.id}", match.entry.value)
-        sarcastic = any(m.entry.id == SARCASM for m in self.customer_cues.matches(doc))
+        cues = list(self.customer_cues.matches(doc))
+        sarcastic = any(m.entry.id == SARCASM for m in cues)
+        apologies = [m.span.start for m in cues if m.entry.feature == LANGUAGE]
         for span in sentences(doc):
             shout = self.shouting.find(span)
             if shout:
@@ -493,7 +496,9 @@ class ToneKit:
                 continue
             text = span_text(span)
             answered = after_closing and self.lone_answer is not None and self.lone_answer.fullmatch(text)
-            value = 0.0 if answered else round(self.customer_sentiment.score(_unnamed(text, names)), 4)
+            # "sorry, my english is not good": about their English, not a feeling about the service
+            apology = any(span.start <= start < span.end for start in apologies)
+            value = 0.0 if answered or apology else round(self.customer_sentiment.score(_unnamed(text, names)), 4)
             if sarcastic and value > 0:  # "Oh great, another estimated bill. Brilliant.": praise meant the other way
                 value = -value
             scores.append(value)
