@@ -156,6 +156,11 @@ def test_not_guess(hits, text):
     ("Returns are free for 30 days.", "30 days", "regex:period"),
     ("Descale it every three months.", "three months", "regex:period"),
     ("Repairs take three to five working days.", "three to five working days", "regex:period"),
+    # amounts as a call transcript writes them
+    ("With that reading your bill comes down to one hundred and ninety two pounds.",
+     "one hundred and ninety two pounds", "words:money"),
+    ("That's a refund of twenty-five dollars.", "twenty-five dollars", "words:money"),
+    ("It's a hundred quid for the engineer.", "a hundred quid", "words:money"),
 ])
 def test_specific(analyze, text, specific, rule):
     report = analyze(("customer", "Help please."), ("agent", text))
@@ -175,6 +180,8 @@ def test_specific(analyze, text, specific, rule):
     "It's been a day or two, I know.",
     "You said it stopped 2 weeks ago.",  # echoed from the customer
     "Two weeks with no refund is far too long.",  # echoed, in words
+    "I know, paying in pounds abroad is a pain.",  # a currency with no amount
+    "It weighs a pound, so the postage is included.",
 ])
 def test_not_specific(analyze, text):
     report = analyze(("customer", "Order ABC12345 failed with error 0x80070005 2 weeks ago."), ("agent", text))

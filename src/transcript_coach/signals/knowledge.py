@@ -22,7 +22,9 @@
   and digits mixed, "SM-G991B"), with the pattern as the rule (``regex:money`` ...). Figures the customer already
   wrote earlier do not count (echoing an order number is not product knowledge); times and ordinals ("5pm", "24h",
   "3rd") are not model numbers. A number the customer wrote in digits and the agent in words counts as echoed too
-  ("3 weeks" / "Three weeks": the exact number words of promise.json's ``due.number_words``).
+  ("3 weeks" / "Three weeks": the exact number words of promise.json's ``due.number_words``). Amounts a call
+  transcript writes in words ("one hundred and ninety two pounds": ``settings.spoken_amount``) are money too, rule
+  ``words:money``.
 
 Only agent turns are read: a customer's "I don't know" is not the agent's knowledge.
 """
@@ -32,6 +34,9 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
+
+from spacy.tokens import Doc
 
 from transcript_coach.data import load_json
 from transcript_coach.lexicon import Match
@@ -62,6 +67,45 @@ def _in_digits(text: str) -> str:
     """Lower-case text with number words as digits ("Three weeks" -> "3 weeks"), to compare figures as written."""
     pattern, words = _number_words()
     return pattern.sub(lambda m: words[m.group()], text.lower())
+
+
+@dataclass(frozen=True, slots=True)
+class _SpokenAmounts:
+    numbers: frozenset[str]
+    joiners: frozenset[str]
+    currencies: re.Pattern[str]  # finds a currency word in a turn's text: only then are its tokens read
+
+
+@functools.cache
+def _spoken_amounts() -> _SpokenAmounts:
+    s = load_json("lexicons/knowledge.json")["settings"]["spoken_amount"]
+    return _SpokenAmounts(frozenset(s["numbers"]), frozenset(s["joiners"]),
+                          re.compile(r"\b(?:" + "|".join(map(re.escape, s["currencies"])) + r")\b", re.IGNORECASE))
+
+
+def spoken_amounts(doc: Doc) -> Iterator[tuple[int, int]]:
+    """Character spans of amounts written in words and ending in a currency ("one hundred and ninety two pounds",
+    "twenty-five dollars"), as a call transcript writes them; "a pound of flour" and "two pounds" alike."""
+    words = _spoken_amounts()
+    text = doc_text(doc)
+    if not words.currencies.search(text):
+        return
+    for found in words.currencies.finditer(text):
+        currency = doc.char_span(found.start(), found.end())
+        if currency is None or currency.start == 0 or doc[currency.start - 1].lower_ not in words.numbers:
+            continue
+        k = currency.start - 1  # walk back over the number words and what joins them
+        while k > 0:
+            before = doc[k - 1].lower_
+            if before in words.numbers:
+                k -= 1
+            elif before in words.joiners and k > 1 and doc[k - 2].lower_ in words.numbers:
+                k -= 2
+            else:
+                break
+        if doc[k].lower_ == "a" and k + 1 == currency.start:
+            continue  # "a pound": no amount
+        yield doc[k].idx, found.end()
 
 
 @functools.cache
@@ -128,3 +172,7 @@ def knowledge(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
                     continue
                 taken.append((start, end))
                 yield Hit("knowledge.specific", turn.index, start, end, f"regex:{name.replace('_', '-')}")
+        for start, end in spoken_amounts(doc):
+            if not any(start < e and s < end for s, e in taken or ()) and _in_digits(text[start:end]) not in \
+                    customer_text:
+                yield Hit("knowledge.specific", turn.index, start, end, "words:money")
