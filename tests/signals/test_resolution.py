@@ -414,6 +414,9 @@ def test_diagnostic_questions(hits, text, asked):
     ("I'm calling because your parcel has arrived.", []),  # why the agent calls, not why it went wrong
     ("The refund was never released because the return was attached to the wrong order line.",
      ["released because the"]),
+    ("October and November were estimated from last winter's usage. That's why it's high.", ["That's why it's"]),
+    ("The card on file expired, which is why your renewal failed.", ["which is why your"]),
+    ("That's why I'm here.", []),
 ])
 def test_cause_explained(hits, text, cause):
     assert _agent(hits, text, "resolution.cause") == cause
