@@ -191,6 +191,9 @@ def test_format_flowed_soft_breaks_are_joined():
         ("Your invoice is attached.\n\nKind regards,\nAna\n\nCONFIDENTIALITY NOTICE: This message is intended only "
          "for the named recipient and may contain privileged information.\n", "Your invoice is attached.\n\nKind "
          "regards,\nAna"),
+        # ...also a one-line disclaimer as the last line, right under the signature
+        ("Please send photos.\n\nKind regards,\nDarren\nHomeGoods Customer Care\nThis email and any attachments are "
+         "confidential.\n", "Please send photos.\n\nKind regards,\nDarren"),
         # ...but a first sentence that starts like one is the message
         ("This email confirms your refund of 20 pounds.\n", "This email confirms your refund of 20 pounds."),
         # no sign-off: a last block that starts with a name and has contact details keeps the name
@@ -335,6 +338,26 @@ def test_mbox_quote_of_a_message_missing_from_the_file_becomes_a_turn_once():
         ("Jonas Berg", "Glad it works."),
     ]
     assert [turn.timestamp.hour for turn in t.turns] == [9, 10, 11, 12]
+
+
+def test_mbox_a_reply_quoting_the_first_lines_of_the_message_it_answers_does_not_repeat_it():
+    first = ("From marta@example.org Mon Nov 30 09:12:00 2026\nFrom: Marta Kowalska <marta@example.org>\n"
+             "To: HomeGoods Support <support@homegoods.example>\nSubject: Sofa\nDate: Mon, 30 Nov 2026 09:12:00 +0000\n"
+             "Message-ID: <m1@example.org>\n\nHello,\n\nI ordered the Linden sofa in sage green and the delivery men "
+             "brought a grey one. They left before I could check it. What can you do?\n\nMarta\n\n")
+    reply = ("From support@homegoods.example Tue Dec 01 16:40:00 2026\n"
+             "From: HomeGoods Support <support@homegoods.example>\nTo: Marta Kowalska <marta@example.org>\n"
+             "Subject: RE: Sofa\nDate: Tue, 01 Dec 2026 16:40:00 +0000\nMessage-ID: <s1@homegoods.example>\n"
+             "In-Reply-To: <m1@example.org>\n\nDear Marta,\n\nPlease send photos of the label.\n\nKind regards,\n"
+             "Darren\nHomeGoods Customer Care\nThis email and any attachments are confidential.\n\n"
+             "> Hello,\n> I ordered the Linden sofa in sage green and the delivery men brought a grey one.\n")
+    [t] = read_text(first + reply, "sofa.mbox")
+    assert [(turn.role, turn.speaker) for turn in t.turns] == [("customer", "Marta Kowalska"), ("agent", "Darren")]
+    assert t.turns[1].text.endswith("Kind regards,\nDarren")
+    # a quote that is no passage of a message of the thread stays a turn of its own
+    [t] = read_text(first + reply.replace("> I ordered the Linden sofa in sage green and the delivery men brought a "
+                                          "grey one.", "> I ordered a different lamp."), "sofa.mbox")
+    assert len(t.turns) == 3
 
 
 def _mbox_message(sender: str, subject: str, date: str | None, body: str, message_id: str | None = None,

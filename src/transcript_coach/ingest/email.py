@@ -27,12 +27,14 @@ Zoning: each body is split into the author's own text, quoted history and signat
       written without a zone takes the zone of the message quoting it). A ``>`` quote with no attribution is
       credited, in a message with exactly one other party, to that party at odd depths and to the sender at even
       ones. In a thread, a quoted message whose text matches (after normalising case, punctuation and spaces: equal,
-      one containing the other, or 80% of words shared) a message of the thread or a quote already taken is not
-      repeated (exact repeats anywhere in the thread; reworded ones among the 100 messages before and 20 after).
+      one containing the other, 80% of words shared, or a passage of 8 words or more of the other, word for word: a
+      reply that quotes only the first lines) a message of the thread or a quote already taken is not repeated
+      (exact repeats anywhere in the thread; reworded ones among the 100 messages before and 20 after).
     * Signature, in the author's own text: everything after a line that is exactly ``--`` or ``-- `` (except the
       name right below it when the text above ends with a bare sign-off: ``Warm regards,`` / ``-- `` / ``Ines``); a
       closing
-      paragraph of a legal disclaimer (``This email ... confidential ...``); device lines such as ``Sent from my
+      paragraph of a legal disclaimer (``This email ... confidential ...``; also a short one as the last line, right
+      under the signature); device lines such as ``Sent from my
       iPhone`` or ``Get Outlook for Android``. A sign-off (``Kind regards,``, ``Best,``, ``Thanks,``, ``Cheers,``,
       ``Sincerely,``, ``Mit freundlichen Grüßen``...) near the end, after some text, followed only by at most seven
       short lines (no sentences), stays in the turn with the name line after it (``Kind regards,`` / ``Jonas``: both
@@ -116,6 +118,7 @@ _MAX_DEPTH = 12  # quote levels / MIME levels read; deeper text stays as it is
 _MAX_BLOCKQUOTES = 200  # HTML blockquotes turned into ">" lines; more stay plain text
 _MAX_PART_LINES = 2000  # lines starting "--" (MIME boundaries) in one message; the email package takes ~1 ms a part
 _NEARBY = 100  # messages around a quoting message searched for a reworded copy of the quote
+_QUOTED_PASSAGE_WORDS = 8  # a quote of at least this many distinct words found word for word in a message quotes it
 _KNOWN_HEADERS = frozenset(
     "from to cc bcc subject date message-id in-reply-to references received return-path mime-version content-type "
     "content-transfer-encoding delivered-to reply-to sender x-mailer user-agent thread-topic thread-index".split()
@@ -1173,7 +1176,7 @@ def _drop_disclaimer(lines: list[str]) -> list[str]:
         paragraph = " ".join(line.strip() for line in lines[start:end])
         if _DISCLAIMER_START.match(paragraph) and _DISCLAIMER_WORDS.search(paragraph[:3000]):
             if start in starts or _DISCLAIMER_START.match(paragraph).group(0).isupper() or \
-                    len(paragraph) >= 80:
+                    len(paragraph) >= 80 or start == filled[-1]:  # or the last line of all
                 return lines[:start]
     return lines
 
@@ -1640,13 +1643,17 @@ class _Text:
 
 
 def _same_text(a: _Text, b: _Text) -> bool:
-    """Two texts are the same message: equal, one inside the other, or most words shared."""
+    """Two texts are the same message: equal, one inside the other, or most words shared. A quote ``a`` is also the
+    message ``b`` when it is a passage of at least ``_QUOTED_PASSAGE_WORDS`` words of it, word for word (a reply that
+    quotes only the first lines of the message it answers)."""
     if not a.key or not b.key:
         return False
     if a.key == b.key:
         return True
     short, long = (a.key, b.key) if len(a.key) <= len(b.key) else (b.key, a.key)
     if len(short) >= 20 and len(short) >= 0.6 * len(long) and short in long:
+        return True
+    if len(a.words) >= _QUOTED_PASSAGE_WORDS and len(a.key) < len(b.key) and f" {a.key} " in f" {b.key} ":
         return True
     if len(a.words) < 5 or len(b.words) < 5:
         return False
