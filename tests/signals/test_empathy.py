@@ -341,6 +341,10 @@ def test_a_customer_ignored_is_upset(analyze, customer):
     ("The box arrived empty.", False),  # a problem, not a feeling
     ("My watch died at the gym tonight.", False),
     ("Since my husband passed away I feel so alone.", True),
+    # disagreement and ultimatums
+    ("The drivers left in two minutes. This is your mistake, not mine.", True),
+    ("I want the green sofa before 12 December or a full refund.", True),
+    ("That's not fair, I paid on time.", True),
 ])
 def test_exclamations_are_upset_only_when_not_glad(analyze, customer, upset):
     found = rules(analyze, ("customer", customer), ("agent", "Thanks for letting me know."),
