@@ -70,7 +70,8 @@ def test_customer_word_is_not_jargon_for_the_agent(hits):
 def test_customer_word_only_counts_when_said_earlier(hits):
     found = hits(CUSTOMER, ("agent", "Jitter can cause this."), ("customer", "What is jitter?"),
                  ("agent", "Jitter is an uneven delay on the line."), family="jargon")
-    assert found == [("jargon.rare_word", "Jitter", 1)]
+    assert found == [("jargon.rare_word", "Jitter", 1), ("jargon.customer_confused", "What is jitter?", 2),
+                     ("jargon.explained", "Jitter", 3)]  # asked about, then explained
 
 
 # --- acronyms ----------------------------------------------------------------------------------------------------
@@ -472,6 +473,11 @@ def _confused(hits, customer, agent="Please flush your DNS cache and renew the D
     ("You've lost me as a customer.", []),
     ("The light goes orange. I don't know what DSL means.", ["don't know what DSL means"]),
     ("I don't know what it is, but the app keeps crashing.", []),  # the problem, not a word not followed
+    # a question about a term the agent used and did not explain
+    ("sorry what is DHCP lease?", ["sorry what is DHCP lease?"]),
+    ("Ok. What does the DNS cache do?", ["What does the DNS cache do?"]),
+    ("What is the quickest way to do that?", []),  # a question, about no term
+    ("What is your phone number, in case DNS fails again?", []),  # the term is not what they ask about
 ])
 def test_customer_confused(hits, customer, said):
     assert _confused(hits, customer) == said

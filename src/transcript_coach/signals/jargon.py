@@ -24,7 +24,9 @@ Features (evidence on the term itself, once per term per conversation, at its fi
   call's opening "how can I help?" is no reply ("i got a bill for four hundred pounds ... i don't understand it" is
   about the bill), nor is "I don't understand why ..." or "... my bill" about the agent's words, nor confusion after
   the customer reports what a screen, a message or a letter says (``settings.reported_wording``: "It says something
-  about permissions? I don't understand what that means").
+  about permissions? I don't understand what that means"). Also the customer asking what a term the agent used and
+  did not explain is ("sorry what is pre-auth hold?": a ``settings.term_questions`` phrase, then the term); rule
+  ``asked:term``. An explanation of that term in a later reply is ``jargon.explained`` (``explained:asked``).
 
 Not jargon: a term the customer used in an earlier turn (same lower-case form or lemma); numbers, URLs, e-mail
 addresses, handles, codes with digits, words with apostrophes, short words, proper names (capitalised inside a
@@ -93,6 +95,7 @@ class Settings:
     common_acronyms: frozenset[str]
     not_jargon: frozenset[str]
     reported_wording: Phrases  # "it says", "a letter saying": what the customer then does not follow is not ours
+    term_questions: Phrases  # "what is", "what does": asking what a term the agent used means
 
 
 def settings(res: Resources) -> Settings:
@@ -126,6 +129,7 @@ def settings(res: Resources) -> Settings:
             common_acronyms=frozenset(w.upper() for w in words("common_acronyms")),
             not_jargon=frozenset(w.lower() for w in words("not_jargon")),
             reported_wording=Phrases(words("reported_wording")),
+            term_questions=Phrases(words("term_questions")),
         )
 
     return res.cached("jargon.settings", build)
@@ -636,6 +640,7 @@ def jargon(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
     unread: list[Doc] = []  # customer turns not yet added to ``said`` (read only when a candidate needs them)
     decided: set[str] = set()
     asked: set[str] = set()  # words of customer turns that say they did not follow something
+    flagged: dict[str, str] = {}  # the agent's unexplained terms so far: lower-case text -> key
     replied = False  # an agent has answered the customer: what the customer then does not follow is its wording
     customer_spoke = False  # a call's opening "how can I help?" is no wording to follow
     for i, (turn, doc) in enumerate(zip(turns, docs.docs, strict=True)):
@@ -645,19 +650,27 @@ def jargon(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
             unread.append(doc)
             customer_spoke = True
             confused = [m for m in res.lexicon("customer").matches(doc) if m.entry.feature == CONFUSED]
-            if not confused:
+            questions = _term_questions(doc, flagged, settings(res).term_questions, [m.span for m in confused])
+            if not confused and not questions:
                 continue
             asked |= _said(doc, gl)  # "I don't know what DSL means": an explanation of it is owed
             reported = _reported_at(doc, settings(res).reported_wording) if replied else 0
             for m in confused:
                 if m.span.start < reported:  # after a reply, and not about what a screen or letter says
                     yield span_hit("jargon.customer_confused", i, m.span, f"lexicon:customer#{m.entry.id}")
+            for question in questions:
+                yield span_hit("jargon.customer_confused", i, question, "asked:term")
             continue
         if turn.role != "agent":
             continue
         replied = replied or customer_spoke
         for cand in candidates(res, doc, names=names):
             if cand.key in decided:
+                if cand.key in flagged.values() and _customer_used(cand, doc, asked) and \
+                        context.explanation(cand, i) is not None:  # asked about, and now explained
+                    flagged = {text: key for text, key in flagged.items() if key != cand.key}
+                    span = doc[cand.start:cand.end]
+                    yield Hit("jargon.explained", i, span.start_char, span.end_char, "explained:asked")
                 continue
             decided.add(cand.key)
             while unread:
@@ -674,9 +687,36 @@ def jargon(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
             if how is not None:
                 yield Hit("jargon.explained", i, span.start_char, span.end_char, f"explained:{how}")
             else:
+                flagged[span.text.lower()] = cand.key
                 yield Hit(cand.feature, i, span.start_char, span.end_char, cand.rule, cand.value)
 
 
+def _term_questions(doc: Doc, flagged: Mapping[str, str], phrases: Phrases, found: list[Span]) -> list[Span]:
+    """The customer's questions about a term the agent used without explaining it ("sorry what is pre-auth hold?"
+    after "it's just a pre-auth hold"): a sentence ending in "?" with a ``term_questions`` phrase followed by the term
+    (after "a", "an" or "the": not "What is the price range of the Leverton House?"), and no confusion cue already
+    found in it."""
+    if not flagged:
+        return []
+    asked = []
+    for sent in doc_sentences(doc):
+        if not sent.text.rstrip().endswith("?") or any(sent.start <= f.start < sent.end for f in found):
+            continue
+        words = [norm(t.text) for t in sent]
+        for k in range(len(words)):
+            length = phrases.longest(words, k)
+            if not length:
+                continue
+            after = sent[length + k:]
+            start = after[1:] if len(after) > 1 and words[k + length] in _ARTICLES else after
+            text = start.text.lower()
+            if any(re.match(rf"{re.escape(term)}(?!\w)", text) for term in flagged):
+                asked.append(sent)
+                break
+    return asked
+
+
+_ARTICLES = frozenset({"a", "an", "the"})
 _REFERENCE_PREFIX = re.compile(r"\b([A-Z]{2,6})-?(?=\d{3})")  # "PW-208844", "HG55120": the letters
 
 
