@@ -345,6 +345,17 @@ def test_a_question_that_echoes_the_agent_is_a_reaction_answered_by_any_reply(an
     assert len(rules(analyze, *asked, feature="listening.unanswered_question")) == 2  # not an echo: a request
 
 
+def test_a_short_question_is_about_the_sentence_before_it(analyze):
+    turns = (("customer", "my bank show two payment. why is double?"),
+             ("agent", "I can see one payment of 12 euros. The second line is a temporary check."))
+    assert rules(analyze, *turns, feature="listening.unanswered_question") == []
+    unrelated = (("customer", "my bank show two payment. why is double?"), ("agent", "Hello, I'm Anna."))
+    assert len(rules(analyze, *unrelated, feature="listening.unanswered_question")) == 1
+    longer = (("customer", "My bank shows two payments. Why did the refund go to the wrong card?"),
+              ("agent", "I can see one payment of 12 euros."))
+    assert len(rules(analyze, *longer, feature="listening.unanswered_question")) == 1  # a question of its own
+
+
 def test_question_without_content_words_is_answered_by_any_reply(analyze):
     turns = (("customer", "Can you help me?"), ("agent", "Hello, my name is Tom."))
     assert rules(analyze, *turns, feature="listening.unanswered_question") == []

@@ -46,8 +46,10 @@ Negative signals:
   addressed by any reply. Small talk (``phatic_questions``, "how are you?") and questions asked for effect
   (``rhetorical_questions``, "are you stupid?", "seriously?") need none, and a short question of only words the agent
   just said ("Thursday?" after "I've booked an engineer for Thursday": ``echo_max_words``) is a reaction that any
-  reply answers. Evidence: the customer's question; value: how many replies came without addressing it (0: no reply
-  at all).
+  reply answers. A question of very few content words (``context_max_words``: "why is double?") is about the
+  customer's sentence right before it ("my bank show two payment."), and a reply stating something with a word of
+  that sentence answers it too (not a question back: "Just to confirm, order 48213?"). Evidence: the customer's
+  question; value: how many replies came without addressing it (0: no reply at all).
 """
 
 from __future__ import annotations
@@ -102,6 +104,7 @@ class Words:
     phatic: frozenset[str]
     rhetorical: tuple[str, ...]  # " are you stupid ": a question asked for effect, squashed and padded
     echo_max_words: int  # a question this short of only words the agent just said echoes them ("Thursday?")
+    context_max_words: int  # a question with this few content words is about the sentence before it ("why is double?")
     clefts: Phrases  # statements that open like a question: "what's happening is ..."
     answer: frozenset[str]
     answer_lead: int
@@ -130,6 +133,7 @@ def words(res: Resources) -> Words:
             phatic=frozenset(_squash(p) for p in res.setting(FAMILY, "phatic_questions")),
             rhetorical=tuple(f" {_squash(p)} " for p in res.setting(FAMILY, "rhetorical_questions")),
             echo_max_words=int(res.setting(FAMILY, "echo_max_words")),
+            context_max_words=int(res.setting(FAMILY, "context_max_words")),
             clefts=Phrases(res.setting(FAMILY, "cleft_statements")),
             answer=s("answer_words"), answer_lead=int(res.setting(FAMILY, "answer_lead_tokens")),
             openers=Phrases(res.setting(FAMILY, "answer_openers")),
@@ -643,21 +647,35 @@ def _unanswered(turns, res: Resources, w: Words, content: dict[int, set[str]]) -
             leads[index] = _answer_lead(doc, w)
         return leads[index]
 
+    statements: dict[int, set[str]] = {}  # the content of a reply's sentences that are no questions
+
+    def stated(index: int, doc: Doc) -> set[str]:
+        if index not in statements:
+            statements[index] = set().union(*(content_lemmas(s, res) for s in doc_sentences(doc)
+                                               if not is_question(s, w)))
+        return statements[index]
+
     said: set[str] = set()  # the content of the latest agent or bot turn
     for k, (turn, doc) in enumerate(turns):
         if turn.role in ("agent", "bot"):
             said = content[turn.index]
         if turn.role != "customer":
             continue
+        before: set[str] = set()  # the content of the customer's sentence before, when it was no question
         for sent in doc_sentences(doc):
             if not is_question(sent, w):
+                before = content_lemmas(sent, res)
                 continue
             squashed = _squash(sent.text)
             if squashed in w.phatic or any(r in f" {squashed} " for r in w.rhetorical):
                 continue
             wanted = content_lemmas(sent, res)
+            context: set[str] = set()  # "my bank show two payment. why is double?": a statement about payments answers
             if wanted <= said and len(squashed.split()) <= w.echo_max_words:
                 wanted = set()  # "Thursday?" after "I've booked an engineer for Thursday": a reaction, not a request
+            elif wanted and len(wanted) <= w.context_max_words:
+                context = before
+            before = set()
             kinds = _answer_kinds(f" {squashed} ", w)
             replies, answered = 0, False
             for later, later_doc in turns[k + 1:]:
@@ -670,7 +688,8 @@ def _unanswered(turns, res: Resources, w: Words, content: dict[int, set[str]]) -
                 if later.role not in ("agent", "bot"):
                     continue
                 if (not wanted or (content[later.index] & wanted) or opens_as_answer(later.index, later_doc)
-                        or (kinds and _answer_of_kind(later_doc, kinds))):
+                        or (kinds and _answer_of_kind(later_doc, kinds))
+                        or (context and context & stated(later.index, later_doc))):
                     answered = True
                     break
                 replies += 1
