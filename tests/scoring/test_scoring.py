@@ -343,6 +343,18 @@ def test_a_missing_empathy_note_quotes_no_neutral_greeting(coach):
     assert "“i bought the monthly plan and my bank shows two payments.”" in note  # what they said, not "hello."
 
 
+def test_no_strength_quotes_a_greeting_or_anything_else_for_clear_words(coach):
+    report = coach.analyze(chat(("customer", "Does the X200 vacuum work on thick rugs?"),
+                                ("agent", "Hi Omar! Hmm, I think it probably works on most rugs, maybe not thick ones?"),
+                                ("customer", "ok and can it map two floors?"),
+                                ("agent", "I'm not sure about that one. You could try Google maybe."),
+                                ("customer", "And is there a warranty?"),
+                                ("agent", "Yeah there should be some kind of warranty, I believe. Anything else?"),
+                                ("customer", "no")))
+    assert report.skills["clear_communication"].score >= 75  # strong, with nothing plain to quote for it
+    assert [n.text for n in report.notes if n.kind == "strength" and n.skill == "clear_communication"] == []
+
+
 def test_a_skills_evidence_lists_what_cost_points_first(coach):
     report = coach.analyze(chat(("customer", "I was charged for a renewal I didn't expect. Can I get a refund?"),
                                 ("agent", "Renewals are charged 7 days after the reminder. There's nothing I can do."),

@@ -182,6 +182,7 @@ def test_specific(analyze, text, specific, rule):
     "Two weeks with no refund is far too long.",  # echoed, in words
     "I know, paying in pounds abroad is a pain.",  # a currency with no amount
     "It weighs a pound, so the postage is included.",
+    "It probably works on most rugs. Not 100% sure to be honest.",  # a hedge, not a figure
 ])
 def test_not_specific(analyze, text):
     report = analyze(("customer", "Order ABC12345 failed with error 0x80070005 2 weeks ago."), ("agent", text))

@@ -31,6 +31,7 @@ def _agent(hits, text, feature):
     ("Whatever works best for you.", []),
     ("Well, that's what the manual is for. Page 12.", ["that's what the manual is for"]),
     ("It's online. Just google it.", ["Just google it"]),
+    ("I don't really know the app that well. You could try Google maybe.", ["try Google"]),
     ("Look, I have other customers waiting. Just tap the box.", ["I have other customers"]),
     ("It's just a formality, nothing to worry about.", []),
 ])

@@ -159,11 +159,12 @@ def knowledge(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
                 continue
             yield span_hit(match.entry.feature, turn.index, span, f"lexicon:knowledge#{match.entry.id}")
         text = doc_text(doc)
+        unsure = [(m.span.start_char, m.span.end_char) for m in matches if m.entry.feature in _UNSURE]
         taken: list[tuple[int, int]] | None = None  # never inside an address; looked for once something is found
         for name, pattern in spans:
             for found in pattern.finditer(text):
-                if taken is None:
-                    taken = [(t.idx, t.idx + len(t.text)) for t in doc if t.like_url or t.like_email]
+                if taken is None:  # nor inside a hedge: "Not 100% sure" gives no figure
+                    taken = [(t.idx, t.idx + len(t.text)) for t in doc if t.like_url or t.like_email] + unsure
                 start, end = found.span()
                 value = found.group()
                 if any(start < e and s < end for s, e in taken) or _in_digits(value) in customer_text:
