@@ -696,7 +696,7 @@ def _term_questions(doc: Doc, flagged: Mapping[str, str], phrases: Phrases, foun
     after "it's just a pre-auth hold"): a sentence ending in "?" with a ``term_questions`` phrase followed by the term
     (after "a", "an" or "the": not "What is the price range of the Leverton House?"), and no confusion cue already
     found in it."""
-    if not flagged:
+    if not flagged or "?" not in doc.text:
         return []
     asked = []
     for sent in doc_sentences(doc):

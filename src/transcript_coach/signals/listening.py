@@ -661,10 +661,10 @@ def _unanswered(turns, res: Resources, w: Words, content: dict[int, set[str]]) -
             said = content[turn.index]
         if turn.role != "customer":
             continue
-        before: set[str] = set()  # the content of the customer's sentence before, when it was no question
+        before: Span | None = None  # the customer's sentence before, when it was no question
         for sent in doc_sentences(doc):
             if not is_question(sent, w):
-                before = content_lemmas(sent, res)
+                before = sent
                 continue
             squashed = _squash(sent.text)
             if squashed in w.phatic or any(r in f" {squashed} " for r in w.rhetorical):
@@ -673,9 +673,9 @@ def _unanswered(turns, res: Resources, w: Words, content: dict[int, set[str]]) -
             context: set[str] = set()  # "my bank show two payment. why is double?": a statement about payments answers
             if wanted <= said and len(squashed.split()) <= w.echo_max_words:
                 wanted = set()  # "Thursday?" after "I've booked an engineer for Thursday": a reaction, not a request
-            elif wanted and len(wanted) <= w.context_max_words:
-                context = before
-            before = set()
+            elif wanted and len(wanted) <= w.context_max_words and before is not None:
+                context = content_lemmas(before, res)
+            before = None
             kinds = _answer_kinds(f" {squashed} ", w)
             replies, answered = 0, False
             for later, later_doc in turns[k + 1:]:
