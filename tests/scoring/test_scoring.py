@@ -102,6 +102,7 @@ def test_rubric_file_option(tmp_path, coach):
     document = copy.deepcopy(load_json("rubric.json"))
     document["skills"]["empathy"]["base"] = 100
     document["skills"]["empathy"]["signals"] = [{"feature": "empathy.apology", "weight": -100, "target": 1}]
+    document["skills"]["empathy"]["notes"] = {"improvement": "Less apologising: {quote}"}  # none for signals gone
     path = tmp_path / "team.json"
     path.write_text(json.dumps(document), encoding="utf-8")
     team = Coach(rubric=path)
@@ -353,6 +354,15 @@ def test_no_strength_quotes_a_greeting_or_anything_else_for_clear_words(coach):
                                 ("customer", "no")))
     assert report.skills["clear_communication"].score >= 75  # strong, with nothing plain to quote for it
     assert [n.text for n in report.notes if n.kind == "strength" and n.skill == "clear_communication"] == []
+
+
+def test_an_improvement_note_says_what_kind_of_fault_it_quotes(coach):
+    report = coach.analyze(chat(("customer", "Hola, mi pedido no ha llegado."),
+                                ("agent", "Hello Lucia. Could you write in English please?"),
+                                ("customer", "my order not arrive"),
+                                ("agent", "It's with the courier and due tomorrow.")))
+    empathy = next(n for n in report.notes if n.skill == "empathy")
+    assert empathy.text.startswith("This could come across as disrespectful:")  # not "feelings went unacknowledged"
 
 
 def test_a_skills_evidence_lists_what_cost_points_first(coach):

@@ -238,6 +238,8 @@ def test_a_transfer_offered_is_no_transfer(hits, text):
     ("Please check with your bank.", []),
     ("I'll ask you to send a photo to the team.", []),
     ("Our team is working on it.", []),
+    ("I've also asked a Spanish-speaking colleague to email you the details.",
+     ["I've also asked a Spanish-speaking colleague"]),
 ])
 def test_consulting_a_colleague(hits, text, found):
     assert _agent(hits, text, "resolution.consult") == found

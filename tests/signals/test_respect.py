@@ -70,6 +70,7 @@ def test_blame_passed_on_raises_tc106_and_makes_teamwork_visible(analyze):
     ("Your English is not very good, so keep it short.", ["Your English"]),
     ("Your English is very good by the way, where are you from originally?", ["where are you from originally"]),
     ("Wow that's a mouthful haha. Can you spell it?", ["that's a mouthful"]),
+    ("I'm sorry, I only speak English. Could you write in English please?", ["write in English"]),  # their limit
 ])
 def test_insensitive(hits, text, found):
     assert _agent(hits, text, "tone.insensitive") == found
@@ -86,6 +87,10 @@ def test_insensitive(hits, text, found):
      ["colleague Marta speaks Polish"]),
     ("Our team speaks Spanish too.", ["team speaks Spanish"]),
     ("My colleague speaks English as well.", []),
+    ("I've asked a Spanish-speaking colleague to email you the details in Spanish today.",
+     ["Spanish-speaking", "details in Spanish"]),
+    ("Are you interested in Italian or Chinese cuisine?", []),
+    ("Please reply in English or in spanish if easier.", []),  # a language named in lower case: no name, no offer
 ])
 def test_personalisation(hits, text, found):
     assert _agent(hits, text, "structure.personalisation") == found
