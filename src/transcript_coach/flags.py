@@ -56,9 +56,13 @@ def _long_gap(a, skills, promises, spec):
     return f"longest {duration_text(max(e.value for e in gaps))}", tuple(e.id for e in gaps)
 
 
+def _at_least(a: Analysed, feature: str, threshold: int, what: str) -> tuple[str, tuple[str, ...]] | None:
+    ids = _ids(a, feature)
+    return (f"{len(ids)} {what}", ids) if len(ids) >= threshold else None
+
+
 def _questions_unanswered(a, skills, promises, spec):
-    ids = _ids(a, "listening.unanswered_question")
-    return (f"{len(ids)} questions", ids) if len(ids) >= spec.get("threshold", 1) else None
+    return _at_least(a, "listening.unanswered_question", spec.get("threshold", 1), "questions")
 
 
 def _unresolved(a, skills, promises, spec):
@@ -101,6 +105,7 @@ RULES: dict[str, Rule] = {
     "TC110": _low_skill,
     "TC111": _unresolved,
     "TC113": _no_human,
+    "TC114": lambda a, s, p, spec: _at_least(a, "tone.language_unadapted", spec.get("threshold", 1), "idioms or slang"),
 }
 
 

@@ -634,3 +634,16 @@ def test_a_customer_who_asked_for_a_human_and_got_none_is_flagged(coach):
     assert flag.severity == "medium" and flag.evidence
     handed = Transcript.from_turns([*asked, {"role": "agent", "speaker": "Mia", "text": "Hi, I'm Mia. Let me look."}])
     assert not [f for f in coach.analyze(handed).flags if f.code == "TC113"]
+
+
+def test_idioms_and_slang_after_the_customer_said_english_is_hard_for_them_are_flagged(coach):
+    opening = [("customer", "sorry my english is not good. my bank show two payment, why?")]
+    idioms = coach.analyze(chat(*opening, ("agent", "No worries mate, it's a hold. Sit tight, it'll drop off."),
+                                ("customer", "when?"), ("agent", "In a few days, give or take.")))
+    (flag,) = [f for f in idioms.flags if f.code == "TC114"]
+    assert flag.severity == "medium" and len(flag.evidence) == 3 and "(3 idioms or slang)" in flag.reason
+    once = coach.analyze(chat(*opening, ("agent", "It is a temporary check. It will go in a few days, give or take.")))
+    assert not [f for f in once.flags if f.code == "TC114"]  # one is below the threshold
+    plain = coach.analyze(chat(("customer", "my bank shows two payments, why?"),
+                               ("agent", "No worries mate, it's a hold. Sit tight, it'll drop off.")))
+    assert not [f for f in plain.flags if f.code == "TC114"]  # no word about their English
