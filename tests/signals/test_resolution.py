@@ -419,6 +419,7 @@ def test_diagnostic_questions(hits, text, asked):
     ("October and November were estimated from last winter's usage. That's why it's high.", ["That's why it's"]),
     ("The card on file expired, which is why your renewal failed.", ["which is why your"]),
     ("That's why I'm here.", []),
+    ("That points to a fault at the street cabinet, not your router.", ["That points to"]),
 ])
 def test_cause_explained(hits, text, cause):
     assert _agent(hits, text, "resolution.cause") == cause
