@@ -147,6 +147,11 @@ def test_plain_words_after_the_customer_said_english_is_hard_for_them(analyze):
     assert note.text.startswith("Plain words for a customer who said English is hard for them:")
 
 
+def test_an_idiom_is_marked_once_however_it_is_matched(analyze):
+    assert _language(analyze, LIMITED, ("agent", "Changing the card is a doddle."))[1] == [
+        ("tone.language_unadapted", "a doddle", 1)]  # the phrase, not also its word "doddle"
+
+
 @pytest.mark.parametrize("turns", [
     # long sentences are not plain
     (LIMITED, ("agent", "Thanks for getting in touch with us today, I have had a look at your account and I can "

@@ -76,7 +76,8 @@ _SIGN_MARKS = frozenset({"*", "^", "-", "\u2013", "\u2014", "~", "=", "/", "|"})
 _ELONGATED = re.compile(r"([a-zA-Z])\1\1")  # noooo, Mmmmm: an interjection, not a word to look up
 _INFLECTIONS = ("ing", "ed", "es", "s", "d", "er", "ers", "est", "ly")
 _ENTRY_KEYS = frozenset({"term", "plain", "aliases", "acronym", "kind"})
-KINDS = {"term": "jargon.glossary_term", "idiom": "jargon.idiom"}  # a glossary entry's kind -> the feature it fires
+IDIOM = "jargon.idiom"
+KINDS = {"term": "jargon.glossary_term", "idiom": IDIOM}  # a glossary entry's kind -> the feature it fires
 
 
 # --- settings and the word-frequency table ----------------------------------------------------------------------

@@ -25,7 +25,8 @@ from spacy.tokens import Doc
 
 from transcript_coach.nlp import TranscriptDocs, doc_sentences
 from transcript_coach.signals import Hit, extractor, span_hit
-from transcript_coach.signals.jargon import glossary
+from transcript_coach.model import Turn
+from transcript_coach.signals.jargon import IDIOM, candidates
 from transcript_coach.signals.resources import Resources
 from transcript_coach.signals.tone import INFORMAL, LANGUAGE
 
@@ -57,11 +58,17 @@ def language_care(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
                 if any(m.entry.feature == LANGUAGE for m in res.lexicon("customer").matches(doc))), None)
     if cue is None:
         return
-    replies = [(turn, doc) for turn, doc in docs.turns("agent") if turn.index > cue]
+    replies: list[tuple[Turn, Doc]] = []
+    unadapted: list[Hit] = []
+    written: set[str] = set()  # the customer's words so far: their own slang may be answered in kind
+    for turn, doc in docs.turns():
+        if turn.role == "customer":
+            written.update(t.lower_ for t in doc)
+        elif turn.role == "agent" and turn.index > cue:
+            replies.append((turn, doc))
+            unadapted.extend(_unadapted(turn.index, doc, res, written))
     if not replies:
         return
-    customer_words = {t.lower_ for turn, doc in docs.turns("customer") for t in doc}
-    unadapted = [hit for turn, doc in replies for hit in _unadapted(turn.index, doc, res, customer_words)]
     yield from unadapted
     sentences = [s for _, doc in replies for s in doc_sentences(doc)]
     words = sum(1 for s in sentences for t in s if not t.is_punct)
@@ -71,16 +78,11 @@ def language_care(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
     yield span_hit("tone.plain_language", turn.index, max(doc_sentences(doc), key=len), "language:plain")
 
 
-def _unadapted(turn: int, doc: Doc, res: Resources, customer_words: set[str]) -> Iterator[Hit]:
-    """Idioms and slang (that the customer did not write first) in one agent reply."""
-    gl = glossary(res)
-    for start, end, entry in gl.phrase_spans(doc):
-        if entry.kind == "idiom":
-            yield span_hit("tone.language_unadapted", turn, doc[start:end], "language:idiom")
-    for token in doc:
-        entry = gl.token_entry(token)
-        if entry is not None and entry.kind == "idiom":
-            yield span_hit("tone.language_unadapted", turn, token, "language:idiom")
+def _unadapted(turn: int, doc: Doc, res: Resources, written: set[str]) -> Iterator[Hit]:
+    """Idioms, and slang the customer has not ``written`` first, in one agent reply."""
+    for cand in candidates(res, doc):
+        if cand.feature == IDIOM:
+            yield span_hit("tone.language_unadapted", turn, doc[cand.start:cand.end], "language:idiom")
     for match in res.lexicon("tone").matches(doc):
-        if match.entry.feature == INFORMAL and match.span.text.lower() not in customer_words:
+        if match.entry.feature == INFORMAL and match.span.text.lower() not in written:
             yield span_hit("tone.language_unadapted", turn, match.span, "language:slang")
