@@ -641,7 +641,7 @@ def jargon(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
     unread: list[Doc] = []  # customer turns not yet added to ``said`` (read only when a candidate needs them)
     decided: set[str] = set()
     asked: set[str] = set()  # words of customer turns that say they did not follow something
-    flagged: dict[str, str] = {}  # the agent's unexplained terms so far: lower-case text -> key
+    flagged: dict[str, str] = {}  # the agent's unexplained terms so far: key -> the term as first used, lower case
     replied = False  # an agent has answered the customer: what the customer then does not follow is its wording
     customer_spoke = False  # a call's opening "how can I help?" is no wording to follow
     for i, (turn, doc) in enumerate(zip(turns, docs.docs, strict=True)):
@@ -667,9 +667,9 @@ def jargon(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
         replied = replied or customer_spoke
         for cand in candidates(res, doc, names=names):
             if cand.key in decided:
-                if cand.key in flagged.values() and _customer_used(cand, doc, asked) and \
+                if cand.key in flagged and _customer_used(cand, doc, asked) and \
                         context.explanation(cand, i) is not None:  # asked about, and now explained
-                    flagged = {text: key for text, key in flagged.items() if key != cand.key}
+                    del flagged[cand.key]
                     span = doc[cand.start:cand.end]
                     yield Hit("jargon.explained", i, span.start_char, span.end_char, "explained:asked")
                 continue
@@ -688,7 +688,7 @@ def jargon(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
             if how is not None:
                 yield Hit("jargon.explained", i, span.start_char, span.end_char, f"explained:{how}")
             else:
-                flagged[span.text.lower()] = cand.key
+                flagged[cand.key] = span.text.lower()
                 yield Hit(cand.feature, i, span.start_char, span.end_char, cand.rule, cand.value)
 
 
@@ -711,7 +711,7 @@ def _term_questions(doc: Doc, flagged: Mapping[str, str], phrases: Phrases, foun
             after = sent[length + k:]
             start = after[1:] if len(after) > 1 and words[k + length] in _ARTICLES else after
             text = start.text.lower()
-            if any(re.match(rf"{re.escape(term)}(?!\w)", text) for term in flagged):
+            if any(re.match(rf"{re.escape(term)}(?!\w)", text) for term in flagged.values()):
                 asked.append(sent)
                 break
     return asked

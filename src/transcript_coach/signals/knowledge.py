@@ -85,12 +85,9 @@ def _spoken_amounts() -> _SpokenAmounts:
 
 def spoken_amounts(doc: Doc) -> Iterator[tuple[int, int]]:
     """Character spans of amounts written in words and ending in a currency ("one hundred and ninety two pounds",
-    "twenty-five dollars"), as a call transcript writes them; "a pound of flour" and "two pounds" alike."""
+    "twenty-five dollars"), as a call transcript writes them (a weight, "two pounds of flour", reads as one too)."""
     words = _spoken_amounts()
-    text = doc_text(doc)
-    if not words.currencies.search(text):
-        return
-    for found in words.currencies.finditer(text):
+    for found in words.currencies.finditer(doc_text(doc)):
         currency = doc.char_span(found.start(), found.end())
         if currency is None or currency.start == 0 or doc[currency.start - 1].lower_ not in words.numbers:
             continue
