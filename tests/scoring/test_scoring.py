@@ -346,7 +346,8 @@ def test_a_missing_empathy_note_quotes_no_neutral_greeting(coach):
 
 def test_no_strength_quotes_a_greeting_or_anything_else_for_clear_words(coach):
     report = coach.analyze(chat(("customer", "Does the X200 vacuum work on thick rugs?"),
-                                ("agent", "Hi Omar! Hmm, I think it probably works on most rugs, maybe not thick ones?"),
+                                ("agent", "Hi Omar! Hmm, I think it probably works on most rugs, maybe not "
+                                          "thick ones?"),
                                 ("customer", "ok and can it map two floors?"),
                                 ("agent", "I'm not sure about that one. You could try Google maybe."),
                                 ("customer", "And is there a warranty?"),

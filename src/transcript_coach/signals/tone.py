@@ -12,9 +12,9 @@ Features (evidence = the sentence for sentence-level scores, the exact words oth
   can help with?"; elsewhere it may answer "Did that fix it?"). The participants' names are no words here ("Hi
   Rob", "Thanks, Grace": VADER would read "rob" and "grace"). In a customer turn with sarcasm in it
   (``emotion.sarcasm`` of ``customer.json``: "Oh great, another estimated bill. Brilliant.") a positive score counts
-  as negative, and a customer's sentence about their own English ("sorry my english is not good": ``customer.language``)
-  reads 0, no feeling about the service. Sentences are cut at ``sentiment_max_chars`` and keep at most ``sentiment_max_emoji`` emoji, because
-  vaderSentiment 3.3.x is quadratic in the number of emoji.
+  as negative, and a customer's sentence about their own English ("sorry my english is not good":
+  ``customer.language``) reads 0, no feeling about the service. Sentences are cut at ``sentiment_max_chars`` and keep
+  at most ``sentiment_max_emoji`` emoji, because vaderSentiment 3.3.x is quadratic in the number of emoji.
 - ``tone.politeness``: each agent sentence scored by the shipped politeness model (``politeness.py``), in [-1, 1].
 - ``tone.polite_please|gratitude|hedge|greeting|apology|deference|indirect_request``: politeness strategies in agent
   speech; and their opposites ``tone.imperative`` ("you need to"), ``tone.blame`` ("you should have checked"),
