@@ -127,6 +127,19 @@ def test_reuse_of_name_and_product(analyze):
         ("Priya", "reuse:name"), ("iPhone", "reuse:product")]
 
 
+@pytest.mark.parametrize("answer, found", [
+    ("It's Grace Mensah.", [("Grace", "reuse:name")]),
+    ("Grace Mensah", [("Grace", "reuse:name")]),
+    ("Yes, it's Grace.", [("Grace", "reuse:name")]),
+    ("Sure, one moment, I'm just finding my glasses.", []),  # no name given
+])
+def test_a_name_given_when_asked_for_is_the_customers(analyze, answer, found):
+    turns = ({"role": "agent", "speaker": "SPEAKER_00", "text": "Can I take the account holder's name?"},
+             {"role": "customer", "speaker": "SPEAKER_01", "text": answer},
+             {"role": "agent", "speaker": "SPEAKER_00", "text": "Thanks Grace, I can see the account."})
+    assert [(t, r) for t, r, _, _ in rules(analyze, *turns, feature="listening.detail_reuse")] == found
+
+
 def test_reuse_of_speaker_name_phone_and_date(analyze):
     turns = ({"role": "customer", "speaker": "Maria Lopez",
               "text": "It was due on 12 March, please call me on 020 7946 0958."},

@@ -14,9 +14,10 @@ Positive signals (agent turns):
   (wordfreq Zipf frequency at least ``common_zipf``). Evidence: the agent sentence; value: the ratio.
 - ``listening.clarifying``: clarifying and confirming questions ("just to confirm", "do you mean").
 - ``listening.detail_reuse``: the agent uses a detail the customer gave first: an order/reference code, an email, a
-  phone number, a date, the customer's name (from "my name is ..." or the chat's speaker label) or a product name
-  (mixed-case or letter+digit tokens such as "iPhone", "S21", and capitalised words inside a sentence that are not
-  common English words, Zipf frequency below ``product_max_zipf``). Evidence: the agent's span; rule
+  phone number, a date, the customer's name (from "my name is ...", the answer to "Can I take your name?": "It's
+  Grace Mensah", or the chat's speaker label) or a product name (mixed-case or letter+digit tokens such as "iPhone",
+  "S21", and capitalised words inside a sentence that are not common English words, Zipf frequency below
+  ``product_max_zipf``). Evidence: the agent's span; rule
   ``reuse:<kind>``. Details the agent said before the customer are not counted. In a redacted transcript a placeholder
   the customer gave ("[ORDER]") counts as that detail, and "[NAME]" as the customer's name.
 
@@ -356,6 +357,20 @@ def stated_names(doc: Doc, w: Words) -> set[str]:
     return out
 
 
+def answered_name(doc: Doc, w: Words) -> set[str]:
+    """The name a customer gives when asked for it ("Can I take your name?" / "It's Grace Mensah.", "Grace Mensah",
+    "Yes, it's Grace"): the first capitalised word after "it's" / "it is", or opening a reply of at most three
+    words."""
+    toks = [t for t in doc if not (t.is_space or t.is_punct)]
+    for k, t in enumerate(toks):
+        after_it = k >= 2 and toks[k - 2].lower_ == "it" and toks[k - 1].norm_ in ("is", "'s")
+        if not (after_it or (k == 0 and len(toks) <= 3)):
+            continue
+        if t.is_alpha and t.text[:1].isupper() and not t.is_upper and not t.is_stop and t.lower_ not in w.not_names:
+            return {t.lower_}
+    return set()
+
+
 def product_words(doc: Doc, w: Words, exclude: set[str], res: Resources) -> dict[str, bool]:
     """Product and proper names a customer mentions: mixed-case ("iPhone") and letter+digit ("S21") tokens, and
     capitalised words inside a sentence ("my Galaxy tablet") that are not common English words. Maps the lower-case
@@ -429,7 +444,7 @@ def _agent_signals(turns, res: Resources, w: Words, content: dict[int, set[str]]
             redacted_name = placeholder("name")  # a redacted speaker label: the agent knows the name
             if redacted_name not in agent_said:
                 given.setdefault(redacted_name, "name")
-            stated = stated_names(doc, w)
+            stated = stated_names(doc, w) or (answered_name(doc, w) if "name" in requested else set())
             turn_names = customer_names(turn, doc, w, stated)
             names.update(n for n in turn_names if n not in agent_said)
             for p, title in product_words(doc, w, names | turn_names, res).items():
