@@ -267,7 +267,9 @@ def _customer_trouble(analysed: Analysed, problem_first: bool = False) -> Eviden
 def _suggest(part: Contribution, evidence: Evidence, analysed: Analysed, rubric: Rubric, plain: Plain) -> str | None:
     suggestions = rubric.coaching.get("suggestions", {})
     key = f"missing:{part.signal.feature}" if part.signal.missing else part.signal.base_feature
-    template = suggestions.get(f"{key}@{analysed.transcript.channel}", suggestions.get(key))  # by channel, if given
+    cue = evidence.rule.partition("#")[2]  # the lexicon entry that found the words quoted ("emotion.loss")
+    template = next((suggestions[k] for k in (f"{key}#{cue}" if cue else None, f"{key}@{analysed.transcript.channel}",
+                                              key) if k in suggestions), None)  # by cue or channel, if given
     if template is None:
         return None
     values = _Values(evidence, analysed, plain)

@@ -648,3 +648,13 @@ def test_idioms_and_slang_after_the_customer_said_english_is_hard_for_them_are_f
     plain = coach.analyze(chat(("customer", "my bank shows two payments, why?"),
                                ("agent", "No worries mate, it's a hold. Sit tight, it'll drop off.")))
     assert not [f for f in plain.flags if f.code == "TC114"]  # no word about their English
+
+
+def test_a_missing_empathy_suggestion_fits_a_loss(coach):
+    report = coach.analyze(chat(("customer", "Hello, my mum passed away last month and I need to close her account."),
+                                ("agent", "Account number?"),
+                                ("customer", "I don't have it. Her name was Margaret Price."),
+                                ("agent", "We need a death certificate. Upload it on the website.")))
+    (note,) = [n for n in report.notes if n.skill == "empathy"]
+    assert "passed away" in note.text
+    assert note.suggestion.startswith("Acknowledge the loss") and "frustrating" not in note.suggestion

@@ -341,6 +341,11 @@ def test_a_customer_ignored_is_upset(analyze, customer):
     ("The box arrived empty.", False),  # a problem, not a feeling
     ("My watch died at the gym tonight.", False),
     ("Since my husband passed away I feel so alone.", True),
+    # a loss: a feeling, not the lost card of "I lost my card"
+    ("My mum passed away last month and I need to close her account.", True),
+    ("I lost my husband in May.", True),
+    ("The funeral is on Friday, so I need it by Thursday.", True),
+    ("A Madea Family Funeral works for me.", False),  # a film's title
     # disagreement and ultimatums
     ("The drivers left in two minutes. This is your mistake, not mine.", True),
     ("I want the green sofa before 12 December or a full refund.", True),
