@@ -349,6 +349,9 @@ def test_a_no_followed_by_an_offer_in_the_agents_next_message_is_no_refusal(anal
     ("The transfer is now complete.", ["The transfer is now complete"]),
     ("Your payment has gone through.", ["Your payment has gone through"]),
     ("You've been refunded in full.", ["You've been refunded in full"]),  # done for the customer
+    ("I've found Margaret's account and put a hold on it today.",
+     ["I've found Margaret's account and put a hold on it today"]),  # the second of two things done
+    ("We've looked into it and refunded the duplicate.", ["We've looked into it and refunded the duplicate"]),
 ])
 def test_action_taken(hits, text, done):
     assert _agent(hits, text, "resolution.action") == done
@@ -378,6 +381,7 @@ def test_action_taken(hits, text, done):
     "I'm afraid the booking wasn't successful.",
     "If the payment goes through, you'll see it.",
     "As you've already changed the batteries, I won't ask you to do that again.",  # the customer did it
+    "I have no idea and cancelled nothing.",
 ])
 def test_not_action_taken(hits, text):
     assert _agent(hits, text, "resolution.action") == []
