@@ -106,6 +106,7 @@ RULES: dict[str, Rule] = {
     "TC111": _unresolved,
     "TC113": _no_human,
     "TC114": lambda a, s, p, spec: _at_least(a, "tone.language_unadapted", spec.get("threshold", 1), "idioms or slang"),
+    "TC115": lambda a, s, p, spec: _fired(a, "tone.customer_vulnerable"),
 }
 
 

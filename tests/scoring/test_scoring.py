@@ -658,3 +658,15 @@ def test_a_missing_empathy_suggestion_fits_a_loss(coach):
     (note,) = [n for n in report.notes if n.skill == "empathy"]
     assert "passed away" in note.text
     assert note.suggestion.startswith("Acknowledge the loss") and "frustrating" not in note.suggestion
+
+
+@pytest.mark.parametrize("customer, flagged", [
+    ("Honestly I just want to end it all, nothing works any more.", True),
+    ("I'm going to kill myself if this router drops once more lol", True),  # meant or not: a person reads it
+    ("I killed the app and restarted it, still nothing.", False),
+])
+def test_words_of_self_harm_put_the_conversation_in_front_of_a_person(coach, customer, flagged):
+    report = coach.analyze(chat(("customer", customer), ("agent", "Let me check your connection.")))
+    found = [f for f in report.flags if f.code == "TC115"]
+    assert bool(found) is flagged
+    assert not found or (found[0].severity == "high" and found[0].evidence)

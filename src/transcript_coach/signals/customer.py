@@ -3,9 +3,11 @@
 ``tone.customer_emotion`` ("I'm furious", "not happy") and ``tone.customer_problem`` ("it doesn't work", "never
 arrived") point at the customer's own words. They tell scoring when empathy was called for and when there was a
 grievance to resolve: sentiment scores alone miss most complaints, which are written in neutral words ("It's been
-two weeks. Nobody answers my emails."). Exclamation marks ("!!", "?!") are no upset in a message that reads glad:
-sentiment at least ``glad_min_sentiment``, a word of ``glad_words`` and no other cue of upset or a problem ("I can see
-myself now!! oh thank you"; not "please help, it's not arrived!! no help at all!!" nor "you could do better!!").
+two weeks. Nobody answers my emails."). ``tone.customer_vulnerable`` is words of self-harm or suicide ("I just want
+to end it all"), meant or not: a person should read how the agent answered them (TC115). Exclamation marks ("!!",
+"?!") are no upset in a message that reads glad: sentiment at least ``glad_min_sentiment``, a word of ``glad_words``
+and no other cue of upset or a problem ("I can see myself now!! oh thank you"; not "please help, it's not arrived!!
+no help at all!!" nor "you could do better!!").
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from transcript_coach.signals.listening import matches
 from transcript_coach.signals.resources import Resources
 from transcript_coach.signals.tone import tone_kit
 
-_FEATURES = {"customer.emotion": "tone.customer_emotion", "customer.problem": "tone.customer_problem"}
+_FEATURES = {"customer.emotion": "tone.customer_emotion", "customer.problem": "tone.customer_problem",
+             "customer.vulnerable": "tone.customer_vulnerable"}
 
 
 _PUNCTUATION_ONLY = "emotion.shout"  # "!!": upset, or glad
