@@ -47,12 +47,12 @@ Plain = Callable[[str], str | None]
 
 def write_notes(analysed: Analysed, skills: Mapping[str, SkillScore], rubric: Rubric,
                 plain: Plain = lambda term: None) -> tuple[Note, ...]:
-    """Up to three strengths and three improvements for the agent in this conversation."""
+    """Up to three strengths and three improvements for the agent in this conversation: the improvements of the low
+    skills, then of the weakest fair skills with a fault to quote, until there are two."""
     scored = [(name, s.score) for name, s in skills.items() if s.score is not None]
     strong = sorted((x for x in scored if rubric.band(x[1]) == "strong"), key=lambda x: -x[1])
     weak = sorted((x for x in scored if rubric.band(x[1]) == "low"), key=lambda x: x[1])
-    if len(weak) < 2:  # fewer than two clear weaknesses: the weakest fair skills are the next things to work on
-        weak += sorted((x for x in scored if rubric.band(x[1]) == "fair"), key=lambda x: x[1])[: 2 - len(weak)]
+    fair = sorted((x for x in scored if rubric.band(x[1]) == "fair"), key=lambda x: x[1])
     notes: list[Note] = []
     quoted: set[str] = set()
     faulty = _faulty_sentences(analysed, rubric) if strong else frozenset()
@@ -61,10 +61,14 @@ def write_notes(analysed: Analysed, skills: Mapping[str, SkillScore], rubric: Ru
         if note is not None and len([n for n in notes if n.kind == "strength"]) < MAX_NOTES:
             notes.append(note)
             quoted.update(_sentence(e, analysed) for e in analysed.evidence if e.id in note.evidence)
-    for name, _ in weak:
+    improvements = 0
+    for name, score in weak + fair:
+        if improvements >= MAX_NOTES or (improvements >= 2 and rubric.band(score) == "fair"):
+            break  # fewer than two clear weaknesses: the weakest fair skills with a fault to show are next
         note = _improvement(name, analysed, rubric, plain)
-        if note is not None and len([n for n in notes if n.kind == "improvement"]) < MAX_NOTES:
+        if note is not None:
             notes.append(note)
+            improvements += 1
     return tuple(notes)
 
 
