@@ -43,6 +43,8 @@ def test_rare_word_is_flagged(hits, text, word):
     "Oh noooo, that is not what we want to hear!",  # an elongated interjection
     "Did the Fitbit sync after the update?",  # a name inside a sentence
     "I've checked it, it's fine, we're sorry.",  # contractions
+    "cineworld cinema is located in the south.",  # a place's name, before the kind of place it is
+    "There's a tourist attraction near called the balto statue.",
 ])
 def test_not_a_rare_word(hits, text):
     assert [h for h in agent_hits(hits, text) if h[0] == "jargon.rare_word"] == []

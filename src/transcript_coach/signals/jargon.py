@@ -28,7 +28,8 @@ Features (evidence on the term itself, once per term per conversation, at its fi
   did not explain is ("sorry what is pre-auth hold?": a ``settings.term_questions`` phrase, then the term); rule
   ``asked:term``. An explanation of that term in a later reply is ``jargon.explained`` (``explained:asked``).
 
-Not jargon: a term the customer used in an earlier turn (same lower-case form or lemma); numbers, URLs, e-mail
+Not jargon: a term the customer used in an earlier turn (same lower-case form or lemma); a rare word right before
+the kind of place it names ("cineworld cinema", "Berryessa Road": ``settings.name_heads``); numbers, URLs, e-mail
 addresses, handles, codes with digits, words with apostrophes, short words, proper names (capitalised inside a
 sentence, a speaker's name, or a name written that way elsewhere in the conversation), product names in mixed case
 (``iPhone``), acronyms in the ``common_acronyms`` setting, and capitals in a shouting sentence.
@@ -77,6 +78,7 @@ _ELONGATED = re.compile(r"([a-zA-Z])\1\1")  # noooo, Mmmmm: an interjection, not
 _INFLECTIONS = ("ing", "ed", "es", "s", "d", "er", "ers", "est", "ly")
 _ENTRY_KEYS = frozenset({"term", "plain", "aliases", "acronym", "kind"})
 IDIOM = "jargon.idiom"
+RARE = "jargon.rare_word"
 KINDS = {"term": "jargon.glossary_term", "idiom": IDIOM}  # a glossary entry's kind -> the feature it fires
 
 
@@ -97,6 +99,7 @@ class Settings:
     not_jargon: frozenset[str]
     reported_wording: Phrases  # "it says", "a letter saying": what the customer then does not follow is not ours
     term_questions: Phrases  # "what is", "what does": asking what a term the agent used means
+    name_heads: frozenset[str]  # "cinema" in "cineworld cinema": the rare word before it is a name
 
 
 def settings(res: Resources) -> Settings:
@@ -131,6 +134,7 @@ def settings(res: Resources) -> Settings:
             not_jargon=frozenset(w.lower() for w in words("not_jargon")),
             reported_wording=Phrases(words("reported_wording")),
             term_questions=Phrases(words("term_questions")),
+            name_heads=frozenset(w.lower() for w in words("name_heads")),
         )
 
     return res.cached("jargon.settings", build)
@@ -443,6 +447,7 @@ def candidates(res: Resources, doc: Doc, *, names: Container[str] = frozenset(),
     """Jargon candidates in ``doc``. ``names``: lower-case words known to be names in this conversation (they are
     not rare words at a sentence start); ``max_zipf`` overrides the setting (for threshold sweeps)."""
     gl = glossary(res)
+    heads = settings(res).name_heads
     tagged = doc.has_annotation("TAG")
     found: list[Candidate] = []
     covered: set[int] = set()
@@ -489,6 +494,8 @@ def candidates(res: Resources, doc: Doc, *, names: Container[str] = frozenset(),
                     memo.remember(key, judged)
             if judged is not None:
                 feature, term, rule, value = judged
+                if feature == RARE and i + 1 < len(doc) and strings[orths[i + 1]].lower() in heads:
+                    continue  # "cineworld cinema", "the balto statue": a place's name, however it is written
                 found.append(Candidate(feature, i, i + 1, term, rule, value))
     found.sort(key=lambda c: (c.start, c.end))
     return found
