@@ -63,7 +63,7 @@ from dataclasses import dataclass
 
 from spacy.attrs import LEMMA, ORTH
 from spacy.strings import get_string_id
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 
 from transcript_coach.data import load_json
 from transcript_coach.lexicon import Match, lower_hashes
@@ -351,10 +351,16 @@ def stated_names(doc: Doc, w: Words) -> set[str]:
             candidate = toks[k + 2]
         elif low in ("regards", "thanks", "cheers", "sincerely", "best") and nxt.text == "," and k + 2 < len(toks):
             candidate = toks[k + 2] if k + 2 == len(toks) - 1 or toks[k + 3].is_punct else None
-        if (candidate is not None and candidate.is_alpha and candidate.text[:1].isupper()
-                and not candidate.is_upper and candidate.lower_ not in w.not_names and not candidate.is_stop):
+        if candidate is not None and _name_word(candidate, w):
             out.add(candidate.lower_)
     return out
+
+
+def _name_word(token: Token, w: Words) -> bool:
+    """A word that can be a person's first name: capitalised (not all capitals), no stop word, none of
+    ``not_names``."""
+    return (token.is_alpha and token.text[:1].isupper() and not token.is_upper and not token.is_stop
+            and token.lower_ not in w.not_names)
 
 
 def answered_name(doc: Doc, w: Words) -> set[str]:
@@ -366,7 +372,7 @@ def answered_name(doc: Doc, w: Words) -> set[str]:
         after_it = k >= 2 and toks[k - 2].lower_ == "it" and toks[k - 1].norm_ in ("is", "'s")
         if not (after_it or (k == 0 and len(toks) <= 3)):
             continue
-        if t.is_alpha and t.text[:1].isupper() and not t.is_upper and not t.is_stop and t.lower_ not in w.not_names:
+        if _name_word(t, w):
             return {t.lower_}
     return set()
 
