@@ -141,7 +141,8 @@ def _says_something(e: Evidence, analysed: Analysed) -> bool:
 
 
 _FORMULAS = ("structure.greeting", "structure.farewell")  # a hello or a sign-off says nothing of a skill
-_READ = "tone.politeness"  # every agent sentence read: a plain sentence, when nothing else shows the skill
+# scores of every agent sentence: a greeting or a few words scored well show no skill, even as a last resort
+_SENTENCE_SCORES = ("tone.politeness", "tone.agent_sentiment")
 _NAME_REUSE = "reuse:name"  # the rule of listening.detail_reuse for the customer's name: manners more than listening
 
 
@@ -174,8 +175,8 @@ def _strength(skill: str, analysed: Analysed, rubric: Rubric, faulty: frozenset[
             else:  # a name in "Hi Leo, I'm Kenji." or "You're welcome, Leo.": a formula, not listening
                 formulas = _sentences_with(analysed, _FORMULAS.__contains__) if formulas is None else formulas
                 formulaic = _sentence(evidence, analysed) in formulas or evidence.rule == _NAME_REUSE
-                if evidence.feature == _READ and (formulaic or not _says_something(evidence, analysed)):
-                    continue  # "Hi Omar!", "Anything else?": no words to show clear writing with, even as a last resort
+                if evidence.feature in _SENTENCE_SCORES and (formulaic or not _says_something(evidence, analysed)):
+                    continue  # "Hi Omar!", "Anything else?", "Thanks Grace.": nothing of the skill to quote
             if formulaic:
                 fallback = fallback or evidence
                 continue

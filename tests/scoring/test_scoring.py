@@ -670,3 +670,9 @@ def test_words_of_self_harm_put_the_conversation_in_front_of_a_person(coach, cus
     found = [f for f in report.flags if f.code == "TC115"]
     assert bool(found) is flagged
     assert not found or (found[0].severity == "high" and found[0].evidence)
+
+
+def test_a_warmth_strength_quotes_no_sentence_of_a_word_or_two(coach):
+    report = coach.analyze(chat(("customer", "The new episode finally works, thanks!"), ("agent", "Great! 💚 Enjoy!")))
+    assert report.skills["positive_attitude"].score >= 75  # strong, with nothing of it to quote
+    assert [n.text for n in report.notes if n.skill == "positive_attitude"] == []
