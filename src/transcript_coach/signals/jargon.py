@@ -718,7 +718,7 @@ def _term_questions(doc: Doc, flagged: Mapping[str, str], phrases: Phrases, foun
             after = sent[length + k:]
             start = after[1:] if len(after) > 1 and words[k + length] in _ARTICLES else after
             text = start.text.lower()
-            if any(re.match(rf"{re.escape(term)}(?!\w)", text) for term in flagged.values()):
+            if any(text.startswith(term) and not text[len(term):len(term) + 1].isalnum() for term in flagged.values()):
                 asked.append(sent)
                 break
     return asked
