@@ -65,6 +65,10 @@ RUBRIC_CHANGES = {
     "an unknown skill": (lambda r: r["skills"].__setitem__("juggling", {}), "skills.juggling: not a skill"),
     "conditions hold text": (lambda r: r.__setitem__("conditions", {"x": "1"}), "conditions: expected an object"),
     "flags is a list": (lambda r: r.__setitem__("flags", [1]), "flags: expected Mapping"),
+    "flag kinds is a list": (lambda r: r["flags"]["TC116"].__setitem__("kinds", ["money"]),
+                             "flags.TC116.kinds: expected an object of names by evidence rule"),
+    "a flag kind names a number": (lambda r: r["flags"]["TC116"].__setitem__("kinds", {"lexicon:customer#x": 1}),
+                                   "flags.TC116.kinds: expected an object"),
 }
 
 

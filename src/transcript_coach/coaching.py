@@ -248,12 +248,12 @@ def _trouble_sentences(analysed: Analysed) -> frozenset[str]:
 
 
 def _customer_trouble(analysed: Analysed, problem_first: bool = False) -> Evidence | None:
-    """The customer's clearest statement of a feeling or a problem (``problem_first``: of the problem, for a
-    suggestion that names it, in a sentence that is not a request for help): a cue phrase, else their most negative
-    statement (questions left out: they ask, they don't tell; so is a short one that reads neutral, "hello."),
-    in what they wrote before the first reply if that holds one (a later "no jammed message, thank you!" reads
-    negative to a sentiment lexicon, but is good news)."""
-    cues = ("tone.customer_emotion", "tone.customer_problem")
+    """The customer's clearest statement of a feeling, of hard circumstances or of a problem (``problem_first``: of
+    the problem, for a suggestion that names it, in a sentence that is not a request for help): a cue phrase, else
+    their most negative statement (questions left out: they ask, they don't tell; so is a short one that reads
+    neutral, "hello."), in what they wrote before the first reply if that holds one (a later "no jammed message,
+    thank you!" reads negative to a sentiment lexicon, but is good news)."""
+    cues = ("tone.customer_emotion", "tone.customer_circumstances", "tone.customer_problem")
     for feature in reversed(cues) if problem_first else cues:
         found = _first(analysed, feature)
         if found is not None and problem_first:  # the problem told, not a plea for help: "I'm sorry can someone help"

@@ -90,6 +90,16 @@ def _no_human(a, skills, promises, spec):
     return ("", ids) if ids else None
 
 
+def _circumstances(a, skills, promises, spec):
+    """Evidence found by a rule of the flag's ``kinds`` (the lexicon entries of illness, money trouble, a
+    bereavement...), named by the kinds it shows, in the order the customer told of them."""
+    kinds = spec.get("kinds", {})
+    found = [e for e in a.evidence if e.rule in kinds]
+    if not found:
+        return None
+    return ", ".join(dict.fromkeys(kinds[e.rule] for e in found)), tuple(e.id for e in found)
+
+
 RULES: dict[str, Rule] = {
     "TC101": _customer_negative_at_end,
     "TC102": lambda a, s, p, spec: _fired(a, "resolution.manager_request"),
@@ -107,6 +117,7 @@ RULES: dict[str, Rule] = {
     "TC113": _no_human,
     "TC114": lambda a, s, p, spec: _at_least(a, "tone.language_unadapted", spec.get("threshold", 1), "idioms or slang"),
     "TC115": lambda a, s, p, spec: _fired(a, "tone.customer_vulnerable"),
+    "TC116": _circumstances,
 }
 
 

@@ -660,6 +660,43 @@ def test_a_missing_empathy_suggestion_fits_a_loss(coach):
     assert note.suggestion.startswith("Acknowledge the loss") and "frustrating" not in note.suggestion
 
 
+@pytest.mark.parametrize("customer, kinds", [
+    ("I was made redundant last month and I can't afford the new price.", "money trouble"),
+    ("I'm on universal credit and behind on my rent, is there anything cheaper?", "money trouble"),
+    ("I'm going through chemo and missed two payments because I was in hospital.", "illness"),
+    ("My dad is in hospital, so can someone else collect the parcel for him?", "illness"),
+    ("He's been abusive and I'm scared he'll find me, please don't send post to the old address.",
+     "abuse or homelessness"),
+    ("My mum passed away last month. I was made redundant too, so I can't afford her phone contract.",
+     "a bereavement, money trouble"),
+    ("I can't afford to miss this flight, where is my bag?", None),  # a figure of speech, not hardship
+    ("I'm looking for the hospital on Hills Road, what is the postcode?", None),
+    ("I am disabled, will the room be easily accessible?", None),  # an access question wants a plain answer
+    ("My account was disabled after the update and I can't log in.", None),
+])
+def test_circumstances_that_can_leave_a_customer_vulnerable_are_flagged_by_kind(coach, customer, kinds):
+    report = coach.analyze(chat(("customer", customer), ("agent", "Let me check that for you.")))
+    found = [f for f in report.flags if f.code == "TC116"]
+    assert [f.reason.rpartition("(")[2].rstrip(")") for f in found] == ([kinds] if kinds else [])
+    assert all(f.severity == "medium" and f.evidence for f in found)
+
+
+def test_hard_circumstances_call_for_empathy_and_a_suggestion_that_fits_them(coach):
+    report = coach.analyze(chat(("customer", "My broadband is going up to £48. I'm on universal credit at the moment. "
+                                             "Is there anything cheaper?"),
+                                ("agent", "You could switch to Fibre 36 for £27 a month.")))
+    empathy = report.skills["empathy"]
+    assert empathy.score is not None and empathy.score < 50
+    (note,) = [n for n in report.notes if n.skill == "empathy"]
+    assert "universal credit" in note.text and "bring this cost down" in note.suggestion
+    kind = coach.analyze(chat(("customer", "My broadband is going up to £48. I'm on universal credit at the moment. "
+                                           "Is there anything cheaper?"),
+                              ("agent", "I'm sorry to hear things are tight. You could switch to Fibre 36 for £27 a "
+                                        "month, and I can waive the switching fee.")))
+    assert kind.skills["empathy"].score > empathy.score
+    assert not [n for n in kind.notes if n.skill == "empathy" and n.kind == "improvement"]
+
+
 @pytest.mark.parametrize("customer, flagged", [
     ("Honestly I just want to end it all, nothing works any more.", True),
     ("I'm going to kill myself if this router drops once more lol", True),  # meant or not: a person reads it

@@ -49,7 +49,7 @@ _CUSTOMER_DISTRESS = ("tone.customer_emotion", "tone.customer_shouting", "tone.c
                       "resolution.manager_request", "listening.customer_repeat")
 
 
-_PROBLEM = ("tone.customer_problem",)
+_PROBLEM = ("tone.customer_problem", "tone.customer_circumstances")  # hardship, illness: empathy is called for
 
 
 def _customer_low(a: Analysed, key: str) -> bool:

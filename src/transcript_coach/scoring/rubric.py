@@ -124,6 +124,10 @@ def parse_rubric(document: Any, name: str) -> Rubric:
         if "threshold" in spec:
             _check_threshold(spec["threshold"], load_json(RUBRIC_FILE)["flags"].get(code, {}).get("threshold"),
                              f"{where}.threshold")
+        kinds = spec.get("kinds", {})
+        if not isinstance(kinds, Mapping) or not all(isinstance(v, str) for v in kinds.values()):
+            raise DataFileError(f"{where}.kinds: expected an object of names by evidence rule, like "
+                                '{"lexicon:customer#circumstances.money": "money trouble"}')
     coaching = document.get("coaching", {})
     if not isinstance(coaching, Mapping):
         raise DataFileError(f"{name}: coaching: expected an object")

@@ -4,10 +4,13 @@
 arrived") point at the customer's own words. They tell scoring when empathy was called for and when there was a
 grievance to resolve: sentiment scores alone miss most complaints, which are written in neutral words ("It's been
 two weeks. Nobody answers my emails."). ``tone.customer_vulnerable`` is words of self-harm or suicide ("I just want
-to end it all"), meant or not: a person should read how the agent answered them (TC115). Exclamation marks ("!!",
-"?!") are no upset in a message that reads glad: sentiment at least ``glad_min_sentiment``, a word of ``glad_words``
-and no other cue of upset or a problem ("I can see myself now!! oh thank you"; not "please help, it's not arrived!!
-no help at all!!" nor "you could do better!!").
+to end it all"), meant or not: a person should read how the agent answered them (TC115).
+``tone.customer_circumstances`` is the customer telling of circumstances that can leave them vulnerable: illness ("I'm
+going through chemo", "my dad is in hospital"), money trouble ("I was made redundant and can't afford it"), abuse or
+homelessness; TC116 puts them in front of a person, and they call for empathy as a problem does.
+Exclamation marks ("!!", "?!") are no upset in a message that reads glad: sentiment at least ``glad_min_sentiment``, a
+word of ``glad_words`` and no other cue of upset or a problem ("I can see myself now!! oh thank you"; not "please help,
+it's not arrived!! no help at all!!" nor "you could do better!!").
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from transcript_coach.signals.resources import Resources
 from transcript_coach.signals.tone import tone_kit
 
 _FEATURES = {"customer.emotion": "tone.customer_emotion", "customer.problem": "tone.customer_problem",
-             "customer.vulnerable": "tone.customer_vulnerable"}
+             "customer.vulnerable": "tone.customer_vulnerable", "customer.circumstances": "tone.customer_circumstances"}
 
 
 _PUNCTUATION_ONLY = "emotion.shout"  # "!!": upset, or glad
