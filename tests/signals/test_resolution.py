@@ -283,6 +283,8 @@ def test_not_manager_request(hits, text):
     ("I'm unable to help with refunds.", "I'm unable to help"),
     ("Worn footwear can only be returned if it's faulty, so please keep them.", "can only be returned if"),
     ("I'm unable to refund worn boots. I can see why that's annoying.", "I'm unable to"),  # no offer follows
+    ("It's the only way we can do it, sorry.", "It's the only way"),
+    ("You have to use the online form, there's no other way.", "there's no other way"),
 ])
 def test_refusal(hits, text, matched):
     assert _agent(hits, text, "resolution.refusal") == [matched]
@@ -292,6 +294,8 @@ def test_refusal(hits, text, matched):
     "If there's nothing else, have a great day!",
     "I can help you with that.",
     "It's possible to change the date.",
+    "The only way to reset it is to hold the button for ten seconds.",  # an instruction, not a no
+    "It's the only way to be sure the charger is at fault, so let's try it.",
     # a no followed by an offer to try another way
     "I'm unable to book you a table at 16:15. Would you like to try another time?",
     "I'm afraid not. Would you like to try a different price range?",

@@ -503,6 +503,26 @@ def test_trajectory_averages_the_first_and_last_turns(evidence):
     assert values(found, "tone.customer_trajectory") == [pytest.approx(expected, abs=1e-3)]
 
 
+@pytest.mark.parametrize("before, agent, last, resigned", [
+    ("I just told you I can't use the form.", "It's the only way we can do it, sorry.", "Fine.", True),
+    ("I'm sending this for the third time.", "Please fill in the form.", "whatever", True),  # they repeated themselves
+    ("My parcel is late.", "It's the only way we can do it, sorry.", "Forget it!", True),  # after a refusal
+    ("Can you call me at 3pm instead?", "Yes, 3pm works. I'll call you then.", "Fine.", False),  # agreement
+    ("I just told you I can't use the form.", "It's the only way we can do it, sorry.", "Fine, I'll do it now.",
+     False),  # more than giving up
+])
+def test_a_reply_that_gives_up_after_a_refusal_or_a_complaint_is_no_better_mood(evidence, before, agent, last,
+                                                                                 resigned):
+    found = evidence(("customer", "Hello, I need to change the name on my account."), ("agent", "Use the form."),
+                     ("customer", before), ("agent", agent), ("customer", last))
+    final = [e for e in found if e.feature == "tone.customer_sentiment" and e.turn == 4]
+    assert [e.rule == "reply:resigned" for e in final] == [resigned] * len(final) and final
+    if resigned:
+        assert [e.value for e in final] == [-0.25] and values(found, "tone.customer_end_sentiment") == [-0.25]
+    else:
+        assert final[0].value > 0
+
+
 def test_no_trajectory_when_the_customer_spoke_once(evidence):
     found = evidence(("customer", "My parcel is late."), ("agent", "Sorry, checking now."))
     assert not values(found, "tone.customer_trajectory") and not values(found, "tone.customer_end_sentiment")

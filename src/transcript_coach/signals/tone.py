@@ -31,7 +31,9 @@ Features (evidence = the sentence for sentence-level scores, the exact words oth
   heart of patience. An agent who snapped once stayed calm in none of it.
 - ``tone.customer_trajectory``: mean sentiment of the customer's last turn(s) minus their first turn(s), and
   ``tone.customer_end_sentiment``: the mean of the last turn(s); both on the last customer turn, when the customer
-  spoke at least twice.
+  spoke at least twice. A customer turn that only gives up ("Fine.", "Whatever", "Forget it": ``resigned`` in
+  ``tone.json``) after a refusal, or after the customer repeated themselves or complained of the service, is no better
+  mood however VADER reads it: it scores ``resigned.sentiment`` (rule ``reply:resigned``).
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ SARCASM = "emotion.sarcasm"  # the customer.json entry whose match turns a custo
 CLOSING_QUESTION = "structure.closing_question"  # "Anything else I can help with?": a lone "No." answers it
 INFORMAL = "tone.informal"  # slang the agent may use back to a customer who wrote it first ("omg" ... "haha")
 LANGUAGE = "customer.language"  # the customer.json kind of cue that says English is hard for them ("sorry my english")
+REFUSAL = "resolution.refusal"  # an agent's no ("It's the only way"): a "Fine." after it gives up, agrees to nothing
 APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 NEUTRAL_WORD = "tcneutral"  # not in VADER's lexicon: read as a neutral word
 _PHRASE_CHARS = re.compile(r"[a-z0-9' \-]+")
@@ -345,6 +348,9 @@ class ToneKit:
         self.customer_lexicon = Lexicon(f"{where}#customer", {"entries": entries}, res.nlp) if entries else None
         self.customer_cues = customer_cues
         self.trajectory_turns = int(setting("trajectory_turns"))
+        resigned = setting("resigned")
+        self.resigned_replies = frozenset(str(r).casefold() for r in resigned["replies"])
+        self.resigned_sentiment = float(resigned["sentiment"])
         things = setting("cannot_of_a_thing")
         self.thing_entries = frozenset(things["entries"])
         self.things = frozenset(things["things"])
@@ -478,10 +484,21 @@ class ToneKit:
     def answers_in_kind(self, word: str, mirrored: frozenset[str]) -> bool:
         return word in mirrored or (word in self.laughter and not self.laughter.isdisjoint(mirrored))
 
+    def resigned(self, doc: Doc) -> bool:
+        """Whether a whole customer turn is a word of giving up ("Fine.", "Whatever", "Forget it"): after a refusal
+        or a customer pushed to repeat or complain, the words of agreement are no better mood."""
+        text = doc_text(doc).replace("’", "'").strip().rstrip(".!…").strip().casefold()
+        return " ".join(text.replace(",", " ").split()) in self.resigned_replies
+
     def customer_turn(self, index: int, doc: Doc, scores: list[float],
-                      names: re.Pattern[str] | None = None, after_closing: bool = False) -> Iterator[Hit]:
+                      names: re.Pattern[str] | None = None, after_closing: bool = False,
+                      strained: bool = False) -> Iterator[Hit]:
         """Customer evidence; appends each scored sentence's sentiment to ``scores``. ``after_closing``: the turn
-        answers the agent's closing question ("Anything else I can help with?"), so a lone "No." is an answer."""
+        answers the agent's closing question ("Anything else I can help with?"), so a lone "No." is an answer.
+        ``strained``: the agent refused, or the customer tried the agent's patience, since the customer last spoke
+        before this; then a turn that only gives up ("Fine.") scores ``resigned.sentiment`` (rule
+        ``reply:resigned``)."""
+        resigned = strained and self.resigned(doc)
         for match in self.customer_lexicon.matches(doc) if self.customer_lexicon else ():
             feature = self.customer_features[match.entry.feature]
             yield span_hit(feature, index, match.span, f"lexicon:tone#{match.entry.id}", match.entry.value)
@@ -502,8 +519,11 @@ class ToneKit:
             value = 0.0 if answered or apology else round(self.customer_sentiment.score(_unnamed(text, names)), 4)
             if sarcastic and value > 0:  # "Oh great, another estimated bill. Brilliant.": praise meant the other way
                 value = -value
+            if resigned:
+                value = self.resigned_sentiment
             scores.append(value)
-            yield span_hit("tone.customer_sentiment", index, span, "vader:sentence", value)
+            yield span_hit("tone.customer_sentiment", index, span, "reply:resigned" if resigned else "vader:sentence",
+                           value)
 
     def trajectory(self, turns: list[tuple[int, float, int, int]]) -> Iterator[Hit]:
         """From (turn, mean sentiment, start, end) of each customer turn with a scored sentence."""
@@ -581,10 +601,13 @@ def tone(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
     pressed = False  # the customer tried the agent's patience since the agent's last turn
     calm: list[Hit] = []  # agent turns that answered such a customer without a fault
     snapped = False  # an agent turn with a fault: then no reply shows composure
+    strained = False  # a refusal, or a customer who tried the agent's patience, since the customer's last word
+    resolution = res.lexicon("resolution")
     for turn, doc in docs.turns():
         if turn.role == "agent":
             hits = list(kit.agent_turn(turn.index, doc, names, mirrored=informal, then=next_message(docs, turn.index)))
             yield from hits
+            strained = strained or any(m.entry.feature == REFUSAL for m in resolution.matches(doc))
             if kit.faulty(doc, hits, respect):
                 snapped = True
             elif pressed and (hit := kit.composed(turn.index, doc)) is not None:
@@ -593,10 +616,11 @@ def tone(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
             closing = any(m.entry.feature == CLOSING_QUESTION for m in structure.matches(doc))
         elif turn.role == "customer":
             scores: list[float] = []
-            hits = list(kit.customer_turn(turn.index, doc, scores, names, after_closing=closing))
+            hits = list(kit.customer_turn(turn.index, doc, scores, names, after_closing=closing, strained=strained))
             informal |= {doc_text(doc)[h.start:h.end].lower() for h in hits
                          if h.feature == kit.customer_features.get(INFORMAL)}
-            pressed = pressed or kit.pressed(doc, hits)
+            strained = kit.pressed(doc, hits)
+            pressed = pressed or strained
             yield from hits
             scored = [h for h in hits if h.feature == "tone.customer_sentiment"]
             if scored:
