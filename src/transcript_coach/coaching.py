@@ -36,6 +36,8 @@ _ROLE_NAMES = _GENERIC_NAMES | {"agent", "rep", "advisor", "adviser", "support",
 _OPENER = re.compile(r"^(?:(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening)|ok|okay|so|well|um|erm)"
                      r"(?: there)?\b[,!.]*\s+)+", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z']+|[^A-Za-z']+")
+# a softener at the end of the customer's sentence ("I'm not very good with computers I'm afraid"): no part of the issue
+_SOFTENER = re.compile(r",?\s*\b(?:I'm|I am|Im|I’m) afraid$", re.IGNORECASE)
 # cues of a feeling whose sentence says nothing of the problem: "Thanks for nothing.", "???"
 _NO_ISSUE = ("#emotion.sarcasm", "#emotion.shout")
 # a request for help, not the problem itself ("can someone help quickly please", "Please fix this?")
@@ -328,7 +330,7 @@ class _Values(dict):
         trouble = _customer_trouble(self.analysed, problem_first=True)
         if trouble is None:
             raise KeyError("issue")
-        words = _OPENER.sub("", " ".join(_sentence(trouble, self.analysed).split())).rstrip(".!?")
+        words = _SOFTENER.sub("", _OPENER.sub("", " ".join(_sentence(trouble, self.analysed).split())).rstrip(".!?"))
         if len(words.split()) < 2:  # "Wow.": a feeling, no problem to name
             raise KeyError("issue")
         if len(words.split()) > 14:

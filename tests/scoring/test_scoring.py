@@ -713,3 +713,11 @@ def test_a_warmth_strength_quotes_no_sentence_of_a_word_or_two(coach):
     report = coach.analyze(chat(("customer", "The new episode finally works, thanks!"), ("agent", "Great! 💚 Enjoy!")))
     assert report.skills["positive_attitude"].score >= 75  # strong, with nothing of it to quote
     assert [n.text for n in report.notes if n.skill == "positive_attitude"] == []
+
+
+def test_a_softener_at_the_end_of_the_customers_words_is_no_part_of_the_issue_a_suggestion_names(coach):
+    report = coach.analyze(chat(("customer", "The emails on my tablet have stopped coming in I'm afraid."),
+                                ("agent", "Check if IMAP sync is paused in the client settings.")))
+    (note,) = [n for n in report.notes if n.skill == "empathy"]
+    assert "I'm afraid" in note.text
+    assert "the emails on your tablet have stopped coming in, Dana" in note.suggestion and "afraid" not in note.suggestion

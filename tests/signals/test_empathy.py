@@ -268,13 +268,16 @@ def test_validation_negatives(agent, text):
     ("Take your time.", ["Take your time"]),
     ("You're not slow at all, you're doing really well.", ["You're not slow", "you're doing really well"]),
     ("Your money is safe.", ["Your money is safe"]),
+    ("Hi Margaret, I'm Leo and I'll help you with that.", ["I'll help you with that"]),
+    ("Let's switch it back on together.", ["Let's switch it back on together"]),
 ])
 def test_reassurance_positives(agent, text, expected):
     assert agent(text, "empathy.reassurance") == expected
 
 
 @pytest.mark.parametrize("text", ["I'm not sure I can fix this.", "Make sure the cable is plugged in.",
-                                  "I can't make sure of that."])
+                                  "I can't make sure of that.", "I'm afraid I won't help you with that.",
+                                  "Let's not do that together."])
 def test_reassurance_negatives(agent, text):
     assert agent(text, "empathy.reassurance") == []
 

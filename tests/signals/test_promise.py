@@ -98,6 +98,7 @@ def _dues(hits, text):
     ("I'll walk you through the settings.", "promise.immediate", "I'll walk you through the settings"),
     ("That's billing, I'll put you through to them.", "promise.immediate", "I'll put you through to them"),
     ("Home moves aren't my department. I'll transfer you.", "promise.immediate", "I'll transfer you"),
+    ("Hi Margaret, I'm Leo and I'll help you with that.", "promise.immediate", "I'll help you with that"),
 ])
 def test_commitments(hits, text, feature, matched):
     assert (feature, matched) in _commitments(hits, text)

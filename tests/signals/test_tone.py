@@ -504,22 +504,25 @@ def test_trajectory_averages_the_first_and_last_turns(evidence):
 
 
 @pytest.mark.parametrize("before, agent, last, resigned", [
-    ("I just told you I can't use the form.", "It's the only way we can do it, sorry.", "Fine.", True),
-    ("I'm sending this for the third time.", "Please fill in the form.", "whatever", True),  # they repeated themselves
-    ("My parcel is late.", "It's the only way we can do it, sorry.", "Forget it!", True),  # after a refusal
-    ("Can you call me at 3pm instead?", "Yes, 3pm works. I'll call you then.", "Fine.", False),  # agreement
+    ("I just told you I can't use the form.", "It's the only way we can do it, sorry.", "Fine.", "Fine."),
+    ("I'm sending this for the third time.", "Please fill in the form.", "whatever", "whatever"),  # they repeated
+    ("My parcel is late.", "It's the only way we can do it, sorry.", "Forget it!", "Forget it!"),  # after a refusal
+    ("I don't understand what that means.", "Go to settings and turn sync on.", "I can't find it. Never mind.",
+     "Never mind."),  # confused, then giving up in a sentence of its own
+    ("Can you call me at 3pm instead?", "Yes, 3pm works. I'll call you then.", "Fine.", None),  # agreement
     ("I just told you I can't use the form.", "It's the only way we can do it, sorry.", "Fine, I'll do it now.",
-     False),  # more than giving up
+     None),  # more than giving up
 ])
 def test_a_reply_that_gives_up_after_a_refusal_or_a_complaint_is_no_better_mood(evidence, before, agent, last,
                                                                                  resigned):
     found = evidence(("customer", "Hello, I need to change the name on my account."), ("agent", "Use the form."),
                      ("customer", before), ("agent", agent), ("customer", last))
     final = [e for e in found if e.feature == "tone.customer_sentiment" and e.turn == 4]
-    assert [e.rule == "reply:resigned" for e in final] == [resigned] * len(final) and final
-    if resigned:
-        assert [e.value for e in final] == [-0.25] and values(found, "tone.customer_end_sentiment") == [-0.25]
-    else:
+    assert [e.text for e in final if e.rule == "reply:resigned"] == ([resigned] if resigned else [])
+    assert all(e.value == -0.25 for e in final if e.rule == "reply:resigned")
+    if resigned == last:
+        assert values(found, "tone.customer_end_sentiment") == [-0.25]
+    if resigned is None:
         assert final[0].value > 0
 
 

@@ -31,7 +31,7 @@ Features (evidence = the sentence for sentence-level scores, the exact words oth
   heart of patience. An agent who snapped once stayed calm in none of it.
 - ``tone.customer_trajectory``: mean sentiment of the customer's last turn(s) minus their first turn(s), and
   ``tone.customer_end_sentiment``: the mean of the last turn(s); both on the last customer turn, when the customer
-  spoke at least twice. A customer turn that only gives up ("Fine.", "Whatever", "Forget it": ``resigned`` in
+  spoke at least twice. A customer sentence that only gives up ("Fine.", "Whatever", "Forget it": ``resigned`` in
   ``tone.json``) after a refusal, or after the customer repeated themselves or complained of the service, is no better
   mood however VADER reads it: it scores ``resigned.sentiment`` (rule ``reply:resigned``).
 """
@@ -484,10 +484,10 @@ class ToneKit:
     def answers_in_kind(self, word: str, mirrored: frozenset[str]) -> bool:
         return word in mirrored or (word in self.laughter and not self.laughter.isdisjoint(mirrored))
 
-    def resigned(self, doc: Doc) -> bool:
-        """Whether a whole customer turn is a word of giving up ("Fine.", "Whatever", "Forget it"): after a refusal
-        or a customer pushed to repeat or complain, the words of agreement are no better mood."""
-        text = doc_text(doc).replace("’", "'").strip().rstrip(".!…").strip().casefold()
+    def resigned(self, sentence: str) -> bool:
+        """Whether a customer's sentence is only a word of giving up ("Fine.", "Whatever", "Forget it"): after a
+        refusal or a customer pushed to repeat or complain, the words of agreement are no better mood."""
+        text = sentence.replace("\u2019", "'").strip().rstrip(".!\u2026").strip().casefold()
         return " ".join(text.replace(",", " ").split()) in self.resigned_replies
 
     def customer_turn(self, index: int, doc: Doc, scores: list[float],
@@ -496,9 +496,8 @@ class ToneKit:
         """Customer evidence; appends each scored sentence's sentiment to ``scores``. ``after_closing``: the turn
         answers the agent's closing question ("Anything else I can help with?"), so a lone "No." is an answer.
         ``strained``: the agent refused, or the customer tried the agent's patience, since the customer last spoke
-        before this; then a turn that only gives up ("Fine.") scores ``resigned.sentiment`` (rule
-        ``reply:resigned``)."""
-        resigned = strained and self.resigned(doc)
+        before this; then a sentence that only gives up ("Fine.", "I can't find it. Never mind.") scores
+        ``resigned.sentiment`` (rule ``reply:resigned``)."""
         for match in self.customer_lexicon.matches(doc) if self.customer_lexicon else ():
             feature = self.customer_features[match.entry.feature]
             yield span_hit(feature, index, match.span, f"lexicon:tone#{match.entry.id}", match.entry.value)
@@ -519,6 +518,7 @@ class ToneKit:
             value = 0.0 if answered or apology else round(self.customer_sentiment.score(_unnamed(text, names)), 4)
             if sarcastic and value > 0:  # "Oh great, another estimated bill. Brilliant.": praise meant the other way
                 value = -value
+            resigned = strained and self.resigned(text)
             if resigned:
                 value = self.resigned_sentiment
             scores.append(value)
