@@ -86,6 +86,15 @@ CORRECTIONS = [
     ("customer", "This is a joke.", "positive", "negative"),
     ("customer", "What a complete joke", "positive", "negative"),
     ("customer", "Fix it, you clowns.", "neutral", "negative"),
+    # a customer's request is no gladness: "please", "can you help", "I'd like" ask, they don't praise
+    ("customer", "Please help, no service for 3 days.", "positive", "negative"),
+    ("customer", "I need help, my account is locked.", "positive", "neutral"),
+    ("customer", "Can you please help me?", "positive", "neutral"),
+    ("customer", "I'd like a refund please.", "positive", "neutral"),
+    ("customer", "I would like to book a table for four.", "positive", "neutral"),
+    ("customer", "Thanks for your help!", "positive", "positive"),  # help given, thanked for
+    ("customer", "You have been a great help.", "positive", "positive"),
+    ("agent", "I'd be happy to help, please send us a DM.", "positive", "positive"),  # the agent's words unchanged
     ("agent", "Please be advised that a repair request can be raised.", "positive", "neutral"),  # a formula
     # already right before the correction, and must stay right
     ("agent", "No problem!", "positive", "positive"),

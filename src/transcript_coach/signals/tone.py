@@ -5,7 +5,7 @@ Features (evidence = the sentence for sentence-level scores, the exact words oth
 - ``tone.agent_sentiment`` / ``tone.customer_sentiment``: VADER's compound score in [-1, 1] for each sentence that
   has words (punctuation-only sentences are skipped), with the support-specific corrections of ``tone.json``
   (``sentiment``): word valences overriding VADER's lexicon ("kindly", "cancel", ...; agent speech also "problem",
-  "complaint", ...) and phrases rewritten to a placeholder word of the given valence before scoring ("sorry for the
+  "complaint", ...; customer speech also "please", and requests: "can you help", "I'd like") and phrases rewritten to a placeholder word of the given valence before scoring ("sorry for the
   wait" -> neutral, "no need to worry" -> positive, "this is a joke" -> negative); the "no" that opens an answer ("No,
   that's all", "Nope, all good", "No thanks": ``sentiment.answers``) is neutral: VADER reads it as negative, and
   "Nope" turns "all good" negative; so is a lone "No." right after the agent's closing question ("Anything else I
@@ -308,10 +308,11 @@ class ToneKit:
         sentiment = document.get("sentiment")
         if not isinstance(sentiment, Mapping) or not all(
                 isinstance(sentiment.get(k, {}), Mapping)
-                for k in ("words", "phrases", "agent_words", "agent_phrases", "answers")):
+                for k in ("words", "phrases", "agent_words", "customer_words", "agent_phrases", "customer_phrases",
+                          "answers")):
             raise DataFileError(f"{where}: 'sentiment' must be an object of objects (words, phrases, agent_words, "
-                                "agent_phrases, answers)")
-        for key in ("words", "agent_words"):
+                                "customer_words, agent_phrases, customer_phrases, answers)")
+        for key in ("words", "agent_words", "customer_words"):
             for word, valence in sentiment.get(key, {}).items():
                 if isinstance(valence, bool) or not isinstance(valence, (int, float)):
                     raise DataFileError(f"{where}: sentiment.{key}.{word}: valence must be a number")
@@ -321,18 +322,21 @@ class ToneKit:
 
         customer = SentimentIntensityAnalyzer()
         base = dict(customer.lexicon)
-        customer.lexicon = corrected_lexicon(base, sentiment.get("words", {}))
+        shared = corrected_lexicon(base, sentiment.get("words", {}))
+        customer.lexicon = corrected_lexicon(shared, sentiment.get("customer_words", {}))
         agent = copy.copy(customer)
-        agent.lexicon = corrected_lexicon(base, sentiment.get("words", {}), sentiment.get("agent_words", {}))
-        self.featurizer = PolitenessFeaturizer(lexicon, document, dict(customer.lexicon))
+        agent.lexicon = corrected_lexicon(shared, sentiment.get("agent_words", {}))
+        self.featurizer = PolitenessFeaturizer(lexicon, document, shared)
         self.politeness: PolitenessModel = load_politeness_model(self.featurizer)
         answers = compile_answers(sentiment.get("answers"), f"{where}: sentiment.answers")
         opening, self.lone_answer = answers if answers is not None else (None, None)
         limits = dict(max_chars=int(setting("sentiment_max_chars")), max_emoji=int(setting("sentiment_max_emoji")),
                       cache_size=int(setting("sentiment_cache_size")), answers=opening)
-        customer_phrases = dict(sentiment.get("phrases", {}))
-        agent_phrases = {**customer_phrases, **sentiment.get("agent_phrases", {})}
-        self.customer_sentiment = SentimentScorer(customer, customer_phrases, f"{where}: sentiment.phrases", **limits)
+        shared_phrases = dict(sentiment.get("phrases", {}))
+        customer_phrases = {**shared_phrases, **sentiment.get("customer_phrases", {})}
+        agent_phrases = {**shared_phrases, **sentiment.get("agent_phrases", {})}
+        self.customer_sentiment = SentimentScorer(customer, customer_phrases, f"{where}: sentiment.customer_phrases",
+                                                  **limits)
         self.agent_sentiment = SentimentScorer(agent, agent_phrases, f"{where}: sentiment.agent_phrases", **limits)
         self.shouting = Shouting(
             acronyms=frozenset(str(a) for a in setting("acronyms")),
