@@ -118,6 +118,7 @@ RULES: dict[str, Rule] = {
     "TC114": lambda a, s, p, spec: _at_least(a, "tone.language_unadapted", spec.get("threshold", 1), "idioms or slang"),
     "TC115": lambda a, s, p, spec: _fired(a, "tone.customer_vulnerable"),
     "TC116": _circumstances,
+    "TC117": lambda a, s, p, spec: _fired(a, "structure.sensitive_request"),
 }
 
 

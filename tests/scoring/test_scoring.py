@@ -722,3 +722,17 @@ def test_a_softener_at_the_end_of_the_customers_words_is_no_part_of_the_issue_a_
     assert "I'm afraid" in note.text
     assert "the emails on your tablet have stopped coming in, Dana" in note.suggestion
     assert "afraid" not in note.suggestion
+
+
+def test_a_request_for_a_password_or_card_number_is_flagged_and_costs_professionalism(coach):
+    asked = coach.analyze(chat(("customer", "Hi, my card payment keeps failing on your website."),
+                               ("agent", "Sorry about that. Can you send me your full card number so I can try it?")))
+    safe = coach.analyze(chat(("customer", "Hi, my card payment keeps failing on your website."),
+                              ("agent", "Sorry about that. Please don't share your card number here; I've sent you "
+                                        "a secure payment link.")))
+    (flag,) = [f for f in asked.flags if f.code == "TC117"]
+    assert flag.severity == "high" and flag.evidence
+    assert not [f for f in safe.flags if f.code == "TC117"]
+    assert asked.skills["professionalism"].score < safe.skills["professionalism"].score - 15
+    (note,) = [n for n in asked.notes if n.skill == "professionalism"]
+    assert "must never share" in note.text and "secure payment link" in note.suggestion

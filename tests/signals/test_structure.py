@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 
-def _found(hits, *turns, feature):
-    return [(text, turn) for f, text, turn in hits(*turns, family="structure") if f == feature]
+def _found(hits, *turns, feature, **kwargs):
+    return [(text, turn) for f, text, turn in hits(*turns, family="structure", **kwargs) if f == feature]
 
 
 @pytest.mark.parametrize("text, greeting", [
@@ -327,3 +327,36 @@ def test_a_template_field_in_an_internal_note_is_none(analyze):
                      {"role": "agent", "text": "Use macro 'refund' with {{first_name}} filled in.", "internal": True},
                      {"role": "agent", "text": "Hi Dana, I've refunded it."})
     assert [e for e in report.evidence if e.feature == "structure.template_field"] == []
+
+
+@pytest.mark.parametrize("text, asked", [
+    ("Can you send me your full card number and the CVV so I can try it from here?", ["send me your full card number"]),
+    ("Please DM us your online banking password and we'll check.", ["DM us your online banking password"]),
+    ("What's your PIN?", ["What's your PIN"]),
+    ("Can I take your card number, please?", ["Can I take your card number"]),
+    ("Reply with your card details and I'll process the refund.", ["Reply with your card details"]),
+])
+def test_an_agent_asking_for_a_password_pin_or_card_number(hits, text, asked):
+    assert _found(hits, ("customer", "My payment keeps failing."), ("agent", text),
+                  feature="structure.sensitive_request") == [(a, 1) for a in asked]
+
+
+@pytest.mark.parametrize("text", [
+    "We will never ask for your PIN or your password.",
+    "Please don't share your card details here, use the secure link instead.",
+    "Can you DM us your Nectar card number via the link please?",  # a loyalty card
+    "Please confirm the last four digits of your card.",
+    "I can send your password reset link to the email on file.",
+    "Type your new password in the box on the login screen.",  # into their own screen, not to us
+])
+def test_no_request_for_a_secret(hits, text):
+    assert _found(hits, ("customer", "My payment keeps failing."), ("agent", text),
+                  feature="structure.sensitive_request") == []
+
+
+def test_a_call_may_take_a_card_number_but_never_a_pin(hits):
+    turns = (("customer", "I'd like to pay my bill."),
+             ("agent", "Can I take your card number, please? And never tell anyone your PIN."),
+             ("customer", "Sure."), ("agent", "Lastly, what's your PIN?"))
+    assert _found(hits, *turns, feature="structure.sensitive_request", channel="voice") == [("what's your PIN", 3)]
+    assert len(_found(hits, *turns, feature="structure.sensitive_request")) == 2  # in writing, both

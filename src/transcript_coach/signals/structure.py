@@ -23,6 +23,11 @@
 - ``structure.farewell``: "have a great day", "take care", "goodbye", "kind regards".
 - ``structure.generic_address``: a salutation to nobody in particular ("Dear Customer", "Dear Sir or Madam") in an
   agent turn when the customer's name is already known.
+- ``structure.sensitive_request``: the agent asking the customer to send a password, PIN or passcode ("Can you DM
+  us your online banking password?"), or in writing a full card number, card details or CVV ("Please send your card
+  number here"): a call may take a payment by phone. Not in a sentence with a negation ("We will never ask for your
+  PIN", "Please don't share your card details here"), nor before a word of ``settings.sensitive_not_before`` ("send
+  your password reset link").
 - ``structure.name_shortened``: the agent calling the customer by a shortened form of the name they asked to be
   called ("Please use my full name, Oluwaseun" / "call me Tomasz" / "It's Tomasz, not Tom", then "Sure, Olu"): one
   hit per use after the request, on the short form.
@@ -46,6 +51,7 @@ from wordfreq import zipf_frequency
 
 from transcript_coach.data import load_json
 from transcript_coach.ingest.email import signed_name
+from transcript_coach.lexicon import NEGATIONS
 from transcript_coach.model import Evidence, Transcript
 from transcript_coach.nlp import TranscriptDocs, doc_sentences, doc_text
 from transcript_coach.redact import placeholder_spans
@@ -60,6 +66,10 @@ class _Settings(NamedTuple):
     not_names: frozenset[str]
     lower_followers: frozenset[str]  # after "this is maria" in speech written in lower case, without punctuation
     lower_max_zipf: float  # and "maria" is no very common word ("this is great how ...")
+    sensitive_not_before: frozenset[str]  # "your password" then "reset": no request for the password
+
+
+SENSITIVE_CARD = "sensitive.card"  # the structure.json entry for card data, which a call may take
 
 
 @functools.cache
@@ -67,7 +77,7 @@ def _settings() -> _Settings:
     s = load_json("lexicons/structure.json")["settings"]
     return _Settings(int(s["greeting_sentences"]), frozenset(s["generic_speakers"]), frozenset(s["intro_followers"]),
                      frozenset(s["not_names"]), frozenset(s["lower_case_intro_followers"]),
-                     float(s["lower_case_name_max_zipf"]))
+                     float(s["lower_case_name_max_zipf"]), frozenset(s["sensitive_not_before"]))
 
 
 def _speaker_names(speaker: str | None, generic: frozenset[str]) -> list[str]:
@@ -182,6 +192,9 @@ def structure(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
             elif entry.feature == "structure.generic_address":
                 if any(at < turn.index for at, _ in known_from.values()):
                     yield span_hit(entry.feature, turn.index, span, f"lexicon:structure#{entry.id}")
+            elif entry.feature == "structure.sensitive_request":
+                if _asks_for_secret(match, doc, transcript.channel != "voice", settings.sensitive_not_before):
+                    yield span_hit(entry.feature, turn.index, span, f"lexicon:structure#{entry.id}")
             elif entry.feature != "structure.cue":
                 yield span_hit(entry.feature, turn.index, span, f"lexicon:structure#{entry.id}")
         if known_from:
@@ -209,6 +222,17 @@ def structure(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
             if span is not None and not any(s.start <= span.start < s.end for s in intro_spans):
                 yield span_hit("structure.name_use", turn.index, span, "name:redacted")
         first_agent = False
+
+
+def _asks_for_secret(match, doc: Doc, written: bool, not_before: frozenset[str]) -> bool:
+    """Whether a match of a sensitive request asks for it: card data only in writing, no negation earlier in the
+    sentence ("we will never ask for your PIN"), no word after it that makes it something else ("password reset")."""
+    span = match.span
+    if match.entry.id == SENSITIVE_CARD and not written:
+        return False
+    if span.end < len(doc) and doc[span.end].lower_ in not_before:
+        return False
+    return not any(t.lower_ in NEGATIONS or t.norm_ == "not" for t in doc[span.sent.start:span.start])
 
 
 def _shortened(turn: int, doc: Doc, asked_for: dict[str, int]) -> Iterator[Hit]:
