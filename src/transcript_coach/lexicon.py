@@ -374,6 +374,16 @@ def _doc_columns(doc: Doc) -> tuple[list[int], ...]:
     return columns
 
 
+def word_hashes(doc: Doc) -> frozenset[int]:
+    """The ``ORTH`` hashes of the doc's distinct tokens (computed once per doc, shared with the lexicons' matching)."""
+    return _doc_words(doc)[0]
+
+
+def lower_word_hashes(doc: Doc) -> frozenset[int]:
+    """The ``LOWER`` hashes of the doc's distinct tokens (computed once per doc, shared with the lexicons' matching)."""
+    return _doc_words(doc)[1]
+
+
 def lower_hashes(doc: Doc) -> list[int]:
     """Per token, the hash of its lower-case form (``Token.lower``), from the doc's token arrays (made once per doc
     and shared with the lexicons' matching)."""

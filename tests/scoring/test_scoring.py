@@ -736,3 +736,13 @@ def test_a_request_for_a_password_or_card_number_is_flagged_and_costs_profession
     assert asked.skills["professionalism"].score < safe.skills["professionalism"].score - 15
     (note,) = [n for n in asked.notes if n.skill == "professionalism"]
     assert "must never share" in note.text and "secure payment link" in note.suggestion
+
+
+def test_spelling_mistakes_cost_professionalism_with_a_note_quoting_one(coach):
+    typos = coach.analyze(chat(("customer", "Can you book me a table for two tonight?"),
+                               ("agent", "Your table is booked succesfully for 7pm. Is there anyhting else?")))
+    clean = coach.analyze(chat(("customer", "Can you book me a table for two tonight?"),
+                               ("agent", "Your table is booked successfully for 7pm. Is there anything else?")))
+    assert typos.skills["professionalism"].score < clean.skills["professionalism"].score
+    (note,) = [n for n in typos.notes if n.skill == "professionalism"]
+    assert "spelling mistake" in note.text and "“succesfully”" in note.suggestion

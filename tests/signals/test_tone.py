@@ -596,3 +596,26 @@ def test_an_agent_who_snapped_once_shows_no_composure(hits):
                  ("customer", "As I said, the router is already restarted."), ("agent", "Calm down, I'm checking."),
                  family="tone")
     assert [f for f, _, _ in found if f == "tone.composure"] == []
+
+
+# --- spelling ------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("agent, typos", [
+    ("I have 3 resturants avaialble in the centre.", ["resturants", "avaialble"]),
+    ("Your table is booked succesfully. Is there anyhting else?", ["succesfully", "anyhting"]),
+    ("I have 3 restaurants available in the centre.", []),
+    ("The guesthouse is on tenison road, near the station.", []),  # a place written in lower case
+    ("Byard Art is open until 5pm.", []),  # capitalised: may be a name
+])
+def test_an_agents_misspelt_words(evidence, agent, typos):
+    found = evidence(("customer", "Can you find me somewhere to eat?"), ("agent", agent))
+    assert [e.text for e in found if e.feature == "tone.misspelling"] == typos
+    assert all(e.rule == "wordfreq:misspelling" for e in found if e.feature == "tone.misspelling")
+
+
+def test_a_word_the_customer_wrote_first_is_no_agents_misspelling_and_a_typo_is_no_jargon(analyze):
+    report = analyze(("customer", "Is the shaddai restaurant open? And the resturant on the corner?"),
+                     ("agent", "Yes, shaddai is open, and the resturant on the corner too. "
+                                "Other resturants shut at 9."))
+    assert [e.text for e in report.evidence if e.feature == "tone.misspelling"] == ["resturants"]
+    assert not [e for e in report.evidence if e.feature == "jargon.rare_word" and "restu" in e.text]

@@ -515,10 +515,25 @@ def _rare_word(res: Resources, token: Token, capitalised: bool, prev: Token | No
     if capitalised and (token.lower_ in names or _proper_name(token, prev, tagged)):
         return None
     zipf = rarity(res, token.lower_, token.lemma_.casefold(), max_zipf=max_zipf)
-    if zipf is None:
-        return None
+    if zipf is None or (text.islower() and misspelt(res, text)):
+        return None  # a typo is no jargon: tone.misspelling
     key = token.lemma_.casefold()
     return "jargon.rare_word", key if key.isalpha() else token.lower_, "wordfreq:rare", zipf
+
+
+def misspelt(res: Resources, word: str) -> bool:
+    """Whether a lower-case ``word`` reads as a common word misspelt: at least ``misspelling.min_chars`` letters,
+    rare (Zipf above 0 and below ``misspelling.max_zipf``) and one letter dropped, added, changed or two swapped away
+    from a word at least ``misspelling.of_min_zipf`` common ("resturant", "anyhting"). Cached per word."""
+    known = res.cached("jargon.misspelt", dict)
+    found = known.get(word)
+    if found is None:
+        spec = res.setting("tone", "misspelling")
+        freq = res.word_frequencies()
+        zipf = freq.zipf(word)
+        found = known[word] = (len(word) >= int(spec["min_chars"]) and 0.0 < zipf < float(spec["max_zipf"])
+                               and freq.common_neighbour(word, float(spec["of_min_zipf"])))
+    return found
 
 
 def rarity(res: Resources, word: str, lemma: str | None = None, *, max_zipf: float | None = None) -> float | None:

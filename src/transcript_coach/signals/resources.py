@@ -77,6 +77,9 @@ class Resources:
             warmer(self)
 
 
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
 class WordFrequencies:
     """Zipf frequencies (log10 of uses per billion words) from wordfreq's best English list (its 'large' one), the
     table ``wordfreq.word_frequency`` reads too (one copy in memory)."""
@@ -105,6 +108,22 @@ class WordFrequencies:
         from wordfreq import zipf_frequency
 
         return zipf_frequency(word, "en")
+
+    def common_neighbour(self, word: str, min_zipf: float) -> bool:
+        """Whether a word at least ``min_zipf`` common is one edit from lower-case ``word`` after its first letter
+        (typing slips rarely touch it, and "bants" is no "wants"): a letter dropped, added or changed, or two
+        neighbours swapped."""
+        least = 10 ** (min_zipf - 9.0)
+        freq = self._freq
+
+        def common(candidate: str) -> bool:
+            return candidate != word and freq.get(candidate, 0.0) >= least
+
+        if any(common(word[:i] + word[i + 1:]) or common(word[:i] + word[i + 1:i + 2] + word[i] + word[i + 2:])
+               for i in range(1, len(word))):
+            return True
+        return any(common(word[:i] + c + word[i:]) or common(word[:i] + c + word[i + 1:])
+                   for i in range(1, len(word) + 1) for c in _LETTERS)
 
     def __contains__(self, word: str) -> bool:
         return word in self._freq
