@@ -38,6 +38,7 @@ from transcript_coach.signals import extract
 from transcript_coach.signals.jargon import plain_language
 from transcript_coach.signals.promise import ledger, ledger_features
 from transcript_coach.signals.resources import Resources
+from transcript_coach.signals.listening import name_customers
 from transcript_coach.signals.structure import name_introduced_agents
 from transcript_coach.skill_models import load_skill_models
 
@@ -176,7 +177,8 @@ class Coach:
             )
         evidence = extract(docs, resources)
         transcript, named = name_introduced_agents(docs, evidence)
-        warnings.extend(named)
+        transcript, customers_named = name_customers(transcript, docs, resources)
+        warnings.extend(named + customers_named)
         promises = ledger(docs, evidence)
         features = {**vectorize(evidence), **ledger_features(promises)}
         metrics["features"] = features

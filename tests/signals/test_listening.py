@@ -413,3 +413,37 @@ def test_an_instruction_answers_what_to_do(hits):
              ("customer", "That's amazing, thank you! What do I do with the torn one?"),
              ("agent", "Please keep it, there's no need to send it back."))
     assert found(hits, *turns, feature="listening.unanswered_question") == []
+
+
+def _customer_speakers(report):
+    return [t.speaker for t in report.transcript.turns if t.role == "customer"]
+
+
+@pytest.mark.parametrize("label, asked, answer, name", [
+    ("SPEAKER_01", "Can I take your name please?", "It's Grace Mensah.", "Grace"),
+    ("Customer", "How can I help?", "Hi, my name is Tomasz and my router is down.", "Tomasz"),
+    (None, "Who am I speaking with?", "This is Amara.", "Amara"),
+])
+def test_a_customer_labelled_without_a_name_is_named_after_the_name_they_give(analyze, label, asked, answer, name):
+    report = analyze({"role": "customer", "speaker": label, "text": "hello, my bill is wrong"},
+                     {"role": "agent", "speaker": "Jonah", "text": asked},
+                     {"role": "customer", "speaker": label, "text": answer},
+                     {"role": "agent", "speaker": "Jonah", "text": "Thanks, let me check."})
+    assert _customer_speakers(report) == [name, name]  # every turn of that speaker, from the first
+    assert [w for w in report.warnings if "giving their name" in w] == [
+        f"roles: customer {label or '(no name)'!r} named {name!r} after giving their name in turn 3"]
+
+
+@pytest.mark.parametrize("speaker, asked, answer", [
+    ("SPEAKER_01", "How can I help?", "It's Grace."),  # not asked for a name: "It's Grace" may be anything
+    ("SPEAKER_01", "Sorted, anything else?", "No, that's all. Thanks, Jonah"),  # the agent's name, not theirs
+    ("SPEAKER_01", "How can I help?", "I'm American, so I need a US plug."),
+    ("SPEAKER_01", "Please DM us.", "Late? I never got it. I am DMing you the details."),
+    ("Dana Kim", "Can I take your name please?", "It's Dana."),  # already named
+])
+def test_a_customer_is_not_renamed_without_a_name_of_their_own(analyze, speaker, asked, answer):
+    report = analyze({"role": "customer", "speaker": speaker, "text": "hello, my bill is wrong"},
+                     {"role": "agent", "speaker": "Jonah", "text": asked},
+                     {"role": "customer", "speaker": speaker, "text": answer})
+    assert _customer_speakers(report) == [speaker, speaker]
+    assert not [w for w in report.warnings if "giving their name" in w]

@@ -59,7 +59,7 @@ import itertools
 import re
 from bisect import bisect_right
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from spacy.attrs import LEMMA, ORTH
 from spacy.strings import get_string_id
@@ -67,7 +67,7 @@ from spacy.tokens import Doc, Span, Token
 
 from transcript_coach.data import load_json
 from transcript_coach.lexicon import Match, lower_hashes
-from transcript_coach.model import Turn
+from transcript_coach.model import Transcript, Turn
 from transcript_coach.nlp import TranscriptDocs, doc_sentences, doc_text, span_text
 from transcript_coach.phrases import Phrases, norm
 from transcript_coach.redact import placeholder, placeholder_spans
@@ -320,6 +320,40 @@ def details(doc: Doc, w: Words) -> list[Detail]:
     return redacted + found
 
 
+def _requested(found: list[Match]) -> frozenset[str]:
+    """The fields an agent or bot turn asks for (its ``ask.*`` matches): "Can I take your name?" -> {"name"}."""
+    return frozenset(m.entry.id[len("ask."):] for m in found
+                     if m.entry.id.startswith("ask.") and m.entry.id != "ask.request")
+
+
+def name_customers(transcript: Transcript, docs: TranscriptDocs, res: Resources
+                   ) -> tuple[Transcript, tuple[str, ...]]:
+    """``transcript`` with a customer whose speaker label names nobody ("Customer", "Caller", "SPEAKER_01") named
+    after the name they give ("my name is Grace", "this is Grace", "It's Grace Mensah" when asked for it), on all
+    their turns, and a warning for each naming. "I'm X" and sign-offs are too loose for that ("I'm American", "Thanks,
+    Sam" to the agent Sam), and a name an agent goes by is none."""
+    w = words(res)
+    agents = {part.lower() for t in transcript.turns if t.role == "agent" and t.speaker for part in t.speaker.split()}
+    names: dict[str | None, tuple[str, int]] = {}  # speaker label -> (name as written, turn it was given in)
+    requested: frozenset[str] = frozenset()
+    for turn, doc in docs.turns():
+        if turn.role in ("agent", "bot"):
+            requested = _requested(matches(res, FAMILY, doc))
+        elif turn.role == "customer" and turn.speaker not in names and not customer_names(turn, doc, w, set()):
+            given = stated_names(doc, w, introduced_only=True) or (
+                answered_name(doc, w) if "name" in requested else set())
+            written = [t.text for t in doc if t.lower_ in given and t.lower_ not in agents]
+            if written:
+                names[turn.speaker] = (written[0], turn.index)
+    if not names:
+        return transcript, ()
+    turns = tuple(replace(t, speaker=names[t.speaker][0]) if t.role == "customer" and t.speaker in names else t
+                  for t in transcript.turns)
+    warnings = tuple(f"roles: customer {label or '(no name)'!r} named {name!r} after giving their name in turn "
+                     f"{index + 1}" for label, (name, index) in names.items())
+    return replace(transcript, turns=turns), warnings
+
+
 def customer_names(turn: Turn, doc: Doc, w: Words, stated: set[str]) -> set[str]:
     """The customer's name: from the speaker label, and the names they state (``stated_names``)."""
     names: set[str] = set(stated)
@@ -331,8 +365,9 @@ def customer_names(turn: Turn, doc: Doc, w: Words, stated: set[str]) -> set[str]
     return names
 
 
-def stated_names(doc: Doc, w: Words) -> set[str]:
-    """Names from "my name is X", "I'm X", "this is X" (at the start) and sign-offs ("Thanks, X")."""
+def stated_names(doc: Doc, w: Words, *, introduced_only: bool = False) -> set[str]:
+    """Names from "my name is X", "I'm X", "this is X" (at the start) and sign-offs ("Thanks, X"); with
+    ``introduced_only`` only from "my name is X" and "this is X" ("I'm American", "I am DMing you": no names)."""
     out: set[str] = set()
     if not _NAME_HINT.search(doc_text(doc)):
         return out
@@ -346,10 +381,11 @@ def stated_names(doc: Doc, w: Words) -> set[str]:
         if low == "name" and k >= 1 and toks[k - 1].lower_ == "my" and nxt.lower_ in ("is", "'s", "\u2019s"):
             candidate = toks[k + 2] if k + 2 < len(toks) else None
         elif low in ("i", "this") and nxt.norm_ in ("am", "is", "'s") and k + 2 < len(toks):
-            if low == "this" and k != 0 and not toks[k - 1].is_punct:
+            if (low == "this" and k != 0 and not toks[k - 1].is_punct) or (low == "i" and introduced_only):
                 continue
             candidate = toks[k + 2]
-        elif low in ("regards", "thanks", "cheers", "sincerely", "best") and nxt.text == "," and k + 2 < len(toks):
+        elif (low in ("regards", "thanks", "cheers", "sincerely", "best") and nxt.text == "," and k + 2 < len(toks)
+              and not introduced_only):
             candidate = toks[k + 2] if k + 2 == len(toks) - 1 or toks[k + 3].is_punct else None
         if candidate is not None and _name_word(candidate, w):
             out.add(candidate.lower_)
@@ -464,8 +500,7 @@ def _agent_signals(turns, res: Resources, w: Words, content: dict[int, set[str]]
         block_open = False
         said[turn.index] = details(doc, w)
         found = matches(res, FAMILY, doc)
-        requested = frozenset(m.entry.id[len("ask."):] for m in found
-                              if m.entry.id.startswith("ask.") and m.entry.id != "ask.request")
+        requested = _requested(found)
         if turn.role == "agent":
             yield from _phrases(turn, doc, found)
             if not any(content[i] for i in opening):  # "Hi" alone is no opening
