@@ -528,7 +528,7 @@ def misspelt(res: Resources, word: str) -> bool:
     known = res.cached("jargon.misspelt", dict)
     found = known.get(word)
     if found is None:
-        spec = res.setting("tone", "misspelling")
+        spec = res.setting(FAMILY, "misspelling")
         freq = res.word_frequencies()
         zipf = freq.zipf(word)
         found = known[word] = (len(word) >= int(spec["min_chars"]) and 0.0 < zipf < float(spec["max_zipf"])

@@ -8,6 +8,7 @@ transcript the ``Coach`` sees.
 from __future__ import annotations
 
 import math
+import string
 import threading
 from collections.abc import Callable, Mapping
 from importlib import resources as package_files
@@ -77,9 +78,6 @@ class Resources:
             warmer(self)
 
 
-_LETTERS = "abcdefghijklmnopqrstuvwxyz"
-
-
 class WordFrequencies:
     """Zipf frequencies (log10 of uses per billion words) from wordfreq's best English list (its 'large' one), the
     table ``wordfreq.word_frequency`` reads too (one copy in memory)."""
@@ -123,7 +121,7 @@ class WordFrequencies:
                for i in range(1, len(word))):
             return True
         return any(common(word[:i] + c + word[i:]) or common(word[:i] + c + word[i + 1:])
-                   for i in range(1, len(word) + 1) for c in _LETTERS)
+                   for i in range(1, len(word) + 1) for c in string.ascii_lowercase)
 
     def __contains__(self, word: str) -> bool:
         return word in self._freq

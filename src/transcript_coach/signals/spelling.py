@@ -1,12 +1,11 @@
 """``tone.misspelling``: a word the agent wrote with a letter dropped, added, changed or two letters swapped
 ("resturant", "successfuly", "anyhting", "avaialble").
 
-A lower-case word (a capitalised one may be a name) of at least ``misspelling.min_chars`` letters, rare in English
-(Zipf frequency above 0 and below ``misspelling.max_zipf``: typos this common are in wordfreq's list, and a word it
-lacks is more often a handle or a made-up name), one such edit away from a common word (``misspelling.of_min_zipf``),
-not written by the customer (a place or product name the agent repeats) and not before a word of ``jargon.json``'s
-``name_heads`` ("tenison road"). Rule ``wordfreq:misspelling``; the value
-is the word's Zipf frequency. Such a word is no jargon (``jargon.misspelt``).
+A lower-case word (a capitalised one may be a name) that ``jargon.misspelt`` reads as a common word misspelt (the
+``misspelling`` settings of ``jargon.json``: rare in English, yet known to wordfreq, and one edit after its first
+letter from a common word), not written by the customer (a place or product name the agent repeats) and not before
+a word of ``jargon.json``'s ``name_heads`` ("tenison road"). Rule ``wordfreq:misspelling``; the value is the word's
+Zipf frequency. Such a word is no jargon.
 """
 
 from __future__ import annotations

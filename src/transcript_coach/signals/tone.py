@@ -5,9 +5,10 @@ Features (evidence = the sentence for sentence-level scores, the exact words oth
 - ``tone.agent_sentiment`` / ``tone.customer_sentiment``: VADER's compound score in [-1, 1] for each sentence that
   has words (punctuation-only sentences are skipped), with the support-specific corrections of ``tone.json``
   (``sentiment``): word valences overriding VADER's lexicon ("kindly", "cancel", ...; agent speech also "problem",
-  "complaint", ...; customer speech also "please", and requests: "can you help", "I'd like") and phrases rewritten to a placeholder word of the given valence before scoring ("sorry for the
-  wait" -> neutral, "no need to worry" -> positive, "this is a joke" -> negative); the "no" that opens an answer ("No,
-  that's all", "Nope, all good", "No thanks": ``sentiment.answers``) is neutral: VADER reads it as negative, and
+  "complaint", ...; customer speech also "please", and requests: "can you help", "I'd like") and phrases rewritten
+  to a placeholder word of the given valence before scoring ("sorry for the wait" -> neutral, "no need to worry" ->
+  positive, "this is a joke" -> negative); the "no" that opens an answer ("No, that's all", "Nope, all good", "No
+  thanks": ``sentiment.answers``) is neutral: VADER reads it as negative, and
   "Nope" turns "all good" negative; so is a lone "No." right after the agent's closing question ("Anything else I
   can help with?"; elsewhere it may answer "Did that fix it?"). The participants' names are no words here ("Hi
   Rob", "Thanks, Grace": VADER would read "rob" and "grace"). In a customer turn with sarcasm in it
