@@ -51,6 +51,10 @@ Negative signals:
   customer's sentence right before it ("my bank show two payment."), and a reply stating something with a word of
   that sentence answers it too (not a question back: "Just to confirm, order 48213?"). Evidence: the customer's
   question; value: how many replies came without addressing it (0: no reply at all).
+
+``name_customers`` then names a customer whose speaker label names nobody ("Customer", "SPEAKER_01") after the name
+they give ("my name is Grace", or "It's Grace Mensah" when asked for it), as ``structure.name_introduced_agents``
+names agents.
 """
 
 from __future__ import annotations

@@ -35,7 +35,8 @@
 ``name_introduced_agents`` then names an agent whose speaker label names nobody ("Agent", "Rep", "SPEAKER_00",
 "Speaker 1", an e-mail address) after their introduction ("my name is Priti", "this is Ravi"): every turn of that
 speaker from the introduction on (and the turns before the first one), with a warning saying so. A second
-introduction under the same label ("Hi, this is Sam taking over") names the turns from there on.
+introduction under the same label ("Hi, this is Sam taking over") names the turns from there on. Customers are
+named after the name they give by ``listening.name_customers``, which reads names as listening does.
 """
 
 from __future__ import annotations
