@@ -95,6 +95,12 @@ CORRECTIONS = [
     ("customer", "Thanks for your help!", "positive", "positive"),  # help given, thanked for
     ("customer", "You have been a great help.", "positive", "positive"),
     ("agent", "I'd be happy to help, please send us a DM.", "positive", "positive"),  # the agent's words unchanged
+    # a title or a name inside a customer's sentence carries no feeling; emphasis in title case or after a handle does
+    ("customer", "Give me The Curse of La Llorona please.", "negative", "neutral"),
+    ("customer", "Two tickets for the Rob Thomas concert.", "negative", "neutral"),
+    ("customer", "The song is called Bad Habit.", "negative", "neutral"),
+    ("customer", "@Delta Worst service ever", "negative", "negative"),
+    ("customer", "This Is The Worst Service Ever", "negative", "negative"),
     ("agent", "Please be advised that a repair request can be raised.", "positive", "neutral"),  # a formula
     # already right before the correction, and must stay right
     ("agent", "No problem!", "positive", "positive"),

@@ -8,10 +8,11 @@ Features (evidence = the sentence for sentence-level scores, the exact words oth
   "complaint", ...; customer speech also "please", and requests: "can you help", "I'd like") and phrases rewritten
   to a placeholder word of the given valence before scoring ("sorry for the wait" -> neutral, "no need to worry" ->
   positive, "this is a joke" -> negative); the "no" that opens an answer ("No, that's all", "Nope, all good", "No
-  thanks": ``sentiment.answers``) is neutral: VADER reads it as negative, and
-  "Nope" turns "all good" negative; so is a lone "No." right after the agent's closing question ("Anything else I
-  can help with?"; elsewhere it may answer "Did that fix it?"). The participants' names are no words here ("Hi
-  Rob", "Thanks, Grace": VADER would read "rob" and "grace"). In a customer turn with sarcasm in it
+  thanks": ``sentiment.answers``) is neutral: VADER reads it as negative, and "Nope" turns "all good" negative; so
+  is a lone "No." right after the agent's closing question ("Anything else I can help with?"; elsewhere it may
+  answer "Did that fix it?"). The participants' names are no words here ("Hi Rob", "Thanks, Grace": VADER would
+  read "rob" and "grace"), nor, in a customer's sentence, a capitalised word inside it, which names a title or a
+  place ("The Curse of La Llorona", "the Rob Thomas concert"; ``_untitled``). In a customer turn with sarcasm in it
   (``emotion.sarcasm`` of ``customer.json``: "Oh great, another estimated bill. Brilliant.") a positive score counts
   as negative, and a customer's sentence about their own English ("sorry my english is not good":
   ``customer.language``) reads 0, no feeling about the service. Sentences are cut at ``sentiment_max_chars`` and keep
@@ -72,6 +73,9 @@ APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 NEUTRAL_WORD = "tcneutral"  # not in VADER's lexicon: read as a neutral word
 _PHRASE_CHARS = re.compile(r"[a-z0-9' \-]+")
 _NAME_PARTS = re.compile(r"[^\W\d_]{2,}")
+_SENTENCE_WORDS = re.compile(r"(?<![@#\w])[A-Za-z][A-Za-z']*")  # a sentence's words, not handles or hashtags
+_ALL_TITLE = 0.75  # a sentence with this share of capitalised words is written in title case: no titles to find
+_EDGE_PUNCTUATION = "\"'\u201c\u201d\u2018\u2019()[],.;:!?"
 
 
 def compile_phrases(phrases: Mapping[str, float], where: str) -> tuple[re.Pattern[str] | None, dict[str, float]]:
@@ -520,7 +524,8 @@ class ToneKit:
             answered = after_closing and self.lone_answer is not None and self.lone_answer.fullmatch(text)
             # "sorry, my english is not good": about their English, not a feeling about the service
             apology = any(span.start <= start < span.end for start in apologies)
-            value = 0.0 if answered or apology else round(self.customer_sentiment.score(_unnamed(text, names)), 4)
+            plain = _untitled(_unnamed(text, names), self.customer_sentiment.analyzer.lexicon)
+            value = 0.0 if answered or apology else round(self.customer_sentiment.score(plain), 4)
             if sarcastic and value > 0:  # "Oh great, another estimated bill. Brilliant.": praise meant the other way
                 value = -value
             resigned = strained and self.resigned(text)
@@ -546,6 +551,26 @@ class ToneKit:
 def _unnamed(text: str, names: re.Pattern[str] | None) -> str:
     """``text`` with the participants' valenced names replaced by a word VADER does not know."""
     return text if names is None else names.sub("Name", text)
+
+
+def _untitled(text: str, lexicon: Mapping[str, float]) -> str:
+    """A customer's sentence with its titles and names neutral: a capitalised word inside the sentence that VADER
+    gives a valence, after a word that is no handle or hashtag ("The Curse of La Llorona", "the Rob Thomas concert",
+    "Bad Habit"; not "@Delta Worst service ever"). Not in a sentence of capitalised words ("This Is The Worst Service
+    Ever")."""
+    words = _SENTENCE_WORDS.findall(text)
+    if len(words) < 2 or sum(w[:1].isupper() for w in words) >= _ALL_TITLE * len(words):
+        return text
+    out, previous = [], ""
+    for word in re.split(r"(\s+)", text):
+        bare = word.strip(_EDGE_PUNCTUATION)
+        if (previous and previous[0] not in "@#" and previous[-1] not in ".!?:" and bare.istitle() and bare.isalpha()
+                and len(bare) > 1 and bare.lower() in lexicon):
+            word = word.replace(bare, "Name")
+        out.append(word)
+        if word.strip():
+            previous = word
+    return "".join(out)
 
 
 def sentences(doc: Doc) -> Iterator[Span]:
