@@ -339,14 +339,15 @@ def name_customers(transcript: Transcript, docs: TranscriptDocs, res: Resources
     w = words(res)
     agents = {part.lower() for t in transcript.turns if t.role == "agent" and t.speaker for part in t.speaker.split()}
     names: dict[str | None, tuple[str, int]] = {}  # speaker label -> (name as written, turn it was given in)
-    requested: frozenset[str] = frozenset()
+    asker: Doc | None = None  # the latest agent or bot turn: did it ask for the customer's name?
     for turn, doc in docs.turns():
         if turn.role in ("agent", "bot"):
-            requested = _requested(matches(res, FAMILY, doc))
+            asker = doc
         elif turn.role == "customer" and turn.speaker not in names and not customer_names(turn, doc, w, set()):
             given = stated_names(doc, w, introduced_only=True) or (
-                answered_name(doc, w) if "name" in requested else set())
-            written = [t.text for t in doc if t.lower_ in given and t.lower_ not in agents]
+                answered_name(doc, w) if asker is not None and "name" in _requested(matches(res, FAMILY, asker))
+                else set())
+            written = [t.text for t in doc if t.lower_ in given and t.lower_ not in agents] if given else []
             if written:
                 names[turn.speaker] = (written[0], turn.index)
     if not names:

@@ -74,6 +74,7 @@ NEUTRAL_WORD = "tcneutral"  # not in VADER's lexicon: read as a neutral word
 _PHRASE_CHARS = re.compile(r"[a-z0-9' \-]+")
 _NAME_PARTS = re.compile(r"[^\W\d_]{2,}")
 _SENTENCE_WORDS = re.compile(r"(?<![@#\w])[A-Za-z][A-Za-z']*")  # a sentence's words, not handles or hashtags
+_INNER_CAPITAL = re.compile(r"\S\s+[A-Z][a-z]")
 _ALL_TITLE = 0.75  # a sentence with this share of capitalised words is written in title case: no titles to find
 _EDGE_PUNCTUATION = "\"'\u201c\u201d\u2018\u2019()[],.;:!?"
 
@@ -558,6 +559,8 @@ def _untitled(text: str, lexicon: Mapping[str, float]) -> str:
     gives a valence, after a word that is no handle or hashtag ("The Curse of La Llorona", "the Rob Thomas concert",
     "Bad Habit"; not "@Delta Worst service ever"). Not in a sentence of capitalised words ("This Is The Worst Service
     Ever")."""
+    if not _INNER_CAPITAL.search(text):
+        return text  # most sentences: no capitalised word after another word
     words = _SENTENCE_WORDS.findall(text)
     if len(words) < 2 or sum(w[:1].isupper() for w in words) >= _ALL_TITLE * len(words):
         return text
