@@ -25,7 +25,7 @@
   agent turn when the customer's name is already known.
 - ``structure.sensitive_request``: the agent asking the customer to send a password, PIN or passcode ("Can you DM
   us your online banking password?"), or in writing a full card number, card details or CVV ("Please send your card
-  number here"): a call may take a payment by phone. Not in a sentence with a negation ("We will never ask for your
+  number here"): a call may take a payment by phone. Not after a negation in its clause ("We will never ask for your
   PIN", "Please don't share your card details here"), nor before a word of ``settings.sensitive_not_before`` ("send
   your password reset link").
 - ``structure.name_shortened``: the agent calling the customer by a shortened form of the name they asked to be
@@ -52,7 +52,7 @@ from wordfreq import zipf_frequency
 
 from transcript_coach.data import load_json
 from transcript_coach.ingest.email import signed_name
-from transcript_coach.lexicon import NEGATIONS
+from transcript_coach.lexicon import negated
 from transcript_coach.model import Evidence, Transcript
 from transcript_coach.nlp import TranscriptDocs, doc_sentences, doc_text
 from transcript_coach.redact import placeholder_spans
@@ -226,14 +226,15 @@ def structure(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
 
 
 def _asks_for_secret(match, doc: Doc, written: bool, not_before: frozenset[str]) -> bool:
-    """Whether a match of a sensitive request asks for it: card data only in writing, no negation earlier in the
-    sentence ("we will never ask for your PIN"), no word after it that makes it something else ("password reset")."""
+    """Whether a match of a sensitive request asks for it: card data only in writing, no negation earlier in its
+    clause (``lexicon.negated`` over the sentence so far: "we will never ask for your PIN"), no word after it that
+    makes it something else ("password reset")."""
     span = match.span
     if match.entry.id == SENSITIVE_CARD and not written:
         return False
     if span.end < len(doc) and doc[span.end].lower_ in not_before:
         return False
-    return not any(t.lower_ in NEGATIONS or t.norm_ == "not" for t in doc[span.sent.start:span.start])
+    return not negated(doc, span.start, window=span.start - span.sent.start)
 
 
 def _shortened(turn: int, doc: Doc, asked_for: dict[str, int]) -> Iterator[Hit]:
