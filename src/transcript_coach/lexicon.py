@@ -63,6 +63,7 @@ class Required:
 
 
 Requirement = tuple[Required, ...]
+Check = tuple[tuple[int, frozenset[int]], ...]  # a requirement's (column, words), the least common words first
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,11 +85,13 @@ class Lexicon:
     """Compiled matchers for one lexicon file. Build once per process (matchers are not cheap).
 
     A doc is matched once per lexicon: the matches are kept in the doc's ``user_data`` (as token offsets, so the doc
-    does not refer to itself), and every later call for that doc, from another extractor, reuses them. The token
-    ``Matcher`` runs only on docs where some pattern can match: one that has, for every token the pattern requires
-    to be a given word (``ORTH``/``LOWER``/``NORM``, a value or an ``IN`` list), a token that is one of those words.
-    Most docs have none of a lexicon's rarer words, and a set lookup is much cheaper than a matcher pass. A first,
-    cheaper test looks only for the rarest required word set of each pattern (by everyday word frequency).
+    does not refer to itself), and every later call for that doc, from another extractor, reuses them. Token
+    patterns that require the same words (for every token the pattern requires to be a given word,
+    ``ORTH``/``LOWER``/``NORM``, a value or an ``IN`` list, those words) share a ``Matcher``, which runs only on docs
+    that have, for each of those tokens, one of its words. Most docs have none of a pattern's rarer words, a set
+    lookup is much cheaper than a matcher pass, and a matcher pass costs in proportion to the patterns it tries at
+    every token. The groups a doc may need are found from the rarest required word set of each (by everyday word
+    frequency), looked up among the doc's words.
     """
 
     def __init__(self, name: str, document: Mapping[str, Any], nlp: Language):
@@ -96,9 +99,8 @@ class Lexicon:
         self.entries: dict[str, Entry] = {}
         self._key = ("transcript_coach.lexicon", next(_SERIAL))
         self._phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
-        self._patterns = Matcher(nlp.vocab, validate=True)
         self._excludes = PhraseMatcher(nlp.vocab, attr="LOWER")
-        self._requirements: list[Requirement] = []  # one per pattern; an empty one means "always try"
+        self._matchers: dict[Check, Matcher] = {}  # token patterns, by the words they require (none: always tried)
         self._word_patterns: list[WordPattern] = []  # one-token patterns, found without the Matcher
         entries = document.get("entries") if isinstance(document, Mapping) else None
         if not isinstance(entries, list) or not entries:
@@ -106,8 +108,9 @@ class Lexicon:
         self._words = _word_lists(name, document.get("words", {}))
         for position, raw in enumerate(entries):
             self._add(raw, position, nlp)
-        self._anchors = _anchors(self._requirements)
-        self._checks = tuple(dict.fromkeys(tuple((r.column, r.words) for r in req) for req in self._requirements))
+        self._groups = tuple(self._matchers.items())
+        self._always = tuple(i for i, (check, _) in enumerate(self._groups) if not check)
+        self._anchors = _anchors([check for check, _ in self._groups])
 
     def _add(self, raw: Any, position: int, nlp: Language) -> None:
         where = f"{self.name}: entries[{position}]"
@@ -149,9 +152,9 @@ class Lexicon:
             words = [word_pattern(entry.id, pattern) for pattern in patterns]
             self._word_patterns.extend(w for w in words if w is not None)
             others = [pattern for pattern, w in zip(patterns, words, strict=True) if w is None]
-            if others:
-                self._patterns.add(entry.id, others)
-                self._requirements.extend(required_words(pattern) for pattern in others)
+            for pattern in others:
+                check = tuple((r.column, r.words) for r in required_words(pattern))
+                self._matchers.setdefault(check, Matcher(nlp.vocab)).add(entry.id, [pattern])
         excludes = _phrase_list(raw.get("exclude", []), self._words, where)
         if excludes:
             if not isinstance(excludes, list) or not all(isinstance(p, str) for p in excludes):
@@ -195,28 +198,27 @@ class Lexicon:
 
     def pattern_matches(self, doc: Doc) -> list[tuple[int, int, int]]:
         """(match id, start, end) of the token patterns in ``doc``: what a ``Matcher`` of all of them finds."""
-        found = self._patterns(doc) if len(self._patterns) and self._may_match(doc) else []  # an empty Matcher warns
+        found = []
+        if self._groups:
+            words = _doc_words(doc)
+            for i in self._candidates(words):
+                check, matcher = self._groups[i]
+                if all(not allowed.isdisjoint(words[column]) for column, allowed in check):
+                    found += matcher(doc)
+            if len(found) > 1:
+                found.sort(key=lambda m: (m[2], m[1]))  # as one Matcher of them all gives them: by end, then start
         if self._word_patterns:
             found += _word_matches(self._word_patterns, doc)
         return found
 
-    def _may_match(self, doc: Doc) -> bool:
-        """False only when no token pattern can match ``doc`` (see the class documentation)."""
-        if self._anchors is None:
-            return True
-        words = _doc_words(doc)
+    def _candidates(self, words: tuple[frozenset[int], ...]) -> list[int]:
+        """The positions in ``_groups`` of the pattern groups that ``doc`` (its ``words``) has the rarest required
+        word of, and of those that require none, in order."""
+        chosen = set(self._always)
         for anchors, column in zip(self._anchors, words):
-            if not anchors.isdisjoint(column):
-                break
-        else:
-            return False
-        for check in self._checks:  # each distinct pattern requirement, its least common word set first
-            for column, allowed in check:
-                if allowed.isdisjoint(words[column]):
-                    break
-            else:
-                return True
-        return False
+            for word in anchors.keys() & column:
+                chosen.update(anchors[word])
+        return sorted(chosen)
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,16 +346,16 @@ def required_words(pattern: Any) -> Requirement:
     return tuple(sorted(required, key=lambda r: r.commonness))  # the least common first: most docs fail it
 
 
-def _anchors(requirements: list[Requirement]) -> tuple[frozenset[int], ...] | None:
-    """Per column, the union of each pattern's least common required word set: a doc with none of these words
-    cannot match any pattern. None when some pattern requires no particular word (it is always tried)."""
-    if not all(requirements):
-        return None
-    columns: list[set[int]] = [set() for _ in range(_COLUMNS)]
-    for requirement in requirements:
-        rarest = min(requirement, key=lambda r: r.commonness)
-        columns[rarest.column] |= rarest.words
-    return tuple(frozenset(c) for c in columns)
+def _anchors(checks: list[Check]) -> tuple[dict[int, tuple[int, ...]], ...]:
+    """Per column of ``_doc_words``, each word of a check's first (rarest) required word set, and the positions of the
+    checks in ``checks`` that have it; checks that require no word are left out."""
+    columns: list[dict[int, list[int]]] = [{} for _ in range(_COLUMNS)]
+    for position, check in enumerate(checks):
+        if check:
+            column, words = check[0]
+            for word in words:
+                columns[column].setdefault(word, []).append(position)
+    return tuple({word: tuple(positions) for word, positions in column.items()} for column in columns)
 
 
 def _doc_words(doc: Doc) -> tuple[frozenset[int], frozenset[int], frozenset[int]]:

@@ -148,3 +148,25 @@ def test_a_bad_word_pattern_is_still_refused(coach):
     document = {"entries": [{"id": "x", "feature": "test.x", "pattern": [{"LOWER": {"IN": "please"}}]}]}
     with pytest.raises(DataFileError, match="invalid token pattern"):
         Lexicon("test", document, coach.nlp)
+
+
+def test_patterns_grouped_by_their_required_words_match_as_one_matcher(coach, docs):
+    # patterns that share required words share a matcher; one that requires no word is tried on every doc
+    patterns = {
+        "read": [[{"LOWER": "you"}, {"LOWER": {"IN": ["didn't", "did"]}}, {"LOWER": "read", "OP": "?"}]],
+        "read_too": [[{"LOWER": "you"}, {"LOWER": {"IN": ["didn't", "did"]}}]],
+        "modal": [[{"LOWER": {"IN": ["may", "can"]}}, {"IS_ALPHA": True, "OP": "+"}, {"LOWER": "go"}]],
+        "title": [[{"IS_TITLE": True}, {"IS_PUNCT": True, "OP": "?"}]],
+        "any_not": [[{"LOWER": {"IN": ["not", "never"]}, "OP": "?"}, {"LOWER": "go"}]],
+    }
+    document = {"entries": [{"id": key, "feature": "test.group", "patterns": value} for key, value in patterns.items()]}
+    lexicon = Lexicon("test", document, coach.nlp)
+    matcher = Matcher(coach.nlp.vocab)
+    for key, value in patterns.items():
+        matcher.add(key, value)
+    found = set()
+    for doc in docs:
+        expected = sorted(matcher(doc))
+        assert sorted(lexicon.pattern_matches(doc)) == expected, doc.text
+        found.update(coach.nlp.vocab.strings[match_id] for match_id, _, _ in expected)
+    assert found == set(patterns)
