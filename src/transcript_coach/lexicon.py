@@ -215,9 +215,9 @@ class Lexicon:
         """The positions in ``_groups`` of the pattern groups that ``doc`` (its ``words``) has the rarest required
         word of, and of those that require none, in order."""
         chosen = set(self._always)
-        for anchors, column in zip(self._anchors, words):
-            for word in anchors.keys() & column:
-                chosen.update(anchors[word])
+        for column, anchor_words, groups in self._anchors:
+            for word in anchor_words & words[column]:
+                chosen.update(groups[word])
         return sorted(chosen)
 
 
@@ -346,16 +346,18 @@ def required_words(pattern: Any) -> Requirement:
     return tuple(sorted(required, key=lambda r: r.commonness))  # the least common first: most docs fail it
 
 
-def _anchors(checks: list[Check]) -> tuple[dict[int, tuple[int, ...]], ...]:
-    """Per column of ``_doc_words``, each word of a check's first (rarest) required word set, and the positions of the
-    checks in ``checks`` that have it; checks that require no word are left out."""
+def _anchors(checks: list[Check]) -> tuple[tuple[int, frozenset[int], dict[int, tuple[int, ...]]], ...]:
+    """Per column of ``_doc_words`` that some check's first (rarest) required word set is in: the column, the words
+    of those sets, and for each word the positions in ``checks`` of the checks whose set has it. Checks that require
+    no word are left out."""
     columns: list[dict[int, list[int]]] = [{} for _ in range(_COLUMNS)]
     for position, check in enumerate(checks):
         if check:
             column, words = check[0]
             for word in words:
                 columns[column].setdefault(word, []).append(position)
-    return tuple({word: tuple(positions) for word, positions in column.items()} for column in columns)
+    return tuple((column, frozenset(groups), {word: tuple(positions) for word, positions in groups.items()})
+                 for column, groups in enumerate(columns) if groups)
 
 
 def _doc_words(doc: Doc) -> tuple[frozenset[int], frozenset[int], frozenset[int]]:
