@@ -292,6 +292,8 @@ def queued_reports():
         flagged("high-two", [("TC106", "high"), ("TC107", "medium")]),
         flagged("high-one-lower", [("TC102", "high")], low=20),
         flagged("medium-one", [("TC107", "medium")]),
+        # more urgent by the sum than any one high flag, and read after them all the same
+        flagged("medium-three", [("TC107", "medium"), ("TC108", "medium"), ("TC111", "medium")], low=5),
     ]
 
 
@@ -301,7 +303,7 @@ def queue_ids(page: str) -> list[str]:
 
 
 def test_review_queue_puts_the_most_urgent_first(monkeypatch):
-    expected = ["high-two", "high-one-lower", "high-one", "medium-one", "low-one"]
+    expected = ["high-two", "high-one-lower", "high-one", "medium-three", "medium-one", "low-one"]
     assert queue_ids(render(queued_reports())) == expected
     # without the review module: worst severity, then number of flags, then the lowest skill score
     monkeypatch.setattr(html_report, "_review_module", lambda: None)
@@ -312,16 +314,16 @@ def test_a_long_review_queue_shows_its_first_entries_and_folds_the_rest(monkeypa
     reports = queued_reports()
     everything = queue_ids(render(reports))
     folding = '<details class="queue-more">'
-    assert len(everything) == 5 and folding not in render(reports)  # within QUEUE_SHOWN: all open
+    assert len(everything) == 6 and folding not in render(reports)  # within QUEUE_SHOWN: all open
     monkeypatch.setattr(html_report, "QUEUE_SHOWN", 2)
     page = render(reports)
     assert queue_ids(page) == everything  # the same entries in the same order, the rest folded
     queue = page.split('id="queue"')[1].split("</section>")[0]
     shown, folded = queue.split(folding)
     assert re.findall(r'<span class="q-id">([^<]*)</span>', shown) == everything[:2]
-    assert "<summary>The other 3 queued conversation(s)</summary>" in folded
+    assert "<summary>The other 4 queued conversation(s)</summary>" in folded
     assert '<ol class="queue" start="3">' in folded  # numbered on
-    monkeypatch.setattr(html_report, "QUEUE_SHOWN", 5)
+    monkeypatch.setattr(html_report, "QUEUE_SHOWN", 6)
     assert folding not in render(reports)
 
 

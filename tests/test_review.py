@@ -17,6 +17,9 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from transcript_coach import review as review_module
+from transcript_coach.data import load_json
+from transcript_coach.errors import DataFileError
 from transcript_coach.model import REPORT_SCHEMA, SKILLS, Transcript
 from transcript_coach.review import (NO_AGENT, Distinct, check_report, is_reports_file, load_reports,
                                      read_report_array, reasons_for, review, review_queue, review_settings, spread,
@@ -99,6 +102,18 @@ def test_queue_order(reports, expected):
     assert [item.report_id for item in review_queue(reports)] == expected
 
 
+def test_a_high_severity_flag_is_read_before_any_sum_of_lesser_reasons():
+    many = make_report("many", flags=[MEDIUM, MEDIUM, MEDIUM, LOW], scores={"empathy": 5, "patience": 5},
+                       end_sentiment=-0.8)
+    breach = make_report("breach", flags=[HIGH])
+    items = review_queue([many, breach])
+    assert items[0].urgency < items[1].urgency  # less urgent by the sum, read first all the same
+    assert [item.report_id for item in items] == ["breach", "many"]
+    assert [item.report_id for item in review_queue([many, breach], top=1)] == ["breach"]
+    assert [item.report_id for item in review_queue([many, breach, make_report("more", flags=[HIGH, MEDIUM])])] \
+        == ["more", "breach", "many"]  # among them, most urgent first
+
+
 def test_urgency_components_follow_the_data_file():
     config = review_settings()
     (item,) = review_queue([make_report("x", flags=[HIGH, LOW], scores={"empathy": 30, "patience": 90,
@@ -110,6 +125,18 @@ def test_urgency_components_follow_the_data_file():
     assert item.reasons[0].code == "rude_language"  # weightiest first
     assert weights()["high"] > weights()["medium"] > weights()["low"]
 
+
+
+@pytest.mark.parametrize("value", ["high", ["urgent"], None])
+def test_read_first_severities_are_checked(monkeypatch, value):
+    document = {**load_json("review.json"), "read_first": value}
+    monkeypatch.setattr(review_module, "load_json", lambda name: document)
+    review_settings.cache_clear()
+    try:
+        with pytest.raises(DataFileError, match="read_first"):
+            review_settings()
+    finally:
+        review_settings.cache_clear()
 
 @pytest.mark.parametrize("score, queued", [(None, False), (39.5, True), (40, False), (0, True)])
 def test_low_skill_threshold(score, queued):
@@ -562,6 +589,7 @@ def test_cli_text_listing(reports_file):
     result = run(reports_file, "--top", "3")
     assert result.exit_code == 0, result.output
     out = result.stdout
+    assert out.startswith("Review queue: 3 of ") and "high-severity flags first, then most urgent" in out.split("\n")[0]
     assert "#1  urgency 70.0  /data/m0.txt#m0" in out
     assert "agents: Marcus" in out and "[high rude_language] rude_language happened" in out
     assert 'turn 2, Marcus: "Calm down"' in out  # the report's turn 1, counted from 1 as notes count

@@ -12,7 +12,9 @@ their numbers in ``data/review.json``:
 - **Evidence lines** of a reason are its evidence ids looked up in the report's ``evidence`` (turn, speaker, exact
   words). For low skills: what the skill's improvement notes quote first, then its negative-valued evidence, then the
   rest, interleaved across the skills lowest first.
-- **Order**: most urgent first; ties by report id, then source.
+- **Order**: conversations with a flag of a severity to read first (``read_first``: high) before all others, so
+  that a data-security breach or abuse is never queued below a conversation that merely adds up several lesser
+  reasons; within each, most urgent first; ties by report id, then source.
 - **Even spread** (``top``): the slots are given one at a time to the agent with the fewest conversations picked so
   far, among the agents who still have queued conversations left (ties: the agent whose next conversation is more
   urgent, then its report id); that agent's most urgent remaining conversation is picked. A conversation with two
@@ -72,6 +74,7 @@ class ReviewSettings:
     negative_at_most: float
     negative_weight: float
     max_evidence_lines: int
+    read_first: frozenset[str]  # flag severities that queue a conversation ahead of every one without such a flag
 
 
 @functools.cache
@@ -92,9 +95,16 @@ def review_settings() -> ReviewSettings:
             negative_at_most=float(negative["at_most"]),
             negative_weight=float(negative["weight"]),
             max_evidence_lines=int(data["max_evidence_lines"]),
+            read_first=_severities(name, data["read_first"]),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise DataFileError(f"{name}: missing or invalid entry: {exc}") from None
+
+
+def _severities(name: str, value: Any) -> frozenset[str]:
+    if not isinstance(value, list) or not set(value) <= {"high", "medium", "low"}:
+        raise DataFileError(f"{name}: read_first must be a list of severities (high, medium, low), got {value!r}")
+    return frozenset(value)
 
 
 # --- values ---------------------------------------------------------------------------------------------------------
@@ -321,8 +331,14 @@ def reasons_for(report: Mapping[str, Any], config: ReviewSettings | None = None)
     return tuple(sorted(reasons, key=lambda r: -r.weight))
 
 
-def _order(item: QueueItem) -> tuple[float, str, str]:
-    return (-item.urgency, item.report_id, item.source)
+def read_first(severities: Iterable[str | None]) -> bool:
+    """Whether a conversation with reasons of these severities is queued ahead of every other (``read_first``)."""
+    first = review_settings().read_first
+    return any(severity in first for severity in severities)
+
+
+def _order(item: QueueItem) -> tuple[bool, float, str, str]:
+    return (not read_first(r.severity for r in item.reasons), -item.urgency, item.report_id, item.source)
 
 
 def spread(items: Sequence[QueueItem], top: int) -> list[QueueItem]:
@@ -350,7 +366,8 @@ def spread(items: Sequence[QueueItem], top: int) -> list[QueueItem]:
 
 
 _Ref = tuple[int, int] | QueueItem  # where a spilled item is in its file (offset, length), or the item itself
-_Entry = tuple[tuple[float, str, str], int, tuple[str, ...], _Ref]  # order, reading order, names, item or where it is
+# order, reading order, names, the item or where it is
+_Entry = tuple[tuple[bool, float, str, str], int, tuple[str, ...], _Ref]
 
 
 class _Candidates:
@@ -545,7 +562,9 @@ def write_text(result: Review, out: IO[str], *, top: int | None = None) -> None:
 
     shown = len(result.items)
     if shown:
-        line(f"Review queue: {shown} of {result.queued} conversation(s) needing review, most urgent first"
+        order = f"{'/'.join(sorted(config.read_first))}-severity flags first, then most urgent" \
+            if config.read_first else "most urgent first"
+        line(f"Review queue: {shown} of {result.queued} conversation(s) needing review, {order}"
              + (f" (top {top}, spread across agents)" if top is not None and shown < result.queued else "") + ".")
     elif result.queued:  # --top 0: the count alone
         line(f"Review queue: {result.queued} conversation(s) needing review, none shown (top 0).")

@@ -865,11 +865,15 @@ def _overview(totals: _Totals) -> str:
 def queue_order(summaries: Iterable[Summary], *, by_review: bool = False) -> list[Summary]:
     """The conversations to review, most urgent first.
 
-    With ``by_review``: the ``review`` command's urgency (flag severities, low skills, a customer still negative at the
-    end), ties by id and source. Without: flagged conversations by worst severity, number of flags, lowest skill.
+    With ``by_review``: the ``review`` command's order (a high-severity flag first, then urgency from flag
+    severities, low skills, a customer still negative at the end), ties by id and source. Without: flagged
+    conversations by worst severity, number of flags, lowest skill.
     """
     if by_review:
-        return sorted((s for s in summaries if s.urgency > 0), key=lambda s: (-s.urgency, s.id, s.source))
+        from transcript_coach.review import read_first
+
+        return sorted((s for s in summaries if s.urgency > 0),
+                      key=lambda s: (not read_first(r.severity for r in s.reasons), -s.urgency, s.id, s.source))
     return sorted((s for s in summaries if s.flags), key=Summary.flag_urgency)
 
 
@@ -883,7 +887,8 @@ def _review_queue(summaries: Sequence[Summary], *, by_review: bool = False) -> s
         return "".join(out)
     if by_review:
         out.append('<p class="small">Most urgent first, ranked as <code>transcript-coach review</code> ranks them: '
-                   "the severity of each QA flag, skills scored very low, and a customer still negative at the end. "
+                   "a high-severity flag first, then the severity of each QA flag, skills scored very low, and a "
+                   "customer still negative at the end. "
                    'Each reason links to the words behind it.</p><ol class="queue">')
     else:
         out.append('<p class="small">Flagged conversations, most urgent first: highest severity, then number of '
