@@ -353,6 +353,13 @@ def test_a_customer_ignored_is_upset(analyze, customer):
     ("The drivers left in two minutes. This is your mistake, not mine.", True),
     ("I want the green sofa before 12 December or a full refund.", True),
     ("That's not fair, I paid on time.", True),
+    # threats to leave or to complain outside the company, and "nothing was done"
+    ("If this isn't sorted today I'm cancelling and reporting you to my bank.", True),
+    ("I'm ready to file a complaint with the Better Business Bureau.", True),
+    ("I'll be taking my business elsewhere.", True),
+    ("I was charged twice and nobody has done anything.", True),
+    ("I will never fly with you again.", True),
+    ("I'd like to cancel my membership, I'm moving abroad.", False),
 ])
 def test_exclamations_are_upset_only_when_not_glad(analyze, customer, upset):
     found = rules(analyze, ("customer", customer), ("agent", "Thanks for letting me know."),

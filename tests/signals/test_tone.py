@@ -308,6 +308,10 @@ AGENT_FEATURES = [
     ("tone.negative_phrasing", "The magnet has shifted, so the lock can't confirm the door is closed.", None),
     ("tone.negative_phrasing", "The app is unable to reach the server.", None),  # the device, not a refusal
     ("tone.negative_phrasing", "The hotel can't accommodate you that night.", "can't"),
+    # an assurance that a fault will not come back
+    ("tone.negative_phrasing", "I've added a note to your account so this can't happen again.", None),
+    ("tone.negative_phrasing", "We've fixed the billing run, so it cannot happen twice.", None),
+    ("tone.negative_phrasing", "I can't stop it happening again, I'm afraid.", "can't"),
     # of the customer's situation, in a clause that names what: no refusal
     ("tone.negative_phrasing", "And the two nights you can't use, Saturday and Sunday, I'll refund in full.", None),
     ("tone.negative_phrasing", "Any items you cannot return in person can go back by post.", None),

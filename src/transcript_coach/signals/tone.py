@@ -368,6 +368,9 @@ class ToneKit:
         self.pressure_cues = frozenset(composure["customer_cues"])
         self.pressure_features = frozenset(composure["customer_features"])
         self.faults = frozenset(composure["agent_faults"])
+        assurance = setting("cannot_assurance")
+        self.assurance_entries = frozenset(assurance["entries"])
+        self.assurances = Phrases(assurance["phrases"])
         clause = setting("cannot_in_a_clause")
         self.clause_entries = frozenset(clause["entries"])
         self.clause_subjects = frozenset(clause["subjects"])
@@ -426,6 +429,16 @@ class ToneKit:
         before = span.doc[max(span.sent.start, span.start - 2):span.start]
         return any(t.lower_ in self.things for t in before)
 
+    def assures(self, match: Match) -> bool:
+        """Whether a "can't" assures the customer that a fault will not come back: "I've added a note so this can't
+        happen again" (``cannot_assurance``: the words right after it). No refusal, so not negative phrasing (for the
+        politeness model it still is, as in ``offered_instead``)."""
+        if match.entry.id not in self.assurance_entries:
+            return False
+        span = match.span
+        after = [norm(t.text) for t in span.doc[span.end:span.sent.end] if not t.is_punct]
+        return bool(self.assurances.longest(after, 0))
+
     def in_a_clause(self, match: Match) -> bool:
         """Whether a "can't" is the customer's, in a clause that names what they can't do it with: "the two nights
         you can't use", "any items you cannot return" (``cannot_in_a_clause``: a determiner, a word, "you", "can't").
@@ -458,7 +471,8 @@ class ToneKit:
             if match.entry.feature == INFORMAL and self.answers_in_kind(match.span.text.lower(), mirrored):
                 continue
             if match.entry.feature != CUE_FEATURE and not (
-                    self.offered_instead(match, then) or self.of_a_thing(match) or self.in_a_clause(match)):
+                    self.offered_instead(match, then) or self.of_a_thing(match) or self.in_a_clause(match)
+                    or self.assures(match)):
                 yield span_hit(match.entry.feature, index, match.span, f"lexicon:tone#{match.entry.id}",
                                match.entry.value)
         within = _Within(matches)
