@@ -36,6 +36,7 @@ def test_hedge(hits, text, hedge):
     "Hopefully this helps!",
     "I believe you, and I'm sorry.",
     "Please make sure the cable is plugged in.",
+    "Can I ask roughly what time it starts dropping?",  # asking the customer for an estimate
     "I'm not sure I understand, could you explain?",
     "Send us a DM so we might be able to help.",
     "We apologise for any inconvenience this may have caused.",  # a formula, not doubt about a fact
@@ -84,6 +85,13 @@ def test_customer_not_knowing_is_not_the_agents(hits):
 ])
 def test_certainty_about_what_is_out_of_the_agents_hands(hits, text, found):
     assert [t for _, t in _agent(hits, text, "knowledge.overpromise")] == found
+
+
+def test_finding_out_rather_than_guessing_counts_for_product_knowledge(analyze):
+    report = analyze(("customer", "Why does it only drop in the evening?"),
+                     ("agent", "I'm not 100% sure why, so let me check with our network team rather than guess."))
+    skill = report.skills["product_knowledge"]
+    assert skill.score is not None and skill.score > 62 and "found out rather than guessed" in skill.reason
 
 
 def test_an_overpromise_costs_product_knowledge_and_is_no_strength(analyze):

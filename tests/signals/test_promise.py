@@ -139,6 +139,7 @@ def test_commitments(hits, text, feature, matched):
     "The parcel was damaged and will be replaced.",  # "and will" with no one of ours before it
     "You'll get charged for the extra bag.",
     "I'll just call you Tom, if that's okay.",
+    "I can recommend a Chevrolet Cruze which you can pick up on March 2nd, and will cost you $130.",  # a price
 ])
 def test_non_commitments(hits, text):
     assert _commitments(hits, text) == []
@@ -172,6 +173,7 @@ def test_bot_and_internal_turns_are_not_agent_promises(analyze):
     ("I'll update you by March 3rd.", "by March 3rd"),
     ("I'll call you Friday.", "Friday"),
     ("By Friday, I'll have the refund processed.", "By Friday"),
+    ("Tomorrow morning I'll call you with the result.", "Tomorrow morning"),
 ])
 def test_due_expressions(hits, text, due):
     assert _dues(hits, text) == [due]
@@ -186,6 +188,9 @@ def test_due_expressions(hits, text, due):
     "If it doesn't arrive by Friday, I'll refund you.",  # the date belongs to the condition
     "I can call you tomorrow if you'd like.",  # offers carry no deadline
     "The two nights you can't use, Saturday and Sunday, I'll refund in full.",  # weekdays as objects
+    # the time of another clause, which a conjunction parts from the commitment
+    "I'm not 100% sure why it would only happen in the evening, to be honest, so let me check with the team.",
+    "It broke on Monday and I'll send a new one.",
 ])
 def test_no_due_expression(hits, text):
     assert _dues(hits, text) == []

@@ -428,6 +428,8 @@ def test_diagnostic_questions(hits, text, asked):
     ("The card on file expired, which is why your renewal failed.", ["which is why your"]),
     ("That's why I'm here.", []),
     ("That points to a fault at the street cabinet, not your router.", ["That points to"]),
+    ("Orange usually means the router has lost sync with the exchange.", ["usually means the"]),
+    ("There's a known fault on the cabinet that's causing drops at peak times.", ["a known fault", "that's causing"]),
 ])
 def test_cause_explained(hits, text, cause):
     assert _agent(hits, text, "resolution.cause") == cause

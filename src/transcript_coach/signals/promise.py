@@ -41,7 +41,9 @@ Decisions (documented here because tests and the ledger rely on them)
   when it has a time frame, a concrete action verb ("send", "refund", "call"...) or a deliverable ("label", "link").
   "soon", "shortly", "asap" are not time frames; "the day before", "the morning of" (the visit, dated elsewhere:
   ``due.event_relative``) are, without a due time of their own. A bare weekday before the commitment is an object,
-  not a deadline ("Saturday and Sunday, I'll refund"); "by Friday, I'll ..." is a deadline.
+  not a deadline ("Saturday and Sunday, I'll refund"); "by Friday, I'll ..." is a deadline; a time before the first
+  commitment with a conjunction between belongs to another clause ("why it only drops in the evening, so let me
+  check").
 - Due times are normalised against the promise turn's timestamp (``resolve_due``): "by/on Friday" means Friday at the
   end of business (``settings.due.end_of_business``, 17:00) - today if said on a Friday before 17:00, otherwise the
   next Friday; "next Friday" is the next Friday strictly after today; "tomorrow" 17:00 of the next day, "tomorrow
@@ -786,6 +788,10 @@ def _sentence(turn: int, doc: Doc, words: list[str], sent: Span, matches, v: _Vo
         end, due = parsed
         if due.kind == "weekday" and candidates and k < candidates[0].start and not v.prefixes.longest(words, k):
             k = max(end, k + 1)  # "Saturday and Sunday, I'll refund": a bare weekday before the promise is an object
+            continue
+        if candidates and end <= candidates[0].start and any(
+                w.isalpha() and w in v.breaks for w in words[end:candidates[0].start]):
+            k = max(end, k + 1)  # "why it drops in the evening, so let me check": the time of another clause
             continue
         if due.kind == "now":
             near = bisect.bisect_right(verbs, k) - 1
