@@ -178,6 +178,7 @@ def test_exploration_positives(agent, text, expected):
     "What I can do is send you a new one",
     "Before we go any further, did you know you can get 50% off if you stay?",  # a sales pitch
     "Have you considered our Basic plan at £4.99?",
+    "Did you actually read the quick start guide?",  # condescension, not interest
 ])
 def test_exploration_negatives(agent, text):
     assert agent(text, "empathy.exploration") == []
@@ -360,6 +361,9 @@ def test_a_customer_ignored_is_upset(analyze, customer):
     ("I was charged twice and nobody has done anything.", True),
     ("I will never fly with you again.", True),
     ("I'd like to cancel my membership, I'm moving abroad.", False),
+    # the customer telling the agent they are being rude or condescending
+    ("I read it. I'm not stupid. There's no need to be rude.", True),
+    ("Please don't talk to me like that, it's patronising.", True),
 ])
 def test_exclamations_are_upset_only_when_not_glad(analyze, customer, upset):
     found = rules(analyze, ("customer", customer), ("agent", "Thanks for letting me know."),
