@@ -271,6 +271,7 @@ def test_validation_negatives(agent, text):
     ("Your money is safe.", ["Your money is safe"]),
     ("Hi Margaret, I'm Leo and I'll help you with that.", ["I'll help you with that"]),
     ("Let's switch it back on together.", ["Let's switch it back on together"]),
+    ("Your English is fine. I will help you.", ["Your English is fine", "I will help you"]),
 ])
 def test_reassurance_positives(agent, text, expected):
     assert agent(text, "empathy.reassurance") == expected
@@ -380,7 +381,9 @@ def test_exclamations_are_upset_only_when_not_glad(analyze, customer, upset):
                                            ("I've been waiting a week for the engineer.", "waiting a week"),
                                            ("Your price went up again and I found a cheaper deal.", "price went up"),
                                            ("i got a bill for four hundred pounds and it's normally about ninety",
-                                            "it's normally")])
+                                            "it's normally"),
+                                           ("my package it say delivered but i not receive", "not receive"),
+                                           ("Tracking says delivered but there's nothing here.", "says delivered")])
 def test_problem_statements(analyze, customer, cue):
     found = rules(analyze, ("customer", customer), ("agent", "Thanks for letting me know."),
                   feature="tone.customer_problem")

@@ -99,6 +99,8 @@ def _dues(hits, text):
     ("That's billing, I'll put you through to them.", "promise.immediate", "I'll put you through to them"),
     ("Home moves aren't my department. I'll transfer you.", "promise.immediate", "I'll transfer you"),
     ("Hi Margaret, I'm Leo and I'll help you with that.", "promise.immediate", "I'll help you with that"),
+    ("Your English is fine. I will help you.", "promise.immediate", "I will help you"),
+    ("I will help you tomorrow.", "promise.specific", "I will help you tomorrow"),
 ])
 def test_commitments(hits, text, feature, matched):
     assert (feature, matched) in _commitments(hits, text)
