@@ -309,6 +309,7 @@ def test_answered_questions(analyze, agent):
     ("ok, any news?", "Thank you for waiting.", True),
     ("Ok. So what happens now?", "I've booked an engineer for Thursday between 8am and 1pm.", False),  # next steps
     ("So what happens now?", "Thanks for your patience.", True),
+    ("Seven minutes. Right. So what happens now?", "If you can give me a meter reading now, I'll recalculate it.", False),
 ])
 def test_a_reply_of_the_kind_asked_for_answers(analyze, question, reply, unanswered):
     found = rules(analyze, ("customer", question), ("agent", reply), feature="listening.unanswered_question")
