@@ -185,6 +185,9 @@ def test_internal_notes_and_bots_are_not_scored(hits):
     ("Your RMAs have been approved.", "RMAs", "glossary:RMA"),
     ("The amount is prorated for this month.", "prorated", "glossary:pro-rata"),  # an alias
     ("Our ETA for the engineer is 3pm.", "ETA", "glossary:ETA"),
+    # the letter-writing register, as opaque to many customers as jargon
+    ("Please be advised that your claim was reviewed.", "Please be advised", "glossary:please be advised"),
+    ("The delay was attributable to trespass on the line.", "attributable to", "glossary:attributable to"),
 ])
 def test_glossary_term(analyze, text, term, rule):
     report = analyze(CUSTOMER, ("agent", text))

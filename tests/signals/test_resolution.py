@@ -285,6 +285,7 @@ def test_not_manager_request(hits, text):
     ("I'm unable to refund worn boots. I can see why that's annoying.", "I'm unable to"),  # no offer follows
     ("It's the only way we can do it, sorry.", "It's the only way"),
     ("You have to use the online form, there's no other way.", "there's no other way"),
+    ("Please note that this decision is final.", "this decision is final"),
 ])
 def test_refusal(hits, text, matched):
     assert _agent(hits, text, "resolution.refusal") == [matched]

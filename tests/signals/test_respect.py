@@ -23,6 +23,8 @@ def _agent(hits, text, feature):
     ("Just press the wifi button. Anyone can do it.", ["Anyone can do it"]),
     ("Did you actually read the quick start guide?", ["Did you actually read"]),
     ("Have you tried restarting the printer?", []),
+    ("We trust this clarifies the matter.", ["We trust this clarifies"]),
+    ("We now consider this matter closed.", ["consider this matter closed"]),
     ("As I've already explained twice, the charge is for the annual plan.", ["As I've already explained"]),
     ("I'm not sure how else to say this, the charge is correct.", ["I'm not sure how else"]),
     ("With all due respect, you should read the emails we send.", ["With all due respect", "you should read"]),
