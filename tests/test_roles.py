@@ -14,6 +14,7 @@ from transcript_coach.ingest.roles import parse_label, resolve_roles
         ("Agent (Tom)", "agent", "Tom", False),
         ("Tom (Agent)", "agent", "Tom", False),
         ("Sarah (Support)", "agent", "Sarah", False),
+        ("Agent (Support - Kim)", "agent", "Kim", False),
         ("Agent Ravi", "agent", "Ravi", False),
         ("Tom - Support", "agent", "Tom", False),
         ("Customer", "customer", "Customer", False),

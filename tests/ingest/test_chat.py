@@ -42,6 +42,8 @@ def error(text: str | bytes, name: str = "chat.txt") -> InputError:
         ("Agent (Tom)", "agent", "Tom", False),
         ("Tom (Agent)", "agent", "Tom", False),
         ("Sarah (Support)", "agent", "Sarah", False),
+        ("Agent (Support - Kim)", "agent", "Kim", False),  # a dash inside the brackets
+        ("Agent (Kim \u2013 Billing)", "agent", "Kim \u2013 Billing", False),
         ("Lumora Assistant (bot)", "bot", "Lumora Assistant", False),
         ("Tom (internal note)", "agent", "Tom", True),
         ("Support Agent Ravi", "agent", "Ravi", False),

@@ -102,6 +102,7 @@ _SPACES = re.compile(r"\s+")
 _TRAILING_GROUP = re.compile(r"\s*[(\[](?P<inner>[^()\[\]]{1,30})[)\]]$")
 _NUMBERED_SPEAKER = re.compile(r"(?:speaker|participant|person|voice|spk|party)[\s_-]?\d{1,3}", re.IGNORECASE)
 _LOOSE_WORD = re.compile(r"[\w.'\u2019@\-]+")
+_DASHES = frozenset("-\u2013\u2014")  # a dash between words inside a label's brackets: "Agent (Support - Kim)"
 _FORBIDDEN = frozenset('?!;,"\u201c\u201d\u2026*<>{}=+\\~^%$/`|#')
 _PARTICLES = frozenset(
     "de da das do dos van von der den la le del della di du bin ibn al el ten ter y e st st. mc".split()
@@ -212,7 +213,7 @@ def label_info(label: str) -> LabelInfo | None:
     group = _TRAILING_GROUP.search(label)
     if group is not None and group.start() > 0:
         outer = label[: group.start()]
-        if not _loose_words(group["inner"].split(" ")):
+        if not _loose_words([w for w in group["inner"].split(" ") if w not in _DASHES]):  # "(Support - Kim)"
             return None
     outer_words = outer.split(" ")
     if _NUMBERED_SPEAKER.fullmatch(outer) or _name_words(outer_words):

@@ -84,7 +84,8 @@ def parse_label(label: str) -> Label:
         if inner_role is not None and outer:
             return Label(inner_role, outer, internal)
         if outer_role is not None and inner:
-            return Label(outer_role, inner, internal)
+            named = parse_label(inner)  # "Agent (Support - Kim)": Kim
+            return Label(outer_role, named.name if named.role in (None, outer_role) and named.name else inner, internal)
     separated = _SEPARATED.match(text)
     if separated:
         a, b = separated["a"], separated["b"]
