@@ -274,6 +274,21 @@ def test_question_with_an_unrelated_reply_is_unanswered(analyze):
         ("When will my refund arrive?", "question:unaddressed", 0, 1.0)]
 
 
+@pytest.mark.parametrize("question", ["So why is this happening", "ok so can you refund it or not"])
+def test_words_before_a_question_leave_it_a_question(analyze, question):
+    turns = (("customer", question), ("agent", "Thanks for contacting us, have a nice day."))
+    assert [r for _, r, _, _ in rules(analyze, *turns, feature="listening.unanswered_question")] == [
+        "question:unaddressed"]
+
+
+@pytest.mark.parametrize("complaint", ["could you not have said that 15 minutes ago",
+                                       "can you just answer the question"])
+def test_a_complaint_put_as_a_question_is_no_question_but_upset(analyze, complaint):
+    turns = (("customer", complaint), ("agent", "Thanks for contacting us, have a nice day."))
+    assert rules(analyze, *turns, feature="listening.unanswered_question") == []
+    assert rules(analyze, *turns, feature="tone.customer_emotion")
+
+
 def test_a_statement_that_opens_like_a_question_is_none(analyze):
     turns = (("customer", "What is happening is the app keeps crashing on my phone"),
              ("agent", "Thanks for contacting us, have a nice day."))
@@ -309,7 +324,7 @@ def test_answered_questions(analyze, agent):
     ("ok, any news?", "Thank you for waiting.", True),
     ("Ok. So what happens now?", "I've booked an engineer for Thursday between 8am and 1pm.", False),  # next steps
     ("So what happens now?", "Thanks for your patience.", True),
-    ("Seven minutes. Right. So what happens now?", "If you can give me a meter reading now, I'll recalculate it.", False),
+    ("Seven minutes. Right. So what happens now?", "If you can give me a reading now, I'll recalculate it.", False),
 ])
 def test_a_reply_of_the_kind_asked_for_answers(analyze, question, reply, unanswered):
     found = rules(analyze, ("customer", question), ("agent", reply), feature="listening.unanswered_question")

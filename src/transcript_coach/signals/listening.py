@@ -106,6 +106,7 @@ class Words:
     wh: frozenset[str]
     aux: frozenset[str]
     subjects: frozenset[str]
+    lead_ins: frozenset[str]  # words before a question's opening that leave it a question: "ok so is my money gone"
     phatic: frozenset[str]
     rhetorical: tuple[str, ...]  # " are you stupid ": a question asked for effect, squashed and padded
     echo_max_words: int  # a question this short of only words the agent just said echoes them ("Thursday?")
@@ -134,7 +135,7 @@ def words(res: Resources) -> Words:
         fields = {name: (frozenset(c.lower() for c in spec["cues"]), spec["value"])
                   for name, spec in res.setting(FAMILY, "fields").items()}
         return Words(
-            wh=s("wh_words"), aux=s("aux_words"), subjects=s("subject_words"),
+            wh=s("wh_words"), aux=s("aux_words"), subjects=s("subject_words"), lead_ins=s("question_lead_ins"),
             phatic=frozenset(_squash(p) for p in res.setting(FAMILY, "phatic_questions")),
             rhetorical=tuple(f" {_squash(p)} " for p in res.setting(FAMILY, "rhetorical_questions")),
             echo_max_words=int(res.setting(FAMILY, "echo_max_words")),
@@ -168,14 +169,18 @@ def _squash(text: str) -> str:
 def is_question(sent: Span, w: Words) -> bool:
     """A sentence that ends in "?" (trailing "!", quotes or emoji aside), or opens like a question: a wh-word then an
     auxiliary ("when will", "how do"), or an auxiliary then a subject ("can you", "is it", "did my"); not a statement
-    that only opens like one ("What's happening is the line is re-syncing.")."""
+    that only opens like one ("What's happening is the line is re-syncing."); words such as "ok so" before the opening
+    (``question_lead_ins``) do not count."""
     for token in reversed(sent):
         if "?" in token.text:
             return True
         if token.is_space or token.is_punct or not (token.is_alpha or token.like_num):
             continue
         break
-    words_ = list(itertools.islice((t for t in sent if not (t.is_punct or t.is_space or t.text.startswith("@"))), 6))
+    words_ = list(itertools.islice((t for t in sent if not (t.is_punct or t.is_space or t.text.startswith("@"))), 9))
+    while len(words_) > 2 and words_[0].lower_ in w.lead_ins:
+        words_ = words_[1:]
+    words_ = words_[:6]
     if len(words_) < 2:
         return False
     first, second = words_[0].lower_, words_[1].lower_
