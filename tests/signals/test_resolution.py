@@ -516,6 +516,7 @@ def test_a_handoff_phrase_from_the_customer_is_not_the_agents(hits):
      ["Misdelivery: GPS drop at 14 Elm Row, customer is at 41"]),
     ("cust wants supervisor. leaving for TL", []),  # too short to tell a colleague anything
     ("prob needs a swap. not sure if the Hub 5 warranty is 12 or 24 months?? check later", []),  # a guess
+    ("customer is clueless, she sent it to the wrong address herself. not refunding lol", []),  # disparaging
 ])
 def test_case_note_left_for_colleagues(analyze, note, found):
     report = analyze({"role": "customer", "text": "My parcel went to the wrong house."},

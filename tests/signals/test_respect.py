@@ -44,6 +44,20 @@ def test_dismissive(hits, text, found):
     assert _agent(hits, text, "tone.dismissive") == found
 
 
+def test_an_internal_note_that_disparages_the_customer_is_disrespectful(analyze):
+    report = analyze({"role": "customer", "text": "I cancelled within the 14 days."},
+                     {"role": "agent", "text": "Let me look into it for you.", "speaker": "Tom"},
+                     {"role": "agent", "text": "customer is clueless, she cancelled on day 15. not refunding lol",
+                      "speaker": "Tom", "internal": True},
+                     {"role": "agent", "text": "Cancelled on day 15 per the log; fee stands, refund declined.",
+                      "speaker": "Tom", "internal": True},
+                     {"role": "agent", "text": "I've checked: it arrived on day 15, lol sorry.", "speaker": "Tom"})
+    found = [(e.turn, e.text, e.rule) for e in report.evidence if e.feature == "tone.insensitive"]
+    assert found == [(2, "customer is clueless, she cancelled on day 15.", "internal:disparaging"),
+                     (2, "not refunding lol", "internal:disparaging")]  # a plain note, and replies, are not read
+    assert "TC106" in {f.code for f in report.flags}
+
+
 @pytest.mark.parametrize("text, found", [
     ("The delivery team messed up again, that's not on us.", ["team messed up", "not on us"]),
     ("The warehouse has screwed up your order.", ["warehouse has screwed up"]),

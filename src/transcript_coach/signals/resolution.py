@@ -75,6 +75,7 @@ from transcript_coach.signals import Hit, extractor, span_hit
 from transcript_coach.signals.listening import is_question, words
 from transcript_coach.signals.promise import offers_something
 from transcript_coach.signals.resources import Resources
+from transcript_coach.signals.respect import disparaging
 from transcript_coach.signals.tone import next_message, tone_kit
 
 AGENT_FEATURES = frozenset({"resolution.steps", "resolution.confirmation_asked", "resolution.escalation",
@@ -303,7 +304,8 @@ def resolution(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
     steps_given: dict[tuple[str, ...], int] = {}  # a step's words -> the agent turn it was first given in
     last_customer = -1
     for turn, doc in docs.turns("agent", internal=True):
-        if turn.internal and sum(t.is_alpha for t in doc) >= settings.case_note_min_words and not _guessing(doc, res):
+        if turn.internal and sum(t.is_alpha for t in doc) >= settings.case_note_min_words and not _guessing(doc, res) \
+                and not disparaging(doc, res):
             yield Hit("resolution.case_note", turn.index, *_sentence_span(doc, doc_sentences(doc)[0]), "internal:note")
     human_offered = False  # the latest bot turn asked whether the customer wants an agent
     for turn, doc in docs.turns():
