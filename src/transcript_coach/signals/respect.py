@@ -10,9 +10,9 @@ agent turns only; negations ("I'm not saying your English ...") do not cancel a 
 the problem (except "it isn't the courier's fault": the entry says so).
 
 Internal notes are read for one thing: words that disparage the customer ("customer is clueless", "not refunding
-lol": ``settings.disparaging_in_notes``) make their sentence ``tone.insensitive``, rule ``internal:disparaging``. A customer may ask
-for their records, notes included, and the colleague who reads the note next meets the customer with that picture.
-Such a note is no case note either (``resolution.case_note``).
+lol": ``settings.disparaging_in_notes``) make their sentence ``tone.insensitive``, rule ``internal:disparaging``. A
+customer may ask for their records, notes included, and the colleague who reads the note next meets the customer
+with that picture. Such a note is no case note either (``resolution.case_note``).
 
 Once the customer says English is hard for them ("sorry for my english", "english is not my first language": entries
 of kind ``customer.language`` in ``data/lexicons/customer.json``), the agent's later replies are read for it:
