@@ -545,6 +545,20 @@ def test_a_reply_that_gives_up_after_a_refusal_or_a_complaint_is_no_better_mood(
         assert final[0].value > 0
 
 
+@pytest.mark.parametrize("last, upset", [
+    ("ok. could you not have said that 15 minutes ago", "could you not have said that 15 minutes ago"),  # VADER: 0
+    ("I was charged twice and nobody has done anything.", "I was charged twice and nobody has done anything."),
+    ("Wow, I can't believe I got a person this quickly!", None),  # the cue, but glad: VADER is left to read it
+    ("ok. thanks for checking", None),
+])
+def test_an_upset_sentence_that_reads_neutral_is_upset(evidence, last, upset):
+    found = evidence(("customer", "My card was charged but the order failed."), ("agent", "Let me check."),
+                     ("customer", last))
+    final = [e for e in found if e.feature == "tone.customer_sentiment" and e.turn == 2]
+    assert [e.text for e in final if e.rule == "reply:upset"] == ([upset] if upset else [])
+    assert all(e.value == -0.25 for e in final if e.rule == "reply:upset")
+
+
 def test_no_trajectory_when_the_customer_spoke_once(evidence):
     found = evidence(("customer", "My parcel is late."), ("agent", "Sorry, checking now."))
     assert not values(found, "tone.customer_trajectory") and not values(found, "tone.customer_end_sentiment")

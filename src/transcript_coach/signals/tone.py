@@ -361,6 +361,10 @@ class ToneKit:
         resigned = setting("resigned")
         self.resigned_replies = frozenset(str(r).casefold() for r in resigned["replies"])
         self.resigned_sentiment = float(resigned["sentiment"])
+        upset = setting("upset")
+        self.upset_entries = frozenset(upset["entries"])
+        self.upset_sentiment = float(upset["sentiment"])
+        self.upset_neutral = float(upset["neutral_at_most"])
         things = setting("cannot_of_a_thing")
         self.thing_entries = frozenset(things["entries"])
         self.things = frozenset(things["things"])
@@ -521,12 +525,16 @@ class ToneKit:
         answers the agent's closing question ("Anything else I can help with?"), so a lone "No." is an answer.
         ``strained``: the agent refused, or the customer tried the agent's patience, since the customer last spoke
         before this; then a sentence that only gives up ("Fine.", "I can't find it. Never mind.") scores
-        ``resigned.sentiment`` (rule ``reply:resigned``)."""
+        ``resigned.sentiment`` (rule ``reply:resigned``). A sentence that VADER reads as neutral (at most
+        ``upset.neutral_at_most``) though it holds an ``upset.entries`` cue of the customer lexicon ("could you not
+        have said that 15 minutes ago", "nobody has done anything") scores ``upset.sentiment`` (rule
+        ``reply:upset``)."""
         for match in self.customer_lexicon.matches(doc) if self.customer_lexicon else ():
             feature = self.customer_features[match.entry.feature]
             yield span_hit(feature, index, match.span, f"lexicon:tone#{match.entry.id}", match.entry.value)
         cues = list(self.customer_cues.matches(doc))
         sarcastic = any(m.entry.id == SARCASM for m in cues)
+        upset = [m.span.start for m in cues if m.entry.id in self.upset_entries]
         apologies = [m.span.start for m in cues if m.entry.feature == LANGUAGE]
         for span in sentences(doc):
             shout = self.shouting.find(span)
@@ -543,12 +551,13 @@ class ToneKit:
             value = 0.0 if answered or apology else round(self.customer_sentiment.score(plain), 4)
             if sarcastic and value > 0:  # "Oh great, another estimated bill. Brilliant.": praise meant the other way
                 value = -value
-            resigned = strained and self.resigned(text)
-            if resigned:
-                value = self.resigned_sentiment
+            rule = "vader:sentence"
+            if self.upset_sentiment < value <= self.upset_neutral and any(span.start <= s < span.end for s in upset):
+                value, rule = self.upset_sentiment, "reply:upset"  # "could you not have said that": VADER reads 0
+            if strained and self.resigned(text):
+                value, rule = self.resigned_sentiment, "reply:resigned"
             scores.append(value)
-            yield span_hit("tone.customer_sentiment", index, span, "reply:resigned" if resigned else "vader:sentence",
-                           value)
+            yield span_hit("tone.customer_sentiment", index, span, rule, value)
 
     def trajectory(self, turns: list[tuple[int, float, int, int]]) -> Iterator[Hit]:
         """From (turn, mean sentiment, start, end) of each customer turn with a scored sentence."""
