@@ -9,10 +9,11 @@ other teams or partners in front of the customer ("the delivery team messed up a
 agent turns only; negations ("I'm not saying your English ...") do not cancel a remark, because the remark itself is
 the problem (except "it isn't the courier's fault": the entry says so).
 
-Internal notes are read for one thing: words that disparage the customer ("customer is clueless", "not refunding
-lol": ``settings.disparaging_in_notes``) make their sentence ``tone.insensitive``, rule ``internal:disparaging``. A
-customer may ask for their records, notes included, and the colleague who reads the note next meets the customer
-with that picture. Such a note is no case note either (``resolution.case_note``).
+Internal notes are read for one thing: words that disparage the customer ("customer is clueless", "not refunding lol":
+the entry ``note.disparaging``, feature ``respect.note_disparaging``, never emitted) make their sentence
+``tone.insensitive``, rule ``internal:disparaging``. A customer may ask for their records, notes included, and the
+colleague who reads the note next meets the customer with that picture. Such a note is no case note either
+(``resolution.case_note``).
 
 Once the customer says English is hard for them ("sorry for my english", "english is not my first language": entries
 of kind ``customer.language`` in ``data/lexicons/customer.json``), the agent's later replies are read for it:
@@ -29,12 +30,14 @@ from collections.abc import Iterator
 from spacy.tokens import Doc, Span
 
 from transcript_coach.nlp import TranscriptDocs, doc_sentences
-from transcript_coach.phrases import Phrases, norm
 from transcript_coach.signals import Hit, extractor, span_hit
 from transcript_coach.model import Turn
 from transcript_coach.signals.jargon import IDIOM, candidates
 from transcript_coach.signals.resources import Resources
 from transcript_coach.signals.tone import INFORMAL, LANGUAGE
+
+
+NOTE_DISPARAGING = "respect.note_disparaging"  # an entry's feature, never emitted: read in internal notes only
 
 
 def _matches(docs: TranscriptDocs, res: Resources, feature: str) -> Iterator[Hit]:
@@ -67,16 +70,8 @@ def disparaging_notes(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
 
 
 def disparaging(doc: Doc, res: Resources) -> list[Span]:
-    """The words of ``doc`` that disparage the customer, as an internal note may (``disparaging_in_notes``)."""
-    phrases = res.cached("respect:disparaging", lambda: Phrases(res.setting("respect", "disparaging_in_notes")))
-    words = [norm(t.text) for t in doc]
-    found, i = [], 0
-    while i < len(words):
-        length = phrases.longest(words, i)
-        if length:
-            found.append(doc[i:i + length])
-        i += length or 1
-    return found
+    """The words of ``doc`` that disparage the customer, as an internal note may (``note.disparaging``)."""
+    return [m.span for m in res.lexicon("respect").matches(doc) if m.entry.feature == NOTE_DISPARAGING]
 
 
 @extractor("tone")
