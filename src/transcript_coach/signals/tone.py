@@ -75,7 +75,6 @@ _PHRASE_CHARS = re.compile(r"[a-z0-9' \-]+")
 _NAME_PARTS = re.compile(r"[^\W\d_]{2,}")
 _SENTENCE_WORDS = re.compile(r"(?<![@#\w])[A-Za-z][A-Za-z']*")  # a sentence's words, not handles or hashtags
 _INNER_CAPITAL = re.compile(r"\S\s+[A-Z][a-z]")
-_ALL_TITLE = 0.75  # a sentence with this share of capitalised words is written in title case: no titles to find
 _EDGE_PUNCTUATION = "\"'\u201c\u201d\u2018\u2019()[],.;:!?"
 
 
@@ -365,6 +364,7 @@ class ToneKit:
         self.upset_entries = frozenset(upset["entries"])
         self.upset_sentiment = float(upset["sentiment"])
         self.upset_neutral = float(upset["neutral_at_most"])
+        self.title_case_share = float(setting("title_case_share"))
         things = setting("cannot_of_a_thing")
         self.thing_entries = frozenset(things["entries"])
         self.things = frozenset(things["things"])
@@ -547,7 +547,7 @@ class ToneKit:
             answered = after_closing and self.lone_answer is not None and self.lone_answer.fullmatch(text)
             # "sorry, my english is not good": about their English, not a feeling about the service
             apology = any(span.start <= start < span.end for start in apologies)
-            plain = _untitled(_unnamed(text, names), self.customer_sentiment.analyzer.lexicon)
+            plain = _untitled(_unnamed(text, names), self.customer_sentiment.analyzer.lexicon, self.title_case_share)
             value = 0.0 if answered or apology else round(self.customer_sentiment.score(plain), 4)
             if sarcastic and value > 0:  # "Oh great, another estimated bill. Brilliant.": praise meant the other way
                 value = -value
@@ -577,15 +577,15 @@ def _unnamed(text: str, names: re.Pattern[str] | None) -> str:
     return text if names is None else names.sub("Name", text)
 
 
-def _untitled(text: str, lexicon: Mapping[str, float]) -> str:
+def _untitled(text: str, lexicon: Mapping[str, float], title_case_share: float) -> str:
     """A customer's sentence with its titles and names neutral: a capitalised word inside the sentence that VADER
     gives a valence, after a word that is no handle or hashtag ("The Curse of La Llorona", "the Rob Thomas concert",
     "Bad Habit"; not "@Delta Worst service ever"). Not in a sentence of capitalised words ("This Is The Worst Service
-    Ever")."""
+    Ever": ``title_case_share`` of its words or more capitalised)."""
     if not _INNER_CAPITAL.search(text):
         return text  # most sentences: no capitalised word after another word
     words = _SENTENCE_WORDS.findall(text)
-    if len(words) < 2 or sum(w[:1].isupper() for w in words) >= _ALL_TITLE * len(words):
+    if len(words) < 2 or sum(w[:1].isupper() for w in words) >= title_case_share * len(words):
         return text
     out, previous = [], ""
     for word in re.split(r"(\s+)", text):
