@@ -670,7 +670,10 @@ def test_a_missing_empathy_suggestion_fits_a_loss(coach):
      "abuse or homelessness"),
     ("My mum passed away last month. I was made redundant too, so I can't afford her phone contract.",
      "a bereavement, money trouble"),
+    ("I'm moving abroad and money is tight. Please cancel.", "money trouble"),
+    ("Money's really tight this month, can I pay the bill in two parts?", "money trouble"),
     ("I can't afford to miss this flight, where is my bag?", None),  # a figure of speech, not hardship
+    ("The lid is too tight and the money box won't open.", None),
     ("I'm looking for the hospital on Hills Road, what is the postcode?", None),
     ("I am disabled, will the room be easily accessible?", None),  # an access question wants a plain answer
     ("My account was disabled after the update and I can't log in.", None),

@@ -216,7 +216,12 @@ def test_reask_later_in_the_conversation(hits):
     ("This is the 2nd time I have requested a refund.", ["2nd time I have requested"]),
     ("Are you even listening to me? CANCEL IT.", ["Are you even listening"]),
     ("You're not listening, I want a refund.", ["You're not listening"]),
+    ("I don't want an upgrade. I've asked twice now. Please just cancel it.", ["I've asked twice now"]),
+    ("I have asked for a refund three times in this chat!", ["I have asked for a refund three times in"]),
+    ("I said it twice. The box was empty.", ["I said it twice."]),
     ("It was the third time I flew with you this year.", []),  # no asking again
+    ("I asked the driver twice to leave it in the porch.", []),  # asking someone else
+    ("We asked the hotel three times for a cot.", []),
 ])
 def test_repeat_markers(hits, text, expected):
     turns = (("agent", "Hello, how can I help?"), ("customer", text))
@@ -232,6 +237,17 @@ def test_repeats_from_earlier_contacts_are_their_own_signal(hits, text, expected
     turns = (("agent", "Could you give me the order number?"), ("customer", text))
     assert [t for t, _ in found(hits, *turns, feature="listening.customer_repeat_earlier")] == expected
     assert found(hits, *turns, feature="listening.customer_repeat") == []  # not this agent's doing
+
+
+@pytest.mark.parametrize("text", ["As I said on the phone yesterday, the screen is cracked.",
+                                  "Once again my parcel has not arrived.", "I've asked twice now. Cancel my plan."])
+def test_a_repeat_marker_before_any_reply_points_to_earlier_contacts(hits, text):
+    opening = found(hits, ("customer", text), ("agent", "Hello, how can I help?"), feature="listening.customer_repeat")
+    earlier = found(hits, ("customer", text), ("agent", "Hello, how can I help?"),
+                    feature="listening.customer_repeat_earlier")
+    assert opening == [] and [turn for _, turn in earlier] == [0]
+    later = (("customer", "Hi."), ("agent", "Hello, how can I help?"), ("customer", text))
+    assert [turn for _, turn in found(hits, *later, feature="listening.customer_repeat")] == [2]
 
 
 def test_a_repeat_from_earlier_contacts_flags_but_costs_no_skill(analyze):

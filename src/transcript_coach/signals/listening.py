@@ -34,8 +34,9 @@ Negative signals:
   ``repeat_min_shared`` of them) those of an earlier customer turn that an agent or bot turn already followed.
   Evidence: the marker, or the repeating sentence (value: the ratio).
 - ``listening.customer_repeat_earlier``: the customer saying they have given something in earlier contacts ("I've
-  given it to you people three times already"): a failure of the process, not of this agent, so it raises TC108 but
-  is in no skill's rubric.
+  given it to you people three times already"), or any repetition marker before the first agent or bot reply ("As I
+  said, ..." in an opening message can only point to an earlier contact): a failure of the process, not of this
+  agent, so it raises TC108 but is in no skill's rubric.
 - ``listening.unanswered_question``: a customer question (a sentence ending in "?", or starting with a wh-word and an
   auxiliary, or with an auxiliary and a subject) that no agent or bot reply addresses before the customer asks another
   question (after a reply) or the conversation ends. A reply addresses the question when it shares a content lemma
@@ -682,16 +683,20 @@ def _customer_repeats(turns, res: Resources, content: dict[int, set[str]]) -> It
     min_ratio = float(res.setting(FAMILY, "repeat_min_ratio"))
     earlier: list[set[str]] = []  # content of customer turns that a reply has followed
     pending: list[set[str]] = []  # content of customer turns not yet followed by a reply
+    replied = False
     for turn, doc in turns:
         if turn.role in ("agent", "bot"):
             earlier.extend(pending)
             pending = []
+            replied = True
             continue
         if turn.role != "customer":
             continue
         for m in matches(res, "customer", doc):
             if m.entry.feature in _REPEATS:
-                yield span_hit(_REPEATS[m.entry.feature], turn.index, m.span, f"lexicon:customer#{m.entry.id}")
+                # before any reply, "as I said" can only mean what was said in earlier contacts
+                kind = m.entry.feature if replied else "customer.repeat_earlier"
+                yield span_hit(_REPEATS[kind], turn.index, m.span, f"lexicon:customer#{m.entry.id}")
         own = content[turn.index]
         if len(own) >= min_shared and earlier:
             best = max(earlier, key=lambda e: len(own & e))
