@@ -228,7 +228,9 @@ def test_quiet_features_are_not_marked_and_kinds_follow_the_signal():
                     "resolution.refusal", "timing.long_gap", "empathy.over_apology", "tone.profanity",
                     "resolution.repeated_step", "structure.generic_address", "listening.customer_repeat_earlier"):
         assert evidence_kind(feature) == "neg", feature
-    for feature in ("empathy.apology", "listening.paraphrase", "structure.greeting", "resolution.steps"):
+    assert evidence_kind("jargon.unadapted") == "neg"
+    for feature in ("empathy.apology", "listening.paraphrase", "structure.greeting", "resolution.steps",
+                    "jargon.explained", "jargon.rephrased"):
         assert evidence_kind(feature) == "pos", feature
     assert evidence_kind("resolution.manager_request") == "info"
     text = "Thank you for waiting."

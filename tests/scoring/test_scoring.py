@@ -661,6 +661,20 @@ def test_a_missing_empathy_suggestion_fits_a_loss(coach):
     assert note.suggestion.startswith("Acknowledge the loss") and "frustrating" not in note.suggestion
 
 
+def test_adapting_to_a_customer_who_is_lost_is_adaptability(coach):
+    lost = (("customer", "Hello. My tablet won't go online."),
+            ("agent", "Is the satellite node pulsing? If the backhaul is down the DHCP lease won't be issued."),
+            ("customer", "Sorry, I don't know what any of that means."))
+    kept = coach.analyze(chat(*lost, ("agent", "You need to forget the SSID and reconnect with the WPA2 key.")))
+    simply = coach.analyze(chat(*lost, ("agent", "Sorry, let me put it another way. Can you see the box from there?")))
+    assert simply.skills["adaptability"].score > kept.skills["adaptability"].score
+    assert any(n.kind == "strength" and n.skill == "adaptability" and n.text.startswith("You put it simply")
+               for n in simply.notes)
+    (note,) = [n for n in kept.notes if n.skill == "adaptability"]
+    assert note.text.startswith("The customer had said they were lost or not technical") and "SSID" in note.text
+    assert note.suggestion.startswith("Once the customer says they're lost")
+
+
 @pytest.mark.parametrize("customer, kinds", [
     ("I was made redundant last month and I can't afford the new price.", "money trouble"),
     ("I'm on universal credit and behind on my rent, is there anything cheaper?", "money trouble"),

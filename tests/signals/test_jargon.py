@@ -483,6 +483,9 @@ def _confused(hits, customer, agent="Please flush your DNS cache and renew the D
     ("Ok. What does the DNS cache do?", ["What does the DNS cache do?"]),
     ("What is the quickest way to do that?", []),  # a question, about no term
     ("What is your phone number, in case DNS fails again?", []),  # the term is not what they ask about
+    ("I'm getting a bit lost. Could you go slower please?", ["a bit lost", "go slower"]),
+    ("Sorry, I'm confused. Which cache?", ["I'm confused"]),
+    ("I'm confused about my bill as well.", []),  # the problem, not the wording
 ])
 def test_customer_confused(hits, customer, said):
     assert _confused(hits, customer) == said
@@ -524,6 +527,64 @@ def test_a_calls_opening_question_is_no_wording_to_follow(hits):
     after = hits(("agent", "thank you for calling, how can i help"), ("customer", "my internet is down"),
                  ("agent", "please renew the DHCP lease"), ("customer", "i don't understand"), family="jargon")
     assert [t for f, t, _ in after if f == "jargon.customer_confused"] == ["i don't understand"]
+
+
+# --- after the customer said they were lost or not technical ---------------------------------------------------------
+
+def _after_lost(hits, *turns):
+    found = hits(*turns, family="jargon")
+    return [(f, t, turn) for f, t, turn in found if f in ("jargon.unadapted", "jargon.rephrased")]
+
+
+def test_terms_after_the_customer_said_they_were_lost_are_unadapted(hits):
+    turns = (("customer", "Some websites won't load."), ("agent", "Please flush your DNS cache."),
+             ("customer", "Sorry, you've lost me."), ("agent", "Just renew the DHCP lease and flush the DNS cache."))
+    assert _after_lost(hits, *turns) == [("jargon.unadapted", "DHCP lease", 3), ("jargon.unadapted", "DNS", 3),
+                                         ("jargon.unadapted", "cache", 3)]  # used before they said so: still
+    unconfused = turns[:2] + (("customer", "Which cache?"),) + turns[3:]
+    assert _after_lost(hits, *unconfused) == []
+
+
+def test_confusion_holds_for_the_next_replies_and_not_technical_for_the_whole_conversation(hits):
+    later = (("agent", "Is the light green?"), ("customer", "Yes."), ("agent", "Good. Now the light is fine."),
+             ("customer", "Ok."), ("agent", "Now renew the DHCP lease."))
+    confused = (("customer", "Some websites won't load."), ("agent", "Please flush your DNS cache."),
+                ("customer", "Sorry, you've lost me."))
+    assert _after_lost(hits, *confused, *later) == []  # three replies on: no longer about what they did not follow
+    not_technical = (("customer", "Some websites won't load. I'm not very good with technology."),)
+    assert _after_lost(hits, *not_technical, *later) == [("jargon.unadapted", "DHCP lease", 5)]
+
+
+def test_not_technical_before_any_reply_is_no_confusion_but_asks_for_plain_words(hits):
+    turns = (("customer", "Hello. My tablet won't go online. I'm not very technical I'm afraid."),
+             ("agent", "Is the DHCP lease renewed?"))
+    found = hits(*turns, family="jargon")
+    assert [(f, t) for f, t, _ in found if f.startswith("jargon.") and f != "jargon.glossary_term"] == [
+        ("jargon.unadapted", "DHCP lease")]
+
+
+@pytest.mark.parametrize("reply, expected", [
+    ("Sorry, that was technical. In other words, switch the box off and on again.",
+     [("jargon.rephrased", "Sorry, that was technical.", 3)]),
+    ("No problem, let's do it one step at a time. Open Settings on your tablet.",
+     [("jargon.rephrased", "No problem, let's do it one step at a time.", 3)]),
+    ("In other words, renew the DHCP lease.", [("jargon.unadapted", "DHCP lease", 3)]),  # still technical
+    ("Switch the box off and on again.", []),  # plain, but nothing says it was put another way
+    ("No problem, let me say it more simply. Your phone still thinks it is in Spain.",
+     [("jargon.rephrased", "No problem, let me say it more simply.", 3)]),
+])
+def test_putting_it_simply_after_the_customer_was_lost(hits, reply, expected):
+    turns = (("customer", "Some websites won't load."), ("agent", "Please flush your DNS cache."),
+             ("customer", "I don't understand any of that."), ("agent", reply))
+    assert _after_lost(hits, *turns) == expected
+    unasked = (("customer", "Some websites won't load."), ("agent", "Hello."), ("customer", "It's the laptop."),
+               ("agent", reply))
+    assert [f for f, _, _ in _after_lost(hits, *unasked)] == []  # nobody said they were lost
+
+
+def test_the_words_that_say_it_is_put_simply_explain_no_term(hits):
+    found = agent_hits(hits, "Renew the DHCP lease. Let me explain step by step.")
+    assert ("jargon.glossary_term", "DHCP lease") in found and all(f != "jargon.explained" for f, _ in found)
 
 
 def test_the_letters_of_a_reference_are_no_acronym(hits):

@@ -177,8 +177,7 @@ def test_a_reminder_is_not_giving_up(hits):
     ("I can pause it instead of cancelling, if you like.", ["instead of cancelling"]),
     ("I can't change the date.", []),
     ("No worries, let's do it a simpler way.", ["a simpler way"]),
-    ("Let me put it more simply: switch the router off and on.", ["Let me put it more simply"]),
-    ("No problem, let me say it more simply. Your phone still thinks it is in Spain.", ["let me say it more simply"]),
+    ("Let me put it more simply: switch the router off and on.", []),  # other words, not another route
 ])
 def test_alternatives(hits, text, offered):
     assert _agent(hits, text, "resolution.alternative") == offered

@@ -108,6 +108,9 @@ def _rubric_polarity() -> Mapping[str, str]:
     return {f: ("pos" if s == {True} else "neg") for f, s in signs.items() if len(s) == 1}
 
 
+_JARGON_STRENGTHS = frozenset({"jargon.explained", "jargon.rephrased"})  # the jargon family's good news
+
+
 @functools.cache
 def evidence_kind(feature: str) -> str:
     """How a feature is shown: ``quiet`` (not highlighted), ``neg``, ``pos`` or ``info`` (context)."""
@@ -115,12 +118,12 @@ def evidence_kind(feature: str) -> str:
         return "quiet"
     if feature in CONTEXT_FEATURES or feature.startswith("tone.customer_"):
         return "info"
-    if feature in NEGATIVE_FEATURES or (feature.startswith("jargon.") and feature != "jargon.explained"):
+    if feature in NEGATIVE_FEATURES or (feature.startswith("jargon.") and feature not in _JARGON_STRENGTHS):
         return "neg"
     polarity = _rubric_polarity().get(feature)
     if polarity:
         return polarity
-    if feature.startswith(POSITIVE_FAMILIES) or feature == "jargon.explained":
+    if feature.startswith(POSITIVE_FAMILIES) or feature in _JARGON_STRENGTHS:
         return "pos"
     return "info"
 

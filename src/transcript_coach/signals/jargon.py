@@ -26,7 +26,15 @@ Features (evidence on the term itself, once per term per conversation, at its fi
   the customer reports what a screen, a message or a letter says (``settings.reported_wording``: "It says something
   about permissions? I don't understand what that means"). Also the customer asking what a term the agent used and
   did not explain is ("sorry what is pre-auth hold?": a ``settings.term_questions`` phrase, then the term); rule
-  ``asked:term``. An explanation of that term in a later reply is ``jargon.explained`` (``explained:asked``).
+  ``asked:term``. An explanation of that term in a later reply is ``jargon.explained`` (``explained:asked``). "I'm
+  not very technical" (entries of kind ``customer.not_technical``) counts the same after a reply.
+- ``jargon.unadapted``: a term still unexplained (an idiom is no technical word), in one of the next
+  ``settings.lost_replies`` agent replies after the customer said they did not follow, or in any reply after they
+  said they were not technical (before the first reply too: "I'm not very good with technology I'm afraid"); once
+  per term after each such cue, whether or not the agent had used it before. Same rule and value as the term's own.
+- ``jargon.rephrased``: in those replies, when none holds such a term, the first sentence that says it puts things
+  simply (``jargon.json`` entries of feature ``jargon.rephrased``: "in other words", "let me put it another way",
+  "one step at a time"); rule ``lexicon:jargon#<entry>``. A strength, like ``jargon.explained``.
 
 Not jargon: a term the customer used in an earlier turn (same lower-case form or lemma); a rare word right before
 the kind of place it names ("cineworld cinema", "Berryessa Road": ``settings.name_heads``); numbers, URLs, e-mail
@@ -64,6 +72,7 @@ from transcript_coach.signals.resources import WARMERS, Resources, WordFrequenci
 
 FAMILY = "jargon"
 CONFUSED = "customer.confused"  # the kind of customer.json entry that says the customer did not follow
+NOT_TECHNICAL = "customer.not_technical"  # ... that they are not technical: did not follow, or will not
 GLOSSARY_FILE = "glossary.json"
 
 # 2-6 characters: capitals with at most one digit at either end (2FA, MP3), optionally a plural "s" (RMAs).
@@ -78,6 +87,8 @@ _ELONGATED = re.compile(r"([a-zA-Z])\1\1")  # noooo, Mmmmm: an interjection, not
 _INFLECTIONS = ("ing", "ed", "es", "s", "d", "er", "ers", "est", "ly")
 _ENTRY_KEYS = frozenset({"term", "plain", "aliases", "acronym", "kind"})
 IDIOM = "jargon.idiom"
+REPHRASED = "jargon.rephrased"  # also the feature of the jargon.json entries that say so ("in other words")
+EXPLAINED = "jargon.explained"
 RARE = "jargon.rare_word"
 KINDS = {"term": "jargon.glossary_term", "idiom": IDIOM}  # a glossary entry's kind -> the feature it fires
 
@@ -100,6 +111,7 @@ class Settings:
     reported_wording: Phrases  # "it says", "a letter saying": what the customer then does not follow is not ours
     term_questions: Phrases  # "what is", "what does": asking what a term the agent used means
     name_heads: frozenset[str]  # "cinema" in "cineworld cinema": the rare word before it is a name
+    lost_replies: int  # how many agent replies after the customer said they were lost are read for their terms
 
 
 def settings(res: Resources) -> Settings:
@@ -135,6 +147,7 @@ def settings(res: Resources) -> Settings:
             reported_wording=Phrases(words("reported_wording")),
             term_questions=Phrases(words("term_questions")),
             name_heads=frozenset(w.lower() for w in words("name_heads")),
+            lost_replies=get("lost_replies", int),
         )
 
     return res.cached("jargon.settings", build)
@@ -666,28 +679,33 @@ def jargon(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
     flagged: dict[str, str] = {}  # the agent's unexplained terms so far: key -> the term as first used, lower case
     replied = False  # an agent has answered the customer: what the customer then does not follow is its wording
     customer_spoke = False  # a call's opening "how can I help?" is no wording to follow
+    lost = _Lost(res)
     for i, (turn, doc) in enumerate(zip(turns, docs.docs, strict=True)):
         if turn.internal:
             continue
         if turn.role == "customer":
             unread.append(doc)
             customer_spoke = True
-            confused = [m for m in res.lexicon("customer").matches(doc) if m.entry.feature == CONFUSED]
+            confused = [m for m in res.lexicon("customer").matches(doc) if m.entry.feature in (CONFUSED, NOT_TECHNICAL)]
             questions = _term_questions(doc, flagged, settings(res).term_questions, [m.span for m in confused])
             if not confused and not questions:
                 continue
             asked |= _said(doc, gl)  # "I don't know what DSL means": an explanation of it is owed
             reported = _reported_at(doc, settings(res).reported_wording) if replied else 0
-            for m in confused:
-                if m.span.start < reported:  # after a reply, and not about what a screen or letter says
-                    yield span_hit("jargon.customer_confused", i, m.span, f"lexicon:customer#{m.entry.id}")
+            said_lost = [m for m in confused if m.span.start < reported]  # after a reply, not about a screen's words
+            for m in said_lost:
+                yield span_hit("jargon.customer_confused", i, m.span, f"lexicon:customer#{m.entry.id}")
             for question in questions:
                 yield span_hit("jargon.customer_confused", i, question, "asked:term")
+            not_technical = any(m.entry.feature == NOT_TECHNICAL for m in confused)  # wherever they say it
+            if said_lost or questions or not_technical:
+                yield from lost.cue(not_technical)
             continue
         if turn.role != "agent":
             continue
         replied = replied or customer_spoke
-        for cand in candidates(res, doc, names=names):
+        found = candidates(res, doc, names=names)
+        for cand in found:
             if cand.key in decided:
                 if cand.key in flagged and _customer_used(cand, doc, asked) and \
                         context.explanation(cand, i) is not None:  # asked about, and now explained
@@ -712,6 +730,46 @@ def jargon(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
             else:
                 flagged[cand.key] = span.text.lower()
                 yield Hit(cand.feature, i, span.start_char, span.end_char, cand.rule, cand.value)
+        yield from lost.reply(i, doc, [c for c in found if c.key in flagged])
+    yield from lost.close()
+
+
+class _Lost:
+    """The agent's replies after the customer said they did not follow (the next ``lost_replies``) or were not
+    technical (all of them, wherever they said it): each term still unexplained in them is ``jargon.unadapted`` (once
+    per term); without any, the first sentence in them that says it is putting things simply (a ``rephrase.cue``
+    entry of ``jargon.json``: "in other words", "let me put it another way") is ``jargon.rephrased``."""
+
+    def __init__(self, res: Resources):
+        self.res = res
+        self.replies: int | None = None  # how many replies read so far; None: the customer has said neither
+        self.terms: set[str] = set()
+        self.simply: Hit | None = None
+        self.limit: int | None = None  # None: to the end
+        self.not_technical = False
+
+    def cue(self, not_technical: bool) -> Iterator[Hit]:
+        yield from self.close()
+        self.not_technical = self.not_technical or not_technical
+        self.replies, self.terms, self.simply = 0, set(), None
+        self.limit = None if self.not_technical else settings(self.res).lost_replies
+
+    def reply(self, index: int, doc: Doc, unexplained: list[Candidate]) -> Iterator[Hit]:
+        if self.replies is None or (self.limit is not None and self.replies >= self.limit):
+            return
+        self.replies += 1
+        for cand in unexplained:
+            if cand.key not in self.terms and cand.feature != IDIOM:  # an idiom is no technical word
+                self.terms.add(cand.key)
+                span = doc[cand.start:cand.end]
+                yield Hit("jargon.unadapted", index, span.start_char, span.end_char, cand.rule, cand.value)
+        if self.simply is None:
+            self.simply = next((span_hit(REPHRASED, index, m.span.sent, f"lexicon:jargon#{m.entry.id}")
+                                for m in self.res.lexicon(FAMILY).matches(doc) if m.entry.feature == REPHRASED), None)
+
+    def close(self) -> Iterator[Hit]:
+        if self.simply is not None and not self.terms:
+            yield self.simply
 
 
 def _term_questions(doc: Doc, flagged: Mapping[str, str], phrases: Phrases, found: list[Span]) -> list[Span]:
@@ -820,7 +878,8 @@ class _Context:
         if i not in self._cues:
             starts: dict[int, set[str]] = {}
             for m in self.cues.matches(self.docs.docs[i]):
-                starts.setdefault(m.span.start, set()).add(m.entry.id)
+                if m.entry.feature == EXPLAINED:
+                    starts.setdefault(m.span.start, set()).add(m.entry.id)
             self._cues[i] = starts
         return self._cues[i]
 
