@@ -219,6 +219,8 @@ def test_reask_later_in_the_conversation(hits):
     ("I don't want an upgrade. I've asked twice now. Please just cancel it.", ["I've asked twice now"]),
     ("I have asked for a refund three times in this chat!", ["I have asked for a refund three times in"]),
     ("I said it twice. The box was empty.", ["I said it twice."]),
+    ("I just explained everything to Sofia. My broadband doesn't work.", ["I just explained"]),
+    ("77120455. Seriously, I gave it already.", ["I gave it already"]),
     ("It was the third time I flew with you this year.", []),  # no asking again
     ("I asked the driver twice to leave it in the porch.", []),  # asking someone else
     ("We asked the hotel three times for a cot.", []),

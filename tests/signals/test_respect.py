@@ -39,6 +39,9 @@ def _agent(hits, text, feature):
     ("I don't really know the app that well. You could try Google maybe.", ["try Google"]),
     ("Look, I have other customers waiting. Just tap the box.", ["I have other customers"]),
     ("It's just a formality, nothing to worry about.", []),
+    ("No, that's just how it is.", ["that's just how it is"]),
+    ("It is what it is, I'm afraid.", ["It is what it is"]),
+    ("That's just how the router shows it: a green light means it's online.", []),
 ])
 def test_dismissive(hits, text, found):
     assert _agent(hits, text, "tone.dismissive") == found
