@@ -509,6 +509,17 @@ def test_a_pace_strength_quotes_a_reply_that_says_something_not_the_slowest(coac
     assert note.kind == "strength" and "rebooked" in note.text
 
 
+def test_a_strength_that_quotes_a_wait_owned_says_so(coach):
+    texts = [("customer", "It has been five days and nobody has contacted me about my missing parcel."),
+             ("agent", "Dear Grace,\n\nThank you for your email. I am sorry for the delay in getting back to you. "
+                       "The depot is still looking for the parcel.\n\nKind regards,\nEllis")]
+    report = coach.analyze(Transcript.from_turns(
+        [{"role": r, "text": t, "speaker": "Ellis" if r == "agent" else "Grace Mensah",
+          "timestamp": f"2026-03-02T{s}+00:00"} for (r, t), s in zip(texts, ["09:14", "11:40"])], channel="email"))
+    (note,) = [n for n in report.notes if n.skill == "time_management"]
+    assert note.kind == "strength" and note.text.startswith("You owned the customer's wait: “I am sorry for the delay")
+
+
 def test_a_wait_note_says_how_long_the_customer_waited(coach):
     texts = [("customer", "Hi Sam here, my parcel is late."),
              ("agent", "I'm sorry about that, Sam. I've found your order and rebooked it for tomorrow morning."),
@@ -686,8 +697,11 @@ def test_adapting_to_a_customer_who_is_lost_is_adaptability(coach):
      "a bereavement, money trouble"),
     ("I'm moving abroad and money is tight. Please cancel.", "money trouble"),
     ("Money's really tight this month, can I pay the bill in two parts?", "money trouble"),
+    ("The parcel contained medication for my father and he has now run out.", "illness"),
+    ("I'm out of my insulin until the box arrives.", "illness"),
     ("I can't afford to miss this flight, where is my bag?", None),  # a figure of speech, not hardship
     ("The lid is too tight and the money box won't open.", None),
+    ("Can I change the delivery address for my prescription order?", None),
     ("I'm looking for the hospital on Hills Road, what is the postcode?", None),
     ("I am disabled, will the room be easily accessible?", None),  # an access question wants a plain answer
     ("My account was disabled after the update and I can't log in.", None),
