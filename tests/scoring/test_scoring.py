@@ -701,6 +701,9 @@ def test_adapting_to_a_customer_who_is_lost_is_adaptability(coach):
     ("I'm out of my insulin until the box arrives.", "illness"),
     ("I can't afford to miss this flight, where is my bag?", None),  # a figure of speech, not hardship
     ("The lid is too tight and the money box won't open.", None),
+    ("We have a newborn at home, so the heating really matters.", "a baby, pregnancy or elderly dependants"),
+    ("I'm pregnant and can't carry the box upstairs.", "a baby, pregnancy or elderly dependants"),
+    ("Does the hotel have high chairs for young children?", None),  # a question about the stay
     ("Can I change the delivery address for my prescription order?", None),
     ("I'm looking for the hospital on Hills Road, what is the postcode?", None),
     ("I am disabled, will the room be easily accessible?", None),  # an access question wants a plain answer
@@ -727,6 +730,13 @@ def test_hard_circumstances_call_for_empathy_and_a_suggestion_that_fits_them(coa
                                         "month, and I can waive the switching fee.")))
     assert kind.skills["empathy"].score > empathy.score
     assert not [n for n in kind.notes if n.skill == "empathy" and n.kind == "improvement"]
+
+
+def test_a_suggestion_fits_a_customer_with_a_baby_at_home(coach):
+    report = coach.analyze(chat(("customer", "The boiler broke on Saturday. We have a newborn at home."),
+                                ("agent", "The engineer can come on Thursday.")))
+    (note,) = [n for n in report.notes if n.skill == "empathy"]
+    assert "a newborn" in note.text and "treat this as a priority" in note.suggestion
 
 
 @pytest.mark.parametrize("customer, flagged", [
