@@ -388,6 +388,19 @@ def test_csv_blank_lines_and_bom_keep_physical_line_numbers():
     assert [(t.line, t.role) for t in transcript.turns] == [(3, "customer"), (6, "agent")]
 
 
+def test_a_messaging_export_with_actor_and_message_content_columns():
+    data = ("Conversation ID,Actor Type,Actor Name,Message Content,Created Time\n"
+            "FC-1002,user,Ben Cho,my app keeps crashing,2026-11-02 11:00:00\n"
+            "FC-1002,bot,Freddy,Have you tried reinstalling the app?,2026-11-02 11:00:02\n"
+            "FC-1002,agent,Priya,\"Hi Ben, which phone are you on?\",2026-11-02 11:03:00\n")
+    [transcript] = read(data, "freshchat.csv")
+    assert transcript.id == "FC-1002"
+    assert [(t.role, t.speaker, t.text[:12], t.timestamp) for t in transcript.turns] == [
+        ("customer", "Ben Cho", "my app keeps", datetime(2026, 11, 2, 11, 0)),
+        ("bot", "Freddy", "Have you tri", datetime(2026, 11, 2, 11, 0, 2)),
+        ("agent", "Priya", "Hi Ben, whic", datetime(2026, 11, 2, 11, 3))]
+
+
 @pytest.mark.parametrize("ending", ["\r\n", "\r"])
 def test_csv_windows_and_old_mac_line_endings(ending):
     data = ending.join(["conversation_id,speaker,text", "A,Ann,\"two" + ending + "lines\"", "", "A,Tom,hi", ""])

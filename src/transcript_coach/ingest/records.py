@@ -43,15 +43,18 @@ from transcript_coach.ingest.timestamps import parse_clock, parse_timestamp
 from transcript_coach.model import Channel, Failure, Role, Timestamp, Transcript
 
 TEXT_KEYS = ("text", "message", "body", "content", "comment", "msg", "utterance", "transcript", "plain_body",
-             "body_text")
+             "body_text", "message_content", "message_text", "message_body", "chat_message")
 HTML_TEXT_KEYS = ("html_body", "body_html")
-SPEAKER_KEYS = ("speaker", "author", "sender", "name", "from", "user", "speaker_name", "author_name")
-ROLE_KEYS = ("role", "speaker_role", "author_role", "author_type", "sender_type")
+SPEAKER_KEYS = ("speaker", "author", "sender", "name", "from", "user", "speaker_name", "author_name", "sender_name",
+                "actor_name", "actor", "participant_name", "participant")
+ROLE_KEYS = ("role", "speaker_role", "author_role", "author_type", "sender_type", "sender_role", "actor_type",
+             "actor_role", "participant_type", "participant_role", "user_type")
 # Boolean columns that say who wrote the message: true means an agent (or a customer for the inverted ones).
 AGENT_FLAG_KEYS = {"from_agent": True, "is_agent": True, "author_is_not_client": True,
                    "from_customer": False, "is_customer": False}
 TYPE_KEYS = ("type", "message_type", "part_type")
-TIME_KEYS = ("timestamp", "time", "created_at", "created", "date", "datetime", "sent_at", "ts")
+TIME_KEYS = ("timestamp", "time", "created_at", "created", "date", "datetime", "sent_at", "ts", "created_time",
+             "sent_time", "message_time", "posted_at", "created_on", "sent_on")
 INTERNAL_KEYS = ("internal", "is_internal", "private", "is_private", "note", "is_note")
 ADDRESS_KEYS = ("email", "author_email", "from_email", "sender_email")
 CONVERSATION_ID_KEYS = ("conversation_id", "conversation", "conversationid", "ticket_id", "ticket", "thread_id",
