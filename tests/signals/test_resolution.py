@@ -285,6 +285,7 @@ def test_not_manager_request(hits, text):
     ("It's the only way we can do it, sorry.", "It's the only way"),
     ("You have to use the online form, there's no other way.", "there's no other way"),
     ("Please note that this decision is final.", "this decision is final"),
+    ("Unfortunately refunds aren't something I can do.", "aren't something I can do"),
 ])
 def test_refusal(hits, text, matched):
     assert _agent(hits, text, "resolution.refusal") == [matched]
@@ -300,6 +301,9 @@ def test_refusal(hits, text, matched):
     "I'm unable to book you a table at 16:15. Would you like to try another time?",
     "I'm afraid not. Would you like to try a different price range?",
     "I am unable to get a reservation for 2 at 17:45. Should I try a different time?",
+    # a no followed by passing the case to whoever can
+    "Unfortunately refunds aren't something I can do from my side. I'll pass it over to the billing team.",
+    "I'm unable to change the tariff myself, so I'll escalate it to my manager today.",
 ])
 def test_not_refusal(hits, text):
     assert _agent(hits, text, "resolution.refusal") == []
