@@ -120,6 +120,16 @@ def test_reuse_of_codes_and_emails(analyze):
         ("PP-77310925", "reuse:code"), ("jo.baker@example.com", "reuse:email")]
 
 
+@pytest.mark.parametrize("customer, agent, reused", [
+    ("The reading on the meter is 46875.", "Your reading is 46,875.", ["46,875"]),
+    ("Please send $1,490 to Abhinav.", "Sending $1,490 to Abhinav.", ["1,490"]),
+    ("The reading on the meter is 46875.", "Your reading is 48,210.", []),
+])
+def test_a_number_written_with_thousands_separators_is_the_same_detail(analyze, customer, agent, reused):
+    found = rules(analyze, ("customer", customer), ("agent", agent), feature="listening.detail_reuse")
+    assert [t for t, r, _, _ in found if r == "reuse:code"] == reused
+
+
 def test_reuse_of_name_and_product(analyze):
     turns = (("customer", "Hi, my name is Priya and my iPhone keeps restarting."),
              ("agent", "Hi Priya, I'm sorry your iPhone is restarting."))

@@ -90,6 +90,7 @@ _DIGIT = re.compile(r"[0-9]")
 _EMAIL_HINT = re.compile(r"\w@\w")
 _WORD = re.compile(r"[^\W_]+")
 _CODE = re.compile(r"#?[A-Za-z]{0,8}[-_#/]?[0-9][A-Za-z0-9_-]*")
+_GROUPED = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+")  # a number with thousands separators
 _DATE = re.compile(r"[0-9]{1,4}[/.-][0-9]{1,2}[/.-][0-9]{1,4}")
 _DAY = re.compile(r"([0-9]{1,2})(?:st|nd|rd|th)?")
 _PHONE_PIECE = re.compile(r"\+?[0-9]{1,12}|[()\-.]")
@@ -281,6 +282,8 @@ def _phone_runs(texts: list[str]) -> Iterator[tuple[int, int, str]]:
 
 
 def _code_key(text: str, w: Words) -> str | None:
+    if _GROUPED.fullmatch(text):
+        text = text.replace(",", "")  # "46,875" is the customer's "46875"
     if not _CODE.fullmatch(text) or len(_digits(text)) < w.min_code_digits:
         return None
     if text.isdigit() and len(text) == 4 and text[:2] in ("19", "20"):
