@@ -214,6 +214,33 @@ def test_a_shortened_name_before_the_customer_asked_is_not_counted(analyze):
     assert [e.text for e in report.evidence if e.feature == "structure.name_shortened"] == []
 
 
+@pytest.mark.parametrize("speaker, reply, found", [
+    ("Joan Ferris", "Hi John, sorry to hear that. Thanks John. Anything else, John?", ["John", "John", "John"]),
+    ("Sarah Ng", "Thank you Sara, that's done.", ["Sara"]),
+    ("Stephen Cole", "Steven, I've checked the order.", ["Steven"]),  # a long name: two letters off
+    ("Joan Ferris", "Hi Joan, John from the returns team will call you.", []),  # not addressed to the customer
+    ("Joan Ferris", "Hi Jean, this is Jean from support.", []),  # the agent's own name
+    ("Mark Hale", "Mask orders ship on Monday, Mark.", []),
+    ("Ian Roe", "Hi Ivan, I've checked it.", ["Ivan"]),
+    ("Ian Roe", "Hi Ryan, I've checked it.", []),  # a name of its own, as far as the words tell
+])
+def test_the_customer_addressed_by_a_slip_of_their_name(analyze, speaker, reply, found):
+    report = analyze({"role": "customer", "speaker": speaker, "text": "My thermostat keeps going offline."},
+                     {"role": "agent", "speaker": "Jean", "text": reply})
+    assert [e.text for e in report.evidence if e.feature == "structure.misnamed"] == found
+
+
+def test_a_misnamed_customer_costs_professionalism_and_respect(analyze):
+    turns = ({"role": "customer", "speaker": "Joan Ferris", "text": "My thermostat keeps going offline."},
+             {"role": "customer", "speaker": "Joan Ferris", "text": "It's Joan."})
+    right = analyze(turns[0], {"role": "agent", "text": "Hi Joan, let me check."}, turns[1])
+    wrong = analyze(turns[0], {"role": "agent", "text": "Hi John, let me check."}, turns[1])
+    for skill in ("professionalism", "cultural_sensitivity"):
+        assert (wrong.skills[skill].score or 0) < (right.skills[skill].score or 100), skill
+    (note,) = [n for n in wrong.notes if n.skill == "cultural_sensitivity"]
+    assert note.text.startswith("The customer's name was wrong here") and "“Thanks, Joan.”" in note.suggestion
+
+
 def test_names_that_are_common_words_need_capitals_and_not_sentence_start(analyze):
     report = analyze({"role": "customer", "speaker": "Will Turner", "text": "hi"},
                      {"role": "agent", "text": "Will you check your email? I will. Thanks, Will."})

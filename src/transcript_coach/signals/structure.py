@@ -28,6 +28,9 @@
   number here"): a call may take a payment by phone. Not after a negation in its clause ("We will never ask for your
   PIN", "Please don't share your card details here"), nor before a word of ``settings.sensitive_not_before`` ("send
   your password reset link").
+- ``structure.misnamed``: the agent addressing the customer ("Hi John", "Thanks John", "Anything else, John?": after
+  ``settings.address_words``, or set off by commas) by a name a slip away from a name of theirs known by then
+  ("Joan"; ``settings.misnamed_edits`` letters changed, added or dropped, one more for a long name): one hit per use.
 - ``structure.name_shortened``: the agent calling the customer by a shortened form of the name they asked to be
   called ("Please use my full name, Oluwaseun" / "call me Tomasz" / "It's Tomasz, not Tom", then "Sure, Olu"): one
   hit per use after the request, on the short form.
@@ -68,6 +71,9 @@ class _Settings(NamedTuple):
     lower_followers: frozenset[str]  # after "this is maria" in speech written in lower case, without punctuation
     lower_max_zipf: float  # and "maria" is no very common word ("this is great how ...")
     sensitive_not_before: frozenset[str]  # "your password" then "reset": no request for the password
+    address_words: frozenset[str]  # "hi", "thanks", "dear": a capitalised word after one addresses someone
+    misnamed_edits: int  # a name this many letters' edits from the customer's is a slip of it ("John" for "Joan")
+    misnamed_long_name: int  # a name at least this long allows one edit more ("Steven" for "Stephen")
 
 
 SENSITIVE_CARD = "sensitive.card"  # the structure.json entry for card data, which a call may take
@@ -78,7 +84,8 @@ def _settings() -> _Settings:
     s = load_json("lexicons/structure.json")["settings"]
     return _Settings(int(s["greeting_sentences"]), frozenset(s["generic_speakers"]), frozenset(s["intro_followers"]),
                      frozenset(s["not_names"]), frozenset(s["lower_case_intro_followers"]),
-                     float(s["lower_case_name_max_zipf"]), frozenset(s["sensitive_not_before"]))
+                     float(s["lower_case_name_max_zipf"]), frozenset(s["sensitive_not_before"]),
+                     frozenset(s["address_words"]), int(s["misnamed_edits"]), int(s["misnamed_long_name"]))
 
 
 def _speaker_names(speaker: str | None, generic: frozenset[str]) -> list[str]:
@@ -177,6 +184,8 @@ def structure(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
     first_agent = True
     for turn, doc in docs.turns(role="agent"):
         yield from _shortened(turn.index, doc, asked_for)
+        yield from _misnamed(turn.index, doc, [n for n, (at, _) in known_from.items() if at < turn.index],
+                             agent_names | set(_speaker_names(turn.speaker, generic)), settings)
         own = _speaker_names(turn.speaker, generic)
         intro_spans: list[Span] = []
         opening = {s.start for s in doc_sentences(doc)[:greeting_sentences]} if first_agent else set()
@@ -247,6 +256,52 @@ def _shortened(turn: int, doc: Doc, asked_for: dict[str, int]) -> Iterator[Hit]:
         if (token.is_title and token.is_alpha and len(text) >= 2
                 and any(len(text) < len(name) and name.startswith(text) for name in names)):
             yield span_hit("structure.name_shortened", turn, token, "name:shortened")
+
+
+def _misnamed(turn: int, doc: Doc, names: list[str], others: set[str], settings: _Settings) -> Iterator[Hit]:
+    """Each time the agent addresses the customer ("Hi John", "Thanks John", "Anything else, John?") by a name a
+    slip away from theirs ("Joan"): a letter or two changed, added or dropped (``misnamed_edits``)."""
+    if not names:
+        return
+    for token in doc:
+        word = token.lower_
+        if not (token.is_title and token.is_alpha and len(word) >= 3) or word in names or word in others:
+            continue
+        if not _addressed(token, settings.address_words):
+            continue
+        for name in names:
+            edits = settings.misnamed_edits + (len(name) >= settings.misnamed_long_name)
+            if len(name) >= 3 and _edits(word, name, edits) <= edits:
+                yield span_hit("structure.misnamed", turn, token, "name:misnamed")
+                break
+
+
+def _addressed(token, address_words: frozenset[str]) -> bool:
+    """Whether a word stands where a name addresses someone: after "hi", "thanks", "dear"; between a comma and the
+    end of a clause ("Anything else, John?"); or opening a sentence before a comma ("John, I've checked")."""
+    doc, i = token.doc, token.i
+    before = doc[i - 1] if i else None
+    after = doc[i + 1] if i + 1 < len(doc) else None
+    if before is not None and before.lower_ in address_words:
+        return True
+    if before is not None and before.text == "," and (after is None or after.text in (".", "!", "?", ",", "...")):
+        return True
+    return token.is_sent_start and after is not None and after.text == ","
+
+
+def _edits(a: str, b: str, limit: int) -> int:
+    """The letters' edits (substitutions, insertions, deletions) from ``a`` to ``b``, or ``limit + 1`` once past
+    ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        previous, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (ca != cb))
+        if min(row) > limit:
+            return limit + 1
+    return row[-1]
 
 
 def _signed_first_name(text: str, generic: frozenset[str], not_names: frozenset[str]) -> str | None:
