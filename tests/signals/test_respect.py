@@ -40,6 +40,10 @@ def _agent(hits, text, feature):
     ("Look, I have other customers waiting. Just tap the box.", ["I have other customers"]),
     ("It's just a formality, nothing to worry about.", []),
     ("No, that's just how it is.", ["that's just how it is"]),
+    ("No offence, but it's in the terms, which you agreed to when you booked.", ["No offence, but", "which you agreed to"]),
+    ("I'm not sure what you expected.", ["not sure what you expected"]),
+    ("You can apply for a refund on the website like everyone else.", ["like everyone else"]),
+    ("Everyone else on the flight has been rebooked, and so have you.", []),
     ("It is what it is, I'm afraid.", ["It is what it is"]),
     ("That's just how the router shows it: a green light means it's online.", []),
 ])

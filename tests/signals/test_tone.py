@@ -548,6 +548,7 @@ def test_a_reply_that_gives_up_after_a_refusal_or_a_complaint_is_no_better_mood(
 @pytest.mark.parametrize("last, upset", [
     ("ok. could you not have said that 15 minutes ago", "could you not have said that 15 minutes ago"),  # VADER: 0
     ("I was charged twice and nobody has done anything.", "I was charged twice and nobody has done anything."),
+    ("Unbelievable.", "Unbelievable."),  # VADER: +0.2
     ("Wow, I can't believe I got a person this quickly!", None),  # the cue, but glad: VADER is left to read it
     ("ok. thanks for checking", None),
 ])
