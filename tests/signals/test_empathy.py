@@ -246,6 +246,8 @@ def test_bare_sorry_after_a_plain_problem_is_an_apology(analyze):
     ("Honestly, you're not the only one who's missed it.", ["you're not the only one"]),
     ("It's an easy mistake to make.", ["easy mistake to make"]),
     ("That happens to the best of us.", ["happens to the best of us"]),
+    ("i know it's not ideal in the meantime i can add a credit", ["i know it's not ideal"]),
+    ("I know that's not what you wanted to hear.", ["not what you wanted to hear"]),
 ])
 def test_validation_positives(agent, text, expected):
     assert agent(text, "empathy.validation") == expected
@@ -256,7 +258,8 @@ def test_validation_positives(agent, text, expected):
                                   "If it asks for your PIN, that's normal.",  # about the card, not a feeling
                                   "Lots of people have booked it already, so act fast.",
                                   "How many people do you need it for?",
-                                  "It's easy to do: tap Settings, then Apps."])
+                                  "It's easy to do: tap Settings, then Apps.",
+                                  "A VPN is not ideal for streaming."])
 def test_validation_negatives(agent, text):
     assert agent(text, "empathy.validation") == []
 

@@ -169,6 +169,7 @@ def test_not_guess(hits, text):
      "one hundred and ninety two pounds", "words:money"),
     ("That's a refund of twenty-five dollars.", "twenty-five dollars", "words:money"),
     ("It's a hundred quid for the engineer.", "a hundred quid", "words:money"),
+    ("i can add a fifteen pound credit to your account", "fifteen pound", "words:money"),
 ])
 def test_specific(analyze, text, specific, rule):
     report = analyze(("customer", "Help please."), ("agent", text))

@@ -94,6 +94,8 @@ def spoken_amounts(doc: Doc) -> Iterator[tuple[int, int]]:
         k = currency.start - 1  # walk back over the number words and what joins them
         while k > 0:
             before = doc[k - 1].lower_
+            if before == "a" and doc[k].lower_ not in ("hundred", "thousand"):
+                break  # "a fifteen pound credit": the amount starts at "fifteen"
             if before in words.numbers:
                 k -= 1
             elif before in words.joiners and k > 1 and doc[k - 2].lower_ in words.numbers:
