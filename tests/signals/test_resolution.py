@@ -178,7 +178,8 @@ def test_a_reminder_is_not_giving_up(hits):
     ("I can't change the date.", []),
     ("No worries, let's do it a simpler way.", ["a simpler way"]),
     ("Let me put it more simply: switch the router off and on.", []),  # other words, not another route
-    ("i know it's not ideal in the meantime i can add a fifteen pound credit to your account", ["in the meantime i can"]),
+    ("i know it's not ideal in the meantime i can add a fifteen pound credit to your account",
+     ["in the meantime i can"]),
 ])
 def test_alternatives(hits, text, offered):
     assert _agent(hits, text, "resolution.alternative") == offered
