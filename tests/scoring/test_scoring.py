@@ -517,7 +517,8 @@ def test_a_strength_that_quotes_a_wait_owned_says_so(coach):
         [{"role": r, "text": t, "speaker": "Ellis" if r == "agent" else "Grace Mensah",
           "timestamp": f"2026-03-02T{s}+00:00"} for (r, t), s in zip(texts, ["09:14", "11:40"])], channel="email"))
     (note,) = [n for n in report.notes if n.skill == "time_management"]
-    assert note.kind == "strength" and note.text.startswith("You owned the customer's wait: “I am sorry for the delay")
+    assert note.kind == "strength"
+    assert note.text.startswith("You owned the customer's wait: “I am sorry for the delay")
 
 
 def test_a_wait_note_says_how_long_the_customer_waited(coach):
