@@ -529,6 +529,14 @@ def test_a_calls_opening_question_is_no_wording_to_follow(hits):
     assert [t for f, t, _ in after if f == "jargon.customer_confused"] == ["i don't understand"]
 
 
+def test_a_speakers_name_written_in_lower_case_is_no_rare_word(hits):
+    turns = ({"role": "customer", "speaker": "Priti", "text": "hi my parcel says delivered but its not here"},
+             {"role": "agent", "speaker": "Leo", "text": "hi priti, sorry about that! can you check with neighbours?"})
+    assert [t for f, t, _ in hits(*turns, family="jargon")] == []
+    unnamed = ({"role": "customer", "text": turns[0]["text"]}, turns[1])
+    assert [t for f, t, _ in hits(*unnamed, family="jargon")] == ["priti"]  # no name to know it by
+
+
 # --- after the customer said they were lost or not technical ---------------------------------------------------------
 
 def _after_lost(hits, *turns):

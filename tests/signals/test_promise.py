@@ -101,6 +101,9 @@ def _dues(hits, text):
     ("Hi Margaret, I'm Leo and I'll help you with that.", "promise.immediate", "I'll help you with that"),
     ("Your English is fine. I will help you.", "promise.immediate", "I will help you"),
     ("I will help you tomorrow.", "promise.specific", "I will help you tomorrow"),
+    # "I'll" as a fast chat writes it
+    ("ah ok. ill raise a claim with the courier today", "promise.specific", "ill raise a claim with the courier today"),
+    ("Ill look into it.", "promise.vague", "Ill look into it"),
 ])
 def test_commitments(hits, text, feature, matched):
     assert (feature, matched) in _commitments(hits, text)
@@ -125,6 +128,8 @@ def test_commitments(hits, text, feature, matched):
     "When do you think we will be able to ship it?",
     # not actions
     "I'll be happy to help.",
+    "I'm sorry your mum is ill, I hope she feels better soon.",  # the word, not "I'll"
+    "She has been ill for weeks.",
     "We will be closed on Monday.",
     "I'll need your order number.",
     "We will have 9 people at the event.",

@@ -704,7 +704,8 @@ def jargon(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
         if turn.role != "agent":
             continue
         replied = replied or customer_spoke
-        found = candidates(res, doc, names=names)
+        found = [c for c in candidates(res, doc, names=names)
+                 if not (c.feature == RARE and names.speaker(doc[c.start].lower_))]  # "hi priti"
         for cand in found:
             if cand.key in decided:
                 if cand.key in flagged and _customer_used(cand, doc, asked) and \
@@ -809,17 +810,26 @@ class _Names:
     def __init__(self, docs: TranscriptDocs):
         self._docs = docs
         self._names: frozenset[str] | None = None
+        self._speakers: frozenset[str] | None = None
 
     def __contains__(self, word: object) -> bool:
         if self._names is None:
             self._names = self._build()
         return word in self._names
 
+    def speaker(self, word: str) -> bool:
+        """Whether ``word`` (lower case) is a word of a speaker's name: "hi priti" greets Priti, however written."""
+        return word in self._speaker_words()
+
+    def _speaker_words(self) -> frozenset[str]:
+        if self._speakers is None:
+            self._speakers = frozenset(w.casefold() for turn in self._docs.transcript.turns if turn.speaker
+                                       for w in re.findall(r"[^\W\d_]{2,}", turn.speaker))
+        return self._speakers
+
     def _build(self) -> frozenset[str]:
-        names: set[str] = set()
+        names: set[str] = set(self._speaker_words())
         for turn in self._docs.transcript.turns:
-            if turn.speaker:
-                names.update(w.casefold() for w in re.findall(r"[^\W\d_]{2,}", turn.speaker))
             names.update(prefix.casefold() for prefix in _REFERENCE_PREFIX.findall(turn.text))
         for _, doc in self._docs.turns():
             if len(doc) < 2:

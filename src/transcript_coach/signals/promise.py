@@ -845,6 +845,11 @@ def _candidate(doc: Doc, words: list[str], match, sent: Span, cue_starts: frozen
         if not actor:
             return None  # "the parcel was damaged and will be replaced": no one of ours commits
         verb = span.end
+    elif entry == "actor.i_unmarked":  # "ill raise a claim now", as a fast chat writes "I'll"
+        verb = span.end
+        if verb >= sent.end or not (words[verb] in v.concrete or v.vague_actions.longest(words, verb, sent.end)):
+            return None  # "my mum is ill", "ill for weeks": the word, not "I'll"
+        actor = "i"
     elif entry == "actor.booked":  # "I've booked an engineer for Thursday": the booking is the action, when dated
         if span.end < sent.end and words[span.end] == "to":
             return None  # "I've booked an engineer to visit on Friday": the arranged actor reads it
