@@ -119,6 +119,7 @@ RULES: dict[str, Rule] = {
     "TC115": lambda a, s, p, spec: _fired(a, "tone.customer_vulnerable"),
     "TC116": _circumstances,
     "TC117": lambda a, s, p, spec: _fired(a, "structure.sensitive_request"),
+    "TC118": lambda a, s, p, spec: _fired(a, "tone.customer_abuse"),
 }
 
 

@@ -781,6 +781,26 @@ def test_a_request_for_a_password_or_card_number_is_flagged_and_costs_profession
     assert "must never share" in note.text and "secure payment link" in note.suggestion
 
 
+@pytest.mark.parametrize("customer, abusive", [
+    ("your useless company charged me AGAIN after I cancelled. sort it out you idiots", "you idiots"),
+    ("You're a bunch of crooks, you don't care about customers", "You're a bunch of crooks"),
+    ("First of all, fuck you. Second, where is my refund?", ", fuck you"),
+    ("Screw you, I'm cancelling.", "Screw you"),
+    ("this is crap, the app crashed again", None),  # swearing about the service, not at the agent
+    ("The driver was an idiot and left it in the rain.", None),  # about someone else
+    ("Find me the apartment you won't shut up about.", None),
+])
+def test_a_customer_who_insults_the_agent_is_flagged_for_a_person(coach, customer, abusive):
+    report = coach.analyze(chat(("customer", customer), ("agent", "I'm sorry about this. Let me look into it.")))
+    found = [f for f in report.flags if f.code == "TC118"]
+    quoted = [e.text for e in report.evidence if e.feature == "tone.customer_abuse"]
+    assert quoted == ([abusive] if abusive else []) and bool(found) is bool(abusive)
+    assert not found or (found[0].severity == "medium" and found[0].evidence)
+    if abusive:  # there is a conflict to resolve, and the calm reply shows patience
+        assert report.skills["conflict_resolution"].score is not None
+        assert any(e.feature == "tone.composure" for e in report.evidence)
+
+
 def test_spelling_mistakes_cost_professionalism_with_a_note_quoting_one(coach):
     typos = coach.analyze(chat(("customer", "Can you book me a table for two tonight?"),
                                ("agent", "Your table is booked succesfully for 7pm. Is there anyhting else?")))

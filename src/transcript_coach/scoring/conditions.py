@@ -46,7 +46,7 @@ def _timestamps(a: Analysed) -> str | None:
 
 
 _CUSTOMER_DISTRESS = ("tone.customer_emotion", "tone.customer_shouting", "tone.customer_profanity",
-                      "resolution.manager_request", "listening.customer_repeat")
+                      "tone.customer_abuse", "resolution.manager_request", "listening.customer_repeat")
 
 
 _PROBLEM = ("tone.customer_problem", "tone.customer_circumstances")  # hardship, illness: empathy is called for

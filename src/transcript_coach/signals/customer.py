@@ -8,6 +8,9 @@ to end it all"), meant or not: a person should read how the agent answered them 
 ``tone.customer_circumstances`` is the customer telling of circumstances that can leave them vulnerable: illness ("I'm
 going through chemo", "my dad is in hospital"), money trouble ("I was made redundant and can't afford it"), abuse or
 homelessness; TC116 puts them in front of a person, and they call for empathy as a problem does.
+``tone.customer_abuse`` is the customer insulting or swearing at the agent ("you idiots", "you're useless", "screw
+you"; not swearing about the service, "this is crap"): TC118 puts the conversation in front of a person, for the
+agent's sake and so that its scores are read with it in mind.
 Exclamation marks ("!!", "?!") are no upset in a message that reads glad: sentiment at least ``glad_min_sentiment``, a
 word of ``glad_words`` and no other cue of upset or a problem ("I can see myself now!! oh thank you"; not "please help,
 it's not arrived!! no help at all!!" nor "you could do better!!").
@@ -24,7 +27,8 @@ from transcript_coach.signals.resources import Resources
 from transcript_coach.signals.tone import tone_kit
 
 _FEATURES = {"customer.emotion": "tone.customer_emotion", "customer.problem": "tone.customer_problem",
-             "customer.vulnerable": "tone.customer_vulnerable", "customer.circumstances": "tone.customer_circumstances"}
+             "customer.vulnerable": "tone.customer_vulnerable", "customer.circumstances": "tone.customer_circumstances",
+             "customer.abuse": "tone.customer_abuse"}
 
 
 _PUNCTUATION_ONLY = "emotion.shout"  # "!!": upset, or glad
