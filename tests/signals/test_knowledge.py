@@ -82,6 +82,11 @@ def test_customer_not_knowing_is_not_the_agents(hits):
     ("I can't guarantee it will arrive by Friday, but it's due Thursday.", []),  # the honest answer
     ("It won't definitely arrive tomorrow; it's due Thursday.", []),
     ("The refund is guaranteed under our Money Back Guarantee.", []),  # the company's own promise
+    ("Don't worry at all, it will 100% be with you by Friday, I guarantee it.", ["will 100%", "I guarantee it"]),
+    ("It'll be there 100% by Saturday.", ["'ll be there 100%"]),
+    ("These things always sort themselves out.", ["always sort themselves out"]),
+    ("I can't guarantee that, but I'll chase the courier today.", []),
+    ("We're 100% committed to getting this right.", []),
 ])
 def test_certainty_about_what_is_out_of_the_agents_hands(hits, text, found):
     assert [t for _, t in _agent(hits, text, "knowledge.overpromise")] == found
