@@ -231,6 +231,8 @@ def test_reask_later_in_the_conversation(hits):
     ("I said it twice. The box was empty.", ["I said it twice."]),
     ("I just explained everything to Sofia. My broadband doesn't work.", ["I just explained"]),
     ("77120455. Seriously, I gave it already.", ["I gave it already"]),
+    ("I don't want to return anything. I asked about changing the ADDRESS.", ["I asked about"]),
+    ("That's not what I asked. Can I change the date?", ["That's not what I asked"]),
     ("It was the third time I flew with you this year.", []),  # no asking again
     ("I asked the driver twice to leave it in the porch.", []),  # asking someone else
     ("We asked the hotel three times for a cot.", []),
