@@ -98,6 +98,7 @@ def test_blame_passed_on_raises_tc106_and_makes_teamwork_visible(analyze):
     ("Your English is very good by the way, where are you from originally?", ["where are you from originally"]),
     ("Wow that's a mouthful haha. Can you spell it?", ["that's a mouthful"]),
     ("I'm sorry, I only speak English. Could you write in English please?", ["write in English"]),  # their limit
+    ("Sorry, English only please.", ["English only"]),
 ])
 def test_insensitive(hits, text, found):
     assert _agent(hits, text, "tone.insensitive") == found
