@@ -55,7 +55,9 @@ def test_acknowledgement_negatives(hits, text):
     ("Can I check that the address is still correct?", ["Can I check that"]),
     ("Am I right that you ordered two?", ["Am I right that"]),
     ("If I understand correctly, the refund never arrived?", ["If I understand correctly"]),
-    ("Thanks. To confirm, the parcel never arrived?", ["To confirm"]),
+    ("Thanks. To confirm, the parcel never arrived?", ["To confirm,"]),
+    ("OK, so to clarify: it only drops in the evening?", ["to clarify:"]),
+    ("I just wanted to confirm your destination. Will that be your hotel?", ["I just wanted to confirm"]),
 ])
 def test_clarifying_positives(hits, text, expected):
     assert [t for t, _ in found(hits, ("customer", NEUTRAL), ("agent", text), feature="listening.clarifying")] \
@@ -64,7 +66,9 @@ def test_clarifying_positives(hits, text, expected):
 
 @pytest.mark.parametrize("text", ["I mean, the plan is fine.", "Please confirm your attendance by Friday.",
                                   "It is not correct to say that.",
-                                  "I'll check the log on Wednesday and email you to confirm it's clean."])
+                                  "I'll check the log on Wednesday and email you to confirm it's clean.",
+                                  "I'll call you on Thursday afternoon to confirm the engineer's arrival time.",
+                                  "It's okay to confirm by email if that's easier."])
 def test_clarifying_negatives(hits, text):
     assert found(hits, ("customer", NEUTRAL), ("agent", text), feature="listening.clarifying") == []
 
