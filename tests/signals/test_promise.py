@@ -463,6 +463,9 @@ def test_ledger_kept_beats_overdue(analyze):
     # a window: its end
     ("A courier will collect it on Thursday between 9am and 1pm.", datetime(2024, 5, 8, 10), datetime(2024, 5, 9, 13)),
     ("The engineer will come on 18 May between 8am and 12pm.", datetime(2024, 5, 8, 10), datetime(2024, 5, 18, 12)),
+    ("I've booked an engineer for Saturday 18 May between 8am and 12pm.", datetime(2024, 5, 8, 10),
+     datetime(2024, 5, 18, 12)),  # the date says which Saturday
+    ("The engineer will come on Saturday, 18 May.", datetime(2024, 5, 8, 10), datetime(2024, 5, 18, 17)),
     ("I'll send it by the 15th at 3pm.", datetime(2024, 5, 8, 10), datetime(2024, 5, 15, 15)),
     ("We'll deliver it tomorrow from 9 to 1pm.", datetime(2024, 5, 8, 10), datetime(2024, 5, 9, 13)),
     ("I'll call you on Monday between you and me.", datetime(2024, 5, 8, 10), datetime(2024, 5, 13, 17)),

@@ -347,6 +347,10 @@ def _due_core(words, j: int, prefix: str, v: _Vocab) -> tuple[int, Due] | None:
         w += 1
     if w < n and words[w] in v.weekdays and _weekday_ok(words, w, lead or bool(prefix), v):
         end, hm = w + 1, None
+        after = end + (end < n and words[end] == ",")
+        dated = _date(words, after, v) if after < n and not lead else None
+        if dated:
+            return dated  # "Friday 27 November between 8am and 12pm": the date says which Friday, and the window
         if end < n and words[end] in v.parts:
             hm, end = v.parts[words[end]], end + 1
         clock = _clock_after(words, end, v)
