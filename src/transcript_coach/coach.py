@@ -36,7 +36,7 @@ from transcript_coach.scoring import Analysed, load_rubric, score_skills
 from transcript_coach.scoring.by_agent import score_by_agent
 from transcript_coach.signals import extract
 from transcript_coach.signals.jargon import plain_language
-from transcript_coach.signals.promise import ledger, ledger_features
+from transcript_coach.signals.promise import ledger, ledger_evidence, ledger_features
 from transcript_coach.signals.resources import Resources
 from transcript_coach.signals.listening import name_customers
 from transcript_coach.signals.structure import name_introduced_agents
@@ -182,7 +182,7 @@ class Coach:
         promises = ledger(docs, evidence)
         features = {**vectorize(evidence), **ledger_features(promises)}
         metrics["features"] = features
-        analysed = Analysed(transcript, evidence, features, self.rubric.conditions)
+        analysed = Analysed(transcript, evidence, features, self.rubric.conditions, ledger_evidence(promises))
         metrics["satisfaction"] = estimate_satisfaction(analysed)
         skills = score_skills(analysed, self.rubric)
         if self.skill_models is not None:

@@ -230,7 +230,9 @@ def _evidence_for(part: Contribution, analysed: Analysed) -> Evidence | None:
     if part.signal.feature.endswith((".mean", ".min")):  # a low average: quote the worst sentence, if clearly bad
         worst = _first(analysed, part.signal.base_feature, lowest=True, besides=_trouble_sentences(analysed))
         return worst if worst is not None and worst.value <= CLEARLY_NEGATIVE else None
-    return _first(analysed, part.signal.base_feature, highest=part.signal.base_feature.startswith(_SECONDS))
+    found = _first(analysed, part.signal.base_feature, highest=part.signal.base_feature.startswith(_SECONDS))
+    cited = analysed.cited.get(part.signal.base_feature, ())
+    return found if found is not None or not cited else next(e for e in analysed.evidence if e.id == cited[0])
 
 
 def _faulty_sentences(analysed: Analysed, rubric: Rubric) -> frozenset[str]:

@@ -585,6 +585,10 @@ def test_a_commitment_not_kept_by_its_due_time_lowers_follow_up(coach):
     assert "commitments not kept by their due time (1)" in broken_score.reason
     assert broken.metrics["features"]["promise.overdue"] == 1 and "promise.overdue" not in kept.metrics["features"]
     assert broken_score.score < kept_score.score
+    (note,) = [n for n in broken.notes if n.skill == "follow_up"]
+    assert note.kind == "improvement" and note.text.startswith("This commitment was not kept by its due time: “I'll "
+                                                                "call you tomorrow at 10am")
+    assert "update the customer before it falls due" in note.suggestion
 
 
 @pytest.mark.parametrize("last_agent, last_customer, flagged", [

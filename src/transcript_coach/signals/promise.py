@@ -1183,6 +1183,12 @@ def ledger_features(promises: Iterable[Promise]) -> dict[str, float]:
     return {"promise.overdue": float(overdue)} if overdue else {}
 
 
+def ledger_evidence(promises: Iterable[Promise]) -> dict[str, tuple[str, ...]]:
+    """The evidence behind ``ledger_features``: the ids of the overdue commitments' evidence."""
+    overdue = tuple(i for p in promises if p.status == "overdue" for i in p.evidence)
+    return {"promise.overdue": overdue} if overdue else {}
+
+
 def ledger(docs: TranscriptDocs, evidence: tuple[Evidence, ...]) -> tuple[Promise, ...]:
     """One ``Promise`` per commitment in ``evidence``, with its due time and status (see the module docstring)."""
     v = _vocab()
