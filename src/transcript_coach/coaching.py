@@ -36,8 +36,9 @@ _ROLE_NAMES = _GENERIC_NAMES | {"agent", "rep", "advisor", "adviser", "support",
 _OPENER = re.compile(r"^(?:(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening)|ok|okay|so|well|um|erm)"
                      r"(?: there)?\b[,!.]*\s+)+", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z']+|[^A-Za-z']+")
-# a softener at the end of the customer's sentence ("I'm not very good with computers I'm afraid"): no part of the issue
-_SOFTENER = re.compile(r",?\s*\b(?:I'm|I am|Im|I’m) afraid$", re.IGNORECASE)
+# a softener at the end of the customer's sentence ("I'm not very good with computers I'm afraid", "... please"): no
+# part of the issue
+_SOFTENER = re.compile(r",?\s*\b(?:(?:I'm|I am|Im|I’m) afraid|please)$", re.IGNORECASE)
 # cues of a feeling whose sentence says nothing of the problem: "Thanks for nothing.", "???"
 _NO_ISSUE = ("#emotion.sarcasm", "#emotion.shout")
 # a request for help, not the problem itself ("can someone help quickly please", "Please fix this?")
@@ -253,12 +254,13 @@ def _trouble_sentences(analysed: Analysed) -> frozenset[str]:
 
 def _customer_trouble(analysed: Analysed, problem_first: bool = False) -> Evidence | None:
     """The customer's clearest statement of a feeling, of hard circumstances or of a problem (``problem_first``: of
-    the problem, for a suggestion that names it, in a sentence that is not a request for help): a cue phrase, else
+    the problem, for a suggestion that names it, in a sentence that is not a request for help, and never of their
+    circumstances: "money is tight" is no problem to "sort out" for them): a cue phrase, else
     their most negative statement (questions left out: they ask, they don't tell; so is a short one that reads
     neutral, "hello."), in what they wrote before the first reply if that holds one (a later "no jammed message,
     thank you!" reads negative to a sentiment lexicon, but is good news)."""
     cues = ("tone.customer_emotion", "tone.customer_circumstances", "tone.customer_problem")
-    for feature in reversed(cues) if problem_first else cues:
+    for feature in ("tone.customer_problem", "tone.customer_emotion") if problem_first else cues:
         found = _first(analysed, feature)
         if found is not None and problem_first:  # the problem told, not a plea for help: "I'm sorry can someone help"
             found = next((e for e in analysed.evidence if e.feature == feature and not e.rule.endswith(_NO_ISSUE)

@@ -771,6 +771,18 @@ def test_a_softener_at_the_end_of_the_customers_words_is_no_part_of_the_issue_a_
     assert "afraid" not in note.suggestion
 
 
+def test_a_repeat_suggestion_names_what_the_customer_asked_for_not_their_circumstances(coach):
+    report = coach.analyze(chat(
+        ("customer", "Hi, I want to cancel my subscription please."),
+        ("agent", "Before we do that, did you know we have a 50% off offer for the next 3 months?"),
+        ("customer", "No. I'm moving abroad and money is tight. I've asked twice now."),
+        ("agent", "Understood. I have cancelled your subscription.")))
+    (note,) = [n for n in report.notes if n.skill == "adaptability"]
+    assert "I've asked twice now" in note.text
+    assert "So you want to cancel your subscription; let me sort that out" in note.suggestion  # no "please"
+    assert "money" not in note.suggestion
+
+
 def test_a_request_for_a_password_or_card_number_is_flagged_and_costs_professionalism(coach):
     asked = coach.analyze(chat(("customer", "Hi, my card payment keeps failing on your website."),
                                ("agent", "Sorry about that. Can you send me your full card number so I can try it?")))
