@@ -52,6 +52,29 @@ def test_dismissive(hits, text, found):
     assert _agent(hits, text, "tone.dismissive") == found
 
 
+@pytest.mark.parametrize("text, found", [
+    ("Hi hun! No worries, let me have a look for you sweetie.", ["Hi hun", "for you sweetie"]),
+    ("Ok babe, it's showing as pending.", ["Ok babe"]),
+    ("That's sorted now, love.", [", love."]),
+    ("Cheers mate, all done.", ["Cheers mate"]),
+    ("I'd love to help you with that.", []),
+    ("Dear Mrs Price, thank you for your letter.", []),
+    ("Well played, my friend.", []),  # friendly, not patronising
+])
+def test_terms_of_endearment_are_over_familiar(hits, text, found):
+    assert _agent(hits, text, "tone.overfamiliar") == found
+
+
+def test_over_familiar_address_costs_professionalism_with_a_note(analyze):
+    customer = {"role": "customer", "speaker": "Margaret Price", "text": "My pension payment hasn't shown up."}
+    reply = " I'm sorry about that. I can see the payment is pending; it will clear by 9am tomorrow."
+    familiar = analyze(customer, {"role": "agent", "text": "Hi hun!" + reply})
+    plain = analyze(customer, {"role": "agent", "text": "Hi Margaret!" + reply})
+    assert familiar.skills["professionalism"].score < plain.skills["professionalism"].score
+    (note,) = [n for n in familiar.notes if n.skill == "professionalism"]
+    assert note.text.startswith("This is over-familiar") and "Margaret" in note.suggestion
+
+
 def test_an_internal_note_that_disparages_the_customer_is_disrespectful(analyze):
     report = analyze({"role": "customer", "text": "I cancelled within the 14 days."},
                      {"role": "agent", "text": "Let me look into it for you.", "speaker": "Tom"},

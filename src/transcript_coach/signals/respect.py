@@ -2,7 +2,8 @@
 
 ``structure.personalisation``: care with the customer's name (asking how to address or pronounce it), language
 (offering another language or an interpreter), time zone and holidays. ``tone.insensitive``: remarks about the
-customer's language, accent, name or background, and assumptions. ``tone.dismissive``: condescension and
+customer's language, accent, name or background, and assumptions. ``tone.overfamiliar``: terms of endearment or
+matey address ("hi hun", "thanks love", "ok babe", "cheers mate"). ``tone.dismissive``: condescension and
 impatience ("calm down", "as I already said", "how many times"), and ``tone.unhurried``, its opposite: the customer's
 pace respected ("take your time", "happy to go through it again"). ``tone.blame_others``: blame passed to colleagues,
 other teams or partners in front of the customer ("the delivery team messed up again", "that's not on us"). All read
@@ -59,6 +60,7 @@ def disrespect(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
     yield from _matches(docs, res, "tone.dismissive")
     yield from _matches(docs, res, "tone.blame_others")
     yield from _matches(docs, res, "tone.unhurried")
+    yield from _matches(docs, res, "tone.overfamiliar")
 
 
 @extractor("tone")
