@@ -184,8 +184,6 @@ def structure(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
     first_agent = True
     for turn, doc in docs.turns(role="agent"):
         yield from _shortened(turn.index, doc, asked_for)
-        yield from _misnamed(turn.index, doc, [n for n, (at, _) in known_from.items() if at < turn.index],
-                             agent_names | set(_speaker_names(turn.speaker, generic)), settings)
         own = _speaker_names(turn.speaker, generic)
         intro_spans: list[Span] = []
         opening = {s.start for s in doc_sentences(doc)[:greeting_sentences]} if first_agent else set()
@@ -208,9 +206,13 @@ def structure(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
             elif entry.feature != "structure.cue":
                 yield span_hit(entry.feature, turn.index, span, f"lexicon:structure#{entry.id}")
         if known_from:
+            names = [name for name, (at, _) in known_from.items() if at < turn.index]  # known by this turn
+            others = agent_names.union(own)
             previous: tuple[int, int, str] | None = None  # a name use being extended ("Mei Ling")
             for token in doc:
                 known = known_from.get(token.lower_)
+                if known is None and names and _slip(token, names, others, settings):
+                    yield span_hit("structure.misnamed", turn.index, token, "name:misnamed")
                 if known is None or known[0] >= turn.index or not token.is_alpha:
                     continue
                 if any(s.start <= token.i < s.end for s in intro_spans):
@@ -258,22 +260,22 @@ def _shortened(turn: int, doc: Doc, asked_for: dict[str, int]) -> Iterator[Hit]:
             yield span_hit("structure.name_shortened", turn, token, "name:shortened")
 
 
-def _misnamed(turn: int, doc: Doc, names: list[str], others: set[str], settings: _Settings) -> Iterator[Hit]:
-    """Each time the agent addresses the customer ("Hi John", "Thanks John", "Anything else, John?") by a name a
-    slip away from theirs ("Joan"): a letter or two changed, added or dropped (``misnamed_edits``)."""
-    if not names:
-        return
-    for token in doc:
-        word = token.lower_
-        if not (token.is_title and token.is_alpha and len(word) >= 3) or word in names or word in others:
-            continue
-        if not _addressed(token, settings.address_words):
-            continue
-        for name in names:
-            edits = settings.misnamed_edits + (len(name) >= settings.misnamed_long_name)
-            if len(name) >= 3 and _edits(word, name, edits) <= edits:
-                yield span_hit("structure.misnamed", turn, token, "name:misnamed")
-                break
+def _slip(token, names: list[str], others: set[str], settings: _Settings) -> bool:
+    """Whether the agent addresses the customer ("Hi John", "Thanks John", "Anything else, John?") with ``token``, a
+    name a slip away from one of theirs ("Joan"): a letter or two changed, added or dropped (``misnamed_edits``), and
+    none of ``others`` (the agents' names)."""
+    word = token.lower_
+    if not (token.is_title and token.is_alpha and len(word) >= 3) or word in others:
+        return False
+    if not _addressed(token, settings.address_words):
+        return False
+    return any(_near(word, name, settings) for name in names)
+
+
+def _near(word: str, name: str, settings: _Settings) -> bool:
+    """Whether ``word`` is ``misnamed_edits`` letters' edits from ``name`` or fewer (one more for a long name)."""
+    limit = settings.misnamed_edits + (len(name) >= settings.misnamed_long_name)
+    return len(name) >= 3 and _edits(word, name, limit) <= limit
 
 
 def _addressed(token, address_words: frozenset[str]) -> bool:
