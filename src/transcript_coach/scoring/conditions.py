@@ -20,8 +20,8 @@ class Analysed:
     evidence: tuple[Evidence, ...]
     features: Mapping[str, float]
     settings: Mapping[str, float] = field(default_factory=dict)
-    cited: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # evidence ids behind a feature no evidence
-    # item carries ("promise.overdue": the commitments not kept), for a note to quote
+    # the evidence ids behind a feature no evidence item carries ("promise.overdue": the commitments not kept)
+    cited: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def count(self, prefix: str) -> float:
         """How many evidence items fired for a feature, or for a whole family with ``family.*``."""

@@ -746,17 +746,15 @@ class _Lost:
         self.replies: int | None = None  # how many replies read so far; None: the customer has said neither
         self.terms: set[str] = set()
         self.simply: Hit | None = None
-        self.limit: int | None = None  # None: to the end
-        self.not_technical = False
+        self.not_technical = False  # then every later reply is read
 
     def cue(self, not_technical: bool) -> Iterator[Hit]:
         yield from self.close()
         self.not_technical = self.not_technical or not_technical
         self.replies, self.terms, self.simply = 0, set(), None
-        self.limit = None if self.not_technical else settings(self.res).lost_replies
 
     def reply(self, index: int, doc: Doc, unexplained: list[Candidate]) -> Iterator[Hit]:
-        if self.replies is None or (self.limit is not None and self.replies >= self.limit):
+        if self.replies is None or (not self.not_technical and self.replies >= settings(self.res).lost_replies):
             return
         self.replies += 1
         for cand in unexplained:

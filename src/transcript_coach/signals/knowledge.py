@@ -72,6 +72,7 @@ def _in_digits(text: str) -> str:
 @dataclass(frozen=True, slots=True)
 class _SpokenAmounts:
     numbers: frozenset[str]
+    counted_by_a: frozenset[str]  # "a hundred quid": "a" is part of the amount only before these
     joiners: frozenset[str]
     currencies: re.Pattern[str]  # finds a currency word in a turn's text: only then are its tokens read
 
@@ -79,7 +80,7 @@ class _SpokenAmounts:
 @functools.cache
 def _spoken_amounts() -> _SpokenAmounts:
     s = load_json("lexicons/knowledge.json")["settings"]["spoken_amount"]
-    return _SpokenAmounts(frozenset(s["numbers"]), frozenset(s["joiners"]),
+    return _SpokenAmounts(frozenset(s["numbers"]), frozenset(s["counted_by_a"]), frozenset(s["joiners"]),
                           re.compile(r"\b(?:" + "|".join(map(re.escape, s["currencies"])) + r")\b", re.IGNORECASE))
 
 
@@ -94,7 +95,7 @@ def spoken_amounts(doc: Doc) -> Iterator[tuple[int, int]]:
         k = currency.start - 1  # walk back over the number words and what joins them
         while k > 0:
             before = doc[k - 1].lower_
-            if before == "a" and doc[k].lower_ not in ("hundred", "thousand"):
+            if before == "a" and doc[k].lower_ not in words.counted_by_a:
                 break  # "a fifteen pound credit": the amount starts at "fifteen"
             if before in words.numbers:
                 k -= 1
