@@ -108,9 +108,6 @@ def _rubric_polarity() -> Mapping[str, str]:
     return {f: ("pos" if s == {True} else "neg") for f, s in signs.items() if len(s) == 1}
 
 
-_JARGON_STRENGTHS = frozenset({"jargon.explained", "jargon.rephrased"})  # the jargon family's good news
-
-
 @functools.cache
 def evidence_kind(feature: str) -> str:
     """How a feature is shown: ``quiet`` (not highlighted), ``neg``, ``pos`` or ``info`` (context)."""
@@ -118,12 +115,14 @@ def evidence_kind(feature: str) -> str:
         return "quiet"
     if feature in CONTEXT_FEATURES or feature.startswith("tone.customer_"):
         return "info"
-    if feature in NEGATIVE_FEATURES or (feature.startswith("jargon.") and feature not in _JARGON_STRENGTHS):
+    if feature in NEGATIVE_FEATURES:
         return "neg"
-    polarity = _rubric_polarity().get(feature)
+    polarity = _rubric_polarity().get(feature)  # "jargon.explained", "jargon.rephrased": the family's good news
     if polarity:
         return polarity
-    if feature.startswith(POSITIVE_FAMILIES) or feature in _JARGON_STRENGTHS:
+    if feature.startswith("jargon."):
+        return "neg"
+    if feature.startswith(POSITIVE_FAMILIES):
         return "pos"
     return "info"
 
