@@ -41,26 +41,27 @@ from transcript_coach.signals.tone import INFORMAL, LANGUAGE
 NOTE_DISPARAGING = "respect.note_disparaging"  # an entry's feature, never emitted: read in internal notes only
 
 
-def _matches(docs: TranscriptDocs, res: Resources, feature: str) -> Iterator[Hit]:
+_DISRESPECT = frozenset({"tone.insensitive", "tone.dismissive", "tone.blame_others", "tone.unhurried",
+                         "tone.overfamiliar"})  # the agent-side tone features of respect.json
+
+
+def _matches(docs: TranscriptDocs, res: Resources, features: frozenset[str]) -> Iterator[Hit]:
+    """The matches of ``features`` in the agent's turns, in one pass."""
     lexicon = res.lexicon("respect")
     for turn, doc in docs.turns("agent"):
         for match in lexicon.matches(doc):
-            if match.entry.feature == feature:
-                yield span_hit(feature, turn.index, match.span, f"lexicon:respect#{match.entry.id}")
+            if match.entry.feature in features:
+                yield span_hit(match.entry.feature, turn.index, match.span, f"lexicon:respect#{match.entry.id}")
 
 
 @extractor("structure")
 def personalisation(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
-    yield from _matches(docs, res, "structure.personalisation")
+    yield from _matches(docs, res, frozenset({"structure.personalisation"}))
 
 
 @extractor("tone")
 def disrespect(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
-    yield from _matches(docs, res, "tone.insensitive")
-    yield from _matches(docs, res, "tone.dismissive")
-    yield from _matches(docs, res, "tone.blame_others")
-    yield from _matches(docs, res, "tone.unhurried")
-    yield from _matches(docs, res, "tone.overfamiliar")
+    yield from _matches(docs, res, _DISRESPECT)
 
 
 @extractor("tone")
