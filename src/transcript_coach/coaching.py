@@ -51,7 +51,8 @@ Plain = Callable[[str], str | None]
 def write_notes(analysed: Analysed, skills: Mapping[str, SkillScore], rubric: Rubric,
                 plain: Plain = lambda term: None) -> tuple[Note, ...]:
     """Up to three strengths and three improvements for the agent in this conversation: the improvements of the low
-    skills, then of the weakest fair skills with a fault to quote, until there are two."""
+    skills, then of the weakest fair skills with a fault to quote, until there are two; a fault that costs several
+    skills is said once, by the skill it costs most."""
     scored = [(name, s.score) for name, s in skills.items() if s.score is not None]
     strong = sorted((x for x in scored if rubric.band(x[1]) == "strong"), key=lambda x: -x[1])
     weak = sorted((x for x in scored if rubric.band(x[1]) == "low"), key=lambda x: x[1])
@@ -64,13 +65,22 @@ def write_notes(analysed: Analysed, skills: Mapping[str, SkillScore], rubric: Ru
         if note is not None and len([n for n in notes if n.kind == "strength"]) < MAX_NOTES:
             notes.append(note)
             quoted.update(_sentence(e, analysed) for e in analysed.evidence if e.id in note.evidence)
+    faults = {name: _faults(name, analysed, rubric) for name, _ in weak + fair}
+    owners: dict[tuple[str, str], tuple[float, str]] = {}  # a fault -> the skill it costs most, and how much
+    for name, found in faults.items():
+        for part, evidence in found:
+            fault = _fault(part, evidence, analysed)
+            if fault not in owners or part.points < owners[fault][0]:
+                owners[fault] = (part.points, name)
     improvements = 0
     for name, score in weak + fair:
         if improvements >= MAX_NOTES or (improvements >= 2 and rubric.band(score) == "fair"):
             break  # fewer than two clear weaknesses: the weakest fair skills with a fault to show are next
-        note = _improvement(name, analysed, rubric, plain)
-        if note is not None:
-            notes.append(note)
+        # a fault in one note, of the skill it cost most: "Hi hun!" costs professionalism 12, cultural sensitivity 10
+        fault = next(((part, evidence) for part, evidence in faults[name]
+                      if owners[_fault(part, evidence, analysed)][1] == name), None)
+        if fault is not None:
+            notes.append(_improvement(name, *fault, analysed, rubric, plain))
             improvements += 1
     return tuple(notes)
 
@@ -208,19 +218,24 @@ def _signed(e: Evidence, analysed: Analysed) -> bool:
     return any(name in words for name in names)
 
 
-def _improvement(skill: str, analysed: Analysed, rubric: Rubric, plain: Plain) -> Note | None:
-    spec = rubric.skills[skill]
-    negative = sorted((p for p in contributions(spec, analysed) if p.points <= -_NOTE_MIN_POINTS),
+def _fault(part: Contribution, evidence: Evidence, analysed: Analysed) -> tuple[str, str]:
+    """What a note of this contribution would be about: the sentence it quotes, and the kind of fault it is (a wait
+    and a vague commitment in one sentence are two faults)."""
+    return _sentence(evidence, analysed), part.signal.base_feature
+
+
+def _faults(skill: str, analysed: Analysed, rubric: Rubric) -> list[tuple[Contribution, Evidence]]:
+    """What cost ``skill`` enough points to be worth a note, the most costly first, with the words it is about."""
+    negative = sorted((p for p in contributions(rubric.skills[skill], analysed) if p.points <= -_NOTE_MIN_POINTS),
                       key=lambda p: p.points)
-    for part in negative:
-        evidence = _evidence_for(part, analysed)
-        if evidence is None:
-            continue
-        template = _template(spec, "improvement", part.signal.base_feature)
-        suggestion = _suggest(part, evidence, analysed, rubric, plain)
-        return Note(skill=skill, kind="improvement", text=template.format(quote=_quote(evidence, analysed)),
-                    suggestion=suggestion, evidence=(evidence.id,))
-    return None
+    return [(part, evidence) for part in negative if (evidence := _evidence_for(part, analysed)) is not None]
+
+
+def _improvement(skill: str, part: Contribution, evidence: Evidence, analysed: Analysed, rubric: Rubric,
+                 plain: Plain) -> Note:
+    template = _template(rubric.skills[skill], "improvement", part.signal.base_feature)
+    return Note(skill=skill, kind="improvement", text=template.format(quote=_quote(evidence, analysed)),
+                suggestion=_suggest(part, evidence, analysed, rubric, plain), evidence=(evidence.id,))
 
 
 def _evidence_for(part: Contribution, analysed: Analysed) -> Evidence | None:
@@ -279,8 +294,10 @@ def _suggest(part: Contribution, evidence: Evidence, analysed: Analysed, rubric:
     suggestions = rubric.coaching.get("suggestions", {})
     key = f"missing:{part.signal.feature}" if part.signal.missing else part.signal.base_feature
     cue = evidence.rule.partition("#")[2]  # the lexicon entry that found the words quoted ("emotion.loss")
-    template = next((suggestions[k] for k in (f"{key}#{cue}" if cue else None, f"{key}@{analysed.transcript.channel}",
-                                              key) if k in suggestions), None)  # by cue or channel, if given
+    family = part.signal.feature.partition(".")[0]
+    by_cue = (f"{key}#{cue}", f"{family}#{cue}") if cue else ()  # for the feature, or for any of its family's
+    template = next((suggestions[k] for k in (*by_cue, f"{key}@{analysed.transcript.channel}", key)
+                     if k in suggestions), None)  # by cue or channel, if given
     if template is None:
         return None
     values = _Values(evidence, analysed, plain)

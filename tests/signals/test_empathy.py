@@ -168,6 +168,8 @@ def test_exploration_positives(agent, text, expected):
     "Could you confirm the email address on the account?",
     "Could you please restart the app?",  # a request phrased as a question
     "Can you try clearing the cache?",
+    "Could you write in English please?",
+    "Can you speak a bit louder?",
     "Is there anything else I can help you with?",  # housekeeping
     "Does that make sense?",
     "Would you like me to send a replacement?",
@@ -318,8 +320,54 @@ def test_responsiveness_reads_the_most_recent_customer_turn(analyze):
     assert rules(analyze, *turns, feature="empathy.responsive") == []  # ...but "Ok, thanks." expressed nothing
 
 
+# --- hard circumstances passed over ---------------------------------------------------------------------------------
+
+JOB_LOST = "Hi, I got a bill for £112 and I can't pay it this month. I lost my job in October."
+LATER_KIND = ("agent", "I'm sorry to hear that. We can set up a payment plan.")
+
+
+def test_a_reply_that_goes_straight_past_hard_circumstances_is_passed_over(analyze):
+    found = rules(analyze, ("customer", JOB_LOST),
+                  ("agent", "Hello Dana, thanks for getting in touch. Can I take your account number please?"),
+                  ("customer", "44120987"), LATER_KIND, feature="empathy.passed_over")
+    assert found == [("Hello Dana, thanks for getting in touch.", "context:customer-told#circumstances.money", 1)]
+
+
+@pytest.mark.parametrize("reply", [
+    "I'm sorry to hear about your job, Dana. Can I take your account number please?",
+    "That sounds really hard. Can I take your account number please?",
+    "Don't worry, we'll find a way through this together.",
+])
+def test_a_reply_that_answers_the_circumstances_passes_nothing_over(analyze, reply):
+    assert rules(analyze, ("customer", JOB_LOST), ("agent", reply), ("customer", "44120987"), LATER_KIND,
+                 feature="empathy.passed_over") == []
+
+
+def test_with_no_empathy_anywhere_nothing_is_passed_over(analyze):
+    # the rubric's missing empathy says it: not twice
+    assert rules(analyze, ("customer", JOB_LOST), ("agent", "Can I take your account number please?"),
+                 ("customer", "44120987"), ("agent", "We can set up a payment plan."),
+                 feature="empathy.passed_over") == []
+
+
+def test_only_the_first_reply_after_the_circumstances_is_read(analyze):
+    turns = (("customer", JOB_LOST), ("bot", "An agent will be with you shortly."),
+             ("customer", "Hello?"),
+             ("agent", "Dear Ms Lee,\n\nThank you for your message. What is your account number?"),
+             ("customer", "44120987"), ("agent", "Thanks. The bill is correct."), LATER_KIND)
+    found = rules(analyze, *turns, feature="empathy.passed_over")
+    assert found == [("Dear Ms Lee,\n\nThank you for your message.", "context:customer-told#circumstances.money", 3)]
+
+
+def test_words_of_self_harm_passed_over(analyze):
+    found = rules(analyze, ("customer", "Honestly I just want to end it all, nothing works any more."),
+                  ("agent", "Please restart the router and try again."), LATER_KIND, feature="empathy.passed_over")
+    assert [(turn, rule) for _, rule, turn in found] == [(1, "context:customer-told#vulnerable.harm")]
+
+
 @pytest.mark.parametrize("customer", ["That doesn't answer my question. Is anyone actually reading these?",
-                                      "5-7 days just to get a response? Did you even read my email?"])
+                                      "5-7 days just to get a response? Did you even read my email?",
+                                      "you didn't answer my questions", "You still haven't answered my questions."])
 def test_a_customer_ignored_is_upset(analyze, customer):
     found = rules(analyze, ("customer", customer), ("agent", "You're right, and I'm sorry."),
                   feature="empathy.responsive")

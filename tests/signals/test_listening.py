@@ -237,6 +237,12 @@ def test_reask_later_in_the_conversation(hits):
     ("77120455. Seriously, I gave it already.", ["I gave it already"]),
     ("I don't want to return anything. I asked about changing the ADDRESS.", ["I asked about"]),
     ("That's not what I asked. Can I change the date?", ["That's not what I asked"]),
+    ("I know it's correct, I'm saying I can't afford it right now", ["I'm saying"]),  # correcting the reply
+    ("No, that's not what I said. I need it at one pm.", ["not what I said"]),
+    ("What I'm saying is the router works but the wifi doesn't.", ["What I'm saying is"]),
+    ("I'm not asking for a refund, I want a new one.", ["I'm not asking"]),
+    ("I'm saying thanks for the help, that's all.", []),
+    ("I'm saying this because it happened last year too.", []),
     ("It was the third time I flew with you this year.", []),  # no asking again
     ("I asked the driver twice to leave it in the porch.", []),  # asking someone else
     ("We asked the hotel three times for a cot.", []),
@@ -266,6 +272,14 @@ def test_a_repeat_marker_before_any_reply_points_to_earlier_contacts(hits, text)
     assert opening == [] and [turn for _, turn in earlier] == [0]
     later = (("customer", "Hi."), ("agent", "Hello, how can I help?"), ("customer", text))
     assert [turn for _, turn in found(hits, *later, feature="listening.customer_repeat")] == [2]
+
+
+@pytest.mark.parametrize("text", ["I'm saying this as a customer of six years: the bill is wrong.",
+                                  "The driver said that's not what I said on the form."])
+def test_a_correction_before_any_reply_corrects_nothing(hits, text):
+    turns = (("customer", text), ("agent", "Hello, how can I help?"))
+    assert found(hits, *turns, feature="listening.customer_repeat") == []
+    assert found(hits, *turns, feature="listening.customer_repeat_earlier") == []
 
 
 def test_a_repeat_from_earlier_contacts_flags_but_costs_no_skill(analyze):
@@ -306,6 +320,38 @@ def test_question_with_an_unrelated_reply_is_unanswered(analyze):
              ("agent", "Thanks for contacting us, have a nice day."))
     assert rules(analyze, *turns, feature="listening.unanswered_question") == [
         ("When will my refund arrive?", "question:unaddressed", 0, 1.0)]
+
+
+OPEN = (("customer", "I was charged after I cancelled."), ("agent", "I've raised a refund for the £39.99."),
+        ("customer", "ok good. can you tell me when the refund will show up on my card"))
+
+
+def test_offering_to_close_with_a_question_open_closes_over_it(analyze):
+    turns = (*OPEN, ("agent", "Is there anything else I can help you with today?"))
+    assert rules(analyze, *turns, feature="listening.closed_over") == [
+        ("Is there anything else I can help you with", "closing:question-open", 3, 1.0)]
+
+
+@pytest.mark.parametrize("turns", [
+    (*OPEN, ("agent", "It will show in 5-10 working days. Is there anything else I can help you with?")),  # answered
+    (("customer", "I was charged after I cancelled."),
+     ("agent", "I've raised a refund for the £39.99. Is there anything else I can help you with?")),  # none open
+    (*OPEN, ("bot", "Is there anything else I can help you with?")),  # a bot's menu is no agent's doing
+])
+def test_offering_to_close_with_nothing_open_closes_over_nothing(analyze, turns):
+    assert rules(analyze, *turns, feature="listening.closed_over") == []
+
+
+@pytest.mark.parametrize("question, reply", [
+    ("Is there a British restaurant in the centre?", "There isn't, I'm sorry, could there be anything else?"),
+    ("yes is it refundable?", "sorry it is not. anything else?"),
+    ("What films are playing today?", "I'm sorry. I don't have that information. Can I help you with anything else?"),
+    ("Do they have a full bar?", "They do not serve liquor."),
+])
+def test_a_short_no_answers_the_question(analyze, question, reply):
+    turns = (("customer", question), ("agent", reply))
+    assert rules(analyze, *turns, feature="listening.unanswered_question") == []
+    assert rules(analyze, *turns, feature="listening.closed_over") == []
 
 
 @pytest.mark.parametrize("question", ["So why is this happening", "ok so can you refund it or not"])

@@ -119,6 +119,7 @@ def test_confirmed(hits, text, confirmed):
     ("That didn't help.", "didn't help"),
     ("No luck, same error.", "No luck"),
     ("You didn't answer my question. Forget it.", "You didn't answer my question"),
+    ("you didn't answer my questions", "you didn't answer my questions"),
     ("Forget it, this is a waste of time.", "Forget it"),
     ("It still hasn't arrived.", "still hasn't arrived"),
     ("I've done that every night. It doesn't help.", "doesn't help"),

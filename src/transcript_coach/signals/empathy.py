@@ -29,6 +29,12 @@ awful" does):
 - ``empathy.responsive``: emitted on the same span as each of the features above when the most recent customer turn
   before the agent's turn expressed an emotion or a problem (``customer.json`` cues). Rule ``context:customer-emotion``
   (emotion cues win) or ``context:customer-problem``.
+- ``empathy.passed_over``: the agent's first reply after the customer told of hard circumstances (``told_features``:
+  "I lost my job", "my dad is in hospital", words of self-harm) that shows none of the features above, when the agent
+  shows empathy somewhere else in the conversation (with none at all, the rubric's missing empathy says it). Evidence:
+  the reply's opening, to the end of its first sentence of at least ``told_quote_min_words`` words ("Hello Dana,
+  thanks for getting in touch."); rule ``context:customer-told#<the customer's cue entry>`` ("#circumstances.money":
+  the suggestion for that kind of circumstances).
 - ``empathy.over_apology``: apologies beyond ``max_apologies`` in the conversation (rule ``count:apologies``), or the
   same apology phrase of at least ``repeat_apology_min_tokens`` tokens said again (rule ``repeat:apology-phrase``).
   Evidence: the extra apology; value: how many apologies so far.
@@ -63,6 +69,8 @@ class Settings:
     request_lead: int
     softeners: frozenset[str]
     responsive: frozenset[str]
+    told: frozenset[str]
+    quote_min_words: int
     second_person: frozenset[str]
     short_question: int
     request_verbs: frozenset[str]
@@ -90,6 +98,8 @@ def settings(res: Resources) -> Settings:
             request_lead=int(get("request_lead_tokens")),
             softeners=frozenset(w.lower() for w in get("request_softeners")),
             responsive=frozenset(get("responsive_features")),
+            told=frozenset(get("told_features")),
+            quote_min_words=int(get("told_quote_min_words")),
             second_person=frozenset(w.lower() for w in get("second_person")),
             short_question=int(get("short_question_tokens")),
             request_verbs=frozenset(w.lower() for w in get("request_verbs")),
@@ -104,9 +114,9 @@ def settings(res: Resources) -> Settings:
     return res.cached("empathy.settings", build)
 
 
-def customer_context(doc: Doc, res: Resources) -> str | None:
-    """"emotion" or "problem" when a customer turn expresses one (``customer.json``), else None."""
-    kinds = {m.entry.feature for m in matches(res, "customer", doc)}
+def customer_context(found: list[Match]) -> str | None:
+    """"emotion" or "problem" when a customer turn (its ``customer.json`` matches) expresses one, else None."""
+    kinds = {m.entry.feature for m in found}
     if "customer.emotion" in kinds:
         return "emotion"
     if "customer.problem" in kinds:
@@ -119,20 +129,43 @@ def empathy_signals(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
     cfg = settings(res)
     w = words(res)
     context: str | None = None
+    told: str | None = None  # the cue entry of hard circumstances the customer told of, not yet replied to
+    passed: list[Hit] = []
+    shown = False  # any empathy in the conversation
     apologies: list[tuple[Hit, str]] = []
     for turn, doc in docs.turns():
         if turn.role == "customer":
-            context = customer_context(doc, res)
+            found = matches(res, "customer", doc)
+            context = customer_context(found)
+            told = next((m.entry.id for m in found if m.entry.feature in cfg.told), told)
             continue
         if turn.role != "agent":
             continue
+        answered = False
         for hit, key in _turn_hits(turn, doc, matches(res, FAMILY, doc), cfg, w, context):
             yield hit
-            if context and hit.feature in cfg.responsive:
-                yield Hit("empathy.responsive", hit.turn, hit.start, hit.end, f"context:customer-{context}")
+            if hit.feature in cfg.responsive:
+                answered = True
+                if context:
+                    yield Hit("empathy.responsive", hit.turn, hit.start, hit.end, f"context:customer-{context}")
             if hit.feature == "empathy.apology":
                 apologies.append((hit, key))
+        shown = shown or answered
+        if told is not None and not answered and len(doc):
+            rule = f"context:customer-told#{told}"
+            passed.append(span_hit("empathy.passed_over", turn.index, _opening(doc, cfg), rule))
+        told = None
+    if shown:
+        yield from passed
     yield from _over_apology(apologies, cfg)
+
+
+def _opening(doc: Doc, cfg: Settings) -> Span:
+    """The reply from its start to the end of its first sentence of at least ``quote_min_words`` words (past a
+    greeting: "Dear Mrs Price," / "Thank you for your email."), or the whole reply."""
+    sents = doc_sentences(doc)
+    end = next((sent.end for sent in sents if sum(t.is_alpha for t in sent) >= cfg.quote_min_words), len(doc))
+    return trimmed(doc[sents[0].start if sents else 0:end])
 
 
 def _turn_hits(turn: Turn, doc: Doc, found: list[Match], cfg: Settings, w: Words, context: str | None

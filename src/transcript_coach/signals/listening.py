@@ -30,8 +30,10 @@ Negative signals:
   is in the rule, ``reask:<field>`` (a float ``value`` cannot name it). A sentence that contains the given value (a
   confirmation) is not a re-ask, nor one that says it is for security or verification (``reask_exempt``).
 - ``listening.customer_repeat``: customer repetition markers ("as I said", "I already told you", "Again, ...") from
-  ``customer.json``, and a customer turn whose content lemmas are mostly (``repeat_min_ratio``, at least
-  ``repeat_min_shared`` of them) those of an earlier customer turn that an agent or bot turn already followed.
+  ``customer.json``, the customer correcting how a reply read them ("that's not what I said", "I know it's correct,
+  I'm saying I can't afford it"; before any reply such words correct nothing and are not read), and a customer turn
+  whose content lemmas are mostly (``repeat_min_ratio``, at least ``repeat_min_shared`` of them) those of an earlier
+  customer turn that an agent or bot turn already followed.
   Evidence: the marker, or the repeating sentence (value: the ratio).
 - ``listening.customer_repeat_earlier``: the customer saying they have given something in earlier contacts ("I've
   given it to you people three times already"), or any repetition marker before the first agent or bot reply ("As I
@@ -41,8 +43,8 @@ Negative signals:
   auxiliary, or with an auxiliary and a subject) that no agent or bot reply addresses before the customer asks another
   question (after a reply) or the conversation ends. A reply addresses the question when it shares a content lemma
   with it, one of its sentences starts with an answer word ("yes", "no", "unfortunately", ...) or an answer's opening
-  (``answer_openers``: "good news", or the answer not known yet, "I'm not sure", "let me find out": whether that was
-  then followed up is the promise ledger's question), or it gives the kind
+  (``answer_openers``: "good news", a short no, "There isn't", "They don't", or the answer not known yet, "I'm not
+  sure", "let me find out": whether that was then followed up is the promise ledger's question), or it gives the kind
   of answer asked for (``answer_types``: a time for "when will it arrive?", a number or price for "how much?", a cause
   for "why?", news for "any update?", next steps for "what happens now?"); a question without content words is
   addressed by any reply. Small talk (``phatic_questions``, "how are you?") and questions asked for effect
@@ -52,6 +54,11 @@ Negative signals:
   customer's sentence right before it ("my bank show two payment."), and a reply stating something with a word of
   that sentence answers it too (not a question back: "Just to confirm, order 48213?"). Evidence: the customer's
   question; value: how many replies came without addressing it (0: no reply at all).
+- ``listening.closed_over``: the agent's first reply after such a question, when it passes over it and says nothing
+  but an offer to close ("Is there anything else I can help you with today?", ``structure.json``'s closing
+  questions; a word of thanks or a greeting aside: no content word, no figure). A reply that tells something else
+  ("You must be 18 to check in. Anything else?") may answer in words the question did not use. Evidence: the
+  closing phrase.
 
 ``name_customers`` then names a customer whose speaker label names nobody ("Customer", "SPEAKER_01") after the name
 they give ("my name is Grace", or "It's Grace Mensah" when asked for it), as ``structure.name_introduced_agents``
@@ -677,7 +684,7 @@ def _reask(turn: Turn, doc: Doc, w: Words, found: list[Match], fields: dict[str,
                 yield span_hit("listening.reask", turn.index, trimmed(sent), f"reask:{field}")
 
 
-_REPEATS = {"customer.repeat": "listening.customer_repeat",
+_REPEATS = {"customer.repeat": "listening.customer_repeat", "customer.correction": "listening.customer_repeat",
             "customer.repeat_earlier": "listening.customer_repeat_earlier"}  # a marker's kind -> its feature
 
 
@@ -696,7 +703,7 @@ def _customer_repeats(turns, res: Resources, content: dict[int, set[str]]) -> It
         if turn.role != "customer":
             continue
         for m in matches(res, "customer", doc):
-            if m.entry.feature in _REPEATS:
+            if m.entry.feature in _REPEATS and (replied or m.entry.feature != "customer.correction"):
                 # before any reply, "as I said" can only mean what was said in earlier contacts
                 kind = m.entry.feature if replied else "customer.repeat_earlier"
                 yield span_hit(_REPEATS[kind], turn.index, m.span, f"lexicon:customer#{m.entry.id}")
@@ -729,6 +736,28 @@ def _unanswered(turns, res: Resources, w: Words, content: dict[int, set[str]]) -
                                                if not is_question(s, w)))
         return statements[index]
 
+    closings: dict[int, list[Span]] = {}  # a reply's offers to close ("Anything else I can help with today?")
+
+    def closing(index: int, doc: Doc) -> list[Span]:
+        if index not in closings:
+            closings[index] = [m.span for m in matches(res, "structure", doc)
+                               if m.entry.feature == "structure.closing_question"]
+        return closings[index]
+
+    closed_over: set[int] = set()  # replies that offered to close with a question open
+
+    def close_over(index: int, doc: Doc) -> Iterator[Hit]:
+        """The offer to close in a reply that says nothing else ("Thanks! Is there anything else?")."""
+        if index in closed_over:
+            return
+        closed_over.add(index)
+        offers = closing(index, doc)
+        offered = {i for span in offers for i in range(span.start, span.end)}
+        contents = _token_contents(doc, res)
+        if offers and not any(contents[t.i] or _digits(t.text) for t in doc if t.i not in offered):
+            for span in offers:
+                yield span_hit("listening.closed_over", index, span, "closing:question-open")
+
     said: set[str] = set()  # the content of the latest agent or bot turn
     for k, (turn, doc) in enumerate(turns):
         if turn.role in ("agent", "bot"):
@@ -751,7 +780,7 @@ def _unanswered(turns, res: Resources, w: Words, content: dict[int, set[str]]) -
                 context = content_lemmas(before, res)
             before = None
             kinds = _answer_kinds(f" {squashed} ", w)
-            replies, answered = 0, False
+            replies, agent_replies, answered = 0, 0, False
             for later, later_doc in turns[k + 1:]:
                 if later.role == "customer":
                     if later.index not in asks:
@@ -762,11 +791,14 @@ def _unanswered(turns, res: Resources, w: Words, content: dict[int, set[str]]) -
                 if later.role not in ("agent", "bot"):
                     continue
                 if (not wanted or (content[later.index] & wanted) or opens_as_answer(later.index, later_doc)
-                        or (kinds and _answer_of_kind(later_doc, kinds))
+                        or (kinds and _answer_of_kind(later_doc, kinds, closing(later.index, later_doc)))
                         or (context and context & stated(later.index, later_doc))):
                     answered = True
                     break
+                if later.role == "agent" and not agent_replies:
+                    yield from close_over(later.index, later_doc)
                 replies += 1
+                agent_replies += later.role == "agent"
             if not answered:
                 rule = "question:no-reply" if replies == 0 else "question:unaddressed"
                 yield span_hit("listening.unanswered_question", turn.index, trimmed(sent), rule, float(replies))
@@ -778,10 +810,14 @@ def _answer_kinds(question: str, w: Words) -> list[tuple[bool, frozenset[str]]]:
     return [(numbers, cues) for asks, numbers, cues in w.answer_types if any(a in question for a in asks)]
 
 
-def _answer_of_kind(reply: Doc, kinds: list[tuple[bool, frozenset[str]]]) -> bool:
+def _answer_of_kind(reply: Doc, kinds: list[tuple[bool, frozenset[str]]], besides: list[Span]) -> bool:
     """A reply that gives an answer of one of these kinds, though it shares no word with the question ("It's due on
-    Friday" to "when will it arrive?", "$12" to "how much?", "the first payment failed" to "why?")."""
-    found = [t for t in reply if not (t.is_punct or t.is_space)]
+    Friday" to "when will it arrive?", "$12" to "how much?", "the first payment failed" to "why?"), in words
+    ``besides`` its offers to close and the rest of their sentence ("today" in "Anything else I can help you with
+    today?" tells no time)."""
+    ends = [sent.end for sent in doc_sentences(reply)]
+    skip = {i for span in besides for i in range(span.start, ends[bisect_right(ends, span.start)])}
+    found = [t for t in reply if not (t.is_punct or t.is_space or t.i in skip)]
     lowers = {t.lower_ for t in found}
     return any((numbers and any(t.like_num or any(ch.isdigit() for ch in t.text) for t in found)) or lowers & cues
                for numbers, cues in kinds)
