@@ -198,6 +198,9 @@ def test_due_expressions(hits, text, due):
     # the time of another clause, which a conjunction parts from the commitment
     "I'm not 100% sure why it would only happen in the evening, to be honest, so let me check with the team.",
     "It broke on Monday and I'll send a new one.",
+    "I'll send the first one to you now.",  # ordinals that count, not date
+    "I'll check it again on the second attempt.",
+    "We'll deliver by the second week of December.",  # no due time of its own, and not one second from now
 ])
 def test_no_due_expression(hits, text):
     assert _dues(hits, text) == []
@@ -489,6 +492,11 @@ def test_ledger_kept_beats_overdue(analyze):
     # dates
     ("I'll update you by March 3rd.", datetime(2024, 5, 8, 9), datetime(2025, 3, 3, 17)),
     ("I'll update you by the 15th.", datetime(2024, 5, 8, 9), datetime(2024, 5, 15, 17)),
+    # dates in words, and a time after a comma
+    ("I'll call you back on the twelfth to go through it.", datetime(2024, 5, 8, 9), datetime(2024, 5, 12, 17)),
+    ("I'll call you back on the twenty-first.", datetime(2024, 5, 8, 9), datetime(2024, 5, 21, 17)),
+    ("I'll send it on the first of June.", datetime(2024, 5, 8, 9), datetime(2024, 6, 1, 17)),
+    ("I'll call you on Friday, 3pm.", datetime(2024, 5, 8, 9), datetime(2024, 5, 10, 15)),
 ])
 def test_due_normalisation(analyze, text, said, due):
     (promise,) = _ledger(analyze, text, said=said)

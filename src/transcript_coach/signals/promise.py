@@ -50,7 +50,8 @@ Decisions (documented here because tests and the ledger rely on them)
   morning" 12:00, "afternoon" 17:00, "evening" 21:00, "tonight" / "before you go to sleep" 23:59 today; "end of day" /
   "today" 17:00 (23:59 when said after 17:00); "by 5pm" today at 17:00 (tomorrow if 17:00 has passed); a day or date
   with a window ("Thursday between 9am and 1pm", "tomorrow from 9 to 1pm", "18 February between 8am and 12pm") at the
-  window's end; "within the hour" / "within 24 hours" exactly that long after the turn; "in 3-5 business days" the end
+  window's end ("Friday, 3pm" at 15:00); a date in words ("on the twelfth", "the first of June") as one in figures;
+  "within the hour" / "within 24 hours" exactly that long after the turn; "in 3-5 business days" the end
   of business of the 5th business day after (ranges take the upper bound, business days skip Saturdays and Sundays, no
   holidays); "in 2 days" / "within a week" the end of business of that day; "this week" / "end of the week" Friday
   17:00, "next week" the Friday after; "this weekend" Sunday 23:59. Times without am/pm are read as 24-hour; time-zone
@@ -160,6 +161,9 @@ class _Vocab:
     weekdays: dict[str, int]
     weekday_abbreviations: frozenset[str]
     months: dict[str, int]
+    ordinal_words: dict[str, int]  # "twelfth": a day of the month said in words
+    ordinal_tens: dict[str, int]  # "twenty" in "twenty-first"
+    after_spoken_day: frozenset[str]  # words that may follow "on the twelfth" (not "on the first attempt")
     day_phrases: Phrases
     parts: dict[str, tuple[int, int]]
     end_of_business: tuple[int, int]
@@ -238,6 +242,9 @@ def _vocab() -> _Vocab:
         weekdays=dict(due["weekdays"]),
         weekday_abbreviations=frozenset(due["weekday_abbreviations"]),
         months=dict(due["months"]),
+        ordinal_words={k: int(v) for k, v in due["ordinal_words"].items()},
+        ordinal_tens={k: int(v) for k, v in due["ordinal_tens"].items()},
+        after_spoken_day=frozenset(due["after_spoken_day"]),
         day_phrases=Phrases(list(due["day_phrases"]), list(due["day_phrases"].values())),
         parts={k: (int(v[0]), int(v[1])) for k, v in due["parts_of_day"].items()},
         end_of_business=(int(due["end_of_business"][0]), int(due["end_of_business"][1])),
@@ -348,7 +355,7 @@ def _due_core(words, j: int, prefix: str, v: _Vocab) -> tuple[int, Due] | None:
     if w < n and words[w] in v.weekdays and _weekday_ok(words, w, lead or bool(prefix), v):
         end, hm = w + 1, None
         after = end + (end < n and words[end] == ",")
-        dated = _date(words, after, v) if after < n and not lead else None
+        dated = _date(words, after, v, introduced=True) if after < n and not lead else None
         if dated:
             return dated  # "Friday 27 November between 8am and 12pm": the date says which Friday, and the window
         if end < n and words[end] in v.parts:
@@ -370,7 +377,7 @@ def _due_core(words, j: int, prefix: str, v: _Vocab) -> tuple[int, Due] | None:
             if w < n and words[w] in v.weekdays and _weekday_ok(words, w, True, v):
                 return w + 1, Due("weekday", weekday=v.weekdays[words[w]], hm=hm)
         return end, Due("clock", hm=hm)
-    return _date(words, j, v)
+    return _date(words, j, v, introduced=bool(prefix))
 
 
 def _weekday_ok(words, w: int, introduced: bool, v: _Vocab) -> bool:
@@ -413,8 +420,8 @@ def _relative(words, j: int, prefix: str, v: _Vocab) -> tuple[int, Due] | None:
         return None
     unit = v.units.get(words, w, length)
     if amount is None:
-        if w == j or not (lead or isinstance(unit, (int, float))):
-            return None  # "in minutes", "later in the day": no amount, no deadline
+        if w == j or not (lead or isinstance(unit, (int, float))) or v.units.longest(words, w + length):
+            return None  # "in minutes", "later in the day": no amount, no deadline; "by the second week": an ordinal
         amount = 1.0  # "within the hour", "in the next hour", "over the next week"
     return _relative_end(words, w + length, amount, unit, prefix, v)
 
@@ -455,11 +462,11 @@ def _clock(words, j: int, v: _Vocab) -> tuple[int, tuple[int, int]] | None:
 
 
 def _clock_after(words, end: int, v: _Vocab) -> tuple[int, tuple[int, int]] | None:
-    """A time after a day: "at 10am", "by 3pm", or a window ("between 9am and 1pm", "from 9 to 1pm"), whose end is
-    the deadline."""
+    """A time after a day: "at 10am", "by 3pm", ", 3pm", or a window ("between 9am and 1pm", "from 9 to 1pm"), whose
+    end is the deadline."""
     if end >= len(words):
         return None
-    if words[end] in ("at", "by", "before", "around"):
+    if words[end] in ("at", "by", "before", "around", ","):  # "on Friday, 3pm"
         return _clock(words, end + 1, v)
     if words[end] in ("between", "from") and end + 1 < len(words):
         start = _clock(words, end + 1, v)
@@ -469,19 +476,23 @@ def _clock_after(words, end: int, v: _Vocab) -> tuple[int, tuple[int, int]] | No
     return None
 
 
-def _date(words, j: int, v: _Vocab) -> tuple[int, Due] | None:
+def _date(words, j: int, v: _Vocab, introduced: bool = False) -> tuple[int, Due] | None:
+    """A date: "18 February", "the 3rd of December", "February 18th", "by the 15th"; in words too ("the first of
+    December", and after a word such as "on" or "by" that ``introduced`` it, "on the twelfth" followed by nothing,
+    punctuation or a word of ``after_spoken_day``: not "on the first attempt")."""
     n, w = len(words), j
     if words[w] == "the":
         w += 1
-    match = _ORDINAL.match(words[w]) if w < n else None
-    if match:
-        day, k = int(match[1]), w + 1
-        if k < n and words[k] == "of":
-            k += 1
+    found = _day_of_month(words, w, v)
+    if found:
+        day, end, kind = found
+        k = end + (end < n and words[end] == "of")
         if k < n and words[k] in v.months:
             return _with_clock(words, k + 1, Due("date", month=v.months[words[k]], mday=day), v)
-        if match[2] and w > j:
-            return _with_clock(words, w + 1, Due("date", mday=day), v)  # "by the 15th"
+        spoken_day = kind == "spoken" and introduced and (end == n or words[end] in _PUNCT_END
+                                                          or words[end] in v.after_spoken_day)
+        if w > j and (kind == "ordinal" or spoken_day):
+            return _with_clock(words, end, Due("date", mday=day), v)  # "by the 15th", "on the twelfth"
         return None
     if w < n and words[w] in v.months:
         k = w + 1
@@ -490,6 +501,23 @@ def _date(words, j: int, v: _Vocab) -> tuple[int, Due] | None:
         match = _ORDINAL.match(words[k]) if k < n else None
         if match:
             return _with_clock(words, k + 1, Due("date", month=v.months[words[w]], mday=int(match[1])), v)
+    return None
+
+
+def _day_of_month(words, w: int, v: _Vocab) -> tuple[int, int, str] | None:
+    """(day, end, kind) of a day of the month at ``words[w]``: "12" (kind "number"), "12th" ("ordinal"), "twelfth",
+    "twenty-first" ("spoken")."""
+    if w >= len(words):
+        return None
+    match = _ORDINAL.match(words[w])
+    if match:
+        return int(match[1]), w + 1, "ordinal" if match[2] else "number"
+    if words[w] in v.ordinal_tens:
+        k = w + 1 + (w + 1 < len(words) and words[w + 1] == "-")
+        unit = v.ordinal_words.get(words[k], 10) if k < len(words) else 10
+        return (v.ordinal_tens[words[w]] + unit, k + 1, "spoken") if unit < 10 else None
+    if words[w] in v.ordinal_words:
+        return v.ordinal_words[words[w]], w + 1, "spoken"
     return None
 
 
