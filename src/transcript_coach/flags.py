@@ -120,6 +120,8 @@ RULES: dict[str, Rule] = {
     "TC116": _circumstances,
     "TC117": lambda a, s, p, spec: _fired(a, "structure.sensitive_request"),
     "TC118": lambda a, s, p, spec: _fired(a, "tone.customer_abuse"),
+    "TC119": lambda a, s, p, spec: _fired(a, "tone.customer_churn"),
+    "TC120": lambda a, s, p, spec: _fired(a, "tone.customer_legal"),
 }
 
 

@@ -851,6 +851,31 @@ def test_a_request_for_a_password_or_card_number_is_flagged_and_costs_profession
     assert "must never share" in note.text and "secure payment link" in note.suggestion
 
 
+@pytest.mark.parametrize("customer, code, said", [
+    ("If this isn't fixed today I'll take my business elsewhere.", "TC119", ["take my business elsewhere"]),
+    ("I'm seriously considering switching to @Delta even if it means longer flights.", "TC119",
+     ["considering switching to @Delta"]),
+    ("Please close my account, I don't want to be a customer anymore.", "TC119",
+     ["close my account", "don't want to be a customer anymore"]),
+    ("I'm thinking of leaving you after 10 years.", "TC119", ["thinking of leaving you after"]),
+    ("I'll be contacting my solicitor about this.", "TC120", ["contacting my solicitor"]),
+    ("I'm ready to file a complaint with the Better Business Bureau over this.", "TC120",
+     ["Better Business Bureau"]),
+    ("If the refund isn't back by Friday I'll file a chargeback.", "TC120", ["file a chargeback"]),
+    ("I will leave you a good review!", None, []),
+    ("I'll switch to Wi-Fi calling then.", None, []),
+    ("Can I switch to the annual plan?", None, []),
+    ("I want to cancel my taxi booking.", None, []),  # a booking, not the customer leaving
+    ("I need the paperwork for my solicitor by Friday.", None, []),
+])
+def test_a_customer_who_says_they_will_leave_or_go_to_law_is_flagged(coach, customer, code, said):
+    report = coach.analyze(chat(("customer", customer), ("agent", "I'm sorry about this. Let me look into it.")))
+    found = [(f.code, f.severity) for f in report.flags if f.code in ("TC119", "TC120")]
+    quoted = [e.text for e in report.evidence if e.feature in ("tone.customer_churn", "tone.customer_legal")]
+    assert quoted == said
+    assert found == ([(code, {"TC119": "medium", "TC120": "high"}[code])] if code else [])
+
+
 @pytest.mark.parametrize("customer, abusive", [
     ("your useless company charged me AGAIN after I cancelled. sort it out you idiots", "you idiots"),
     ("You're a bunch of crooks, you don't care about customers", "You're a bunch of crooks"),

@@ -11,6 +11,10 @@ homelessness; TC116 puts them in front of a person, and they call for empathy as
 ``tone.customer_abuse`` is the customer insulting or swearing at the agent ("you idiots", "you're useless", "screw
 you"; not swearing about the service, "this is crap"): TC118 puts the conversation in front of a person, for the
 agent's sake and so that its scores are read with it in mind.
+``tone.customer_churn`` is the customer saying they will leave ("I'll take my business elsewhere", "I'm considering
+switching to @rival", "please close my account"; not cancelling a booking): TC119, while a call-back may keep them.
+``tone.customer_legal`` is the customer speaking of legal action, a regulator or a chargeback ("I'll be contacting my
+solicitor", "reporting you to trading standards"; not "paperwork for my solicitor"): TC120, a complaint to record.
 Exclamation marks ("!!", "?!") are no upset in a message that reads glad: sentiment at least ``glad_min_sentiment``, a
 word of ``glad_words`` and no other cue of upset or a problem ("I can see myself now!! oh thank you"; not "please help,
 it's not arrived!! no help at all!!" nor "you could do better!!").
@@ -28,7 +32,8 @@ from transcript_coach.signals.tone import tone_kit
 
 _FEATURES = {"customer.emotion": "tone.customer_emotion", "customer.problem": "tone.customer_problem",
              "customer.vulnerable": "tone.customer_vulnerable", "customer.circumstances": "tone.customer_circumstances",
-             "customer.abuse": "tone.customer_abuse"}
+             "customer.abuse": "tone.customer_abuse", "customer.churn": "tone.customer_churn",
+             "customer.legal": "tone.customer_legal"}
 
 
 _PUNCTUATION_ONLY = "emotion.shout"  # "!!": upset, or glad
