@@ -751,6 +751,9 @@ def test_adapting_to_a_customer_who_is_lost_is_adaptability(coach):
     ("I'm looking for the hospital on Hills Road, what is the postcode?", None),
     ("I am disabled, will the room be easily accessible?", None),  # an access question wants a plain answer
     ("My account was disabled after the update and I can't log in.", None),
+    ("I'm 82, I don't even go to town much. Someone used my card in Lisbon.", "older age"),
+    ("I'm a pensioner and that was my pension money.", "older age"),
+    ("I'm 80% sure it was Tuesday.", None),
 ])
 def test_circumstances_that_can_leave_a_customer_vulnerable_are_flagged_by_kind(coach, customer, kinds):
     report = coach.analyze(chat(("customer", customer), ("agent", "Let me check that for you.")))

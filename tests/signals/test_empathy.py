@@ -359,6 +359,11 @@ def test_only_the_first_reply_after_the_circumstances_is_read(analyze):
     assert found == [("Dear Ms Lee,\n\nThank you for your message.", "context:customer-told#circumstances.money", 3)]
 
 
+def test_older_age_calls_for_no_sympathy_so_none_is_passed_over(analyze):
+    assert rules(analyze, ("customer", "I'm 82, I don't even go to town much. Someone used my card in Lisbon."),
+                 ("agent", "Can I take your full name please?"), LATER_KIND, feature="empathy.passed_over") == []
+
+
 def test_words_of_self_harm_passed_over(analyze):
     found = rules(analyze, ("customer", "Honestly I just want to end it all, nothing works any more."),
                   ("agent", "Please restart the router and try again."), LATER_KIND, feature="empathy.passed_over")

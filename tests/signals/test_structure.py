@@ -362,6 +362,8 @@ def test_a_template_field_in_an_internal_note_is_none(analyze):
     ("What's your PIN?", ["What's your PIN"]),
     ("Can I take your card number, please?", ["Can I take your card number"]),
     ("Reply with your card details and I'll process the refund.", ["Reply with your card details"]),
+    ("For security, can you tell me the PIN for the card?", ["tell me the PIN"]),
+    ("Please give us the password for the account.", ["give us the password"]),
 ])
 def test_an_agent_asking_for_a_password_pin_or_card_number(hits, text, asked):
     assert _found(hits, ("customer", "My payment keeps failing."), ("agent", text),
@@ -375,6 +377,8 @@ def test_an_agent_asking_for_a_password_pin_or_card_number(hits, text, asked):
     "Please confirm the last four digits of your card.",
     "I can send your password reset link to the email on file.",
     "Type your new password in the box on the login screen.",  # into their own screen, not to us
+    "We'll send the PIN for the new card by post.",  # sending it, not asking for it
+    "Can you tell me the password reset link you got?",
 ])
 def test_no_request_for_a_secret(hits, text):
     assert _found(hits, ("customer", "My payment keeps failing."), ("agent", text),

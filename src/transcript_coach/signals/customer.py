@@ -8,6 +8,8 @@ to end it all"), meant or not: a person should read how the agent answered them 
 ``tone.customer_circumstances`` is the customer telling of circumstances that can leave them vulnerable: illness ("I'm
 going through chemo", "my dad is in hospital"), money trouble ("I was made redundant and can't afford it"), abuse or
 homelessness; TC116 puts them in front of a person, and they call for empathy as a problem does.
+``tone.customer_older`` is the customer telling of their older age ("I'm 82, I don't go to town much", "I'm a
+pensioner"): TC116 too, but no call for sympathy (being 82 is no misfortune to be sorry about).
 ``tone.customer_abuse`` is the customer insulting or swearing at the agent ("you idiots", "you're useless", "screw
 you"; not swearing about the service, "this is crap"): TC118 puts the conversation in front of a person, for the
 agent's sake and so that its scores are read with it in mind.
@@ -33,7 +35,7 @@ from transcript_coach.signals.tone import tone_kit
 _FEATURES = {"customer.emotion": "tone.customer_emotion", "customer.problem": "tone.customer_problem",
              "customer.vulnerable": "tone.customer_vulnerable", "customer.circumstances": "tone.customer_circumstances",
              "customer.abuse": "tone.customer_abuse", "customer.churn": "tone.customer_churn",
-             "customer.legal": "tone.customer_legal"}
+             "customer.legal": "tone.customer_legal", "customer.older": "tone.customer_older"}
 
 
 _PUNCTUATION_ONLY = "emotion.shout"  # "!!": upset, or glad
