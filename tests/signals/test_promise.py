@@ -104,6 +104,11 @@ def _dues(hits, text):
     # "I'll" as a fast chat writes it
     ("ah ok. ill raise a claim with the courier today", "promise.specific", "ill raise a claim with the courier today"),
     ("Ill look into it.", "promise.vague", "Ill look into it"),
+    # a thing the company will deliver, with a time frame
+    ("Your refund will be processed within 5 working days.", "promise.specific",
+     "Your refund will be processed within 5 working days"),
+    ("The 329 euros will be refunded within 5 working days, and a new card will arrive by post by Friday.",
+     "promise.specific", "a new card will arrive by post by Friday"),
 ])
 def test_commitments(hits, text, feature, matched):
     assert (feature, matched) in _commitments(hits, text)
@@ -111,6 +116,10 @@ def test_commitments(hits, text, feature, matched):
 
 @pytest.mark.parametrize("text", [
     "I've asked you to send the photo twice now.",  # asked the customer: no one of ours commits
+    # a thing's future without a time frame, or no delivery at all
+    "Your order will arrive soon.",
+    "The app will be slow until Friday.",
+    "Your account will need to be verified by Friday.",
     # a booking without a time of its own is done, not promised; a booking of the customer's trip is no visit of ours
     "I've booked a callback.",
     "I've booked the engineer for you.",
@@ -380,6 +389,19 @@ def test_ledger_due_by_friday_from_wednesday_is_friday_end_of_business(analyze):
 def test_ledger_overdue_when_the_transcript_goes_past_the_due_time(analyze):
     (promise,) = _ledger(analyze, "I'll email you the label by Friday.", last=datetime(2024, 5, 11, 9, 0))
     assert promise.status == "overdue"
+
+
+def test_a_thing_promised_by_a_date_is_overdue_when_it_has_not_come(analyze):
+    report = analyze({"role": "customer", "text": "Where is my refund?", "timestamp": WEDNESDAY},
+                     {"role": "agent", "text": "Your refund will be processed within 2 working days.",
+                      "timestamp": WEDNESDAY},
+                     {"role": "customer", "text": "It's Tuesday and still nothing.",
+                      "timestamp": datetime(2024, 5, 14, 9, 0)})
+    (promise,) = report.promises
+    assert promise.status == "overdue" and "TC104" in {f.code for f in report.flags}
+    came = analyze(("customer", "Where is my refund?"), ("agent", "Your refund will be processed within 2 working "
+                                                                  "days."), ("customer", "The refund has arrived!"))
+    assert [p.status for p in came.promises] == ["kept"]
 
 
 def test_ledger_open_when_the_transcript_ends_before_the_due_time(analyze):

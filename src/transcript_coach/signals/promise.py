@@ -22,8 +22,8 @@ Features
 
 Decisions (documented here because tests and the ledger rely on them)
 - Actors (named in the rule: ``commitment:i``, ``:we``, ``:team``, ``:someone``, ``:you-will``, ``:let-me``,
-  ``:arranged``): "I", "we" (also when said before "and will": "we're looking into it and will be in touch"),
-  a colleague the agent has arranged it with ("I've asked my team lead to call you tomorrow", "we've booked an
+  ``:arranged``, ``:thing``): "I", "we" (also when said before "and will": "we're looking into it and will be in
+  touch"), a colleague the agent has arranged it with ("I've asked my team lead to call you tomorrow", "we've booked an
   engineer to visit on Friday"; asking the customer is none), or a visit, call or collection booked for a time of
   its own ("I've booked an engineer for Thursday", "your collection is rescheduled for Monday"; the words are
   ``booking`` and ``booked_things``; undated, "I've booked a callback" is done, not promised),
@@ -31,7 +31,11 @@ Decisions (documented here because tests and the ledger rely on them)
   will/'ll/should receive|get|hear|be contacted|be refunded..." - a statement made on the company's behalf,
   classified like any other commitment except that it is specific only with a time frame ("you'll receive an email
   within 24 hours" is specific, "you'll get an email" and "you'll hear from us soon" vague; "you'll get charged" is no
-  promise). "they will ..." and "it will arrive tomorrow" are predictions, not commitments. The action is the rest
+  promise), and a thing the company delivers, named (``things``), that will be done (``thing_results``) or will come
+  (``thing_verbs``) by a time ("your refund will be processed within 5 working days", "a new card will arrive by
+  Friday"; without a time, "your order will arrive soon", it is no commitment; the customer saying it came keeps it,
+  as for "you will"). "they will ..." and "it will arrive tomorrow" are predictions, not commitments (on a travel
+  line "it" is the train: "It will arrive at 17:23"). The action is the rest
   of the evidence span (the verb phrase up to the end of its clause).
 - Not commitments: negated ones ("I won't be able to", "we will not", "I'll never"), inverted or embedded questions
   ("will you ...?", "I'm not sure when we'll get stock"), non-actions ("I'll need your order number", "I'll be happy
@@ -109,7 +113,8 @@ LEDGER_RULES = ("commitment:", "conditional:")
 _KEEP_RULES = ("commitment:", "conditional:", "immediate:")  # what a later turn can keep (offers cannot)
 _KEEP_WINDOW = 50  # a later sentence keeps one of the 50 most recent open commitments, not any from hours before
 CUSTOMER_KEEP = "keep:customer"  # the rule of a customer's sentence saying a promised thing came
-_RECEIVE_RULE = "commitment:you-will"  # "you'll get an email confirmation": for the customer to receive
+_RECEIVE_RULES = ("commitment:you-will", "commitment:thing")  # "you'll get an email", "your refund will arrive
+# within 5 days": for the customer to receive, not the agent to do
 
 _CLOCK = re.compile(r"^(\d{1,2})(?::(\d{2}))?(am|pm|a\.m\.?|p\.m\.?)?$")
 _NUM_UNIT = re.compile(r"^(\d{1,3}(?:\.\d)?)([a-z]{1,5})$")
@@ -149,6 +154,8 @@ class _Vocab:
     break_only_before: dict[str, frozenset[str]]
     embedded_before_actor: frozenset[str]
     booking: frozenset[str]  # "booked", "scheduled": the action of a dated booking ("I've booked a courier for 9am")
+    thing_results: frozenset[str]  # "your refund will be processed": what will be done to a thing
+    thing_verbs: frozenset[str]  # "a new card will arrive": what a thing will do
     # due expressions
     prefixes: Phrases
     prefixes_for: dict[str, frozenset[str]]
@@ -231,6 +238,8 @@ def _vocab() -> _Vocab:
         break_only_before={k: frozenset(v) for k, v in s["break_only_before"].items()},
         embedded_before_actor=frozenset(s["embedded_before_actor"]),
         booking=frozenset(lexicon["words"]["booking"]),
+        thing_results=frozenset(lexicon["words"]["thing_results"]),
+        thing_verbs=frozenset(lexicon["words"]["thing_verbs"]),
         prefixes=Phrases(due["prefixes"]),
         prefixes_for={k: frozenset(" ".join(split_phrase(p)) for p in v) for k, v in due["prefixes_for"].items()},
         relative_prefixes=frozenset(due["relative_prefixes"]),
@@ -890,13 +899,19 @@ def _candidate(doc: Doc, words: list[str], match, sent: Span, cue_starts: frozen
         dated = True
     else:
         actor = {"actor.i": "i", "actor.we": "we", "actor.team": "team", "actor.someone": "someone",
-                 "actor.you_receive": "you-will", "actor.arranged": "arranged"}[entry]
+                 "actor.you_receive": "you-will", "actor.arranged": "arranged", "actor.thing": "thing"}[entry]
         if previous in v.embedded_before_actor:
             return None  # "I'm not sure when we'll get stock", "what will I ..."
         if actor == "you-will" and previous in ("that", "so", "ensure", "sure"):
             return None  # "to ensure that you will receive our emails, ..."
         modal = next((k for k in range(span.start + 1, span.end) if words[k] in v.modals), span.end - 1)
         verb = modal + 1
+        if actor == "thing":  # "your refund will be processed within 5 days", "a new card will arrive by Friday"
+            if verb + 1 < sent.end and words[verb] == "be" and words[verb + 1] in v.thing_results:
+                verb += 1
+            elif verb >= sent.end or doc[verb].lemma_.lower() not in v.thing_verbs:
+                return None  # "the app will be slow", "your account will need ...": nothing promised
+            dated = True  # and only with a time frame: "your order will arrive" is no commitment of ours
     hedged = False
     while not dated and verb < sent.end:
         length = v.skip_phrases.longest(words, verb, sent.end)
@@ -1122,7 +1137,7 @@ def _link(commitments: Sequence[tuple[_Commitment, frozenset[str], int]], candid
             rule = "keep:overlap"
             if marker:
                 chosen.update([i for i in window if i not in chosen and commitments[i][1] & reports][-1:])
-        elif marker and (owed := [i for i in window if commitments[i][0].rule != _RECEIVE_RULE]):
+        elif marker and (owed := [i for i in window if commitments[i][0].rule not in _RECEIVE_RULES]):
             chosen, rule = {owed[-1]}, "keep:marker"
         else:
             continue
