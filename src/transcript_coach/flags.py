@@ -35,10 +35,13 @@ def _customer_negative_at_end(a, skills, promises, spec):
 
 
 def _promise_overdue(a, skills, promises, spec):
+    """Commitments not kept by their due time: still open past it, or kept only after it."""
     overdue = [p for p in promises if p.status == "overdue"]
-    if not overdue:
+    late = _ids(a, "promise.kept_late")
+    if not overdue and not late:
         return None
-    return f"{len(overdue)} overdue", tuple(i for p in overdue for i in p.evidence)
+    said = [f"{n} {what}" for n, what in ((len(overdue), "overdue"), (len(late), "kept late")) if n]
+    return ", ".join(said), tuple(i for p in overdue for i in p.evidence) + late
 
 
 def _promise_vague(a, skills, promises, spec):

@@ -358,6 +358,11 @@ def test_mbox_a_reply_quoting_the_first_lines_of_the_message_it_answers_does_not
     [t] = read_text(first + reply.replace("> I ordered the Linden sofa in sage green and the delivery men brought a "
                                           "grey one.", "> I ordered a different lamp."), "sofa.mbox")
     assert len(t.turns) == 3
+    # the greeting and a line further down, the lines between left out: the same message
+    [t] = read_text(first + reply.replace("> I ordered the Linden sofa in sage green and the delivery men brought a "
+                                          "grey one.", "> They left before I could check it. What can you do?"),
+                    "sofa.mbox")
+    assert [(turn.role, turn.speaker) for turn in t.turns] == [("customer", "Marta Kowalska"), ("agent", "Darren")]
 
 
 def _mbox_message(sender: str, subject: str, date: str | None, body: str, message_id: str | None = None,

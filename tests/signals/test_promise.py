@@ -107,6 +107,8 @@ def _dues(hits, text):
     # a thing the company will deliver, with a time frame
     ("Your refund will be processed within 5 working days.", "promise.specific",
      "Your refund will be processed within 5 working days"),
+    ("Your refund of £64.99 will be processed within 3 working days.", "promise.specific",
+     "Your refund of £64.99 will be processed within 3 working days"),
     ("The 329 euros will be refunded within 5 working days, and a new card will arrive by post by Friday.",
      "promise.specific", "a new card will arrive by post by Friday"),
 ])
@@ -476,6 +478,18 @@ def test_ledger_kept_beats_overdue(analyze):
     (promise,) = _ledger(analyze, "I'll send you the label within the hour.", last=WEDNESDAY + timedelta(hours=3),
                          later="I've sent the label, sorry it took longer.")
     assert promise.status == "kept"
+
+
+@pytest.mark.parametrize("kept_after, late", [(timedelta(hours=3), True), (timedelta(minutes=40), False)])
+def test_a_commitment_kept_after_its_due_time_is_kept_late(analyze, kept_after, late):
+    report = analyze({"role": "customer", "text": "Where is my label?", "timestamp": WEDNESDAY},
+                     {"role": "agent", "text": "I'll send you the label within the hour.", "timestamp": WEDNESDAY},
+                     {"role": "agent", "text": "I've sent the label.", "timestamp": WEDNESDAY + kept_after})
+    assert [p.status for p in report.promises] == ["kept"]
+    found = [(e.text, e.rule) for e in report.evidence if e.feature == "promise.kept_late"]
+    assert found == ([("I'll send you the label within the hour", "keep:after-due")] if late else [])
+    flags = [f.reason for f in report.flags if f.code == "TC104"]
+    assert flags == (["a commitment was not kept by its due time (1 kept late)"] if late else [])
 
 
 @pytest.mark.parametrize("text, said, due", [

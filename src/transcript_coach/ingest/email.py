@@ -27,8 +27,9 @@ Zoning: each body is split into the author's own text, quoted history and signat
       written without a zone takes the zone of the message quoting it). A ``>`` quote with no attribution is
       credited, in a message with exactly one other party, to that party at odd depths and to the sender at even
       ones. In a thread, a quoted message whose text matches (after normalising case, punctuation and spaces: equal,
-      one containing the other, 80% of words shared, or a passage of 8 words or more of the other, word for word: a
-      reply that quotes only the first lines) a message of the thread or a quote already taken is not repeated
+      one containing the other, 80% of words shared, or a passage of 8 words or more of the other, word for word, or
+      lines of it that are: a reply that quotes only the first lines, or the greeting and one line) a message of the
+      thread or a quote already taken is not repeated
       (exact repeats anywhere in the thread; reworded ones among the 100 messages before and 20 after).
     * Signature, in the author's own text: everything after a line that is exactly ``--`` or ``-- `` (except the
       name right below it when the text above ends with a bare sign-off: ``Warm regards,`` / ``-- `` / ``Ines``); a
@@ -1633,19 +1634,22 @@ def _first_name_in(signed: str, name: str) -> bool:
 
 
 class _Text:
-    """A message text normalised for comparison: case, punctuation and spacing removed."""
+    """A message text normalised for comparison: case, punctuation and spacing removed; also line by line."""
 
-    __slots__ = ("key", "words")
+    __slots__ = ("key", "words", "lines")
 
     def __init__(self, text: str):
         self.key = _NON_WORD.sub(" ", text.casefold()).strip()
         self.words = frozenset(self.key.split())
+        self.lines = tuple(line for line in (_NON_WORD.sub(" ", ln.casefold()).strip() for ln in text.splitlines())
+                           if line)
 
 
 def _same_text(a: _Text, b: _Text) -> bool:
     """Two texts are the same message: equal, one inside the other, or most words shared. A quote ``a`` is also the
     message ``b`` when it is a passage of at least ``_QUOTED_PASSAGE_WORDS`` words of it, word for word (a reply that
-    quotes only the first lines of the message it answers)."""
+    quotes only the first lines of the message it answers), or lines of it that are (the greeting and the line the
+    reply answers, the lines between left out)."""
     if not a.key or not b.key:
         return False
     if a.key == b.key:
@@ -1653,8 +1657,9 @@ def _same_text(a: _Text, b: _Text) -> bool:
     short, long = (a.key, b.key) if len(a.key) <= len(b.key) else (b.key, a.key)
     if len(short) >= 20 and len(short) >= 0.6 * len(long) and short in long:
         return True
-    if len(a.words) >= _QUOTED_PASSAGE_WORDS and len(a.key) < len(b.key) and f" {a.key} " in f" {b.key} ":
-        return True
+    if len(a.words) >= _QUOTED_PASSAGE_WORDS and len(a.key) < len(b.key) and (
+            f" {a.key} " in f" {b.key} " or all(f" {line} " in f" {b.key} " for line in a.lines)):
+        return True  # word for word, or each line of it (a reply that quotes the greeting and the line it answers)
     if len(a.words) < 5 or len(b.words) < 5:
         return False
     return len(a.words & b.words) / len(a.words | b.words) >= 0.8

@@ -8,6 +8,9 @@ Features
 - ``promise.conditional``: a commitment that depends on a condition ("if it doesn't arrive by Friday, I'll refund you";
   rule ``conditional:*``) or an offer the customer may take up ("I can resend it if you'd like", "would you like me to
   ...?", "shall I ...?"; rule ``offer:*``).
+- ``promise.kept_late``: a specific commitment with a due time that a later turn kept only after that time (and
+  ``overdue_grace``): "your refund will be processed within 3 working days", done eight days later. Evidence: the
+  commitment; rule ``keep:after-due``. Its ``Promise`` is "kept", and TC104 names it.
 - ``promise.immediate``: an action the agent ("I", "we", "let me") announces for right now ("let me check that for
   you", "I'll do that right away", "I'll be with you in a moment"). These are process talk, fulfilled within the
   conversation: they can be kept but are not in the ledger. "let me call you back tomorrow" (a "let me" with a
@@ -1214,9 +1217,24 @@ def promises(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
         return
     candidates = list(_keep_candidates(docs, v))
     turns = docs.transcript.turns
-    for ci, rule in set(_link(keepable, candidates, v.keep_reports).values()):
+    links = _link(keepable, candidates, v.keep_reports)
+    for ci, rule in set(links.values()):
         turn, start, end = candidates[ci][:3]
         yield Hit("promise.kept", turn, start, end, CUSTOMER_KEEP if turns[turn].role == "customer" else rule)
+    for i, (ci, _) in sorted(links.items()):
+        c = keepable[i][0]
+        if c.feature == "promise.specific" and c.due and _late(docs, c, turns[candidates[ci][0]].timestamp, v):
+            yield Hit("promise.kept_late", c.turn, c.start, c.end, "keep:after-due")
+
+
+def _late(docs: TranscriptDocs, c: _Commitment, kept_at: Timestamp | None, v: _Vocab) -> bool:
+    """Whether a commitment was kept only after its due time (and the grace past it)."""
+    said = docs.transcript.turns[c.turn].timestamp
+    span = docs.docs[c.turn].char_span(c.due[0], c.due[1], alignment_mode="expand")
+    parsed = parse_due(_words(span), 0) if span is not None and said is not None and kept_at is not None else None
+    due = resolve_due(parsed[1], said) if parsed else None
+    horizon, elapsed = (seconds_between(said, due), seconds_between(said, kept_at)) if due is not None else (None, None)
+    return horizon is not None and elapsed is not None and elapsed > horizon + v.overdue_grace
 
 
 def ledger_features(promises: Iterable[Promise]) -> dict[str, float]:
