@@ -754,6 +754,10 @@ def test_adapting_to_a_customer_who_is_lost_is_adaptability(coach):
     ("I'm 82, I don't even go to town much. Someone used my card in Lisbon.", "older age"),
     ("I'm a pensioner and that was my pension money.", "older age"),
     ("I'm 80% sure it was Tuesday.", None),
+    ("Hi, I got a bill for £112 and I can't pay it this month.", "money trouble"),
+    ("I cannot pay the bill in full, can I pay half?", "money trouble"),
+    ("I can't pay with my card, it keeps failing.", None),  # a payment that fails, not money that is short
+    ("I couldn't pay it until the app was fixed.", None),
 ])
 def test_circumstances_that_can_leave_a_customer_vulnerable_are_flagged_by_kind(coach, customer, kinds):
     report = coach.analyze(chat(("customer", customer), ("agent", "Let me check that for you.")))
