@@ -629,6 +629,17 @@ def test_a_commitment_not_kept_by_its_due_time_lowers_follow_up(coach):
     assert "update the customer before it falls due" in note.suggestion
 
 
+@pytest.mark.parametrize("last_customer, advice", [
+    ("It still doesn't work.", "Check it worked before closing"),
+    ("That doesn't help. Forget it.", "stop and take stock"),  # the customer giving up wants more than a re-test
+])
+def test_an_unresolved_note_suggests_what_fits_how_it_was_left(coach, last_customer, advice):
+    report = coach.analyze(chat(("customer", "My router drops every evening."),
+                                ("agent", "Please restart it and wait two minutes."), ("customer", last_customer)))
+    (note,) = [n for n in report.notes if n.skill == "problem_solving"]
+    assert last_customer.split(".")[0] in note.text and advice in note.suggestion
+
+
 @pytest.mark.parametrize("last_agent, last_customer, flagged", [
     ("I've ordered a replacement panel; it arrives on Thursday.", None, False),  # put right after all
     ("I've ordered a replacement panel; it arrives on Thursday.", "It still hasn't arrived, this didn't help.", True),
