@@ -65,11 +65,11 @@ def write_notes(analysed: Analysed, skills: Mapping[str, SkillScore], rubric: Ru
         if note is not None and len([n for n in notes if n.kind == "strength"]) < MAX_NOTES:
             notes.append(note)
             quoted.update(_sentence(e, analysed) for e in analysed.evidence if e.id in note.evidence)
-    faults = {name: _faults(name, analysed, rubric) for name, _ in weak + fair}
+    faults = {name: [(part, evidence, _fault(part, evidence, analysed))
+                     for part, evidence in _faults(name, analysed, rubric)] for name, _ in weak + fair}
     owners: dict[tuple[str, str], tuple[float, str]] = {}  # a fault -> the skill it costs most, and how much
     for name, found in faults.items():
-        for part, evidence in found:
-            fault = _fault(part, evidence, analysed)
+        for part, _, fault in found:
             if fault not in owners or part.points < owners[fault][0]:
                 owners[fault] = (part.points, name)
     improvements = 0
@@ -77,10 +77,9 @@ def write_notes(analysed: Analysed, skills: Mapping[str, SkillScore], rubric: Ru
         if improvements >= MAX_NOTES or (improvements >= 2 and rubric.band(score) == "fair"):
             break  # fewer than two clear weaknesses: the weakest fair skills with a fault to show are next
         # a fault in one note, of the skill it cost most: "Hi hun!" costs professionalism 12, cultural sensitivity 10
-        fault = next(((part, evidence) for part, evidence in faults[name]
-                      if owners[_fault(part, evidence, analysed)][1] == name), None)
-        if fault is not None:
-            notes.append(_improvement(name, *fault, analysed, rubric, plain))
+        mine = next(((part, evidence) for part, evidence, fault in faults[name] if owners[fault][1] == name), None)
+        if mine is not None:
+            notes.append(_improvement(name, *mine, analysed, rubric, plain))
             improvements += 1
     return tuple(notes)
 

@@ -169,6 +169,7 @@ def test_exploration_positives(agent, text, expected):
     "Could you please restart the app?",  # a request phrased as a question
     "Can you try clearing the cache?",
     "Could you write in English please?",
+    "Could you print a test page to make sure it works?",
     "Can you speak a bit louder?",
     "Is there anything else I can help you with?",  # housekeeping
     "Does that make sense?",
@@ -302,6 +303,7 @@ def test_empathy_after_customer_emotion_is_responsive(analyze):
     "I ordered a large jacket but received a medium.",
     "Hello, my parcel is for my trip next week. Can you help?",
     "Hi, yeah, my bill this month is double what it normally is.",
+    "hi my printer says offline but its on and the wifi is fine",
 ])
 def test_empathy_after_a_problem_is_responsive(analyze, problem):
     found = rules(analyze, ("customer", problem), ("agent", "I understand, let me check."),

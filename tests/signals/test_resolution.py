@@ -81,6 +81,7 @@ def test_numbered_steps_helper(text, items):
     ("Are you able to log in now?", "Are you able to log in now"),
     ("Does that answer your question?", "Does that answer your question"),
     ("It should arrive within a minute. Could you let me know when you see it?", "let me know when you see it"),
+    ("Great news. Could you print a test page to make sure it works?", "to make sure it works"),
 ])
 def test_confirmation_asked(hits, text, asked):
     assert _agent(hits, text, "resolution.confirmation_asked") == [asked]
@@ -109,6 +110,8 @@ def _customer_after_steps(hits, text):
     ("got it. ok I set a new password and I'm in", "and I'm in"),
     ("The web app works, thanks Ben.", "The web app works,"),  # what they were pointed to works
     ("My new card works now!", "My new card works now!"),
+    ("ok done, it says ready now!", "says ready now"),
+    ("printed fine. thanks so much", "printed fine"),
 ])
 def test_confirmed(hits, text, confirmed):
     assert _customer_after_steps(hits, text) == [("resolution.confirmed", confirmed)]

@@ -280,6 +280,8 @@ AGENT_FEATURES = [
     ("tone.imperative", "You have to wait 24 hours.", "You have to"),
     ("tone.imperative", "You must sign in first.", "You must"),
     ("tone.imperative", "If you need to, you can call us.", None),
+    ("tone.imperative", "Sorry, an offline printer when you need to print is annoying.", None),  # when, not what
+    ("tone.imperative", "Restart it before you have to leave.", None),
     ("tone.imperative", "Do you need to change the address?", None),
     ("tone.imperative", "You must be so frustrated.", None),
     ("tone.imperative", "All you need to do is click the link.", None),

@@ -1386,7 +1386,7 @@ def _thread_entries(thread: list[_Message]) -> tuple[list[_Entry], list[str], _P
         # repeats are found anywhere; reworded ones among nearby messages, so that long threads stay linear.
         nearby = own[max(0, position - _NEARBY): position + 20] + taken[-_NEARBY:]
         for entry in quoted[m.index]:
-            quote = _Text(entry.text)
+            quote = _Text(entry.text, by_line=True)
             if not quote.key or quote.key in exact or any(_same_text(quote, other) for other in nearby):
                 continue
             taken.append(quote)
@@ -1634,15 +1634,16 @@ def _first_name_in(signed: str, name: str) -> bool:
 
 
 class _Text:
-    """A message text normalised for comparison: case, punctuation and spacing removed; also line by line."""
+    """A message text normalised for comparison: case, punctuation and spacing removed; for a quote (``by_line``),
+    also line by line."""
 
     __slots__ = ("key", "words", "lines")
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, by_line: bool = False):
         self.key = _NON_WORD.sub(" ", text.casefold()).strip()
         self.words = frozenset(self.key.split())
         self.lines = tuple(line for line in (_NON_WORD.sub(" ", ln.casefold()).strip() for ln in text.splitlines())
-                           if line)
+                           if line) if by_line else ()
 
 
 def _same_text(a: _Text, b: _Text) -> bool:
@@ -1658,7 +1659,7 @@ def _same_text(a: _Text, b: _Text) -> bool:
     if len(short) >= 20 and len(short) >= 0.6 * len(long) and short in long:
         return True
     if len(a.words) >= _QUOTED_PASSAGE_WORDS and len(a.key) < len(b.key) and (
-            f" {a.key} " in f" {b.key} " or all(f" {line} " in f" {b.key} " for line in a.lines)):
+            f" {a.key} " in f" {b.key} " or (a.lines and all(f" {line} " in f" {b.key} " for line in a.lines))):
         return True  # word for word, or each line of it (a reply that quotes the greeting and the line it answers)
     if len(a.words) < 5 or len(b.words) < 5:
         return False

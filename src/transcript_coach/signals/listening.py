@@ -815,8 +815,10 @@ def _answer_of_kind(reply: Doc, kinds: list[tuple[bool, frozenset[str]]], beside
     Friday" to "when will it arrive?", "$12" to "how much?", "the first payment failed" to "why?"), in words
     ``besides`` its offers to close and the rest of their sentence ("today" in "Anything else I can help you with
     today?" tells no time)."""
-    ends = [sent.end for sent in doc_sentences(reply)]
-    skip = {i for span in besides for i in range(span.start, ends[bisect_right(ends, span.start)])}
+    skip: set[int] = set()
+    if besides:
+        ends = [sent.end for sent in doc_sentences(reply)]
+        skip = {i for span in besides for i in range(span.start, ends[bisect_right(ends, span.start)])}
     found = [t for t in reply if not (t.is_punct or t.is_space or t.i in skip)]
     lowers = {t.lower_ for t in found}
     return any((numbers and any(t.like_num or any(ch.isdigit() for ch in t.text) for t in found)) or lowers & cues

@@ -1230,10 +1230,14 @@ def promises(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
 def _late(docs: TranscriptDocs, c: _Commitment, kept_at: Timestamp | None, v: _Vocab) -> bool:
     """Whether a commitment was kept only after its due time (and the grace past it)."""
     said = docs.transcript.turns[c.turn].timestamp
-    span = docs.docs[c.turn].char_span(c.due[0], c.due[1], alignment_mode="expand")
-    parsed = parse_due(_words(span), 0) if span is not None and said is not None and kept_at is not None else None
-    due = resolve_due(parsed[1], said) if parsed else None
-    horizon, elapsed = (seconds_between(said, due), seconds_between(said, kept_at)) if due is not None else (None, None)
+    parsed = _parse_span(docs.docs[c.turn], *c.due) if said is not None and kept_at is not None else None
+    due = resolve_due(parsed, said) if parsed else None
+    return due is not None and _past_due(said, due, kept_at, v)
+
+
+def _past_due(said: Timestamp, due: Timestamp, at: Timestamp, v: _Vocab) -> bool:
+    """Whether ``at`` is past the due time of a commitment said at ``said``, and the grace after it."""
+    horizon, elapsed = seconds_between(said, due), seconds_between(said, at)
     return horizon is not None and elapsed is not None and elapsed > horizon + v.overdue_grace
 
 
@@ -1298,16 +1302,14 @@ def ledger(docs: TranscriptDocs, evidence: tuple[Evidence, ...]) -> tuple[Promis
         due_time = None
         if due_evidence is not None and said is not None and not (
                 e.feature == "promise.conditional" and _anchored(docs.docs[e.turn], due_evidence, v)):
-            parsed = _parse_span(docs.docs[e.turn], due_evidence)
+            parsed = _parse_span(docs.docs[e.turn], due_evidence.start, due_evidence.end)
             due_time = resolve_due(parsed, said) if parsed else None
         ids = [e.id] + ([due_evidence.id] if due_evidence else [])
         if index in kept:
             status = "kept"
             ids.append(kept_evidence[kept[index][0]].id)
         elif due_time is not None and ended is not None and said is not None:
-            horizon, elapsed = seconds_between(said, due_time), seconds_between(said, ended)
-            status = ("overdue" if horizon is not None and elapsed is not None and elapsed > horizon + v.overdue_grace
-                      else "open")
+            status = "overdue" if _past_due(said, due_time, ended, v) else "open"
         elif ended is not None:
             status = "open"
         else:
@@ -1323,8 +1325,9 @@ def _anchored(doc: Doc, due: Evidence, v: _Vocab) -> bool:
     return span is not None and span.end < len(doc) and norm(doc[span.end].text) in v.anchors
 
 
-def _parse_span(doc: Doc, e: Evidence) -> Due | None:
-    span = doc.char_span(e.start, e.end, alignment_mode="expand")
+def _parse_span(doc: Doc, start: int, end: int) -> Due | None:
+    """The due expression at characters ``start:end`` of ``doc``, parsed."""
+    span = doc.char_span(start, end, alignment_mode="expand")
     if span is None:
         return None
     parsed = parse_due(_words(span), 0)

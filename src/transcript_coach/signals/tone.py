@@ -375,6 +375,9 @@ class ToneKit:
         assurance = setting("cannot_assurance")
         self.assurance_entries = frozenset(assurance["entries"])
         self.assurances = Phrases(assurance["phrases"])
+        timed = setting("imperative_in_a_time_clause")
+        self.timed_entries = frozenset(timed["entries"])
+        self.time_openers = frozenset(timed["openers"])
         clause = setting("cannot_in_a_clause")
         self.clause_entries = frozenset(clause["entries"])
         self.clause_subjects = frozenset(clause["subjects"])
@@ -443,6 +446,14 @@ class ToneKit:
         after = [norm(t.text) for t in span.doc[span.end:span.sent.end] if not t.is_punct]
         return bool(self.assurances.longest(after, 0))
 
+    def in_a_time_clause(self, match: Match) -> bool:
+        """Whether a "you need to" says when, not what to do: "an offline printer when you need to print is annoying",
+        "before you have to leave" (``imperative_in_a_time_clause``: the word right before it). No command (for the
+        politeness model it still is one, as in ``offered_instead``)."""
+        start = match.span.start
+        return match.entry.id in self.timed_entries and start > 0 and match.span.doc[start - 1].lower_ in \
+            self.time_openers
+
     def in_a_clause(self, match: Match) -> bool:
         """Whether a "can't" is the customer's, in a clause that names what they can't do it with: "the two nights
         you can't use", "any items you cannot return" (``cannot_in_a_clause``: a determiner, a word, "you", "can't").
@@ -476,7 +487,7 @@ class ToneKit:
                 continue
             if match.entry.feature != CUE_FEATURE and not (
                     self.offered_instead(match, then) or self.of_a_thing(match) or self.in_a_clause(match)
-                    or self.assures(match)):
+                    or self.assures(match) or self.in_a_time_clause(match)):
                 yield span_hit(match.entry.feature, index, match.span, f"lexicon:tone#{match.entry.id}",
                                match.entry.value)
         within = _Within(matches)
