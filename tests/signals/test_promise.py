@@ -107,6 +107,8 @@ def _dues(hits, text):
     # a thing the company will deliver, with a time frame
     ("Your refund will be processed within 5 working days.", "promise.specific",
      "Your refund will be processed within 5 working days"),
+    ("Your replacement will be with you by Thursday.", "promise.specific",
+     "Your replacement will be with you by Thursday"),
     ("Your refund of £64.99 will be processed within 3 working days.", "promise.specific",
      "Your refund of £64.99 will be processed within 3 working days"),
     ("The 329 euros will be refunded within 5 working days, and a new card will arrive by post by Friday.",
@@ -121,6 +123,7 @@ def test_commitments(hits, text, feature, matched):
     # a thing's future without a time frame, or no delivery at all
     "Your order will arrive soon.",
     "The app will be slow until Friday.",
+    "Your account will be on hold until Friday.",
     "Your account will need to be verified by Friday.",
     # a booking without a time of its own is done, not promised; a booking of the customer's trip is no visit of ours
     "I've booked a callback.",

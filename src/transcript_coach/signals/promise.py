@@ -910,10 +910,11 @@ def _candidate(doc: Doc, words: list[str], match, sent: Span, cue_starts: frozen
         modal = next((k for k in range(span.start + 1, span.end) if words[k] in v.modals), span.end - 1)
         verb = modal + 1
         if actor == "thing":  # "your refund will be processed within 5 days", "a new card will arrive by Friday"
-            if verb + 1 < sent.end and words[verb] == "be" and words[verb + 1] in v.thing_results:
-                verb += 1
+            if verb + 1 < sent.end and words[verb] == "be":
+                if words[verb + 1] in v.thing_results:
+                    verb += 1  # "be processed": the action; else "be with you" is read as for any actor, "be slow" not
             elif verb >= sent.end or doc[verb].lemma_.lower() not in v.thing_verbs:
-                return None  # "the app will be slow", "your account will need ...": nothing promised
+                return None  # "your account will need ...": nothing promised
             dated = True  # and only with a time frame: "your order will arrive" is no commitment of ours
     hedged = False
     while not dated and verb < sent.end:
