@@ -42,7 +42,8 @@ Negative signals:
 - ``listening.unanswered_question``: a customer question (a sentence ending in "?", or starting with a wh-word and an
   auxiliary, or with an auxiliary and a subject) that no agent or bot reply addresses before the customer asks another
   question (after a reply) or the conversation ends. A reply addresses the question when it shares a content lemma
-  with it, one of its sentences starts with an answer word ("yes", "no", "unfortunately", ...) or an answer's opening
+  with it (or another form of one: "humid" and "humidity", one the start of the other, ``answer_stem_chars`` letters
+  at least), one of its sentences starts with an answer word ("yes", "no", "unfortunately", ...) or an answer's opening
   (``answer_openers``: "good news", a short no, "There isn't", "They don't", or the answer not known yet, "I'm not
   sure", "let me find out": whether that was then followed up is the promise ledger's question), or it gives the kind
   of answer asked for (``answer_types``: a time for "when will it arrive?", a number or price for "how much?", a cause
@@ -120,6 +121,7 @@ class Words:
     rhetorical: tuple[str, ...]  # " are you stupid ": a question asked for effect, squashed and padded
     echo_max_words: int  # a question this short of only words the agent just said echoes them ("Thursday?")
     context_max_words: int  # a question with this few content words is about the sentence before it ("why is double?")
+    stem_chars: int  # a content word the start of another of at least this many letters is a form of it ("humid")
     clefts: Phrases  # statements that open like a question: "what's happening is ..."
     answer: frozenset[str]
     answer_lead: int
@@ -148,6 +150,7 @@ def words(res: Resources) -> Words:
             phatic=frozenset(_squash(p) for p in res.setting(FAMILY, "phatic_questions")),
             rhetorical=tuple(f" {_squash(p)} " for p in res.setting(FAMILY, "rhetorical_questions")),
             echo_max_words=int(res.setting(FAMILY, "echo_max_words")),
+            stem_chars=int(res.setting(FAMILY, "answer_stem_chars")),
             context_max_words=int(res.setting(FAMILY, "context_max_words")),
             clefts=Phrases(res.setting(FAMILY, "cleft_statements")),
             answer=s("answer_words"), answer_lead=int(res.setting(FAMILY, "answer_lead_tokens")),
@@ -790,7 +793,8 @@ def _unanswered(turns, res: Resources, w: Words, content: dict[int, set[str]]) -
                     continue
                 if later.role not in ("agent", "bot"):
                     continue
-                if (not wanted or (content[later.index] & wanted) or opens_as_answer(later.index, later_doc)
+                if (not wanted or _shares_stem(wanted, content[later.index], w.stem_chars)
+                        or opens_as_answer(later.index, later_doc)
                         or (kinds and _answer_of_kind(later_doc, kinds, closing(later.index, later_doc)))
                         or (context and context & stated(later.index, later_doc))):
                     answered = True
@@ -802,6 +806,15 @@ def _unanswered(turns, res: Resources, w: Words, content: dict[int, set[str]]) -
             if not answered:
                 rule = "question:no-reply" if replies == 0 else "question:unaddressed"
                 yield span_hit("listening.unanswered_question", turn.index, trimmed(sent), rule, float(replies))
+
+
+def _shares_stem(asked: set[str], said: set[str], chars: int) -> bool:
+    """Whether a reply's content words take up a question's: one in common, or one the start of the other, of at least
+    ``chars`` letters ("humid" and "humidity", "director" and "direct": another form of the same word)."""
+    if asked & said:
+        return True
+    return any(len(a) >= chars and len(b) >= chars and (a.startswith(b) or b.startswith(a))
+               for a in asked for b in said)
 
 
 def _answer_kinds(question: str, w: Words) -> list[tuple[bool, frozenset[str]]]:
