@@ -24,6 +24,7 @@ _NOTE_MIN_POINTS = 0.5  # a cost that rounds to "-0" in the score's reason is no
 CLEARLY_POSITIVE = 0.5  # and one high enough to quote as a strength, if it says something, over a higher "Thanks."
 _QUOTE_CHARS = 160
 _QUOTE_MIN_WORDS = 5  # a strength quotes, of equally strong evidence, the first sentence at least this long
+_ISSUE_WORDS = 14  # the most words of the customer's problem a suggestion repeats
 _FIRST_TO_SECOND = {
     "i": "you", "i'm": "you're", "im": "you're", "i've": "you've", "i'd": "you'd", "i'll": "you'll", "me": "you",
     "my": "your", "mine": "yours", "myself": "yourself", "we": "you", "we're": "you're", "we've": "you've",
@@ -36,6 +37,10 @@ _ROLE_NAMES = _GENERIC_NAMES | {"agent", "rep", "advisor", "adviser", "support",
 _OPENER = re.compile(r"^(?:(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening)|ok|okay|so|well|um|erm)"
                      r"(?: there)?\b[,!.]*\s+)+", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z']+|[^A-Za-z']+")
+_ASIDE = re.compile(r"\s*\([^()]*\)")  # "(return label RT-55821)": a detail, not the problem
+# where a clause with its own subject starts: "... and I still haven't had my refund", not "a controller and headset"
+_CLAUSES = re.compile(r"(?:,?\s+(?:and|but|so)\s+|;\s*|\s+-\s+)"
+                      r"(?=(?:i|i'm|i've|we|it|it's|they|this|that|my|our|the|there)\s)", re.IGNORECASE)
 # a softener at the end of the customer's sentence ("I'm not very good with computers I'm afraid", "... please"): no
 # part of the issue
 _SOFTENER = re.compile(r",?\s*\b(?:(?:I'm|I am|Im|I’m) afraid|please)$", re.IGNORECASE)
@@ -346,16 +351,21 @@ class _Values(dict):
 
     def _issue(self) -> str:
         """The customer's problem in their own words, turned to the second person: 'my parcel is late' -> 'your
-        parcel is late'."""
+        parcel is late'; of a long sentence, without asides in brackets, the clause with the problem in it ('I returned
+        it on 20 October and I still haven't had my refund' -> 'you still haven't had your refund')."""
         trouble = _customer_trouble(self.analysed, problem_first=True)
         if trouble is None:
             raise KeyError("issue")
         words = _SOFTENER.sub("", _OPENER.sub("", " ".join(_sentence(trouble, self.analysed).split())).rstrip(".!?"))
         if len(words.split()) < 2:  # "Wow.": a feeling, no problem to name
             raise KeyError("issue")
-        if len(words.split()) > 14:
-            words = " ".join(words.split()[:14]) + "…"
+        if len(words.split()) > _ISSUE_WORDS:
+            words = _ASIDE.sub("", words)
+        if len(words.split()) > _ISSUE_WORDS:  # the clause that tells the problem, if it is short enough
+            clause = next((c for c in _CLAUSES.split(words) if trouble.text in c), "")
+            short = 2 <= len(clause.split()) <= _ISSUE_WORDS
+            words = clause if short else " ".join(words.split()[:_ISSUE_WORDS]) + "…"
         words = _I_VERB.sub(lambda m: "you " + ("are" if m.group(1) == "am" else "were"), words)
         swapped = "".join(_FIRST_TO_SECOND.get(w.casefold(), w) if w[0].isalpha() else w
                           for w in _WORD.findall(words))
-        return swapped[:1].lower() + swapped[1:]
+        return swapped[:1].lower() + swapped[1:] if swapped[1:2].islower() else swapped  # not "tHEY CANCELLED"
