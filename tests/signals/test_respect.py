@@ -47,6 +47,9 @@ def _agent(hits, text, feature):
     ("Everyone else on the flight has been rebooked, and so have you.", []),
     ("It is what it is, I'm afraid.", ["It is what it is"]),
     ("That's just how the router shows it: a green light means it's online.", []),
+    ("It's very simple, even my gran can do it.", ["even my gran"]),  # patronising
+    ("Honestly, a five year old could set this up.", ["a five year old could"]),
+    ("My gran uses the app every day to call us.", []),
 ])
 def test_dismissive(hits, text, found):
     assert _agent(hits, text, "tone.dismissive") == found
