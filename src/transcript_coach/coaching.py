@@ -362,7 +362,8 @@ class _Values(dict):
         if len(words.split()) > _ISSUE_WORDS:
             words = _ASIDE.sub("", words)
         if len(words.split()) > _ISSUE_WORDS:  # the clause that tells the problem, if it is short enough
-            clause = next((c for c in _CLAUSES.split(words) if trouble.text in c), "")
+            cue = " ".join(trouble.text.split())  # as the sentence: "still\nhaven't", wrapped by hand, is one line
+            clause = next((c for c in _CLAUSES.split(words) if cue in c), "")
             short = 2 <= len(clause.split()) <= _ISSUE_WORDS
             words = clause if short else " ".join(words.split()[:_ISSUE_WORDS]) + "…"
         words = _I_VERB.sub(lambda m: "you " + ("are" if m.group(1) == "am" else "were"), words)
