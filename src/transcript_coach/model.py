@@ -18,6 +18,9 @@ Role = Literal["agent", "customer", "bot", "system"]
 Channel = Literal["chat", "email", "voice"]
 ROLES: tuple[str, ...] = ("agent", "customer", "bot", "system")
 CHANNELS: tuple[str, ...] = ("chat", "email", "voice")
+# signal families: every evidence feature is named "<family>.<detail>" (one extractor module per family)
+FAMILIES: tuple[str, ...] = ("listening", "empathy", "jargon", "tone", "promise", "structure", "timing", "resolution",
+                             "knowledge")
 
 SKILLS: tuple[str, ...] = (
     "active_listening",

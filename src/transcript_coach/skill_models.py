@@ -27,7 +27,7 @@ from transcript_coach.errors import DataFileError
 from transcript_coach.features import STAT_SUFFIXES, base_feature
 from transcript_coach.labels import Scale, SkillLabels
 from transcript_coach.linear_model import LinearModel, card_path, load_linear_model, save_linear_model
-from transcript_coach.model import SKILLS, SkillScore
+from transcript_coach.model import FAMILIES, SKILLS, SkillScore
 from transcript_coach.scoring.conditions import CONDITIONS, Analysed
 
 FEATURE_SET = "transcript-coach/skill-features/v1"
@@ -367,8 +367,6 @@ def load_skill_models(folder: str | Path) -> SkillModels:
 
 
 def _load_one(path: Path, skill: str) -> SkillModel:
-    from transcript_coach.signals import FAMILIES
-
     model = load_linear_model(path, TASK_PREFIX + skill)
     where = str(path)
     extractor = model.extractor

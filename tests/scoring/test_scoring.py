@@ -81,6 +81,26 @@ def test_shipped_rubric_covers_every_skill():
         (lambda d: d["skills"]["empathy"]["notes"].__setitem__("strength:tone.plain_language", "{quote}"),
          "skills.empathy.notes.strength:tone.plain_language: expected 'strength' or 'improvement'"),
         (lambda d: d["skills"]["empathy"]["notes"].__setitem__("praise", "{quote}"), "skills.empathy.notes.praise"),
+        # a name that would never match anything is refused, with the closest known one
+        (lambda d: d["skills"]["empathy"]["signals"][0].__setitem__("feature", "empaty.reaction"),
+         "skills.empathy.signals[0].feature: 'empaty.reaction' is not a feature"),
+        (lambda d: d["skills"]["empathy"]["signals"][0].__setitem__("feature", "empathy"), "expected 'family.detail'"),
+        (lambda d: next(s for s in d["skills"]["empathy"]["signals"] if s.get("cites"))["cites"].append("tone_emotion"),
+         "cites[3]: 'tone_emotion' is not a feature"),
+        (lambda d: d["coaching"]["suggestions"].__setitem__("listening.reaks", "x"),
+         "suggestions.listening.reaks: 'listening.reaks' is the feature of none of the rubric's signals, so the "
+         "suggestion would never be used (a missing signal's is written 'missing:' and its feature); did you mean "
+         "'listening.reask'?"),
+        (lambda d: d["coaching"]["suggestions"].__setitem__("empathy.*", "x"), "did you mean 'missing:empathy.*'?"),
+        (lambda d: d["coaching"]["suggestions"].__setitem__("empathy#circumstances.mony", "x"),
+         "'circumstances.mony' is no entry of the lexicons (after '#' comes the id of the lexicon entry that found the "
+         "words, like 'emotion.loss'); did you mean 'circumstances.money'?"),
+        (lambda d: d["coaching"]["suggestions"].__setitem__("timing.long_gap@mail", "x"),
+         "after '@' comes a channel, one of chat, email, voice (and no '#' entry); did you mean 'email'?"),
+        (lambda d: d["coaching"]["suggestions"].__setitem__("timing#wait.hold@email", "x"), "after '@' comes"),
+        (lambda d: d["flags"]["TC116"]["kinds"].__setitem__("lexicon:customer#circumstance.money", "debt"),
+         "flags.TC116.kinds.lexicon:customer#circumstance.money: not the rule of a lexicon entry ('lexicon:' the "
+         "lexicon's name '#' the entry's id); did you mean 'circumstances.money'?"),
     ],
 )
 def test_broken_rubric_names_the_key(mutate, message):
@@ -96,6 +116,25 @@ def test_every_suggestion_field_is_made_by_the_coaching_notes():
     from transcript_coach.scoring.rubric import SUGGESTION_FIELDS
 
     assert all(callable(getattr(_Values, f"_{field}", None)) for field in SUGGESTION_FIELDS)
+
+
+@pytest.mark.parametrize("key", ["listening.reask", "listening.reask@email", "missing:empathy.*#emotion.loss",
+                                 "empathy#circumstances.money", "resolution.unresolved#unresolved.gave_up",
+                                 "knowledge.hedge#hedge.think+find-out"])
+def test_suggestion_keys_the_notes_look_up_are_accepted(key):
+    document = copy.deepcopy(load_json("rubric.json"))
+    document["coaching"]["suggestions"][key] = "Try: {text}"
+    assert parse_rubric(document, "team.json").coaching["suggestions"][key] == "Try: {text}"
+
+
+def test_team_rubric_may_keep_suggestions_of_signals_it_left_out():
+    document = copy.deepcopy(load_json("rubric.json"))
+    document["skills"]["active_listening"]["signals"] = [{"feature": "listening.paraphrase", "weight": 10}]
+    document["skills"]["active_listening"]["notes"] = {}
+    assert "listening.reask" in parse_rubric(document, "team.json").coaching["suggestions"]
+    document["coaching"]["suggestions"]["listening.reaks"] = "x"  # a misspelling is still refused
+    with pytest.raises(DataFileError, match="listening.reaks"):
+        parse_rubric(document, "team.json")
 
 
 def test_rubric_file_option(tmp_path, coach):

@@ -9,9 +9,9 @@ from importlib import resources as package_files
 import pytest
 from spacy.matcher import Matcher
 
+from transcript_coach.data import lexicon_names
 from transcript_coach.errors import DataFileError
 from transcript_coach.lexicon import Lexicon, WordPattern, word_pattern
-from transcript_coach.signals.resources import lexicon_names
 
 TEXTS = [
     "Please could you check? please do. PLEASE help me. Pls hurry",

@@ -26,6 +26,19 @@ def load_json(name: str) -> Any:
         raise DataFileError(f"{name}: {exc}") from None
 
 
+def lexicon_names() -> list[str]:
+    """The names of the shipped lexicons (``lexicons/<name>.json``)."""
+    folder = resources.files(__name__).joinpath("lexicons")
+    return sorted(p.name[: -len(".json")] for p in folder.iterdir() if p.name.endswith(".json"))
+
+
+@functools.cache
+def lexicon_entry_ids() -> frozenset[str]:
+    """The ids of every shipped lexicon's entries (what an evidence rule names after '#')."""
+    return frozenset(str(entry.get("id")) for name in lexicon_names()
+                     for entry in load_json(f"lexicons/{name}.json").get("entries", ()) if isinstance(entry, dict))
+
+
 def read_json_file(path: str | Path) -> Any:
     """The parsed content of a user's JSON data file (a rubric, a lexicon); problems name the file."""
     path = Path(path)

@@ -13,18 +13,19 @@ nothing relevant fired scores ``null`` as "no evidence".
 
 from __future__ import annotations
 
+import difflib
 import json
 import math
 import string
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from transcript_coach.data import load_json, read_json_file
+from transcript_coach.data import lexicon_entry_ids, load_json, read_json_file
 from transcript_coach.errors import DataFileError
 from transcript_coach.features import base_feature
-from transcript_coach.model import SKILLS, SkillScore
+from transcript_coach.model import CHANNELS, FAMILIES, SKILLS, SkillScore
 from transcript_coach.scoring.conditions import CONDITIONS, Analysed
 
 RUBRIC_FILE = "rubric.json"
@@ -128,13 +129,22 @@ def parse_rubric(document: Any, name: str) -> Rubric:
         if not isinstance(kinds, Mapping) or not all(isinstance(v, str) for v in kinds.values()):
             raise DataFileError(f"{where}.kinds: expected an object of names by evidence rule, like "
                                 '{"lexicon:customer#circumstances.money": "money trouble"}')
+        for rule in kinds:
+            lexicon, hashed, entry = rule.partition("#")
+            if not (lexicon.startswith("lexicon:") and hashed and entry in lexicon_entry_ids()):
+                raise DataFileError(f"{where}.kinds.{rule}: not the rule of a lexicon entry ('lexicon:' the lexicon's "
+                                    f"name '#' the entry's id){_close(entry, lexicon_entry_ids()) if hashed else ''}")
     coaching = document.get("coaching", {})
     if not isinstance(coaching, Mapping):
         raise DataFileError(f"{name}: coaching: expected an object")
     suggestions = coaching.get("suggestions", {})
     if not isinstance(suggestions, Mapping):
         raise DataFileError(f"{name}: coaching.suggestions: expected an object")
+    signals = [signal for skill in skills.values() for signal in skill.signals]
+    if name != RUBRIC_FILE:  # a team's rubric may keep the shipped suggestions of signals it has left out
+        signals += [signal for skill in load_rubric().skills.values() for signal in skill.signals]
     for key, template in suggestions.items():
+        _check_suggestion_key(key, signals, f"{name}: coaching.suggestions.{key}")
         _check_suggestion(template, f"{name}: coaching.suggestions.{key}")
     conditions = document.get("conditions", {})
     if not isinstance(conditions, Mapping) or not all(
@@ -154,6 +164,43 @@ def _check_threshold(value: Any, shipped: Any, where: str) -> None:
                                 f"{json.dumps(shipped)}, got {json.dumps(value)[:60]}")
     elif not number(value):
         raise DataFileError(f"{where}: expected a finite number, got {json.dumps(value)[:60]}")
+
+
+def _check_feature(feature: str, where: str) -> None:
+    """A feature a rubric names is ``family.detail`` (``family.*``: any of the family), of a family that has signals:
+    a misspelt family would never fire."""
+    family, _, detail = feature.partition(".")
+    if family not in FAMILIES or not detail:
+        raise DataFileError(f"{where}: {feature!r} is not a feature: expected 'family.detail' with a family of "
+                            f"{', '.join(FAMILIES)}{_close(family, FAMILIES) if family not in FAMILIES else ''}")
+
+
+def _check_suggestion_key(key: str, signals: Iterable[Signal], where: str) -> None:
+    """A suggestion's key is one the note writer looks up (``coaching._suggest``): the feature of one of ``signals``
+    (``missing:`` and the feature, for a missing one), alone, for a channel (``@email``) or for the lexicon entry that
+    found the words quoted (``#emotion.loss``), or a family for such an entry (``empathy#emotion.loss``). Any other key
+    would never be used, so a misspelt one is refused rather than silently ignored."""
+    signals = list(signals)
+    features = sorted({f"missing:{s.feature}" if s.missing else s.base_feature for s in signals})
+    head, at, channel = key.partition("@")
+    feature, hashed, entry = head.partition("#")
+    if at and (hashed or channel not in CHANNELS):
+        raise DataFileError(f"{where}: after '@' comes a channel, one of {', '.join(CHANNELS)} (and no '#' entry)"
+                            f"{_close(channel, CHANNELS)}")
+    if hashed and entry.partition("+")[0] not in lexicon_entry_ids():
+        raise DataFileError(f"{where}: {entry!r} is no entry of the lexicons (after '#' comes the id of the lexicon "
+                            f"entry that found the words, like 'emotion.loss'){_close(entry, lexicon_entry_ids())}")
+    families = {s.feature.partition(".")[0] for s in signals} if hashed else set()
+    if feature not in features and feature not in families:
+        raise DataFileError(f"{where}: {feature!r} is the feature of none of the rubric's signals, so the "
+                            f"suggestion would never be used (a missing signal's is written 'missing:' and its "
+                            f"feature){_close(feature, features)}")
+
+
+def _close(written: str, known: Iterable[str]) -> str:
+    """", did you mean 'x'?" for the known name closest to a misspelt one, or nothing when none is close."""
+    found = difflib.get_close_matches(written, list(known), n=1)
+    return f"; did you mean {found[0]!r}?" if found else ""
 
 
 def _check_suggestion(template: Any, where: str) -> None:
@@ -184,6 +231,7 @@ def parse_skill(skill: str, spec: Any, where: str) -> SkillRubric:
     for i, raw in enumerate(_need(spec, "signals", list, where)):
         at = f"{where}.signals[{i}]"
         feature = _need(raw, "feature", str, at)
+        _check_feature(feature, f"{at}.feature")
         when = raw.get("when")
         if when is not None and (not isinstance(when, str) or when not in CONDITIONS):
             raise DataFileError(f"{at}.when: unknown condition {when!r}")
@@ -193,6 +241,8 @@ def parse_skill(skill: str, spec: Any, where: str) -> SkillRubric:
         cites = raw.get("cites", [])
         if not isinstance(cites, list) or not all(isinstance(c, str) for c in cites):
             raise DataFileError(f"{at}.cites: expected a list of feature names")
+        for k, cited in enumerate(cites):
+            _check_feature(cited, f"{at}.cites[{k}]")
         if cites and not raw.get("missing", False):
             raise DataFileError(f"{at}.cites: only a 'missing' signal cites evidence (a found one links its own)")
         signals.append(Signal(

@@ -15,11 +15,9 @@ from dataclasses import dataclass
 from spacy.tokens import Span, Token
 
 from transcript_coach.limits import check_time
-from transcript_coach.model import Evidence
+from transcript_coach.model import FAMILIES, Evidence
 from transcript_coach.nlp import TranscriptDocs
 from transcript_coach.signals.resources import Resources
-
-FAMILIES = ("listening", "empathy", "jargon", "tone", "promise", "structure", "timing", "resolution", "knowledge")
 
 
 @dataclass(frozen=True, slots=True)

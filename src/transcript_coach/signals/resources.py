@@ -11,13 +11,12 @@ import math
 import string
 import threading
 from collections.abc import Callable, Mapping
-from importlib import resources as package_files
 from pathlib import Path
 from typing import Any, TypeVar
 
 from spacy.language import Language
 
-from transcript_coach.data import load_json
+from transcript_coach.data import lexicon_names, load_json
 from transcript_coach.errors import DataFileError
 from transcript_coach.lexicon import Lexicon, load_lexicon
 from transcript_coach.memo import Memo
@@ -131,8 +130,3 @@ _PIPELINE_FREE = ("word-frequencies",)  # cache keys whose values hold nothing o
 
 # Family modules register functions that build (and so validate) their own resources, e.g. the company glossary.
 WARMERS: list[Callable[[Resources], object]] = []
-
-
-def lexicon_names() -> list[str]:
-    folder = package_files.files("transcript_coach.data").joinpath("lexicons")
-    return sorted(p.name[: -len(".json")] for p in folder.iterdir() if p.name.endswith(".json"))
