@@ -407,6 +407,13 @@ def test_answered_questions(analyze, agent):
     ("Ok. So what happens now?", "I've booked an engineer for Thursday between 8am and 1pm.", False),  # next steps
     ("So what happens now?", "Thanks for your patience.", True),
     ("Seven minutes. Right. So what happens now?", "If you can give me a reading now, I'll recalculate it.", False),
+    ("Thanks. What's their phone number?", "You can call them on 510-990-7007.", False),  # a phone number
+    ("May I know their number?", "It's (020) 7946 0958.", False),
+    ("What's their phone number?", "Sorry, I couldn't book it for 2 at 11 am.", True),  # digits, but no phone number
+    ("Do you have an email for complaints?", "Yes: write to complaints@shop.example and we'll reply within a day.",
+     False),
+    ("Where can I download the returns form?", "It's at https://shop.example/returns", False),  # a link
+    ("Where is my order?", "Please reach us here: https://shop.example/help", True),  # a link tells no whereabouts
 ])
 def test_a_reply_of_the_kind_asked_for_answers(analyze, question, reply, unanswered):
     found = rules(analyze, ("customer", question), ("agent", reply), feature="listening.unanswered_question")
@@ -545,3 +552,12 @@ def test_a_customer_is_not_renamed_without_a_name_of_their_own(analyze, speaker,
                      {"role": "customer", "speaker": speaker, "text": answer})
     assert _customer_speakers(report) == [speaker, speaker]
     assert not [w for w in report.warnings if "giving their name" in w]
+
+
+def test_an_answer_form_the_code_does_not_know_is_refused():
+    from transcript_coach.errors import DataFileError
+    from transcript_coach.signals.listening import _forms
+
+    assert _forms(["phone", "link"]) == {"phone", "link"}
+    with pytest.raises(DataFileError, match="unknown form 'fax'"):
+        _forms(["fax"])

@@ -47,7 +47,8 @@ Negative signals:
   (``answer_openers``: "good news", a short no, "There isn't", "They don't", or the answer not known yet, "I'm not
   sure", "let me find out": whether that was then followed up is the promise ledger's question), or it gives the kind
   of answer asked for (``answer_types``: a time for "when will it arrive?", a number or price for "how much?", a cause
-  for "why?", news for "any update?", next steps for "what happens now?"); a question without content words is
+  for "why?", news for "any update?", next steps for "what happens now?", a phone number, e-mail address or link for
+  "what's their phone number?"); a question without content words is
   addressed by any reply. Small talk (``phatic_questions``, "how are you?") and questions asked for effect
   (``rhetorical_questions``, "are you stupid?", "seriously?") need none, and a short question of only words the agent
   just said ("Thursday?" after "I've booked an engineer for Thursday": ``echo_max_words``) is a reaction that any
@@ -79,6 +80,7 @@ from spacy.strings import get_string_id
 from spacy.tokens import Doc, Span, Token
 
 from transcript_coach.data import load_json
+from transcript_coach.errors import DataFileError
 from transcript_coach.lexicon import Match, lower_hashes
 from transcript_coach.model import Transcript, Turn
 from transcript_coach.nlp import TranscriptDocs, doc_sentences, doc_text, span_text
@@ -137,7 +139,7 @@ class Words:
     product_max_zipf: float
     reask_exempt: tuple[str, ...]
     fields: dict[str, tuple[frozenset[str], str]]
-    answer_types: tuple[tuple[tuple[str, ...], bool, frozenset[str]], ...]  # (" how much ", ...), numbers, cues
+    answer_types: tuple[tuple[tuple[str, ...], frozenset[str], frozenset[str]], ...]  # (" how much ", ...), forms, cues
 
 
 def words(res: Resources) -> Words:
@@ -163,12 +165,23 @@ def words(res: Resources) -> Words:
             reask_exempt=tuple(x.lower() for x in res.setting(FAMILY, "reask_exempt")),
             fields=fields,
             answer_types=tuple(
-                (tuple(f" {_squash(a)} " for a in spec["asks"]), bool(spec["numbers"]),
+                (tuple(f" {_squash(a)} " for a in spec["asks"]), _forms(spec["forms"]),
                  frozenset(c.lower() for c in spec["cues"]))
                 for spec in res.setting(FAMILY, "answer_types").values()),
         )
 
     return res.cached("listening.words", build)
+
+
+ANSWER_FORMS = ("number", "phone", "email", "link")  # what a reply may hold that answers a kind of question
+
+
+def _forms(forms: list[str]) -> frozenset[str]:
+    unknown = [f for f in forms if f not in ANSWER_FORMS]
+    if unknown:
+        raise DataFileError(f"lexicons/{FAMILY}.json: answer_types: unknown form {unknown[0]!r} (expected one of "
+                            f"{', '.join(ANSWER_FORMS)})")
+    return frozenset(forms)
 
 
 def _squash(text: str) -> str:
@@ -817,25 +830,34 @@ def _shares_stem(asked: set[str], said: set[str], chars: int) -> bool:
                for a in asked for b in said)
 
 
-def _answer_kinds(question: str, w: Words) -> list[tuple[bool, frozenset[str]]]:
+def _answer_kinds(question: str, w: Words) -> list[tuple[frozenset[str], frozenset[str]]]:
     """The kinds of answer a question (squashed and padded with spaces) asks for (``answer_types``: "when" wants a
-    time, "how much" a number or price, "why" a cause), as (a number answers, cue words that answer)."""
-    return [(numbers, cues) for asks, numbers, cues in w.answer_types if any(a in question for a in asks)]
+    time, "how much" a number or price, "why" a cause, "what's the phone number" a phone number), as (forms that
+    answer: a number, a phone number, an e-mail address, a link; cue words that answer)."""
+    return [(forms, cues) for asks, forms, cues in w.answer_types if any(a in question for a in asks)]
 
 
-def _answer_of_kind(reply: Doc, kinds: list[tuple[bool, frozenset[str]]], besides: list[Span]) -> bool:
+def _answer_of_kind(reply: Doc, kinds: list[tuple[frozenset[str], frozenset[str]]], besides: list[Span]) -> bool:
     """A reply that gives an answer of one of these kinds, though it shares no word with the question ("It's due on
-    Friday" to "when will it arrive?", "$12" to "how much?", "the first payment failed" to "why?"), in words
-    ``besides`` its offers to close and the rest of their sentence ("today" in "Anything else I can help you with
-    today?" tells no time)."""
+    Friday" to "when will it arrive?", "$12" to "how much?", "the first payment failed" to "why?", "You can call them
+    on 510-990-7007" to "what's the phone number?"), in words ``besides`` its offers to close and the rest of their
+    sentence ("today" in "Anything else I can help you with today?" tells no time)."""
     skip: set[int] = set()
     if besides:
         ends = [sent.end for sent in doc_sentences(reply)]
         skip = {i for span in besides for i in range(span.start, ends[bisect_right(ends, span.start)])}
     found = [t for t in reply if not (t.is_punct or t.is_space or t.i in skip)]
     lowers = {t.lower_ for t in found}
-    return any((numbers and any(t.like_num or any(ch.isdigit() for ch in t.text) for t in found)) or lowers & cues
-               for numbers, cues in kinds)
+    return any(lowers & cues or any(_holds(form, found) for form in forms) for forms, cues in kinds)
+
+
+def _holds(form: str, tokens: list[Token]) -> bool:
+    """Whether ``tokens`` hold an answer of this form (one of ``ANSWER_FORMS``)."""
+    if form == "number":
+        return any(t.like_num or any(ch.isdigit() for ch in t.text) for t in tokens)
+    if form == "phone":
+        return next(_phone_runs([t.text for t in tokens]), None) is not None
+    return any(t.like_email if form == "email" else t.like_url for t in tokens)
 
 
 def _answer_lead(doc: Doc, w: Words) -> bool:
