@@ -449,6 +449,22 @@ def test_not_flagged_as_unanswered_questions(analyze, customer):
     assert rules(analyze, *turns, feature="listening.unanswered_question") == []
 
 
+@pytest.mark.parametrize("customer, question", [
+    ("It'll be refunded to my card, won't it", True),  # a question tag after a comma, without "?"
+    ("I can still use the old card until then, can't I", True),
+    ("I'll pay the rest on Friday, is that ok", True),
+    ("So the refund goes back to my card, right", True),
+    ("The box was already open, I think", False),
+    ("Turn the router off, right now", False),
+    ("Ok, right", False),  # too short to be a statement with a tag
+    ("I tried that, it didn't work", False),
+    ("Thanks, that's fine", False),
+])
+def test_a_question_tag_without_a_question_mark_asks(analyze, customer, question):
+    turns = (("customer", customer), ("agent", "Thanks for the message."))
+    assert bool(rules(analyze, *turns, feature="listening.unanswered_question")) is question
+
+
 def test_a_real_question_with_an_emphatic_word_still_needs_an_answer(analyze):
     turns = (("customer", "Can you really refund the delivery fee?"), ("agent", "Thanks for the message."))
     assert len(rules(analyze, *turns, feature="listening.unanswered_question")) == 1

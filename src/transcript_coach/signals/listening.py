@@ -39,8 +39,8 @@ Negative signals:
   given it to you people three times already"), or any repetition marker before the first agent or bot reply ("As I
   said, ..." in an opening message can only point to an earlier contact): a failure of the process, not of this
   agent, so it raises TC108 but is in no skill's rubric.
-- ``listening.unanswered_question``: a customer question (a sentence ending in "?", or starting with a wh-word and an
-  auxiliary, or with an auxiliary and a subject) that no agent or bot reply addresses before the customer asks another
+- ``listening.unanswered_question``: a customer question (a sentence ending in "?" or in a question tag after a comma,
+  "..., won't it", "..., is that ok", or starting with a wh-word and an auxiliary, or with an auxiliary and a subject) that no agent or bot reply addresses before the customer asks another
   question (after a reply) or the conversation ends. A reply addresses the question when it shares a content lemma
   with it (or another form of one: "humid" and "humidity", one the start of the other, ``answer_stem_chars`` letters
   at least), one of its sentences starts with an answer word ("yes", "no", "unfortunately", ...) or an answer's opening
@@ -119,6 +119,10 @@ class Words:
     aux: frozenset[str]
     subjects: frozenset[str]
     lead_ins: frozenset[str]  # words before a question's opening that leave it a question: "ok so is my money gone"
+    tag_subjects: frozenset[str]  # a question tag after a comma: an auxiliary, then one of these or of ``subjects``
+    tag_ends: frozenset[str]  # and perhaps one of these ("..., is that ok")
+    tag_alone: frozenset[str]  # a word that is a question tag alone ("..., right")
+    tag_min_words: int  # words before the comma
     phatic: frozenset[str]
     rhetorical: tuple[str, ...]  # " are you stupid ": a question asked for effect, squashed and padded
     echo_max_words: int  # a question this short of only words the agent just said echoes them ("Thursday?")
@@ -147,8 +151,11 @@ def words(res: Resources) -> Words:
         s = lambda key: frozenset(w.lower() for w in res.setting(FAMILY, key))  # noqa: E731
         fields = {name: (frozenset(c.lower() for c in spec["cues"]), spec["value"])
                   for name, spec in res.setting(FAMILY, "fields").items()}
+        tags = res.setting(FAMILY, "question_tags")
         return Words(
             wh=s("wh_words"), aux=s("aux_words"), subjects=s("subject_words"), lead_ins=s("question_lead_ins"),
+            tag_subjects=s("subject_words") | frozenset(tags["subjects"]), tag_ends=frozenset(tags["ends"]),
+            tag_alone=frozenset(tags["alone"]), tag_min_words=int(tags["min_words_before"]),
             phatic=frozenset(_squash(p) for p in res.setting(FAMILY, "phatic_questions")),
             rhetorical=tuple(f" {_squash(p)} " for p in res.setting(FAMILY, "rhetorical_questions")),
             echo_max_words=int(res.setting(FAMILY, "echo_max_words")),
@@ -192,16 +199,19 @@ def _squash(text: str) -> str:
 
 
 def is_question(sent: Span, w: Words) -> bool:
-    """A sentence that ends in "?" (trailing "!", quotes or emoji aside), or opens like a question: a wh-word then an
-    auxiliary ("when will", "how do"), or an auxiliary then a subject ("can you", "is it", "did my"); not a statement
-    that only opens like one ("What's happening is the line is re-syncing."); words such as "ok so" before the opening
-    (``question_lead_ins``) do not count."""
+    """A sentence that ends in "?" (trailing "!", quotes or emoji aside), or in a question tag after a comma ("It'll
+    be refunded to my card, won't it", "I'll pay it on Friday, is that ok", "..., right"), or opens like a question:
+    a wh-word then an auxiliary ("when will", "how do"), or an auxiliary then a subject ("can you", "is it", "did
+    my"); not a statement that only opens like one ("What's happening is the line is re-syncing."); words such as
+    "ok so" before the opening (``question_lead_ins``) do not count."""
     for token in reversed(sent):
         if "?" in token.text:
             return True
         if token.is_space or token.is_punct or not (token.is_alpha or token.like_num):
             continue
         break
+    if _tagged(sent, w):
+        return True
     words_ = list(itertools.islice((t for t in sent if not (t.is_punct or t.is_space or t.text.startswith("@"))), 9))
     while len(words_) > 2 and words_[0].lower_ in w.lead_ins:
         words_ = words_[1:]
@@ -212,6 +222,25 @@ def is_question(sent: Span, w: Words) -> bool:
     if first in w.wh:
         return (second in w.aux or words_[1].norm_ in w.aux) and not w.clefts.longest([norm(t.text) for t in words_], 0)
     return first in w.aux and second in w.subjects
+
+
+def _tagged(sent: Span, w: Words) -> bool:
+    """A sentence ending in a question tag after its last comma: an auxiliary (perhaps with "n't") and a subject,
+    perhaps then "ok" ("won't it", "can't I", "is that ok"), or a word that is a tag alone ("right"), after at least
+    ``tag_min_words`` words."""
+    comma = next((t.i for t in reversed(sent) if t.text == ","), None)
+    if comma is None:
+        return False
+    tag = [t for t in sent.doc[comma + 1:sent.end] if not (t.is_punct or t.is_space)]
+    if not 1 <= len(tag) <= 4 or sum(1 for t in sent.doc[sent.start:comma] if t.is_alpha) < w.tag_min_words:
+        return False
+    words_ = [t.lower_ for t in tag]
+    if len(words_) == 1:
+        return words_[0] in w.tag_alone
+    if tag[0].norm_ not in w.aux and words_[0] not in w.aux:
+        return False
+    rest = words_[2:] if words_[1] in ("n't", "not") else words_[1:]
+    return bool(rest) and rest[0] in w.tag_subjects and (len(rest) == 1 or (len(rest) == 2 and rest[1] in w.tag_ends))
 
 
 def trimmed(sent: Span) -> Span:
