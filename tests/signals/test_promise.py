@@ -623,3 +623,33 @@ def test_report_with_promises_is_valid(analyze, assert_valid):
     texts = {e["id"]: e["text"] for e in document["evidence"]}
     assert [texts[i] for i in document["promises"][0]["evidence"]] == [
         "I'll email you the label within the hour", "within the hour", "I've emailed the label"]
+
+
+@pytest.mark.parametrize("agent, made_specific, vague", [
+    # a general commitment the agent makes specific before the customer writes again: reassurance, not vagueness
+    (("Don't worry, we'll sort this out together.",
+      "I've booked an engineer for tomorrow between 8am and 12pm, and I'll text you the confirmation."), True, False),
+    (("We'll get back to you. I'll email you the returns label by Friday.",), True, False),
+    (("We'll look into this and get back to you by 5pm today.",), False, False),  # one specific commitment
+    (("Someone will be in touch. I'll email you the returns label by Friday.",), False, True),  # "someone"
+    (("I'll try to sort it. I'll email you the returns label by Friday.",), False, True),  # hedged
+    (("We'll sort this out together.",), False, True),  # nothing specific follows
+])
+def test_a_general_commitment_made_specific_at_once_is_not_vague(analyze, agent, made_specific, vague):
+    turns = [("customer", "My internet has been down since yesterday.")] + [("agent", text) for text in agent]
+    report = analyze(*turns)
+    features = [e.feature for e in report.evidence if e.feature.startswith("promise.")]
+    assert ("promise.made_specific" in features, "promise.vague" in features) == (made_specific, vague)
+    general = next((e for e in report.evidence if e.feature == "promise.made_specific"), None)
+    assert general is None or all(p.text != general.text for p in report.promises)  # not in the ledger
+    assert any(p.text.startswith("I") for p in report.promises) or not made_specific  # the specific one is
+
+
+def test_a_general_commitment_stays_vague_when_the_customer_wrote_before_the_specific_one(analyze):
+    report = analyze(("customer", "My internet has been down since yesterday."),
+                     ("agent", "Don't worry, we'll sort this out together."),
+                     ("customer", "Ok, thanks."),
+                     ("agent", "I've booked an engineer for tomorrow between 8am and 12pm."))
+    features = [e.feature for e in report.evidence if e.feature.startswith("promise.")]
+    assert "promise.vague" in features and "promise.made_specific" not in features
+    assert len(report.promises) == 2

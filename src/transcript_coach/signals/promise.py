@@ -11,6 +11,10 @@ Features
 - ``promise.kept_late``: a specific commitment with a due time that a later turn kept only after that time (and
   ``overdue_grace``): "your refund will be processed within 3 working days", done eight days later. Evidence: the
   commitment; rule ``keep:after-due``. Its ``Promise`` is "kept", and TC104 names it.
+- ``promise.made_specific``: a general vague commitment ("Don't worry, we'll sort this out together", "we'll get back
+  to you"; not one of "someone" nor a hedged one) that the agent follows with a specific one before the customer writes
+  again ("I've booked an engineer for tomorrow between 8am and 12pm"): not vague, and not in the ledger (the specific
+  one is). Rule: the commitment's, with ``+made-specific``.
 - ``promise.immediate``: an action the agent ("I", "we", "let me") announces for right now ("let me check that for
   you", "I'll do that right away", "I'll be with you in a moment"). These are process talk, fulfilled within the
   conversation: they can be kept but are not in the ledger. "let me call you back tomorrow" (a "let me" with a
@@ -112,6 +116,7 @@ from transcript_coach.signals import Hit, extractor, span_hit
 from transcript_coach.signals.resources import Resources
 
 COMMITMENT_FEATURES = ("promise.specific", "promise.vague", "promise.conditional", "promise.immediate")
+MADE_SPECIFIC = "promise.made_specific"  # a general commitment the agent went on to make specific: in no ledger
 LEDGER_RULES = ("commitment:", "conditional:")
 _KEEP_RULES = ("commitment:", "conditional:", "immediate:")  # what a later turn can keep (offers cannot)
 _KEEP_WINDOW = 50  # a later sentence keeps one of the 50 most recent open commitments, not any from hours before
@@ -659,6 +664,7 @@ class _Commitment:
     rule: str
     due: tuple[int, int] | None = None  # character span of the due expression
     due_rule: str | None = None
+    general: bool = False  # vague only for want of a time frame or a concrete action ("we'll sort this out")
 
 
 class _Keeper(NamedTuple):
@@ -972,6 +978,7 @@ def _classify(turn: int, doc: Doc, words: list[str], c: _Candidate, v: _Vocab) -
         return _Commitment(turn, start, end, "promise.conditional", "offer:if-you-like")
     if c.conditional:
         return _Commitment(turn, start, end, "promise.conditional", f"conditional:{c.actor}", due, due_rule)
+    general = False
     if c.someone or c.hedged:
         feature = "promise.vague"
     elif due is None and (c.actor == "let-me" or c.immediate and c.actor in ("i", "we")):
@@ -980,12 +987,32 @@ def _classify(turn: int, doc: Doc, words: list[str], c: _Candidate, v: _Vocab) -
         feature = "promise.specific"
     elif c.actor == "you-will" or v.vague_actions.longest(words, c.verb, c.clause_end):
         feature = "promise.vague"  # "you'll get an email": for the customer's side only a time frame is specific
+        general = c.actor != "you-will"
     elif doc[c.verb].lemma_.lower() in v.concrete or any(
             doc[k].lemma_.lower() in v.deliverables or words[k] in v.deliverables for k in range(c.verb, c.clause_end)):
         feature = "promise.specific"
     else:
-        feature = "promise.vague"
-    return _Commitment(turn, start, end, feature, f"commitment:{c.actor}", due, due_rule)
+        feature, general = "promise.vague", True
+    return _Commitment(turn, start, end, feature, f"commitment:{c.actor}", due, due_rule, general)
+
+
+def _made_specific(found: list[_Commitment], docs: TranscriptDocs) -> list[_Commitment]:
+    """``found`` with each general vague commitment ("Don't worry, we'll sort this out together", "we'll get back to
+    you") that the agent follows with a specific one before the customer writes again ("I've booked an engineer for
+    tomorrow between 8am and 12pm") made ``promise.made_specific``: the specific one says what the general one meant,
+    and it is the one to hold the agent to. Found in turn order."""
+    turns = docs.transcript.turns
+    out = list(found)
+    for i, c in enumerate(found):
+        if c.feature != "promise.vague" or not c.general:
+            continue
+        for later in found[i + 1:]:
+            if any(turns[k].role == "customer" for k in range(c.turn + 1, later.turn + 1)):
+                break
+            if later.feature == "promise.specific":
+                out[i] = replace(c, feature=MADE_SPECIFIC, rule=f"{c.rule}+made-specific")
+                break
+    return out
 
 
 # --- keeping ---------------------------------------------------------------------------------------------------------
@@ -1208,12 +1235,13 @@ def promises(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
         for match in lexicon.matches(doc):
             if match.entry.feature == "promise.follow_through":
                 yield span_hit(match.entry.feature, turn.index, match.span, f"lexicon:promise#{match.entry.id}")
+    found = _made_specific(found, docs)
     for c in found:
         yield Hit(c.feature, c.turn, c.start, c.end, c.rule)
         if c.due:
             yield Hit("promise.due", c.turn, c.due[0], c.due[1], c.due_rule or "due")
     keepable = [(c, _commitment_lemmas(docs.docs[c.turn], c, v), _first_keeper(docs, c, v))
-                for c in found if c.rule.startswith(_KEEP_RULES)]
+                for c in found if c.rule.startswith(_KEEP_RULES) and c.feature != MADE_SPECIFIC]
     if not keepable:
         return
     candidates = list(_keep_candidates(docs, v))
