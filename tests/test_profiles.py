@@ -497,3 +497,68 @@ def test_json_profiles_are_written_an_agent_at_a_time_as_one_array(count, monkey
     assert out.getvalue() == expected
     if count > 1:
         assert max(writes) < 2 * max(len(json.dumps(p.to_dict(), ensure_ascii=False)) for p in result.agents)
+
+
+# --- coaching points ------------------------------------------------------------------------------------------------
+
+def noted(report, *notes):
+    """``report`` with improvement notes: (skill, feature quoted, turn quoted, text) each, the evidence added."""
+    for number, (skill, feature, turn, text) in enumerate(notes, 1):
+        report["evidence"].append({"id": f"n{number}", "feature": feature, "turn": turn, "start": 0, "end": 5,
+                                   "text": "Sorry", "rule": "test", "value": 1.0})
+        report["notes"].append({"skill": skill, "kind": "improvement", "text": text,
+                                "suggestion": f"Try: {text}", "evidence": [f"n{number}"]})
+    assert not schema_errors(report), schema_errors(report)
+    return report
+
+
+VAGUE = ("follow_up", "promise.vague", 1, "Too vague")
+UNANSWERED = ("active_listening", "listening.unanswered_question", 0, "Unanswered")  # quotes the customer
+NO_EMPATHY = ("empathy", "tone.customer_problem", 0, "No empathy")  # something missing: the customer's words
+
+
+def test_coaching_points_count_the_faults_notes_came_back_to_with_the_latest_note():
+    reports = [noted(make_report("r1", day=week(0)), VAGUE, NO_EMPATHY),
+               noted(make_report("r2", day=week(2)), ("follow_up", "promise.vague", 1, "Too vague, again"), NO_EMPATHY),
+               noted(make_report("r3", day=week(1)), NO_EMPATHY, UNANSWERED),
+               make_report("r4", day=week(3))]
+    points = profile(reports, "Tom").coaching
+    assert [(p.skill, p.about, p.conversations) for p in points] == [
+        ("empathy", "missing", 3), ("follow_up", "promise.vague", 2)]  # the unanswered question: once only
+    assert points[0].label.startswith("no empathy") and points[1].label == "vague commitments"
+    assert points[0].share == pytest.approx(3 / 4)
+    assert points[1].latest == {"report": "/data/r2.txt#r2", "day": week(2).isoformat(), "text": "Too vague, again",
+                                "suggestion": "Try: Too vague, again"}  # the latest by day, not the last read
+    assert points[0].latest["report"] == "/data/r2.txt#r2"
+
+
+def test_a_note_on_an_agents_words_is_that_agents_and_one_on_the_customers_is_everyones():
+    reports = [noted(make_report(f"r{i}", ("Tom", "Ann")), VAGUE, UNANSWERED) for i in range(2)]
+    tom, ann = profile(reports, "Tom"), profile(reports, "Ann")  # Tom wrote turn 1, quoted for the vague commitment
+    assert [(p.about, p.conversations) for p in tom.coaching] == [
+        ("listening.unanswered_question", 2), ("promise.vague", 2)]
+    assert [(p.about, p.conversations) for p in ann.coaching] == [("listening.unanswered_question", 2)]
+
+
+def test_coaching_points_are_capped_and_named_spellings_merge():
+    faults = [("empathy", "tone.customer_problem", 0, "a"), VAGUE, UNANSWERED,
+              ("professionalism", "tone.blame", 1, "b")]
+    reports = [noted(make_report("r1", ("Priya",)), *faults), noted(make_report("r2", ("Priya Raman",)), *faults)]
+    (only,) = agent_profiles(reports)
+    assert len(only.coaching) == settings().coaching_points == 3
+    assert all(p.conversations == 2 for p in only.coaching)
+    assert json.loads(json.dumps(only.to_dict()))["coaching"][0]["conversations"] == 2
+
+
+def test_agents_command_shows_what_to_work_on(tmp_path):
+    path = tmp_path / "reports.jsonl"
+    path.write_text("".join(json.dumps(noted(make_report(f"r{i}"), VAGUE)) + "\n" for i in range(3)),
+                    encoding="utf-8")
+    result = run(str(path))
+    assert result.exit_code == 0, result.output
+    assert "to work on (noted in 2+ conversations)" in result.output
+    assert "- follow_up: vague commitments: 3 of 3 conversations; latest (2026-03-02, /data/r2.txt#r2): Too vague" \
+        in result.output and "    try: Try: Too vague" in result.output
+    table = run(str(path), "--format", "csv")
+    row = next(csv.DictReader(io.StringIO(table.stdout)))
+    assert row["to_work_on"] == "follow_up: vague commitments (3)"

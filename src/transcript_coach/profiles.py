@@ -22,6 +22,7 @@ counted and otherwise ignored. The rules, with their numbers in ``data/self_asse
   50 + 50 * tanh(slope / slope_scale): 50 is flat, above 50 improving, below 50 getting worse. Otherwise it is null
   with the reason.
 - **Checklist.** See the description in ``data/self_assessment.json``.
+- **To work on.** The faults the agent's improvement notes came back to (``NoteTally``, ``coaching_points``).
 """
 
 from __future__ import annotations
@@ -81,6 +82,8 @@ class Settings:
     trend_min_conversations: int
     slope_scale: float
     flat_slope: float
+    coaching_points: int
+    coaching_min_conversations: int
 
 
 @functools.cache
@@ -122,6 +125,8 @@ def settings() -> Settings:
             trend_min_conversations=int(profile["trend_min_conversations"]),
             slope_scale=float(profile["slope_scale"]),
             flat_slope=float(profile["flat_slope"]),
+            coaching_points=int(profile["coaching_points"]),
+            coaching_min_conversations=int(profile["coaching_min_conversations"]),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise DataFileError(f"{name}: missing or invalid entry: {exc}") from None
@@ -313,6 +318,19 @@ def _tenths(value: float) -> int | None:
     return None
 
 
+def report_name(report: Mapping[str, Any]) -> str:
+    """A conversation's name as profiles list it: "source#id"."""
+    return f"{report.get('source')}#{report.get('id')}"
+
+
+def facing_agents(report: Mapping[str, Any], agents: tuple[str, ...]) -> tuple[str, ...]:
+    """Those of the report's agent names (``agents``) who wrote to the customer: a colleague who only left an internal
+    note did not handle the conversation (all of them when none of the names wrote a turn)."""
+    facing = {t.get("speaker") for t in report.get("turns") or () if isinstance(t, Mapping)
+              and t.get("role") == "agent" and not t.get("internal")}
+    return tuple(a for a in agents if a in facing) if facing.intersection(agents) else agents
+
+
 class ConversationTable:
     """What the profiles need from each report, and no more, a column per field: a year's reports are read as a
     stream (``add``) and this is what is kept of each. Besides its name ("source#id", as a profile lists it), that is
@@ -349,11 +367,8 @@ class ConversationTable:
             fired = _checklist_features().intersection(
                 e.get("feature") for e in report.get("evidence") or () if isinstance(e, Mapping))
         day = conversation_date(report.get("started_at"))
-        name = f"{report.get('source')}#{report.get('id')}"
-        facing = {t.get("speaker") for t in report.get("turns") or () if isinstance(t, Mapping)
-                  and t.get("role") == "agent" and not t.get("internal")}
-        if facing.intersection(agents):  # a colleague who only left an internal note did not handle it
-            agents = tuple(a for a in agents if a in facing)
+        name = report_name(report)
+        agents = facing_agents(report, agents)
         parts = metrics.get("by_agent") if isinstance(metrics.get("by_agent"), Mapping) else {}
         parts = {a: part for a, part in parts.items() if a in agents and isinstance(part, Mapping)}
         whole = len(self)
@@ -431,6 +446,88 @@ class ConversationTable:
     def fired(self, row: int) -> frozenset[str] | None:
         """The checklist's features with evidence; None when features were not extracted (not English)."""
         return self._fired_sets.values[self._fired[row]]
+
+
+MISSING = "missing"  # a note about something the agent did not do: it quotes the customer's words that called for it
+
+
+class NoteTally:
+    """The improvement notes of reports read one at a time (``add``), per agent name as a report writes it: in how
+    many conversations each kind of fault was noted (a skill, and the feature of the words the note quotes, or
+    ``MISSING`` for something not done, where the note quotes the customer's words that called for it), and the
+    latest such note (by conversation day; of equal days, the last read). A note quoting an agent's words is that
+    agent's; one quoting the customer's (a question left unanswered, something missing) is every agent's who wrote
+    to the customer. Kept: a count and a note per name and kind of fault, however many reports there are."""
+
+    def __init__(self) -> None:
+        self._counts: Counter[tuple[str, str, str]] = Counter()  # (name, skill, about) -> conversations
+        self._latest: dict[tuple[str, str, str], tuple[int, dict[str, Any]]] = {}
+
+    def add(self, report: Mapping[str, Any], agents: tuple[str, ...]) -> None:
+        """Count the improvement notes of ``report``, whose agent names (as it gives them) are ``agents``."""
+        turns = [t for t in report.get("turns") or () if isinstance(t, Mapping)]
+        evidence = {e.get("id"): e for e in report.get("evidence") or () if isinstance(e, Mapping)}
+        day = conversation_date(report.get("started_at"))
+        ordinal = day.toordinal() if day is not None else 0
+        noted: set[tuple[str, str, str]] = set()
+        for note in report.get("notes") or ():
+            if not isinstance(note, Mapping) or note.get("kind") != "improvement" or note.get("skill") not in SKILLS:
+                continue
+            quoted = evidence.get(next(iter(note.get("evidence") or ()), None)) or {}
+            turn = quoted.get("turn")
+            said = turns[turn] if isinstance(turn, int) and 0 <= turn < len(turns) else {}
+            about = quoted.get("feature") if (note["skill"], quoted.get("feature")) in _signal_labels() else MISSING
+            names = (said.get("speaker"),) if said.get("role") == "agent" else facing_agents(report, agents)
+            for name in names:
+                key = (name, note["skill"], about)
+                if isinstance(name, str) and key not in noted:
+                    noted.add(key)
+                    self._counts[key] += 1
+                    if ordinal >= self._latest.get(key, (0, None))[0]:
+                        self._latest[key] = (ordinal, {
+                            "report": report_name(report), "day": day.isoformat() if day else None,
+                            "text": str(note.get("text") or ""), "suggestion": note.get("suggestion")})
+
+    def by_agent(self, names: AgentNames) -> dict[str, dict[tuple[str, str], tuple[int, int, dict[str, Any]]]]:
+        """Per agent (names resolved), per (skill, about): conversations, and the latest note with its day."""
+        merged: dict[str, dict[tuple[str, str], tuple[int, int, dict[str, Any]]]] = defaultdict(dict)
+        for (name, skill, about), count in self._counts.items():
+            for agent in names.agents((name,)):
+                ordinal, latest = self._latest[(name, skill, about)]
+                before = merged[agent].get((skill, about))
+                if before is not None:
+                    count += before[0]
+                    if before[1] > ordinal:
+                        ordinal, latest = before[1], before[2]
+                merged[agent][(skill, about)] = (count, ordinal, latest)
+        return merged
+
+
+@functools.cache
+def _signal_labels() -> dict[tuple[str, str], str]:
+    """What the shipped rubric calls each kind of fault: (skill, feature) -> its signal's label, and (skill,
+    ``MISSING``) -> "no " and the label of the skill's first signal of something missing."""
+    from transcript_coach.scoring.rubric import load_rubric
+
+    labels: dict[tuple[str, str], str] = {}
+    for skill, spec in load_rubric().skills.items():
+        for signal in spec.signals:
+            key = (skill, MISSING) if signal.missing else (skill, signal.base_feature)
+            labels.setdefault(key, f"no {signal.label}" if signal.missing else signal.label)
+    return labels
+
+
+def coaching_points(found: Mapping[tuple[str, str], tuple[int, int, dict[str, Any]]], conversations: int,
+                    config: Settings) -> tuple[CoachingPoint, ...]:
+    """The faults noted in at least ``coaching_min_conversations`` of an agent's conversations, the most often
+    noted first (of equals, the most recent), at most ``coaching_points`` of them."""
+    ranked = sorted(((skill, about, count, ordinal, latest) for (skill, about), (count, ordinal, latest)
+                     in found.items() if count >= config.coaching_min_conversations),
+                    key=lambda x: (-x[2], -x[3], x[0], x[1]))
+    return tuple(CoachingPoint(skill=skill, about=about, label=_signal_labels().get((skill, about), about),
+                               conversations=count, share=count / conversations if conversations else 0.0,
+                               latest=latest)
+                 for skill, about, count, _, latest in ranked[:config.coaching_points])
 
 
 # --- results --------------------------------------------------------------------------------------------------------
@@ -546,6 +643,23 @@ class ChecklistAnswer:
                 "basis": self.basis, "measures": [m.to_dict() for m in self.measures]}
 
 
+@dataclass(frozen=True, slots=True)
+class CoachingPoint:
+    """A fault the agent's coaching notes came back to: in how many of the agent's conversations, and the latest
+    note about it (its conversation, day, text and suggested phrasing)."""
+
+    skill: str
+    about: str  # the feature of the words the notes quote, or MISSING
+    label: str
+    conversations: int
+    share: float
+    latest: Mapping[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"skill": self.skill, "about": self.about, "label": self.label, "conversations": self.conversations,
+                "share": round(self.share, 3), "latest": dict(self.latest)}
+
+
 @dataclass(frozen=True)
 class AgentProfile:
     name: str
@@ -561,6 +675,7 @@ class AgentProfile:
     continuous_learning: Trend
     checklist: tuple[ChecklistAnswer, ...]
     reports: tuple[str, ...] = field(default=())  # "source#id" of each conversation
+    coaching: tuple[CoachingPoint, ...] = field(default=())  # faults the notes came back to, most often first
 
     @property
     def scored(self) -> int:
@@ -580,6 +695,7 @@ class AgentProfile:
             "weeks": [w.to_dict() for w in self.weeks],
             "continuous_learning": self.continuous_learning.to_dict(),
             "checklist": [a.to_dict() for a in self.checklist],
+            "coaching": [c.to_dict() for c in self.coaching],
             "reports": list(self.reports),
         }
 
@@ -727,12 +843,16 @@ def build_profiles(reports: Iterable[Mapping[str, Any]]) -> Profiles:
     failures: list[Mapping[str, Any]] = []
     table = ConversationTable()  # what each report gives, not the report
     tally = NameTally()
+    notes = NoteTally()
     for report in reports:
         if "error" in report:
             failures.append(report)
         else:
-            table.add(report, tally.add(report))
+            agents = tally.add(report)
+            table.add(report, agents)
+            notes.add(report, agents)
     names = tally.resolve()
+    noted = notes.by_agent(names)
     agents_of = functools.cache(names.agents)  # a report's names: the agents they stand for
     everyone = table.conversations()
     team: dict[str, SkillStat] = {}
@@ -780,6 +900,7 @@ def build_profiles(reports: Iterable[Mapping[str, Any]]) -> Profiles:
             continuous_learning=learning_trend(weeks, config),
             checklist=tuple(answer_question(q, table, mine, config, team_figures) for q in config.questions),
             reports=tuple(table.reports[row] for row in mine),
+            coaching=coaching_points(noted.get(agent, {}), len(mine), config),
         ))
     named_in_parts = {whole for _, whole in counted}
     return Profiles(agents=tuple(profiles), names=names, conversations=len(everyone),
@@ -844,6 +965,16 @@ def write_text(result: Profiles, agents: Sequence[AgentProfile], out: IO[str]) -
             out.write("  weekly mean skill score: " + "; ".join(
                 f"{w.week} {_num(w.mean)} (n={w.conversations})" for w in profile.weeks) + "\n")
         out.write(f"  continuous learning: {_num(trend.score)}: {trend.reason}\n")
+        if profile.coaching:
+            out.write(f"\n  to work on (noted in {config.coaching_min_conversations}+ conversations)\n")
+        for point in profile.coaching:
+            latest = point.latest
+            when = f"{latest['day']}, " if latest.get("day") else ""
+            out.write(f"  - {point.skill}: {printable(point.label)}: {point.conversations} of {profile.conversations} "
+                      f"conversations; latest ({when}{printable(str(latest['report']))}): "
+                      f"{printable(str(latest['text']))}\n")
+            if latest.get("suggestion"):
+                out.write(f"    try: {printable(str(latest['suggestion']))}\n")
         if all(a.answer == "Not enough evidence" for a in profile.checklist):
             out.write(f"\n  self-assessment: not enough evidence yet for any question (each measure needs "
                       f"{config.checklist_min_conversations} conversations with evidence)\n")
@@ -875,7 +1006,7 @@ def write_json(result: Profiles, agents: Sequence[AgentProfile], out: IO[str]) -
 def csv_columns() -> tuple[str, ...]:
     return (("agent", "aliases", "conversations", "shared_conversations", "dated_conversations",
              "undated_conversations") + PROFILE_SKILLS + (TREND_SKILL, "continuous_learning_reason", "strengths",
-                                                         "weaknesses")
+                                                         "weaknesses", "to_work_on")
             + tuple(f"checklist_{q.id}" for q in settings().questions))
 
 
@@ -890,6 +1021,7 @@ def write_csv(result: Profiles, agents: Sequence[AgentProfile], out: IO[str]) ->
             TREND_SKILL: _num(p.continuous_learning.score, 1) if p.continuous_learning.score is not None else "",
             "continuous_learning_reason": p.continuous_learning.reason,
             "strengths": "; ".join(p.strengths), "weaknesses": "; ".join(p.weaknesses),
+            "to_work_on": "; ".join(f"{c.skill}: {c.label} ({c.conversations})" for c in p.coaching),
         }
         for skill, stat in p.skills.items():
             row[skill] = "" if stat.mean is None else round(stat.mean, 1)
