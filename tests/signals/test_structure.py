@@ -391,3 +391,32 @@ def test_a_call_may_take_a_card_number_but_never_a_pin(hits):
              ("customer", "Sure."), ("agent", "Lastly, what's your PIN?"))
     assert _found(hits, *turns, feature="structure.sensitive_request", channel="voice") == [("what's your PIN", 3)]
     assert len(_found(hits, *turns, feature="structure.sensitive_request")) == 2  # in writing, both
+
+
+LONG = ("Please can you confirm that you wish to fly from Paris to Atlanta with Delta on March 2nd at 5:35 pm and that "
+        "the return flight will be on March 13th at 9:20 am and you wish to get 4 tickets in Economy class, and that "
+        "you are happy for me to charge the card ending 4411 for the full amount today?")
+WRAPPED = ("I have checked the account and I can see that the payment you made on the\nfourth of March was taken twice "
+           "because the card terminal timed out while it was\nwaiting for the bank, so I have asked our billing team to "
+           "refund the second payment of the\ntwo to the same card within five working days.")
+LIST = ("Thanks for getting back to me. To reset the router please follow these steps\n"
+        "- unplug the router from the wall and wait for thirty seconds before you plug it back in again\n"
+        "- wait until the light on the front turns solid green which can take up to five minutes\n"
+        "- open the app on your phone and tap on the settings page then choose restart network\n")
+
+
+@pytest.mark.parametrize("text, channel, words", [
+    (LONG, "chat", 56.0),
+    (WRAPPED, "email", 58.0),  # lines wrapped by hand are one sentence
+    (LIST, "email", None),  # a list's lines without full stops are no sentence
+    (LONG, "voice", None),  # a call's sentences are its transcriber's
+    ("I've refunded the second payment. It will reach your card within 5 working days, and I've emailed you the "
+     "confirmation so you have it for your records.", "chat", None),
+])
+def test_a_sentence_too_long_to_follow(analyze, text, channel, words):
+    report = analyze(("customer", "I was charged twice."), ("agent", text), channel=channel)
+    found = [e for e in report.evidence if e.feature == "structure.long_sentence"]
+    assert [e.value for e in found] == ([words] if words else [])
+    if words:
+        assert text.startswith(found[0].text) and found[0].text.endswith(("?", "days."))
+        assert "-8 sentences too long to follow (1)" in report.skills["clear_communication"].reason

@@ -28,6 +28,11 @@
   number here"): a call may take a payment by phone. Not after a negation in its clause ("We will never ask for your
   PIN", "Please don't share your card details here"), nor before a word of ``settings.sensitive_not_before`` ("send
   your password reset link").
+- ``structure.long_sentence``: an agent sentence of ``settings.long_sentence_words`` words or more in writing (chat,
+  e-mail; a call's sentences are its transcriber's): one that loses the reader ("Please can you confirm me that you
+  wish to fly from Paris to Atlanta ... and the return flight will be on ... and you wish to get 4 tickets in ...").
+  A line break ends it, unless the line was wrapped by hand (a list's lines without full stops are no sentence);
+  its value is the number of words.
 - ``structure.misnamed``: the agent addressing the customer ("Hi John", "Thanks John", "Anything else, John?": after
   ``settings.address_words``, or set off by commas) by a name a slip away from a name of theirs known by then
   ("Joan"; ``settings.misnamed_edits`` letters changed, added or dropped, one more for a long name): one hit per use.
@@ -57,7 +62,7 @@ from transcript_coach.data import load_json
 from transcript_coach.ingest.email import signed_name
 from transcript_coach.lexicon import negated
 from transcript_coach.model import Evidence, Transcript
-from transcript_coach.nlp import TranscriptDocs, doc_sentences, doc_text
+from transcript_coach.nlp import TranscriptDocs, doc_sentences, doc_text, unwrapped
 from transcript_coach.redact import placeholder_spans
 from transcript_coach.signals import Hit, extractor, span_hit
 from transcript_coach.signals.resources import Resources
@@ -143,6 +148,40 @@ def _spoken_name(name, following: str, doc: Doc) -> bool:
     word = name.lower_
     return (following in s.lower_followers and not word.endswith(("ing", "ed")) and doc_text(doc).islower()
             and zipf_frequency(word, "en") < s.lower_max_zipf)
+
+
+@extractor("structure")
+def long_sentences(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
+    if docs.transcript.channel == "voice":
+        return
+    most = int(res.setting("structure", "long_sentence_words"))
+    for turn, doc in docs.turns(role="agent"):
+        if len(doc) < most:
+            continue
+        text = unwrapped(doc_text(doc))
+        for sent in doc_sentences(doc):
+            for start, end, words in _lines(sent, text):
+                if words >= most:
+                    yield Hit("structure.long_sentence", turn.index, doc[start].idx, doc[end - 1].idx
+                              + len(doc[end - 1].text), "words:long-sentence", float(words))
+
+
+def _lines(sent: Span, text: str) -> Iterator[tuple[int, int, int]]:
+    """The stretches of a sentence between line breaks (``text``: the turn's text, lines wrapped by hand unwrapped),
+    as (first token, token after the last word, words)."""
+    start = end = None
+    words = 0
+    for token in sent:
+        if token.is_alpha:
+            start = token.i if start is None else start
+            end, words = token.i + 1, words + 1
+        elif not token.is_space and start is not None:
+            end = token.i + 1
+        if "\n" in text[token.idx:token.idx + len(token.text_with_ws)] and start is not None:
+            yield start, end, words
+            start, words = None, 0
+    if start is not None:
+        yield start, end, words
 
 
 @extractor("structure")
