@@ -532,6 +532,17 @@ def test_coaching_points_count_the_faults_notes_came_back_to_with_the_latest_not
     assert points[0].latest["report"] == "/data/r2.txt#r2"
 
 
+def test_strengths_noted_again_and_again_are_what_to_keep_doing():
+    warm = ("empathy", "empathy.emotional_reaction", 1, "Warm")
+    for report in (reports := [noted(make_report(f"r{i}", day=week(i)), VAGUE, warm) for i in range(3)]):
+        report["notes"][1]["kind"] = "strength"
+    tom = profile(reports, "Tom")
+    assert [(p.skill, p.about, p.conversations, p.label) for p in tom.praise] == [
+        ("empathy", "empathy.emotional_reaction", 3, "warm reactions")]
+    assert [p.about for p in tom.coaching] == ["promise.vague"]  # a strength is no fault, nor a fault a strength
+    assert tom.to_dict()["praise"][0]["latest"]["report"] == "/data/r2.txt#r2"
+
+
 def test_a_note_on_an_agents_words_is_that_agents_and_one_on_the_customers_is_everyones():
     reports = [noted(make_report(f"r{i}", ("Tom", "Ann")), VAGUE, UNANSWERED) for i in range(2)]
     tom, ann = profile(reports, "Tom"), profile(reports, "Ann")  # Tom wrote turn 1, quoted for the vague commitment

@@ -641,8 +641,8 @@ def review_command(inputs, top, output, output_format, jobs, quiet, **redact_opt
 @_quiet_option
 def agents_command(inputs, agent_name, output, output_format, jobs, quiet, **redact_options) -> None:
     """Per-agent profiles: skill means and spread, strengths and weaknesses against the team, the weekly trend and
-    continuous_learning, a self-assessment checklist answered from the numbers, and what to work on (the faults the
-    agent's coaching notes came back to, with the latest note).
+    continuous_learning, a self-assessment checklist answered from the numbers, and what to keep doing and what to
+    work on (the strengths and faults the agent's coaching notes came back to, with the latest note).
 
     INPUTS are report files written by `score` (.jsonl) or transcripts, which are scored first, and folders and zip
     archives of either.

@@ -22,7 +22,8 @@ counted and otherwise ignored. The rules, with their numbers in ``data/self_asse
   50 + 50 * tanh(slope / slope_scale): 50 is flat, above 50 improving, below 50 getting worse. Otherwise it is null
   with the reason.
 - **Checklist.** See the description in ``data/self_assessment.json``.
-- **To work on.** The faults the agent's improvement notes came back to (``NoteTally``, ``coaching_points``).
+- **Keep doing, to work on.** The strengths and faults the agent's coaching notes came back to (``NoteTally``,
+  ``coaching_points``).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from transcript_coach.data import load_json
 from transcript_coach.errors import DataFileError
 from transcript_coach.model import SKILLS
 from transcript_coach.reporting import printable, spreadsheet_row
+from transcript_coach.scoring.rubric import NOTE_KINDS, load_rubric
 
 TREND_SKILL = "continuous_learning"
 PROFILE_SKILLS: tuple[str, ...] = tuple(s for s in SKILLS if s != TREND_SKILL)
@@ -83,6 +85,7 @@ class Settings:
     slope_scale: float
     flat_slope: float
     coaching_points: int
+    praise_points: int
     coaching_min_conversations: int
 
 
@@ -126,6 +129,7 @@ def settings() -> Settings:
             slope_scale=float(profile["slope_scale"]),
             flat_slope=float(profile["flat_slope"]),
             coaching_points=int(profile["coaching_points"]),
+            praise_points=int(profile["praise_points"]),
             coaching_min_conversations=int(profile["coaching_min_conversations"]),
         )
     except (KeyError, TypeError, ValueError) as exc:
@@ -451,27 +455,31 @@ class ConversationTable:
 MISSING = "missing"  # a note about something the agent did not do: it quotes the customer's words that called for it
 
 
+Point = tuple[str, str, str]  # a kind of note: its kind ("strength", "improvement"), skill, and what it is about
+
+
 class NoteTally:
-    """The improvement notes of reports read one at a time (``add``), per agent name as a report writes it: in how
-    many conversations each kind of fault was noted (a skill, and the feature of the words the note quotes, or
-    ``MISSING`` for something not done, where the note quotes the customer's words that called for it), and the
-    latest such note (by conversation day; of equal days, the last read). A note quoting an agent's words is that
-    agent's; one quoting the customer's (a question left unanswered, something missing) is every agent's who wrote
-    to the customer. Kept: a count and a note per name and kind of fault, however many reports there are."""
+    """The coaching notes of reports read one at a time (``add``), per agent name as a report writes it: in how many
+    conversations each kind of note was written (strength or improvement, a skill, and the feature of the words the
+    note quotes, or ``MISSING`` for something not done, where the note quotes the customer's words that called for
+    it), and the latest such note (by conversation day; of equal days, the last read). A note quoting an agent's
+    words is that agent's; one quoting the customer's (a question left unanswered, something missing) is every
+    agent's who wrote to the customer. Kept: a count and a note per name and kind of note, however many reports
+    there are."""
 
     def __init__(self) -> None:
-        self._counts: Counter[tuple[str, str, str]] = Counter()  # (name, skill, about) -> conversations
-        self._latest: dict[tuple[str, str, str], tuple[int, dict[str, Any]]] = {}
+        self._counts: Counter[tuple[str, Point]] = Counter()  # (name, point) -> conversations
+        self._latest: dict[tuple[str, Point], tuple[int, dict[str, Any]]] = {}
 
     def add(self, report: Mapping[str, Any], agents: tuple[str, ...]) -> None:
-        """Count the improvement notes of ``report``, whose agent names (as it gives them) are ``agents``."""
+        """Count the coaching notes of ``report``, whose agent names (as it gives them) are ``agents``."""
         turns = [t for t in report.get("turns") or () if isinstance(t, Mapping)]
         evidence = {e.get("id"): e for e in report.get("evidence") or () if isinstance(e, Mapping)}
         day = conversation_date(report.get("started_at"))
         ordinal = day.toordinal() if day is not None else 0
-        noted: set[tuple[str, str, str]] = set()
+        noted: set[tuple[str, Point]] = set()
         for note in report.get("notes") or ():
-            if not isinstance(note, Mapping) or note.get("kind") != "improvement" or note.get("skill") not in SKILLS:
+            if not isinstance(note, Mapping) or note.get("kind") not in NOTE_KINDS or note.get("skill") not in SKILLS:
                 continue
             quoted = evidence.get(next(iter(note.get("evidence") or ()), None)) or {}
             turn = quoted.get("turn")
@@ -479,7 +487,7 @@ class NoteTally:
             about = quoted.get("feature") if (note["skill"], quoted.get("feature")) in _signal_labels() else MISSING
             names = (said.get("speaker"),) if said.get("role") == "agent" else facing_agents(report, agents)
             for name in names:
-                key = (name, note["skill"], about)
+                key = (name, (note["kind"], note["skill"], about))
                 if isinstance(name, str) and key not in noted:
                     noted.add(key)
                     self._counts[key] += 1
@@ -488,18 +496,18 @@ class NoteTally:
                             "report": report_name(report), "day": day.isoformat() if day else None,
                             "text": str(note.get("text") or ""), "suggestion": note.get("suggestion")})
 
-    def by_agent(self, names: AgentNames) -> dict[str, dict[tuple[str, str], tuple[int, int, dict[str, Any]]]]:
-        """Per agent (names resolved), per (skill, about): conversations, and the latest note with its day."""
-        merged: dict[str, dict[tuple[str, str], tuple[int, int, dict[str, Any]]]] = defaultdict(dict)
-        for (name, skill, about), count in self._counts.items():
+    def by_agent(self, names: AgentNames) -> dict[str, dict[Point, tuple[int, int, dict[str, Any]]]]:
+        """Per agent (names resolved), per kind of note: conversations, and the latest note with its day."""
+        merged: dict[str, dict[Point, tuple[int, int, dict[str, Any]]]] = defaultdict(dict)
+        for (name, point), count in self._counts.items():
             for agent in names.agents((name,)):
-                ordinal, latest = self._latest[(name, skill, about)]
-                before = merged[agent].get((skill, about))
+                ordinal, latest = self._latest[(name, point)]
+                before = merged[agent].get(point)
                 if before is not None:
                     count += before[0]
                     if before[1] > ordinal:
                         ordinal, latest = before[1], before[2]
-                merged[agent][(skill, about)] = (count, ordinal, latest)
+                merged[agent][point] = (count, ordinal, latest)
         return merged
 
 
@@ -507,8 +515,6 @@ class NoteTally:
 def _signal_labels() -> dict[tuple[str, str], str]:
     """What the shipped rubric calls each kind of fault: (skill, feature) -> its signal's label, and (skill,
     ``MISSING``) -> "no " and the label of the skill's first signal of something missing."""
-    from transcript_coach.scoring.rubric import load_rubric
-
     labels: dict[tuple[str, str], str] = {}
     for skill, spec in load_rubric().skills.items():
         for signal in spec.signals:
@@ -517,17 +523,19 @@ def _signal_labels() -> dict[tuple[str, str], str]:
     return labels
 
 
-def coaching_points(found: Mapping[tuple[str, str], tuple[int, int, dict[str, Any]]], conversations: int,
+def coaching_points(found: Mapping[Point, tuple[int, int, dict[str, Any]]], conversations: int, kind: str,
                     config: Settings) -> tuple[CoachingPoint, ...]:
-    """The faults noted in at least ``coaching_min_conversations`` of an agent's conversations, the most often
-    noted first (of equals, the most recent), at most ``coaching_points`` of them."""
-    ranked = sorted(((skill, about, count, ordinal, latest) for (skill, about), (count, ordinal, latest)
-                     in found.items() if count >= config.coaching_min_conversations),
+    """The notes of ``kind`` written in at least ``coaching_min_conversations`` of an agent's conversations about
+    one thing, the most often written first (of equals, the most recent), at most ``coaching_points`` improvements
+    or ``praise_points`` strengths."""
+    ranked = sorted(((skill, about, count, ordinal, latest) for (of, skill, about), (count, ordinal, latest)
+                     in found.items() if of == kind and count >= config.coaching_min_conversations),
                     key=lambda x: (-x[2], -x[3], x[0], x[1]))
+    most = config.coaching_points if kind == "improvement" else config.praise_points
     return tuple(CoachingPoint(skill=skill, about=about, label=_signal_labels().get((skill, about), about),
                                conversations=count, share=count / conversations if conversations else 0.0,
                                latest=latest)
-                 for skill, about, count, _, latest in ranked[:config.coaching_points])
+                 for skill, about, count, _, latest in ranked[:most])
 
 
 # --- results --------------------------------------------------------------------------------------------------------
@@ -676,6 +684,7 @@ class AgentProfile:
     checklist: tuple[ChecklistAnswer, ...]
     reports: tuple[str, ...] = field(default=())  # "source#id" of each conversation
     coaching: tuple[CoachingPoint, ...] = field(default=())  # faults the notes came back to, most often first
+    praise: tuple[CoachingPoint, ...] = field(default=())  # strengths the notes came back to, most often first
 
     @property
     def scored(self) -> int:
@@ -696,6 +705,7 @@ class AgentProfile:
             "continuous_learning": self.continuous_learning.to_dict(),
             "checklist": [a.to_dict() for a in self.checklist],
             "coaching": [c.to_dict() for c in self.coaching],
+            "praise": [c.to_dict() for c in self.praise],
             "reports": list(self.reports),
         }
 
@@ -900,7 +910,8 @@ def build_profiles(reports: Iterable[Mapping[str, Any]]) -> Profiles:
             continuous_learning=learning_trend(weeks, config),
             checklist=tuple(answer_question(q, table, mine, config, team_figures) for q in config.questions),
             reports=tuple(table.reports[row] for row in mine),
-            coaching=coaching_points(noted.get(agent, {}), len(mine), config),
+            coaching=coaching_points(noted.get(agent, {}), len(mine), "improvement", config),
+            praise=coaching_points(noted.get(agent, {}), len(mine), "strength", config),
         ))
     named_in_parts = {whole for _, whole in counted}
     return Profiles(agents=tuple(profiles), names=names, conversations=len(everyone),
@@ -965,16 +976,17 @@ def write_text(result: Profiles, agents: Sequence[AgentProfile], out: IO[str]) -
             out.write("  weekly mean skill score: " + "; ".join(
                 f"{w.week} {_num(w.mean)} (n={w.conversations})" for w in profile.weeks) + "\n")
         out.write(f"  continuous learning: {_num(trend.score)}: {trend.reason}\n")
-        if profile.coaching:
-            out.write(f"\n  to work on (noted in {config.coaching_min_conversations}+ conversations)\n")
-        for point in profile.coaching:
-            latest = point.latest
-            when = f"{latest['day']}, " if latest.get("day") else ""
-            out.write(f"  - {point.skill}: {printable(point.label)}: {point.conversations} of {profile.conversations} "
-                      f"conversations; latest ({when}{printable(str(latest['report']))}): "
-                      f"{printable(str(latest['text']))}\n")
-            if latest.get("suggestion"):
-                out.write(f"    try: {printable(str(latest['suggestion']))}\n")
+        for heading, points in (("keep doing", profile.praise), ("to work on", profile.coaching)):
+            if points:
+                out.write(f"\n  {heading} (noted in {config.coaching_min_conversations}+ conversations)\n")
+            for point in points:
+                latest = point.latest
+                when = f"{latest['day']}, " if latest.get("day") else ""
+                out.write(f"  - {point.skill}: {printable(point.label)}: {point.conversations} of "
+                          f"{profile.conversations} conversations; latest ({when}"
+                          f"{printable(str(latest['report']))}): {printable(str(latest['text']))}\n")
+                if latest.get("suggestion"):
+                    out.write(f"    try: {printable(str(latest['suggestion']))}\n")
         if all(a.answer == "Not enough evidence" for a in profile.checklist):
             out.write(f"\n  self-assessment: not enough evidence yet for any question (each measure needs "
                       f"{config.checklist_min_conversations} conversations with evidence)\n")
@@ -1006,7 +1018,7 @@ def write_json(result: Profiles, agents: Sequence[AgentProfile], out: IO[str]) -
 def csv_columns() -> tuple[str, ...]:
     return (("agent", "aliases", "conversations", "shared_conversations", "dated_conversations",
              "undated_conversations") + PROFILE_SKILLS + (TREND_SKILL, "continuous_learning_reason", "strengths",
-                                                         "weaknesses", "to_work_on")
+                                                         "weaknesses", "keep_doing", "to_work_on")
             + tuple(f"checklist_{q.id}" for q in settings().questions))
 
 
@@ -1021,6 +1033,7 @@ def write_csv(result: Profiles, agents: Sequence[AgentProfile], out: IO[str]) ->
             TREND_SKILL: _num(p.continuous_learning.score, 1) if p.continuous_learning.score is not None else "",
             "continuous_learning_reason": p.continuous_learning.reason,
             "strengths": "; ".join(p.strengths), "weaknesses": "; ".join(p.weaknesses),
+            "keep_doing": "; ".join(f"{c.skill}: {c.label} ({c.conversations})" for c in p.praise),
             "to_work_on": "; ".join(f"{c.skill}: {c.label} ({c.conversations})" for c in p.coaching),
         }
         for skill, stat in p.skills.items():
