@@ -414,6 +414,14 @@ def test_answered_questions(analyze, agent):
      False),
     ("Where can I download the returns form?", "It's at https://shop.example/returns", False),  # a link
     ("Where is my order?", "Please reach us here: https://shop.example/help", True),  # a link tells no whereabouts
+    # a yes/no question's auxiliary taken up with a subject answers it, without "yes" or "no"
+    ("Booked 17/03 then. Will I get a new letter?", "You'll get an SMS on the day.", False),
+    ("Can it come another day?", "It can come on the 16th, 17th or 19th.", False),
+    ("Can it come another day?", "You can reschedule using the link in the delivery email.", True),  # its subject
+    ("Do they take orders to go?", "I'm sorry, they do not do take-out.", False),
+    ("Is there a train after 8 on Wednesday?", "There is. The 08:01 gets in at 10:52.", False),
+    ("Will they refund the fee?", "Can you send me the order number? Is there anything else I can help with?", True),
+    ("Will they refund the fee?", "Thanks. We will look at your account now.", True),  # another subject
 ])
 def test_a_reply_of_the_kind_asked_for_answers(analyze, question, reply, unanswered):
     found = rules(analyze, ("customer", question), ("agent", reply), feature="listening.unanswered_question")

@@ -48,7 +48,8 @@ Negative signals:
   sure", "let me find out": whether that was then followed up is the promise ledger's question), or it gives the kind
   of answer asked for (``answer_types``: a time for "when will it arrive?", a number or price for "how much?", a cause
   for "why?", news for "any update?", next steps for "what happens now?", a phone number, e-mail address or link for
-  "what's their phone number?"); a question without content words is
+  "what's their phone number?"), or a yes/no question's auxiliary taken up by the subject that answers it ("You'll
+  get an SMS on the day" to "Will I get a new letter?", "they do not" to "Do they take orders?"); a question without content words is
   addressed by any reply. Small talk (``phatic_questions``, "how are you?") and questions asked for effect
   (``rhetorical_questions``, "are you stupid?", "seriously?") need none, and a short question of only words the agent
   just said ("Thursday?" after "I've booked an engineer for Thursday": ``echo_max_words``) is a reaction that any
@@ -825,6 +826,7 @@ def _unanswered(turns, res: Resources, w: Words, content: dict[int, set[str]]) -
                 context = content_lemmas(before, res)
             before = None
             kinds = _answer_kinds(f" {squashed} ", w)
+            asked = _asking_aux(sent, w)
             replies, agent_replies, answered = 0, 0, False
             for later, later_doc in turns[k + 1:]:
                 if later.role == "customer":
@@ -838,6 +840,7 @@ def _unanswered(turns, res: Resources, w: Words, content: dict[int, set[str]]) -
                 if (not wanted or _shares_stem(wanted, content[later.index], w.stem_chars)
                         or opens_as_answer(later.index, later_doc)
                         or (kinds and _answer_of_kind(later_doc, kinds, closing(later.index, later_doc)))
+                        or (asked[0] and _answers_in_kind(later_doc, asked, closing(later.index, later_doc), w))
                         or (context and context & stated(later.index, later_doc))):
                     answered = True
                     break
@@ -887,6 +890,42 @@ def _holds(form: str, tokens: list[Token]) -> bool:
     if form == "phone":
         return next(_phone_runs([t.text for t in tokens]), None) is not None
     return any(t.like_email if form == "email" else t.like_url for t in tokens)
+
+
+_ANSWERING_SUBJECTS = {"i": ("you",), "we": ("you", "we"), "you": ("i", "we")}  # else one of the third person
+_THIRD_PERSON = ("it", "they", "there", "he", "she", "that", "this")
+
+
+def _asking_aux(sent: Span, w: Words) -> tuple[frozenset[str], tuple[str, ...]]:
+    """The forms of the auxiliary a yes/no question opens with, after any lead-in words, and the subjects that take
+    it up in an answer ("Will I get a new letter?": "will", and "you"; "ok so is it ...": "is" or "'s", and "it",
+    "they", "there" ...); nothing for another question."""
+    words_ = [t for t in sent if not (t.is_punct or t.is_space or t.text.startswith("@"))][:8]
+    while len(words_) > 2 and words_[0].lower_ in w.lead_ins:
+        words_ = words_[1:]
+    if len(words_) < 3 or words_[1].lower_ not in w.subjects or words_[0].lower_ not in w.aux:
+        return frozenset(), ()
+    form = words_[0].norm_
+    forms = frozenset({form, "'s"} if form in ("is", "has", "does") else {form})
+    return forms, _ANSWERING_SUBJECTS.get(words_[1].lower_, _THIRD_PERSON)
+
+
+def _answers_in_kind(reply: Doc, asked: tuple[frozenset[str], tuple[str, ...]], besides: list[Span],
+                     w: Words) -> bool:
+    """A reply statement that takes up a yes/no question's auxiliary with the subject that answers it, as an answer
+    does without "yes" or "no": "You'll get an SMS on the day" to "Will I get a new letter?", "There is." to "Is
+    there a train after 8?", "they do not do take-out" to "Do they take to go orders?" (not "We will look at your
+    account" to "Will they refund the fee?"). Not in a question of the reply, nor in its offers to close ("Is
+    there anything else I can do?")."""
+    aux, subjects = asked
+    offered = {i for span in besides for i in range(span.start, span.end)}
+    for sent in doc_sentences(reply):
+        if is_question(sent, w) or any(t.i in offered for t in sent):
+            continue
+        words_ = [t for t in sent if not (t.is_punct or t.is_space)][:w.answer_lead + 4]
+        if any(a.lower_ in subjects and b.norm_ in aux for a, b in zip(words_, words_[1:])):
+            return True
+    return False
 
 
 def _answer_lead(doc: Doc, w: Words) -> bool:
