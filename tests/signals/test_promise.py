@@ -653,3 +653,23 @@ def test_a_general_commitment_stays_vague_when_the_customer_wrote_before_the_spe
     features = [e.feature for e in report.evidence if e.feature.startswith("promise.")]
     assert "promise.vague" in features and "promise.made_specific" not in features
     assert len(report.promises) == 2
+
+
+def test_a_vague_commitment_kept_later_is_no_fault(analyze):
+    report = analyze(("customer", "I'm locked out of my account and can't see my order."),
+                     ("agent", "Understood, we'll get you in so you can see it."),
+                     ("customer", "Thanks."),
+                     ("agent", "Done: I've reset your login and you can sign in now."))
+    features = [e.feature for e in report.evidence if e.feature.startswith("promise.")]
+    assert "promise.vague_kept" in features and "promise.vague" not in features
+    assert [(p.text, p.status) for p in report.promises] == [("we'll get you in", "kept")]
+    assert "vague" not in report.skills["follow_up"].reason
+    assert not any(f.code == "TC105" for f in report.flags)
+
+
+def test_a_vague_commitment_not_kept_stays_vague(analyze):
+    report = analyze(("customer", "I'm locked out of my account and can't see my order."),
+                     ("agent", "Understood, we'll get you in so you can see it."),
+                     ("customer", "Thanks."))
+    assert [e.feature for e in report.evidence if e.feature.startswith("promise.")] == ["promise.vague"]
+    assert "-14 vague commitments (1)" in report.skills["follow_up"].reason

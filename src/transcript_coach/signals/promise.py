@@ -11,6 +11,8 @@ Features
 - ``promise.kept_late``: a specific commitment with a due time that a later turn kept only after that time (and
   ``overdue_grace``): "your refund will be processed within 3 working days", done eight days later. Evidence: the
   commitment; rule ``keep:after-due``. Its ``Promise`` is "kept", and TC104 names it.
+- ``promise.vague_kept``: a vague commitment that a later turn kept ("we'll get you in" and then "Done, you can log in
+  now"): with the thing done, the customer had nothing to chase, so it is no fault. In the ledger, "kept".
 - ``promise.made_specific``: a general vague commitment ("Don't worry, we'll sort this out together", "we'll get back
   to you"; not one of "someone" nor a hedged one) that the agent follows with a specific one before the customer writes
   again ("I've booked an engineer for tomorrow between 8am and 12pm"): not vague, and not in the ledger (the specific
@@ -115,7 +117,8 @@ from transcript_coach.phrases import Phrases, norm, split_phrase
 from transcript_coach.signals import Hit, extractor, span_hit
 from transcript_coach.signals.resources import Resources
 
-COMMITMENT_FEATURES = ("promise.specific", "promise.vague", "promise.conditional", "promise.immediate")
+VAGUE_KEPT = "promise.vague_kept"  # a vague commitment a later turn kept: nothing was left for the customer to chase
+COMMITMENT_FEATURES = ("promise.specific", "promise.vague", VAGUE_KEPT, "promise.conditional", "promise.immediate")
 MADE_SPECIFIC = "promise.made_specific"  # a general commitment the agent went on to make specific: in no ledger
 LEDGER_RULES = ("commitment:", "conditional:")
 _KEEP_RULES = ("commitment:", "conditional:", "immediate:")  # what a later turn can keep (offers cannot)
@@ -1236,17 +1239,17 @@ def promises(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
             if match.entry.feature == "promise.follow_through":
                 yield span_hit(match.entry.feature, turn.index, match.span, f"lexicon:promise#{match.entry.id}")
     found = _made_specific(found, docs)
-    for c in found:
-        yield Hit(c.feature, c.turn, c.start, c.end, c.rule)
-        if c.due:
-            yield Hit("promise.due", c.turn, c.due[0], c.due[1], c.due_rule or "due")
     keepable = [(c, _commitment_lemmas(docs.docs[c.turn], c, v), _first_keeper(docs, c, v))
                 for c in found if c.rule.startswith(_KEEP_RULES) and c.feature != MADE_SPECIFIC]
-    if not keepable:
-        return
-    candidates = list(_keep_candidates(docs, v))
+    candidates = list(_keep_candidates(docs, v)) if keepable else []
+    links = _link(keepable, candidates, v.keep_reports) if keepable else {}
+    kept = {keepable[i][0] for i in links}
+    for c in found:
+        yield Hit(VAGUE_KEPT if c.feature == "promise.vague" and c in kept else c.feature, c.turn, c.start, c.end,
+                  c.rule)
+        if c.due:
+            yield Hit("promise.due", c.turn, c.due[0], c.due[1], c.due_rule or "due")
     turns = docs.transcript.turns
-    links = _link(keepable, candidates, v.keep_reports)
     for ci, rule in set(links.values()):
         turn, start, end = candidates[ci][:3]
         yield Hit("promise.kept", turn, start, end, CUSTOMER_KEEP if turns[turn].role == "customer" else rule)
