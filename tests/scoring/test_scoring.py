@@ -249,6 +249,19 @@ def test_a_generic_salutation_costs_professionalism_and_the_note_names_the_custo
     assert "\u201cDear Olu,\u201d" in note.suggestion and "\u201cDear Customer\u201d" in note.suggestion
 
 
+@pytest.mark.parametrize("reply, feature, suggestion", [
+    ("I'm sorry your name came through garbled.", "jargon.rare_word",
+     "Use an everyday word the customer will know instead of \u201cgarbled\u201d."),
+    ("Please send me a photo of the PDQ receipt so I can check it.", "jargon.acronym",
+     "Spell out \u201cPDQ\u201d, or use the plain words, the first time you use it."),
+])
+def test_a_jargon_suggestion_names_the_word(coach, reply, feature, suggestion):
+    report = coach.analyze(chat(("customer", "I was charged twice and I'm annoyed."), ("agent", reply)))
+    (note,) = [n for n in report.notes if n.skill == "clear_communication"]
+    assert [e.feature for e in report.evidence if e.id in note.evidence] == [feature]
+    assert note.suggestion == suggestion
+
+
 def test_no_empathy_costs_more_when_the_customer_was_upset(coach):
     calm = chat(("customer", "The lock says jammed every time I lock the door. Firmware is 3.4.1."),
                 ("agent", "Please check the magnet on the door frame is lined up."))
