@@ -10,9 +10,11 @@ word, the customer's name, their problem.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from collections.abc import Callable, Mapping
 
+from transcript_coach.data import load_json
 from transcript_coach.ingest.timestamps import duration_text
 from transcript_coach.model import Evidence, Note, SkillScore
 from transcript_coach.scoring.conditions import Analysed
@@ -25,6 +27,7 @@ CLEARLY_POSITIVE = 0.5  # and one high enough to quote as a strength, if it says
 _QUOTE_CHARS = 160
 _QUOTE_MIN_WORDS = 5  # a strength quotes, of equally strong evidence, the first sentence at least this long
 _ISSUE_WORDS = 14  # the most words of the customer's problem a suggestion repeats
+_ASKED_WORDS = 25  # the most words of an agent's sentence a suggestion rewrites as a request
 _FIRST_TO_SECOND = {
     "i": "you", "i'm": "you're", "im": "you're", "i've": "you've", "i'd": "you'd", "i'll": "you'll", "me": "you",
     "my": "your", "mine": "yours", "myself": "yourself", "we": "you", "we're": "you're", "we've": "you've",
@@ -300,15 +303,19 @@ def _suggest(part: Contribution, evidence: Evidence, analysed: Analysed, rubric:
     cue = evidence.rule.partition("#")[2]  # the lexicon entry that found the words quoted ("emotion.loss")
     family = part.signal.feature.partition(".")[0]
     by_cue = (f"{key}#{cue}", f"{family}#{cue}") if cue else ()  # for the feature, or for any of its family's
-    template = next((suggestions[k] for k in (*by_cue, f"{key}@{analysed.transcript.channel}", key)
-                     if k in suggestions), None)  # by cue or channel, if given
-    if template is None:
-        return None
     values = _Values(evidence, analysed, plain)
-    try:
-        return template.format_map(values)
-    except (KeyError, ValueError, IndexError):
-        return None
+    for k in (*by_cue, f"{key}@{analysed.transcript.channel}", key):  # by cue or channel, if given
+        if k in suggestions:
+            try:
+                return suggestions[k].format_map(values)
+            except (KeyError, ValueError, IndexError):
+                continue  # a field this conversation cannot fill ({first_name} not known): the next one, if any
+    return None
+
+
+@functools.cache
+def _request_verbs() -> frozenset[str]:
+    return frozenset(load_json("lexicons/tone.json")["settings"]["imperative_opens_a_clause"]["requests"])
 
 
 class _Values(dict):
@@ -348,6 +355,26 @@ class _Values(dict):
         if not name or name.casefold() in _GENERIC_NAMES or "@" in name or any(c.isdigit() for c in name):
             raise KeyError("first_name")
         return name.split()[0]
+
+    def _asked(self) -> str:
+        """The agent's command as a request: its sentence with the words that tell ("you need to", "you have to")
+        made "could you", ending in a question mark ("If it's still slow, you need to restart the router." -> "If
+        it's still slow, could you restart the router?"). Only for a short sentence that holds those words at its
+        start or after a clause and a comma, followed by something the customer is asked to do (the ``requests`` of
+        tone.json's ``imperative_opens_a_clause``): "you have to pay $192 in total" or "No, you must apply for a
+        refund" say what is so, and are better said as what the customer can do."""
+        sentence = " ".join(_sentence(self.evidence, self.analysed).split())
+        told = " ".join(self.evidence.text.split())
+        at = sentence.casefold().find(told.casefold())
+        if at < 0 or not told or len(sentence.split()) > _ASKED_WORDS:
+            raise KeyError("asked")
+        before, after = sentence[:at], sentence[at + len(told):]
+        verb = after.split()[0].casefold() if after.split() else ""
+        if verb not in _request_verbs() or not (before.strip() == "" or before.rstrip().endswith(",")
+                                                and len(before.split()) > 1):
+            raise KeyError("asked")  # "you have to pay $192", "No, you must apply": what is so, not a request
+        request = before + ("could you" if before.strip() else "Could you") + after
+        return request.rstrip(" .!?") + "?"
 
     def _issue(self) -> str:
         """The customer's problem in their own words, turned to the second person: 'my parcel is late' -> 'your

@@ -262,6 +262,24 @@ def test_a_jargon_suggestion_names_the_word(coach, reply, feature, suggestion):
     assert note.suggestion == suggestion
 
 
+@pytest.mark.parametrize("reply, suggestion", [
+    ("You need to restart the router.", "Ask rather than tell, e.g. \u201cCould you restart the router?\u201d"),
+    ("Ok. If it's still slow, you have to restart the router and tell me what the light does!",
+     "Ask rather than tell, e.g. \u201cIf it's still slow, could you restart the router and tell me what the light "
+     "does?\u201d"),
+    # what is so rather than a request, or too long to rewrite: the next template that applies
+    ("You have to pay $192 in total.", "Ask rather than tell, e.g. \u201cCould you \u2026, please?\u201d"),
+    ("No, you must apply for a refund and buy a new ticket.",
+     "Ask rather than tell, e.g. \u201cCould you \u2026, please?\u201d"),
+    ("You need to restart the router, which is the black box with the green lights that our engineer fitted in the "
+     "hall when you moved in last spring, and wait.", "Ask rather than tell, e.g. \u201cCould you \u2026, please?\u201d"),
+])
+def test_a_command_is_rewritten_as_a_request(coach, reply, suggestion):
+    report = coach.analyze(chat(("customer", "My internet is slow."), ("agent", reply), ("customer", "ok")))
+    (note,) = [n for n in report.notes if n.skill == "patience"]
+    assert note.suggestion == suggestion
+
+
 def test_no_empathy_costs_more_when_the_customer_was_upset(coach):
     calm = chat(("customer", "The lock says jammed every time I lock the door. Firmware is 3.4.1."),
                 ("agent", "Please check the magnet on the door frame is lined up."))

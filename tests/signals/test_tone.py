@@ -282,6 +282,14 @@ AGENT_FEATURES = [
     ("tone.imperative", "If you need to, you can call us.", None),
     ("tone.imperative", "Sorry, an offline printer when you need to print is annoying.", None),  # when, not what
     ("tone.imperative", "Restart it before you have to leave.", None),
+    ("tone.imperative", "I'm sorry Kevin, but you need to contact the airline.", "you need to"),  # opens a clause
+    ("tone.imperative", "Yes you need to apply for a refund first.", "you need to"),
+    ("tone.imperative", "Is there a time you need to arrive by?", None),  # a question asks
+    ("tone.imperative", "You need to buy tickets?", None),
+    ("tone.imperative", "Is there anything else you need to know?", None),  # in a clause about something else
+    ("tone.imperative", "Please call 07177 768413 should you need to reach them.", None),
+    ("tone.imperative", "We're glad you got to kick back and enjoy a show!", None),
+    ("tone.imperative", "I can book a taxi, but I need to know where you need to be picked up.", None),
     ("tone.imperative", "Do you need to change the address?", None),
     ("tone.imperative", "You must be so frustrated.", None),
     ("tone.imperative", "All you need to do is click the link.", None),

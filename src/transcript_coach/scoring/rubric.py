@@ -30,7 +30,7 @@ from transcript_coach.scoring.conditions import CONDITIONS, Analysed
 
 RUBRIC_FILE = "rubric.json"
 # the fields a coaching suggestion may fill in ("Thanks{name}, ..."), made by ``coaching._Values``
-SUGGESTION_FIELDS = ("text", "plain", "name", "first_name", "issue")
+SUGGESTION_FIELDS = ("text", "plain", "name", "first_name", "issue", "asked")
 CUSTOMER_SENTIMENT = "tone.customer_sentiment"  # cited for something missing when no cue called for it
 
 

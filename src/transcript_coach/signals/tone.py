@@ -375,9 +375,9 @@ class ToneKit:
         assurance = setting("cannot_assurance")
         self.assurance_entries = frozenset(assurance["entries"])
         self.assurances = Phrases(assurance["phrases"])
-        timed = setting("imperative_in_a_time_clause")
-        self.timed_entries = frozenset(timed["entries"])
-        self.time_openers = frozenset(timed["openers"])
+        commands = setting("imperative_opens_a_clause")
+        self.command_entries = frozenset(commands["entries"])
+        self.command_after = frozenset(commands["after"])
         clause = setting("cannot_in_a_clause")
         self.clause_entries = frozenset(clause["entries"])
         self.clause_subjects = frozenset(clause["subjects"])
@@ -446,13 +446,20 @@ class ToneKit:
         after = [norm(t.text) for t in span.doc[span.end:span.sent.end] if not t.is_punct]
         return bool(self.assurances.longest(after, 0))
 
-    def in_a_time_clause(self, match: Match) -> bool:
-        """Whether a "you need to" says when, not what to do: "an offline printer when you need to print is annoying",
-        "before you have to leave" (``imperative_in_a_time_clause``: the word right before it). No command (for the
-        politeness model it still is one, as in ``offered_instead``)."""
-        start = match.span.start
-        return match.entry.id in self.timed_entries and start > 0 and match.span.doc[start - 1].lower_ in \
-            self.time_openers
+    def no_command(self, match: Match) -> bool:
+        """Whether a "you need to" tells no one what to do: one that does not open its clause (at the start of the
+        sentence, after a comma, or after a word of ``imperative_opens_a_clause``: "but", "so", "yes", "sorry"...) is
+        in a clause about something else ("when you need to print", "anything else you need to know", "where you need
+        to be", "should you need to reach them", "glad you got to relax"), and one in a question asks ("Is there a
+        time you need to arrive by?"). No command (for the politeness model it still is one, as in
+        ``offered_instead``)."""
+        if match.entry.id not in self.command_entries:
+            return False
+        span = match.span
+        if span.sent.text.rstrip().endswith("?"):
+            return True
+        before = next((t for t in reversed(span.doc[span.sent.start:span.start]) if not t.is_space), None)
+        return before is not None and not before.is_punct and before.lower_ not in self.command_after
 
     def in_a_clause(self, match: Match) -> bool:
         """Whether a "can't" is the customer's, in a clause that names what they can't do it with: "the two nights
@@ -487,7 +494,7 @@ class ToneKit:
                 continue
             if match.entry.feature != CUE_FEATURE and not (
                     self.offered_instead(match, then) or self.of_a_thing(match) or self.in_a_clause(match)
-                    or self.assures(match) or self.in_a_time_clause(match)):
+                    or self.assures(match) or self.no_command(match)):
                 yield span_hit(match.entry.feature, index, match.span, f"lexicon:tone#{match.entry.id}",
                                match.entry.value)
         within = _Within(matches)
