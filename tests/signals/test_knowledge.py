@@ -40,6 +40,11 @@ def test_hedge(hits, text, hedge):
     "I'm not sure I understand, could you explain?",
     "Send us a DM so we might be able to help.",
     "We apologise for any inconvenience this may have caused.",  # a formula, not doubt about a fact
+    "I couldn't book it, perhaps a different day or a shorter stay?",  # an offer in a question, not doubt
+    "Is there an area you'd like to stay in, or perhaps a certain price range?",
+    "Maybe you would prefer another type of food.",
+    "The Hamilton Lodge may be a good option for you.",  # a recommendation
+    "There are 10 hotels in the area that you may be interested in.",
     # plain statements
     "The store closes at 6pm.",
     "Your refund was issued yesterday.",

@@ -3,7 +3,8 @@
 - ``knowledge.hedge``: uncertainty about facts - "I think", "I believe", "maybe", "probably", "I'm not sure", "I
   guess", "might be", "should be fine", "as far as I know". Politeness softeners are not hedges and are excluded in
   the lexicon: "I think you'll love it", "maybe you could send a screenshot", "I'm not sure if you've already
-  tried ...", "I think that's a great idea", "hopefully this helps".
+  tried ...", "I think that's a great idea", "hopefully this helps", "X may be a good choice for you", "maybe you'd
+  prefer another day"; nor is one in a question, an offer rather than doubt ("Something else, perhaps?").
 - ``knowledge.dont_know``: "I don't know", "no idea", "idk", "I couldn't tell you" ("I don't know if you've seen our
   new app" and "I can't tell you how sorry I am" are not).
 - ``knowledge.guess``: an uncertain diagnosis or trial and error - "it could be X or Y", "my guess is", "not sure but
@@ -154,8 +155,9 @@ def knowledge(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
                         yield Hit("knowledge.find_out", turn.index, span.start_char, end,
                                   f"lexicon:knowledge#{match.entry.id}+find-out")
                     continue
-            if match.entry.feature == "knowledge.hedge" and any(span.start < g.end and g.start < span.end
-                                                                 for g in guesses):
+            if match.entry.feature == "knowledge.hedge" and (
+                    any(span.start < g.end and g.start < span.end for g in guesses)
+                    or span.sent.text.rstrip().endswith("?")):  # "perhaps a different day?": an offer, not doubt
                 continue
             yield span_hit(match.entry.feature, turn.index, span, f"lexicon:knowledge#{match.entry.id}")
         text = doc_text(doc)
