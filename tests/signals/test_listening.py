@@ -585,3 +585,13 @@ def test_an_answer_form_the_code_does_not_know_is_refused():
     assert _forms(["phone", "link"]) == {"phone", "link"}
     with pytest.raises(DataFileError, match="unknown form 'fax'"):
         _forms(["fax"])
+
+
+def test_handles_are_no_shared_words(analyze):
+    """@handles address people: a thread whose turns all tag the same brands repeats nothing and paraphrases no one."""
+    tags = "@Tesco @sainsburys @AldiUK @Morrisons @marksandspencer"
+    report = analyze(("customer", f"{tags} Who makes the best mince pies this year?"),
+                     ("agent", f"{tags} Ours, obviously! Sloe gin in every one."),
+                     ("customer", f"{tags} Results are in: a tie!"),
+                     ("agent", f"{tags} We'll take it."))
+    assert not [e for e in report.evidence if e.feature in ("listening.customer_repeat", "listening.paraphrase")]

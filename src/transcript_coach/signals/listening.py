@@ -290,7 +290,8 @@ def _token_contents(doc: Doc, res: Resources) -> list[str | None]:
 def _content(vocab, orth: int, lemma_id: int, res: Resources) -> str | None:
     w = words(res)
     lex = vocab[orth]
-    if lex.is_stop or lex.is_punct or lex.is_space or lex.like_num or lex.like_email or lex.like_url:
+    if (lex.is_stop or lex.is_punct or lex.is_space or lex.like_num or lex.like_email or lex.like_url
+            or lex.orth_.startswith("@")):  # a handle addresses someone: "@Tesco" in both turns is no shared subject
         return None
     lemma = (vocab.strings[lemma_id] if lemma_id else lex.lower_).lower().replace("\u2019", "'")
     if len(lemma) < w.min_chars or not any(c.isalpha() for c in lemma):
