@@ -310,6 +310,8 @@ def test_refusal(hits, text, matched):
     # a no followed by passing the case to whoever can
     "Unfortunately refunds aren't something I can do from my side. I'll pass it over to the billing team.",
     "I'm unable to change the tariff myself, so I'll escalate it to my manager today.",
+    "You're booked. If you need to contact them, their number is 07134 286519.",  # where to reach them, if need be
+    "Are you sure I can't help you with a reservation?",  # a question
 ])
 def test_not_refusal(hits, text):
     assert _agent(hits, text, "resolution.refusal") == []

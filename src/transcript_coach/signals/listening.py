@@ -827,7 +827,7 @@ def _unanswered(turns, res: Resources, w: Words, content: dict[int, set[str]]) -
                 context = content_lemmas(before, res)
             before = None
             kinds = _answer_kinds(f" {squashed} ", w)
-            asked = _asking_aux(sent, w)
+            asked = asking_aux(sent, w)
             replies, agent_replies, answered = 0, 0, False
             for later, later_doc in turns[k + 1:]:
                 if later.role == "customer":
@@ -897,7 +897,7 @@ _ANSWERING_SUBJECTS = {"i": ("you",), "we": ("you", "we"), "you": ("i", "we")}  
 _THIRD_PERSON = ("it", "they", "there", "he", "she", "that", "this")
 
 
-def _asking_aux(sent: Span, w: Words) -> tuple[frozenset[str], tuple[str, ...]]:
+def asking_aux(sent: Span, w: Words) -> tuple[frozenset[str], tuple[str, ...]]:
     """The forms of the auxiliary a yes/no question opens with, after any lead-in words, and the subjects that take
     it up in an answer ("Will I get a new letter?": "will", and "you"; "ok so is it ...": "is" or "'s", and "it",
     "they", "there" ...); nothing for another question."""

@@ -34,7 +34,8 @@
 - ``resolution.refusal`` (agent): "there's nothing I can do", "that's not possible", "not my department"; not when
   what the agent can do follows in the sentence or opens the next ("I'm unable to refund worn boots. What I can do
   is ...", tone.json's ``offer_after_cannot``: the no paired with an offer, as coaching asks), or comes in the
-  agent's next message, sent before the customer spoke ("One more thing: I can freeze your membership").
+  agent's next message, sent before the customer spoke ("One more thing: I can freeze your membership"); nor in a
+  yes/no question ("Are you sure I can't help you with a reservation?").
 - ``resolution.alternative`` (agent): another route offered ("alternatively", "if you'd prefer", "I can also").
 - ``resolution.diagnosis`` (agent): a question that narrows down the cause ("Did anything change recently?", "Is it
   only on wifi?", "Which browser are you using?", "When did it start?"), one hit per question sentence (as
@@ -72,7 +73,7 @@ from transcript_coach.data import load_json
 from transcript_coach.nlp import TranscriptDocs, doc_sentences, doc_text
 from transcript_coach.phrases import Phrases, norm
 from transcript_coach.signals import Hit, extractor, span_hit
-from transcript_coach.signals.listening import is_question, words
+from transcript_coach.signals.listening import asking_aux, is_question, words
 from transcript_coach.signals.promise import offers_something
 from transcript_coach.signals.resources import Resources
 from transcript_coach.signals.respect import disparaging
@@ -369,9 +370,9 @@ def resolution(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
             elif entry.feature in AGENT_FEATURES:
                 if entry.feature == "resolution.transfer" and _offered(span.sent, res):
                     continue
-                if entry.feature == "resolution.refusal" and tone_kit(res).offers_after(
-                        span, next_message(docs, turn.index)):
-                    continue  # the no paired with what the agent can do, as coaching asks
+                if entry.feature == "resolution.refusal" and (tone_kit(res).offers_after(
+                        span, next_message(docs, turn.index)) or asking_aux(span.sent, question_words)[0]):
+                    continue  # the no paired with what the agent can do, as coaching asks; or a question
                 if entry.feature == "resolution.confirmation_asked":
                     fix_offered = True
                 yield span_hit(entry.feature, turn.index, span, rule)
