@@ -63,6 +63,16 @@ def test_speaker_name_is_not_a_rare_word(hits):
     assert found == []
 
 
+@pytest.mark.parametrize("text, rare", [
+    ("The stadium is at 3800 Montlake Boulevard Northeast.", []),  # a name after a house number
+    ("Bahia Resort Hotel is a 1 star hotel.", []),  # a name of several capitalised words opens the sentence
+    ("Ventilate the room for ten minutes.", ["Ventilate"]),  # a rare word at a sentence start is still one
+])
+def test_names_in_addresses_and_at_a_sentence_start_are_no_rare_words(hits, text, rare):
+    found = hits(("customer", "Hi, where is it?"), ("agent", text), family="jargon")
+    assert [t for f, t, _ in found if f == "jargon.rare_word"] == rare
+
+
 def test_customer_word_is_not_jargon_for_the_agent(hits):
     turns = (("customer", "There is a lot of jitter on my video calls."),
              ("agent", "Jitter usually comes from a busy wireless network."))

@@ -645,14 +645,16 @@ def _signature(token: Token, last_word: int) -> bool:
 
 
 def _proper_name(token: Token, prev: Token | None, tagged: bool) -> bool:
-    """A capitalised word inside a sentence (after a word or a comma) is a name; at a sentence start it is not, unless
-    a comma or '!' follows it ("Shadi, I can help")."""
+    """A capitalised word inside a sentence (after a word, a comma or a house number: "3800 Montlake Boulevard") is a
+    name; at a sentence start it is not, unless a comma or '!' follows it ("Shadi, I can help") or another capitalised
+    word does ("Bahia Resort Hotel is a 1 star hotel")."""
     if tagged and token.tag_ in ("NNP", "NNPS"):
         return True
-    if prev is not None and (prev.is_alpha or prev.text in _NAME_LINKS):
+    if prev is not None and (prev.is_alpha or prev.like_num or prev.text in _NAME_LINKS):
         return True
     doc = token.doc
-    return token.i + 1 < len(doc) and doc[token.i + 1].text in (",", "!")
+    following = doc[token.i + 1] if token.i + 1 < len(doc) else None
+    return following is not None and (following.text in (",", "!") or following.is_alpha and following.is_title)
 
 
 def _reported_at(doc: Doc, reported: Phrases) -> int:
