@@ -73,6 +73,19 @@ def test_names_in_addresses_and_at_a_sentence_start_are_no_rare_words(hits, text
     assert [t for f, t, _ in found if f == "jargon.rare_word"] == rare
 
 
+@pytest.mark.parametrize("text, acronyms", [
+    ("The flight leaves from SFO International Airport.", []),  # part of a name
+    ("I would suggest the ADC Theatre.", []),
+    ("There's a show at 3:30 pm at Century 20 Great Mall & XD.", []),
+    ("There is one place called Han Dae Gam Korean BBQ.", []),
+    ("Their post code is CB5 8BS.", []),  # a code
+    ("Have you tried accessing your RR account from another browser?", ["RR"]),
+])
+def test_acronyms_in_names_are_no_jargon(hits, text, acronyms):
+    found = hits(("customer", "Hi, can you help?"), ("agent", text), family="jargon")
+    assert [t for f, t, _ in found if f == "jargon.acronym"] == acronyms
+
+
 def test_customer_word_is_not_jargon_for_the_agent(hits):
     turns = (("customer", "There is a lot of jitter on my video calls."),
              ("agent", "Jitter usually comes from a busy wireless network."))

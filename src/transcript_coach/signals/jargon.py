@@ -599,8 +599,10 @@ def _transparent(word: str, freq: WordFrequencies, cfg: Settings) -> bool:
 
 
 def _known_acronym(res: Resources, stem: str, token: Token, names: Container[str]) -> bool:
-    """Acronym-shaped but not jargon: a common acronym (TV, 8PM), an everyday word in capitals (NOT), a name, or a
-    code next to a number (DL 1262)."""
+    """Acronym-shaped but not jargon: a common acronym (TV, 8PM), an everyday word in capitals (NOT), a name, a code
+    next to a number (DL 1262, CB5 8BS), or part of a name with a capitalised word after it ("SFO International
+    Airport", "ADC Theatre", "JT LeRoy") or before it inside the sentence ("Alameda OB GYN", "Korean BBQ", "Centre 9 &
+    XD")."""
     cfg = settings(res)
     letters = stem.strip("0123456789")
     if stem in cfg.common_acronyms or letters in cfg.common_acronyms or stem.lower() in names:
@@ -608,7 +610,12 @@ def _known_acronym(res: Resources, stem: str, token: Token, names: Container[str
     if res.word_frequencies().zipf(stem.lower()) >= cfg.familiar_caps_min_zipf:
         return True
     doc = token.doc
-    return any(0 <= j < len(doc) and doc[j].like_num and doc[j].text[:1].isdigit() for j in (token.i - 1, token.i + 1))
+    if any(0 <= j < len(doc) and doc[j].text[:1].isdigit() for j in (token.i - 1, token.i + 1)):
+        return True  # "DL 1262", "CB5 8BS"
+    following = doc[token.i + 1] if token.i + 1 < len(doc) else None
+    preceding = doc[token.i - 1] if token.i > token.sent.start + 1 else None  # a word inside the sentence
+    return (preceding is not None and preceding.text in _NAME_LINKS) or any(
+        t is not None and t.is_alpha and t.text[:1].isupper() and not t.is_upper for t in (following, preceding))
 
 
 def _code_tokens(doc: Doc) -> set[int]:
