@@ -154,6 +154,8 @@ def test_guess_takes_precedence_over_the_hedge_inside_it(hits):
     "It could be worse, at least the data is safe.",
     "It may be helpful to keep the receipt.",
     "The cause is a faulty cable.",
+    "I found 2 flights that might be convenient for you.",  # a recommendation, not a guess at a cause
+    "I found 9 hotels that might be nice.",
 ])
 def test_not_guess(hits, text):
     assert _agent(hits, text, "knowledge.guess") == []
