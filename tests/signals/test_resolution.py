@@ -31,6 +31,8 @@ def _agent(hits, text, feature):
     ("1. Open the app. 2. Tap Settings. That should clear it up.", ["1. Open the app.", "2. Tap Settings."]),
     ("On your phone, tap Settings.", ["On your phone, tap Settings"]),
     ("If you can't log in, reset your password.", ["If you can't log in, reset your password"]),
+    ("You'll want to restart the app first.", ["You'll want to restart the app first"]),
+    ("Check in the settings menu that Bluetooth is on.", ["Check in the settings menu that Bluetooth is on"]),
 ])
 def test_steps(hits, text, steps):
     assert _agent(hits, text, "resolution.steps") == steps
@@ -53,6 +55,10 @@ def test_steps(hits, text, steps):
     "Please allow up to 10 days for the refund to appear.",
     "Search revealed 10 results. 100 Greenwich Street has a 4.0 rating.",  # "search" names what was done
     "Search found 8 results for you.",
+    "You want to visit Bennington Apartments on March 14th?",  # what the customer wants, confirmed
+    "Will you go to the hotel on March 5th?",  # the customer's plans
+    "You can check in to the guesthouse from 15:00.",  # a hotel's check-in
+    "Check in time starts at 3 and ends at noon.",
 ])
 def test_not_steps(hits, text):
     assert _agent(hits, text, "resolution.steps") == []

@@ -261,6 +261,12 @@ def _imperative(doc: Doc, span: Span, settings: _Settings, verbs: frozenset[str]
         if after == k and not (token.is_punct or token.is_space or token.lower_ in settings.openers or token.like_num):
             return None
         k = max(after, k + 1)
+    lead = [t.lower_ for t in doc[start:span.start] if not (t.is_punct or t.is_space)]
+    if lead[:2] in (["will", "you"], ["do", "you"], ["did", "you"]):
+        return None  # "Will you go to the hotel on March 5th?": the customer's plans, not a step
+    if "want" in lead and lead[lead.index("want") - 1:lead.index("want")] not in (["'ll"], ["’ll"], ["will"],
+                                                                                  ["may"], ["might"], ["'d"]):
+        return None  # "You want to make a reservation?": what they want (not "you'll want to restart it")
     if span.end < sent.end and not doc[span.start].whitespace_ and doc[span.end].text == "-":
         return None  # "Check-in is at 3pm": a noun
     words = [t.lower_ for t in doc[span.start:min(span.start + 3, sent.end)]]
