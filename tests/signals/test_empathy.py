@@ -85,6 +85,7 @@ def test_closing_wishes_are_weak(analyze):
     ("Thanks for your patience.\n\nBest wishes,\nElena Varga", []),  # an email's sign-off: a farewell
     ("Take care,\nSam", []),
     ("All the best with the new flat, and take care.\n\nKind regards,\nSam", ["All the best", "take care"]),
+    ("Hope this helps take care of things for you.", []),  # looking after something, no wish
 ])
 def test_a_sign_off_is_no_closing_wish(agent, text, expected):
     assert agent(text, "empathy.emotional_reaction") == expected
