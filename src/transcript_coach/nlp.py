@@ -179,6 +179,17 @@ def without_capitals_words(text: str) -> bool:
     return _NO_CAPITALS_WORD.fullmatch(text) is not None
 
 
+def ends_in_question_mark(sent: Span) -> bool:
+    """Whether a sentence ends in "?", trailing "!", quotes or emoji aside ("Really?!", "ok?? 😭")."""
+    for token in reversed(sent):
+        if "?" in token.text:
+            return True
+        if token.is_space or token.is_punct or not (token.is_alpha or token.like_num):
+            continue
+        return False
+    return False
+
+
 _SENTENCES_KEY = "transcript_coach.sentences"
 
 

@@ -272,7 +272,8 @@ def test_a_jargon_suggestion_names_the_word(coach, reply, feature, suggestion):
     ("No, you must apply for a refund and buy a new ticket.",
      "Ask rather than tell, e.g. \u201cCould you \u2026, please?\u201d"),
     ("You need to restart the router, which is the black box with the green lights that our engineer fitted in the "
-     "hall when you moved in last spring, and wait.", "Ask rather than tell, e.g. \u201cCould you \u2026, please?\u201d"),
+     "hall when you moved in last spring, and wait.",
+     "Ask rather than tell, e.g. \u201cCould you \u2026, please?\u201d"),
 ])
 def test_a_command_is_rewritten_as_a_request(coach, reply, suggestion):
     report = coach.analyze(chat(("customer", "My internet is slow."), ("agent", reply), ("customer", "ok")))

@@ -396,9 +396,9 @@ def test_a_call_may_take_a_card_number_but_never_a_pin(hits):
 LONG = ("Please can you confirm that you wish to fly from Paris to Atlanta with Delta on March 2nd at 5:35 pm and that "
         "the return flight will be on March 13th at 9:20 am and you wish to get 4 tickets in Economy class, and that "
         "you are happy for me to charge the card ending 4411 for the full amount today?")
-WRAPPED = ("I have checked the account and I can see that the payment you made on the\nfourth of March was taken twice "
-           "because the card terminal timed out while it was\nwaiting for the bank, so I have asked our billing team to "
-           "refund the second payment of the\ntwo to the same card within five working days.")
+WRAPPED = ("I have checked the account and I can see that the payment you made on the\nfourth of March was taken "
+           "twice because the card terminal timed out while it was\nwaiting for the bank, so I have asked our billing "
+           "team to refund the second payment of the\ntwo to the same card within five working days.")
 LIST = ("Thanks for getting back to me. To reset the router please follow these steps\n"
         "- unplug the router from the wall and wait for thirty seconds before you plug it back in again\n"
         "- wait until the light on the front turns solid green which can take up to five minutes\n"

@@ -41,7 +41,7 @@ from spacy.tokens import Doc
 
 from transcript_coach.data import load_json
 from transcript_coach.lexicon import Match
-from transcript_coach.nlp import TranscriptDocs, doc_text
+from transcript_coach.nlp import TranscriptDocs, doc_text, ends_in_question_mark
 from transcript_coach.phrases import Phrases, norm
 from transcript_coach.signals import Hit, extractor, span_hit
 from transcript_coach.signals.resources import Resources
@@ -157,7 +157,7 @@ def knowledge(docs: TranscriptDocs, res: Resources) -> Iterator[Hit]:
                     continue
             if match.entry.feature == "knowledge.hedge" and (
                     any(span.start < g.end and g.start < span.end for g in guesses)
-                    or span.sent.text.rstrip().endswith("?")):  # "perhaps a different day?": an offer, not doubt
+                    or ends_in_question_mark(span.sent)):  # "perhaps a different day?": an offer, not doubt
                 continue
             yield span_hit(match.entry.feature, turn.index, span, f"lexicon:knowledge#{match.entry.id}")
         text = doc_text(doc)

@@ -40,8 +40,9 @@ Negative signals:
   said, ..." in an opening message can only point to an earlier contact): a failure of the process, not of this
   agent, so it raises TC108 but is in no skill's rubric.
 - ``listening.unanswered_question``: a customer question (a sentence ending in "?" or in a question tag after a comma,
-  "..., won't it", "..., is that ok", or starting with a wh-word and an auxiliary, or with an auxiliary and a subject) that no agent or bot reply addresses before the customer asks another
-  question (after a reply) or the conversation ends. A reply addresses the question when it shares a content lemma
+  "..., won't it", "..., is that ok", or starting with a wh-word and an auxiliary, or with an auxiliary and a subject)
+  that no agent or bot reply addresses before the customer asks another question (after a reply) or the conversation
+  ends. A reply addresses the question when it shares a content lemma
   with it (or another form of one: "humid" and "humidity", one the start of the other, ``answer_stem_chars`` letters
   at least), one of its sentences starts with an answer word ("yes", "no", "unfortunately", ...) or an answer's opening
   (``answer_openers``: "good news", a short no, "There isn't", "They don't", or the answer not known yet, "I'm not
@@ -49,11 +50,11 @@ Negative signals:
   of answer asked for (``answer_types``: a time for "when will it arrive?", a number or price for "how much?", a cause
   for "why?", news for "any update?", next steps for "what happens now?", a phone number, e-mail address or link for
   "what's their phone number?"), or a yes/no question's auxiliary taken up by the subject that answers it ("You'll
-  get an SMS on the day" to "Will I get a new letter?", "they do not" to "Do they take orders?"); a question without content words is
-  addressed by any reply. Small talk (``phatic_questions``, "how are you?") and questions asked for effect
-  (``rhetorical_questions``, "are you stupid?", "seriously?") need none, and a short question of only words the agent
-  just said ("Thursday?" after "I've booked an engineer for Thursday": ``echo_max_words``) is a reaction that any
-  reply answers. A question of very few content words (``context_max_words``: "why is double?") is about the
+  get an SMS on the day" to "Will I get a new letter?", "they do not" to "Do they take orders?"); a question without
+  content words is addressed by any reply. Small talk (``phatic_questions``, "how are you?") and questions asked for
+  effect (``rhetorical_questions``, "are you stupid?", "seriously?") need none, and a short question of only words the
+  agent just said ("Thursday?" after "I've booked an engineer for Thursday": ``echo_max_words``) is a reaction that
+  any reply answers. A question of very few content words (``context_max_words``: "why is double?") is about the
   customer's sentence right before it ("my bank show two payment."), and a reply stating something with a word of
   that sentence answers it too (not a question back: "Just to confirm, order 48213?"). Evidence: the customer's
   question; value: how many replies came without addressing it (0: no reply at all).
@@ -84,7 +85,7 @@ from transcript_coach.data import load_json
 from transcript_coach.errors import DataFileError
 from transcript_coach.lexicon import Match, lower_hashes
 from transcript_coach.model import Transcript, Turn
-from transcript_coach.nlp import TranscriptDocs, doc_sentences, doc_text, span_text
+from transcript_coach.nlp import TranscriptDocs, doc_sentences, doc_text, ends_in_question_mark, span_text
 from transcript_coach.phrases import Phrases, norm
 from transcript_coach.redact import placeholder, placeholder_spans
 from transcript_coach.signals import Hit, extractor, span_hit
@@ -205,24 +206,24 @@ def is_question(sent: Span, w: Words) -> bool:
     a wh-word then an auxiliary ("when will", "how do"), or an auxiliary then a subject ("can you", "is it", "did
     my"); not a statement that only opens like one ("What's happening is the line is re-syncing."); words such as
     "ok so" before the opening (``question_lead_ins``) do not count."""
-    for token in reversed(sent):
-        if "?" in token.text:
-            return True
-        if token.is_space or token.is_punct or not (token.is_alpha or token.like_num):
-            continue
-        break
-    if _tagged(sent, w):
+    if ends_in_question_mark(sent) or _tagged(sent, w):
         return True
-    words_ = list(itertools.islice((t for t in sent if not (t.is_punct or t.is_space or t.text.startswith("@"))), 9))
-    while len(words_) > 2 and words_[0].lower_ in w.lead_ins:
-        words_ = words_[1:]
-    words_ = words_[:6]
+    words_ = _opening(sent, w)
     if len(words_) < 2:
         return False
     first, second = words_[0].lower_, words_[1].lower_
     if first in w.wh:
         return (second in w.aux or words_[1].norm_ in w.aux) and not w.clefts.longest([norm(t.text) for t in words_], 0)
     return first in w.aux and second in w.subjects
+
+
+def _opening(sent: Span, w: Words) -> list[Token]:
+    """The first six words of a sentence (no punctuation nor @handles) after words such as "ok so" that can come
+    before a question's opening (``question_lead_ins``)."""
+    words_ = list(itertools.islice((t for t in sent if not (t.is_punct or t.is_space or t.text.startswith("@"))), 9))
+    while len(words_) > 2 and words_[0].lower_ in w.lead_ins:
+        words_ = words_[1:]
+    return words_[:6]
 
 
 def _tagged(sent: Span, w: Words) -> bool:
@@ -775,13 +776,18 @@ def _unanswered(turns, res: Resources, w: Words, content: dict[int, set[str]]) -
             leads[index] = _answer_lead(doc, w)
         return leads[index]
 
-    statements: dict[int, set[str]] = {}  # the content of a reply's sentences that are no questions
+    statements: dict[int, list[Span]] = {}  # a reply's sentences that are no questions
+    contents: dict[int, set[str]] = {}  # and their content
+
+    def statements_of(index: int, doc: Doc) -> list[Span]:
+        if index not in statements:
+            statements[index] = [s for s in doc_sentences(doc) if not is_question(s, w)]
+        return statements[index]
 
     def stated(index: int, doc: Doc) -> set[str]:
-        if index not in statements:
-            statements[index] = set().union(*(content_lemmas(s, res) for s in doc_sentences(doc)
-                                               if not is_question(s, w)))
-        return statements[index]
+        if index not in contents:
+            contents[index] = set().union(*(content_lemmas(s, res) for s in statements_of(index, doc)))
+        return contents[index]
 
     closings: dict[int, list[Span]] = {}  # a reply's offers to close ("Anything else I can help with today?")
 
@@ -841,7 +847,8 @@ def _unanswered(turns, res: Resources, w: Words, content: dict[int, set[str]]) -
                 if (not wanted or _shares_stem(wanted, content[later.index], w.stem_chars)
                         or opens_as_answer(later.index, later_doc)
                         or (kinds and _answer_of_kind(later_doc, kinds, closing(later.index, later_doc)))
-                        or (asked[0] and _answers_in_kind(later_doc, asked, closing(later.index, later_doc), w))
+                        or (asked[0] and _answers_in_kind(statements_of(later.index, later_doc), asked,
+                                                          closing(later.index, later_doc), w))
                         or (context and context & stated(later.index, later_doc))):
                     answered = True
                     break
@@ -901,9 +908,7 @@ def asking_aux(sent: Span, w: Words) -> tuple[frozenset[str], tuple[str, ...]]:
     """The forms of the auxiliary a yes/no question opens with, after any lead-in words, and the subjects that take
     it up in an answer ("Will I get a new letter?": "will", and "you"; "ok so is it ...": "is" or "'s", and "it",
     "they", "there" ...); nothing for another question."""
-    words_ = [t for t in sent if not (t.is_punct or t.is_space or t.text.startswith("@"))][:8]
-    while len(words_) > 2 and words_[0].lower_ in w.lead_ins:
-        words_ = words_[1:]
+    words_ = _opening(sent, w)
     if len(words_) < 3 or words_[1].lower_ not in w.subjects or words_[0].lower_ not in w.aux:
         return frozenset(), ()
     form = words_[0].norm_
@@ -911,17 +916,17 @@ def asking_aux(sent: Span, w: Words) -> tuple[frozenset[str], tuple[str, ...]]:
     return forms, _ANSWERING_SUBJECTS.get(words_[1].lower_, _THIRD_PERSON)
 
 
-def _answers_in_kind(reply: Doc, asked: tuple[frozenset[str], tuple[str, ...]], besides: list[Span],
+def _answers_in_kind(statements: list[Span], asked: tuple[frozenset[str], tuple[str, ...]], besides: list[Span],
                      w: Words) -> bool:
-    """A reply statement that takes up a yes/no question's auxiliary with the subject that answers it, as an answer
-    does without "yes" or "no": "You'll get an SMS on the day" to "Will I get a new letter?", "There is." to "Is
-    there a train after 8?", "they do not do take-out" to "Do they take to go orders?" (not "We will look at your
-    account" to "Will they refund the fee?"). Not in a question of the reply, nor in its offers to close ("Is
-    there anything else I can do?")."""
+    """One of a reply's ``statements`` that takes up a yes/no question's auxiliary with the subject that answers it,
+    as an answer does without "yes" or "no": "You'll get an SMS on the day" to "Will I get a new letter?", "There
+    is." to "Is there a train after 8?", "they do not do take-out" to "Do they take to go orders?" (not "We will look
+    at your account" to "Will they refund the fee?"). Not in its offers to close ("Is there anything else I can
+    do?")."""
     aux, subjects = asked
     offered = {i for span in besides for i in range(span.start, span.end)}
-    for sent in doc_sentences(reply):
-        if is_question(sent, w) or any(t.i in offered for t in sent):
+    for sent in statements:
+        if any(t.i in offered for t in sent):
             continue
         words_ = [t for t in sent if not (t.is_punct or t.is_space)][:w.answer_lead + 4]
         if any(a.lower_ in subjects and b.norm_ in aux for a, b in zip(words_, words_[1:])):

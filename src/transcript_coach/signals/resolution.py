@@ -244,6 +244,9 @@ def _done(doc: Doc, span: Span) -> int | None:
     return None if channel.longest(after, k) else start
 
 
+_ADVISING = frozenset({"'ll", "’ll", "will", "may", "might", "'d"})  # before "want to": "you'll want to restart it"
+
+
 def _imperative(doc: Doc, span: Span, settings: _Settings, verbs: frozenset[str]) -> int | None:
     """Where an instruction starts when ``span`` is an instruction verb opening its sentence or a clause after a
     colon ("Here's what to do: unplug it"), after openers like "please", "now", "could you" or a short lead phrase
@@ -264,8 +267,8 @@ def _imperative(doc: Doc, span: Span, settings: _Settings, verbs: frozenset[str]
     lead = [t.lower_ for t in doc[start:span.start] if not (t.is_punct or t.is_space)]
     if lead[:2] in (["will", "you"], ["do", "you"], ["did", "you"]):
         return None  # "Will you go to the hotel on March 5th?": the customer's plans, not a step
-    if "want" in lead and lead[lead.index("want") - 1:lead.index("want")] not in (["'ll"], ["’ll"], ["will"],
-                                                                                  ["may"], ["might"], ["'d"]):
+    want = lead.index("want") if "want" in lead else None
+    if want is not None and (want == 0 or lead[want - 1] not in _ADVISING):
         return None  # "You want to make a reservation?": what they want (not "you'll want to restart it")
     if span.end < sent.end and not doc[span.start].whitespace_ and doc[span.end].text == "-":
         return None  # "Check-in is at 3pm": a noun

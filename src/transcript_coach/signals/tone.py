@@ -55,7 +55,8 @@ from transcript_coach.data import load_json
 from transcript_coach.errors import DataFileError
 from transcript_coach.lexicon import Lexicon, Match
 from transcript_coach.model import Transcript
-from transcript_coach.nlp import TranscriptDocs, doc_sentences, doc_text, span_text, without_capitals_words
+from transcript_coach.nlp import (TranscriptDocs, doc_sentences, doc_text, ends_in_question_mark, span_text,
+                                  without_capitals_words)
 from transcript_coach.phrases import Phrases, norm, split_phrase
 from transcript_coach.politeness import (CUE_FEATURE, PolitenessFeaturizer, PolitenessModel, corrected_lexicon,
                                          load_politeness_model)
@@ -456,7 +457,7 @@ class ToneKit:
         if match.entry.id not in self.command_entries:
             return False
         span = match.span
-        if span.sent.text.rstrip().endswith("?"):
+        if ends_in_question_mark(span.sent):
             return True
         before = next((t for t in reversed(span.doc[span.sent.start:span.start]) if not t.is_space), None)
         return before is not None and not before.is_punct and before.lower_ not in self.command_after
